@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The contract between record.bpf.c and userspace: plain fixed-width structs only, so the same
+ * bytes mean the same thing on both sides of the ring buffer and the maps.
+ */
+#ifndef SLIMZIP_BPF_RECORD_H
+#define SLIMZIP_BPF_RECORD_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+#define SLZ_COMM_LEN 16
+/* The in-kernel path walk builds at most this many bytes (PATH_MAX including the NUL). */
+#define SLZ_WALK_MAX 4096
+/*
+ * An event path is a walked base directory plus, for lookups known only by name (access,
+ * readlink, failed lookups, #! scripts), the user's relative string appended after a '/'.
+ */
+#define SLZ_EVENT_PATH_CAP (2 * SLZ_WALK_MAX)
+/* Deeper paths lose their head and carry SLZ_EVF_TRUNCATED; never a silently wrong path. */
+#define SLZ_MAX_DEPTH 256
+/* Targets one BPF instance can serve (a daemon tracing many functions uses the same program). */
+#define SLZ_MAX_TARGETS 1024
+/* Stats slot for activity that matched no target (only counted, never reported as files). */
+#define SLZ_STATS_SLOTS (SLZ_MAX_TARGETS + 1)
+
+/* Each kind of access is deduplicated separately: a file that is stat()ed then opened shows twice. */
+enum slz_kind {
+	SLZ_KIND_OPEN = 1u << 0,     /* open/openat/openat2/creat that succeeded (files and dirs) */
+	SLZ_KIND_MMAP = 1u << 1,     /* file-backed mmap */
+	SLZ_KIND_EXEC = 1u << 2,     /* the executed binary, or the #! script itself */
+	SLZ_KIND_INTERP = 1u << 3,   /* the ELF interpreter the kernel mapped at exec */
+	SLZ_KIND_STAT = 1u << 4,     /* stat/lstat/newfstatat/statx that succeeded */
+	SLZ_KIND_ACCESS = 1u << 5,   /* access/faccessat/faccessat2 that succeeded */
+	SLZ_KIND_READLINK = 1u << 6, /* readlink/readlinkat that succeeded */
+	SLZ_KIND_MISSING = 1u << 7,  /* a lookup that failed with ENOENT or ENOTDIR */
+};
+#define SLZ_KIND_ALL ((1u << 8) - 1)
+
+enum slz_event_flags {
+	/* The walk hit SLZ_MAX_DEPTH or SLZ_WALK_MAX: the head of the path is missing. */
+	SLZ_EVF_TRUNCATED = 1u << 0,
+	/* dev/ino are unknown (access, readlink, missing, script): identity is the path alone. */
+	SLZ_EVF_PATH_ONLY = 1u << 1,
+	/* The walk ended on a dentry that is not the task's root (detached mount, other namespace). */
+	SLZ_EVF_UNREACHABLE = 1u << 2,
+	/* The path is base + '/' + a user string that was not normalised ("." and ".." kept). */
+	SLZ_EVF_USER_SUFFIX = 1u << 3,
+};
+
+/* dev in kernel encoding (major << 20 | minor); userspace converts with slz_dev_to_user(). */
+struct slz_event {
+	__u64 dev;
+	__u64 ino;
+	__u64 size;
+	__u64 cgroup_id;
+	__u32 target;
+	__u32 kind;
+	__u32 pid; /* tgid */
+	__u32 tid;
+	__u32 mode; /* i_mode, 0 when path-only */
+	__u32 flags;
+	__s32 syscall_nr; /* -1 for accesses made by exec itself */
+	__s32 err;        /* positive errno for SLZ_KIND_MISSING, else 0 */
+	__u32 path_len;   /* bytes used in path[], no terminating NUL counted */
+	__u32 reserved;
+	char comm[SLZ_COMM_LEN];
+	char path[SLZ_EVENT_PATH_CAP];
+};
+
+#define SLZ_EVENT_HDR_SIZE ((unsigned long)&((struct slz_event *)0)->path)
+
+/* Key of the in-kernel dedup map: one entry per (target, file, kind). */
+struct slz_seen_key {
+	__u64 dev; /* kernel encoding, or SLZ_DEV_PATH_HASH */
+	__u64 ino; /* inode number, or a 64-bit hash of (base dir, user string) */
+	__u32 target;
+	__u32 kind;
+};
+#define SLZ_DEV_PATH_HASH (~0ULL)
+
+/* Per-target counters, in a per-CPU array indexed by target slot; userspace sums the CPUs. */
+struct slz_stats {
+	__u64 events;        /* handed to the ring buffer */
+	__u64 ringbuf_drops; /* reserve/output failures: events lost */
+	__u64 dedup_full;    /* dedup map full: event sent anyway, access counts incomplete */
+	__u64 truncated;     /* paths emitted with SLZ_EVF_TRUNCATED */
+	__u64 dedup_hits;    /* accesses absorbed by the dedup map */
+};
+
+#endif /* SLIMZIP_BPF_RECORD_H */

@@ -1,0 +1,340 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "record.h"
+#include "profile.h"
+#include "profile_io.h"
+#include "util.h"
+
+static struct profile_entry entry(const char *path, uint64_t dev, uint64_t ino, uint32_t kinds)
+{
+	struct profile_entry e = {.path = (char *)path, .dev = dev, .ino = ino, .kinds = kinds,
+				  .count = 1};
+
+	if (!ino)
+		e.flags = SLZ_EVF_PATH_ONLY;
+	return e;
+}
+
+static void test_add_merges_by_inode_then_path(void **state)
+{
+	struct profile *p;
+	struct profile_entry e;
+
+	assert_int_equal(profile__new(&p), 0);
+	e = entry("/a/x.py", makedev(8, 1), 100, SLZ_KIND_STAT);
+	e.first_pid = 7;
+	strcpy(e.first_comm, "python3");
+	assert_int_equal(profile__add(p, &e), 0);
+	/* Same inode through a hard link: one file, kinds and counts merge, first toucher stays. */
+	e = entry("/a/hardlink.py", makedev(8, 1), 100, SLZ_KIND_OPEN);
+	e.first_pid = 9;
+	e.count = 41;
+	assert_int_equal(profile__add(p, &e), 0);
+	/* Path-only accesses merge by path and never with inode entries. */
+	e = entry("/a/x.py", 0, 0, SLZ_KIND_ACCESS);
+	assert_int_equal(profile__add(p, &e), 0);
+	e = entry("/a/x.py", 0, 0, SLZ_KIND_READLINK);
+	assert_int_equal(profile__add(p, &e), 0);
+
+	assert_int_equal(profile__count(p), 2);
+	const struct profile_entry *got = profile__find_inode(p, makedev(8, 1), 100);
+	assert_non_null(got);
+	assert_string_equal(got->path, "/a/x.py");
+	assert_int_equal(got->kinds, SLZ_KIND_STAT | SLZ_KIND_OPEN);
+	assert_int_equal(got->count, 42);
+	assert_int_equal(got->first_pid, 7);
+	assert_string_equal(got->first_comm, "python3");
+	assert_null(profile__find_inode(p, makedev(8, 2), 100));
+	assert_int_equal(profile__add_count(p, makedev(8, 1), 100, NULL, 8), 0);
+	assert_int_equal(got->count, 50);
+	assert_int_equal(profile__add_count(p, 0, 0, "/a/x.py", 3), 0);
+	assert_int_equal(profile__add_count(p, 0, 0, "/nope", 3), -ENOENT);
+	profile__free(p);
+}
+
+static void test_truncated_path_replaced_by_complete_one(void **state)
+{
+	struct profile *p;
+	struct profile_entry e;
+
+	assert_int_equal(profile__new(&p), 0);
+	e = entry("deep/tail/file", makedev(0, 5), 9, SLZ_KIND_OPEN);
+	e.flags |= SLZ_EVF_TRUNCATED;
+	assert_int_equal(profile__add(p, &e), 0);
+	e = entry("/full/deep/tail/file", makedev(0, 5), 9, SLZ_KIND_STAT);
+	assert_int_equal(profile__add(p, &e), 0);
+	assert_int_equal(profile__count(p), 1);
+	assert_string_equal(profile__entry(p, 0)->path, "/full/deep/tail/file");
+	assert_false(profile__entry(p, 0)->flags & SLZ_EVF_TRUNCATED);
+	assert_non_null(profile__find_path(p, "/full/deep/tail/file"));
+	profile__free(p);
+}
+
+static const char *const hostile[] = {
+	"/t/plain.txt",
+	"/t/with space and  two",
+	"/t/new\nline",
+	"/t/back\\slash\\n",
+	"/t/tab\tcr\r",
+	"/t/ctl\x01\x1f\x7f",
+	"/t/utf8-\xc3\xa9\xe2\x82\xac",
+	"/t/not-utf8-\xff\xfe\xc3",
+	"/t/quote\"brace{}[]:,",
+	"/t/# not a header",
+};
+
+static struct profile *hostile_profile(void)
+{
+	struct profile *p;
+	struct profile_header *h;
+	char name[300];
+
+	assert_int_equal(profile__new(&p), 0);
+	h = profile__header(p);
+	assert_int_equal(profile__set_str(p, &h->command, "python3 -c 'print(1)'\nsecond"), 0);
+	assert_int_equal(profile__set_str(p, &h->kernel, "6.18.44"), 0);
+	assert_int_equal(profile__set_str(p, &h->boot_id, "b00t"), 0);
+	assert_int_equal(profile__set_str(p, &h->target_kind, "command"), 0);
+	h->start_unix_ms = 1795000000123;
+	h->end_unix_ms = 1795000009456;
+	h->exit_status = 3;
+	h->lost_events = 5;
+	h->dedup_full = 6;
+	h->truncated_paths = 7;
+	for (size_t i = 0; i < sizeof(hostile) / sizeof(hostile[0]); i++) {
+		struct profile_entry e = entry(hostile[i], makedev(259, 3), 1000 + i,
+					       (uint32_t)(1u << (i % 8)));
+
+		e.count = i * 10;
+		e.first_pid = (uint32_t)(100 + i);
+		snprintf(e.first_comm, sizeof(e.first_comm), "c m\n%zu", i);
+		e.mode = 0100644;
+		assert_int_equal(profile__add(p, &e), 0);
+	}
+	/* A 255-byte name and a path-only missing lookup with an errno. */
+	memset(name, 'n', sizeof(name));
+	memcpy(name, "/t/", 3);
+	name[3 + 255] = '\0';
+	struct profile_entry e = entry(name, makedev(8, 1), 77, SLZ_KIND_OPEN);
+	assert_int_equal(profile__add(p, &e), 0);
+	e = entry("/t/missing.py", 0, 0, SLZ_KIND_MISSING);
+	e.err = ENOENT;
+	e.flags |= SLZ_EVF_USER_SUFFIX;
+	assert_int_equal(profile__add(p, &e), 0);
+	return p;
+}
+
+static void assert_profiles_equal(const struct profile *a, const struct profile *b)
+{
+	const struct profile_header *ha = profile__header_const(a), *hb = profile__header_const(b);
+
+	assert_string_equal(ha->command, hb->command);
+	assert_string_equal(ha->kernel, hb->kernel);
+	assert_string_equal(ha->boot_id, hb->boot_id);
+	assert_null(hb->hostname);
+	assert_int_equal(ha->start_unix_ms, hb->start_unix_ms);
+	assert_int_equal(ha->end_unix_ms, hb->end_unix_ms);
+	assert_int_equal(ha->exit_status, hb->exit_status);
+	assert_int_equal(ha->lost_events, hb->lost_events);
+	assert_int_equal(ha->dedup_full, hb->dedup_full);
+	assert_int_equal(ha->truncated_paths, hb->truncated_paths);
+	assert_int_equal(profile__count(a), profile__count(b));
+	for (size_t i = 0; i < profile__count(a); i++) {
+		const struct profile_entry *x = profile__entry(a, i);
+		const struct profile_entry *y = x->ino ? profile__find_inode(b, x->dev, x->ino)
+						       : profile__find_path(b, x->path);
+
+		assert_non_null(y);
+		assert_string_equal(x->path, y->path);
+		assert_int_equal(x->kinds, y->kinds);
+		assert_int_equal(x->flags, y->flags);
+		assert_int_equal(x->count, y->count);
+		assert_int_equal(x->first_pid, y->first_pid);
+		assert_string_equal(x->first_comm, y->first_comm);
+		assert_int_equal(x->err, y->err);
+	}
+}
+
+static void round_trip(enum profile_format fmt)
+{
+	struct profile *p = hostile_profile(), *q = NULL;
+	char *buf = NULL, *buf2 = NULL;
+	size_t sz = 0, sz2 = 0;
+	FILE *f = open_memstream(&buf, &sz);
+
+	assert_int_equal(profile__write_stream(p, f, fmt), 0);
+	fclose(f);
+	/* One line per entry plus the header, whatever the names contain. */
+	size_t lines = 0;
+	for (size_t i = 0; i < sz; i++)
+		lines += buf[i] == '\n';
+	if (fmt == PROFILE_FMT_JSON)
+		assert_int_equal(lines, 1 + profile__count(p));
+	f = fmemopen(buf, sz, "r");
+	assert_int_equal(profile__read_stream(f, "mem", &q), 0);
+	fclose(f);
+	assert_profiles_equal(p, q);
+	/* Writing what was read gives the same bytes: the format is canonical. */
+	f = open_memstream(&buf2, &sz2);
+	assert_int_equal(profile__write_stream(q, f, fmt), 0);
+	fclose(f);
+	assert_int_equal(sz, sz2);
+	assert_memory_equal(buf, buf2, sz);
+	free(buf);
+	free(buf2);
+	profile__free(p);
+	profile__free(q);
+}
+
+static void test_text_round_trip_hostile_names(void **state)
+{
+	round_trip(PROFILE_FMT_TEXT);
+}
+
+static void test_json_round_trip_hostile_names(void **state)
+{
+	round_trip(PROFILE_FMT_JSON);
+}
+
+static int read_string(const char *text, struct profile **out)
+{
+	FILE *f = fmemopen((void *)text, strlen(text), "r");
+	int err = profile__read_stream(f, "input.profile", out);
+
+	fclose(f);
+	return err;
+}
+
+static void test_reader_rejects_garbage_with_line_numbers(void **state)
+{
+	struct profile *p = NULL;
+
+	assert_int_equal(read_string("hello\n", &p), -EBADMSG);
+	assert_non_null(strstr(slz_errmsg(), "input.profile:1"));
+	assert_int_equal(read_string("# slimzip profile v9\n", &p), -EBADMSG);
+	assert_non_null(strstr(slz_errmsg(), "version 9"));
+	assert_int_equal(read_string("# slimzip profile v1\nopen 8:1 5 1 - 1 x\n", &p), -EBADMSG);
+	assert_non_null(strstr(slz_errmsg(), "input.profile:2"));
+	assert_int_equal(read_string("# slimzip profile v1\nteleport 8:1 5 1 - 1 x /p\n", &p),
+			 -EBADMSG);
+	assert_int_equal(read_string("# slimzip profile v1\nopen 8:1 5x 1 - 1 x /p\n", &p),
+			 -EBADMSG);
+	assert_int_equal(read_string("# slimzip profile v1\nopen 8:1 5 1 - 1 x /bad\\q\n", &p),
+			 -EBADMSG);
+	assert_int_equal(read_string("{\"slimzip_profile\":1}\n{\"kinds\":[\"open\"]}\n", &p),
+			 -EBADMSG);
+	assert_int_equal(read_string("", &p), -EBADMSG);
+	assert_null(p);
+}
+
+static void test_merge_is_a_set_union(void **state)
+{
+	struct profile *a, *b;
+	struct profile_entry e;
+
+	assert_int_equal(profile__new(&a), 0);
+	assert_int_equal(profile__new(&b), 0);
+	profile__set_str(a, &profile__header(a)->boot_id, "one");
+	profile__set_str(b, &profile__header(b)->boot_id, "two");
+	e = entry("/x", 1, 1, SLZ_KIND_OPEN);
+	profile__add(a, &e);
+	e = entry("/x", 1, 1, SLZ_KIND_MMAP);
+	profile__add(b, &e);
+	e = entry("/y", 1, 2, SLZ_KIND_OPEN);
+	profile__add(b, &e);
+	profile__header(b)->lost_events = 2;
+	assert_int_equal(profile__merge(a, b), 0);
+	assert_int_equal(profile__count(a), 2);
+	assert_int_equal(profile__find_inode(a, 1, 1)->kinds, SLZ_KIND_OPEN | SLZ_KIND_MMAP);
+	assert_true(profile__has_loss(a));
+	assert_int_equal(profile__header(a)->merged_from, 2);
+	/* dev/ino from two boots cannot both be trusted. */
+	assert_string_equal(profile__header(a)->boot_id, "mixed");
+	/* Merging again changes nothing but counts: union is idempotent on membership. */
+	assert_int_equal(profile__merge(a, b), 0);
+	assert_int_equal(profile__count(a), 2);
+	profile__free(a);
+	profile__free(b);
+}
+
+static void test_sort_orders_by_path_bytes(void **state)
+{
+	struct profile *p;
+	const char *paths[] = {"/b", "/a/z", "/a", "/\xc3\xa9", "/B"};
+
+	assert_int_equal(profile__new(&p), 0);
+	for (size_t i = 0; i < 5; i++) {
+		struct profile_entry e = entry(paths[i], 1, 10 + i, SLZ_KIND_OPEN);
+
+		assert_int_equal(profile__add(p, &e), 0);
+	}
+	assert_int_equal(profile__sort(p), 0);
+	assert_string_equal(profile__entry(p, 0)->path, "/B");
+	assert_string_equal(profile__entry(p, 1)->path, "/a");
+	assert_string_equal(profile__entry(p, 2)->path, "/a/z");
+	assert_string_equal(profile__entry(p, 3)->path, "/b");
+	assert_string_equal(profile__entry(p, 4)->path, "/\xc3\xa9");
+	/* Indexes were rebuilt. */
+	assert_string_equal(profile__find_inode(p, 1, 13)->path, "/\xc3\xa9");
+	assert_string_equal(profile__find_path(p, "/a/z")->path, "/a/z");
+	profile__free(p);
+}
+
+static void test_kinds_names(void **state)
+{
+	char buf[128];
+	uint32_t k;
+
+	assert_int_equal(profile__kinds_str(SLZ_KIND_OPEN | SLZ_KIND_MISSING, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "open,missing");
+	assert_int_equal(profile__kinds_parse("exec,interp,stat", &k), 0);
+	assert_int_equal(k, SLZ_KIND_EXEC | SLZ_KIND_INTERP | SLZ_KIND_STAT);
+	assert_int_equal(profile__kinds_parse("open,bogus", &k), -EINVAL);
+}
+
+static void test_write_file_is_atomic(void **state)
+{
+	struct profile *p = hostile_profile(), *q;
+	char dir[] = "/tmp/slz-prof-XXXXXX", path[300];
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/out.profile", dir);
+	assert_int_equal(profile__write(p, path, PROFILE_FMT_TEXT), 0);
+	assert_int_equal(profile__read(path, &q), 0);
+	assert_profiles_equal(p, q);
+	profile__free(q);
+	unlink(path);
+	assert_int_equal(rmdir(dir), 0); /* nothing but the profile was ever left behind */
+	assert_true(profile__write(p, "/nonexistent-dir/out.profile", PROFILE_FMT_TEXT) < 0);
+	assert_true(profile__read("/nonexistent-dir/out.profile", &q) < 0);
+	assert_non_null(strstr(slz_errmsg(), "/nonexistent-dir/out.profile"));
+	profile__free(p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_add_merges_by_inode_then_path),
+		cmocka_unit_test(test_truncated_path_replaced_by_complete_one),
+		cmocka_unit_test(test_text_round_trip_hostile_names),
+		cmocka_unit_test(test_json_round_trip_hostile_names),
+		cmocka_unit_test(test_reader_rejects_garbage_with_line_numbers),
+		cmocka_unit_test(test_merge_is_a_set_union),
+		cmocka_unit_test(test_sort_orders_by_path_bytes),
+		cmocka_unit_test(test_kinds_names),
+		cmocka_unit_test(test_write_file_is_atomic),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

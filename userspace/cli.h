@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* The CLI layer: the only code that prints. Each subcommand is one entry of main.c's table. */
+#ifndef SLIMZIP_CLI_H
+#define SLIMZIP_CLI_H
+
+#include <stdbool.h>
+
+/*
+ * Exit codes. A recorded command's own non-zero status passes through unchanged (127 when it
+ * cannot be found, 126 when it cannot be executed, 128+N when it died of signal N) and takes
+ * precedence over EXIT_LOSS.
+ */
+enum slz_exit {
+	EXIT_OK = 0,
+	EXIT_FAILURE_GENERIC = 1, /* an unexpected failure: I/O error, out of memory */
+	EXIT_USAGE = 2,		  /* bad arguments */
+	EXIT_LOSS = 3,		  /* events lost / truncated paths; prune refuses without --force */
+	EXIT_PERMISSION = 4,	  /* not root, or missing CAP_BPF / CAP_PERFMON / CAP_SYS_ADMIN */
+	EXIT_UNSUPPORTED = 5,	  /* no BTF, no cgroup v2, the kernel refused the BPF program */
+	EXIT_BAD_INPUT = 6,	  /* unreadable or malformed profile, tree or zip */
+	EXIT_OUTPUT = 7,	  /* output path not writable */
+	EXIT_VERIFY_MISSING = 8,  /* verify: files the original tree has were looked up in vain */
+	EXIT_LIMIT = 9,		  /* prune: the zip exceeds a limit the user asked to enforce */
+	EXIT_CMD_NOT_FOUND = 127,
+	EXIT_CMD_NOT_EXEC = 126,
+};
+
+struct cli_global {
+	int verbose; /* -v: libbpf debug output and more detail */
+	bool quiet;
+};
+
+extern struct cli_global cli;
+
+/* Print "slimzip: <msg>" to stderr (one line); msg is a printf format. */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Map a library -errno to an exit code for the common cases (EACCES/EPERM -> EXIT_PERMISSION...). */
+int cli_exit_for(int err);
+
+int cmd_record(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_prune(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+
+#endif

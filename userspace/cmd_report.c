@@ -1,0 +1,9 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Placeholder until the report command lands; it fails loudly rather than pretending. */
+#include "cli.h"
+
+int cmd_report(int argc, char **argv)
+{
+	cli_error("'report' is not built yet");
+	return EXIT_FAILURE_GENERIC;
+}

@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* slimzip: record what a workload touches, prune a deployment tree to it, verify the result. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/libbpf.h>
+
+#include "cli.h"
+#include "config.h"
+#include "util.h"
+
+struct cli_global cli;
+
+struct subcommand {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+};
+
+static const struct subcommand subcommands[] = {
+	{"record", cmd_record, "record the files a command or a cgroup touches into a profile"},
+	{"report", cmd_report, "summarize a profile: files by kind, top directories"},
+	{"prune", cmd_prune, "write a zip of a deployment tree holding only what a profile used"},
+	{"run", cmd_run, "record a command and prune a tree to what it used, in one go"},
+	{"verify", cmd_verify, "re-run a command on a pruned zip and name any missing file"},
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: slimzip [-v] [-q] <command> [options]\n\ncommands:\n");
+	for (size_t i = 0; i < ARRAY_SIZE(subcommands); i++)
+		fprintf(f, "  %-8s %s\n", subcommands[i].name, subcommands[i].summary);
+	fprintf(f, "\nRun 'slimzip <command> --help' for the options of one command.\n");
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_DEBUG && cli.verbose < 2)
+		return 0;
+	if (!cli.verbose)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static void vreport(const char *prefix, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "slimzip: %s", prefix);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+void cli_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport("", fmt, ap);
+	va_end(ap);
+}
+
+void cli_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport("warning: ", fmt, ap);
+	va_end(ap);
+}
+
+int cli_exit_for(int err)
+{
+	switch (err < 0 ? -err : err) {
+	case 0:
+		return EXIT_OK;
+	case EPERM:
+	case EACCES:
+		return EXIT_PERMISSION;
+	case ENOSYS:
+	case EOPNOTSUPP:
+		return EXIT_UNSUPPORTED;
+	case EINVAL:
+	case EBADMSG:
+	case ENOENT:
+	case ENOTDIR:
+		return EXIT_BAD_INPUT;
+	case EROFS:
+	case ENOSPC:
+	case EDQUOT:
+		return EXIT_OUTPUT;
+	default:
+		return EXIT_FAILURE_GENERIC;
+	}
+}
+
+int main(int argc, char **argv)
+{
+	int i = 1;
+
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
+			cli.verbose++;
+		} else if (!strcmp(a, "-vv")) {
+			cli.verbose += 2;
+		} else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+			cli.quiet = true;
+		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			usage(stdout);
+			return EXIT_OK;
+		} else if (!strcmp(a, "--version")) {
+			printf("slimzip %s\n", SLIMZIP_VERSION);
+			return EXIT_OK;
+		} else {
+			cli_error("unknown option '%s' (try 'slimzip --help')", a);
+			return EXIT_USAGE;
+		}
+	}
+	if (i >= argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+
+	libbpf_set_print(libbpf_print);
+
+	for (size_t c = 0; c < ARRAY_SIZE(subcommands); c++) {
+		if (!strcmp(argv[i], subcommands[c].name))
+			return subcommands[c].run(argc - i, argv + i);
+	}
+	cli_error("unknown command '%s' (commands: record, report, prune, run, verify)", argv[i]);
+	return EXIT_USAGE;
+}

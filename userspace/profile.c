@@ -1,0 +1,371 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "record.h"
+#include "hashmap.h"
+#include "profile.h"
+#include "util.h"
+
+struct profile {
+	struct profile_header hdr;
+	struct profile_entry *entries;
+	size_t count, cap;
+	struct idxmap *by_inode; /* entries with a known (dev, ino) */
+	struct idxmap *by_path;	 /* every entry, by path */
+};
+
+static const char *const kind_names[] = {
+	"open", "mmap", "exec", "interp", "stat", "access", "readlink", "missing",
+};
+
+static bool has_inode(const struct profile_entry *e)
+{
+	return e->ino && !(e->flags & SLZ_EVF_PATH_ONLY);
+}
+
+static uint64_t inode_hash(uint64_t dev, uint64_t ino)
+{
+	return slz_hash_u64(slz_hash_u64(dev) ^ ino);
+}
+
+static uint64_t path_hash(const char *path)
+{
+	return slz_hash_bytes(path, strlen(path), 0);
+}
+
+struct inode_key {
+	uint64_t dev, ino;
+};
+
+static bool inode_eq(uint32_t idx, const void *key, void *ctx)
+{
+	const struct profile *p = ctx;
+	const struct inode_key *k = key;
+
+	return p->entries[idx].dev == k->dev && p->entries[idx].ino == k->ino &&
+	       has_inode(&p->entries[idx]);
+}
+
+/* Path lookups that must find the path-only entry (identity by path). */
+static bool path_only_eq(uint32_t idx, const void *key, void *ctx)
+{
+	const struct profile *p = ctx;
+
+	return !has_inode(&p->entries[idx]) && !strcmp(p->entries[idx].path, key);
+}
+
+static bool path_eq(uint32_t idx, const void *key, void *ctx)
+{
+	const struct profile *p = ctx;
+
+	return !strcmp(p->entries[idx].path, key);
+}
+
+int profile__new(struct profile **out)
+{
+	struct profile *p = calloc(1, sizeof(*p));
+	int err;
+
+	if (!p)
+		return -ENOMEM;
+	p->hdr.exit_status = -1;
+	p->hdr.merged_from = 1;
+	err = idxmap__new(&p->by_inode);
+	if (!err)
+		err = idxmap__new(&p->by_path);
+	if (err) {
+		profile__free(p);
+		return err;
+	}
+	*out = p;
+	return 0;
+}
+
+static void header_free(struct profile_header *h)
+{
+	free(h->slimzip_version);
+	free(h->kernel);
+	free(h->hostname);
+	free(h->boot_id);
+	free(h->target_kind);
+	free(h->target);
+	free(h->command);
+}
+
+void profile__free(struct profile *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->count; i++)
+		free(p->entries[i].path);
+	free(p->entries);
+	header_free(&p->hdr);
+	idxmap__free(p->by_inode);
+	idxmap__free(p->by_path);
+	free(p);
+}
+
+struct profile_header *profile__header(struct profile *p)
+{
+	return &p->hdr;
+}
+
+const struct profile_header *profile__header_const(const struct profile *p)
+{
+	return &p->hdr;
+}
+
+int profile__set_str(struct profile *p, char **field, const char *value)
+{
+	char *copy = NULL;
+
+	if (value && !(copy = strdup(value)))
+		return -ENOMEM;
+	free(*field);
+	*field = copy;
+	return 0;
+}
+
+static int64_t find_identity(const struct profile *p, const struct profile_entry *e)
+{
+	if (has_inode(e)) {
+		struct inode_key k = {e->dev, e->ino};
+
+		return idxmap__find(p->by_inode, inode_hash(e->dev, e->ino), inode_eq, &k,
+				    (void *)p);
+	}
+	return idxmap__find(p->by_path, path_hash(e->path), path_only_eq, e->path, (void *)p);
+}
+
+static int index_entry(struct profile *p, uint32_t idx)
+{
+	const struct profile_entry *e = &p->entries[idx];
+	int err = 0;
+
+	if (has_inode(e))
+		err = idxmap__insert(p->by_inode, inode_hash(e->dev, e->ino), idx);
+	if (!err)
+		err = idxmap__insert(p->by_path, path_hash(e->path), idx);
+	return err;
+}
+
+int profile__add(struct profile *p, const struct profile_entry *e)
+{
+	struct profile_entry *n;
+	int64_t found;
+	int err;
+
+	if (!e->path)
+		return -EINVAL;
+	found = find_identity(p, e);
+	if (found >= 0) {
+		n = &p->entries[found];
+		n->kinds |= e->kinds;
+		n->flags |= e->flags;
+		n->count += e->count;
+		if (!n->mode)
+			n->mode = e->mode;
+		if (!n->size)
+			n->size = e->size;
+		if (!n->err)
+			n->err = e->err;
+		if (!n->first_pid) {
+			n->first_pid = e->first_pid;
+			memcpy(n->first_comm, e->first_comm, sizeof(n->first_comm));
+		}
+		/* A truncated path is replaced once any complete path of the same file shows up. */
+		if ((n->flags & SLZ_EVF_TRUNCATED) && !(e->flags & SLZ_EVF_TRUNCATED)) {
+			char *path = strdup(e->path);
+
+			if (!path)
+				return -ENOMEM;
+			free(n->path);
+			n->path = path;
+			n->flags &= ~SLZ_EVF_TRUNCATED;
+			err = idxmap__insert(p->by_path, path_hash(path), (uint32_t)found);
+			if (err)
+				return err;
+		}
+		return 0;
+	}
+	if (p->count >= UINT32_MAX - 1)
+		return -EOVERFLOW;
+	err = slz_grow((void **)&p->entries, &p->cap, p->count + 1, sizeof(*p->entries));
+	if (err)
+		return err;
+	n = &p->entries[p->count];
+	*n = *e;
+	n->first_comm[PROFILE_COMM_LEN - 1] = '\0';
+	n->path = strdup(e->path);
+	if (!n->path)
+		return -ENOMEM;
+	err = index_entry(p, (uint32_t)p->count);
+	if (err) {
+		free(n->path);
+		return err;
+	}
+	p->count++;
+	return 0;
+}
+
+size_t profile__count(const struct profile *p)
+{
+	return p->count;
+}
+
+const struct profile_entry *profile__entry(const struct profile *p, size_t i)
+{
+	return i < p->count ? &p->entries[i] : NULL;
+}
+
+const struct profile_entry *profile__find_inode(const struct profile *p, uint64_t dev,
+						uint64_t ino)
+{
+	struct inode_key k = {dev, ino};
+	int64_t i = idxmap__find(p->by_inode, inode_hash(dev, ino), inode_eq, &k, (void *)p);
+
+	return i >= 0 ? &p->entries[i] : NULL;
+}
+
+const struct profile_entry *profile__find_path(const struct profile *p, const char *path)
+{
+	int64_t i = idxmap__find(p->by_path, path_hash(path), path_eq, path, (void *)p);
+
+	return i >= 0 ? &p->entries[i] : NULL;
+}
+
+int profile__add_count(struct profile *p, uint64_t dev, uint64_t ino, const char *path,
+		       uint64_t count)
+{
+	struct profile_entry key = {.path = (char *)path, .dev = dev, .ino = ino};
+	int64_t i;
+
+	if (!ino)
+		key.flags = SLZ_EVF_PATH_ONLY;
+	i = find_identity(p, &key);
+	if (i < 0)
+		return -ENOENT;
+	p->entries[i].count += count;
+	return 0;
+}
+
+int profile__merge(struct profile *dst, const struct profile *src)
+{
+	int err;
+
+	for (size_t i = 0; i < src->count; i++) {
+		err = profile__add(dst, &src->entries[i]);
+		if (err)
+			return err;
+	}
+	dst->hdr.lost_events += src->hdr.lost_events;
+	dst->hdr.dedup_full += src->hdr.dedup_full;
+	dst->hdr.truncated_paths += src->hdr.truncated_paths;
+	dst->hdr.merged_from += src->hdr.merged_from;
+	/* dev/ino from another boot or host mean nothing here: keep the boot id only if shared. */
+	if (dst->hdr.boot_id && (!src->hdr.boot_id || strcmp(dst->hdr.boot_id, src->hdr.boot_id)))
+		return profile__set_str(dst, &dst->hdr.boot_id, "mixed");
+	return 0;
+}
+
+static int entry_cmp(const void *a, const void *b)
+{
+	const struct profile_entry *x = a, *y = b;
+	int c = strcmp(x->path, y->path);
+
+	if (c)
+		return c;
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
+	if (x->ino != y->ino)
+		return x->ino < y->ino ? -1 : 1;
+	return 0;
+}
+
+int profile__sort(struct profile *p)
+{
+	struct idxmap *by_inode = NULL, *by_path = NULL;
+	int err;
+
+	qsort(p->entries, p->count, sizeof(*p->entries), entry_cmp);
+	/* Element numbers changed: both indexes are rebuilt. */
+	err = idxmap__new(&by_inode);
+	if (!err)
+		err = idxmap__new(&by_path);
+	if (err)
+		goto err;
+	idxmap__free(p->by_inode);
+	idxmap__free(p->by_path);
+	p->by_inode = by_inode;
+	p->by_path = by_path;
+	for (size_t i = 0; i < p->count; i++) {
+		err = index_entry(p, (uint32_t)i);
+		if (err)
+			return err;
+	}
+	return 0;
+err:
+	idxmap__free(by_inode);
+	idxmap__free(by_path);
+	return err;
+}
+
+bool profile__has_loss(const struct profile *p)
+{
+	return p->hdr.lost_events > 0;
+}
+
+bool profile__has_warnings(const struct profile *p)
+{
+	return p->hdr.lost_events || p->hdr.dedup_full || p->hdr.truncated_paths;
+}
+
+int profile__kinds_str(uint32_t kinds, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	if (!len)
+		return -ENOSPC;
+	buf[0] = '\0';
+	for (size_t i = 0; i < ARRAY_SIZE(kind_names); i++) {
+		if (!(kinds & (1u << i)))
+			continue;
+		int n = snprintf(buf + used, len - used, "%s%s", used ? "," : "", kind_names[i]);
+
+		if (n < 0 || (size_t)n >= len - used)
+			return -ENOSPC;
+		used += (size_t)n;
+	}
+	if (!used && snprintf(buf, len, "-") >= (int)len)
+		return -ENOSPC;
+	return 0;
+}
+
+int profile__kinds_parse(const char *s, uint32_t *kinds)
+{
+	uint32_t k = 0;
+
+	if (!strcmp(s, "-")) {
+		*kinds = 0;
+		return 0;
+	}
+	while (*s) {
+		size_t n = strcspn(s, ",");
+		size_t i;
+
+		for (i = 0; i < ARRAY_SIZE(kind_names); i++) {
+			if (strlen(kind_names[i]) == n && !strncmp(s, kind_names[i], n))
+				break;
+		}
+		if (i == ARRAY_SIZE(kind_names))
+			return -EINVAL;
+		k |= 1u << i;
+		s += n;
+		if (*s == ',')
+			s++;
+	}
+	*kinds = k;
+	return 0;
+}

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * A profile: the set of files a workload touched, each with the kinds of access seen.
+ * Entries with a known (dev, ino) merge by identity; path-only entries merge by path.
+ * Profiles are sets: merging two profiles is a union, so profiles from many hosts or many
+ * runs combine without coordination.
+ */
+#ifndef SLIMZIP_PROFILE_H
+#define SLIMZIP_PROFILE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stddef.h>
+
+#define PROFILE_FORMAT_VERSION 1
+#define PROFILE_COMM_LEN 16
+
+struct profile;
+
+struct profile_entry {
+	char *path;	/* absolute path as the kernel saw it (owned by the profile) */
+	uint64_t dev;	/* st_dev in userspace encoding; 0 when path-only */
+	uint64_t ino;	/* 0 when path-only */
+	uint64_t size;
+	uint64_t count;	/* accesses of all kinds counted in the kernel */
+	uint32_t kinds;	/* SLZ_KIND_* bits */
+	uint32_t flags;	/* SLZ_EVF_* bits (truncated, path-only, ...) */
+	uint32_t mode;	/* st_mode; 0 when unknown */
+	uint32_t first_pid;
+	int32_t err;	/* errno for a missing lookup, else 0 */
+	char first_comm[PROFILE_COMM_LEN];
+};
+
+struct profile_header {
+	char *slimzip_version;
+	char *kernel;
+	char *hostname;
+	char *boot_id;	   /* dev/ino only mean something within one boot of one host */
+	char *target_kind; /* "command" or "cgroup" */
+	char *target;	   /* cgroup path */
+	char *command;	   /* the command line, arguments separated by spaces (escaped on disk) */
+	int64_t start_unix_ms;
+	int64_t end_unix_ms;
+	int exit_status;   /* -1 when not a command */
+	uint64_t lost_events;	 /* ring buffer drops */
+	uint64_t dedup_full;	 /* dedup map overflowed: counts are incomplete */
+	uint64_t truncated_paths;
+	uint64_t merged_from;	 /* how many profiles were merged into this one (1 = recorded) */
+};
+
+int profile__new(struct profile **out);
+void profile__free(struct profile *p); /* NULL-safe */
+
+struct profile_header *profile__header(struct profile *p);
+const struct profile_header *profile__header_const(const struct profile *p);
+/* Replace a header string field (NULL allowed); the profile keeps its own copy. */
+int profile__set_str(struct profile *p, char **field, const char *value);
+
+/*
+ * Add an access. e->path is copied. If an entry with the same identity exists, kinds and flags
+ * are OR'ed, counts added, and the first toucher kept.
+ */
+int profile__add(struct profile *p, const struct profile_entry *e);
+size_t profile__count(const struct profile *p);
+const struct profile_entry *profile__entry(const struct profile *p, size_t i);
+/* The entry matching (dev, ino), or NULL. */
+const struct profile_entry *profile__find_inode(const struct profile *p, uint64_t dev,
+						uint64_t ino);
+const struct profile_entry *profile__find_path(const struct profile *p, const char *path);
+/* Add count to the entry with this identity (used when the kernel counters are read at stop). */
+int profile__add_count(struct profile *p, uint64_t dev, uint64_t ino, const char *path,
+		       uint64_t count);
+
+/* Union src into dst; loss counters add up; header strings of dst are kept. */
+int profile__merge(struct profile *dst, const struct profile *src);
+/* Sort entries by path (byte order), then dev, ino: makes output deterministic. */
+int profile__sort(struct profile *p);
+/*
+ * Events were lost in the kernel: some accessed files may be absent, so pruning from this
+ * profile could drop a needed file. (Truncated paths are judged per entry by the resolver:
+ * an entry whose inode matched the tree is fine.)
+ */
+bool profile__has_loss(const struct profile *p);
+/* Anything a recorder should warn about: lost events, dedup overflow, truncated paths. */
+bool profile__has_warnings(const struct profile *p);
+
+/* Names of kinds, "open,mmap"; parse returns -EINVAL on an unknown name. */
+int profile__kinds_str(uint32_t kinds, char *buf, size_t len);
+int profile__kinds_parse(const char *s, uint32_t *kinds);
+
+#endif

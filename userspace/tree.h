@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The deployment tree, walked once and indexed by relative path and by (dev, ino).
+ * Symlinks are never followed during the walk; tree__resolve() follows them only while they
+ * stay inside the tree.
+ */
+#ifndef SLIMZIP_TREE_H
+#define SLIMZIP_TREE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct tree;
+
+enum tree_entry_flags {
+	TREE_F_UNREADABLE = 1u << 0,   /* could not be opened/listed: reported, not fatal */
+	TREE_F_LINK_OUTSIDE = 1u << 1, /* symlink whose target leaves the tree (tree__root()) */
+	TREE_F_LINK_LOOP = 1u << 2,    /* symlink that loops or dangles inside the tree */
+	TREE_F_SPECIAL = 1u << 3,      /* fifo, socket, device: never zipped */
+};
+
+/* A read-only view of one entry; strings stay valid until tree__free(). */
+struct tree_entry {
+	const char *path;	 /* relative to the root, no leading '/', "" for the root itself */
+	const char *link_target; /* readlink() text for symlinks, else NULL */
+	uint64_t dev;
+	uint64_t ino;
+	uint64_t size;
+	int64_t mtime_sec;
+	uint32_t mtime_nsec;
+	uint32_t mode; /* st_mode, type bits included */
+	uint32_t nlink;
+	uint32_t parent; /* index of the containing directory; the root is its own parent */
+	uint32_t flags;	 /* TREE_F_* */
+};
+
+int tree__open(const char *root, struct tree **out);
+void tree__free(struct tree *t); /* NULL-safe */
+/* realpath() of the root given to tree__open, no trailing '/'. */
+const char *tree__root(const struct tree *t);
+size_t tree__count(const struct tree *t);
+/*
+ * Index 0 is the root directory. Entries are sorted by path bytes (strcmp order), so a
+ * directory always comes before its contents (parent < idx for every idx > 0) and iterating
+ * indexes gives the zip order.
+ */
+int tree__get(const struct tree *t, uint32_t idx, struct tree_entry *out);
+/* Exact relative path (no leading '/', no trailing '/'): index or -ENOENT. */
+int64_t tree__find_path(const struct tree *t, const char *relpath);
+/* First entry with this identity (hard links share one): index or -ENOENT. */
+int64_t tree__find_inode(const struct tree *t, uint64_t dev, uint64_t ino);
+/*
+ * Resolve relpath component by component, following symlinks that stay inside the tree (and
+ * the last component too when follow_last). Index, -ENOENT, or -EXDEV when a link leaves the
+ * tree, -ELOOP on a loop.
+ */
+int64_t tree__resolve(const struct tree *t, const char *relpath, bool follow_last);
+/*
+ * tree__resolve() for a tree that was recorded at another absolute path: absolute link targets
+ * under root_as (e.g. "/var/task") count as inside the tree, like those under tree__root().
+ * root_as NULL (or "") is tree__resolve().
+ */
+int64_t tree__resolve_as(const struct tree *t, const char *relpath, bool follow_last,
+			 const char *root_as);
+/*
+ * Hard links: the next entry (in index order, after idx) with the same (dev, ino) as idx, or
+ * -ENOENT. Start from tree__find_inode() to visit every path of one inode.
+ */
+int64_t tree__next_link(const struct tree *t, uint32_t idx);
+/* Sum of sizes of regular files, and how many there are. */
+void tree__totals(const struct tree *t, uint64_t *files, uint64_t *bytes);
+/* Bytes of memory the index uses (for the benchmark). */
+size_t tree__memory(const struct tree *t);
+
+#endif

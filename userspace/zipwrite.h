@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Write the kept entries of a tree into a deterministic zip: entries sorted by name, no extra
+ * fields, Unix modes in the external attributes, DOS times in UTC. The same tree and keepset
+ * give the same bytes on any machine and in any time zone.
+ */
+#ifndef SLIMZIP_ZIPWRITE_H
+#define SLIMZIP_ZIPWRITE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "keepset.h"
+
+enum zipwrite_mtime {
+	ZIPWRITE_MTIME_KEEP,  /* each entry's own mtime (DOS time: 2 s granularity) */
+	ZIPWRITE_MTIME_FIXED, /* every entry gets ZIPWRITE_FIXED_MTIME */
+	ZIPWRITE_MTIME_EPOCH, /* every entry gets opts.epoch (the CLI maps SOURCE_DATE_EPOCH) */
+};
+
+/* 1980-01-01 00:00:00 UTC: the earliest time a DOS timestamp can hold. */
+#define ZIPWRITE_FIXED_MTIME  315532800LL
+#define ZIPWRITE_DEFAULT_LEVEL 6
+
+/* fraction in [0, 1]; called from inside zipwrite__write(), often enough to draw a bar. */
+typedef void (*zipwrite_progress_fn)(double fraction, void *ctx);
+
+struct zipwrite_opts {
+	int level; /* 0 = store, 1..9 = deflate level */
+	enum zipwrite_mtime mtime_mode;
+	int64_t epoch; /* seconds since 1970 UTC, for ZIPWRITE_MTIME_EPOCH */
+	zipwrite_progress_fn progress; /* NULL for none */
+	void *progress_ctx;
+};
+
+struct zipwrite_stats {
+	uint64_t entries; /* files + dirs + symlinks */
+	uint64_t files;
+	uint64_t dirs;
+	uint64_t symlinks;
+	uint64_t skipped;   /* kept fifos, sockets, devices: never zipped */
+	uint64_t bytes_in;  /* uncompressed bytes: file contents plus link targets */
+	uint64_t zip_size;  /* bytes of the final zip */
+	/*
+	 * Timestamp-based .pyc files (flags word 0 in the header) in a zip whose mtimes were
+	 * normalized (fixed/epoch): Python will find each of them stale and recompile, or fail
+	 * to on a read-only filesystem. 0 in keep mode.
+	 */
+	uint64_t pyc_timestamp;
+	/*
+	 * Keep mode: kept .py files with an odd-second mtime that have a kept timestamp-based
+	 * __pycache__ .pyc. DOS time rounds the .py mtime down to even seconds, so after
+	 * extraction the .pyc no longer matches its source. 0 in fixed/epoch mode.
+	 */
+	uint64_t py_odd_mtime;
+};
+
+/* level 6, keep mtimes, no progress. */
+void zipwrite__default_opts(struct zipwrite_opts *opts);
+
+/*
+ * Write every kept entry of k (the root itself excluded) to out_path: a temp file beside it,
+ * fsynced and renamed on success; on any failure (I/O error, ENOSPC, cancel) neither out_path
+ * nor a temp file is left behind. Kept directories become "name/" entries, symlinks are
+ * stored as links (the target text is the content); a symlink whose target leaves the tree
+ * fails with -EXDEV since it would dangle in the deployment. Entries over 4 GiB and archives
+ * of more than 65,535 entries use zip64.
+ * While it runs, TZ is set to UTC for the process (libzip converts times with localtime()),
+ * so no other thread may read the environment or convert local times meanwhile.
+ * 0 or -errno (-ECANCELED after zipwrite__request_cancel()); stats may be NULL.
+ */
+int zipwrite__write(const struct keepset *k, const char *out_path, const struct zipwrite_opts *opts,
+		    struct zipwrite_stats *stats);
+
+/* Async-signal-safe: make a running (or the next) zipwrite__write() fail with -ECANCELED. */
+void zipwrite__request_cancel(void);
+/* Forget an earlier request, e.g. before a new write in the same process. */
+void zipwrite__reset_cancel(void);
+bool zipwrite__cancel_requested(void);
+
+/* DOS time (2 s steps, 1980..2107) of a Unix time, in UTC; clamps out-of-range times. */
+void zipwrite__dos_time(int64_t t, uint16_t *dos_time, uint16_t *dos_date);
+/* The Unix time (UTC) of a DOS time and date. */
+int64_t zipwrite__unix_time(uint16_t dos_time, uint16_t dos_date);
+
+/*
+ * Make libzip's localtime()/mktime() conversions UTC: saves TZ in *saved (free'd by leave).
+ * Used around zip_open()/zip_close() by the writer and the extractor; not thread-safe.
+ */
+int zipwrite__utc_enter(char **saved);
+void zipwrite__utc_leave(char *saved);
+
+#endif
