@@ -1,7 +1,623 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* Placeholder so the build configures; the recorder replaces it. */
+/*
+ * The recorder's kernel side. One tp_btf/sys_exit program sees every syscall's result with its
+ * arguments still in pt_regs; it keeps only the file lookups of target cgroups, deduplicates
+ * them per (target, file, kind) in a hash map that also counts accesses, and walks the path only
+ * for a file not seen before. tp_btf/sched_process_exec adds what exec opens inside the kernel:
+ * the binary, the #! script and the ELF interpreter.
+ *
+ * Hot path (a file seen before): syscall number switch, cgroup -> target cache, fd -> inode
+ * through the task's fd table, one hash lookup and an atomic add.
+ */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
 #include "record.h"
 
+#if !defined(__TARGET_ARCH_x86)
+#error "record.bpf.c decodes x86_64 syscall numbers and pt_regs"
+#endif
+
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* Set by userspace before load. */
+const volatile bool record_missing = false;
+
+#define ENOENT	      2
+#define ENOTDIR	      20
+#define AT_FDCWD      -100
+#define AT_EMPTY_PATH 0x1000
+#define MAP_ANONYMOUS 0x20
+
+/* x86_64 syscall numbers. */
+#define NR_open	      2
+#define NR_stat	      4
+#define NR_lstat      6
+#define NR_mmap	      9
+#define NR_access     21
+#define NR_creat      85
+#define NR_readlink   89
+#define NR_openat     257
+#define NR_newfstatat 262
+#define NR_readlinkat 267
+#define NR_faccessat  269
+#define NR_statx      332
+#define NR_openat2    437
+#define NR_faccessat2 439
+
+/* The cgroup levels searched for a target above the current cgroup. */
+#define MAX_CGROUP_LEVELS 64
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 64 << 20); /* resized by userspace */
+} events SEC(".maps");
+
+/* Target cgroups: cgroup id -> slot. Descendants match through the cache below. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SLZ_MAX_TARGETS);
+	__type(key, __u64);
+	__type(value, __u32);
+} targets SEC(".maps");
+
+/* cgroup id -> slot + 1 (0: not a target); userspace clears it when targets change. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, __u32);
+} target_cache SEC(".maps");
+
+/* One entry per (target, file, kind); the value counts accesses. Sized by --max-files. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 1 << 20);
+	__type(key, struct slz_seen_key);
+	__type(value, __u64);
+} seen SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, SLZ_STATS_SLOTS);
+	__type(key, __u32);
+	__type(value, struct slz_stats);
+} stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct slz_event);
+} event_buf SEC(".maps");
+
+#include "pathwalk.bpf.h"
+
+#define PATH_MASK (SLZ_EVENT_PATH_CAP - 1)
+
+struct level_ctx {
+	__u32 found; /* slot + 1 of the deepest target seen so far */
+};
+
+static long level_step(__u32 level, struct level_ctx *c)
+{
+	__u64 id = bpf_get_current_ancestor_cgroup_id(level);
+	__u32 *slot;
+
+	if (!id)
+		return 1;
+	slot = bpf_map_lookup_elem(&targets, &id);
+	if (slot)
+		c->found = *slot + 1;
+	return 0;
+}
+
+/* The target slot of the current task, or -1. Cached per cgroup: one LRU lookup per event. */
+static __always_inline int current_target(void)
+{
+	__u64 cg = bpf_get_current_cgroup_id();
+	__u32 *v = bpf_map_lookup_elem(&target_cache, &cg);
+	struct level_ctx c = {};
+
+	if (v)
+		return (int)*v - 1;
+	bpf_loop(MAX_CGROUP_LEVELS, level_step, &c, 0);
+	bpf_map_update_elem(&target_cache, &cg, &c.found, BPF_ANY);
+	return (int)c.found - 1;
+}
+
+static __always_inline struct slz_stats *stats_of(__u32 slot)
+{
+	return bpf_map_lookup_elem(&stats, &slot);
+}
+
+/*
+ * Count an access. Returns 1 when the key was seen before (nothing more to do), 0 when the
+ * caller must emit an event; *inserted tells whether the key is in the map (to undo on a drop).
+ */
+static __always_inline int seen_hit(struct slz_seen_key *k, bool *inserted)
+{
+	__u64 one = 1, *cnt;
+	long err;
+
+	cnt = bpf_map_lookup_elem(&seen, k);
+	if (cnt) {
+		__sync_fetch_and_add(cnt, 1);
+		return 1;
+	}
+	err = bpf_map_update_elem(&seen, k, &one, BPF_NOEXIST);
+	if (!err) {
+		*inserted = true;
+		return 0;
+	}
+	cnt = bpf_map_lookup_elem(&seen, k);
+	if (cnt) { /* another CPU inserted it first */
+		__sync_fetch_and_add(cnt, 1);
+		return 1;
+	}
+	*inserted = false;
+	return 0;
+}
+
+static __always_inline struct slz_event *event_start(struct slz_seen_key *k, bool inserted, long nr)
+{
+	__u32 zero = 0;
+	struct slz_event *ev = bpf_map_lookup_elem(&event_buf, &zero);
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+
+	if (!ev)
+		return NULL;
+	ev->dev = k->dev;
+	ev->ino = k->ino;
+	ev->size = 0;
+	ev->cgroup_id = bpf_get_current_cgroup_id();
+	ev->target = k->target;
+	ev->kind = k->kind;
+	ev->pid = pid_tgid >> 32;
+	ev->tid = (__u32)pid_tgid;
+	ev->mode = 0;
+	ev->flags = 0;
+	ev->syscall_nr = nr;
+	ev->err = 0;
+	ev->path_len = 0;
+	ev->reserved = 0;
+	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
+	return ev;
+}
+
+/* Hand the event to userspace; a drop is counted and the key forgotten so a later access retries.
+ */
+static __always_inline void event_send(struct slz_event *ev, struct slz_seen_key *k, bool inserted)
+{
+	struct slz_stats *st = stats_of(k->target);
+	__u32 len = ev->path_len & PATH_MASK;
+
+	if (!st)
+		return;
+	if (!inserted)
+		st->dedup_full++;
+	if (ev->flags & SLZ_EVF_TRUNCATED)
+		st->truncated++;
+	if (bpf_ringbuf_output(&events, ev, SLZ_EVENT_HDR_SIZE + len, 0)) {
+		st->ringbuf_drops++;
+		if (inserted)
+			bpf_map_delete_elem(&seen, k);
+		return;
+	}
+	st->events++;
+}
+
+/* The struct file behind fd in the current task, as an integer (0 when none). */
+static __always_inline __u64 fd_file(struct task_struct *task, int fd)
+{
+	struct files_struct *files = task->files;
+	struct fdtable *fdt;
+	struct file **fda;
+	__u64 f = 0;
+
+	if (!files || fd < 0)
+		return 0;
+	fdt = files->fdt;
+	if (!fdt || (unsigned int)fd >= fdt->max_fds)
+		return 0;
+	fda = fdt->fd;
+	if (bpf_probe_read_kernel(&f, sizeof(f), &fda[fd]))
+		return 0;
+	return f;
+}
+
+/* A file known by its struct file: key by (dev, ino), walk its path only when new. */
+static __always_inline void record_file(struct task_struct *task, __u64 file, __u32 target,
+					__u32 kind, long nr)
+{
+	struct file *f = (struct file *)file;
+	struct inode *inode = BPF_CORE_READ(f, f_inode);
+	struct slz_seen_key k = {};
+	bool inserted = false;
+	struct slz_event *ev;
+	struct slz_walk *w;
+
+	if (!inode)
+		return;
+	k.ino = BPF_CORE_READ(inode, i_ino);
+	k.dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	k.target = target;
+	k.kind = kind;
+	if (seen_hit(&k, &inserted))
+		return;
+	ev = event_start(&k, inserted, nr);
+	w = walk_buf();
+	if (!ev || !w)
+		return;
+	ev->size = BPF_CORE_READ(inode, i_size);
+	ev->mode = BPF_CORE_READ(inode, i_mode);
+	walk_path(w, (__u64)BPF_CORE_READ(f, f_path.dentry), (__u64)BPF_CORE_READ(f, f_path.mnt),
+		  task);
+	ev->flags = w->flags;
+	ev->path_len = walk_copy(w, ev->path);
+	event_send(ev, &k, inserted);
+}
+
+/* Read a user path string into w->ustr; returns its length without the NUL, or -1. */
+static __always_inline int read_ustr(struct slz_walk *w, const char *s, bool kernel)
+{
+	long n;
+
+	if (!s)
+		return -1;
+	if (kernel)
+		n = bpf_probe_read_kernel_str(w->ustr, sizeof(w->ustr), s);
+	else
+		n = bpf_probe_read_user_str(w->ustr, sizeof(w->ustr), s);
+	if (n <= 1)
+		return -1;
+	w->ulen = (__u32)(n - 1) & WALK_MASK;
+	return (int)w->ulen;
+}
+
+/* The directory a relative user path starts from: cwd or dirfd. 0 on success. */
+static __always_inline int base_dir(struct task_struct *task, int dfd, __u64 *dentry, __u64 *mnt)
+{
+	if (dfd == AT_FDCWD) {
+		*dentry = (__u64)BPF_CORE_READ(task, fs, pwd.dentry);
+		*mnt = (__u64)BPF_CORE_READ(task, fs, pwd.mnt);
+	} else {
+		struct file *f = (struct file *)fd_file(task, dfd);
+
+		if (!f)
+			return -1;
+		*dentry = (__u64)BPF_CORE_READ(f, f_path.dentry);
+		*mnt = (__u64)BPF_CORE_READ(f, f_path.mnt);
+	}
+	return 0;
+}
+
+/*
+ * Build base + '/' + w->ustr (or w->ustr alone when absolute) into ev->path. The base
+ * directory is walked here, so this runs only for events about to be sent.
+ */
+static __always_inline void build_user_path(struct slz_event *ev, struct slz_walk *w,
+					    struct task_struct *task, __u64 bd, __u64 bm)
+{
+	__u32 ulen = w->ulen & WALK_MASK;
+	__u32 blen = 0;
+
+	if (w->ustr[0] == '/') {
+		w->flags = 0;
+		bpf_probe_read_kernel(ev->path, ulen, w->ustr);
+		ev->path_len = ulen;
+		ev->flags |= SLZ_EVF_USER_SUFFIX;
+		return;
+	}
+	walk_path(w, bd, bm, task);
+	ev->flags |= w->flags;
+	blen = walk_copy(w, ev->path);
+	if (blen == 1) /* the base is "/" */
+		blen = 0;
+	if (blen >= SLZ_WALK_MAX - 1) {
+		ev->flags |= SLZ_EVF_TRUNCATED;
+		ev->path_len = blen;
+		return;
+	}
+	ev->path[blen & WALK_MASK] = '/';
+	bpf_probe_read_kernel(&ev->path[(blen + 1) & WALK_MASK], ulen, w->ustr);
+	ev->path_len = blen + 1 + ulen;
+	ev->flags |= SLZ_EVF_USER_SUFFIX;
+}
+
+/* A lookup known only by its path string: key by a hash of (base dir, string). */
+static __always_inline void record_user_path(struct task_struct *task, int dfd, const char *upath,
+					     __u32 target, __u32 kind, int err, long nr)
+{
+	struct slz_walk *w = walk_buf();
+	struct slz_seen_key k = {};
+	bool inserted = false;
+	struct slz_event *ev;
+	__u64 bd, bm;
+	int ulen;
+
+	if (!w)
+		return;
+	ulen = read_ustr(w, upath, false);
+	if (ulen <= 0)
+		return;
+	if (w->ustr[0] == '/') {
+		bd = (__u64)BPF_CORE_READ(task, fs, root.dentry);
+		bm = (__u64)BPF_CORE_READ(task, fs, root.mnt);
+	} else if (base_dir(task, dfd, &bd, &bm)) {
+		return;
+	}
+	k.dev = SLZ_DEV_PATH_HASH;
+	k.ino = hash_ustr((__u32)ulen, bd, bm);
+	k.target = target;
+	k.kind = kind;
+	if (seen_hit(&k, &inserted))
+		return;
+	ev = event_start(&k, inserted, nr);
+	if (!ev)
+		return;
+	ev->flags = SLZ_EVF_PATH_ONLY;
+	ev->err = err;
+	build_user_path(ev, w, task, bd, bm);
+	event_send(ev, &k, inserted);
+}
+
+/* stat-family results: identity from the user's stat buffer, path from the user string. */
+struct stat_id {
+	__u64 dev; /* kernel encoding */
+	__u64 ino;
+	__u64 size;
+	__u32 mode;
+};
+
+static __always_inline __u64 user_dev_to_kernel(__u64 d)
+{
+	__u64 major = ((d >> 8) & 0xfff) | ((d >> 32) & ~0xfffULL);
+	__u64 minor = (d & 0xff) | ((d >> 12) & ~0xffULL);
+
+	return (major << 20) | (minor & 0xfffff);
+}
+
+static __always_inline void record_stat(struct task_struct *task, int dfd, const char *upath,
+					void *ubuf, bool is_statx, __u32 target, long nr)
+{
+	struct slz_seen_key k = {};
+	bool inserted = false;
+	struct slz_event *ev;
+	struct slz_walk *w;
+	__u64 bd, bm;
+
+	if (!ubuf)
+		return;
+	if (is_statx) {
+		__u32 devmm[2];
+
+		if (bpf_probe_read_user(&k.ino, sizeof(k.ino), ubuf + 32) ||
+		    bpf_probe_read_user(devmm, sizeof(devmm), ubuf + 136))
+			return;
+		k.dev = ((__u64)devmm[0] << 20) | (devmm[1] & 0xfffff);
+	} else {
+		__u64 di[2];
+
+		if (bpf_probe_read_user(di, sizeof(di), ubuf))
+			return;
+		k.dev = user_dev_to_kernel(di[0]);
+		k.ino = di[1];
+	}
+	k.target = target;
+	k.kind = SLZ_KIND_STAT;
+	if (seen_hit(&k, &inserted))
+		return;
+	w = walk_buf();
+	if (!w)
+		goto undo;
+	if (read_ustr(w, upath, false) <= 0)
+		goto undo;
+	if (w->ustr[0] == '/') {
+		bd = 0;
+		bm = 0;
+	} else if (base_dir(task, dfd, &bd, &bm)) {
+		goto undo;
+	}
+	ev = event_start(&k, inserted, nr);
+	if (!ev)
+		goto undo;
+	if (is_statx) {
+		__u16 mode = 0;
+
+		bpf_probe_read_user(&mode, sizeof(mode), ubuf + 28);
+		bpf_probe_read_user(&ev->size, sizeof(ev->size), ubuf + 40);
+		ev->mode = mode;
+	} else {
+		bpf_probe_read_user(&ev->mode, sizeof(ev->mode), ubuf + 24);
+		bpf_probe_read_user(&ev->size, sizeof(ev->size), ubuf + 48);
+	}
+	build_user_path(ev, w, task, bd, bm);
+	event_send(ev, &k, inserted);
+	return;
+undo:
+	/* fstat-like calls (empty path) and unreadable strings are not lookups: forget them. */
+	if (inserted)
+		bpf_map_delete_elem(&seen, &k);
+}
+
+/* True when an AT_EMPTY_PATH call really names no path (an fstat in disguise). */
+static __always_inline bool empty_path(const char *upath, __u64 flags)
+{
+	char c = 0;
+
+	if (!(flags & AT_EMPTY_PATH))
+		return false;
+	if (!upath)
+		return true;
+	bpf_probe_read_user(&c, 1, upath);
+	return c == 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(slz_sys_exit, struct pt_regs *regs, long ret)
+{
+	long nr = regs->orig_ax;
+	struct task_struct *task;
+	int dfd = AT_FDCWD, target;
+	const char *upath;
+	__u32 kind;
+
+	switch (nr) {
+	case NR_open:
+	case NR_creat:
+	case NR_openat:
+	case NR_openat2:
+		kind = SLZ_KIND_OPEN;
+		break;
+	case NR_mmap:
+		if ((unsigned long)ret >= (unsigned long)-4095L)
+			return 0;
+		if ((regs->r10 & MAP_ANONYMOUS) || (int)regs->r8 < 0)
+			return 0;
+		kind = SLZ_KIND_MMAP;
+		break;
+	case NR_stat:
+	case NR_lstat:
+	case NR_newfstatat:
+	case NR_statx:
+		kind = SLZ_KIND_STAT;
+		break;
+	case NR_access:
+	case NR_faccessat:
+	case NR_faccessat2:
+		kind = SLZ_KIND_ACCESS;
+		break;
+	case NR_readlink:
+	case NR_readlinkat:
+		kind = SLZ_KIND_READLINK;
+		break;
+	default:
+		return 0;
+	}
+	if (kind != SLZ_KIND_MMAP && ret < 0) {
+		if (!record_missing || (ret != -ENOENT && ret != -ENOTDIR))
+			return 0;
+	}
+	target = current_target();
+	if (target < 0)
+		return 0;
+	task = bpf_get_current_task_btf();
+
+	switch (nr) {
+	case NR_open:
+	case NR_creat:
+	case NR_stat:
+	case NR_lstat:
+	case NR_access:
+	case NR_readlink:
+		upath = (const char *)regs->di;
+		break;
+	default:
+		dfd = (int)regs->di;
+		upath = (const char *)regs->si;
+		break;
+	}
+
+	if (ret < 0 && kind != SLZ_KIND_MMAP) {
+		record_user_path(task, dfd, upath, target, SLZ_KIND_MISSING, (int)-ret, nr);
+		return 0;
+	}
+	switch (kind) {
+	case SLZ_KIND_OPEN: {
+		__u64 f = fd_file(task, (int)ret);
+
+		if (f)
+			record_file(task, f, target, SLZ_KIND_OPEN, nr);
+		break;
+	}
+	case SLZ_KIND_MMAP: {
+		__u64 f = fd_file(task, (int)regs->r8);
+
+		if (f)
+			record_file(task, f, target, SLZ_KIND_MMAP, nr);
+		break;
+	}
+	case SLZ_KIND_STAT:
+		if (nr == NR_stat || nr == NR_lstat) {
+			record_stat(task, dfd, upath, (void *)regs->si, false, target, nr);
+		} else if (nr == NR_newfstatat) {
+			if (!empty_path(upath, regs->r10))
+				record_stat(task, dfd, upath, (void *)regs->dx, false, target, nr);
+		} else {
+			if (!empty_path(upath, regs->dx))
+				record_stat(task, dfd, upath, (void *)regs->r8, true, target, nr);
+		}
+		break;
+	default: /* access, readlink */
+		record_user_path(task, dfd, upath, target, kind, 0, nr);
+		break;
+	}
+	return 0;
+}
+
+/* bpf_find_vma callback: the file mapped at the address, as an integer. */
+static long vma_file(struct task_struct *task, struct vm_area_struct *vma, __u64 *out)
+{
+	*out = (__u64)vma->vm_file;
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(slz_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u64 file = (__u64)bprm->file;
+	__u64 ip, interp = 0;
+	int target = current_target();
+
+	if (target < 0)
+		return 0;
+	if (file)
+		record_file(task, file, target, SLZ_KIND_EXEC, -1);
+
+	/* A #! script (or binfmt_misc): the kernel replaced interp; filename is the script. */
+	if (bprm->interp != bprm->filename) {
+		struct slz_walk *w = walk_buf();
+		struct slz_seen_key k = {};
+		bool inserted = false;
+		struct slz_event *ev;
+		__u64 bd = 0, bm = 0;
+		int ulen;
+
+		if (!w)
+			return 0;
+		ulen = read_ustr(w, bprm->filename, true);
+		if (ulen > 0) {
+			if (w->ustr[0] == '/') {
+				bd = (__u64)BPF_CORE_READ(task, fs, root.dentry);
+				bm = (__u64)BPF_CORE_READ(task, fs, root.mnt);
+			} else {
+				base_dir(task, AT_FDCWD, &bd, &bm);
+			}
+			k.dev = SLZ_DEV_PATH_HASH;
+			k.ino = hash_ustr((__u32)ulen, bd, bm);
+			k.target = target;
+			k.kind = SLZ_KIND_EXEC;
+			if (!seen_hit(&k, &inserted)) {
+				ev = event_start(&k, inserted, -1);
+				if (ev) {
+					ev->flags = SLZ_EVF_PATH_ONLY;
+					build_user_path(ev, w, task, bd, bm);
+					event_send(ev, &k, inserted);
+				}
+			}
+		}
+	}
+
+	/* The ELF interpreter: whatever is mapped at the entry point, unless it is the binary. */
+	ip = PT_REGS_IP((struct pt_regs *)bpf_task_pt_regs(task));
+	bpf_find_vma(task, ip, vma_file, &interp, 0);
+	if (interp && file &&
+	    (__u64)BPF_CORE_READ((struct file *)interp, f_inode) !=
+		    (__u64)BPF_CORE_READ((struct file *)file, f_inode))
+		record_file(task, interp, target, SLZ_KIND_INTERP, -1);
+	return 0;
+}

@@ -1,15 +1,657 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* Placeholder until the prune command lands; it fails loudly rather than pretending. */
+/*
+ * slimzip prune --tree DIR --profile P -o OUT.zip   and
+ * slimzip run   --tree DIR -o OUT.zip -- CMD...     (record + prune in one process).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "args.h"
 #include "cli.h"
+#include "escape.h"
+#include "humanize.h"
+#include "profile_io.h"
+#include "prune_report.h"
+#include "recorder.h"
+#include "util.h"
+
+enum {
+	OPT_TREE = 256,
+	OPT_PROFILE,
+	OPT_KEEP,
+	OPT_DROP,
+	OPT_KEEP_FROM,
+	OPT_DRY_RUN,
+	OPT_WHITELIST,
+	OPT_REPORT,
+	OPT_LEVEL,
+	OPT_MTIME,
+	OPT_FORCE,
+	OPT_TREE_PATH_AS,
+	OPT_NO_RULE_PYTHON,
+	OPT_NO_RULE_NODE,
+	OPT_NO_RULE_ELF,
+	OPT_NO_RULES,
+	OPT_ENFORCE_LIMITS,
+	OPT_PROFILE_OUT,
+	OPT_FORMAT,
+	OPT_IGNORE_EXIT,
+	OPT_MAX_FILES,
+	OPT_RINGBUF_MB,
+};
+
+#define COMMON_OPTIONS                                                                             \
+	{"tree", required_argument, NULL, OPT_TREE},                                               \
+		{"output", required_argument, NULL, 'o'},                                          \
+		{"keep", required_argument, NULL, OPT_KEEP},                                       \
+		{"drop", required_argument, NULL, OPT_DROP},                                       \
+		{"keep-from", required_argument, NULL, OPT_KEEP_FROM},                             \
+		{"dry-run", no_argument, NULL, OPT_DRY_RUN},                                       \
+		{"whitelist-out", required_argument, NULL, OPT_WHITELIST},                         \
+		{"report", required_argument, NULL, OPT_REPORT},                                   \
+		{"level", required_argument, NULL, OPT_LEVEL},                                     \
+		{"mtime", required_argument, NULL, OPT_MTIME},                                     \
+		{"force", no_argument, NULL, OPT_FORCE},                                           \
+		{"tree-path-as", required_argument, NULL, OPT_TREE_PATH_AS},                       \
+		{"no-rule-python", no_argument, NULL, OPT_NO_RULE_PYTHON},                         \
+		{"no-rule-node", no_argument, NULL, OPT_NO_RULE_NODE},                             \
+		{"no-rule-elf", no_argument, NULL, OPT_NO_RULE_ELF},                               \
+		{"no-rules", no_argument, NULL, OPT_NO_RULES},                                     \
+		{"enforce-lambda-limits", no_argument, NULL, OPT_ENFORCE_LIMITS},                  \
+		{"help", no_argument, NULL, 'h'}
+
+static const char common_help[] =
+	"  --tree DIR             the deployment tree to prune (required)\n"
+	"  -o, --output OUT.zip   the zip to write (required unless --dry-run)\n"
+	"  --keep GLOB            also keep matching paths (repeatable; gitignore-style globs)\n"
+	"  --drop GLOB            never keep matching paths (repeatable; beats every rule)\n"
+	"  --keep-from FILE       keep patterns from FILE, one per line, # comments\n"
+	"  --dry-run              write nothing; list what would be kept (+) and dropped (-)\n"
+	"  --whitelist-out FILE   write kept tree-relative paths, one per line (zip -@ input)\n"
+	"  --report FILE.json     per kept entry: why it was kept, first process, size\n"
+	"  --level 0-9            deflate level, 0 stores (default 6)\n"
+	"  --mtime keep|fixed|EPOCH  entry times: the files' own (default; SOURCE_DATE_EPOCH\n"
+	"                         switches to it), 1980-01-01, or EPOCH seconds\n"
+	"  --force                prune even though the profile recorded lost events\n"
+	"  --tree-path-as PATH    the tree was recorded at PATH (e.g. /var/task)\n"
+	"  --no-rule-python, --no-rule-node, --no-rule-elf, --no-rules\n"
+	"                         switch closure rules off (all on by default)\n"
+	"  --enforce-lambda-limits  exit 9 when the zip exceeds AWS Lambda's limits\n";
+
+struct prune_cli {
+	struct prune_opts po;
+	const char **profiles;
+	size_t nprofiles, profiles_cap;
+	const char *whitelist_out;
+	const char *report_out;
+	bool enforce_limits;
+	/* run only */
+	const char *profile_out;
+	enum profile_format profile_fmt;
+	bool ignore_exit;
+	uint64_t max_files, ringbuf_mb;
+	char **argv;
+};
+
+static int parse_mtime(const char *value, struct zipwrite_opts *zo)
+{
+	uint64_t epoch;
+
+	if (!strcmp(value, "keep")) {
+		zo->mtime_mode = ZIPWRITE_MTIME_KEEP;
+	} else if (!strcmp(value, "fixed")) {
+		zo->mtime_mode = ZIPWRITE_MTIME_FIXED;
+	} else if (!args__u64("--mtime", value, 0, INT64_MAX, &epoch)) {
+		zo->mtime_mode = ZIPWRITE_MTIME_EPOCH;
+		zo->epoch = (int64_t)epoch;
+	} else {
+		return slz_fail(EINVAL, "--mtime: '%s' is not keep, fixed or a number of seconds",
+				value);
+	}
+	return 0;
+}
+
+/* Options both commands share; returns 1 when c was not one of them, 0 or -errno otherwise. */
+static int common_option(struct prune_cli *pc, int c, const char *arg)
+{
+	uint64_t v;
+	int err;
+
+	switch (c) {
+	case OPT_TREE:
+		pc->po.tree_dir = arg;
+		return 0;
+	case 'o':
+		pc->po.out_zip = arg;
+		return 0;
+	case OPT_KEEP:
+	case OPT_DROP:
+		return globs__add(pc->po.globs, c == OPT_KEEP ? GLOB_KEEP : GLOB_DROP, arg);
+	case OPT_KEEP_FROM:
+		return globs__add_file(pc->po.globs, GLOB_KEEP, arg);
+	case OPT_DRY_RUN:
+		pc->po.dry_run = true;
+		return 0;
+	case OPT_WHITELIST:
+		pc->whitelist_out = arg;
+		return 0;
+	case OPT_REPORT:
+		pc->report_out = arg;
+		return 0;
+	case OPT_LEVEL:
+		err = args__u64("--level", arg, 0, 9, &v);
+		pc->po.zip.level = (int)v;
+		return err;
+	case OPT_MTIME:
+		return parse_mtime(arg, &pc->po.zip);
+	case OPT_FORCE:
+		pc->po.force = true;
+		return 0;
+	case OPT_TREE_PATH_AS:
+		if (arg[0] != '/')
+			return slz_fail(EINVAL, "--tree-path-as: '%s' is not an absolute path", arg);
+		pc->po.tree_path_as = arg;
+		return 0;
+	case OPT_NO_RULE_PYTHON:
+		pc->po.rules.python = false;
+		return 0;
+	case OPT_NO_RULE_NODE:
+		pc->po.rules.node = false;
+		return 0;
+	case OPT_NO_RULE_ELF:
+		pc->po.rules.elf = false;
+		return 0;
+	case OPT_NO_RULES:
+		pc->po.rules = (struct rules_opts){0};
+		return 0;
+	case OPT_ENFORCE_LIMITS:
+		pc->enforce_limits = true;
+		return 0;
+	default:
+		return 1;
+	}
+}
+
+static int prune_cli_init(struct prune_cli *pc)
+{
+	const char *sde = getenv("SOURCE_DATE_EPOCH");
+	uint64_t epoch;
+
+	memset(pc, 0, sizeof(*pc));
+	zipwrite__default_opts(&pc->po.zip);
+	pc->po.rules = (struct rules_opts){.python = true, .node = true, .elf = true};
+	if (sde && *sde) {
+		if (args__u64("SOURCE_DATE_EPOCH", sde, 0, INT64_MAX, &epoch))
+			return -EINVAL;
+		pc->po.zip.mtime_mode = ZIPWRITE_MTIME_EPOCH;
+		pc->po.zip.epoch = (int64_t)epoch;
+	}
+	return globs__new(&pc->po.globs);
+}
+
+static void prune_cli_free(struct prune_cli *pc)
+{
+	globs__free(pc->po.globs);
+	free(pc->profiles);
+}
+
+/* Checks after parsing: required options present, outputs writable before any work. */
+static int prune_cli_validate(struct prune_cli *pc)
+{
+	struct stat st;
+	const char *outs[] = {pc->po.dry_run ? NULL : pc->po.out_zip, pc->whitelist_out,
+			      pc->report_out, pc->profile_out};
+
+	if (!pc->po.tree_dir)
+		return slz_fail(EINVAL, "--tree DIR is required: the deployment tree to prune");
+	if (stat(pc->po.tree_dir, &st) || !S_ISDIR(st.st_mode))
+		return slz_fail(ENOTDIR, "--tree: '%s' is not a directory", pc->po.tree_dir);
+	if (!pc->po.dry_run && !pc->po.out_zip)
+		return slz_fail(EINVAL, "-o OUT.zip is required (or --dry-run to write nothing)");
+	for (size_t i = 0; i < ARRAY_SIZE(outs); i++) {
+		int err;
+
+		if (!outs[i])
+			continue;
+		err = atomic_file__check_writable(outs[i]);
+		if (err)
+			return slz_fail(EROFS, "%s", slz_errmsg());
+	}
+	return 0;
+}
+
+static volatile sig_atomic_t interrupted;
+
+static void on_interrupt(int sig)
+{
+	interrupted = sig;
+	zipwrite__request_cancel();
+}
+
+static void progress_bar(double fraction, void *ctx)
+{
+	int *last = ctx, pct = (int)(fraction * 100);
+	char bar[41];
+
+	if (pct == *last)
+		return;
+	*last = pct;
+	for (int i = 0; i < 40; i++)
+		bar[i] = i < pct * 40 / 100 ? '#' : '.';
+	bar[40] = '\0';
+	fprintf(stderr, "\rzip [%s] %3d%%%s", bar, pct, pct >= 100 ? "\n" : "");
+}
+
+static void print_dry_run(const struct prune_result *r)
+{
+	struct tree_entry e;
+	char reasons[256];
+
+	for (size_t i = 1; i < tree__count(r->tree); i++) {
+		bool kept = keepset__has(r->keep, (uint32_t)i);
+
+		if (tree__get(r->tree, (uint32_t)i, &e))
+			continue;
+		fputs(kept ? "+ " : "- ", stdout);
+		escape__text(stdout, e.path, strlen(e.path), false);
+		if (kept) {
+			keepset__reasons_str(keepset__reasons(r->keep, (uint32_t)i), reasons,
+					     sizeof(reasons));
+			printf("  [%s]", reasons);
+		}
+		putchar('\n');
+	}
+}
+
+static int cmp_kept(const void *a, const void *b)
+{
+	const struct package_bytes *x = a, *y = b;
+
+	return x->kept_bytes != y->kept_bytes ? (x->kept_bytes > y->kept_bytes ? -1 : 1)
+					      : strcmp(x->name, y->name);
+}
+
+static int cmp_dropped(const void *a, const void *b)
+{
+	const struct package_bytes *x = a, *y = b;
+
+	return x->dropped_bytes != y->dropped_bytes ? (x->dropped_bytes > y->dropped_bytes ? -1 : 1)
+						    : strcmp(x->name, y->name);
+}
+
+static void print_packages(const struct prune_result *r)
+{
+	struct package_bytes *pk = NULL;
+	size_t n = 0;
+	char b[32];
+
+	if (prune_report__packages(r, &pk, &n))
+		return;
+	qsort(pk, n, sizeof(*pk), cmp_kept);
+	printf("  largest kept:    ");
+	for (size_t i = 0, shown = 0; i < n && shown < 5 && pk[i].kept_bytes; i++, shown++)
+		printf("%s%s %s", shown ? ", " : "", pk[i].name,
+		       humanize_bytes(pk[i].kept_bytes, b, sizeof(b)));
+	qsort(pk, n, sizeof(*pk), cmp_dropped);
+	printf("\n  largest dropped: ");
+	for (size_t i = 0, shown = 0; i < n && shown < 5 && pk[i].dropped_bytes; i++, shown++)
+		printf("%s%s %s", shown ? ", " : "", pk[i].name,
+		       humanize_bytes(pk[i].dropped_bytes, b, sizeof(b)));
+	putchar('\n');
+	prune_report__free_packages(pk, n);
+}
+
+static double pct(uint64_t part, uint64_t whole)
+{
+	return whole ? 100.0 * (double)part / (double)whole : 0;
+}
+
+/* The summary table; returns true when a Lambda limit is exceeded. */
+static bool print_summary(const struct prune_cli *pc, const struct prune_result *r)
+{
+	char c1[32], c2[32], c3[32], c4[32];
+	bool zipped_over = !pc->po.dry_run && r->zip.zip_size > LAMBDA_ZIPPED_LIMIT;
+	bool unzipped_over = r->after_bytes > LAMBDA_UNZIPPED_LIMIT;
+
+	if (cli.quiet)
+		return zipped_over || unzipped_over;
+	printf("\n%-10s %12s %12s\n", "", "files", "bytes");
+	printf("%-10s %12s %12s\n", "before", humanize_count(r->before_files, c1, sizeof(c1)),
+	       humanize_bytes(r->before_bytes, c2, sizeof(c2)));
+	printf("%-10s %12s %12s\n", "after", humanize_count(r->after_files, c1, sizeof(c1)),
+	       humanize_bytes(r->after_bytes, c2, sizeof(c2)));
+	printf("%-10s %11.1f%% %11.1f%%\n", "reduction",
+	       pct(r->before_files - r->after_files, r->before_files),
+	       pct(r->before_bytes - r->after_bytes, r->before_bytes));
+	if (!pc->po.dry_run)
+		printf("%-10s %12s %12s  (%s entries, level %d) -> %s\n", "zip", "",
+		       humanize_bytes(r->zip.zip_size, c1, sizeof(c1)),
+		       humanize_count(r->zip.entries, c2, sizeof(c2)), pc->po.zip.level,
+		       pc->po.out_zip);
+	printf("\nAWS Lambda: zipped %s of %s (direct upload) %s; unzipped %s of %s %s\n",
+	       pc->po.dry_run ? "-" : humanize_bytes(r->zip.zip_size, c1, sizeof(c1)),
+	       humanize_bytes(LAMBDA_ZIPPED_LIMIT, c2, sizeof(c2)),
+	       pc->po.dry_run ? "-" : zipped_over ? "EXCEEDED" : "ok",
+	       humanize_bytes(r->after_bytes, c3, sizeof(c3)),
+	       humanize_bytes(LAMBDA_UNZIPPED_LIMIT, c4, sizeof(c4)),
+	       unzipped_over ? "EXCEEDED" : "ok");
+	printf("kept by:    profile %" PRIu64 " (inode %" PRIu64 ", path %" PRIu64
+	       "), --keep %" PRIu64 ", rules python %" PRIu64 " / node %" PRIu64 " / elf %" PRIu64
+	       "; --drop removed %" PRIu64 "\n",
+	       r->resolve.by_inode + r->resolve.by_path, r->resolve.by_inode, r->resolve.by_path, r->glob_kept, r->rules.added_python, r->rules.added_node,
+	       r->rules.added_elf, r->glob_dropped);
+	print_packages(r);
+	return zipped_over || unzipped_over;
+}
+
+static void warn_about(const struct prune_cli *pc, const struct prune_result *r,
+		       const struct profile *p)
+{
+	if (profile__has_loss(p))
+		cli_warn("pruning with --force although %" PRIu64
+			 " events were lost: the zip may lack needed files",
+			 profile__header_const(p)->lost_events);
+	if (!r->match_inodes && profile__count(p))
+		cli_warn("the profile comes from another boot or host: matched by path only");
+	if (r->resolve.by_inode + r->resolve.by_path == 0 && profile__count(p))
+		cli_warn("no profile entry lies in %s (recorded elsewhere? try --tree-path-as)",
+			 tree__root(r->tree));
+	if (r->zip.pyc_timestamp)
+		cli_warn("%" PRIu64 " timestamp-based .pyc files were given normalized mtimes: "
+			 "Python will treat them as stale (use --mtime keep, or compile with "
+			 "--invalidation-mode checked-hash)",
+			 r->zip.pyc_timestamp);
+	if (r->zip.py_odd_mtime)
+		cli_warn("%" PRIu64 " kept .py files have odd-second mtimes that zip's 2-second "
+			 "DOS time cannot hold: their timestamp-based .pyc will look stale after "
+			 "extraction (compile with --invalidation-mode checked-hash to avoid it)",
+			 r->zip.py_odd_mtime);
+	if (r->links_outside)
+		cli_warn("%" PRIu64 " kept symlinks point outside the tree; they are stored as links "
+			 "and must resolve on the target system",
+			 r->links_outside);
+	for (size_t i = 0; i < globs__count(pc->po.globs); i++) {
+		if (!globs__hits(pc->po.globs, i))
+			cli_warn("--%s '%s' matched nothing in the tree",
+				 globs__action(pc->po.globs, i) == GLOB_KEEP ? "keep" : "drop",
+				 globs__pattern(pc->po.globs, i));
+	}
+}
+
+/* Everything after the profile exists: prune, write the side outputs, print, pick the code. */
+static int prune_and_report(struct prune_cli *pc, const struct profile *p)
+{
+	struct prune_result r;
+	struct sigaction sa = {.sa_handler = on_interrupt}, old_int, old_term;
+	int last = -1, err, ret = EXIT_OK;
+
+	if (!pc->po.dry_run && !cli.quiet && isatty(STDERR_FILENO)) {
+		pc->po.zip.progress = progress_bar;
+		pc->po.zip.progress_ctx = &last;
+	}
+	zipwrite__reset_cancel();
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	err = prune__run(p, &pc->po, &r);
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	if (err == -EBADMSG) {
+		cli_error("%s", slz_errmsg());
+		ret = EXIT_LOSS;
+		goto out;
+	}
+	if (err == -ECANCELED) {
+		cli_error("interrupted: no zip was written");
+		ret = 128 + (interrupted ? interrupted : SIGINT);
+		goto out;
+	}
+	if (err) {
+		cli_error("%s", *slz_errmsg() ? slz_errmsg() : strerror(-err));
+		ret = cli_exit_for(err);
+		goto out;
+	}
+	if (pc->report_out && (err = prune_report__write_json(&r, p, pc->report_out))) {
+		cli_error("%s", slz_errmsg());
+		ret = EXIT_OUTPUT;
+		goto out;
+	}
+	if (pc->whitelist_out && (err = prune_report__write_whitelist(&r, pc->whitelist_out))) {
+		cli_error("%s", slz_errmsg());
+		ret = EXIT_OUTPUT;
+		goto out;
+	}
+	if (pc->po.dry_run)
+		print_dry_run(&r);
+	warn_about(pc, &r, p);
+	if (print_summary(pc, &r)) {
+		cli_warn("the pruned package exceeds an AWS Lambda limit");
+		if (pc->enforce_limits)
+			ret = EXIT_LIMIT;
+	}
+out:
+	prune_result__free(&r);
+	return ret;
+}
+
+static int read_profiles(struct prune_cli *pc, struct profile **out)
+{
+	struct profile *p = NULL, *more = NULL;
+	int err = 0;
+
+	for (size_t i = 0; i < pc->nprofiles && !err; i++) {
+		err = profile__read(pc->profiles[i], p ? &more : &p);
+		if (!err && more) {
+			err = profile__merge(p, more);
+			profile__free(more);
+			more = NULL;
+		}
+	}
+	if (err) {
+		profile__free(p);
+		return err;
+	}
+	*out = p;
+	return 0;
+}
+
+static void prune_usage(FILE *f)
+{
+	fprintf(f, "usage: slimzip prune --tree DIR --profile PROFILE [--profile P2...] -o OUT.zip "
+		   "[options]\n\n"
+		   "Write a zip of DIR holding only what the profiles used (profiles merge as "
+		   "sets),\nplus what the closure rules say must travel with it.\n\n"
+		   "  --profile FILE         a profile from 'slimzip record' (repeatable)\n%s",
+		common_help);
+}
 
 int cmd_prune(int argc, char **argv)
 {
-	cli_error("'prune' is not built yet");
-	return EXIT_FAILURE_GENERIC;
+	static const struct option opts[] = {
+		COMMON_OPTIONS,
+		{"profile", required_argument, NULL, OPT_PROFILE},
+		{0},
+	};
+	struct prune_cli pc;
+	struct profile *p = NULL;
+	int c, err, ret;
+
+	if (prune_cli_init(&pc)) {
+		cli_error("%s", slz_errmsg());
+		return EXIT_USAGE;
+	}
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+ho:", opts, NULL)) != -1) {
+		if (c == 'h') {
+			prune_usage(stdout);
+			ret = EXIT_OK;
+			goto out;
+		}
+		if (c == OPT_PROFILE) {
+			err = slz_grow((void **)&pc.profiles, &pc.profiles_cap,
+				       pc.nprofiles + 1, sizeof(*pc.profiles));
+			if (err)
+				return EXIT_FAILURE_GENERIC;
+			pc.profiles[pc.nprofiles++] = optarg;
+			continue;
+		}
+		err = common_option(&pc, c, optarg);
+		if (err) {
+			if (err > 0)
+				prune_usage(stderr);
+			else
+				cli_error("%s", slz_errmsg());
+			ret = err == -ENOENT ? EXIT_BAD_INPUT : EXIT_USAGE;
+			goto out;
+		}
+	}
+	if (optind < argc) {
+		cli_error("unexpected argument '%s' (try 'slimzip prune --help')", argv[optind]);
+		ret = EXIT_USAGE;
+		goto out;
+	}
+	if (!pc.nprofiles) {
+		cli_error("--profile PROFILE is required (record one with 'slimzip record')");
+		ret = EXIT_USAGE;
+		goto out;
+	}
+	err = prune_cli_validate(&pc);
+	if (err) {
+		cli_error("%s", slz_errmsg());
+		ret = err == -EROFS ? EXIT_OUTPUT : EXIT_USAGE;
+		goto out;
+	}
+	err = read_profiles(&pc, &p);
+	if (err) {
+		cli_error("%s", slz_errmsg());
+		ret = EXIT_BAD_INPUT;
+		goto out;
+	}
+	ret = prune_and_report(&pc, p);
+out:
+	profile__free(p);
+	prune_cli_free(&pc);
+	return ret;
+}
+
+static void run_usage(FILE *f)
+{
+	fprintf(f, "usage: slimzip run --tree DIR -o OUT.zip [options] -- CMD [ARGS...]\n\n"
+		   "Record CMD (and everything it starts) in a fresh cgroup, then prune DIR to "
+		   "what it used.\nA failing CMD writes no zip: its profile would be incomplete.\n\n"
+		   "  --profile-out FILE     also keep the recorded profile\n"
+		   "  --format text|json     format of --profile-out (default text)\n"
+		   "  --ignore-exit          prune even when CMD exits non-zero\n"
+		   "  --max-files N          distinct files the kernel can deduplicate (default "
+		   "1048576)\n"
+		   "  --ringbuf-mb N         kernel-to-user buffer in MiB (default 64)\n%s",
+		common_help);
 }
 
 int cmd_run(int argc, char **argv)
 {
-	cli_error("'run' is not built yet");
-	return EXIT_FAILURE_GENERIC;
+	static const struct option opts[] = {
+		COMMON_OPTIONS,
+		{"profile-out", required_argument, NULL, OPT_PROFILE_OUT},
+		{"format", required_argument, NULL, OPT_FORMAT},
+		{"ignore-exit", no_argument, NULL, OPT_IGNORE_EXIT},
+		{"max-files", required_argument, NULL, OPT_MAX_FILES},
+		{"ringbuf-mb", required_argument, NULL, OPT_RINGBUF_MB},
+		{0},
+	};
+	struct record_opts ro = {0};
+	struct prune_cli pc;
+	struct profile *p = NULL;
+	int c, err = 0, ret, status = -1;
+
+	if (prune_cli_init(&pc)) {
+		cli_error("%s", slz_errmsg());
+		return EXIT_USAGE;
+	}
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+ho:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			run_usage(stdout);
+			ret = EXIT_OK;
+			goto out;
+		case OPT_PROFILE_OUT:
+			pc.profile_out = optarg;
+			continue;
+		case OPT_FORMAT:
+			err = profile__parse_format(optarg, &pc.profile_fmt);
+			break;
+		case OPT_IGNORE_EXIT:
+			pc.ignore_exit = true;
+			continue;
+		case OPT_MAX_FILES:
+			err = args__u64("--max-files", optarg, 1024, 1u << 28, &pc.max_files);
+			break;
+		case OPT_RINGBUF_MB:
+			err = args__u64("--ringbuf-mb", optarg, 1, 2048, &pc.ringbuf_mb);
+			break;
+		default:
+			err = common_option(&pc, c, optarg);
+		}
+		if (err) {
+			if (err > 0)
+				run_usage(stderr);
+			else
+				cli_error("%s", slz_errmsg());
+			ret = err == -ENOENT ? EXIT_BAD_INPUT : EXIT_USAGE;
+			goto out;
+		}
+	}
+	if (optind >= argc) {
+		cli_error("run needs a command after '--' (try 'slimzip run --help')");
+		ret = EXIT_USAGE;
+		goto out;
+	}
+	err = prune_cli_validate(&pc);
+	if (err) {
+		cli_error("%s", slz_errmsg());
+		ret = err == -EROFS ? EXIT_OUTPUT : EXIT_USAGE;
+		goto out;
+	}
+
+	ro.argv = argv + optind;
+	ro.max_files = (uint32_t)pc.max_files;
+	ro.ringbuf_bytes = (uint32_t)(pc.ringbuf_mb << 20);
+	err = recorder__record(&ro, &p, &status);
+	if (err) {
+		cli_error("%s", *slz_errmsg() ? slz_errmsg() : strerror(-err));
+		ret = (status == EXIT_CMD_NOT_FOUND || status == EXIT_CMD_NOT_EXEC)
+			      ? status
+			      : (err == -EPERM || err == -EACCES ? EXIT_PERMISSION
+							       : EXIT_UNSUPPORTED);
+		goto out;
+	}
+	if (pc.profile_out && profile__write(p, pc.profile_out, pc.profile_fmt)) {
+		cli_error("%s", slz_errmsg());
+		ret = EXIT_OUTPUT;
+		goto out;
+	}
+	if (profile__has_warnings(p))
+		cli_warn("%" PRIu64 " events lost, %" PRIu64 " dedup overflows, %" PRIu64
+			 " truncated paths while recording",
+			 profile__header_const(p)->lost_events, profile__header_const(p)->dedup_full,
+			 profile__header_const(p)->truncated_paths);
+	if (status != 0 && !pc.ignore_exit) {
+		cli_error("'%s' exited with status %d: no zip written, since a failed run's profile "
+			  "is incomplete (pass --ignore-exit to prune anyway)",
+			  ro.argv[0], status);
+		ret = status;
+		goto out;
+	}
+	ret = prune_and_report(&pc, p);
+out:
+	profile__free(p);
+	prune_cli_free(&pc);
+	return ret;
 }

@@ -1,9 +1,220 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* Placeholder until the record command lands; it fails loudly rather than pretending. */
+/* slimzip record: run a command (or follow a cgroup) and write the profile of what it touched. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "args.h"
 #include "cli.h"
+#include "profile_io.h"
+#include "recorder.h"
+#include "util.h"
+
+#define DEFAULT_OUTPUT "slimzip.profile"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: slimzip record [options] -- CMD [ARGS...]\n"
+		"       slimzip record --cgroup PATH [--duration SECONDS] [options]\n"
+		"\n"
+		"Record every file CMD and all its descendants open, map, execute, stat, access "
+		"or\n"
+		"readlink. CMD runs in a fresh cgroup v2 child; its stdin/stdout/stderr are "
+		"passed\n"
+		"through, SIGINT/SIGTERM/SIGHUP/SIGQUIT are forwarded and its exit status is "
+		"returned.\n"
+		"With --cgroup, follow an existing cgroup and everything below it until "
+		"SIGINT/SIGTERM\n"
+		"or the duration ends. SIGUSR1 writes a snapshot of the profile so far to the "
+		"output.\n"
+		"\n"
+		"  -o, --output PROFILE  where to write the profile (default ./" DEFAULT_OUTPUT
+		"; - for stdout)\n"
+		"      --format F        text (default) or json\n"
+		"      --record-missing  also record lookups that failed (ENOENT/ENOTDIR)\n"
+		"      --max-files N     distinct (file, kind) entries the kernel keeps (default "
+		"%u)\n"
+		"      --ringbuf-mb N    kernel-to-user event buffer in MiB (default %u)\n"
+		"      --cgroup PATH     follow this cgroup (a directory, or a path below the\n"
+		"                        cgroup v2 mount) instead of running a command\n"
+		"      --duration S      with --cgroup: stop after S seconds (30, 30s, 5m, 2h)\n"
+		"\n"
+		"Requires root (CAP_BPF, CAP_PERFMON, CAP_SYS_ADMIN), BTF and cgroup v2.\n"
+		"Exit status: CMD's own status (127 not found, 126 not executable, 128+N for "
+		"signal\n"
+		"N); otherwise 0, or 3 when events were lost or paths truncated (the profile is\n"
+		"written but must not be trusted for pruning).\n",
+		RECORDER_DEFAULT_MAX_FILES, RECORDER_DEFAULT_RINGBUF >> 20);
+}
+
+struct snap_ctx {
+	const char *output;
+	enum profile_format fmt;
+};
+
+static int write_snapshot(const struct profile *p, void *ctx)
+{
+	const struct snap_ctx *c = ctx;
+	int err = profile__write(p, c->output, c->fmt);
+
+	if (err)
+		cli_warn("snapshot: %s", slz_errmsg());
+	else if (!cli.quiet)
+		fprintf(stderr, "slimzip: snapshot of %zu files written to %s\n", profile__count(p),
+			c->output);
+	return err;
+}
+
+static const char *opt_value(int argc, char **argv, int *i)
+{
+	const char *a = argv[*i], *eq = strchr(a, '=');
+
+	if (a[1] == '-' && eq)
+		return eq + 1;
+	if (*i + 1 >= argc)
+		return NULL;
+	return argv[++*i];
+}
+
+static bool opt_is(const char *a, const char *name)
+{
+	size_t n = strlen(name);
+
+	return !strncmp(a, name, n) && (a[n] == '\0' || (a[n] == '=' && name[1] == '-'));
+}
 
 int cmd_record(int argc, char **argv)
 {
-	cli_error("'record' is not built yet");
-	return EXIT_FAILURE_GENERIC;
+	struct record_opts o = {};
+	struct snap_ctx sc = {DEFAULT_OUTPUT, PROFILE_FMT_TEXT};
+	struct profile *p = NULL;
+	const struct profile_header *h;
+	bool has_duration = false;
+	int i, err, status = -1, rc;
+	uint64_t v;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i], *val;
+
+		if (!strcmp(a, "--")) {
+			i++;
+			break;
+		}
+		if (a[0] != '-')
+			break;
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			usage(stdout);
+			return EXIT_OK;
+		}
+		if (!strcmp(a, "--record-missing")) {
+			o.record_missing = true;
+			continue;
+		}
+		if (!opt_is(a, "-o") && !opt_is(a, "--output") && !opt_is(a, "--format") &&
+		    !opt_is(a, "--max-files") && !opt_is(a, "--ringbuf-mb") &&
+		    !opt_is(a, "--cgroup") && !opt_is(a, "--duration")) {
+			cli_error("record: unknown option '%s' (try 'slimzip record --help')", a);
+			return EXIT_USAGE;
+		}
+		val = opt_value(argc, argv, &i);
+		if (!val) {
+			cli_error("record: option '%s' needs a value", a);
+			return EXIT_USAGE;
+		}
+		if (opt_is(a, "-o") || opt_is(a, "--output")) {
+			if (!*val) {
+				cli_error("record: --output needs a file name");
+				return EXIT_USAGE;
+			}
+			sc.output = val;
+		} else if (opt_is(a, "--format")) {
+			if (profile__parse_format(val, &sc.fmt)) {
+				cli_error("record: invalid --format '%s' (text or json)", val);
+				return EXIT_USAGE;
+			}
+		} else if (opt_is(a, "--max-files")) {
+			if (args__u64("--max-files", val, 1024, 1u << 28, &v)) {
+				cli_error("record: %s", slz_errmsg());
+				return EXIT_USAGE;
+			}
+			o.max_files = (uint32_t)v;
+		} else if (opt_is(a, "--ringbuf-mb")) {
+			if (args__u64("--ringbuf-mb", val, 1, 1024, &v)) {
+				cli_error("record: %s", slz_errmsg());
+				return EXIT_USAGE;
+			}
+			o.ringbuf_bytes = (uint32_t)(v << 20);
+		} else if (opt_is(a, "--cgroup")) {
+			o.cgroup_path = val;
+		} else if (opt_is(a, "--duration")) {
+			if (args__duration("--duration", val, &o.duration_s)) {
+				cli_error("record: %s", slz_errmsg());
+				return EXIT_USAGE;
+			}
+			has_duration = true;
+		}
+	}
+	if (i < argc)
+		o.argv = argv + i;
+	if (!o.argv && !o.cgroup_path) {
+		cli_error("record: give a command after '--' or --cgroup PATH (try --help)");
+		return EXIT_USAGE;
+	}
+	if (o.argv && o.cgroup_path) {
+		cli_error("record: give either a command or --cgroup '%s', not both",
+			  o.cgroup_path);
+		return EXIT_USAGE;
+	}
+	if (has_duration && !o.cgroup_path) {
+		cli_error("record: --duration only applies with --cgroup");
+		return EXIT_USAGE;
+	}
+	if (strcmp(sc.output, "-") && atomic_file__check_writable(sc.output)) {
+		cli_error("record: output %s is not writable: %s", sc.output, slz_errmsg());
+		return EXIT_OUTPUT;
+	}
+	o.on_snapshot = write_snapshot;
+	o.snapshot_ctx = &sc;
+
+	slz_errclear();
+	err = recorder__record(&o, &p, &status);
+	if (err) {
+		cli_error("record: %s", *slz_errmsg() ? slz_errmsg() : strerror(-err));
+		if (status >= 0)
+			return status;
+		if (err == -EPERM || err == -EACCES)
+			return EXIT_PERMISSION;
+		if (err == -EOPNOTSUPP || err == -ENOSYS)
+			return EXIT_UNSUPPORTED;
+		if (o.cgroup_path && (err == -ENOENT || err == -ENOTDIR))
+			return EXIT_USAGE;
+		return cli_exit_for(err) == EXIT_BAD_INPUT ? EXIT_FAILURE_GENERIC
+							   : cli_exit_for(err);
+	}
+	err = profile__write(p, sc.output, sc.fmt);
+	if (err) {
+		cli_error("record: %s", slz_errmsg());
+		profile__free(p);
+		return EXIT_OUTPUT;
+	}
+	h = profile__header_const(p);
+	rc = o.argv ? status : EXIT_OK;
+	if (h->lost_events || h->truncated_paths) {
+		cli_warn("%" PRIu64 " events lost and %" PRIu64 " paths truncated: the profile is "
+			 "incomplete (try a larger --ringbuf-mb)",
+			 h->lost_events, h->truncated_paths);
+		if (!rc)
+			rc = EXIT_LOSS;
+	} else if (h->dedup_full) {
+		cli_warn("the dedup map filled up (%" PRIu64
+			 " times): access counts are incomplete "
+			 "(try a larger --max-files)",
+			 h->dedup_full);
+	}
+	if (!cli.quiet && cli.verbose)
+		cli_warn("recorded %zu files to %s", profile__count(p), sc.output);
+	profile__free(p);
+	return rc;
 }

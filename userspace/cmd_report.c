@@ -1,9 +1,178 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* Placeholder until the report command lands; it fails loudly rather than pretending. */
+/* slimzip report PROFILE...: what a profile holds, at a glance. */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "args.h"
 #include "cli.h"
+#include "escape.h"
+#include "humanize.h"
+#include "profile_io.h"
+#include "profile_summary.h"
+#include "util.h"
+
+static const char *const kind_labels[SUMMARY_KINDS] = {
+	"opened", "mmapped", "executed", "interpreter", "stat", "access", "readlink", "missing",
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: slimzip report [--top N] [--depth N] [--format text|json] PROFILE...\n"
+		   "\n"
+		   "Summarize one profile, or the union of several: files by kind of access,\n"
+		   "loss counters, and the directories with the most files and bytes.\n"
+		   "\n"
+		   "  --top N         directories to list (default 10)\n"
+		   "  --depth N       group by the first N path components (default: parent dir)\n"
+		   "  --format F      text (default) or json\n");
+}
+
+static void print_dirs(const struct profile_summary *s, size_t top, const char *title)
+{
+	char b1[32], b2[32];
+
+	printf("\ntop directories by %s:\n  %10s %10s  %s\n", title, "files", "bytes", "directory");
+	for (size_t i = 0; i < s->ndirs && i < top; i++) {
+		printf("  %10s %10s  ", humanize_count(s->dirs[i].files, b1, sizeof(b1)),
+		       humanize_bytes(s->dirs[i].bytes, b2, sizeof(b2)));
+		escape__text(stdout, s->dirs[i].path, strlen(s->dirs[i].path), false);
+		putchar('\n');
+	}
+}
+
+static void print_text(const struct profile *p, struct profile_summary *s, size_t top)
+{
+	const struct profile_header *h = profile__header_const(p);
+	char b1[32], b2[32];
+
+	printf("target:   %s %s\n", h->target_kind ? h->target_kind : "-",
+	       h->command ? h->command : (h->target ? h->target : "-"));
+	if (h->start_unix_ms && h->end_unix_ms)
+		printf("duration: %.1f s, exit status %d, kernel %s, merged from %" PRIu64
+		       " profile(s)\n",
+		       (double)(h->end_unix_ms - h->start_unix_ms) / 1000, h->exit_status,
+		       h->kernel ? h->kernel : "-", h->merged_from);
+	printf("files:    %s (%s), %" PRIu64 " directories, %" PRIu64 " failed lookups\n",
+	       humanize_count(s->files, b1, sizeof(b1)), humanize_bytes(s->bytes, b2, sizeof(b2)),
+	       s->directories, s->missing);
+	printf("\nby kind of access (a file can have several):\n");
+	for (int k = 0; k < SUMMARY_KINDS; k++) {
+		if (s->by_kind[k])
+			printf("  %-12s %10s\n", kind_labels[k],
+			       humanize_count(s->by_kind[k], b1, sizeof(b1)));
+	}
+	printf("  %-12s %10s  (the folk atime method misses these)\n", "stat-only",
+	       humanize_count(s->stat_only, b1, sizeof(b1)));
+	if (profile__has_warnings(p))
+		printf("\nWARNING: %" PRIu64 " events lost, %" PRIu64 " dedup overflows, %" PRIu64
+		       " truncated paths: the profile may be incomplete\n",
+		       h->lost_events, h->dedup_full, h->truncated_paths);
+	else
+		printf("\nloss:     none (0 events lost, 0 truncated paths)\n");
+	print_dirs(s, top, "files");
+	profile_summary__sort_by_bytes(s);
+	print_dirs(s, top, "bytes");
+}
+
+static void print_json_dirs(const struct profile_summary *s, size_t top)
+{
+	for (size_t i = 0; i < s->ndirs && i < top; i++) {
+		printf("%s{\"path\":", i ? "," : "");
+		escape__json(stdout, s->dirs[i].path, strlen(s->dirs[i].path));
+		printf(",\"files\":%" PRIu64 ",\"bytes\":%" PRIu64 "}", s->dirs[i].files,
+		       s->dirs[i].bytes);
+	}
+}
+
+static void print_json(const struct profile *p, struct profile_summary *s, size_t top)
+{
+	const struct profile_header *h = profile__header_const(p);
+
+	printf("{\"files\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"directories\":%" PRIu64
+	       ",\"missing\":%" PRIu64 ",\"stat_only\":%" PRIu64 ",\"by_kind\":{",
+	       s->files, s->bytes, s->directories, s->missing, s->stat_only);
+	for (int k = 0; k < SUMMARY_KINDS; k++)
+		printf("%s\"%s\":%" PRIu64, k ? "," : "", kind_labels[k], s->by_kind[k]);
+	printf("},\"lost_events\":%" PRIu64 ",\"dedup_full\":%" PRIu64
+	       ",\"truncated_paths\":%" PRIu64 ",\"top_by_files\":[",
+	       h->lost_events, h->dedup_full, h->truncated_paths);
+	print_json_dirs(s, top);
+	profile_summary__sort_by_bytes(s);
+	printf("],\"top_by_bytes\":[");
+	print_json_dirs(s, top);
+	printf("]}\n");
+}
 
 int cmd_report(int argc, char **argv)
 {
-	cli_error("'report' is not built yet");
-	return EXIT_FAILURE_GENERIC;
+	static const struct option opts[] = {
+		{"top", required_argument, NULL, 't'},
+		{"depth", required_argument, NULL, 'd'},
+		{"format", required_argument, NULL, 'f'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	static const char *const formats[] = {"text", "json", NULL};
+	struct profile_summary s = {0};
+	struct profile *p = NULL, *more = NULL;
+	uint64_t top = 10, depth = 0;
+	int fmt = 0, c, err, ret = EXIT_OK;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		switch (c) {
+		case 't':
+			err = args__u64("--top", optarg, 1, 1000000, &top);
+			break;
+		case 'd':
+			err = args__u64("--depth", optarg, 0, 4096, &depth);
+			break;
+		case 'f':
+			err = fmt = args__choice("--format", optarg, formats);
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+		if (err < 0) {
+			cli_error("%s", slz_errmsg());
+			return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		cli_error("report needs a PROFILE (try 'slimzip report --help')");
+		return EXIT_USAGE;
+	}
+	for (int i = optind; i < argc; i++) {
+		err = profile__read(argv[i], p ? &more : &p);
+		if (!err && more) {
+			err = profile__merge(p, more);
+			profile__free(more);
+			more = NULL;
+		}
+		if (err) {
+			cli_error("%s", slz_errmsg());
+			ret = EXIT_BAD_INPUT;
+			goto out;
+		}
+	}
+	err = profile_summary__compute(p, (unsigned int)depth, &s);
+	if (err) {
+		cli_error("cannot summarize: %s", strerror(-err));
+		ret = EXIT_FAILURE_GENERIC;
+		goto out;
+	}
+	if (fmt == 1)
+		print_json(p, &s, top);
+	else
+		print_text(p, &s, top);
+out:
+	profile_summary__free(&s);
+	profile__free(p);
+	return ret;
 }

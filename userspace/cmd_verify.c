@@ -1,9 +1,195 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* Placeholder until the verify command lands; it fails loudly rather than pretending. */
+/* slimzip verify OUT.zip --tree DIR [--fix] -- CMD...: does the pruned package still work? */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "args.h"
 #include "cli.h"
+#include "escape.h"
+#include "util.h"
+#include "verify.h"
+
+enum {
+	OPT_TREE = 256,
+	OPT_FIX,
+	OPT_ROUNDS,
+	OPT_LEVEL,
+	OPT_NO_RULE_PYTHON,
+	OPT_NO_RULE_NODE,
+	OPT_NO_RULE_ELF,
+	OPT_NO_RULES,
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: slimzip verify OUT.zip --tree DIR [--fix] -- CMD [ARGS...]\n\n"
+		"Run CMD with the pruned zip mounted over DIR (private mount namespace) and name\n"
+		"every file it wanted that DIR has and the zip lacks. Exit 0 only when CMD succeeds\n"
+		"and nothing is missing; 8 when files are missing; CMD's status when it failed\n"
+		"without a missing file to blame.\n\n"
+		"  --tree DIR        the original deployment tree the zip was pruned from\n"
+		"  --fix             add the missing files (and their closure), rewrite OUT.zip,\n"
+		"                    and verify again until clean or --max-rounds\n"
+		"  --max-rounds N    bound on --fix rounds (default 5)\n"
+		"  --level 0-9       deflate level for the rewritten zip (default 6)\n"
+		"  --no-rule-python, --no-rule-node, --no-rule-elf, --no-rules\n"
+		"                    closure rules for the files --fix adds (default all on)\n");
+}
+
+static void print_round(const struct verify_round *r, void *ctx)
+{
+	const struct verify_opts *o = ctx;
+
+	if (!cli.quiet)
+		printf("verify round %u: %s exited with status %d; %zu missing file%s%s\n", r->round,
+		       o->argv[0], r->cmd_status, r->nmissing, r->nmissing == 1 ? "" : "s",
+		       r->diag_status >= 0 ? " (with a diagnosis run on the original tree)" : "");
+	for (size_t i = 0; i < r->nmissing; i++) {
+		const struct verify_missing *m = &r->missing[i];
+
+		/* On stdout, one per line, so scripts can collect them. */
+		printf("missing: ");
+		escape__text(stdout, m->path, strlen(m->path), false);
+		if (m->pid)
+			printf(", wanted by %s (%u) via %s\n", m->comm, m->pid, m->via);
+		else
+			printf(", wanted via %s\n", m->via);
+	}
+	if (r->lost_events)
+		cli_warn("%" PRIu64 " events were lost in this round: the list may be incomplete",
+			 r->lost_events);
+	if (o->fix && r->nmissing && !cli.quiet)
+		printf("fixed: %s now holds %" PRIu64 " entries (was %" PRIu64 ")\n", o->zip_path,
+		       r->zip_entries_after, r->zip_entries_before);
+	fflush(stdout);
+}
 
 int cmd_verify(int argc, char **argv)
 {
-	cli_error("'verify' is not built yet");
-	return EXIT_FAILURE_GENERIC;
+	static const struct option opts[] = {
+		{"tree", required_argument, NULL, OPT_TREE},
+		{"fix", no_argument, NULL, OPT_FIX},
+		{"max-rounds", required_argument, NULL, OPT_ROUNDS},
+		{"level", required_argument, NULL, OPT_LEVEL},
+		{"no-rule-python", no_argument, NULL, OPT_NO_RULE_PYTHON},
+		{"no-rule-node", no_argument, NULL, OPT_NO_RULE_NODE},
+		{"no-rule-elf", no_argument, NULL, OPT_NO_RULE_ELF},
+		{"no-rules", no_argument, NULL, OPT_NO_RULES},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	struct verify_opts vo = {.rules = {.python = true, .node = true, .elf = true}};
+	struct verify_result res;
+	struct stat st;
+	uint64_t v;
+	int c, err = 0;
+
+	zipwrite__default_opts(&vo.zip);
+	/* Options and the zip come before '--', the command after it: parse only the first part. */
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--")) {
+			vo.argv = argv + i + 1;
+			argc = i;
+			break;
+		}
+	}
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_TREE:
+			vo.tree_dir = optarg;
+			break;
+		case OPT_FIX:
+			vo.fix = true;
+			break;
+		case OPT_ROUNDS:
+			err = args__u64("--max-rounds", optarg, 1, 100, &v);
+			vo.max_rounds = (unsigned int)v;
+			break;
+		case OPT_LEVEL:
+			err = args__u64("--level", optarg, 0, 9, &v);
+			vo.zip.level = (int)v;
+			break;
+		case OPT_NO_RULE_PYTHON:
+			vo.rules.python = false;
+			break;
+		case OPT_NO_RULE_NODE:
+			vo.rules.node = false;
+			break;
+		case OPT_NO_RULE_ELF:
+			vo.rules.elf = false;
+			break;
+		case OPT_NO_RULES:
+			vo.rules = (struct rules_opts){0};
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+		if (err) {
+			cli_error("%s", slz_errmsg());
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc)
+		vo.zip_path = argv[optind++];
+	if (optind < argc) {
+		cli_error("unexpected argument '%s' before '--' (try 'slimzip verify --help')",
+			  argv[optind]);
+		return EXIT_USAGE;
+	}
+	if (!vo.zip_path || !vo.tree_dir || !vo.argv || !vo.argv[0]) {
+		cli_error("verify needs OUT.zip, --tree DIR and a command after '--' (try 'slimzip "
+			  "verify --help')");
+		return EXIT_USAGE;
+	}
+	if (stat(vo.zip_path, &st) || !S_ISREG(st.st_mode)) {
+		cli_error("%s: no such zip file (give the zip 'slimzip prune' or 'run' wrote)",
+			  vo.zip_path);
+		return EXIT_BAD_INPUT;
+	}
+	if (stat(vo.tree_dir, &st) || !S_ISDIR(st.st_mode)) {
+		cli_error("--tree: '%s' is not a directory", vo.tree_dir);
+		return EXIT_BAD_INPUT;
+	}
+	if (vo.fix && (err = atomic_file__check_writable(vo.zip_path))) {
+		cli_error("--fix must rewrite %s: %s", vo.zip_path, slz_errmsg());
+		return EXIT_OUTPUT;
+	}
+	vo.on_round = print_round;
+	vo.on_round_ctx = &vo;
+	err = verify__run(&vo, &res);
+	if (err) {
+		cli_error("%s", *slz_errmsg() ? slz_errmsg() : strerror(-err));
+		return err == -EBADMSG || err == -EINVAL || err == -EXDEV ? EXIT_BAD_INPUT
+									 : cli_exit_for(err);
+	}
+	if (res.nmissing) {
+		if (!vo.fix)
+			cli_error("%zu file%s missing from %s (rerun with --fix to add them, or "
+				  "--keep them when pruning)",
+				  res.nmissing, res.nmissing == 1 ? " is" : "s are", vo.zip_path);
+		else
+			cli_error("still missing files after %u rounds of --fix", res.rounds);
+		return EXIT_VERIFY_MISSING;
+	}
+	if (res.cmd_status) {
+		cli_error("%s failed (status %d) with no missing file to blame: the failure may "
+			  "not come from pruning",
+			  vo.argv[0], res.cmd_status);
+		return res.cmd_status;
+	}
+	if (!cli.quiet)
+		printf("verified: %s works from %s%s\n", vo.argv[0], vo.zip_path,
+		       res.fixed ? " (after --fix)" : "");
+	return EXIT_OK;
 }

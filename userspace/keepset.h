@@ -34,7 +34,10 @@ void keepset__free(struct keepset *k); /* NULL-safe */
 const struct tree *keepset__tree(const struct keepset *k);
 /* Mark idx kept for reason; the first pid/comm stick (pid 0 / NULL when not from a profile). */
 int keepset__add(struct keepset *k, uint32_t idx, uint32_t reason, uint32_t pid, const char *comm);
-/* Remove idx entirely (--drop); returns true when it had been kept. */
+/*
+ * Remove idx entirely (--drop); returns true when it had been kept. The first pid/comm are
+ * forgotten too. Removal does not change the generation (it counts additions only).
+ */
 bool keepset__remove(struct keepset *k, uint32_t idx);
 bool keepset__has(const struct keepset *k, uint32_t idx);
 uint32_t keepset__reasons(const struct keepset *k, uint32_t idx);
@@ -43,9 +46,15 @@ const char *keepset__first_comm(const struct keepset *k, uint32_t idx); /* "" wh
 /* How many entries are kept; generation changes whenever something is added (for fixpoints). */
 uint64_t keepset__count(const struct keepset *k);
 uint64_t keepset__generation(const struct keepset *k);
-/* Keep every directory on the way to a kept entry (reason KEEP_DIRECTORY). */
+/*
+ * Keep every directory on the way to a kept entry (reason KEEP_DIRECTORY). The root (index 0)
+ * is never added: it has no name in the zip.
+ */
 int keepset__complete_dirs(struct keepset *k);
-/* Names of reasons, "opened,rule-python"; for the report. */
+/*
+ * Names of reasons, "opened,rule-python"; for the report. 0, or -ENOSPC when buf was too small
+ * (it then holds the names that fitted).
+ */
 int keepset__reasons_str(uint32_t reasons, char *buf, size_t len);
 
 #endif

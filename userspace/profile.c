@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 
 #include "record.h"
 #include "hashmap.h"
@@ -19,6 +20,63 @@ struct profile {
 static const char *const kind_names[] = {
 	"open", "mmap", "exec", "interp", "stat", "access", "readlink", "missing",
 };
+
+/* Names are stored in profiles, not numbers: numbers differ between architectures. */
+static const struct {
+	int nr;
+	const char *name;
+} syscalls[] = {
+#ifdef SYS_open
+	{SYS_open, "open"},
+#endif
+#ifdef SYS_creat
+	{SYS_creat, "creat"},
+#endif
+#ifdef SYS_stat
+	{SYS_stat, "stat"},
+#endif
+#ifdef SYS_lstat
+	{SYS_lstat, "lstat"},
+#endif
+#ifdef SYS_access
+	{SYS_access, "access"},
+#endif
+#ifdef SYS_readlink
+	{SYS_readlink, "readlink"},
+#endif
+	{SYS_openat, "openat"},
+#ifdef SYS_openat2
+	{SYS_openat2, "openat2"},
+#endif
+	{SYS_newfstatat, "newfstatat"},
+	{SYS_statx, "statx"},
+	{SYS_faccessat, "faccessat"},
+#ifdef SYS_faccessat2
+	{SYS_faccessat2, "faccessat2"},
+#endif
+	{SYS_readlinkat, "readlinkat"},
+	{SYS_mmap, "mmap"},
+	{SYS_execve, "execve"},
+	{SYS_execveat, "execveat"},
+};
+
+const char *profile__syscall_name(int nr)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(syscalls); i++) {
+		if (syscalls[i].nr == nr)
+			return syscalls[i].name;
+	}
+	return NULL;
+}
+
+int profile__syscall_nr(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(syscalls); i++) {
+		if (!strcmp(syscalls[i].name, name))
+			return syscalls[i].nr;
+	}
+	return -1;
+}
 
 static bool has_inode(const struct profile_entry *e)
 {
@@ -171,6 +229,8 @@ int profile__add(struct profile *p, const struct profile_entry *e)
 			n->size = e->size;
 		if (!n->err)
 			n->err = e->err;
+		if (n->syscall_nr < 0)
+			n->syscall_nr = e->syscall_nr;
 		if (!n->first_pid) {
 			n->first_pid = e->first_pid;
 			memcpy(n->first_comm, e->first_comm, sizeof(n->first_comm));

@@ -28,6 +28,7 @@ struct profile_entry {
 	uint32_t mode;	/* st_mode; 0 when unknown */
 	uint32_t first_pid;
 	int32_t err;	/* errno for a missing lookup, else 0 */
+	int32_t syscall_nr; /* the first syscall seen for it, -1 for exec itself or unknown */
 	char first_comm[PROFILE_COMM_LEN];
 };
 
@@ -83,6 +84,10 @@ int profile__sort(struct profile *p);
 bool profile__has_loss(const struct profile *p);
 /* Anything a recorder should warn about: lost events, dedup overflow, truncated paths. */
 bool profile__has_warnings(const struct profile *p);
+
+/* Names of the syscalls the recorder watches ("openat"); NULL / -1 for others. */
+const char *profile__syscall_name(int nr);
+int profile__syscall_nr(const char *name);
 
 /* Names of kinds, "open,mmap"; parse returns -EINVAL on an unknown name. */
 int profile__kinds_str(uint32_t kinds, char *buf, size_t len);

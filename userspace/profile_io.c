@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * Profile files, version 1 (docs/profile-format.md). Text: '#' header lines "key: value", then
- * one line per file "KINDS MAJ:MIN INO COUNT FLAGS PID COMM PATH". JSON Lines: a header object,
+ * one line per file "KINDS MAJ:MIN INO COUNT MODE SIZE FLAGS PID COMM PATH". JSON Lines: a header object,
  * then one object per file. Both are written sorted by path so equal sets give equal bytes.
  */
 #include <ctype.h>
@@ -76,6 +76,9 @@ static void flags_str(const struct profile_entry *e, char *buf, size_t len)
 	if (e->err)
 		used += (size_t)snprintf(buf + used, len - used, "%serrno=%d", used ? "," : "",
 					 e->err);
+	if (profile__syscall_name(e->syscall_nr))
+		used += (size_t)snprintf(buf + used, len - used, "%svia=%s", used ? "," : "",
+					 profile__syscall_name(e->syscall_nr));
 	if (!used)
 		snprintf(buf, len, "-");
 }
@@ -86,6 +89,7 @@ static int flags_parse(char *s, struct profile_entry *e)
 
 	e->flags = 0;
 	e->err = 0;
+	e->syscall_nr = -1;
 	if (!strcmp(s, "-"))
 		return 0;
 	for (char *tok = strtok_r(s, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
@@ -93,6 +97,10 @@ static int flags_parse(char *s, struct profile_entry *e)
 
 		if (!strncmp(tok, "errno=", 6)) {
 			e->err = atoi(tok + 6);
+			continue;
+		}
+		if (!strncmp(tok, "via=", 4)) {
+			e->syscall_nr = profile__syscall_nr(tok + 4);
 			continue;
 		}
 		for (i = 0; i < ARRAY_SIZE(flag_names); i++) {
@@ -150,7 +158,7 @@ static void write_text_header(const struct profile *p, FILE *f)
 		h->dedup_full);
 	fprintf(f, "# truncated-paths: %" PRIu64 "\n# merged-from: %" PRIu64 "\n",
 		h->truncated_paths, h->merged_from);
-	fprintf(f, "# files: %zu\n# columns: kinds dev ino count flags pid comm path\n",
+	fprintf(f, "# files: %zu\n# columns: kinds dev ino count mode size flags pid comm path\n",
 		profile__count(p));
 }
 
@@ -161,8 +169,8 @@ static void write_text_entry(const struct profile_entry *e, FILE *f)
 
 	profile__kinds_str(e->kinds, kinds, sizeof(kinds));
 	flags_str(e, flags, sizeof(flags));
-	fprintf(f, "%s %u:%u %" PRIu64 " %" PRIu64 " %s %u ", kinds, major(e->dev), minor(e->dev),
-		e->ino, e->count, flags, e->first_pid);
+	fprintf(f, "%s %u:%u %" PRIu64 " %" PRIu64 " %o %" PRIu64 " %s %u ", kinds, major(e->dev),
+		minor(e->dev), e->ino, e->count, e->mode, e->size, flags, e->first_pid);
 	escape__text(f, comm, strnlen(comm, PROFILE_COMM_LEN), true);
 	fputc(' ', f);
 	escape__text(f, e->path, strlen(e->path), false);
@@ -216,8 +224,9 @@ static void write_json_entry(const struct profile_entry *e, FILE *f)
 		fprintf(f, "%s\"%s\"", first ? "" : ",", k);
 		first = false;
 	}
-	fprintf(f, "],\"dev\":\"%u:%u\",\"ino\":%" PRIu64 ",\"count\":%" PRIu64, major(e->dev),
-		minor(e->dev), e->ino, e->count);
+	fprintf(f,
+		"],\"dev\":\"%u:%u\",\"ino\":%" PRIu64 ",\"count\":%" PRIu64 ",\"mode\":%u,\"size\":%" PRIu64,
+		major(e->dev), minor(e->dev), e->ino, e->count, e->mode, e->size);
 	json_str_field(f, "flags", flags, true);
 	fprintf(f, ",\"pid\":%u", e->first_pid);
 	json_str_field(f, "comm", e->first_comm, true);
@@ -371,39 +380,46 @@ static int text_header_line(struct reader *r, char *line)
 static int text_entry_line(struct reader *r, char *line)
 {
 	struct profile_entry e = {0};
-	char *field[8];
-	char *s = line;
+	char *field[10];
+	char *s = line, *end;
 	uint64_t pid;
+	unsigned long mode;
 	long n;
 
-	/* Seven space-separated fields, then the path, which may itself contain spaces. */
-	for (int i = 0; i < 7; i++) {
+	/* Nine space-separated fields, then the path, which may itself contain spaces. */
+	for (int i = 0; i < 9; i++) {
 		char *sp = strchr(s, ' ');
 
 		if (!sp)
-			return bad(r, "expected 8 fields: kinds dev ino count flags pid comm path");
+			return bad(r, "expected 10 fields: kinds dev ino count mode size flags pid "
+				      "comm path");
 		*sp = '\0';
 		field[i] = s;
 		s = sp + 1;
 	}
-	field[7] = s;
+	field[9] = s;
 	if (profile__kinds_parse(field[0], &e.kinds))
 		return bad(r, "unknown access kind");
+	errno = 0;
+	mode = strtoul(field[4], &end, 8);
 	if (parse_dev(field[1], &e.dev) || parse_u64(field[2], &e.ino) ||
-	    parse_u64(field[3], &e.count) || parse_u64(field[5], &pid) || pid > UINT32_MAX)
+	    parse_u64(field[3], &e.count) || parse_u64(field[5], &e.size) ||
+	    parse_u64(field[7], &pid) || pid > UINT32_MAX || errno || *end || end == field[4] ||
+	    mode > 0177777)
 		return bad(r, "bad number");
+	e.mode = (uint32_t)mode;
 	e.first_pid = (uint32_t)pid;
-	flags_parse(field[4], &e);
-	if (escape__text_decode(field[6]) < 0)
+	flags_parse(field[6], &e);
+	if (escape__text_decode(field[8]) < 0)
 		return bad(r, "bad escape in comm");
-	if (strcmp(field[6], "-"))
-		snprintf(e.first_comm, sizeof(e.first_comm), "%s", field[6]);
-	n = escape__text_decode(field[7]);
+	if (strcmp(field[8], "-"))
+		snprintf(e.first_comm, sizeof(e.first_comm), "%s", field[8]);
+	n = escape__text_decode(field[9]);
 	if (n <= 0)
 		return bad(r, "bad or empty path");
-	if ((size_t)n != strlen(field[7]))
+	if ((size_t)n != strlen(field[9]))
 		return bad(r, "path contains a NUL byte");
-	e.path = field[7];
+	e.path = field[9];
 	if (!e.ino)
 		e.flags |= SLZ_EVF_PATH_ONLY;
 	return profile__add(r->p, &e);
@@ -602,12 +618,16 @@ static int json_entry_field(struct reader *r, const char *key, const char **p, v
 		e->count = (uint64_t)num;
 	else if (!strcmp(key, "pid"))
 		e->first_pid = (uint32_t)num;
+	else if (!strcmp(key, "mode"))
+		e->mode = (uint32_t)num;
+	else if (!strcmp(key, "size"))
+		e->size = (uint64_t)num;
 	return 0;
 }
 
 static int json_line(struct reader *r, char *line, bool first)
 {
-	struct profile_entry e = {0};
+	struct profile_entry e = {.syscall_nr = -1};
 	int err;
 
 	if (first)

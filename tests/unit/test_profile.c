@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -19,7 +20,7 @@
 static struct profile_entry entry(const char *path, uint64_t dev, uint64_t ino, uint32_t kinds)
 {
 	struct profile_entry e = {.path = (char *)path, .dev = dev, .ino = ino, .kinds = kinds,
-				  .count = 1};
+				  .count = 1, .syscall_nr = -1};
 
 	if (!ino)
 		e.flags = SLZ_EVF_PATH_ONLY;
@@ -119,7 +120,9 @@ static struct profile *hostile_profile(void)
 		e.count = i * 10;
 		e.first_pid = (uint32_t)(100 + i);
 		snprintf(e.first_comm, sizeof(e.first_comm), "c m\n%zu", i);
-		e.mode = 0100644;
+		e.mode = i % 3 ? 0100644 : 040755;
+		e.size = i * 4099;
+		e.syscall_nr = i % 2 ? SYS_openat : -1;
 		assert_int_equal(profile__add(p, &e), 0);
 	}
 	/* A 255-byte name and a path-only missing lookup with an errno. */
@@ -130,6 +133,7 @@ static struct profile *hostile_profile(void)
 	assert_int_equal(profile__add(p, &e), 0);
 	e = entry("/t/missing.py", 0, 0, SLZ_KIND_MISSING);
 	e.err = ENOENT;
+	e.syscall_nr = SYS_newfstatat;
 	e.flags |= SLZ_EVF_USER_SUFFIX;
 	assert_int_equal(profile__add(p, &e), 0);
 	return p;
@@ -163,6 +167,9 @@ static void assert_profiles_equal(const struct profile *a, const struct profile 
 		assert_int_equal(x->first_pid, y->first_pid);
 		assert_string_equal(x->first_comm, y->first_comm);
 		assert_int_equal(x->err, y->err);
+		assert_int_equal(x->syscall_nr, y->syscall_nr);
+		assert_int_equal(x->mode, y->mode);
+		assert_int_equal(x->size, y->size);
 	}
 }
 
@@ -224,13 +231,15 @@ static void test_reader_rejects_garbage_with_line_numbers(void **state)
 	assert_non_null(strstr(slz_errmsg(), "input.profile:1"));
 	assert_int_equal(read_string("# slimzip profile v9\n", &p), -EBADMSG);
 	assert_non_null(strstr(slz_errmsg(), "version 9"));
-	assert_int_equal(read_string("# slimzip profile v1\nopen 8:1 5 1 - 1 x\n", &p), -EBADMSG);
+	assert_int_equal(read_string("# slimzip profile v1\nopen 8:1 5 1 100644 0 - 1 x\n", &p), -EBADMSG);
 	assert_non_null(strstr(slz_errmsg(), "input.profile:2"));
-	assert_int_equal(read_string("# slimzip profile v1\nteleport 8:1 5 1 - 1 x /p\n", &p),
+	assert_int_equal(read_string("# slimzip profile v1\nteleport 8:1 5 1 100644 0 - 1 x /p\n", &p),
 			 -EBADMSG);
-	assert_int_equal(read_string("# slimzip profile v1\nopen 8:1 5x 1 - 1 x /p\n", &p),
+	assert_int_equal(read_string("# slimzip profile v1\nopen 8:1 5x 1 100644 0 - 1 x /p\n", &p),
 			 -EBADMSG);
-	assert_int_equal(read_string("# slimzip profile v1\nopen 8:1 5 1 - 1 x /bad\\q\n", &p),
+	assert_int_equal(read_string("# slimzip profile v1\nopen 8:1 5 1 100644 0 - 1 x /bad\\q\n", &p),
+			 -EBADMSG);
+	assert_int_equal(read_string("# slimzip profile v1\nopen 8:1 5 1 9x 0 - 1 x /p\n", &p),
 			 -EBADMSG);
 	assert_int_equal(read_string("{\"slimzip_profile\":1}\n{\"kinds\":[\"open\"]}\n", &p),
 			 -EBADMSG);

@@ -1,0 +1,5 @@
+import zlib
+
+
+def crc(s):
+    return f"{zlib.crc32(s.encode()):08x}"

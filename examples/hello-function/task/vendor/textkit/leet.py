@@ -1,0 +1,5 @@
+_MAP = str.maketrans("aeilost", "4311057")
+
+
+def leet(s):
+    return s.lower().translate(_MAP)

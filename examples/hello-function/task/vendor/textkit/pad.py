@@ -1,0 +1,2 @@
+def center(s, width, fill="*"):
+    return s.center(width, fill)

@@ -1,0 +1,5 @@
+import textwrap
+
+
+def wrap(s, width=20):
+    return textwrap.wrap(s, width)

@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The workload of the record integration tests: each mode touches files in a known way so the
+ * test can assert the exact paths and kinds the recorder saw.
+ */
+#include <dirent.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *dir;
+
+static void path(char *buf, size_t len, const char *name)
+{
+	if (snprintf(buf, len, "%s/%s", dir, name) >= (int)len)
+		exit(89);
+}
+
+static void touch_open(const char *name)
+{
+	char p[4096];
+	int fd;
+
+	path(p, sizeof(p), name);
+	fd = open(p, O_RDONLY);
+	if (fd < 0) {
+		fprintf(stderr, "rec_helper: open %s: %s\n", p, strerror(errno));
+		exit(90);
+	}
+	close(fd);
+}
+
+static void *thread_main(void *arg)
+{
+	touch_open("thr.txt");
+	return NULL;
+}
+
+static void wait_child(pid_t pid)
+{
+	int st;
+
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+}
+
+static void nested_cgroup_child(void)
+{
+	char line[4096] = "", cg[4096], procs[4200];
+	FILE *f = fopen("/proc/self/cgroup", "r");
+	const char *mnt = getenv("CGROUP2_MNT");
+	int fd;
+
+	while (f && fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "0::", 3))
+			break;
+	}
+	if (f)
+		fclose(f);
+	line[strcspn(line, "\n")] = '\0';
+	snprintf(cg, sizeof(cg), "%s%s/nested", mnt ? mnt : "/sys/fs/cgroup", line + 3);
+	if (mkdir(cg, 0755) && errno != EEXIST)
+		_exit(91);
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", cg);
+	fd = open(procs, O_WRONLY);
+	if (fd < 0 || write(fd, "0", 1) != 1)
+		_exit(92);
+	close(fd);
+	touch_open("nested.txt");
+	_exit(0);
+}
+
+static int mode_all(const char *dso)
+{
+	char p[4096], name[300];
+	struct stat st;
+	pthread_t t;
+	pid_t pid;
+	DIR *d;
+	void *h;
+	int fd, dfd;
+	char *m;
+
+	/* relative open after chdir; relative stat */
+	path(p, sizeof(p), "sub");
+	if (chdir(p))
+		return 93;
+	close(open("rel.txt", O_RDONLY));
+	stat("rel-stat.txt", &st);
+	/* openat with a dirfd */
+	path(p, sizeof(p), "at");
+	dfd = open(p, O_DIRECTORY | O_RDONLY);
+	close(openat(dfd, "at.txt", O_RDONLY));
+	close(dfd);
+	/* through a symlink: the target is recorded */
+	touch_open("link.txt");
+	/* mmap, used after the fd is closed */
+	path(p, sizeof(p), "mm.dat");
+	fd = open(p, O_RDONLY);
+	m = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (m == MAP_FAILED || m[0] != 'M')
+		return 94;
+	munmap(m, 4096);
+	/* an anonymous mapping is nothing */
+	munmap(mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), 4096);
+	/* dlopen */
+	h = dlopen(dso, RTLD_NOW);
+	if (!h)
+		return 95;
+	/* stat-only, access-only, readlink */
+	path(p, sizeof(p), "statonly.txt");
+	if (stat(p, &st))
+		return 96;
+	path(p, sizeof(p), "accessonly.txt");
+	if (access(p, R_OK))
+		return 97;
+	path(p, sizeof(p), "rl.lnk");
+	if (readlink(p, name, sizeof(name)) < 0)
+		return 98;
+	/* a directory listing */
+	path(p, sizeof(p), "listed");
+	d = opendir(p);
+	if (!d)
+		return 99;
+	while (readdir(d))
+		;
+	closedir(d);
+	/* a grandchild */
+	pid = fork();
+	if (pid == 0) {
+		pid_t g = fork();
+
+		if (g == 0) {
+			touch_open("gc.txt");
+			_exit(0);
+		}
+		wait_child(g);
+		_exit(0);
+	}
+	wait_child(pid);
+	/* a thread */
+	pthread_create(&t, NULL, thread_main, NULL);
+	pthread_join(t, NULL);
+	/* odd names */
+	touch_open("new\nline.txt");
+	memset(name, 'n', 255);
+	name[255] = '\0';
+	touch_open(name);
+	/* a #! script */
+	pid = fork();
+	if (pid == 0) {
+		path(p, sizeof(p), "script.sh");
+		execl(p, p, (char *)NULL);
+		_exit(100);
+	}
+	wait_child(pid);
+	/* a grandchild in a nested cgroup */
+	pid = fork();
+	if (pid == 0)
+		nested_cgroup_child();
+	wait_child(pid);
+	return 0;
+}
+
+/* Touch snap1, say so, wait for the go file, touch snap2. */
+static int mode_snapshot(void)
+{
+	char p[4096];
+
+	touch_open("snap1.txt");
+	path(p, sizeof(p), "ready");
+	close(open(p, O_CREAT | O_WRONLY, 0644));
+	path(p, sizeof(p), "go");
+	for (int i = 0; i < 2000 && access(p, F_OK); i++)
+		nanosleep(&(struct timespec){.tv_nsec = 10000000}, NULL);
+	touch_open("snap2.txt");
+	return 0;
+}
+
+static int mode_wait(void)
+{
+	char p[4096];
+
+	path(p, sizeof(p), "ready");
+	close(open(p, O_CREAT | O_WRONLY, 0644));
+	sleep(20);
+	return 0;
+}
+
+static int mode_missing(void)
+{
+	char p[4096];
+	struct stat st;
+
+	path(p, sizeof(p), "nope.txt");
+	if (open(p, O_RDONLY) >= 0)
+		return 101;
+	path(p, sizeof(p), "nostat.txt");
+	if (!stat(p, &st))
+		return 102;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 3) {
+		fprintf(stderr,
+			"usage: rec_helper all|snapshot|wait|missing|open|exit|signal ARG\n");
+		return 2;
+	}
+	dir = argv[2];
+	if (!strcmp(argv[1], "all"))
+		return mode_all(argc > 3 ? argv[3] : "");
+	if (!strcmp(argv[1], "snapshot"))
+		return mode_snapshot();
+	if (!strcmp(argv[1], "wait"))
+		return mode_wait();
+	if (!strcmp(argv[1], "missing"))
+		return mode_missing();
+	if (!strcmp(argv[1], "open")) {
+		touch_open(argc > 3 ? argv[3] : "x");
+		return 0;
+	}
+	if (!strcmp(argv[1], "exit"))
+		return atoi(argv[2]);
+	if (!strcmp(argv[1], "signal"))
+		raise(atoi(argv[2]));
+	return 2;
+}

@@ -1,0 +1,388 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <zip.h>
+
+#include "extract.h"
+#include "keepset.h"
+#include "tree.h"
+#include "util.h"
+#include "zipwrite.h"
+
+struct fixture {
+	char dir[64];
+	char root[96];
+	char out[128];
+	char dest[128];
+};
+
+static void put(const char *root, const char *rel, const void *data, size_t len, mode_t mode)
+{
+	char p[512];
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/%s", root, rel);
+	f = fopen(p, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(data, 1, len, f), len);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(chmod(p, mode), 0);
+}
+
+static void mkd(const char *root, const char *rel, mode_t mode)
+{
+	char p[512];
+
+	snprintf(p, sizeof(p), "%s/%s", root, rel);
+	assert_int_equal(mkdir(p, 0755), 0);
+	assert_int_equal(chmod(p, mode), 0);
+}
+
+static void lnk(const char *root, const char *rel, const char *target)
+{
+	char p[512];
+
+	snprintf(p, sizeof(p), "%s/%s", root, rel);
+	assert_int_equal(symlink(target, p), 0);
+}
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	strcpy(f->dir, "/tmp/slz-extract-XXXXXX");
+	if (!mkdtemp(f->dir))
+		return -1;
+	snprintf(f->root, sizeof(f->root), "%s/tree", f->dir);
+	snprintf(f->out, sizeof(f->out), "%s/out.zip", f->dir);
+	snprintf(f->dest, sizeof(f->dest), "%s/dest", f->dir);
+	mkdir(f->root, 0755);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	char cmd[320];
+
+	/* a 0555 directory from the round trip must not stop the cleanup */
+	snprintf(cmd, sizeof(cmd), "chmod -R u+w '%s' 2>/dev/null; rm -rf '%s'", f->dir, f->dir);
+	assert_int_equal(system(cmd), 0);
+	free(f);
+	return 0;
+}
+
+static int count_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((de = readdir(d)))
+		n += strcmp(de->d_name, ".") && strcmp(de->d_name, "..");
+	closedir(d);
+	return n;
+}
+
+/* Compare one entry of the source tree with its extracted copy. */
+static void same_entry(const char *a_root, const char *b_root, const char *rel)
+{
+	char a[512], b[512];
+	struct stat sa, sb;
+
+	snprintf(a, sizeof(a), "%s/%s", a_root, rel);
+	snprintf(b, sizeof(b), "%s/%s", b_root, rel);
+	assert_int_equal(lstat(a, &sa), 0);
+	if (lstat(b, &sb))
+		fail_msg("%s was not extracted", rel);
+	assert_int_equal(sa.st_mode & S_IFMT, sb.st_mode & S_IFMT);
+	/* DOS time: 2 s steps, rounded down */
+	assert_int_equal(sa.st_mtime & ~1L, sb.st_mtime);
+	if (S_ISLNK(sa.st_mode)) {
+		char ta[256] = {0}, tb[256] = {0};
+
+		assert_true(readlink(a, ta, sizeof(ta)) > 0);
+		assert_true(readlink(b, tb, sizeof(tb)) > 0);
+		assert_string_equal(ta, tb);
+		return;
+	}
+	assert_int_equal(sa.st_mode & 0777, sb.st_mode & 0777);
+	if (S_ISREG(sa.st_mode)) {
+		char cmd[1100];
+
+		assert_int_equal(sa.st_size, sb.st_size);
+		snprintf(cmd, sizeof(cmd), "cmp -s '%s' '%s'", a, b);
+		assert_int_equal(system(cmd), 0);
+	}
+}
+
+static void write_all(const char *root, const char *out)
+{
+	struct tree *t = NULL;
+	struct keepset *k = NULL;
+
+	assert_int_equal(tree__open(root, &t), 0);
+	assert_int_equal(keepset__new(t, &k), 0);
+	for (uint32_t i = 1; i < tree__count(t); i++)
+		assert_int_equal(keepset__add(k, i, KEEP_GLOB, 0, NULL), 0);
+	assert_int_equal(zipwrite__write(k, out, NULL, NULL), 0);
+	keepset__free(k);
+	tree__free(t);
+}
+
+static void set_mtime(const char *root, const char *rel, time_t t)
+{
+	struct timespec ts[2] = {{.tv_sec = t}, {.tv_sec = t}};
+	char p[512];
+
+	snprintf(p, sizeof(p), "%s/%s", root, rel);
+	assert_int_equal(utimensat(AT_FDCWD, p, ts, AT_SYMLINK_NOFOLLOW), 0);
+}
+
+static void test_round_trip(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const rels[] = {"a.txt", "bin", "empty", "run.sh", "sub", "sub/deep",
+					   "sub/deep/x", "ro", "ro/f", "emptydir", "link",
+					   "sub/deep/up"};
+	unsigned char bin[100000];
+	struct extract_stats st;
+	const char *tz = getenv("TZ");
+	char *saved = tz ? strdup(tz) : NULL;
+
+	for (size_t i = 0; i < sizeof(bin); i++)
+		bin[i] = (unsigned char)(rand() & 0xff);
+	put(f->root, "a.txt", "text\n", 5, 0644);
+	put(f->root, "bin", bin, sizeof(bin), 0640);
+	put(f->root, "empty", "", 0, 0600);
+	put(f->root, "run.sh", "#!/bin/sh\n", 10, 0755);
+	mkd(f->root, "sub", 0750);
+	mkd(f->root, "sub/deep", 0755);
+	put(f->root, "sub/deep/x", "x", 1, 0644);
+	mkd(f->root, "ro", 0755);
+	put(f->root, "ro/f", "f", 1, 0444);
+	mkd(f->root, "emptydir", 0700);
+	lnk(f->root, "link", "a.txt");
+	lnk(f->root, "sub/deep/up", "../../a.txt");
+	set_mtime(f->root, "a.txt", 1600000001);
+	set_mtime(f->root, "link", 1500000000);
+	set_mtime(f->root, "sub/deep", 1400000000);
+	set_mtime(f->root, "sub/deep/up", 1400000002);
+	chmod(f->dir, 0755);
+	{
+		char p[512];
+
+		snprintf(p, sizeof(p), "%s/ro", f->root);
+		chmod(p, 0555);
+	}
+
+	/* Written in one zone, extracted in another: times are UTC on both sides. */
+	setenv("TZ", "Europe/Berlin", 1);
+	tzset();
+	write_all(f->root, f->out);
+	setenv("TZ", "America/Los_Angeles", 1);
+	tzset();
+	assert_int_equal(extract__zip(f->out, f->dest, &st), 0);
+	if (saved)
+		setenv("TZ", saved, 1);
+	else
+		unsetenv("TZ");
+	tzset();
+	free(saved);
+
+	assert_int_equal(st.files, 6);
+	assert_int_equal(st.dirs, 4);
+	assert_int_equal(st.symlinks, 2);
+	assert_int_equal(st.bytes, 5 + sizeof(bin) + 10 + 1 + 1);
+	for (size_t i = 0; i < ARRAY_SIZE(rels); i++)
+		same_entry(f->root, f->dest, rels[i]);
+	assert_int_equal(count_entries(f->dest), 8);
+}
+
+/* A zip built by hand with libzip, so it can hold what zipwrite never writes. */
+struct bad_entry {
+	const char *name;
+	const char *data;
+	uint32_t mode; /* 0: leave libzip's default attributes */
+};
+
+static void make_zip(const char *path, const struct bad_entry *ents, size_t n)
+{
+	int zerr;
+	zip_t *za = zip_open(path, ZIP_CREATE | ZIP_TRUNCATE, &zerr);
+
+	assert_non_null(za);
+	for (size_t i = 0; i < n; i++) {
+		zip_source_t *s = zip_source_buffer(za, ents[i].data, strlen(ents[i].data), 0);
+		zip_int64_t zi = zip_file_add(za, ents[i].name, s, ZIP_FL_ENC_RAW);
+
+		assert_true(zi >= 0);
+		if (ents[i].mode)
+			assert_int_equal(zip_file_set_external_attributes(za, (zip_uint64_t)zi, 0,
+									  ZIP_OPSYS_UNIX,
+									  ents[i].mode << 16),
+					 0);
+	}
+	assert_int_equal(zip_close(za), 0);
+}
+
+static void expect_reject(struct fixture *f, const struct bad_entry *ents, size_t n, int err,
+			  const char *named)
+{
+	make_zip(f->out, ents, n);
+	assert_int_equal(extract__zip(f->out, f->dest, NULL), err);
+	if (!strstr(slz_errmsg(), named))
+		fail_msg("message \"%s\" does not name %s", slz_errmsg(), named);
+	/* Everything is checked before anything is written. */
+	assert_true(count_entries(f->dest) <= 0);
+}
+
+static void test_rejects_dotdot(void **state)
+{
+	const struct bad_entry e[] = {{"ok.txt", "fine", 0}, {"a/../../x", "evil", 0}};
+
+	expect_reject(*state, e, ARRAY_SIZE(e), -EINVAL, "a/../../x");
+}
+
+static void test_rejects_leading_dotdot(void **state)
+{
+	const struct bad_entry e[] = {{"../x", "evil", 0}};
+
+	expect_reject(*state, e, ARRAY_SIZE(e), -EINVAL, "../x");
+}
+
+static void test_rejects_absolute(void **state)
+{
+	const struct bad_entry e[] = {{"/tmp/abs", "evil", 0}};
+
+	expect_reject(*state, e, ARRAY_SIZE(e), -EINVAL, "/tmp/abs");
+}
+
+static void test_rejects_link_escape(void **state)
+{
+	const struct bad_entry e[] = {{"d/", "", S_IFDIR | 0755},
+				      {"d/l", "../../etc", S_IFLNK | 0777}};
+
+	expect_reject(*state, e, ARRAY_SIZE(e), -EXDEV, "d/l");
+}
+
+static void test_rejects_link_absolute(void **state)
+{
+	const struct bad_entry e[] = {{"l", "/etc/passwd", S_IFLNK | 0777}};
+
+	expect_reject(*state, e, ARRAY_SIZE(e), -EXDEV, "l");
+}
+
+static void test_rejects_write_through_link(void **state)
+{
+	/* "l" stays inside, but "l/x" would land wherever l points. */
+	const struct bad_entry e[] = {{"l", ".", S_IFLNK | 0777}, {"l/x", "x", 0}};
+
+	expect_reject(*state, e, ARRAY_SIZE(e), -EXDEV, "l/x");
+}
+
+static void test_rejects_nul_in_name(void **state)
+{
+	struct fixture *f = *state;
+	const struct bad_entry e[] = {{"evil.shQ.txt", "x", 0}};
+	unsigned char buf[4096];
+	FILE *fp;
+	size_t len;
+
+	make_zip(f->out, e, 1);
+	/* Patch the Q into a NUL in both the local and the central header. */
+	fp = fopen(f->out, "r+b");
+	assert_non_null(fp);
+	len = fread(buf, 1, sizeof(buf), fp);
+	for (size_t i = 0; i + 12 <= len; i++)
+		if (!memcmp(buf + i, "evil.shQ.txt", 12))
+			buf[i + 7] = '\0';
+	rewind(fp);
+	assert_int_equal(fwrite(buf, 1, len, fp), len);
+	fclose(fp);
+	assert_int_equal(extract__zip(f->out, f->dest, NULL), -EINVAL);
+	assert_non_null(strstr(slz_errmsg(), "NUL"));
+	assert_true(count_entries(f->dest) <= 0);
+}
+
+static void test_foreign_zip_defaults(void **state)
+{
+	struct fixture *f = *state;
+	const struct bad_entry e[] = {{"dir/", "", 0}, {"dir/f", "data", 0}};
+	char p[512];
+	struct stat sb;
+
+	/* No Unix modes (libzip's defaults): directories 0755, files 0644 (less the umask). */
+	make_zip(f->out, e, ARRAY_SIZE(e));
+	assert_int_equal(extract__zip(f->out, f->dest, NULL), 0);
+	snprintf(p, sizeof(p), "%s/dir/f", f->dest);
+	assert_int_equal(stat(p, &sb), 0);
+	assert_true(S_ISREG(sb.st_mode));
+	assert_int_equal(sb.st_size, 4);
+	/* Extracting again clashes instead of overwriting. */
+	assert_int_equal(extract__zip(f->out, f->dest, NULL), -EEXIST);
+	assert_non_null(strstr(slz_errmsg(), "dir/f"));
+}
+
+static void test_check_name(void **state)
+{
+	static const char *const good[] = {"a", "a/b", "a/", "a/b/", "..a", "a..", "a/.b"};
+	static const char *const bad[] = {"", "/a", "a//b", "./a", "a/./b", "a/..", "..", "/",
+					  "a/../b"};
+
+	for (size_t i = 0; i < ARRAY_SIZE(good); i++)
+		if (extract__check_name(good[i], strlen(good[i])))
+			fail_msg("%s rejected", good[i]);
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
+		if (extract__check_name(bad[i], strlen(bad[i])) != -EINVAL)
+			fail_msg("\"%s\" accepted", bad[i]);
+	assert_int_equal(extract__check_name("a\0b", 3), -EINVAL);
+}
+
+static void test_check_link(void **state)
+{
+	assert_int_equal(extract__check_link("l", "a"), 0);
+	assert_int_equal(extract__check_link("a/b/l", "../../x"), 0);
+	assert_int_equal(extract__check_link("a/b/l", "./../c/./d"), 0);
+	assert_int_equal(extract__check_link("a/b/l", "../../../x"), -EXDEV);
+	assert_int_equal(extract__check_link("l", ".."), -EXDEV);
+	/* Climbing out and back in still escapes on the way (the root's name is unknown). */
+	assert_int_equal(extract__check_link("a/l", "../../tree/x"), -EXDEV);
+	assert_int_equal(extract__check_link("l", "/abs"), -EXDEV);
+	assert_int_equal(extract__check_link("l", ""), -EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_check_name),
+		cmocka_unit_test(test_check_link),
+		cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rejects_dotdot, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rejects_leading_dotdot, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rejects_absolute, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rejects_link_escape, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rejects_link_absolute, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rejects_write_through_link, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rejects_nul_in_name, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_foreign_zip_defaults, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

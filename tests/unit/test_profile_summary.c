@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "record.h"
+#include "humanize.h"
+#include "profile_summary.h"
+
+static void add(struct profile *p, const char *path, uint64_t ino, uint32_t kinds, uint32_t mode,
+		uint64_t size)
+{
+	struct profile_entry e = {.path = (char *)path, .dev = 1, .ino = ino, .kinds = kinds,
+				  .mode = mode, .size = size};
+
+	if (!ino)
+		e.flags = SLZ_EVF_PATH_ONLY;
+	assert_int_equal(profile__add(p, &e), 0);
+}
+
+static void test_counts_kinds_and_groups_dirs(void **state)
+{
+	struct profile_summary s;
+	struct profile *p;
+
+	assert_int_equal(profile__new(&p), 0);
+	add(p, "/task/pkg/a.py", 1, SLZ_KIND_STAT, S_IFREG | 0644, 100);
+	add(p, "/task/pkg/__pycache__/a.pyc", 2, SLZ_KIND_OPEN, S_IFREG | 0644, 300);
+	add(p, "/task/pkg/b.py", 3, SLZ_KIND_OPEN | SLZ_KIND_STAT, S_IFREG | 0644, 50);
+	add(p, "/task/lib/big.so", 4, SLZ_KIND_OPEN | SLZ_KIND_MMAP, S_IFREG | 0755, 10000);
+	add(p, "/task/pkg", 5, SLZ_KIND_OPEN, S_IFDIR | 0755, 4096);
+	add(p, "/task/nothere.py", 0, SLZ_KIND_MISSING, 0, 0);
+
+	assert_int_equal(profile_summary__compute(p, 0, &s), 0);
+	assert_int_equal(s.files, 5);
+	assert_int_equal(s.bytes, 10450); /* directories do not count as bytes */
+	assert_int_equal(s.missing, 1);
+	assert_int_equal(s.directories, 1);
+	assert_int_equal(s.stat_only, 1);
+	assert_int_equal(s.by_kind[0], 4); /* open */
+	assert_int_equal(s.by_kind[1], 1); /* mmap */
+	assert_int_equal(s.ndirs, 3);
+	assert_string_equal(s.dirs[0].path, "/task/pkg");
+	assert_int_equal(s.dirs[0].files, 2);
+	profile_summary__sort_by_bytes(&s);
+	assert_string_equal(s.dirs[0].path, "/task/lib");
+	assert_int_equal(s.dirs[0].bytes, 10000);
+	profile_summary__free(&s);
+
+	/* Depth 2 folds everything under /task/<top-level>. */
+	assert_int_equal(profile_summary__compute(p, 2, &s), 0);
+	assert_int_equal(s.ndirs, 2);
+	assert_string_equal(s.dirs[0].path, "/task/pkg");
+	assert_int_equal(s.dirs[0].files, 3);
+	profile_summary__free(&s);
+	profile__free(p);
+}
+
+static void test_humanize(void **state)
+{
+	char b[32];
+
+	assert_string_equal(humanize_bytes(512, b, sizeof(b)), "512 B");
+	assert_string_equal(humanize_bytes(1536, b, sizeof(b)), "1.50 KiB");
+	assert_string_equal(humanize_bytes(52428800, b, sizeof(b)), "50.0 MiB");
+	assert_string_equal(humanize_count(1234567, b, sizeof(b)), "1,234,567");
+	assert_string_equal(humanize_count(999, b, sizeof(b)), "999");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_counts_kinds_and_groups_dirs),
+		cmocka_unit_test(test_humanize),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

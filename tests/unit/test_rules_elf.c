@@ -1,0 +1,434 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "keepset.h"
+#include "rules.h"
+#include "tree.h"
+
+/* A scratch tree per test, removed afterwards. */
+struct fx {
+	char root[64];
+	struct tree *t;
+	struct keepset *k;
+	struct rules_stats st;
+};
+
+static void put(struct fx *f, const char *rel, const char *content, size_t len)
+{
+	char path[512], *slash;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/%s", f->root, rel);
+	for (slash = strchr(path + strlen(f->root) + 1, '/'); slash;
+	     slash = strchr(slash + 1, '/')) {
+		*slash = '\0';
+		mkdir(path, 0755);
+		*slash = '/';
+	}
+	if (rel[strlen(rel) - 1] == '/')
+		return;
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	assert_int_equal(fwrite(content, 1, len, fp), len);
+	fclose(fp);
+}
+
+static void file(struct fx *f, const char *rel, const char *content)
+{
+	put(f, rel, content, strlen(content));
+}
+
+static void open_tree(struct fx *f)
+{
+	assert_int_equal(tree__open(f->root, &f->t), 0);
+}
+
+static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	return remove(p);
+}
+
+static struct fx *g; /* built once: compiling is the slow part */
+static bool have_cc;
+
+static void sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void sh(const char *fmt, ...)
+{
+	char cmd[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	if (system(cmd))
+		fail_msg("command failed: %s", cmd);
+}
+
+static void patch_machine(struct fx *f, const char *rel, uint16_t machine)
+{
+	char path[512];
+	unsigned char le[2] = {machine & 0xff, machine >> 8};
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/%s", f->root, rel);
+	fp = fopen(path, "r+b");
+	assert_non_null(fp);
+	assert_int_equal(fseek(fp, 18, SEEK_SET), 0); /* e_machine, little endian on x86/arm */
+	assert_int_equal(fwrite(le, 1, 2, fp), 2);
+	fclose(fp);
+}
+
+/*
+ * fuzz/cut-N.so: liba.so cut at N bytes; fuzz/flip-N.so: liba.so with bytes of its headers and
+ * tables overwritten (a fixed seed, so a failure reproduces). Rules must read them or skip them.
+ */
+static void fuzz_copies(struct fx *f, const char *rel)
+{
+	char path[512], name[64];
+	unsigned seed = 4;
+	size_t len = 0;
+	FILE *fp;
+	char *buf;
+
+	snprintf(path, sizeof(path), "%s/%s", f->root, rel);
+	fp = fopen(path, "rb");
+	assert_non_null(fp);
+	buf = malloc(1 << 20);
+	len = fread(buf, 1, 1 << 20, fp);
+	fclose(fp);
+	assert_true(len > 1024);
+	for (size_t cut = 0; cut < len; cut += len / 48 + 1) {
+		snprintf(name, sizeof(name), "fuzz/cut-%zu.so", cut);
+		put(f, name, buf, cut);
+	}
+	for (int n = 0; n < 64; n++) {
+		char *copy = malloc(len);
+
+		memcpy(copy, buf, len);
+		for (int i = 0; i < 16; i++) {
+			/* Mostly the ELF header and the first tables, where offsets live. */
+			size_t at = (size_t)rand_r(&seed) % (i < 8 ? 64 : len);
+
+			copy[at] = (char)rand_r(&seed);
+		}
+		snprintf(name, sizeof(name), "fuzz/flip-%d.so", n);
+		put(f, name, copy, len);
+		free(copy);
+	}
+	free(buf);
+}
+
+/*
+ * bin/prog (RUNPATH $ORIGIN/../lib) -> lib/liba.so -> libb.so.1 -> libb.so.1.0.0, with
+ * libb.so -> libb.so.1; variants of prog for each search rule; garbage beside them.
+ */
+static void build_elf_tree(struct fx *f)
+{
+	char srcdir[] = "/tmp/slz-rules-elf-src-XXXXXX";
+	const char *r = f->root;
+	static const char junk[] = "\x7f"
+				   "ELF\x02\x01\x01garbage garbage garbage garbage garbage garbage "
+				   "garbage garbage garbage garbage";
+
+	assert_non_null(mkdtemp(srcdir));
+	sh("cd %s && printf 'int b(void){return 1;}\\n' > b.c && "
+	   "printf 'int b(void); int a(void){return b();}\\n' > a.c && "
+	   "printf 'int a(void); int main(void){return a();}\\n' > prog.c && "
+	   "printf 'int main(void){return 0;}\\n' > plain.c && "
+	   "printf 'int u(void){return 2;}\\n' > u.c",
+	   srcdir);
+	put(f, "lib/", "", 0);
+	put(f, "bin/", "", 0);
+	put(f, "opt/", "", 0);
+	put(f, "wrong/", "", 0);
+	sh("cd %s && cc -shared -fPIC -Wl,-soname,libb.so.1 -o %s/lib/libb.so.1.0.0 b.c && "
+	   "ln -s libb.so.1.0.0 %s/lib/libb.so.1 && ln -s libb.so.1 %s/lib/libb.so && "
+	   "cc -shared -fPIC -Wl,-soname,liba.so -o %s/lib/liba.so a.c -L%s/lib -lb && "
+	   "cc -shared -fPIC -Wl,-soname,libunused.so -o %s/lib/libunused.so u.c",
+	   srcdir, r, r, r, r, r, r);
+	sh("cd %s && L='-L%s/lib -Wl,-rpath-link,%s/lib -la' && "
+	   "cc -o %s/bin/prog prog.c $L -Wl,--enable-new-dtags,-rpath,'$ORIGIN/../lib' && "
+	   "cc -o %s/bin/prog_wrong prog.c $L "
+	   "-Wl,--enable-new-dtags,-rpath,'${ORIGIN}/../wrong:$ORIGIN/../lib' && "
+	   "cc -o %s/bin/prog_rpath prog.c $L -Wl,--disable-new-dtags,-rpath,%s/lib && "
+	   "cc -o %s/opt/prog_default prog.c $L && "
+	   "cc -o %s/bin/prog_interp prog.c $L -Wl,--enable-new-dtags,-rpath,'$ORIGIN/../lib' "
+	   "-Wl,--dynamic-linker=/lib64/ld-test.so.2 && "
+	   "cc -o %s/bin/plain plain.c",
+	   srcdir, r, r, r, r, r, r, r, r, r);
+	/* libv.so only in vendor/: reached through /var/task (root_as) or a directory link. */
+	put(f, "vendor/", "", 0);
+	sh("cd %s && printf 'int v(void){return 3;}\\n' > v.c && "
+	   "printf 'int v(void); int main(void){return v();}\\n' > pv.c && "
+	   "cc -shared -fPIC -o %s/vendor/libv.so v.c && ln -s vendor %s/linkdir && "
+	   "cc -o %s/bin/prog_as pv.c -L%s/vendor -lv -Wl,-rpath,/var/task/vendor && "
+	   "cc -o %s/bin/prog_dirlink pv.c -L%s/vendor -lv "
+	   "-Wl,--enable-new-dtags,-rpath,'$ORIGIN/../linkdir'",
+	   srcdir, r, r, r, r, r, r);
+	sh("cp %s/lib/liba.so %s/wrong/liba.so && head -c 300 %s/lib/liba.so > %s/lib/trunc.so && "
+	   "rm -rf %s",
+	   r, r, r, r, srcdir);
+	patch_machine(f, "wrong/liba.so", 183 /* EM_AARCH64 */);
+	fuzz_copies(f, "lib/liba.so");
+	put(f, "lib/garbage.so", junk, sizeof(junk) - 1);
+	put(f, "lib/empty.so", "", 0);
+	file(f, "lib64/ld-test.so.2", "a loader, as far as the rule cares");
+	open_tree(f);
+}
+
+static int group_setup(void **state)
+{
+	have_cc = !system("command -v cc >/dev/null 2>&1");
+	g = calloc(1, sizeof(*g));
+	strcpy(g->root, "/tmp/slz-rules-elf-XXXXXX");
+	if (!mkdtemp(g->root))
+		return -1;
+	if (have_cc)
+		build_elf_tree(g);
+	return 0;
+}
+
+static int group_teardown(void **state)
+{
+	keepset__free(g->k);
+	tree__free(g->t);
+	nftw(g->root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	free(g);
+	return 0;
+}
+
+/* A fresh keepset per test over the shared tree: rules only ever add to it. */
+static int setup(void **state)
+{
+	if (!have_cc)
+		skip();
+	keepset__free(g->k);
+	g->k = NULL;
+	memset(&g->st, 0, sizeof(g->st));
+	assert_int_equal(keepset__new(g->t, &g->k), 0);
+	*state = g;
+	return 0;
+}
+
+static void keep(struct fx *f, const char *rel)
+{
+	int64_t idx = tree__find_path(f->t, rel);
+
+	if (idx < 0)
+		fail_msg("fixture has no %s", rel);
+	assert_int_equal(keepset__add(f->k, (uint32_t)idx, KEEP_OPENED, 1, "test"), 0);
+}
+
+static int apply(struct fx *f, bool python, bool node, bool elf)
+{
+	struct rules_opts o = {.python = python, .node = node, .elf = elf};
+
+	return rules__apply(f->k, &o, &f->st);
+}
+
+/* Exactly the entries in want (NULL-terminated) carry reason; every other kept entry does not. */
+static void assert_added(struct fx *f, uint32_t reason, const char *const *want)
+{
+	size_t n = tree__count(f->t), nwant = 0, bad = 0;
+
+	for (const char *const *w = want; *w; w++, nwant++) {
+		int64_t idx = tree__find_path(f->t, *w);
+
+		if (idx < 0 || !(keepset__reasons(f->k, (uint32_t)idx) & reason)) {
+			print_error("expected %s to be added\n", *w);
+			bad++;
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct tree_entry e;
+		bool listed = false;
+
+		assert_int_equal(tree__get(f->t, (uint32_t)i, &e), 0);
+		if (!(keepset__reasons(f->k, (uint32_t)i) & reason))
+			continue;
+		for (const char *const *w = want; *w; w++)
+			listed |= !strcmp(*w, e.path);
+		if (!listed) {
+			print_error("unexpected addition %s\n", e.path);
+			bad++;
+		}
+	}
+	assert_int_equal(bad, 0);
+}
+
+static const char *const prog_closure[] = {
+	"lib/liba.so", "lib/libb.so.1", "lib/libb.so.1.0.0", "lib/libb.so", NULL,
+};
+
+static void test_program_keeps_needed_chain_and_soname_links(void **state)
+{
+	struct fx *f = *state;
+
+	keep(f, "bin/prog");
+	assert_int_equal(apply(f, false, false, true), 0);
+	assert_added(f, KEEP_RULE_ELF, prog_closure);
+	assert_int_equal(f->st.added_elf, 4);
+	/* libc.so.6 comes from the runtime, not from the tree (liba, libb may not need it). */
+	assert_true(f->st.elf_missing >= 1);
+	assert_int_equal(f->st.added_python + f->st.added_node, 0);
+	assert_false(keepset__has(f->k, tree__find_path(f->t, "lib/libunused.so")));
+}
+
+static void test_wrong_machine_candidate_is_skipped(void **state)
+{
+	struct fx *f = *state;
+
+	/* RUNPATH ${ORIGIN}/../wrong first: its liba.so is an aarch64 object, ld.so passes it. */
+	keep(f, "bin/prog_wrong");
+	assert_int_equal(apply(f, false, false, true), 0);
+	assert_added(f, KEEP_RULE_ELF, prog_closure);
+}
+
+static void test_absolute_rpath_inside_tree(void **state)
+{
+	struct fx *f = *state;
+
+	keep(f, "bin/prog_rpath");
+	assert_int_equal(apply(f, false, false, true), 0);
+	assert_added(f, KEEP_RULE_ELF, prog_closure);
+}
+
+static void test_default_lib_dirs_of_the_tree(void **state)
+{
+	struct fx *f = *state;
+
+	keep(f, "opt/prog_default");
+	assert_int_equal(apply(f, false, false, true), 0);
+	assert_added(f, KEEP_RULE_ELF, prog_closure);
+}
+
+static void test_interpreter_in_tree_is_kept(void **state)
+{
+	struct fx *f = *state;
+	static const char *const want[] = {
+		"lib/liba.so", "lib/libb.so.1",	     "lib/libb.so.1.0.0",
+		"lib/libb.so", "lib64/ld-test.so.2", NULL,
+	};
+
+	keep(f, "bin/prog_interp");
+	assert_int_equal(apply(f, false, false, true), 0);
+	assert_added(f, KEEP_RULE_ELF, want);
+}
+
+static void test_kept_symlink_keeps_chain_and_target(void **state)
+{
+	struct fx *f = *state;
+	static const char *const want[] = {"lib/libb.so.1", "lib/libb.so.1.0.0", NULL};
+
+	keep(f, "lib/libb.so");
+	assert_int_equal(apply(f, false, false, true), 0);
+	assert_added(f, KEEP_RULE_ELF, want);
+}
+
+static void test_garbage_objects_are_skipped(void **state)
+{
+	struct fx *f = *state;
+	static const char *const none[] = {NULL};
+
+	keep(f, "lib/garbage.so");
+	keep(f, "lib/empty.so");
+	keep(f, "lib/trunc.so");
+	keep(f, "wrong/liba.so");
+	keep(f, "lib64/ld-test.so.2");
+	assert_int_equal(apply(f, false, false, true), 0);
+	assert_added(f, KEEP_RULE_ELF, none);
+}
+
+static void test_fuzzed_copies_do_not_crash(void **state)
+{
+	struct fx *f = *state;
+
+	for (size_t i = 0; i < tree__count(f->t); i++) {
+		struct tree_entry e;
+
+		tree__get(f->t, (uint32_t)i, &e);
+		if (!strncmp(e.path, "fuzz/", 5))
+			keepset__add(f->k, (uint32_t)i, KEEP_OPENED, 0, NULL);
+	}
+	/* What survives of a copy may still find libb in lib/: only never crashing is the test. */
+	assert_int_equal(apply(f, false, false, true), 0);
+	assert_false(keepset__has(f->k, tree__find_path(f->t, "lib/libunused.so")));
+}
+
+static void test_library_outside_tree_is_ignored(void **state)
+{
+	struct fx *f = *state;
+	static const char *const none[] = {NULL};
+
+	keep(f, "bin/plain");
+	assert_int_equal(apply(f, false, false, true), 0);
+	assert_added(f, KEEP_RULE_ELF, none);
+	assert_int_equal(f->st.elf_missing, 1);
+}
+
+static void test_absolute_rpath_under_recorded_root(void **state)
+{
+	struct fx *f = *state;
+	struct rules_opts o = {.elf = true, .root_as = "/var/task/"};
+	static const char *const none[] = {NULL};
+	static const char *const want[] = {"vendor/libv.so", NULL};
+
+	keep(f, "bin/prog_as");
+	/* Without root_as, /var/task/vendor is read from the tree root: there is no var/. */
+	assert_int_equal(apply(f, false, false, true), 0);
+	assert_added(f, KEEP_RULE_ELF, none);
+	assert_int_equal(rules__apply(f->k, &o, &f->st), 0);
+	assert_added(f, KEEP_RULE_ELF, want);
+}
+
+static void test_directory_link_on_the_way_is_kept(void **state)
+{
+	struct fx *f = *state;
+	static const char *const want[] = {"linkdir", "vendor/libv.so", NULL};
+
+	keep(f, "bin/prog_dirlink");
+	assert_int_equal(apply(f, false, false, true), 0);
+	assert_added(f, KEEP_RULE_ELF, want);
+}
+
+static void test_rule_off_adds_nothing(void **state)
+{
+	struct fx *f = *state;
+	static const char *const none[] = {NULL};
+
+	keep(f, "bin/prog");
+	assert_int_equal(apply(f, true, true, false), 0);
+	assert_added(f, KEEP_RULE_ELF, none);
+	assert_int_equal(keepset__count(f->k), 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_program_keeps_needed_chain_and_soname_links, setup),
+		cmocka_unit_test_setup(test_wrong_machine_candidate_is_skipped, setup),
+		cmocka_unit_test_setup(test_absolute_rpath_inside_tree, setup),
+		cmocka_unit_test_setup(test_default_lib_dirs_of_the_tree, setup),
+		cmocka_unit_test_setup(test_interpreter_in_tree_is_kept, setup),
+		cmocka_unit_test_setup(test_kept_symlink_keeps_chain_and_target, setup),
+		cmocka_unit_test_setup(test_garbage_objects_are_skipped, setup),
+		cmocka_unit_test_setup(test_fuzzed_copies_do_not_crash, setup),
+		cmocka_unit_test_setup(test_library_outside_tree_is_ignored, setup),
+		cmocka_unit_test_setup(test_absolute_rpath_under_recorded_root, setup),
+		cmocka_unit_test_setup(test_directory_link_on_the_way_is_kept, setup),
+		cmocka_unit_test_setup(test_rule_off_adds_nothing, setup),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}

@@ -1,0 +1,265 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "keepset.h"
+#include "rules.h"
+#include "tree.h"
+
+/* A scratch tree per test, removed afterwards. */
+struct fx {
+	char root[64];
+	struct tree *t;
+	struct keepset *k;
+	struct rules_stats st;
+};
+
+static void put(struct fx *f, const char *rel, const char *content, size_t len)
+{
+	char path[512], *slash;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/%s", f->root, rel);
+	for (slash = strchr(path + strlen(f->root) + 1, '/'); slash;
+	     slash = strchr(slash + 1, '/')) {
+		*slash = '\0';
+		mkdir(path, 0755);
+		*slash = '/';
+	}
+	if (rel[strlen(rel) - 1] == '/')
+		return;
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	assert_int_equal(fwrite(content, 1, len, fp), len);
+	fclose(fp);
+}
+
+static void file(struct fx *f, const char *rel, const char *content)
+{
+	put(f, rel, content, strlen(content));
+}
+
+static void link_at(struct fx *f, const char *rel, const char *target)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/%s", f->root, rel);
+	assert_int_equal(symlink(target, path), 0);
+}
+
+static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	return remove(p);
+}
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+
+	strcpy(f->root, "/tmp/slz-rules-node-XXXXXX");
+	assert_non_null(mkdtemp(f->root));
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+
+	keepset__free(f->k);
+	tree__free(f->t);
+	nftw(f->root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	free(f);
+	return 0;
+}
+
+static void open_tree(struct fx *f)
+{
+	assert_int_equal(tree__open(f->root, &f->t), 0);
+	assert_int_equal(keepset__new(f->t, &f->k), 0);
+}
+
+static void keep(struct fx *f, const char *rel)
+{
+	int64_t idx = tree__find_path(f->t, rel);
+
+	if (idx < 0)
+		fail_msg("fixture has no %s", rel);
+	assert_int_equal(keepset__add(f->k, (uint32_t)idx, KEEP_OPENED, 1, "test"), 0);
+}
+
+static int apply(struct fx *f, bool python, bool node, bool elf)
+{
+	struct rules_opts o = {.python = python, .node = node, .elf = elf};
+
+	return rules__apply(f->k, &o, &f->st);
+}
+
+/* Exactly the entries in want (NULL-terminated) carry reason; every other kept entry does not. */
+static void assert_added(struct fx *f, uint32_t reason, const char *const *want)
+{
+	size_t n = tree__count(f->t), nwant = 0, bad = 0;
+
+	for (const char *const *w = want; *w; w++, nwant++) {
+		int64_t idx = tree__find_path(f->t, *w);
+
+		if (idx < 0 || !(keepset__reasons(f->k, (uint32_t)idx) & reason)) {
+			print_error("expected %s to be added\n", *w);
+			bad++;
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct tree_entry e;
+		bool listed = false;
+
+		assert_int_equal(tree__get(f->t, (uint32_t)i, &e), 0);
+		if (!(keepset__reasons(f->k, (uint32_t)i) & reason))
+			continue;
+		for (const char *const *w = want; *w; w++)
+			listed |= !strcmp(*w, e.path);
+		if (!listed) {
+			print_error("unexpected addition %s\n", e.path);
+			bad++;
+		}
+	}
+	assert_int_equal(bad, 0);
+}
+
+/* npm layout: nested node_modules, a pnpm-style symlinked package, a linked package.json. */
+static void node_tree(struct fx *f)
+{
+	file(f, "package.json", "{\"name\":\"app\"}");
+	file(f, "src/app.js", "require('a')");
+	file(f, "node_modules/a/package.json", "{\"name\":\"a\"}");
+	file(f, "node_modules/a/index.js", "");
+	file(f, "node_modules/a/lib/util.js", "");
+	file(f, "node_modules/a/node_modules/b/package.json", "{\"name\":\"b\"}");
+	file(f, "node_modules/a/node_modules/b/lib/deep/x.js", "");
+	file(f, "node_modules/a/node_modules/b/README.md", "");
+	file(f, "node_modules/c/package.json", "{\"name\":\"c\"}");
+	file(f, "node_modules/c/index.js", "");
+	file(f, "node_modules/.pnpm/d@1.0.0/node_modules/d/package.json", "{\"name\":\"d\"}");
+	file(f, "node_modules/.pnpm/d@1.0.0/node_modules/d/index.js", "");
+	link_at(f, "node_modules/d", ".pnpm/d@1.0.0/node_modules/d");
+	file(f, "shared/e.json", "{\"name\":\"e\"}");
+	file(f, "node_modules/e/index.js", "");
+	link_at(f, "node_modules/e/package.json", "../../shared/e.json");
+	open_tree(f);
+}
+
+static void test_nested_file_keeps_every_package_json_above(void **state)
+{
+	struct fx *f = *state;
+	static const char *const want[] = {
+		"node_modules/a/node_modules/b/package.json",
+		"node_modules/a/package.json",
+		"package.json",
+		NULL,
+	};
+
+	node_tree(f);
+	keep(f, "node_modules/a/node_modules/b/lib/deep/x.js");
+	assert_int_equal(apply(f, false, true, false), 0);
+	assert_added(f, KEEP_RULE_NODE, want);
+	assert_int_equal(f->st.added_node, 3);
+	assert_int_equal(f->st.added_python + f->st.added_elf, 0);
+}
+
+static void test_sibling_files_share_the_walk(void **state)
+{
+	struct fx *f = *state;
+	static const char *const want[] = {"node_modules/a/package.json", "package.json", NULL};
+
+	node_tree(f);
+	keep(f, "node_modules/a/index.js");
+	keep(f, "node_modules/a/lib/util.js");
+	keep(f, "src/app.js");
+	assert_int_equal(apply(f, false, true, false), 0);
+	assert_added(f, KEEP_RULE_NODE, want);
+}
+
+static void test_pnpm_real_path_keeps_store_package_json(void **state)
+{
+	struct fx *f = *state;
+	static const char *const want[] = {
+		"node_modules/.pnpm/d@1.0.0/node_modules/d/package.json",
+		"package.json",
+		NULL,
+	};
+
+	node_tree(f);
+	keep(f, "node_modules/.pnpm/d@1.0.0/node_modules/d/index.js");
+	assert_int_equal(apply(f, false, true, false), 0);
+	assert_added(f, KEEP_RULE_NODE, want);
+}
+
+static void test_linked_package_json_keeps_its_target(void **state)
+{
+	struct fx *f = *state;
+	static const char *const want[] = {
+		"node_modules/e/package.json",
+		"shared/e.json",
+		"package.json",
+		NULL,
+	};
+
+	node_tree(f);
+	keep(f, "node_modules/e/index.js");
+	assert_int_equal(apply(f, false, true, false), 0);
+	assert_added(f, KEEP_RULE_NODE, want);
+}
+
+static void test_kept_package_json_is_not_re_added(void **state)
+{
+	struct fx *f = *state;
+	static const char *const want[] = {"package.json", NULL};
+
+	node_tree(f);
+	keep(f, "node_modules/c/package.json");
+	keep(f, "node_modules/c/index.js");
+	assert_int_equal(apply(f, false, true, false), 0);
+	assert_added(f, KEEP_RULE_NODE, want);
+	assert_int_equal(
+		keepset__reasons(f->k, tree__find_path(f->t, "node_modules/c/package.json")),
+		KEEP_OPENED);
+}
+
+static void test_rule_off_adds_nothing(void **state)
+{
+	struct fx *f = *state;
+	static const char *const none[] = {NULL};
+
+	node_tree(f);
+	keep(f, "node_modules/a/node_modules/b/lib/deep/x.js");
+	assert_int_equal(apply(f, true, false, true), 0);
+	assert_added(f, KEEP_RULE_NODE, none);
+	assert_int_equal(keepset__count(f->k), 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_nested_file_keeps_every_package_json_above,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sibling_files_share_the_walk, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pnpm_real_path_keeps_store_package_json, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_linked_package_json_keeps_its_target, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_kept_package_json_is_not_re_added, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_rule_off_adds_nothing, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,442 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "keepset.h"
+#include "rules.h"
+#include "tree.h"
+
+/* A scratch tree per test, removed afterwards. */
+struct fx {
+	char root[64];
+	struct tree *t;
+	struct keepset *k;
+	struct rules_stats st;
+};
+
+static void put(struct fx *f, const char *rel, const char *content, size_t len)
+{
+	char path[512], *slash;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/%s", f->root, rel);
+	for (slash = strchr(path + strlen(f->root) + 1, '/'); slash;
+	     slash = strchr(slash + 1, '/')) {
+		*slash = '\0';
+		mkdir(path, 0755);
+		*slash = '/';
+	}
+	if (rel[strlen(rel) - 1] == '/')
+		return;
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	assert_int_equal(fwrite(content, 1, len, fp), len);
+	fclose(fp);
+}
+
+static void file(struct fx *f, const char *rel, const char *content)
+{
+	put(f, rel, content, strlen(content));
+}
+
+static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	return remove(p);
+}
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+
+	strcpy(f->root, "/tmp/slz-rules-py-XXXXXX");
+	assert_non_null(mkdtemp(f->root));
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+
+	keepset__free(f->k);
+	tree__free(f->t);
+	nftw(f->root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	free(f);
+	return 0;
+}
+
+static void open_tree(struct fx *f)
+{
+	assert_int_equal(tree__open(f->root, &f->t), 0);
+	assert_int_equal(keepset__new(f->t, &f->k), 0);
+}
+
+static void keep(struct fx *f, const char *rel)
+{
+	int64_t idx = tree__find_path(f->t, rel);
+
+	if (idx < 0)
+		fail_msg("fixture has no %s", rel);
+	assert_int_equal(keepset__add(f->k, (uint32_t)idx, KEEP_OPENED, 1, "test"), 0);
+}
+
+static int apply(struct fx *f, bool python, bool node, bool elf)
+{
+	struct rules_opts o = {.python = python, .node = node, .elf = elf};
+
+	return rules__apply(f->k, &o, &f->st);
+}
+
+/* Exactly the entries in want (NULL-terminated) carry reason; every other kept entry does not. */
+static void assert_added(struct fx *f, uint32_t reason, const char *const *want)
+{
+	size_t n = tree__count(f->t), nwant = 0, bad = 0;
+
+	for (const char *const *w = want; *w; w++, nwant++) {
+		int64_t idx = tree__find_path(f->t, *w);
+
+		if (idx < 0 || !(keepset__reasons(f->k, (uint32_t)idx) & reason)) {
+			print_error("expected %s to be added\n", *w);
+			bad++;
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct tree_entry e;
+		bool listed = false;
+
+		assert_int_equal(tree__get(f->t, (uint32_t)i, &e), 0);
+		if (!(keepset__reasons(f->k, (uint32_t)i) & reason))
+			continue;
+		for (const char *const *w = want; *w; w++)
+			listed |= !strcmp(*w, e.path);
+		if (!listed) {
+			print_error("unexpected addition %s\n", e.path);
+			bad++;
+		}
+	}
+	assert_int_equal(bad, 0);
+}
+
+/* A site-packages style tree: packages, byte code, two distributions, one unrelated. */
+static void python_tree(struct fx *f)
+{
+	file(f, "app.py", "import pkg.sub.mod\n");
+	file(f, "pkg/__init__.py", "");
+	file(f, "pkg/__pycache__/__init__.cpython-311.pyc", "pyc");
+	file(f, "pkg/data.txt", "data");
+	file(f, "pkg/sub/__init__.py", "");
+	file(f, "pkg/sub/mod.py", "x = 1\n");
+	file(f, "pkg/sub/other.py", "y = 1\n");
+	file(f, "pkg/sub/__pycache__/mod.cpython-311.pyc", "pyc");
+	file(f, "pkg/sub/__pycache__/mod.cpython-311.opt-1.pyc", "pyc");
+	file(f, "pkg/sub/__pycache__/other.cpython-311.pyc", "pyc");
+	file(f, "pkg/sub/__pycache__/modx.cpython-311.pyc", "pyc");
+	file(f, "pkg/with,comma.py", "");
+	file(f, "bin/pkg-tool", "#!/bin/sh\n");
+	file(f, "pkg-1.0.dist-info/METADATA", "Name: pkg\n");
+	file(f, "pkg-1.0.dist-info/INSTALLER", "pip\n");
+	file(f, "pkg-1.0.dist-info/RECORD",
+	     "pkg/__init__.py,sha256=abc,0\r\n"
+	     "pkg/sub/__init__.py,,\n"
+	     "pkg/sub/mod.py,sha256=def,6\n"
+	     "\"pkg/with,comma.py\",,\n"
+	     "bin/pkg-tool,,\n"
+	     "../../outside/file,,\n"
+	     "pkg-1.0.dist-info/RECORD,,\n");
+	file(f, "toplib/__init__.py", "");
+	file(f, "toplib/core.py", "");
+	file(f, "toplib.cpython-311-x86_64-linux-gnu.so", "not really");
+	file(f, "toplib-2.0.dist-info/METADATA", "Name: toplib\n");
+	file(f, "toplib-2.0.dist-info/top_level.txt", "toplib\n\n");
+	file(f, "unrelated.py", "");
+	file(f, "unrelated-1.0.dist-info/RECORD", "unrelated.py,,\n");
+	file(f, "ns/pkg2/__init__.py", "");
+	file(f, "ns/pkg2/m.py", "");
+	open_tree(f);
+}
+
+static void test_pyc_keeps_source_inits_and_distribution(void **state)
+{
+	struct fx *f = *state;
+	static const char *const want[] = {
+		"pkg/sub/mod.py",
+		"pkg/sub/__pycache__/mod.cpython-311.opt-1.pyc",
+		"pkg/sub/__init__.py",
+		"pkg/__init__.py",
+		"pkg/__pycache__/__init__.cpython-311.pyc",
+		"pkg-1.0.dist-info",
+		"pkg-1.0.dist-info/METADATA",
+		"pkg-1.0.dist-info/INSTALLER",
+		"pkg-1.0.dist-info/RECORD",
+		NULL,
+	};
+
+	python_tree(f);
+	keep(f, "pkg/sub/__pycache__/mod.cpython-311.pyc");
+	assert_int_equal(apply(f, true, false, false), 0);
+	assert_added(f, KEEP_RULE_PYTHON, want);
+	assert_int_equal(f->st.added_python, 9);
+	assert_int_equal(f->st.added_node + f->st.added_elf, 0);
+	/* The kept pyc keeps its own reason only. */
+	assert_int_equal(
+		keepset__reasons(f->k,
+				 tree__find_path(f->t, "pkg/sub/__pycache__/mod.cpython-311.pyc")),
+		KEEP_OPENED);
+	assert_true(f->st.rounds >= 1);
+}
+
+static void test_record_maps_quoted_and_script_paths(void **state)
+{
+	struct fx *f = *state;
+	static const char *const want[] = {
+		"pkg-1.0.dist-info",
+		"pkg-1.0.dist-info/METADATA",
+		"pkg-1.0.dist-info/INSTALLER",
+		"pkg-1.0.dist-info/RECORD",
+		"pkg/__init__.py",
+		"pkg/__pycache__/__init__.cpython-311.pyc",
+		NULL,
+	};
+
+	python_tree(f);
+	/* Owned through a quoted RECORD path holding a comma. */
+	keep(f, "pkg/with,comma.py");
+	assert_int_equal(apply(f, true, false, false), 0);
+	assert_added(f, KEEP_RULE_PYTHON, want);
+}
+
+static void test_script_outside_package_keeps_distribution(void **state)
+{
+	struct fx *f = *state;
+	static const char *const want[] = {
+		"pkg-1.0.dist-info",
+		"pkg-1.0.dist-info/METADATA",
+		"pkg-1.0.dist-info/INSTALLER",
+		"pkg-1.0.dist-info/RECORD",
+		NULL,
+	};
+
+	python_tree(f);
+	keep(f, "bin/pkg-tool");
+	assert_int_equal(apply(f, true, false, false), 0);
+	assert_added(f, KEEP_RULE_PYTHON, want);
+}
+
+static void test_top_level_maps_package_and_extension(void **state)
+{
+	struct fx *f = *state;
+	static const char *const want_pkg[] = {
+		"toplib/__init__.py",
+		"toplib-2.0.dist-info",
+		"toplib-2.0.dist-info/METADATA",
+		"toplib-2.0.dist-info/top_level.txt",
+		NULL,
+	};
+
+	python_tree(f);
+	keep(f, "toplib/core.py");
+	assert_int_equal(apply(f, true, false, false), 0);
+	assert_added(f, KEEP_RULE_PYTHON, want_pkg);
+}
+
+static void test_top_level_extension_module(void **state)
+{
+	struct fx *f = *state;
+	static const char *const want[] = {
+		"toplib-2.0.dist-info",
+		"toplib-2.0.dist-info/METADATA",
+		"toplib-2.0.dist-info/top_level.txt",
+		NULL,
+	};
+
+	python_tree(f);
+	keep(f, "toplib.cpython-311-x86_64-linux-gnu.so");
+	assert_int_equal(apply(f, true, false, false), 0);
+	assert_added(f, KEEP_RULE_PYTHON, want);
+}
+
+static void test_metadata_read_keeps_whole_dist_info_only(void **state)
+{
+	struct fx *f = *state;
+	static const char *const want[] = {
+		"pkg-1.0.dist-info",
+		"pkg-1.0.dist-info/INSTALLER",
+		"pkg-1.0.dist-info/RECORD",
+		NULL,
+	};
+
+	python_tree(f);
+	keep(f, "pkg-1.0.dist-info/METADATA");
+	assert_int_equal(apply(f, true, false, false), 0);
+	assert_added(f, KEEP_RULE_PYTHON, want);
+}
+
+static void test_init_walk_stops_at_namespace_directory(void **state)
+{
+	struct fx *f = *state;
+	static const char *const want[] = {"ns/pkg2/__init__.py", NULL};
+
+	python_tree(f);
+	keep(f, "ns/pkg2/m.py");
+	assert_int_equal(apply(f, true, false, false), 0);
+	assert_added(f, KEEP_RULE_PYTHON, want);
+}
+
+static void test_source_keeps_only_its_own_pycs(void **state)
+{
+	struct fx *f = *state;
+	static const char *const want[] = {
+		"pkg/sub/__pycache__/other.cpython-311.pyc",
+		"pkg/sub/__init__.py",
+		"pkg/__init__.py",
+		"pkg/__pycache__/__init__.cpython-311.pyc",
+		/* other.py is in no RECORD, but the package's __init__.py is: transitively kept. */
+		"pkg-1.0.dist-info",
+		"pkg-1.0.dist-info/METADATA",
+		"pkg-1.0.dist-info/INSTALLER",
+		"pkg-1.0.dist-info/RECORD",
+		NULL,
+	};
+
+	python_tree(f);
+	keep(f, "pkg/sub/other.py");
+	assert_int_equal(apply(f, true, false, false), 0);
+	assert_added(f, KEEP_RULE_PYTHON, want);
+}
+
+static void test_rule_off_adds_nothing(void **state)
+{
+	struct fx *f = *state;
+	static const char *const none[] = {NULL};
+
+	python_tree(f);
+	keep(f, "pkg/sub/__pycache__/mod.cpython-311.pyc");
+	assert_int_equal(apply(f, false, true, true), 0);
+	assert_added(f, KEEP_RULE_PYTHON, none);
+	assert_int_equal(keepset__count(f->k), 1);
+	assert_int_equal(apply(f, false, false, false), 0);
+	assert_int_equal(f->st.rounds, 0);
+	assert_int_equal(keepset__count(f->k), 1);
+}
+
+static void test_pth_at_root_and_its_directories(void **state)
+{
+	struct fx *f = *state;
+	static const char *const want[] = {"extra.pth", "vendor", "abs", NULL};
+	char line[256];
+
+	file(f, "app.py", "");
+	file(f, "vendor/x.py", "");
+	file(f, "abs/y.py", "");
+	file(f, "sub/nested.pth", "vendor\n");
+	snprintf(line, sizeof(line),
+		 "# comment\nvendor\r\nimport os; os.getcwd()\nmissing\n%s/abs\n", f->root);
+	file(f, "extra.pth", line);
+	open_tree(f);
+	keep(f, "app.py");
+	assert_int_equal(apply(f, true, false, false), 0);
+	assert_added(f, KEEP_RULE_PYTHON, want);
+}
+
+static void test_garbage_metadata_is_skipped(void **state)
+{
+	struct fx *f = *state;
+	static const char junk[] = "\x01\x02\x00\xff,,\n,,\ngood.py,,\n"
+				   "\"also\"\"bad\x00\",,\n\"open,,\nnever.py";
+	static const char top[] = "\x00\x01\n../..\n/\n";
+	static const char *const want[] = {"bad-1.0.dist-info", "bad-1.0.dist-info/RECORD", NULL};
+
+	file(f, "good.py", "");
+	put(f, "bad-1.0.dist-info/RECORD", junk, sizeof(junk) - 1);
+	put(f, "worse-1.0.dist-info/top_level.txt", top, sizeof(top) - 1);
+	put(f, "odd.egg-info", "Name: odd\n", 10);
+	open_tree(f);
+	keep(f, "good.py");
+	assert_int_equal(apply(f, true, false, false), 0);
+	assert_added(f, KEEP_RULE_PYTHON, want);
+	assert_int_equal(f->st.bad_lines, 4);
+}
+
+static void test_real_compileall_byte_code(void **state)
+{
+	struct fx *f = *state;
+	char cmd[512];
+	int64_t src;
+	size_t pycs = 0;
+
+	if (access("/usr/bin/python3", X_OK))
+		skip();
+	file(f, "lib/a.py", "A = 1\n");
+	file(f, "lib/b.py", "B = 1\n");
+	snprintf(cmd, sizeof(cmd), "/usr/bin/python3 -m compileall -q -o 0 -o 1 %s/lib >/dev/null",
+		 f->root);
+	assert_int_equal(system(cmd), 0);
+	open_tree(f);
+	keep(f, "lib/a.py");
+	assert_int_equal(apply(f, true, false, false), 0);
+	for (size_t i = 0; i < tree__count(f->t); i++) {
+		struct tree_entry e;
+		bool is_a;
+
+		tree__get(f->t, (uint32_t)i, &e);
+		if (!strstr(e.path, "__pycache__/"))
+			continue;
+		is_a = !strncmp(e.path, "lib/__pycache__/a.", 18);
+		pycs += is_a;
+		assert_int_equal(keepset__has(f->k, (uint32_t)i), is_a);
+	}
+	assert_int_equal(pycs, 2);
+
+	/* And the other way: the byte code alone brings its source back. */
+	keepset__free(f->k);
+	assert_int_equal(keepset__new(f->t, &f->k), 0);
+	for (size_t i = 0; i < tree__count(f->t); i++) {
+		struct tree_entry e;
+
+		tree__get(f->t, (uint32_t)i, &e);
+		if (!strncmp(e.path, "lib/__pycache__/b.", 18))
+			keepset__add(f->k, (uint32_t)i, KEEP_OPENED, 0, NULL);
+	}
+	assert_int_equal(apply(f, true, false, false), 0);
+	src = tree__find_path(f->t, "lib/b.py");
+	assert_int_equal(keepset__reasons(f->k, (uint32_t)src), KEEP_RULE_PYTHON);
+	assert_false(keepset__has(f->k, tree__find_path(f->t, "lib/a.py")));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_pyc_keeps_source_inits_and_distribution, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_record_maps_quoted_and_script_paths, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_script_outside_package_keeps_distribution,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_top_level_maps_package_and_extension, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_top_level_extension_module, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_metadata_read_keeps_whole_dist_info_only,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_init_walk_stops_at_namespace_directory, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_source_keeps_only_its_own_pycs, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_rule_off_adds_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pth_at_root_and_its_directories, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_garbage_metadata_is_skipped, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_real_compileall_byte_code, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

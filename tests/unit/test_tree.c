@@ -1,0 +1,565 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <grp.h>
+#include <unistd.h>
+
+#include "tree.h"
+#include "util.h"
+
+/* Every test builds its own tree under a fresh temp dir (world-searchable for the nobody run). */
+static char root[PATH_MAX];
+
+static void pathf(char *out, const char *rel)
+{
+	int n = snprintf(out, PATH_MAX, "%s/%s", root, rel);
+
+	assert_true(n > 0 && n < PATH_MAX);
+}
+
+static void mkd(const char *rel)
+{
+	char p[PATH_MAX];
+
+	pathf(p, rel);
+	assert_int_equal(mkdir(p, 0755), 0);
+}
+
+static void mkf(const char *rel, const char *content)
+{
+	char p[PATH_MAX];
+	FILE *f;
+
+	pathf(p, rel);
+	f = fopen(p, "w");
+	assert_non_null(f);
+	if (content)
+		fputs(content, f);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(chmod(p, 0644), 0);
+}
+
+static void mkl(const char *target, const char *rel)
+{
+	char p[PATH_MAX];
+
+	pathf(p, rel);
+	assert_int_equal(symlink(target, p), 0);
+}
+
+static int rm_cb(const char *p, const struct stat *st, int type, struct FTW *ftw)
+{
+	if (type == FTW_DP || type == FTW_D || type == FTW_DNR)
+		return rmdir(p);
+	return unlink(p);
+}
+
+static int setup(void **state)
+{
+	snprintf(root, sizeof(root), "%s/slz-tree-XXXXXX", getenv("TMPDIR") ?: "/tmp");
+	if (!mkdtemp(root))
+		return -1;
+	return chmod(root, 0755);
+}
+
+static int chmod_cb(const char *p, const struct stat *st, int type, struct FTW *ftw)
+{
+	if (type == FTW_D || type == FTW_DNR)
+		chmod(p, 0755);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	nftw(root, chmod_cb, 16, FTW_PHYS);
+	return nftw(root, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static struct tree *open_tree(void)
+{
+	struct tree *t = NULL;
+
+	assert_int_equal(tree__open(root, &t), 0);
+	assert_non_null(t);
+	return t;
+}
+
+static struct tree_entry get(const struct tree *t, int64_t idx)
+{
+	struct tree_entry e;
+
+	assert_true(idx >= 0);
+	assert_int_equal(tree__get(t, idx, &e), 0);
+	return e;
+}
+
+static int64_t must_find(const struct tree *t, const char *rel)
+{
+	int64_t idx = tree__find_path(t, rel);
+
+	if (idx < 0)
+		fail_msg("'%s' not in the tree (%lld)", rel, (long long)idx);
+	return idx;
+}
+
+static void test_basic_index_and_order(void **state)
+{
+	/* '-' and '.' sort before '/', so "a-c" and "a.txt" come between "a" and "a/b". */
+	mkd("a");
+	mkf("a/b", "hello");
+	mkf("a-c", NULL);
+	mkf("a.txt", "xy");
+	mkf("a0", NULL);
+	mkd("empty");
+	struct tree *t = open_tree();
+	const char *want[] = {"", "a", "a-c", "a.txt", "a/b", "a0", "empty"};
+	char real[PATH_MAX];
+	uint64_t files, bytes;
+
+	assert_int_equal(tree__count(t), ARRAY_SIZE(want));
+	for (size_t i = 0; i < ARRAY_SIZE(want); i++) {
+		struct tree_entry e = get(t, i);
+
+		assert_string_equal(e.path, want[i]);
+		assert_int_equal(tree__find_path(t, want[i]), i);
+	}
+	struct tree_entry r = get(t, 0);
+	assert_true(S_ISDIR(r.mode));
+	assert_int_equal(r.parent, 0);
+	assert_int_equal(get(t, must_find(t, "a/b")).parent, must_find(t, "a"));
+	assert_int_equal(get(t, must_find(t, "a0")).parent, 0);
+	struct tree_entry b = get(t, must_find(t, "a/b"));
+	assert_true(S_ISREG(b.mode));
+	assert_int_equal(b.size, 5);
+	assert_null(b.link_target);
+	assert_int_equal(b.flags, 0);
+	struct stat st;
+	char p[PATH_MAX];
+	pathf(p, "a/b");
+	assert_int_equal(lstat(p, &st), 0);
+	assert_int_equal(b.ino, st.st_ino);
+	assert_int_equal(b.dev, st.st_dev);
+	assert_int_equal(b.mtime_sec, st.st_mtim.tv_sec);
+	assert_int_equal(b.mtime_nsec, st.st_mtim.tv_nsec);
+	assert_int_equal(tree__find_inode(t, st.st_dev, st.st_ino), must_find(t, "a/b"));
+	assert_int_equal(tree__find_inode(t, st.st_dev, 0xdeadbeefULL), -ENOENT);
+	/* Only exact relative paths are found. */
+	assert_int_equal(tree__find_path(t, "/a/b"), -ENOENT);
+	assert_int_equal(tree__find_path(t, "a/"), -ENOENT);
+	assert_int_equal(tree__find_path(t, "a/b/c"), -ENOENT);
+	assert_int_equal(tree__find_path(t, "A"), -ENOENT);
+	assert_true(S_ISDIR(get(t, must_find(t, "empty")).mode));
+	tree__totals(t, &files, &bytes);
+	assert_int_equal(files, 4);
+	assert_int_equal(bytes, 7);
+	assert_non_null(realpath(root, real));
+	assert_string_equal(tree__root(t), real);
+	assert_true(tree__memory(t) > 0);
+	assert_int_equal(tree__get(t, tree__count(t), &r), -ENOENT);
+	tree__free(t);
+	tree__free(NULL);
+}
+
+static void test_symlinks_inside(void **state)
+{
+	char abs[PATH_MAX];
+
+	mkd("d");
+	mkd("d/sub");
+	mkf("d/sub/f", "x");
+	mkf("top", NULL);
+	mkl("sub/f", "d/lf");	   /* relative, to a file */
+	mkl("d/sub", "dl");	   /* relative, to a directory */
+	mkl("dl", "chain");	   /* link to a link */
+	mkl("../top", "d/up");	   /* relative with .. */
+	pathf(abs, "d/sub/f");
+	mkl(abs, "absin");	   /* absolute but inside the tree */
+	struct tree *t = open_tree();
+	int64_t f = must_find(t, "d/sub/f"), sub = must_find(t, "d/sub");
+
+	struct tree_entry lf = get(t, must_find(t, "d/lf"));
+	assert_true(S_ISLNK(lf.mode));
+	assert_string_equal(lf.link_target, "sub/f");
+	assert_int_equal(lf.flags, 0);
+	assert_int_equal(tree__resolve(t, "d/lf", true), f);
+	assert_int_equal(tree__resolve(t, "d/lf", false), must_find(t, "d/lf"));
+	assert_int_equal(tree__resolve(t, "dl", true), sub);
+	assert_int_equal(tree__resolve(t, "dl/f", false), f);
+	assert_int_equal(tree__resolve(t, "chain/f", false), f);
+	assert_int_equal(tree__resolve(t, "chain", false), must_find(t, "chain"));
+	assert_int_equal(tree__resolve(t, "chain", true), sub);
+	/* ".." after a link goes to the physical parent, as in the kernel: dl/.. is d. */
+	assert_int_equal(tree__resolve(t, "dl/..", true), must_find(t, "d"));
+	assert_int_equal(tree__resolve(t, "d/up", true), must_find(t, "top"));
+	assert_int_equal(tree__resolve(t, "absin", true), f);
+	assert_int_equal(get(t, must_find(t, "absin")).flags, 0);
+	assert_int_equal(tree__resolve(t, "./d//sub/./f", false), f);
+	assert_int_equal(tree__resolve(t, "", false), 0);
+	assert_int_equal(tree__resolve(t, "d/..", false), 0);
+	/* A trailing '/' demands a directory and follows a final link. */
+	assert_int_equal(tree__resolve(t, "dl/", false), sub);
+	assert_int_equal(tree__resolve(t, "d/sub/f/", false), -ENOTDIR);
+	assert_int_equal(tree__resolve(t, "d/lf/", false), -ENOTDIR);
+	assert_int_equal(tree__resolve(t, "d/sub/f/x", false), -ENOTDIR);
+	assert_int_equal(tree__resolve(t, "d/nope", false), -ENOENT);
+	assert_int_equal(tree__resolve(t, "dl/nope", false), -ENOENT);
+	tree__free(t);
+}
+
+static void test_symlinks_leaving_and_looping(void **state)
+{
+	mkd("d");
+	mkl("/etc/passwd", "abs_out");
+	mkl("../../outside", "d/rel_out");
+	mkl("..", "d/toroot");
+	mkl("loop_b", "loop_a");
+	mkl("loop_a", "loop_b");
+	mkl("self", "self");
+	mkl("nowhere", "dangling");
+	mkl("abs_out/x", "through_out");
+	struct tree *t = open_tree();
+
+	assert_int_equal(tree__resolve(t, "abs_out", true), -EXDEV);
+	assert_int_equal(tree__resolve(t, "abs_out", false), must_find(t, "abs_out"));
+	assert_int_equal(tree__resolve(t, "d/rel_out", true), -EXDEV);
+	assert_int_equal(tree__resolve(t, "through_out", true), -EXDEV);
+	assert_int_equal(tree__resolve(t, "..", true), -EXDEV);
+	assert_int_equal(tree__resolve(t, "d/../..", true), -EXDEV);
+	/* A link to the root is inside; climbing above it is not. */
+	assert_int_equal(tree__resolve(t, "d/toroot", true), 0);
+	assert_int_equal(tree__resolve(t, "d/toroot/d/toroot/..", true), -EXDEV);
+	assert_int_equal(tree__resolve(t, "loop_a", true), -ELOOP);
+	assert_int_equal(tree__resolve(t, "loop_a/x", false), -ELOOP);
+	assert_int_equal(tree__resolve(t, "self", true), -ELOOP);
+	assert_int_equal(tree__resolve(t, "dangling", true), -ENOENT);
+	assert_int_equal(get(t, must_find(t, "abs_out")).flags, TREE_F_LINK_OUTSIDE);
+	assert_int_equal(get(t, must_find(t, "d/rel_out")).flags, TREE_F_LINK_OUTSIDE);
+	assert_int_equal(get(t, must_find(t, "through_out")).flags, TREE_F_LINK_OUTSIDE);
+	assert_int_equal(get(t, must_find(t, "d/toroot")).flags, 0);
+	assert_int_equal(get(t, must_find(t, "loop_a")).flags, TREE_F_LINK_LOOP);
+	assert_int_equal(get(t, must_find(t, "loop_b")).flags, TREE_F_LINK_LOOP);
+	assert_int_equal(get(t, must_find(t, "self")).flags, TREE_F_LINK_LOOP);
+	assert_int_equal(get(t, must_find(t, "dangling")).flags, TREE_F_LINK_LOOP);
+	assert_string_equal(get(t, must_find(t, "abs_out")).link_target, "/etc/passwd");
+	/* The walk never followed anything: nothing of /etc got in. */
+	assert_int_equal(tree__find_path(t, "abs_out/passwd"), -ENOENT);
+	assert_int_equal(tree__count(t), 10);
+	tree__free(t);
+}
+
+static void test_link_chain_bound(void **state)
+{
+	char name[32], target[32];
+
+	/* l0 -> l1 -> ... -> l40 -> f: 41 follows, one more than the kernel allows. */
+	mkf("f", NULL);
+	for (int i = 0; i <= 40; i++) {
+		snprintf(name, sizeof(name), "l%d", i);
+		if (i == 40)
+			snprintf(target, sizeof(target), "f");
+		else
+			snprintf(target, sizeof(target), "l%d", i + 1);
+		mkl(target, name);
+	}
+	struct tree *t = open_tree();
+
+	assert_int_equal(tree__resolve(t, "l1", true), must_find(t, "f")); /* 40 follows */
+	assert_int_equal(tree__resolve(t, "l0", true), -ELOOP);		   /* 41 */
+	assert_int_equal(get(t, must_find(t, "l0")).flags, TREE_F_LINK_LOOP);
+	assert_int_equal(get(t, must_find(t, "l1")).flags, 0);
+	tree__free(t);
+}
+
+static void test_resolve_as_alias(void **state)
+{
+	mkd("lib");
+	mkf("lib/x.so", NULL);
+	mkl("/var/task/lib/x.so", "alias_link");
+	mkl("/var/task", "alias_root");
+	mkl("/var/taskforce/x", "not_alias");
+	struct tree *t = open_tree();
+
+	assert_int_equal(tree__resolve(t, "alias_link", true), -EXDEV);
+	assert_int_equal(tree__resolve_as(t, "alias_link", true, "/var/task"), must_find(t, "lib/x.so"));
+	assert_int_equal(tree__resolve_as(t, "alias_link", true, "/var/task/"),
+			 must_find(t, "lib/x.so"));
+	assert_int_equal(tree__resolve_as(t, "alias_root/lib", true, "/var/task"), must_find(t, "lib"));
+	assert_int_equal(tree__resolve_as(t, "not_alias", true, "/var/task"), -EXDEV);
+	assert_int_equal(tree__resolve_as(t, "alias_link", true, NULL), -EXDEV);
+	/* Flags are computed against the real root only. */
+	assert_int_equal(get(t, must_find(t, "alias_link")).flags, TREE_F_LINK_OUTSIDE);
+	tree__free(t);
+}
+
+static void test_hard_links(void **state)
+{
+	char a[PATH_MAX], b[PATH_MAX], c[PATH_MAX];
+	struct stat st;
+
+	mkd("z");
+	mkf("z/one", "data");
+	pathf(a, "z/one");
+	pathf(b, "b_link");
+	pathf(c, "z/zz_link");
+	assert_int_equal(link(a, b), 0);
+	assert_int_equal(link(a, c), 0);
+	mkf("single", NULL);
+	assert_int_equal(stat(a, &st), 0);
+	struct tree *t = open_tree();
+	int64_t first = must_find(t, "b_link"), one = must_find(t, "z/one"),
+		zz = must_find(t, "z/zz_link");
+
+	assert_true(first < one && one < zz);
+	assert_int_equal(tree__find_inode(t, st.st_dev, st.st_ino), first);
+	assert_int_equal(get(t, one).nlink, 3);
+	assert_int_equal(get(t, zz).ino, st.st_ino);
+	/* Every path of the inode is reachable from the first. */
+	assert_int_equal(tree__next_link(t, first), one);
+	assert_int_equal(tree__next_link(t, one), zz);
+	assert_int_equal(tree__next_link(t, zz), -ENOENT);
+	assert_int_equal(tree__next_link(t, must_find(t, "single")), -ENOENT);
+	assert_int_equal(tree__next_link(t, 0), -ENOENT);
+	uint64_t files, bytes;
+	tree__totals(t, &files, &bytes);
+	assert_int_equal(files, 4);
+	assert_int_equal(bytes, 12);
+	tree__free(t);
+}
+
+static void test_odd_names(void **state)
+{
+	char longname[256];
+	char rel[300];
+
+	memset(longname, 'n', 255);
+	longname[255] = '\0';
+	mkf("new\nline", NULL);
+	mkf("with space", NULL);
+	mkf("caf\xc3\xa9 \xe2\x98\x83", NULL);
+	mkf("-dash", NULL);
+	mkf("back\\slash", NULL);
+	mkf("star*?[x]", NULL);
+	mkd("d");
+	snprintf(rel, sizeof(rel), "d/%s", longname);
+	mkf(rel, NULL);
+	mkf("\xff\xfe invalid utf8", NULL);
+	struct tree *t = open_tree();
+
+	must_find(t, "new\nline");
+	must_find(t, "with space");
+	must_find(t, "caf\xc3\xa9 \xe2\x98\x83");
+	must_find(t, "-dash");
+	must_find(t, "back\\slash");
+	must_find(t, "star*?[x]");
+	must_find(t, "\xff\xfe invalid utf8");
+	assert_int_equal(strlen(get(t, must_find(t, rel)).path), 257);
+	assert_int_equal(tree__resolve(t, rel, true), must_find(t, rel));
+	/* Byte order: 0xff sorts after everything ASCII. */
+	assert_int_equal(tree__count(t) - 1, must_find(t, "\xff\xfe invalid utf8"));
+	tree__free(t);
+}
+
+static void test_special_files(void **state)
+{
+	char p[PATH_MAX];
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int fd;
+
+	pathf(p, "fifo");
+	assert_int_equal(mkfifo(p, 0644), 0);
+	pathf(p, "sock");
+	if (strlen(p) < sizeof(sa.sun_path)) {
+		strcpy(sa.sun_path, p);
+		fd = socket(AF_UNIX, SOCK_STREAM, 0);
+		assert_true(fd >= 0);
+		assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+		close(fd);
+	}
+	mkf("plain", NULL);
+	struct tree *t = open_tree();
+
+	struct tree_entry e = get(t, must_find(t, "fifo"));
+	assert_true(S_ISFIFO(e.mode));
+	assert_int_equal(e.flags, TREE_F_SPECIAL);
+	if (strlen(p) < sizeof(sa.sun_path))
+		assert_int_equal(get(t, must_find(t, "sock")).flags, TREE_F_SPECIAL);
+	assert_int_equal(get(t, must_find(t, "plain")).flags, 0);
+	uint64_t files;
+	tree__totals(t, &files, NULL);
+	assert_int_equal(files, 1);
+	tree__free(t);
+}
+
+static void test_deep_path_beyond_path_max(void **state)
+{
+	char name[201];
+	int fd, next, depth = 25; /* 25 * 201 bytes: a relative path far beyond PATH_MAX */
+
+	memset(name, 'd', 200);
+	name[200] = '\0';
+	fd = open(root, O_RDONLY | O_DIRECTORY);
+	assert_true(fd >= 0);
+	for (int i = 0; i < depth; i++) {
+		assert_int_equal(mkdirat(fd, name, 0755), 0);
+		next = openat(fd, name, O_RDONLY | O_DIRECTORY);
+		assert_true(next >= 0);
+		close(fd);
+		fd = next;
+	}
+	next = openat(fd, "leaf", O_CREAT | O_WRONLY, 0644);
+	assert_true(next >= 0);
+	close(next);
+	close(fd);
+	struct tree *t = open_tree();
+
+	assert_int_equal(tree__count(t), 1 + depth + 1);
+	for (size_t i = 0; i < tree__count(t); i++)
+		assert_int_equal(get(t, i).flags, 0);
+	struct tree_entry leaf = get(t, tree__count(t) - 1);
+	assert_int_equal(strlen(leaf.path), depth * 201 + 4);
+	assert_true(S_ISREG(leaf.mode));
+	assert_int_equal(tree__resolve(t, leaf.path, true), tree__count(t) - 1);
+	tree__free(t);
+	/* The teardown's nftw cannot remove what it cannot name: cut the chain first. */
+	char p[PATH_MAX];
+	pathf(p, name);
+	char cmd[PATH_MAX + 16];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", p);
+	assert_int_equal(system(cmd), 0);
+}
+
+/*
+ * Unreadable entries need a caller without CAP_DAC_OVERRIDE: as root, run the walk in a child
+ * that became nobody; the child reports through its exit status.
+ */
+static int unreadable_check(void)
+{
+	struct tree *t = NULL;
+	struct tree_entry e;
+	int64_t i;
+
+	if (tree__open(root, &t))
+		return 10;
+	i = tree__find_path(t, "closed");
+	if (i < 0 || tree__get(t, i, &e) || !(e.flags & TREE_F_UNREADABLE) || !S_ISDIR(e.mode))
+		return 11;
+	/* Its contents could not be listed, so they are absent, not guessed. */
+	if (tree__find_path(t, "closed/inner") != -ENOENT)
+		return 12;
+	i = tree__find_path(t, "secret");
+	if (i < 0 || tree__get(t, i, &e) || !(e.flags & TREE_F_UNREADABLE))
+		return 13;
+	i = tree__find_path(t, "listonly/child");
+	if (i < 0 || tree__get(t, i, &e) || !(e.flags & TREE_F_UNREADABLE))
+		return 14;
+	i = tree__find_path(t, "ok");
+	if (i < 0 || tree__get(t, i, &e) || e.flags)
+		return 15;
+	i = tree__find_path(t, "listonly");
+	if (i < 0 || tree__get(t, i, &e) || (e.flags & TREE_F_UNREADABLE))
+		return 16;
+	tree__free(t);
+	return 0;
+}
+
+static void test_unreadable_entries(void **state)
+{
+	char p[PATH_MAX];
+	int status;
+	pid_t pid;
+
+	mkd("closed");
+	mkf("closed/inner", NULL);
+	mkf("secret", NULL);
+	mkf("ok", NULL);
+	mkd("listonly");
+	mkf("listonly/child", NULL);
+	pathf(p, "closed");
+	assert_int_equal(chmod(p, 0), 0);
+	pathf(p, "secret");
+	assert_int_equal(chmod(p, 0), 0);
+	pathf(p, "listonly");
+	assert_int_equal(chmod(p, 0444), 0); /* r without x: names but no stat */
+	if (geteuid() != 0) {
+		assert_int_equal(unreadable_check(), 0);
+		return;
+	}
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (setgroups(0, NULL) || setgid(65534) || setuid(65534))
+			_exit(99);
+		_exit(unreadable_check());
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+static void test_open_errors(void **state)
+{
+	char p[PATH_MAX];
+	struct tree *t = (struct tree *)0x1;
+
+	pathf(p, "missing");
+	slz_errclear();
+	assert_int_equal(tree__open(p, &t), -ENOENT);
+	assert_null(t);
+	assert_non_null(strstr(slz_errmsg(), "missing"));
+	mkf("file", NULL);
+	pathf(p, "file");
+	assert_int_equal(tree__open(p, &t), -ENOTDIR);
+	assert_null(t);
+}
+
+static void test_root_through_symlink(void **state)
+{
+	char p[PATH_MAX], real[PATH_MAX];
+	struct tree *t;
+
+	mkd("real");
+	mkf("real/x", NULL);
+	mkl("real", "via");
+	pathf(p, "via");
+	assert_int_equal(tree__open(p, &t), 0);
+	pathf(p, "real");
+	assert_non_null(realpath(p, real));
+	assert_string_equal(tree__root(t), real);
+	assert_int_equal(tree__count(t), 2);
+	must_find(t, "x");
+	tree__free(t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_basic_index_and_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_symlinks_inside, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_symlinks_leaving_and_looping, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_link_chain_bound, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_resolve_as_alias, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hard_links, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_odd_names, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_special_files, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_deep_path_beyond_path_max, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unreadable_entries, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_open_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_root_through_symlink, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

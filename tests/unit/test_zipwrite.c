@@ -1,0 +1,584 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <zip.h>
+
+#include "keepset.h"
+#include "tree.h"
+#include "util.h"
+#include "zipwrite.h"
+
+struct fixture {
+	char dir[64];  /* scratch: holds tree/ and the outputs */
+	char root[96]; /* the tree */
+	char out[128];
+};
+
+static void mkpath(const char *root, const char *rel, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%s", root, rel);
+}
+
+static void put(const char *root, const char *rel, const void *data, size_t len, mode_t mode)
+{
+	char p[512];
+	FILE *f;
+
+	mkpath(root, rel, p, sizeof(p));
+	f = fopen(p, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(data, 1, len, f), len);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(chmod(p, mode), 0);
+}
+
+static void put_str(const char *root, const char *rel, const char *s)
+{
+	put(root, rel, s, strlen(s), 0644);
+}
+
+static void mkd(const char *root, const char *rel)
+{
+	char p[512];
+
+	mkpath(root, rel, p, sizeof(p));
+	assert_int_equal(mkdir(p, 0755), 0);
+}
+
+static void lnk(const char *root, const char *rel, const char *target)
+{
+	char p[512];
+
+	mkpath(root, rel, p, sizeof(p));
+	assert_int_equal(symlink(target, p), 0);
+}
+
+static void set_mtime(const char *root, const char *rel, time_t t)
+{
+	struct timespec ts[2] = {{.tv_sec = t}, {.tv_sec = t}};
+	char p[512];
+
+	mkpath(root, rel, p, sizeof(p));
+	assert_int_equal(utimensat(AT_FDCWD, p, ts, AT_SYMLINK_NOFOLLOW), 0);
+}
+
+static void rm_rf(const char *path)
+{
+	char cmd[600];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", path);
+	assert_int_equal(system(cmd), 0);
+}
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	strcpy(f->dir, "/tmp/slz-zipwrite-XXXXXX");
+	if (!mkdtemp(f->dir))
+		return -1;
+	snprintf(f->root, sizeof(f->root), "%s/tree", f->dir);
+	snprintf(f->out, sizeof(f->out), "%s/out.zip", f->dir);
+	mkdir(f->root, 0755);
+	zipwrite__reset_cancel();
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	rm_rf(f->dir);
+	free(f);
+	return 0;
+}
+
+/* The sample tree of the round trip: every kind of entry zipwrite handles. */
+static void sample_tree(const char *root)
+{
+	unsigned char bin[70000];
+
+	for (size_t i = 0; i < sizeof(bin); i++)
+		bin[i] = (unsigned char)((i * 2654435761u) >> 13);
+	put_str(root, "a.txt", "hello hello hello hello hello\n");
+	put(root, "bin.dat", bin, sizeof(bin), 0644);
+	put(root, "empty", "", 0, 0600);
+	put(root, "run.sh", "#!/bin/sh\necho hi\n", 18, 0755);
+	mkd(root, "sub");
+	mkd(root, "sub/deep");
+	put_str(root, "sub/deep/x.txt", "deep\n");
+	mkd(root, "emptydir");
+	mkd(root, "a-b");
+	put_str(root, "a-b/y", "y\n");
+	lnk(root, "link", "a.txt");
+	lnk(root, "sub/up", "../a.txt");
+	put_str(root, "notkept.txt", "drop me\n");
+}
+
+/* Keep everything except entries whose path is in `drop` (NULL-terminated). */
+static void keep_all(const char *root, struct tree **t, struct keepset **k, const char **drop)
+{
+	struct tree_entry e;
+
+	assert_int_equal(tree__open(root, t), 0);
+	assert_int_equal(keepset__new(*t, k), 0);
+	for (uint32_t i = 1; i < tree__count(*t); i++) {
+		bool skip = false;
+
+		assert_int_equal(tree__get(*t, i, &e), 0);
+		for (const char **d = drop; d && *d; d++)
+			skip |= !strcmp(*d, e.path);
+		/* Directories come back through keepset__complete_dirs() or stay when empty. */
+		if (!skip && (!S_ISDIR(e.mode) || !strcmp(e.path, "emptydir")))
+			assert_int_equal(keepset__add(*k, i, KEEP_GLOB, 0, NULL), 0);
+	}
+	assert_int_equal(keepset__complete_dirs(*k), 0);
+}
+
+static int write_tree(const char *root, const char *out, const struct zipwrite_opts *o,
+		      struct zipwrite_stats *st, const char **drop)
+{
+	struct tree *t = NULL;
+	struct keepset *k = NULL;
+	int err;
+
+	keep_all(root, &t, &k, drop);
+	err = zipwrite__write(k, out, o, st);
+	keepset__free(k);
+	tree__free(t);
+	return err;
+}
+
+static unsigned char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	unsigned char *buf;
+	long n;
+
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	buf = malloc((size_t)n + 1);
+	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	*len = (size_t)n;
+	return buf;
+}
+
+static unsigned char *entry_data(zip_t *za, zip_uint64_t i, size_t *len)
+{
+	zip_stat_t zs;
+	zip_file_t *zf;
+	unsigned char *buf;
+
+	assert_int_equal(zip_stat_index(za, i, 0, &zs), 0);
+	buf = malloc(zs.size + 1);
+	zf = zip_fopen_index(za, i, 0);
+	assert_non_null(zf);
+	assert_int_equal(zip_fread(zf, buf, zs.size), (zip_int64_t)zs.size);
+	zip_fclose(zf);
+	*len = zs.size;
+	return buf;
+}
+
+static uint16_t get16(const unsigned char *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+
+/* DOS time and date of the central directory record named `name` in the raw zip bytes. */
+static void raw_dos_time(const unsigned char *z, size_t len, const char *name, uint16_t *t,
+			 uint16_t *d)
+{
+	size_t nl = strlen(name);
+
+	for (size_t i = 0; i + 46 < len; i++) {
+		if (memcmp(z + i, "PK\1\2", 4) || get16(z + i + 28) != nl ||
+		    memcmp(z + i + 46, name, nl))
+			continue;
+		*t = get16(z + i + 12);
+		*d = get16(z + i + 14);
+		return;
+	}
+	fail_msg("no central directory record for %s", name);
+}
+
+static void test_round_trip(void **state)
+{
+	struct fixture *f = *state;
+	const char *drop[] = {"notkept.txt", NULL};
+	static const char *const expect[] = {"a-b/",	  "a-b/y",   "a.txt",	       "bin.dat",
+					     "empty",	  "emptydir/", "link",	       "run.sh",
+					     "sub/",	  "sub/deep/", "sub/deep/x.txt", "sub/up"};
+	struct zipwrite_stats st;
+	zip_t *za;
+	int zerr;
+
+	sample_tree(f->root);
+	assert_int_equal(write_tree(f->root, f->out, NULL, &st, drop), 0);
+	assert_int_equal(st.entries, ARRAY_SIZE(expect));
+	assert_int_equal(st.files, 6);
+	assert_int_equal(st.dirs, 4);
+	assert_int_equal(st.symlinks, 2);
+	assert_true(st.zip_size > 0);
+
+	za = zip_open(f->out, ZIP_RDONLY | ZIP_CHECKCONS, &zerr);
+	assert_non_null(za);
+	assert_int_equal(zip_get_num_entries(za, 0), ARRAY_SIZE(expect));
+	for (zip_uint64_t i = 0; i < ARRAY_SIZE(expect); i++) {
+		const char *name = zip_get_name(za, i, 0);
+		zip_uint8_t opsys;
+		zip_uint32_t attr;
+		mode_t mode;
+		char p[512];
+		struct stat sb;
+		size_t len;
+		unsigned char *data;
+
+		assert_string_equal(name, expect[i]);
+		/* No uid/gid, no extended timestamps: nothing that differs between machines. */
+		assert_int_equal(zip_file_extra_fields_count(za, i, ZIP_FL_CENTRAL), 0);
+		assert_int_equal(zip_file_extra_fields_count(za, i, ZIP_FL_LOCAL), 0);
+		assert_int_equal(zip_file_get_external_attributes(za, i, 0, &opsys, &attr), 0);
+		assert_int_equal(opsys, ZIP_OPSYS_UNIX);
+		mode = attr >> 16;
+		mkpath(f->root, name, p, sizeof(p));
+		assert_int_equal(lstat(p, &sb), 0);
+		assert_int_equal(mode & S_IFMT, sb.st_mode & S_IFMT);
+		if (!S_ISLNK(mode))
+			assert_int_equal(mode & 0777, sb.st_mode & 0777);
+		data = entry_data(za, i, &len);
+		if (S_ISREG(mode)) {
+			size_t flen;
+			unsigned char *fdata = slurp(p, &flen);
+
+			assert_int_equal(len, flen);
+			assert_memory_equal(data, fdata, len);
+			free(fdata);
+		} else if (S_ISLNK(mode)) {
+			char target[256];
+			ssize_t tl = readlink(p, target, sizeof(target));
+
+			assert_int_equal(len, (size_t)tl);
+			assert_memory_equal(data, target, len);
+		} else {
+			assert_true(S_ISDIR(mode));
+			assert_int_equal(len, 0);
+			assert_true(attr & 0x10);
+		}
+		free(data);
+	}
+	zip_close(za);
+}
+
+static void test_deterministic_any_tz(void **state)
+{
+	struct fixture *f = *state;
+	char out2[160];
+	unsigned char *a, *b;
+	size_t la, lb;
+	uint16_t t, d, et, ed;
+	const char *old = getenv("TZ");
+	char *saved = old ? strdup(old) : NULL;
+
+	sample_tree(f->root);
+	/* 2021-03-14 02:30:00 UTC is inside a DST gap in New York local time: a good trap. */
+	set_mtime(f->root, "a.txt", 1615689000);
+	snprintf(out2, sizeof(out2), "%s/out2.zip", f->dir);
+	setenv("TZ", "America/New_York", 1);
+	tzset();
+	assert_int_equal(write_tree(f->root, f->out, NULL, NULL, NULL), 0);
+	assert_string_equal(getenv("TZ"), "America/New_York"); /* restored */
+	setenv("TZ", "Asia/Kolkata", 1);
+	tzset();
+	assert_int_equal(write_tree(f->root, out2, NULL, NULL, NULL), 0);
+	if (saved)
+		setenv("TZ", saved, 1);
+	else
+		unsetenv("TZ");
+	tzset();
+	free(saved);
+
+	a = slurp(f->out, &la);
+	b = slurp(out2, &lb);
+	assert_int_equal(la, lb);
+	assert_memory_equal(a, b, la);
+	raw_dos_time(a, la, "a.txt", &t, &d);
+	zipwrite__dos_time(1615689000, &et, &ed);
+	assert_int_equal(t, et);
+	assert_int_equal(d, ed);
+	assert_int_equal(zipwrite__unix_time(t, d), 1615689000);
+	free(a);
+	free(b);
+}
+
+static void test_mtime_modes(void **state)
+{
+	struct fixture *f = *state;
+	struct zipwrite_opts o;
+	unsigned char *z;
+	size_t len;
+	uint16_t t, d;
+
+	put_str(f->root, "f.txt", "x");
+	set_mtime(f->root, "f.txt", 1700000001); /* odd: DOS time rounds down */
+	zipwrite__default_opts(&o);
+
+	assert_int_equal(write_tree(f->root, f->out, &o, NULL, NULL), 0);
+	z = slurp(f->out, &len);
+	raw_dos_time(z, len, "f.txt", &t, &d);
+	assert_int_equal(zipwrite__unix_time(t, d), 1700000000);
+	free(z);
+
+	o.mtime_mode = ZIPWRITE_MTIME_FIXED;
+	assert_int_equal(write_tree(f->root, f->out, &o, NULL, NULL), 0);
+	z = slurp(f->out, &len);
+	raw_dos_time(z, len, "f.txt", &t, &d);
+	assert_int_equal(d, (1 << 5) | 1); /* 1980-01-01 */
+	assert_int_equal(t, 0);
+	free(z);
+
+	o.mtime_mode = ZIPWRITE_MTIME_EPOCH;
+	o.epoch = 1234567890;
+	assert_int_equal(write_tree(f->root, f->out, &o, NULL, NULL), 0);
+	z = slurp(f->out, &len);
+	raw_dos_time(z, len, "f.txt", &t, &d);
+	assert_int_equal(zipwrite__unix_time(t, d), 1234567890);
+	free(z);
+
+	/* Before 1980 clamps to the first DOS time rather than wrapping. */
+	o.epoch = 0;
+	assert_int_equal(write_tree(f->root, f->out, &o, NULL, NULL), 0);
+	z = slurp(f->out, &len);
+	raw_dos_time(z, len, "f.txt", &t, &d);
+	assert_int_equal(zipwrite__unix_time(t, d), ZIPWRITE_FIXED_MTIME);
+	free(z);
+
+	o.level = 10;
+	assert_int_equal(write_tree(f->root, f->out, &o, NULL, NULL), -EINVAL);
+}
+
+static void pyc(const char *root, const char *rel, uint32_t flags)
+{
+	unsigned char h[20] = {0x6f, 0x0d, 0x0d, 0x0a};
+
+	h[4] = (unsigned char)flags;
+	put(root, rel, h, sizeof(h), 0644);
+}
+
+static void test_pyc_counts(void **state)
+{
+	struct fixture *f = *state;
+	struct zipwrite_opts o;
+	struct zipwrite_stats st;
+
+	mkd(f->root, "pkg");
+	mkd(f->root, "pkg/__pycache__");
+	put_str(f->root, "pkg/mod.py", "x = 1\n");
+	set_mtime(f->root, "pkg/mod.py", 1700000001);
+	pyc(f->root, "pkg/__pycache__/mod.cpython-311.pyc", 0);
+	pyc(f->root, "pkg/__pycache__/mod.cpython-311.opt-1.pyc", 0);
+	put_str(f->root, "pkg/even.py", "y = 1\n");
+	set_mtime(f->root, "pkg/even.py", 1700000002);
+	pyc(f->root, "pkg/__pycache__/even.cpython-311.pyc", 0);
+	put_str(f->root, "pkg/hashed.py", "z = 1\n");
+	set_mtime(f->root, "pkg/hashed.py", 1700000003);
+	pyc(f->root, "pkg/__pycache__/hashed.cpython-311.pyc", 1); /* checked-hash: immune */
+
+	zipwrite__default_opts(&o);
+	assert_int_equal(write_tree(f->root, f->out, &o, &st, NULL), 0);
+	assert_int_equal(st.py_odd_mtime, 1);
+	assert_int_equal(st.pyc_timestamp, 0);
+
+	o.mtime_mode = ZIPWRITE_MTIME_FIXED;
+	assert_int_equal(write_tree(f->root, f->out, &o, &st, NULL), 0);
+	assert_int_equal(st.pyc_timestamp, 3);
+	assert_int_equal(st.py_odd_mtime, 0);
+}
+
+static void test_zip64_many_entries(void **state)
+{
+	struct fixture *f = *state;
+	struct zipwrite_opts o;
+	struct zipwrite_stats st;
+	unsigned char *z;
+	size_t len;
+	zip_t *za;
+	int zerr;
+	char rel[64];
+
+	for (int d = 0; d < 70; d++) {
+		snprintf(rel, sizeof(rel), "d%02d", d);
+		mkd(f->root, rel);
+		for (int i = 0; i < 1000; i++) {
+			snprintf(rel, sizeof(rel), "d%02d/%d", d, i);
+			put(f->root, rel, rel, 1, 0644);
+		}
+	}
+	zipwrite__default_opts(&o);
+	o.level = 0;
+	assert_int_equal(write_tree(f->root, f->out, &o, &st, NULL), 0);
+	assert_int_equal(st.entries, 70070);
+
+	za = zip_open(f->out, ZIP_RDONLY | ZIP_CHECKCONS, &zerr);
+	assert_non_null(za);
+	assert_int_equal(zip_get_num_entries(za, 0), 70070);
+	zip_close(za);
+	/* More than 65,535 entries: the classic record says 0xffff and a zip64 record follows. */
+	z = slurp(f->out, &len);
+	assert_memory_equal(z + len - 22, "PK\5\6", 4);
+	assert_int_equal(get16(z + len - 22 + 10), 0xffff);
+	assert_memory_equal(z + len - 42, "PK\6\7", 4);
+	free(z);
+}
+
+static int count_leftovers(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((de = readdir(d)))
+		n += strstr(de->d_name, ".tmp-") != NULL;
+	closedir(d);
+	return n;
+}
+
+static void test_failure_leaves_nothing(void **state)
+{
+	struct fixture *f = *state;
+	char p[512];
+	int err;
+
+	sample_tree(f->root);
+	/* A non-empty directory in the way: the final rename fails after all the work. */
+	assert_int_equal(mkdir(f->out, 0755), 0);
+	mkpath(f->out, "keep", p, sizeof(p));
+	assert_int_equal(mkdir(p, 0755), 0);
+	err = write_tree(f->root, f->out, NULL, NULL, NULL);
+	assert_true(err < 0);
+	assert_true(slz_errmsg()[0] != '\0');
+	assert_int_equal(count_leftovers(f->dir), 0);
+}
+
+static void cancel_midway(double fraction, void *ctx)
+{
+	int *calls = ctx;
+
+	(*calls)++;
+	if (fraction > 0.2)
+		zipwrite__request_cancel(); /* what the CLI's SIGINT handler does */
+}
+
+static void test_cancel(void **state)
+{
+	struct fixture *f = *state;
+	struct zipwrite_opts o;
+	char *big = malloc(1 << 20);
+	char rel[32];
+	int calls = 0;
+	struct stat sb;
+
+	for (int i = 0; i < 8; i++) {
+		memset(big, 'a' + i, 1 << 20);
+		snprintf(rel, sizeof(rel), "big%d", i);
+		put(f->root, rel, big, 1 << 20, 0644);
+	}
+	free(big);
+	zipwrite__default_opts(&o);
+	o.progress = cancel_midway;
+	o.progress_ctx = &calls;
+	assert_int_equal(write_tree(f->root, f->out, &o, NULL, NULL), -ECANCELED);
+	assert_true(calls > 0);
+	assert_int_equal(stat(f->out, &sb), -1);
+	assert_int_equal(count_leftovers(f->dir), 0);
+
+	/* After a reset the same write goes through, and progress ends at 1. */
+	zipwrite__reset_cancel();
+	o.progress = NULL;
+	assert_int_equal(write_tree(f->root, f->out, &o, NULL, NULL), 0);
+	assert_int_equal(stat(f->out, &sb), 0);
+}
+
+static void test_link_outside_refused(void **state)
+{
+	struct fixture *f = *state;
+	struct stat sb;
+
+	put_str(f->root, "a.txt", "a");
+	lnk(f->root, "esc", "../../etc/passwd");
+	assert_int_equal(write_tree(f->root, f->out, NULL, NULL, NULL), -EXDEV);
+	assert_non_null(strstr(slz_errmsg(), "esc"));
+	assert_int_equal(stat(f->out, &sb), -1);
+	assert_int_equal(count_leftovers(f->dir), 0);
+}
+
+static void test_empty_keepset(void **state)
+{
+	struct fixture *f = *state;
+	struct tree *t = NULL;
+	struct keepset *k = NULL;
+	struct zipwrite_stats st;
+	zip_t *za;
+	int zerr;
+
+	put_str(f->root, "a.txt", "a");
+	assert_int_equal(tree__open(f->root, &t), 0);
+	assert_int_equal(keepset__new(t, &k), 0);
+	assert_int_equal(zipwrite__write(k, f->out, NULL, &st), 0);
+	assert_int_equal(st.entries, 0);
+	assert_int_equal(st.zip_size, 22);
+	za = zip_open(f->out, ZIP_RDONLY, &zerr);
+	assert_non_null(za);
+	assert_int_equal(zip_get_num_entries(za, 0), 0);
+	zip_close(za);
+	keepset__free(k);
+	tree__free(t);
+}
+
+static void test_dos_time_helpers(void **state)
+{
+	uint16_t t, d;
+
+	zipwrite__dos_time(ZIPWRITE_FIXED_MTIME, &t, &d);
+	assert_int_equal(d, 0x21);
+	assert_int_equal(t, 0);
+	zipwrite__dos_time(4354819198LL + 100, &t, &d); /* clamps at 2107-12-31 23:59:58 */
+	assert_int_equal(zipwrite__unix_time(t, d), 4354819198LL);
+	zipwrite__dos_time(1700000001, &t, &d);
+	assert_int_equal(zipwrite__unix_time(t, d), 1700000000);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_dos_time_helpers),
+		cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_deterministic_any_tz, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mtime_modes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pyc_counts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_failure_leaves_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cancel, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_link_outside_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_empty_keepset, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_zip64_many_entries, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,309 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/magic.h>
+
+#include "cgroup.h"
+#include "mountinfo.h"
+#include "util.h"
+
+int cgroup__v2_mount(char **mount_point, char **mount_root)
+{
+	struct mount_info m;
+	int err = mountinfo__find_self("cgroup2", &m);
+
+	if (err == -ENOENT)
+		return slz_fail(EOPNOTSUPP,
+				"no cgroup v2 hierarchy is mounted (see /proc/self/mountinfo); "
+				"mount one with 'mount -t cgroup2 none /sys/fs/cgroup'");
+	if (err)
+		return err;
+	*mount_point = m.mount_point;
+	*mount_root = m.root;
+	m.mount_point = m.root = NULL;
+	mountinfo__clear(&m);
+	return 0;
+}
+
+int cgroup__parse_self(const char *text, char **path)
+{
+	const char *line = text;
+
+	while (line && *line) {
+		const char *end = strchr(line, '\n');
+		size_t len = end ? (size_t)(end - line) : strlen(line);
+
+		if (len >= 3 && !strncmp(line, "0::", 3)) {
+			*path = strndup(line + 3, len - 3);
+			return *path ? 0 : -ENOMEM;
+		}
+		line = end ? end + 1 : NULL;
+	}
+	return -ENOENT;
+}
+
+int cgroup__self_dir(const char *mount_point, const char *mount_root, const char *proc_self_cgroup,
+		     char **dir)
+{
+	char *cg = NULL;
+	const char *rel;
+	size_t rl = strlen(mount_root);
+	int err;
+
+	err = cgroup__parse_self(proc_self_cgroup, &cg);
+	if (err == -ENOENT) {
+		*dir = strdup(mount_point);
+		return *dir ? 0 : -ENOMEM;
+	}
+	if (err)
+		return err;
+	/* The path is relative to our cgroup namespace root; mount_root is relative to the same. */
+	if (!strcmp(mount_root, "/"))
+		rel = cg;
+	else if (!strncmp(cg, mount_root, rl) && (cg[rl] == '/' || !cg[rl]))
+		rel = cg + rl;
+	else
+		rel = "";
+	/* A path ending in " (deleted)" or an unrelated root: start at the mount point. */
+	if (strstr(rel, " (deleted)"))
+		rel = "";
+	while (*rel == '/')
+		rel++;
+	if (asprintf(dir, "%s%s%s", mount_point, *rel ? "/" : "", rel) < 0)
+		err = -ENOMEM;
+	free(cg);
+	return err;
+}
+
+static bool is_cgroup2_dir(const char *path)
+{
+	struct statfs sfs;
+	struct stat st;
+
+	return !statfs(path, &sfs) && sfs.f_type == CGROUP2_SUPER_MAGIC && !stat(path, &st) &&
+	       S_ISDIR(st.st_mode);
+}
+
+int cgroup__resolve(const char *user_path, char **dir)
+{
+	char *mnt = NULL, *root = NULL, *joined = NULL, *real;
+	int err;
+
+	if (is_cgroup2_dir(user_path)) {
+		real = realpath(user_path, NULL);
+		if (!real)
+			return -ENOMEM;
+		*dir = real;
+		return 0;
+	}
+	err = cgroup__v2_mount(&mnt, &root);
+	if (err)
+		return err;
+	while (*user_path == '/')
+		user_path++;
+	if (asprintf(&joined, "%s/%s", mnt, user_path) < 0) {
+		err = -ENOMEM;
+		goto out;
+	}
+	if (!is_cgroup2_dir(joined)) {
+		err = slz_fail(ENOENT,
+			       "'%s' is not a cgroup v2 directory (cgroup v2 is mounted at %s)",
+			       user_path, mnt);
+		goto out;
+	}
+	*dir = realpath(joined, NULL);
+	err = *dir ? 0 : -ENOMEM;
+out:
+	free(joined);
+	free(mnt);
+	free(root);
+	return err;
+}
+
+int cgroup__create(const char *parent, char **path, int *dirfd)
+{
+	static atomic_uint seq;
+	char *p = NULL;
+	int fd;
+
+	for (int tries = 0; tries < 100; tries++) {
+		free(p);
+		if (asprintf(&p, "%s/slimzip-%d-%u", parent, (int)getpid(),
+			     atomic_fetch_add(&seq, 1)) < 0)
+			return -ENOMEM;
+		if (!mkdir(p, 0755))
+			goto made;
+		if (errno != EEXIST) {
+			int err = errno;
+
+			free(p);
+			return slz_fail(err, "cannot create a cgroup under %s: %s", parent,
+					strerror(err));
+		}
+	}
+	free(p);
+	return slz_fail(EEXIST, "cannot create a unique cgroup under %s", parent);
+made:
+	fd = open(p, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		int err = errno;
+
+		rmdir(p);
+		free(p);
+		return slz_fail(err, "cannot open the new cgroup: %s", strerror(err));
+	}
+	*path = p;
+	*dirfd = fd;
+	return 0;
+}
+
+int cgroup__id(const char *path, uint64_t *id)
+{
+	struct stat st;
+
+	if (stat(path, &st))
+		return slz_fail(errno, "cannot stat cgroup %s: %s", path, strerror(errno));
+	*id = st.st_ino;
+	return 0;
+}
+
+static int write_file(const char *dir, const char *name, const char *value)
+{
+	char *p = NULL;
+	int fd, err = 0;
+
+	if (asprintf(&p, "%s/%s", dir, name) < 0)
+		return -ENOMEM;
+	fd = open(p, O_WRONLY | O_CLOEXEC);
+	free(p);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, value, strlen(value)) < 0)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+/* Calls fn on every child cgroup directory of path (full path), depth first when post. */
+static int for_children(const char *path, int (*fn)(const char *child))
+{
+	DIR *d = opendir(path);
+	struct dirent *de;
+	int err = 0;
+
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(d))) {
+		char *c = NULL;
+		int e;
+
+		if (de->d_type != DT_DIR || !strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (asprintf(&c, "%s/%s", path, de->d_name) < 0) {
+			err = -ENOMEM;
+			break;
+		}
+		e = fn(c);
+		if (e && !err)
+			err = e;
+		free(c);
+	}
+	closedir(d);
+	return err;
+}
+
+static int kill_procs(const char *path)
+{
+	char *p = NULL, line[32];
+	FILE *f;
+
+	if (asprintf(&p, "%s/cgroup.procs", path) < 0)
+		return -ENOMEM;
+	f = fopen(p, "re");
+	free(p);
+	if (f) {
+		while (fgets(line, sizeof(line), f))
+			kill((pid_t)atoi(line), SIGKILL);
+		fclose(f);
+	}
+	return for_children(path, kill_procs);
+}
+
+int cgroup__kill(const char *path)
+{
+	int err = write_file(path, "cgroup.kill", "1");
+
+	if (err == -ENOENT) /* before Linux 5.14 */
+		err = kill_procs(path);
+	if (err == -ENOENT)
+		err = 0;
+	return err ? slz_fail(err, "cannot kill the processes of cgroup %s: %s", path,
+			      strerror(-err))
+		   : 0;
+}
+
+static int populated(const char *path)
+{
+	char *p = NULL, line[64];
+	int res = 0;
+	FILE *f;
+
+	if (asprintf(&p, "%s/cgroup.events", path) < 0)
+		return -ENOMEM;
+	f = fopen(p, "re");
+	free(p);
+	if (!f)
+		return errno == ENOENT ? 0 : -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "populated ", 10))
+			res = atoi(line + 10) != 0;
+	}
+	fclose(f);
+	return res;
+}
+
+int cgroup__wait_empty(const char *path, int timeout_ms)
+{
+	for (int waited = 0;; waited++) {
+		int r = populated(path);
+
+		if (r <= 0)
+			return r;
+		if (waited >= timeout_ms)
+			return slz_fail(ETIMEDOUT, "processes are still running in cgroup %s",
+					path);
+		nanosleep(&(struct timespec){.tv_nsec = 1000000}, NULL);
+	}
+}
+
+int cgroup__remove(const char *path)
+{
+	int err = for_children(path, cgroup__remove);
+
+	if (rmdir(path) && errno != ENOENT) {
+		err = -errno;
+		return slz_fail(err, "cannot remove cgroup %s: %s", path, strerror(-err));
+	}
+	return err;
+}
+
+int cgroup__destroy(const char *path)
+{
+	int err = cgroup__kill(path), e;
+
+	e = cgroup__wait_empty(path, 5000);
+	if (!err)
+		err = e;
+	e = cgroup__remove(path);
+	return err ? err : e;
+}

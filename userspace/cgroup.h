@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * cgroup v2 plumbing for the recorder: find the unified hierarchy, create a private child
+ * cgroup to start a command in, and tear it down (kill leftovers, remove nested children).
+ */
+#ifndef SLIMZIP_CGROUP_H
+#define SLIMZIP_CGROUP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Where cgroup v2 is mounted (/sys/fs/cgroup or /sys/fs/cgroup/unified). -EOPNOTSUPP if none. */
+int cgroup__v2_mount(char **mount_point, char **mount_root);
+/* The cgroup v2 path of this process ("0::/a/b" in /proc/self/cgroup gives "/a/b"). */
+int cgroup__parse_self(const char *proc_self_cgroup, char **path);
+/*
+ * The directory of this process's own cgroup: mount_point + path relative to mount_root.
+ * Falls back to mount_point when the path is not below mount_root (another namespace).
+ */
+int cgroup__self_dir(const char *mount_point, const char *mount_root, const char *proc_self_cgroup,
+		     char **dir);
+/*
+ * Resolve a user-given cgroup: a directory on a cgroup2 filesystem, or a path relative to the
+ * cgroup2 mount ("/system.slice/foo.service"). -ENOENT / -ENOTDIR with a message.
+ */
+int cgroup__resolve(const char *user_path, char **dir);
+/* Create a new child "slimzip-<pid>-<n>" of parent; returns its path and an O_PATH dir fd. */
+int cgroup__create(const char *parent, char **path, int *dirfd);
+/* The cgroup id the BPF helpers report: the inode number of the cgroup directory. */
+int cgroup__id(const char *path, uint64_t *id);
+/* Kill everything in the cgroup and below (cgroup.kill, or SIGKILL per pid on old kernels). */
+int cgroup__kill(const char *path);
+/* Wait until no process is left in the cgroup or below. -ETIMEDOUT after timeout_ms. */
+int cgroup__wait_empty(const char *path, int timeout_ms);
+/* rmdir nested children depth first, then the cgroup itself. */
+int cgroup__remove(const char *path);
+/* kill + wait + remove, for a cgroup slimzip created. */
+int cgroup__destroy(const char *path);
+
+#endif

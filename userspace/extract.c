@@ -1,0 +1,535 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zip.h>
+
+#include "extract.h"
+#include "util.h"
+#include "zipwrite.h"
+
+#define LINK_TARGET_MAX 4096
+#define COPY_BUFFER	(256 * 1024)
+/* A central directory this large would mean millions of entries: refuse rather than swap. */
+#define CDIR_MAX (1ULL << 30)
+
+int extract__check_name(const char *name, size_t len)
+{
+	size_t start = 0;
+
+	if (!len)
+		return slz_fail(EINVAL, "the zip holds an entry with an empty name");
+	if (memchr(name, '\0', len))
+		return slz_fail(EINVAL, "entry \"%s...\" has a NUL byte in its name", name);
+	if (name[0] == '/')
+		return slz_fail(EINVAL, "entry %.*s has an absolute name", (int)len, name);
+	/* A trailing '/' marks a directory entry; every component before it must be real. */
+	if (name[len - 1] == '/')
+		len--;
+	if (!len)
+		return slz_fail(EINVAL, "the zip holds an entry named \"/\"");
+	while (start <= len) {
+		const char *c = name + start, *slash = memchr(c, '/', len - start);
+		size_t clen = slash ? (size_t)(slash - c) : len - start;
+
+		if (clen == 0 || (clen == 1 && c[0] == '.'))
+			return slz_fail(EINVAL, "entry %.*s has an empty or \".\" component",
+					(int)len, name);
+		if (clen == 2 && c[0] == '.' && c[1] == '.')
+			return slz_fail(EINVAL,
+					"entry %.*s has a \"..\" component (it would be written "
+					"outside the destination)",
+					(int)len, name);
+		start += clen + 1;
+	}
+	return 0;
+}
+
+int extract__check_link(const char *name, const char *target)
+{
+	long depth = 0;
+	const char *p;
+
+	if (!target[0])
+		return slz_fail(EINVAL, "symlink %s has an empty target", name);
+	if (target[0] == '/')
+		return slz_fail(EXDEV, "symlink %s -> %s has an absolute target", name, target);
+	/* The link lives in the entry's directory: start at that directory's depth. */
+	for (p = name; *p; p++)
+		if (*p == '/' && p[1])
+			depth++;
+	for (p = target; *p;) {
+		const char *slash = strchr(p, '/');
+		size_t clen = slash ? (size_t)(slash - p) : strlen(p);
+
+		if (clen == 2 && p[0] == '.' && p[1] == '.') {
+			if (--depth < 0)
+				return slz_fail(EXDEV, "symlink %s -> %s points outside the root",
+						name, target);
+		} else if (clen && !(clen == 1 && p[0] == '.')) {
+			depth++;
+		}
+		p += clen;
+		if (*p == '/')
+			p++;
+	}
+	return 0;
+}
+
+enum ekind { E_FILE, E_DIR, E_LINK };
+
+struct ent {
+	const char *name; /* from libzip, NUL-terminated; checked against the raw bytes */
+	char *target;	  /* symlinks */
+	uint64_t size;
+	int64_t mtime;
+	uint32_t mode; /* permission bits */
+	enum ekind kind;
+	uint16_t depth;
+};
+
+static uint16_t get16(const unsigned char *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static uint32_t get32(const unsigned char *p)
+{
+	return (uint32_t)get16(p) | (uint32_t)get16(p + 2) << 16;
+}
+
+static uint64_t get64(const unsigned char *p)
+{
+	return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
+}
+
+static int read_at(int fd, void *buf, size_t len, uint64_t off)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = pread(fd, (char *)buf + done, len - done, (off_t)(off + done));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		done += (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * Read the central directory ourselves: libzip hides NUL bytes in names (it turns them into
+ * spaces) and converts DOS times with mktime() in the local zone, while we need the raw name
+ * bytes and the raw DOS fields.
+ */
+static int read_cdir(const char *path, uint64_t nent, unsigned char **cd_out, uint64_t *len_out)
+{
+	unsigned char tail[65557], z64[56], *cd = NULL;
+	uint64_t fsize, tlen, cd_off, cd_len, count, pos;
+	struct stat st;
+	int fd, err = 0;
+	long i;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return slz_fail(errno, "cannot open %s: %s", path, strerror(errno));
+	if (fstat(fd, &st)) {
+		err = slz_fail(errno, "cannot stat %s: %s", path, strerror(errno));
+		goto out;
+	}
+	fsize = (uint64_t)st.st_size;
+	tlen = fsize < sizeof(tail) ? fsize : sizeof(tail);
+	err = read_at(fd, tail, tlen, fsize - tlen);
+	if (err)
+		goto bad;
+	for (i = (long)tlen - 22; i >= 0; i--)
+		if (!memcmp(tail + i, "PK\5\6", 4))
+			break;
+	if (i < 0)
+		goto bad;
+	count = get16(tail + i + 10);
+	cd_len = get32(tail + i + 12);
+	cd_off = get32(tail + i + 16);
+	pos = fsize - tlen + (uint64_t)i;
+	if (count == 0xffff || cd_len == 0xffffffff || cd_off == 0xffffffff) {
+		unsigned char loc[20];
+
+		if (pos < 20 || read_at(fd, loc, sizeof(loc), pos - 20) || memcmp(loc, "PK\6\7", 4))
+			goto bad;
+		if (read_at(fd, z64, sizeof(z64), get64(loc + 8)) || memcmp(z64, "PK\6\6", 4))
+			goto bad;
+		count = get64(z64 + 32);
+		cd_len = get64(z64 + 40);
+		cd_off = get64(z64 + 48);
+	}
+	if (count != nent || cd_len > CDIR_MAX || cd_off + cd_len > fsize)
+		goto bad;
+	cd = malloc(cd_len ? cd_len : 1);
+	if (!cd) {
+		err = -ENOMEM;
+		goto out;
+	}
+	err = read_at(fd, cd, cd_len, cd_off);
+	if (err)
+		goto bad;
+	*cd_out = cd;
+	*len_out = cd_len;
+	cd = NULL;
+	goto out;
+bad:
+	err = slz_fail(EINVAL, "%s: the central directory is damaged or not where it should be",
+		       path);
+out:
+	free(cd);
+	close(fd);
+	return err;
+}
+
+/* One component at a time, never through a symlink, creating missing directories. */
+static int open_parent(int dest_fd, const char *name, const char **last)
+{
+	int fd = dest_fd, nfd;
+	const char *p = name, *slash;
+	char comp[256];
+
+	while ((slash = strchr(p, '/')) && slash[1]) {
+		size_t clen = (size_t)(slash - p);
+
+		if (clen >= sizeof(comp)) {
+			nfd = -ENAMETOOLONG;
+			goto err;
+		}
+		memcpy(comp, p, clen);
+		comp[clen] = '\0';
+		nfd = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (nfd < 0 && errno == ENOENT) {
+			if (mkdirat(fd, comp, 0755) && errno != EEXIST) {
+				nfd = -errno;
+				goto err;
+			}
+			nfd = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		}
+		if (nfd < 0) {
+			nfd = -errno;
+			goto err;
+		}
+		if (fd != dest_fd)
+			close(fd);
+		fd = nfd;
+		p = slash + 1;
+	}
+	*last = p;
+	return fd;
+err:
+	if (fd != dest_fd)
+		close(fd);
+	return nfd;
+}
+
+static int write_file(zip_t *za, zip_uint64_t zi, int dfd, const char *base, const struct ent *e,
+		      char *buf, struct extract_stats *st)
+{
+	struct timespec ts[2] = {{.tv_sec = e->mtime}, {.tv_sec = e->mtime}};
+	zip_file_t *zf = NULL;
+	uint64_t total = 0;
+	zip_int64_t n;
+	int fd, err = 0;
+
+	fd = openat(dfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return slz_fail(errno, "cannot create %s: %s", e->name, strerror(errno));
+	zf = zip_fopen_index(za, zi, 0);
+	if (!zf) {
+		err = slz_fail(EINVAL, "cannot read entry %s: %s", e->name, zip_strerror(za));
+		goto out;
+	}
+	while ((n = zip_fread(zf, buf, COPY_BUFFER)) > 0) {
+		for (zip_int64_t off = 0; off < n;) {
+			ssize_t w = write(fd, buf + off, (size_t)(n - off));
+
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w < 0) {
+				err = slz_fail(errno, "cannot write %s: %s", e->name,
+					       strerror(errno));
+				goto out;
+			}
+			off += w;
+		}
+		total += (uint64_t)n;
+	}
+	if (n < 0) {
+		err = slz_fail(EINVAL, "entry %s is corrupt: %s", e->name, zip_file_strerror(zf));
+		goto out;
+	}
+	if (fchmod(fd, e->mode) || futimens(fd, ts)) {
+		err = slz_fail(errno, "cannot set the mode or mtime of %s: %s", e->name,
+			       strerror(errno));
+		goto out;
+	}
+	st->files++;
+	st->bytes += total;
+out:
+	if (zf)
+		zip_fclose(zf);
+	if (close(fd) && !err)
+		err = slz_fail(errno, "cannot write %s: %s", e->name, strerror(errno));
+	return err;
+}
+
+static int read_link_target(zip_t *za, zip_uint64_t zi, struct ent *e)
+{
+	zip_file_t *zf;
+	zip_int64_t n;
+
+	if (e->size == 0 || e->size >= LINK_TARGET_MAX)
+		return slz_fail(EINVAL, "symlink entry %s has a %s target", e->name,
+				e->size ? "too long" : "empty");
+	e->target = calloc(1, e->size + 1);
+	if (!e->target)
+		return -ENOMEM;
+	zf = zip_fopen_index(za, zi, 0);
+	if (!zf)
+		return slz_fail(EINVAL, "cannot read entry %s: %s", e->name, zip_strerror(za));
+	n = zip_fread(zf, e->target, e->size);
+	zip_fclose(zf);
+	if (n != (zip_int64_t)e->size || memchr(e->target, '\0', e->size))
+		return slz_fail(EINVAL, "symlink entry %s has a damaged target", e->name);
+	return extract__check_link(e->name, e->target);
+}
+
+/* Parse one central directory record into e; returns its length or -errno. */
+static long parse_entry(zip_t *za, zip_uint64_t zi, const unsigned char *p, uint64_t left,
+			struct ent *e)
+{
+	uint16_t nlen, xlen, clen, host;
+	uint32_t attr, umode;
+	const char *name;
+	zip_stat_t zs;
+	int err;
+
+	if (left < 46 || memcmp(p, "PK\1\2", 4))
+		return slz_fail(EINVAL, "the central directory is damaged at entry %llu",
+				(unsigned long long)zi);
+	host = p[5];
+	nlen = get16(p + 28);
+	xlen = get16(p + 30);
+	clen = get16(p + 32);
+	attr = get32(p + 38);
+	if (left < 46ULL + nlen + xlen + clen)
+		return slz_fail(EINVAL, "the central directory is damaged at entry %llu",
+				(unsigned long long)zi);
+	err = extract__check_name((const char *)p + 46, nlen);
+	if (err)
+		return err;
+	name = zip_get_name(za, zi, ZIP_FL_ENC_RAW);
+	if (zip_stat_index(za, zi, ZIP_FL_ENC_RAW, &zs) || !name || strlen(name) != nlen ||
+	    memcmp(name, p + 46, nlen))
+		return slz_fail(EINVAL, "entry %llu (%.*s) does not match libzip's view of it",
+				(unsigned long long)zi, (int)nlen, (const char *)p + 46);
+	e->name = name;
+	e->size = zs.size;
+	e->mtime = zipwrite__unix_time(get16(p + 12), get16(p + 14));
+	for (const char *c = name; *c; c++)
+		if (*c == '/' && c[1])
+			e->depth++;
+
+	umode = (host == ZIP_OPSYS_UNIX) ? attr >> 16 : 0;
+	if (name[nlen - 1] == '/' || S_ISDIR(umode)) {
+		e->kind = E_DIR;
+		e->mode = (umode & S_IFMT) ? umode & 0777 : 0755;
+	} else if (S_ISLNK(umode)) {
+		e->kind = E_LINK;
+		err = read_link_target(za, zi, e);
+		if (err)
+			return err;
+	} else if (!(umode & S_IFMT) || S_ISREG(umode)) {
+		e->kind = E_FILE;
+		e->mode = (umode & S_IFMT) ? umode & 0777 : 0644;
+	} else {
+		return slz_fail(EINVAL, "entry %s is a device, fifo or socket: refusing it", name);
+	}
+	return 46L + nlen + xlen + clen;
+}
+
+/* An entry below a symlink entry would be written wherever the link points: refuse it. */
+static int check_not_through_link(zip_t *za, const struct ent *ents, const struct ent *e)
+{
+	char buf[4096];
+	size_t len = strlen(e->name);
+
+	if (len >= sizeof(buf))
+		return slz_fail(ENAMETOOLONG, "entry name %.64s... is too long", e->name);
+	memcpy(buf, e->name, len + 1);
+	for (size_t i = 0; i + 1 < len; i++) {
+		zip_int64_t li;
+
+		if (buf[i] != '/')
+			continue;
+		buf[i] = '\0';
+		li = zip_name_locate(za, buf, ZIP_FL_ENC_RAW);
+		buf[i] = '/';
+		if (li >= 0 && ents[li].kind == E_LINK)
+			return slz_fail(EXDEV, "entry %s lies below the symlink %.*s: refusing it",
+					e->name, (int)i, e->name);
+	}
+	return 0;
+}
+
+static int depth_cmp(const void *a, const void *b)
+{
+	const struct ent *x = *(const struct ent *const *)a, *y = *(const struct ent *const *)b;
+
+	return (int)y->depth - (int)x->depth;
+}
+
+int extract__zip(const char *zip_path, const char *dest_dir, struct extract_stats *stats)
+{
+	struct extract_stats st = {0};
+	struct ent *ents = NULL, **dirs = NULL;
+	unsigned char *cd = NULL;
+	uint64_t cd_len = 0, off = 0, n, ndirs = 0;
+	bool any_link = false;
+	char *buf = NULL;
+	int zerr = 0, dest_fd = -1, err = 0;
+	zip_t *za;
+
+	za = zip_open(zip_path, ZIP_RDONLY | ZIP_CHECKCONS, &zerr);
+	if (!za) {
+		zip_error_t ze;
+
+		zip_error_init_with_code(&ze, zerr);
+		err = slz_fail(zerr == ZIP_ER_NOENT ? ENOENT : EINVAL, "cannot open the zip %s: %s",
+			       zip_path, zip_error_strerror(&ze));
+		zip_error_fini(&ze);
+		return err;
+	}
+	n = (uint64_t)zip_get_num_entries(za, 0);
+	err = read_cdir(zip_path, n, &cd, &cd_len);
+	if (err)
+		goto out;
+	ents = calloc(n ? n : 1, sizeof(*ents));
+	dirs = calloc(n ? n : 1, sizeof(*dirs));
+	buf = malloc(COPY_BUFFER);
+	if (!ents || !dirs || !buf) {
+		err = -ENOMEM;
+		goto out;
+	}
+	/* Validate everything before writing anything: a bad zip leaves no partial tree. */
+	for (uint64_t i = 0; i < n; i++) {
+		long len = parse_entry(za, i, cd + off, cd_len - off, &ents[i]);
+
+		if (len < 0) {
+			err = (int)len;
+			goto out;
+		}
+		off += (uint64_t)len;
+		any_link |= ents[i].kind == E_LINK;
+	}
+	for (uint64_t i = 0; any_link && i < n; i++) {
+		err = check_not_through_link(za, ents, &ents[i]);
+		if (err)
+			goto out;
+	}
+
+	if (mkdir(dest_dir, 0755) && errno != EEXIST) {
+		err = slz_fail(errno, "cannot create %s: %s", dest_dir, strerror(errno));
+		goto out;
+	}
+	dest_fd = open(dest_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dest_fd < 0) {
+		err = slz_fail(errno, "cannot open %s: %s", dest_dir, strerror(errno));
+		goto out;
+	}
+
+	/*
+	 * Directories and files first, symlinks last: no entry can then be written through a
+	 * link the archive itself created.
+	 */
+	for (int pass = 0; pass < 2; pass++) {
+		for (uint64_t i = 0; i < n; i++) {
+			struct ent *e = &ents[i];
+			const char *base = NULL;
+			int dfd;
+
+			if ((pass == 0) == (e->kind == E_LINK))
+				continue;
+			dfd = open_parent(dest_fd, e->name, &base);
+			if (dfd < 0) {
+				err = slz_fail(-dfd,
+					       "cannot create the directories of %s: %s (is a "
+					       "parent a file or a symlink?)",
+					       e->name, strerror(-dfd));
+				goto out;
+			}
+			switch (e->kind) {
+			case E_DIR: {
+				char comp[256];
+				size_t blen = strcspn(base, "/");
+				struct stat sb;
+
+				snprintf(comp, sizeof(comp), "%.*s", (int)blen, base);
+				if (mkdirat(dfd, comp, 0700) &&
+				    (errno != EEXIST || fstatat(dfd, comp, &sb, AT_SYMLINK_NOFOLLOW) ||
+				     !S_ISDIR(sb.st_mode)))
+					err = slz_fail(errno ? errno : EEXIST,
+						       "cannot create directory %s: %s", e->name,
+						       strerror(errno ? errno : EEXIST));
+				dirs[ndirs++] = e;
+				st.dirs++;
+				break;
+			}
+			case E_FILE:
+				err = write_file(za, i, dfd, base, e, buf, &st);
+				break;
+			case E_LINK: {
+				struct timespec ts[2] = {{.tv_sec = e->mtime}, {.tv_sec = e->mtime}};
+
+				if (symlinkat(e->target, dfd, base) ||
+				    utimensat(dfd, base, ts, AT_SYMLINK_NOFOLLOW))
+					err = slz_fail(errno, "cannot create symlink %s: %s",
+						       e->name, strerror(errno));
+				st.symlinks++;
+				break;
+			}
+			}
+			if (dfd != dest_fd)
+				close(dfd);
+			if (err)
+				goto out;
+			st.entries++;
+		}
+	}
+
+	/* Deepest first, after all children exist: a 0555 directory would refuse them. */
+	qsort(dirs, ndirs, sizeof(*dirs), depth_cmp);
+	for (uint64_t i = 0; i < ndirs; i++) {
+		struct timespec ts[2] = {{.tv_sec = dirs[i]->mtime}, {.tv_sec = dirs[i]->mtime}};
+
+		if (fchmodat(dest_fd, dirs[i]->name, dirs[i]->mode, 0) ||
+		    utimensat(dest_fd, dirs[i]->name, ts, AT_SYMLINK_NOFOLLOW)) {
+			err = slz_fail(errno, "cannot set the mode or mtime of %s: %s",
+				       dirs[i]->name, strerror(errno));
+			goto out;
+		}
+	}
+	if (stats)
+		*stats = st;
+out:
+	for (uint64_t i = 0; ents && i < n; i++)
+		free(ents[i].target);
+	free(ents);
+	free(dirs);
+	free(buf);
+	free(cd);
+	if (dest_fd >= 0)
+		close(dest_fd);
+	zip_discard(za);
+	return err;
+}

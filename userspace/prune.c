@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "record.h"
+#include "prune.h"
+#include "util.h"
+
+/* Closure rules and the symlink closure feed each other (a link to a kept .so, a .so that
+ * needs a library reached through a link): alternate them until neither adds anything. */
+#define CLOSURE_MAX_ROUNDS 32
+
+int prune__boot_id(char *buf, size_t len)
+{
+	int fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n <= 0)
+		return -EIO;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
+static bool same_boot(const struct profile *p)
+{
+	const char *recorded = profile__header_const(p)->boot_id;
+	char now[64];
+
+	return recorded && !prune__boot_id(now, sizeof(now)) && !strcmp(recorded, now);
+}
+
+static uint64_t count_truncated_unresolved(const struct profile *p, const struct keepset *k,
+					   const struct tree *t)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < profile__count(p); i++) {
+		const struct profile_entry *e = profile__entry(p, i);
+
+		/* A truncated path is harmless when the file was still found by its inode. */
+		if ((e->flags & SLZ_EVF_TRUNCATED) &&
+		    !(e->ino && tree__find_inode(t, e->dev, e->ino) >= 0))
+			n++;
+	}
+	(void)k;
+	return n;
+}
+
+static int add_extra(struct keepset *k, const struct prune_opts *o)
+{
+	const struct tree *t = keepset__tree(k);
+
+	for (size_t i = 0; i < o->n_extra_keep; i++) {
+		int64_t idx = tree__find_path(t, o->extra_keep[i]);
+		int err;
+
+		if (idx < 0)
+			continue; /* gone from the tree since: nothing to add */
+		err = keepset__add(k, (uint32_t)idx, KEEP_VERIFY_FIX, 0, NULL);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int closure(struct keepset *k, const struct prune_opts *o, const struct resolve_opts *ro,
+		   struct prune_result *r)
+{
+	for (int round = 0; round < CLOSURE_MAX_ROUNDS; round++) {
+		uint64_t gen = keepset__generation(k);
+		struct rules_stats st = {0};
+		int err;
+
+		err = rules__apply(k, &o->rules, &st);
+		if (err)
+			return err;
+		r->rules.added_python += st.added_python;
+		r->rules.added_node += st.added_node;
+		r->rules.added_elf += st.added_elf;
+		r->rules.unreadable += st.unreadable;
+		r->rules.bad_lines += st.bad_lines;
+		r->rules.elf_missing = st.elf_missing;
+		r->rules.rounds += st.rounds;
+		err = resolve__symlink_closure(k, ro, NULL);
+		if (err)
+			return err;
+		if (keepset__generation(k) == gen)
+			return 0;
+	}
+	return slz_fail(ELOOP, "closure rules did not settle after %d rounds", CLOSURE_MAX_ROUNDS);
+}
+
+static void totals(struct prune_result *r)
+{
+	struct tree_entry e;
+
+	tree__totals(r->tree, &r->before_files, &r->before_bytes);
+	for (size_t i = 0; i < tree__count(r->tree); i++) {
+		if (!keepset__has(r->keep, (uint32_t)i) || tree__get(r->tree, (uint32_t)i, &e))
+			continue;
+		if (S_ISREG(e.mode)) {
+			r->after_files++;
+			r->after_bytes += e.size;
+		} else if (S_ISLNK(e.mode) && (e.flags & TREE_F_LINK_OUTSIDE)) {
+			r->links_outside++;
+		}
+	}
+}
+
+int prune__run(const struct profile *p, const struct prune_opts *o, struct prune_result *r)
+{
+	struct resolve_opts ro = {0};
+	int err;
+
+	memset(r, 0, sizeof(*r));
+	if (profile__has_loss(p) && !o->force)
+		return slz_fail(EBADMSG,
+				"the profile recorded %llu lost events: files the workload needed "
+				"may be missing from it; record again (larger --ringbuf-mb) or pass "
+				"--force to prune anyway",
+				(unsigned long long)profile__header_const(p)->lost_events);
+	err = tree__open(o->tree_dir, &r->tree);
+	if (err)
+		return err;
+	err = keepset__new(r->tree, &r->keep);
+	if (err)
+		return err;
+
+	r->match_inodes = same_boot(p);
+	ro.tree_path_as = o->tree_path_as;
+	ro.match_inodes = r->match_inodes;
+	err = resolve__profile(r->keep, p, &ro, &r->resolve);
+	if (err)
+		return err;
+	r->truncated_unresolved = count_truncated_unresolved(p, r->keep, r->tree);
+	if (r->truncated_unresolved && !o->force)
+		return slz_fail(EBADMSG,
+				"%llu profile paths were truncated (deeper than the recorder can "
+				"walk) and match no file of the tree by inode; pass --force to prune "
+				"anyway, or --keep what lies under them",
+				(unsigned long long)r->truncated_unresolved);
+	err = add_extra(r->keep, o);
+	if (!err && o->globs)
+		err = globs__apply_keep(o->globs, r->keep, &r->glob_kept);
+	if (!err)
+		err = closure(r->keep, o, &ro, r);
+	if (!err)
+		err = keepset__complete_dirs(r->keep);
+	/* Drops come last: they beat every other reason to keep. */
+	if (!err && o->globs)
+		err = globs__apply_drop(o->globs, r->keep, &r->glob_dropped);
+	if (err)
+		return err;
+	totals(r);
+	if (o->dry_run)
+		return 0;
+	return zipwrite__write(r->keep, o->out_zip, &o->zip, &r->zip);
+}
+
+void prune_result__free(struct prune_result *r)
+{
+	if (!r)
+		return;
+	keepset__free(r->keep);
+	tree__free(r->tree);
+	r->keep = NULL;
+	r->tree = NULL;
+}

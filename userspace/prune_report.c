@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "escape.h"
+#include "hashmap.h"
+#include "prune_report.h"
+#include "util.h"
+
+/* Directories that hold packages rather than being one: look one level further in. */
+static bool is_container(const char *name, size_t len)
+{
+	static const char *const containers[] = {"node_modules", "site-packages", "dist-packages",
+						 "python", "vendor", "lib", "lib64", "nodejs"};
+
+	for (size_t i = 0; i < ARRAY_SIZE(containers); i++) {
+		if (strlen(containers[i]) == len && !strncmp(name, containers[i], len))
+			return true;
+	}
+	/* python3.11 in a Lambda layer's python/lib/python3.11/site-packages. */
+	return len > 6 && !strncmp(name, "python", 6);
+}
+
+char *prune_report__package_of(const char *relpath)
+{
+	const char *end = relpath;
+
+	for (;;) {
+		const char *slash = strchr(end, '/');
+		size_t len = (size_t)((slash ? slash : end + strlen(end)) - end);
+
+		if (!slash)
+			/* A file at this level is its own package ("handler.py"). */
+			return strdup(relpath);
+		if (!is_container(end, len))
+			return strndup(relpath, (size_t)(slash - relpath));
+		/* Scoped npm packages are two components: node_modules/@scope/name. */
+		if (len == 12 && !strncmp(end, "node_modules", 12) && slash[1] == '@') {
+			const char *next = strchr(slash + 1, '/');
+
+			if (next && strchr(next + 1, '/'))
+				return strndup(relpath, (size_t)(strchr(next + 1, '/') - relpath));
+		}
+		end = slash + 1;
+	}
+}
+
+struct pk_table {
+	struct package_bytes *pk;
+	size_t n, cap;
+	struct idxmap *index;
+};
+
+static bool pk_eq(uint32_t idx, const void *key, void *ctx)
+{
+	const struct pk_table *t = ctx;
+
+	return !strcmp(t->pk[idx].name, key);
+}
+
+static int pk_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct package_bytes *)a)->name,
+		      ((const struct package_bytes *)b)->name);
+}
+
+int prune_report__packages(const struct prune_result *r, struct package_bytes **out, size_t *n)
+{
+	struct pk_table t = {0};
+	struct tree_entry e;
+	int err = idxmap__new(&t.index);
+
+	for (size_t i = 1; !err && i < tree__count(r->tree); i++) {
+		char *name;
+		uint64_t h;
+		int64_t at;
+
+		if (tree__get(r->tree, (uint32_t)i, &e) || !S_ISREG(e.mode))
+			continue;
+		name = prune_report__package_of(e.path);
+		if (!name) {
+			err = -ENOMEM;
+			break;
+		}
+		h = slz_hash_bytes(name, strlen(name), 0);
+		at = idxmap__find(t.index, h, pk_eq, name, &t);
+		if (at < 0) {
+			err = slz_grow((void **)&t.pk, &t.cap, t.n + 1, sizeof(*t.pk));
+			if (!err)
+				err = idxmap__insert(t.index, h, (uint32_t)t.n);
+			if (err) {
+				free(name);
+				break;
+			}
+			at = (int64_t)t.n++;
+			t.pk[at] = (struct package_bytes){.name = name};
+		} else {
+			free(name);
+		}
+		if (keepset__has(r->keep, (uint32_t)i)) {
+			t.pk[at].kept_bytes += e.size;
+			t.pk[at].kept_files++;
+		} else {
+			t.pk[at].dropped_bytes += e.size;
+			t.pk[at].dropped_files++;
+		}
+	}
+	idxmap__free(t.index);
+	if (err) {
+		prune_report__free_packages(t.pk, t.n);
+		return err;
+	}
+	qsort(t.pk, t.n, sizeof(*t.pk), pk_cmp);
+	*out = t.pk;
+	*n = t.n;
+	return 0;
+}
+
+void prune_report__free_packages(struct package_bytes *pk, size_t n)
+{
+	for (size_t i = 0; pk && i < n; i++)
+		free(pk[i].name);
+	free(pk);
+}
+
+static const char *type_name(uint32_t mode)
+{
+	if (S_ISDIR(mode))
+		return "dir";
+	if (S_ISLNK(mode))
+		return "symlink";
+	return S_ISREG(mode) ? "file" : "other";
+}
+
+int prune_report__write_json(const struct prune_result *r, const struct profile *p,
+			     const char *path)
+{
+	struct atomic_file *af = NULL;
+	struct tree_entry e;
+	FILE *f;
+	bool first = true;
+	int err = atomic_file__open(path, &af);
+
+	if (err)
+		return err;
+	f = atomic_file__stream(af);
+	fprintf(f, "{\"slimzip_report\":1,\"tree\":");
+	escape__json(f, tree__root(r->tree), strlen(tree__root(r->tree)));
+	fprintf(f,
+		",\"before\":{\"files\":%" PRIu64 ",\"bytes\":%" PRIu64 "}"
+		",\"after\":{\"files\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"entries\":%" PRIu64 "}"
+		",\"zip_bytes\":%" PRIu64 ",\"matched_by_inode\":%s"
+		",\"rules\":{\"python\":%" PRIu64 ",\"node\":%" PRIu64 ",\"elf\":%" PRIu64 "}"
+		",\"lost_events\":%" PRIu64 ",\"kept\":[\n",
+		r->before_files, r->before_bytes, r->after_files, r->after_bytes,
+		keepset__count(r->keep), r->zip.zip_size, r->match_inodes ? "true" : "false",
+		r->rules.added_python, r->rules.added_node, r->rules.added_elf,
+		p ? profile__header_const(p)->lost_events : 0);
+	for (size_t i = 1; i < tree__count(r->tree); i++) {
+		char reasons[256];
+		uint32_t pid;
+
+		if (!keepset__has(r->keep, (uint32_t)i) || tree__get(r->tree, (uint32_t)i, &e))
+			continue;
+		keepset__reasons_str(keepset__reasons(r->keep, (uint32_t)i), reasons,
+				     sizeof(reasons));
+		fprintf(f, "%s{\"path\":", first ? "" : ",\n");
+		first = false;
+		escape__json(f, e.path, strlen(e.path));
+		fprintf(f, ",\"type\":\"%s\",\"size\":%" PRIu64 ",\"why\":[", type_name(e.mode),
+			S_ISREG(e.mode) ? e.size : 0);
+		for (char *save = NULL, *tok = strtok_r(reasons, ",", &save); tok;
+		     tok = strtok_r(NULL, ",", &save))
+			fprintf(f, "%s\"%s\"", tok == reasons ? "" : ",", tok);
+		pid = keepset__first_pid(r->keep, (uint32_t)i);
+		if (pid) {
+			const char *comm = keepset__first_comm(r->keep, (uint32_t)i);
+
+			fprintf(f, "],\"first_pid\":%u,\"first_comm\":", pid);
+			escape__json(f, comm, strlen(comm));
+			fputc('}', f);
+		} else {
+			fputs("]}", f);
+		}
+	}
+	fputs("\n]}\n", f);
+	if (ferror(f)) {
+		atomic_file__abort(af);
+		return slz_fail(EIO, "cannot write report %s", path);
+	}
+	return atomic_file__commit(af);
+}
+
+int prune_report__write_whitelist(const struct prune_result *r, const char *path)
+{
+	struct atomic_file *af = NULL;
+	struct tree_entry e;
+	FILE *f;
+	int err = atomic_file__open(path, &af);
+
+	if (err)
+		return err;
+	f = atomic_file__stream(af);
+	for (size_t i = 1; i < tree__count(r->tree); i++) {
+		if (!keepset__has(r->keep, (uint32_t)i) || tree__get(r->tree, (uint32_t)i, &e))
+			continue;
+		/* zip -@ reads names literally, one per line: a newline cannot be expressed. */
+		if (strchr(e.path, '\n')) {
+			atomic_file__abort(af);
+			return slz_fail(EINVAL,
+					"kept path '%s' contains a newline and cannot be listed in a "
+					"whitelist; use --report instead",
+					e.path);
+		}
+		fprintf(f, "%s\n", e.path);
+	}
+	return atomic_file__commit(af);
+}

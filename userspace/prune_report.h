@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* What prune decided, for people (summary numbers) and for tools (--report JSON, whitelist). */
+#ifndef SLIMZIP_PRUNE_REPORT_H
+#define SLIMZIP_PRUNE_REPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "prune.h"
+
+/* AWS Lambda's limits: 50 MiB zipped for a direct upload, 250 MiB unzipped. */
+#define LAMBDA_ZIPPED_LIMIT   (50ULL * 1024 * 1024)
+#define LAMBDA_UNZIPPED_LIMIT (250ULL * 1024 * 1024)
+
+/* Bytes of one package (a top-level directory, looking through node_modules, site-packages...). */
+struct package_bytes {
+	char *name;
+	uint64_t kept_bytes, dropped_bytes;
+	uint64_t kept_files, dropped_files;
+};
+
+/* Group regular files by package. Sorted by name; free with prune_report__free_packages. */
+int prune_report__packages(const struct prune_result *r, struct package_bytes **out, size_t *n);
+void prune_report__free_packages(struct package_bytes *pk, size_t n);
+/* The package a tree-relative path belongs to (malloc'd): "numpy", "node_modules/lodash". */
+char *prune_report__package_of(const char *relpath);
+
+/* --report FILE.json: totals, then every kept entry with its reasons, first toucher, size. */
+int prune_report__write_json(const struct prune_result *r, const struct profile *p,
+			     const char *path);
+/* --whitelist-out FILE: kept tree-relative paths, one per line (zip -@ input). */
+int prune_report__write_whitelist(const struct prune_result *r, const char *path);
+
+#endif

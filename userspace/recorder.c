@@ -1,0 +1,854 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <sys/timerfd.h>
+#include <sys/utsname.h>
+#include <linux/capability.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "config.h"
+#include "cgroup.h"
+#include "hashmap.h"
+#include "record.h"
+#include "record.skel.h"
+#include "recorder.h"
+#include "spawn.h"
+#include "util.h"
+
+#ifndef CAP_PERFMON
+#define CAP_PERFMON 38
+#endif
+#ifndef CAP_BPF
+#define CAP_BPF 39
+#endif
+
+/* Path-keyed dedup entries: the kernel only knows a hash, userspace keeps the path for it. */
+struct path_key {
+	uint64_t hash;
+	uint32_t slot;
+	char *path;
+};
+
+struct recorder {
+	struct record_bpf *skel;
+	struct ring_buffer *rb;
+	struct profile *profiles[SLZ_MAX_TARGETS];
+	bool used[SLZ_MAX_TARGETS];
+	uint64_t target_ids[SLZ_MAX_TARGETS];
+	struct path_key *paths;
+	size_t npaths, paths_cap;
+	struct idxmap *path_idx;
+	int cb_err;
+	int ncpus;
+	double load_s;
+};
+
+static double mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int64_t unix_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Privileges and kernel support, checked before anything expensive. */
+static int check_support(void)
+{
+	struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
+	struct __user_cap_data_struct data[2] = {};
+	uint64_t eff;
+
+	if (syscall(SYS_capget, &hdr, data))
+		return slz_fail(errno, "cannot read capabilities: %s", strerror(errno));
+	eff = (uint64_t)data[1].effective << 32 | data[0].effective;
+#define HAS(c) (eff & (1ULL << (c)))
+	if (!HAS(CAP_SYS_ADMIN) && !(HAS(CAP_BPF) && HAS(CAP_PERFMON)))
+		return slz_fail(EPERM,
+				"recording needs root (CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN "
+				"for cgroups); run it with sudo");
+#undef HAS
+	if (access("/sys/kernel/btf/vmlinux", R_OK))
+		return slz_fail(EOPNOTSUPP, "this kernel has no BTF (/sys/kernel/btf/vmlinux); "
+					    "recording needs CONFIG_DEBUG_INFO_BTF=y");
+	return 0;
+}
+
+static bool path_key_eq(uint32_t idx, const void *key, void *ctx)
+{
+	const struct recorder *r = ctx;
+	const struct path_key *k = key;
+
+	return r->paths[idx].hash == k->hash && r->paths[idx].slot == k->slot;
+}
+
+static uint64_t path_key_hash(uint64_t hash, uint32_t slot)
+{
+	return slz_hash_u64(hash ^ ((uint64_t)slot << 48));
+}
+
+static const char *path_for_key(const struct recorder *r, uint64_t hash, uint32_t slot)
+{
+	struct path_key k = {hash, slot, NULL};
+	int64_t i =
+		idxmap__find(r->path_idx, path_key_hash(hash, slot), path_key_eq, &k, (void *)r);
+
+	return i >= 0 ? r->paths[i].path : NULL;
+}
+
+static int remember_path(struct recorder *r, uint64_t hash, uint32_t slot, const char *path)
+{
+	int err;
+
+	if (path_for_key(r, hash, slot))
+		return 0;
+	err = slz_grow((void **)&r->paths, &r->paths_cap, r->npaths + 1, sizeof(*r->paths));
+	if (err)
+		return err;
+	r->paths[r->npaths] = (struct path_key){hash, slot, strdup(path)};
+	if (!r->paths[r->npaths].path)
+		return -ENOMEM;
+	err = idxmap__insert(r->path_idx, path_key_hash(hash, slot), (uint32_t)r->npaths);
+	if (err) {
+		free(r->paths[r->npaths].path);
+		return err;
+	}
+	r->npaths++;
+	return 0;
+}
+
+/*
+ * Paths built from a user string keep its spelling; drop empty and "." components (always
+ * safe). ".." is kept: resolving it lexically is wrong when the component before is a symlink.
+ */
+static void normalize_path(char *s)
+{
+	char *w = s, *r = s;
+
+	while (*r) {
+		char *c;
+		size_t n;
+
+		while (*r == '/')
+			r++;
+		if (!*r)
+			break;
+		c = r;
+		n = strcspn(c, "/");
+		r = c + n;
+		if (n == 1 && c[0] == '.')
+			continue;
+		*w++ = '/';
+		memmove(w, c, n);
+		w += n;
+	}
+	if (w == s)
+		*w++ = '/';
+	*w = '\0';
+}
+
+static int get_profile(struct recorder *r, uint32_t slot, struct profile **p)
+{
+	int err;
+
+	if (!r->profiles[slot]) {
+		err = profile__new(&r->profiles[slot]);
+		if (err)
+			return err;
+	}
+	*p = r->profiles[slot];
+	return 0;
+}
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	struct recorder *r = ctx;
+	const struct slz_event *ev = data;
+	struct profile_entry e = {};
+	struct profile *p;
+	size_t len;
+	char *path;
+	int err;
+
+	if (size < SLZ_EVENT_HDR_SIZE || ev->target >= SLZ_MAX_TARGETS || !r->used[ev->target])
+		return 0;
+	len = ev->path_len;
+	if (len > size - SLZ_EVENT_HDR_SIZE)
+		len = size - SLZ_EVENT_HDR_SIZE;
+	if (!len)
+		return 0;
+	path = strndup(ev->path, len);
+	if (!path)
+		return r->cb_err = -ENOMEM;
+	if (path[0] == '/')
+		normalize_path(path);
+	err = get_profile(r, ev->target, &p);
+	if (err)
+		goto out;
+	e.path = path;
+	e.size = ev->size;
+	e.kinds = ev->kind;
+	e.flags = ev->flags;
+	e.mode = ev->mode;
+	e.first_pid = ev->pid;
+	e.err = ev->err;
+	memcpy(e.first_comm, ev->comm,
+	       sizeof(e.first_comm) < sizeof(ev->comm) ? sizeof(e.first_comm) : sizeof(ev->comm));
+	e.first_comm[PROFILE_COMM_LEN - 1] = '\0';
+	if (ev->dev == SLZ_DEV_PATH_HASH) {
+		e.flags |= SLZ_EVF_PATH_ONLY;
+		err = remember_path(r, ev->ino, ev->target, path);
+		if (err)
+			goto out;
+	} else {
+		e.dev = slz_dev_to_user(ev->dev);
+		e.ino = ev->ino;
+	}
+	err = profile__add(p, &e);
+out:
+	free(path);
+	if (err)
+		r->cb_err = err;
+	return err;
+}
+
+static int clear_map(int fd, size_t key_size)
+{
+	char key[64];
+
+	if (key_size > sizeof(key))
+		return -EINVAL;
+	while (!bpf_map_get_next_key(fd, NULL, key)) {
+		if (bpf_map_delete_elem(fd, key))
+			return -errno;
+	}
+	return 0;
+}
+
+int recorder__open(const struct recorder_config *c, struct recorder **out)
+{
+	uint32_t max_files = c->max_files ? c->max_files : RECORDER_DEFAULT_MAX_FILES;
+	uint32_t rb = c->ringbuf_bytes ? c->ringbuf_bytes : RECORDER_DEFAULT_RINGBUF;
+	long page = sysconf(_SC_PAGESIZE);
+	struct recorder *r;
+	double t0 = mono_now();
+	uint32_t rbsz = (uint32_t)page;
+	int err;
+
+	err = check_support();
+	if (err)
+		return err;
+	while (rbsz < rb && rbsz < (1u << 30))
+		rbsz <<= 1;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	err = idxmap__new(&r->path_idx);
+	if (err)
+		goto err;
+	r->ncpus = libbpf_num_possible_cpus();
+	if (r->ncpus <= 0) {
+		err = slz_fail(EOPNOTSUPP, "cannot count the possible CPUs");
+		goto err;
+	}
+	r->skel = record_bpf__open();
+	if (!r->skel) {
+		err = slz_fail(errno ? errno : EINVAL, "cannot open the BPF program: %s",
+			       strerror(errno ? errno : EINVAL));
+		goto err;
+	}
+	r->skel->rodata->record_missing = c->record_missing;
+	bpf_map__set_max_entries(r->skel->maps.seen, max_files);
+	bpf_map__set_max_entries(r->skel->maps.events, rbsz);
+	err = record_bpf__load(r->skel);
+	if (err) {
+		if (err == -EPERM || err == -EACCES)
+			err = slz_fail(EPERM,
+				       "the kernel refused to load the BPF program (%s); "
+				       "recording needs root with CAP_BPF and CAP_PERFMON",
+				       strerror(-err));
+		else
+			err = slz_fail(EOPNOTSUPP,
+				       "the kernel refused the BPF program (%s); "
+				       "run with -v to see libbpf's log",
+				       strerror(-err));
+		goto err;
+	}
+	err = record_bpf__attach(r->skel);
+	if (err) {
+		err = slz_fail(err == -EPERM ? EPERM : EOPNOTSUPP,
+			       "cannot attach to the syscall tracepoints: %s", strerror(-err));
+		goto err;
+	}
+	r->rb = ring_buffer__new(bpf_map__fd(r->skel->maps.events), on_event, r, NULL);
+	if (!r->rb) {
+		err = slz_fail(errno, "cannot open the ring buffer: %s", strerror(errno));
+		goto err;
+	}
+	r->load_s = mono_now() - t0;
+	*out = r;
+	return 0;
+err:
+	recorder__free(r);
+	return err;
+}
+
+void recorder__free(struct recorder *r)
+{
+	if (!r)
+		return;
+	ring_buffer__free(r->rb);
+	record_bpf__destroy(r->skel);
+	for (size_t i = 0; i < SLZ_MAX_TARGETS; i++)
+		profile__free(r->profiles[i]);
+	for (size_t i = 0; i < r->npaths; i++)
+		free(r->paths[i].path);
+	free(r->paths);
+	idxmap__free(r->path_idx);
+	free(r);
+}
+
+double recorder__load_seconds(const struct recorder *r)
+{
+	return r->load_s;
+}
+
+int recorder__add_target(struct recorder *r, uint64_t cgroup_id, uint32_t *slot)
+{
+	struct slz_stats *zero;
+	uint32_t s;
+	int err;
+
+	for (s = 0; s < SLZ_MAX_TARGETS && r->used[s]; s++)
+		;
+	if (s == SLZ_MAX_TARGETS)
+		return slz_fail(ENOSPC, "too many targets (at most %d)", SLZ_MAX_TARGETS);
+	zero = calloc((size_t)r->ncpus, sizeof(*zero));
+	if (!zero)
+		return -ENOMEM;
+	err = bpf_map_update_elem(bpf_map__fd(r->skel->maps.stats), &s, zero, BPF_ANY);
+	free(zero);
+	if (err)
+		return slz_fail(errno, "cannot reset the statistics: %s", strerror(errno));
+	if (bpf_map_update_elem(bpf_map__fd(r->skel->maps.targets), &cgroup_id, &s, BPF_NOEXIST))
+		return slz_fail(errno, "cannot add the target cgroup: %s", strerror(errno));
+	r->used[s] = true;
+	r->target_ids[s] = cgroup_id;
+	/* Cached "not a target" answers may now be wrong. */
+	err = clear_map(bpf_map__fd(r->skel->maps.target_cache), sizeof(uint64_t));
+	if (err)
+		return slz_fail(err, "cannot reset the target cache: %s", strerror(-err));
+	*slot = s;
+	return 0;
+}
+
+int recorder__remove_target(struct recorder *r, uint32_t slot)
+{
+	int fd = bpf_map__fd(r->skel->maps.seen);
+	struct slz_seen_key k, next;
+	bool first = true;
+
+	if (slot >= SLZ_MAX_TARGETS || !r->used[slot])
+		return -ENOENT;
+	bpf_map_delete_elem(bpf_map__fd(r->skel->maps.targets), &r->target_ids[slot]);
+	clear_map(bpf_map__fd(r->skel->maps.target_cache), sizeof(uint64_t));
+	r->used[slot] = false;
+	profile__free(r->profiles[slot]);
+	r->profiles[slot] = NULL;
+	while (!bpf_map_get_next_key(fd, first ? NULL : &k, &next)) {
+		if (next.target == slot && !bpf_map_delete_elem(fd, &next)) {
+			first = true; /* iteration restarts after a delete */
+			continue;
+		}
+		k = next;
+		first = false;
+	}
+	return 0;
+}
+
+int recorder__epoll_fd(const struct recorder *r)
+{
+	return ring_buffer__epoll_fd(r->rb);
+}
+
+int recorder__consume(struct recorder *r)
+{
+	int n = ring_buffer__consume(r->rb);
+
+	if (r->cb_err)
+		return slz_fail(r->cb_err, "recording events failed: %s", strerror(-r->cb_err));
+	return n;
+}
+
+int recorder__poll(struct recorder *r, int timeout_ms)
+{
+	int n = ring_buffer__poll(r->rb, timeout_ms);
+
+	if (r->cb_err)
+		return slz_fail(r->cb_err, "recording events failed: %s", strerror(-r->cb_err));
+	return n == -EINTR ? 0 : n;
+}
+
+/* Kernel access counts of slot into p; batched when the kernel supports it. */
+static int add_counts(struct recorder *r, uint32_t slot, struct profile *p)
+{
+	int fd = bpf_map__fd(r->skel->maps.seen);
+	enum { BATCH = 4096 };
+	struct slz_seen_key *keys = malloc(BATCH * sizeof(*keys));
+	uint64_t *vals = malloc(BATCH * sizeof(*vals));
+	struct slz_seen_key k, next;
+	uint64_t out_batch, in_batch;
+	bool first = true, batched = true;
+	int err = 0;
+
+	if (!keys || !vals) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (;;) {
+		__u32 count = BATCH;
+		DECLARE_LIBBPF_OPTS(bpf_map_batch_opts, opts);
+
+		err = bpf_map_lookup_batch(fd, first ? NULL : &in_batch, &out_batch, keys, vals,
+					   &count, &opts);
+		if (err && errno != ENOENT) {
+			if (first) {
+				batched = false;
+				err = 0;
+				break;
+			}
+			err = -errno;
+			goto out;
+		}
+		for (__u32 i = 0; i < count; i++) {
+			if (keys[i].target != slot)
+				continue;
+			if (keys[i].dev == SLZ_DEV_PATH_HASH) {
+				const char *path = path_for_key(r, keys[i].ino, slot);
+
+				if (path)
+					profile__add_count(p, 0, 0, path, vals[i]);
+			} else {
+				profile__add_count(p, slz_dev_to_user(keys[i].dev), keys[i].ino, "",
+						   vals[i]);
+			}
+		}
+		if (err) { /* ENOENT: that was the last batch */
+			err = 0;
+			break;
+		}
+		in_batch = out_batch;
+		first = false;
+	}
+	if (batched)
+		goto out;
+	first = true;
+	while (!bpf_map_get_next_key(fd, first ? NULL : &k, &next)) {
+		uint64_t v;
+
+		first = false;
+		k = next;
+		if (next.target != slot || bpf_map_lookup_elem(fd, &next, &v))
+			continue;
+		if (next.dev == SLZ_DEV_PATH_HASH) {
+			const char *path = path_for_key(r, next.ino, slot);
+
+			if (path)
+				profile__add_count(p, 0, 0, path, v);
+		} else {
+			profile__add_count(p, slz_dev_to_user(next.dev), next.ino, "", v);
+		}
+	}
+out:
+	free(keys);
+	free(vals);
+	return err;
+}
+
+static int read_stats(struct recorder *r, uint32_t slot, struct slz_stats *sum)
+{
+	struct slz_stats *percpu = calloc((size_t)r->ncpus, sizeof(*percpu));
+
+	memset(sum, 0, sizeof(*sum));
+	if (!percpu)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(bpf_map__fd(r->skel->maps.stats), &slot, percpu)) {
+		free(percpu);
+		return -errno;
+	}
+	for (int c = 0; c < r->ncpus; c++) {
+		sum->events += percpu[c].events;
+		sum->ringbuf_drops += percpu[c].ringbuf_drops;
+		sum->dedup_full += percpu[c].dedup_full;
+		sum->truncated += percpu[c].truncated;
+		sum->dedup_hits += percpu[c].dedup_hits;
+	}
+	free(percpu);
+	return 0;
+}
+
+int recorder__profile(struct recorder *r, uint32_t slot, struct profile **out)
+{
+	struct profile *p = NULL, *live;
+	struct profile_header *h;
+	struct slz_stats st;
+	int err;
+
+	if (slot >= SLZ_MAX_TARGETS || !r->used[slot])
+		return -ENOENT;
+	err = get_profile(r, slot, &live);
+	if (!err)
+		err = profile__new(&p);
+	if (!err)
+		err = profile__merge(p, live);
+	if (!err)
+		err = add_counts(r, slot, p);
+	if (!err)
+		err = read_stats(r, slot, &st);
+	if (err) {
+		profile__free(p);
+		return slz_fail(err, "cannot collect the profile: %s", strerror(-err));
+	}
+	h = profile__header(p);
+	h->lost_events = st.ringbuf_drops;
+	h->dedup_full = st.dedup_full;
+	h->truncated_paths = st.truncated;
+	h->merged_from = 1;
+	*out = p;
+	return 0;
+}
+
+/* ---- recorder__record: the whole `slimzip record` life cycle ---- */
+
+static char *read_small_file(const char *path)
+{
+	char buf[4096];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return NULL;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n < 0)
+		return NULL;
+	buf[n] = '\0';
+	return strdup(buf);
+}
+
+static char *join_argv(char *const *argv)
+{
+	size_t len = 1;
+	char *s;
+
+	for (size_t i = 0; argv[i]; i++)
+		len += strlen(argv[i]) + 1;
+	s = calloc(1, len);
+	if (!s)
+		return NULL;
+	for (size_t i = 0; argv[i]; i++) {
+		if (i)
+			strcat(s, " ");
+		strcat(s, argv[i]);
+	}
+	return s;
+}
+
+static int fill_header(struct profile *p, const struct record_opts *o, const char *cgdir,
+		       int64_t start_ms, int status)
+{
+	struct profile_header *h = profile__header(p);
+	struct utsname u;
+	char host[256] = "", *boot, *cmd = NULL;
+	int err;
+
+	if (uname(&u))
+		memset(&u, 0, sizeof(u));
+	gethostname(host, sizeof(host) - 1);
+	boot = read_small_file("/proc/sys/kernel/random/boot_id");
+	if (boot)
+		boot[strcspn(boot, "\n")] = '\0';
+	if (o->argv && !(cmd = join_argv(o->argv))) {
+		free(boot);
+		return -ENOMEM;
+	}
+	err = profile__set_str(p, &h->slimzip_version, SLIMZIP_VERSION);
+	if (!err)
+		err = profile__set_str(p, &h->kernel, u.release);
+	if (!err)
+		err = profile__set_str(p, &h->hostname, host);
+	if (!err)
+		err = profile__set_str(p, &h->boot_id, boot);
+	if (!err)
+		err = profile__set_str(p, &h->target_kind, o->argv ? "command" : "cgroup");
+	if (!err)
+		err = profile__set_str(p, &h->target, cgdir);
+	if (!err)
+		err = profile__set_str(p, &h->command, cmd);
+	h->start_unix_ms = start_ms;
+	h->end_unix_ms = unix_ms();
+	h->exit_status = o->argv ? status : -1;
+	free(boot);
+	free(cmd);
+	return err;
+}
+
+struct record_state {
+	const struct record_opts *o;
+	struct recorder *r;
+	uint32_t slot;
+	const char *cgdir;
+	int64_t start_ms;
+	pid_t pid;
+	int pidfd;
+	bool exited, stop;
+	int status;
+};
+
+static int take_snapshot(struct record_state *s)
+{
+	struct profile *p = NULL;
+	int err;
+
+	if (!s->o->on_snapshot)
+		return 0;
+	err = recorder__consume(s->r);
+	if (err < 0)
+		return err;
+	err = recorder__profile(s->r, s->slot, &p);
+	if (!err)
+		err = fill_header(p, s->o, s->cgdir, s->start_ms, -1);
+	if (!err) {
+		profile__sort(p);
+		err = s->o->on_snapshot(p, s->o->snapshot_ctx);
+	}
+	profile__free(p);
+	return err;
+}
+
+static void on_signal(struct record_state *s, const struct signalfd_siginfo *si)
+{
+	int sig = (int)si->ssi_signo;
+
+	if (sig == SIGUSR1) {
+		take_snapshot(s); /* a failed snapshot must not end the recording */
+		return;
+	}
+	if (!s->o->argv) {
+		s->stop = true;
+		return;
+	}
+	if (s->exited)
+		return;
+	/* A terminal's ^C already reached the command if it shares our process group. */
+	if (si->ssi_code == SI_KERNEL && getpgid(s->pid) == getpgrp())
+		return;
+	syscall(SYS_pidfd_send_signal, s->pidfd, sig, NULL, 0);
+}
+
+static int event_loop(struct record_state *s, int sfd, int tfd)
+{
+	struct epoll_event evs[4], ev = {.events = EPOLLIN};
+	int efd = epoll_create1(EPOLL_CLOEXEC), err = 0;
+	int fds[4] = {recorder__epoll_fd(s->r), sfd, s->pidfd, tfd};
+
+	if (efd < 0)
+		return slz_fail(errno, "epoll: %s", strerror(errno));
+	for (int i = 0; i < 4; i++) {
+		if (fds[i] < 0)
+			continue;
+		ev.data.fd = fds[i];
+		if (epoll_ctl(efd, EPOLL_CTL_ADD, fds[i], &ev)) {
+			err = slz_fail(errno, "epoll: %s", strerror(errno));
+			goto out;
+		}
+	}
+	while (!s->exited && !s->stop) {
+		int n = epoll_wait(efd, evs, 4, -1);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			err = slz_fail(errno, "epoll: %s", strerror(errno));
+			break;
+		}
+		for (int i = 0; i < n; i++) {
+			int fd = evs[i].data.fd;
+
+			if (fd == fds[0]) {
+				err = recorder__consume(s->r);
+				if (err < 0)
+					goto out;
+				err = 0;
+			} else if (fd == sfd) {
+				struct signalfd_siginfo si;
+
+				while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+					on_signal(s, &si);
+			} else if (fd == s->pidfd) {
+				err = spawn__wait(s->pidfd, &s->status);
+				if (err)
+					goto out;
+				s->exited = true;
+			} else if (fd == tfd) {
+				s->stop = true;
+			}
+		}
+	}
+out:
+	close(efd);
+	return err;
+}
+
+int recorder__record(const struct record_opts *o, struct profile **out, int *cmd_status)
+{
+	struct recorder_config cfg = {o->record_missing, o->max_files, o->ringbuf_bytes};
+	struct record_state s = {.o = o, .pidfd = -1, .status = -1, .start_ms = unix_ms()};
+	char *mnt = NULL, *mroot = NULL, *parent = NULL, *cgdir = NULL, *self = NULL;
+	struct recorder *r = NULL;
+	struct profile *p = NULL;
+	int cgfd = -1, sfd = -1, tfd = -1, err, e;
+	sigset_t mask, oldmask;
+	bool masked = false, created = false;
+	uint64_t cgid;
+
+	*out = NULL;
+	*cmd_status = -1;
+	if (!o->argv == !o->cgroup_path)
+		return slz_fail(EINVAL, "record needs either a command or a cgroup");
+	err = check_support();
+	if (err)
+		return err;
+	if (o->argv) {
+		err = cgroup__v2_mount(&mnt, &mroot);
+		if (err)
+			goto out;
+		self = read_small_file("/proc/self/cgroup");
+		err = cgroup__self_dir(mnt, mroot, self ? self : "", &parent);
+		if (err)
+			goto out;
+	} else {
+		err = cgroup__resolve(o->cgroup_path, &cgdir);
+		if (err)
+			goto out;
+	}
+	err = recorder__open(&cfg, &r);
+	if (err)
+		goto out;
+	s.r = r;
+	if (o->argv) {
+		err = cgroup__create(parent, &cgdir, &cgfd);
+		if (err)
+			goto out;
+		created = true;
+	}
+	s.cgdir = cgdir;
+	err = cgroup__id(cgdir, &cgid);
+	if (!err)
+		err = recorder__add_target(r, cgid, &s.slot);
+	if (err)
+		goto out;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGQUIT);
+	sigaddset(&mask, SIGUSR1);
+	if (sigprocmask(SIG_BLOCK, &mask, &oldmask)) {
+		err = slz_fail(errno, "sigprocmask: %s", strerror(errno));
+		goto out;
+	}
+	masked = true;
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (sfd < 0) {
+		err = slz_fail(errno, "signalfd: %s", strerror(errno));
+		goto out;
+	}
+	if (o->argv) {
+		struct spawn_opts so = {o->argv, cgfd, o->child_setup, o->child_ctx, &oldmask};
+
+		err = spawn__start(&so, &s.pid, &s.pidfd, cmd_status);
+		if (err)
+			goto out;
+	} else if (o->duration_s) {
+		struct itimerspec its = {.it_value = {.tv_sec = (time_t)o->duration_s}};
+
+		tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+		if (tfd < 0 || timerfd_settime(tfd, 0, &its, NULL)) {
+			err = slz_fail(errno, "timerfd: %s", strerror(errno));
+			goto out;
+		}
+	}
+	err = event_loop(&s, sfd, tfd);
+	if (err)
+		goto out;
+	if (created) {
+		/* Leftover daemons die with the cgroup; their last events are in the ring already.
+		 */
+		err = cgroup__destroy(cgdir);
+		created = false;
+		if (err)
+			goto out;
+	}
+	err = recorder__consume(r);
+	if (err < 0)
+		goto out;
+	err = recorder__profile(r, s.slot, &p);
+	if (!err)
+		err = fill_header(p, o, cgdir, s.start_ms, s.status);
+	if (err)
+		goto out;
+	profile__sort(p);
+	*out = p;
+	p = NULL;
+	*cmd_status = o->argv ? s.status : -1;
+out:
+	if (s.pidfd >= 0 && !s.exited) {
+		/* An error while the command runs: do not leave it behind. */
+		syscall(SYS_pidfd_send_signal, s.pidfd, SIGKILL, NULL, 0);
+		spawn__wait(s.pidfd, &s.status);
+	}
+	if (created && (e = cgroup__destroy(cgdir)) && !err)
+		err = e;
+	if (sfd >= 0) {
+		struct signalfd_siginfo si;
+
+		while (read(sfd, &si, sizeof(si)) > 0)
+			; /* consumed here rather than delivered once unblocked */
+		close(sfd);
+	}
+	if (masked)
+		sigprocmask(SIG_SETMASK, &oldmask, NULL);
+	if (tfd >= 0)
+		close(tfd);
+	if (s.pidfd >= 0)
+		close(s.pidfd);
+	if (cgfd >= 0)
+		close(cgfd);
+	profile__free(p);
+	recorder__free(r);
+	free(mnt);
+	free(mroot);
+	free(parent);
+	free(cgdir);
+	free(self);
+	return err;
+}

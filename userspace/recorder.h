@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The recorder: loads the BPF program, follows target cgroups (and everything below them) and
+ * turns the kernel's events into profiles, one per target.
+ *
+ * Two levels:
+ *  - recorder__record(): everything `slimzip record` does, reusable by `run` and `verify`:
+ *    start a command in a fresh cgroup (or attach to an existing cgroup), forward signals,
+ *    snapshot on SIGUSR1, stop, clean up, return the profile and the command's status.
+ *  - recorder__open/add_target/poll/profile/free: the pieces, for a caller with its own loop.
+ */
+#ifndef SLIMZIP_RECORDER_H
+#define SLIMZIP_RECORDER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "profile.h"
+
+#define RECORDER_DEFAULT_MAX_FILES (1u << 20)
+#define RECORDER_DEFAULT_RINGBUF   (64u << 20)
+
+struct recorder_config {
+	bool record_missing;	/* also record ENOENT/ENOTDIR lookups as SLZ_KIND_MISSING */
+	uint32_t max_files;	/* dedup map entries; 0 = RECORDER_DEFAULT_MAX_FILES */
+	uint32_t ringbuf_bytes; /* rounded up to a power of two; 0 = RECORDER_DEFAULT_RINGBUF */
+};
+
+struct recorder;
+
+/*
+ * Check privileges and kernel support, then open, load and attach the BPF program.
+ * -EPERM (not root / missing CAP_BPF, CAP_PERFMON), -EOPNOTSUPP (no BTF, program refused).
+ */
+int recorder__open(const struct recorder_config *c, struct recorder **out);
+void recorder__free(struct recorder *r); /* NULL-safe; detaches */
+/* Follow a cgroup (by id: the inode number of its directory) and its descendants. */
+int recorder__add_target(struct recorder *r, uint64_t cgroup_id, uint32_t *slot);
+int recorder__remove_target(struct recorder *r, uint32_t slot);
+/* The fd to watch for events (epoll-able); call recorder__consume() when it is readable. */
+int recorder__epoll_fd(const struct recorder *r);
+/* Move every available event into the per-target profiles. Returns events handled or -errno. */
+int recorder__consume(struct recorder *r);
+/* Wait up to timeout_ms for events and consume them. */
+int recorder__poll(struct recorder *r, int timeout_ms);
+/*
+ * A new profile of everything recorded so far for slot: entries with the kernel's access
+ * counts and the loss counters in the header. Recording goes on; call again for a later view.
+ */
+int recorder__profile(struct recorder *r, uint32_t slot, struct profile **out);
+/* BPF load + attach time of recorder__open, for diagnostics. */
+double recorder__load_seconds(const struct recorder *r);
+
+struct record_opts {
+	char *const *argv;	 /* command mode: the command to start in a fresh cgroup */
+	const char *cgroup_path; /* cgroup mode (argv == NULL): an existing cgroup to follow */
+	uint64_t duration_s;	 /* cgroup mode: stop after this long (0: until SIGINT/SIGTERM) */
+	bool record_missing;
+	uint32_t max_files;
+	uint32_t ringbuf_bytes;
+	/* Runs in the child once it is in the cgroup, before exec (verify: mount namespace). */
+	int (*child_setup)(void *ctx);
+	void *child_ctx;
+	/* SIGUSR1: called with a snapshot of the profile so far; recording continues. */
+	int (*on_snapshot)(const struct profile *p, void *ctx);
+	void *snapshot_ctx;
+};
+
+/*
+ * Record. SIGINT, SIGTERM, SIGHUP, SIGQUIT and SIGUSR1 are taken over for the duration of the
+ * call (blocked and read from a signalfd): in command mode the first four are forwarded to the
+ * command, in cgroup mode SIGINT/SIGTERM stop recording. On success *out is the profile
+ * (header filled in) and *cmd_status the command's shell-style status (-1 in cgroup mode).
+ * When the command cannot be started, -errno is returned and *cmd_status is 127/126.
+ */
+int recorder__record(const struct record_opts *o, struct profile **out, int *cmd_status);
+
+#endif

@@ -1,0 +1,289 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Profile entries to tree entries: by identity when it can be trusted, else by path. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "record.h"
+#include "resolve.h"
+#include "util.h"
+
+static const char *alias_of(const struct resolve_opts *o)
+{
+	return o && o->tree_path_as && *o->tree_path_as ? o->tree_path_as : NULL;
+}
+
+/* The rest of abs below prefix ("" or "/..."), or NULL. A prefix "/" holds every path. */
+static const char *strip_prefix(const char *abs, const char *prefix)
+{
+	size_t len;
+
+	if (!prefix)
+		return NULL;
+	len = strlen(prefix);
+	while (len && prefix[len - 1] == '/')
+		len--;
+	if (strncmp(abs, prefix, len) || (abs[len] != '\0' && abs[len] != '/'))
+		return NULL;
+	return abs + len;
+}
+
+int resolve__relative(const struct tree *t, const char *tree_path_as, const char *abs,
+		      char **rel)
+{
+	const char *rest = NULL, *p;
+	char *out;
+	size_t n = 0;
+
+	*rel = NULL;
+	if (!abs || abs[0] != '/')
+		return slz_fail(EINVAL, "recorded path '%s' is not absolute", abs ? abs : "(null)");
+	if (tree_path_as && *tree_path_as)
+		rest = strip_prefix(abs, tree_path_as);
+	if (!rest)
+		rest = strip_prefix(abs, tree__root(t));
+	if (!rest)
+		return -EXDEV; /* the common case for runtime files: no message needed */
+	out = malloc(strlen(rest) + 1);
+	if (!out)
+		return -ENOMEM;
+	/* Lexical clean-up only: ".." must meet the real directories, so tree__resolve gets it. */
+	for (p = rest; *p;) {
+		const char *e;
+		size_t len;
+
+		while (*p == '/')
+			p++;
+		e = strchrnul(p, '/');
+		len = e - p;
+		if (len && !(len == 1 && p[0] == '.')) {
+			if (n)
+				out[n++] = '/';
+			memcpy(out + n, p, len);
+			n += len;
+		}
+		p = e;
+	}
+	out[n] = '\0';
+	*rel = out;
+	return 0;
+}
+
+static uint32_t reasons_for(uint32_t kinds, bool is_dir)
+{
+	uint32_t r = 0;
+
+	if (kinds & SLZ_KIND_OPEN)
+		r |= is_dir ? KEEP_LISTED : KEEP_OPENED;
+	if (kinds & SLZ_KIND_MMAP)
+		r |= KEEP_MMAPPED;
+	if (kinds & (SLZ_KIND_EXEC | SLZ_KIND_INTERP))
+		r |= KEEP_EXECED;
+	if (!r && (kinds & (SLZ_KIND_STAT | SLZ_KIND_ACCESS | SLZ_KIND_READLINK)))
+		r |= KEEP_STAT_ONLY;
+	return r;
+}
+
+static int keep(struct keepset *k, uint32_t idx, uint32_t kinds, const struct profile_entry *e)
+{
+	struct tree_entry te;
+	char comm[PROFILE_COMM_LEN + 1];
+	uint32_t r;
+	int err;
+
+	if (idx == 0)
+		return 0; /* the root is implicit in the zip */
+	err = tree__get(keepset__tree(k), idx, &te);
+	if (err)
+		return err;
+	r = reasons_for(kinds, S_ISDIR(te.mode));
+	if (!r)
+		return 0;
+	/* first_comm is a fixed array that may lack its NUL when the name fills it. */
+	memcpy(comm, e->first_comm, PROFILE_COMM_LEN);
+	comm[PROFILE_COMM_LEN] = '\0';
+	return keepset__add(k, idx, r, e->first_pid, comm);
+}
+
+/* A hard-linked inode: the link the profile names when it is one, else all of them. */
+static int keep_inode(struct keepset *k, uint32_t first, uint32_t kinds,
+		      const struct profile_entry *e, const char *alias)
+{
+	const struct tree *t = keepset__tree(k);
+	struct tree_entry te;
+	char *rel = NULL;
+	int64_t idx;
+	int err;
+
+	err = tree__get(t, first, &te);
+	if (err)
+		return err;
+	if (S_ISDIR(te.mode) || te.nlink <= 1 || tree__next_link(t, first) < 0)
+		return keep(k, first, kinds, e);
+	if (!resolve__relative(t, alias, e->path, &rel)) {
+		idx = tree__find_path(t, rel);
+		free(rel);
+		if (idx >= 0) {
+			struct tree_entry named;
+
+			err = tree__get(t, idx, &named);
+			if (err)
+				return err;
+			if (named.dev == te.dev && named.ino == te.ino)
+				return keep(k, idx, kinds, e);
+		}
+	}
+	for (idx = first; idx >= 0; idx = tree__next_link(t, idx)) {
+		err = keep(k, idx, kinds, e);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int resolve__profile(struct keepset *k, const struct profile *p, const struct resolve_opts *o,
+		     struct resolve_stats *st)
+{
+	const struct tree *t = keepset__tree(k);
+	const char *alias = alias_of(o);
+	bool inodes = o && o->match_inodes;
+	struct resolve_stats local = {0};
+	size_t n = profile__count(p);
+	int err = 0;
+
+	if (!st)
+		st = &local;
+	for (size_t i = 0; i < n; i++) {
+		const struct profile_entry *e = profile__entry(p, i);
+		uint32_t kinds = e->kinds & SLZ_KIND_ALL & ~SLZ_KIND_MISSING;
+		char *rel = NULL;
+		int64_t idx = -ENOENT;
+
+		st->entries++;
+		if (!kinds) {
+			if (e->kinds & SLZ_KIND_MISSING)
+				st->missing++;
+			else
+				st->unusable++;
+			continue;
+		}
+		if (inodes && e->dev && e->ino && !(e->flags & SLZ_EVF_PATH_ONLY))
+			idx = tree__find_inode(t, e->dev, e->ino);
+		if (idx >= 0) {
+			err = keep_inode(k, idx, kinds, e, alias);
+			if (err)
+				goto out;
+			st->by_inode++;
+			continue;
+		}
+		if (e->flags & (SLZ_EVF_TRUNCATED | SLZ_EVF_UNREACHABLE) || !e->path ||
+		    e->path[0] != '/') {
+			st->unusable++;
+			continue;
+		}
+		err = resolve__relative(t, alias, e->path, &rel);
+		if (err == -EXDEV) {
+			err = 0;
+			st->outside_tree++;
+			continue;
+		}
+		if (err)
+			goto out;
+		idx = tree__find_path(t, rel);
+		/* Not a physical path: a path-only entry spelled through an in-tree symlink. */
+		if (idx < 0)
+			idx = tree__resolve_as(t, rel, false, alias);
+		free(rel);
+		if (idx == -ENOMEM) {
+			err = -ENOMEM;
+			goto out;
+		}
+		if (idx == -EXDEV) {
+			st->outside_tree++; /* through a link that leaves the tree */
+			continue;
+		}
+		if (idx < 0) {
+			st->unmatched_in_tree++;
+			continue;
+		}
+		err = keep(k, idx, kinds, e);
+		if (err)
+			goto out;
+		st->by_path++;
+	}
+out:
+	if (err == -ENOMEM)
+		return slz_fail(ENOMEM, "out of memory matching the profile to the tree");
+	return err;
+}
+
+struct link_pair {
+	uint32_t link;
+	uint32_t target;
+};
+
+int resolve__symlink_closure(struct keepset *k, const struct resolve_opts *o, uint64_t *added)
+{
+	const struct tree *t = keepset__tree(k);
+	const char *alias = alias_of(o);
+	uint64_t before = keepset__count(k), gen;
+	struct link_pair *pairs = NULL;
+	size_t npairs = 0, cap = 0, n = tree__count(t);
+	struct tree_entry e;
+	int err = 0;
+
+	/* Resolve every in-tree link once; the fixpoint below only looks at the pairs. */
+	for (size_t i = 1; i < n; i++) {
+		int64_t r;
+
+		err = tree__get(t, i, &e);
+		if (err)
+			goto out;
+		if (!S_ISLNK(e.mode) || !e.link_target)
+			continue;
+		r = tree__resolve_as(t, e.path, true, alias);
+		if (r == -ENOMEM) {
+			err = slz_fail(ENOMEM, "out of memory resolving symlinks");
+			goto out;
+		}
+		if (r <= 0)
+			continue; /* outside, dangling, looping, or the root itself */
+		err = slz_grow((void **)&pairs, &cap, npairs + 1, sizeof(*pairs));
+		if (err)
+			goto out;
+		pairs[npairs].link = i;
+		pairs[npairs].target = (uint32_t)r;
+		npairs++;
+	}
+	do {
+		gen = keepset__generation(k);
+		err = keepset__complete_dirs(k);
+		if (err)
+			goto out;
+		/*
+		 * Only entries not yet kept get a closure reason: otherwise a link and its target
+		 * would each credit the other, and the report would explain nothing.
+		 */
+		for (size_t j = 0; j < npairs; j++) {
+			bool link = keepset__has(k, pairs[j].link);
+			bool target = keepset__has(k, pairs[j].target);
+
+			if (link && !target) {
+				err = keepset__add(k, pairs[j].target, KEEP_LINK_TARGET, 0, NULL);
+				if (err)
+					goto out;
+			}
+			if (target && !link) {
+				err = keepset__add(k, pairs[j].link, KEEP_SYMLINK, 0, NULL);
+				if (err)
+					goto out;
+			}
+		}
+	} while (keepset__generation(k) != gen);
+out:
+	free(pairs);
+	if (added)
+		*added = keepset__count(k) - before;
+	return err;
+}

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * From a profile (absolute paths and (dev, ino) as the kernel saw them) to tree entries.
+ *
+ * Each profile entry is matched by (dev, ino) first, when opts->match_inodes and the entry has
+ * an identity, then by path: the tree prefix (tree_path_as, or the tree's real path) is stripped
+ * and the rest looked up exactly, else resolved component by component through in-tree symlinks
+ * (path-only entries carry the user's spelling, links included). A hard-linked inode keeps the
+ * path the profile names when that path is one of its links, else every link (a zip has no
+ * hard links, and the workload may use any of the names).
+ *
+ * Kinds map to reasons: open -> opened (a directory: listed), mmap -> mmapped, exec and interp
+ * -> execed, stat/access/readlink with nothing else -> stat-only. An entry that is only
+ * SLZ_KIND_MISSING is never kept (it is counted); one that also has other kinds is kept for
+ * those. The root itself (index 0) is never added: it has no name in the zip.
+ */
+#ifndef SLIMZIP_RESOLVE_H
+#define SLIMZIP_RESOLVE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "keepset.h"
+#include "profile.h"
+#include "tree.h"
+
+struct resolve_opts {
+	/*
+	 * Absolute path the tree had when the profile was recorded (e.g. "/var/task"); NULL or ""
+	 * for the tree's own realpath. Paths under the tree's realpath are accepted as well, and
+	 * absolute symlink targets under either count as inside the tree.
+	 */
+	const char *tree_path_as;
+	/* dev/ino mean nothing across boots or hosts: false when the profile's boot_id differs. */
+	bool match_inodes;
+};
+
+/* Every profile entry is counted in exactly one of the fields after `entries`. */
+struct resolve_stats {
+	uint64_t entries;	    /* profile entries looked at */
+	uint64_t by_inode;	    /* matched by (dev, ino) */
+	uint64_t by_path;	    /* matched by path */
+	uint64_t outside_tree;	    /* not under the tree (the runtime's own files): ignored */
+	uint64_t unmatched_in_tree; /* under the tree root but no such entry (tree changed?) */
+	uint64_t missing;	    /* failed lookups only (SLZ_KIND_MISSING): never kept */
+	uint64_t unusable;	    /* truncated/unreachable path without an inode match, or no kind */
+};
+
+/*
+ * Keep what the profile says was touched. o NULL means { NULL, false }; st may be NULL (it is
+ * added to, so one stats struct can sum several profiles). 0 or -errno.
+ */
+int resolve__profile(struct keepset *k, const struct profile *p, const struct resolve_opts *o,
+		     struct resolve_stats *st);
+
+/*
+ * Symlink closure, to run after the rules (and before globs__apply_drop): a kept symlink keeps
+ * its in-tree target (KEEP_LINK_TARGET), a symlink whose in-tree target is kept is kept
+ * (KEEP_SYMLINK), and every ancestor directory is kept (keepset__complete_dirs), repeated until
+ * nothing changes, so link chains and links to directories on the way are covered. o as above
+ * (only tree_path_as is used); *added (NULL allowed) counts entries newly kept. 0 or -errno.
+ */
+int resolve__symlink_closure(struct keepset *k, const struct resolve_opts *o, uint64_t *added);
+
+/*
+ * An absolute recorded path as a tree-relative one: the prefix tree_path_as (NULL or "": only
+ * the tree's realpath) or tree__root() is stripped, "//" and "." components are removed, ".."
+ * is kept for tree__resolve(). *rel is malloc'ed ("" for the root itself). 0, -EXDEV when abs
+ * is not under the tree, -EINVAL when abs is not absolute, -ENOMEM.
+ */
+int resolve__relative(const struct tree *t, const char *tree_path_as, const char *abs,
+		      char **rel);
+
+#endif

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Closure rules: files that must travel together with a kept file even though the workload
+ * never touched them on the recorded run (issue #4). Each rule only ever adds entries, with its
+ * own reason bit, and rules__apply() repeats them until the keepset stops growing.
+ *
+ * Python (KEEP_RULE_PYTHON)
+ *   - a kept __pycache__/x.<tag>.pyc keeps x.py beside the __pycache__ directory; a kept x.py
+ *     keeps every __pycache__/x.*.pyc (all tags: the deployed interpreter loads one of them and
+ *     would otherwise recompile on every cold start of a read-only deployment);
+ *   - every kept file keeps the __init__.py of its directory and of each parent directory, up to
+ *     the first directory without one;
+ *   - a kept file owned by a distribution keeps that distribution's whole *.dist-info or
+ *     *.egg-info. Ownership comes from RECORD (CSV, paths relative to the directory holding the
+ *     dist-info), else installed-files.txt (egg-info, relative to itself), else top_level.txt
+ *     (names of top-level packages and modules next to the dist-info). Files inside a
+ *     dist-info are owned by it, so reading METADATA keeps the rest;
+ *   - *.pth files at the tree root, and the directories their path lines name.
+ * Node (KEEP_RULE_NODE)
+ *   - every package.json in the directory of a kept file and in each directory above it.
+ * ELF (KEEP_RULE_ELF), for every kept ET_EXEC/ET_DYN file that libelf can read:
+ *   - each DT_NEEDED library found in the tree, searched like ld.so: DT_RPATH (only when there
+ *     is no DT_RUNPATH), then DT_RUNPATH, with $ORIGIN/${ORIGIN} as the object's directory,
+ *     then lib, lib64, usr/lib, usr/lib64 and their multiarch subdirectory (x86_64-linux-gnu,
+ *     aarch64-linux-gnu, i386-linux-gnu by e_machine). The first candidate that is an ELF of
+ *     the same class and machine wins; names not found are counted, not errors (they come
+ *     from the runtime image);
+ *   - PT_INTERP when it lies in the tree;
+ *   - for a library with a DT_SONAME, the symlinks in its directory that lead to it
+ *     (libfoo.so.1 -> libfoo.so.1.2.3, libfoo.so -> libfoo.so.1);
+ *   - a kept symlink whose in-tree target is an ELF file keeps the whole chain and the target.
+ *   Every symlink met on the way to a kept file (directory links included) is kept too.
+ *
+ * Absolute paths found inside files (RPATH, PT_INTERP, RECORD, .pth) name the tree's own copy
+ * when they lie under the tree's real path or under rules_opts.root_as; otherwise they are read
+ * relative to the tree root, as in a container image or chroot. Keeping a file too many is the
+ * safe mistake for a pruner.
+ * Files are only ever read inside the tree; unreadable or malformed files are skipped and
+ * counted, never fatal.
+ */
+#ifndef SLIMZIP_RULES_H
+#define SLIMZIP_RULES_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "keepset.h"
+
+/* A bound on rounds of all rules; each rule reaches its own fixpoint inside one round. */
+#define RULES_MAX_ROUNDS 64
+
+struct rules_opts {
+	bool python;
+	bool node;
+	bool elf;
+	/*
+	 * The absolute path the tree had when the workload ran (e.g. "/var/task"), when it is not
+	 * tree__root(): absolute paths under it name tree entries. NULL or "" when the same.
+	 */
+	const char *root_as;
+};
+
+struct rules_stats {
+	uint64_t added_python; /* entries newly kept by each rule */
+	uint64_t added_node;
+	uint64_t added_elf;
+	uint64_t unreadable; /* files a rule wanted to read but could not open or parse */
+	uint64_t bad_lines;  /* RECORD rows and .pth lines skipped as malformed */
+	uint64_t
+		elf_missing; /* DT_NEEDED names not found in the tree (expected from the runtime) */
+	uint32_t rounds;     /* rounds run until nothing changed */
+};
+
+/*
+ * Apply the enabled rules to k until the keepset stops growing. Entries already kept are left
+ * as they are; new ones get the rule's reason bit. st may be NULL. 0, -ENOMEM, or -ELOOP when
+ * RULES_MAX_ROUNDS did not settle (a bug: every round that continues adds at least one entry).
+ */
+int rules__apply(struct keepset *k, const struct rules_opts *o, struct rules_stats *st);
+
+#endif

@@ -1,0 +1,491 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * ELF: a kept program or library needs what the dynamic loader will look for when it starts.
+ * We search for DT_NEEDED the way ld.so does, but only inside the tree: libraries of the
+ * runtime image (libc) are not ours to ship, and are counted rather than reported as errors.
+ * Everything read comes through libelf, which checks offsets against the file size, so a
+ * truncated or hostile file is skipped, never trusted.
+ */
+#include <errno.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "rules_internal.h"
+#include "util.h"
+
+/* The smallest ELF header (32-bit) is 52 bytes; anything shorter cannot be an object. */
+#define ELF_MIN_SIZE 52
+
+enum probe {
+	PROBE_UNKNOWN = 0,
+	PROBE_NOT_ELF = 1,
+	/* otherwise PROBE_BASE + (class << 16 | machine) */
+	PROBE_BASE = 2,
+};
+
+struct link_pair {
+	uint32_t target; /* final in-tree entry a symlink leads to */
+	uint32_t link;
+};
+
+struct elf_state {
+	uint32_t *probe; /* enum probe per entry: is it an ELF, of which class and machine */
+	struct link_pair *links;
+	size_t nlinks, lcap;
+	bool links_built;
+};
+
+struct elf_info {
+	GElf_Half type;
+	uint32_t id; /* class << 16 | machine */
+	char *interp;
+	char *soname;
+	char *rpath;
+	char *runpath;
+	char **needed;
+	size_t nneeded, ncap;
+};
+
+static void info_release(struct elf_info *in)
+{
+	free(in->interp);
+	free(in->soname);
+	free(in->rpath);
+	free(in->runpath);
+	for (size_t i = 0; i < in->nneeded; i++)
+		free(in->needed[i]);
+	free(in->needed);
+	memset(in, 0, sizeof(*in));
+}
+
+/* Several DT_RPATH entries are legal; ld.so searches them in order, as one list. */
+static int append_list(char **dst, const char *s)
+{
+	char *n;
+
+	if (!*dst) {
+		*dst = strdup(s);
+		return *dst ? 0 : -ENOMEM;
+	}
+	if (asprintf(&n, "%s:%s", *dst, s) < 0)
+		return -ENOMEM;
+	free(*dst);
+	*dst = n;
+	return 0;
+}
+
+static int read_dynamic(Elf *e, struct elf_info *in)
+{
+	Elf_Scn *scn = NULL;
+	int err = 0;
+
+	while ((scn = elf_nextscn(e, scn))) {
+		GElf_Shdr sh;
+		Elf_Data *d;
+		size_t entsz, cnt;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_DYNAMIC)
+			continue;
+		d = elf_getdata(scn, NULL);
+		entsz = gelf_fsize(e, ELF_T_DYN, 1, EV_CURRENT);
+		if (!d || !entsz)
+			return -EINVAL;
+		cnt = d->d_size / entsz;
+		for (size_t i = 0; i < cnt && !err; i++) {
+			GElf_Dyn dyn;
+			const char *s;
+
+			if (!gelf_getdyn(d, (int)i, &dyn) || dyn.d_tag == DT_NULL)
+				break;
+			if (dyn.d_tag != DT_NEEDED && dyn.d_tag != DT_SONAME &&
+			    dyn.d_tag != DT_RPATH && dyn.d_tag != DT_RUNPATH)
+				continue;
+			/* elf_strptr refuses offsets outside the string table. */
+			s = elf_strptr(e, sh.sh_link, dyn.d_un.d_val);
+			if (!s)
+				continue;
+			switch (dyn.d_tag) {
+			case DT_NEEDED:
+				if (slz_grow((void **)&in->needed, &in->ncap, in->nneeded + 1,
+					     sizeof(*in->needed))) {
+					err = -ENOMEM;
+					break;
+				}
+				in->needed[in->nneeded] = strdup(s);
+				if (!in->needed[in->nneeded])
+					err = -ENOMEM;
+				else
+					in->nneeded++;
+				break;
+			case DT_SONAME:
+				if (!in->soname && !(in->soname = strdup(s)))
+					err = -ENOMEM;
+				break;
+			case DT_RPATH:
+				err = append_list(&in->rpath, s);
+				break;
+			case DT_RUNPATH:
+				err = append_list(&in->runpath, s);
+				break;
+			}
+		}
+		/* One dynamic section per object; a second one would be ignored by ld.so. */
+		break;
+	}
+	return err;
+}
+
+static int read_interp(Elf *e, struct elf_info *in)
+{
+	size_t n;
+
+	if (elf_getphdrnum(e, &n))
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		GElf_Phdr ph;
+		Elf_Data *d;
+
+		if (!gelf_getphdr(e, (int)i, &ph) || ph.p_type != PT_INTERP)
+			continue;
+		/* rawchunk checks the range against the file; the string must end inside it. */
+		d = elf_getdata_rawchunk(e, ph.p_offset, ph.p_filesz, ELF_T_BYTE);
+		if (!d || !d->d_buf || !d->d_size || !memchr(d->d_buf, '\0', d->d_size))
+			return 0;
+		in->interp = strdup(d->d_buf);
+		return in->interp ? 0 : -ENOMEM;
+	}
+	return 0;
+}
+
+/*
+ * Read what the rules need from entry idx. 1 with *in filled for a readable ELF object,
+ * 0 when it is not an ELF file (or an unreadable one, counted), -ENOMEM.
+ */
+static int elf_read(struct rules_ctx *c, uint32_t idx, bool full, struct elf_info *in)
+{
+	struct tree_entry te = rules_ctx__entry(c, idx);
+	unsigned char magic[SELFMAG];
+	Elf *e = NULL;
+	GElf_Ehdr eh;
+	int fd, cls, ret = 0;
+
+	memset(in, 0, sizeof(*in));
+	if (!S_ISREG(te.mode) || te.size < ELF_MIN_SIZE)
+		return 0;
+	fd = rules_ctx__open(c, idx);
+	if (fd < 0) {
+		c->st->unreadable++;
+		return 0;
+	}
+	if (pread(fd, magic, sizeof(magic), 0) != (ssize_t)sizeof(magic) ||
+	    memcmp(magic, ELFMAG, SELFMAG))
+		goto out;
+	/* ELF_C_READ reads lazily with pread; a file truncated under mmap would SIGBUS us. */
+	e = elf_begin(fd, ELF_C_READ, NULL);
+	if (!e || elf_kind(e) != ELF_K_ELF || !gelf_getehdr(e, &eh) ||
+	    (cls = gelf_getclass(e)) == ELFCLASSNONE) {
+		c->st->unreadable++;
+		goto out;
+	}
+	in->type = eh.e_type;
+	in->id = (uint32_t)cls << 16 | eh.e_machine;
+	if (eh.e_type != ET_EXEC && eh.e_type != ET_DYN)
+		goto out;
+	ret = 1;
+	if (!full)
+		goto out;
+	if ((ret = read_interp(e, in)) < 0 || (ret = read_dynamic(e, in)) < 0) {
+		if (ret != -ENOMEM) {
+			c->st->unreadable++;
+			ret = 0;
+		}
+		goto out;
+	}
+	ret = 1;
+out:
+	elf_end(e);
+	close(fd);
+	if (ret <= 0) {
+		int keep_type = in->type, keep_id = in->id;
+
+		info_release(in);
+		in->type = keep_type;
+		in->id = keep_id;
+	}
+	return ret;
+}
+
+/* Cached: is entry idx an ELF object, and which class/machine (0 when not). */
+static int probe(struct rules_ctx *c, uint32_t idx, uint32_t *id)
+{
+	struct elf_state *es = c->elf;
+	struct elf_info in;
+	int r;
+
+	if (es->probe[idx] == PROBE_UNKNOWN) {
+		r = elf_read(c, idx, false, &in);
+		if (r < 0)
+			return r;
+		es->probe[idx] = r > 0 ? PROBE_BASE + in.id : PROBE_NOT_ELF;
+	}
+	*id = es->probe[idx] == PROBE_NOT_ELF ? 0 : es->probe[idx] - PROBE_BASE;
+	return 0;
+}
+
+/* dir/name is what ld.so would load: an ELF object of the same class and machine. */
+static int try_candidate(struct rules_ctx *c, const char *dir, const char *name, uint32_t id,
+			 bool *found)
+{
+	char path[RULES_PATH_MAX];
+	uint32_t cid;
+	int64_t idx;
+	int err;
+
+	*found = false;
+	if (rules__join(path, sizeof(path), dir, name, strlen(name)))
+		return 0;
+	idx = rules_ctx__walk(c, path, true, NULL);
+	if (idx == -ENOMEM)
+		return -ENOMEM;
+	if (idx < 0 || !S_ISREG(rules_ctx__entry(c, (uint32_t)idx).mode))
+		return 0;
+	err = probe(c, (uint32_t)idx, &cid);
+	if (err < 0 || cid != id)
+		return err;
+	*found = true;
+	return rules_ctx__keep_path(c, path, KEEP_RULE_ELF, &c->st->added_elf);
+}
+
+/*
+ * One DT_RPATH/DT_RUNPATH element as a tree directory in out. $ORIGIN is the object's own
+ * directory; absolute paths map as described in rules.h; relative ones depend on the working
+ * directory and $LIB/$PLATFORM on the loader, which we cannot know, so they are skipped.
+ */
+static bool search_dir(const struct rules_ctx *c, const char *el, size_t len, const char *origin,
+		       char *out, size_t cap)
+{
+	const char *rest = NULL, *mapped;
+
+	if (len >= 7 && !strncmp(el, "$ORIGIN", 7) && (len == 7 || el[7] == '/'))
+		rest = el + 7;
+	else if (len >= 9 && !strncmp(el, "${ORIGIN}", 9) && (len == 9 || el[9] == '/'))
+		rest = el + 9;
+	if (rest) {
+		size_t rl = len - (size_t)(rest - el);
+
+		while (rl && *rest == '/')
+			rest++, rl--;
+		if (!rl) {
+			if (strlen(origin) + 1 > cap)
+				return false;
+			strcpy(out, origin);
+			return true;
+		}
+		return !rules__join(out, cap, origin, rest, rl);
+	}
+	if (!len || el[0] != '/' || memchr(el, '$', len) || len >= cap)
+		return false;
+	memcpy(out, el, len);
+	out[len] = '\0';
+	mapped = rules_ctx__map_abs(c, out);
+	memmove(out, mapped, strlen(mapped) + 1);
+	return true;
+}
+
+static int search_list(struct rules_ctx *c, const char *list, const char *origin, const char *name,
+		       uint32_t id, bool *found)
+{
+	char dir[RULES_PATH_MAX];
+
+	for (const char *p = list; p && !*found;) {
+		const char *end = strchrnul(p, ':');
+		int err;
+
+		if (search_dir(c, p, (size_t)(end - p), origin, dir, sizeof(dir))) {
+			err = try_candidate(c, dir, name, id, found);
+			if (err < 0)
+				return err;
+		}
+		p = *end ? end + 1 : NULL;
+	}
+	return 0;
+}
+
+static const char *multiarch(uint32_t id)
+{
+	switch (id) {
+	case ELFCLASS64 << 16 | EM_X86_64:
+		return "x86_64-linux-gnu";
+	case ELFCLASS64 << 16 | EM_AARCH64:
+		return "aarch64-linux-gnu";
+	case ELFCLASS32 << 16 | EM_386:
+		return "i386-linux-gnu";
+	case ELFCLASS32 << 16 | EM_ARM:
+		return "arm-linux-gnueabihf";
+	default:
+		return NULL;
+	}
+}
+
+static int find_needed(struct rules_ctx *c, const struct elf_info *in, const char *origin,
+		       const char *name)
+{
+	static const char *const defaults[] = {"lib", "usr/lib", "lib64", "usr/lib64"};
+	const char *triplet = multiarch(in->id);
+	bool found = false;
+	int err = 0;
+
+	/* A name with a slash is opened as a path relative to the working directory. */
+	if (!name[0] || strchr(name, '/'))
+		goto out;
+	if (!in->runpath && in->rpath)
+		err = search_list(c, in->rpath, origin, name, in->id, &found);
+	if (!err && !found && in->runpath)
+		err = search_list(c, in->runpath, origin, name, in->id, &found);
+	/* Debian's ld.so.cache lists the multiarch directories before the plain ones. */
+	for (int i = 0; triplet && i < 2 && !err && !found; i++) {
+		char dir[64];
+
+		snprintf(dir, sizeof(dir), "%s/%s", defaults[i], triplet);
+		err = try_candidate(c, dir, name, in->id, &found);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(defaults) && !err && !found; i++)
+		err = try_candidate(c, defaults[i], name, in->id, &found);
+out:
+	if (!err && !found)
+		c->st->elf_missing++;
+	return err;
+}
+
+static int pair_cmp(const void *a, const void *b)
+{
+	const struct link_pair *x = a, *y = b;
+
+	if (x->target != y->target)
+		return x->target < y->target ? -1 : 1;
+	return x->link < y->link ? -1 : x->link > y->link;
+}
+
+/* Every symlink of the tree with its final in-tree target, sorted by target. */
+static int build_links(struct rules_ctx *c)
+{
+	struct elf_state *es = c->elf;
+
+	es->links_built = true;
+	for (uint32_t i = 1; i < c->n; i++) {
+		struct tree_entry e = rules_ctx__entry(c, i);
+		int64_t t;
+
+		if (!S_ISLNK(e.mode))
+			continue;
+		t = rules_ctx__walk(c, e.path, true, NULL);
+		if (t == -ENOMEM)
+			return -ENOMEM;
+		if (t <= 0)
+			continue;
+		if (slz_grow((void **)&es->links, &es->lcap, es->nlinks + 1, sizeof(*es->links)))
+			return -ENOMEM;
+		es->links[es->nlinks++] = (struct link_pair){(uint32_t)t, i};
+	}
+	if (es->nlinks > 1)
+		qsort(es->links, es->nlinks, sizeof(*es->links), pair_cmp);
+	return 0;
+}
+
+/* libfoo.so.1 -> libfoo.so.1.2.3 and libfoo.so -> libfoo.so.1 beside a kept libfoo.so.1.2.3. */
+static int keep_soname_links(struct rules_ctx *c, uint32_t idx)
+{
+	struct elf_state *es = c->elf;
+	uint32_t dir = rules_ctx__entry(c, idx).parent;
+	size_t lo = 0, hi;
+	int err;
+
+	if (!es->links_built && (err = build_links(c)) < 0)
+		return err;
+	hi = es->nlinks;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (es->links[mid].target < idx)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < es->nlinks && es->links[lo].target == idx; lo++) {
+		struct tree_entry le = rules_ctx__entry(c, es->links[lo].link);
+
+		if (le.parent != dir)
+			continue;
+		err = rules_ctx__keep_path(c, le.path, KEEP_RULE_ELF, &c->st->added_elf);
+		if (err < 0)
+			return err;
+	}
+	return 0;
+}
+
+static int elf_entry(struct rules_ctx *c, uint32_t idx)
+{
+	struct tree_entry e = rules_ctx__entry(c, idx);
+	struct elf_info in;
+	const char *origin;
+	int err = 0, r;
+
+	if (S_ISLNK(e.mode)) {
+		int64_t t = rules_ctx__walk(c, e.path, true, NULL);
+		uint32_t id;
+
+		if (t == -ENOMEM)
+			return -ENOMEM;
+		if (t <= 0 || !S_ISREG(rules_ctx__entry(c, (uint32_t)t).mode))
+			return 0;
+		err = probe(c, (uint32_t)t, &id);
+		if (err < 0 || !id)
+			return err;
+		return rules_ctx__keep_path(c, e.path, KEEP_RULE_ELF, &c->st->added_elf);
+	}
+	r = elf_read(c, idx, true, &in);
+	if (r >= 0)
+		c->elf->probe[idx] = r > 0 ? PROBE_BASE + in.id : PROBE_NOT_ELF;
+	if (r <= 0)
+		return r;
+	origin = rules_ctx__entry(c, e.parent).path;
+	for (size_t i = 0; i < in.nneeded && !err; i++)
+		err = find_needed(c, &in, origin, in.needed[i]);
+	if (!err && in.interp && in.interp[0] == '/')
+		err = rules_ctx__keep_path(c, rules_ctx__map_abs(c, in.interp), KEEP_RULE_ELF,
+					   &c->st->added_elf);
+	if (!err && in.soname && in.type == ET_DYN)
+		err = keep_soname_links(c, idx);
+	info_release(&in);
+	return err;
+}
+
+int rules_elf__run(struct rules_ctx *c)
+{
+	if (!c->elf) {
+		if (elf_version(EV_CURRENT) == EV_NONE)
+			return slz_fail(ENOTSUP, "libelf is too old for this build (%s)",
+					elf_errmsg(-1));
+		c->elf = calloc(1, sizeof(*c->elf));
+		if (!c->elf)
+			return -ENOMEM;
+		c->elf->probe = calloc(c->n ? c->n : 1, sizeof(*c->elf->probe));
+		if (!c->elf->probe)
+			return -ENOMEM;
+	}
+	return rules_ctx__scan(c, DONE_ELF, elf_entry);
+}
+
+void rules_elf__release(struct rules_ctx *c)
+{
+	if (!c->elf)
+		return;
+	free(c->elf->probe);
+	free(c->elf->links);
+	free(c->elf);
+	c->elf = NULL;
+}

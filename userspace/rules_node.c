@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Node: module resolution reads package.json ("main", "exports", "type") of the package a file
+ * belongs to and of every node_modules level above it, and "type" alone changes how a .js file
+ * is parsed. A kept file therefore keeps every package.json between it and the tree root.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "rules_internal.h"
+
+static int node_entry(struct rules_ctx *c, uint32_t idx)
+{
+	struct tree_entry e = rules_ctx__entry(c, idx);
+	char path[RULES_PATH_MAX];
+	uint32_t d;
+
+	if (!e.mode || S_ISDIR(e.mode))
+		return 0;
+	for (d = e.parent; d < c->n; d = e.parent) {
+		int64_t pj;
+		int err;
+
+		/* Everything above a walked directory has been walked too. */
+		if (c->done[d] & DIR_NODE)
+			break;
+		c->done[d] |= DIR_NODE;
+		e = rules_ctx__entry(c, d);
+		if (!rules__join(path, sizeof(path), e.path, "package.json",
+				 strlen("package.json")) &&
+		    (pj = tree__find_path(c->t, path)) >= 0 &&
+		    !S_ISDIR(rules_ctx__entry(c, (uint32_t)pj).mode)) {
+			err = rules_ctx__keep_entry(c, (uint32_t)pj, KEEP_RULE_NODE,
+						    &c->st->added_node);
+			if (err < 0)
+				return err;
+		}
+		if (d == 0 || e.parent == d)
+			break;
+	}
+	return 0;
+}
+
+int rules_node__run(struct rules_ctx *c)
+{
+	return rules_ctx__scan(c, DONE_NODE, node_entry);
+}

@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <linux/sched.h>
+
+#include "spawn.h"
+#include "util.h"
+
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+
+/* What the child reports through the pipe before it dies; nothing at all means exec worked. */
+struct child_report {
+	int stage; /* 0: child_setup, 1: exec */
+	int err;
+};
+
+int spawn__exec_status(int err)
+{
+	return err == ENOENT || err == ENOTDIR ? 127 : 126;
+}
+
+int spawn__status_of(int code, int value)
+{
+	if (code == CLD_EXITED)
+		return value & 0xff;
+	return 128 + value;
+}
+
+int spawn__wait(int pidfd, int *status)
+{
+	siginfo_t si;
+
+	for (;;) {
+		memset(&si, 0, sizeof(si));
+		if (!waitid((idtype_t)P_PIDFD, (id_t)pidfd, &si, WEXITED))
+			break;
+		if (errno != EINTR)
+			return slz_fail(errno, "waiting for the command failed: %s",
+					strerror(errno));
+	}
+	*status = spawn__status_of(si.si_code, si.si_status);
+	return 0;
+}
+
+static void child_report(int fd, int stage, int err)
+{
+	struct child_report r = {stage, err};
+	ssize_t n = write(fd, &r, sizeof(r));
+
+	(void)n;
+}
+
+static __attribute__((noreturn)) void child_main(const struct spawn_opts *o, int report_fd)
+{
+	sigset_t empty;
+	int err;
+
+	/* The parent blocks the signals it reads from a signalfd; the command must not inherit
+	 * that. */
+	sigemptyset(&empty);
+	sigprocmask(SIG_SETMASK, o->child_sigmask ? o->child_sigmask : &empty, NULL);
+	if (o->child_setup) {
+		err = o->child_setup(o->child_ctx);
+		if (err) {
+			child_report(report_fd, 0, err < 0 ? -err : err);
+			_exit(1);
+		}
+	}
+	execvp(o->argv[0], o->argv);
+	err = errno;
+	child_report(report_fd, 1, err);
+	_exit(spawn__exec_status(err));
+}
+
+int spawn__start(const struct spawn_opts *o, pid_t *pid, int *pidfd, int *status)
+{
+	struct clone_args ca = {};
+	struct child_report rep;
+	int pipefd[2], fd = -1, st;
+	ssize_t n;
+	long ret;
+
+	*status = -1;
+	if (!o->argv || !o->argv[0])
+		return slz_fail(EINVAL, "no command to run");
+	if (pipe2(pipefd, O_CLOEXEC))
+		return slz_fail(errno, "pipe: %s", strerror(errno));
+	ca.flags = CLONE_PIDFD;
+	ca.pidfd = (uint64_t)(uintptr_t)&fd;
+	ca.exit_signal = SIGCHLD;
+	if (o->cgroup_fd >= 0) {
+		ca.flags |= CLONE_INTO_CGROUP;
+		ca.cgroup = (uint64_t)o->cgroup_fd;
+	}
+	ret = syscall(SYS_clone3, &ca, sizeof(ca));
+	if (ret < 0) {
+		int err = errno;
+
+		close(pipefd[0]);
+		close(pipefd[1]);
+		if (err == ENOSYS || err == E2BIG)
+			return slz_fail(EOPNOTSUPP,
+					"clone3 with CLONE_INTO_CGROUP is not supported "
+					"(needs Linux 5.7)");
+		return slz_fail(err, "cannot start the command in its cgroup: %s", strerror(err));
+	}
+	if (ret == 0) {
+		close(pipefd[0]);
+		child_main(o, pipefd[1]);
+	}
+	close(pipefd[1]);
+	do {
+		n = read(pipefd[0], &rep, sizeof(rep));
+	} while (n < 0 && errno == EINTR);
+	close(pipefd[0]);
+	if (n == (ssize_t)sizeof(rep)) {
+		spawn__wait(fd, &st);
+		close(fd);
+		if (rep.stage == 0) {
+			*status = 1;
+			return slz_fail(rep.err, "preparing the command failed: %s",
+					strerror(rep.err));
+		}
+		*status = spawn__exec_status(rep.err);
+		return slz_fail(rep.err, "cannot run '%s': %s", o->argv[0], strerror(rep.err));
+	}
+	*pid = (pid_t)ret;
+	*pidfd = fd;
+	return 0;
+}

@@ -1,0 +1,755 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The deployment tree: one walk, then a compact index.
+ *
+ * Layout, chosen for ~1e6 entries: every relative path (and symlink text) lives NUL-terminated
+ * in one arena and entries store 32-bit offsets into it; devices are interned in a tiny table;
+ * two idxmaps (path -> index, (dev, ino) -> index) hold only 8-byte slots. Entries are sorted by
+ * path bytes once the walk is done, so index order is the deterministic zip order and a
+ * directory always precedes its contents.
+ *
+ * The walk is breadth first over the growing entry array: a directory is opened by its relative
+ * path from the root fd (O_NOFOLLOW, and checked against the (dev, ino) lstat saw), so at most
+ * two descriptors are open at any time whatever the depth. Nothing is ever followed.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "hashmap.h"
+#include "tree.h"
+#include "util.h"
+
+/* The kernel's MAXSYMLINKS: the same bound the workload itself would hit. */
+#define LINK_MAX_FOLLOW 40
+/* Offset 0 of the arena is the root's "" and never a symlink text. */
+#define NO_LINK 0
+
+struct node {
+	uint64_t ino;
+	uint64_t size;
+	int64_t mtime_sec;
+	uint32_t mtime_nsec;
+	uint32_t mode;
+	uint32_t nlink;
+	uint32_t parent;
+	uint32_t path_off;
+	uint32_t link_off;
+	uint16_t dev_idx;
+	uint16_t flags;
+};
+
+struct tree {
+	char *root;
+	size_t root_len;
+	struct node *nodes;
+	size_t count, cap;
+	char *arena;
+	size_t arena_len, arena_cap;
+	uint64_t *devs;
+	size_t ndevs, devs_cap;
+	struct idxmap *by_path;
+	struct idxmap *by_inode;
+	/* Non-directory entries with nlink > 1, sorted by (dev, ino, index): hard link groups. */
+	uint32_t *links;
+	size_t nlinks;
+	uint64_t files, bytes;
+};
+
+struct pkey {
+	const char *s;
+	size_t len;
+};
+
+struct ikey {
+	uint64_t dev;
+	uint64_t ino;
+};
+
+static const char *node_path(const struct tree *t, uint32_t idx)
+{
+	return t->arena + t->nodes[idx].path_off;
+}
+
+static uint64_t path_hash(const char *s, size_t len)
+{
+	return slz_hash_bytes(s, len, 0);
+}
+
+static uint64_t inode_hash(uint64_t dev, uint64_t ino)
+{
+	return slz_hash_u64(slz_hash_u64(dev) ^ ino);
+}
+
+static bool path_eq(uint32_t idx, const void *key, void *ctx)
+{
+	const struct tree *t = ctx;
+	const struct pkey *k = key;
+	const char *p = node_path(t, idx);
+
+	return strncmp(p, k->s, k->len) == 0 && p[k->len] == '\0';
+}
+
+static bool inode_eq(uint32_t idx, const void *key, void *ctx)
+{
+	const struct tree *t = ctx;
+	const struct ikey *k = key;
+	const struct node *n = &t->nodes[idx];
+
+	return n->ino == k->ino && t->devs[n->dev_idx] == k->dev;
+}
+
+static int64_t find_path_len(const struct tree *t, const char *s, size_t len)
+{
+	struct pkey k = {s, len};
+
+	return idxmap__find(t->by_path, path_hash(s, len), path_eq, &k, (void *)t);
+}
+
+/* Append a [+ '/' + b] + NUL to the arena; offsets stay valid across growth, pointers do not. */
+static int arena_put(struct tree *t, const char *a, size_t alen, const char *b, size_t blen,
+		     uint32_t *off)
+{
+	size_t need = alen + (alen && b ? 1 : 0) + blen + 1;
+	size_t at = t->arena_len;
+	bool inside = t->arena && a >= t->arena && a < t->arena + t->arena_len;
+	size_t a_off = inside ? (size_t)(a - t->arena) : 0;
+	int err;
+
+	if (at + need > UINT32_MAX)
+		return slz_fail(EFBIG, "tree paths exceed 4 GiB of text; the index cannot hold them");
+	err = slz_grow((void **)&t->arena, &t->arena_cap, at + need, 1);
+	if (err)
+		return err;
+	/* a may point into the arena itself (a directory's path): re-derive it after realloc. */
+	if (inside)
+		a = t->arena + a_off;
+	memmove(t->arena + at, a, alen);
+	if (alen && b)
+		t->arena[at + alen++] = '/';
+	if (blen)
+		memcpy(t->arena + at + alen, b, blen);
+	t->arena[at + alen + blen] = '\0';
+	t->arena_len = at + need;
+	*off = (uint32_t)at;
+	return 0;
+}
+
+static int dev_index(struct tree *t, uint64_t dev, uint16_t *out)
+{
+	int err;
+
+	for (size_t i = t->ndevs; i-- > 0;) {
+		if (t->devs[i] == dev) {
+			*out = (uint16_t)i;
+			return 0;
+		}
+	}
+	if (t->ndevs > UINT16_MAX)
+		return slz_fail(EFBIG, "tree spans more than %u file systems", UINT16_MAX + 1);
+	err = slz_grow((void **)&t->devs, &t->devs_cap, t->ndevs + 1, sizeof(*t->devs));
+	if (err)
+		return err;
+	t->devs[t->ndevs] = dev;
+	*out = (uint16_t)t->ndevs++;
+	return 0;
+}
+
+static bool is_special(uint32_t mode)
+{
+	return S_ISFIFO(mode) || S_ISSOCK(mode) || S_ISCHR(mode) || S_ISBLK(mode);
+}
+
+static int add_node(struct tree *t, uint32_t parent, const struct stat *st, uint32_t path_off,
+		    uint32_t link_off, uint32_t flags)
+{
+	struct node *n;
+	int err;
+
+	if (t->count >= UINT32_MAX - 1)
+		return slz_fail(EFBIG, "tree has more than %u entries", UINT32_MAX - 1);
+	err = slz_grow((void **)&t->nodes, &t->cap, t->count + 1, sizeof(*t->nodes));
+	if (err)
+		return err;
+	n = &t->nodes[t->count];
+	memset(n, 0, sizeof(*n));
+	err = dev_index(t, st->st_dev, &n->dev_idx);
+	if (err)
+		return err;
+	n->ino = st->st_ino;
+	n->size = st->st_size;
+	n->mtime_sec = st->st_mtim.tv_sec;
+	n->mtime_nsec = st->st_mtim.tv_nsec;
+	n->mode = st->st_mode;
+	n->nlink = st->st_nlink;
+	n->parent = parent;
+	n->path_off = path_off;
+	n->link_off = link_off;
+	n->flags = flags | (is_special(st->st_mode) ? TREE_F_SPECIAL : 0);
+	t->count++;
+	return 0;
+}
+
+/*
+ * Open a directory below rootfd without following symlinks in its last component. Relative
+ * paths longer than PATH_MAX are opened one component at a time.
+ */
+static int open_dir_at(int rootfd, const char *rel)
+{
+	const int flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+	char *copy, *comp, *save = NULL;
+	int fd, next;
+
+	if (!*rel)
+		return openat(rootfd, ".", flags);
+	fd = openat(rootfd, rel, flags);
+	if (fd >= 0 || errno != ENAMETOOLONG)
+		return fd;
+	copy = strdup(rel);
+	if (!copy) {
+		errno = ENOMEM;
+		return -1;
+	}
+	fd = rootfd;
+	for (comp = strtok_r(copy, "/", &save); comp; comp = strtok_r(NULL, "/", &save)) {
+		next = openat(fd, comp, flags);
+		if (fd != rootfd)
+			close(fd);
+		fd = next;
+		if (fd < 0)
+			break;
+	}
+	free(copy);
+	return fd;
+}
+
+/* Read a symlink's text into the arena; NO_LINK (and the entry flagged) when it cannot be read. */
+static int read_link(struct tree *t, int dirfd, const char *name, const struct stat *st,
+		     uint32_t *off, uint32_t *flags)
+{
+	/* st_size is the text length on most file systems but 0 on some (procfs): grow on demand. */
+	size_t cap = st->st_size > 0 ? (size_t)st->st_size + 1 : 256;
+	char *buf = NULL;
+	ssize_t len;
+	int err = 0;
+
+	*off = NO_LINK;
+	for (;;) {
+		char *nbuf = realloc(buf, cap);
+
+		if (!nbuf) {
+			err = -ENOMEM;
+			goto out;
+		}
+		buf = nbuf;
+		len = readlinkat(dirfd, name, buf, cap);
+		if (len < 0) {
+			*flags |= TREE_F_UNREADABLE;
+			goto out;
+		}
+		if ((size_t)len < cap)
+			break;
+		cap *= 2;
+	}
+	if (len == 0) {
+		*flags |= TREE_F_UNREADABLE;
+		goto out;
+	}
+	err = arena_put(t, buf, (size_t)len, NULL, 0, off);
+out:
+	free(buf);
+	return err;
+}
+
+/* May the caller read this regular file? Only asked when the mode bits leave some doubt. */
+static bool file_readable(int dirfd, const char *name, const struct stat *st, bool privileged)
+{
+	if (privileged || (st->st_mode & 0444) == 0444)
+		return true;
+	return faccessat(dirfd, name, R_OK, AT_EACCESS) == 0;
+}
+
+static int walk_dir(struct tree *t, int rootfd, uint32_t idx, bool privileged)
+{
+	struct dirent *de;
+	struct stat st;
+	DIR *dir = NULL;
+	size_t dlen = strlen(node_path(t, idx));
+	int fd, err = 0;
+
+	fd = open_dir_at(rootfd, node_path(t, idx));
+	if (fd < 0) {
+		if (errno == ENOMEM)
+			return -ENOMEM;
+		t->nodes[idx].flags |= TREE_F_UNREADABLE;
+		return 0;
+	}
+	/* A directory swapped (for a symlink, say) between lstat and open is not the one we saw. */
+	if (fstat(fd, &st) || st.st_ino != t->nodes[idx].ino ||
+	    st.st_dev != t->devs[t->nodes[idx].dev_idx]) {
+		close(fd);
+		t->nodes[idx].flags |= TREE_F_UNREADABLE;
+		return 0;
+	}
+	dir = fdopendir(fd);
+	if (!dir) {
+		close(fd);
+		return -ENOMEM;
+	}
+	for (;;) {
+		uint32_t path_off, link_off = NO_LINK, flags = 0;
+		size_t nlen;
+
+		errno = 0;
+		de = readdir(dir);
+		if (!de) {
+			/* A listing cut short is reported on the directory, not fatal. */
+			if (errno)
+				t->nodes[idx].flags |= TREE_F_UNREADABLE;
+			break;
+		}
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW)) {
+			if (errno == ENOENT)
+				continue; /* removed while we walked */
+			/* Listed but not stat-able (e.g. a directory with r but no x): keep the name. */
+			memset(&st, 0, sizeof(st));
+			st.st_mode = de->d_type != DT_UNKNOWN ? DTTOIF(de->d_type) : S_IFREG;
+			flags |= TREE_F_UNREADABLE;
+		}
+		if (S_ISLNK(st.st_mode) && !(flags & TREE_F_UNREADABLE)) {
+			err = read_link(t, fd, de->d_name, &st, &link_off, &flags);
+			if (err)
+				goto out;
+		} else if (S_ISREG(st.st_mode) && !(flags & TREE_F_UNREADABLE) &&
+			   !file_readable(fd, de->d_name, &st, privileged)) {
+			flags |= TREE_F_UNREADABLE;
+		}
+		nlen = strlen(de->d_name);
+		err = arena_put(t, node_path(t, idx), dlen, de->d_name, nlen, &path_off);
+		if (err)
+			goto out;
+		err = add_node(t, idx, &st, path_off, link_off, flags);
+		if (err)
+			goto out;
+	}
+out:
+	closedir(dir);
+	return err;
+}
+
+static int cmp_nodes(const void *a, const void *b, void *arena)
+{
+	const struct node *na = a, *nb = b;
+
+	return strcmp((const char *)arena + na->path_off, (const char *)arena + nb->path_off);
+}
+
+static int cmp_links(const void *a, const void *b, void *ctx)
+{
+	const struct tree *t = ctx;
+	const struct node *na = &t->nodes[*(const uint32_t *)a];
+	const struct node *nb = &t->nodes[*(const uint32_t *)b];
+	uint64_t da = t->devs[na->dev_idx], db = t->devs[nb->dev_idx];
+
+	if (da != db)
+		return da < db ? -1 : 1;
+	if (na->ino != nb->ino)
+		return na->ino < nb->ino ? -1 : 1;
+	return *(const uint32_t *)a < *(const uint32_t *)b ? -1 : 1;
+}
+
+/* Sort, then build everything that depends on final indexes. */
+static int build_index(struct tree *t)
+{
+	void *p;
+	int err;
+
+	/* Shrink to fit: the walk's doubling slack would otherwise count against the budget. */
+	p = realloc(t->nodes, t->count * sizeof(*t->nodes));
+	if (p) {
+		t->nodes = p;
+		t->cap = t->count;
+	}
+	p = realloc(t->arena, t->arena_len);
+	if (p) {
+		t->arena = p;
+		t->arena_cap = t->arena_len;
+	}
+	/* The root is "" and sorts first; paths are unique so the order is total. */
+	qsort_r(t->nodes, t->count, sizeof(*t->nodes), cmp_nodes, t->arena);
+
+	err = idxmap__new(&t->by_path);
+	if (err)
+		return err;
+	err = idxmap__new(&t->by_inode);
+	if (err)
+		return err;
+	for (size_t i = 0; i < t->count; i++) {
+		const char *path = node_path(t, i);
+		struct node *n = &t->nodes[i];
+
+		err = idxmap__insert(t->by_path, path_hash(path, strlen(path)), i);
+		if (err)
+			return err;
+		/* Inserting in index order makes find_inode return the first path of a hard link. */
+		err = idxmap__insert(t->by_inode, inode_hash(t->devs[n->dev_idx], n->ino), i);
+		if (err)
+			return err;
+		if (S_ISREG(n->mode)) {
+			t->files++;
+			t->bytes += n->size;
+		}
+		if (!S_ISDIR(n->mode) && n->nlink > 1)
+			t->nlinks++;
+	}
+	/* Parent indexes changed with the sort; a parent is its path up to the last '/'. */
+	for (size_t i = 1; i < t->count; i++) {
+		const char *path = node_path(t, i);
+		const char *slash = strrchr(path, '/');
+		int64_t parent = slash ? find_path_len(t, path, slash - path) : 0;
+
+		if (parent < 0)
+			return slz_fail(EIO, "tree index is inconsistent: no parent for '%s'", path);
+		t->nodes[i].parent = (uint32_t)parent;
+	}
+	if (t->nlinks) {
+		size_t j = 0;
+
+		t->links = malloc(t->nlinks * sizeof(*t->links));
+		if (!t->links)
+			return -ENOMEM;
+		for (size_t i = 0; i < t->count; i++) {
+			if (!S_ISDIR(t->nodes[i].mode) && t->nodes[i].nlink > 1)
+				t->links[j++] = i;
+		}
+		qsort_r(t->links, t->nlinks, sizeof(*t->links), cmp_links, t);
+	}
+	/* Link flags need the finished index: resolve each symlink now, once. */
+	for (size_t i = 0; i < t->count; i++) {
+		int64_t r;
+
+		if (!S_ISLNK(t->nodes[i].mode) || t->nodes[i].link_off == NO_LINK)
+			continue;
+		r = tree__resolve(t, node_path(t, i), true);
+		if (r == -ENOMEM)
+			return -ENOMEM;
+		if (r == -EXDEV)
+			t->nodes[i].flags |= TREE_F_LINK_OUTSIDE;
+		else if (r < 0)
+			t->nodes[i].flags |= TREE_F_LINK_LOOP;
+	}
+	return 0;
+}
+
+int tree__open(const char *root, struct tree **out)
+{
+	struct tree *t = NULL;
+	struct stat st;
+	uint32_t off;
+	int rootfd = -1, err;
+
+	*out = NULL;
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	t->root = realpath(root, NULL);
+	if (!t->root) {
+		err = slz_fail(errno, "cannot resolve tree root '%s': %s", root, strerror(errno));
+		goto err;
+	}
+	t->root_len = strlen(t->root);
+	rootfd = open(t->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0 || fstat(rootfd, &st)) {
+		err = slz_fail(errno, "cannot open tree root '%s': %s", t->root, strerror(errno));
+		goto err;
+	}
+	err = arena_put(t, "", 0, NULL, 0, &off);
+	if (err)
+		goto err;
+	err = add_node(t, 0, &st, off, NO_LINK, 0);
+	if (err)
+		goto err;
+	/* The array grows while we iterate it: that is the breadth-first queue. */
+	for (size_t i = 0; i < t->count; i++) {
+		if (!S_ISDIR(t->nodes[i].mode) || (t->nodes[i].flags & TREE_F_UNREADABLE))
+			continue;
+		err = walk_dir(t, rootfd, i, geteuid() == 0);
+		if (err)
+			goto err;
+	}
+	if (t->nodes[0].flags & TREE_F_UNREADABLE) {
+		err = slz_fail(EACCES, "cannot list tree root '%s'", t->root);
+		goto err;
+	}
+	err = build_index(t);
+	if (err)
+		goto err;
+	close(rootfd);
+	*out = t;
+	return 0;
+err:
+	if (err == -ENOMEM)
+		slz_fail(ENOMEM, "out of memory indexing tree '%s'", root);
+	if (rootfd >= 0)
+		close(rootfd);
+	tree__free(t);
+	return err;
+}
+
+void tree__free(struct tree *t)
+{
+	if (!t)
+		return;
+	idxmap__free(t->by_path);
+	idxmap__free(t->by_inode);
+	free(t->links);
+	free(t->devs);
+	free(t->arena);
+	free(t->nodes);
+	free(t->root);
+	free(t);
+}
+
+const char *tree__root(const struct tree *t)
+{
+	return t->root;
+}
+
+size_t tree__count(const struct tree *t)
+{
+	return t->count;
+}
+
+int tree__get(const struct tree *t, uint32_t idx, struct tree_entry *out)
+{
+	const struct node *n;
+
+	if (idx >= t->count)
+		return -ENOENT;
+	n = &t->nodes[idx];
+	out->path = t->arena + n->path_off;
+	out->link_target = n->link_off != NO_LINK ? t->arena + n->link_off : NULL;
+	out->dev = t->devs[n->dev_idx];
+	out->ino = n->ino;
+	out->size = n->size;
+	out->mtime_sec = n->mtime_sec;
+	out->mtime_nsec = n->mtime_nsec;
+	out->mode = n->mode;
+	out->nlink = n->nlink;
+	out->parent = n->parent;
+	out->flags = n->flags;
+	return 0;
+}
+
+int64_t tree__find_path(const struct tree *t, const char *relpath)
+{
+	if (!relpath)
+		return -EINVAL;
+	return find_path_len(t, relpath, strlen(relpath));
+}
+
+int64_t tree__find_inode(const struct tree *t, uint64_t dev, uint64_t ino)
+{
+	struct ikey k = {dev, ino};
+
+	return idxmap__find(t->by_inode, inode_hash(dev, ino), inode_eq, &k, (void *)t);
+}
+
+int64_t tree__next_link(const struct tree *t, uint32_t idx)
+{
+	size_t lo = 0, hi = t->nlinks;
+
+	if (idx >= t->count || S_ISDIR(t->nodes[idx].mode) || t->nodes[idx].nlink <= 1)
+		return -ENOENT;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (cmp_links(&t->links[mid], &idx, (void *)t) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo + 1 >= t->nlinks)
+		return -ENOENT;
+	if (t->nodes[t->links[lo + 1]].ino != t->nodes[idx].ino ||
+	    t->nodes[t->links[lo + 1]].dev_idx != t->nodes[idx].dev_idx)
+		return -ENOENT;
+	return t->links[lo + 1];
+}
+
+/*
+ * The part of an absolute path below prefix ("" for the prefix itself, else starting with '/'),
+ * or NULL when abs is not at or under prefix. A prefix of "/" contains every absolute path.
+ */
+static const char *below(const char *abs, const char *prefix)
+{
+	size_t len;
+
+	if (!prefix || !*prefix)
+		return NULL;
+	len = strlen(prefix);
+	while (len && prefix[len - 1] == '/')
+		len--;
+	if (strncmp(abs, prefix, len))
+		return NULL;
+	if (abs[len] != '\0' && abs[len] != '/')
+		return NULL;
+	return abs + len;
+}
+
+struct sbuf {
+	char *s;
+	size_t len, cap;
+};
+
+static int sbuf_add(struct sbuf *b, const char *s, size_t len)
+{
+	int err = slz_grow((void **)&b->s, &b->cap, b->len + len + 1, 1);
+
+	if (err)
+		return err;
+	memcpy(b->s + b->len, s, len);
+	b->len += len;
+	b->s[b->len] = '\0';
+	return 0;
+}
+
+int64_t tree__resolve_as(const struct tree *t, const char *relpath, bool follow_last,
+			 const char *root_as)
+{
+	struct sbuf rest = {0}, cand = {0}, next = {0};
+	uint32_t cur = 0;
+	size_t pos = 0;
+	int links = 0;
+	int64_t ret;
+
+	if (!relpath)
+		return -EINVAL;
+	ret = sbuf_add(&rest, relpath, strlen(relpath));
+	if (ret)
+		goto out;
+	for (;;) {
+		const char *p = rest.s + pos, *e, *q, *target;
+		const struct node *n;
+		bool last, trailing;
+		size_t clen;
+		int64_t idx;
+
+		while (*p == '/')
+			p++;
+		if (!*p) {
+			ret = cur;
+			break;
+		}
+		e = strchrnul(p, '/');
+		clen = e - p;
+		for (q = e; *q == '/'; q++)
+			;
+		last = !*q;
+		/* "dir/" follows a final symlink and must name a directory, as in the kernel. */
+		trailing = last && *e == '/';
+		pos = q - rest.s;
+		if (clen == 1 && p[0] == '.')
+			continue;
+		if (clen == 2 && p[0] == '.' && p[1] == '.') {
+			/* Climbing above the root leaves the tree, whatever comes after. */
+			if (cur == 0) {
+				ret = -EXDEV;
+				break;
+			}
+			cur = t->nodes[cur].parent;
+			continue;
+		}
+		cand.len = 0;
+		if (cur != 0) {
+			ret = sbuf_add(&cand, node_path(t, cur), strlen(node_path(t, cur)));
+			if (!ret)
+				ret = sbuf_add(&cand, "/", 1);
+			if (ret)
+				break;
+		}
+		ret = sbuf_add(&cand, p, clen);
+		if (ret)
+			break;
+		idx = find_path_len(t, cand.s, cand.len);
+		if (idx < 0) {
+			ret = -ENOENT;
+			break;
+		}
+		n = &t->nodes[idx];
+		if (S_ISLNK(n->mode) && (!last || follow_last || trailing)) {
+			if (++links > LINK_MAX_FOLLOW || n->link_off == NO_LINK) {
+				ret = n->link_off == NO_LINK ? -ENOENT : -ELOOP;
+				break;
+			}
+			target = t->arena + n->link_off;
+			if (target[0] == '/') {
+				const char *in = below(target, t->root);
+
+				if (!in && root_as)
+					in = below(target, root_as);
+				if (!in) {
+					ret = -EXDEV;
+					break;
+				}
+				target = in;
+				cur = 0;
+			}
+			/* Splice: the link text replaces the component, relative to its directory. */
+			next.len = 0;
+			ret = sbuf_add(&next, target, strlen(target));
+			/* A trailing '/' after the link still demands a directory at the end. */
+			if (!ret && (!last || trailing))
+				ret = sbuf_add(&next, "/", 1);
+			if (!ret)
+				ret = sbuf_add(&next, rest.s + pos, rest.len - pos);
+			if (ret)
+				break;
+			{
+				struct sbuf tmp = rest;
+
+				rest = next;
+				next = tmp;
+			}
+			pos = 0;
+			continue;
+		}
+		if ((!last || trailing) && !S_ISDIR(n->mode)) {
+			ret = -ENOTDIR;
+			break;
+		}
+		cur = (uint32_t)idx;
+	}
+out:
+	free(rest.s);
+	free(cand.s);
+	free(next.s);
+	return ret;
+}
+
+int64_t tree__resolve(const struct tree *t, const char *relpath, bool follow_last)
+{
+	return tree__resolve_as(t, relpath, follow_last, NULL);
+}
+
+void tree__totals(const struct tree *t, uint64_t *files, uint64_t *bytes)
+{
+	if (files)
+		*files = t->files;
+	if (bytes)
+		*bytes = t->bytes;
+}
+
+size_t tree__memory(const struct tree *t)
+{
+	return sizeof(*t) + t->root_len + 1 + t->cap * sizeof(*t->nodes) + t->arena_cap +
+	       t->devs_cap * sizeof(*t->devs) + t->nlinks * sizeof(*t->links) +
+	       idxmap__bytes(t->by_path) + idxmap__bytes(t->by_inode);
+}

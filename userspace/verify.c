@@ -1,0 +1,365 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <ftw.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zip.h>
+
+#include "record.h"
+#include "extract.h"
+#include "profile.h"
+#include "prune.h"
+#include "recorder.h"
+#include "resolve.h"
+#include "util.h"
+#include "verify.h"
+
+#define DEFAULT_ROUNDS 5
+
+struct pruned_view {
+	const char *extracted;
+	const char *tree_root;
+};
+
+/*
+ * In the child, before exec: a private mount namespace where the pruned tree sits at the
+ * original tree's path. The host's mounts are untouched.
+ */
+static int enter_pruned_view(void *ctx)
+{
+	const struct pruned_view *v = ctx;
+	char cwd[PATH_MAX];
+	bool have_cwd = getcwd(cwd, sizeof(cwd)) != NULL;
+
+	if (unshare(CLONE_NEWNS))
+		return -errno;
+	/* Without this, the bind mount would propagate back to the host's namespace. */
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
+		return -errno;
+	if (mount(v->extracted, v->tree_root, NULL, MS_BIND | MS_REC, NULL))
+		return -errno;
+	/* A cwd inside the tree still points into the original: look it up again. */
+	if (have_cwd && chdir(cwd))
+		return -errno;
+	return 0;
+}
+
+static int rm_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	return (type == FTW_DP ? rmdir(path) : unlink(path)) ? -1 : 0;
+}
+
+int verify__rmtree(const char *dir)
+{
+	return nftw(dir, rm_entry, 32, FTW_DEPTH | FTW_PHYS) ? -errno : 0;
+}
+
+/* Which tree entries the zip holds, as a bool per tree index. */
+static int zip_membership(const char *zip_path, const struct tree *t, bool **in_zip,
+			  uint64_t *entries)
+{
+	zip_t *za;
+	int zerr;
+	zip_int64_t n;
+	bool *member;
+
+	za = zip_open(zip_path, ZIP_RDONLY, &zerr);
+	if (!za)
+		return slz_fail(EBADMSG, "cannot open %s as a zip (libzip error %d)", zip_path,
+				zerr);
+	member = calloc(tree__count(t), sizeof(*member));
+	if (!member) {
+		zip_discard(za);
+		return -ENOMEM;
+	}
+	n = zip_get_num_entries(za, 0);
+	for (zip_int64_t i = 0; i < n; i++) {
+		const char *name = zip_get_name(za, (zip_uint64_t)i, ZIP_FL_ENC_RAW);
+		char *copy;
+		size_t len;
+		int64_t idx;
+
+		if (!name)
+			continue;
+		copy = strdup(name);
+		if (!copy) {
+			free(member);
+			zip_discard(za);
+			return -ENOMEM;
+		}
+		len = strlen(copy);
+		if (len && copy[len - 1] == '/')
+			copy[len - 1] = '\0';
+		idx = tree__find_path(t, copy);
+		if (idx >= 0)
+			member[idx] = true;
+		free(copy);
+	}
+	member[0] = true; /* the root is always there */
+	zip_discard(za);
+	*in_zip = member;
+	*entries = (uint64_t)n;
+	return 0;
+}
+
+struct missing_list {
+	struct verify_missing *items;
+	size_t n, cap;
+	bool *listed; /* per tree index: already in the list */
+};
+
+static const char *via_name(const struct profile_entry *e)
+{
+	const char *name = profile__syscall_name(e->syscall_nr);
+
+	if (name)
+		return name;
+	if (e->kinds & (SLZ_KIND_EXEC | SLZ_KIND_INTERP))
+		return "exec";
+	if (e->kinds & SLZ_KIND_MMAP)
+		return "mmap";
+	return (e->kinds & SLZ_KIND_OPEN) ? "open" : "stat";
+}
+
+static int missing_add(struct missing_list *m, const struct tree *t, uint32_t idx,
+		       const struct profile_entry *e, bool diag)
+{
+	struct tree_entry te;
+	struct verify_missing *v;
+	int err;
+
+	if (m->listed[idx] || tree__get(t, idx, &te))
+		return 0;
+	err = slz_grow((void **)&m->items, &m->cap, m->n + 1, sizeof(*m->items));
+	if (err)
+		return err;
+	v = &m->items[m->n];
+	memset(v, 0, sizeof(*v));
+	v->path = strdup(te.path);
+	if (!v->path)
+		return -ENOMEM;
+	v->pid = e->first_pid;
+	memcpy(v->comm, e->first_comm, sizeof(v->comm));
+	v->via = via_name(e);
+	v->from_diagnosis = diag;
+	m->listed[idx] = true;
+	m->n++;
+	return 0;
+}
+
+/* Failed lookups in the pruned view of paths that the original tree has. */
+static int missing_from_lookups(struct missing_list *m, const struct tree *t,
+				const struct profile *p, const bool *in_zip)
+{
+	for (size_t i = 0; i < profile__count(p); i++) {
+		const struct profile_entry *e = profile__entry(p, i);
+		char *rel = NULL;
+		int64_t idx;
+		int err;
+
+		if (!(e->kinds & SLZ_KIND_MISSING))
+			continue;
+		if (resolve__relative(t, NULL, e->path, &rel))
+			continue; /* outside the tree: the runtime's business */
+		idx = tree__resolve(t, rel, true);
+		if (idx < 0)
+			idx = tree__resolve(t, rel, false);
+		free(rel);
+		if (idx <= 0 || in_zip[idx])
+			continue;
+		err = missing_add(m, t, (uint32_t)idx, e, false);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Files the workload touched on the original tree that the zip lacks. */
+static int missing_from_diagnosis(struct missing_list *m, const struct tree *t,
+				  const struct profile *p, const bool *in_zip)
+{
+	struct resolve_opts ro = {.match_inodes = true};
+	struct keepset *touched = NULL;
+	int err;
+
+	err = keepset__new(t, &touched);
+	if (!err)
+		err = resolve__profile(touched, p, &ro, NULL);
+	for (size_t idx = 1; !err && idx < tree__count(t); idx++) {
+		struct tree_entry te;
+		const struct profile_entry *e = NULL;
+		struct profile_entry anon = {.syscall_nr = -1};
+
+		if (!keepset__has(touched, (uint32_t)idx) || in_zip[idx] ||
+		    tree__get(t, (uint32_t)idx, &te))
+			continue;
+		/* A listed directory that the zip lacks only matters if something is under it. */
+		if (S_ISDIR(te.mode))
+			continue;
+		e = profile__find_inode(p, te.dev, te.ino);
+		err = missing_add(m, t, (uint32_t)idx, e ? e : &anon, true);
+	}
+	keepset__free(touched);
+	return err;
+}
+
+static int extract_fresh(const char *zip_path, char **dir)
+{
+	const char *tmp = getenv("TMPDIR");
+	char *d = NULL;
+	int err;
+
+	if (asprintf(&d, "%s/slimzip-verify-XXXXXX", tmp && *tmp ? tmp : "/tmp") < 0)
+		return -ENOMEM;
+	if (!mkdtemp(d)) {
+		err = slz_fail(errno, "cannot create a temp directory %s: %s", d, strerror(errno));
+		free(d);
+		return err;
+	}
+	/* mkdtemp makes it 0700; the tree's root must read like the original to the workload. */
+	chmod(d, 0755);
+	err = extract__zip(zip_path, d, NULL);
+	if (err) {
+		verify__rmtree(d);
+		free(d);
+		return err;
+	}
+	*dir = d;
+	return 0;
+}
+
+static int record_once(const struct verify_opts *o, const struct pruned_view *view,
+		       struct profile **p, int *status)
+{
+	struct record_opts ro = {
+		.argv = o->argv,
+		.record_missing = view != NULL,
+		.child_setup = view ? enter_pruned_view : NULL,
+		.child_ctx = (void *)view,
+	};
+
+	return recorder__record(&ro, p, status);
+}
+
+/* Rewrite the zip: what it holds plus the missing files, closed under the rules. */
+static int fix_zip(const struct verify_opts *o, const struct tree *t, const bool *in_zip,
+		   const struct missing_list *m, uint64_t *entries_after)
+{
+	struct prune_opts po = {
+		.tree_dir = o->tree_dir,
+		.out_zip = o->zip_path,
+		.rules = o->rules,
+		.zip = o->zip,
+	};
+	struct prune_result r;
+	struct profile *empty = NULL;
+	const char **keep;
+	size_t n = 0;
+	int err;
+
+	keep = calloc(tree__count(t) + m->n, sizeof(*keep));
+	if (!keep)
+		return -ENOMEM;
+	for (size_t i = 1; i < tree__count(t); i++) {
+		struct tree_entry te;
+
+		if (in_zip[i] && !tree__get(t, (uint32_t)i, &te))
+			keep[n++] = te.path;
+	}
+	for (size_t i = 0; i < m->n; i++)
+		keep[n++] = m->items[i].path;
+	po.extra_keep = keep;
+	po.n_extra_keep = n;
+	err = profile__new(&empty);
+	if (!err)
+		err = prune__run(empty, &po, &r);
+	if (!err)
+		*entries_after = r.zip.entries;
+	prune_result__free(&r);
+	profile__free(empty);
+	free(keep);
+	return err;
+}
+
+static void missing_clear(struct missing_list *m)
+{
+	for (size_t i = 0; i < m->n; i++)
+		free(m->items[i].path);
+	free(m->items);
+	free(m->listed);
+	memset(m, 0, sizeof(*m));
+}
+
+int verify__run(const struct verify_opts *o, struct verify_result *res)
+{
+	unsigned int max_rounds = o->fix ? (o->max_rounds ? o->max_rounds : DEFAULT_ROUNDS) : 1;
+	struct tree *t = NULL;
+	int err;
+
+	memset(res, 0, sizeof(*res));
+	err = tree__open(o->tree_dir, &t);
+	if (err)
+		return err;
+	for (unsigned int round = 1; round <= max_rounds; round++) {
+		struct verify_round vr = {.round = round, .diag_status = -1};
+		struct missing_list m = {0};
+		struct profile *proof = NULL, *diag = NULL;
+		struct pruned_view view = {.tree_root = tree__root(t)};
+		char *extracted = NULL;
+		bool *in_zip = NULL;
+
+		err = zip_membership(o->zip_path, t, &in_zip, &vr.zip_entries_before);
+		vr.zip_entries_after = vr.zip_entries_before;
+		if (!err)
+			err = extract_fresh(o->zip_path, &extracted);
+		view.extracted = extracted;
+		if (!err)
+			err = record_once(o, &view, &proof, &vr.cmd_status);
+		if (extracted) {
+			verify__rmtree(extracted);
+			free(extracted);
+		}
+		m.listed = err ? NULL : calloc(tree__count(t), sizeof(bool));
+		if (!err && !m.listed)
+			err = -ENOMEM;
+		if (!err) {
+			vr.lost_events = profile__header_const(proof)->lost_events;
+			err = missing_from_lookups(&m, t, proof, in_zip);
+		}
+		if (!err && (vr.cmd_status != 0 || m.n)) {
+			err = record_once(o, NULL, &diag, &vr.diag_status);
+			if (!err) {
+				vr.lost_events += profile__header_const(diag)->lost_events;
+				err = missing_from_diagnosis(&m, t, diag, in_zip);
+			}
+		}
+		if (!err && o->fix && m.n) {
+			err = fix_zip(o, t, in_zip, &m, &vr.zip_entries_after);
+			res->fixed = res->fixed || !err;
+		}
+		if (!err) {
+			vr.missing = m.items;
+			vr.nmissing = m.n;
+			res->rounds = round;
+			res->cmd_status = vr.cmd_status;
+			res->nmissing = m.n;
+			if (o->on_round)
+				o->on_round(&vr, o->on_round_ctx);
+		}
+		missing_clear(&m);
+		profile__free(proof);
+		profile__free(diag);
+		free(in_zip);
+		/* Clean, or nothing more can be done: a failure with no file to add. */
+		if (err || !vr.nmissing || !o->fix)
+			break;
+	}
+	tree__free(t);
+	return err;
+}

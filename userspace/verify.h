@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * slimzip verify: prove a pruned zip works by running the workload on it, and name every file
+ * it lacks that the original tree has.
+ *
+ * Each round:
+ *  1. proof run: the zip is extracted (zip-slip safe) and bind-mounted over the tree's own path
+ *     in a private mount namespace, so the command sees the pruned tree where it expects the
+ *     original; the recorder also captures failed lookups (ENOENT/ENOTDIR). A failed lookup of
+ *     a path the original tree has is a missing file.
+ *  2. diagnosis run, only when the proof run failed or found missing files: the command runs on
+ *     the original tree, and every file it touches that the zip lacks is missing too. This
+ *     names files a program never looks up in vain, because it first lists the directory and
+ *     only asks for names it saw (Python's import system does exactly that).
+ * With fix, the missing files and their closure are added, the zip rewritten, and the next
+ * round runs, until a round is clean or max_rounds is reached.
+ */
+#ifndef SLIMZIP_VERIFY_H
+#define SLIMZIP_VERIFY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rules.h"
+#include "zipwrite.h"
+
+struct verify_missing {
+	char *path; /* tree-relative */
+	char comm[16];
+	uint32_t pid;
+	const char *via; /* syscall or kind name (static string) */
+	bool from_diagnosis; /* found by the run on the original tree */
+};
+
+struct verify_round {
+	unsigned int round; /* 1-based */
+	int cmd_status;	    /* the proof run's shell-style status */
+	int diag_status;    /* the diagnosis run's status, -1 when it did not run */
+	struct verify_missing *missing;
+	size_t nmissing;
+	uint64_t lost_events; /* in either run: the lists may be incomplete */
+	uint64_t zip_entries_before, zip_entries_after; /* after == before unless fixed */
+};
+
+typedef void (*verify_round_fn)(const struct verify_round *r, void *ctx);
+
+struct verify_opts {
+	const char *zip_path;
+	const char *tree_dir;
+	char *const *argv;
+	bool fix;
+	unsigned int max_rounds; /* with fix; 0 = 5 */
+	struct rules_opts rules; /* closure for the files --fix adds */
+	struct zipwrite_opts zip;
+	verify_round_fn on_round; /* called after each round (the CLI prints it) */
+	void *on_round_ctx;
+};
+
+struct verify_result {
+	unsigned int rounds;
+	int cmd_status;	 /* of the last proof run */
+	size_t nmissing; /* in the last round */
+	bool fixed;	 /* the zip was rewritten at least once */
+};
+
+/* 0 when it ran (judge by result: clean means cmd_status 0 and nmissing 0), or -errno. */
+int verify__run(const struct verify_opts *o, struct verify_result *res);
+
+/* Remove a directory tree without following symlinks (for temp dirs). 0 or -errno. */
+int verify__rmtree(const char *dir);
+
+#endif

@@ -1,0 +1,756 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <zip.h>
+
+#include "extract.h"
+#include "util.h"
+#include "zipwrite.h"
+
+/* 2107-12-31 23:59:58 UTC: the last time a DOS timestamp can hold. */
+#define DOS_TIME_MAX 4354819198LL
+/* Each file weighs this many bytes in the progress fraction, so many tiny files still move it. */
+#define PROGRESS_ENTRY_WEIGHT 4096
+#define OUT_BUFFER_SIZE	      (1 << 20)
+
+static volatile sig_atomic_t cancel_flag;
+
+void zipwrite__request_cancel(void)
+{
+	cancel_flag = 1;
+}
+
+void zipwrite__reset_cancel(void)
+{
+	cancel_flag = 0;
+}
+
+bool zipwrite__cancel_requested(void)
+{
+	return cancel_flag != 0;
+}
+
+void zipwrite__default_opts(struct zipwrite_opts *opts)
+{
+	memset(opts, 0, sizeof(*opts));
+	opts->level = ZIPWRITE_DEFAULT_LEVEL;
+	opts->mtime_mode = ZIPWRITE_MTIME_KEEP;
+}
+
+static int64_t clamp_dos(int64_t t)
+{
+	if (t < ZIPWRITE_FIXED_MTIME)
+		return ZIPWRITE_FIXED_MTIME;
+	if (t > DOS_TIME_MAX)
+		return DOS_TIME_MAX;
+	return t;
+}
+
+void zipwrite__dos_time(int64_t t, uint16_t *dos_time, uint16_t *dos_date)
+{
+	time_t tt = (time_t)clamp_dos(t);
+	struct tm tm;
+
+	gmtime_r(&tt, &tm);
+	*dos_date = (uint16_t)(((tm.tm_year - 80) << 9) | ((tm.tm_mon + 1) << 5) | tm.tm_mday);
+	*dos_time = (uint16_t)((tm.tm_hour << 11) | (tm.tm_min << 5) | (tm.tm_sec >> 1));
+}
+
+int64_t zipwrite__unix_time(uint16_t dos_time, uint16_t dos_date)
+{
+	struct tm tm = {
+		.tm_year = ((dos_date >> 9) & 0x7f) + 80,
+		.tm_mon = ((dos_date >> 5) & 0xf) - 1,
+		.tm_mday = dos_date & 0x1f,
+		.tm_hour = (dos_time >> 11) & 0x1f,
+		.tm_min = (dos_time >> 5) & 0x3f,
+		.tm_sec = (dos_time & 0x1f) * 2,
+	};
+
+	return (int64_t)timegm(&tm);
+}
+
+int zipwrite__utc_enter(char **saved)
+{
+	const char *tz = getenv("TZ");
+
+	*saved = NULL;
+	if (tz) {
+		/* NULL in *saved means "TZ was unset", which leave() restores by unsetting it. */
+		*saved = strdup(tz);
+		if (!*saved)
+			return -ENOMEM;
+	}
+	if (setenv("TZ", "UTC0", 1)) {
+		free(*saved);
+		*saved = NULL;
+		return -errno;
+	}
+	tzset();
+	return 0;
+}
+
+void zipwrite__utc_leave(char *saved)
+{
+	if (saved)
+		setenv("TZ", saved, 1);
+	else
+		unsetenv("TZ");
+	tzset();
+	free(saved);
+}
+
+enum item_kind { ITEM_FILE, ITEM_DIR, ITEM_LINK };
+
+struct item {
+	const char *name; /* entry name: tree path, plus '/' for directories */
+	uint32_t idx;
+	enum item_kind kind;
+};
+
+/* State shared by the output source and every file source of one write. */
+struct writer {
+	const struct tree *tree;
+	int root_fd;
+	struct atomic_file *af;
+	FILE *out;
+	zip_error_t error; /* of the output source */
+	uint64_t size;
+	bool removed; /* libzip removes (never writes) an archive without entries */
+	/* First failure of a file source; its message is already in slz_errmsg(). */
+	int file_err;
+	uint64_t progress_done, progress_total;
+	double progress_last;
+	zipwrite_progress_fn progress;
+	void *progress_ctx;
+};
+
+struct file_src {
+	struct writer *w;
+	const char *path; /* tree-owned, relative to the root */
+	uint64_t size;
+	int64_t mtime;
+	uint64_t done;
+	int fd;
+	zip_error_t error;
+};
+
+static void report_progress(struct writer *w, uint64_t advance)
+{
+	double f;
+
+	w->progress_done += advance;
+	if (!w->progress || !w->progress_total)
+		return;
+	f = (double)w->progress_done / (double)w->progress_total;
+	if (f > 1.0)
+		f = 1.0;
+	/* A bar has at most a few hundred columns: more calls would only cost time. */
+	if (f - w->progress_last >= 0.002 || (f >= 1.0 && w->progress_last < 1.0)) {
+		w->progress_last = f;
+		w->progress(f, w->progress_ctx);
+	}
+}
+
+/* Remember the first file failure: later ones are consequences (libzip stops at the first). */
+static zip_int64_t file_fail(struct file_src *fs, int zip_err, int err, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static zip_int64_t file_fail(struct file_src *fs, int zip_err, int err, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	zip_error_set(&fs->error, zip_err, err);
+	if (!fs->w->file_err) {
+		va_start(ap, fmt);
+		vsnprintf(msg, sizeof(msg), fmt, ap);
+		va_end(ap);
+		fs->w->file_err = slz_fail(err, "%s", msg);
+	}
+	return -1;
+}
+
+static zip_int64_t file_src_cb(void *ud, void *data, zip_uint64_t len, zip_source_cmd_t cmd)
+{
+	struct file_src *fs = ud;
+	ssize_t n;
+
+	switch (cmd) {
+	case ZIP_SOURCE_OPEN:
+		/* O_NOFOLLOW: a file swapped for a symlink since the walk must not be followed. */
+		fs->fd = openat(fs->w->root_fd, fs->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+		if (fs->fd < 0)
+			return file_fail(fs, ZIP_ER_OPEN, errno, "cannot read %s: %s", fs->path,
+					 strerror(errno));
+		posix_fadvise(fs->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+		fs->done = 0;
+		report_progress(fs->w, PROGRESS_ENTRY_WEIGHT);
+		return 0;
+	case ZIP_SOURCE_READ:
+		if (cancel_flag)
+			return file_fail(fs, ZIP_ER_CANCELLED, ECANCELED,
+					 "cancelled: no zip was written");
+		do {
+			n = read(fs->fd, data, len);
+		} while (n < 0 && errno == EINTR);
+		if (n < 0)
+			return file_fail(fs, ZIP_ER_READ, errno, "cannot read %s: %s", fs->path,
+					 strerror(errno));
+		/* The sizes went into the headers: a file that changed would make a corrupt zip. */
+		if ((n == 0 && len && fs->done != fs->size) || fs->done + (uint64_t)n > fs->size)
+			return file_fail(fs, ZIP_ER_INCONS, EAGAIN,
+					 "%s changed while it was zipped (size %llu when the tree was "
+					 "read): re-run once the tree is stable",
+					 fs->path, (unsigned long long)fs->size);
+		fs->done += (uint64_t)n;
+		report_progress(fs->w, (uint64_t)n);
+		return n;
+	case ZIP_SOURCE_CLOSE:
+		if (fs->fd >= 0)
+			close(fs->fd);
+		fs->fd = -1;
+		return 0;
+	case ZIP_SOURCE_STAT: {
+		zip_stat_t *st = ZIP_SOURCE_GET_ARGS(zip_stat_t, data, len, &fs->error);
+
+		if (!st)
+			return -1;
+		zip_stat_init(st);
+		st->valid = ZIP_STAT_SIZE | ZIP_STAT_MTIME;
+		st->size = fs->size;
+		st->mtime = (time_t)fs->mtime;
+		return sizeof(*st);
+	}
+	case ZIP_SOURCE_ERROR:
+		return zip_error_to_data(&fs->error, data, len);
+	case ZIP_SOURCE_FREE:
+		if (fs->fd >= 0)
+			close(fs->fd);
+		zip_error_fini(&fs->error);
+		free(fs);
+		return 0;
+	case ZIP_SOURCE_SUPPORTS:
+		return ZIP_SOURCE_SUPPORTS_READABLE;
+	default:
+		zip_error_set(&fs->error, ZIP_ER_OPNOTSUPP, 0);
+		return -1;
+	}
+}
+
+/*
+ * The archive's own source: libzip writes through it into our atomic temp file, so the
+ * result is fsynced and renamed by atomic_file and nothing of libzip's temp naming remains.
+ */
+static zip_int64_t out_src_cb(void *ud, void *data, zip_uint64_t len, zip_source_cmd_t cmd)
+{
+	struct writer *w = ud;
+	off_t pos;
+
+	switch (cmd) {
+	case ZIP_SOURCE_OPEN:
+	case ZIP_SOURCE_CLOSE:
+	case ZIP_SOURCE_BEGIN_WRITE:
+	case ZIP_SOURCE_ROLLBACK_WRITE: /* atomic_file__abort() drops the temp file */
+	case ZIP_SOURCE_FREE:		/* the writer outlives the archive */
+		return 0;
+	case ZIP_SOURCE_READ: /* a new archive: nothing to read back */
+		return 0;
+	case ZIP_SOURCE_SEEK:
+		return 0;
+	case ZIP_SOURCE_TELL:
+		return 0;
+	case ZIP_SOURCE_STAT: {
+		zip_stat_t *st = ZIP_SOURCE_GET_ARGS(zip_stat_t, data, len, &w->error);
+
+		if (!st)
+			return -1;
+		zip_stat_init(st);
+		st->valid = ZIP_STAT_SIZE;
+		st->size = 0;
+		return sizeof(*st);
+	}
+	case ZIP_SOURCE_WRITE:
+		if (fwrite(data, 1, len, w->out) != len) {
+			zip_error_set(&w->error, ZIP_ER_WRITE, errno ? errno : EIO);
+			return -1;
+		}
+		return (zip_int64_t)len;
+	case ZIP_SOURCE_SEEK_WRITE: {
+		zip_source_args_seek_t *a = ZIP_SOURCE_GET_ARGS(zip_source_args_seek_t, data, len,
+								 &w->error);
+
+		if (!a)
+			return -1;
+		if (fseeko(w->out, (off_t)a->offset, a->whence)) {
+			zip_error_set(&w->error, ZIP_ER_SEEK, errno);
+			return -1;
+		}
+		return 0;
+	}
+	case ZIP_SOURCE_TELL_WRITE:
+		pos = ftello(w->out);
+		if (pos < 0) {
+			zip_error_set(&w->error, ZIP_ER_TELL, errno);
+			return -1;
+		}
+		return pos;
+	case ZIP_SOURCE_COMMIT_WRITE:
+		/* Flush here so ENOSPC surfaces as a libzip failure, not only at commit. */
+		if (fflush(w->out) || ferror(w->out)) {
+			zip_error_set(&w->error, ZIP_ER_WRITE, errno ? errno : EIO);
+			return -1;
+		}
+		pos = ftello(w->out);
+		w->size = pos > 0 ? (uint64_t)pos : 0;
+		return 0;
+	case ZIP_SOURCE_REMOVE:
+		w->removed = true;
+		return 0;
+	case ZIP_SOURCE_ERROR:
+		return zip_error_to_data(&w->error, data, len);
+	case ZIP_SOURCE_SUPPORTS:
+		return ZIP_SOURCE_SUPPORTS_WRITABLE;
+	default:
+		zip_error_set(&w->error, ZIP_ER_OPNOTSUPP, 0);
+		return -1;
+	}
+}
+
+static int cancel_cb(zip_t *za, void *ud)
+{
+	return cancel_flag != 0;
+}
+
+static int item_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct item *)a)->name, ((const struct item *)b)->name);
+}
+
+static bool has_suffix(const char *s, const char *suffix)
+{
+	size_t ls = strlen(s), lx = strlen(suffix);
+
+	return ls >= lx && !memcmp(s + ls - lx, suffix, lx);
+}
+
+/* A .pyc whose flags word (bytes 4..7, PEP 552) is 0 validates against its source's mtime. */
+static bool pyc_is_timestamp_based(int root_fd, const char *path)
+{
+	unsigned char hdr[16];
+	ssize_t n;
+	int fd;
+
+	fd = openat(root_fd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+	if (fd < 0)
+		return false;
+	n = pread(fd, hdr, sizeof(hdr), 0);
+	close(fd);
+	return n == (ssize_t)sizeof(hdr) && !hdr[4] && !hdr[5] && !hdr[6] && !hdr[7];
+}
+
+/*
+ * "<dir>/__pycache__/<stem>.<tag>.pyc" -> "<dir>/<stem>.py" in buf; false when path is not a
+ * __pycache__ entry.
+ */
+static bool pyc_source_path(const char *path, char *buf, size_t len)
+{
+	const char *base = strrchr(path, '/'), *dot;
+	size_t dirlen;
+	static const char cache[] = "__pycache__";
+
+	if (!base)
+		return false;
+	dirlen = (size_t)(base - path);
+	if (dirlen < sizeof(cache) - 1 || strncmp(base - (sizeof(cache) - 1), cache, sizeof(cache) - 1))
+		return false;
+	dirlen -= sizeof(cache) - 1; /* keeps the '/' before __pycache__, if any */
+	if (dirlen && path[dirlen - 1] != '/')
+		return false;
+	base++;
+	dot = strchr(base, '.');
+	if (!dot || dot == base)
+		return false;
+	return snprintf(buf, len, "%.*s%.*s.py", (int)dirlen, path, (int)(dot - base), base) <
+	       (int)len;
+}
+
+static void count_pyc(struct writer *w, const struct keepset *k, const struct item *items,
+		      size_t n, const struct zipwrite_opts *opts, struct zipwrite_stats *st)
+{
+	struct tree_entry src;
+	unsigned char *counted = NULL;
+	char buf[4096];
+	int64_t si;
+
+	for (size_t i = 0; i < n; i++) {
+		if (items[i].kind != ITEM_FILE || !has_suffix(items[i].name, ".pyc"))
+			continue;
+		if (!pyc_is_timestamp_based(w->root_fd, items[i].name))
+			continue;
+		if (opts->mtime_mode != ZIPWRITE_MTIME_KEEP) {
+			st->pyc_timestamp++;
+			continue;
+		}
+		if (!pyc_source_path(items[i].name, buf, sizeof(buf)))
+			continue;
+		si = tree__find_path(w->tree, buf);
+		if (si < 0 || !keepset__has(k, (uint32_t)si) || tree__get(w->tree, (uint32_t)si, &src))
+			continue;
+		if (!S_ISREG(src.mode) || !(src.mtime_sec & 1))
+			continue;
+		/* Several pycs (tags, opt levels) may share one source: count the source once. */
+		if (!counted) {
+			counted = calloc(tree__count(w->tree) / 8 + 1, 1);
+			if (!counted)
+				break; /* only a warning count: not worth failing the zip */
+		}
+		if (counted[si / 8] & (1u << (si % 8)))
+			continue;
+		counted[si / 8] |= (unsigned char)(1u << (si % 8));
+		st->py_odd_mtime++;
+	}
+	free(counted);
+}
+
+/* Kept, zippable entries with their names; sorted by name so the zip does not depend on walks. */
+static int collect(const struct keepset *k, struct item **out, size_t *nout, char **arena_out,
+		   struct zipwrite_stats *st)
+{
+	const struct tree *t = keepset__tree(k);
+	size_t n = tree__count(t), cap = 0, cnt = 0, acap = 0, alen = 0;
+	struct item *items = NULL;
+	char *arena = NULL;
+	struct tree_entry e;
+	int err = 0;
+
+	for (uint32_t i = 1; i < n; i++) {
+		enum item_kind kind;
+		size_t plen;
+
+		if (!keepset__has(k, i))
+			continue;
+		err = tree__get(t, i, &e);
+		if (err)
+			goto err;
+		if (S_ISREG(e.mode))
+			kind = ITEM_FILE;
+		else if (S_ISDIR(e.mode))
+			kind = ITEM_DIR;
+		else if (S_ISLNK(e.mode))
+			kind = ITEM_LINK;
+		else {
+			st->skipped++;
+			continue;
+		}
+		if (kind == ITEM_FILE && (e.flags & TREE_F_UNREADABLE)) {
+			err = slz_fail(EACCES,
+				       "%s is kept but could not be read: fix its permissions or "
+				       "drop it",
+				       e.path);
+			goto err;
+		}
+		if (kind == ITEM_LINK) {
+			if (!e.link_target) {
+				err = slz_fail(EIO, "symlink %s has no target recorded", e.path);
+				goto err;
+			}
+			err = extract__check_link(e.path, e.link_target);
+			if (err) {
+				err = slz_fail(err,
+					       "symlink %s -> %s points outside the tree and would "
+					       "dangle in the deployment: drop it or replace it by "
+					       "a copy of its target",
+					       e.path, e.link_target);
+				goto err;
+			}
+		}
+		err = slz_grow((void **)&items, &cap, cnt + 1, sizeof(*items));
+		if (err)
+			goto err;
+		items[cnt].idx = i;
+		items[cnt].kind = kind;
+		items[cnt].name = e.path; /* tree-owned; directories get an arena copy below */
+		if (kind == ITEM_DIR) {
+			plen = strlen(e.path);
+			err = slz_grow((void **)&arena, &acap, alen + plen + 2, 1);
+			if (err)
+				goto err;
+			/* an offset for now: the arena may still move */
+			items[cnt].name = (const char *)(uintptr_t)alen;
+			memcpy(arena + alen, e.path, plen);
+			arena[alen + plen] = '/';
+			arena[alen + plen + 1] = '\0';
+			alen += plen + 2;
+		}
+		cnt++;
+	}
+	for (size_t i = 0; i < cnt; i++)
+		if (items[i].kind == ITEM_DIR)
+			items[i].name = arena + (uintptr_t)items[i].name;
+	if (cnt)
+		qsort(items, cnt, sizeof(*items), item_cmp);
+	*out = items;
+	*nout = cnt;
+	*arena_out = arena;
+	return 0;
+err:
+	free(items);
+	free(arena);
+	return err < 0 ? err : -err;
+}
+
+/* Add one entry; the archive owns src from here on, even on failure. */
+static int add_item(zip_t *za, struct writer *w, const struct item *it,
+		    const struct zipwrite_opts *opts, struct zipwrite_stats *st)
+{
+	struct tree_entry e;
+	zip_source_t *src = NULL;
+	struct file_src *fs;
+	zip_int64_t zi;
+	zip_uint32_t attr;
+	int64_t mtime;
+	zip_int32_t method = ZIP_CM_STORE;
+	zip_uint32_t level = 0;
+	int err;
+
+	err = tree__get(w->tree, it->idx, &e);
+	if (err)
+		return err;
+
+	switch (it->kind) {
+	case ITEM_FILE:
+		fs = calloc(1, sizeof(*fs));
+		if (!fs)
+			return -ENOMEM;
+		fs->w = w;
+		fs->path = e.path;
+		fs->size = e.size;
+		fs->mtime = e.mtime_sec;
+		fs->fd = -1;
+		zip_error_init(&fs->error);
+		src = zip_source_function(za, file_src_cb, fs);
+		if (!src) {
+			free(fs);
+			return -ENOMEM;
+		}
+		attr = (zip_uint32_t)(S_IFREG | (e.mode & 0777)) << 16;
+		/*
+		 * ZIP_CM_DEFAULT is deflate that falls back to store when deflate does not
+		 * shrink the data; empty files are stored like Info-ZIP does.
+		 */
+		if (opts->level > 0 && e.size > 0) {
+			method = ZIP_CM_DEFLATE;
+			level = (zip_uint32_t)opts->level;
+		}
+		st->files++;
+		st->bytes_in += e.size;
+		break;
+	case ITEM_DIR:
+		src = zip_source_buffer(za, NULL, 0, 0);
+		/* 0x10: the MS-DOS directory bit, which Windows tools look at. */
+		attr = ((zip_uint32_t)(S_IFDIR | (e.mode & 0777)) << 16) | 0x10;
+		st->dirs++;
+		break;
+	case ITEM_LINK:
+		src = zip_source_buffer(za, e.link_target, strlen(e.link_target), 0);
+		attr = (zip_uint32_t)(S_IFLNK | 0777) << 16;
+		st->symlinks++;
+		st->bytes_in += strlen(e.link_target);
+		break;
+	}
+	if (!src)
+		return -ENOMEM;
+	zi = zip_file_add(za, it->name, src, ZIP_FL_ENC_GUESS);
+	if (zi < 0) {
+		zip_source_free(src);
+		return slz_fail(EINVAL, "cannot add %s to the zip: %s", it->name,
+				zip_strerror(za));
+	}
+	switch (opts->mtime_mode) {
+	case ZIPWRITE_MTIME_KEEP:
+		mtime = e.mtime_sec;
+		break;
+	case ZIPWRITE_MTIME_FIXED:
+		mtime = ZIPWRITE_FIXED_MTIME;
+		break;
+	default:
+		mtime = opts->epoch;
+		break;
+	}
+	if (zip_file_set_external_attributes(za, (zip_uint64_t)zi, 0, ZIP_OPSYS_UNIX, attr) ||
+	    zip_file_set_mtime(za, (zip_uint64_t)zi, (time_t)clamp_dos(mtime), 0) ||
+	    zip_set_file_compression(za, (zip_uint64_t)zi, method, level))
+		return slz_fail(EINVAL, "cannot set the attributes of %s: %s", it->name,
+				zip_strerror(za));
+	st->entries++;
+	return 0;
+}
+
+/* What a zip without entries is: just the end-of-central-directory record. */
+static int write_empty_zip(struct writer *w)
+{
+	static const unsigned char eocd[22] = {'P', 'K', 5, 6};
+
+	if (fwrite(eocd, 1, sizeof(eocd), w->out) != sizeof(eocd))
+		return -(errno ? errno : EIO);
+	w->size = sizeof(eocd);
+	return 0;
+}
+
+static int close_failure(zip_t *za, struct writer *w, const char *out_path)
+{
+	zip_error_t *ze = zip_get_error(za);
+	int sys = zip_error_code_system(ze);
+
+	if (w->file_err)
+		return w->file_err; /* explained by the file source, naming the file */
+	if (cancel_flag || zip_error_code_zip(ze) == ZIP_ER_CANCELLED)
+		return slz_fail(ECANCELED, "cancelled: no zip was written");
+	if (zip_error_system_type(ze) == ZIP_ET_SYS && sys)
+		return slz_fail(sys, "cannot write %s: %s (nothing was written)", out_path,
+				strerror(sys));
+	return slz_fail(EIO, "cannot write %s: %s (nothing was written)", out_path,
+			zip_error_strerror(ze));
+}
+
+int zipwrite__write(const struct keepset *k, const char *out_path, const struct zipwrite_opts *opts,
+		    struct zipwrite_stats *stats)
+{
+	struct zipwrite_opts defaults;
+	struct zipwrite_stats st = {0};
+	struct writer w = {.root_fd = -1};
+	struct item *items = NULL;
+	char *arena = NULL, *saved_tz = NULL;
+	bool in_utc = false;
+	zip_source_t *out_src = NULL;
+	zip_error_t zerr;
+	zip_t *za = NULL;
+	size_t n = 0;
+	int err;
+
+	zip_error_init(&w.error);
+	zip_error_init(&zerr);
+	if (!opts) {
+		zipwrite__default_opts(&defaults);
+		opts = &defaults;
+	}
+	if (opts->level < 0 || opts->level > 9) {
+		err = slz_fail(EINVAL, "compression level %d is out of range (0-9)", opts->level);
+		goto out;
+	}
+	if (opts->mtime_mode != ZIPWRITE_MTIME_KEEP && opts->mtime_mode != ZIPWRITE_MTIME_FIXED &&
+	    opts->mtime_mode != ZIPWRITE_MTIME_EPOCH) {
+		err = slz_fail(EINVAL, "unknown mtime mode %d", (int)opts->mtime_mode);
+		goto out;
+	}
+	w.tree = keepset__tree(k);
+	w.progress = opts->progress;
+	w.progress_ctx = opts->progress_ctx;
+	w.root_fd = open(tree__root(w.tree), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (w.root_fd < 0) {
+		err = slz_fail(errno, "cannot open the tree %s: %s", tree__root(w.tree),
+			       strerror(errno));
+		goto out;
+	}
+
+	err = collect(k, &items, &n, &arena, &st);
+	if (err)
+		goto out;
+	count_pyc(&w, k, items, n, opts, &st);
+	for (size_t i = 0; i < n; i++)
+		if (items[i].kind == ITEM_FILE) {
+			struct tree_entry e;
+
+			if (!tree__get(w.tree, items[i].idx, &e))
+				w.progress_total += e.size + PROGRESS_ENTRY_WEIGHT;
+		}
+
+	err = atomic_file__open(out_path, &w.af);
+	if (err)
+		goto out;
+	w.out = atomic_file__stream(w.af);
+	/* libzip writes headers in small pieces; a large buffer saves syscalls. */
+	setvbuf(w.out, NULL, _IOFBF, OUT_BUFFER_SIZE);
+
+	out_src = zip_source_function_create(out_src_cb, &w, &zerr);
+	if (!out_src) {
+		err = slz_fail(ENOMEM, "cannot set up the zip writer: %s", zip_error_strerror(&zerr));
+		goto out;
+	}
+	za = zip_open_from_source(out_src, ZIP_CREATE | ZIP_TRUNCATE, &zerr);
+	if (!za) {
+		err = slz_fail(EIO, "cannot start the zip %s: %s", out_path,
+			       zip_error_strerror(&zerr));
+		goto out;
+	}
+	out_src = NULL; /* the archive owns it */
+	if (zip_register_cancel_callback_with_state(za, cancel_cb, NULL, NULL)) {
+		err = slz_fail(ENOMEM, "cannot set up the zip writer: %s", zip_strerror(za));
+		goto out;
+	}
+
+	for (size_t i = 0; i < n; i++) {
+		err = add_item(za, &w, &items[i], opts, &st);
+		if (err)
+			goto out;
+	}
+
+	/* libzip turns times into DOS fields with localtime(): make that UTC. */
+	err = zipwrite__utc_enter(&saved_tz);
+	if (err)
+		goto out;
+	in_utc = true;
+	if (zip_close(za) < 0) {
+		err = close_failure(za, &w, out_path);
+		goto out;
+	}
+	za = NULL;
+	zipwrite__utc_leave(saved_tz);
+	in_utc = false;
+	saved_tz = NULL;
+
+	if (cancel_flag) {
+		err = slz_fail(ECANCELED, "cancelled: no zip was written");
+		goto out;
+	}
+	/* libzip removes instead of writing an archive without entries. */
+	if (w.removed || !w.size) {
+		err = write_empty_zip(&w);
+		if (err) {
+			err = slz_fail(-err, "cannot write %s: %s", out_path, strerror(-err));
+			goto out;
+		}
+	}
+	err = atomic_file__commit(w.af);
+	w.af = NULL;
+	if (err)
+		goto out;
+	st.zip_size = w.size;
+	if (w.progress && w.progress_last < 1.0)
+		w.progress(1.0, w.progress_ctx);
+	if (stats)
+		*stats = st;
+out:
+	if (in_utc)
+		zipwrite__utc_leave(saved_tz);
+	if (za)
+		zip_discard(za);
+	zip_source_free(out_src);
+	atomic_file__abort(w.af);
+	if (w.root_fd >= 0)
+		close(w.root_fd);
+	zip_error_fini(&w.error);
+	zip_error_fini(&zerr);
+	free(items);
+	free(arena);
+	return err;
+}
