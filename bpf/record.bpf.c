@@ -46,6 +46,12 @@ const volatile bool record_missing = false;
 #define NR_openat2    437
 #define NR_faccessat2 439
 
+/*
+ * Turns a pointer read with bpf_probe_read_kernel into an untrusted BTF pointer, so the fields
+ * behind it are read with direct (exception-table) loads instead of one helper call each.
+ */
+extern void *bpf_rdonly_cast(void *obj, __u32 btf_id) __ksym;
+
 /* The cgroup levels searched for a target above the current cgroup. */
 #define MAX_CGROUP_LEVELS 64
 
@@ -232,8 +238,8 @@ static __always_inline __u64 fd_file(struct task_struct *task, int fd)
 static __always_inline void record_file(struct task_struct *task, __u64 file, __u32 target,
 					__u32 kind, long nr)
 {
-	struct file *f = (struct file *)file;
-	struct inode *inode = BPF_CORE_READ(f, f_inode);
+	struct file *f = bpf_rdonly_cast((void *)file, bpf_core_type_id_kernel(struct file));
+	struct inode *inode = f->f_inode;
 	struct slz_seen_key k = {};
 	bool inserted = false;
 	struct slz_event *ev;
@@ -241,8 +247,8 @@ static __always_inline void record_file(struct task_struct *task, __u64 file, __
 
 	if (!inode)
 		return;
-	k.ino = BPF_CORE_READ(inode, i_ino);
-	k.dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	k.ino = inode->i_ino;
+	k.dev = inode->i_sb->s_dev;
 	k.target = target;
 	k.kind = kind;
 	if (seen_hit(&k, &inserted))

@@ -139,7 +139,8 @@ static int class_match(const char *p, uint32_t c, bool *matched, const char **af
 				snprintf(why, whylen, "unknown class '[:%.*s:]'", (int)len, p + 2);
 				return -EINVAL;
 			}
-			/* Classes are ASCII-only, so the C locale's answer is the same everywhere. */
+			/* Classes are ASCII-only, so the C locale's answer is the same everywhere.
+			 */
 			if (c < 0x80 && char_classes[i].fn((int)c))
 				hit = true;
 			p = end + 2;
@@ -270,8 +271,9 @@ static int glob_compile(const char *pattern, enum glob_action action, struct glo
 	memset(g, 0, sizeof(*g));
 	g->action = action;
 	if (*p == '!') {
-		snprintf(why, sizeof(why), "leading '!' (negation) is not supported: use --drop, "
-					   "or '\\!' for a literal '!'");
+		snprintf(why, sizeof(why),
+			 "leading '!' (negation) is not supported: use --drop, "
+			 "or '\\!' for a literal '!'");
 		goto invalid;
 	}
 	if (*p == '/') {

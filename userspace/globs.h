@@ -6,7 +6,8 @@
  *   - '*' matches any run of characters, '?' one character (a whole UTF-8 sequence), and
  *     "[...]" one character of a set: ranges "a-z", negation "[!...]" or "[^...]", a leading
  *     ']' taken literally, classes "[:alpha:]" (alnum alpha blank cntrl digit graph lower print
- *     punct space upper xdigit). None of them ever matches '/'.
+ *     punct space upper xdigit). None of them ever matches '/'; a leading '.' is not special
+ *     ("*" matches ".env").
  *   - '\' makes the next character literal ("\*", "\[", "\ ", "\#", "\!").
  *   - "**" as a whole component matches any number of whole components, zero included.
  *     (Examples are written with spaces around "**" because a C comment cannot hold them.)

@@ -202,9 +202,9 @@ int keepset__complete_dirs(struct keepset *k)
 }
 
 static const char *const reason_names[] = {
-	"opened",	 "mmapped",	"execed",     "stat-only", "keep-glob",
-	"symlink-to-kept", "link-target", "directory", "listed",    "rule-python",
-	"rule-node",	 "rule-elf",	"verify-fix",
+	"opened",	   "mmapped",	  "execed",	"stat-only", "keep-glob",
+	"symlink-to-kept", "link-target", "directory",	"listed",    "rule-python",
+	"rule-node",	   "rule-elf",	  "verify-fix",
 };
 
 int keepset__reasons_str(uint32_t reasons, char *buf, size_t len)

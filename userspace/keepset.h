@@ -15,16 +15,16 @@ enum keep_reason {
 	KEEP_OPENED = 1u << 0,
 	KEEP_MMAPPED = 1u << 1,
 	KEEP_EXECED = 1u << 2,
-	KEEP_STAT_ONLY = 1u << 3,     /* stat, access or readlink only */
-	KEEP_GLOB = 1u << 4,	      /* --keep / --keep-from */
-	KEEP_SYMLINK = 1u << 5,	      /* symlink whose in-tree target is kept */
-	KEEP_LINK_TARGET = 1u << 6,   /* target of a kept symlink */
-	KEEP_DIRECTORY = 1u << 7,     /* on the way to a kept entry */
-	KEEP_LISTED = 1u << 8,	      /* directory opened for listing */
+	KEEP_STAT_ONLY = 1u << 3,   /* stat, access or readlink only */
+	KEEP_GLOB = 1u << 4,	    /* --keep / --keep-from */
+	KEEP_SYMLINK = 1u << 5,	    /* symlink whose in-tree target is kept */
+	KEEP_LINK_TARGET = 1u << 6, /* target of a kept symlink */
+	KEEP_DIRECTORY = 1u << 7,   /* on the way to a kept entry */
+	KEEP_LISTED = 1u << 8,	    /* directory opened for listing */
 	KEEP_RULE_PYTHON = 1u << 9,
 	KEEP_RULE_NODE = 1u << 10,
 	KEEP_RULE_ELF = 1u << 11,
-	KEEP_VERIFY_FIX = 1u << 12,   /* added by verify --fix */
+	KEEP_VERIFY_FIX = 1u << 12, /* added by verify --fix */
 };
 
 struct keepset;

@@ -80,7 +80,11 @@ static int closure(struct keepset *k, const struct prune_opts *o, const struct r
 		struct rules_stats st = {0};
 		int err;
 
-		err = rules__apply(k, &o->rules, &st);
+		struct rules_opts rules = o->rules;
+
+		/* Absolute paths inside files (RPATH, RECORD, .pth) name the recorded location. */
+		rules.root_as = o->tree_path_as;
+		err = rules__apply(k, &rules, &st);
 		if (err)
 			return err;
 		r->rules.added_python += st.added_python;

@@ -29,8 +29,7 @@ static const char *strip_prefix(const char *abs, const char *prefix)
 	return abs + len;
 }
 
-int resolve__relative(const struct tree *t, const char *tree_path_as, const char *abs,
-		      char **rel)
+int resolve__relative(const struct tree *t, const char *tree_path_as, const char *abs, char **rel)
 {
 	const char *rest = NULL, *p;
 	char *out;

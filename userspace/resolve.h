@@ -43,7 +43,7 @@ struct resolve_stats {
 	uint64_t outside_tree;	    /* not under the tree (the runtime's own files): ignored */
 	uint64_t unmatched_in_tree; /* under the tree root but no such entry (tree changed?) */
 	uint64_t missing;	    /* failed lookups only (SLZ_KIND_MISSING): never kept */
-	uint64_t unusable;	    /* truncated/unreachable path without an inode match, or no kind */
+	uint64_t unusable; /* truncated/unreachable path without an inode match, or no kind */
 };
 
 /*
@@ -68,7 +68,6 @@ int resolve__symlink_closure(struct keepset *k, const struct resolve_opts *o, ui
  * is kept for tree__resolve(). *rel is malloc'ed ("" for the root itself). 0, -EXDEV when abs
  * is not under the tree, -EINVAL when abs is not absolute, -ENOMEM.
  */
-int resolve__relative(const struct tree *t, const char *tree_path_as, const char *abs,
-		      char **rel);
+int resolve__relative(const struct tree *t, const char *tree_path_as, const char *abs, char **rel);
 
 #endif

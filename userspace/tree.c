@@ -28,7 +28,7 @@
 /* The kernel's MAXSYMLINKS: the same bound the workload itself would hit. */
 #define LINK_MAX_FOLLOW 40
 /* Offset 0 of the arena is the root's "" and never a symlink text. */
-#define NO_LINK 0
+#define NO_LINK		0
 
 struct node {
 	uint64_t ino;
@@ -122,7 +122,8 @@ static int arena_put(struct tree *t, const char *a, size_t alen, const char *b, 
 	int err;
 
 	if (at + need > UINT32_MAX)
-		return slz_fail(EFBIG, "tree paths exceed 4 GiB of text; the index cannot hold them");
+		return slz_fail(EFBIG,
+				"tree paths exceed 4 GiB of text; the index cannot hold them");
 	err = slz_grow((void **)&t->arena, &t->arena_cap, at + need, 1);
 	if (err)
 		return err;
@@ -232,7 +233,8 @@ static int open_dir_at(int rootfd, const char *rel)
 static int read_link(struct tree *t, int dirfd, const char *name, const struct stat *st,
 		     uint32_t *off, uint32_t *flags)
 {
-	/* st_size is the text length on most file systems but 0 on some (procfs): grow on demand. */
+	/* st_size is the text length on most file systems but 0 on some (procfs): grow on demand.
+	 */
 	size_t cap = st->st_size > 0 ? (size_t)st->st_size + 1 : 256;
 	char *buf = NULL;
 	ssize_t len;
@@ -266,15 +268,18 @@ out:
 	return err;
 }
 
-/* May the caller read this regular file? Only asked when the mode bits leave some doubt. */
-static bool file_readable(int dirfd, const char *name, const struct stat *st, bool privileged)
+/*
+ * May we read this regular file? Asked only when the mode bits leave some doubt, so a normal
+ * tree costs no extra syscall; the kernel's answer covers root and capabilities alike.
+ */
+static bool file_readable(int dirfd, const char *name, const struct stat *st)
 {
-	if (privileged || (st->st_mode & 0444) == 0444)
+	if ((st->st_mode & 0444) == 0444)
 		return true;
 	return faccessat(dirfd, name, R_OK, AT_EACCESS) == 0;
 }
 
-static int walk_dir(struct tree *t, int rootfd, uint32_t idx, bool privileged)
+static int walk_dir(struct tree *t, int rootfd, uint32_t idx)
 {
 	struct dirent *de;
 	struct stat st;
@@ -318,7 +323,8 @@ static int walk_dir(struct tree *t, int rootfd, uint32_t idx, bool privileged)
 		if (fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW)) {
 			if (errno == ENOENT)
 				continue; /* removed while we walked */
-			/* Listed but not stat-able (e.g. a directory with r but no x): keep the name. */
+			/* Listed but not stat-able (e.g. a directory with r but no x): keep the
+			 * name. */
 			memset(&st, 0, sizeof(st));
 			st.st_mode = de->d_type != DT_UNKNOWN ? DTTOIF(de->d_type) : S_IFREG;
 			flags |= TREE_F_UNREADABLE;
@@ -328,7 +334,7 @@ static int walk_dir(struct tree *t, int rootfd, uint32_t idx, bool privileged)
 			if (err)
 				goto out;
 		} else if (S_ISREG(st.st_mode) && !(flags & TREE_F_UNREADABLE) &&
-			   !file_readable(fd, de->d_name, &st, privileged)) {
+			   !file_readable(fd, de->d_name, &st)) {
 			flags |= TREE_F_UNREADABLE;
 		}
 		nlen = strlen(de->d_name);
@@ -398,7 +404,8 @@ static int build_index(struct tree *t)
 		err = idxmap__insert(t->by_path, path_hash(path, strlen(path)), i);
 		if (err)
 			return err;
-		/* Inserting in index order makes find_inode return the first path of a hard link. */
+		/* Inserting in index order makes find_inode return the first path of a hard link.
+		 */
 		err = idxmap__insert(t->by_inode, inode_hash(t->devs[n->dev_idx], n->ino), i);
 		if (err)
 			return err;
@@ -416,7 +423,8 @@ static int build_index(struct tree *t)
 		int64_t parent = slash ? find_path_len(t, path, slash - path) : 0;
 
 		if (parent < 0)
-			return slz_fail(EIO, "tree index is inconsistent: no parent for '%s'", path);
+			return slz_fail(EIO, "tree index is inconsistent: no parent for '%s'",
+					path);
 		t->nodes[i].parent = (uint32_t)parent;
 	}
 	if (t->nlinks) {
@@ -480,7 +488,7 @@ int tree__open(const char *root, struct tree **out)
 	for (size_t i = 0; i < t->count; i++) {
 		if (!S_ISDIR(t->nodes[i].mode) || (t->nodes[i].flags & TREE_F_UNREADABLE))
 			continue;
-		err = walk_dir(t, rootfd, i, geteuid() == 0);
+		err = walk_dir(t, rootfd, i);
 		if (err)
 			goto err;
 	}
@@ -702,7 +710,8 @@ int64_t tree__resolve_as(const struct tree *t, const char *relpath, bool follow_
 				target = in;
 				cur = 0;
 			}
-			/* Splice: the link text replaces the component, relative to its directory. */
+			/* Splice: the link text replaces the component, relative to its directory.
+			 */
 			next.len = 0;
 			ret = sbuf_add(&next, target, strlen(target));
 			/* A trailing '/' after the link still demands a directory at the end. */

@@ -54,6 +54,10 @@ int64_t tree__find_inode(const struct tree *t, uint64_t dev, uint64_t ino);
  * Resolve relpath component by component, following symlinks that stay inside the tree (and
  * the last component too when follow_last). Index, -ENOENT, or -EXDEV when a link leaves the
  * tree, -ELOOP on a loop.
+ * Like the kernel: ".." after a link goes to the physical parent, "." and "//" are skipped, a
+ * trailing '/' follows a final link and demands a directory (-ENOTDIR otherwise, also for a
+ * non-directory in the middle). ".." above the root is -EXDEV (never clamped), and a leading '/'
+ * in relpath means the tree root. At most 40 links are followed, as the kernel does.
  */
 int64_t tree__resolve(const struct tree *t, const char *relpath, bool follow_last);
 /*

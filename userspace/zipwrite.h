@@ -29,6 +29,11 @@ struct zipwrite_opts {
 	int level; /* 0 = store, 1..9 = deflate level */
 	enum zipwrite_mtime mtime_mode;
 	int64_t epoch; /* seconds since 1970 UTC, for ZIPWRITE_MTIME_EPOCH */
+	/*
+	 * Threads deflating files ahead of the writer, 0 = one per online CPU. The bytes do not
+	 * depend on it: every file is deflated on its own with the same settings.
+	 */
+	int threads;
 	zipwrite_progress_fn progress; /* NULL for none */
 	void *progress_ctx;
 };
@@ -55,7 +60,7 @@ struct zipwrite_stats {
 	uint64_t py_odd_mtime;
 };
 
-/* level 6, keep mtimes, no progress. */
+/* level 6, keep mtimes, threads per CPU, no progress. */
 void zipwrite__default_opts(struct zipwrite_opts *opts);
 
 /*

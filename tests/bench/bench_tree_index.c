@@ -95,7 +95,8 @@ int main(int argc, char **argv)
 	int rootfd, err, ret = 1;
 
 	if (argc < 3 || argc > 4 || parse(argv[1], &n) || (argc == 4 && parse(argv[3], &k))) {
-		fprintf(stderr, "usage: %s N DIR [K]   (N files in K directories, K default 1000)\n",
+		fprintf(stderr,
+			"usage: %s N DIR [K]   (N files in K directories, K default 1000)\n",
 			argv[0]);
 		return 2;
 	}

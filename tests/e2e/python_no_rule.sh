@@ -1,33 +1,60 @@
 #!/usr/bin/env bash
-# Without the Python rule, a zip of the Python fixture keeps the warm __pycache__ pycs that were
-# read but not the .py sources the import system only stat()ed: verify must catch that (exit 8)
-# and name the missing .py files.
+# The Python closure rule, and verify naming missing .py sources.
+# 1. Without the rule (--no-rule-python) the zip lacks what only the rule adds (the rest of a
+#    used distribution's dist-info), yet still works: the .py sources beside the warm pycs were
+#    stat()ed, so they are recorded and kept without any rule.
+# 2. Sources dropped on purpose (--drop 'yaml/*.py'): Python finds the pycs but no sources, yaml
+#    becomes a namespace package and the handler fails; verify must exit 8 and name the missing
+#    .py files, and --fix must put them back.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 e2e_require_root
 e2e_workdir
 
 fixture_prepare python
-zip=$WORK/python/norule.zip
-echo "== python: slimzip run --no-rule-python"
-RUN_CWD=$TREE run "$SLIMZIP" run --tree "$TREE" -o "$zip" --no-rule-python -- "${FIXTURE_CMD[@]}"
+with=$WORK/python/with-rule.zip
+without=$WORK/python/no-rule.zip
+echo "== python: slimzip run with and without the Python rule"
+RUN_CWD=$TREE run "$SLIMZIP" run --tree "$TREE" -o "$with" -- "${FIXTURE_CMD[@]}"
+check "slimzip run (all rules) exits 0 (exit $RC)" test "$RC" -eq 0
+RUN_CWD=$TREE run "$SLIMZIP" run --tree "$TREE" -o "$without" --no-rule-python \
+	-- "${FIXTURE_CMD[@]}"
 check "slimzip run --no-rule-python exits 0 (exit $RC)" test "$RC" -eq 0
-check "slimzip run --no-rule-python wrote $zip" test -s "$zip"
-if [[ -s $zip ]]; then
-	list=$(unzip -Z1 "$zip")
-	npy=$(grep -c '\.py$' <<<"$list" || true)
-	npyc=$(grep -c '\.pyc$' <<<"$list" || true)
-	echo "zip: $npy .py files, $npyc .pyc files, $(tree_size "$TREE" | cut -d, -f1) in the tree"
-	check "the zip holds the pycs that were read ($npyc)" test "$npyc" -gt 0
-	check "the zip lacks yaml/__init__.py (only stat()ed with a warm pyc)" \
-		bash -c '! grep -qxF yaml/__init__.py <<<"$1"' _ "$list"
+if [[ -s $with && -s $without ]]; then
+	lw=$(unzip -Z1 "$with")
+	ln=$(unzip -Z1 "$without")
+	echo "with the rule: $(wc -l <<<"$lw") entries; without: $(wc -l <<<"$ln") entries"
+	echo "only with the rule:"
+	comm -23 <(sort <<<"$lw") <(sort <<<"$ln") | sed 's/^/  + /'
+	check "the rule keeps the rest of a used dist-info (PyYAML-6.0.dist-info/RECORD)" \
+		grep -qxF PyYAML-6.0.dist-info/RECORD <<<"$lw"
+	check "without the rule PyYAML-6.0.dist-info/RECORD is left out" \
+		bash -c '! grep -qxF PyYAML-6.0.dist-info/RECORD <<<"$1"' _ "$ln"
+	check "without the rule the stat()ed source yaml/__init__.py is still kept" \
+		grep -qxF yaml/__init__.py <<<"$ln"
+	RUN_CWD=$TREE run "$SLIMZIP" verify "$without" --tree "$TREE" -- "${FIXTURE_CMD[@]}"
+	check "verify passes on the rule-less zip (exit $RC)" test "$RC" -eq 0
+fi
 
-	echo "== python: verify the rule-less zip"
-	RUN_CWD=$TREE run "$SLIMZIP" verify "$zip" --tree "$TREE" -- "${FIXTURE_CMD[@]}"
+echo "== python: pycs without their sources"
+dropped=$WORK/python/no-sources.zip
+RUN_CWD=$TREE run "$SLIMZIP" run --tree "$TREE" -o "$dropped" --no-rule-python \
+	--drop 'yaml/*.py' -- "${FIXTURE_CMD[@]}"
+check "slimzip run --drop 'yaml/*.py' exits 0 (exit $RC)" test "$RC" -eq 0
+if [[ -s $dropped ]]; then
+	list=$(unzip -Z1 "$dropped")
+	check "the zip keeps yaml/__pycache__/__init__.cpython-311.pyc" \
+		grep -qxF yaml/__pycache__/__init__.cpython-311.pyc <<<"$list"
+	check "the zip lacks yaml/__init__.py" bash -c '! grep -qxF yaml/__init__.py <<<"$1"' _ "$list"
+	RUN_CWD=$TREE run "$SLIMZIP" verify "$dropped" --tree "$TREE" -- "${FIXTURE_CMD[@]}"
 	check "verify exits 8 (EXIT_VERIFY_MISSING) (exit $RC)" test "$RC" -eq 8
-	check "verify names a missing .py file (yaml/__init__.py)" \
+	check "verify names the missing yaml/__init__.py" \
 		grep -qF yaml/__init__.py "$WORK/last.out" "$WORK/last.err"
-	named=$(grep -ohE '[A-Za-z0-9_./-]+\.py\b' "$WORK/last.out" "$WORK/last.err" | sort -u | wc -l)
-	check "verify names .py files ($named distinct)" test "$named" -gt 0
+	named=$(grep -ohE 'yaml/[a-z_]+\.py' "$WORK/last.out" "$WORK/last.err" | sort -u | wc -l)
+	check "verify names several missing .py files ($named distinct)" test "$named" -gt 1
+	RUN_CWD=$TREE run "$SLIMZIP" verify "$dropped" --tree "$TREE" --fix -- "${FIXTURE_CMD[@]}"
+	check "verify --fix exits 0 (exit $RC)" test "$RC" -eq 0
+	check "verify --fix put yaml/__init__.py back" \
+		bash -c 'unzip -Z1 "$1" | grep -qxF yaml/__init__.py' _ "$dropped"
 fi
 e2e_finish

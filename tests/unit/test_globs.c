@@ -41,7 +41,7 @@ static const struct match_case cases[] = {
 	{"a?b", "a/b", false, 0},
 	{"a?b", "axb", false, 1},
 	{"a?b", "ab", false, 0},
-	{"?", "\xc3\xa9", false, 1},	     /* one UTF-8 character */
+	{"?", "\xc3\xa9", false, 1}, /* one UTF-8 character */
 	{"caf?", "caf\xc3\xa9", false, 1},
 	{"caf??", "caf\xc3\xa9", false, 0},
 	{"*\xc3\xa9*", "xx\xc3\xa9yy", false, 1},
@@ -238,9 +238,10 @@ static void test_keep_from_file(void **state)
 static void test_apply_keep_and_drop(void **state)
 {
 	static const char *const dirs[] = {"app", "app/__pycache__", "lib", "lib/sub", "tests"};
-	static const char *const files[] = {"app/main.py", "app/__pycache__/main.cpython-311.pyc",
-					    "app/README", "lib/a.so", "lib/sub/b.so",
-					    "tests/test_x.py", "top.txt"};
+	static const char *const files[] = {"app/main.py",  "app/__pycache__/main.cpython-311.pyc",
+					    "app/README",   "lib/a.so",
+					    "lib/sub/b.so", "tests/test_x.py",
+					    "top.txt"};
 	struct tree *t;
 	struct keepset *k;
 	struct globs *g;

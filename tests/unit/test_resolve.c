@@ -132,8 +132,8 @@ static uint32_t idx(struct fixture *f, const char *rel)
 static void add(struct fixture *f, const char *path, const char *real, bool path_only,
 		uint32_t kinds, uint32_t pid, const char *comm)
 {
-	struct profile_entry e = {.path = (char *)path, .kinds = kinds, .count = 1,
-				  .first_pid = pid};
+	struct profile_entry e = {
+		.path = (char *)path, .kinds = kinds, .count = 1, .first_pid = pid};
 
 	if (real) {
 		char p[PATH_MAX + 64];
@@ -177,8 +177,11 @@ static void test_inode_then_path(void **state)
 	struct fixture *f = *state;
 	struct resolve_opts o = {.match_inodes = true};
 	struct resolve_stats st = {0};
-	struct profile_entry trunc = {.path = "/x/main.py", .dev = 0xfffff, .ino = 7,
-				      .kinds = SLZ_KIND_OPEN, .flags = SLZ_EVF_TRUNCATED};
+	struct profile_entry trunc = {.path = "/x/main.py",
+				      .dev = 0xfffff,
+				      .ino = 7,
+				      .kinds = SLZ_KIND_OPEN,
+				      .flags = SLZ_EVF_TRUNCATED};
 
 	/* By inode, although the recorded path is nonsense here. */
 	add(f, "/somewhere/else/main.py", "app/main.py", false, SLZ_KIND_OPEN, 10, "python3");

@@ -182,12 +182,12 @@ static void test_symlinks_inside(void **state)
 	mkd("d/sub");
 	mkf("d/sub/f", "x");
 	mkf("top", NULL);
-	mkl("sub/f", "d/lf");	   /* relative, to a file */
-	mkl("d/sub", "dl");	   /* relative, to a directory */
-	mkl("dl", "chain");	   /* link to a link */
-	mkl("../top", "d/up");	   /* relative with .. */
+	mkl("sub/f", "d/lf");  /* relative, to a file */
+	mkl("d/sub", "dl");    /* relative, to a directory */
+	mkl("dl", "chain");    /* link to a link */
+	mkl("../top", "d/up"); /* relative with .. */
 	pathf(abs, "d/sub/f");
-	mkl(abs, "absin");	   /* absolute but inside the tree */
+	mkl(abs, "absin"); /* absolute but inside the tree */
 	struct tree *t = open_tree();
 	int64_t f = must_find(t, "d/sub/f"), sub = must_find(t, "d/sub");
 
@@ -294,10 +294,12 @@ static void test_resolve_as_alias(void **state)
 	struct tree *t = open_tree();
 
 	assert_int_equal(tree__resolve(t, "alias_link", true), -EXDEV);
-	assert_int_equal(tree__resolve_as(t, "alias_link", true, "/var/task"), must_find(t, "lib/x.so"));
+	assert_int_equal(tree__resolve_as(t, "alias_link", true, "/var/task"),
+			 must_find(t, "lib/x.so"));
 	assert_int_equal(tree__resolve_as(t, "alias_link", true, "/var/task/"),
 			 must_find(t, "lib/x.so"));
-	assert_int_equal(tree__resolve_as(t, "alias_root/lib", true, "/var/task"), must_find(t, "lib"));
+	assert_int_equal(tree__resolve_as(t, "alias_root/lib", true, "/var/task"),
+			 must_find(t, "lib"));
 	assert_int_equal(tree__resolve_as(t, "not_alias", true, "/var/task"), -EXDEV);
 	assert_int_equal(tree__resolve_as(t, "alias_link", true, NULL), -EXDEV);
 	/* Flags are computed against the real root only. */
