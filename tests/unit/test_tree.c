@@ -208,6 +208,7 @@ static void test_symlinks_inside(void **state)
 	assert_int_equal(tree__resolve(t, "absin", true), f);
 	assert_int_equal(get(t, must_find(t, "absin")).flags, 0);
 	assert_int_equal(tree__resolve(t, "./d//sub/./f", false), f);
+	assert_int_equal(tree__resolve(t, "/d/sub/f", false), f);
 	assert_int_equal(tree__resolve(t, "", false), 0);
 	assert_int_equal(tree__resolve(t, "d/..", false), 0);
 	/* A trailing '/' demands a directory and follows a final link. */
