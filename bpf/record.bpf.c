@@ -120,17 +120,48 @@ static long level_step(__u32 level, struct level_ctx *c)
 	return 0;
 }
 
+/*
+ * Last answer per CPU: a task doing a burst of syscalls hits this without a hash lookup.
+ * target_gen (bumped by userspace when targets change) invalidates it.
+ */
+struct cpu_cache {
+	__u64 cgroup_id;
+	__u32 gen;
+	__u32 slot1; /* slot + 1, 0: not a target */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct cpu_cache);
+} cpu_target SEC(".maps");
+
+volatile __u32 target_gen;
+
 /* The target slot of the current task, or -1. Cached per cgroup: one LRU lookup per event. */
 static __always_inline int current_target(void)
 {
 	__u64 cg = bpf_get_current_cgroup_id();
-	__u32 *v = bpf_map_lookup_elem(&target_cache, &cg);
+	__u32 zero = 0, gen = target_gen;
+	struct cpu_cache *cc = bpf_map_lookup_elem(&cpu_target, &zero);
 	struct level_ctx c = {};
+	__u32 *v;
 
-	if (v)
-		return (int)*v - 1;
-	bpf_loop(MAX_CGROUP_LEVELS, level_step, &c, 0);
-	bpf_map_update_elem(&target_cache, &cg, &c.found, BPF_ANY);
+	if (cc && cc->cgroup_id == cg && cc->gen == gen)
+		return (int)cc->slot1 - 1;
+	v = bpf_map_lookup_elem(&target_cache, &cg);
+	if (v) {
+		c.found = *v;
+	} else {
+		bpf_loop(MAX_CGROUP_LEVELS, level_step, &c, 0);
+		bpf_map_update_elem(&target_cache, &cg, &c.found, BPF_ANY);
+	}
+	if (cc) {
+		cc->cgroup_id = cg;
+		cc->gen = gen;
+		cc->slot1 = c.found;
+	}
 	return (int)c.found - 1;
 }
 

@@ -49,7 +49,11 @@ enum slz_event_flags {
 	SLZ_EVF_USER_SUFFIX = 1u << 3,
 };
 
-/* dev in kernel encoding (major << 20 | minor); userspace converts with slz_dev_to_user(). */
+/*
+ * dev in kernel encoding (major << 20 | minor); userspace converts with slz_dev_to_user().
+ * Path-only events (SLZ_EVF_PATH_ONLY) carry their dedup key instead: dev = SLZ_DEV_PATH_HASH
+ * and ino = the path hash, so userspace can match the kernel's per-key access counts.
+ */
 struct slz_event {
 	__u64 dev;
 	__u64 ino;

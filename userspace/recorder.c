@@ -22,7 +22,7 @@
 #include "record.h"
 #include "record.skel.h"
 #include "recorder.h"
-#include "spawn.h"
+#include "launch.h"
 #include "util.h"
 
 #ifndef CAP_PERFMON
@@ -209,6 +209,7 @@ static int on_event(void *ctx, void *data, size_t size)
 	e.mode = ev->mode;
 	e.first_pid = ev->pid;
 	e.err = ev->err;
+	e.syscall_nr = ev->syscall_nr;
 	memcpy(e.first_comm, ev->comm,
 	       sizeof(e.first_comm) < sizeof(ev->comm) ? sizeof(e.first_comm) : sizeof(ev->comm));
 	e.first_comm[PROFILE_COMM_LEN - 1] = '\0';
@@ -353,6 +354,7 @@ int recorder__add_target(struct recorder *r, uint64_t cgroup_id, uint32_t *slot)
 	r->target_ids[s] = cgroup_id;
 	/* Cached "not a target" answers may now be wrong. */
 	err = clear_map(bpf_map__fd(r->skel->maps.target_cache), sizeof(uint64_t));
+	__atomic_add_fetch(&r->skel->bss->target_gen, 1, __ATOMIC_SEQ_CST);
 	if (err)
 		return slz_fail(err, "cannot reset the target cache: %s", strerror(-err));
 	*slot = s;
@@ -369,6 +371,7 @@ int recorder__remove_target(struct recorder *r, uint32_t slot)
 		return -ENOENT;
 	bpf_map_delete_elem(bpf_map__fd(r->skel->maps.targets), &r->target_ids[slot]);
 	clear_map(bpf_map__fd(r->skel->maps.target_cache), sizeof(uint64_t));
+	__atomic_add_fetch(&r->skel->bss->target_gen, 1, __ATOMIC_SEQ_CST);
 	r->used[slot] = false;
 	profile__free(r->profiles[slot]);
 	r->profiles[slot] = NULL;
@@ -703,7 +706,7 @@ static int event_loop(struct record_state *s, int sfd, int tfd)
 				while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
 					on_signal(s, &si);
 			} else if (fd == s->pidfd) {
-				err = spawn__wait(s->pidfd, &s->status);
+				err = launch__wait(s->pidfd, &s->status);
 				if (err)
 					goto out;
 				s->exited = true;
@@ -783,9 +786,9 @@ int recorder__record(const struct record_opts *o, struct profile **out, int *cmd
 		goto out;
 	}
 	if (o->argv) {
-		struct spawn_opts so = {o->argv, cgfd, o->child_setup, o->child_ctx, &oldmask};
+		struct launch_opts so = {o->argv, cgfd, o->child_setup, o->child_ctx, &oldmask};
 
-		err = spawn__start(&so, &s.pid, &s.pidfd, cmd_status);
+		err = launch__start(&so, &s.pid, &s.pidfd, cmd_status);
 		if (err)
 			goto out;
 	} else if (o->duration_s) {
@@ -824,7 +827,7 @@ out:
 	if (s.pidfd >= 0 && !s.exited) {
 		/* An error while the command runs: do not leave it behind. */
 		syscall(SYS_pidfd_send_signal, s.pidfd, SIGKILL, NULL, 0);
-		spawn__wait(s.pidfd, &s.status);
+		launch__wait(s.pidfd, &s.status);
 	}
 	if (created && (e = cgroup__destroy(cgdir)) && !err)
 		err = e;

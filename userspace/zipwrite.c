@@ -830,6 +830,7 @@ static int collect(const struct keepset *k, struct item **out, size_t *nout, cha
 			goto err;
 		items[cnt].idx = i;
 		items[cnt].kind = kind;
+		items[cnt].job = NULL;
 		items[cnt].name = e.path; /* tree-owned; directories get an arena copy below */
 		if (kind == ITEM_DIR) {
 			plen = strlen(e.path);

@@ -4,13 +4,13 @@
  * instruction of it runs outside), with a pidfd for the event loop. Exec failures are reported
  * back through a close-on-exec pipe, so "not found" is told apart from the command's own 127.
  */
-#ifndef SLIMZIP_SPAWN_H
-#define SLIMZIP_SPAWN_H
+#ifndef SLIMZIP_LAUNCH_H
+#define SLIMZIP_LAUNCH_H
 
 #include <signal.h>
 #include <sys/types.h>
 
-struct spawn_opts {
+struct launch_opts {
 	char *const *argv;	       /* argv[0] is looked up in PATH like execvp */
 	int cgroup_fd;		       /* directory fd of the cgroup to start in, or -1 */
 	int (*child_setup)(void *ctx); /* in the child before exec; 0 or -errno */
@@ -23,12 +23,12 @@ struct spawn_opts {
  * cannot be started the child has been reaped, -errno is returned with a message and
  * *status holds the exit code a shell would give (127 not found, 126 not executable, 1 setup).
  */
-int spawn__start(const struct spawn_opts *o, pid_t *pid, int *pidfd, int *status);
+int launch__start(const struct launch_opts *o, pid_t *pid, int *pidfd, int *status);
 /* Wait for the child behind pidfd; returns its shell-style status (128+N for signal N). */
-int spawn__wait(int pidfd, int *status);
+int launch__wait(int pidfd, int *status);
 /* The shell-style status of a waitid() result. */
-int spawn__status_of(int code, int value);
+int launch__status_of(int code, int value);
 /* The shell-style status for an exec errno: 127 for not found, 126 otherwise. */
-int spawn__exec_status(int err);
+int launch__exec_status(int err);
 
 #endif

@@ -11,7 +11,7 @@
 #include <unistd.h>
 #include <linux/sched.h>
 
-#include "spawn.h"
+#include "launch.h"
 #include "util.h"
 
 #ifndef P_PIDFD
@@ -24,19 +24,19 @@ struct child_report {
 	int err;
 };
 
-int spawn__exec_status(int err)
+int launch__exec_status(int err)
 {
 	return err == ENOENT || err == ENOTDIR ? 127 : 126;
 }
 
-int spawn__status_of(int code, int value)
+int launch__status_of(int code, int value)
 {
 	if (code == CLD_EXITED)
 		return value & 0xff;
 	return 128 + value;
 }
 
-int spawn__wait(int pidfd, int *status)
+int launch__wait(int pidfd, int *status)
 {
 	siginfo_t si;
 
@@ -48,7 +48,7 @@ int spawn__wait(int pidfd, int *status)
 			return slz_fail(errno, "waiting for the command failed: %s",
 					strerror(errno));
 	}
-	*status = spawn__status_of(si.si_code, si.si_status);
+	*status = launch__status_of(si.si_code, si.si_status);
 	return 0;
 }
 
@@ -60,7 +60,7 @@ static void child_report(int fd, int stage, int err)
 	(void)n;
 }
 
-static __attribute__((noreturn)) void child_main(const struct spawn_opts *o, int report_fd)
+static __attribute__((noreturn)) void child_main(const struct launch_opts *o, int report_fd)
 {
 	sigset_t empty;
 	int err;
@@ -79,10 +79,10 @@ static __attribute__((noreturn)) void child_main(const struct spawn_opts *o, int
 	execvp(o->argv[0], o->argv);
 	err = errno;
 	child_report(report_fd, 1, err);
-	_exit(spawn__exec_status(err));
+	_exit(launch__exec_status(err));
 }
 
-int spawn__start(const struct spawn_opts *o, pid_t *pid, int *pidfd, int *status)
+int launch__start(const struct launch_opts *o, pid_t *pid, int *pidfd, int *status)
 {
 	struct clone_args ca = {};
 	struct child_report rep;
@@ -124,14 +124,14 @@ int spawn__start(const struct spawn_opts *o, pid_t *pid, int *pidfd, int *status
 	} while (n < 0 && errno == EINTR);
 	close(pipefd[0]);
 	if (n == (ssize_t)sizeof(rep)) {
-		spawn__wait(fd, &st);
+		launch__wait(fd, &st);
 		close(fd);
 		if (rep.stage == 0) {
 			*status = 1;
 			return slz_fail(rep.err, "preparing the command failed: %s",
 					strerror(rep.err));
 		}
-		*status = spawn__exec_status(rep.err);
+		*status = launch__exec_status(rep.err);
 		return slz_fail(rep.err, "cannot run '%s': %s", o->argv[0], strerror(rep.err));
 	}
 	*pid = (pid_t)ret;
