@@ -15,7 +15,7 @@
 #define LINK_TARGET_MAX 4096
 #define COPY_BUFFER	(256 * 1024)
 /* A central directory this large would mean millions of entries: refuse rather than swap. */
-#define CDIR_MAX (1ULL << 30)
+#define CDIR_MAX	(1ULL << 30)
 
 int extract__check_name(const char *name, size_t len)
 {
@@ -476,7 +476,8 @@ int extract__zip(const char *zip_path, const char *dest_dir, struct extract_stat
 
 				snprintf(comp, sizeof(comp), "%.*s", (int)blen, base);
 				if (mkdirat(dfd, comp, 0700) &&
-				    (errno != EEXIST || fstatat(dfd, comp, &sb, AT_SYMLINK_NOFOLLOW) ||
+				    (errno != EEXIST ||
+				     fstatat(dfd, comp, &sb, AT_SYMLINK_NOFOLLOW) ||
 				     !S_ISDIR(sb.st_mode)))
 					err = slz_fail(errno ? errno : EEXIST,
 						       "cannot create directory %s: %s", e->name,
@@ -489,7 +490,8 @@ int extract__zip(const char *zip_path, const char *dest_dir, struct extract_stat
 				err = write_file(za, i, dfd, base, e, buf, &st);
 				break;
 			case E_LINK: {
-				struct timespec ts[2] = {{.tv_sec = e->mtime}, {.tv_sec = e->mtime}};
+				struct timespec ts[2] = {{.tv_sec = e->mtime},
+							 {.tv_sec = e->mtime}};
 
 				if (symlinkat(e->target, dfd, base) ||
 				    utimensat(dfd, base, ts, AT_SYMLINK_NOFOLLOW))

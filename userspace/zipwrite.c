@@ -2,8 +2,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +17,7 @@
 #include "zipwrite.h"
 
 /* 2107-12-31 23:59:58 UTC: the last time a DOS timestamp can hold. */
-#define DOS_TIME_MAX 4354819198LL
+#define DOS_TIME_MAX	      4354819198LL
 /* Each file weighs this many bytes in the progress fraction, so many tiny files still move it. */
 #define PROGRESS_ENTRY_WEIGHT 4096
 #define OUT_BUFFER_SIZE	      (1 << 20)
@@ -25,12 +25,16 @@
  * Files up to this size are deflated ahead by worker threads; larger ones stream through
  * libzip on the calling thread so memory stays bounded.
  */
-#define PRECOMPRESS_MAX	   (64ULL << 20)
+#define PRECOMPRESS_MAX	      (64ULL << 20)
 /* Input bytes that may wait, compressed in memory, for their turn in the zip. */
-#define PRECOMPRESS_BUDGET (96ULL << 20)
-#define MAX_THREADS	   16
+#define PRECOMPRESS_BUDGET    (96ULL << 20)
+#define MAX_THREADS	      16
 
-static volatile sig_atomic_t cancel_flag;
+/*
+ * Set from a SIGINT handler, read by the writer and its workers: a lock-free atomic is both
+ * async-signal-safe and race-free across threads (volatile sig_atomic_t is only the former).
+ */
+static atomic_int cancel_flag;
 
 void zipwrite__request_cancel(void)
 {
@@ -220,7 +224,8 @@ static zip_int64_t job_src_cb(void *ud, void *data, zip_uint64_t len, zip_source
 	switch (cmd) {
 	case ZIP_SOURCE_OPEN:
 		/* O_NOFOLLOW: a file swapped for a symlink since the walk must not be followed. */
-		r->fd = openat(r->root_fd, r->job->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+		r->fd = openat(r->root_fd, r->job->path,
+			       O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
 		if (r->fd < 0)
 			return job_read_fail(r, ZIP_ER_OPEN, JERR_OPEN, errno);
 		posix_fadvise(r->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
@@ -539,7 +544,8 @@ static zip_int64_t file_src_cb(void *ud, void *data, zip_uint64_t len, zip_sourc
 	switch (cmd) {
 	case ZIP_SOURCE_OPEN:
 		/* O_NOFOLLOW: a file swapped for a symlink since the walk must not be followed. */
-		fs->fd = openat(fs->w->root_fd, fs->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+		fs->fd = openat(fs->w->root_fd, fs->path,
+				O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
 		if (fs->fd < 0)
 			return file_fail(fs, ZIP_ER_OPEN, errno, "cannot read %s: %s", fs->path,
 					 strerror(errno));
@@ -559,10 +565,11 @@ static zip_int64_t file_src_cb(void *ud, void *data, zip_uint64_t len, zip_sourc
 					 strerror(errno));
 		/* The sizes went into the headers: a file that changed would make a corrupt zip. */
 		if ((n == 0 && len && fs->done != fs->size) || fs->done + (uint64_t)n > fs->size)
-			return file_fail(fs, ZIP_ER_INCONS, EAGAIN,
-					 "%s changed while it was zipped (size %llu when the tree was "
-					 "read): re-run once the tree is stable",
-					 fs->path, (unsigned long long)fs->size);
+			return file_fail(
+				fs, ZIP_ER_INCONS, EAGAIN,
+				"%s changed while it was zipped (size %llu when the tree was "
+				"read): re-run once the tree is stable",
+				fs->path, (unsigned long long)fs->size);
 		fs->done += (uint64_t)n;
 		report_progress(fs->w, (uint64_t)n);
 		return n;
@@ -637,8 +644,8 @@ static zip_int64_t out_src_cb(void *ud, void *data, zip_uint64_t len, zip_source
 		}
 		return (zip_int64_t)len;
 	case ZIP_SOURCE_SEEK_WRITE: {
-		zip_source_args_seek_t *a = ZIP_SOURCE_GET_ARGS(zip_source_args_seek_t, data, len,
-								 &w->error);
+		zip_source_args_seek_t *a =
+			ZIP_SOURCE_GET_ARGS(zip_source_args_seek_t, data, len, &w->error);
 
 		if (!a)
 			return -1;
@@ -722,7 +729,8 @@ static bool pyc_source_path(const char *path, char *buf, size_t len)
 	if (!base)
 		return false;
 	dirlen = (size_t)(base - path);
-	if (dirlen < sizeof(cache) - 1 || strncmp(base - (sizeof(cache) - 1), cache, sizeof(cache) - 1))
+	if (dirlen < sizeof(cache) - 1 ||
+	    strncmp(base - (sizeof(cache) - 1), cache, sizeof(cache) - 1))
 		return false;
 	dirlen -= sizeof(cache) - 1; /* keeps the '/' before __pycache__, if any */
 	if (dirlen && path[dirlen - 1] != '/')
@@ -735,8 +743,8 @@ static bool pyc_source_path(const char *path, char *buf, size_t len)
 	       (int)len;
 }
 
-static void count_pyc(struct writer *w, const struct keepset *k, const struct item *items,
-		      size_t n, const struct zipwrite_opts *opts, struct zipwrite_stats *st)
+static void count_pyc(struct writer *w, const struct keepset *k, const struct item *items, size_t n,
+		      const struct zipwrite_opts *opts, struct zipwrite_stats *st)
 {
 	struct tree_entry src;
 	unsigned char *counted = NULL;
@@ -755,7 +763,8 @@ static void count_pyc(struct writer *w, const struct keepset *k, const struct it
 		if (!pyc_source_path(items[i].name, buf, sizeof(buf)))
 			continue;
 		si = tree__find_path(w->tree, buf);
-		if (si < 0 || !keepset__has(k, (uint32_t)si) || tree__get(w->tree, (uint32_t)si, &src))
+		if (si < 0 || !keepset__has(k, (uint32_t)si) ||
+		    tree__get(w->tree, (uint32_t)si, &src))
 			continue;
 		if (!S_ISREG(src.mode) || !(src.mtime_sec & 1))
 			continue;
@@ -923,8 +932,7 @@ static int add_item(zip_t *za, struct writer *w, const struct item *it,
 	zi = zip_file_add(za, it->name, src, ZIP_FL_ENC_GUESS);
 	if (zi < 0) {
 		zip_source_free(src);
-		return slz_fail(EINVAL, "cannot add %s to the zip: %s", it->name,
-				zip_strerror(za));
+		return slz_fail(EINVAL, "cannot add %s to the zip: %s", it->name, zip_strerror(za));
 	}
 	switch (opts->mtime_mode) {
 	case ZIPWRITE_MTIME_KEEP:
@@ -1085,7 +1093,8 @@ int zipwrite__write(const struct keepset *k, const char *out_path, const struct 
 
 	out_src = zip_source_function_create(out_src_cb, &w, &zerr);
 	if (!out_src) {
-		err = slz_fail(ENOMEM, "cannot set up the zip writer: %s", zip_error_strerror(&zerr));
+		err = slz_fail(ENOMEM, "cannot set up the zip writer: %s",
+			       zip_error_strerror(&zerr));
 		goto out;
 	}
 	za = zip_open_from_source(out_src, ZIP_CREATE | ZIP_TRUNCATE, &zerr);

@@ -19,10 +19,10 @@ enum zipwrite_mtime {
 };
 
 /* 1980-01-01 00:00:00 UTC: the earliest time a DOS timestamp can hold. */
-#define ZIPWRITE_FIXED_MTIME  315532800LL
+#define ZIPWRITE_FIXED_MTIME   315532800LL
 #define ZIPWRITE_DEFAULT_LEVEL 6
 
-/* fraction in [0, 1]; called from inside zipwrite__write(), often enough to draw a bar. */
+/* fraction in [0, 1]; called on the thread of zipwrite__write(), often enough to draw a bar. */
 typedef void (*zipwrite_progress_fn)(double fraction, void *ctx);
 
 struct zipwrite_opts {
@@ -43,9 +43,9 @@ struct zipwrite_stats {
 	uint64_t files;
 	uint64_t dirs;
 	uint64_t symlinks;
-	uint64_t skipped;   /* kept fifos, sockets, devices: never zipped */
-	uint64_t bytes_in;  /* uncompressed bytes: file contents plus link targets */
-	uint64_t zip_size;  /* bytes of the final zip */
+	uint64_t skipped;  /* kept fifos, sockets, devices: never zipped */
+	uint64_t bytes_in; /* uncompressed bytes: file contents plus link targets */
+	uint64_t zip_size; /* bytes of the final zip */
 	/*
 	 * Timestamp-based .pyc files (flags word 0 in the header) in a zip whose mtimes were
 	 * normalized (fixed/epoch): Python will find each of them stale and recompile, or fail

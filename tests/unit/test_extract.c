@@ -158,9 +158,9 @@ static void set_mtime(const char *root, const char *rel, time_t t)
 static void test_round_trip(void **state)
 {
 	struct fixture *f = *state;
-	static const char *const rels[] = {"a.txt", "bin", "empty", "run.sh", "sub", "sub/deep",
-					   "sub/deep/x", "ro", "ro/f", "emptydir", "link",
-					   "sub/deep/up"};
+	static const char *const rels[] = {"a.txt", "bin",	"empty",      "run.sh",
+					   "sub",   "sub/deep", "sub/deep/x", "ro",
+					   "ro/f",  "emptydir", "link",	      "sub/deep/up"};
 	unsigned char bin[100000];
 	struct extract_stats st;
 	const char *tz = getenv("TZ");
@@ -343,8 +343,8 @@ static void test_foreign_zip_defaults(void **state)
 static void test_check_name(void **state)
 {
 	static const char *const good[] = {"a", "a/b", "a/", "a/b/", "..a", "a..", "a/.b"};
-	static const char *const bad[] = {"", "/a", "a//b", "./a", "a/./b", "a/..", "..", "/",
-					  "a/../b"};
+	static const char *const bad[] = {"",	  "/a", "a//b", "./a",	 "a/./b",
+					  "a/..", "..", "/",	"a/../b"};
 
 	for (size_t i = 0; i < ARRAY_SIZE(good); i++)
 		if (extract__check_name(good[i], strlen(good[i])))

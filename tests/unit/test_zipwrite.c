@@ -222,9 +222,9 @@ static void test_round_trip(void **state)
 {
 	struct fixture *f = *state;
 	const char *drop[] = {"notkept.txt", NULL};
-	static const char *const expect[] = {"a-b/",	  "a-b/y",   "a.txt",	       "bin.dat",
-					     "empty",	  "emptydir/", "link",	       "run.sh",
-					     "sub/",	  "sub/deep/", "sub/deep/x.txt", "sub/up"};
+	static const char *const expect[] = {"a-b/",  "a-b/y",	   "a.txt",	     "bin.dat",
+					     "empty", "emptydir/", "link",	     "run.sh",
+					     "sub/",  "sub/deep/", "sub/deep/x.txt", "sub/up"};
 	struct zipwrite_stats st;
 	zip_t *za;
 	int zerr;

@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "record.h"
+#include "prune_report.h"
+#include "util.h"
+
+static void test_package_of(void **state)
+{
+	static const char *const cases[][2] = {
+		{"handler.py", "handler.py"},
+		{"numpy/core/x.so", "numpy"},
+		{"node_modules/lodash/index.js", "node_modules/lodash"},
+		{"node_modules/@aws-sdk/client-s3/dist/index.js", "node_modules/@aws-sdk/client-s3"},
+		{"python/lib/python3.11/site-packages/yaml/x.py",
+		 "python/lib/python3.11/site-packages/yaml"},
+		{"lib/libfoo.so", "lib/libfoo.so"},
+		{"vendor/textkit/a.py", "vendor/textkit"},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *got = prune_report__package_of(cases[i][0]);
+
+		assert_non_null(got);
+		assert_string_equal(got, cases[i][1]);
+		free(got);
+	}
+}
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = calloc(1, 1 << 16);
+
+	assert_non_null(f);
+	fread(buf, 1, (1 << 16) - 1, f);
+	fclose(f);
+	return buf;
+}
+
+static void test_report_and_whitelist(void **state)
+{
+	char raw[] = "/tmp/slz-rep-XXXXXX", dir[PATH_MAX], path[PATH_MAX + 64], cmd[PATH_MAX + 32];
+	struct prune_opts o = {0};
+	struct prune_result r;
+	struct profile *p;
+	struct profile_entry e = {.kinds = SLZ_KIND_MMAP, .first_pid = 7, .flags = SLZ_EVF_PATH_ONLY};
+	struct package_bytes *pk;
+	size_t n;
+	char *json;
+	FILE *f;
+
+	assert_non_null(mkdtemp(raw));
+	assert_non_null(realpath(raw, dir));
+	snprintf(path, sizeof(path), "%s/lib", dir);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/lib/a \"q\".so", dir);
+	f = fopen(path, "w");
+	fputs("12345", f);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/unused.txt", dir);
+	f = fopen(path, "w");
+	fputs("123", f);
+	fclose(f);
+
+	assert_int_equal(profile__new(&p), 0);
+	snprintf(path, sizeof(path), "%s/lib/a \"q\".so", dir);
+	e.path = path;
+	strcpy(e.first_comm, "node");
+	assert_int_equal(profile__add(p, &e), 0);
+	o.tree_dir = dir;
+	o.dry_run = true;
+	assert_int_equal(prune__run(p, &o, &r), 0);
+
+	snprintf(path, sizeof(path), "%s/../slz-rep-report.json", dir);
+	assert_int_equal(prune_report__write_json(&r, p, path), 0);
+	json = slurp(path);
+	unlink(path);
+	assert_non_null(strstr(json, "\"before\":{\"files\":2,\"bytes\":8}"));
+	assert_non_null(strstr(json, "\"after\":{\"files\":1,\"bytes\":5"));
+	assert_non_null(strstr(json, "{\"path\":\"lib/a \\\"q\\\".so\",\"type\":\"file\",\"size\":5,"
+				     "\"why\":[\"mmapped\"],\"first_pid\":7,\"first_comm\":\"node\"}"));
+	assert_non_null(strstr(json, "{\"path\":\"lib\",\"type\":\"dir\",\"size\":0,\"why\":"
+				     "[\"directory\"]}"));
+	assert_null(strstr(json, "unused.txt"));
+	free(json);
+
+	snprintf(path, sizeof(path), "%s/../slz-rep-white.txt", dir);
+	assert_int_equal(prune_report__write_whitelist(&r, path), 0);
+	json = slurp(path);
+	unlink(path);
+	assert_string_equal(json, "lib\nlib/a \"q\".so\n");
+	free(json);
+
+	assert_int_equal(prune_report__packages(&r, &pk, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(pk[0].name, "lib/a \"q\".so");
+	assert_int_equal(pk[0].kept_bytes, 5);
+	assert_string_equal(pk[1].name, "unused.txt");
+	assert_int_equal(pk[1].dropped_bytes, 3);
+	prune_report__free_packages(pk, n);
+
+	prune_result__free(&r);
+	profile__free(p);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_package_of),
+		cmocka_unit_test(test_report_and_whitelist),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
