@@ -373,10 +373,15 @@ static void warn_about(const struct prune_cli *pc, const struct prune_result *r,
 			 "DOS time cannot hold: their timestamp-based .pyc will look stale after "
 			 "extraction (compile with --invalidation-mode checked-hash to avoid it)",
 			 r->zip.py_odd_mtime);
-	if (r->links_outside)
-		cli_warn("%" PRIu64 " kept symlinks point outside the tree; they are stored as links "
-			 "and must resolve on the target system",
-			 r->links_outside);
+	if (r->links_outside) {
+		struct tree_entry e = {0};
+
+		tree__get(r->tree, r->first_link_outside, &e);
+		cli_warn("left out %" PRIu64 " symlink%s whose target leaves the tree (first: %s -> "
+			 "%s); --keep the target's contents inside the tree if it is needed",
+			 r->links_outside, r->links_outside == 1 ? "" : "s", e.path ? e.path : "?",
+			 e.link_target ? e.link_target : "?");
+	}
 	for (size_t i = 0; i < globs__count(pc->po.globs); i++) {
 		if (!globs__hits(pc->po.globs, i))
 			cli_warn("--%s '%s' matched nothing in the tree",

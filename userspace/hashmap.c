@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * Open addressing with linear probing. A slot stores 32 bits of the hash as a fast filter and
- * the element number; the full comparison is the caller's. 8 bytes per slot, at most 75% full.
+ * the element number; the full comparison is the caller's. 8 bytes per slot, at most 75% full:
+ * 10.7 to 21.3 bytes per element.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -62,9 +63,22 @@ static int grow(struct idxmap *m)
 		return -ENOMEM;
 	for (size_t i = 0; i < ncap; i++)
 		ns[i].idx = EMPTY_SLOT;
-	for (size_t i = 0; m->slots && i <= m->mask; i++) {
-		if (m->slots[i].idx != EMPTY_SLOT)
-			place(ns, ncap - 1, m->slots[i].tag, m->slots[i].idx);
+	if (m->slots) {
+		/*
+		 * A probe run can wrap past the end of the table; re-inserting from slot 0 would
+		 * put its wrapped tail first and break "find returns the first inserted" for equal
+		 * hashes. Starting just after an empty slot walks every run in insertion order.
+		 */
+		size_t start = 0, cap = m->mask + 1;
+
+		while (m->slots[start].idx != EMPTY_SLOT)
+			start++; /* the table is at most 75% full: an empty slot exists */
+		for (size_t n = 1; n <= cap; n++) {
+			const struct slot *s = &m->slots[(start + n) & m->mask];
+
+			if (s->idx != EMPTY_SLOT)
+				place(ns, ncap - 1, s->tag, s->idx);
+		}
 	}
 	free(m->slots);
 	m->slots = ns;

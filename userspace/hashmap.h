@@ -2,7 +2,8 @@
 /*
  * An index from a 64-bit hash to 32-bit element numbers, for tables whose elements live in an
  * array owned by the caller (profile entries, tree entries). Collisions are resolved by the
- * caller's equality callback, so the index stores only 12 bytes per element.
+ * caller's equality callback, so the index stores only an 8-byte slot per element (at most
+ * 75% of slots in use).
  */
 #ifndef SLIMZIP_HASHMAP_H
 #define SLIMZIP_HASHMAP_H

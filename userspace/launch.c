@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -60,6 +61,36 @@ static void child_report(int fd, int stage, int err)
 	(void)n;
 }
 
+/*
+ * execvp() reports EACCES when PATH holds a directory it may not search, even if the command
+ * exists nowhere; shells say "not found" (127) then. Only when some PATH entry really holds the
+ * name is it a permission problem. Runs in the child: stack buffers only, no allocation.
+ */
+static int exec_errno(const char *cmd, int err)
+{
+	const char *path = getenv("PATH"), *p, *end;
+	char buf[4096];
+	struct stat st;
+
+	if (err != EACCES || strchr(cmd, '/'))
+		return err;
+	for (p = path ? path : "/usr/bin:/bin"; *p; p = *end ? end + 1 : end) {
+		size_t len;
+
+		end = strchrnul(p, ':');
+		len = (size_t)(end - p);
+		if (len + strlen(cmd) + 2 > sizeof(buf))
+			continue;
+		memcpy(buf, len ? p : ".", len ? len : 1);
+		len = len ? len : 1;
+		buf[len] = '/';
+		strcpy(buf + len + 1, cmd);
+		if (!stat(buf, &st))
+			return EACCES;
+	}
+	return ENOENT;
+}
+
 static __attribute__((noreturn)) void child_main(const struct launch_opts *o, int report_fd)
 {
 	sigset_t empty;
@@ -77,7 +108,7 @@ static __attribute__((noreturn)) void child_main(const struct launch_opts *o, in
 		}
 	}
 	execvp(o->argv[0], o->argv);
-	err = errno;
+	err = exec_errno(o->argv[0], errno);
 	child_report(report_fd, 1, err);
 	_exit(launch__exec_status(err));
 }

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "record.h"
+#include "extract.h"
 #include "prune.h"
 #include "util.h"
 
@@ -103,6 +104,28 @@ static int closure(struct keepset *k, const struct prune_opts *o, const struct r
 	return slz_fail(ELOOP, "closure rules did not settle after %d rounds", CLOSURE_MAX_ROUNDS);
 }
 
+/*
+ * A symlink whose target is absolute or climbs out of the tree would dangle (or point at
+ * whatever the target system has) once deployed, and verify could not extract it safely: it
+ * is left out, by the same test the extractor applies, and named in the result.
+ */
+static void drop_links_outside(struct prune_result *r)
+{
+	struct tree_entry e;
+
+	for (size_t i = 1; i < tree__count(r->tree); i++) {
+		if (!keepset__has(r->keep, (uint32_t)i) || tree__get(r->tree, (uint32_t)i, &e) ||
+		    !S_ISLNK(e.mode))
+			continue;
+		if (!e.link_target || extract__check_link(e.path, e.link_target)) {
+			keepset__remove(r->keep, (uint32_t)i);
+			if (!r->links_outside++)
+				r->first_link_outside = (uint32_t)i;
+		}
+	}
+	slz_errclear();
+}
+
 static void totals(struct prune_result *r)
 {
 	struct tree_entry e;
@@ -114,8 +137,6 @@ static void totals(struct prune_result *r)
 		if (S_ISREG(e.mode)) {
 			r->after_files++;
 			r->after_bytes += e.size;
-		} else if (S_ISLNK(e.mode) && (e.flags & TREE_F_LINK_OUTSIDE)) {
-			r->links_outside++;
 		}
 	}
 }
@@ -164,6 +185,7 @@ int prune__run(const struct profile *p, const struct prune_opts *o, struct prune
 		err = globs__apply_drop(o->globs, r->keep, &r->glob_dropped);
 	if (err)
 		return err;
+	drop_links_outside(r);
 	totals(r);
 	if (o->dry_run)
 		return 0;

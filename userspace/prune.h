@@ -44,7 +44,8 @@ struct prune_result {
 	uint64_t glob_kept, glob_dropped;
 	uint64_t before_files, before_bytes; /* regular files in the tree */
 	uint64_t after_files, after_bytes;   /* regular files kept */
-	uint64_t links_outside;		     /* kept symlinks whose target leaves the tree */
+	uint64_t links_outside;		     /* symlinks left out: their target leaves the tree */
+	uint32_t first_link_outside;	     /* tree index of the first one, for the message */
 };
 
 /*

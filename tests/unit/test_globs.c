@@ -16,6 +16,7 @@
 #include "keepset.h"
 #include "tree.h"
 #include "util.h"
+#include "testfs.h"
 
 struct match_case {
 	const char *pattern;
@@ -164,38 +165,16 @@ static void test_invalid_names_pattern(void **state)
 
 static char tmpdir[PATH_MAX];
 
-static void write_file(const char *rel, const char *content)
-{
-	char p[PATH_MAX + 64];
-	FILE *f;
-
-	assert_true(snprintf(p, sizeof(p), "%s/%s", tmpdir, rel) < (int)sizeof(p));
-	f = fopen(p, "w");
-	assert_non_null(f);
-	fputs(content, f);
-	assert_int_equal(fclose(f), 0);
-}
-
-static void make_dir(const char *rel)
-{
-	char p[PATH_MAX + 64];
-
-	assert_true(snprintf(p, sizeof(p), "%s/%s", tmpdir, rel) < (int)sizeof(p));
-	assert_int_equal(mkdir(p, 0755), 0);
-}
-
 static int setup(void **state)
 {
-	snprintf(tmpdir, sizeof(tmpdir), "%s/slz-globs-XXXXXX", getenv("TMPDIR") ?: "/tmp");
-	return mkdtemp(tmpdir) ? 0 : -1;
+	testfs__mkdtemp(tmpdir, sizeof(tmpdir), "globs");
+	return 0;
 }
 
 static int teardown(void **state)
 {
-	char cmd[PATH_MAX + 16];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	return system(cmd);
+	testfs__rmtree(tmpdir);
+	return 0;
 }
 
 static void test_keep_from_file(void **state)
@@ -203,14 +182,15 @@ static void test_keep_from_file(void **state)
 	char p[PATH_MAX + 64];
 	struct globs *g;
 
-	write_file("patterns", "# a comment\n"
-			       "\n"
-			       "   \t\n"
-			       "  *.py  \n"
-			       "\t# indented comment\n"
-			       "lib/**\r\n"
-			       "trailing\\ \n"
-			       "\\#literal\n");
+	testfs__write(tmpdir, "patterns",
+		      "# a comment\n"
+		      "\n"
+		      "   \t\n"
+		      "  *.py  \n"
+		      "\t# indented comment\n"
+		      "lib/**\r\n"
+		      "trailing\\ \n"
+		      "\\#literal\n");
 	snprintf(p, sizeof(p), "%s/patterns", tmpdir);
 	assert_int_equal(globs__new(&g), 0);
 	assert_int_equal(globs__add_file(g, GLOB_KEEP, p), 0);
@@ -223,7 +203,7 @@ static void test_keep_from_file(void **state)
 	assert_int_equal(globs__match("trailing\\ ", "trailing", false), 0);
 
 	/* A bad line names the file and the line number; patterns before it stay. */
-	write_file("bad", "ok\n\n[bad\n");
+	testfs__write(tmpdir, "bad", "ok\n\n[bad\n");
 	snprintf(p, sizeof(p), "%s/bad", tmpdir);
 	assert_int_equal(globs__add_file(g, GLOB_DROP, p), -EINVAL);
 	assert_non_null(strstr(slz_errmsg(), "bad:3:"));
@@ -247,18 +227,18 @@ static void test_apply_keep_and_drop(void **state)
 	struct globs *g;
 	uint64_t n;
 
-	make_dir("tree");
+	testfs__mkdir(tmpdir, "tree");
 	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
 		char rel[128];
 
 		snprintf(rel, sizeof(rel), "tree/%s", dirs[i]);
-		make_dir(rel);
+		testfs__mkdir(tmpdir, rel);
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
 		char rel[128];
 
 		snprintf(rel, sizeof(rel), "tree/%s", files[i]);
-		write_file(rel, "x");
+		testfs__write(tmpdir, rel, "x");
 	}
 	char p[PATH_MAX + 64];
 	snprintf(p, sizeof(p), "%s/tree", tmpdir);

@@ -15,6 +15,7 @@
 #include "keepset.h"
 #include "tree.h"
 #include "util.h"
+#include "testfs.h"
 
 struct fixture {
 	char root[PATH_MAX];
@@ -27,27 +28,14 @@ static int setup(void **state)
 	static const char *const dirs[] = {"a", "a/b", "a/b/c", "x", "x/y"};
 	static const char *const files[] = {"a/b/c/file", "a/side", "top", "x/y/z"};
 	struct fixture *f = calloc(1, sizeof(*f));
-	char p[PATH_MAX + 32];
 
 	if (!f)
 		return -1;
-	snprintf(f->root, sizeof(f->root), "%s/slz-keep-XXXXXX", getenv("TMPDIR") ?: "/tmp");
-	if (!mkdtemp(f->root))
-		return -1;
-	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
-		snprintf(p, sizeof(p), "%s/%s", f->root, dirs[i]);
-		if (mkdir(p, 0755))
-			return -1;
-	}
-	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
-		FILE *fp;
-
-		snprintf(p, sizeof(p), "%s/%s", f->root, files[i]);
-		fp = fopen(p, "w");
-		if (!fp)
-			return -1;
-		fclose(fp);
-	}
+	testfs__mkdtemp(f->root, sizeof(f->root), "keep");
+	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++)
+		testfs__mkdir(f->root, dirs[i]);
+	for (size_t i = 0; i < ARRAY_SIZE(files); i++)
+		testfs__write(f->root, files[i], "");
 	if (tree__open(f->root, &f->t) || keepset__new(f->t, &f->k))
 		return -1;
 	*state = f;
@@ -57,15 +45,12 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	char cmd[PATH_MAX + 16];
-	int ret;
 
 	keepset__free(f->k);
 	tree__free(f->t);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->root);
-	ret = system(cmd);
+	testfs__rmtree(f->root);
 	free(f);
-	return ret;
+	return 0;
 }
 
 static uint32_t idx(struct fixture *f, const char *rel)

@@ -17,9 +17,10 @@
 #include "record.h"
 #include "prune.h"
 #include "util.h"
+#include "testfs.h"
 
 struct fx {
-	char dir[PATH_MAX];  /* holds tree/ and outputs */
+	char dir[PATH_MAX];	 /* holds tree/ and outputs */
 	char tree[PATH_MAX * 2]; /* realpath of the tree */
 	char boot[64];
 	struct profile *p;
@@ -28,19 +29,7 @@ struct fx {
 
 static void put(struct fx *f, const char *rel, const char *content)
 {
-	char path[PATH_MAX * 2], *slash;
-	FILE *fp;
-
-	snprintf(path, sizeof(path), "%s/%s", f->tree, rel);
-	for (slash = strchr(path + strlen(f->tree) + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
-		*slash = '\0';
-		mkdir(path, 0755);
-		*slash = '/';
-	}
-	fp = fopen(path, "w");
-	assert_non_null(fp);
-	fputs(content, fp);
-	fclose(fp);
+	testfs__write(f->tree, rel, content);
 }
 
 /* Record an access the way the recorder would: real dev/ino, absolute path. */
@@ -64,13 +53,9 @@ static void touch(struct fx *f, const char *rel, uint32_t kind)
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
-	char raw[] = "/tmp/slz-prune-XXXXXX", tree[PATH_MAX * 2];
-
-	assert_non_null(mkdtemp(raw));
-	assert_non_null(realpath(raw, f->dir));
-	snprintf(tree, sizeof(tree), "%s/tree", f->dir);
-	assert_int_equal(mkdir(tree, 0755), 0);
-	snprintf(f->tree, sizeof(f->tree), "%s", tree);
+	testfs__mkdtemp(f->dir, sizeof(f->dir), "prune");
+	testfs__mkdir(f->dir, "tree");
+	testfs__path(f->tree, sizeof(f->tree), f->dir, "tree");
 	put(f, "handler.py", "import pkg.used\n");
 	put(f, "pkg/__init__.py", "");
 	put(f, "pkg/used.py", "X = 1\n");
@@ -89,10 +74,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fx *f = *state;
-	char cmd[PATH_MAX + 16];
 
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-	assert_int_equal(system(cmd), 0);
+	testfs__rmtree(f->dir);
 	profile__free(f->p);
 	globs__free(f->g);
 	free(f);
@@ -193,8 +176,11 @@ static void test_truncated_paths_refused_unless_inode_matches(void **state)
 {
 	struct fx *f = *state;
 	struct prune_opts o = opts(f, true);
-	struct profile_entry e = {.path = "deep/tail.py", .kinds = SLZ_KIND_OPEN,
-				  .flags = SLZ_EVF_TRUNCATED, .dev = 1, .ino = 999999999};
+	struct profile_entry e = {.path = "deep/tail.py",
+				  .kinds = SLZ_KIND_OPEN,
+				  .flags = SLZ_EVF_TRUNCATED,
+				  .dev = 1,
+				  .ino = 999999999};
 	struct prune_result r;
 
 	assert_int_equal(profile__add(f->p, &e), 0);
@@ -249,8 +235,10 @@ static void test_other_boot_matches_by_path_only(void **state)
 	/* Right inode, wrong path: must not match when dev/ino cannot be trusted. */
 	snprintf(path, sizeof(path), "%s/big/blob.bin", f->tree);
 	assert_int_equal(stat(path, &st), 0);
-	e = (struct profile_entry){.path = "/elsewhere/blob.bin", .dev = st.st_dev,
-				   .ino = st.st_ino, .kinds = SLZ_KIND_OPEN};
+	e = (struct profile_entry){.path = "/elsewhere/blob.bin",
+				   .dev = st.st_dev,
+				   .ino = st.st_ino,
+				   .kinds = SLZ_KIND_OPEN};
 	assert_int_equal(profile__add(f->p, &e), 0);
 	touch(f, "handler.py", SLZ_KIND_OPEN);
 	assert_int_equal(prune__run(f->p, &o, &r), 0);
@@ -264,7 +252,8 @@ static void test_tree_path_as_maps_recorded_location(void **state)
 {
 	struct fx *f = *state;
 	struct prune_opts o = opts(f, true);
-	struct profile_entry e = {.path = "/var/task/pkg/used.py", .kinds = SLZ_KIND_OPEN,
+	struct profile_entry e = {.path = "/var/task/pkg/used.py",
+				  .kinds = SLZ_KIND_OPEN,
 				  .flags = SLZ_EVF_PATH_ONLY};
 	struct prune_result r;
 
@@ -312,8 +301,10 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_truncated_paths_refused_unless_inode_matches,
 						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_drop_beats_rules_and_keep_adds, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_other_boot_matches_by_path_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_drop_beats_rules_and_keep_adds, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_other_boot_matches_by_path_only, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_tree_path_as_maps_recorded_location, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_extra_keep_for_verify_fix, setup, teardown),

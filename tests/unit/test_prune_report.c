@@ -14,6 +14,7 @@
 #include "record.h"
 #include "prune_report.h"
 #include "util.h"
+#include "testfs.h"
 
 static void test_package_of(void **state)
 {
@@ -21,7 +22,8 @@ static void test_package_of(void **state)
 		{"handler.py", "handler.py"},
 		{"numpy/core/x.so", "numpy"},
 		{"node_modules/lodash/index.js", "node_modules/lodash"},
-		{"node_modules/@aws-sdk/client-s3/dist/index.js", "node_modules/@aws-sdk/client-s3"},
+		{"node_modules/@aws-sdk/client-s3/dist/index.js",
+		 "node_modules/@aws-sdk/client-s3"},
 		{"python/lib/python3.11/site-packages/yaml/x.py",
 		 "python/lib/python3.11/site-packages/yaml"},
 		{"lib/libfoo.so", "lib/libfoo.so"},
@@ -37,41 +39,22 @@ static void test_package_of(void **state)
 	}
 }
 
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *buf = calloc(1, 1 << 16);
-
-	assert_non_null(f);
-	fread(buf, 1, (1 << 16) - 1, f);
-	fclose(f);
-	return buf;
-}
-
 static void test_report_and_whitelist(void **state)
 {
-	char raw[] = "/tmp/slz-rep-XXXXXX", dir[PATH_MAX], path[PATH_MAX + 64], cmd[PATH_MAX + 32];
+	char dir[PATH_MAX], path[PATH_MAX + 64];
 	struct prune_opts o = {0};
 	struct prune_result r;
 	struct profile *p;
-	struct profile_entry e = {.kinds = SLZ_KIND_MMAP, .first_pid = 7, .flags = SLZ_EVF_PATH_ONLY};
+	struct profile_entry e = {
+		.kinds = SLZ_KIND_MMAP, .first_pid = 7, .flags = SLZ_EVF_PATH_ONLY};
 	struct package_bytes *pk;
 	size_t n;
 	char *json;
-	FILE *f;
 
-	assert_non_null(mkdtemp(raw));
-	assert_non_null(realpath(raw, dir));
-	snprintf(path, sizeof(path), "%s/lib", dir);
-	mkdir(path, 0755);
-	snprintf(path, sizeof(path), "%s/lib/a \"q\".so", dir);
-	f = fopen(path, "w");
-	fputs("12345", f);
-	fclose(f);
-	snprintf(path, sizeof(path), "%s/unused.txt", dir);
-	f = fopen(path, "w");
-	fputs("123", f);
-	fclose(f);
+	testfs__mkdtemp(dir, sizeof(dir), "rep");
+	testfs__mkdir(dir, "lib");
+	testfs__write(dir, "lib/a \"q\".so", "12345");
+	testfs__write(dir, "unused.txt", "123");
 
 	assert_int_equal(profile__new(&p), 0);
 	snprintf(path, sizeof(path), "%s/lib/a \"q\".so", dir);
@@ -84,12 +67,13 @@ static void test_report_and_whitelist(void **state)
 
 	snprintf(path, sizeof(path), "%s/../slz-rep-report.json", dir);
 	assert_int_equal(prune_report__write_json(&r, p, path), 0);
-	json = slurp(path);
+	json = testfs__read(path, NULL);
 	unlink(path);
 	assert_non_null(strstr(json, "\"before\":{\"files\":2,\"bytes\":8}"));
 	assert_non_null(strstr(json, "\"after\":{\"files\":1,\"bytes\":5"));
-	assert_non_null(strstr(json, "{\"path\":\"lib/a \\\"q\\\".so\",\"type\":\"file\",\"size\":5,"
-				     "\"why\":[\"mmapped\"],\"first_pid\":7,\"first_comm\":\"node\"}"));
+	assert_non_null(strstr(json,
+			       "{\"path\":\"lib/a \\\"q\\\".so\",\"type\":\"file\",\"size\":5,"
+			       "\"why\":[\"mmapped\"],\"first_pid\":7,\"first_comm\":\"node\"}"));
 	assert_non_null(strstr(json, "{\"path\":\"lib\",\"type\":\"dir\",\"size\":0,\"why\":"
 				     "[\"directory\"]}"));
 	assert_null(strstr(json, "unused.txt"));
@@ -97,7 +81,7 @@ static void test_report_and_whitelist(void **state)
 
 	snprintf(path, sizeof(path), "%s/../slz-rep-white.txt", dir);
 	assert_int_equal(prune_report__write_whitelist(&r, path), 0);
-	json = slurp(path);
+	json = testfs__read(path, NULL);
 	unlink(path);
 	assert_string_equal(json, "lib\nlib/a \"q\".so\n");
 	free(json);
@@ -112,8 +96,7 @@ static void test_report_and_whitelist(void **state)
 
 	prune_result__free(&r);
 	profile__free(p);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	assert_int_equal(system(cmd), 0);
+	testfs__rmtree(dir);
 }
 
 int main(void)

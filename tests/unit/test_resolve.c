@@ -18,6 +18,7 @@
 #include "resolve.h"
 #include "tree.h"
 #include "util.h"
+#include "testfs.h"
 
 /*
  * The fixture tree (real files, so dev/ino come from stat()):
@@ -34,66 +35,42 @@ struct fixture {
 	uint64_t bogus_ino;
 };
 
-static void mk(struct fixture *f, const char *rel, char type, const char *target)
+/* Each file holds its own name. */
+static void mkf(struct fixture *f, const char *rel)
 {
-	char p[PATH_MAX + 64];
-
-	snprintf(p, sizeof(p), "%s/%s", f->root, rel);
-	switch (type) {
-	case 'd':
-		assert_int_equal(mkdir(p, 0755), 0);
-		break;
-	case 'f': {
-		FILE *fp = fopen(p, "w");
-
-		assert_non_null(fp);
-		fputs(rel, fp);
-		assert_int_equal(fclose(fp), 0);
-		break;
-	}
-	case 'l':
-		assert_int_equal(symlink(target, p), 0);
-		break;
-	case 'h': {
-		char t[PATH_MAX + 64];
-
-		snprintf(t, sizeof(t), "%s/%s", f->root, target);
-		assert_int_equal(link(t, p), 0);
-		break;
-	}
-	}
+	testfs__write(f->root, rel, rel);
 }
 
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	char abs[PATH_MAX + 64];
+	char abs[PATH_MAX + 64], hard2[PATH_MAX + 64];
 
 	if (!f)
 		return -1;
-	snprintf(f->root, sizeof(f->root), "%s/slz-resolve-XXXXXX", getenv("TMPDIR") ?: "/tmp");
-	if (!mkdtemp(f->root))
-		return -1;
-	mk(f, "app", 'd', NULL);
-	mk(f, "app/main.py", 'f', NULL);
-	mk(f, "app/data", 'd', NULL);
-	mk(f, "bin", 'd', NULL);
-	mk(f, "bin/tool", 'f', NULL);
-	mk(f, "stat_only", 'f', NULL);
-	mk(f, "unused.txt", 'f', NULL);
-	mk(f, "hard1", 'f', NULL);
-	mk(f, "sub", 'd', NULL);
-	mk(f, "sub/hard2", 'h', "hard1");
-	mk(f, "lib", 'd', NULL);
-	mk(f, "lib/libx.so.1.2", 'f', NULL);
-	mk(f, "lib/libx.so.1", 'l', "libx.so.1.2");
-	mk(f, "lib/libx.so", 'l', "libx.so.1");
-	mk(f, "current", 'l', "lib");
-	snprintf(abs, sizeof(abs), "%s/app/main.py", f->root);
-	mk(f, "abs_link", 'l', abs);
-	mk(f, "alias_link", 'l', "/var/task/bin/tool");
-	mk(f, "dead", 'l', "nowhere");
-	mk(f, "out", 'l', "/etc/passwd");
+	testfs__mkdtemp(f->root, sizeof(f->root), "resolve");
+	testfs__mkdir(f->root, "app");
+	mkf(f, "app/main.py");
+	testfs__mkdir(f->root, "app/data");
+	testfs__mkdir(f->root, "bin");
+	mkf(f, "bin/tool");
+	mkf(f, "stat_only");
+	mkf(f, "unused.txt");
+	mkf(f, "hard1");
+	testfs__mkdir(f->root, "sub");
+	testfs__path(abs, sizeof(abs), f->root, "hard1");
+	testfs__path(hard2, sizeof(hard2), f->root, "sub/hard2");
+	assert_int_equal(link(abs, hard2), 0);
+	testfs__mkdir(f->root, "lib");
+	mkf(f, "lib/libx.so.1.2");
+	testfs__symlink(f->root, "lib/libx.so.1", "libx.so.1.2");
+	testfs__symlink(f->root, "lib/libx.so", "libx.so.1");
+	testfs__symlink(f->root, "current", "lib");
+	testfs__path(abs, sizeof(abs), f->root, "app/main.py");
+	testfs__symlink(f->root, "abs_link", abs);
+	testfs__symlink(f->root, "alias_link", "/var/task/bin/tool");
+	testfs__symlink(f->root, "dead", "nowhere");
+	testfs__symlink(f->root, "out", "/etc/passwd");
 	if (tree__open(f->root, &f->t) || keepset__new(f->t, &f->k) || profile__new(&f->p))
 		return -1;
 	/* A realpath'ed root, so profile paths look like the kernel's. */
@@ -106,16 +83,13 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	char cmd[PATH_MAX + 16];
-	int ret;
 
 	profile__free(f->p);
 	keepset__free(f->k);
 	tree__free(f->t);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->root);
-	ret = system(cmd);
+	testfs__rmtree(f->root);
 	free(f);
-	return ret;
+	return 0;
 }
 
 static uint32_t idx(struct fixture *f, const char *rel)

@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <errno.h>
-#include <ftw.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,38 +15,19 @@
 #include "keepset.h"
 #include "rules.h"
 #include "tree.h"
+#include "testfs.h"
 
 /* A scratch tree per test, removed afterwards. */
 struct fx {
-	char root[64];
+	char root[PATH_MAX];
 	struct tree *t;
 	struct keepset *k;
 	struct rules_stats st;
 };
 
-static void put(struct fx *f, const char *rel, const char *content, size_t len)
-{
-	char path[512], *slash;
-	FILE *fp;
-
-	snprintf(path, sizeof(path), "%s/%s", f->root, rel);
-	for (slash = strchr(path + strlen(f->root) + 1, '/'); slash;
-	     slash = strchr(slash + 1, '/')) {
-		*slash = '\0';
-		mkdir(path, 0755);
-		*slash = '/';
-	}
-	if (rel[strlen(rel) - 1] == '/')
-		return;
-	fp = fopen(path, "w");
-	assert_non_null(fp);
-	assert_int_equal(fwrite(content, 1, len, fp), len);
-	fclose(fp);
-}
-
 static void file(struct fx *f, const char *rel, const char *content)
 {
-	put(f, rel, content, strlen(content));
+	testfs__write(f->root, rel, content);
 }
 
 static void open_tree(struct fx *f)
@@ -54,26 +35,8 @@ static void open_tree(struct fx *f)
 	assert_int_equal(tree__open(f->root, &f->t), 0);
 }
 
-static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	return remove(p);
-}
-
 static struct fx *g; /* built once: compiling is the slow part */
 static bool have_cc;
-
-static void sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void sh(const char *fmt, ...)
-{
-	char cmd[2048];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	if (system(cmd))
-		fail_msg("command failed: %s", cmd);
-}
 
 static void patch_machine(struct fx *f, const char *rel, uint16_t machine)
 {
@@ -95,22 +58,17 @@ static void patch_machine(struct fx *f, const char *rel, uint16_t machine)
  */
 static void fuzz_copies(struct fx *f, const char *rel)
 {
-	char path[512], name[64];
+	char path[PATH_MAX * 2], name[64];
 	unsigned seed = 4;
 	size_t len = 0;
-	FILE *fp;
 	char *buf;
 
-	snprintf(path, sizeof(path), "%s/%s", f->root, rel);
-	fp = fopen(path, "rb");
-	assert_non_null(fp);
-	buf = malloc(1 << 20);
-	len = fread(buf, 1, 1 << 20, fp);
-	fclose(fp);
+	testfs__path(path, sizeof(path), f->root, rel);
+	buf = testfs__read(path, &len);
 	assert_true(len > 1024);
 	for (size_t cut = 0; cut < len; cut += len / 48 + 1) {
 		snprintf(name, sizeof(name), "fuzz/cut-%zu.so", cut);
-		put(f, name, buf, cut);
+		testfs__write_bytes(f->root, name, buf, cut);
 	}
 	for (int n = 0; n < 64; n++) {
 		char *copy = malloc(len);
@@ -123,7 +81,7 @@ static void fuzz_copies(struct fx *f, const char *rel)
 			copy[at] = (char)rand_r(&seed);
 		}
 		snprintf(name, sizeof(name), "fuzz/flip-%d.so", n);
-		put(f, name, copy, len);
+		testfs__write_bytes(f->root, name, copy, len);
 		free(copy);
 	}
 	free(buf);
@@ -135,54 +93,57 @@ static void fuzz_copies(struct fx *f, const char *rel)
  */
 static void build_elf_tree(struct fx *f)
 {
-	char srcdir[] = "/tmp/slz-rules-elf-src-XXXXXX";
+	char srcdir[PATH_MAX];
 	const char *r = f->root;
 	static const char junk[] = "\x7f"
 				   "ELF\x02\x01\x01garbage garbage garbage garbage garbage garbage "
 				   "garbage garbage garbage garbage";
 
-	assert_non_null(mkdtemp(srcdir));
-	sh("cd %s && printf 'int b(void){return 1;}\\n' > b.c && "
-	   "printf 'int b(void); int a(void){return b();}\\n' > a.c && "
-	   "printf 'int a(void); int main(void){return a();}\\n' > prog.c && "
-	   "printf 'int main(void){return 0;}\\n' > plain.c && "
-	   "printf 'int u(void){return 2;}\\n' > u.c",
-	   srcdir);
-	put(f, "lib/", "", 0);
-	put(f, "bin/", "", 0);
-	put(f, "opt/", "", 0);
-	put(f, "wrong/", "", 0);
-	sh("cd %s && cc -shared -fPIC -Wl,-soname,libb.so.1 -o %s/lib/libb.so.1.0.0 b.c && "
-	   "ln -s libb.so.1.0.0 %s/lib/libb.so.1 && ln -s libb.so.1 %s/lib/libb.so && "
-	   "cc -shared -fPIC -Wl,-soname,liba.so -o %s/lib/liba.so a.c -L%s/lib -lb && "
-	   "cc -shared -fPIC -Wl,-soname,libunused.so -o %s/lib/libunused.so u.c",
-	   srcdir, r, r, r, r, r, r);
-	sh("cd %s && L='-L%s/lib -Wl,-rpath-link,%s/lib -la' && "
-	   "cc -o %s/bin/prog prog.c $L -Wl,--enable-new-dtags,-rpath,'$ORIGIN/../lib' && "
-	   "cc -o %s/bin/prog_wrong prog.c $L "
-	   "-Wl,--enable-new-dtags,-rpath,'${ORIGIN}/../wrong:$ORIGIN/../lib' && "
-	   "cc -o %s/bin/prog_rpath prog.c $L -Wl,--disable-new-dtags,-rpath,%s/lib && "
-	   "cc -o %s/opt/prog_default prog.c $L && "
-	   "cc -o %s/bin/prog_interp prog.c $L -Wl,--enable-new-dtags,-rpath,'$ORIGIN/../lib' "
-	   "-Wl,--dynamic-linker=/lib64/ld-test.so.2 && "
-	   "cc -o %s/bin/plain plain.c",
-	   srcdir, r, r, r, r, r, r, r, r, r);
+	testfs__mkdtemp(srcdir, sizeof(srcdir), "rules-elf-src");
+	testfs__run("cd %s && printf 'int b(void){return 1;}\\n' > b.c && "
+		    "printf 'int b(void); int a(void){return b();}\\n' > a.c && "
+		    "printf 'int a(void); int main(void){return a();}\\n' > prog.c && "
+		    "printf 'int main(void){return 0;}\\n' > plain.c && "
+		    "printf 'int u(void){return 2;}\\n' > u.c",
+		    srcdir);
+	testfs__mkdirs(f->root, "lib");
+	testfs__mkdirs(f->root, "bin");
+	testfs__mkdirs(f->root, "opt");
+	testfs__mkdirs(f->root, "wrong");
+	testfs__run(
+		"cd %s && cc -shared -fPIC -Wl,-soname,libb.so.1 -o %s/lib/libb.so.1.0.0 b.c && "
+		"ln -s libb.so.1.0.0 %s/lib/libb.so.1 && ln -s libb.so.1 %s/lib/libb.so && "
+		"cc -shared -fPIC -Wl,-soname,liba.so -o %s/lib/liba.so a.c -L%s/lib -lb && "
+		"cc -shared -fPIC -Wl,-soname,libunused.so -o %s/lib/libunused.so u.c",
+		srcdir, r, r, r, r, r, r);
+	testfs__run(
+		"cd %s && L='-L%s/lib -Wl,-rpath-link,%s/lib -la' && "
+		"cc -o %s/bin/prog prog.c $L -Wl,--enable-new-dtags,-rpath,'$ORIGIN/../lib' && "
+		"cc -o %s/bin/prog_wrong prog.c $L "
+		"-Wl,--enable-new-dtags,-rpath,'${ORIGIN}/../wrong:$ORIGIN/../lib' && "
+		"cc -o %s/bin/prog_rpath prog.c $L -Wl,--disable-new-dtags,-rpath,%s/lib && "
+		"cc -o %s/opt/prog_default prog.c $L && "
+		"cc -o %s/bin/prog_interp prog.c $L -Wl,--enable-new-dtags,-rpath,'$ORIGIN/../lib' "
+		"-Wl,--dynamic-linker=/lib64/ld-test.so.2 && "
+		"cc -o %s/bin/plain plain.c",
+		srcdir, r, r, r, r, r, r, r, r, r);
 	/* libv.so only in vendor/: reached through /var/task (root_as) or a directory link. */
-	put(f, "vendor/", "", 0);
-	sh("cd %s && printf 'int v(void){return 3;}\\n' > v.c && "
-	   "printf 'int v(void); int main(void){return v();}\\n' > pv.c && "
-	   "cc -shared -fPIC -o %s/vendor/libv.so v.c && ln -s vendor %s/linkdir && "
-	   "cc -o %s/bin/prog_as pv.c -L%s/vendor -lv -Wl,-rpath,/var/task/vendor && "
-	   "cc -o %s/bin/prog_dirlink pv.c -L%s/vendor -lv "
-	   "-Wl,--enable-new-dtags,-rpath,'$ORIGIN/../linkdir'",
-	   srcdir, r, r, r, r, r, r);
-	sh("cp %s/lib/liba.so %s/wrong/liba.so && head -c 300 %s/lib/liba.so > %s/lib/trunc.so && "
-	   "rm -rf %s",
-	   r, r, r, r, srcdir);
+	testfs__mkdirs(f->root, "vendor");
+	testfs__run("cd %s && printf 'int v(void){return 3;}\\n' > v.c && "
+		    "printf 'int v(void); int main(void){return v();}\\n' > pv.c && "
+		    "cc -shared -fPIC -o %s/vendor/libv.so v.c && ln -s vendor %s/linkdir && "
+		    "cc -o %s/bin/prog_as pv.c -L%s/vendor -lv -Wl,-rpath,/var/task/vendor && "
+		    "cc -o %s/bin/prog_dirlink pv.c -L%s/vendor -lv "
+		    "-Wl,--enable-new-dtags,-rpath,'$ORIGIN/../linkdir'",
+		    srcdir, r, r, r, r, r, r);
+	testfs__run("cp %s/lib/liba.so %s/wrong/liba.so && head -c 300 %s/lib/liba.so > "
+		    "%s/lib/trunc.so && "
+		    "rm -rf %s",
+		    r, r, r, r, srcdir);
 	patch_machine(f, "wrong/liba.so", 183 /* EM_AARCH64 */);
 	fuzz_copies(f, "lib/liba.so");
-	put(f, "lib/garbage.so", junk, sizeof(junk) - 1);
-	put(f, "lib/empty.so", "", 0);
+	testfs__write_bytes(f->root, "lib/garbage.so", junk, sizeof(junk) - 1);
+	testfs__write_bytes(f->root, "lib/empty.so", "", 0);
 	file(f, "lib64/ld-test.so.2", "a loader, as far as the rule cares");
 	open_tree(f);
 }
@@ -191,9 +152,7 @@ static int group_setup(void **state)
 {
 	have_cc = !system("command -v cc >/dev/null 2>&1");
 	g = calloc(1, sizeof(*g));
-	strcpy(g->root, "/tmp/slz-rules-elf-XXXXXX");
-	if (!mkdtemp(g->root))
-		return -1;
+	testfs__mkdtemp(g->root, sizeof(g->root), "rules-elf");
 	if (have_cc)
 		build_elf_tree(g);
 	return 0;
@@ -203,7 +162,7 @@ static int group_teardown(void **state)
 {
 	keepset__free(g->k);
 	tree__free(g->t);
-	nftw(g->root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	testfs__rmtree(g->root);
 	free(g);
 	return 0;
 }

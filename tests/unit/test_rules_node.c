@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <errno.h>
-#include <ftw.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,59 +15,26 @@
 #include "keepset.h"
 #include "rules.h"
 #include "tree.h"
+#include "testfs.h"
 
 /* A scratch tree per test, removed afterwards. */
 struct fx {
-	char root[64];
+	char root[PATH_MAX];
 	struct tree *t;
 	struct keepset *k;
 	struct rules_stats st;
 };
 
-static void put(struct fx *f, const char *rel, const char *content, size_t len)
-{
-	char path[512], *slash;
-	FILE *fp;
-
-	snprintf(path, sizeof(path), "%s/%s", f->root, rel);
-	for (slash = strchr(path + strlen(f->root) + 1, '/'); slash;
-	     slash = strchr(slash + 1, '/')) {
-		*slash = '\0';
-		mkdir(path, 0755);
-		*slash = '/';
-	}
-	if (rel[strlen(rel) - 1] == '/')
-		return;
-	fp = fopen(path, "w");
-	assert_non_null(fp);
-	assert_int_equal(fwrite(content, 1, len, fp), len);
-	fclose(fp);
-}
-
 static void file(struct fx *f, const char *rel, const char *content)
 {
-	put(f, rel, content, strlen(content));
-}
-
-static void link_at(struct fx *f, const char *rel, const char *target)
-{
-	char path[512];
-
-	snprintf(path, sizeof(path), "%s/%s", f->root, rel);
-	assert_int_equal(symlink(target, path), 0);
-}
-
-static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	return remove(p);
+	testfs__write(f->root, rel, content);
 }
 
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
 
-	strcpy(f->root, "/tmp/slz-rules-node-XXXXXX");
-	assert_non_null(mkdtemp(f->root));
+	testfs__mkdtemp(f->root, sizeof(f->root), "rules-node");
 	*state = f;
 	return 0;
 }
@@ -78,7 +45,7 @@ static int teardown(void **state)
 
 	keepset__free(f->k);
 	tree__free(f->t);
-	nftw(f->root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	testfs__rmtree(f->root);
 	free(f);
 	return 0;
 }
@@ -150,10 +117,10 @@ static void node_tree(struct fx *f)
 	file(f, "node_modules/c/index.js", "");
 	file(f, "node_modules/.pnpm/d@1.0.0/node_modules/d/package.json", "{\"name\":\"d\"}");
 	file(f, "node_modules/.pnpm/d@1.0.0/node_modules/d/index.js", "");
-	link_at(f, "node_modules/d", ".pnpm/d@1.0.0/node_modules/d");
+	testfs__symlink(f->root, "node_modules/d", ".pnpm/d@1.0.0/node_modules/d");
 	file(f, "shared/e.json", "{\"name\":\"e\"}");
 	file(f, "node_modules/e/index.js", "");
-	link_at(f, "node_modules/e/package.json", "../../shared/e.json");
+	testfs__symlink(f->root, "node_modules/e/package.json", "../../shared/e.json");
 	open_tree(f);
 }
 

@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <errno.h>
-#include <ftw.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,51 +15,26 @@
 #include "keepset.h"
 #include "rules.h"
 #include "tree.h"
+#include "testfs.h"
 
 /* A scratch tree per test, removed afterwards. */
 struct fx {
-	char root[64];
+	char root[PATH_MAX];
 	struct tree *t;
 	struct keepset *k;
 	struct rules_stats st;
 };
 
-static void put(struct fx *f, const char *rel, const char *content, size_t len)
-{
-	char path[512], *slash;
-	FILE *fp;
-
-	snprintf(path, sizeof(path), "%s/%s", f->root, rel);
-	for (slash = strchr(path + strlen(f->root) + 1, '/'); slash;
-	     slash = strchr(slash + 1, '/')) {
-		*slash = '\0';
-		mkdir(path, 0755);
-		*slash = '/';
-	}
-	if (rel[strlen(rel) - 1] == '/')
-		return;
-	fp = fopen(path, "w");
-	assert_non_null(fp);
-	assert_int_equal(fwrite(content, 1, len, fp), len);
-	fclose(fp);
-}
-
 static void file(struct fx *f, const char *rel, const char *content)
 {
-	put(f, rel, content, strlen(content));
-}
-
-static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	return remove(p);
+	testfs__write(f->root, rel, content);
 }
 
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
 
-	strcpy(f->root, "/tmp/slz-rules-py-XXXXXX");
-	assert_non_null(mkdtemp(f->root));
+	testfs__mkdtemp(f->root, sizeof(f->root), "rules-py");
 	*state = f;
 	return 0;
 }
@@ -70,7 +45,7 @@ static int teardown(void **state)
 
 	keepset__free(f->k);
 	tree__free(f->t);
-	nftw(f->root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	testfs__rmtree(f->root);
 	free(f);
 	return 0;
 }
@@ -357,9 +332,9 @@ static void test_garbage_metadata_is_skipped(void **state)
 	static const char *const want[] = {"bad-1.0.dist-info", "bad-1.0.dist-info/RECORD", NULL};
 
 	file(f, "good.py", "");
-	put(f, "bad-1.0.dist-info/RECORD", junk, sizeof(junk) - 1);
-	put(f, "worse-1.0.dist-info/top_level.txt", top, sizeof(top) - 1);
-	put(f, "odd.egg-info", "Name: odd\n", 10);
+	testfs__write_bytes(f->root, "bad-1.0.dist-info/RECORD", junk, sizeof(junk) - 1);
+	testfs__write_bytes(f->root, "worse-1.0.dist-info/top_level.txt", top, sizeof(top) - 1);
+	testfs__write_bytes(f->root, "odd.egg-info", "Name: odd\n", 10);
 	open_tree(f);
 	keep(f, "good.py");
 	assert_int_equal(apply(f, true, false, false), 0);
@@ -370,7 +345,6 @@ static void test_garbage_metadata_is_skipped(void **state)
 static void test_real_compileall_byte_code(void **state)
 {
 	struct fx *f = *state;
-	char cmd[512];
 	int64_t src;
 	size_t pycs = 0;
 
@@ -378,9 +352,7 @@ static void test_real_compileall_byte_code(void **state)
 		skip();
 	file(f, "lib/a.py", "A = 1\n");
 	file(f, "lib/b.py", "B = 1\n");
-	snprintf(cmd, sizeof(cmd), "/usr/bin/python3 -m compileall -q -o 0 -o 1 %s/lib >/dev/null",
-		 f->root);
-	assert_int_equal(system(cmd), 0);
+	testfs__run("/usr/bin/python3 -m compileall -q -o 0 -o 1 %s/lib >/dev/null", f->root);
 	open_tree(f);
 	keep(f, "lib/a.py");
 	assert_int_equal(apply(f, true, false, false), 0);

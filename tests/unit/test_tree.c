@@ -6,7 +6,6 @@
 #include <cmocka.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,73 +19,41 @@
 
 #include "tree.h"
 #include "util.h"
+#include "testfs.h"
 
 /* Every test builds its own tree under a fresh temp dir (world-searchable for the nobody run). */
 static char root[PATH_MAX];
 
 static void pathf(char *out, const char *rel)
 {
-	int n = snprintf(out, PATH_MAX, "%s/%s", root, rel);
-
-	assert_true(n > 0 && n < PATH_MAX);
+	testfs__path(out, PATH_MAX, root, rel);
 }
 
 static void mkd(const char *rel)
 {
-	char p[PATH_MAX];
-
-	pathf(p, rel);
-	assert_int_equal(mkdir(p, 0755), 0);
+	testfs__mkdir(root, rel);
 }
 
 static void mkf(const char *rel, const char *content)
 {
-	char p[PATH_MAX];
-	FILE *f;
-
-	pathf(p, rel);
-	f = fopen(p, "w");
-	assert_non_null(f);
-	if (content)
-		fputs(content, f);
-	assert_int_equal(fclose(f), 0);
-	assert_int_equal(chmod(p, 0644), 0);
+	testfs__write(root, rel, content ?: "");
 }
 
 static void mkl(const char *target, const char *rel)
 {
-	char p[PATH_MAX];
-
-	pathf(p, rel);
-	assert_int_equal(symlink(target, p), 0);
-}
-
-static int rm_cb(const char *p, const struct stat *st, int type, struct FTW *ftw)
-{
-	if (type == FTW_DP || type == FTW_D || type == FTW_DNR)
-		return rmdir(p);
-	return unlink(p);
+	testfs__symlink(root, rel, target);
 }
 
 static int setup(void **state)
 {
-	snprintf(root, sizeof(root), "%s/slz-tree-XXXXXX", getenv("TMPDIR") ?: "/tmp");
-	if (!mkdtemp(root))
-		return -1;
+	testfs__mkdtemp(root, sizeof(root), "tree");
 	return chmod(root, 0755);
-}
-
-static int chmod_cb(const char *p, const struct stat *st, int type, struct FTW *ftw)
-{
-	if (type == FTW_D || type == FTW_DNR)
-		chmod(p, 0755);
-	return 0;
 }
 
 static int teardown(void **state)
 {
-	nftw(root, chmod_cb, 16, FTW_PHYS);
-	return nftw(root, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+	testfs__rmtree(root);
+	return 0;
 }
 
 static struct tree *open_tree(void)
@@ -440,9 +407,7 @@ static void test_deep_path_beyond_path_max(void **state)
 	/* The teardown's nftw cannot remove what it cannot name: cut the chain first. */
 	char p[PATH_MAX];
 	pathf(p, name);
-	char cmd[PATH_MAX + 16];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", p);
-	assert_int_equal(system(cmd), 0);
+	testfs__run("rm -rf '%s'", p);
 }
 
 /*
