@@ -504,18 +504,35 @@ static void test_cgroup_attach(void **state)
 
 static void test_cleanup_removes_cgroups(void **state)
 {
-	char cmd[PATH_MAX];
-	FILE *f;
+	char prof[PATH_MAX], script[PATH_MAX + 64];
+	struct profile *p;
+	struct stat st;
+	const char *target;
 
 	require_bpf();
-	/* Every recording above ran in a slimzip-* cgroup under ours: none may be left. */
-	snprintf(cmd, sizeof(cmd), "find '%s' -maxdepth 3 -type d -name 'slimzip-*' | wc -l",
+	/*
+	 * The command leaves a daemon-like child behind in a nested cgroup of its own: slimzip must
+	 * kill it and remove both cgroups. Only this run's cgroup is checked, so recordings other
+	 * processes run at the same time cannot disturb the test.
+	 */
+	tpath(prof, "cleanup.prof");
+	snprintf(script, sizeof(script),
+		 "cg=$(sed -n 's/^0:://p' /proc/self/cgroup); d=%s$cg/nested; mkdir \"$d\" && "
+		 "(echo 0 > \"$d/cgroup.procs\" && exec sleep 300) & sleep 0.2",
 		 cg2mnt);
-	f = popen(cmd, "r");
-	assert_non_null(f);
-	assert_true(fgets(cmd, sizeof(cmd), f) != NULL);
-	pclose(f);
-	assert_int_equal(atoi(cmd), 0);
+	{
+		char *const a[] = {(char *)slimzip, "record", "-o", prof, "--", "/bin/sh", "-c",
+				   script, NULL};
+
+		assert_int_equal(run(a), 0);
+	}
+	p = load(prof);
+	target = profile__header_const(p)->target;
+	assert_non_null(target);
+	assert_non_null(strstr(target, "/slimzip-"));
+	assert_int_equal(stat(target, &st), -1);
+	assert_int_equal(errno, ENOENT);
+	profile__free(p);
 }
 
 int main(void)
