@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -14,6 +13,7 @@
 
 #include "extract.h"
 #include "util.h"
+#include "zippool.h"
 #include "zipwrite.h"
 
 /* 2107-12-31 23:59:58 UTC: the last time a DOS timestamp can hold. */
@@ -21,14 +21,6 @@
 /* Each file weighs this many bytes in the progress fraction, so many tiny files still move it. */
 #define PROGRESS_ENTRY_WEIGHT 4096
 #define OUT_BUFFER_SIZE	      (1 << 20)
-/*
- * Files up to this size are deflated ahead by worker threads; larger ones stream through
- * libzip on the calling thread so memory stays bounded.
- */
-#define PRECOMPRESS_MAX	      (64ULL << 20)
-/* Input bytes that may wait, compressed in memory, for their turn in the zip. */
-#define PRECOMPRESS_BUDGET    (96ULL << 20)
-#define MAX_THREADS	      16
 
 /*
  * Set from a SIGINT handler, read by the writer and its workers: a lock-free atomic is both
@@ -123,46 +115,11 @@ void zipwrite__utc_leave(char *saved)
 
 enum item_kind { ITEM_FILE, ITEM_DIR, ITEM_LINK };
 
-struct job;
-
 struct item {
 	const char *name; /* entry name: tree path, plus '/' for directories */
 	uint32_t idx;
 	enum item_kind kind;
-	struct job *job; /* deflated ahead by a worker, or NULL */
-};
-
-enum job_state { JOB_PENDING, JOB_RUNNING, JOB_DONE };
-
-/*
- * One file deflated ahead of time. libzip 1.7 has no API to deflate a buffer, so a worker
- * zips the file into a private in-memory archive and the writer later copies that entry's
- * compressed bytes (ZIP_FL_COMPRESSED) with its CRC: libzip does not recompress data whose
- * source already reports the entry's method. Same libzip deflate, same bytes as streaming.
- */
-struct job {
-	const char *path;
-	uint64_t size;
-	enum job_state state;
-	int err;      /* errno of the failure, 0 when none */
-	int err_kind; /* what failed, for the message the writer thread formats */
-	zip_t *za;    /* the private archive, entry 0; NULL once released */
-	zip_stat_t zs;
-};
-
-enum { JERR_OPEN = 1, JERR_READ, JERR_CHANGED, JERR_CANCEL, JERR_LIBZIP };
-
-struct pool {
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	struct job **queue; /* in entry order: the order the writer consumes them */
-	size_t n, next;
-	uint64_t inflight;
-	bool stop;
-	int root_fd;
-	int level;
-	pthread_t threads[MAX_THREADS];
-	int nthreads;
+	struct zippool_job *job; /* deflated ahead by a worker, or NULL */
 };
 
 /* State shared by the output source and every file source of one write. */
@@ -180,7 +137,7 @@ struct writer {
 	double progress_last;
 	zipwrite_progress_fn progress;
 	void *progress_ctx;
-	struct pool *pool; /* NULL when storing */
+	struct zippool *pool; /* NULL when storing or with nothing to deflate ahead */
 };
 
 struct file_src {
@@ -191,214 +148,11 @@ struct file_src {
 	uint64_t done;
 	int fd;
 	zip_error_t error;
-	struct job *job; /* precompressed: the data comes from job->za */
+	struct zippool_job *job; /* precompressed: the data comes from the pool */
 	zip_file_t *zf;
 	bool have_stat;
 	zip_stat_t st;
 };
-
-/* Reads one file for a worker's private archive; failures are kept in the job. */
-struct job_read {
-	struct job *job;
-	int root_fd;
-	int fd;
-	uint64_t done;
-	zip_error_t error;
-};
-
-static zip_int64_t job_read_fail(struct job_read *r, int zip_err, int kind, int err)
-{
-	zip_error_set(&r->error, zip_err, err);
-	if (!r->job->err) {
-		r->job->err = err;
-		r->job->err_kind = kind;
-	}
-	return -1;
-}
-
-static zip_int64_t job_src_cb(void *ud, void *data, zip_uint64_t len, zip_source_cmd_t cmd)
-{
-	struct job_read *r = ud;
-	ssize_t n;
-
-	switch (cmd) {
-	case ZIP_SOURCE_OPEN:
-		/* O_NOFOLLOW: a file swapped for a symlink since the walk must not be followed. */
-		r->fd = openat(r->root_fd, r->job->path,
-			       O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
-		if (r->fd < 0)
-			return job_read_fail(r, ZIP_ER_OPEN, JERR_OPEN, errno);
-		posix_fadvise(r->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-		r->done = 0;
-		return 0;
-	case ZIP_SOURCE_READ:
-		if (cancel_flag)
-			return job_read_fail(r, ZIP_ER_CANCELLED, JERR_CANCEL, ECANCELED);
-		do {
-			n = read(r->fd, data, len);
-		} while (n < 0 && errno == EINTR);
-		if (n < 0)
-			return job_read_fail(r, ZIP_ER_READ, JERR_READ, errno);
-		/* The sizes go into the headers: a file that changed would make a corrupt zip. */
-		if ((n == 0 && len && r->done != r->job->size) ||
-		    r->done + (uint64_t)n > r->job->size)
-			return job_read_fail(r, ZIP_ER_INCONS, JERR_CHANGED, EAGAIN);
-		r->done += (uint64_t)n;
-		return n;
-	case ZIP_SOURCE_CLOSE:
-	case ZIP_SOURCE_FREE:
-		if (r->fd >= 0)
-			close(r->fd);
-		r->fd = -1;
-		return 0;
-	case ZIP_SOURCE_STAT: {
-		zip_stat_t *st = ZIP_SOURCE_GET_ARGS(zip_stat_t, data, len, &r->error);
-
-		if (!st)
-			return -1;
-		zip_stat_init(st);
-		st->valid = ZIP_STAT_SIZE;
-		st->size = r->job->size;
-		return sizeof(*st);
-	}
-	case ZIP_SOURCE_ERROR:
-		return zip_error_to_data(&r->error, data, len);
-	case ZIP_SOURCE_SUPPORTS:
-		return ZIP_SOURCE_SUPPORTS_READABLE;
-	default:
-		zip_error_set(&r->error, ZIP_ER_OPNOTSUPP, 0);
-		return -1;
-	}
-}
-
-static void compress_job(struct job *job, int root_fd, int level)
-{
-	struct job_read r = {.job = job, .root_fd = root_fd, .fd = -1};
-	zip_source_t *buf = NULL, *src = NULL;
-	zip_t *tmp = NULL;
-	zip_error_t ze;
-
-	zip_error_init(&ze);
-	zip_error_init(&r.error);
-	buf = zip_source_buffer_create(NULL, 0, 0, &ze);
-	if (!buf)
-		goto fail;
-	/* Keep buf alive past zip_close() to reopen what was written into it. */
-	zip_source_keep(buf);
-	tmp = zip_open_from_source(buf, ZIP_TRUNCATE, &ze);
-	if (!tmp)
-		goto fail;
-	src = zip_source_function(tmp, job_src_cb, &r);
-	if (!src)
-		goto fail;
-	if (zip_file_add(tmp, "f", src, 0) < 0) {
-		zip_source_free(src);
-		goto fail;
-	}
-	if (zip_set_file_compression(tmp, 0, ZIP_CM_DEFLATE, (zip_uint32_t)level) || zip_close(tmp))
-		goto fail;
-	tmp = NULL;
-	job->za = zip_open_from_source(buf, ZIP_RDONLY, &ze);
-	if (!job->za)
-		goto fail;
-	buf = NULL; /* job->za owns the reference we kept */
-	if (zip_stat_index(job->za, 0, 0, &job->zs))
-		goto fail;
-	goto out;
-fail:
-	if (!job->err) {
-		job->err = ENOMEM;
-		job->err_kind = JERR_LIBZIP;
-	}
-	if (job->za)
-		zip_discard(job->za);
-	job->za = NULL;
-out:
-	if (tmp)
-		zip_discard(tmp);
-	zip_source_free(buf);
-	zip_error_fini(&r.error);
-	zip_error_fini(&ze);
-}
-
-static void *pool_worker(void *arg)
-{
-	struct pool *p = arg;
-
-	pthread_mutex_lock(&p->mu);
-	for (;;) {
-		struct job *job;
-
-		/* An empty pipeline always takes one more job, however large. */
-		while (!p->stop && !cancel_flag && p->next < p->n && p->inflight &&
-		       p->inflight + p->queue[p->next]->size > PRECOMPRESS_BUDGET)
-			pthread_cond_wait(&p->cv, &p->mu);
-		if (p->stop || cancel_flag || p->next >= p->n)
-			break;
-		job = p->queue[p->next++];
-		if (job->state != JOB_PENDING)
-			continue; /* the writer did it itself */
-		job->state = JOB_RUNNING;
-		p->inflight += job->size;
-		pthread_mutex_unlock(&p->mu);
-		compress_job(job, p->root_fd, p->level);
-		pthread_mutex_lock(&p->mu);
-		job->state = JOB_DONE;
-		pthread_cond_broadcast(&p->cv);
-	}
-	pthread_mutex_unlock(&p->mu);
-	return NULL;
-}
-
-/* Wait for the writer's next job; if no worker took it yet, do it here (never deadlocks). */
-static void pool_wait(struct pool *p, struct job *job)
-{
-	pthread_mutex_lock(&p->mu);
-	if (job->state == JOB_PENDING) {
-		job->state = JOB_RUNNING;
-		p->inflight += job->size;
-		pthread_mutex_unlock(&p->mu);
-		compress_job(job, p->root_fd, p->level);
-		pthread_mutex_lock(&p->mu);
-		job->state = JOB_DONE;
-	}
-	while (job->state != JOB_DONE)
-		pthread_cond_wait(&p->cv, &p->mu);
-	pthread_mutex_unlock(&p->mu);
-}
-
-/* The writer copied the job's data: drop it and let the workers go on. */
-static void pool_release(struct pool *p, struct job *job)
-{
-	bool had;
-
-	pthread_mutex_lock(&p->mu);
-	had = job->state == JOB_DONE && job->za;
-	if (had)
-		p->inflight -= job->size;
-	pthread_cond_broadcast(&p->cv);
-	pthread_mutex_unlock(&p->mu);
-	if (had) {
-		zip_discard(job->za);
-		job->za = NULL;
-	}
-}
-
-static void pool_stop(struct pool *p)
-{
-	pthread_mutex_lock(&p->mu);
-	p->stop = true;
-	pthread_cond_broadcast(&p->cv);
-	pthread_mutex_unlock(&p->mu);
-	for (int i = 0; i < p->nthreads; i++)
-		pthread_join(p->threads[i], NULL);
-	p->nthreads = 0;
-	for (size_t i = 0; i < p->n; i++)
-		if (p->queue[i]->za) {
-			zip_discard(p->queue[i]->za);
-			p->queue[i]->za = NULL;
-		}
-}
 
 static void report_progress(struct writer *w, uint64_t advance)
 {
@@ -437,21 +191,19 @@ static zip_int64_t file_fail(struct file_src *fs, int zip_err, int err, const ch
 }
 
 /* Explain a worker's failure on the writer thread, where slz_errmsg() is read. */
-static zip_int64_t job_failure(struct file_src *fs)
+static zip_int64_t job_failure(struct file_src *fs, const struct zippool_result *res)
 {
-	struct job *job = fs->job;
-
-	switch (job->err_kind) {
-	case JERR_OPEN:
-	case JERR_READ:
-		return file_fail(fs, ZIP_ER_READ, job->err, "cannot read %s: %s", fs->path,
-				 strerror(job->err));
-	case JERR_CHANGED:
+	switch (res->fail) {
+	case ZIPPOOL_FAIL_OPEN:
+	case ZIPPOOL_FAIL_READ:
+		return file_fail(fs, ZIP_ER_READ, res->err, "cannot read %s: %s", fs->path,
+				 strerror(res->err));
+	case ZIPPOOL_FAIL_CHANGED:
 		return file_fail(fs, ZIP_ER_INCONS, EAGAIN,
 				 "%s changed while it was zipped (size %llu when the tree was "
 				 "read): re-run once the tree is stable",
 				 fs->path, (unsigned long long)fs->size);
-	case JERR_CANCEL:
+	case ZIPPOOL_FAIL_CANCEL:
 		return file_fail(fs, ZIP_ER_CANCELLED, ECANCELED, "cancelled: no zip was written");
 	default:
 		return file_fail(fs, ZIP_ER_MEMORY, ENOMEM, "cannot compress %s: out of memory",
@@ -463,7 +215,8 @@ static zip_int64_t job_failure(struct file_src *fs)
 static zip_int64_t job_file_cb(struct file_src *fs, void *data, zip_uint64_t len,
 			       zip_source_cmd_t cmd)
 {
-	struct pool *p = fs->w->pool;
+	struct zippool *p = fs->w->pool;
+	struct zippool_result res;
 	zip_int64_t n;
 
 	switch (cmd) {
@@ -474,16 +227,15 @@ static zip_int64_t job_file_cb(struct file_src *fs, void *data, zip_uint64_t len
 			return -1;
 		/* libzip asks again after CLOSE, when the job is gone: answer from a copy. */
 		if (!fs->have_stat) {
-			pool_wait(p, fs->job);
-			if (fs->job->err)
-				return job_failure(fs);
+			if (zippool__wait(p, fs->job, &res))
+				return job_failure(fs, &res);
 			zip_stat_init(&fs->st);
 			fs->st.valid = ZIP_STAT_SIZE | ZIP_STAT_COMP_SIZE | ZIP_STAT_COMP_METHOD |
 				       ZIP_STAT_CRC | ZIP_STAT_MTIME | ZIP_STAT_ENCRYPTION_METHOD;
-			fs->st.size = fs->job->zs.size;
-			fs->st.comp_size = fs->job->zs.comp_size;
-			fs->st.comp_method = fs->job->zs.comp_method;
-			fs->st.crc = fs->job->zs.crc;
+			fs->st.size = res.zs.size;
+			fs->st.comp_size = res.zs.comp_size;
+			fs->st.comp_method = res.zs.comp_method;
+			fs->st.crc = res.zs.crc;
 			fs->st.mtime = (time_t)fs->mtime;
 			fs->st.encryption_method = ZIP_EM_NONE;
 			fs->have_stat = true;
@@ -492,13 +244,12 @@ static zip_int64_t job_file_cb(struct file_src *fs, void *data, zip_uint64_t len
 		return sizeof(*st);
 	}
 	case ZIP_SOURCE_OPEN:
-		pool_wait(p, fs->job);
-		if (fs->job->err)
-			return job_failure(fs);
-		fs->zf = zip_fopen_index(fs->job->za, 0, ZIP_FL_COMPRESSED);
+		if (zippool__wait(p, fs->job, &res))
+			return job_failure(fs, &res);
+		fs->zf = zip_fopen_index(res.za, 0, ZIP_FL_COMPRESSED);
 		if (!fs->zf)
 			return file_fail(fs, ZIP_ER_MEMORY, ENOMEM, "cannot compress %s: %s",
-					 fs->path, zip_strerror(fs->job->za));
+					 fs->path, zip_strerror(res.za));
 		report_progress(fs->w, PROGRESS_ENTRY_WEIGHT);
 		return 0;
 	case ZIP_SOURCE_READ:
@@ -514,7 +265,7 @@ static zip_int64_t job_file_cb(struct file_src *fs, void *data, zip_uint64_t len
 		if (fs->zf)
 			zip_fclose(fs->zf);
 		fs->zf = NULL;
-		pool_release(p, fs->job);
+		zippool__release(p, fs->job);
 		report_progress(fs->w, fs->size);
 		return 0;
 	case ZIP_SOURCE_ERROR:
@@ -522,7 +273,7 @@ static zip_int64_t job_file_cb(struct file_src *fs, void *data, zip_uint64_t len
 	case ZIP_SOURCE_FREE:
 		if (fs->zf)
 			zip_fclose(fs->zf);
-		pool_release(p, fs->job);
+		zippool__release(p, fs->job);
 		zip_error_fini(&fs->error);
 		free(fs);
 		return 0;
@@ -982,43 +733,30 @@ static int close_failure(zip_t *za, struct writer *w, const char *out_path)
 			zip_error_strerror(ze));
 }
 
-/* Files worth deflating ahead, in entry order; none when storing. */
-static int plan_jobs(struct pool *p, struct job **jobs_out, struct item *items, size_t n,
-		     const struct tree *t, const struct zipwrite_opts *opts)
+/* Files worth deflating ahead, in entry order; no pool when storing or when there are none. */
+static int plan_pool(struct writer *w, struct item *items, size_t n,
+		     const struct zipwrite_opts *opts, struct zippool **out)
 {
 	struct tree_entry e;
-	struct job *jobs;
 	size_t cnt = 0;
+	int err;
 
+	*out = NULL;
 	if (opts->level == 0)
 		return 0;
 	for (size_t i = 0; i < n; i++)
-		if (items[i].kind == ITEM_FILE && !tree__get(t, items[i].idx, &e) && e.size &&
-		    e.size <= PRECOMPRESS_MAX)
+		if (items[i].kind == ITEM_FILE && !tree__get(w->tree, items[i].idx, &e) &&
+		    zippool__takes(e.size))
 			cnt++;
 	if (!cnt)
 		return 0;
-	jobs = calloc(cnt, sizeof(*jobs));
-	p->queue = calloc(cnt, sizeof(*p->queue));
-	if (!jobs || !p->queue) {
-		free(jobs);
-		free(p->queue);
-		p->queue = NULL;
-		return -ENOMEM;
-	}
-	for (size_t i = 0; i < n; i++) {
-		if (items[i].kind != ITEM_FILE || tree__get(t, items[i].idx, &e) || !e.size ||
-		    e.size > PRECOMPRESS_MAX)
-			continue;
-		jobs[p->n].path = e.path;
-		jobs[p->n].size = e.size;
-		items[i].job = &jobs[p->n];
-		p->queue[p->n] = &jobs[p->n];
-		p->n++;
-	}
-	p->root_fd = -1;
-	p->level = opts->level;
-	*jobs_out = jobs;
+	err = zippool__new(cnt, w->root_fd, opts->level, out);
+	if (err)
+		return err;
+	for (size_t i = 0; i < n; i++)
+		if (items[i].kind == ITEM_FILE && !tree__get(w->tree, items[i].idx, &e) &&
+		    zippool__takes(e.size))
+			items[i].job = zippool__add(*out, e.path, e.size);
 	return 0;
 }
 
@@ -1028,8 +766,7 @@ int zipwrite__write(const struct keepset *k, const char *out_path, const struct 
 	struct zipwrite_opts defaults;
 	struct zipwrite_stats st = {0};
 	struct writer w = {.root_fd = -1};
-	struct pool pool = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
-	struct job *jobs = NULL;
+	struct zippool *pool = NULL;
 	struct item *items = NULL;
 	char *arena = NULL, *saved_tz = NULL;
 	bool in_utc = false;
@@ -1079,10 +816,9 @@ int zipwrite__write(const struct keepset *k, const char *out_path, const struct 
 			if (!tree__get(w.tree, items[i].idx, &e))
 				w.progress_total += e.size + PROGRESS_ENTRY_WEIGHT;
 		}
-	err = plan_jobs(&pool, &jobs, items, n, w.tree, opts);
+	err = plan_pool(&w, items, n, opts, &pool);
 	if (err)
 		goto out;
-	pool.root_fd = w.root_fd;
 
 	err = atomic_file__open(out_path, &w.af);
 	if (err)
@@ -1117,18 +853,10 @@ int zipwrite__write(const struct keepset *k, const char *out_path, const struct 
 	if (err)
 		goto out;
 	in_utc = true;
-	if (pool.n) {
-		int nthreads = opts->threads ? opts->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
-
-		if (nthreads < 1)
-			nthreads = 1;
-		if (nthreads > MAX_THREADS)
-			nthreads = MAX_THREADS;
+	if (pool) {
 		/* Compression overlaps with adding the entries from here on. */
-		for (; pool.nthreads < nthreads; pool.nthreads++)
-			if (pthread_create(&pool.threads[pool.nthreads], NULL, pool_worker, &pool))
-				break; /* fewer workers, or none: the writer compresses itself */
-		w.pool = &pool;
+		zippool__start(pool, opts->threads);
+		w.pool = pool;
 	}
 
 	for (size_t i = 0; i < n; i++) {
@@ -1142,7 +870,7 @@ int zipwrite__write(const struct keepset *k, const char *out_path, const struct 
 		goto out;
 	}
 	za = NULL;
-	pool_stop(&pool);
+	zippool__stop(pool);
 	zipwrite__utc_leave(saved_tz);
 	in_utc = false;
 	saved_tz = NULL;
@@ -1172,8 +900,7 @@ out:
 	/* Sources first (they release their jobs), then the workers, then TZ. */
 	if (za)
 		zip_discard(za);
-	if (pool.n)
-		pool_stop(&pool);
+	zippool__free(pool);
 	if (in_utc)
 		zipwrite__utc_leave(saved_tz);
 	zip_source_free(out_src);
@@ -1184,7 +911,5 @@ out:
 	zip_error_fini(&zerr);
 	free(items);
 	free(arena);
-	free(pool.queue);
-	free(jobs);
 	return err;
 }

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Internal to zipwrite: worker threads that deflate small files ahead of the zip writer.
+ * libzip 1.7 has no API to deflate a buffer, so a worker zips one file into a private
+ * in-memory archive and the writer later copies that entry's compressed bytes
+ * (ZIP_FL_COMPRESSED) with its CRC: libzip does not recompress data whose source already
+ * reports the entry's method. Same libzip deflate, same bytes as streaming the file.
+ * Jobs are taken in the order they were added, which is the order the writer consumes them;
+ * the input bytes held compressed in memory are bounded, so memory does not grow with the tree.
+ */
+#ifndef SLIMZIP_ZIPPOOL_H
+#define SLIMZIP_ZIPPOOL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <zip.h>
+
+struct zippool;
+struct zippool_job; /* one file, owned by its pool */
+
+/* What a job failed at; the writer thread turns it into the slz_errmsg() message. */
+enum zippool_fail {
+	ZIPPOOL_FAIL_NONE,
+	ZIPPOOL_FAIL_OPEN,
+	ZIPPOOL_FAIL_READ,
+	ZIPPOOL_FAIL_CHANGED, /* the size differs from the one the walk saw */
+	ZIPPOOL_FAIL_CANCEL,  /* zipwrite__request_cancel() */
+	ZIPPOOL_FAIL_LIBZIP,  /* the private archive could not be made (memory) */
+};
+
+struct zippool_result {
+	int err; /* errno of the failure, 0 when none */
+	enum zippool_fail fail;
+	/* The private archive, the file deflated as entry 0; valid until zippool__release(). */
+	zip_t *za;
+	zip_stat_t zs; /* entry 0: size, comp_size, comp_method, crc */
+};
+
+/* Whether a file of this size is deflated ahead: larger ones stream so memory stays bounded. */
+bool zippool__takes(uint64_t size);
+
+/*
+ * A pool for njobs files (njobs > 0) read relative to root_fd, which must stay open until
+ * zippool__free(); level is the deflate level (1..9). No thread runs yet. 0 or -ENOMEM.
+ */
+int zippool__new(size_t njobs, int root_fd, int level, struct zippool **out);
+
+/*
+ * The next job, in entry order: path (borrowed, relative to root_fd, kept until
+ * zippool__free()) of size bytes, as the tree walk saw it. At most njobs calls.
+ */
+struct zippool_job *zippool__add(struct zippool *p, const char *path, uint64_t size);
+
+/*
+ * Start up to threads workers (0 = one per online CPU, capped at 16). Workers call libzip,
+ * which reads TZ: set it before, and change it only after zippool__stop(). Fewer threads, or
+ * none, when they cannot be created: zippool__wait() then compresses on the caller's thread.
+ */
+void zippool__start(struct zippool *p, int threads);
+
+/*
+ * Wait until job is compressed, doing it on the calling thread when no worker took it yet
+ * (so the writer never deadlocks on the budget). 0, or -errno with res->fail saying what
+ * failed; res is filled either way.
+ */
+int zippool__wait(struct zippool *p, struct zippool_job *job, struct zippool_result *res);
+
+/* The writer copied the job's data: drop its archive so the workers may go on. */
+void zippool__release(struct zippool *p, struct zippool_job *job);
+
+/* Join the workers and drop every archive left; idempotent and NULL-safe. */
+void zippool__stop(struct zippool *p);
+
+/* zippool__stop(), then free everything; NULL-safe. */
+void zippool__free(struct zippool *p);
+
+#endif
