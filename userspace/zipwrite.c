@@ -12,6 +12,7 @@
 #include <zip.h>
 
 #include "extract.h"
+#include "pycheck.h"
 #include "util.h"
 #include "zippool.h"
 #include "zipwrite.h"
@@ -445,94 +446,6 @@ static int item_cmp(const void *a, const void *b)
 	return strcmp(((const struct item *)a)->name, ((const struct item *)b)->name);
 }
 
-static bool has_suffix(const char *s, const char *suffix)
-{
-	size_t ls = strlen(s), lx = strlen(suffix);
-
-	return ls >= lx && !memcmp(s + ls - lx, suffix, lx);
-}
-
-/* A .pyc whose flags word (bytes 4..7, PEP 552) is 0 validates against its source's mtime. */
-static bool pyc_is_timestamp_based(int root_fd, const char *path)
-{
-	unsigned char hdr[16];
-	ssize_t n;
-	int fd;
-
-	fd = openat(root_fd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
-	if (fd < 0)
-		return false;
-	n = pread(fd, hdr, sizeof(hdr), 0);
-	close(fd);
-	return n == (ssize_t)sizeof(hdr) && !hdr[4] && !hdr[5] && !hdr[6] && !hdr[7];
-}
-
-/*
- * "<dir>/__pycache__/<stem>.<tag>.pyc" -> "<dir>/<stem>.py" in buf; false when path is not a
- * __pycache__ entry.
- */
-static bool pyc_source_path(const char *path, char *buf, size_t len)
-{
-	const char *base = strrchr(path, '/'), *dot;
-	size_t dirlen;
-	static const char cache[] = "__pycache__";
-
-	if (!base)
-		return false;
-	dirlen = (size_t)(base - path);
-	if (dirlen < sizeof(cache) - 1 ||
-	    strncmp(base - (sizeof(cache) - 1), cache, sizeof(cache) - 1))
-		return false;
-	dirlen -= sizeof(cache) - 1; /* keeps the '/' before __pycache__, if any */
-	if (dirlen && path[dirlen - 1] != '/')
-		return false;
-	base++;
-	dot = strchr(base, '.');
-	if (!dot || dot == base)
-		return false;
-	return snprintf(buf, len, "%.*s%.*s.py", (int)dirlen, path, (int)(dot - base), base) <
-	       (int)len;
-}
-
-static void count_pyc(struct writer *w, const struct keepset *k, const struct item *items, size_t n,
-		      const struct zipwrite_opts *opts, struct zipwrite_stats *st)
-{
-	struct tree_entry src;
-	unsigned char *counted = NULL;
-	char buf[4096];
-	int64_t si;
-
-	for (size_t i = 0; i < n; i++) {
-		if (items[i].kind != ITEM_FILE || !has_suffix(items[i].name, ".pyc"))
-			continue;
-		if (!pyc_is_timestamp_based(w->root_fd, items[i].name))
-			continue;
-		if (opts->mtime_mode != ZIPWRITE_MTIME_KEEP) {
-			st->pyc_timestamp++;
-			continue;
-		}
-		if (!pyc_source_path(items[i].name, buf, sizeof(buf)))
-			continue;
-		si = tree__find_path(w->tree, buf);
-		if (si < 0 || !keepset__has(k, (uint32_t)si) ||
-		    tree__get(w->tree, (uint32_t)si, &src))
-			continue;
-		if (!S_ISREG(src.mode) || !(src.mtime_sec & 1))
-			continue;
-		/* Several pycs (tags, opt levels) may share one source: count the source once. */
-		if (!counted) {
-			counted = calloc(tree__count(w->tree) / 8 + 1, 1);
-			if (!counted)
-				break; /* only a warning count: not worth failing the zip */
-		}
-		if (counted[si / 8] & (1u << (si % 8)))
-			continue;
-		counted[si / 8] |= (unsigned char)(1u << (si % 8));
-		st->py_odd_mtime++;
-	}
-	free(counted);
-}
-
 /* Kept, zippable entries with their names; sorted by name so the zip does not depend on walks. */
 static int collect(const struct keepset *k, struct item **out, size_t *nout, char **arena_out,
 		   struct zipwrite_stats *st)
@@ -808,7 +721,9 @@ int zipwrite__write(const struct keepset *k, const char *out_path, const struct 
 	err = collect(k, &items, &n, &arena, &st);
 	if (err)
 		goto out;
-	count_pyc(&w, k, items, n, opts, &st);
+	/* Only warning counts: running out of memory there is not worth failing the zip. */
+	(void)pycheck__count(k, w.root_fd, opts->mtime_mode == ZIPWRITE_MTIME_KEEP,
+			     &st.pyc_timestamp, &st.py_odd_mtime);
 	for (size_t i = 0; i < n; i++)
 		if (items[i].kind == ITEM_FILE) {
 			struct tree_entry e;
