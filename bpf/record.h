@@ -10,22 +10,23 @@
 #include <linux/types.h>
 #endif
 
-#define SLZ_COMM_LEN 16
+#define SLZ_COMM_LEN	   16
 /* The in-kernel path walk builds at most this many bytes (PATH_MAX including the NUL). */
-#define SLZ_WALK_MAX 4096
+#define SLZ_WALK_MAX	   4096
 /*
  * An event path is a walked base directory plus, for lookups known only by name (access,
  * readlink, failed lookups, #! scripts), the user's relative string appended after a '/'.
  */
 #define SLZ_EVENT_PATH_CAP (2 * SLZ_WALK_MAX)
 /* Deeper paths lose their head and carry SLZ_EVF_TRUNCATED; never a silently wrong path. */
-#define SLZ_MAX_DEPTH 256
+#define SLZ_MAX_DEPTH	   256
 /* Targets one BPF instance can serve (a daemon tracing many functions uses the same program). */
-#define SLZ_MAX_TARGETS 1024
+#define SLZ_MAX_TARGETS	   1024
 /* Stats slot for activity that matched no target (only counted, never reported as files). */
-#define SLZ_STATS_SLOTS (SLZ_MAX_TARGETS + 1)
+#define SLZ_STATS_SLOTS	   (SLZ_MAX_TARGETS + 1)
 
-/* Each kind of access is deduplicated separately: a file that is stat()ed then opened shows twice. */
+/* Each kind of access is deduplicated separately: a file that is stat()ed then opened shows twice.
+ */
 enum slz_kind {
 	SLZ_KIND_OPEN = 1u << 0,     /* open/openat/openat2/creat that succeeded (files and dirs) */
 	SLZ_KIND_MMAP = 1u << 1,     /* file-backed mmap */
@@ -43,7 +44,8 @@ enum slz_event_flags {
 	SLZ_EVF_TRUNCATED = 1u << 0,
 	/* dev/ino are unknown (access, readlink, missing, script): identity is the path alone. */
 	SLZ_EVF_PATH_ONLY = 1u << 1,
-	/* The walk ended on a dentry that is not the task's root (detached mount, other namespace). */
+	/* The walk ended on a dentry that is not the task's root (detached mount, other namespace).
+	 */
 	SLZ_EVF_UNREACHABLE = 1u << 2,
 	/* The path is base + '/' + a user string that was not normalised ("." and ".." kept). */
 	SLZ_EVF_USER_SUFFIX = 1u << 3,
@@ -66,8 +68,8 @@ struct slz_event {
 	__u32 mode; /* i_mode, 0 when path-only */
 	__u32 flags;
 	__s32 syscall_nr; /* -1 for accesses made by exec itself */
-	__s32 err;        /* positive errno for SLZ_KIND_MISSING, else 0 */
-	__u32 path_len;   /* bytes used in path[], no terminating NUL counted */
+	__s32 err;	  /* positive errno for SLZ_KIND_MISSING, else 0 */
+	__u32 path_len;	  /* bytes used in path[], no terminating NUL counted */
 	__u32 reserved;
 	char comm[SLZ_COMM_LEN];
 	char path[SLZ_EVENT_PATH_CAP];
@@ -86,7 +88,7 @@ struct slz_seen_key {
 
 /* Per-target counters, in a per-CPU array indexed by target slot; userspace sums the CPUs. */
 struct slz_stats {
-	__u64 events;        /* handed to the ring buffer */
+	__u64 events;	     /* handed to the ring buffer */
 	__u64 ringbuf_drops; /* reserve/output failures: events lost */
 	__u64 dedup_full;    /* dedup map full: event sent anyway, access counts incomplete */
 	__u64 truncated;     /* paths emitted with SLZ_EVF_TRUNCATED */

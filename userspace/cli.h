@@ -35,7 +35,8 @@ extern struct cli_global cli;
 /* Print "slimzip: <msg>" to stderr (one line); msg is a printf format. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Map a library -errno to an exit code for the common cases (EACCES/EPERM -> EXIT_PERMISSION...). */
+/* Map a library -errno to an exit code for the common cases (EACCES/EPERM -> EXIT_PERMISSION...).
+ */
 int cli_exit_for(int err);
 
 int cmd_record(int argc, char **argv);

@@ -48,8 +48,7 @@ enum {
 };
 
 #define COMMON_OPTIONS                                                                             \
-	{"tree", required_argument, NULL, OPT_TREE},                                               \
-		{"output", required_argument, NULL, 'o'},                                          \
+	{"tree", required_argument, NULL, OPT_TREE}, {"output", required_argument, NULL, 'o'},     \
 		{"keep", required_argument, NULL, OPT_KEEP},                                       \
 		{"drop", required_argument, NULL, OPT_DROP},                                       \
 		{"keep-from", required_argument, NULL, OPT_KEEP_FROM},                             \
@@ -65,7 +64,9 @@ enum {
 		{"no-rule-elf", no_argument, NULL, OPT_NO_RULE_ELF},                               \
 		{"no-rules", no_argument, NULL, OPT_NO_RULES},                                     \
 		{"enforce-lambda-limits", no_argument, NULL, OPT_ENFORCE_LIMITS},                  \
-		{"help", no_argument, NULL, 'h'}
+	{                                                                                          \
+		"help", no_argument, NULL, 'h'                                                     \
+	}
 
 static const char common_help[] =
 	"  --tree DIR             the deployment tree to prune (required)\n"
@@ -156,7 +157,8 @@ static int common_option(struct prune_cli *pc, int c, const char *arg)
 		return 0;
 	case OPT_TREE_PATH_AS:
 		if (arg[0] != '/')
-			return slz_fail(EINVAL, "--tree-path-as: '%s' is not an absolute path", arg);
+			return slz_fail(EINVAL, "--tree-path-as: '%s' is not an absolute path",
+					arg);
 		pc->po.tree_path_as = arg;
 		return 0;
 	case OPT_NO_RULE_PYTHON:
@@ -338,15 +340,18 @@ static bool print_summary(const struct prune_cli *pc, const struct prune_result 
 	printf("\nAWS Lambda: zipped %s of %s (direct upload) %s; unzipped %s of %s %s\n",
 	       pc->po.dry_run ? "-" : humanize_bytes(r->zip.zip_size, c1, sizeof(c1)),
 	       humanize_bytes(LAMBDA_ZIPPED_LIMIT, c2, sizeof(c2)),
-	       pc->po.dry_run ? "-" : zipped_over ? "EXCEEDED" : "ok",
+	       pc->po.dry_run ? "-"
+	       : zipped_over  ? "EXCEEDED"
+			      : "ok",
 	       humanize_bytes(r->after_bytes, c3, sizeof(c3)),
 	       humanize_bytes(LAMBDA_UNZIPPED_LIMIT, c4, sizeof(c4)),
 	       unzipped_over ? "EXCEEDED" : "ok");
 	printf("kept by:    profile %" PRIu64 " (inode %" PRIu64 ", path %" PRIu64
 	       "), --keep %" PRIu64 ", rules python %" PRIu64 " / node %" PRIu64 " / elf %" PRIu64
 	       "; --drop removed %" PRIu64 "\n",
-	       r->resolve.by_inode + r->resolve.by_path, r->resolve.by_inode, r->resolve.by_path, r->glob_kept, r->rules.added_python, r->rules.added_node,
-	       r->rules.added_elf, r->glob_dropped);
+	       r->resolve.by_inode + r->resolve.by_path, r->resolve.by_inode, r->resolve.by_path,
+	       r->glob_kept, r->rules.added_python, r->rules.added_node, r->rules.added_elf,
+	       r->glob_dropped);
 	print_packages(r);
 	return zipped_over || unzipped_over;
 }
@@ -377,7 +382,8 @@ static void warn_about(const struct prune_cli *pc, const struct prune_result *r,
 		struct tree_entry e = {0};
 
 		tree__get(r->tree, r->first_link_outside, &e);
-		cli_warn("left out %" PRIu64 " symlink%s whose target leaves the tree (first: %s -> "
+		cli_warn("left out %" PRIu64
+			 " symlink%s whose target leaves the tree (first: %s -> "
 			 "%s); --keep the target's contents inside the tree if it is needed",
 			 r->links_outside, r->links_outside == 1 ? "" : "s", e.path ? e.path : "?",
 			 e.link_target ? e.link_target : "?");
@@ -468,11 +474,12 @@ static int read_profiles(struct prune_cli *pc, struct profile **out)
 
 static void prune_usage(FILE *f)
 {
-	fprintf(f, "usage: slimzip prune --tree DIR --profile PROFILE [--profile P2...] -o OUT.zip "
-		   "[options]\n\n"
-		   "Write a zip of DIR holding only what the profiles used (profiles merge as "
-		   "sets),\nplus what the closure rules say must travel with it.\n\n"
-		   "  --profile FILE         a profile from 'slimzip record' (repeatable)\n%s",
+	fprintf(f,
+		"usage: slimzip prune --tree DIR --profile PROFILE [--profile P2...] -o OUT.zip "
+		"[options]\n\n"
+		"Write a zip of DIR holding only what the profiles used (profiles merge as "
+		"sets),\nplus what the closure rules say must travel with it.\n\n"
+		"  --profile FILE         a profile from 'slimzip record' (repeatable)\n%s",
 		common_help);
 }
 
@@ -499,8 +506,8 @@ int cmd_prune(int argc, char **argv)
 			goto out;
 		}
 		if (c == OPT_PROFILE) {
-			err = slz_grow((void **)&pc.profiles, &pc.profiles_cap,
-				       pc.nprofiles + 1, sizeof(*pc.profiles));
+			err = slz_grow((void **)&pc.profiles, &pc.profiles_cap, pc.nprofiles + 1,
+				       sizeof(*pc.profiles));
 			if (err)
 				return EXIT_FAILURE_GENERIC;
 			pc.profiles[pc.nprofiles++] = optarg;
@@ -547,15 +554,16 @@ out:
 
 static void run_usage(FILE *f)
 {
-	fprintf(f, "usage: slimzip run --tree DIR -o OUT.zip [options] -- CMD [ARGS...]\n\n"
-		   "Record CMD (and everything it starts) in a fresh cgroup, then prune DIR to "
-		   "what it used.\nA failing CMD writes no zip: its profile would be incomplete.\n\n"
-		   "  --profile-out FILE     also keep the recorded profile\n"
-		   "  --format text|json     format of --profile-out (default text)\n"
-		   "  --ignore-exit          prune even when CMD exits non-zero\n"
-		   "  --max-files N          distinct files the kernel can deduplicate (default "
-		   "1048576)\n"
-		   "  --ringbuf-mb N         kernel-to-user buffer in MiB (default 64)\n%s",
+	fprintf(f,
+		"usage: slimzip run --tree DIR -o OUT.zip [options] -- CMD [ARGS...]\n\n"
+		"Record CMD (and everything it starts) in a fresh cgroup, then prune DIR to "
+		"what it used.\nA failing CMD writes no zip: its profile would be incomplete.\n\n"
+		"  --profile-out FILE     also keep the recorded profile\n"
+		"  --format text|json     format of --profile-out (default text)\n"
+		"  --ignore-exit          prune even when CMD exits non-zero\n"
+		"  --max-files N          distinct files the kernel can deduplicate (default "
+		"1048576)\n"
+		"  --ringbuf-mb N         kernel-to-user buffer in MiB (default 64)\n%s",
 		common_help);
 }
 
@@ -634,7 +642,7 @@ int cmd_run(int argc, char **argv)
 		ret = (status == EXIT_CMD_NOT_FOUND || status == EXIT_CMD_NOT_EXEC)
 			      ? status
 			      : (err == -EPERM || err == -EACCES ? EXIT_PERMISSION
-							       : EXIT_UNSUPPORTED);
+								 : EXIT_UNSUPPORTED);
 		goto out;
 	}
 	if (pc.profile_out && profile__write(p, pc.profile_out, pc.profile_fmt)) {
@@ -645,12 +653,14 @@ int cmd_run(int argc, char **argv)
 	if (profile__has_warnings(p))
 		cli_warn("%" PRIu64 " events lost, %" PRIu64 " dedup overflows, %" PRIu64
 			 " truncated paths while recording",
-			 profile__header_const(p)->lost_events, profile__header_const(p)->dedup_full,
+			 profile__header_const(p)->lost_events,
+			 profile__header_const(p)->dedup_full,
 			 profile__header_const(p)->truncated_paths);
 	if (status != 0 && !pc.ignore_exit) {
-		cli_error("'%s' exited with status %d: no zip written, since a failed run's profile "
-			  "is incomplete (pass --ignore-exit to prune anyway)",
-			  ro.argv[0], status);
+		cli_error(
+			"'%s' exited with status %d: no zip written, since a failed run's profile "
+			"is incomplete (pass --ignore-exit to prune anyway)",
+			ro.argv[0], status);
 		ret = status;
 		goto out;
 	}

@@ -208,8 +208,10 @@ int cmd_record(int argc, char **argv)
 		if (!rc)
 			rc = EXIT_LOSS;
 	} else if (h->dedup_full) {
-		/* No file is lost (events still flow), but counts are, and the user asked to know. */
-		cli_warn("the dedup map filled up (%" PRIu64 " times): access counts are incomplete "
+		/* No file is lost (events still flow), but counts are, and the user asked to know.
+		 */
+		cli_warn("the dedup map filled up (%" PRIu64
+			 " times): access counts are incomplete "
 			 "and every access of new files cost an event (try a larger --max-files)",
 			 h->dedup_full);
 		if (!rc)

@@ -30,7 +30,8 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: slimzip verify OUT.zip --tree DIR [--fix] -- CMD [ARGS...]\n\n"
 		"Run CMD with the pruned zip mounted over DIR (private mount namespace) and name\n"
-		"every file it wanted that DIR has and the zip lacks. Exit 0 only when CMD succeeds\n"
+		"every file it wanted that DIR has and the zip lacks. Exit 0 only when CMD "
+		"succeeds\n"
 		"and nothing is missing; 8 when files are missing; CMD's status when it failed\n"
 		"without a missing file to blame.\n\n"
 		"  --tree DIR        the original deployment tree the zip was pruned from\n"
@@ -47,8 +48,9 @@ static void print_round(const struct verify_round *r, void *ctx)
 	const struct verify_opts *o = ctx;
 
 	if (!cli.quiet)
-		printf("verify round %u: %s exited with status %d; %zu missing file%s%s\n", r->round,
-		       o->argv[0], r->cmd_status, r->nmissing, r->nmissing == 1 ? "" : "s",
+		printf("verify round %u: %s exited with status %d; %zu missing file%s%s\n",
+		       r->round, o->argv[0], r->cmd_status, r->nmissing,
+		       r->nmissing == 1 ? "" : "s",
 		       r->diag_status >= 0 ? " (with a diagnosis run on the original tree)" : "");
 	for (size_t i = 0; i < r->nmissing; i++) {
 		const struct verify_missing *m = &r->missing[i];
@@ -171,7 +173,7 @@ int cmd_verify(int argc, char **argv)
 	if (err) {
 		cli_error("%s", *slz_errmsg() ? slz_errmsg() : strerror(-err));
 		return err == -EBADMSG || err == -EINVAL || err == -EXDEV ? EXIT_BAD_INPUT
-									 : cli_exit_for(err);
+									  : cli_exit_for(err);
 	}
 	if (res.nmissing) {
 		if (!vo.fix)

@@ -241,8 +241,8 @@ int escape__json_decode(const char **p, char **out, size_t *out_len)
 			if (cp >= 0xdc80 && cp <= 0xdcff) {
 				*w++ = (char)(cp & 0xff); /* an escaped raw byte */
 			} else if (cp >= 0xd800 && cp <= 0xdbff) {
-				if (r[1] != '\\' || r[2] != 'u' || read_u16(r + 3, &lo) || lo < 0xdc00 ||
-				    lo > 0xdfff)
+				if (r[1] != '\\' || r[2] != 'u' || read_u16(r + 3, &lo) ||
+				    lo < 0xdc00 || lo > 0xdfff)
 					goto bad;
 				r += 6;
 				w += put_utf8(w, 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00));

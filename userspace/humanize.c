@@ -18,8 +18,11 @@ const char *humanize_bytes(uint64_t bytes, char *buf, size_t len)
 	if (!u)
 		snprintf(buf, len, "%" PRIu64 " B", bytes);
 	else
-		snprintf(buf, len, v < 10 ? "%.2f %s" : v < 100 ? "%.1f %s" : "%.0f %s", v,
-			 units[u]);
+		snprintf(buf, len,
+			 v < 10	   ? "%.2f %s"
+			 : v < 100 ? "%.1f %s"
+				   : "%.0f %s",
+			 v, units[u]);
 	return buf;
 }
 

@@ -280,8 +280,7 @@ const struct profile_entry *profile__entry(const struct profile *p, size_t i)
 	return i < p->count ? &p->entries[i] : NULL;
 }
 
-const struct profile_entry *profile__find_inode(const struct profile *p, uint64_t dev,
-						uint64_t ino)
+const struct profile_entry *profile__find_inode(const struct profile *p, uint64_t dev, uint64_t ino)
 {
 	struct inode_key k = {dev, ino};
 	int64_t i = idxmap__find(p->by_inode, inode_hash(dev, ino), inode_eq, &k, (void *)p);

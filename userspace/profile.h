@@ -13,21 +13,21 @@
 #include <stddef.h>
 
 #define PROFILE_FORMAT_VERSION 1
-#define PROFILE_COMM_LEN 16
+#define PROFILE_COMM_LEN       16
 
 struct profile;
 
 struct profile_entry {
-	char *path;	/* absolute path as the kernel saw it (owned by the profile) */
-	uint64_t dev;	/* st_dev in userspace encoding; 0 when path-only */
-	uint64_t ino;	/* 0 when path-only */
+	char *path;   /* absolute path as the kernel saw it (owned by the profile) */
+	uint64_t dev; /* st_dev in userspace encoding; 0 when path-only */
+	uint64_t ino; /* 0 when path-only */
 	uint64_t size;
-	uint64_t count;	/* accesses of all kinds counted in the kernel */
-	uint32_t kinds;	/* SLZ_KIND_* bits */
-	uint32_t flags;	/* SLZ_EVF_* bits (truncated, path-only, ...) */
+	uint64_t count; /* accesses of all kinds counted in the kernel */
+	uint32_t kinds; /* SLZ_KIND_* bits */
+	uint32_t flags; /* SLZ_EVF_* bits (truncated, path-only, ...) */
 	uint32_t mode;	/* st_mode; 0 when unknown */
 	uint32_t first_pid;
-	int32_t err;	/* errno for a missing lookup, else 0 */
+	int32_t err;	    /* errno for a missing lookup, else 0 */
 	int32_t syscall_nr; /* the first syscall seen for it, -1 for exec itself or unknown */
 	char first_comm[PROFILE_COMM_LEN];
 };
@@ -42,11 +42,11 @@ struct profile_header {
 	char *command;	   /* the command line, arguments separated by spaces (escaped on disk) */
 	int64_t start_unix_ms;
 	int64_t end_unix_ms;
-	int exit_status;   /* -1 when not a command */
-	uint64_t lost_events;	 /* ring buffer drops */
-	uint64_t dedup_full;	 /* dedup map overflowed: counts are incomplete */
+	int exit_status;      /* -1 when not a command */
+	uint64_t lost_events; /* ring buffer drops */
+	uint64_t dedup_full;  /* dedup map overflowed: counts are incomplete */
 	uint64_t truncated_paths;
-	uint64_t merged_from;	 /* how many profiles were merged into this one (1 = recorded) */
+	uint64_t merged_from; /* how many profiles were merged into this one (1 = recorded) */
 };
 
 int profile__new(struct profile **out);

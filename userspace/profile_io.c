@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * Profile files, version 1 (docs/profile-format.md). Text: '#' header lines "key: value", then
- * one line per file "KINDS MAJ:MIN INO COUNT MODE SIZE FLAGS PID COMM PATH". JSON Lines: a header object,
- * then one object per file. Both are written sorted by path so equal sets give equal bytes.
+ * one line per file "KINDS MAJ:MIN INO COUNT MODE SIZE FLAGS PID COMM PATH". JSON Lines: a header
+ * object, then one object per file. Both are written sorted by path so equal sets give equal bytes.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -119,7 +119,10 @@ struct header_field {
 	size_t str_off; /* offset of a char * field, or SIZE_MAX */
 };
 
-#define HSTR(k, f) {k, offsetof(struct profile_header, f)}
+#define HSTR(k, f)                                                                                 \
+	{                                                                                          \
+		k, offsetof(struct profile_header, f)                                              \
+	}
 static const struct header_field header_strings[] = {
 	HSTR("slimzip-version", slimzip_version),
 	HSTR("kernel", kernel),
@@ -225,7 +228,8 @@ static void write_json_entry(const struct profile_entry *e, FILE *f)
 		first = false;
 	}
 	fprintf(f,
-		"],\"dev\":\"%u:%u\",\"ino\":%" PRIu64 ",\"count\":%" PRIu64 ",\"mode\":%u,\"size\":%" PRIu64,
+		"],\"dev\":\"%u:%u\",\"ino\":%" PRIu64 ",\"count\":%" PRIu64
+		",\"mode\":%u,\"size\":%" PRIu64,
 		major(e->dev), minor(e->dev), e->ino, e->count, e->mode, e->size);
 	json_str_field(f, "flags", flags, true);
 	fprintf(f, ",\"pid\":%u", e->first_pid);
@@ -529,8 +533,8 @@ static int json_header_field(struct reader *r, const char *key, const char **p, 
 		err = json_string(r, p, &s);
 		if (err)
 			return err;
-		err = parse_time(s ? s : "-", !strcmp(key, "start") ? &h->start_unix_ms
-								  : &h->end_unix_ms);
+		err = parse_time(s ? s : "-",
+				 !strcmp(key, "start") ? &h->start_unix_ms : &h->end_unix_ms);
 		free(s);
 		return err ? bad(r, "bad time") : 0;
 	}
@@ -674,7 +678,8 @@ int profile__read_stream(FILE *f, const char *name, struct profile **out)
 				err = slz_fail(EBADMSG,
 					       "%s: profile format version %s is not supported "
 					       "(this slimzip reads version %d)",
-					       name, line + strlen(TEXT_MAGIC), PROFILE_FORMAT_VERSION);
+					       name, line + strlen(TEXT_MAGIC),
+					       PROFILE_FORMAT_VERSION);
 				goto out;
 			}
 		}

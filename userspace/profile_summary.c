@@ -119,8 +119,8 @@ int profile_summary__compute(const struct profile *p, unsigned int depth,
 		out->truncated += !!(e->flags & SLZ_EVF_TRUNCATED);
 		for (int k = 0; k < SUMMARY_KINDS; k++)
 			out->by_kind[k] += !!(e->kinds & (1u << k));
-		if (!(e->kinds & ~(SLZ_KIND_STAT | SLZ_KIND_ACCESS | SLZ_KIND_READLINK |
-				   SLZ_KIND_MISSING)))
+		if (!(e->kinds &
+		      ~(SLZ_KIND_STAT | SLZ_KIND_ACCESS | SLZ_KIND_READLINK | SLZ_KIND_MISSING)))
 			out->stat_only++;
 		if (S_ISDIR(e->mode))
 			continue;

@@ -148,11 +148,12 @@ int prune__run(const struct profile *p, const struct prune_opts *o, struct prune
 
 	memset(r, 0, sizeof(*r));
 	if (profile__has_loss(p) && !o->force)
-		return slz_fail(EBADMSG,
-				"the profile recorded %llu lost events: files the workload needed "
-				"may be missing from it; record again (larger --ringbuf-mb) or pass "
-				"--force to prune anyway",
-				(unsigned long long)profile__header_const(p)->lost_events);
+		return slz_fail(
+			EBADMSG,
+			"the profile recorded %llu lost events: files the workload needed "
+			"may be missing from it; record again (larger --ringbuf-mb) or pass "
+			"--force to prune anyway",
+			(unsigned long long)profile__header_const(p)->lost_events);
 	err = tree__open(o->tree_dir, &r->tree);
 	if (err)
 		return err;
@@ -168,11 +169,12 @@ int prune__run(const struct profile *p, const struct prune_opts *o, struct prune
 		return err;
 	r->truncated_unresolved = count_truncated_unresolved(p, r->keep, r->tree);
 	if (r->truncated_unresolved && !o->force)
-		return slz_fail(EBADMSG,
-				"%llu profile paths were truncated (deeper than the recorder can "
-				"walk) and match no file of the tree by inode; pass --force to prune "
-				"anyway, or --keep what lies under them",
-				(unsigned long long)r->truncated_unresolved);
+		return slz_fail(
+			EBADMSG,
+			"%llu profile paths were truncated (deeper than the recorder can "
+			"walk) and match no file of the tree by inode; pass --force to prune "
+			"anyway, or --keep what lies under them",
+			(unsigned long long)r->truncated_unresolved);
 	err = add_extra(r->keep, o);
 	if (!err && o->globs)
 		err = globs__apply_keep(o->globs, r->keep, &r->glob_kept);

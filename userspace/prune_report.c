@@ -14,7 +14,8 @@
 static bool is_container(const char *name, size_t len)
 {
 	static const char *const containers[] = {"node_modules", "site-packages", "dist-packages",
-						 "python", "vendor", "lib", "lib64", "nodejs"};
+						 "python",	 "vendor",	  "lib",
+						 "lib64",	 "nodejs"};
 
 	for (size_t i = 0; i < ARRAY_SIZE(containers); i++) {
 		if (strlen(containers[i]) == len && !strncmp(name, containers[i], len))
@@ -210,10 +211,11 @@ int prune_report__write_whitelist(const struct prune_result *r, const char *path
 		/* zip -@ reads names literally, one per line: a newline cannot be expressed. */
 		if (strchr(e.path, '\n')) {
 			atomic_file__abort(af);
-			return slz_fail(EINVAL,
-					"kept path '%s' contains a newline and cannot be listed in a "
-					"whitelist; use --report instead",
-					e.path);
+			return slz_fail(
+				EINVAL,
+				"kept path '%s' contains a newline and cannot be listed in a "
+				"whitelist; use --report instead",
+				e.path);
 		}
 		fprintf(f, "%s\n", e.path);
 	}

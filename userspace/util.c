@@ -92,7 +92,8 @@ int atomic_file__open(const char *dest, struct atomic_file **out)
 	}
 	fd = mkostemp(af->temp, O_CLOEXEC);
 	if (fd < 0) {
-		err = slz_fail(errno, "cannot create a file beside %s: %s (choose a writable location)",
+		err = slz_fail(errno,
+			       "cannot create a file beside %s: %s (choose a writable location)",
 			       dest, strerror(errno));
 		free(af->temp);
 		af->temp = NULL;

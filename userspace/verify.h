@@ -29,7 +29,7 @@ struct verify_missing {
 	char *path; /* tree-relative */
 	char comm[16];
 	uint32_t pid;
-	const char *via; /* syscall or kind name (static string) */
+	const char *via;     /* syscall or kind name (static string) */
 	bool from_diagnosis; /* found by the run on the original tree */
 };
 

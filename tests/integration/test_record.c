@@ -521,8 +521,8 @@ static void test_cleanup_removes_cgroups(void **state)
 		 "(echo 0 > \"$d/cgroup.procs\" && exec sleep 300) & sleep 0.2",
 		 cg2mnt);
 	{
-		char *const a[] = {(char *)slimzip, "record", "-o", prof, "--", "/bin/sh", "-c",
-				   script, NULL};
+		char *const a[] = {(char *)slimzip, "record", "-o",   prof, "--",
+				   "/bin/sh",	    "-c",     script, NULL};
 
 		assert_int_equal(run(a), 0);
 	}

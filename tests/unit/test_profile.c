@@ -19,8 +19,12 @@
 
 static struct profile_entry entry(const char *path, uint64_t dev, uint64_t ino, uint32_t kinds)
 {
-	struct profile_entry e = {.path = (char *)path, .dev = dev, .ino = ino, .kinds = kinds,
-				  .count = 1, .syscall_nr = -1};
+	struct profile_entry e = {.path = (char *)path,
+				  .dev = dev,
+				  .ino = ino,
+				  .kinds = kinds,
+				  .count = 1,
+				  .syscall_nr = -1};
 
 	if (!ino)
 		e.flags = SLZ_EVF_PATH_ONLY;
@@ -114,8 +118,8 @@ static struct profile *hostile_profile(void)
 	h->dedup_full = 6;
 	h->truncated_paths = 7;
 	for (size_t i = 0; i < sizeof(hostile) / sizeof(hostile[0]); i++) {
-		struct profile_entry e = entry(hostile[i], makedev(259, 3), 1000 + i,
-					       (uint32_t)(1u << (i % 8)));
+		struct profile_entry e =
+			entry(hostile[i], makedev(259, 3), 1000 + i, (uint32_t)(1u << (i % 8)));
 
 		e.count = i * 10;
 		e.first_pid = (uint32_t)(100 + i);
@@ -231,14 +235,17 @@ static void test_reader_rejects_garbage_with_line_numbers(void **state)
 	assert_non_null(strstr(slz_errmsg(), "input.profile:1"));
 	assert_int_equal(read_string("# slimzip profile v9\n", &p), -EBADMSG);
 	assert_non_null(strstr(slz_errmsg(), "version 9"));
-	assert_int_equal(read_string("# slimzip profile v1\nopen 8:1 5 1 100644 0 - 1 x\n", &p), -EBADMSG);
-	assert_non_null(strstr(slz_errmsg(), "input.profile:2"));
-	assert_int_equal(read_string("# slimzip profile v1\nteleport 8:1 5 1 100644 0 - 1 x /p\n", &p),
+	assert_int_equal(read_string("# slimzip profile v1\nopen 8:1 5 1 100644 0 - 1 x\n", &p),
 			 -EBADMSG);
+	assert_non_null(strstr(slz_errmsg(), "input.profile:2"));
+	assert_int_equal(
+		read_string("# slimzip profile v1\nteleport 8:1 5 1 100644 0 - 1 x /p\n", &p),
+		-EBADMSG);
 	assert_int_equal(read_string("# slimzip profile v1\nopen 8:1 5x 1 100644 0 - 1 x /p\n", &p),
 			 -EBADMSG);
-	assert_int_equal(read_string("# slimzip profile v1\nopen 8:1 5 1 100644 0 - 1 x /bad\\q\n", &p),
-			 -EBADMSG);
+	assert_int_equal(
+		read_string("# slimzip profile v1\nopen 8:1 5 1 100644 0 - 1 x /bad\\q\n", &p),
+		-EBADMSG);
 	assert_int_equal(read_string("# slimzip profile v1\nopen 8:1 5 1 9x 0 - 1 x /p\n", &p),
 			 -EBADMSG);
 	assert_int_equal(read_string("{\"slimzip_profile\":1}\n{\"kinds\":[\"open\"]}\n", &p),

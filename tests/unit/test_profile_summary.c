@@ -14,8 +14,12 @@
 static void add(struct profile *p, const char *path, uint64_t ino, uint32_t kinds, uint32_t mode,
 		uint64_t size)
 {
-	struct profile_entry e = {.path = (char *)path, .dev = 1, .ino = ino, .kinds = kinds,
-				  .mode = mode, .size = size};
+	struct profile_entry e = {.path = (char *)path,
+				  .dev = 1,
+				  .ino = ino,
+				  .kinds = kinds,
+				  .mode = mode,
+				  .size = size};
 
 	if (!ino)
 		e.flags = SLZ_EVF_PATH_ONLY;
