@@ -23,6 +23,8 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* Set by userspace before load. */
 const volatile bool record_missing = false;
+/* Wake the recorder early once this much is waiting (userspace sets a fraction of the ring). */
+const volatile __u64 wakeup_bytes = 1 << 20;
 
 #define ENOENT	      2
 #define ENOTDIR	      20
@@ -120,36 +122,65 @@ static long level_step(__u32 level, struct level_ctx *c)
 	return 0;
 }
 
-/*
- * Last answer per CPU: a task doing a burst of syscalls hits this without a hash lookup.
- * target_gen (bumped by userspace when targets change) invalidates it.
- */
-struct cpu_cache {
-	__u64 cgroup_id;
-	__u32 gen;
-	__u32 slot1; /* slot + 1, 0: not a target */
-};
-
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct cpu_cache);
-} cpu_target SEC(".maps");
+	__type(value, struct slz_cpu_state);
+} cpu_state SEC(".maps");
 
+/* Bumped by userspace when targets change: invalidates every CPU's cached answers and keys. */
 volatile __u32 target_gen;
 
-/* The target slot of the current task, or -1. Cached per cgroup: one LRU lookup per event. */
+static __always_inline struct slz_cpu_state *cpu_state_get(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&cpu_state, &zero);
+}
+
+/* Move a slot's pending count into the dedup map (best effort: a deleted key loses a count). */
+static __always_inline void hot_flush(struct slz_hot_slot *hs)
+{
+	__u64 *cnt;
+
+	if (!hs->pending)
+		return;
+	cnt = bpf_map_lookup_elem(&seen, &hs->key);
+	if (cnt)
+		__sync_fetch_and_add(cnt, hs->pending);
+	hs->pending = 0;
+}
+
+struct hot_reset_ctx {
+	struct slz_cpu_state *cs; /* bpf_loop wants its context on the stack */
+};
+
+static long hot_reset_step(__u32 i, struct hot_reset_ctx *c)
+{
+	struct slz_cpu_state *cs = c->cs;
+	struct slz_hot_slot *hs;
+
+	if (!cs)
+		return 1;
+	hs = &cs->hot[i & (SLZ_HOT_SLOTS - 1)];
+
+	hot_flush(hs);
+	__builtin_memset(&hs->key, 0, sizeof(hs->key));
+	return 0;
+}
+
+/* The target slot of the current task, or -1. Per-CPU answer first, then the LRU cache. */
 static __always_inline int current_target(void)
 {
 	__u64 cg = bpf_get_current_cgroup_id();
-	__u32 zero = 0, gen = target_gen;
-	struct cpu_cache *cc = bpf_map_lookup_elem(&cpu_target, &zero);
+	__u32 gen = target_gen;
+	struct slz_cpu_state *cs = cpu_state_get();
 	struct level_ctx c = {};
 	__u32 *v;
 
-	if (cc && cc->cgroup_id == cg && cc->gen == gen)
-		return (int)cc->slot1 - 1;
+	if (cs && cs->cgroup_id == cg && cs->gen == gen)
+		return (int)cs->slot1 - 1;
 	v = bpf_map_lookup_elem(&target_cache, &cg);
 	if (v) {
 		c.found = *v;
@@ -157,10 +188,16 @@ static __always_inline int current_target(void)
 		bpf_loop(MAX_CGROUP_LEVELS, level_step, &c, 0);
 		bpf_map_update_elem(&target_cache, &cg, &c.found, BPF_ANY);
 	}
-	if (cc) {
-		cc->cgroup_id = cg;
-		cc->gen = gen;
-		cc->slot1 = c.found;
+	if (cs) {
+		/* Targets changed: cached keys may name a slot that now means another cgroup. */
+		if (cs->gen != gen) {
+			struct hot_reset_ctx rc = {cs};
+
+			bpf_loop(SLZ_HOT_SLOTS, hot_reset_step, &rc, 0);
+		}
+		cs->cgroup_id = cg;
+		cs->gen = gen;
+		cs->slot1 = c.found;
 	}
 	return (int)c.found - 1;
 }
@@ -174,28 +211,55 @@ static __always_inline struct slz_stats *stats_of(__u32 slot)
  * Count an access. Returns 1 when the key was seen before (nothing more to do), 0 when the
  * caller must emit an event; *inserted tells whether the key is in the map (to undo on a drop).
  */
+static __always_inline struct slz_hot_slot *hot_slot_of(struct slz_cpu_state *cs,
+							 const struct slz_seen_key *k)
+{
+	__u64 h = (k->ino ^ (k->dev << 7) ^ ((__u64)k->kind << 13) ^ ((__u64)k->target << 17)) *
+		  0x9e3779b97f4a7c15ULL;
+
+	return &cs->hot[(h >> 58) & (SLZ_HOT_SLOTS - 1)];
+}
+
+static __always_inline bool key_eq(const struct slz_seen_key *a, const struct slz_seen_key *b)
+{
+	return a->ino == b->ino && a->dev == b->dev && a->kind == b->kind && a->target == b->target;
+}
+
+/*
+ * Count an access. Returns 1 when the key was seen before (nothing more to do), 0 when the
+ * caller must emit an event; *inserted tells whether the key is in the map (to undo on a drop).
+ */
 static __always_inline int seen_hit(struct slz_seen_key *k, bool *inserted)
 {
+	struct slz_cpu_state *cs = cpu_state_get();
+	struct slz_hot_slot *hs = cs ? hot_slot_of(cs, k) : NULL;
 	__u64 one = 1, *cnt;
 	long err;
 
-	cnt = bpf_map_lookup_elem(&seen, k);
-	if (cnt) {
-		__sync_fetch_and_add(cnt, 1);
+	if (hs && key_eq(&hs->key, k)) {
+		hs->pending++;
 		return 1;
 	}
-	err = bpf_map_update_elem(&seen, k, &one, BPF_NOEXIST);
-	if (!err) {
-		*inserted = true;
-		return 0;
-	}
 	cnt = bpf_map_lookup_elem(&seen, k);
-	if (cnt) { /* another CPU inserted it first */
-		__sync_fetch_and_add(cnt, 1);
-		return 1;
+	if (!cnt) {
+		err = bpf_map_update_elem(&seen, k, &one, BPF_NOEXIST);
+		if (!err) {
+			*inserted = true;
+			return 0;
+		}
+		cnt = bpf_map_lookup_elem(&seen, k); /* another CPU inserted it first? */
+		if (!cnt) {
+			*inserted = false;
+			return 0;
+		}
 	}
-	*inserted = false;
-	return 0;
+	__sync_fetch_and_add(cnt, 1);
+	/* Known to the map, so safe to answer from this CPU's cache from now on. */
+	if (hs) {
+		hot_flush(hs);
+		hs->key = *k;
+	}
+	return 1;
 }
 
 static __always_inline struct slz_event *event_start(struct slz_seen_key *k, bool inserted, long nr)
@@ -237,7 +301,15 @@ static __always_inline void event_send(struct slz_event *ev, struct slz_seen_key
 		st->dedup_full++;
 	if (ev->flags & SLZ_EVF_TRUNCATED)
 		st->truncated++;
-	if (bpf_ringbuf_output(&events, ev, SLZ_EVENT_HDR_SIZE + len, 0)) {
+	/*
+	 * A wakeup per event is a cross-CPU wakeup of the recorder for every new file; userspace
+	 * polls on a short timer instead, and is woken early only when the buffer fills up.
+	 */
+	__u64 wake = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > wakeup_bytes
+			     ? BPF_RB_FORCE_WAKEUP
+			     : BPF_RB_NO_WAKEUP;
+
+	if (bpf_ringbuf_output(&events, ev, SLZ_EVENT_HDR_SIZE + len, wake)) {
 		st->ringbuf_drops++;
 		if (inserted)
 			bpf_map_delete_elem(&seen, k);

@@ -86,6 +86,28 @@ struct slz_seen_key {
 };
 #define SLZ_DEV_PATH_HASH (~0ULL)
 
+/*
+ * Per-CPU state, one map value per CPU: the last cgroup -> target answer, and a small
+ * direct-mapped cache of dedup keys seen recently on this CPU. A repeated access that hits the
+ * cache only bumps `pending` here, without the shared hash lookup and its atomic add. A key
+ * enters the cache only once the dedup map holds it, so a cache hit never hides a new file.
+ * Pending counts move into the dedup map when a slot is reused; userspace adds what is left
+ * when it stops.
+ */
+#define SLZ_HOT_SLOTS 64
+
+struct slz_hot_slot {
+	struct slz_seen_key key;
+	__u64 pending;
+};
+
+struct slz_cpu_state {
+	__u64 cgroup_id; /* last cgroup asked about on this CPU */
+	__u32 gen;	 /* target_gen when that answer was cached */
+	__u32 slot1;	 /* its target slot + 1, 0: not a target */
+	struct slz_hot_slot hot[SLZ_HOT_SLOTS];
+};
+
 /* Per-target counters, in a per-CPU array indexed by target slot; userspace sums the CPUs. */
 struct slz_stats {
 	__u64 events;	     /* handed to the ring buffer */

@@ -54,8 +54,8 @@ bool pycheck__source_path(const char *path, char *buf, size_t len)
 	       (int)len;
 }
 
-int pycheck__count(const struct keepset *k, int root_fd, bool mtimes_kept,
-		   uint64_t *pyc_timestamp, uint64_t *py_odd_mtime)
+int pycheck__count(const struct keepset *k, int root_fd, bool mtimes_kept, uint64_t *pyc_timestamp,
+		   uint64_t *py_odd_mtime)
 {
 	const struct tree *t = keepset__tree(k);
 	size_t n = tree__count(t);

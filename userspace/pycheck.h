@@ -23,8 +23,8 @@
  * The other count is 0. Unreadable pycs count as not timestamp-based. 0, or -ENOMEM (the counts
  * then hold what was counted so far).
  */
-int pycheck__count(const struct keepset *k, int root_fd, bool mtimes_kept,
-		   uint64_t *pyc_timestamp, uint64_t *py_odd_mtime);
+int pycheck__count(const struct keepset *k, int root_fd, bool mtimes_kept, uint64_t *pyc_timestamp,
+		   uint64_t *py_odd_mtime);
 
 /* path (relative to root_fd, not followed if a symlink) is a .pyc with flags word 0. */
 bool pycheck__is_timestamp_based(int root_fd, const char *path);

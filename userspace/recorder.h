@@ -4,10 +4,12 @@
  * turns the kernel's events into profiles, one per target.
  *
  * Two levels:
- *  - recorder__record(): everything `slimzip record` does, reusable by `run` and `verify`:
- *    start a command in a fresh cgroup (or attach to an existing cgroup), forward signals,
- *    snapshot on SIGUSR1, stop, clean up, return the profile and the command's status.
- *  - recorder__open/add_target/poll/profile/free: the pieces, for a caller with its own loop.
+ *  - recorder__record() (recorder_session.c): everything `slimzip record` does, reusable by
+ *    `run` and `verify`: start a command in a fresh cgroup (or attach to an existing cgroup),
+ *    forward signals, snapshot on SIGUSR1, stop, clean up, return the profile and the
+ *    command's status.
+ *  - recorder__open/add_target/poll/profile/free (recorder.c): the pieces, for a caller with
+ *    its own loop.
  */
 #ifndef SLIMZIP_RECORDER_H
 #define SLIMZIP_RECORDER_H
@@ -27,6 +29,13 @@ struct recorder_config {
 };
 
 struct recorder;
+
+/*
+ * Privileges and kernel support, cheap enough to check before anything expensive:
+ * -EPERM (not root / missing CAP_BPF, CAP_PERFMON), -EOPNOTSUPP (no BTF). recorder__open()
+ * and recorder__record() check it themselves.
+ */
+int recorder__check_support(void);
 
 /*
  * Check privileges and kernel support, then open, load and attach the BPF program.

@@ -17,8 +17,6 @@
 #include "zippool.h"
 #include "zipwrite.h"
 
-/* 2107-12-31 23:59:58 UTC: the last time a DOS timestamp can hold. */
-#define DOS_TIME_MAX	      4354819198LL
 /* Each file weighs this many bytes in the progress fraction, so many tiny files still move it. */
 #define PROGRESS_ENTRY_WEIGHT 4096
 #define OUT_BUFFER_SIZE	      (1 << 20)
@@ -49,69 +47,6 @@ void zipwrite__default_opts(struct zipwrite_opts *opts)
 	memset(opts, 0, sizeof(*opts));
 	opts->level = ZIPWRITE_DEFAULT_LEVEL;
 	opts->mtime_mode = ZIPWRITE_MTIME_KEEP;
-}
-
-static int64_t clamp_dos(int64_t t)
-{
-	if (t < ZIPWRITE_FIXED_MTIME)
-		return ZIPWRITE_FIXED_MTIME;
-	if (t > DOS_TIME_MAX)
-		return DOS_TIME_MAX;
-	return t;
-}
-
-void zipwrite__dos_time(int64_t t, uint16_t *dos_time, uint16_t *dos_date)
-{
-	time_t tt = (time_t)clamp_dos(t);
-	struct tm tm;
-
-	gmtime_r(&tt, &tm);
-	*dos_date = (uint16_t)(((tm.tm_year - 80) << 9) | ((tm.tm_mon + 1) << 5) | tm.tm_mday);
-	*dos_time = (uint16_t)((tm.tm_hour << 11) | (tm.tm_min << 5) | (tm.tm_sec >> 1));
-}
-
-int64_t zipwrite__unix_time(uint16_t dos_time, uint16_t dos_date)
-{
-	struct tm tm = {
-		.tm_year = ((dos_date >> 9) & 0x7f) + 80,
-		.tm_mon = ((dos_date >> 5) & 0xf) - 1,
-		.tm_mday = dos_date & 0x1f,
-		.tm_hour = (dos_time >> 11) & 0x1f,
-		.tm_min = (dos_time >> 5) & 0x3f,
-		.tm_sec = (dos_time & 0x1f) * 2,
-	};
-
-	return (int64_t)timegm(&tm);
-}
-
-int zipwrite__utc_enter(char **saved)
-{
-	const char *tz = getenv("TZ");
-
-	*saved = NULL;
-	if (tz) {
-		/* NULL in *saved means "TZ was unset", which leave() restores by unsetting it. */
-		*saved = strdup(tz);
-		if (!*saved)
-			return -ENOMEM;
-	}
-	if (setenv("TZ", "UTC0", 1)) {
-		free(*saved);
-		*saved = NULL;
-		return -errno;
-	}
-	tzset();
-	return 0;
-}
-
-void zipwrite__utc_leave(char *saved)
-{
-	if (saved)
-		setenv("TZ", saved, 1);
-	else
-		unsetenv("TZ");
-	tzset();
-	free(saved);
 }
 
 enum item_kind { ITEM_FILE, ITEM_DIR, ITEM_LINK };
@@ -610,7 +545,7 @@ static int add_item(zip_t *za, struct writer *w, const struct item *it,
 		break;
 	}
 	if (zip_file_set_external_attributes(za, (zip_uint64_t)zi, 0, ZIP_OPSYS_UNIX, attr) ||
-	    zip_file_set_mtime(za, (zip_uint64_t)zi, (time_t)clamp_dos(mtime), 0) ||
+	    zip_file_set_mtime(za, (zip_uint64_t)zi, (time_t)zipwrite__clamp_time(mtime), 0) ||
 	    /* precompressed: the method comes from the source, so libzip copies the data */
 	    (!it->job && zip_set_file_compression(za, (zip_uint64_t)zi, method, level)))
 		return slz_fail(EINVAL, "cannot set the attributes of %s: %s", it->name,

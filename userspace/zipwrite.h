@@ -83,6 +83,8 @@ void zipwrite__request_cancel(void);
 void zipwrite__reset_cancel(void);
 bool zipwrite__cancel_requested(void);
 
+/* The DOS time range (1980..2107): t clamped into it, still in Unix seconds. */
+int64_t zipwrite__clamp_time(int64_t t);
 /* DOS time (2 s steps, 1980..2107) of a Unix time, in UTC; clamps out-of-range times. */
 void zipwrite__dos_time(int64_t t, uint16_t *dos_time, uint16_t *dos_date);
 /* The Unix time (UTC) of a DOS time and date. */

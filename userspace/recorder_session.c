@@ -1,0 +1,355 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * recorder__record(): the whole life cycle of one `slimzip record`, built on the recorder's
+ * public pieces: cgroup set-up, the command, signals, snapshots, the header of the profile.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <sys/timerfd.h>
+#include <sys/utsname.h>
+
+#include "config.h"
+#include "cgroup.h"
+#include "launch.h"
+#include "recorder.h"
+#include "util.h"
+
+/*
+ * Events are sent without waking us (a wakeup per new file is a cross-CPU wakeup each), so
+ * the loop drains the ring at least this often; a full-ish ring still wakes it at once.
+ */
+#define POLL_INTERVAL_MS 50
+
+static int64_t unix_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static char *read_small_file(const char *path)
+{
+	char buf[4096];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return NULL;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n < 0)
+		return NULL;
+	buf[n] = '\0';
+	return strdup(buf);
+}
+
+static char *join_argv(char *const *argv)
+{
+	size_t len = 1;
+	char *s;
+
+	for (size_t i = 0; argv[i]; i++)
+		len += strlen(argv[i]) + 1;
+	s = calloc(1, len);
+	if (!s)
+		return NULL;
+	for (size_t i = 0; argv[i]; i++) {
+		if (i)
+			strcat(s, " ");
+		strcat(s, argv[i]);
+	}
+	return s;
+}
+
+static int fill_header(struct profile *p, const struct record_opts *o, const char *cgdir,
+		       int64_t start_ms, int status)
+{
+	struct profile_header *h = profile__header(p);
+	struct utsname u;
+	char host[256] = "", *boot, *cmd = NULL;
+	int err;
+
+	if (uname(&u))
+		memset(&u, 0, sizeof(u));
+	gethostname(host, sizeof(host) - 1);
+	boot = read_small_file("/proc/sys/kernel/random/boot_id");
+	if (boot)
+		boot[strcspn(boot, "\n")] = '\0';
+	if (o->argv && !(cmd = join_argv(o->argv))) {
+		free(boot);
+		return -ENOMEM;
+	}
+	err = profile__set_str(p, &h->slimzip_version, SLIMZIP_VERSION);
+	if (!err)
+		err = profile__set_str(p, &h->kernel, u.release);
+	if (!err)
+		err = profile__set_str(p, &h->hostname, host);
+	if (!err)
+		err = profile__set_str(p, &h->boot_id, boot);
+	if (!err)
+		err = profile__set_str(p, &h->target_kind, o->argv ? "command" : "cgroup");
+	if (!err)
+		err = profile__set_str(p, &h->target, cgdir);
+	if (!err)
+		err = profile__set_str(p, &h->command, cmd);
+	h->start_unix_ms = start_ms;
+	h->end_unix_ms = unix_ms();
+	h->exit_status = o->argv ? status : -1;
+	free(boot);
+	free(cmd);
+	return err;
+}
+
+struct record_state {
+	const struct record_opts *o;
+	struct recorder *r;
+	uint32_t slot;
+	const char *cgdir;
+	int64_t start_ms;
+	pid_t pid;
+	int pidfd;
+	bool exited, stop;
+	int status;
+};
+
+static int take_snapshot(struct record_state *s)
+{
+	struct profile *p = NULL;
+	int err;
+
+	if (!s->o->on_snapshot)
+		return 0;
+	err = recorder__consume(s->r);
+	if (err < 0)
+		return err;
+	err = recorder__profile(s->r, s->slot, &p);
+	if (!err)
+		err = fill_header(p, s->o, s->cgdir, s->start_ms, -1);
+	if (!err) {
+		profile__sort(p);
+		err = s->o->on_snapshot(p, s->o->snapshot_ctx);
+	}
+	profile__free(p);
+	return err;
+}
+
+static void on_signal(struct record_state *s, const struct signalfd_siginfo *si)
+{
+	int sig = (int)si->ssi_signo;
+
+	if (sig == SIGUSR1) {
+		take_snapshot(s); /* a failed snapshot must not end the recording */
+		return;
+	}
+	if (!s->o->argv) {
+		s->stop = true;
+		return;
+	}
+	if (s->exited)
+		return;
+	/* A terminal's ^C already reached the command if it shares our process group. */
+	if (si->ssi_code == SI_KERNEL && getpgid(s->pid) == getpgrp())
+		return;
+	syscall(SYS_pidfd_send_signal, s->pidfd, sig, NULL, 0);
+}
+
+static int event_loop(struct record_state *s, int sfd, int tfd)
+{
+	struct epoll_event evs[4], ev = {.events = EPOLLIN};
+	int efd = epoll_create1(EPOLL_CLOEXEC), err = 0;
+	int fds[4] = {recorder__epoll_fd(s->r), sfd, s->pidfd, tfd};
+
+	if (efd < 0)
+		return slz_fail(errno, "epoll: %s", strerror(errno));
+	for (int i = 0; i < 4; i++) {
+		if (fds[i] < 0)
+			continue;
+		ev.data.fd = fds[i];
+		if (epoll_ctl(efd, EPOLL_CTL_ADD, fds[i], &ev)) {
+			err = slz_fail(errno, "epoll: %s", strerror(errno));
+			goto out;
+		}
+	}
+	while (!s->exited && !s->stop) {
+		int n = epoll_wait(efd, evs, 4, POLL_INTERVAL_MS);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			err = slz_fail(errno, "epoll: %s", strerror(errno));
+			break;
+		}
+		/* The kernel side wakes us only when the ring fills: drain on every turn. */
+		err = recorder__consume(s->r);
+		if (err < 0)
+			goto out;
+		err = 0;
+		for (int i = 0; i < n; i++) {
+			int fd = evs[i].data.fd;
+
+			if (fd == fds[0]) {
+				continue; /* drained above */
+			} else if (fd == sfd) {
+				struct signalfd_siginfo si;
+
+				while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+					on_signal(s, &si);
+			} else if (fd == s->pidfd) {
+				err = launch__wait(s->pidfd, &s->status);
+				if (err)
+					goto out;
+				s->exited = true;
+			} else if (fd == tfd) {
+				s->stop = true;
+			}
+		}
+	}
+out:
+	close(efd);
+	return err;
+}
+
+int recorder__record(const struct record_opts *o, struct profile **out, int *cmd_status)
+{
+	struct recorder_config cfg = {o->record_missing, o->max_files, o->ringbuf_bytes};
+	struct record_state s = {.o = o, .pidfd = -1, .status = -1, .start_ms = unix_ms()};
+	char *mnt = NULL, *mroot = NULL, *parent = NULL, *cgdir = NULL, *self = NULL;
+	struct recorder *r = NULL;
+	struct profile *p = NULL;
+	int cgfd = -1, sfd = -1, tfd = -1, err, e;
+	sigset_t mask, oldmask;
+	bool masked = false, created = false;
+	uint64_t cgid;
+
+	*out = NULL;
+	*cmd_status = -1;
+	if (!o->argv == !o->cgroup_path)
+		return slz_fail(EINVAL, "record needs either a command or a cgroup");
+	err = recorder__check_support();
+	if (err)
+		return err;
+	if (o->argv) {
+		err = cgroup__v2_mount(&mnt, &mroot);
+		if (err)
+			goto out;
+		self = read_small_file("/proc/self/cgroup");
+		err = cgroup__self_dir(mnt, mroot, self ? self : "", &parent);
+		if (err)
+			goto out;
+	} else {
+		err = cgroup__resolve(o->cgroup_path, &cgdir);
+		if (err)
+			goto out;
+	}
+	err = recorder__open(&cfg, &r);
+	if (err)
+		goto out;
+	s.r = r;
+	if (o->argv) {
+		err = cgroup__create(parent, &cgdir, &cgfd);
+		if (err)
+			goto out;
+		created = true;
+	}
+	s.cgdir = cgdir;
+	err = cgroup__id(cgdir, &cgid);
+	if (!err)
+		err = recorder__add_target(r, cgid, &s.slot);
+	if (err)
+		goto out;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGQUIT);
+	sigaddset(&mask, SIGUSR1);
+	if (sigprocmask(SIG_BLOCK, &mask, &oldmask)) {
+		err = slz_fail(errno, "sigprocmask: %s", strerror(errno));
+		goto out;
+	}
+	masked = true;
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (sfd < 0) {
+		err = slz_fail(errno, "signalfd: %s", strerror(errno));
+		goto out;
+	}
+	if (o->argv) {
+		struct launch_opts so = {o->argv, cgfd, o->child_setup, o->child_ctx, &oldmask};
+
+		err = launch__start(&so, &s.pid, &s.pidfd, cmd_status);
+		if (err)
+			goto out;
+	} else if (o->duration_s) {
+		struct itimerspec its = {.it_value = {.tv_sec = (time_t)o->duration_s}};
+
+		tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+		if (tfd < 0 || timerfd_settime(tfd, 0, &its, NULL)) {
+			err = slz_fail(errno, "timerfd: %s", strerror(errno));
+			goto out;
+		}
+	}
+	err = event_loop(&s, sfd, tfd);
+	if (err)
+		goto out;
+	if (created) {
+		/* Leftover daemons die with the cgroup; their last events are in the ring already.
+		 */
+		err = cgroup__destroy(cgdir);
+		created = false;
+		if (err)
+			goto out;
+	}
+	err = recorder__consume(r);
+	if (err < 0)
+		goto out;
+	err = recorder__profile(r, s.slot, &p);
+	if (!err)
+		err = fill_header(p, o, cgdir, s.start_ms, s.status);
+	if (err)
+		goto out;
+	profile__sort(p);
+	*out = p;
+	p = NULL;
+	*cmd_status = o->argv ? s.status : -1;
+out:
+	if (s.pidfd >= 0 && !s.exited) {
+		/* An error while the command runs: do not leave it behind. */
+		syscall(SYS_pidfd_send_signal, s.pidfd, SIGKILL, NULL, 0);
+		launch__wait(s.pidfd, &s.status);
+	}
+	if (created && (e = cgroup__destroy(cgdir)) && !err)
+		err = e;
+	if (sfd >= 0) {
+		struct signalfd_siginfo si;
+
+		while (read(sfd, &si, sizeof(si)) > 0)
+			; /* consumed here rather than delivered once unblocked */
+		close(sfd);
+	}
+	if (masked)
+		sigprocmask(SIG_SETMASK, &oldmask, NULL);
+	if (tfd >= 0)
+		close(tfd);
+	if (s.pidfd >= 0)
+		close(s.pidfd);
+	if (cgfd >= 0)
+		close(cgfd);
+	profile__free(p);
+	recorder__free(r);
+	free(mnt);
+	free(mroot);
+	free(parent);
+	free(cgdir);
+	free(self);
+	return err;
+}
