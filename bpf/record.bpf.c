@@ -212,7 +212,7 @@ static __always_inline struct slz_stats *stats_of(__u32 slot)
  * caller must emit an event; *inserted tells whether the key is in the map (to undo on a drop).
  */
 static __always_inline struct slz_hot_slot *hot_slot_of(struct slz_cpu_state *cs,
-							 const struct slz_seen_key *k)
+							const struct slz_seen_key *k)
 {
 	__u64 h = (k->ino ^ (k->dev << 7) ^ ((__u64)k->kind << 13) ^ ((__u64)k->target << 17)) *
 		  0x9e3779b97f4a7c15ULL;

@@ -270,11 +270,12 @@ int recorder__open(const struct recorder_config *c, struct recorder **out)
 	err = record_bpf__load(r->skel);
 	if (err) {
 		if (err == -EPERM || err == -EACCES)
-			err = slz_fail(EPERM,
-				       "the kernel refused to load the BPF program (%s): recording "
-				       "needs root with CAP_BPF and CAP_PERFMON; as root, run with -vv "
-				       "to see the verifier's log",
-				       strerror(-err));
+			err = slz_fail(
+				EPERM,
+				"the kernel refused to load the BPF program (%s): recording "
+				"needs root with CAP_BPF and CAP_PERFMON; as root, run with -vv "
+				"to see the verifier's log",
+				strerror(-err));
 		else
 			err = slz_fail(EOPNOTSUPP,
 				       "the kernel refused the BPF program (%s); "
