@@ -134,9 +134,13 @@ static int common_option(struct prune_cli *pc, int c, const char *arg)
 		return 0;
 	case OPT_KEEP:
 	case OPT_DROP:
-		return globs__add(pc->po.globs, c == OPT_KEEP ? GLOB_KEEP : GLOB_DROP, arg);
+		err = globs__add(pc->po.globs, c == OPT_KEEP ? GLOB_KEEP : GLOB_DROP, arg);
+		return err ? slz_fail(err, "--%s: %s", c == OPT_KEEP ? "keep" : "drop",
+				      slz_errmsg())
+			   : 0;
 	case OPT_KEEP_FROM:
-		return globs__add_file(pc->po.globs, GLOB_KEEP, arg);
+		err = globs__add_file(pc->po.globs, GLOB_KEEP, arg);
+		return err ? slz_fail(err, "--keep-from: %s", slz_errmsg()) : 0;
 	case OPT_DRY_RUN:
 		pc->po.dry_run = true;
 		return 0;
@@ -214,7 +218,10 @@ static int prune_cli_validate(struct prune_cli *pc)
 	if (!pc->po.tree_dir)
 		return slz_fail(EINVAL, "--tree DIR is required: the deployment tree to prune");
 	if (stat(pc->po.tree_dir, &st) || !S_ISDIR(st.st_mode))
-		return slz_fail(ENOTDIR, "--tree: '%s' is not a directory", pc->po.tree_dir);
+		return slz_fail(ENOTDIR,
+				"--tree: '%s' is not a directory (give the deployment tree "
+				"to prune)",
+				pc->po.tree_dir);
 	if (!pc->po.dry_run && !pc->po.out_zip)
 		return slz_fail(EINVAL, "-o OUT.zip is required (or --dry-run to write nothing)");
 	for (size_t i = 0; i < ARRAY_SIZE(outs); i++) {
@@ -224,7 +231,7 @@ static int prune_cli_validate(struct prune_cli *pc)
 			continue;
 		err = atomic_file__check_writable(outs[i]);
 		if (err)
-			return slz_fail(EROFS, "%s", slz_errmsg());
+			return -EROFS; /* slz_errmsg() names the output and the reason */
 	}
 	return 0;
 }
@@ -536,7 +543,7 @@ int cmd_prune(int argc, char **argv)
 	err = prune_cli_validate(&pc);
 	if (err) {
 		cli_error("%s", slz_errmsg());
-		ret = err == -EROFS ? EXIT_OUTPUT : EXIT_USAGE;
+		ret = err == -EROFS ? EXIT_OUTPUT : err == -ENOTDIR ? EXIT_BAD_INPUT : EXIT_USAGE;
 		goto out;
 	}
 	err = read_profiles(&pc, &p);
@@ -629,7 +636,7 @@ int cmd_run(int argc, char **argv)
 	err = prune_cli_validate(&pc);
 	if (err) {
 		cli_error("%s", slz_errmsg());
-		ret = err == -EROFS ? EXIT_OUTPUT : EXIT_USAGE;
+		ret = err == -EROFS ? EXIT_OUTPUT : err == -ENOTDIR ? EXIT_BAD_INPUT : EXIT_USAGE;
 		goto out;
 	}
 

@@ -15,11 +15,14 @@ static __thread char errmsg[512];
 
 int slz_fail(int err, const char *fmt, ...)
 {
+	char msg[sizeof(errmsg)];
 	va_list ap;
 
+	/* Format aside first: callers may pass slz_errmsg() itself to add context to it. */
 	va_start(ap, fmt);
-	vsnprintf(errmsg, sizeof(errmsg), fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	memcpy(errmsg, msg, sizeof(errmsg));
 	return err > 0 ? -err : err;
 }
 

@@ -52,6 +52,13 @@ static void test_duration_units(void **state)
 	assert_non_null(strstr(slz_errmsg(), "'3w'"));
 }
 
+static void test_fail_can_wrap_its_own_message(void **state)
+{
+	slz_fail(EINVAL, "inner %s", "reason");
+	assert_int_equal(slz_fail(EINVAL, "--opt: %s", slz_errmsg()), -EINVAL);
+	assert_string_equal(slz_errmsg(), "--opt: inner reason");
+}
+
 static void test_choice(void **state)
 {
 	const char *const fmts[] = {"text", "json", NULL};
@@ -98,6 +105,7 @@ int main(void)
 		cmocka_unit_test(test_u64_rejects_and_names_value),
 		cmocka_unit_test(test_duration_units),
 		cmocka_unit_test(test_choice),
+		cmocka_unit_test(test_fail_can_wrap_its_own_message),
 		cmocka_unit_test(test_atomic_file_leaves_nothing_on_abort),
 	};
 

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Bad input gets one clear line on stderr naming the thing, a distinct exit code, and no output
+# file. Each row: expected exit code, a word the message must contain, the arguments.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+e2e_require_root
+e2e_workdir
+
+tree=$WORK/tree
+mkdir -p "$tree/pkg" && echo x >"$tree/pkg/a.py"
+printf '# slimzip profile v1\n# boot-id: -\n' >"$WORK/empty.profile"
+echo "not a profile" >"$WORK/garbage.profile"
+printf '# slimzip profile v7\n' >"$WORK/future.profile"
+
+expect() {
+	local code=$1 word=$2
+	shift 2
+	local out=$WORK/out.zip
+	rm -f "$out"
+	RC=0
+	"$SLIMZIP" "$@" >"$WORK/stdout" 2>"$WORK/stderr" || RC=$?
+	local lines msg
+	lines=$(grep -c . "$WORK/stderr" || true)
+	msg=$(head -n 1 "$WORK/stderr")
+	echo "\$ slimzip $*  -> exit $RC: $msg"
+	check "exit $code for: $*" test "$RC" -eq "$code"
+	check "one line on stderr for: $*" test "$lines" -eq 1
+	check "the message names '$word'" grep -qF -- "$word" "$WORK/stderr"
+	check "no zip left behind for: $*" test ! -e "$out"
+	check "no temp file left behind for: $*" bash -c '! ls -A "$1" | grep -q "^\.out\.zip\.tmp"' _ "$WORK"
+}
+
+expect 2 "nosuch" nosuch
+expect 2 "--level" prune --tree "$tree" --profile "$WORK/empty.profile" -o "$WORK/out.zip" --level 12
+expect 2 "--mtime" prune --tree "$tree" --profile "$WORK/empty.profile" -o "$WORK/out.zip" --mtime soon
+expect 2 "--keep" prune --tree "$tree" --profile "$WORK/empty.profile" -o "$WORK/out.zip" --keep 'a[b'
+expect 2 "--profile" prune --tree "$tree" -o "$WORK/out.zip"
+expect 6 "/nonexistent/tree" prune --tree /nonexistent/tree --profile "$WORK/empty.profile" -o "$WORK/out.zip"
+expect 6 "garbage.profile:1" prune --tree "$tree" --profile "$WORK/garbage.profile" -o "$WORK/out.zip"
+expect 6 "version 7" prune --tree "$tree" --profile "$WORK/future.profile" -o "$WORK/out.zip"
+expect 6 "/nonexistent/p" prune --tree "$tree" --profile /nonexistent/p -o "$WORK/out.zip"
+expect 7 "/nonexistent/dir/out.zip" prune --tree "$tree" --profile "$WORK/empty.profile" -o /nonexistent/dir/out.zip
+expect 7 "/nonexistent/dir/p" record -o /nonexistent/dir/p -- true
+expect 127 "no-such-command-xyz" record -o "$WORK/p" -- no-such-command-xyz
+expect 2 "--duration" record --cgroup / --duration forever
+expect 6 "no such zip" verify "$WORK/missing.zip" --tree "$tree" -- true
+expect 2 "--tree" verify "$WORK/missing.zip" -- true
+e2e_finish
