@@ -236,6 +236,27 @@ static int prune_cli_validate(struct prune_cli *pc)
 	return 0;
 }
 
+/* Report a failed option (err > 0: not an option at all) and give the exit code. */
+static int option_failed(int err, void (*usage)(FILE *f))
+{
+	if (err > 0)
+		usage(stderr);
+	else
+		cli_error("%s", slz_errmsg());
+	return err == -ENOENT ? EXIT_BAD_INPUT : EXIT_USAGE;
+}
+
+/* prune_cli_validate() with its message printed; 0 or the exit code. */
+static int validated(struct prune_cli *pc)
+{
+	int err = prune_cli_validate(pc);
+
+	if (!err)
+		return EXIT_OK;
+	cli_error("%s", slz_errmsg());
+	return err == -EROFS ? EXIT_OUTPUT : err == -ENOTDIR ? EXIT_BAD_INPUT : EXIT_USAGE;
+}
+
 static volatile sig_atomic_t interrupted;
 
 static void on_interrupt(int sig)
@@ -522,11 +543,7 @@ int cmd_prune(int argc, char **argv)
 		}
 		err = common_option(&pc, c, optarg);
 		if (err) {
-			if (err > 0)
-				prune_usage(stderr);
-			else
-				cli_error("%s", slz_errmsg());
-			ret = err == -ENOENT ? EXIT_BAD_INPUT : EXIT_USAGE;
+			ret = option_failed(err, prune_usage);
 			goto out;
 		}
 	}
@@ -540,12 +557,9 @@ int cmd_prune(int argc, char **argv)
 		ret = EXIT_USAGE;
 		goto out;
 	}
-	err = prune_cli_validate(&pc);
-	if (err) {
-		cli_error("%s", slz_errmsg());
-		ret = err == -EROFS ? EXIT_OUTPUT : err == -ENOTDIR ? EXIT_BAD_INPUT : EXIT_USAGE;
+	ret = validated(&pc);
+	if (ret)
 		goto out;
-	}
 	err = read_profiles(&pc, &p);
 	if (err) {
 		cli_error("%s", slz_errmsg());
@@ -620,11 +634,7 @@ int cmd_run(int argc, char **argv)
 			err = common_option(&pc, c, optarg);
 		}
 		if (err) {
-			if (err > 0)
-				run_usage(stderr);
-			else
-				cli_error("%s", slz_errmsg());
-			ret = err == -ENOENT ? EXIT_BAD_INPUT : EXIT_USAGE;
+			ret = option_failed(err, run_usage);
 			goto out;
 		}
 	}
@@ -633,12 +643,9 @@ int cmd_run(int argc, char **argv)
 		ret = EXIT_USAGE;
 		goto out;
 	}
-	err = prune_cli_validate(&pc);
-	if (err) {
-		cli_error("%s", slz_errmsg());
-		ret = err == -EROFS ? EXIT_OUTPUT : err == -ENOTDIR ? EXIT_BAD_INPUT : EXIT_USAGE;
+	ret = validated(&pc);
+	if (ret)
 		goto out;
-	}
 
 	ro.argv = argv + optind;
 	ro.max_files = (uint32_t)pc.max_files;

@@ -35,6 +35,23 @@ int escape__text(FILE *f, const char *s, size_t len, bool escape_space)
 	return ferror(f) ? -EIO : 0;
 }
 
+/* The one-letter escapes both formats share; -1 for any other letter. */
+static int control_escape(char c)
+{
+	switch (c) {
+	case '\\':
+		return '\\';
+	case 'n':
+		return '\n';
+	case 't':
+		return '\t';
+	case 'r':
+		return '\r';
+	default:
+		return -1;
+	}
+}
+
 static int hexval(char c)
 {
 	if (c >= '0' && c <= '9')
@@ -55,19 +72,11 @@ long escape__text_decode(char *s)
 			*w++ = *r;
 			continue;
 		}
+		if (control_escape(r[1]) >= 0) {
+			*w++ = (char)control_escape(*++r);
+			continue;
+		}
 		switch (*++r) {
-		case '\\':
-			*w++ = '\\';
-			break;
-		case 'n':
-			*w++ = '\n';
-			break;
-		case 't':
-			*w++ = '\t';
-			break;
-		case 'r':
-			*w++ = '\r';
-			break;
 		case 'x': {
 			int hi = hexval(r[1]), lo = hi >= 0 ? hexval(r[2]) : -1;
 
@@ -213,20 +222,14 @@ int escape__json_decode(const char **p, char **out, size_t *out_len)
 			*w++ = *r;
 			continue;
 		}
+		if (control_escape(r[1]) >= 0) {
+			*w++ = (char)control_escape(*++r);
+			continue;
+		}
 		switch (*++r) {
 		case '"':
-		case '\\':
 		case '/':
 			*w++ = *r;
-			break;
-		case 'n':
-			*w++ = '\n';
-			break;
-		case 't':
-			*w++ = '\t';
-			break;
-		case 'r':
-			*w++ = '\r';
 			break;
 		case 'b':
 			*w++ = '\b';
