@@ -384,9 +384,38 @@ static bool print_summary(const struct prune_cli *pc, const struct prune_result 
 	return zipped_over || unzipped_over;
 }
 
+/* Entries the walk could not take in: reported, not fatal (a kept one fails the zip). */
+static void warn_tree_problems(const struct prune_result *r)
+{
+	static const struct {
+		uint32_t flag;
+		const char *what;
+	} problems[] = {
+		{TREE_F_UNREADABLE, "unreadable entries"},
+		{TREE_F_LINK_LOOP, "symlinks that loop or dangle"},
+		{TREE_F_SPECIAL, "special files (fifos, sockets, devices; never zipped)"},
+	};
+	struct tree_entry e;
+
+	for (size_t k = 0; k < ARRAY_SIZE(problems); k++) {
+		uint64_t n = 0;
+		const char *first = NULL;
+
+		for (size_t i = 1; i < tree__count(r->tree); i++) {
+			if (tree__get(r->tree, (uint32_t)i, &e) || !(e.flags & problems[k].flag))
+				continue;
+			if (!n++)
+				first = e.path;
+		}
+		if (n)
+			cli_warn("the tree has %" PRIu64 " %s, e.g. %s", n, problems[k].what, first);
+	}
+}
+
 static void warn_about(const struct prune_cli *pc, const struct prune_result *r,
 		       const struct profile *p)
 {
+	warn_tree_problems(r);
 	if (profile__has_loss(p))
 		cli_warn("pruning with --force although %" PRIu64
 			 " events were lost: the zip may lack needed files",

@@ -45,4 +45,16 @@ expect 127 "no-such-command-xyz" record -o "$WORK/p" -- no-such-command-xyz
 expect 2 "--duration" record --cgroup / --duration forever
 expect 6 "no such zip" verify "$WORK/missing.zip" --tree "$tree" -- true
 expect 2 "--tree" verify "$WORK/missing.zip" -- true
+
+# Tree problems are reported, not fatal: a fifo, a symlink loop and a dangling link.
+odd=$WORK/odd
+mkdir -p "$odd/d" && echo a >"$odd/d/a" && mkfifo "$odd/fifo"
+ln -s loop1 "$odd/loop2" && ln -s loop2 "$odd/loop1" && ln -s nothere "$odd/dangling"
+RC=0
+"$SLIMZIP" prune --tree "$odd" --profile "$WORK/empty.profile" --keep 'd/**' -o "$WORK/odd.zip" \
+	>"$WORK/stdout" 2>"$WORK/stderr" || RC=$?
+check "prune of a tree with a fifo and link loops exits 0" test "$RC" -eq 0
+check "it reports the special file" grep -q "1 special files.*fifo" "$WORK/stderr"
+check "it reports the loops and the dangling link" grep -q "3 symlinks that loop or dangle" "$WORK/stderr"
+check "the zip holds the kept file" bash -c 'unzip -Z1 "$1" | grep -qx d/a' _ "$WORK/odd.zip"
 e2e_finish
