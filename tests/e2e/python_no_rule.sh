@@ -6,6 +6,11 @@
 # 2. Sources dropped on purpose (--drop 'yaml/*.py'): Python finds the pycs but no sources, yaml
 #    becomes a namespace package and the handler fails; verify must exit 8 and name the missing
 #    .py files, and --fix must put them back.
+# 3. The failure the rule prevents: a package the recorded run never imported is kept by its
+#    compiled cache alone (--keep 'idna/__pycache__/**', the kind of glob users add for lazily
+#    imported code). With the rule its sources and __init__.py come along and a workload that
+#    does import it passes verify; without the rule Python ignores the orphan pycs, the import
+#    fails, and verify names the missing .py files.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 e2e_require_root
@@ -57,4 +62,28 @@ if [[ -s $dropped ]]; then
 	check "verify --fix put yaml/__init__.py back" \
 		bash -c 'unzip -Z1 "$1" | grep -qxF yaml/__init__.py' _ "$dropped"
 fi
+
+echo "== python: a lazily imported package kept by its compiled cache only"
+lazy_cmd=(env PYTHONPATH=. PYTHONDONTWRITEBYTECODE=1 /usr/bin/python3 -S -c
+	'import idna; print(idna.encode("b\u00fccher.example"))')
+for mode in with without; do
+	zip=$WORK/python/lazy-$mode.zip
+	flags=(--keep 'idna/__pycache__/**')
+	[[ $mode == without ]] && flags+=(--no-rule-python)
+	RUN_CWD=$TREE run "$SLIMZIP" run --tree "$TREE" -o "$zip" "${flags[@]}" -- "${FIXTURE_CMD[@]}"
+	check "slimzip run $mode the rule, keeping idna's pycs, exits 0 (exit $RC)" test "$RC" -eq 0
+	RUN_CWD=$TREE run "$SLIMZIP" verify "$zip" --tree "$TREE" -- "${lazy_cmd[@]}"
+	if [[ $mode == with ]]; then
+		check "with the rule idna/core.py comes with its pyc" \
+			bash -c 'unzip -Z1 "$1" | grep -qxF idna/core.py' _ "$zip"
+		check "with the rule a workload importing idna passes verify (exit $RC)" \
+			test "$RC" -eq 0
+	else
+		check "without the rule verify exits 8 (exit $RC)" test "$RC" -eq 8
+		for f in idna/__init__.py idna/core.py idna/idnadata.py; do
+			check "without the rule verify names the missing $f" \
+				grep -qE "^missing: $f, wanted by python3 \([0-9]+\) via " "$WORK/last.out"
+		done
+	fi
+done
 e2e_finish
