@@ -121,7 +121,7 @@ int cmd_report(int argc, char **argv)
 	int fmt = 0, c, err, ret = EXIT_OK;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 't':
 			err = args__u64("--top", optarg, 1, 1000000, &top);

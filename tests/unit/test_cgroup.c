@@ -28,19 +28,10 @@
 #include "cgroup.h"
 #include "launch.h"
 #include "util.h"
+#include "testfs.h"
 
 static char *mnt, *mnt_root, *self_dir;
 
-static void need_root(void)
-{
-	const char *req = getenv("SLIMZIP_REQUIRE_BPF");
-
-	if (geteuid() == 0)
-		return;
-	if (req && !strcmp(req, "1"))
-		fail_msg("cgroup test needs root (SLIMZIP_REQUIRE_BPF=1)");
-	skip();
-}
 
 static char *slurp(const char *path)
 {
@@ -160,7 +151,7 @@ static int cg_setup(void **state)
 	c->fd = -1;
 	*state = c;
 	if (geteuid() != 0 || !self_dir)
-		return 0; /* the test skips or fails in need_root() */
+		return 0; /* the test skips or fails in testfs__require_root() */
 	if (cgroup__create(self_dir, &c->path, &c->fd)) {
 		fprintf(stderr, "cgroup__create: %s\n", slz_errmsg());
 		return -1;
@@ -237,7 +228,7 @@ static void test_create_id_remove(void **state)
 	uint64_t id = 0;
 	int fd2 = -1;
 
-	need_root();
+	testfs__require_root("cgroup test");
 	snprintf(prefix, sizeof(prefix), "%s/slimzip-%d-", self_dir, (int)getpid());
 	assert_int_equal(strncmp(c->path, prefix, strlen(prefix)), 0);
 	assert_int_equal(stat(c->path, &st), 0);
@@ -287,7 +278,7 @@ static void test_create_under_missing_parent(void **state)
 	char *path = NULL;
 	int fd = -1;
 
-	need_root();
+	testfs__require_root("cgroup test");
 	slz_errclear();
 	assert_int_equal(cgroup__create("/sys/fs/cgroup/slimzip-no-such-parent/x", &path, &fd),
 			 -ENOENT);
@@ -308,7 +299,7 @@ static void test_kill_wait_remove_nested(void **state)
 	pid_t moved, launched;
 	int moved_fd, launched_fd, nested_fd, st;
 
-	need_root();
+	testfs__require_root("cgroup test");
 	assert_int_equal(mkdir(nested, 0755), 0);
 	assert_int_equal(mkdir(deeper, 0755), 0);
 	assert_int_equal(populated(c->path), 0);
@@ -361,7 +352,7 @@ static void test_destroy(void **state)
 	pid_t pid;
 	int pidfd, st;
 
-	need_root();
+	testfs__require_root("cgroup test");
 	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
 		char *d = join(c->path, dirs[i]);
 
@@ -385,7 +376,7 @@ static void test_destroy(void **state)
 
 static void test_no_leftovers(void **state)
 {
-	need_root();
+	testfs__require_root("cgroup test");
 	assert_int_equal(count_ours(mnt), 0);
 	assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
 }

@@ -24,19 +24,10 @@
 #include "cgroup.h"
 #include "launch.h"
 #include "util.h"
+#include "testfs.h"
 
 static char tmp[PATH_MAX];
 
-static void need_root(void)
-{
-	const char *req = getenv("SLIMZIP_REQUIRE_BPF");
-
-	if (geteuid() == 0)
-		return;
-	if (req && !strcmp(req, "1"))
-		fail_msg("cgroup test needs root (SLIMZIP_REQUIRE_BPF=1)");
-	skip();
-}
 
 static void tpath(char *buf, const char *name)
 {
@@ -346,7 +337,7 @@ static int cg_setup(void **state)
 	c->fd = -1;
 	*state = c;
 	if (geteuid() != 0)
-		return 0; /* the test skips or fails in need_root() */
+		return 0; /* the test skips or fails in testfs__require_root() */
 	if (cgroup__v2_mount(&c->mnt, &c->root) ||
 	    cgroup__self_dir(c->mnt, c->root, slurp("/proc/self/cgroup"), &parent) ||
 	    cgroup__create(parent, &c->path, &c->fd)) {
@@ -400,7 +391,7 @@ static void test_runs_in_cgroup(void **state)
 	char *got = NULL, *want;
 	struct cg c;
 
-	need_root();
+	testfs__require_root("cgroup test");
 	c = *(struct cg *)*state;
 	tpath(out, "cgroup.out");
 	snprintf(cmd, sizeof(cmd), "cat /proc/self/cgroup > '%s'", out);
@@ -435,7 +426,7 @@ static void test_running_child_in_cgroup_procs(void **state)
 	int pidfd = -1, status = -1, st = -1;
 	struct cg c;
 
-	need_root();
+	testfs__require_root("cgroup test");
 	c = *(struct cg *)*state;
 	o.cgroup_fd = c.fd;
 	assert_int_equal(launch__start(&o, &pid, &pidfd, &status), 0);

@@ -169,3 +169,14 @@ void testfs__run(const char *fmt, ...)
 		fail_msg("command failed (status %d): %s", ret, cmd);
 	free(cmd);
 }
+
+void testfs__require_root(const char *why)
+{
+	const char *req = getenv("SLIMZIP_REQUIRE_BPF");
+
+	if (geteuid() == 0)
+		return;
+	if (req && !strcmp(req, "1"))
+		fail_msg("%s needs root (SLIMZIP_REQUIRE_BPF=1)", why);
+	skip();
+}

@@ -28,5 +28,10 @@ void testfs__rmtree(const char *dir);
 char *testfs__read(const char *path, size_t *len);
 /* Run a shell command; a nonzero exit status fails the test. */
 void testfs__run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * Return when running as root; otherwise skip the running test, or fail it with
+ * "<why> needs root" when SLIMZIP_REQUIRE_BPF=1 (CI), so a test that cannot run is not lost.
+ */
+void testfs__require_root(const char *why);
 
 #endif

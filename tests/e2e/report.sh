@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# slimzip report: the union of a text and a JSON profile, options after the files, both output
+# formats. Hand-written profiles: no recording needed.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+e2e_workdir
+
+cat >"$WORK/a.profile" <<'P'
+# slimzip profile v1
+# lost-events: 0
+open 8:1 10 3 100644 1000 - 7 python3 /task/pkg/a.py
+stat 8:1 11 1 100644 50 via=newfstatat 7 python3 /task/pkg/b.py
+open,mmap 8:1 12 2 100755 9000 - 7 python3 /task/lib/x.so
+P
+cat >"$WORK/b.profile" <<'P'
+{"slimzip_profile":1,"lost_events":2}
+{"kinds":["open"],"dev":"8:1","ino":10,"count":1,"mode":33188,"size":1000,"flags":"-","pid":9,"comm":"node","path":"/task/pkg/a.py"}
+{"kinds":["missing"],"dev":"0:0","ino":0,"count":1,"mode":0,"size":0,"flags":"path-only,errno=2","pid":9,"comm":"node","path":"/task/gone.py"}
+P
+RC=0
+"$SLIMZIP" report "$WORK/a.profile" "$WORK/b.profile" --top 1 >"$WORK/out" 2>&1 || RC=$?
+sed 's/^/  | /' "$WORK/out"
+check "report exits 0 (exit $RC)" test "$RC" -eq 0
+check "3 files, 10050 bytes in the union" grep -qE "^files: +3 \(9.81 KiB\), 0 directories, 1 failed lookups" "$WORK/out"
+check "one stat-only file" grep -qE "^  stat-only +1 " "$WORK/out"
+check "lost events from the JSON profile are shown" grep -q "WARNING: 2 events lost" "$WORK/out"
+check "--top 1 lists only /task/pkg by files" bash -c \
+	'[[ $(grep -A2 "by files" "$1" | tail -1) == *"/task/pkg" ]]' _ "$WORK/out"
+check "by bytes the library directory comes first" bash -c \
+	'[[ $(grep -A2 "by bytes" "$1" | tail -1) == *"/task/lib" ]]' _ "$WORK/out"
+RC=0
+"$SLIMZIP" report --format json "$WORK/a.profile" >"$WORK/json" || RC=$?
+check "report --format json exits 0" test "$RC" -eq 0
+check "the JSON report parses and counts 3 files" python3 -c \
+	'import json,sys; d=json.load(open(sys.argv[1])); assert d["files"] == 3 and d["by_kind"]["mmapped"] == 1' \
+	"$WORK/json"
+RC=0
+"$SLIMZIP" report "$WORK/a.profile" --top 0 2>"$WORK/err" || RC=$?
+check "report --top 0 is refused with exit 2" test "$RC" -eq 2
+check "the message names --top" grep -q -- "--top" "$WORK/err"
+e2e_finish
