@@ -408,7 +408,8 @@ static void warn_tree_problems(const struct prune_result *r)
 				first = e.path;
 		}
 		if (n)
-			cli_warn("the tree has %" PRIu64 " %s, e.g. %s", n, problems[k].what, first);
+			cli_warn("the tree has %" PRIu64 " %s, e.g. %s", n, problems[k].what,
+				 first);
 	}
 }
 

@@ -32,7 +32,6 @@
 
 static char *mnt, *mnt_root, *self_dir;
 
-
 static char *slurp(const char *path)
 {
 	static char buf[4096];

@@ -16,6 +16,7 @@
 #include "tree.h"
 #include "util.h"
 #include "testfs.h"
+#include "tree_fixture.h"
 
 struct fixture {
 	char root[PATH_MAX];
@@ -46,20 +47,14 @@ static int teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	keepset__free(f->k);
-	tree__free(f->t);
-	testfs__rmtree(f->root);
+	tree_fixture__close(f->root, f->t, f->k);
 	free(f);
 	return 0;
 }
 
 static uint32_t idx(struct fixture *f, const char *rel)
 {
-	int64_t i = tree__find_path(f->t, rel);
-
-	if (i < 0)
-		fail_msg("'%s' not in tree", rel);
-	return (uint32_t)i;
+	return tree_fixture__idx(f->t, rel);
 }
 
 static void test_empty(void **state)

@@ -28,7 +28,6 @@
 
 static char tmp[PATH_MAX];
 
-
 static void tpath(char *buf, const char *name)
 {
 	if (snprintf(buf, PATH_MAX, "%s/%s", tmp, name) >= PATH_MAX)

@@ -16,24 +16,7 @@
 #include "rules.h"
 #include "tree.h"
 #include "testfs.h"
-
-/* A scratch tree per test, removed afterwards. */
-struct fx {
-	char root[PATH_MAX];
-	struct tree *t;
-	struct keepset *k;
-	struct rules_stats st;
-};
-
-static void file(struct fx *f, const char *rel, const char *content)
-{
-	testfs__write(f->root, rel, content);
-}
-
-static void open_tree(struct fx *f)
-{
-	assert_int_equal(tree__open(f->root, &f->t), 0);
-}
+#include "rules_fixture.h"
 
 static struct fx *g; /* built once: compiling is the slow part */
 static bool have_cc;
@@ -145,14 +128,14 @@ static void build_elf_tree(struct fx *f)
 	testfs__write_bytes(f->root, "lib/garbage.so", junk, sizeof(junk) - 1);
 	testfs__write_bytes(f->root, "lib/empty.so", "", 0);
 	file(f, "lib64/ld-test.so.2", "a loader, as far as the rule cares");
-	open_tree(f);
+	/* Only the index: setup gives each test its own keepset. */
+	assert_int_equal(tree__open(f->root, &f->t), 0);
 }
 
 static int group_setup(void **state)
 {
 	have_cc = !system("command -v cc >/dev/null 2>&1");
-	g = calloc(1, sizeof(*g));
-	testfs__mkdtemp(g->root, sizeof(g->root), "rules-elf");
+	g = rules_fixture__new("rules-elf");
 	if (have_cc)
 		build_elf_tree(g);
 	return 0;
@@ -160,10 +143,7 @@ static int group_setup(void **state)
 
 static int group_teardown(void **state)
 {
-	keepset__free(g->k);
-	tree__free(g->t);
-	testfs__rmtree(g->root);
-	free(g);
+	rules_fixture__free(g);
 	return 0;
 }
 
@@ -178,52 +158,6 @@ static int setup(void **state)
 	assert_int_equal(keepset__new(g->t, &g->k), 0);
 	*state = g;
 	return 0;
-}
-
-static void keep(struct fx *f, const char *rel)
-{
-	int64_t idx = tree__find_path(f->t, rel);
-
-	if (idx < 0)
-		fail_msg("fixture has no %s", rel);
-	assert_int_equal(keepset__add(f->k, (uint32_t)idx, KEEP_OPENED, 1, "test"), 0);
-}
-
-static int apply(struct fx *f, bool python, bool node, bool elf)
-{
-	struct rules_opts o = {.python = python, .node = node, .elf = elf};
-
-	return rules__apply(f->k, &o, &f->st);
-}
-
-/* Exactly the entries in want (NULL-terminated) carry reason; every other kept entry does not. */
-static void assert_added(struct fx *f, uint32_t reason, const char *const *want)
-{
-	size_t n = tree__count(f->t), nwant = 0, bad = 0;
-
-	for (const char *const *w = want; *w; w++, nwant++) {
-		int64_t idx = tree__find_path(f->t, *w);
-
-		if (idx < 0 || !(keepset__reasons(f->k, (uint32_t)idx) & reason)) {
-			print_error("expected %s to be added\n", *w);
-			bad++;
-		}
-	}
-	for (size_t i = 0; i < n; i++) {
-		struct tree_entry e;
-		bool listed = false;
-
-		assert_int_equal(tree__get(f->t, (uint32_t)i, &e), 0);
-		if (!(keepset__reasons(f->k, (uint32_t)i) & reason))
-			continue;
-		for (const char *const *w = want; *w; w++)
-			listed |= !strcmp(*w, e.path);
-		if (!listed) {
-			print_error("unexpected addition %s\n", e.path);
-			bad++;
-		}
-	}
-	assert_int_equal(bad, 0);
 }
 
 static const char *const prog_closure[] = {

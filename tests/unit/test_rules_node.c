@@ -16,90 +16,12 @@
 #include "rules.h"
 #include "tree.h"
 #include "testfs.h"
-
-/* A scratch tree per test, removed afterwards. */
-struct fx {
-	char root[PATH_MAX];
-	struct tree *t;
-	struct keepset *k;
-	struct rules_stats st;
-};
-
-static void file(struct fx *f, const char *rel, const char *content)
-{
-	testfs__write(f->root, rel, content);
-}
+#include "rules_fixture.h"
 
 static int setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof(*f));
-
-	testfs__mkdtemp(f->root, sizeof(f->root), "rules-node");
-	*state = f;
+	*state = rules_fixture__new("rules-node");
 	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-
-	keepset__free(f->k);
-	tree__free(f->t);
-	testfs__rmtree(f->root);
-	free(f);
-	return 0;
-}
-
-static void open_tree(struct fx *f)
-{
-	assert_int_equal(tree__open(f->root, &f->t), 0);
-	assert_int_equal(keepset__new(f->t, &f->k), 0);
-}
-
-static void keep(struct fx *f, const char *rel)
-{
-	int64_t idx = tree__find_path(f->t, rel);
-
-	if (idx < 0)
-		fail_msg("fixture has no %s", rel);
-	assert_int_equal(keepset__add(f->k, (uint32_t)idx, KEEP_OPENED, 1, "test"), 0);
-}
-
-static int apply(struct fx *f, bool python, bool node, bool elf)
-{
-	struct rules_opts o = {.python = python, .node = node, .elf = elf};
-
-	return rules__apply(f->k, &o, &f->st);
-}
-
-/* Exactly the entries in want (NULL-terminated) carry reason; every other kept entry does not. */
-static void assert_added(struct fx *f, uint32_t reason, const char *const *want)
-{
-	size_t n = tree__count(f->t), nwant = 0, bad = 0;
-
-	for (const char *const *w = want; *w; w++, nwant++) {
-		int64_t idx = tree__find_path(f->t, *w);
-
-		if (idx < 0 || !(keepset__reasons(f->k, (uint32_t)idx) & reason)) {
-			print_error("expected %s to be added\n", *w);
-			bad++;
-		}
-	}
-	for (size_t i = 0; i < n; i++) {
-		struct tree_entry e;
-		bool listed = false;
-
-		assert_int_equal(tree__get(f->t, (uint32_t)i, &e), 0);
-		if (!(keepset__reasons(f->k, (uint32_t)i) & reason))
-			continue;
-		for (const char *const *w = want; *w; w++)
-			listed |= !strcmp(*w, e.path);
-		if (!listed) {
-			print_error("unexpected addition %s\n", e.path);
-			bad++;
-		}
-	}
-	assert_int_equal(bad, 0);
 }
 
 /* npm layout: nested node_modules, a pnpm-style symlinked package, a linked package.json. */
@@ -217,15 +139,17 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_nested_file_keeps_every_package_json_above,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_sibling_files_share_the_walk, setup, teardown),
+						setup, rules_fixture__teardown),
+		cmocka_unit_test_setup_teardown(test_sibling_files_share_the_walk, setup,
+						rules_fixture__teardown),
 		cmocka_unit_test_setup_teardown(test_pnpm_real_path_keeps_store_package_json, setup,
-						teardown),
+						rules_fixture__teardown),
 		cmocka_unit_test_setup_teardown(test_linked_package_json_keeps_its_target, setup,
-						teardown),
+						rules_fixture__teardown),
 		cmocka_unit_test_setup_teardown(test_kept_package_json_is_not_re_added, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_rule_off_adds_nothing, setup, teardown),
+						rules_fixture__teardown),
+		cmocka_unit_test_setup_teardown(test_rule_off_adds_nothing, setup,
+						rules_fixture__teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -16,90 +16,12 @@
 #include "rules.h"
 #include "tree.h"
 #include "testfs.h"
-
-/* A scratch tree per test, removed afterwards. */
-struct fx {
-	char root[PATH_MAX];
-	struct tree *t;
-	struct keepset *k;
-	struct rules_stats st;
-};
-
-static void file(struct fx *f, const char *rel, const char *content)
-{
-	testfs__write(f->root, rel, content);
-}
+#include "rules_fixture.h"
 
 static int setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof(*f));
-
-	testfs__mkdtemp(f->root, sizeof(f->root), "rules-py");
-	*state = f;
+	*state = rules_fixture__new("rules-py");
 	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-
-	keepset__free(f->k);
-	tree__free(f->t);
-	testfs__rmtree(f->root);
-	free(f);
-	return 0;
-}
-
-static void open_tree(struct fx *f)
-{
-	assert_int_equal(tree__open(f->root, &f->t), 0);
-	assert_int_equal(keepset__new(f->t, &f->k), 0);
-}
-
-static void keep(struct fx *f, const char *rel)
-{
-	int64_t idx = tree__find_path(f->t, rel);
-
-	if (idx < 0)
-		fail_msg("fixture has no %s", rel);
-	assert_int_equal(keepset__add(f->k, (uint32_t)idx, KEEP_OPENED, 1, "test"), 0);
-}
-
-static int apply(struct fx *f, bool python, bool node, bool elf)
-{
-	struct rules_opts o = {.python = python, .node = node, .elf = elf};
-
-	return rules__apply(f->k, &o, &f->st);
-}
-
-/* Exactly the entries in want (NULL-terminated) carry reason; every other kept entry does not. */
-static void assert_added(struct fx *f, uint32_t reason, const char *const *want)
-{
-	size_t n = tree__count(f->t), nwant = 0, bad = 0;
-
-	for (const char *const *w = want; *w; w++, nwant++) {
-		int64_t idx = tree__find_path(f->t, *w);
-
-		if (idx < 0 || !(keepset__reasons(f->k, (uint32_t)idx) & reason)) {
-			print_error("expected %s to be added\n", *w);
-			bad++;
-		}
-	}
-	for (size_t i = 0; i < n; i++) {
-		struct tree_entry e;
-		bool listed = false;
-
-		assert_int_equal(tree__get(f->t, (uint32_t)i, &e), 0);
-		if (!(keepset__reasons(f->k, (uint32_t)i) & reason))
-			continue;
-		for (const char *const *w = want; *w; w++)
-			listed |= !strcmp(*w, e.path);
-		if (!listed) {
-			print_error("unexpected addition %s\n", e.path);
-			bad++;
-		}
-	}
-	assert_int_equal(bad, 0);
 }
 
 /* A site-packages style tree: packages, byte code, two distributions, one unrelated. */
@@ -140,6 +62,15 @@ static void python_tree(struct fx *f)
 	open_tree(f);
 }
 
+/* On the python tree, keeping rel alone makes the python rule add exactly want. */
+static void keep_alone_adds(struct fx *f, const char *rel, const char *const *want)
+{
+	python_tree(f);
+	keep(f, rel);
+	assert_int_equal(apply(f, true, false, false), 0);
+	assert_added(f, KEEP_RULE_PYTHON, want);
+}
+
 static void test_pyc_keeps_source_inits_and_distribution(void **state)
 {
 	struct fx *f = *state;
@@ -156,10 +87,7 @@ static void test_pyc_keeps_source_inits_and_distribution(void **state)
 		NULL,
 	};
 
-	python_tree(f);
-	keep(f, "pkg/sub/__pycache__/mod.cpython-311.pyc");
-	assert_int_equal(apply(f, true, false, false), 0);
-	assert_added(f, KEEP_RULE_PYTHON, want);
+	keep_alone_adds(f, "pkg/sub/__pycache__/mod.cpython-311.pyc", want);
 	assert_int_equal(f->st.added_python, 9);
 	assert_int_equal(f->st.added_node + f->st.added_elf, 0);
 	/* The kept pyc keeps its own reason only. */
@@ -183,11 +111,8 @@ static void test_record_maps_quoted_and_script_paths(void **state)
 		NULL,
 	};
 
-	python_tree(f);
 	/* Owned through a quoted RECORD path holding a comma. */
-	keep(f, "pkg/with,comma.py");
-	assert_int_equal(apply(f, true, false, false), 0);
-	assert_added(f, KEEP_RULE_PYTHON, want);
+	keep_alone_adds(f, "pkg/with,comma.py", want);
 }
 
 static void test_script_outside_package_keeps_distribution(void **state)
@@ -201,10 +126,7 @@ static void test_script_outside_package_keeps_distribution(void **state)
 		NULL,
 	};
 
-	python_tree(f);
-	keep(f, "bin/pkg-tool");
-	assert_int_equal(apply(f, true, false, false), 0);
-	assert_added(f, KEEP_RULE_PYTHON, want);
+	keep_alone_adds(f, "bin/pkg-tool", want);
 }
 
 static void test_top_level_maps_package_and_extension(void **state)
@@ -218,10 +140,7 @@ static void test_top_level_maps_package_and_extension(void **state)
 		NULL,
 	};
 
-	python_tree(f);
-	keep(f, "toplib/core.py");
-	assert_int_equal(apply(f, true, false, false), 0);
-	assert_added(f, KEEP_RULE_PYTHON, want_pkg);
+	keep_alone_adds(f, "toplib/core.py", want_pkg);
 }
 
 static void test_top_level_extension_module(void **state)
@@ -234,10 +153,7 @@ static void test_top_level_extension_module(void **state)
 		NULL,
 	};
 
-	python_tree(f);
-	keep(f, "toplib.cpython-311-x86_64-linux-gnu.so");
-	assert_int_equal(apply(f, true, false, false), 0);
-	assert_added(f, KEEP_RULE_PYTHON, want);
+	keep_alone_adds(f, "toplib.cpython-311-x86_64-linux-gnu.so", want);
 }
 
 static void test_metadata_read_keeps_whole_dist_info_only(void **state)
@@ -250,10 +166,7 @@ static void test_metadata_read_keeps_whole_dist_info_only(void **state)
 		NULL,
 	};
 
-	python_tree(f);
-	keep(f, "pkg-1.0.dist-info/METADATA");
-	assert_int_equal(apply(f, true, false, false), 0);
-	assert_added(f, KEEP_RULE_PYTHON, want);
+	keep_alone_adds(f, "pkg-1.0.dist-info/METADATA", want);
 }
 
 static void test_init_walk_stops_at_namespace_directory(void **state)
@@ -261,10 +174,7 @@ static void test_init_walk_stops_at_namespace_directory(void **state)
 	struct fx *f = *state;
 	static const char *const want[] = {"ns/pkg2/__init__.py", NULL};
 
-	python_tree(f);
-	keep(f, "ns/pkg2/m.py");
-	assert_int_equal(apply(f, true, false, false), 0);
-	assert_added(f, KEEP_RULE_PYTHON, want);
+	keep_alone_adds(f, "ns/pkg2/m.py", want);
 }
 
 static void test_source_keeps_only_its_own_pycs(void **state)
@@ -283,10 +193,7 @@ static void test_source_keeps_only_its_own_pycs(void **state)
 		NULL,
 	};
 
-	python_tree(f);
-	keep(f, "pkg/sub/other.py");
-	assert_int_equal(apply(f, true, false, false), 0);
-	assert_added(f, KEEP_RULE_PYTHON, want);
+	keep_alone_adds(f, "pkg/sub/other.py", want);
 }
 
 static void test_rule_off_adds_nothing(void **state)
@@ -389,25 +296,29 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_pyc_keeps_source_inits_and_distribution, setup,
-						teardown),
+						rules_fixture__teardown),
 		cmocka_unit_test_setup_teardown(test_record_maps_quoted_and_script_paths, setup,
-						teardown),
+						rules_fixture__teardown),
 		cmocka_unit_test_setup_teardown(test_script_outside_package_keeps_distribution,
-						setup, teardown),
+						setup, rules_fixture__teardown),
 		cmocka_unit_test_setup_teardown(test_top_level_maps_package_and_extension, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_top_level_extension_module, setup, teardown),
+						rules_fixture__teardown),
+		cmocka_unit_test_setup_teardown(test_top_level_extension_module, setup,
+						rules_fixture__teardown),
 		cmocka_unit_test_setup_teardown(test_metadata_read_keeps_whole_dist_info_only,
-						setup, teardown),
+						setup, rules_fixture__teardown),
 		cmocka_unit_test_setup_teardown(test_init_walk_stops_at_namespace_directory, setup,
-						teardown),
+						rules_fixture__teardown),
 		cmocka_unit_test_setup_teardown(test_source_keeps_only_its_own_pycs, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_rule_off_adds_nothing, setup, teardown),
+						rules_fixture__teardown),
+		cmocka_unit_test_setup_teardown(test_rule_off_adds_nothing, setup,
+						rules_fixture__teardown),
 		cmocka_unit_test_setup_teardown(test_pth_at_root_and_its_directories, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_garbage_metadata_is_skipped, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_real_compileall_byte_code, setup, teardown),
+						rules_fixture__teardown),
+		cmocka_unit_test_setup_teardown(test_garbage_metadata_is_skipped, setup,
+						rules_fixture__teardown),
+		cmocka_unit_test_setup_teardown(test_real_compileall_byte_code, setup,
+						rules_fixture__teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
