@@ -101,24 +101,6 @@ struct prune_cli {
 	char **argv;
 };
 
-static int parse_mtime(const char *value, struct zipwrite_opts *zo)
-{
-	uint64_t epoch;
-
-	if (!strcmp(value, "keep")) {
-		zo->mtime_mode = ZIPWRITE_MTIME_KEEP;
-	} else if (!strcmp(value, "fixed")) {
-		zo->mtime_mode = ZIPWRITE_MTIME_FIXED;
-	} else if (!args__u64("--mtime", value, 0, INT64_MAX, &epoch)) {
-		zo->mtime_mode = ZIPWRITE_MTIME_EPOCH;
-		zo->epoch = (int64_t)epoch;
-	} else {
-		return slz_fail(EINVAL, "--mtime: '%s' is not keep, fixed or a number of seconds",
-				value);
-	}
-	return 0;
-}
-
 /* Options both commands share; returns 1 when c was not one of them, 0 or -errno otherwise. */
 static int common_option(struct prune_cli *pc, int c, const char *arg)
 {
@@ -155,7 +137,7 @@ static int common_option(struct prune_cli *pc, int c, const char *arg)
 		pc->po.zip.level = (int)v;
 		return err;
 	case OPT_MTIME:
-		return parse_mtime(arg, &pc->po.zip);
+		return zipwrite__parse_mtime(arg, &pc->po.zip);
 	case OPT_FORCE:
 		pc->po.force = true;
 		return 0;
@@ -187,18 +169,11 @@ static int common_option(struct prune_cli *pc, int c, const char *arg)
 
 static int prune_cli_init(struct prune_cli *pc)
 {
-	const char *sde = getenv("SOURCE_DATE_EPOCH");
-	uint64_t epoch;
-
 	memset(pc, 0, sizeof(*pc));
 	zipwrite__default_opts(&pc->po.zip);
 	pc->po.rules = (struct rules_opts){.python = true, .node = true, .elf = true};
-	if (sde && *sde) {
-		if (args__u64("SOURCE_DATE_EPOCH", sde, 0, INT64_MAX, &epoch))
-			return -EINVAL;
-		pc->po.zip.mtime_mode = ZIPWRITE_MTIME_EPOCH;
-		pc->po.zip.epoch = (int64_t)epoch;
-	}
+	if (zipwrite__opts_from_env(&pc->po.zip))
+		return -EINVAL;
 	return globs__new(&pc->po.globs);
 }
 
@@ -441,7 +416,7 @@ static void warn_about(const struct prune_cli *pc, const struct prune_result *r,
 
 		tree__get(r->tree, r->first_link_outside, &e);
 		cli_warn("left out %" PRIu64
-			 " symlink%s whose target leaves the tree (first: %s -> "
+			 " symlink%s that are absolute or lead out of the tree (first: %s -> "
 			 "%s); --keep the target's contents inside the tree if it is needed",
 			 r->links_outside, r->links_outside == 1 ? "" : "s", e.path ? e.path : "?",
 			 e.link_target ? e.link_target : "?");
@@ -650,6 +625,8 @@ int cmd_run(int argc, char **argv)
 			continue;
 		case OPT_FORMAT:
 			err = profile__parse_format(optarg, &pc.profile_fmt);
+			if (err)
+				err = slz_fail(err, "--format: %s", slz_errmsg());
 			break;
 		case OPT_IGNORE_EXIT:
 			pc.ignore_exit = true;
@@ -658,7 +635,7 @@ int cmd_run(int argc, char **argv)
 			err = args__u64("--max-files", optarg, 1024, 1u << 28, &pc.max_files);
 			break;
 		case OPT_RINGBUF_MB:
-			err = args__u64("--ringbuf-mb", optarg, 1, 2048, &pc.ringbuf_mb);
+			err = args__u64("--ringbuf-mb", optarg, 1, 1024, &pc.ringbuf_mb);
 			break;
 		default:
 			err = common_option(&pc, c, optarg);

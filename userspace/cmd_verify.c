@@ -17,6 +17,9 @@
 enum {
 	OPT_TREE = 256,
 	OPT_FIX,
+	OPT_DROP,
+	OPT_MTIME,
+	OPT_TREE_PATH_AS,
 	OPT_ROUNDS,
 	OPT_LEVEL,
 	OPT_NO_RULE_PYTHON,
@@ -39,6 +42,11 @@ static void usage(FILE *f)
 		"                    and verify again until clean or --max-rounds\n"
 		"  --max-rounds N    bound on --fix rounds (default 5)\n"
 		"  --level 0-9       deflate level for the rewritten zip (default 6)\n"
+		"  --drop GLOB       paths --fix must not add back (repeatable): give the same\n"
+		"                    --drop, --mtime and rule options the zip was pruned with\n"
+		"  --mtime keep|fixed|EPOCH  entry times of the rewritten zip (default keep;\n"
+		"                    SOURCE_DATE_EPOCH switches to it)\n"
+		"  --tree-path-as PATH  the tree was recorded at PATH (e.g. /var/task)\n"
 		"  --no-rule-python, --no-rule-node, --no-rule-elf, --no-rules\n"
 		"                    closure rules for the files --fix adds (default all on)\n");
 }
@@ -72,13 +80,16 @@ static void print_round(const struct verify_round *r, void *ctx)
 	fflush(stdout);
 }
 
-int cmd_verify(int argc, char **argv)
+static int verify_cli(int argc, char **argv, struct verify_opts *vo)
 {
 	static const struct option opts[] = {
 		{"tree", required_argument, NULL, OPT_TREE},
 		{"fix", no_argument, NULL, OPT_FIX},
 		{"max-rounds", required_argument, NULL, OPT_ROUNDS},
 		{"level", required_argument, NULL, OPT_LEVEL},
+		{"drop", required_argument, NULL, OPT_DROP},
+		{"mtime", required_argument, NULL, OPT_MTIME},
+		{"tree-path-as", required_argument, NULL, OPT_TREE_PATH_AS},
 		{"no-rule-python", no_argument, NULL, OPT_NO_RULE_PYTHON},
 		{"no-rule-node", no_argument, NULL, OPT_NO_RULE_NODE},
 		{"no-rule-elf", no_argument, NULL, OPT_NO_RULE_ELF},
@@ -86,17 +97,15 @@ int cmd_verify(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
-	struct verify_opts vo = {.rules = {.python = true, .node = true, .elf = true}};
 	struct verify_result res;
 	struct stat st;
 	uint64_t v;
 	int c, err = 0;
 
-	zipwrite__default_opts(&vo.zip);
 	/* Options and the zip come before '--', the command after it: parse only the first part. */
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--")) {
-			vo.argv = argv + i + 1;
+			vo->argv = argv + i + 1;
 			argc = i;
 			break;
 		}
@@ -105,30 +114,45 @@ int cmd_verify(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_TREE:
-			vo.tree_dir = optarg;
+			vo->tree_dir = optarg;
 			break;
 		case OPT_FIX:
-			vo.fix = true;
+			vo->fix = true;
 			break;
 		case OPT_ROUNDS:
 			err = args__u64("--max-rounds", optarg, 1, 100, &v);
-			vo.max_rounds = (unsigned int)v;
+			vo->max_rounds = (unsigned int)v;
 			break;
 		case OPT_LEVEL:
 			err = args__u64("--level", optarg, 0, 9, &v);
-			vo.zip.level = (int)v;
+			vo->zip.level = (int)v;
 			break;
 		case OPT_NO_RULE_PYTHON:
-			vo.rules.python = false;
+			vo->rules.python = false;
 			break;
 		case OPT_NO_RULE_NODE:
-			vo.rules.node = false;
+			vo->rules.node = false;
 			break;
 		case OPT_NO_RULE_ELF:
-			vo.rules.elf = false;
+			vo->rules.elf = false;
 			break;
 		case OPT_NO_RULES:
-			vo.rules = (struct rules_opts){0};
+			vo->rules = (struct rules_opts){0};
+			break;
+		case OPT_DROP:
+			err = globs__add(vo->globs, GLOB_DROP, optarg);
+			if (err)
+				err = slz_fail(err, "--drop: %s", slz_errmsg());
+			break;
+		case OPT_MTIME:
+			err = zipwrite__parse_mtime(optarg, &vo->zip);
+			break;
+		case OPT_TREE_PATH_AS:
+			if (optarg[0] != '/')
+				err = slz_fail(EINVAL,
+					       "--tree-path-as: '%s' is not an absolute path",
+					       optarg);
+			vo->tree_path_as = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -143,55 +167,80 @@ int cmd_verify(int argc, char **argv)
 		}
 	}
 	if (optind < argc)
-		vo.zip_path = argv[optind++];
+		vo->zip_path = argv[optind++];
 	if (optind < argc) {
 		cli_error("unexpected argument '%s' before '--' (try 'slimzip verify --help')",
 			  argv[optind]);
 		return EXIT_USAGE;
 	}
-	if (!vo.zip_path || !vo.tree_dir || !vo.argv || !vo.argv[0]) {
+	if (!vo->zip_path || !vo->tree_dir || !vo->argv || !vo->argv[0]) {
 		cli_error("verify needs OUT.zip, --tree DIR and a command after '--' (try 'slimzip "
 			  "verify --help')");
 		return EXIT_USAGE;
 	}
-	if (stat(vo.zip_path, &st) || !S_ISREG(st.st_mode)) {
+	if (stat(vo->zip_path, &st) || !S_ISREG(st.st_mode)) {
 		cli_error("%s: no such zip file (give the zip 'slimzip prune' or 'run' wrote)",
-			  vo.zip_path);
+			  vo->zip_path);
 		return EXIT_BAD_INPUT;
 	}
-	if (stat(vo.tree_dir, &st) || !S_ISDIR(st.st_mode)) {
-		cli_error("--tree: '%s' is not a directory", vo.tree_dir);
+	if (stat(vo->tree_dir, &st) || !S_ISDIR(st.st_mode)) {
+		cli_error("--tree: '%s' is not a directory", vo->tree_dir);
 		return EXIT_BAD_INPUT;
 	}
-	if (vo.fix && (err = atomic_file__check_writable(vo.zip_path))) {
-		cli_error("--fix must rewrite %s: %s", vo.zip_path, slz_errmsg());
+	if (vo->fix && (err = atomic_file__check_writable(vo->zip_path))) {
+		cli_error("--fix must rewrite %s: %s", vo->zip_path, slz_errmsg());
 		return EXIT_OUTPUT;
 	}
-	vo.on_round = print_round;
-	vo.on_round_ctx = &vo;
-	err = verify__run(&vo, &res);
+	vo->on_round = print_round;
+	vo->on_round_ctx = vo;
+	err = verify__run(vo, &res);
 	if (err) {
 		cli_error("%s", *slz_errmsg() ? slz_errmsg() : strerror(-err));
 		return err == -EBADMSG || err == -EINVAL || err == -EXDEV ? EXIT_BAD_INPUT
 									  : cli_exit_for(err);
 	}
 	if (res.nmissing) {
-		if (!vo.fix)
+		if (!vo->fix)
 			cli_error("%zu file%s missing from %s (rerun with --fix to add them, or "
 				  "--keep them when pruning)",
-				  res.nmissing, res.nmissing == 1 ? " is" : "s are", vo.zip_path);
+				  res.nmissing, res.nmissing == 1 ? " is" : "s are", vo->zip_path);
 		else
 			cli_error("still missing files after %u rounds of --fix", res.rounds);
 		return EXIT_VERIFY_MISSING;
 	}
+	if (res.lost_events) {
+		cli_error("%" PRIu64 " events were lost in the last round: its verdict cannot be "
+			  "trusted (rerun verify; close other heavy tracers)",
+			  res.lost_events);
+		return EXIT_LOSS;
+	}
 	if (res.cmd_status) {
 		cli_error("%s failed (status %d) with no missing file to blame: the failure may "
 			  "not come from pruning",
-			  vo.argv[0], res.cmd_status);
+			  vo->argv[0], res.cmd_status);
 		return res.cmd_status;
 	}
 	if (!cli.quiet)
-		printf("verified: %s works from %s%s\n", vo.argv[0], vo.zip_path,
+		printf("verified: %s works from %s%s\n", vo->argv[0], vo->zip_path,
 		       res.fixed ? " (after --fix)" : "");
 	return EXIT_OK;
+}
+
+int cmd_verify(int argc, char **argv)
+{
+	struct verify_opts vo = {.rules = {.python = true, .node = true, .elf = true}};
+	int ret;
+
+	zipwrite__default_opts(&vo.zip);
+	if (zipwrite__opts_from_env(&vo.zip)) {
+		cli_error("%s", slz_errmsg());
+		return EXIT_USAGE;
+	}
+	if (globs__new(&vo.globs)) {
+		cli_error("out of memory");
+		return EXIT_FAILURE_GENERIC;
+	}
+	ret = verify_cli(argc, argv, &vo);
+	globs__free(vo.globs);
+	return ret;
 }

@@ -109,15 +109,20 @@ static int closure(struct keepset *k, const struct prune_opts *o, const struct r
  * whatever the target system has) once deployed, and verify could not extract it safely: it
  * is left out, by the same test the extractor applies, and named in the result.
  */
-static void drop_links_outside(struct prune_result *r)
+static void drop_links_outside(struct prune_result *r, const char *tree_path_as)
 {
 	struct tree_entry e;
 
 	for (size_t i = 1; i < tree__count(r->tree); i++) {
+		int64_t to;
+
 		if (!keepset__has(r->keep, (uint32_t)i) || tree__get(r->tree, (uint32_t)i, &e) ||
 		    !S_ISLNK(e.mode))
 			continue;
-		if (!e.link_target || extract__check_link(e.path, e.link_target)) {
+		/* The text alone can look inside while a link on the way (d -> .) leads out. */
+		to = tree__resolve_as(r->tree, e.path, true, tree_path_as);
+		if (!e.link_target || extract__check_link(e.path, e.link_target) || to == -EXDEV ||
+		    to == -ELOOP) {
 			keepset__remove(r->keep, (uint32_t)i);
 			if (!r->links_outside++)
 				r->first_link_outside = (uint32_t)i;
@@ -187,7 +192,7 @@ int prune__run(const struct profile *p, const struct prune_opts *o, struct prune
 		err = globs__apply_drop(o->globs, r->keep, &r->glob_dropped);
 	if (err)
 		return err;
-	drop_links_outside(r);
+	drop_links_outside(r, o->tree_path_as);
 	totals(r);
 	if (o->dry_run)
 		return 0;

@@ -17,13 +17,13 @@ static bool has_suffix(const char *s, const char *suffix)
 }
 
 /* A .pyc whose flags word (bytes 4..7, PEP 552) is 0 validates against its source's mtime. */
-bool pycheck__is_timestamp_based(int root_fd, const char *path)
+bool pycheck__is_timestamp_based(int root_fd, const char *path, uint64_t dev, uint64_t ino)
 {
 	unsigned char hdr[16];
 	ssize_t n;
 	int fd;
 
-	fd = openat(root_fd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+	fd = tree__open_beneath(root_fd, path, dev, ino);
 	if (fd < 0)
 		return false;
 	n = pread(fd, hdr, sizeof(hdr), 0);
@@ -73,7 +73,7 @@ int pycheck__count(const struct keepset *k, int root_fd, bool mtimes_kept, uint6
 			continue;
 		if (!S_ISREG(e.mode) || !has_suffix(e.path, ".pyc"))
 			continue;
-		if (!pycheck__is_timestamp_based(root_fd, e.path))
+		if (!pycheck__is_timestamp_based(root_fd, e.path, e.dev, e.ino))
 			continue;
 		if (!mtimes_kept) {
 			(*pyc_timestamp)++;

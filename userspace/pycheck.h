@@ -27,7 +27,7 @@ int pycheck__count(const struct keepset *k, int root_fd, bool mtimes_kept, uint6
 		   uint64_t *py_odd_mtime);
 
 /* path (relative to root_fd, not followed if a symlink) is a .pyc with flags word 0. */
-bool pycheck__is_timestamp_based(int root_fd, const char *path);
+bool pycheck__is_timestamp_based(int root_fd, const char *path, uint64_t dev, uint64_t ino);
 
 /*
  * "<dir>/__pycache__/<stem>.<tag>.pyc" -> "<dir>/<stem>.py" in buf; false when path is not a

@@ -105,36 +105,19 @@ static int keep(struct keepset *k, uint32_t idx, uint32_t kinds, const struct pr
 	return keepset__add(k, idx, r, e->first_pid, comm);
 }
 
-/* A hard-linked inode: the link the profile names when it is one, else all of them. */
+/*
+ * A hard-linked inode: every link of it in the tree. The kernel deduplicates by inode, so once
+ * one name was recorded, accesses through the other names were never reported: any of them may
+ * be the one the workload uses. (A zip has no hard links; each name becomes a copy.)
+ */
 static int keep_inode(struct keepset *k, uint32_t first, uint32_t kinds,
-		      const struct profile_entry *e, const char *alias)
+		      const struct profile_entry *e)
 {
 	const struct tree *t = keepset__tree(k);
-	struct tree_entry te;
-	char *rel = NULL;
-	int64_t idx;
 	int err;
 
-	err = tree__get(t, first, &te);
-	if (err)
-		return err;
-	if (S_ISDIR(te.mode) || te.nlink <= 1 || tree__next_link(t, first) < 0)
-		return keep(k, first, kinds, e);
-	if (!resolve__relative(t, alias, e->path, &rel)) {
-		idx = tree__find_path(t, rel);
-		free(rel);
-		if (idx >= 0) {
-			struct tree_entry named;
-
-			err = tree__get(t, idx, &named);
-			if (err)
-				return err;
-			if (named.dev == te.dev && named.ino == te.ino)
-				return keep(k, idx, kinds, e);
-		}
-	}
-	for (idx = first; idx >= 0; idx = tree__next_link(t, idx)) {
-		err = keep(k, idx, kinds, e);
+	for (int64_t idx = first; idx >= 0; idx = tree__next_link(t, (uint32_t)idx)) {
+		err = keep(k, (uint32_t)idx, kinds, e);
 		if (err)
 			return err;
 	}
@@ -170,7 +153,7 @@ int resolve__profile(struct keepset *k, const struct profile *p, const struct re
 		if (inodes && e->dev && e->ino && !(e->flags & SLZ_EVF_PATH_ONLY))
 			idx = tree__find_inode(t, e->dev, e->ino);
 		if (idx >= 0) {
-			err = keep_inode(k, idx, kinds, e, alias);
+			err = keep_inode(k, (uint32_t)idx, kinds, e);
 			if (err)
 				goto out;
 			st->by_inode++;

@@ -5,9 +5,9 @@
  * Each profile entry is matched by (dev, ino) first, when opts->match_inodes and the entry has
  * an identity, then by path: the tree prefix (tree_path_as, or the tree's real path) is stripped
  * and the rest looked up exactly, else resolved component by component through in-tree symlinks
- * (path-only entries carry the user's spelling, links included). A hard-linked inode keeps the
- * path the profile names when that path is one of its links, else every link (a zip has no
- * hard links, and the workload may use any of the names).
+ * (path-only entries carry the user's spelling, links included). A hard-linked inode keeps every
+ * one of its links: the kernel reports an inode once, so accesses through the other names were
+ * never seen (a zip has no hard links; each name becomes a copy).
  *
  * Kinds map to reasons: open -> opened (a directory: listed), mmap -> mmapped, exec and interp
  * -> execed, stat/access/readlink with nothing else -> stat-only. An entry that is only

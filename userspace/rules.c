@@ -276,39 +276,14 @@ int rules_ctx__children(struct rules_ctx *c)
 }
 
 /* RESOLVE_BENEATH keeps a read inside the tree even if a directory was swapped for a link. */
-static int open_beneath(int dirfd, const char *path)
-{
-	struct open_how how = {
-		.flags = O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK,
-		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
-	};
-	int fd;
-
-	fd = syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
-	if (fd >= 0 || (errno != ENOSYS && errno != EPERM))
-		return fd >= 0 ? fd : -errno;
-	/* Kernels before 5.6 (or seccomp filters): tree paths never contain links anyway. */
-	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
-	return fd >= 0 ? fd : -errno;
-}
-
 int rules_ctx__open(struct rules_ctx *c, uint32_t idx)
 {
 	struct tree_entry e = rules_ctx__entry(c, idx);
-	struct stat st;
-	int fd;
 
 	if (!S_ISREG(e.mode) || !e.path[0])
 		return -EINVAL;
-	fd = open_beneath(c->rootfd, e.path);
-	if (fd < 0)
-		return fd;
 	/* Read what the tree indexed, not whatever replaced it since. */
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_ino != e.ino) {
-		close(fd);
-		return -ESTALE;
-	}
-	return fd;
+	return tree__open_beneath(c->rootfd, e.path, e.dev, e.ino);
 }
 
 int rules_ctx__read(struct rules_ctx *c, uint32_t idx, size_t max, char **buf, size_t *len)

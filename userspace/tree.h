@@ -72,6 +72,14 @@ int64_t tree__resolve_as(const struct tree *t, const char *relpath, bool follow_
  * -ENOENT. Start from tree__find_inode() to visit every path of one inode.
  */
 int64_t tree__next_link(const struct tree *t, uint32_t idx);
+/*
+ * Open relpath beneath root_fd for reading without following a symlink anywhere on the way (a
+ * directory swapped for a link after the walk must not lead out of the tree) and check that it
+ * is still the regular file the walk indexed. fd, -ESTALE when (dev, ino) or the type changed,
+ * or -errno. Every reader of tree files goes through here.
+ */
+int tree__open_beneath(int root_fd, const char *relpath, uint64_t dev, uint64_t ino);
+
 /* Sum of sizes of regular files, and how many there are. */
 void tree__totals(const struct tree *t, uint64_t *files, uint64_t *bytes);
 /* Bytes of memory the index uses (for the benchmark). */

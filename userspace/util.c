@@ -127,6 +127,21 @@ const char *atomic_file__temp_path(const struct atomic_file *af)
 	return af->temp;
 }
 
+static void fsync_dir_of(const char *path)
+{
+	char *copy = strdup(path);
+	int fd;
+
+	if (!copy)
+		return;
+	fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+	free(copy);
+}
+
 int atomic_file__commit(struct atomic_file *af)
 {
 	int err = 0;
@@ -147,6 +162,8 @@ int atomic_file__commit(struct atomic_file *af)
 			       strerror(errno));
 		goto out;
 	}
+	/* The rename itself is durable only once the directory is. */
+	fsync_dir_of(af->dest);
 	free(af->temp);
 	af->temp = NULL;
 out:

@@ -254,6 +254,8 @@ static int fix_zip(const struct verify_opts *o, const struct tree *t, const bool
 	struct prune_opts po = {
 		.tree_dir = o->tree_dir,
 		.out_zip = o->zip_path,
+		.tree_path_as = o->tree_path_as,
+		.globs = o->globs,
 		.rules = o->rules,
 		.zip = o->zip,
 	};
@@ -349,6 +351,7 @@ int verify__run(const struct verify_opts *o, struct verify_result *res)
 			res->rounds = round;
 			res->cmd_status = vr.cmd_status;
 			res->nmissing = m.n;
+			res->lost_events = vr.lost_events;
 			if (o->on_round)
 				o->on_round(&vr, o->on_round_ctx);
 		}

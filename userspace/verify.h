@@ -22,6 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "globs.h"
 #include "rules.h"
 #include "zipwrite.h"
 
@@ -51,17 +52,24 @@ struct verify_opts {
 	char *const *argv;
 	bool fix;
 	unsigned int max_rounds; /* with fix; 0 = 5 */
-	struct rules_opts rules; /* closure for the files --fix adds */
+	/*
+	 * What --fix rewrites with: the closure rules, the --drop globs and the zip options the
+	 * zip was pruned with (a zip does not record them), and the recorded tree location.
+	 */
+	struct rules_opts rules;
+	struct globs *globs; /* NULL for none */
 	struct zipwrite_opts zip;
+	const char *tree_path_as;
 	verify_round_fn on_round; /* called after each round (the CLI prints it) */
 	void *on_round_ctx;
 };
 
 struct verify_result {
 	unsigned int rounds;
-	int cmd_status;	 /* of the last proof run */
-	size_t nmissing; /* in the last round */
-	bool fixed;	 /* the zip was rewritten at least once */
+	int cmd_status;	      /* of the last proof run */
+	size_t nmissing;      /* in the last round */
+	uint64_t lost_events; /* in the last round: its verdict cannot be trusted */
+	bool fixed;	      /* the zip was rewritten at least once */
 };
 
 /* 0 when it ran (judge by result: clean means cmd_status 0 and nmissing 0), or -errno. */

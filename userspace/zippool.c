@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "tree.h"
 #include "zippool.h"
 #include "zipwrite.h"
 
@@ -18,6 +19,7 @@ enum job_state { JOB_PENDING, JOB_RUNNING, JOB_DONE };
 
 struct zippool_job {
 	const char *path;
+	uint64_t dev, ino; /* what the walk saw: a file swapped since is refused */
 	uint64_t size;
 	enum job_state state;
 	int err;		/* errno of the failure, 0 when none */
@@ -70,11 +72,9 @@ static zip_int64_t job_src_cb(void *ud, void *data, zip_uint64_t len, zip_source
 
 	switch (cmd) {
 	case ZIP_SOURCE_OPEN:
-		/* O_NOFOLLOW: a file swapped for a symlink since the walk must not be followed. */
-		r->fd = openat(r->root_fd, r->job->path,
-			       O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+		r->fd = tree__open_beneath(r->root_fd, r->job->path, r->job->dev, r->job->ino);
 		if (r->fd < 0)
-			return job_read_fail(r, ZIP_ER_OPEN, ZIPPOOL_FAIL_OPEN, errno);
+			return job_read_fail(r, ZIP_ER_OPEN, ZIPPOOL_FAIL_OPEN, -r->fd);
 		posix_fadvise(r->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 		r->done = 0;
 		return 0;
@@ -221,7 +221,8 @@ err:
 	return -ENOMEM;
 }
 
-struct zippool_job *zippool__add(struct zippool *p, const char *path, uint64_t size)
+struct zippool_job *zippool__add(struct zippool *p, const char *path, uint64_t dev, uint64_t ino,
+				 uint64_t size)
 {
 	struct zippool_job *job;
 
@@ -229,6 +230,8 @@ struct zippool_job *zippool__add(struct zippool *p, const char *path, uint64_t s
 		return NULL;
 	job = &p->jobs[p->n++];
 	job->path = path;
+	job->dev = dev;
+	job->ino = ino;
 	job->size = size;
 	return job;
 }

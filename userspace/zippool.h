@@ -50,7 +50,8 @@ int zippool__new(size_t njobs, int root_fd, int level, struct zippool **out);
  * The next job, in entry order: path (borrowed, relative to root_fd, kept until
  * zippool__free()) of size bytes, as the tree walk saw it. At most njobs calls.
  */
-struct zippool_job *zippool__add(struct zippool *p, const char *path, uint64_t size);
+struct zippool_job *zippool__add(struct zippool *p, const char *path, uint64_t dev, uint64_t ino,
+				 uint64_t size);
 
 /*
  * Start up to threads workers (0 = one per online CPU, capped at 16). Workers call libzip,

@@ -78,7 +78,8 @@ struct writer {
 
 struct file_src {
 	struct writer *w;
-	const char *path; /* tree-owned, relative to the root */
+	const char *path;  /* tree-owned, relative to the root */
+	uint64_t dev, ino; /* what the walk saw: a file swapped since is refused */
 	uint64_t size;
 	int64_t mtime;
 	uint64_t done;
@@ -230,12 +231,11 @@ static zip_int64_t file_src_cb(void *ud, void *data, zip_uint64_t len, zip_sourc
 		return job_file_cb(fs, data, len, cmd);
 	switch (cmd) {
 	case ZIP_SOURCE_OPEN:
-		/* O_NOFOLLOW: a file swapped for a symlink since the walk must not be followed. */
-		fs->fd = openat(fs->w->root_fd, fs->path,
-				O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+		fs->fd = tree__open_beneath(fs->w->root_fd, fs->path, fs->dev, fs->ino);
 		if (fs->fd < 0)
-			return file_fail(fs, ZIP_ER_OPEN, errno, "cannot read %s: %s", fs->path,
-					 strerror(errno));
+			return file_fail(fs, ZIP_ER_OPEN, -fs->fd, "cannot read %s: %s", fs->path,
+					 fs->fd == -ESTALE ? "it changed since the tree was walked"
+							   : strerror(-fs->fd));
 		posix_fadvise(fs->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 		fs->done = 0;
 		report_progress(fs->w, PROGRESS_ENTRY_WEIGHT);
@@ -494,6 +494,8 @@ static int add_item(zip_t *za, struct writer *w, const struct item *it,
 			return -ENOMEM;
 		fs->w = w;
 		fs->path = e.path;
+		fs->dev = e.dev;
+		fs->ino = e.ino;
 		fs->size = e.size;
 		fs->mtime = e.mtime_sec;
 		fs->fd = -1;
@@ -604,7 +606,7 @@ static int plan_pool(struct writer *w, struct item *items, size_t n,
 	for (size_t i = 0; i < n; i++)
 		if (items[i].kind == ITEM_FILE && !tree__get(w->tree, items[i].idx, &e) &&
 		    zippool__takes(e.size))
-			items[i].job = zippool__add(*out, e.path, e.size);
+			items[i].job = zippool__add(*out, e.path, e.dev, e.ino, e.size);
 	return 0;
 }
 

@@ -62,6 +62,10 @@ struct zipwrite_stats {
 
 /* level 6, keep mtimes, threads per CPU, no progress. */
 void zipwrite__default_opts(struct zipwrite_opts *opts);
+/* --mtime VALUE: "keep", "fixed" or seconds since 1970. -EINVAL naming the value. */
+int zipwrite__parse_mtime(const char *value, struct zipwrite_opts *opts);
+/* SOURCE_DATE_EPOCH, when set, switches to its time. -EINVAL when it is not a number. */
+int zipwrite__opts_from_env(struct zipwrite_opts *opts);
 
 /*
  * Write every kept entry of k (the root itself excluded) to out_path: a temp file beside it,

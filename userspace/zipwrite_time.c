@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Zip timestamps: DOS time in UTC, for the writer and the extractor alike. */
+#include "util.h"
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,4 +72,47 @@ void zipwrite__utc_leave(char *saved)
 		unsetenv("TZ");
 	tzset();
 	free(saved);
+}
+
+static int parse_epoch(const char *what, const char *expect, const char *value, int64_t *out)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = value[0] >= '0' && value[0] <= '9' ? strtoll(value, &end, 10) : -1;
+	if (v < 0 || errno || *end)
+		return slz_fail(EINVAL, "%s: '%s' is not %s", what, value, expect);
+	*out = v;
+	return 0;
+}
+
+int zipwrite__parse_mtime(const char *value, struct zipwrite_opts *opts)
+{
+	if (!strcmp(value, "keep")) {
+		opts->mtime_mode = ZIPWRITE_MTIME_KEEP;
+	} else if (!strcmp(value, "fixed")) {
+		opts->mtime_mode = ZIPWRITE_MTIME_FIXED;
+	} else {
+		int err = parse_epoch("--mtime", "keep, fixed or a number of seconds", value,
+				      &opts->epoch);
+
+		if (err)
+			return err;
+		opts->mtime_mode = ZIPWRITE_MTIME_EPOCH;
+	}
+	return 0;
+}
+
+int zipwrite__opts_from_env(struct zipwrite_opts *opts)
+{
+	const char *sde = getenv("SOURCE_DATE_EPOCH");
+	int err;
+
+	if (!sde || !*sde)
+		return 0;
+	err = parse_epoch("SOURCE_DATE_EPOCH", "a number of seconds since 1970", sde, &opts->epoch);
+	if (!err)
+		opts->mtime_mode = ZIPWRITE_MTIME_EPOCH;
+	return err;
 }

@@ -280,6 +280,30 @@ static void test_extra_keep_for_verify_fix(void **state)
 	prune_result__free(&r);
 }
 
+/* Links whose text looks inside but which lead out through another link are left out too. */
+static void test_links_leading_out_are_left_out(void **state)
+{
+	struct fx *f = *state;
+	struct prune_opts o = opts(f, true);
+	struct prune_result r;
+
+	testfs__symlink(f->tree, "d", ".");
+	testfs__symlink(f->tree, "x",
+			"d/d/d/d/d/d/d/d/d/d/../../../../../../../../../../etc/hostname");
+	testfs__symlink(f->tree, "y", "/etc/hostname");
+	testfs__symlink(f->tree, "ok", "handler.py");
+	assert_int_equal(globs__add(f->g, GLOB_KEEP, "x"), 0);
+	assert_int_equal(globs__add(f->g, GLOB_KEEP, "y"), 0);
+	assert_int_equal(globs__add(f->g, GLOB_KEEP, "ok"), 0);
+	assert_int_equal(prune__run(f->p, &o, &r), 0);
+	assert_false(kept(&r, "x"));
+	assert_false(kept(&r, "y"));
+	assert_true(kept(&r, "ok"));
+	assert_true(kept(&r, "handler.py")); /* the link's target comes along */
+	assert_int_equal(r.links_outside, 2);
+	prune_result__free(&r);
+}
+
 static void test_missing_tree_is_an_error(void **state)
 {
 	struct fx *f = *state;
@@ -308,6 +332,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tree_path_as_maps_recorded_location, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_extra_keep_for_verify_fix, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_links_leading_out_are_left_out, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_tree_is_an_error, setup, teardown),
 	};
 

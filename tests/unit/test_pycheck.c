@@ -130,6 +130,17 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* The check as zipwrite makes it: with the identity the walk saw (lstat now; 0 when absent). */
+static bool is_ts(const struct fixture *f, const char *rel)
+{
+	char path[PATH_MAX * 2];
+	struct stat st = {0};
+
+	snprintf(path, sizeof(path), "%s/%s", f->root, rel);
+	lstat(path, &st);
+	return pycheck__is_timestamp_based(f->root_fd, rel, st.st_dev, st.st_ino);
+}
+
 static void test_timestamp_vs_hash(void **state)
 {
 	struct fixture *f = *state;
@@ -137,17 +148,25 @@ static void test_timestamp_vs_hash(void **state)
 
 	pyc_of(f->root, "odd", odd, sizeof(odd));
 	pyc_of(f->root, "hashed", hashed, sizeof(hashed));
-	assert_true(pycheck__is_timestamp_based(f->root_fd, odd));
-	assert_false(pycheck__is_timestamp_based(f->root_fd, hashed));
+	assert_true(is_ts(f, odd));
+	assert_false(is_ts(f, hashed));
 	/* Missing, too short for a header, and a symlink (never followed): not timestamp-based. */
-	assert_false(pycheck__is_timestamp_based(f->root_fd, "pkg/__pycache__/none.pyc"));
+	assert_false(is_ts(f, "pkg/__pycache__/none.pyc"));
 	testfs__write(f->root, "pkg/__pycache__/short.cpython-311.pyc", "\x6f\x0d\x0d\x0a");
-	assert_false(
-		pycheck__is_timestamp_based(f->root_fd, "pkg/__pycache__/short.cpython-311.pyc"));
+	assert_false(is_ts(f, "pkg/__pycache__/short.cpython-311.pyc"));
 	testfs__symlink(f->root, "pkg/__pycache__/link.cpython-311.pyc",
 			odd + strlen("pkg/__pycache__/"));
-	assert_false(
-		pycheck__is_timestamp_based(f->root_fd, "pkg/__pycache__/link.cpython-311.pyc"));
+	assert_false(is_ts(f, "pkg/__pycache__/link.cpython-311.pyc"));
+	/* A file replaced since the walk (another inode) is not read at all. */
+	{
+		char path[PATH_MAX * 2];
+		struct stat st;
+
+		snprintf(path, sizeof(path), "%s/%s", f->root, odd);
+		assert_int_equal(stat(path, &st), 0);
+		assert_false(
+			pycheck__is_timestamp_based(f->root_fd, odd, st.st_dev, st.st_ino + 1));
+	}
 }
 
 static void test_source_path(void **state)

@@ -512,6 +512,49 @@ static void test_root_through_symlink(void **state)
 	tree__free(t);
 }
 
+/* Reading what the walk indexed: never through a directory swapped for a link since. */
+static void test_open_beneath_after_swap(void **state)
+{
+	char from[PATH_MAX], to[PATH_MAX], outside[PATH_MAX];
+	struct tree *t;
+	struct tree_entry e;
+	int rootfd, fd;
+
+	mkf("sub/secret", "harmless-file-abcdef\n");
+	mkf("outside/secret", "TOP-SECRET-ROOT-ONLY\n");
+	mkf("top.txt", "top\n");
+	t = open_tree();
+	rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	assert_true(rootfd >= 0);
+
+	e = get(t, must_find(t, "sub/secret"));
+	fd = tree__open_beneath(rootfd, e.path, e.dev, e.ino);
+	assert_true(fd >= 0);
+	close(fd);
+	e = get(t, must_find(t, "top.txt"));
+	fd = tree__open_beneath(rootfd, e.path, e.dev, e.ino);
+	assert_true(fd >= 0);
+	close(fd);
+
+	/* The directory becomes a link to a place with a same-named file. */
+	pathf(from, "sub");
+	pathf(to, "sub.orig");
+	pathf(outside, "outside");
+	assert_int_equal(rename(from, to), 0);
+	assert_int_equal(symlink(outside, from), 0);
+	e = get(t, must_find(t, "sub/secret"));
+	assert_true(tree__open_beneath(rootfd, e.path, e.dev, e.ino) < 0);
+	/* A file replaced since (written aside and renamed over it: a new inode) is stale. */
+	mkf("top.new", "new\n");
+	pathf(from, "top.new");
+	pathf(to, "top.txt");
+	assert_int_equal(rename(from, to), 0);
+	e = get(t, must_find(t, "top.txt"));
+	assert_int_equal(tree__open_beneath(rootfd, e.path, e.dev, e.ino), -ESTALE);
+	close(rootfd);
+	tree__free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -527,6 +570,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unreadable_entries, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_root_through_symlink, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_open_beneath_after_swap, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

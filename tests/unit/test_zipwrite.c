@@ -531,6 +531,45 @@ static void test_link_outside_refused(void **state)
 	assert_int_equal(count_leftovers(f->dir), 0);
 }
 
+/*
+ * A directory swapped for a link after the walk: the writer must not read through it, neither
+ * on the writer's own thread (a big file) nor in a compression worker (small files).
+ */
+static void test_swapped_directory_not_followed(void **state)
+{
+	struct fixture *f = *state;
+	char from[512], to[512], outside[512];
+	struct tree *t = NULL;
+	struct keepset *k = NULL;
+	struct zipwrite_opts o;
+	struct stat sb;
+
+	zipwrite__default_opts(&o);
+	for (int threads = 1; threads <= 2; threads++) {
+		mkd(f->root, "sub");
+		put_str(f->root, "sub/secret", "harmless-file-abcdef\n");
+		mkd(f->dir, "outside");
+		put_str(f->dir, "outside/secret", "TOP-SECRET-ROOT-ONLY\n");
+		keep_all(f->root, &t, &k, NULL);
+		mkpath(f->root, "sub", from, sizeof(from));
+		mkpath(f->root, "sub.orig", to, sizeof(to));
+		mkpath(f->dir, "outside", outside, sizeof(outside));
+		assert_int_equal(rename(from, to), 0);
+		assert_int_equal(symlink(outside, from), 0);
+		o.threads = threads;
+		assert_true(zipwrite__write(k, f->out, &o, NULL) < 0);
+		assert_non_null(strstr(slz_errmsg(), "sub/secret"));
+		assert_int_equal(stat(f->out, &sb), -1);
+		assert_int_equal(count_leftovers(f->dir), 0);
+		keepset__free(k);
+		tree__free(t);
+		rm_rf(f->root);
+		mkpath(f->dir, "outside", outside, sizeof(outside));
+		rm_rf(outside);
+		mkdir(f->root, 0755);
+	}
+}
+
 static void test_empty_keepset(void **state)
 {
 	struct fixture *f = *state;
@@ -579,6 +618,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cancel, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_link_outside_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_empty_keepset, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_swapped_directory_not_followed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_zip64_many_entries, setup, teardown),
 	};
 
