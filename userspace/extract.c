@@ -9,13 +9,16 @@
 #include <zip.h>
 
 #include "extract.h"
+#include "hashmap.h"
 #include "util.h"
 #include "zipwrite.h"
 
-#define LINK_TARGET_MAX 4096
-#define COPY_BUFFER	(256 * 1024)
+#define LINK_TARGET_MAX	    4096
+#define COPY_BUFFER	    (256 * 1024)
 /* A central directory this large would mean millions of entries: refuse rather than swap. */
-#define CDIR_MAX	(1ULL << 30)
+#define CDIR_MAX	    (1ULL << 30)
+/* As the kernel: more symlinks than this while resolving one path is a loop (ELOOP). */
+#define LINK_EXPANSIONS_MAX 40
 
 int extract__check_name(const char *name, size_t len)
 {
@@ -301,7 +304,8 @@ static int read_link_target(zip_t *za, zip_uint64_t zi, struct ent *e)
 	zip_fclose(zf);
 	if (n != (zip_int64_t)e->size || memchr(e->target, '\0', e->size))
 		return slz_fail(EINVAL, "symlink entry %s has a damaged target", e->name);
-	return extract__check_link(e->name, e->target);
+	/* Where it leads depends on the archive's other links: see resolve_link(). */
+	return 0;
 }
 
 /* Parse one central directory record into e; returns its length or -errno. */
@@ -389,9 +393,233 @@ static int depth_cmp(const void *a, const void *b)
 	return (int)y->depth - (int)x->depth;
 }
 
+/*
+ * The archive's symlinks by name, to resolve a link's target the way the kernel will once
+ * everything is extracted. Judging a target lexically is not enough: a component may itself be
+ * a link of the archive (d -> ., x -> d/d/../../etc/hostname), so a chain of links that each
+ * look harmless can climb out of the destination.
+ *
+ * A path is hashed component by component (each hash seeds the next), so extending the
+ * resolved path by one component costs that component only, not the whole path.
+ */
+struct level {
+	size_t len;    /* of the resolved path at this depth */
+	uint64_t hash; /* of the resolved path at this depth */
+};
+
+struct linkres {
+	const struct ent *ents;
+	struct idxmap *links;
+	char *cur; /* the resolved path so far, components joined by '/', no leading '/' */
+	size_t cur_cap;
+	struct level *lv;
+	size_t lv_cap;
+	char *rest, *tmp; /* what is left to walk; tmp is scratch for replacing a component */
+	size_t rest_cap, tmp_cap;
+	uint64_t budget; /* components left to walk for the whole archive */
+};
+
+#define PATH_HASH_SEED	   0x736c7a6c696e6bULL
+/*
+ * One link may walk 41 targets of 4 KB; thousands of links sharing such a chain would keep us
+ * busy for minutes. Real archives walk a few dozen components per link: cap the whole walk.
+ */
+#define LINK_WALK_BASE	   (1ULL << 24)
+#define LINK_WALK_PER_LINK 256
+
+struct path_key {
+	const char *s;
+	size_t len;
+};
+
+static bool link_name_eq(uint32_t idx, const void *key, void *ctx)
+{
+	const struct linkres *lr = ctx;
+	const struct path_key *k = key;
+	const char *name = lr->ents[idx].name;
+
+	return !strncmp(name, k->s, k->len) && name[k->len] == '\0';
+}
+
+static uint64_t path_hash(const char *path)
+{
+	uint64_t h = PATH_HASH_SEED;
+
+	while (*path) {
+		size_t clen = strcspn(path, "/");
+
+		h = slz_hash_bytes(path, clen, h);
+		path += clen;
+		path += *path == '/';
+	}
+	return h;
+}
+
+static void linkres__free(struct linkres *lr)
+{
+	idxmap__free(lr->links);
+	free(lr->cur);
+	free(lr->lv);
+	free(lr->rest);
+	free(lr->tmp);
+}
+
+static int linkres__init(struct linkres *lr, const struct ent *ents, uint64_t n)
+{
+	int err;
+
+	memset(lr, 0, sizeof(*lr));
+	lr->ents = ents;
+	lr->budget = LINK_WALK_BASE;
+	err = idxmap__new(&lr->links);
+	for (uint64_t i = 0; !err && i < n; i++) {
+		if (ents[i].kind != E_LINK)
+			continue;
+		err = idxmap__insert(lr->links, path_hash(ents[i].name), (uint32_t)i);
+		lr->budget += LINK_WALK_PER_LINK;
+	}
+	return err;
+}
+
+/* rest := head + "/" + rest[pos..] */
+static int replace_walked(struct linkres *lr, const char *head, size_t *rest_len, size_t pos)
+{
+	size_t hlen = strlen(head), tail = *rest_len - pos, len = hlen + 1 + tail, cap;
+	char *swap;
+	int err;
+
+	err = slz_grow((void **)&lr->tmp, &lr->tmp_cap, len + 1, 1);
+	if (err)
+		return err;
+	memcpy(lr->tmp, head, hlen);
+	lr->tmp[hlen] = '/';
+	if (tail) /* rest is still NULL on the first call */
+		memcpy(lr->tmp + hlen + 1, lr->rest + pos, tail);
+	lr->tmp[len] = '\0';
+	swap = lr->rest;
+	lr->rest = lr->tmp;
+	lr->tmp = swap;
+	cap = lr->rest_cap;
+	lr->rest_cap = lr->tmp_cap;
+	lr->tmp_cap = cap;
+	*rest_len = len;
+	return 0;
+}
+
+static int climbs_out(const struct ent *e, const struct ent *via)
+{
+	if (!via)
+		return slz_fail(EXDEV,
+				"symlink %s -> %s leaves the destination: it climbs above the root",
+				e->name, e->target);
+	return slz_fail(EXDEV,
+			"symlink %s -> %s leaves the destination: through the symlink %s -> %s "
+			"it climbs above the root",
+			e->name, e->target, via->name, via->target);
+}
+
+/*
+ * 0 when symlink entry e, followed through every link of the archive its path meets, stays
+ * below the root; -EXDEV when it climbs above it or reaches an absolute target, -ELOOP after
+ * more than LINK_EXPANSIONS_MAX links. A component naming nothing in the archive is fine: it
+ * dangles inside. Entries below a link were refused before (check_not_through_link()), so the
+ * directories of every link name are real ones.
+ */
+static int resolve_link(struct linkres *lr, const struct ent *e)
+{
+	const struct ent *via = NULL;
+	size_t rest_len = 0, pos = 0, depth = 0;
+	const char *slash = strrchr(e->name, '/');
+	unsigned int expansions = 0;
+	int err;
+
+	if (e->target[0] == '/')
+		return slz_fail(EXDEV,
+				"symlink %s -> %s leaves the destination: its target is absolute",
+				e->name, e->target);
+	/* Start from the root and walk the link's own directory, then its target. */
+	err = replace_walked(lr, e->target, &rest_len, 0);
+	if (!err && slash) {
+		char *dir = strndup(e->name, (size_t)(slash - e->name));
+
+		err = dir ? replace_walked(lr, dir, &rest_len, 0) : -ENOMEM;
+		free(dir);
+	}
+	if (!err)
+		err = slz_grow((void **)&lr->lv, &lr->lv_cap, 1, sizeof(*lr->lv));
+	if (err)
+		return err;
+	lr->lv[0].len = 0;
+	lr->lv[0].hash = PATH_HASH_SEED;
+
+	while (pos < rest_len) {
+		const char *c = lr->rest + pos;
+		size_t clen = strcspn(c, "/"), base = lr->lv[depth].len;
+		size_t len = base + (depth ? 1 : 0) + clen;
+		struct path_key key;
+		uint64_t h;
+		int64_t li;
+
+		pos += clen + (c[clen] == '/');
+		if (!lr->budget--)
+			return slz_fail(ELOOP,
+					"symlink %s -> %s: the archive's symlinks take too long to "
+					"resolve (chains of long targets through each other); "
+					"refusing the archive",
+					e->name, e->target);
+		if (clen == 0 || (clen == 1 && c[0] == '.'))
+			continue;
+		if (clen == 2 && c[0] == '.' && c[1] == '.') {
+			if (depth == 0)
+				return climbs_out(e, via);
+			depth--;
+			continue;
+		}
+		err = slz_grow((void **)&lr->cur, &lr->cur_cap, len + 1, 1);
+		if (err)
+			return err;
+		if (depth)
+			lr->cur[base] = '/';
+		memcpy(lr->cur + len - clen, c, clen);
+		lr->cur[len] = '\0';
+		h = slz_hash_bytes(c, clen, lr->lv[depth].hash);
+		key.s = lr->cur;
+		key.len = len;
+		li = idxmap__find(lr->links, h, link_name_eq, &key, lr);
+		if (li < 0) {
+			err = slz_grow((void **)&lr->lv, &lr->lv_cap, depth + 2, sizeof(*lr->lv));
+			if (err)
+				return err;
+			depth++;
+			lr->lv[depth].len = len;
+			lr->lv[depth].hash = h;
+			continue;
+		}
+		/* A link of the archive: walk its target from its directory, i.e. from here. */
+		via = &lr->ents[li];
+		if (++expansions > LINK_EXPANSIONS_MAX)
+			return slz_fail(
+				ELOOP,
+				"symlink %s -> %s does not resolve inside the archive: more "
+				"than %d symlinks in a chain (a loop?)",
+				e->name, e->target, LINK_EXPANSIONS_MAX);
+		if (via->target[0] == '/')
+			return slz_fail(EXDEV,
+					"symlink %s -> %s leaves the destination: it leads to the "
+					"symlink %s -> %s, whose target is absolute",
+					e->name, e->target, via->name, via->target);
+		err = replace_walked(lr, via->target, &rest_len, pos);
+		if (err)
+			return err;
+		pos = 0;
+	}
+	return 0;
+}
+
 int extract__zip(const char *zip_path, const char *dest_dir, struct extract_stats *stats)
 {
 	struct extract_stats st = {0};
+	struct linkres lr = {0};
 	struct ent *ents = NULL, **dirs = NULL;
 	unsigned char *cd = NULL;
 	uint64_t cd_len = 0, off = 0, n, ndirs = 0;
@@ -434,6 +662,14 @@ int extract__zip(const char *zip_path, const char *dest_dir, struct extract_stat
 	}
 	for (uint64_t i = 0; any_link && i < n; i++) {
 		err = check_not_through_link(za, ents, &ents[i]);
+		if (err)
+			goto out;
+	}
+	if (any_link) {
+		err = linkres__init(&lr, ents, n);
+		for (uint64_t i = 0; !err && i < n; i++)
+			if (ents[i].kind == E_LINK)
+				err = resolve_link(&lr, &ents[i]);
 		if (err)
 			goto out;
 	}
@@ -524,6 +760,7 @@ int extract__zip(const char *zip_path, const char *dest_dir, struct extract_stat
 	if (stats)
 		*stats = st;
 out:
+	linkres__free(&lr);
 	for (uint64_t i = 0; ents && i < n; i++)
 		free(ents[i].target);
 	free(ents);

@@ -106,8 +106,9 @@ static int closure(struct keepset *k, const struct prune_opts *o, const struct r
 
 /*
  * A symlink whose target is absolute or climbs out of the tree would dangle (or point at
- * whatever the target system has) once deployed, and verify could not extract it safely: it
- * is left out, by the same test the extractor applies, and named in the result.
+ * whatever the target system has) once deployed, and verify would refuse to extract it: it is
+ * left out and named in the result. Two tests: the link's own text (what the zip writer
+ * checks), and its resolution through the tree's other links (what the extractor checks).
  */
 static void drop_links_outside(struct prune_result *r, const char *tree_path_as)
 {

@@ -297,6 +297,110 @@ static void test_rejects_write_through_link(void **state)
 	expect_reject(*state, e, ARRAY_SIZE(e), -EXDEV, "l/x");
 }
 
+/*
+ * Each link passes the lexical check on its own, but d is a link to ".", so x climbs eight
+ * levels while really staying at the root: extracted, x would be the host's /etc/hostname.
+ */
+static void test_rejects_link_chain_escape(void **state)
+{
+	const struct bad_entry e[] = {
+		{"f", "file", 0},
+		{"d", ".", S_IFLNK | 0777},
+		{"x", "d/d/d/d/d/d/d/d/../../../../../../../../etc/hostname", S_IFLNK | 0777}};
+
+	for (size_t i = 1; i < ARRAY_SIZE(e); i++)
+		assert_int_equal(extract__check_link(e[i].name, e[i].data), 0);
+	expect_reject(*state, e, ARRAY_SIZE(e), -EXDEV, "symlink x -> ");
+	assert_non_null(strstr(slz_errmsg(), "leaves the destination"));
+	assert_non_null(strstr(slz_errmsg(), "symlink d -> ."));
+}
+
+/* A link below the root to a parent is fine by itself; going through it climbs out. */
+static void test_rejects_link_through_parent_link(void **state)
+{
+	const struct bad_entry e[] = {{"sub/up", "..", S_IFLNK | 0777},
+				      {"sub/x", "up/../../etc/hostname", S_IFLNK | 0777}};
+
+	assert_int_equal(extract__check_link(e[1].name, e[1].data), 0);
+	expect_reject(*state, e, ARRAY_SIZE(e), -EXDEV, "symlink sub/x -> ");
+}
+
+static void test_rejects_link_up_at_top(void **state)
+{
+	const struct bad_entry e[] = {{"x", "up/etc/hostname", S_IFLNK | 0777},
+				      {"up", "..", S_IFLNK | 0777}};
+
+	expect_reject(*state, e, ARRAY_SIZE(e), -EXDEV, "symlink x -> ");
+	assert_non_null(strstr(slz_errmsg(), "leaves the destination"));
+}
+
+static void test_rejects_link_to_absolute_link(void **state)
+{
+	const struct bad_entry e[] = {{"a", "b/passwd", S_IFLNK | 0777},
+				      {"b", "/etc", S_IFLNK | 0777}};
+
+	expect_reject(*state, e, ARRAY_SIZE(e), -EXDEV, "symlink a -> b/passwd");
+}
+
+static void test_rejects_link_loop(void **state)
+{
+	const struct bad_entry e[] = {{"a", "b", S_IFLNK | 0777}, {"b", "a", S_IFLNK | 0777}};
+	const struct bad_entry self[] = {{"s", "./s", S_IFLNK | 0777}};
+
+	expect_reject(*state, e, ARRAY_SIZE(e), -ELOOP, "symlink a -> b");
+	expect_reject(*state, self, ARRAY_SIZE(self), -ELOOP, "symlink s -> ./s");
+}
+
+/* path (below the destination) resolves to a regular file holding data, inside the tree. */
+static void resolves_to(const struct fixture *f, const char *rel, const char *data)
+{
+	char p[512], real[4096], root[4096], buf[64] = {0};
+	FILE *fp;
+
+	snprintf(p, sizeof(p), "%s/%s", f->dest, rel);
+	if (!realpath(p, real))
+		fail_msg("%s does not resolve", rel);
+	assert_non_null(realpath(f->dest, root));
+	assert_int_equal(strncmp(real, root, strlen(root)), 0);
+	assert_int_equal(real[strlen(root)], '/');
+	fp = fopen(p, "rb");
+	assert_non_null(fp);
+	assert_true(fread(buf, 1, sizeof(buf) - 1, fp) > 0);
+	fclose(fp);
+	assert_string_equal(buf, data);
+}
+
+static void test_accepts_link_chains(void **state)
+{
+	struct fixture *f = *state;
+	const struct bad_entry e[] = {
+		{"lib/libfoo.so", "libfoo.so.1", S_IFLNK | 0777},
+		{"lib/libfoo.so.1", "libfoo.so.1.2.3", S_IFLNK | 0777},
+		{"lib/libfoo.so.1.2.3", "elf", S_IFREG | 0755},
+		{"node_modules/.bin/tool", "../pkg/bin/tool", S_IFLNK | 0777},
+		{"node_modules/pkg/bin/tool", "js", S_IFREG | 0755},
+		{"current", "v1", S_IFLNK | 0777},
+		{"use", "current/file", S_IFLNK | 0777},
+		{"v1/file", "v1", 0},
+		/* Lexically this climbs out; through deep it ends at the root. */
+		{"deep", "a/b/c", S_IFLNK | 0777},
+		{"a/b/c/", "", S_IFDIR | 0755},
+		{"top", "deep/../../../v1/file", S_IFLNK | 0777},
+		/* Dangling, but inside. */
+		{"lib/dangling", "../missing/x", S_IFLNK | 0777},
+	};
+	struct extract_stats st;
+
+	assert_int_equal(extract__check_link("top", "deep/../../../v1/file"), -EXDEV);
+	make_zip(f->out, e, ARRAY_SIZE(e));
+	assert_int_equal(extract__zip(f->out, f->dest, &st), 0);
+	assert_int_equal(st.symlinks, 8);
+	resolves_to(f, "lib/libfoo.so", "elf");
+	resolves_to(f, "node_modules/.bin/tool", "js");
+	resolves_to(f, "use", "v1");
+	resolves_to(f, "top", "v1");
+}
+
 static void test_rejects_nul_in_name(void **state)
 {
 	struct fixture *f = *state;
@@ -380,6 +484,14 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rejects_link_escape, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rejects_link_absolute, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rejects_write_through_link, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rejects_link_chain_escape, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rejects_link_through_parent_link, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_rejects_link_up_at_top, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rejects_link_to_absolute_link, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_rejects_link_loop, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_accepts_link_chains, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rejects_nul_in_name, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_foreign_zip_defaults, setup, teardown),
 	};

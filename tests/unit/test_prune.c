@@ -332,7 +332,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tree_path_as_maps_recorded_location, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_extra_keep_for_verify_fix, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_links_leading_out_are_left_out, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_links_leading_out_are_left_out, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_missing_tree_is_an_error, setup, teardown),
 	};
 

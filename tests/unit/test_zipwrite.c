@@ -618,7 +618,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cancel, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_link_outside_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_empty_keepset, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_swapped_directory_not_followed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_swapped_directory_not_followed, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_zip64_many_entries, setup, teardown),
 	};
 
