@@ -123,7 +123,8 @@ static __always_inline __u32 walk_path(struct slz_walk *w, __u64 dentry, __u64 v
 	c.mnt = mount_of(vfsmnt);
 	c.root_dentry = (__u64)BPF_CORE_READ(task, fs, root.dentry);
 	c.root_mnt = (__u64)BPF_CORE_READ(task, fs, root.mnt);
-	bpf_loop(SLZ_MAX_DEPTH, walk_step, &c, 0);
+	/* Enough steps for every path that fits the buffer: only the byte limit truncates. */
+	bpf_loop(SLZ_WALK_STEPS, walk_step, &c, 0);
 	if (!c.done)
 		w->flags |= SLZ_EVF_TRUNCATED;
 	off = *(volatile __u32 *)&w->off;
@@ -177,11 +178,33 @@ static __always_inline __u64 hash_mix(__u64 h)
 	return h;
 }
 
+/* Kernels since 6.8 give each mount a 64-bit id that is never reused. */
+struct mount___unique {
+	__u64 mnt_id_unique;
+} __attribute__((preserve_access_index));
+
+/*
+ * A hash of (base directory, user string) for path-keyed dedup. The directory is named by what
+ * stays true while it lives and is not reused right after it dies (inode number, device,
+ * i_generation), unlike its dentry address; the mount id tells bind mounts of it apart, as
+ * their paths differ. mnt_id can be reused after an unmount, mnt_id_unique cannot.
+ */
 static __always_inline __u64 hash_ustr(__u32 ulen, __u64 base_dentry, __u64 base_mnt)
 {
+	struct inode *inode = BPF_CORE_READ((struct dentry *)base_dentry, d_inode);
+	struct mount *m = (struct mount *)mount_of(base_mnt);
 	struct hash_ctx c = {};
+	__u64 ino, dev, gen, mid;
 
-	c.h = hash_mix(base_dentry ^ 0x51a2b3c4d5e6f708ULL) ^ hash_mix(base_mnt + ulen);
+	ino = BPF_CORE_READ(inode, i_ino);
+	dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	gen = BPF_CORE_READ(inode, i_generation);
+	if (bpf_core_field_exists(struct mount___unique, mnt_id_unique))
+		mid = BPF_CORE_READ((struct mount___unique *)m, mnt_id_unique);
+	else
+		mid = (__u32)BPF_CORE_READ(m, mnt_id);
+	c.h = hash_mix(ino ^ 0x51a2b3c4d5e6f708ULL) ^ hash_mix((dev << 32 | gen) + ulen);
+	c.h = hash_mix(c.h ^ mid);
 	c.len = ulen;
 	bpf_loop((ulen + 7) / 8, hash_step, &c, 0);
 	c.h = hash_mix(c.h);

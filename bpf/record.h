@@ -18,8 +18,19 @@
  * readlink, failed lookups, #! scripts), the user's relative string appended after a '/'.
  */
 #define SLZ_EVENT_PATH_CAP (2 * SLZ_WALK_MAX)
-/* Deeper paths lose their head and carry SLZ_EVF_TRUNCATED; never a silently wrong path. */
-#define SLZ_MAX_DEPTH	   256
+/*
+ * Components the walk buffer can hold: each takes at least 2 bytes ("/x"), so only the byte
+ * limit SLZ_WALK_MAX decides truncation. Longer paths lose their head and carry
+ * SLZ_EVF_TRUNCATED; never a silently wrong path.
+ */
+#define SLZ_MAX_DEPTH	   (SLZ_WALK_MAX / 2)
+/*
+ * Mount crossings one walk allows on top of that: a crossing writes nothing, and stacked mounts
+ * cost one each. Beyond this the walk stops and flags SLZ_EVF_TRUNCATED.
+ */
+#define SLZ_MAX_MOUNT_HOPS 1024
+/* Iterations of the walk loop (one more than the components, to see the root). */
+#define SLZ_WALK_STEPS	   (SLZ_MAX_DEPTH + SLZ_MAX_MOUNT_HOPS + 1)
 /* Targets one BPF instance can serve (a daemon tracing many functions uses the same program). */
 #define SLZ_MAX_TARGETS	   1024
 /* Stats slot for activity that matched no target (only counted, never reported as files). */
@@ -40,7 +51,7 @@ enum slz_kind {
 #define SLZ_KIND_ALL ((1u << 8) - 1)
 
 enum slz_event_flags {
-	/* The walk hit SLZ_MAX_DEPTH or SLZ_WALK_MAX: the head of the path is missing. */
+	/* Longer than SLZ_WALK_MAX bytes (or SLZ_WALK_STEPS steps): the head is missing. */
 	SLZ_EVF_TRUNCATED = 1u << 0,
 	/* dev/ino are unknown (access, readlink, missing, script): identity is the path alone. */
 	SLZ_EVF_PATH_ONLY = 1u << 1,
@@ -80,7 +91,12 @@ struct slz_event {
 /* Key of the in-kernel dedup map: one entry per (target, file, kind). */
 struct slz_seen_key {
 	__u64 dev; /* kernel encoding, or SLZ_DEV_PATH_HASH */
-	__u64 ino; /* inode number, or a 64-bit hash of (base dir, user string) */
+	/*
+	 * Inode number, or a 64-bit hash of the user string and the stable identity of the
+	 * directory it is relative to (i_ino, s_dev, i_generation and the mount's id), never of
+	 * kernel pointers, whose addresses are reused once freed.
+	 */
+	__u64 ino;
 	__u32 target;
 	__u32 kind;
 };

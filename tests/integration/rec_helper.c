@@ -212,11 +212,74 @@ static int mode_missing(void)
 	return 0;
 }
 
+/* Open DIR/DEEP (under hundreds of short directories), then access it from its own directory. */
+static int mode_deep(const char *deep)
+{
+	char p[4096], *slash;
+	int fd;
+
+	path(p, sizeof(p), deep);
+	fd = open(p, O_RDONLY);
+	if (fd < 0)
+		return 103;
+	close(fd);
+	slash = strrchr(p, '/');
+	*slash = '\0';
+	if (chdir(p) || access(slash + 1, R_OK))
+		return 104;
+	return 0;
+}
+
+/* Open DIR/SUB as a dirfd and REL below it: together longer than the kernel's walk buffer. */
+static int mode_long(const char *sub, const char *rel)
+{
+	char p[4096];
+	int dfd, fd;
+
+	path(p, sizeof(p), sub);
+	dfd = open(p, O_DIRECTORY | O_RDONLY);
+	if (dfd < 0)
+		return 105;
+	fd = openat(dfd, rel, O_RDONLY);
+	if (fd < 0)
+		return 106;
+	close(fd);
+	close(dfd);
+	return 0;
+}
+
+/*
+ * The same relative name looked up from N directories in turn, each removed while it is still
+ * the cwd so its dentry is freed as soon as we leave it: the next directory's dentry may reuse
+ * that memory (and, on ext4, its inode number), which must not make the next lookup look seen.
+ */
+static int mode_reuse(int n)
+{
+	char p[4096], name[64];
+	int fd;
+
+	for (int i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "reuse%d", i);
+		path(p, sizeof(p), name);
+		if (mkdir(p, 0755) || chdir(p))
+			return 107;
+		fd = open("same.txt", O_CREAT | O_WRONLY, 0644);
+		if (fd < 0)
+			return 108;
+		close(fd);
+		if (access("same.txt", R_OK) || unlink("same.txt") || rmdir(p) || chdir(dir))
+			return 109;
+		/* an RCU grace period, so the dentry's memory is back in the slab */
+		nanosleep(&(struct timespec){.tv_nsec = 5000000}, NULL);
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
-		fprintf(stderr,
-			"usage: rec_helper all|snapshot|wait|missing|open|exit|signal ARG\n");
+		fprintf(stderr, "usage: rec_helper "
+				"all|snapshot|wait|missing|deep|long|reuse|open|exit|signal ARG\n");
 		return 2;
 	}
 	dir = argv[2];
@@ -228,6 +291,12 @@ int main(int argc, char **argv)
 		return mode_wait();
 	if (!strcmp(argv[1], "missing"))
 		return mode_missing();
+	if (!strcmp(argv[1], "deep") && argc > 3)
+		return mode_deep(argv[3]);
+	if (!strcmp(argv[1], "long") && argc > 4)
+		return mode_long(argv[3], argv[4]);
+	if (!strcmp(argv[1], "reuse"))
+		return mode_reuse(argc > 3 ? atoi(argv[3]) : 1);
 	if (!strcmp(argv[1], "open")) {
 		touch_open(argc > 3 ? argv[3] : "x");
 		return 0;

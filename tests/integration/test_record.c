@@ -30,6 +30,9 @@
 
 extern char **environ;
 
+/* slimzip record's exit status when paths were truncated (EXIT_LOSS in cli.h) */
+#define EXIT_LOSS_STATUS 3
+
 static const char *slimzip;
 static char helper[PATH_MAX], dso[PATH_MAX], tmp[PATH_MAX];
 static char *cg2mnt;
@@ -535,6 +538,147 @@ static void test_cleanup_removes_cgroups(void **state)
 	profile__free(p);
 }
 
+static bool has_suffix(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && !strcmp(s + n - m, suffix);
+}
+
+/*
+ * A path of 300 components is complete (the walk is bounded by bytes, not by depth), and one
+ * longer than the walk buffer is flagged truncated and holds exactly the tail that fits.
+ */
+static void test_deep_paths(void **state)
+{
+	enum { DEEP = 300, LONG_SUB = 30, LONG_REL = 15, NAME = 100 };
+	char prof[PATH_MAX], deep[PATH_MAX], full[PATH_MAX], sub[PATH_MAX], rel[PATH_MAX];
+	char big[3 * PATH_MAX], name[NAME + 1], *tail;
+	const struct profile_entry *e = NULL;
+	size_t n = 0, found = 0;
+	struct profile *p;
+	struct stat st;
+	int dfd, next;
+
+	require_bpf();
+	/* tmp/deep/d/d/.../d/f.txt */
+	n = (size_t)snprintf(deep, sizeof(deep), "deep");
+	make_dir(deep);
+	for (int i = 0; i < DEEP; i++) {
+		n += (size_t)snprintf(deep + n, sizeof(deep) - n, "/d");
+		make_dir(deep);
+	}
+	snprintf(deep + n, sizeof(deep) - n, "/f.txt");
+	write_file(deep, "f", 0644);
+	tpath(full, deep);
+	tpath(prof, "deep.profile");
+	{
+		char *const a[] = {(char *)slimzip, "record", "-o", prof, "--",
+				   helper,	    "deep",   tmp,  deep, NULL};
+
+		assert_int_equal(run(a), 0);
+	}
+	p = load(prof);
+	assert_int_equal(profile__header_const(p)->truncated_paths, 0);
+	/* the open (by inode) and the access (by name, relative to the deep cwd) */
+	expect_kinds(p, full, SLZ_KIND_OPEN | SLZ_KIND_ACCESS);
+	for (size_t i = 0; i < profile__count(p); i++)
+		assert_false(profile__entry(p, i)->flags & SLZ_EVF_TRUNCATED);
+	profile__free(p);
+
+	/* tmp/long/E{30} as the dirfd, then E{15}/leaf.txt below it: about 4.6 KB in all */
+	memset(name, 'e', NAME);
+	name[NAME] = '\0';
+	make_dir("long");
+	n = (size_t)snprintf(sub, sizeof(sub), "long");
+	for (int i = 0; i < LONG_SUB; i++) {
+		n += (size_t)snprintf(sub + n, sizeof(sub) - n, "/%s", name);
+		make_dir(sub);
+	}
+	tpath(big, sub);
+	dfd = open(big, O_DIRECTORY | O_RDONLY);
+	assert_true(dfd >= 0);
+	n = 0;
+	for (int i = 0; i < LONG_REL; i++) {
+		assert_true(!mkdirat(dfd, name, 0755) || errno == EEXIST);
+		next = openat(dfd, name, O_DIRECTORY | O_RDONLY);
+		assert_true(next >= 0);
+		close(dfd);
+		dfd = next;
+		n += (size_t)snprintf(rel + n, sizeof(rel) - n, "%s/", name);
+	}
+	snprintf(rel + n, sizeof(rel) - n, "leaf.txt");
+	next = openat(dfd, "leaf.txt", O_CREAT | O_WRONLY, 0644);
+	assert_true(next >= 0);
+	assert_int_equal(fstat(next, &st), 0);
+	close(next);
+	close(dfd);
+	n = strlen(big);
+	snprintf(big + n, sizeof(big) - n, "/%s", rel);
+	assert_true(strlen(big) > SLZ_WALK_MAX);
+	/* the walk keeps whole components from the right while they fit in SLZ_WALK_MAX - 1 */
+	tail = big;
+	while (strlen(tail) > SLZ_WALK_MAX - 1)
+		tail = strchr(tail + 1, '/');
+	assert_non_null(tail);
+
+	tpath(prof, "long.profile");
+	{
+		char *const a[] = {(char *)slimzip, "record", "-o", prof, "--", helper,
+				   "long",	    tmp,      sub,  rel,  NULL};
+
+		assert_int_equal(run(a), EXIT_LOSS_STATUS);
+	}
+	p = load(prof);
+	assert_true(profile__header_const(p)->truncated_paths >= 1);
+	tpath(full, sub);
+	expect_kinds(p, full, SLZ_KIND_OPEN); /* the dirfd itself fits */
+	kinds_of(p, full, &e);
+	assert_false(e->flags & SLZ_EVF_TRUNCATED);
+	for (size_t i = 0; i < profile__count(p); i++) {
+		e = profile__entry(p, i);
+		if (!has_suffix(e->path, "/leaf.txt"))
+			continue;
+		found++;
+		/* never a complete-looking wrong path: flagged, and exactly the tail that fits */
+		assert_true(e->flags & SLZ_EVF_TRUNCATED);
+		assert_string_equal(e->path, tail);
+		assert_int_equal(e->ino, st.st_ino);
+		assert_int_equal(e->dev, st.st_dev);
+		assert_true(e->kinds & SLZ_KIND_OPEN);
+	}
+	assert_int_equal(found, 1);
+	profile__free(p);
+}
+
+/*
+ * Path-keyed dedup is keyed on the base directory's identity, not its address: a directory
+ * freed and replaced (same memory, maybe the same inode number) is a new base.
+ */
+static void test_dedup_dir_reuse(void **state)
+{
+	enum { N = 30 };
+	char prof[PATH_MAX], name[64], path[PATH_MAX];
+	struct profile *p;
+
+	require_bpf();
+	tpath(prof, "reuse.profile");
+	{
+		char *const a[] = {(char *)slimzip, "record", "-o", prof, "--",
+				   helper,	    "reuse",  tmp,  "30", NULL};
+
+		assert_int_equal(run(a), 0);
+	}
+	p = load(prof);
+	for (int i = 0; i < N; i++) {
+		snprintf(name, sizeof(name), "reuse%d/same.txt", i);
+		tpath(path, name);
+		if (!(kinds_of(p, path, NULL) & SLZ_KIND_ACCESS))
+			fail_msg("%s: access not recorded", path);
+	}
+	profile__free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -543,6 +687,8 @@ int main(void)
 		cmocka_unit_test(test_sigterm_forwarded),
 		cmocka_unit_test(test_snapshot_and_outsider),
 		cmocka_unit_test(test_mounts),
+		cmocka_unit_test(test_deep_paths),
+		cmocka_unit_test(test_dedup_dir_reuse),
 		cmocka_unit_test(test_record_missing),
 		cmocka_unit_test(test_cgroup_attach),
 		cmocka_unit_test(test_cleanup_removes_cgroups),
