@@ -205,7 +205,10 @@ static int verify_cli(int argc, char **argv, struct verify_opts *vo)
 				  "--keep them when pruning)",
 				  res.nmissing, res.nmissing == 1 ? " is" : "s are", vo->zip_path);
 		else
-			cli_error("still missing files after %u rounds of --fix", res.rounds);
+			cli_error("%zu file%s still missing after %u round%s of --fix (a --drop "
+				  "keeps them out, or --max-rounds was reached)",
+				  res.nmissing, res.nmissing == 1 ? "" : "s", res.rounds,
+				  res.rounds == 1 ? "" : "s");
 		return EXIT_VERIFY_MISSING;
 	}
 	if (res.lost_events) {

@@ -359,8 +359,11 @@ int verify__run(const struct verify_opts *o, struct verify_result *res)
 		profile__free(proof);
 		profile__free(diag);
 		free(in_zip);
-		/* Clean, or nothing more can be done: a failure with no file to add. */
-		if (err || !vr.nmissing || !o->fix)
+		/*
+		 * Clean, or nothing more can be done: a failure with no file to add, or a fix that
+		 * added nothing (what is missing is --drop'ped).
+		 */
+		if (err || !vr.nmissing || !o->fix || vr.zip_entries_after == vr.zip_entries_before)
 			break;
 	}
 	tree__free(t);
