@@ -71,3 +71,68 @@ int args__choice(const char *opt, const char *value, const char *const *choices)
 	}
 	return slz_fail(EINVAL, "%s: '%s' is not one of: %s", opt, value ? value : "", list);
 }
+
+/* Edit distance between short option names, for "did you mean". */
+static size_t distance(const char *a, size_t la, const char *b)
+{
+	size_t lb = strlen(b), prev[64], cur[64];
+
+	if (la >= ARRAY_SIZE(prev) || lb >= ARRAY_SIZE(prev))
+		return SIZE_MAX;
+	for (size_t j = 0; j <= lb; j++)
+		prev[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		cur[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
+			size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
+
+			cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+		}
+		memcpy(prev, cur, (lb + 1) * sizeof(*prev));
+	}
+	return prev[lb];
+}
+
+int args__bad_option(const char *cmd, char *const *argv, int optind, int optopt,
+		     const struct option *opts)
+{
+	const char *arg = optind > 0 ? argv[optind - 1] : NULL;
+	const struct option *best = NULL;
+	size_t best_d = SIZE_MAX, n;
+
+	if (optopt && optopt < 256 && (!arg || strncmp(arg, "--", 2)))
+		return slz_fail(EINVAL,
+				"option '-%c' is unknown or needs a value (see 'slimzip %s "
+				"--help')",
+				optopt, cmd);
+	if (!arg || strncmp(arg, "--", 2))
+		return slz_fail(EINVAL, "bad option '%s' (see 'slimzip %s --help')", arg ? arg : "",
+				cmd);
+	n = strcspn(arg + 2, "=");
+	for (const struct option *o = opts; o->name; o++) {
+		size_t d = distance(arg + 2, n, o->name);
+
+		if (strlen(o->name) == n && !strncmp(o->name, arg + 2, n)) {
+			if (o->has_arg == required_argument && !arg[2 + n])
+				return slz_fail(EINVAL,
+						"option '--%s' needs a value (see 'slimzip %s "
+						"--help')",
+						o->name, cmd);
+			return slz_fail(EINVAL,
+					"option '--%s' takes no value (see 'slimzip %s --help')",
+					o->name, cmd);
+		}
+		if (d < best_d) {
+			best_d = d;
+			best = o;
+		}
+	}
+	if (best && (best_d <= 2 || !strncmp(best->name, arg + 2, n)))
+		return slz_fail(EINVAL,
+				"unknown option '%.*s' (did you mean --%s? see 'slimzip %s "
+				"--help')",
+				(int)(n + 2), arg, best->name, cmd);
+	return slz_fail(EINVAL, "unknown option '%.*s' (see 'slimzip %s --help')", (int)(n + 2),
+			arg, cmd);
+}

@@ -97,6 +97,7 @@ static bool is_cgroup2_dir(const char *path)
 int cgroup__resolve(const char *user_path, char **dir)
 {
 	char *mnt = NULL, *root = NULL, *joined = NULL, *real;
+	const char *rel = user_path;
 	int err;
 
 	if (is_cgroup2_dir(user_path)) {
@@ -109,13 +110,14 @@ int cgroup__resolve(const char *user_path, char **dir)
 	err = cgroup__v2_mount(&mnt, &root);
 	if (err)
 		return err;
-	while (*user_path == '/')
-		user_path++;
-	if (asprintf(&joined, "%s/%s", mnt, user_path) < 0) {
+	while (*rel == '/')
+		rel++;
+	if (asprintf(&joined, "%s/%s", mnt, rel) < 0) {
 		err = -ENOMEM;
 		goto out;
 	}
 	if (!is_cgroup2_dir(joined)) {
+		/* Name the path as the user gave it, not its mount-relative remainder. */
 		err = slz_fail(ENOENT,
 			       "'%s' is not a cgroup v2 directory (cgroup v2 is mounted at %s)",
 			       user_path, mnt);

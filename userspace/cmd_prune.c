@@ -211,13 +211,12 @@ static int prune_cli_validate(struct prune_cli *pc)
 	return 0;
 }
 
-/* Report a failed option (err > 0: not an option at all) and give the exit code. */
-static int option_failed(int err, void (*usage)(FILE *f))
+/* Report a failed option (err > 0: getopt did not know it) and give the exit code. */
+static int option_failed(int err, const char *cmd, char **argv, const struct option *opts)
 {
 	if (err > 0)
-		usage(stderr);
-	else
-		cli_error("%s", slz_errmsg());
+		args__bad_option(cmd, argv, optind, optopt, opts);
+	cli_error("%s", slz_errmsg());
 	return err == -ENOENT ? EXIT_BAD_INPUT : EXIT_USAGE;
 }
 
@@ -226,8 +225,14 @@ static int validated(struct prune_cli *pc)
 {
 	int err = prune_cli_validate(pc);
 
-	if (!err)
+	if (!err) {
+		if (pc->po.zip.mtime_mode == ZIPWRITE_MTIME_EPOCH &&
+		    pc->po.zip.epoch < ZIPWRITE_FIXED_MTIME)
+			cli_warn("entry time %lld is before 1980, the first time a zip can hold: "
+				 "1980-01-01 is used",
+				 (long long)pc->po.zip.epoch);
 		return EXIT_OK;
+	}
 	cli_error("%s", slz_errmsg());
 	return err == -EROFS ? EXIT_OUTPUT : err == -ENOTDIR ? EXIT_BAD_INPUT : EXIT_USAGE;
 }
@@ -398,9 +403,17 @@ static void warn_about(const struct prune_cli *pc, const struct prune_result *r,
 			 profile__header_const(p)->lost_events);
 	if (!r->match_inodes && profile__count(p))
 		cli_warn("the profile comes from another boot or host: matched by path only");
-	if (r->resolve.by_inode + r->resolve.by_path == 0 && profile__count(p))
-		cli_warn("no profile entry lies in %s (recorded elsewhere? try --tree-path-as)",
-			 tree__root(r->tree));
+	if (r->dropped_touched) {
+		struct tree_entry e = {0};
+
+		tree__get(r->tree, r->first_dropped_touched, &e);
+		cli_warn(
+			"--drop removed %" PRIu64 " file%s the workload touched (first: %s); a "
+			"program can survive a missing file silently, so verify cannot prove these "
+			"unused",
+			r->dropped_touched, r->dropped_touched == 1 ? "" : "s",
+			e.path ? e.path : "?");
+	}
 	if (r->zip.pyc_timestamp)
 		cli_warn("%" PRIu64 " timestamp-based .pyc files were given normalized mtimes: "
 			 "Python will treat them as stale (use --mtime keep, or compile with "
@@ -449,6 +462,11 @@ static int prune_and_report(struct prune_cli *pc, const struct profile *p)
 	if (err == -EBADMSG) {
 		cli_error("%s", slz_errmsg());
 		ret = EXIT_LOSS;
+		goto out;
+	}
+	if (err == -ENODATA) {
+		cli_error("%s", slz_errmsg());
+		ret = EXIT_BAD_INPUT;
 		goto out;
 	}
 	if (err == -ECANCELED) {
@@ -532,6 +550,7 @@ int cmd_prune(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	optind = 1;
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+ho:", opts, NULL)) != -1) {
 		if (c == 'h') {
 			prune_usage(stdout);
@@ -548,7 +567,7 @@ int cmd_prune(int argc, char **argv)
 		}
 		err = common_option(&pc, c, optarg);
 		if (err) {
-			ret = option_failed(err, prune_usage);
+			ret = option_failed(err, "prune", argv, opts);
 			goto out;
 		}
 	}
@@ -614,6 +633,7 @@ int cmd_run(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	optind = 1;
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+ho:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
@@ -641,7 +661,7 @@ int cmd_run(int argc, char **argv)
 			err = common_option(&pc, c, optarg);
 		}
 		if (err) {
-			ret = option_failed(err, run_usage);
+			ret = option_failed(err, "run", argv, opts);
 			goto out;
 		}
 	}

@@ -47,8 +47,12 @@ static void print_text(const struct profile *p, struct profile_summary *s, size_
 	const struct profile_header *h = profile__header_const(p);
 	char b1[32], b2[32];
 
-	printf("target:   %s %s\n", h->target_kind ? h->target_kind : "-",
-	       h->command ? h->command : (h->target ? h->target : "-"));
+	/* A merged header keeps the first profile's strings: naming only its command would lie. */
+	if (h->merged_from > 1)
+		printf("target:   %" PRIu64 " profiles merged\n", h->merged_from);
+	else
+		printf("target:   %s %s\n", h->target_kind ? h->target_kind : "-",
+		       h->command ? h->command : (h->target ? h->target : "-"));
 	if (h->start_unix_ms && h->end_unix_ms)
 		printf("duration: %.1f s, exit status %d, kernel %s, merged from %" PRIu64
 		       " profile(s)\n",
@@ -121,6 +125,7 @@ int cmd_report(int argc, char **argv)
 	int fmt = 0, c, err, ret = EXIT_OK;
 
 	optind = 1;
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 't':
@@ -136,7 +141,8 @@ int cmd_report(int argc, char **argv)
 			usage(stdout);
 			return EXIT_OK;
 		default:
-			usage(stderr);
+			args__bad_option("report", argv, optind, optopt, opts);
+			cli_error("%s", slz_errmsg());
 			return EXIT_USAGE;
 		}
 		if (err < 0) {

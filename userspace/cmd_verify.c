@@ -51,6 +51,20 @@ static void usage(FILE *f)
 		"                    closure rules for the files --fix adds (default all on)\n");
 }
 
+static void print_diagnosis(const struct verify_round *r, void *ctx)
+{
+	const struct verify_opts *o = ctx;
+
+	/* The command prints again: say which run the output below comes from. */
+	fflush(stdout);
+	if (!cli.quiet)
+		fprintf(stderr,
+			"slimzip: verify: %s exited %d on the pruned tree; running it on the "
+			"original "
+			"tree to name what the zip lacks\n",
+			o->argv[0], r->cmd_status);
+}
+
 static void print_round(const struct verify_round *r, void *ctx)
 {
 	const struct verify_opts *o = ctx;
@@ -110,7 +124,21 @@ static int verify_cli(int argc, char **argv, struct verify_opts *vo)
 			break;
 		}
 	}
+	if (!vo->argv) {
+		/* Without '--' the command's own options would be taken for ours. */
+		for (int i = 1; i < argc; i++) {
+			if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+				usage(stdout);
+				return EXIT_OK;
+			}
+		}
+		cli_error("verify needs '--' before the command: slimzip verify OUT.zip --tree DIR "
+			  "-- "
+			  "CMD [ARGS...]");
+		return EXIT_USAGE;
+	}
 	optind = 1;
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_TREE:
@@ -158,7 +186,8 @@ static int verify_cli(int argc, char **argv, struct verify_opts *vo)
 			usage(stdout);
 			return EXIT_OK;
 		default:
-			usage(stderr);
+			args__bad_option("verify", argv, optind, optopt, opts);
+			cli_error("%s", slz_errmsg());
 			return EXIT_USAGE;
 		}
 		if (err) {
@@ -192,6 +221,7 @@ static int verify_cli(int argc, char **argv, struct verify_opts *vo)
 		return EXIT_OUTPUT;
 	}
 	vo->on_round = print_round;
+	vo->on_diagnosis = print_diagnosis;
 	vo->on_round_ctx = vo;
 	err = verify__run(vo, &res);
 	if (err) {

@@ -20,12 +20,15 @@ struct subcommand {
 	const char *summary;
 };
 
+static int cmd_help(int argc, char **argv);
+
 static const struct subcommand subcommands[] = {
 	{"record", cmd_record, "record the files a command or a cgroup touches into a profile"},
 	{"report", cmd_report, "summarize a profile: files by kind, top directories"},
 	{"prune", cmd_prune, "write a zip of a deployment tree holding only what a profile used"},
 	{"run", cmd_run, "record a command and prune a tree to what it used, in one go"},
 	{"verify", cmd_verify, "re-run a command on a pruned zip and name any missing file"},
+	{"help", cmd_help, "show these commands, or the options of one ('help record')"},
 };
 
 static void usage(FILE *f)
@@ -33,7 +36,55 @@ static void usage(FILE *f)
 	fprintf(f, "usage: slimzip [-v] [-q] <command> [options]\n\ncommands:\n");
 	for (size_t i = 0; i < ARRAY_SIZE(subcommands); i++)
 		fprintf(f, "  %-8s %s\n", subcommands[i].name, subcommands[i].summary);
-	fprintf(f, "\nRun 'slimzip <command> --help' for the options of one command.\n");
+	fprintf(f, "\nRun 'slimzip help <command>' or 'slimzip <command> --help' for the options of "
+		   "one command.\n");
+}
+
+static const struct subcommand *find_subcommand(const char *name)
+{
+	for (size_t c = 0; c < ARRAY_SIZE(subcommands); c++) {
+		if (!strcmp(name, subcommands[c].name))
+			return &subcommands[c];
+	}
+	return NULL;
+}
+
+/* "unknown command 'x' (commands: record, report, ...)", the list taken from the table. */
+static int unknown_command(const char *name)
+{
+	char list[256] = "";
+	size_t len = 0;
+
+	for (size_t c = 0; c < ARRAY_SIZE(subcommands) && len < sizeof(list); c++)
+		len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s", c ? ", " : "",
+					subcommands[c].name);
+	cli_error("unknown command '%s' (commands: %s)", name, list);
+	return EXIT_USAGE;
+}
+
+/* slimzip help [COMMAND]: the main usage, or COMMAND --help. */
+static int cmd_help(int argc, char **argv)
+{
+	const struct subcommand *sub;
+	char help_opt[] = "--help";
+	char *sub_argv[3];
+
+	if (argc < 2 || !strcmp(argv[1], "help") || !strcmp(argv[1], "-h") ||
+	    !strcmp(argv[1], "--help")) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	if (argc > 2) {
+		cli_error("help takes one command, not '%s'", argv[2]);
+		return EXIT_USAGE;
+	}
+	sub = find_subcommand(argv[1]);
+	if (!sub)
+		return unknown_command(argv[1]);
+	sub_argv[0] = argv[1];
+	sub_argv[1] = help_opt;
+	sub_argv[2] = NULL;
+	return sub->run(2, sub_argv);
 }
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -97,6 +148,7 @@ int cli_exit_for(int err)
 
 int main(int argc, char **argv)
 {
+	const struct subcommand *sub;
 	int i = 1;
 
 	for (; i < argc && argv[i][0] == '-'; i++) {
@@ -126,10 +178,8 @@ int main(int argc, char **argv)
 
 	libbpf_set_print(libbpf_print);
 
-	for (size_t c = 0; c < ARRAY_SIZE(subcommands); c++) {
-		if (!strcmp(argv[i], subcommands[c].name))
-			return subcommands[c].run(argc - i, argv + i);
-	}
-	cli_error("unknown command '%s' (commands: record, report, prune, run, verify)", argv[i]);
-	return EXIT_USAGE;
+	sub = find_subcommand(argv[i]);
+	if (!sub)
+		return unknown_command(argv[i]);
+	return sub->run(argc - i, argv + i);
 }

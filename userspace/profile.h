@@ -39,7 +39,7 @@ struct profile_header {
 	char *boot_id;	   /* dev/ino only mean something within one boot of one host */
 	char *target_kind; /* "command" or "cgroup" */
 	char *target;	   /* cgroup path */
-	char *command;	   /* the command line, arguments separated by spaces (escaped on disk) */
+	char *command;	   /* the command line, shell-quoted (slz_shell_join; escaped on disk) */
 	int64_t start_unix_ms;
 	int64_t end_unix_ms;
 	int exit_status;      /* -1 when not a command */

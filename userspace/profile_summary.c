@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -95,36 +96,102 @@ static int by_bytes(const void *a, const void *b)
 	return by_files(a, b);
 }
 
-int profile_summary__compute(const struct profile *p, unsigned int depth,
-			     struct profile_summary *out)
-{
-	struct dir_table t = {0};
-	int err;
+/* One path of the profile: the union of its entries (by inode and by path only). */
+struct path_agg {
+	const char *path; /* borrowed from the profile */
+	uint32_t kinds;
+	uint32_t flags;
+	uint32_t mode;
+	uint64_t size;
+	bool by_inode; /* mode and size come from an entry identified by inode */
+};
 
-	memset(out, 0, sizeof(*out));
-	err = idxmap__new(&t.index);
+struct path_table {
+	struct path_agg *paths;
+	size_t count, cap;
+	struct idxmap *index;
+};
+
+static bool path_eq(uint32_t idx, const void *key, void *ctx)
+{
+	const struct path_table *t = ctx;
+
+	return !strcmp(t->paths[idx].path, key);
+}
+
+/*
+ * The same file can be in a profile twice: once by inode (opened) and once by path only
+ * (access, readlink), so counting entries would count it twice. Group entries by path.
+ */
+static int group_paths(const struct profile *p, struct path_table *t)
+{
+	int err = idxmap__new(&t->index);
+
 	if (err)
 		return err;
 	for (size_t i = 0; i < profile__count(p); i++) {
 		const struct profile_entry *e = profile__entry(p, i);
-		uint64_t bytes = S_ISREG(e->mode) ? e->size : 0;
+		bool by_inode = e->ino && !(e->flags & SLZ_EVF_PATH_ONLY);
+		uint64_t h = slz_hash_bytes(e->path, strlen(e->path), 0);
+		int64_t j = idxmap__find(t->index, h, path_eq, e->path, t);
+		struct path_agg *a;
 
-		if (e->kinds == SLZ_KIND_MISSING) {
+		if (j < 0) {
+			err = slz_grow((void **)&t->paths, &t->cap, t->count + 1, sizeof(*t->paths));
+			if (!err)
+				err = idxmap__insert(t->index, h, (uint32_t)t->count);
+			if (err)
+				return err;
+			j = (int64_t)t->count++;
+			t->paths[j] = (struct path_agg){.path = e->path};
+		}
+		a = &t->paths[j];
+		a->kinds |= e->kinds;
+		a->flags |= e->flags;
+		/* Mode and size from the entry that knows them, preferring the inode's own. */
+		if (e->mode && (!a->mode || (by_inode && !a->by_inode))) {
+			a->mode = e->mode;
+			a->size = e->size;
+			a->by_inode = by_inode;
+		}
+	}
+	return 0;
+}
+
+int profile_summary__compute(const struct profile *p, unsigned int depth,
+			     struct profile_summary *out)
+{
+	const uint32_t reads = SLZ_KIND_OPEN | SLZ_KIND_MMAP | SLZ_KIND_EXEC | SLZ_KIND_INTERP;
+	struct dir_table t = {0};
+	struct path_table pt = {0};
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	err = group_paths(p, &pt);
+	if (!err)
+		err = idxmap__new(&t.index);
+	if (err)
+		goto err;
+	for (size_t i = 0; i < pt.count; i++) {
+		const struct path_agg *a = &pt.paths[i];
+		uint64_t bytes = S_ISREG(a->mode) ? a->size : 0;
+
+		if (a->kinds == SLZ_KIND_MISSING) {
 			out->missing++;
 			continue;
 		}
 		out->files++;
 		out->bytes += bytes;
-		out->directories += S_ISDIR(e->mode);
-		out->truncated += !!(e->flags & SLZ_EVF_TRUNCATED);
+		out->truncated += !!(a->flags & SLZ_EVF_TRUNCATED);
 		for (int k = 0; k < SUMMARY_KINDS; k++)
-			out->by_kind[k] += !!(e->kinds & (1u << k));
-		if (!(e->kinds &
-		      ~(SLZ_KIND_STAT | SLZ_KIND_ACCESS | SLZ_KIND_READLINK | SLZ_KIND_MISSING)))
-			out->stat_only++;
-		if (S_ISDIR(e->mode))
+			out->by_kind[k] += !!(a->kinds & (1u << k));
+		if (S_ISDIR(a->mode)) {
+			out->directories++;
 			continue;
-		err = account(&t, e->path, depth, bytes);
+		}
+		if (!(a->kinds & reads))
+			out->stat_only++;
+		err = account(&t, a->path, depth, bytes);
 		if (err)
 			goto err;
 	}
@@ -132,12 +199,16 @@ int profile_summary__compute(const struct profile *p, unsigned int depth,
 	out->dirs = t.dirs;
 	out->ndirs = t.count;
 	idxmap__free(t.index);
+	free(pt.paths);
+	idxmap__free(pt.index);
 	return 0;
 err:
 	for (size_t i = 0; i < t.count; i++)
 		free(t.dirs[i].path);
 	free(t.dirs);
 	idxmap__free(t.index);
+	free(pt.paths);
+	idxmap__free(pt.index);
 	return err;
 }
 

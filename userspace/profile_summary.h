@@ -17,13 +17,17 @@ struct summary_dir {
 };
 
 struct profile_summary {
-	uint64_t files;	      /* entries that are not failed lookups */
+	/*
+	 * Counts are of distinct paths: a file seen by inode (open) and by path only (access,
+	 * readlink) has two entries but counts once, with the union of their kinds.
+	 */
+	uint64_t files;	      /* paths that are not only failed lookups (directories included) */
 	uint64_t bytes;	      /* sum of sizes of regular files */
-	uint64_t missing;     /* failed lookups */
-	uint64_t directories; /* entries that are directories */
+	uint64_t missing;     /* paths seen only by failed lookups */
+	uint64_t directories; /* paths that are directories */
 	uint64_t truncated;
-	uint64_t by_kind[SUMMARY_KINDS]; /* entries having each kind bit */
-	uint64_t stat_only;		 /* entries seen only by stat/access/readlink */
+	uint64_t by_kind[SUMMARY_KINDS]; /* paths having each kind bit */
+	uint64_t stat_only; /* non-directory paths never opened, mmapped or executed */
 	struct summary_dir *dirs;	 /* sorted by files, then bytes, then path */
 	size_t ndirs;
 };

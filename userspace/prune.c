@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -54,6 +55,46 @@ static uint64_t count_truncated_unresolved(const struct profile *p, const struct
 	}
 	(void)k;
 	return n;
+}
+
+/* Profile entries that stand for a file touched (failed lookups excluded). */
+static uint64_t touched_entries(const struct profile *p)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < profile__count(p); i++)
+		n += (profile__entry(p, i)->kinds & ~SLZ_KIND_MISSING) != 0;
+	return n;
+}
+
+#define TOUCHED_REASONS (KEEP_OPENED | KEEP_MMAPPED | KEEP_EXECED | KEEP_STAT_ONLY | KEEP_LISTED)
+
+/*
+ * Apply --drop, counting files the workload itself touched that it removes: a program may
+ * survive their absence silently (try: import ... except ImportError), so the user is told.
+ */
+static int drop_and_count(struct globs *g, struct prune_result *r)
+{
+	size_t n = tree__count(r->tree);
+	bool *touched = calloc(n, sizeof(*touched));
+	int err;
+
+	if (!touched)
+		return -ENOMEM;
+	for (size_t i = 1; i < n; i++)
+		touched[i] = keepset__reasons(r->keep, (uint32_t)i) & TOUCHED_REASONS;
+	err = globs__apply_drop(g, r->keep, &r->glob_dropped);
+	for (size_t i = 1; !err && i < n; i++) {
+		struct tree_entry e;
+
+		if (!touched[i] || keepset__has(r->keep, (uint32_t)i) ||
+		    tree__get(r->tree, (uint32_t)i, &e) || S_ISDIR(e.mode))
+			continue;
+		if (!r->dropped_touched++)
+			r->first_dropped_touched = (uint32_t)i;
+	}
+	free(touched);
+	return err;
 }
 
 static int add_extra(struct keepset *k, const struct prune_opts *o)
@@ -181,6 +222,13 @@ int prune__run(const struct profile *p, const struct prune_opts *o, struct prune
 			"walk) and match no file of the tree by inode; pass --force to prune "
 			"anyway, or --keep what lies under them",
 			(unsigned long long)r->truncated_unresolved);
+	if (!o->force && !r->resolve.by_inode && !r->resolve.by_path && touched_entries(p))
+		return slz_fail(
+			ENODATA,
+			"none of the %llu files in the profile lies in %s: is it the tree "
+			"that was recorded? (recorded at another path: --tree-path-as PATH; "
+			"--force writes the zip anyway)",
+			(unsigned long long)touched_entries(p), tree__root(r->tree));
 	err = add_extra(r->keep, o);
 	if (!err && o->globs)
 		err = globs__apply_keep(o->globs, r->keep, &r->glob_kept);
@@ -190,7 +238,7 @@ int prune__run(const struct profile *p, const struct prune_opts *o, struct prune
 		err = keepset__complete_dirs(r->keep);
 	/* Drops come last: they beat every other reason to keep. */
 	if (!err && o->globs)
-		err = globs__apply_drop(o->globs, r->keep, &r->glob_dropped);
+		err = drop_and_count(o->globs, r);
 	if (err)
 		return err;
 	drop_links_outside(r, o->tree_path_as);

@@ -44,14 +44,18 @@ struct prune_result {
 	uint64_t glob_kept, glob_dropped;
 	uint64_t before_files, before_bytes; /* regular files in the tree */
 	uint64_t after_files, after_bytes;   /* regular files kept */
+	uint64_t dropped_touched;	     /* files the workload touched that --drop removed */
+	uint32_t first_dropped_touched;	     /* tree index of the first one */
 	uint64_t links_outside;		     /* symlinks left out: their target leaves the tree */
 	uint32_t first_link_outside;	     /* tree index of the first one, for the message */
 };
 
 /*
  * Run the pipeline. Returns 0, -EBADMSG when the profile recorded loss (or has truncated paths
- * that matched nothing) and force is off (slz_errmsg says why and that --force overrides), or
- * another -errno. The result is filled as far as the pipeline got; free it either way.
+ * that matched nothing) and force is off (slz_errmsg says why and that --force overrides),
+ * -ENODATA when none of the profile's files lies in the tree (a wrong --tree: also overridden
+ * by force), or another -errno. The result is filled as far as the pipeline got; free it
+ * either way.
  */
 int prune__run(const struct profile *p, const struct prune_opts *o, struct prune_result *r);
 void prune_result__free(struct prune_result *r); /* NULL-safe; frees the contents */

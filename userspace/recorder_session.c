@@ -52,24 +52,6 @@ static char *read_small_file(const char *path)
 	return strdup(buf);
 }
 
-static char *join_argv(char *const *argv)
-{
-	size_t len = 1;
-	char *s;
-
-	for (size_t i = 0; argv[i]; i++)
-		len += strlen(argv[i]) + 1;
-	s = calloc(1, len);
-	if (!s)
-		return NULL;
-	for (size_t i = 0; argv[i]; i++) {
-		if (i)
-			strcat(s, " ");
-		strcat(s, argv[i]);
-	}
-	return s;
-}
-
 static int fill_header(struct profile *p, const struct record_opts *o, const char *cgdir,
 		       int64_t start_ms, int status)
 {
@@ -84,7 +66,7 @@ static int fill_header(struct profile *p, const struct record_opts *o, const cha
 	boot = read_small_file("/proc/sys/kernel/random/boot_id");
 	if (boot)
 		boot[strcspn(boot, "\n")] = '\0';
-	if (o->argv && !(cmd = join_argv(o->argv))) {
+	if (o->argv && !(cmd = slz_shell_join(o->argv))) {
 		free(boot);
 		return -ENOMEM;
 	}

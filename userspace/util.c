@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -223,4 +224,50 @@ uint64_t slz_hash_u64(uint64_t v)
 uint64_t slz_dev_to_user(uint64_t kdev)
 {
 	return makedev(kdev >> 20, kdev & 0xfffff);
+}
+
+static bool shell_bare(const char *arg)
+{
+	if (!*arg)
+		return false;
+	for (const char *c = arg; *c; c++) {
+		/* ASCII only, whatever the locale says about other bytes. */
+		bool alnum = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+			     (*c >= '0' && *c <= '9');
+
+		if (!alnum && !strchr("_./=:,+@%-", *c))
+			return false;
+	}
+	return true;
+}
+
+char *slz_shell_join(char *const *argv)
+{
+	size_t len = 1;
+	char *s, *o;
+
+	/* Worst case: every byte is a quote (4 bytes each), plus 2 quotes and a space. */
+	for (size_t i = 0; argv[i]; i++)
+		len += 4 * strlen(argv[i]) + 3;
+	s = o = malloc(len);
+	if (!s)
+		return NULL;
+	for (size_t i = 0; argv[i]; i++) {
+		if (i)
+			*o++ = ' ';
+		if (shell_bare(argv[i])) {
+			o = stpcpy(o, argv[i]);
+			continue;
+		}
+		*o++ = '\'';
+		for (const char *c = argv[i]; *c; c++) {
+			if (*c == '\'')
+				o = stpcpy(o, "'\\''");
+			else
+				*o++ = *c;
+		}
+		*o++ = '\'';
+	}
+	*o = '\0';
+	return s;
 }

@@ -38,6 +38,13 @@ int atomic_file__check_writable(const char *dest);
 uint64_t slz_hash_bytes(const void *data, size_t len, uint64_t seed);
 uint64_t slz_hash_u64(uint64_t v);
 
+/*
+ * A command line as a POSIX shell would read it back: arguments separated by spaces, each made
+ * only of [A-Za-z0-9_./=:,+@%-] left bare, any other in single quotes (' as '\'', the empty
+ * argument as ''). Returns a malloc'd string, or NULL when out of memory.
+ */
+char *slz_shell_join(char *const *argv);
+
 /* Kernel dev_t encoding (major << 20 | minor) to the st_dev userspace sees. */
 uint64_t slz_dev_to_user(uint64_t kdev);
 

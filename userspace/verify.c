@@ -60,9 +60,12 @@ int verify__rmtree(const char *dir)
 	return nftw(dir, rm_entry, 32, FTW_DEPTH | FTW_PHYS) ? -errno : 0;
 }
 
-/* Which tree entries the zip holds, as a bool per tree index. */
+/*
+ * Which tree entries the zip holds, as a bool per tree index; *stray (malloc'd) is the first
+ * zip entry the tree lacks, which means --tree is not the tree the zip came from.
+ */
 static int zip_membership(const char *zip_path, const struct tree *t, bool **in_zip,
-			  uint64_t *entries)
+			  uint64_t *entries, char **stray)
 {
 	zip_t *za;
 	int zerr;
@@ -70,9 +73,18 @@ static int zip_membership(const char *zip_path, const struct tree *t, bool **in_
 	bool *member;
 
 	za = zip_open(zip_path, ZIP_RDONLY, &zerr);
-	if (!za)
-		return slz_fail(EBADMSG, "cannot open %s as a zip (libzip error %d)", zip_path,
-				zerr);
+	if (!za) {
+		zip_error_t ze;
+		int err;
+
+		zip_error_init_with_code(&ze, zerr);
+		err = slz_fail(EBADMSG,
+			       "cannot read %s: %s (give the zip 'slimzip prune' or 'run' "
+			       "wrote)",
+			       zip_path, zip_error_strerror(&ze));
+		zip_error_fini(&ze);
+		return err;
+	}
 	member = calloc(tree__count(t), sizeof(*member));
 	if (!member) {
 		zip_discard(za);
@@ -97,8 +109,12 @@ static int zip_membership(const char *zip_path, const struct tree *t, bool **in_
 		if (len && copy[len - 1] == '/')
 			copy[len - 1] = '\0';
 		idx = tree__find_path(t, copy);
-		if (idx >= 0)
+		if (idx >= 0) {
 			member[idx] = true;
+		} else if (!*stray) {
+			*stray = copy;
+			continue;
+		}
 		free(copy);
 	}
 	member[0] = true; /* the root is always there */
@@ -316,7 +332,15 @@ int verify__run(const struct verify_opts *o, struct verify_result *res)
 		char *extracted = NULL;
 		bool *in_zip = NULL;
 
-		err = zip_membership(o->zip_path, t, &in_zip, &vr.zip_entries_before);
+		char *stray = NULL;
+
+		err = zip_membership(o->zip_path, t, &in_zip, &vr.zip_entries_before, &stray);
+		if (!err && stray)
+			err = slz_fail(EXDEV,
+				       "%s holds '%s', which %s lacks: give --tree the directory "
+				       "the zip was pruned from",
+				       o->zip_path, stray, o->tree_dir);
+		free(stray);
 		vr.zip_entries_after = vr.zip_entries_before;
 		if (!err)
 			err = extract_fresh(o->zip_path, &extracted);
@@ -335,6 +359,8 @@ int verify__run(const struct verify_opts *o, struct verify_result *res)
 			err = missing_from_lookups(&m, t, proof, in_zip);
 		}
 		if (!err && (vr.cmd_status != 0 || m.n)) {
+			if (o->on_diagnosis)
+				o->on_diagnosis(&vr, o->on_round_ctx);
 			err = record_once(o, NULL, &diag, &vr.diag_status);
 			if (!err) {
 				vr.lost_events += profile__header_const(diag)->lost_events;

@@ -36,6 +36,11 @@ expect() {
 }
 
 expect 2 "nosuch" nosuch
+expect 2 "nosuch" help nosuch
+RC=0
+"$SLIMZIP" help record >"$WORK/stdout" 2>"$WORK/stderr" || RC=$?
+check "slimzip help record exits 0 (exit $RC)" test "$RC" -eq 0
+check "slimzip help record prints the record usage" grep -q "^usage: slimzip record" "$WORK/stdout"
 expect 2 "--level" prune --tree "$tree" --profile "$WORK/empty.profile" -o "$WORK/out.zip" --level 12
 expect 2 "--mtime" prune --tree "$tree" --profile "$WORK/empty.profile" -o "$WORK/out.zip" --mtime soon
 expect 2 "--keep" prune --tree "$tree" --profile "$WORK/empty.profile" -o "$WORK/out.zip" --keep 'a[b'
@@ -54,6 +59,13 @@ if command -v setpriv >/dev/null; then
 fi
 expect 6 "no such zip" verify "$WORK/missing.zip" --tree "$tree" -- true
 expect 2 "--tree" verify "$WORK/missing.zip" -- true
+expect 2 "'--'" verify "$WORK/missing.zip" --tree "$tree" /usr/bin/python3 -S x.py
+printf 'not a zip' >"$WORK/notzip.zip"
+expect 6 "Not a zip archive" verify "$WORK/notzip.zip" --tree "$tree" -- true
+mkdir -p "$WORK/other" && echo x >"$WORK/other/only-here.txt"
+(cd "$WORK/other" && zip -q "$WORK/other.zip" only-here.txt)
+expect 6 "only-here.txt" verify "$WORK/other.zip" --tree "$tree" -- true
+expect 6 "none of the" run --tree "$tree" -o "$WORK/out.zip" -- cat /etc/hostname
 
 # Tree problems are reported, not fatal: a fifo, a symlink loop and a dangling link.
 odd=$WORK/odd

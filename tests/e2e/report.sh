@@ -7,6 +7,8 @@ e2e_workdir
 
 cat >"$WORK/a.profile" <<'P'
 # slimzip profile v1
+# target-kind: command
+# command: python3 a.py
 # lost-events: 0
 open 8:1 10 3 100644 1000 - 7 python3 /task/pkg/a.py
 stat 8:1 11 1 100644 50 via=newfstatat 7 python3 /task/pkg/b.py
@@ -21,6 +23,7 @@ RC=0
 "$SLIMZIP" report "$WORK/a.profile" "$WORK/b.profile" --top 1 >"$WORK/out" 2>&1 || RC=$?
 sed 's/^/  | /' "$WORK/out"
 check "report exits 0 (exit $RC)" test "$RC" -eq 0
+check "the target line says 2 profiles were merged" grep -qE "^target: +2 profiles merged$" "$WORK/out"
 check "3 files, 10050 bytes in the union" grep -qE "^files: +3 \(9.81 KiB\), 0 directories, 1 failed lookups" "$WORK/out"
 check "one stat-only file" grep -qE "^  stat-only +1 " "$WORK/out"
 check "lost events from the JSON profile are shown" grep -q "WARNING: 2 events lost" "$WORK/out"
@@ -28,6 +31,9 @@ check "--top 1 lists only /task/pkg by files" bash -c \
 	'[[ $(grep -A2 "by files" "$1" | tail -1) == *"/task/pkg" ]]' _ "$WORK/out"
 check "by bytes the library directory comes first" bash -c \
 	'[[ $(grep -A2 "by bytes" "$1" | tail -1) == *"/task/lib" ]]' _ "$WORK/out"
+RC=0
+"$SLIMZIP" report "$WORK/a.profile" >"$WORK/one" 2>&1 || RC=$?
+check "one profile: the target line names its command" grep -qE "^target: +command python3 a.py$" "$WORK/one"
 RC=0
 "$SLIMZIP" report --format json "$WORK/a.profile" >"$WORK/json" || RC=$?
 check "report --format json exits 0" test "$RC" -eq 0

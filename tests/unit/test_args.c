@@ -59,6 +59,31 @@ static void test_fail_can_wrap_its_own_message(void **state)
 	assert_string_equal(slz_errmsg(), "--opt: inner reason");
 }
 
+static void test_bad_option_messages(void **state)
+{
+	static const struct option opts[] = {
+		{"dry-run", no_argument, NULL, 1},
+		{"tree", required_argument, NULL, 2},
+		{"tree-path-as", required_argument, NULL, 3},
+		{0},
+	};
+	char *argv[] = {"prune", "--dryrun", "--tree", "--dry-run=1", "--zzzzzz", "-q", NULL};
+
+	/* optind points past the offending argument, as getopt_long leaves it. */
+	assert_int_equal(args__bad_option("prune", argv, 2, 0, opts), -EINVAL);
+	assert_string_equal(slz_errmsg(), "unknown option '--dryrun' (did you mean --dry-run? see "
+					  "'slimzip prune --help')");
+	assert_int_equal(args__bad_option("prune", argv, 3, 2, opts), -EINVAL);
+	assert_non_null(strstr(slz_errmsg(), "option '--tree' needs a value"));
+	assert_int_equal(args__bad_option("prune", argv, 4, 1, opts), -EINVAL);
+	assert_non_null(strstr(slz_errmsg(), "option '--dry-run' takes no value"));
+	assert_int_equal(args__bad_option("prune", argv, 5, 0, opts), -EINVAL);
+	assert_null(strstr(slz_errmsg(), "did you mean"));
+	assert_non_null(strstr(slz_errmsg(), "'--zzzzzz'"));
+	assert_int_equal(args__bad_option("prune", argv, 6, 'q', opts), -EINVAL);
+	assert_non_null(strstr(slz_errmsg(), "'-q'"));
+}
+
 static void test_choice(void **state)
 {
 	const char *const fmts[] = {"text", "json", NULL};
@@ -98,6 +123,28 @@ static void test_atomic_file_leaves_nothing_on_abort(void **state)
 	assert_non_null(strstr(slz_errmsg(), "/nonexistent-dir/x"));
 }
 
+static void check_join(char *const *argv, const char *want)
+{
+	char *got = slz_shell_join(argv);
+
+	assert_non_null(got);
+	assert_string_equal(got, want);
+	free(got);
+}
+
+static void test_shell_join_quotes_what_needs_it(void **state)
+{
+	char *plain[] = {"/usr/bin/python3", "-S", "handler.py", "--x=a,b:c+d@e%f", NULL};
+	char *spaces[] = {"python3", "-c", "import json, sqlite3", NULL};
+	char *quote[] = {"echo", "it's", "", "$HOME", "a*b", "tab\there", NULL};
+	char *none[] = {NULL};
+
+	check_join(plain, "/usr/bin/python3 -S handler.py --x=a,b:c+d@e%f");
+	check_join(spaces, "python3 -c 'import json, sqlite3'");
+	check_join(quote, "echo 'it'\\''s' '' '$HOME' 'a*b' 'tab\there'");
+	check_join(none, "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -105,8 +152,10 @@ int main(void)
 		cmocka_unit_test(test_u64_rejects_and_names_value),
 		cmocka_unit_test(test_duration_units),
 		cmocka_unit_test(test_choice),
+		cmocka_unit_test(test_bad_option_messages),
 		cmocka_unit_test(test_fail_can_wrap_its_own_message),
 		cmocka_unit_test(test_atomic_file_leaves_nothing_on_abort),
+		cmocka_unit_test(test_shell_join_quotes_what_needs_it),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -214,9 +214,12 @@ static void test_resolve(void **state)
 	slz_errclear();
 	assert_int_equal(cgroup__resolve("/slimzip-test-no-such-cgroup", &dir), -ENOENT);
 	assert_non_null(strstr(slz_errmsg(), "slimzip-test-no-such-cgroup"));
+	/* ... as the user gave it, leading '/' included. */
+	assert_non_null(strstr(slz_errmsg(), "'/slimzip-test-no-such-cgroup' is not a cgroup v2"));
 	/* A real directory that is not on cgroup2 is looked up below the mount, and is not there.
 	 */
 	assert_int_equal(cgroup__resolve("/usr", &dir), -ENOENT);
+	assert_non_null(strstr(slz_errmsg(), "'/usr' is not a cgroup v2 directory"));
 }
 
 static void test_create_id_remove(void **state)

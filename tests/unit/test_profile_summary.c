@@ -64,6 +64,44 @@ static void test_counts_kinds_and_groups_dirs(void **state)
 	profile__free(p);
 }
 
+/*
+ * A file opened (entry by inode) and access()ed (entry by path only) is one file with both
+ * kinds, not two files; a directory only stat'ed is a directory, not a stat-only file.
+ */
+static void test_groups_entries_by_path(void **state)
+{
+	struct profile_summary s;
+	struct profile *p;
+
+	assert_int_equal(profile__new(&p), 0);
+	add(p, "/etc/gitconfig", 7, SLZ_KIND_OPEN, S_IFREG | 0644, 120);
+	add(p, "/etc/gitconfig", 0, SLZ_KIND_ACCESS, 0, 0);
+	add(p, "/etc/only-access", 0, SLZ_KIND_ACCESS, 0, 0);
+	add(p, "/etc/passwd", 8, SLZ_KIND_STAT, S_IFREG | 0644, 30);
+	add(p, "/etc/passwd", 0, SLZ_KIND_READLINK, 0, 0);
+	add(p, "/usr/share/git-core", 9, SLZ_KIND_STAT, S_IFDIR | 0755, 4096);
+	add(p, "/usr/share/git-core", 0, SLZ_KIND_ACCESS, 0, 0);
+	assert_int_equal(profile__count(p), 7);
+
+	assert_int_equal(profile_summary__compute(p, 0, &s), 0);
+	assert_int_equal(s.files, 4); /* distinct paths */
+	assert_int_equal(s.bytes, 150);
+	assert_int_equal(s.directories, 1);
+	assert_int_equal(s.missing, 0);
+	assert_int_equal(s.by_kind[0], 1); /* open */
+	assert_int_equal(s.by_kind[4], 2); /* stat */
+	assert_int_equal(s.by_kind[5], 3); /* access */
+	assert_int_equal(s.by_kind[6], 1); /* readlink */
+	/* /etc/only-access and /etc/passwd; not the opened gitconfig, not the directory. */
+	assert_int_equal(s.stat_only, 2);
+	assert_int_equal(s.ndirs, 1);
+	assert_string_equal(s.dirs[0].path, "/etc");
+	assert_int_equal(s.dirs[0].files, 3);
+	assert_int_equal(s.dirs[0].bytes, 150);
+	profile_summary__free(&s);
+	profile__free(p);
+}
+
 static void test_humanize(void **state)
 {
 	char b[32];
@@ -79,6 +117,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_counts_kinds_and_groups_dirs),
+		cmocka_unit_test(test_groups_entries_by_path),
 		cmocka_unit_test(test_humanize),
 	};
 

@@ -304,6 +304,40 @@ static void test_links_leading_out_are_left_out(void **state)
 	prune_result__free(&r);
 }
 
+static void test_profile_matching_nothing_refused_unless_forced(void **state)
+{
+	struct fx *f = *state;
+	struct prune_opts o = opts(f, false);
+	struct profile_entry e = {
+		.path = "/elsewhere/app.py", .kinds = SLZ_KIND_OPEN, .flags = SLZ_EVF_PATH_ONLY};
+	struct prune_result r;
+
+	assert_int_equal(profile__add(f->p, &e), 0);
+	assert_int_equal(prune__run(f->p, &o, &r), -ENODATA);
+	assert_non_null(strstr(slz_errmsg(), "--tree-path-as"));
+	prune_result__free(&r);
+	assert_int_equal(access(o.out_zip, F_OK), -1);
+	o.force = true;
+	assert_int_equal(prune__run(f->p, &o, &r), 0);
+	prune_result__free(&r);
+}
+
+static void test_drop_of_touched_files_counted(void **state)
+{
+	struct fx *f = *state;
+	struct prune_opts o = opts(f, true);
+	struct prune_result r;
+
+	touch(f, "pkg/used.py", SLZ_KIND_STAT);
+	touch(f, "handler.py", SLZ_KIND_OPEN);
+	assert_int_equal(globs__add(f->g, GLOB_DROP, "pkg/used.py"), 0);
+	assert_int_equal(globs__add(f->g, GLOB_DROP, "big/**"), 0); /* untouched: not counted */
+	assert_int_equal(prune__run(f->p, &o, &r), 0);
+	assert_int_equal(r.dropped_touched, 1);
+	assert_int_equal(r.first_dropped_touched, tree__find_path(r.tree, "pkg/used.py"));
+	prune_result__free(&r);
+}
+
 static void test_missing_tree_is_an_error(void **state)
 {
 	struct fx *f = *state;
@@ -333,6 +367,10 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_extra_keep_for_verify_fix, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_links_leading_out_are_left_out, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_profile_matching_nothing_refused_unless_forced,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_drop_of_touched_files_counted, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_missing_tree_is_an_error, setup, teardown),
 	};
