@@ -36,8 +36,9 @@ static void usage(FILE *f)
 	fprintf(f, "usage: slimzip [-v] [-q] <command> [options]\n\ncommands:\n");
 	for (size_t i = 0; i < ARRAY_SIZE(subcommands); i++)
 		fprintf(f, "  %-8s %s\n", subcommands[i].name, subcommands[i].summary);
-	fprintf(f, "\nRun 'slimzip help <command>' or 'slimzip <command> --help' for the options of "
-		   "one command.\n");
+	fprintf(f,
+		"\nRun 'slimzip help <command>' or 'slimzip <command> --help' for the options of "
+		"one command.\n");
 }
 
 static const struct subcommand *find_subcommand(const char *name)

@@ -137,7 +137,8 @@ static int group_paths(const struct profile *p, struct path_table *t)
 		struct path_agg *a;
 
 		if (j < 0) {
-			err = slz_grow((void **)&t->paths, &t->cap, t->count + 1, sizeof(*t->paths));
+			err = slz_grow((void **)&t->paths, &t->cap, t->count + 1,
+				       sizeof(*t->paths));
 			if (!err)
 				err = idxmap__insert(t->index, h, (uint32_t)t->count);
 			if (err)

@@ -27,7 +27,7 @@ struct profile_summary {
 	uint64_t directories; /* paths that are directories */
 	uint64_t truncated;
 	uint64_t by_kind[SUMMARY_KINDS]; /* paths having each kind bit */
-	uint64_t stat_only; /* non-directory paths never opened, mmapped or executed */
+	uint64_t stat_only;		 /* non-directory paths never opened, mmapped or executed */
 	struct summary_dir *dirs;	 /* sorted by files, then bytes, then path */
 	size_t ndirs;
 };
