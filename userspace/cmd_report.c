@@ -53,11 +53,11 @@ static void print_text(const struct profile *p, struct profile_summary *s, size_
 	else
 		printf("target:   %s %s\n", h->target_kind ? h->target_kind : "-",
 		       h->command ? h->command : (h->target ? h->target : "-"));
-	if (h->start_unix_ms && h->end_unix_ms)
-		printf("duration: %.1f s, exit status %d, kernel %s, merged from %" PRIu64
-		       " profile(s)\n",
+	/* A merged header keeps the first profile's times and status: they describe no union. */
+	if (h->start_unix_ms && h->end_unix_ms && h->merged_from <= 1)
+		printf("duration: %.1f s, exit status %d, kernel %s\n",
 		       (double)(h->end_unix_ms - h->start_unix_ms) / 1000, h->exit_status,
-		       h->kernel ? h->kernel : "-", h->merged_from);
+		       h->kernel ? h->kernel : "-");
 	printf("files:    %s (%s), %" PRIu64 " directories, %" PRIu64 " failed lookups\n",
 	       humanize_count(s->files, b1, sizeof(b1)), humanize_bytes(s->bytes, b2, sizeof(b2)),
 	       s->directories, s->missing);
