@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <ctype.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -94,14 +95,32 @@ static size_t distance(const char *a, size_t la, const char *b)
 	return prev[lb];
 }
 
+static bool is_long_option_for(const char *arg, int optopt, const struct option *opts)
+{
+	size_t n;
+
+	if (!arg || strncmp(arg, "--", 2))
+		return false;
+	n = strcspn(arg + 2, "=");
+	for (const struct option *o = opts; o->name; o++) {
+		if (o->val == optopt && !strncmp(o->name, arg + 2, n))
+			return true;
+	}
+	return false;
+}
+
 int args__bad_option(const char *cmd, char *const *argv, int optind, int optopt,
 		     const struct option *opts)
 {
 	const char *arg = optind > 0 ? argv[optind - 1] : NULL;
-	const struct option *best = NULL;
-	size_t best_d = SIZE_MAX, n;
+	const struct option *best = NULL, *prefixed = NULL;
+	size_t best_d = SIZE_MAX, n, nprefixed = 0;
 
-	if (optopt && optopt < 256 && (!arg || strncmp(arg, "--", 2)))
+	/*
+	 * A short option (or one inside a cluster like -xq, where getopt has not moved past the
+	 * word yet, so argv[optind - 1] is the word before): name it by optopt.
+	 */
+	if (optopt && optopt < 256 && !is_long_option_for(arg, optopt, opts))
 		return slz_fail(EINVAL,
 				"option '-%c' is unknown or needs a value (see 'slimzip %s "
 				"--help')",
@@ -113,22 +132,34 @@ int args__bad_option(const char *cmd, char *const *argv, int optind, int optopt,
 	for (const struct option *o = opts; o->name; o++) {
 		size_t d = distance(arg + 2, n, o->name);
 
-		if (strlen(o->name) == n && !strncmp(o->name, arg + 2, n)) {
-			if (o->has_arg == required_argument && !arg[2 + n])
-				return slz_fail(EINVAL,
-						"option '--%s' needs a value (see 'slimzip %s "
-						"--help')",
-						o->name, cmd);
-			return slz_fail(EINVAL,
-					"option '--%s' takes no value (see 'slimzip %s --help')",
-					o->name, cmd);
+		if (!strncmp(o->name, arg + 2, n)) {
+			/* getopt takes an unambiguous prefix as the option itself. */
+			if (strlen(o->name) == n) {
+				prefixed = o;
+				nprefixed = 1;
+				break;
+			}
+			prefixed = nprefixed++ ? prefixed : o;
 		}
 		if (d < best_d) {
 			best_d = d;
 			best = o;
 		}
 	}
-	if (best && (best_d <= 2 || !strncmp(best->name, arg + 2, n)))
+	if (nprefixed == 1) {
+		if (prefixed->has_arg == required_argument && !arg[2 + n])
+			return slz_fail(EINVAL,
+					"option '--%s' needs a value (see 'slimzip %s --help')",
+					prefixed->name, cmd);
+		return slz_fail(EINVAL, "option '--%s' takes no value (see 'slimzip %s --help')",
+				prefixed->name, cmd);
+	}
+	if (nprefixed > 1)
+		return slz_fail(EINVAL,
+				"option '%.*s' is ambiguous (--%s and others; see 'slimzip %s "
+				"--help')",
+				(int)(n + 2), arg, prefixed->name, cmd);
+	if (best && best_d <= 2)
 		return slz_fail(EINVAL,
 				"unknown option '%.*s' (did you mean --%s? see 'slimzip %s "
 				"--help')",

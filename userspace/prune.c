@@ -222,16 +222,20 @@ int prune__run(const struct profile *p, const struct prune_opts *o, struct prune
 			"walk) and match no file of the tree by inode; pass --force to prune "
 			"anyway, or --keep what lies under them",
 			(unsigned long long)r->truncated_unresolved);
-	if (!o->force && !r->resolve.by_inode && !r->resolve.by_path && touched_entries(p))
+	err = add_extra(r->keep, o);
+	if (!err && o->globs)
+		err = globs__apply_keep(o->globs, r->keep, &r->glob_kept);
+	if (err)
+		return err;
+	/* Nothing matched and nothing was asked for by --keep: most likely the wrong tree. */
+	if (!o->force && !r->resolve.by_inode && !r->resolve.by_path && !r->glob_kept &&
+	    !o->n_extra_keep && touched_entries(p))
 		return slz_fail(
 			ENODATA,
 			"none of the %llu files in the profile lies in %s: is it the tree "
 			"that was recorded? (recorded at another path: --tree-path-as PATH; "
 			"--force writes the zip anyway)",
 			(unsigned long long)touched_entries(p), tree__root(r->tree));
-	err = add_extra(r->keep, o);
-	if (!err && o->globs)
-		err = globs__apply_keep(o->globs, r->keep, &r->glob_kept);
 	if (!err)
 		err = closure(r->keep, o, &ro, r);
 	if (!err)

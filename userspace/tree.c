@@ -765,6 +765,45 @@ size_t tree__memory(const struct tree *t)
 	       idxmap__bytes(t->by_path) + idxmap__bytes(t->by_inode);
 }
 
+/*
+ * Without openat2 (before 5.6, or under a seccomp filter): walk the path one component at a
+ * time, each opened with O_NOFOLLOW relative to the one before, so no link is ever followed
+ * and no "." or ".." is accepted (tree paths have none). fd or -errno.
+ */
+static int open_by_components(int root_fd, const char *relpath)
+{
+	char name[NAME_MAX + 1];
+	const char *p = relpath;
+	int dirfd = root_fd, fd = -EINVAL;
+
+	while (*p) {
+		const char *slash = strchr(p, '/');
+		size_t len = slash ? (size_t)(slash - p) : strlen(p);
+		int flags = O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK;
+
+		if (!len || len > NAME_MAX ||
+		    (p[0] == '.' && (len == 1 || (len == 2 && p[1] == '.')))) {
+			fd = -EINVAL;
+			break;
+		}
+		memcpy(name, p, len);
+		name[len] = '\0';
+		fd = openat(dirfd, name, slash ? flags | O_DIRECTORY : flags);
+		if (fd < 0)
+			fd = -errno;
+		if (dirfd != root_fd)
+			close(dirfd);
+		if (fd < 0 || !slash)
+			break;
+		dirfd = fd;
+		p = slash + 1;
+	}
+	return fd;
+}
+
+/* For tests: force the path a kernel without openat2 takes. */
+bool tree_force_component_walk;
+
 int tree__open_beneath(int root_fd, const char *relpath, uint64_t dev, uint64_t ino)
 {
 	struct open_how how = {
@@ -774,20 +813,15 @@ int tree__open_beneath(int root_fd, const char *relpath, uint64_t dev, uint64_t 
 	struct stat st;
 	int fd;
 
-	fd = (int)syscall(SYS_openat2, root_fd, relpath, &how, sizeof(how));
-	if (fd < 0 && (errno == ENOSYS || errno == EPERM)) {
-		/*
-		 * No openat2 (before 5.6, or a seccomp filter): O_NOFOLLOW guards only the last
-		 * component, the identity check below catches a swapped file but not a read
-		 * through a swapped directory, so refuse paths with directories.
-		 */
-		if (strchr(relpath, '/'))
-			return -EOPNOTSUPP;
-		fd = openat(root_fd, relpath,
-			    O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
-	}
+	fd = tree_force_component_walk
+		     ? (errno = ENOSYS, -1)
+		     : (int)syscall(SYS_openat2, root_fd, relpath, &how, sizeof(how));
+	if (fd < 0 && (errno == ENOSYS || errno == EPERM || errno == E2BIG))
+		fd = open_by_components(root_fd, relpath);
+	else if (fd < 0)
+		fd = -errno;
 	if (fd < 0)
-		return -errno;
+		return fd;
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_ino != ino || st.st_dev != dev) {
 		close(fd);
 		return -ESTALE;

@@ -79,6 +79,8 @@ int64_t tree__next_link(const struct tree *t, uint32_t idx);
  * or -errno. Every reader of tree files goes through here.
  */
 int tree__open_beneath(int root_fd, const char *relpath, uint64_t dev, uint64_t ino);
+/* Tests only: make tree__open_beneath take the path of a kernel without openat2. */
+extern bool tree_force_component_walk;
 
 /* Sum of sizes of regular files, and how many there are. */
 void tree__totals(const struct tree *t, uint64_t *files, uint64_t *bytes);

@@ -265,7 +265,7 @@ static int record_once(const struct verify_opts *o, const struct pruned_view *vi
 
 /* Rewrite the zip: what it holds plus the missing files, closed under the rules. */
 static int fix_zip(const struct verify_opts *o, const struct tree *t, const bool *in_zip,
-		   const struct missing_list *m, uint64_t *entries_after)
+		   const struct missing_list *m, uint64_t *entries_after, uint64_t *added)
 {
 	struct prune_opts po = {
 		.tree_dir = o->tree_dir,
@@ -297,8 +297,17 @@ static int fix_zip(const struct verify_opts *o, const struct tree *t, const bool
 	err = profile__new(&empty);
 	if (!err)
 		err = prune__run(empty, &po, &r);
-	if (!err)
+	if (!err) {
 		*entries_after = r.zip.entries;
+		/* What --fix achieved: missing files now in the zip (a --drop may keep them out).
+		 */
+		*added = 0;
+		for (size_t i = 0; i < m->n; i++) {
+			int64_t idx = tree__find_path(t, m->items[i].path);
+
+			*added += idx >= 0 && keepset__has(r.keep, (uint32_t)idx) && !in_zip[idx];
+		}
+	}
 	prune_result__free(&r);
 	profile__free(empty);
 	free(keep);
@@ -368,8 +377,8 @@ int verify__run(const struct verify_opts *o, struct verify_result *res)
 			}
 		}
 		if (!err && o->fix && m.n) {
-			err = fix_zip(o, t, in_zip, &m, &vr.zip_entries_after);
-			res->fixed = res->fixed || !err;
+			err = fix_zip(o, t, in_zip, &m, &vr.zip_entries_after, &vr.added);
+			res->fixed = res->fixed || (!err && vr.added);
 		}
 		if (!err) {
 			vr.missing = m.items;
@@ -389,7 +398,7 @@ int verify__run(const struct verify_opts *o, struct verify_result *res)
 		 * Clean, or nothing more can be done: a failure with no file to add, or a fix that
 		 * added nothing (what is missing is --drop'ped).
 		 */
-		if (err || !vr.nmissing || !o->fix || vr.zip_entries_after == vr.zip_entries_before)
+		if (err || !vr.nmissing || !o->fix || !vr.added)
 			break;
 	}
 	tree__free(t);

@@ -42,6 +42,7 @@ struct verify_round {
 	size_t nmissing;
 	uint64_t lost_events; /* in either run: the lists may be incomplete */
 	uint64_t zip_entries_before, zip_entries_after; /* after == before unless fixed */
+	uint64_t added; /* missing files --fix put into the zip this round */
 };
 
 typedef void (*verify_round_fn)(const struct verify_round *r, void *ctx);

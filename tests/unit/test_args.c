@@ -82,6 +82,19 @@ static void test_bad_option_messages(void **state)
 	assert_non_null(strstr(slz_errmsg(), "'--zzzzzz'"));
 	assert_int_equal(args__bad_option("prune", argv, 6, 'q', opts), -EINVAL);
 	assert_non_null(strstr(slz_errmsg(), "'-q'"));
+
+	/* -xq after --dry-run: getopt has not moved past the cluster, optind-1 is --dry-run. */
+	char *cluster[] = {"prune", "--dry-run", "-xq", NULL};
+	assert_int_equal(args__bad_option("prune", cluster, 2, 'x', opts), -EINVAL);
+	assert_non_null(strstr(slz_errmsg(), "'-x'"));
+	/* An unambiguous prefix is the option itself; an ambiguous one is called so. */
+	char *prefix[] = {"prune", "--dry", "--tree-p", "--tre", NULL};
+	assert_int_equal(args__bad_option("prune", prefix, 2, 1, opts), -EINVAL);
+	assert_non_null(strstr(slz_errmsg(), "option '--dry-run' takes no value"));
+	assert_int_equal(args__bad_option("prune", prefix, 3, 3, opts), -EINVAL);
+	assert_non_null(strstr(slz_errmsg(), "option '--tree-path-as' needs a value"));
+	assert_int_equal(args__bad_option("prune", prefix, 4, 0, opts), -EINVAL);
+	assert_non_null(strstr(slz_errmsg(), "'--tre' is ambiguous"));
 }
 
 static void test_choice(void **state)

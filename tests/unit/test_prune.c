@@ -320,6 +320,12 @@ static void test_profile_matching_nothing_refused_unless_forced(void **state)
 	o.force = true;
 	assert_int_equal(prune__run(f->p, &o, &r), 0);
 	prune_result__free(&r);
+	/* A --keep that matches is the user asking for files: no refusal then. */
+	o.force = false;
+	assert_int_equal(globs__add(f->g, GLOB_KEEP, "handler.py"), 0);
+	assert_int_equal(prune__run(f->p, &o, &r), 0);
+	assert_true(kept(&r, "handler.py"));
+	prune_result__free(&r);
 }
 
 static void test_drop_of_touched_files_counted(void **state)

@@ -555,6 +555,14 @@ static void test_open_beneath_after_swap(void **state)
 	tree__free(t);
 }
 
+/* The same guarantees without openat2 (kernels before 5.6, seccomp filters, valgrind). */
+static void test_open_beneath_without_openat2(void **state)
+{
+	tree_force_component_walk = true;
+	test_open_beneath_after_swap(state);
+	tree_force_component_walk = false;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -571,6 +579,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_open_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_root_through_symlink, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_beneath_after_swap, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_open_beneath_without_openat2, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
