@@ -165,9 +165,20 @@ static long hot_reset_step(__u32 i, struct hot_reset_ctx *c)
 		return 1;
 	hs = &cs->hot[i & (SLZ_HOT_SLOTS - 1)];
 
+	hs->check = 0;
 	hot_flush(hs);
 	__builtin_memset(&hs->key, 0, sizeof(hs->key));
 	return 0;
+}
+
+/*
+ * The check word of a cached answer; never 0, so a zeroed or half-written entry never passes.
+ * (Programs on syscall tracepoints are not preempted in practice; the check makes a torn
+ * per-CPU entry harmless should one ever be.)
+ */
+static __always_inline __u64 answer_check(__u64 cg, __u32 gen, __u32 slot1)
+{
+	return ((cg ^ ((__u64)gen << 32 | slot1)) * 0x9e3779b97f4a7c15ULL) | 1;
 }
 
 /* The target slot of the current task, or -1. Per-CPU answer first, then the LRU cache. */
@@ -179,7 +190,8 @@ static __always_inline int current_target(void)
 	struct level_ctx c = {};
 	__u32 *v;
 
-	if (cs && cs->cgroup_id == cg && cs->gen == gen)
+	if (cs && cs->cgroup_id == cg && cs->gen == gen &&
+	    cs->check == answer_check(cs->cgroup_id, cs->gen, cs->slot1))
 		return (int)cs->slot1 - 1;
 	v = bpf_map_lookup_elem(&target_cache, &cg);
 	if (v) {
@@ -195,9 +207,11 @@ static __always_inline int current_target(void)
 
 			bpf_loop(SLZ_HOT_SLOTS, hot_reset_step, &rc, 0);
 		}
+		cs->check = 0;
 		cs->cgroup_id = cg;
 		cs->gen = gen;
 		cs->slot1 = c.found;
+		cs->check = answer_check(cg, gen, c.found);
 	}
 	return (int)c.found - 1;
 }
@@ -211,13 +225,12 @@ static __always_inline struct slz_stats *stats_of(__u32 slot)
  * Count an access. Returns 1 when the key was seen before (nothing more to do), 0 when the
  * caller must emit an event; *inserted tells whether the key is in the map (to undo on a drop).
  */
-static __always_inline struct slz_hot_slot *hot_slot_of(struct slz_cpu_state *cs,
-							const struct slz_seen_key *k)
+/* A key's hash: picks its slot (top bits) and is the slot's check word (never 0). */
+static __always_inline __u64 key_hash(const struct slz_seen_key *k)
 {
-	__u64 h = (k->ino ^ (k->dev << 7) ^ ((__u64)k->kind << 13) ^ ((__u64)k->target << 17)) *
-		  0x9e3779b97f4a7c15ULL;
-
-	return &cs->hot[(h >> 58) & (SLZ_HOT_SLOTS - 1)];
+	return ((k->ino ^ (k->dev << 7) ^ ((__u64)k->kind << 13) ^ ((__u64)k->target << 17)) *
+		0x9e3779b97f4a7c15ULL) |
+	       1;
 }
 
 static __always_inline bool key_eq(const struct slz_seen_key *a, const struct slz_seen_key *b)
@@ -232,11 +245,12 @@ static __always_inline bool key_eq(const struct slz_seen_key *a, const struct sl
 static __always_inline int seen_hit(struct slz_seen_key *k, bool *inserted)
 {
 	struct slz_cpu_state *cs = cpu_state_get();
-	struct slz_hot_slot *hs = cs ? hot_slot_of(cs, k) : NULL;
+	__u64 h = key_hash(k);
+	struct slz_hot_slot *hs = cs ? &cs->hot[(h >> 58) & (SLZ_HOT_SLOTS - 1)] : NULL;
 	__u64 one = 1, *cnt;
 	long err;
 
-	if (hs && key_eq(&hs->key, k)) {
+	if (hs && hs->check == h && key_eq(&hs->key, k)) {
 		hs->pending++;
 		return 1;
 	}
@@ -256,8 +270,10 @@ static __always_inline int seen_hit(struct slz_seen_key *k, bool *inserted)
 	__sync_fetch_and_add(cnt, 1);
 	/* Known to the map, so safe to answer from this CPU's cache from now on. */
 	if (hs) {
+		hs->check = 0;
 		hot_flush(hs);
 		hs->key = *k;
+		hs->check = h;
 	}
 	return 1;
 }

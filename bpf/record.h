@@ -115,12 +115,18 @@ struct slz_seen_key {
 struct slz_hot_slot {
 	struct slz_seen_key key;
 	__u64 pending;
+	/*
+	 * A hash of key, written after it (0 while it is being written): a slot whose key was
+	 * torn by a program interrupting the write never matches, it only costs a map lookup.
+	 */
+	__u64 check;
 };
 
 struct slz_cpu_state {
 	__u64 cgroup_id; /* last cgroup asked about on this CPU */
 	__u32 gen;	 /* target_gen when that answer was cached */
 	__u32 slot1;	 /* its target slot + 1, 0: not a target */
+	__u64 check;	 /* a hash of the three above, written last, as for the slots */
 	struct slz_hot_slot hot[SLZ_HOT_SLOTS];
 };
 
