@@ -304,7 +304,10 @@ static __always_inline struct slz_event *event_start(struct slz_seen_key *k, boo
 	return ev;
 }
 
-/* Hand the event to userspace; a drop is counted and the key forgotten so a later access retries.
+/*
+ * Hand the event to userspace. A drop is counted (the profile then says events were lost and
+ * prune refuses it) and the key forgotten, so a later access usually retries; a CPU that
+ * cached the key in the meantime will not, which the loss count already covers.
  */
 static __always_inline void event_send(struct slz_event *ev, struct slz_seen_key *k, bool inserted)
 {
