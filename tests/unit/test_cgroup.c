@@ -32,21 +32,6 @@
 
 static char *mnt, *mnt_root, *self_dir;
 
-static char *slurp(const char *path)
-{
-	static char buf[4096];
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		fail_msg("cannot open %s: %s", path, strerror(errno));
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	assert_true(n >= 0);
-	buf[n] = '\0';
-	return buf;
-}
-
 static char *join(const char *a, const char *b)
 {
 	char *p = NULL;
@@ -65,7 +50,7 @@ static bool exists(const char *p)
 static int populated(const char *cg)
 {
 	char *ev = join(cg, "cgroup.events");
-	const char *s = strstr(slurp(ev), "populated ");
+	const char *s = strstr(testfs__slurp(ev), "populated ");
 
 	free(ev);
 	assert_non_null(s);
@@ -126,7 +111,7 @@ static void move_to(const char *cg, pid_t pid)
 static bool in_procs(const char *cg, pid_t pid)
 {
 	char *procs = join(cg, "cgroup.procs");
-	char *text = slurp(procs), *line, *save = NULL;
+	char *text = testfs__slurp(procs), *line, *save = NULL;
 	bool found = false;
 
 	free(procs);
@@ -389,7 +374,7 @@ static int group_setup(void **state)
 		fprintf(stderr, "no cgroup v2: %s\n", slz_errmsg());
 		return -1;
 	}
-	if (cgroup__self_dir(mnt, mnt_root, slurp("/proc/self/cgroup"), &self_dir))
+	if (cgroup__self_dir(mnt, mnt_root, testfs__slurp("/proc/self/cgroup"), &self_dir))
 		return -1;
 	return count_ours(mnt) ? -1 : 0;
 }

@@ -34,21 +34,6 @@ static void tpath(char *buf, const char *name)
 		fail_msg("path too long");
 }
 
-static char *slurp(const char *path)
-{
-	static char buf[4096];
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		fail_msg("cannot open %s: %s", path, strerror(errno));
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	assert_true(n >= 0);
-	buf[n] = '\0';
-	return buf;
-}
-
 /* No child of this process is left, running or zombie. */
 static void assert_no_children(void)
 {
@@ -159,7 +144,7 @@ static void test_child_sigmask(void **state)
 	assert_int_equal(launch__wait(pidfd, &st), 0);
 	close(pidfd);
 	assert_int_equal(st, 0);
-	assert_string_equal(slurp(out), "SigBlk:\t0000000000000200\n");
+	assert_string_equal(testfs__slurp(out), "SigBlk:\t0000000000000200\n");
 
 	/* NULL: an empty mask, whatever the parent blocks. */
 	o.child_sigmask = NULL;
@@ -169,7 +154,7 @@ static void test_child_sigmask(void **state)
 	assert_int_equal(launch__wait(pidfd, &st), 0);
 	close(pidfd);
 	assert_int_equal(st, 0);
-	assert_string_equal(slurp(out), "SigBlk:\t0000000000000000\n");
+	assert_string_equal(testfs__slurp(out), "SigBlk:\t0000000000000000\n");
 	unlink(out);
 }
 
@@ -282,7 +267,7 @@ static void test_child_setup(void **state)
 	assert_int_equal(launch__wait(pidfd, &st), 0);
 	close(pidfd);
 	assert_int_equal(st, 0);
-	assert_non_null(strstr(slurp(out), tmp));
+	assert_non_null(strstr(testfs__slurp(out), tmp));
 	assert_int_equal(unlink(out), 0);
 	assert_no_children();
 }
@@ -338,7 +323,7 @@ static int cg_setup(void **state)
 	if (geteuid() != 0)
 		return 0; /* the test skips or fails in testfs__require_root() */
 	if (cgroup__v2_mount(&c->mnt, &c->root) ||
-	    cgroup__self_dir(c->mnt, c->root, slurp("/proc/self/cgroup"), &parent) ||
+	    cgroup__self_dir(c->mnt, c->root, testfs__slurp("/proc/self/cgroup"), &parent) ||
 	    cgroup__create(parent, &c->path, &c->fd)) {
 		fprintf(stderr, "cgroup setup: %s\n", slz_errmsg());
 		free(parent);
@@ -396,18 +381,18 @@ static void test_runs_in_cgroup(void **state)
 	snprintf(cmd, sizeof(cmd), "cat /proc/self/cgroup > '%s'", out);
 	assert_int_equal(run(argv, c.fd), 0);
 	want = cg_expected(&c);
-	assert_int_equal(cgroup__parse_self(slurp(out), &got), 0);
+	assert_int_equal(cgroup__parse_self(testfs__slurp(out), &got), 0);
 	assert_string_equal(got, want);
 	free(got);
 	free(want);
 	unlink(out);
 	/* Started without a cgroup fd, the command stays in ours. */
 	assert_int_equal(run(argv, -1), 0);
-	assert_int_equal(cgroup__parse_self(slurp(out), &got), 0);
+	assert_int_equal(cgroup__parse_self(testfs__slurp(out), &got), 0);
 	{
 		char *mine = NULL;
 
-		assert_int_equal(cgroup__parse_self(slurp("/proc/self/cgroup"), &mine), 0);
+		assert_int_equal(cgroup__parse_self(testfs__slurp("/proc/self/cgroup"), &mine), 0);
 		assert_string_equal(got, mine);
 		free(mine);
 	}
@@ -431,7 +416,7 @@ static void test_running_child_in_cgroup_procs(void **state)
 	assert_int_equal(launch__start(&o, &pid, &pidfd, &status), 0);
 	snprintf(procs, sizeof(procs), "%s/cgroup.procs", c.path);
 	snprintf(line, sizeof(line), "%d\n", (int)pid);
-	assert_string_equal(slurp(procs), line);
+	assert_string_equal(testfs__slurp(procs), line);
 	assert_int_equal(syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0), 0);
 	assert_int_equal(launch__wait(pidfd, &st), 0);
 	assert_int_equal(st, 137);

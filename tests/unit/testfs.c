@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
@@ -179,4 +180,19 @@ void testfs__require_root(const char *why)
 	if (req && !strcmp(req, "1"))
 		fail_msg("%s needs root (SLIMZIP_REQUIRE_BPF=1)", why);
 	skip();
+}
+
+char *testfs__slurp(const char *path)
+{
+	static char buf[4096];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		fail_msg("cannot open %s: %s", path, strerror(errno));
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	assert_true(n >= 0);
+	buf[n] = '\0';
+	return buf;
 }

@@ -26,6 +26,9 @@ void testfs__symlink(const char *root, const char *rel, const char *target);
 void testfs__rmtree(const char *dir);
 /* The whole file, NUL-terminated, to free(); *len (if len) gets its size without the NUL. */
 char *testfs__read(const char *path, size_t *len);
+/* A small file (procfs, cgroupfs: at most 4 KiB) read into a static buffer, NUL-terminated;
+ * valid until the next call. Fails the test when it cannot be read. */
+char *testfs__slurp(const char *path);
 /* Run a shell command; a nonzero exit status fails the test. */
 void testfs__run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /*
