@@ -136,7 +136,6 @@ struct slz_stats {
 	__u64 ringbuf_drops; /* reserve/output failures: events lost */
 	__u64 dedup_full;    /* dedup map full: event sent anyway, access counts incomplete */
 	__u64 truncated;     /* paths emitted with SLZ_EVF_TRUNCATED */
-	__u64 dedup_hits;    /* accesses absorbed by the dedup map */
 };
 
 #endif /* SLIMZIP_BPF_RECORD_H */

@@ -40,8 +40,7 @@ static bool same_boot(const struct profile *p)
 	return recorded && !prune__boot_id(now, sizeof(now)) && !strcmp(recorded, now);
 }
 
-static uint64_t count_truncated_unresolved(const struct profile *p, const struct keepset *k,
-					   const struct tree *t)
+static uint64_t count_truncated_unresolved(const struct profile *p, const struct tree *t)
 {
 	uint64_t n = 0;
 
@@ -53,7 +52,6 @@ static uint64_t count_truncated_unresolved(const struct profile *p, const struct
 		    !(e->ino && tree__find_inode(t, e->dev, e->ino) >= 0))
 			n++;
 	}
-	(void)k;
 	return n;
 }
 
@@ -191,6 +189,7 @@ static void totals(struct prune_result *r)
 int prune__run(const struct profile *p, const struct prune_opts *o, struct prune_result *r)
 {
 	struct resolve_opts ro = {0};
+	uint64_t touched;
 	int err;
 
 	memset(r, 0, sizeof(*r));
@@ -214,7 +213,7 @@ int prune__run(const struct profile *p, const struct prune_opts *o, struct prune
 	err = resolve__profile(r->keep, p, &ro, &r->resolve);
 	if (err)
 		return err;
-	r->truncated_unresolved = count_truncated_unresolved(p, r->keep, r->tree);
+	r->truncated_unresolved = count_truncated_unresolved(p, r->tree);
 	if (r->truncated_unresolved && !o->force)
 		return slz_fail(
 			EBADMSG,
@@ -228,16 +227,16 @@ int prune__run(const struct profile *p, const struct prune_opts *o, struct prune
 	if (err)
 		return err;
 	/* Nothing matched and nothing was asked for by --keep: most likely the wrong tree. */
+	touched = touched_entries(p);
 	if (!o->force && !r->resolve.by_inode && !r->resolve.by_path && !r->glob_kept &&
-	    !o->n_extra_keep && touched_entries(p))
+	    !o->n_extra_keep && touched)
 		return slz_fail(
 			ENODATA,
 			"none of the %llu files in the profile lies in %s: is it the tree "
 			"that was recorded? (recorded at another path: --tree-path-as PATH; "
 			"--force writes the zip anyway)",
-			(unsigned long long)touched_entries(p), tree__root(r->tree));
-	if (!err)
-		err = closure(r->keep, o, &ro, r);
+			(unsigned long long)touched, tree__root(r->tree));
+	err = closure(r->keep, o, &ro, r);
 	if (!err)
 		err = keepset__complete_dirs(r->keep);
 	/* Drops come last: they beat every other reason to keep. */

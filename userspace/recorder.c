@@ -511,7 +511,6 @@ static int read_stats(struct recorder *r, uint32_t slot, struct slz_stats *sum)
 		sum->ringbuf_drops += percpu[c].ringbuf_drops;
 		sum->dedup_full += percpu[c].dedup_full;
 		sum->truncated += percpu[c].truncated;
-		sum->dedup_hits += percpu[c].dedup_hits;
 	}
 	free(percpu);
 	return 0;
