@@ -8,7 +8,6 @@
 #include <sys/stat.h>
 
 #include "record.h"
-#include "humanize.h"
 #include "profile_summary.h"
 
 static void add(struct profile *p, const char *path, uint64_t ino, uint32_t kinds, uint32_t mode,
@@ -102,23 +101,11 @@ static void test_groups_entries_by_path(void **state)
 	profile__free(p);
 }
 
-static void test_humanize(void **state)
-{
-	char b[32];
-
-	assert_string_equal(humanize_bytes(512, b, sizeof(b)), "512 B");
-	assert_string_equal(humanize_bytes(1536, b, sizeof(b)), "1.50 KiB");
-	assert_string_equal(humanize_bytes(52428800, b, sizeof(b)), "50.0 MiB");
-	assert_string_equal(humanize_count(1234567, b, sizeof(b)), "1,234,567");
-	assert_string_equal(humanize_count(999, b, sizeof(b)), "999");
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_counts_kinds_and_groups_dirs),
 		cmocka_unit_test(test_groups_entries_by_path),
-		cmocka_unit_test(test_humanize),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

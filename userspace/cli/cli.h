@@ -3,7 +3,10 @@
 #ifndef SLIMZIP_CLI_H
 #define SLIMZIP_CLI_H
 
+#include <stdarg.h>
 #include <stdbool.h>
+
+#include <bpf/libbpf.h>
 
 /*
  * Exit codes. A recorded command's own non-zero status passes through unchanged (127 when it
@@ -38,6 +41,8 @@ void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Map a library -errno to an exit code for the common cases (EACCES/EPERM -> EXIT_PERMISSION...).
  */
 int cli_exit_for(int err);
+/* libbpf's print callback: nothing without -v, debug lines only with -vv. */
+int cli_libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap);
 
 int cmd_record(int argc, char **argv);
 int cmd_report(int argc, char **argv);

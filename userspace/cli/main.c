@@ -1,7 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* slimzip: record what a workload touches, prune a deployment tree to it, verify the result. */
-#include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,8 +9,6 @@
 #include "cli.h"
 #include "config.h"
 #include "util.h"
-
-struct cli_global cli;
 
 struct subcommand {
 	const char *name;
@@ -88,65 +84,6 @@ static int cmd_help(int argc, char **argv)
 	return sub->run(2, sub_argv);
 }
 
-static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	if (level == LIBBPF_DEBUG && cli.verbose < 2)
-		return 0;
-	if (!cli.verbose)
-		return 0;
-	return vfprintf(stderr, fmt, ap);
-}
-
-static void vreport(const char *prefix, const char *fmt, va_list ap)
-{
-	fprintf(stderr, "slimzip: %s", prefix);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-}
-
-void cli_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vreport("", fmt, ap);
-	va_end(ap);
-}
-
-void cli_warn(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vreport("warning: ", fmt, ap);
-	va_end(ap);
-}
-
-int cli_exit_for(int err)
-{
-	switch (err < 0 ? -err : err) {
-	case 0:
-		return EXIT_OK;
-	case EPERM:
-	case EACCES:
-		return EXIT_PERMISSION;
-	case ENOSYS:
-	case EOPNOTSUPP:
-		return EXIT_UNSUPPORTED;
-	case EINVAL:
-	case EBADMSG:
-	case ENOENT:
-	case ENOTDIR:
-		return EXIT_BAD_INPUT;
-	case EROFS:
-	case ENOSPC:
-	case EDQUOT:
-		return EXIT_OUTPUT;
-	default:
-		return EXIT_FAILURE_GENERIC;
-	}
-}
-
 int main(int argc, char **argv)
 {
 	const struct subcommand *sub;
@@ -177,7 +114,7 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 
-	libbpf_set_print(libbpf_print);
+	libbpf_set_print(cli_libbpf_print);
 
 	sub = find_subcommand(argv[i]);
 	if (!sub)
