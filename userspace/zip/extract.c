@@ -8,10 +8,10 @@
 #include <unistd.h>
 #include <zip.h>
 
+#include "dostime.h"
 #include "extract.h"
 #include "hashmap.h"
 #include "util.h"
-#include "zipwrite.h"
 
 #define LINK_TARGET_MAX	    4096
 #define COPY_BUFFER	    (256 * 1024)
@@ -339,7 +339,7 @@ static long parse_entry(zip_t *za, zip_uint64_t zi, const unsigned char *p, uint
 				(unsigned long long)zi, (int)nlen, (const char *)p + 46);
 	e->name = name;
 	e->size = zs.size;
-	e->mtime = zipwrite__unix_time(get16(p + 12), get16(p + 14));
+	e->mtime = dostime__to_unix(get16(p + 12), get16(p + 14));
 	for (const char *c = name; *c; c++)
 		if (*c == '/' && c[1])
 			e->depth++;

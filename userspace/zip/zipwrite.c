@@ -479,6 +479,7 @@ static int add_item(zip_t *za, struct writer *w, const struct item *it,
 	zip_int64_t zi;
 	zip_uint32_t attr;
 	int64_t mtime;
+	uint16_t dos_time, dos_date;
 	zip_int32_t method = ZIP_CM_STORE;
 	zip_uint32_t level = 0;
 	int err;
@@ -546,8 +547,9 @@ static int add_item(zip_t *za, struct writer *w, const struct item *it,
 		mtime = opts->epoch;
 		break;
 	}
+	dostime__from_unix(mtime, &dos_time, &dos_date);
 	if (zip_file_set_external_attributes(za, (zip_uint64_t)zi, 0, ZIP_OPSYS_UNIX, attr) ||
-	    zip_file_set_mtime(za, (zip_uint64_t)zi, (time_t)zipwrite__clamp_time(mtime), 0) ||
+	    zip_file_set_dostime(za, (zip_uint64_t)zi, dos_time, dos_date, 0) ||
 	    /* precompressed: the method comes from the source, so libzip copies the data */
 	    (!it->job && zip_set_file_compression(za, (zip_uint64_t)zi, method, level)))
 		return slz_fail(EINVAL, "cannot set the attributes of %s: %s", it->name,

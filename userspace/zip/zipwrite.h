@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "dostime.h"
 #include "keepset.h"
 
 enum zipwrite_mtime {
@@ -18,8 +19,8 @@ enum zipwrite_mtime {
 	ZIPWRITE_MTIME_EPOCH, /* every entry gets opts.epoch (the CLI maps SOURCE_DATE_EPOCH) */
 };
 
-/* 1980-01-01 00:00:00 UTC: the earliest time a DOS timestamp can hold. */
-#define ZIPWRITE_FIXED_MTIME   315532800LL
+/* The earliest time a zip can hold (1980-01-01 UTC), for entries whose time says nothing. */
+#define ZIPWRITE_FIXED_MTIME   DOSTIME_MIN
 #define ZIPWRITE_DEFAULT_LEVEL 6
 
 /* fraction in [0, 1]; called on the thread of zipwrite__write(), often enough to draw a bar. */
@@ -86,13 +87,6 @@ void zipwrite__request_cancel(void);
 /* Forget an earlier request, e.g. before a new write in the same process. */
 void zipwrite__reset_cancel(void);
 bool zipwrite__cancel_requested(void);
-
-/* The DOS time range (1980..2107): t clamped into it, still in Unix seconds. */
-int64_t zipwrite__clamp_time(int64_t t);
-/* DOS time (2 s steps, 1980..2107) of a Unix time, in UTC; clamps out-of-range times. */
-void zipwrite__dos_time(int64_t t, uint16_t *dos_time, uint16_t *dos_date);
-/* The Unix time (UTC) of a DOS time and date. */
-int64_t zipwrite__unix_time(uint16_t dos_time, uint16_t dos_date);
 
 /*
  * Make libzip's localtime()/mktime() conversions UTC: saves TZ in *saved (free'd by leave).

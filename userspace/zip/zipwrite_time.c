@@ -8,42 +8,6 @@
 
 #include "zipwrite.h"
 
-/* 2107-12-31 23:59:58 UTC: the last time a DOS timestamp can hold. */
-#define DOS_TIME_MAX 4354819198LL
-
-int64_t zipwrite__clamp_time(int64_t t)
-{
-	if (t < ZIPWRITE_FIXED_MTIME)
-		return ZIPWRITE_FIXED_MTIME;
-	if (t > DOS_TIME_MAX)
-		return DOS_TIME_MAX;
-	return t;
-}
-
-void zipwrite__dos_time(int64_t t, uint16_t *dos_time, uint16_t *dos_date)
-{
-	time_t tt = (time_t)zipwrite__clamp_time(t);
-	struct tm tm;
-
-	gmtime_r(&tt, &tm);
-	*dos_date = (uint16_t)(((tm.tm_year - 80) << 9) | ((tm.tm_mon + 1) << 5) | tm.tm_mday);
-	*dos_time = (uint16_t)((tm.tm_hour << 11) | (tm.tm_min << 5) | (tm.tm_sec >> 1));
-}
-
-int64_t zipwrite__unix_time(uint16_t dos_time, uint16_t dos_date)
-{
-	struct tm tm = {
-		.tm_year = ((dos_date >> 9) & 0x7f) + 80,
-		.tm_mon = ((dos_date >> 5) & 0xf) - 1,
-		.tm_mday = dos_date & 0x1f,
-		.tm_hour = (dos_time >> 11) & 0x1f,
-		.tm_min = (dos_time >> 5) & 0x3f,
-		.tm_sec = (dos_time & 0x1f) * 2,
-	};
-
-	return (int64_t)timegm(&tm);
-}
-
 int zipwrite__utc_enter(char **saved)
 {
 	const char *tz = getenv("TZ");
