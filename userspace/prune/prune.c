@@ -8,9 +8,9 @@
 #include <unistd.h>
 
 #include "record.h"
-#include "extract.h"
 #include "prune.h"
 #include "util.h"
+#include "zipname.h"
 
 /* Closure rules and the symlink closure feed each other (a link to a kept .so, a .so that
  * needs a library reached through a link): alternate them until neither adds anything. */
@@ -161,7 +161,7 @@ static void drop_links_outside(struct prune_result *r, const char *tree_path_as)
 			continue;
 		/* The text alone can look inside while a link on the way (d -> .) leads out. */
 		to = tree__resolve_as(r->tree, e.path, true, tree_path_as);
-		if (!e.link_target || extract__check_link(e.path, e.link_target) || to == -EXDEV ||
+		if (!e.link_target || zipname__check_link(e.path, e.link_target) || to == -EXDEV ||
 		    to == -ELOOP) {
 			keepset__remove(r->keep, (uint32_t)i);
 			if (!r->links_outside++)

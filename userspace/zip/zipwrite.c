@@ -11,10 +11,10 @@
 #include <unistd.h>
 #include <zip.h>
 
-#include "extract.h"
 #include "pycheck.h"
 #include "util.h"
 #include "zippool.h"
+#include "zipname.h"
 #include "zipwrite.h"
 
 /* Each file weighs this many bytes in the progress fraction, so many tiny files still move it. */
@@ -423,7 +423,7 @@ static int collect(const struct keepset *k, struct item **out, size_t *nout, cha
 				err = slz_fail(EIO, "symlink %s has no target recorded", e.path);
 				goto err;
 			}
-			err = extract__check_link(e.path, e.link_target);
+			err = zipname__check_link(e.path, e.link_target);
 			if (err) {
 				err = slz_fail(err,
 					       "symlink %s -> %s points outside the tree and would "
