@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "args.h"
+#include "cancel.h"
 #include "cli.h"
 #include "escape.h"
 #include "humanize.h"
@@ -238,11 +239,13 @@ static int validated(struct prune_cli *pc)
 }
 
 static volatile sig_atomic_t interrupted;
+/* The zip writer's cancel token: static so that the signal handler reaches it. */
+static struct slz_cancel zip_cancel = SLZ_CANCEL_INIT;
 
 static void on_interrupt(int sig)
 {
 	interrupted = sig;
-	zipwrite__request_cancel();
+	slz_cancel__request(&zip_cancel);
 }
 
 static void progress_bar(double fraction, void *ctx)
@@ -453,7 +456,7 @@ static int prune_and_report(struct prune_cli *pc, const struct profile *p)
 		pc->po.zip.progress = progress_bar;
 		pc->po.zip.progress_ctx = &last;
 	}
-	zipwrite__reset_cancel();
+	pc->po.zip.cancel = &zip_cancel;
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
 	err = prune__run(p, &pc->po, &r);

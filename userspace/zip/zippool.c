@@ -7,7 +7,6 @@
 
 #include "tree.h"
 #include "zippool.h"
-#include "zipwrite.h"
 
 /* Files up to this size are deflated ahead; zipwrite streams larger ones on its own thread. */
 #define PRECOMPRESS_MAX	   (64ULL << 20)
@@ -37,6 +36,7 @@ struct zippool {
 	bool stop;
 	int root_fd;
 	int level;
+	const struct slz_cancel *cancel;
 	pthread_t threads[MAX_THREADS];
 	int nthreads;
 };
@@ -44,6 +44,7 @@ struct zippool {
 /* Reads one file for a worker's private archive; failures are kept in the job. */
 struct job_read {
 	struct zippool_job *job;
+	const struct slz_cancel *cancel;
 	int root_fd;
 	int fd;
 	uint64_t done;
@@ -79,7 +80,7 @@ static zip_int64_t job_src_cb(void *ud, void *data, zip_uint64_t len, zip_source
 		r->done = 0;
 		return 0;
 	case ZIP_SOURCE_READ:
-		if (zipwrite__cancel_requested())
+		if (slz_cancel__requested(r->cancel))
 			return job_read_fail(r, ZIP_ER_CANCELLED, ZIPPOOL_FAIL_CANCEL, ECANCELED);
 		do {
 			n = read(r->fd, data, len);
@@ -118,9 +119,9 @@ static zip_int64_t job_src_cb(void *ud, void *data, zip_uint64_t len, zip_source
 	}
 }
 
-static void compress_job(struct zippool_job *job, int root_fd, int level)
+static void compress_job(struct zippool *p, struct zippool_job *job)
 {
-	struct job_read r = {.job = job, .root_fd = root_fd, .fd = -1};
+	struct job_read r = {.job = job, .cancel = p->cancel, .root_fd = p->root_fd, .fd = -1};
 	zip_source_t *buf = NULL, *src = NULL;
 	zip_t *tmp = NULL;
 	zip_error_t ze;
@@ -142,7 +143,8 @@ static void compress_job(struct zippool_job *job, int root_fd, int level)
 		zip_source_free(src);
 		goto fail;
 	}
-	if (zip_set_file_compression(tmp, 0, ZIP_CM_DEFLATE, (zip_uint32_t)level) || zip_close(tmp))
+	if (zip_set_file_compression(tmp, 0, ZIP_CM_DEFLATE, (zip_uint32_t)p->level) ||
+	    zip_close(tmp))
 		goto fail;
 	tmp = NULL;
 	job->za = zip_open_from_source(buf, ZIP_RDONLY, &ze);
@@ -177,10 +179,10 @@ static void *pool_worker(void *arg)
 		struct zippool_job *job;
 
 		/* An empty pipeline always takes one more job, however large. */
-		while (!p->stop && !zipwrite__cancel_requested() && p->next < p->n && p->inflight &&
-		       p->inflight + p->jobs[p->next].size > PRECOMPRESS_BUDGET)
+		while (!p->stop && !slz_cancel__requested(p->cancel) && p->next < p->n &&
+		       p->inflight && p->inflight + p->jobs[p->next].size > PRECOMPRESS_BUDGET)
 			pthread_cond_wait(&p->cv, &p->mu);
-		if (p->stop || zipwrite__cancel_requested() || p->next >= p->n)
+		if (p->stop || slz_cancel__requested(p->cancel) || p->next >= p->n)
 			break;
 		job = &p->jobs[p->next++];
 		if (job->state != JOB_PENDING)
@@ -188,7 +190,7 @@ static void *pool_worker(void *arg)
 		job->state = JOB_RUNNING;
 		p->inflight += job->size;
 		pthread_mutex_unlock(&p->mu);
-		compress_job(job, p->root_fd, p->level);
+		compress_job(p, job);
 		pthread_mutex_lock(&p->mu);
 		job->state = JOB_DONE;
 		pthread_cond_broadcast(&p->cv);
@@ -197,7 +199,8 @@ static void *pool_worker(void *arg)
 	return NULL;
 }
 
-int zippool__new(size_t njobs, int root_fd, int level, struct zippool **out)
+int zippool__new(size_t njobs, int root_fd, int level, const struct slz_cancel *cancel,
+		 struct zippool **out)
 {
 	struct zippool *p;
 
@@ -214,6 +217,7 @@ int zippool__new(size_t njobs, int root_fd, int level, struct zippool **out)
 	p->cap = njobs;
 	p->root_fd = root_fd;
 	p->level = level;
+	p->cancel = cancel;
 	*out = p;
 	return 0;
 err:
@@ -257,7 +261,7 @@ int zippool__wait(struct zippool *p, struct zippool_job *job, struct zippool_res
 		job->state = JOB_RUNNING;
 		p->inflight += job->size;
 		pthread_mutex_unlock(&p->mu);
-		compress_job(job, p->root_fd, p->level);
+		compress_job(p, job);
 		pthread_mutex_lock(&p->mu);
 		job->state = JOB_DONE;
 	}

@@ -16,6 +16,8 @@
 #include <stdint.h>
 #include <zip.h>
 
+#include "cancel.h"
+
 struct zippool;
 struct zippool_job; /* one file, owned by its pool */
 
@@ -25,7 +27,7 @@ enum zippool_fail {
 	ZIPPOOL_FAIL_OPEN,
 	ZIPPOOL_FAIL_READ,
 	ZIPPOOL_FAIL_CHANGED, /* the size differs from the one the walk saw */
-	ZIPPOOL_FAIL_CANCEL,  /* zipwrite__request_cancel() */
+	ZIPPOOL_FAIL_CANCEL,  /* the pool's cancel token was requested */
 	ZIPPOOL_FAIL_LIBZIP,  /* the private archive could not be made (memory) */
 };
 
@@ -42,9 +44,12 @@ bool zippool__takes(uint64_t size);
 
 /*
  * A pool for njobs files (njobs > 0) read relative to root_fd, which must stay open until
- * zippool__free(); level is the deflate level (1..9). No thread runs yet. 0 or -ENOMEM.
+ * zippool__free(); level is the deflate level (1..9). Once cancel (NULL: never) is requested,
+ * workers take no new job and a job being read fails with ZIPPOOL_FAIL_CANCEL. No thread
+ * runs yet. 0 or -ENOMEM.
  */
-int zippool__new(size_t njobs, int root_fd, int level, struct zippool **out);
+int zippool__new(size_t njobs, int root_fd, int level, const struct slz_cancel *cancel,
+		 struct zippool **out);
 
 /*
  * The next job, in entry order: path (borrowed, relative to root_fd, kept until

@@ -2,7 +2,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,27 +19,6 @@
 /* Each file weighs this many bytes in the progress fraction, so many tiny files still move it. */
 #define PROGRESS_ENTRY_WEIGHT 4096
 #define OUT_BUFFER_SIZE	      (1 << 20)
-
-/*
- * Set from a SIGINT handler, read by the writer and its workers: a lock-free atomic is both
- * async-signal-safe and race-free across threads (volatile sig_atomic_t is only the former).
- */
-static atomic_int cancel_flag;
-
-void zipwrite__request_cancel(void)
-{
-	cancel_flag = 1;
-}
-
-void zipwrite__reset_cancel(void)
-{
-	cancel_flag = 0;
-}
-
-bool zipwrite__cancel_requested(void)
-{
-	return cancel_flag != 0;
-}
 
 void zipwrite__default_opts(struct zipwrite_opts *opts)
 {
@@ -73,7 +51,8 @@ struct writer {
 	double progress_last;
 	zipwrite_progress_fn progress;
 	void *progress_ctx;
-	struct zippool *pool; /* NULL when storing or with nothing to deflate ahead */
+	struct zippool *pool;		 /* NULL when storing or with nothing to deflate ahead */
+	const struct slz_cancel *cancel; /* NULL: not cancellable */
 };
 
 struct file_src {
@@ -190,7 +169,7 @@ static zip_int64_t job_file_cb(struct file_src *fs, void *data, zip_uint64_t len
 		report_progress(fs->w, PROGRESS_ENTRY_WEIGHT);
 		return 0;
 	case ZIP_SOURCE_READ:
-		if (cancel_flag)
+		if (slz_cancel__requested(fs->w->cancel))
 			return file_fail(fs, ZIP_ER_CANCELLED, ECANCELED,
 					 "cancelled: no zip was written");
 		n = zip_fread(fs->zf, data, len);
@@ -241,7 +220,7 @@ static zip_int64_t file_src_cb(void *ud, void *data, zip_uint64_t len, zip_sourc
 		report_progress(fs->w, PROGRESS_ENTRY_WEIGHT);
 		return 0;
 	case ZIP_SOURCE_READ:
-		if (cancel_flag)
+		if (slz_cancel__requested(fs->w->cancel))
 			return file_fail(fs, ZIP_ER_CANCELLED, ECANCELED,
 					 "cancelled: no zip was written");
 		do {
@@ -371,9 +350,10 @@ static zip_int64_t out_src_cb(void *ud, void *data, zip_uint64_t len, zip_source
 	}
 }
 
+/* libzip asks between entries too, so a cancel is seen even while only headers are written. */
 static int cancel_cb(zip_t *za, void *ud)
 {
-	return cancel_flag != 0;
+	return slz_cancel__requested(ud);
 }
 
 static int item_cmp(const void *a, const void *b)
@@ -576,7 +556,7 @@ static int close_failure(zip_t *za, struct writer *w, const char *out_path)
 
 	if (w->file_err)
 		return w->file_err; /* explained by the file source, naming the file */
-	if (cancel_flag || zip_error_code_zip(ze) == ZIP_ER_CANCELLED)
+	if (slz_cancel__requested(w->cancel) || zip_error_code_zip(ze) == ZIP_ER_CANCELLED)
 		return slz_fail(ECANCELED, "cancelled: no zip was written");
 	if (zip_error_system_type(ze) == ZIP_ET_SYS && sys)
 		return slz_fail(sys, "cannot write %s: %s (nothing was written)", out_path,
@@ -602,7 +582,7 @@ static int plan_pool(struct writer *w, struct item *items, size_t n,
 			cnt++;
 	if (!cnt)
 		return 0;
-	err = zippool__new(cnt, w->root_fd, opts->level, out);
+	err = zippool__new(cnt, w->root_fd, opts->level, w->cancel, out);
 	if (err)
 		return err;
 	for (size_t i = 0; i < n; i++)
@@ -650,6 +630,7 @@ int zipwrite__write(const struct keepset *k, const char *out_path, const struct 
 	w.tree = keepset__tree(k);
 	w.progress = opts->progress;
 	w.progress_ctx = opts->progress_ctx;
+	w.cancel = opts->cancel;
 	w.root_fd = open(tree__root(w.tree), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (w.root_fd < 0) {
 		err = slz_fail(errno, "cannot open the tree %s: %s", tree__root(w.tree),
@@ -694,7 +675,8 @@ int zipwrite__write(const struct keepset *k, const char *out_path, const struct 
 		goto out;
 	}
 	out_src = NULL; /* the archive owns it */
-	if (zip_register_cancel_callback_with_state(za, cancel_cb, NULL, NULL)) {
+	if (w.cancel &&
+	    zip_register_cancel_callback_with_state(za, cancel_cb, NULL, (void *)w.cancel)) {
 		err = slz_fail(ENOMEM, "cannot set up the zip writer: %s", zip_strerror(za));
 		goto out;
 	}
@@ -729,7 +711,7 @@ int zipwrite__write(const struct keepset *k, const char *out_path, const struct 
 	in_utc = false;
 	saved_tz = NULL;
 
-	if (cancel_flag) {
+	if (slz_cancel__requested(w.cancel)) {
 		err = slz_fail(ECANCELED, "cancelled: no zip was written");
 		goto out;
 	}

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "cancel.h"
 #include "dostime.h"
 #include "keepset.h"
 
@@ -37,6 +38,8 @@ struct zipwrite_opts {
 	int threads;
 	zipwrite_progress_fn progress; /* NULL for none */
 	void *progress_ctx;
+	/* Owned by the caller, who may set it from a signal handler; NULL: not cancellable. */
+	const struct slz_cancel *cancel;
 };
 
 struct zipwrite_stats {
@@ -61,7 +64,7 @@ struct zipwrite_stats {
 	uint64_t py_odd_mtime;
 };
 
-/* level 6, keep mtimes, threads per CPU, no progress. */
+/* level 6, keep mtimes, threads per CPU, no progress, not cancellable. */
 void zipwrite__default_opts(struct zipwrite_opts *opts);
 /* --mtime VALUE: "keep", "fixed" or seconds since 1970. -EINVAL naming the value. */
 int zipwrite__parse_mtime(const char *value, struct zipwrite_opts *opts);
@@ -77,16 +80,10 @@ int zipwrite__opts_from_env(struct zipwrite_opts *opts);
  * of more than 65,535 entries use zip64.
  * While it runs, TZ is set to UTC for the process (libzip converts times with localtime()),
  * so no other thread may read the environment or convert local times meanwhile.
- * 0 or -errno (-ECANCELED after zipwrite__request_cancel()); stats may be NULL.
+ * 0 or -errno (-ECANCELED once opts->cancel is requested); stats may be NULL.
  */
 int zipwrite__write(const struct keepset *k, const char *out_path, const struct zipwrite_opts *opts,
 		    struct zipwrite_stats *stats);
-
-/* Async-signal-safe: make a running (or the next) zipwrite__write() fail with -ECANCELED. */
-void zipwrite__request_cancel(void);
-/* Forget an earlier request, e.g. before a new write in the same process. */
-void zipwrite__reset_cancel(void);
-bool zipwrite__cancel_requested(void);
 
 /*
  * Make libzip's localtime()/mktime() conversions UTC: saves TZ in *saved (free'd by leave).

@@ -8,6 +8,9 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <semaphore.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,7 +98,6 @@ static int setup(void **state)
 	snprintf(f->root, sizeof(f->root), "%s/tree", f->dir);
 	snprintf(f->out, sizeof(f->out), "%s/out.zip", f->dir);
 	mkdir(f->root, 0755);
-	zipwrite__reset_cancel();
 	*state = f;
 	return 0;
 }
@@ -479,43 +481,163 @@ static void test_failure_leaves_nothing(void **state)
 	assert_int_equal(count_leftovers(f->dir), 0);
 }
 
+/* Eight 1 MiB files: a write long enough to be caught midway. */
+static void big_tree(const char *root)
+{
+	char *big = malloc(1 << 20);
+	char rel[32];
+
+	assert_non_null(big);
+	for (int i = 0; i < 8; i++) {
+		memset(big, 'a' + i, 1 << 20);
+		snprintf(rel, sizeof(rel), "big%d", i);
+		put(root, rel, big, 1 << 20, 0644);
+	}
+	free(big);
+}
+
 static void cancel_midway(double fraction, void *ctx)
 {
-	int *calls = ctx;
+	struct slz_cancel *c = ctx;
 
-	(*calls)++;
 	if (fraction > 0.2)
-		zipwrite__request_cancel(); /* what the CLI's SIGINT handler does */
+		slz_cancel__request(c); /* what the CLI's SIGINT handler does */
 }
 
 static void test_cancel(void **state)
 {
 	struct fixture *f = *state;
+	struct slz_cancel c = SLZ_CANCEL_INIT, fresh = SLZ_CANCEL_INIT;
 	struct zipwrite_opts o;
-	char *big = malloc(1 << 20);
-	char rel[32];
-	int calls = 0;
 	struct stat sb;
 
-	for (int i = 0; i < 8; i++) {
-		memset(big, 'a' + i, 1 << 20);
-		snprintf(rel, sizeof(rel), "big%d", i);
-		put(f->root, rel, big, 1 << 20, 0644);
-	}
-	free(big);
+	big_tree(f->root);
 	zipwrite__default_opts(&o);
 	o.progress = cancel_midway;
-	o.progress_ctx = &calls;
+	o.progress_ctx = &c;
+	o.cancel = &c;
 	assert_int_equal(write_tree(f->root, f->out, &o, NULL, NULL), -ECANCELED);
-	assert_true(calls > 0);
+	assert_true(slz_cancel__requested(&c));
 	assert_int_equal(stat(f->out, &sb), -1);
 	assert_int_equal(count_leftovers(f->dir), 0);
 
-	/* After a reset the same write goes through, and progress ends at 1. */
-	zipwrite__reset_cancel();
+	/* A token requested before the write starts stops it too. */
 	o.progress = NULL;
+	assert_int_equal(write_tree(f->root, f->out, &o, NULL, NULL), -ECANCELED);
+	assert_int_equal(stat(f->out, &sb), -1);
+
+	/* The same write with a token nobody set goes through. */
+	o.cancel = &fresh;
 	assert_int_equal(write_tree(f->root, f->out, &o, NULL, NULL), 0);
 	assert_int_equal(stat(f->out, &sb), 0);
+}
+
+/*
+ * One write on its own thread that stops once it is past 20% and waits there until the test
+ * lets it go on: so the test knows the write is midway when it cancels (or does not).
+ */
+struct midway_write {
+	struct slz_cancel cancel;
+	struct keepset *k;
+	struct tree *t;
+	char out[160];
+	struct zipwrite_opts opts;
+	sem_t reached, go_on;
+	bool stopped;
+	pthread_t thread;
+	int err;
+};
+
+static void stop_midway(double fraction, void *ctx)
+{
+	struct midway_write *m = ctx;
+
+	if (!m->stopped && fraction > 0.2) {
+		m->stopped = true;
+		sem_post(&m->reached);
+		sem_wait(&m->go_on);
+	}
+}
+
+static void *midway_thread(void *arg)
+{
+	struct midway_write *m = arg;
+
+	m->err = zipwrite__write(m->k, m->out, &m->opts, NULL);
+	if (!m->stopped) /* never reached 20%: do not leave the test waiting */
+		sem_post(&m->reached);
+	return NULL;
+}
+
+static void midway_start(struct midway_write *m, const char *root, const char *out, int level)
+{
+	memset(m, 0, sizeof(*m));
+	keep_all(root, &m->t, &m->k, NULL);
+	snprintf(m->out, sizeof(m->out), "%s", out);
+	zipwrite__default_opts(&m->opts);
+	m->opts.level = level;
+	m->opts.cancel = &m->cancel;
+	m->opts.progress = stop_midway;
+	m->opts.progress_ctx = m;
+	sem_init(&m->reached, 0, 0);
+	sem_init(&m->go_on, 0, 0);
+	assert_int_equal(pthread_create(&m->thread, NULL, midway_thread, m), 0);
+	sem_wait(&m->reached);
+	assert_true(m->stopped);
+}
+
+static int midway_finish(struct midway_write *m)
+{
+	sem_post(&m->go_on);
+	pthread_join(m->thread, NULL);
+	sem_destroy(&m->reached);
+	sem_destroy(&m->go_on);
+	keepset__free(m->k);
+	tree__free(m->t);
+	return m->err;
+}
+
+/* Cancelled from another thread mid-write, streaming (level 0) and through the pool. */
+static void test_cancel_from_other_thread(void **state)
+{
+	struct fixture *f = *state;
+	struct midway_write m;
+	struct stat sb;
+
+	big_tree(f->root);
+	for (int level = 0; level <= 6; level += 6) {
+		midway_start(&m, f->root, f->out, level);
+		slz_cancel__request(&m.cancel);
+		assert_int_equal(midway_finish(&m), -ECANCELED);
+		assert_int_equal(stat(f->out, &sb), -1);
+		assert_int_equal(count_leftovers(f->dir), 0);
+	}
+}
+
+/* Two writes midway at once: cancelling one leaves the other to finish its zip. */
+static void test_two_writers_own_tokens(void **state)
+{
+	struct fixture *f = *state;
+	struct midway_write a, b;
+	char out_b[160];
+	struct stat sb;
+	zip_t *za;
+	int zerr;
+
+	big_tree(f->root);
+	snprintf(out_b, sizeof(out_b), "%s/b.zip", f->dir);
+	midway_start(&a, f->root, f->out, 6);
+	midway_start(&b, f->root, out_b, 6);
+	slz_cancel__request(&a.cancel);
+	assert_int_equal(midway_finish(&a), -ECANCELED);
+	assert_false(slz_cancel__requested(&b.cancel));
+	assert_int_equal(midway_finish(&b), 0);
+	assert_int_equal(stat(f->out, &sb), -1);
+	za = zip_open(out_b, ZIP_RDONLY | ZIP_CHECKCONS, &zerr);
+	assert_non_null(za);
+	assert_int_equal(zip_get_num_entries(za, 0), 8);
+	zip_close(za);
+	assert_int_equal(count_leftovers(f->dir), 0);
 }
 
 static void test_link_outside_refused(void **state)
@@ -602,6 +724,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pyc_counts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failure_leaves_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cancel, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cancel_from_other_thread, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_two_writers_own_tokens, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_link_outside_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_empty_keepset, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_swapped_directory_not_followed, setup,
