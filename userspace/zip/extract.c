@@ -12,12 +12,11 @@
 #include "extract.h"
 #include "hashmap.h"
 #include "util.h"
+#include "zipcdir.h"
 #include "zipname.h"
 
 #define LINK_TARGET_MAX	    4096
 #define COPY_BUFFER	    (256 * 1024)
-/* A central directory this large would mean millions of entries: refuse rather than swap. */
-#define CDIR_MAX	    (1ULL << 30)
 /* As the kernel: more symlinks than this while resolving one path is a loop (ELOOP). */
 #define LINK_EXPANSIONS_MAX 40
 
@@ -32,105 +31,6 @@ struct ent {
 	enum ekind kind;
 	uint16_t depth;
 };
-
-static uint16_t get16(const unsigned char *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t get32(const unsigned char *p)
-{
-	return (uint32_t)get16(p) | (uint32_t)get16(p + 2) << 16;
-}
-
-static uint64_t get64(const unsigned char *p)
-{
-	return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
-}
-
-static int read_at(int fd, void *buf, size_t len, uint64_t off)
-{
-	size_t done = 0;
-
-	while (done < len) {
-		ssize_t n = pread(fd, (char *)buf + done, len - done, (off_t)(off + done));
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? -errno : -EIO;
-		done += (size_t)n;
-	}
-	return 0;
-}
-
-/*
- * Read the central directory ourselves: libzip hides NUL bytes in names (it turns them into
- * spaces) and converts DOS times with mktime() in the local zone, while we need the raw name
- * bytes and the raw DOS fields.
- */
-static int read_cdir(const char *path, uint64_t nent, unsigned char **cd_out, uint64_t *len_out)
-{
-	unsigned char tail[65557], z64[56], *cd = NULL;
-	uint64_t fsize, tlen, cd_off, cd_len, count, pos;
-	struct stat st;
-	int fd, err = 0;
-	long i;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return slz_fail(errno, "cannot open %s: %s", path, strerror(errno));
-	if (fstat(fd, &st)) {
-		err = slz_fail(errno, "cannot stat %s: %s", path, strerror(errno));
-		goto out;
-	}
-	fsize = (uint64_t)st.st_size;
-	tlen = fsize < sizeof(tail) ? fsize : sizeof(tail);
-	err = read_at(fd, tail, tlen, fsize - tlen);
-	if (err)
-		goto bad;
-	for (i = (long)tlen - 22; i >= 0; i--)
-		if (!memcmp(tail + i, "PK\5\6", 4))
-			break;
-	if (i < 0)
-		goto bad;
-	count = get16(tail + i + 10);
-	cd_len = get32(tail + i + 12);
-	cd_off = get32(tail + i + 16);
-	pos = fsize - tlen + (uint64_t)i;
-	if (count == 0xffff || cd_len == 0xffffffff || cd_off == 0xffffffff) {
-		unsigned char loc[20];
-
-		if (pos < 20 || read_at(fd, loc, sizeof(loc), pos - 20) || memcmp(loc, "PK\6\7", 4))
-			goto bad;
-		if (read_at(fd, z64, sizeof(z64), get64(loc + 8)) || memcmp(z64, "PK\6\6", 4))
-			goto bad;
-		count = get64(z64 + 32);
-		cd_len = get64(z64 + 40);
-		cd_off = get64(z64 + 48);
-	}
-	if (count != nent || cd_len > CDIR_MAX || cd_off + cd_len > fsize)
-		goto bad;
-	cd = malloc(cd_len ? cd_len : 1);
-	if (!cd) {
-		err = -ENOMEM;
-		goto out;
-	}
-	err = read_at(fd, cd, cd_len, cd_off);
-	if (err)
-		goto bad;
-	*cd_out = cd;
-	*len_out = cd_len;
-	cd = NULL;
-	goto out;
-bad:
-	err = slz_fail(EINVAL, "%s: the central directory is damaged or not where it should be",
-		       path);
-out:
-	free(cd);
-	close(fd);
-	return err;
-}
 
 /* One component at a time, never through a symlink, creating missing directories. */
 static int open_parent(int dest_fd, const char *name, const char **last)
@@ -246,44 +146,34 @@ static int read_link_target(zip_t *za, zip_uint64_t zi, struct ent *e)
 	return 0;
 }
 
-/* Parse one central directory record into e; returns its length or -errno. */
-static long parse_entry(zip_t *za, zip_uint64_t zi, const unsigned char *p, uint64_t left,
-			struct ent *e)
+/*
+ * One entry from its central directory record, whose raw name and DOS fields we need: libzip
+ * hides NUL bytes in names (it turns them into spaces) and converts times in the local zone.
+ */
+static int parse_entry(zip_t *za, zip_uint64_t zi, const struct zipcdir_rec *r, struct ent *e)
 {
-	uint16_t nlen, xlen, clen, host;
-	uint32_t attr, umode;
+	uint32_t umode;
 	const char *name;
 	zip_stat_t zs;
 	int err;
 
-	if (left < 46 || memcmp(p, "PK\1\2", 4))
-		return slz_fail(EINVAL, "the central directory is damaged at entry %llu",
-				(unsigned long long)zi);
-	host = p[5];
-	nlen = get16(p + 28);
-	xlen = get16(p + 30);
-	clen = get16(p + 32);
-	attr = get32(p + 38);
-	if (left < 46ULL + nlen + xlen + clen)
-		return slz_fail(EINVAL, "the central directory is damaged at entry %llu",
-				(unsigned long long)zi);
-	err = zipname__check_name((const char *)p + 46, nlen);
+	err = zipname__check_name(r->name, r->name_len);
 	if (err)
 		return err;
 	name = zip_get_name(za, zi, ZIP_FL_ENC_RAW);
-	if (zip_stat_index(za, zi, ZIP_FL_ENC_RAW, &zs) || !name || strlen(name) != nlen ||
-	    memcmp(name, p + 46, nlen))
+	if (zip_stat_index(za, zi, ZIP_FL_ENC_RAW, &zs) || !name || strlen(name) != r->name_len ||
+	    memcmp(name, r->name, r->name_len))
 		return slz_fail(EINVAL, "entry %llu (%.*s) does not match libzip's view of it",
-				(unsigned long long)zi, (int)nlen, (const char *)p + 46);
+				(unsigned long long)zi, (int)r->name_len, r->name);
 	e->name = name;
 	e->size = zs.size;
-	e->mtime = dostime__to_unix(get16(p + 12), get16(p + 14));
+	e->mtime = dostime__to_unix(r->dos_time, r->dos_date);
 	for (const char *c = name; *c; c++)
 		if (*c == '/' && c[1])
 			e->depth++;
 
-	umode = (host == ZIP_OPSYS_UNIX) ? attr >> 16 : 0;
-	if (name[nlen - 1] == '/' || S_ISDIR(umode)) {
+	umode = (r->host == ZIP_OPSYS_UNIX) ? r->attr >> 16 : 0;
+	if (name[r->name_len - 1] == '/' || S_ISDIR(umode)) {
 		e->kind = E_DIR;
 		e->mode = (umode & S_IFMT) ? umode & 0777 : 0755;
 	} else if (S_ISLNK(umode)) {
@@ -297,7 +187,28 @@ static long parse_entry(zip_t *za, zip_uint64_t zi, const unsigned char *p, uint
 	} else {
 		return slz_fail(EINVAL, "entry %s is a device, fifo or socket: refusing it", name);
 	}
-	return 46L + nlen + xlen + clen;
+	return 0;
+}
+
+/* The central directory, read apart from libzip; it must list as many entries as libzip saw. */
+static int read_cdir(const char *path, uint64_t nent, struct zipcdir *cd)
+{
+	struct stat st;
+	int fd, err;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return slz_fail(errno, "cannot open %s: %s", path, strerror(errno));
+	if (fstat(fd, &st))
+		err = slz_fail(errno, "cannot stat %s: %s", path, strerror(errno));
+	else
+		err = zipcdir__read(fd, (uint64_t)st.st_size, path, cd);
+	close(fd);
+	if (!err && cd->count != nent)
+		err = slz_fail(EINVAL,
+			       "%s: the central directory is damaged or not where it should be",
+			       path);
+	return err;
 }
 
 /* An entry below a symlink entry would be written wherever the link points: refuse it. */
@@ -559,8 +470,8 @@ int extract__zip(const char *zip_path, const char *dest_dir, struct extract_stat
 	struct extract_stats st = {0};
 	struct linkres lr = {0};
 	struct ent *ents = NULL, **dirs = NULL;
-	unsigned char *cd = NULL;
-	uint64_t cd_len = 0, off = 0, n, ndirs = 0;
+	struct zipcdir cd = {0};
+	uint64_t pos = 0, n, ndirs = 0;
 	bool any_link = false;
 	char *buf = NULL;
 	int zerr = 0, dest_fd = -1, err = 0;
@@ -577,7 +488,7 @@ int extract__zip(const char *zip_path, const char *dest_dir, struct extract_stat
 		return err;
 	}
 	n = (uint64_t)zip_get_num_entries(za, 0);
-	err = read_cdir(zip_path, n, &cd, &cd_len);
+	err = read_cdir(zip_path, n, &cd);
 	if (err)
 		goto out;
 	ents = calloc(n ? n : 1, sizeof(*ents));
@@ -589,13 +500,13 @@ int extract__zip(const char *zip_path, const char *dest_dir, struct extract_stat
 	}
 	/* Validate everything before writing anything: a bad zip leaves no partial tree. */
 	for (uint64_t i = 0; i < n; i++) {
-		long len = parse_entry(za, i, cd + off, cd_len - off, &ents[i]);
+		struct zipcdir_rec r;
 
-		if (len < 0) {
-			err = (int)len;
+		err = zipcdir__next(&cd, &pos, i, &r);
+		if (!err)
+			err = parse_entry(za, i, &r, &ents[i]);
+		if (err)
 			goto out;
-		}
-		off += (uint64_t)len;
 		any_link |= ents[i].kind == E_LINK;
 	}
 	for (uint64_t i = 0; any_link && i < n; i++) {
@@ -704,7 +615,7 @@ out:
 	free(ents);
 	free(dirs);
 	free(buf);
-	free(cd);
+	zipcdir__release(&cd);
 	if (dest_fd >= 0)
 		close(dest_fd);
 	zip_discard(za);

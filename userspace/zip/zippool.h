@@ -59,8 +59,7 @@ struct zippool_job *zippool__add(struct zippool *p, const char *path, uint64_t d
 				 uint64_t size);
 
 /*
- * Start up to threads workers (0 = one per online CPU, capped at 16). Workers call libzip,
- * which reads TZ: set it before, and change it only after zippool__stop(). Fewer threads, or
+ * Start up to threads workers (0 = one per online CPU, capped at 16). Fewer threads, or
  * none, when they cannot be created: zippool__wait() then compresses on the caller's thread.
  */
 void zippool__start(struct zippool *p, int threads);

@@ -6,12 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 #include <zip.h>
 
 #include "pycheck.h"
 #include "util.h"
+#include "zipcdir.h"
 #include "zippool.h"
 #include "zipname.h"
 #include "zipwrite.h"
@@ -33,7 +33,8 @@ struct item {
 	const char *name; /* entry name: tree path, plus '/' for directories */
 	uint32_t idx;
 	enum item_kind kind;
-	struct zippool_job *job; /* deflated ahead by a worker, or NULL */
+	uint16_t dos_time, dos_date; /* in UTC, set when the entry is added */
+	struct zippool_job *job;     /* deflated ahead by a worker, or NULL */
 };
 
 /* State shared by the output source and every file source of one write. */
@@ -60,7 +61,6 @@ struct file_src {
 	const char *path;  /* tree-owned, relative to the root */
 	uint64_t dev, ino; /* what the walk saw: a file swapped since is refused */
 	uint64_t size;
-	int64_t mtime;
 	uint64_t done;
 	int fd;
 	zip_error_t error;
@@ -147,12 +147,11 @@ static zip_int64_t job_file_cb(struct file_src *fs, void *data, zip_uint64_t len
 				return job_failure(fs, &res);
 			zip_stat_init(&fs->st);
 			fs->st.valid = ZIP_STAT_SIZE | ZIP_STAT_COMP_SIZE | ZIP_STAT_COMP_METHOD |
-				       ZIP_STAT_CRC | ZIP_STAT_MTIME | ZIP_STAT_ENCRYPTION_METHOD;
+				       ZIP_STAT_CRC | ZIP_STAT_ENCRYPTION_METHOD;
 			fs->st.size = res.zs.size;
 			fs->st.comp_size = res.zs.comp_size;
 			fs->st.comp_method = res.zs.comp_method;
 			fs->st.crc = res.zs.crc;
-			fs->st.mtime = (time_t)fs->mtime;
 			fs->st.encryption_method = ZIP_EM_NONE;
 			fs->have_stat = true;
 		}
@@ -250,9 +249,8 @@ static zip_int64_t file_src_cb(void *ud, void *data, zip_uint64_t len, zip_sourc
 		if (!st)
 			return -1;
 		zip_stat_init(st);
-		st->valid = ZIP_STAT_SIZE | ZIP_STAT_MTIME;
+		st->valid = ZIP_STAT_SIZE;
 		st->size = fs->size;
-		st->mtime = (time_t)fs->mtime;
 		return sizeof(*st);
 	}
 	case ZIP_SOURCE_ERROR:
@@ -450,8 +448,8 @@ err:
 }
 
 /* Add one entry; the archive owns src from here on, even on failure. */
-static int add_item(zip_t *za, struct writer *w, const struct item *it,
-		    const struct zipwrite_opts *opts, struct zipwrite_stats *st)
+static int add_item(zip_t *za, struct writer *w, struct item *it, const struct zipwrite_opts *opts,
+		    struct zipwrite_stats *st)
 {
 	struct tree_entry e;
 	zip_source_t *src = NULL;
@@ -459,7 +457,6 @@ static int add_item(zip_t *za, struct writer *w, const struct item *it,
 	zip_int64_t zi;
 	zip_uint32_t attr;
 	int64_t mtime;
-	uint16_t dos_time, dos_date;
 	zip_int32_t method = ZIP_CM_STORE;
 	zip_uint32_t level = 0;
 	int err;
@@ -478,7 +475,6 @@ static int add_item(zip_t *za, struct writer *w, const struct item *it,
 		fs->dev = e.dev;
 		fs->ino = e.ino;
 		fs->size = e.size;
-		fs->mtime = e.mtime_sec;
 		fs->fd = -1;
 		fs->job = it->job;
 		zip_error_init(&fs->error);
@@ -527,9 +523,10 @@ static int add_item(zip_t *za, struct writer *w, const struct item *it,
 		mtime = opts->epoch;
 		break;
 	}
-	dostime__from_unix(mtime, &dos_time, &dos_date);
+	dostime__from_unix(mtime, &it->dos_time, &it->dos_date);
+	/* libzip renders it in the local zone; fix_dos_times() mends what comes out wrong. */
 	if (zip_file_set_external_attributes(za, (zip_uint64_t)zi, 0, ZIP_OPSYS_UNIX, attr) ||
-	    zip_file_set_dostime(za, (zip_uint64_t)zi, dos_time, dos_date, 0) ||
+	    zip_file_set_dostime(za, (zip_uint64_t)zi, it->dos_time, it->dos_date, 0) ||
 	    /* precompressed: the method comes from the source, so libzip copies the data */
 	    (!it->job && zip_set_file_compression(za, (zip_uint64_t)zi, method, level)))
 		return slz_fail(EINVAL, "cannot set the attributes of %s: %s", it->name,
@@ -563,6 +560,51 @@ static int close_failure(zip_t *za, struct writer *w, const char *out_path)
 				strerror(sys));
 	return slz_fail(EIO, "cannot write %s: %s (nothing was written)", out_path,
 			zip_error_strerror(ze));
+}
+
+/*
+ * libzip 1.7 renders each entry's time into DOS fields with localtime_r() as it writes the
+ * headers, and zip_file_set_dostime() only puts the fields through mktime() first. In the
+ * local zone that round trip gives our UTC fields back for every time the zone has, but a time
+ * that it skips (02:30 on a spring-forward night in New York) comes back an hour off. So read
+ * the central directory back and put the UTC fields into each record that differs and into its
+ * local header: exact in every zone, TZ untouched, and when nothing differs (always, in UTC)
+ * the cost is one read of the directory.
+ */
+static int fix_dos_times(struct writer *w, const struct item *items, size_t n, const char *out_path)
+{
+	int fd = fileno(w->out);
+	struct zipcdir cd;
+	uint64_t pos = 0;
+	bool changed = false;
+	int err;
+
+	err = zipcdir__read(fd, w->size, out_path, &cd);
+	if (!err && cd.count != n)
+		err = slz_fail(EIO, "%s: libzip wrote %llu entries instead of %zu", out_path,
+			       (unsigned long long)cd.count, n);
+	for (size_t i = 0; !err && i < n; i++) {
+		struct zipcdir_rec r;
+
+		err = zipcdir__next(&cd, &pos, i, &r);
+		if (err)
+			break;
+		/* Records follow the order of zip_file_add(): checked, not trusted. */
+		if (r.name_len != strlen(items[i].name) ||
+		    memcmp(r.name, items[i].name, r.name_len)) {
+			err = slz_fail(EIO, "%s: entry %zu is %.*s, not %s", out_path, i,
+				       (int)r.name_len, r.name, items[i].name);
+			break;
+		}
+		if (r.dos_time == items[i].dos_time && r.dos_date == items[i].dos_date)
+			continue;
+		err = zipcdir__set_dos_time(fd, out_path, &r, items[i].dos_time, items[i].dos_date);
+		changed = true;
+	}
+	if (!err && changed)
+		err = zipcdir__write_back(fd, out_path, &cd);
+	zipcdir__release(&cd);
+	return err;
 }
 
 /* Files worth deflating ahead, in entry order; no pool when storing or when there are none. */
@@ -600,8 +642,7 @@ int zipwrite__write(const struct keepset *k, const char *out_path, const struct 
 	struct writer w = {.root_fd = -1};
 	struct zippool *pool = NULL;
 	struct item *items = NULL;
-	char *arena = NULL, *saved_tz = NULL;
-	bool in_utc = false;
+	char *arena = NULL;
 	zip_source_t *out_src = NULL;
 	zip_error_t zerr;
 	zip_t *za = NULL;
@@ -681,14 +722,6 @@ int zipwrite__write(const struct keepset *k, const char *out_path, const struct 
 		goto out;
 	}
 
-	/*
-	 * libzip turns times into DOS fields with localtime(): make that UTC. Before the
-	 * workers start, since setenv() must not race with their libzip calls.
-	 */
-	err = zipwrite__utc_enter(&saved_tz);
-	if (err)
-		goto out;
-	in_utc = true;
 	if (pool) {
 		/* Compression overlaps with adding the entries from here on. */
 		zippool__start(pool, opts->threads);
@@ -707,9 +740,6 @@ int zipwrite__write(const struct keepset *k, const char *out_path, const struct 
 	}
 	za = NULL;
 	zippool__stop(pool);
-	zipwrite__utc_leave(saved_tz);
-	in_utc = false;
-	saved_tz = NULL;
 
 	if (slz_cancel__requested(w.cancel)) {
 		err = slz_fail(ECANCELED, "cancelled: no zip was written");
@@ -722,6 +752,10 @@ int zipwrite__write(const struct keepset *k, const char *out_path, const struct 
 			err = slz_fail(-err, "cannot write %s: %s", out_path, strerror(-err));
 			goto out;
 		}
+	} else {
+		err = fix_dos_times(&w, items, n, out_path);
+		if (err)
+			goto out;
 	}
 	err = atomic_file__commit(w.af);
 	w.af = NULL;
@@ -733,12 +767,10 @@ int zipwrite__write(const struct keepset *k, const char *out_path, const struct 
 	if (stats)
 		*stats = st;
 out:
-	/* Sources first (they release their jobs), then the workers, then TZ. */
+	/* Sources first (they release their jobs), then the workers. */
 	if (za)
 		zip_discard(za);
 	zippool__free(pool);
-	if (in_utc)
-		zipwrite__utc_leave(saved_tz);
 	zip_source_free(out_src);
 	atomic_file__abort(w.af);
 	if (w.root_fd >= 0)

@@ -78,18 +78,10 @@ int zipwrite__opts_from_env(struct zipwrite_opts *opts);
  * stored as links (the target text is the content); a symlink whose target leaves the tree
  * fails with -EXDEV since it would dangle in the deployment. Entries over 4 GiB and archives
  * of more than 65,535 entries use zip64.
- * While it runs, TZ is set to UTC for the process (libzip converts times with localtime()),
- * so no other thread may read the environment or convert local times meanwhile.
+ * Touches no process state (TZ included): writes may run on several threads at once.
  * 0 or -errno (-ECANCELED once opts->cancel is requested); stats may be NULL.
  */
 int zipwrite__write(const struct keepset *k, const char *out_path, const struct zipwrite_opts *opts,
 		    struct zipwrite_stats *stats);
-
-/*
- * Make libzip's localtime()/mktime() conversions UTC: saves TZ in *saved (free'd by leave).
- * Used around zip_open()/zip_close() by the writer and the extractor; not thread-safe.
- */
-int zipwrite__utc_enter(char **saved);
-void zipwrite__utc_leave(char *saved);
 
 #endif

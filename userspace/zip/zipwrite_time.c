@@ -4,39 +4,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "zipwrite.h"
-
-int zipwrite__utc_enter(char **saved)
-{
-	const char *tz = getenv("TZ");
-
-	*saved = NULL;
-	if (tz) {
-		/* NULL in *saved means "TZ was unset", which leave() restores by unsetting it. */
-		*saved = strdup(tz);
-		if (!*saved)
-			return -ENOMEM;
-	}
-	if (setenv("TZ", "UTC0", 1)) {
-		free(*saved);
-		*saved = NULL;
-		return -errno;
-	}
-	tzset();
-	return 0;
-}
-
-void zipwrite__utc_leave(char *saved)
-{
-	if (saved)
-		setenv("TZ", saved, 1);
-	else
-		unsetenv("TZ");
-	tzset();
-	free(saved);
-}
 
 static int parse_epoch(const char *what, const char *expect, const char *value, int64_t *out)
 {

@@ -5,32 +5,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <stdlib.h>
-#include <string.h>
 #include <time.h>
 
 #include "dostime.h"
-
-/* Set TZ for the test process; returns the old value to give back to restore_tz(). */
-static char *set_tz(const char *tz)
-{
-	const char *old = getenv("TZ");
-	char *saved = old ? strdup(old) : NULL;
-
-	assert_int_equal(setenv("TZ", tz, 1), 0);
-	tzset();
-	return saved;
-}
-
-static void restore_tz(char *saved)
-{
-	if (saved)
-		setenv("TZ", saved, 1);
-	else
-		unsetenv("TZ");
-	tzset();
-	free(saved);
-}
+#include "tz.h"
 
 /* The fields as libc computes them in plain UTC (no leap seconds): the reference. */
 static void libc_fields(int64_t t, uint16_t *dt, uint16_t *dd)
@@ -60,7 +38,7 @@ static int64_t libc_unix(uint16_t dt, uint16_t dd)
 /* Every day from 1980 to 2107, at a time of day that moves through the whole day. */
 static void test_from_unix_matches_libc(void **state)
 {
-	char *saved = set_tz("UTC");
+	char *saved = tz_set("UTC");
 	uint16_t t, d, et, ed;
 
 	for (int64_t s = DOSTIME_MIN; s <= DOSTIME_MAX; s += 86400 - 7) {
@@ -70,7 +48,7 @@ static void test_from_unix_matches_libc(void **state)
 			fail_msg("%lld: %04x %04x, libc %04x %04x", (long long)s, d, t, ed, et);
 		assert_int_equal(dostime__to_unix(t, d), s & ~1LL);
 	}
-	restore_tz(saved);
+	tz_restore(saved);
 }
 
 /* All dates with a few times, all times with a few dates: the odd fields carry like timegm(). */
@@ -78,7 +56,7 @@ static void test_to_unix_matches_timegm(void **state)
 {
 	static const uint16_t times[] = {0, 0xbf7d, 0xffff, 0x0001};
 	static const uint16_t dates[] = {0x0021, 0xff9f, 0x0000, 0xffff};
-	char *saved = set_tz("UTC");
+	char *saved = tz_set("UTC");
 
 	for (uint32_t d = 0; d <= 0xffff; d++)
 		for (size_t i = 0; i < sizeof(times) / sizeof(times[0]); i++)
@@ -90,7 +68,7 @@ static void test_to_unix_matches_timegm(void **state)
 			if (dostime__to_unix((uint16_t)t, dates[i]) !=
 			    libc_unix((uint16_t)t, dates[i]))
 				fail_msg("date %04x time %04x", dates[i], t);
-	restore_tz(saved);
+	tz_restore(saved);
 }
 
 static void test_clamps(void **state)
@@ -129,13 +107,13 @@ static void test_ignores_tz(void **state)
 	uint16_t t, d;
 
 	for (size_t i = 0; i < sizeof(zones) / sizeof(zones[0]); i++) {
-		char *saved = set_tz(zones[i]);
+		char *saved = tz_set(zones[i]);
 
 		dostime__from_unix(1700000000, &t, &d);
 		assert_int_equal(d, ed);
 		assert_int_equal(t, et);
 		assert_int_equal(dostime__to_unix(et, ed), 1700000000);
-		restore_tz(saved);
+		tz_restore(saved);
 	}
 }
 

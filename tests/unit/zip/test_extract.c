@@ -18,7 +18,9 @@
 
 #include "extract.h"
 #include "keepset.h"
+#include "testfs.h"
 #include "tree.h"
+#include "tz.h"
 #include "util.h"
 #include "zipname.h"
 #include "zipwrite.h"
@@ -164,8 +166,8 @@ static void test_round_trip(void **state)
 					   "ro/f",  "emptydir", "link",	      "sub/deep/up"};
 	unsigned char bin[100000];
 	struct extract_stats st;
-	const char *tz = getenv("TZ");
-	char *saved = tz ? strdup(tz) : NULL;
+	char *saved;
+	int err;
 
 	for (size_t i = 0; i < sizeof(bin); i++)
 		bin[i] = (unsigned char)(rand() & 0xff);
@@ -194,18 +196,13 @@ static void test_round_trip(void **state)
 	}
 
 	/* Written in one zone, extracted in another: times are UTC on both sides. */
-	setenv("TZ", "Europe/Berlin", 1);
-	tzset();
+	saved = tz_set("Europe/Berlin");
 	write_all(f->root, f->out);
-	setenv("TZ", "America/Los_Angeles", 1);
-	tzset();
-	assert_int_equal(extract__zip(f->out, f->dest, &st), 0);
-	if (saved)
-		setenv("TZ", saved, 1);
-	else
-		unsetenv("TZ");
-	tzset();
-	free(saved);
+	tz_restore(saved);
+	saved = tz_set("America/Los_Angeles");
+	err = extract__zip(f->out, f->dest, &st);
+	tz_restore(saved);
+	assert_int_equal(err, 0);
 
 	assert_int_equal(st.files, 6);
 	assert_int_equal(st.dirs, 4);
@@ -214,6 +211,65 @@ static void test_round_trip(void **state)
 	for (size_t i = 0; i < ARRAY_SIZE(rels); i++)
 		same_entry(f->root, f->dest, rels[i]);
 	assert_int_equal(count_entries(f->dest), 8);
+}
+
+/* Written and extracted in one zone after another: the same zip, the tree's own mtimes. */
+static void test_any_tz(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const zones[] = {"UTC", "America/New_York", "Asia/Kolkata", "right/UTC"};
+	static const struct {
+		const char *rel;
+		time_t mtime;
+	} ents[] = {{"gap", TZ_NY_GAP},
+		    {"twice", TZ_NY_TWICE},
+		    {"d/f", 1700000000},
+		    {"d", TZ_NY_GAP + 86400},
+		    {"l", TZ_NY_TWICE + 2}};
+	char *first = NULL;
+	size_t first_len = 0;
+
+	put(f->root, "gap", "g", 1, 0644);
+	put(f->root, "twice", "t", 1, 0644);
+	mkd(f->root, "d", 0755);
+	put(f->root, "d/f", "f", 1, 0644);
+	lnk(f->root, "l", "gap");
+	for (size_t i = 0; i < ARRAY_SIZE(ents); i++)
+		set_mtime(f->root, ents[i].rel, ents[i].mtime);
+	for (size_t z = 0; z < ARRAY_SIZE(zones); z++) {
+		char out[160], dest[160], p[512];
+		char *saved = tz_set(zones[z]), *bytes;
+		size_t len;
+		int err;
+
+		snprintf(out, sizeof(out), "%s/%zu.zip", f->dir, z);
+		snprintf(dest, sizeof(dest), "%s/dest%zu", f->dir, z);
+		write_all(f->root, out);
+		err = extract__zip(out, dest, NULL);
+		tz_restore(saved);
+		assert_int_equal(err, 0);
+		bytes = testfs__read(out, &len);
+		if (!first) {
+			first = bytes;
+			first_len = len;
+		} else {
+			assert_int_equal(len, first_len);
+			if (memcmp(bytes, first, len))
+				fail_msg("the zip written in %s differs from UTC's", zones[z]);
+			free(bytes);
+		}
+		for (size_t i = 0; i < ARRAY_SIZE(ents); i++) {
+			struct stat sb;
+
+			snprintf(p, sizeof(p), "%s/%s", dest, ents[i].rel);
+			assert_int_equal(lstat(p, &sb), 0);
+			if (sb.st_mtime != ents[i].mtime)
+				fail_msg("%s extracted in %s: mtime %lld, not %lld", ents[i].rel,
+					 zones[z], (long long)sb.st_mtime,
+					 (long long)ents[i].mtime);
+		}
+	}
+	free(first);
 }
 
 /* A zip built by hand with libzip, so it can hold what zipwrite never writes. */
@@ -449,6 +505,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_any_tz, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rejects_dotdot, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rejects_leading_dotdot, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rejects_absolute, setup, teardown),

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * A zip's central directory as APPNOTE.TXT lays it out: found through the end record (and the
+ * zip64 one when the end record says so), read in one piece, walked record by record. libzip
+ * hides NUL bytes in names and converts DOS times in the local zone; the extractor reads the
+ * raw names and times here instead, and the writer reads back the directory it has just
+ * written to put the UTC DOS times into it (see zipwrite.c, fix_dos_times()).
+ */
+#ifndef SLIMZIP_ZIPCDIR_H
+#define SLIMZIP_ZIPCDIR_H
+
+#include <stdint.h>
+
+struct zipcdir {
+	unsigned char *data; /* every record, as stored */
+	uint64_t len;
+	uint64_t offset; /* of the first record in the file */
+	uint64_t count;	 /* records, as the end record says */
+};
+
+/* One central directory record (APPNOTE 4.3.12), pointing into zipcdir.data. */
+struct zipcdir_rec {
+	unsigned char *raw;
+	const char *name; /* name_len bytes as stored: not NUL-terminated, may hold NULs */
+	uint16_t name_len;
+	uint8_t host; /* the system that made the entry: 3 (ZIP_OPSYS_UNIX) has a mode in attr */
+	uint32_t attr;
+	uint16_t dos_time, dos_date;
+	uint16_t extra_len;
+};
+
+/*
+ * Read the central directory of the zip open as fd, file_size bytes long. 0, or -EINVAL when
+ * no (consistent) end record leads to it, -ENOMEM, -errno of a read; explained naming path.
+ * zipcdir__release() frees it either way.
+ */
+int zipcdir__read(int fd, uint64_t file_size, const char *path, struct zipcdir *cd);
+void zipcdir__release(struct zipcdir *cd);
+
+/*
+ * The record at *pos (0 for the first), the index-th of the directory; *pos moves past it.
+ * 0, or -EINVAL when it is damaged, explained naming index.
+ */
+int zipcdir__next(const struct zipcdir *cd, uint64_t *pos, uint64_t index, struct zipcdir_rec *rec);
+
+/*
+ * Give rec's entry this DOS time and date: in its local header in the file, and in its record
+ * in cd->data, which zipcdir__write_back() then puts back into the file. 0 or -errno; -EIO when
+ * no local header is at rec's offset. Explained naming path.
+ */
+int zipcdir__set_dos_time(int fd, const char *path, struct zipcdir_rec *rec, uint16_t dos_time,
+			  uint16_t dos_date);
+int zipcdir__write_back(int fd, const char *path, const struct zipcdir *cd);
+
+#endif
