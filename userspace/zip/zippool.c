@@ -1,12 +1,11 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "tree.h"
 #include "zippool.h"
+#include "zipread.h"
 
 /* Files up to this size are deflated ahead; zipwrite streams larger ones on its own thread. */
 #define PRECOMPRESS_MAX	   (64ULL << 20)
@@ -46,8 +45,7 @@ struct job_read {
 	struct zippool_job *job;
 	const struct slz_cancel *cancel;
 	int root_fd;
-	int fd;
-	uint64_t done;
+	struct zipread in;
 	zip_error_t error;
 };
 
@@ -73,42 +71,24 @@ static zip_int64_t job_src_cb(void *ud, void *data, zip_uint64_t len, zip_source
 
 	switch (cmd) {
 	case ZIP_SOURCE_OPEN:
-		r->fd = tree__open_beneath(r->root_fd, r->job->path, r->job->dev, r->job->ino);
-		if (r->fd < 0)
-			return job_read_fail(r, ZIP_ER_OPEN, ZIPPOOL_FAIL_OPEN, -r->fd);
-		posix_fadvise(r->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-		r->done = 0;
-		return 0;
+		n = zipread__open(&r->in, r->root_fd, r->job->path, r->job->dev, r->job->ino,
+				  r->job->size);
+		return n ? job_read_fail(r, ZIP_ER_OPEN, ZIPPOOL_FAIL_OPEN, (int)-n) : 0;
 	case ZIP_SOURCE_READ:
 		if (slz_cancel__requested(r->cancel))
 			return job_read_fail(r, ZIP_ER_CANCELLED, ZIPPOOL_FAIL_CANCEL, ECANCELED);
-		do {
-			n = read(r->fd, data, len);
-		} while (n < 0 && errno == EINTR);
-		if (n < 0)
-			return job_read_fail(r, ZIP_ER_READ, ZIPPOOL_FAIL_READ, errno);
-		/* The sizes go into the headers: a file that changed would make a corrupt zip. */
-		if ((n == 0 && len && r->done != r->job->size) ||
-		    r->done + (uint64_t)n > r->job->size)
+		n = zipread__next(&r->in, data, len);
+		if (n == -EAGAIN)
 			return job_read_fail(r, ZIP_ER_INCONS, ZIPPOOL_FAIL_CHANGED, EAGAIN);
-		r->done += (uint64_t)n;
+		if (n < 0)
+			return job_read_fail(r, ZIP_ER_READ, ZIPPOOL_FAIL_READ, (int)-n);
 		return n;
 	case ZIP_SOURCE_CLOSE:
 	case ZIP_SOURCE_FREE:
-		if (r->fd >= 0)
-			close(r->fd);
-		r->fd = -1;
+		zipread__close(&r->in);
 		return 0;
-	case ZIP_SOURCE_STAT: {
-		zip_stat_t *st = ZIP_SOURCE_GET_ARGS(zip_stat_t, data, len, &r->error);
-
-		if (!st)
-			return -1;
-		zip_stat_init(st);
-		st->valid = ZIP_STAT_SIZE;
-		st->size = r->job->size;
-		return sizeof(*st);
-	}
+	case ZIP_SOURCE_STAT:
+		return zipread__stat(data, len, &r->error, r->job->size);
 	case ZIP_SOURCE_ERROR:
 		return zip_error_to_data(&r->error, data, len);
 	case ZIP_SOURCE_SUPPORTS:
@@ -121,7 +101,7 @@ static zip_int64_t job_src_cb(void *ud, void *data, zip_uint64_t len, zip_source
 
 static void compress_job(struct zippool *p, struct zippool_job *job)
 {
-	struct job_read r = {.job = job, .cancel = p->cancel, .root_fd = p->root_fd, .fd = -1};
+	struct job_read r = {.job = job, .cancel = p->cancel, .root_fd = p->root_fd, .in.fd = -1};
 	zip_source_t *buf = NULL, *src = NULL;
 	zip_t *tmp = NULL;
 	zip_error_t ze;
@@ -170,6 +150,18 @@ out:
 	zip_error_fini(&ze);
 }
 
+/* Compress a pending job on this thread: called, and returns, with p->mu held. */
+static void run_job(struct zippool *p, struct zippool_job *job)
+{
+	job->state = JOB_RUNNING;
+	p->inflight += job->size;
+	pthread_mutex_unlock(&p->mu);
+	compress_job(p, job);
+	pthread_mutex_lock(&p->mu);
+	job->state = JOB_DONE;
+	pthread_cond_broadcast(&p->cv);
+}
+
 static void *pool_worker(void *arg)
 {
 	struct zippool *p = arg;
@@ -185,15 +177,8 @@ static void *pool_worker(void *arg)
 		if (p->stop || slz_cancel__requested(p->cancel) || p->next >= p->n)
 			break;
 		job = &p->jobs[p->next++];
-		if (job->state != JOB_PENDING)
-			continue; /* the writer did it itself */
-		job->state = JOB_RUNNING;
-		p->inflight += job->size;
-		pthread_mutex_unlock(&p->mu);
-		compress_job(p, job);
-		pthread_mutex_lock(&p->mu);
-		job->state = JOB_DONE;
-		pthread_cond_broadcast(&p->cv);
+		if (job->state == JOB_PENDING) /* else the writer did it itself */
+			run_job(p, job);
 	}
 	pthread_mutex_unlock(&p->mu);
 	return NULL;
@@ -257,14 +242,8 @@ void zippool__start(struct zippool *p, int threads)
 int zippool__wait(struct zippool *p, struct zippool_job *job, struct zippool_result *res)
 {
 	pthread_mutex_lock(&p->mu);
-	if (job->state == JOB_PENDING) {
-		job->state = JOB_RUNNING;
-		p->inflight += job->size;
-		pthread_mutex_unlock(&p->mu);
-		compress_job(p, job);
-		pthread_mutex_lock(&p->mu);
-		job->state = JOB_DONE;
-	}
+	if (job->state == JOB_PENDING)
+		run_job(p, job);
 	while (job->state != JOB_DONE)
 		pthread_cond_wait(&p->cv, &p->mu);
 	pthread_mutex_unlock(&p->mu);

@@ -13,19 +13,13 @@
 #include "util.h"
 #include "zipcdir.h"
 #include "zippool.h"
+#include "zipread.h"
 #include "zipname.h"
 #include "zipwrite.h"
 
 /* Each file weighs this many bytes in the progress fraction, so many tiny files still move it. */
 #define PROGRESS_ENTRY_WEIGHT 4096
 #define OUT_BUFFER_SIZE	      (1 << 20)
-
-void zipwrite__default_opts(struct zipwrite_opts *opts)
-{
-	memset(opts, 0, sizeof(*opts));
-	opts->level = ZIPWRITE_DEFAULT_LEVEL;
-	opts->mtime_mode = ZIPWRITE_MTIME_KEEP;
-}
 
 enum item_kind { ITEM_FILE, ITEM_DIR, ITEM_LINK };
 
@@ -61,8 +55,7 @@ struct file_src {
 	const char *path;  /* tree-owned, relative to the root */
 	uint64_t dev, ino; /* what the walk saw: a file swapped since is refused */
 	uint64_t size;
-	uint64_t done;
-	int fd;
+	struct zipread in; /* streamed on the writer's thread */
 	zip_error_t error;
 	struct zippool_job *job; /* precompressed: the data comes from the pool */
 	zip_file_t *zf;
@@ -106,6 +99,15 @@ static zip_int64_t file_fail(struct file_src *fs, int zip_err, int err, const ch
 	return -1;
 }
 
+/* The sizes went into the headers before the data: a file that changed would corrupt the zip. */
+static zip_int64_t changed_fail(struct file_src *fs)
+{
+	return file_fail(fs, ZIP_ER_INCONS, EAGAIN,
+			 "%s changed while it was zipped (size %llu when the tree was read): "
+			 "re-run once the tree is stable",
+			 fs->path, (unsigned long long)fs->size);
+}
+
 /* Explain a worker's failure on the writer thread, where slz_errmsg() is read. */
 static zip_int64_t job_failure(struct file_src *fs, const struct zippool_result *res)
 {
@@ -115,16 +117,19 @@ static zip_int64_t job_failure(struct file_src *fs, const struct zippool_result 
 		return file_fail(fs, ZIP_ER_READ, res->err, "cannot read %s: %s", fs->path,
 				 strerror(res->err));
 	case ZIPPOOL_FAIL_CHANGED:
-		return file_fail(fs, ZIP_ER_INCONS, EAGAIN,
-				 "%s changed while it was zipped (size %llu when the tree was "
-				 "read): re-run once the tree is stable",
-				 fs->path, (unsigned long long)fs->size);
+		return changed_fail(fs);
 	case ZIPPOOL_FAIL_CANCEL:
 		return file_fail(fs, ZIP_ER_CANCELLED, ECANCELED, "cancelled: no zip was written");
 	default:
 		return file_fail(fs, ZIP_ER_MEMORY, ENOMEM, "cannot compress %s: out of memory",
 				 fs->path);
 	}
+}
+
+static zip_int64_t unsupported(struct file_src *fs)
+{
+	zip_error_set(&fs->error, ZIP_ER_OPNOTSUPP, 0);
+	return -1;
 }
 
 /* A precompressed file: hand libzip the deflated bytes with method, sizes and CRC. */
@@ -168,9 +173,6 @@ static zip_int64_t job_file_cb(struct file_src *fs, void *data, zip_uint64_t len
 		report_progress(fs->w, PROGRESS_ENTRY_WEIGHT);
 		return 0;
 	case ZIP_SOURCE_READ:
-		if (slz_cancel__requested(fs->w->cancel))
-			return file_fail(fs, ZIP_ER_CANCELLED, ECANCELED,
-					 "cancelled: no zip was written");
 		n = zip_fread(fs->zf, data, len);
 		if (n < 0)
 			return file_fail(fs, ZIP_ER_READ, EIO, "cannot compress %s: %s", fs->path,
@@ -183,89 +185,77 @@ static zip_int64_t job_file_cb(struct file_src *fs, void *data, zip_uint64_t len
 		zippool__release(p, fs->job);
 		report_progress(fs->w, fs->size);
 		return 0;
-	case ZIP_SOURCE_ERROR:
-		return zip_error_to_data(&fs->error, data, len);
-	case ZIP_SOURCE_FREE:
-		if (fs->zf)
-			zip_fclose(fs->zf);
-		zippool__release(p, fs->job);
-		zip_error_fini(&fs->error);
-		free(fs);
-		return 0;
-	case ZIP_SOURCE_SUPPORTS:
-		return ZIP_SOURCE_SUPPORTS_READABLE;
-	default:
-		zip_error_set(&fs->error, ZIP_ER_OPNOTSUPP, 0);
-		return -1;
+	default: /* file_src_cb() answers the rest */
+		return unsupported(fs);
 	}
 }
 
-static zip_int64_t file_src_cb(void *ud, void *data, zip_uint64_t len, zip_source_cmd_t cmd)
+/* A file streamed from the tree on the writer's thread, deflated by libzip as it goes. */
+static zip_int64_t stream_file_cb(struct file_src *fs, void *data, zip_uint64_t len,
+				  zip_source_cmd_t cmd)
 {
-	struct file_src *fs = ud;
 	ssize_t n;
 
-	if (fs->job)
-		return job_file_cb(fs, data, len, cmd);
 	switch (cmd) {
 	case ZIP_SOURCE_OPEN:
-		fs->fd = tree__open_beneath(fs->w->root_fd, fs->path, fs->dev, fs->ino);
-		if (fs->fd < 0)
-			return file_fail(fs, ZIP_ER_OPEN, -fs->fd, "cannot read %s: %s", fs->path,
-					 fs->fd == -ESTALE ? "it changed since the tree was walked"
-							   : strerror(-fs->fd));
-		posix_fadvise(fs->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-		fs->done = 0;
+		n = zipread__open(&fs->in, fs->w->root_fd, fs->path, fs->dev, fs->ino, fs->size);
+		if (n)
+			return file_fail(fs, ZIP_ER_OPEN, (int)-n, "cannot read %s: %s", fs->path,
+					 n == -ESTALE ? "it changed since the tree was walked"
+						      : strerror((int)-n));
 		report_progress(fs->w, PROGRESS_ENTRY_WEIGHT);
 		return 0;
 	case ZIP_SOURCE_READ:
-		if (slz_cancel__requested(fs->w->cancel))
-			return file_fail(fs, ZIP_ER_CANCELLED, ECANCELED,
-					 "cancelled: no zip was written");
-		do {
-			n = read(fs->fd, data, len);
-		} while (n < 0 && errno == EINTR);
+		n = zipread__next(&fs->in, data, len);
+		if (n == -EAGAIN)
+			return changed_fail(fs);
 		if (n < 0)
-			return file_fail(fs, ZIP_ER_READ, errno, "cannot read %s: %s", fs->path,
-					 strerror(errno));
-		/* The sizes went into the headers: a file that changed would make a corrupt zip. */
-		if ((n == 0 && len && fs->done != fs->size) || fs->done + (uint64_t)n > fs->size)
-			return file_fail(
-				fs, ZIP_ER_INCONS, EAGAIN,
-				"%s changed while it was zipped (size %llu when the tree was "
-				"read): re-run once the tree is stable",
-				fs->path, (unsigned long long)fs->size);
-		fs->done += (uint64_t)n;
+			return file_fail(fs, ZIP_ER_READ, (int)-n, "cannot read %s: %s", fs->path,
+					 strerror((int)-n));
 		report_progress(fs->w, (uint64_t)n);
 		return n;
 	case ZIP_SOURCE_CLOSE:
-		if (fs->fd >= 0)
-			close(fs->fd);
-		fs->fd = -1;
+		zipread__close(&fs->in);
 		return 0;
-	case ZIP_SOURCE_STAT: {
-		zip_stat_t *st = ZIP_SOURCE_GET_ARGS(zip_stat_t, data, len, &fs->error);
-
-		if (!st)
-			return -1;
-		zip_stat_init(st);
-		st->valid = ZIP_STAT_SIZE;
-		st->size = fs->size;
-		return sizeof(*st);
+	case ZIP_SOURCE_STAT:
+		return zipread__stat(data, len, &fs->error, fs->size);
+	default: /* file_src_cb() answers the rest */
+		return unsupported(fs);
 	}
+}
+
+/* The source of one file entry: streamed, or precompressed by the pool. */
+static zip_int64_t file_src_cb(void *ud, void *data, zip_uint64_t len, zip_source_cmd_t cmd)
+{
+	struct file_src *fs = ud;
+
+	switch (cmd) {
+	case ZIP_SOURCE_READ:
+		/* Checked between reads, so a cancel stops a large file midway. */
+		if (slz_cancel__requested(fs->w->cancel))
+			return file_fail(fs, ZIP_ER_CANCELLED, ECANCELED,
+					 "cancelled: no zip was written");
+		/* fall through */
+	case ZIP_SOURCE_OPEN:
+	case ZIP_SOURCE_CLOSE:
+	case ZIP_SOURCE_STAT:
+		return fs->job ? job_file_cb(fs, data, len, cmd)
+			       : stream_file_cb(fs, data, len, cmd);
 	case ZIP_SOURCE_ERROR:
 		return zip_error_to_data(&fs->error, data, len);
+	case ZIP_SOURCE_SUPPORTS:
+		return ZIP_SOURCE_SUPPORTS_READABLE;
 	case ZIP_SOURCE_FREE:
-		if (fs->fd >= 0)
-			close(fs->fd);
+		if (fs->zf)
+			zip_fclose(fs->zf);
+		if (fs->job)
+			zippool__release(fs->w->pool, fs->job);
+		zipread__close(&fs->in);
 		zip_error_fini(&fs->error);
 		free(fs);
 		return 0;
-	case ZIP_SOURCE_SUPPORTS:
-		return ZIP_SOURCE_SUPPORTS_READABLE;
 	default:
-		zip_error_set(&fs->error, ZIP_ER_OPNOTSUPP, 0);
-		return -1;
+		return unsupported(fs);
 	}
 }
 
@@ -291,16 +281,8 @@ static zip_int64_t out_src_cb(void *ud, void *data, zip_uint64_t len, zip_source
 		return 0;
 	case ZIP_SOURCE_TELL:
 		return 0;
-	case ZIP_SOURCE_STAT: {
-		zip_stat_t *st = ZIP_SOURCE_GET_ARGS(zip_stat_t, data, len, &w->error);
-
-		if (!st)
-			return -1;
-		zip_stat_init(st);
-		st->valid = ZIP_STAT_SIZE;
-		st->size = 0;
-		return sizeof(*st);
-	}
+	case ZIP_SOURCE_STAT:
+		return zipread__stat(data, len, &w->error, 0);
 	case ZIP_SOURCE_WRITE:
 		if (fwrite(data, 1, len, w->out) != len) {
 			zip_error_set(&w->error, ZIP_ER_WRITE, errno ? errno : EIO);
@@ -475,7 +457,7 @@ static int add_item(zip_t *za, struct writer *w, struct item *it, const struct z
 		fs->dev = e.dev;
 		fs->ino = e.ino;
 		fs->size = e.size;
-		fs->fd = -1;
+		fs->in.fd = -1;
 		fs->job = it->job;
 		zip_error_init(&fs->error);
 		src = zip_source_function(za, file_src_cb, fs);

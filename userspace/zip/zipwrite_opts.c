@@ -1,11 +1,18 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* Zip timestamps: DOS time in UTC, for the writer and the extractor alike. */
-#include "util.h"
+/* The writer's options: defaults, --mtime and SOURCE_DATE_EPOCH. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "util.h"
 #include "zipwrite.h"
+
+void zipwrite__default_opts(struct zipwrite_opts *opts)
+{
+	memset(opts, 0, sizeof(*opts));
+	opts->level = ZIPWRITE_DEFAULT_LEVEL;
+	opts->mtime_mode = ZIPWRITE_MTIME_KEEP;
+}
 
 static int parse_epoch(const char *what, const char *expect, const char *value, int64_t *out)
 {
