@@ -58,7 +58,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		goto out;
 	}
 	close(fd);
-	extract__zip(zip, dest, NULL);
+	extract__zip(zip, dest);
 
 	/* Beside dest there is only the input. */
 	d = opendir(top);

@@ -240,7 +240,7 @@ static int extract_fresh(const char *zip_path, char **dir)
 	}
 	/* mkdtemp makes it 0700; the tree's root must read like the original to the workload. */
 	chmod(d, 0755);
-	err = extract__zip(zip_path, d, NULL);
+	err = extract__zip(zip_path, d);
 	if (err) {
 		verify__rmtree(d);
 		free(d);

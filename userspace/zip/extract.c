@@ -74,11 +74,10 @@ err:
 }
 
 static int write_file(zip_t *za, zip_uint64_t zi, int dfd, const char *base, const struct ent *e,
-		      char *buf, struct extract_stats *st)
+		      char *buf)
 {
 	struct timespec ts[2] = {{.tv_sec = e->mtime}, {.tv_sec = e->mtime}};
 	zip_file_t *zf = NULL;
-	uint64_t total = 0;
 	zip_int64_t n;
 	int fd, err = 0;
 
@@ -103,7 +102,6 @@ static int write_file(zip_t *za, zip_uint64_t zi, int dfd, const char *base, con
 			}
 			off += w;
 		}
-		total += (uint64_t)n;
 	}
 	if (n < 0) {
 		err = slz_fail(EINVAL, "entry %s is corrupt: %s", e->name, zip_file_strerror(zf));
@@ -114,8 +112,6 @@ static int write_file(zip_t *za, zip_uint64_t zi, int dfd, const char *base, con
 			       strerror(errno));
 		goto out;
 	}
-	st->files++;
-	st->bytes += total;
 out:
 	if (zf)
 		zip_fclose(zf);
@@ -465,9 +461,8 @@ static int resolve_link(struct linkres *lr, const struct ent *e)
 	return 0;
 }
 
-int extract__zip(const char *zip_path, const char *dest_dir, struct extract_stats *stats)
+int extract__zip(const char *zip_path, const char *dest_dir)
 {
-	struct extract_stats st = {0};
 	struct linkres lr = {0};
 	struct ent *ents = NULL, **dirs = NULL;
 	struct zipcdir cd = {0};
@@ -568,11 +563,10 @@ int extract__zip(const char *zip_path, const char *dest_dir, struct extract_stat
 						       "cannot create directory %s: %s", e->name,
 						       strerror(errno ? errno : EEXIST));
 				dirs[ndirs++] = e;
-				st.dirs++;
 				break;
 			}
 			case E_FILE:
-				err = write_file(za, i, dfd, base, e, buf, &st);
+				err = write_file(za, i, dfd, base, e, buf);
 				break;
 			case E_LINK: {
 				struct timespec ts[2] = {{.tv_sec = e->mtime},
@@ -582,7 +576,6 @@ int extract__zip(const char *zip_path, const char *dest_dir, struct extract_stat
 				    utimensat(dfd, base, ts, AT_SYMLINK_NOFOLLOW))
 					err = slz_fail(errno, "cannot create symlink %s: %s",
 						       e->name, strerror(errno));
-				st.symlinks++;
 				break;
 			}
 			}
@@ -590,7 +583,6 @@ int extract__zip(const char *zip_path, const char *dest_dir, struct extract_stat
 				close(dfd);
 			if (err)
 				goto out;
-			st.entries++;
 		}
 	}
 
@@ -606,8 +598,6 @@ int extract__zip(const char *zip_path, const char *dest_dir, struct extract_stat
 			goto out;
 		}
 	}
-	if (stats)
-		*stats = st;
 out:
 	linkres__free(&lr);
 	for (uint64_t i = 0; ents && i < n; i++)

@@ -8,25 +8,15 @@
 #ifndef SLIMZIP_EXTRACT_H
 #define SLIMZIP_EXTRACT_H
 
-#include <stdint.h>
-
-struct extract_stats {
-	uint64_t entries;
-	uint64_t files;
-	uint64_t dirs;
-	uint64_t symlinks;
-	uint64_t bytes; /* file contents written */
-};
-
 /*
  * Extract every entry of zip_path below dest_dir, which is created when missing; an entry that
  * already exists there (other than a directory) is an error. Permission bits are restored
  * without setuid/setgid/sticky. 0 or -errno: -EINVAL for an unsafe name, -EXDEV for a symlink
  * leaving dest_dir (resolved through the archive's other symlinks, as the kernel will once they
  * exist), -ELOOP for a chain of more than 40 symlinks, -EEXIST for a clash; slz_errmsg() names
- * the entry. stats may be NULL. Names are judged by zipname.h, mtimes read from the raw DOS
+ * the entry. Names are judged by zipname.h, mtimes read from the raw DOS
  * fields as UTC (dostime.h) whatever TZ says; nothing process-wide is touched.
  */
-int extract__zip(const char *zip_path, const char *dest_dir, struct extract_stats *stats);
+int extract__zip(const char *zip_path, const char *dest_dir);
 
 #endif
