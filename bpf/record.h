@@ -10,6 +10,8 @@
 #include <linux/types.h>
 #endif
 
+#include "slz_vocab.h"
+
 #define SLZ_COMM_LEN	   16
 /* The in-kernel path walk builds at most this many bytes (PATH_MAX including the NUL). */
 #define SLZ_WALK_MAX	   4096
@@ -35,32 +37,6 @@
 #define SLZ_MAX_TARGETS	   1024
 /* Stats slot for activity that matched no target (only counted, never reported as files). */
 #define SLZ_STATS_SLOTS	   (SLZ_MAX_TARGETS + 1)
-
-/* Each kind of access is deduplicated separately: a file that is stat()ed then opened shows twice.
- */
-enum slz_kind {
-	SLZ_KIND_OPEN = 1u << 0,     /* open/openat/openat2/creat that succeeded (files and dirs) */
-	SLZ_KIND_MMAP = 1u << 1,     /* file-backed mmap */
-	SLZ_KIND_EXEC = 1u << 2,     /* the executed binary, or the #! script itself */
-	SLZ_KIND_INTERP = 1u << 3,   /* the ELF interpreter the kernel mapped at exec */
-	SLZ_KIND_STAT = 1u << 4,     /* stat/lstat/newfstatat/statx that succeeded */
-	SLZ_KIND_ACCESS = 1u << 5,   /* access/faccessat/faccessat2 that succeeded */
-	SLZ_KIND_READLINK = 1u << 6, /* readlink/readlinkat that succeeded */
-	SLZ_KIND_MISSING = 1u << 7,  /* a lookup that failed with ENOENT or ENOTDIR */
-};
-#define SLZ_KIND_ALL ((1u << 8) - 1)
-
-enum slz_event_flags {
-	/* Longer than SLZ_WALK_MAX bytes (or SLZ_WALK_STEPS steps): the head is missing. */
-	SLZ_EVF_TRUNCATED = 1u << 0,
-	/* dev/ino are unknown (access, readlink, missing, script): identity is the path alone. */
-	SLZ_EVF_PATH_ONLY = 1u << 1,
-	/* The walk ended on a dentry that is not the task's root (detached mount, other namespace).
-	 */
-	SLZ_EVF_UNREACHABLE = 1u << 2,
-	/* The path is base + '/' + a user string that was not normalised ("." and ".." kept). */
-	SLZ_EVF_USER_SUFFIX = 1u << 3,
-};
 
 /*
  * dev in kernel encoding (major << 20 | minor); userspace converts with slz_dev_to_user().

@@ -12,14 +12,23 @@
 #include <sys/sysmacros.h>
 #include <time.h>
 
-#include "record.h"
+#include "slz_vocab.h"
 #include "escape.h"
 #include "profile_io.h"
 #include "util.h"
 
 #define TEXT_MAGIC "# slimzip profile v"
 
-static const char *const flag_names[] = {"truncated", "path-only", "unreachable", "user-suffix"};
+/* The name of each flag in both formats, in the order lists are written; never a bit position. */
+static const struct {
+	uint32_t flag;
+	const char *name;
+} flag_names[] = {
+	{SLZ_EVF_TRUNCATED, "truncated"},
+	{SLZ_EVF_PATH_ONLY, "path-only"},
+	{SLZ_EVF_UNREACHABLE, "unreachable"},
+	{SLZ_EVF_USER_SUFFIX, "user-suffix"},
+};
 
 int profile__parse_format(const char *s, enum profile_format *fmt)
 {
@@ -69,9 +78,9 @@ static void flags_str(const struct profile_entry *e, char *buf, size_t len)
 
 	buf[0] = '\0';
 	for (size_t i = 0; i < ARRAY_SIZE(flag_names); i++) {
-		if (e->flags & (1u << i))
+		if (e->flags & flag_names[i].flag)
 			used += (size_t)snprintf(buf + used, len - used, "%s%s", used ? "," : "",
-						 flag_names[i]);
+						 flag_names[i].name);
 	}
 	if (e->err)
 		used += (size_t)snprintf(buf + used, len - used, "%serrno=%d", used ? "," : "",
@@ -104,12 +113,12 @@ static int flags_parse(char *s, struct profile_entry *e)
 			continue;
 		}
 		for (i = 0; i < ARRAY_SIZE(flag_names); i++) {
-			if (!strcmp(tok, flag_names[i]))
+			if (!strcmp(tok, flag_names[i].name))
 				break;
 		}
 		/* Unknown flags from a newer writer are ignored rather than fatal. */
 		if (i < ARRAY_SIZE(flag_names))
-			e->flags |= 1u << i;
+			e->flags |= flag_names[i].flag;
 	}
 	return 0;
 }

@@ -11,7 +11,7 @@
 #include <unistd.h>
 #include <zip.h>
 
-#include "record.h"
+#include "slz_vocab.h"
 #include "extract.h"
 #include "profile.h"
 #include "prune.h"
