@@ -14,6 +14,7 @@
 
 #include "slz_vocab.h"
 #include "escape.h"
+#include "json.h"
 #include "profile_io.h"
 #include "util.h"
 
@@ -189,62 +190,84 @@ static void write_text_entry(const struct profile_entry *e, FILE *f)
 	fputc('\n', f);
 }
 
-static void json_str_field(FILE *f, const char *key, const char *v, bool comma)
+/* The JSON name of a header key: its text name with dashes as underscores. */
+static void json_key(const char *text_key, char *buf, size_t len)
 {
-	fprintf(f, "%s\"%s\":", comma ? "," : "", key);
-	if (v)
-		escape__json(f, v, strlen(v));
-	else
-		fputs("null", f);
+	snprintf(buf, len, "%s", text_key);
+	for (char *c = buf; *c; c++)
+		*c = *c == '-' ? '_' : *c;
 }
 
-static void write_json_header(const struct profile *p, FILE *f)
+static void write_json_header(const struct profile *p, struct json_writer *w)
 {
 	const struct profile_header *h = profile__header_const(p);
 	char start[64], end[64];
 
 	format_time(h->start_unix_ms, start, sizeof(start));
 	format_time(h->end_unix_ms, end, sizeof(end));
-	fprintf(f, "{\"slimzip_profile\":%d", PROFILE_FORMAT_VERSION);
+	json_writer__begin_object(w);
+	json_writer__key(w, "slimzip_profile");
+	json_writer__int(w, PROFILE_FORMAT_VERSION);
 	for (size_t i = 0; i < ARRAY_SIZE(header_strings); i++) {
 		char key[32];
 
-		snprintf(key, sizeof(key), "%s", header_strings[i].key);
-		for (char *c = key; *c; c++)
-			*c = *c == '-' ? '_' : *c;
-		json_str_field(f, key, *hstr((struct profile_header *)h, header_strings[i].str_off),
-			       true);
+		json_key(header_strings[i].key, key, sizeof(key));
+		json_writer__key(w, key);
+		json_writer__string(w,
+				    *hstr((struct profile_header *)h, header_strings[i].str_off));
 	}
-	json_str_field(f, "start", start, true);
-	json_str_field(f, "end", end, true);
-	fprintf(f,
-		",\"exit_status\":%d,\"lost_events\":%" PRIu64 ",\"dedup_full\":%" PRIu64
-		",\"truncated_paths\":%" PRIu64 ",\"merged_from\":%" PRIu64 ",\"files\":%zu}\n",
-		h->exit_status, h->lost_events, h->dedup_full, h->truncated_paths, h->merged_from,
-		profile__count(p));
+	json_writer__key(w, "start");
+	json_writer__string(w, start);
+	json_writer__key(w, "end");
+	json_writer__string(w, end);
+	json_writer__key(w, "exit_status");
+	json_writer__int(w, h->exit_status);
+	json_writer__key(w, "lost_events");
+	json_writer__uint(w, h->lost_events);
+	json_writer__key(w, "dedup_full");
+	json_writer__uint(w, h->dedup_full);
+	json_writer__key(w, "truncated_paths");
+	json_writer__uint(w, h->truncated_paths);
+	json_writer__key(w, "merged_from");
+	json_writer__uint(w, h->merged_from);
+	json_writer__key(w, "files");
+	json_writer__uint(w, profile__count(p));
+	json_writer__end_object(w);
 }
 
-static void write_json_entry(const struct profile_entry *e, FILE *f)
+static void write_json_entry(const struct profile_entry *e, struct json_writer *w)
 {
-	char kinds[128], flags[128];
-	bool first = true;
+	char kinds[128], flags[128], dev[32], *save = NULL;
 
 	profile__kinds_str(e->kinds, kinds, sizeof(kinds));
 	flags_str(e, flags, sizeof(flags));
-	fputs("{\"kinds\":[", f);
-	for (char *k = strtok(kinds, ","); k && strcmp(k, "-"); k = strtok(NULL, ",")) {
-		fprintf(f, "%s\"%s\"", first ? "" : ",", k);
-		first = false;
-	}
-	fprintf(f,
-		"],\"dev\":\"%u:%u\",\"ino\":%" PRIu64 ",\"count\":%" PRIu64
-		",\"mode\":%u,\"size\":%" PRIu64,
-		major(e->dev), minor(e->dev), e->ino, e->count, e->mode, e->size);
-	json_str_field(f, "flags", flags, true);
-	fprintf(f, ",\"pid\":%u", e->first_pid);
-	json_str_field(f, "comm", e->first_comm, true);
-	json_str_field(f, "path", e->path, true);
-	fputs("}\n", f);
+	snprintf(dev, sizeof(dev), "%u:%u", major(e->dev), minor(e->dev));
+	json_writer__begin_object(w);
+	json_writer__key(w, "kinds");
+	json_writer__begin_array(w);
+	for (char *k = strtok_r(kinds, ",", &save); k && strcmp(k, "-");
+	     k = strtok_r(NULL, ",", &save))
+		json_writer__string(w, k);
+	json_writer__end_array(w);
+	json_writer__key(w, "dev");
+	json_writer__string(w, dev);
+	json_writer__key(w, "ino");
+	json_writer__uint(w, e->ino);
+	json_writer__key(w, "count");
+	json_writer__uint(w, e->count);
+	json_writer__key(w, "mode");
+	json_writer__uint(w, e->mode);
+	json_writer__key(w, "size");
+	json_writer__uint(w, e->size);
+	json_writer__key(w, "flags");
+	json_writer__string(w, flags);
+	json_writer__key(w, "pid");
+	json_writer__uint(w, e->first_pid);
+	json_writer__key(w, "comm");
+	json_writer__string_len(w, e->first_comm, strnlen(e->first_comm, PROFILE_COMM_LEN));
+	json_writer__key(w, "path");
+	json_writer__string(w, e->path);
+	json_writer__end_object(w);
 }
 
 static int entry_ptr_cmp(const void *a, const void *b)
@@ -263,7 +286,9 @@ static int entry_ptr_cmp(const void *a, const void *b)
 int profile__write_stream(const struct profile *p, FILE *f, enum profile_format fmt)
 {
 	const struct profile_entry **order;
+	struct json_writer *w = NULL;
 	size_t n = profile__count(p);
+	int err = 0;
 
 	/* Sorted output without reordering the caller's profile (it may still be recording). */
 	order = malloc((n ? n : 1) * sizeof(*order));
@@ -272,17 +297,24 @@ int profile__write_stream(const struct profile *p, FILE *f, enum profile_format 
 	for (size_t i = 0; i < n; i++)
 		order[i] = profile__entry(p, i);
 	qsort(order, n, sizeof(*order), entry_ptr_cmp);
-	if (fmt == PROFILE_FMT_JSON)
-		write_json_header(p, f);
-	else
+	if (fmt == PROFILE_FMT_JSON) {
+		err = json_writer__new(f, &w);
+		if (err)
+			goto out;
+		write_json_header(p, w);
+		for (size_t i = 0; i < n; i++)
+			write_json_entry(order[i], w);
+		err = json_writer__error(w);
+	} else {
 		write_text_header(p, f);
-	for (size_t i = 0; i < n; i++) {
-		if (fmt == PROFILE_FMT_JSON)
-			write_json_entry(order[i], f);
-		else
+		for (size_t i = 0; i < n; i++)
 			write_text_entry(order[i], f);
 	}
+out:
+	json_writer__free(w);
 	free(order);
+	if (err)
+		return err;
 	return ferror(f) ? -EIO : 0;
 }
 
@@ -527,9 +559,7 @@ static int json_header_field(struct reader *r, const char *key, const char **p, 
 	for (size_t i = 0; i < ARRAY_SIZE(header_strings); i++) {
 		char k[32];
 
-		snprintf(k, sizeof(k), "%s", header_strings[i].key);
-		for (char *c = k; *c; c++)
-			*c = *c == '-' ? '_' : *c;
+		json_key(header_strings[i].key, k, sizeof(k));
 		if (strcmp(key, k))
 			continue;
 		err = json_string(r, p, &s);
