@@ -299,7 +299,7 @@ static __always_inline struct slz_event *event_start(struct slz_seen_key *k, boo
 	ev->syscall_nr = nr;
 	ev->err = 0;
 	ev->path_len = 0;
-	ev->reserved = 0;
+	ev->gen = 0;
 	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
 	return ev;
 }

@@ -57,7 +57,7 @@ struct slz_event {
 	__s32 syscall_nr; /* -1 for accesses made by exec itself */
 	__s32 err;	  /* positive errno for SLZ_KIND_MISSING, else 0 */
 	__u32 path_len;	  /* bytes used in path[], no terminating NUL counted */
-	__u32 reserved;
+	__u32 gen;	  /* the generation of the target slot the event was recorded for */
 	char comm[SLZ_COMM_LEN];
 	char path[SLZ_EVENT_PATH_CAP];
 };

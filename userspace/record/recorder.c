@@ -15,6 +15,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "events.h"
 #include "hashmap.h"
 #include "record.h"
 #include "record.skel.h"
@@ -44,6 +45,7 @@ struct recorder {
 	struct path_key *paths;
 	size_t npaths, paths_cap;
 	struct idxmap *path_idx;
+	char path_buf[EVENT_PATH_BUF]; /* the path of the event being consumed */
 	int cb_err;
 	int ncpus;
 	double load_s;
@@ -121,36 +123,6 @@ static int remember_path(struct recorder *r, uint64_t hash, uint32_t slot, const
 	return 0;
 }
 
-/*
- * Paths built from a user string keep its spelling; drop empty and "." components (always
- * safe). ".." is kept: resolving it lexically is wrong when the component before is a symlink.
- */
-static void normalize_path(char *s)
-{
-	char *w = s, *r = s;
-
-	while (*r) {
-		char *c;
-		size_t n;
-
-		while (*r == '/')
-			r++;
-		if (!*r)
-			break;
-		c = r;
-		n = strcspn(c, "/");
-		r = c + n;
-		if (n == 1 && c[0] == '.')
-			continue;
-		*w++ = '/';
-		memmove(w, c, n);
-		w += n;
-	}
-	if (w == s)
-		*w++ = '/';
-	*w = '\0';
-}
-
 static int get_profile(struct recorder *r, uint32_t slot, struct profile **p)
 {
 	int err;
@@ -168,50 +140,27 @@ static int on_event(void *ctx, void *data, size_t size)
 {
 	struct recorder *r = ctx;
 	const struct slz_event *ev = data;
-	struct profile_entry e = {};
+	struct event_identity id;
+	struct profile_entry e;
 	struct profile *p;
-	size_t len;
-	char *path;
+	uint32_t slot, gen;
 	int err;
 
-	if (size < SLZ_EVENT_HDR_SIZE || ev->target >= SLZ_MAX_TARGETS || !r->used[ev->target])
+	if (event__route(ev, size, &slot, &gen) || !r->used[slot])
 		return 0;
-	len = ev->path_len;
-	if (len > size - SLZ_EVENT_HDR_SIZE)
-		len = size - SLZ_EVENT_HDR_SIZE;
-	if (!len)
+	if (event__entry(ev, size, r->path_buf, &e))
 		return 0;
-	path = strndup(ev->path, len);
-	if (!path)
-		return r->cb_err = -ENOMEM;
-	if (path[0] == '/')
-		normalize_path(path);
-	err = get_profile(r, ev->target, &p);
+	err = get_profile(r, slot, &p);
 	if (err)
 		goto out;
-	e.path = path;
-	e.size = ev->size;
-	e.kinds = ev->kind;
-	e.flags = ev->flags;
-	e.mode = ev->mode;
-	e.first_pid = ev->pid;
-	e.err = ev->err;
-	e.syscall_nr = ev->syscall_nr;
-	memcpy(e.first_comm, ev->comm,
-	       sizeof(e.first_comm) < sizeof(ev->comm) ? sizeof(e.first_comm) : sizeof(ev->comm));
-	e.first_comm[PROFILE_COMM_LEN - 1] = '\0';
-	if (ev->dev == SLZ_DEV_PATH_HASH) {
-		e.flags |= SLZ_EVF_PATH_ONLY;
-		err = remember_path(r, ev->ino, ev->target, path);
+	event__identity(ev, &id);
+	if (id.by_path) {
+		err = remember_path(r, id.path_hash, slot, e.path);
 		if (err)
 			goto out;
-	} else {
-		e.dev = slz_dev_to_user(ev->dev);
-		e.ino = ev->ino;
 	}
 	err = profile__add(p, &e);
 out:
-	free(path);
 	if (err)
 		r->cb_err = err;
 	return err;
@@ -404,15 +353,18 @@ int recorder__poll(struct recorder *r, int timeout_ms)
 static void add_key_count(struct recorder *r, uint32_t slot, struct profile *p,
 			  const struct slz_seen_key *key, uint64_t count)
 {
+	struct event_identity id;
+
 	if (key->target != slot || !count)
 		return;
-	if (key->dev == SLZ_DEV_PATH_HASH) {
-		const char *path = path_for_key(r, key->ino, slot);
+	event__key_identity(key, &id);
+	if (id.by_path) {
+		const char *path = path_for_key(r, id.path_hash, slot);
 
 		if (path)
 			profile__add_count(p, 0, 0, path, count);
 	} else {
-		profile__add_count(p, slz_dev_to_user(key->dev), key->ino, "", count);
+		profile__add_count(p, id.dev, id.ino, "", count);
 	}
 }
 
