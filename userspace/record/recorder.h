@@ -15,6 +15,7 @@
 #define SLIMZIP_RECORDER_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "profile.h"
@@ -23,8 +24,13 @@
 #define RECORDER_DEFAULT_RINGBUF   (64u << 20)
 
 struct recorder_config {
-	bool record_missing;	/* also record ENOENT/ENOTDIR lookups as SLZ_KIND_MISSING */
-	uint32_t max_files;	/* dedup map entries; 0 = RECORDER_DEFAULT_MAX_FILES */
+	bool record_missing; /* also record ENOENT/ENOTDIR lookups as SLZ_KIND_MISSING */
+	/*
+	 * Dedup entries of each target ((file, kind) pairs it may touch before its map is full);
+	 * 0 = RECORDER_DEFAULT_MAX_FILES. A full map costs that target an event per access of a
+	 * new file and its access counts, nothing more; other targets have maps of their own.
+	 */
+	uint32_t max_files;
 	uint32_t ringbuf_bytes; /* rounded up to a power of two; 0 = RECORDER_DEFAULT_RINGBUF */
 };
 
@@ -43,12 +49,35 @@ int recorder__check_support(void);
  */
 int recorder__open(const struct recorder_config *c, struct recorder **out);
 void recorder__free(struct recorder *r); /* NULL-safe; detaches */
-/* Follow a cgroup (by id: the inode number of its directory) and its descendants. */
+
+/*
+ * Targets. Each followed cgroup (and everything below it) holds a slot, at most
+ * SLZ_MAX_TARGETS at once; its events go to the slot's profile only. Every add and reset
+ * starts a new generation of the slot: events of an older one still in the ring buffer (of a
+ * removed target, or from before a reset) are dropped when consumed, never credited to the
+ * slot's new owner (recorder__stale_events counts them). Each costs O(1), whatever the
+ * target recorded: its dedup map is replaced, not emptied.
+ */
+/* Follow a cgroup (by id: the inode number of its directory); *slot is the lowest free one. */
 int recorder__add_target(struct recorder *r, uint64_t cgroup_id, uint32_t *slot);
+/* Stop following the target in slot, and free its profile: the slot is free again. */
 int recorder__remove_target(struct recorder *r, uint32_t slot);
+/*
+ * A new epoch for the target in slot, which keeps its slot and cgroup: its profile and
+ * counters start empty and the next access to a file seen before is an event again. Take the
+ * old epoch's profile first (recorder__consume, then recorder__profile) to keep it.
+ */
+int recorder__reset_target(struct recorder *r, uint32_t slot);
+/* Events dropped because their slot's generation had moved on (for diagnostics). */
+uint64_t recorder__stale_events(const struct recorder *r);
+
 /* The fd to watch for events (epoll-able); call recorder__consume() when it is readable. */
 int recorder__epoll_fd(const struct recorder *r);
-/* Move every available event into the per-target profiles. Returns events handled or -errno. */
+/*
+ * Move every available event into the per-target profiles. Returns events handled or -errno.
+ * A target whose event cannot be stored (out of memory) has lost its profile: that target's
+ * recorder__profile() fails from then on (until a reset); consuming goes on for the others.
+ */
 int recorder__consume(struct recorder *r);
 /* Wait up to timeout_ms for events and consume them. */
 int recorder__poll(struct recorder *r, int timeout_ms);
@@ -57,6 +86,11 @@ int recorder__poll(struct recorder *r, int timeout_ms);
  * counts and the loss counters in the header. Recording goes on; call again for a later view.
  */
 int recorder__profile(struct recorder *r, uint32_t slot, struct profile **out);
+/*
+ * The same for n slots at once (out[i] for slots[i]): one pass over the state the targets
+ * share serves them all. On failure no profile is returned.
+ */
+int recorder__profiles(struct recorder *r, const uint32_t *slots, size_t n, struct profile **out);
 /* BPF load + attach time of recorder__open, for diagnostics. */
 double recorder__load_seconds(const struct recorder *r);
 
