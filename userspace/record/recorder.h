@@ -6,14 +6,15 @@
  * Two levels:
  *  - recorder__record() (recorder_session.c): everything `slimzip record` does, reusable by
  *    `run` and `verify`: start a command in a fresh cgroup (or attach to an existing cgroup),
- *    forward signals, snapshot on SIGUSR1, stop, clean up, return the profile and the
- *    command's status.
- *  - recorder__open/add_target/poll/profile/free (recorder.c): the pieces, for a caller with
- *    its own loop.
+ *    forward the signals the caller hands over, snapshot on SIGUSR1, stop, clean up, return
+ *    the profile and the command's status.
+ *  - recorder__open/add_target/remove_target/reset_target/poll/profiles/free (recorder.c,
+ *    recorder_collect.c): the pieces, for a caller with its own loop and many targets.
  */
 #ifndef SLIMZIP_RECORDER_H
 #define SLIMZIP_RECORDER_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -94,6 +95,9 @@ int recorder__profiles(struct recorder *r, const uint32_t *slots, size_t n, stru
 /* BPF load + attach time of recorder__open, for diagnostics. */
 double recorder__load_seconds(const struct recorder *r);
 
+/* The signals recorder__record() reads from record_opts.signal_fd. */
+void recorder__signals(sigset_t *set);
+
 struct record_opts {
 	char *const *argv;	 /* command mode: the command to start in a fresh cgroup */
 	const char *cgroup_path; /* cgroup mode (argv == NULL): an existing cgroup to follow */
@@ -101,6 +105,12 @@ struct record_opts {
 	bool record_missing;
 	uint32_t max_files;
 	uint32_t ringbuf_bytes;
+	/*
+	 * A signalfd (non-blocking) for the signals of recorder__signals(), which the caller has
+	 * blocked; it stays the caller's. 0 or less: none (a zeroed struct holds 0), and the call
+	 * handles no signal.
+	 */
+	int signal_fd;
 	/* Runs in the child once it is in the cgroup, before exec (verify: mount namespace). */
 	int (*child_setup)(void *ctx);
 	void *child_ctx;
@@ -110,11 +120,14 @@ struct record_opts {
 };
 
 /*
- * Record. SIGINT, SIGTERM, SIGHUP, SIGQUIT and SIGUSR1 are taken over for the duration of the
- * call (blocked and read from a signalfd): in command mode the first four are forwarded to the
- * command, in cgroup mode SIGINT/SIGTERM stop recording. On success *out is the profile
- * (header filled in) and *cmd_status the command's shell-style status (-1 in cgroup mode).
- * When the command cannot be started, -errno is returned and *cmd_status is 127/126.
+ * Record. The call reads signal_fd while it runs and consumes what it reads: in command mode
+ * SIGINT, SIGTERM, SIGHUP and SIGQUIT are forwarded to the command, in cgroup mode they stop
+ * recording; SIGUSR1 takes a snapshot. One of the four that came before recording began (while
+ * the program loaded, or before the call) ends it with -EINTR and *cmd_status 128+N, and no
+ * command is started. The command starts with the caller's signal mask minus these signals.
+ * On success *out is the profile (header filled in) and *cmd_status the command's shell-style
+ * status (-1 in cgroup mode). When the command cannot be started, -errno is returned and
+ * *cmd_status is 127/126.
  */
 int recorder__record(const struct record_opts *o, struct profile **out, int *cmd_status);
 
