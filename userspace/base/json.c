@@ -202,3 +202,24 @@ int json_writer__null(struct json_writer *w)
 {
 	return token(w, "null");
 }
+
+int json_writer__string_field(struct json_writer *w, const char *key, const char *s)
+{
+	int err = json_writer__key(w, key);
+
+	return err ? err : json_writer__string(w, s);
+}
+
+int json_writer__int_field(struct json_writer *w, const char *key, int64_t v)
+{
+	int err = json_writer__key(w, key);
+
+	return err ? err : json_writer__int(w, v);
+}
+
+int json_writer__uint_field(struct json_writer *w, const char *key, uint64_t v)
+{
+	int err = json_writer__key(w, key);
+
+	return err ? err : json_writer__uint(w, v);
+}

@@ -42,6 +42,11 @@ int json_writer__uint(struct json_writer *w, uint64_t v);
 int json_writer__bool(struct json_writer *w, bool v);
 int json_writer__null(struct json_writer *w);
 
+/* A member of the innermost object in one call: its key, then the value as above. */
+int json_writer__string_field(struct json_writer *w, const char *key, const char *s);
+int json_writer__int_field(struct json_writer *w, const char *key, int64_t v);
+int json_writer__uint_field(struct json_writer *w, const char *key, uint64_t v);
+
 /* The first error so far, 0 when none. */
 int json_writer__error(const struct json_writer *w);
 

@@ -206,32 +206,22 @@ static void write_json_header(const struct profile *p, struct json_writer *w)
 	format_time(h->start_unix_ms, start, sizeof(start));
 	format_time(h->end_unix_ms, end, sizeof(end));
 	json_writer__begin_object(w);
-	json_writer__key(w, "slimzip_profile");
-	json_writer__int(w, PROFILE_FORMAT_VERSION);
+	json_writer__int_field(w, "slimzip_profile", PROFILE_FORMAT_VERSION);
 	for (size_t i = 0; i < ARRAY_SIZE(header_strings); i++) {
 		char key[32];
 
 		json_key(header_strings[i].key, key, sizeof(key));
-		json_writer__key(w, key);
-		json_writer__string(w,
-				    *hstr((struct profile_header *)h, header_strings[i].str_off));
+		json_writer__string_field(
+			w, key, *hstr((struct profile_header *)h, header_strings[i].str_off));
 	}
-	json_writer__key(w, "start");
-	json_writer__string(w, start);
-	json_writer__key(w, "end");
-	json_writer__string(w, end);
-	json_writer__key(w, "exit_status");
-	json_writer__int(w, h->exit_status);
-	json_writer__key(w, "lost_events");
-	json_writer__uint(w, h->lost_events);
-	json_writer__key(w, "dedup_full");
-	json_writer__uint(w, h->dedup_full);
-	json_writer__key(w, "truncated_paths");
-	json_writer__uint(w, h->truncated_paths);
-	json_writer__key(w, "merged_from");
-	json_writer__uint(w, h->merged_from);
-	json_writer__key(w, "files");
-	json_writer__uint(w, profile__count(p));
+	json_writer__string_field(w, "start", start);
+	json_writer__string_field(w, "end", end);
+	json_writer__int_field(w, "exit_status", h->exit_status);
+	json_writer__uint_field(w, "lost_events", h->lost_events);
+	json_writer__uint_field(w, "dedup_full", h->dedup_full);
+	json_writer__uint_field(w, "truncated_paths", h->truncated_paths);
+	json_writer__uint_field(w, "merged_from", h->merged_from);
+	json_writer__uint_field(w, "files", profile__count(p));
 	json_writer__end_object(w);
 }
 
@@ -249,24 +239,16 @@ static void write_json_entry(const struct profile_entry *e, struct json_writer *
 	     k = strtok_r(NULL, ",", &save))
 		json_writer__string(w, k);
 	json_writer__end_array(w);
-	json_writer__key(w, "dev");
-	json_writer__string(w, dev);
-	json_writer__key(w, "ino");
-	json_writer__uint(w, e->ino);
-	json_writer__key(w, "count");
-	json_writer__uint(w, e->count);
-	json_writer__key(w, "mode");
-	json_writer__uint(w, e->mode);
-	json_writer__key(w, "size");
-	json_writer__uint(w, e->size);
-	json_writer__key(w, "flags");
-	json_writer__string(w, flags);
-	json_writer__key(w, "pid");
-	json_writer__uint(w, e->first_pid);
+	json_writer__string_field(w, "dev", dev);
+	json_writer__uint_field(w, "ino", e->ino);
+	json_writer__uint_field(w, "count", e->count);
+	json_writer__uint_field(w, "mode", e->mode);
+	json_writer__uint_field(w, "size", e->size);
+	json_writer__string_field(w, "flags", flags);
+	json_writer__uint_field(w, "pid", e->first_pid);
 	json_writer__key(w, "comm");
 	json_writer__string_len(w, e->first_comm, strnlen(e->first_comm, PROFILE_COMM_LEN));
-	json_writer__key(w, "path");
-	json_writer__string(w, e->path);
+	json_writer__string_field(w, "path", e->path);
 	json_writer__end_object(w);
 }
 

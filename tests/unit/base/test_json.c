@@ -87,6 +87,25 @@ static void test_top_level_values_are_lines(void **state)
 	free(out);
 }
 
+static void test_fields_are_key_and_value(void **state)
+{
+	struct sink s;
+	struct json_writer *w = open_sink(&s);
+	char *out;
+
+	json_writer__begin_object(w);
+	assert_int_equal(json_writer__string_field(w, "s", "v"), 0);
+	assert_int_equal(json_writer__string_field(w, "n", NULL), 0);
+	assert_int_equal(json_writer__int_field(w, "i", -3), 0);
+	assert_int_equal(json_writer__uint_field(w, "u", 4), 0);
+	json_writer__end_object(w);
+	/* a field outside an object is a misuse like a bare key */
+	assert_int_equal(json_writer__uint_field(w, "top", 1), -EINVAL);
+	out = done(&s);
+	assert_string_equal(out, "{\"s\":\"v\",\"n\":null,\"i\":-3,\"u\":4}\n");
+	free(out);
+}
+
 static char *string_of(const char *in, size_t len)
 {
 	struct sink s;
@@ -238,6 +257,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_nesting_places_commas_and_colons),
 		cmocka_unit_test(test_top_level_values_are_lines),
+		cmocka_unit_test(test_fields_are_key_and_value),
 		cmocka_unit_test(test_strings_escape_controls_and_raw_bytes),
 		cmocka_unit_test(test_keys_are_escaped),
 		cmocka_unit_test(test_misuse_is_an_error_that_sticks),
