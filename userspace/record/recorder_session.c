@@ -5,7 +5,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -187,7 +186,7 @@ static int child_mask(sigset_t *mask)
 {
 	sigset_t ours;
 
-	if (pthread_sigmask(SIG_BLOCK, NULL, mask))
+	if (sigprocmask(SIG_BLOCK, NULL, mask)) /* only reads it */
 		return slz_fail(errno, "cannot read the signal mask: %s", strerror(errno));
 	recorder__signals(&ours);
 	for (int sig = 1; sig < NSIG; sig++) {
