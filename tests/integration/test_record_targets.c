@@ -54,10 +54,27 @@ struct target {
 	int nrun;
 };
 
+/* Every cgroup a test made and has not removed yet: a failed test leaves none behind. */
+static char *made[16];
+
+static void forget_made(const char *cgdir)
+{
+	for (size_t i = 0; i < sizeof(made) / sizeof(made[0]); i++) {
+		if (made[i] == cgdir)
+			made[i] = NULL;
+	}
+}
+
 static void follow(struct recorder *r, struct target *t)
 {
+	size_t i;
+
 	memset(t, 0, sizeof(*t));
 	assert_int_equal(cgroup__create(cg_parent, &t->cgdir, &t->cgfd), 0);
+	for (i = 0; i < sizeof(made) / sizeof(made[0]) && made[i]; i++)
+		;
+	assert_true(i < sizeof(made) / sizeof(made[0]));
+	made[i] = t->cgdir;
 	assert_int_equal(cgroup__id(t->cgdir, &t->cgid), 0);
 	assert_int_equal(recorder__add_target(r, t->cgid, &t->slot), 0);
 }
@@ -109,6 +126,7 @@ static void unfollow(struct target *t)
 {
 	finish(t);
 	assert_int_equal(cgroup__destroy(t->cgdir), 0);
+	forget_made(t->cgdir);
 	close(t->cgfd);
 	free(t->cgdir);
 }
@@ -393,6 +411,10 @@ static int group_setup(void **state)
 
 static int group_teardown(void **state)
 {
+	for (size_t i = 0; i < sizeof(made) / sizeof(made[0]); i++) {
+		if (made[i])
+			cgroup__destroy(made[i]); /* kills what a failed test left running */
+	}
 	testfs__rmtree(tmp);
 	free(cg_parent);
 	return 0;
