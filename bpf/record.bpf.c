@@ -2,12 +2,18 @@
 /*
  * The recorder's kernel side. One tp_btf/sys_exit program sees every syscall's result with its
  * arguments still in pt_regs; it keeps only the file lookups of target cgroups, deduplicates
- * them per (target, file, kind) in a hash map that also counts accesses, and walks the path only
- * for a file not seen before. tp_btf/sched_process_exec adds what exec opens inside the kernel:
- * the binary, the #! script and the ELF interpreter.
+ * them per (file, kind) in the target's own hash map (which also counts accesses), and walks
+ * the path only for a file not seen before. tp_btf/sched_process_exec adds what exec opens
+ * inside the kernel: the binary, the #! script and the ELF interpreter.
+ *
+ * Targets live in slots (record.h): targets maps a cgroup to its slot and generation, seen holds
+ * one dedup map per slot, stats one set of counters per slot. Userspace adds, removes and resets
+ * targets while the programs run; every event and dedup key carries the generation it was made
+ * for, so nothing of an old generation can pass for the slot's current one.
  *
  * Hot path (a file seen before): syscall number switch, cgroup -> target cache, fd -> inode
- * through the task's fd table, one hash lookup and an atomic add.
+ * through the task's fd table, and a hit in this CPU's cache of recent keys (else one lookup in
+ * the target's dedup map and an atomic add).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -54,38 +60,10 @@ const volatile __u64 wakeup_bytes = 1 << 20;
  */
 extern void *bpf_rdonly_cast(void *obj, __u32 btf_id) __ksym;
 
-/* The cgroup levels searched for a target above the current cgroup. */
-#define MAX_CGROUP_LEVELS 64
-
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 64 << 20); /* resized by userspace */
 } events SEC(".maps");
-
-/* Target cgroups: cgroup id -> slot. Descendants match through the cache below. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, SLZ_MAX_TARGETS);
-	__type(key, __u64);
-	__type(value, __u32);
-} targets SEC(".maps");
-
-/* cgroup id -> slot + 1 (0: not a target); userspace clears it when targets change. */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u64);
-	__type(value, __u32);
-} target_cache SEC(".maps");
-
-/* One entry per (target, file, kind); the value counts accesses. Sized by --max-files. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, 1 << 20);
-	__type(key, struct slz_seen_key);
-	__type(value, __u64);
-} seen SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -102,183 +80,16 @@ struct {
 } event_buf SEC(".maps");
 
 #include "pathwalk.bpf.h"
+#include "targets.bpf.h"
 
 #define PATH_MASK (SLZ_EVENT_PATH_CAP - 1)
-
-struct level_ctx {
-	__u32 found; /* slot + 1 of the deepest target seen so far */
-};
-
-static long level_step(__u32 level, struct level_ctx *c)
-{
-	__u64 id = bpf_get_current_ancestor_cgroup_id(level);
-	__u32 *slot;
-
-	if (!id)
-		return 1;
-	slot = bpf_map_lookup_elem(&targets, &id);
-	if (slot)
-		c->found = *slot + 1;
-	return 0;
-}
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct slz_cpu_state);
-} cpu_state SEC(".maps");
-
-/* Bumped by userspace when targets change: invalidates every CPU's cached answers and keys. */
-volatile __u32 target_gen;
-
-static __always_inline struct slz_cpu_state *cpu_state_get(void)
-{
-	__u32 zero = 0;
-
-	return bpf_map_lookup_elem(&cpu_state, &zero);
-}
-
-/* Move a slot's pending count into the dedup map (best effort: a deleted key loses a count). */
-static __always_inline void hot_flush(struct slz_hot_slot *hs)
-{
-	__u64 *cnt;
-
-	if (!hs->pending)
-		return;
-	cnt = bpf_map_lookup_elem(&seen, &hs->key);
-	if (cnt)
-		__sync_fetch_and_add(cnt, hs->pending);
-	hs->pending = 0;
-}
-
-struct hot_reset_ctx {
-	struct slz_cpu_state *cs; /* bpf_loop wants its context on the stack */
-};
-
-static long hot_reset_step(__u32 i, struct hot_reset_ctx *c)
-{
-	struct slz_cpu_state *cs = c->cs;
-	struct slz_hot_slot *hs;
-
-	if (!cs)
-		return 1;
-	hs = &cs->hot[i & (SLZ_HOT_SLOTS - 1)];
-
-	hs->check = 0;
-	hot_flush(hs);
-	__builtin_memset(&hs->key, 0, sizeof(hs->key));
-	return 0;
-}
-
-/*
- * The check word of a cached answer; never 0, so a zeroed or half-written entry never passes.
- * (Programs on syscall tracepoints are not preempted in practice; the check makes a torn
- * per-CPU entry harmless should one ever be.)
- */
-static __always_inline __u64 answer_check(__u64 cg, __u32 gen, __u32 slot1)
-{
-	return ((cg ^ ((__u64)gen << 32 | slot1)) * 0x9e3779b97f4a7c15ULL) | 1;
-}
-
-/* The target slot of the current task, or -1. Per-CPU answer first, then the LRU cache. */
-static __always_inline int current_target(void)
-{
-	__u64 cg = bpf_get_current_cgroup_id();
-	__u32 gen = target_gen;
-	struct slz_cpu_state *cs = cpu_state_get();
-	struct level_ctx c = {};
-	__u32 *v;
-
-	if (cs && cs->cgroup_id == cg && cs->gen == gen &&
-	    cs->check == answer_check(cs->cgroup_id, cs->gen, cs->slot1))
-		return (int)cs->slot1 - 1;
-	v = bpf_map_lookup_elem(&target_cache, &cg);
-	if (v) {
-		c.found = *v;
-	} else {
-		bpf_loop(MAX_CGROUP_LEVELS, level_step, &c, 0);
-		bpf_map_update_elem(&target_cache, &cg, &c.found, BPF_ANY);
-	}
-	if (cs) {
-		/* Targets changed: cached keys may name a slot that now means another cgroup. */
-		if (cs->gen != gen) {
-			struct hot_reset_ctx rc = {cs};
-
-			bpf_loop(SLZ_HOT_SLOTS, hot_reset_step, &rc, 0);
-		}
-		cs->check = 0;
-		cs->cgroup_id = cg;
-		cs->gen = gen;
-		cs->slot1 = c.found;
-		cs->check = answer_check(cg, gen, c.found);
-	}
-	return (int)c.found - 1;
-}
 
 static __always_inline struct slz_stats *stats_of(__u32 slot)
 {
 	return bpf_map_lookup_elem(&stats, &slot);
 }
 
-/*
- * Count an access. Returns 1 when the key was seen before (nothing more to do), 0 when the
- * caller must emit an event; *inserted tells whether the key is in the map (to undo on a drop).
- */
-/* A key's hash: picks its slot (top bits) and is the slot's check word (never 0). */
-static __always_inline __u64 key_hash(const struct slz_seen_key *k)
-{
-	return ((k->ino ^ (k->dev << 7) ^ ((__u64)k->kind << 13) ^ ((__u64)k->target << 17)) *
-		0x9e3779b97f4a7c15ULL) |
-	       1;
-}
-
-static __always_inline bool key_eq(const struct slz_seen_key *a, const struct slz_seen_key *b)
-{
-	return a->ino == b->ino && a->dev == b->dev && a->kind == b->kind && a->target == b->target;
-}
-
-/*
- * Count an access. Returns 1 when the key was seen before (nothing more to do), 0 when the
- * caller must emit an event; *inserted tells whether the key is in the map (to undo on a drop).
- */
-static __always_inline int seen_hit(struct slz_seen_key *k, bool *inserted)
-{
-	struct slz_cpu_state *cs = cpu_state_get();
-	__u64 h = key_hash(k);
-	struct slz_hot_slot *hs = cs ? &cs->hot[(h >> 58) & (SLZ_HOT_SLOTS - 1)] : NULL;
-	__u64 one = 1, *cnt;
-	long err;
-
-	if (hs && hs->check == h && key_eq(&hs->key, k)) {
-		hs->pending++;
-		return 1;
-	}
-	cnt = bpf_map_lookup_elem(&seen, k);
-	if (!cnt) {
-		err = bpf_map_update_elem(&seen, k, &one, BPF_NOEXIST);
-		if (!err) {
-			*inserted = true;
-			return 0;
-		}
-		cnt = bpf_map_lookup_elem(&seen, k); /* another CPU inserted it first? */
-		if (!cnt) {
-			*inserted = false;
-			return 0;
-		}
-	}
-	__sync_fetch_and_add(cnt, 1);
-	/* Known to the map, so safe to answer from this CPU's cache from now on. */
-	if (hs) {
-		hs->check = 0;
-		hot_flush(hs);
-		hs->key = *k;
-		hs->check = h;
-	}
-	return 1;
-}
-
-static __always_inline struct slz_event *event_start(struct slz_seen_key *k, bool inserted, long nr)
+static __always_inline struct slz_event *event_start(__u32 slot, struct slz_seen_key *k, long nr)
 {
 	__u32 zero = 0;
 	struct slz_event *ev = bpf_map_lookup_elem(&event_buf, &zero);
@@ -290,7 +101,7 @@ static __always_inline struct slz_event *event_start(struct slz_seen_key *k, boo
 	ev->ino = k->ino;
 	ev->size = 0;
 	ev->cgroup_id = bpf_get_current_cgroup_id();
-	ev->target = k->target;
+	ev->target = slot;
 	ev->kind = k->kind;
 	ev->pid = pid_tgid >> 32;
 	ev->tid = (__u32)pid_tgid;
@@ -299,7 +110,7 @@ static __always_inline struct slz_event *event_start(struct slz_seen_key *k, boo
 	ev->syscall_nr = nr;
 	ev->err = 0;
 	ev->path_len = 0;
-	ev->reserved = 0;
+	ev->gen = k->gen;
 	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
 	return ev;
 }
@@ -309,9 +120,10 @@ static __always_inline struct slz_event *event_start(struct slz_seen_key *k, boo
  * prune refuses it) and the key forgotten, so a later access usually retries; a CPU that
  * cached the key in the meantime will not, which the loss count already covers.
  */
-static __always_inline void event_send(struct slz_event *ev, struct slz_seen_key *k, bool inserted)
+static __always_inline void event_send(struct slz_event *ev, __u32 slot, void *map,
+				       struct slz_seen_key *k, bool inserted)
 {
-	struct slz_stats *st = stats_of(k->target);
+	struct slz_stats *st = stats_of(slot);
 	__u32 len = ev->path_len & PATH_MASK;
 
 	if (!st)
@@ -331,7 +143,7 @@ static __always_inline void event_send(struct slz_event *ev, struct slz_seen_key
 	if (bpf_ringbuf_output(&events, ev, SLZ_EVENT_HDR_SIZE + len, wake)) {
 		st->ringbuf_drops++;
 		if (inserted)
-			bpf_map_delete_elem(&seen, k);
+			bpf_map_delete_elem(map, k);
 		return;
 	}
 	st->events++;
@@ -357,7 +169,7 @@ static __always_inline __u64 fd_file(struct task_struct *task, int fd)
 }
 
 /* A file known by its struct file: key by (dev, ino), walk its path only when new. */
-static __always_inline void record_file(struct task_struct *task, __u64 file, __u32 target,
+static __always_inline void record_file(struct task_struct *task, __u64 file, __u32 slot, __u32 gen,
 					__u32 kind, long nr)
 {
 	struct file *f = bpf_rdonly_cast((void *)file, bpf_core_type_id_kernel(struct file));
@@ -366,16 +178,18 @@ static __always_inline void record_file(struct task_struct *task, __u64 file, __
 	bool inserted = false;
 	struct slz_event *ev;
 	struct slz_walk *w;
+	void *map;
 
 	if (!inode)
 		return;
 	k.ino = inode->i_ino;
 	k.dev = inode->i_sb->s_dev;
-	k.target = target;
+	k.gen = gen;
 	k.kind = kind;
-	if (seen_hit(&k, &inserted))
+	map = seen_new(slot, &k, &inserted);
+	if (!map)
 		return;
-	ev = event_start(&k, inserted, nr);
+	ev = event_start(slot, &k, nr);
 	w = walk_buf();
 	if (!ev || !w)
 		return;
@@ -385,7 +199,7 @@ static __always_inline void record_file(struct task_struct *task, __u64 file, __
 		  task);
 	ev->flags = w->flags;
 	ev->path_len = walk_copy(w, ev->path);
-	event_send(ev, &k, inserted);
+	event_send(ev, slot, map, &k, inserted);
 }
 
 /* Read a user path string into w->ustr; returns its length without the NUL, or -1. */
@@ -457,13 +271,14 @@ static __always_inline void build_user_path(struct slz_event *ev, struct slz_wal
 
 /* A lookup known only by its path string: key by a hash of (base dir, string). */
 static __always_inline void record_user_path(struct task_struct *task, int dfd, const char *upath,
-					     __u32 target, __u32 kind, int err, long nr)
+					     __u32 slot, __u32 gen, __u32 kind, int err, long nr)
 {
 	struct slz_walk *w = walk_buf();
 	struct slz_seen_key k = {};
 	bool inserted = false;
 	struct slz_event *ev;
 	__u64 bd, bm;
+	void *map;
 	int ulen;
 
 	if (!w)
@@ -479,27 +294,21 @@ static __always_inline void record_user_path(struct task_struct *task, int dfd, 
 	}
 	k.dev = SLZ_DEV_PATH_HASH;
 	k.ino = hash_ustr((__u32)ulen, bd, bm);
-	k.target = target;
+	k.gen = gen;
 	k.kind = kind;
-	if (seen_hit(&k, &inserted))
+	map = seen_new(slot, &k, &inserted);
+	if (!map)
 		return;
-	ev = event_start(&k, inserted, nr);
+	ev = event_start(slot, &k, nr);
 	if (!ev)
 		return;
 	ev->flags = SLZ_EVF_PATH_ONLY;
 	ev->err = err;
 	build_user_path(ev, w, task, bd, bm);
-	event_send(ev, &k, inserted);
+	event_send(ev, slot, map, &k, inserted);
 }
 
-/* stat-family results: identity from the user's stat buffer, path from the user string. */
-struct stat_id {
-	__u64 dev; /* kernel encoding */
-	__u64 ino;
-	__u64 size;
-	__u32 mode;
-};
-
+/* A userspace st_dev (as stat() writes it) in the kernel's encoding, as dedup keys hold it. */
 static __always_inline __u64 user_dev_to_kernel(__u64 d)
 {
 	__u64 major = ((d >> 8) & 0xfff) | ((d >> 32) & ~0xfffULL);
@@ -508,14 +317,16 @@ static __always_inline __u64 user_dev_to_kernel(__u64 d)
 	return (major << 20) | (minor & 0xfffff);
 }
 
+/* stat-family results: identity from the user's stat buffer, path from the user string. */
 static __always_inline void record_stat(struct task_struct *task, int dfd, const char *upath,
-					void *ubuf, bool is_statx, __u32 target, long nr)
+					void *ubuf, bool is_statx, __u32 slot, __u32 gen, long nr)
 {
 	struct slz_seen_key k = {};
 	bool inserted = false;
 	struct slz_event *ev;
 	struct slz_walk *w;
 	__u64 bd, bm;
+	void *map;
 
 	if (!ubuf)
 		return;
@@ -534,9 +345,10 @@ static __always_inline void record_stat(struct task_struct *task, int dfd, const
 		k.dev = user_dev_to_kernel(di[0]);
 		k.ino = di[1];
 	}
-	k.target = target;
+	k.gen = gen;
 	k.kind = SLZ_KIND_STAT;
-	if (seen_hit(&k, &inserted))
+	map = seen_new(slot, &k, &inserted);
+	if (!map)
 		return;
 	w = walk_buf();
 	if (!w)
@@ -549,7 +361,7 @@ static __always_inline void record_stat(struct task_struct *task, int dfd, const
 	} else if (base_dir(task, dfd, &bd, &bm)) {
 		goto undo;
 	}
-	ev = event_start(&k, inserted, nr);
+	ev = event_start(slot, &k, nr);
 	if (!ev)
 		goto undo;
 	if (is_statx) {
@@ -563,12 +375,12 @@ static __always_inline void record_stat(struct task_struct *task, int dfd, const
 		bpf_probe_read_user(&ev->size, sizeof(ev->size), ubuf + 48);
 	}
 	build_user_path(ev, w, task, bd, bm);
-	event_send(ev, &k, inserted);
+	event_send(ev, slot, map, &k, inserted);
 	return;
 undo:
 	/* fstat-like calls (empty path) and unreadable strings are not lookups: forget them. */
 	if (inserted)
-		bpf_map_delete_elem(&seen, &k);
+		bpf_map_delete_elem(map, &k);
 }
 
 /* True when an AT_EMPTY_PATH call really names no path (an fstat in disguise). */
@@ -591,7 +403,7 @@ int BPF_PROG(slz_sys_exit, struct pt_regs *regs, long ret)
 	struct task_struct *task;
 	int dfd = AT_FDCWD, target;
 	const char *upath;
-	__u32 kind;
+	__u32 kind, gen;
 
 	switch (nr) {
 	case NR_open:
@@ -629,7 +441,7 @@ int BPF_PROG(slz_sys_exit, struct pt_regs *regs, long ret)
 		if (!record_missing || (ret != -ENOENT && ret != -ENOTDIR))
 			return 0;
 	}
-	target = current_target();
+	target = current_target(&gen);
 	if (target < 0)
 		return 0;
 	task = bpf_get_current_task_btf();
@@ -650,7 +462,7 @@ int BPF_PROG(slz_sys_exit, struct pt_regs *regs, long ret)
 	}
 
 	if (ret < 0 && kind != SLZ_KIND_MMAP) {
-		record_user_path(task, dfd, upath, target, SLZ_KIND_MISSING, (int)-ret, nr);
+		record_user_path(task, dfd, upath, target, gen, SLZ_KIND_MISSING, (int)-ret, nr);
 		return 0;
 	}
 	switch (kind) {
@@ -658,29 +470,31 @@ int BPF_PROG(slz_sys_exit, struct pt_regs *regs, long ret)
 		__u64 f = fd_file(task, (int)ret);
 
 		if (f)
-			record_file(task, f, target, SLZ_KIND_OPEN, nr);
+			record_file(task, f, target, gen, SLZ_KIND_OPEN, nr);
 		break;
 	}
 	case SLZ_KIND_MMAP: {
 		__u64 f = fd_file(task, (int)regs->r8);
 
 		if (f)
-			record_file(task, f, target, SLZ_KIND_MMAP, nr);
+			record_file(task, f, target, gen, SLZ_KIND_MMAP, nr);
 		break;
 	}
 	case SLZ_KIND_STAT:
 		if (nr == NR_stat || nr == NR_lstat) {
-			record_stat(task, dfd, upath, (void *)regs->si, false, target, nr);
+			record_stat(task, dfd, upath, (void *)regs->si, false, target, gen, nr);
 		} else if (nr == NR_newfstatat) {
 			if (!empty_path(upath, regs->r10))
-				record_stat(task, dfd, upath, (void *)regs->dx, false, target, nr);
+				record_stat(task, dfd, upath, (void *)regs->dx, false, target, gen,
+					    nr);
 		} else {
 			if (!empty_path(upath, regs->dx))
-				record_stat(task, dfd, upath, (void *)regs->r8, true, target, nr);
+				record_stat(task, dfd, upath, (void *)regs->r8, true, target, gen,
+					    nr);
 		}
 		break;
 	default: /* access, readlink */
-		record_user_path(task, dfd, upath, target, kind, 0, nr);
+		record_user_path(task, dfd, upath, target, gen, kind, 0, nr);
 		break;
 	}
 	return 0;
@@ -699,12 +513,13 @@ int BPF_PROG(slz_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm
 	struct task_struct *task = bpf_get_current_task_btf();
 	__u64 file = (__u64)bprm->file;
 	__u64 ip, interp = 0;
-	int target = current_target();
+	__u32 gen;
+	int target = current_target(&gen);
 
 	if (target < 0)
 		return 0;
 	if (file)
-		record_file(task, file, target, SLZ_KIND_EXEC, -1);
+		record_file(task, file, target, gen, SLZ_KIND_EXEC, -1);
 
 	/* A #! script (or binfmt_misc): the kernel replaced interp; filename is the script. */
 	if (bprm->interp != bprm->filename) {
@@ -713,6 +528,7 @@ int BPF_PROG(slz_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm
 		bool inserted = false;
 		struct slz_event *ev;
 		__u64 bd = 0, bm = 0;
+		void *map;
 		int ulen;
 
 		if (!w)
@@ -727,15 +543,14 @@ int BPF_PROG(slz_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm
 			}
 			k.dev = SLZ_DEV_PATH_HASH;
 			k.ino = hash_ustr((__u32)ulen, bd, bm);
-			k.target = target;
+			k.gen = gen;
 			k.kind = SLZ_KIND_EXEC;
-			if (!seen_hit(&k, &inserted)) {
-				ev = event_start(&k, inserted, -1);
-				if (ev) {
-					ev->flags = SLZ_EVF_PATH_ONLY;
-					build_user_path(ev, w, task, bd, bm);
-					event_send(ev, &k, inserted);
-				}
+			map = seen_new(target, &k, &inserted);
+			ev = map ? event_start(target, &k, -1) : NULL;
+			if (ev) {
+				ev->flags = SLZ_EVF_PATH_ONLY;
+				build_user_path(ev, w, task, bd, bm);
+				event_send(ev, target, map, &k, inserted);
 			}
 		}
 	}
@@ -746,6 +561,6 @@ int BPF_PROG(slz_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm
 	if (interp && file &&
 	    (__u64)BPF_CORE_READ((struct file *)interp, f_inode) !=
 		    (__u64)BPF_CORE_READ((struct file *)file, f_inode))
-		record_file(task, interp, target, SLZ_KIND_INTERP, -1);
+		record_file(task, interp, target, gen, SLZ_KIND_INTERP, -1);
 	return 0;
 }

@@ -10,6 +10,8 @@
 #include <linux/types.h>
 #endif
 
+#include "slz_vocab.h"
+
 #define SLZ_COMM_LEN	   16
 /* The in-kernel path walk builds at most this many bytes (PATH_MAX including the NUL). */
 #define SLZ_WALK_MAX	   4096
@@ -31,35 +33,21 @@
 #define SLZ_MAX_MOUNT_HOPS 1024
 /* Iterations of the walk loop (one more than the components, to see the root). */
 #define SLZ_WALK_STEPS	   (SLZ_MAX_DEPTH + SLZ_MAX_MOUNT_HOPS + 1)
-/* Targets one BPF instance can serve (a daemon tracing many functions uses the same program). */
+/*
+ * Targets one BPF instance can serve (a daemon tracing many functions uses the same program).
+ * Each target holds a slot, and each slot a generation: a number new on every add and reset
+ * (never 0, never reused by another slot), carried by the slot's events and dedup keys. Events
+ * and keys of an older generation (a removed target, the epoch before a reset) are told apart
+ * from the slot's current ones however late they are read.
+ */
 #define SLZ_MAX_TARGETS	   1024
 /* Stats slot for activity that matched no target (only counted, never reported as files). */
 #define SLZ_STATS_SLOTS	   (SLZ_MAX_TARGETS + 1)
 
-/* Each kind of access is deduplicated separately: a file that is stat()ed then opened shows twice.
- */
-enum slz_kind {
-	SLZ_KIND_OPEN = 1u << 0,     /* open/openat/openat2/creat that succeeded (files and dirs) */
-	SLZ_KIND_MMAP = 1u << 1,     /* file-backed mmap */
-	SLZ_KIND_EXEC = 1u << 2,     /* the executed binary, or the #! script itself */
-	SLZ_KIND_INTERP = 1u << 3,   /* the ELF interpreter the kernel mapped at exec */
-	SLZ_KIND_STAT = 1u << 4,     /* stat/lstat/newfstatat/statx that succeeded */
-	SLZ_KIND_ACCESS = 1u << 5,   /* access/faccessat/faccessat2 that succeeded */
-	SLZ_KIND_READLINK = 1u << 6, /* readlink/readlinkat that succeeded */
-	SLZ_KIND_MISSING = 1u << 7,  /* a lookup that failed with ENOENT or ENOTDIR */
-};
-#define SLZ_KIND_ALL ((1u << 8) - 1)
-
-enum slz_event_flags {
-	/* Longer than SLZ_WALK_MAX bytes (or SLZ_WALK_STEPS steps): the head is missing. */
-	SLZ_EVF_TRUNCATED = 1u << 0,
-	/* dev/ino are unknown (access, readlink, missing, script): identity is the path alone. */
-	SLZ_EVF_PATH_ONLY = 1u << 1,
-	/* The walk ended on a dentry that is not the task's root (detached mount, other namespace).
-	 */
-	SLZ_EVF_UNREACHABLE = 1u << 2,
-	/* The path is base + '/' + a user string that was not normalised ("." and ".." kept). */
-	SLZ_EVF_USER_SUFFIX = 1u << 3,
+/* Value of the targets map (cgroup id -> target). */
+struct slz_target {
+	__u32 slot;
+	__u32 gen;
 };
 
 /*
@@ -81,14 +69,18 @@ struct slz_event {
 	__s32 syscall_nr; /* -1 for accesses made by exec itself */
 	__s32 err;	  /* positive errno for SLZ_KIND_MISSING, else 0 */
 	__u32 path_len;	  /* bytes used in path[], no terminating NUL counted */
-	__u32 reserved;
+	__u32 gen;	  /* the generation of slot `target` it was recorded for */
 	char comm[SLZ_COMM_LEN];
 	char path[SLZ_EVENT_PATH_CAP];
 };
 
 #define SLZ_EVENT_HDR_SIZE ((unsigned long)&((struct slz_event *)0)->path)
 
-/* Key of the in-kernel dedup map: one entry per (target, file, kind). */
+/*
+ * Key of a target's dedup map. Each slot has a map of its own (an inner map of an array of
+ * maps, created by userspace per generation), so one target's entries never take another's
+ * room, and removing or resetting a target replaces one map. One entry per (file, kind).
+ */
 struct slz_seen_key {
 	__u64 dev; /* kernel encoding, or SLZ_DEV_PATH_HASH */
 	/*
@@ -97,7 +89,12 @@ struct slz_seen_key {
 	 * kernel pointers, whose addresses are reused once freed.
 	 */
 	__u64 ino;
-	__u32 target;
+	/*
+	 * The target's generation: a program that read the target before a reset or a removal
+	 * and writes into the map that replaced the old one leaves a key the new generation never
+	 * matches (and userspace does not count).
+	 */
+	__u32 gen;
 	__u32 kind;
 };
 #define SLZ_DEV_PATH_HASH (~0ULL)
@@ -105,18 +102,21 @@ struct slz_seen_key {
 /*
  * Per-CPU state, one map value per CPU: the last cgroup -> target answer, and a small
  * direct-mapped cache of dedup keys seen recently on this CPU. A repeated access that hits the
- * cache only bumps `pending` here, without the shared hash lookup and its atomic add. A key
- * enters the cache only once the dedup map holds it, so a cache hit never hides a new file.
- * Pending counts move into the dedup map when a slot is reused; userspace adds what is left
- * when it stops.
+ * cache only bumps `pending` here, without the dedup map lookup and its atomic add. A key
+ * enters the cache only once its target's dedup map holds it, so a cache hit never hides a new
+ * file; the key holds its target's generation, so after a removal or a reset no cached key
+ * matches any more. Pending counts move into the dedup map when a cache slot is reused;
+ * userspace adds what is left when it collects a profile.
  */
 #define SLZ_HOT_SLOTS 64
 
 struct slz_hot_slot {
 	struct slz_seen_key key;
+	__u32 slot; /* the target slot whose dedup map holds key */
+	__u32 pad;
 	__u64 pending;
 	/*
-	 * A hash of key, written after it (0 while it is being written): a slot whose key was
+	 * A hash of key and slot, written after them (0 while they are being written): an entry
 	 * torn by a program interrupting the write never matches, it only costs a map lookup.
 	 */
 	__u64 check;
@@ -124,18 +124,24 @@ struct slz_hot_slot {
 
 struct slz_cpu_state {
 	__u64 cgroup_id; /* last cgroup asked about on this CPU */
-	__u32 gen;	 /* target_gen when that answer was cached */
+	__u32 version;	 /* targets_version when that answer was cached */
 	__u32 slot1;	 /* its target slot + 1, 0: not a target */
-	__u64 check;	 /* a hash of the three above, written last, as for the slots */
+	__u32 gen;	 /* that target's generation */
+	__u32 pad;
+	__u64 check; /* a hash of the four above, written last, as for the hot slots */
 	struct slz_hot_slot hot[SLZ_HOT_SLOTS];
 };
 
-/* Per-target counters, in a per-CPU array indexed by target slot; userspace sums the CPUs. */
+/*
+ * Per-target counters, in a per-CPU array indexed by target slot; userspace sums the CPUs and
+ * zeroes a slot's counters for each new generation. (A program still running for the previous
+ * generation at that moment may add to them: counters can be high by a count, files are exact.)
+ */
 struct slz_stats {
 	__u64 events;	     /* handed to the ring buffer */
 	__u64 ringbuf_drops; /* reserve/output failures: events lost */
-	__u64 dedup_full;    /* dedup map full: event sent anyway, access counts incomplete */
-	__u64 truncated;     /* paths emitted with SLZ_EVF_TRUNCATED */
+	__u64 dedup_full; /* this target's dedup map full: event sent anyway, counts incomplete */
+	__u64 truncated;  /* paths emitted with SLZ_EVF_TRUNCATED */
 };
 
 #endif /* SLIMZIP_BPF_RECORD_H */

@@ -275,11 +275,46 @@ static int mode_reuse(int n)
 	return 0;
 }
 
+/*
+ * Once DIR/GO exists (so several workloads can start together), do OP to DIR/PREFIX0 ..
+ * DIR/PREFIX<N-1>: "open" creates and opens each, "stat" and "access" need them to exist.
+ */
+static int mode_many(const char *op, const char *prefix, int n, const char *go)
+{
+	char p[4096], name[256];
+	struct stat st;
+	int fd;
+
+	path(p, sizeof(p), go);
+	for (int i = 0; i < 3000 && access(p, F_OK); i++)
+		nanosleep(&(struct timespec){.tv_nsec = 1000000}, NULL);
+	for (int i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "%s%d", prefix, i);
+		path(p, sizeof(p), name);
+		if (!strcmp(op, "open")) {
+			fd = open(p, O_CREAT | O_RDONLY, 0644);
+			if (fd < 0)
+				return 110;
+			close(fd);
+		} else if (!strcmp(op, "stat")) {
+			if (stat(p, &st))
+				return 111;
+		} else if (!strcmp(op, "access")) {
+			if (access(p, R_OK))
+				return 112;
+		} else {
+			return 2;
+		}
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
 		fprintf(stderr, "usage: rec_helper "
-				"all|snapshot|wait|missing|deep|long|reuse|open|exit|signal ARG\n");
+				"all|snapshot|wait|missing|deep|long|reuse|open|many|exit|signal "
+				"ARG\n");
 		return 2;
 	}
 	dir = argv[2];
@@ -297,6 +332,8 @@ int main(int argc, char **argv)
 		return mode_long(argv[3], argv[4]);
 	if (!strcmp(argv[1], "reuse"))
 		return mode_reuse(argc > 3 ? atoi(argv[3]) : 1);
+	if (!strcmp(argv[1], "many") && argc > 6)
+		return mode_many(argv[3], argv[4], atoi(argv[5]), argv[6]);
 	if (!strcmp(argv[1], "open")) {
 		touch_open(argc > 3 ? argv[3] : "x");
 		return 0;

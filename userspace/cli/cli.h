@@ -3,6 +3,7 @@
 #ifndef SLIMZIP_CLI_H
 #define SLIMZIP_CLI_H
 
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 
@@ -43,6 +44,15 @@ void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cli_exit_for(int err);
 /* libbpf's print callback: nothing without -v, debug lines only with -vv. */
 int cli_libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap);
+
+/*
+ * For the commands that record (record, run, verify; in cmd_record.c): block the signals a
+ * recording handles (recorder__signals) and return a signalfd for them (never fd 0, which
+ * option structs take for none), or -errno with a message. cli_signals_release() closes it and
+ * restores *old; a signal no recording read is then delivered as if never blocked.
+ */
+int cli_signals_take(sigset_t *old);
+void cli_signals_release(int fd, const sigset_t *old);
 
 int cmd_record(int argc, char **argv);
 int cmd_report(int argc, char **argv);

@@ -630,6 +630,7 @@ int cmd_run(int argc, char **argv)
 	struct prune_cli pc;
 	struct profile *p = NULL;
 	int c, err = 0, ret, status = -1;
+	sigset_t oldmask;
 
 	if (prune_cli_init(&pc)) {
 		cli_error("%s", slz_errmsg());
@@ -680,10 +681,12 @@ int cmd_run(int argc, char **argv)
 	ro.argv = argv + optind;
 	ro.max_files = (uint32_t)pc.max_files;
 	ro.ringbuf_bytes = (uint32_t)(pc.ringbuf_mb << 20);
-	err = recorder__record(&ro, &p, &status);
+	ro.signal_fd = cli_signals_take(&oldmask);
+	err = ro.signal_fd < 0 ? ro.signal_fd : recorder__record(&ro, &p, &status);
+	cli_signals_release(ro.signal_fd, &oldmask);
 	if (err) {
 		cli_error("%s", *slz_errmsg() ? slz_errmsg() : strerror(-err));
-		ret = (status == EXIT_CMD_NOT_FOUND || status == EXIT_CMD_NOT_EXEC)
+		ret = (status == EXIT_CMD_NOT_FOUND || status == EXIT_CMD_NOT_EXEC || status > 128)
 			      ? status
 			      : (err == -EPERM || err == -EACCES ? EXIT_PERMISSION
 								 : EXIT_UNSUPPORTED);

@@ -1,9 +1,14 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* slimzip record: run a command (or follow a cgroup) and write the profile of what it touched. */
 #include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/signalfd.h>
 
 #include "args.h"
 #include "cli.h"
@@ -67,97 +72,149 @@ static int write_snapshot(const struct profile *p, void *ctx)
 	return err;
 }
 
-static const char *opt_value(int argc, char **argv, int *i)
+int cli_signals_take(sigset_t *old)
 {
-	const char *a = argv[*i], *eq = strchr(a, '=');
+	sigset_t mask;
+	int fd, low;
 
-	if (a[1] == '-' && eq)
-		return eq + 1;
-	if (*i + 1 >= argc)
-		return NULL;
-	return argv[++*i];
+	recorder__signals(&mask);
+	if (sigprocmask(SIG_BLOCK, &mask, old))
+		return slz_fail(errno, "sigprocmask: %s", strerror(errno));
+	fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (fd == 0) { /* stdin was closed: move it, 0 means none to record_opts */
+		low = fd;
+		fd = fcntl(low, F_DUPFD_CLOEXEC, 3);
+		close(low);
+	}
+	if (fd < 0) {
+		int err = slz_fail(errno, "signalfd: %s", strerror(errno));
+
+		sigprocmask(SIG_SETMASK, old, NULL);
+		return err;
+	}
+	return fd;
 }
 
-static bool opt_is(const char *a, const char *name)
+void cli_signals_release(int fd, const sigset_t *old)
 {
-	size_t n = strlen(name);
+	if (fd < 0)
+		return;
+	close(fd);
+	sigprocmask(SIG_SETMASK, old, NULL);
+}
 
-	return !strncmp(a, name, n) && (a[n] == '\0' || (a[n] == '=' && name[1] == '-'));
+enum {
+	OPT_FORMAT = 256,
+	OPT_RECORD_MISSING,
+	OPT_MAX_FILES,
+	OPT_RINGBUF_MB,
+	OPT_CGROUP,
+	OPT_DURATION,
+};
+
+/* One option's value into o / sc; 0, or the exit code after printing why it is refused. */
+static int record_option(int c, const char *val, struct record_opts *o, struct snap_ctx *sc,
+			 bool *has_duration)
+{
+	uint64_t v;
+
+	switch (c) {
+	case 'o':
+		if (!*val) {
+			cli_error("record: --output needs a file name");
+			return EXIT_USAGE;
+		}
+		sc->output = val;
+		break;
+	case OPT_FORMAT:
+		if (profile__parse_format(val, &sc->fmt)) {
+			cli_error("record: invalid --format '%s' (text or json)", val);
+			return EXIT_USAGE;
+		}
+		break;
+	case OPT_RECORD_MISSING:
+		o->record_missing = true;
+		break;
+	case OPT_MAX_FILES:
+		if (args__u64("--max-files", val, 1024, 1u << 28, &v)) {
+			cli_error("record: %s", slz_errmsg());
+			return EXIT_USAGE;
+		}
+		o->max_files = (uint32_t)v;
+		break;
+	case OPT_RINGBUF_MB:
+		if (args__u64("--ringbuf-mb", val, 1, 1024, &v)) {
+			cli_error("record: %s", slz_errmsg());
+			return EXIT_USAGE;
+		}
+		o->ringbuf_bytes = (uint32_t)(v << 20);
+		break;
+	case OPT_CGROUP:
+		o->cgroup_path = val;
+		break;
+	case OPT_DURATION:
+		if (args__duration("--duration", val, &o->duration_s)) {
+			cli_error("record: %s", slz_errmsg());
+			return EXIT_USAGE;
+		}
+		*has_duration = true;
+		break;
+	}
+	return 0;
 }
 
 int cmd_record(int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{"help", no_argument, NULL, 'h'},
+		{"output", required_argument, NULL, 'o'},
+		{"format", required_argument, NULL, OPT_FORMAT},
+		{"record-missing", no_argument, NULL, OPT_RECORD_MISSING},
+		{"max-files", required_argument, NULL, OPT_MAX_FILES},
+		{"ringbuf-mb", required_argument, NULL, OPT_RINGBUF_MB},
+		{"cgroup", required_argument, NULL, OPT_CGROUP},
+		{"duration", required_argument, NULL, OPT_DURATION},
+		{0},
+	};
 	struct record_opts o = {};
 	struct snap_ctx sc = {DEFAULT_OUTPUT, PROFILE_FMT_TEXT};
 	struct profile *p = NULL;
 	const struct profile_header *h;
 	bool has_duration = false;
-	int i, err, status = -1, rc;
-	uint64_t v;
+	int c, at, err, status = -1, rc, sfd;
+	sigset_t oldmask;
 
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i], *val;
-
-		if (!strcmp(a, "--")) {
-			i++;
-			break;
-		}
-		if (a[0] != '-')
-			break;
-		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+	/*
+	 * '+': the first word that is not an option starts the command, as does '--'. Messages
+	 * name the whole word being read (getopt's optind stays on it while inside it).
+	 */
+	optind = 1;
+	opterr = 0;
+	for (at = optind; (c = getopt_long(argc, argv, "+:ho:", opts, NULL)) != -1; at = optind) {
+		if (c == 'h') {
 			usage(stdout);
 			return EXIT_OK;
 		}
-		if (!strcmp(a, "--record-missing")) {
-			o.record_missing = true;
-			continue;
-		}
-		if (!opt_is(a, "-o") && !opt_is(a, "--output") && !opt_is(a, "--format") &&
-		    !opt_is(a, "--max-files") && !opt_is(a, "--ringbuf-mb") &&
-		    !opt_is(a, "--cgroup") && !opt_is(a, "--duration")) {
-			cli_error("record: unknown option '%s' (try 'slimzip record --help')", a);
+		if (c == '?') {
+			cli_error("record: unknown option '%s' (try 'slimzip record --help')",
+				  argv[at]);
 			return EXIT_USAGE;
 		}
-		val = opt_value(argc, argv, &i);
-		if (!val) {
-			cli_error("record: option '%s' needs a value", a);
+		if (c == ':') {
+			cli_error("record: option '%s' needs a value", argv[at]);
 			return EXIT_USAGE;
 		}
-		if (opt_is(a, "-o") || opt_is(a, "--output")) {
-			if (!*val) {
-				cli_error("record: --output needs a file name");
-				return EXIT_USAGE;
-			}
-			sc.output = val;
-		} else if (opt_is(a, "--format")) {
-			if (profile__parse_format(val, &sc.fmt)) {
-				cli_error("record: invalid --format '%s' (text or json)", val);
-				return EXIT_USAGE;
-			}
-		} else if (opt_is(a, "--max-files")) {
-			if (args__u64("--max-files", val, 1024, 1u << 28, &v)) {
-				cli_error("record: %s", slz_errmsg());
-				return EXIT_USAGE;
-			}
-			o.max_files = (uint32_t)v;
-		} else if (opt_is(a, "--ringbuf-mb")) {
-			if (args__u64("--ringbuf-mb", val, 1, 1024, &v)) {
-				cli_error("record: %s", slz_errmsg());
-				return EXIT_USAGE;
-			}
-			o.ringbuf_bytes = (uint32_t)(v << 20);
-		} else if (opt_is(a, "--cgroup")) {
-			o.cgroup_path = val;
-		} else if (opt_is(a, "--duration")) {
-			if (args__duration("--duration", val, &o.duration_s)) {
-				cli_error("record: %s", slz_errmsg());
-				return EXIT_USAGE;
-			}
-			has_duration = true;
-		}
+		rc = record_option(c, optarg, &o, &sc, &has_duration);
+		if (rc)
+			return rc;
 	}
-	if (i < argc)
-		o.argv = argv + i;
+	/* getopt takes a lone '-' for the command; record refuses it unless '--' came first. */
+	if (optind == at && optind < argc && !strcmp(argv[optind], "-")) {
+		cli_error("record: unknown option '-' (try 'slimzip record --help')");
+		return EXIT_USAGE;
+	}
+	if (optind < argc)
+		o.argv = argv + optind;
 	if (!o.argv && !o.cgroup_path) {
 		cli_error("record: give a command after '--' or --cgroup PATH (try --help)");
 		return EXIT_USAGE;
@@ -178,8 +235,14 @@ int cmd_record(int argc, char **argv)
 	o.on_snapshot = write_snapshot;
 	o.snapshot_ctx = &sc;
 
+	o.signal_fd = sfd = cli_signals_take(&oldmask);
+	if (sfd < 0) {
+		cli_error("record: %s", slz_errmsg());
+		return EXIT_FAILURE_GENERIC;
+	}
 	slz_errclear();
 	err = recorder__record(&o, &p, &status);
+	cli_signals_release(sfd, &oldmask);
 	if (err) {
 		cli_error("record: %s", *slz_errmsg() ? slz_errmsg() : strerror(-err));
 		if (status >= 0)

@@ -113,6 +113,7 @@ static int verify_cli(int argc, char **argv, struct verify_opts *vo)
 	};
 	struct verify_result res;
 	struct stat st;
+	sigset_t oldmask;
 	uint64_t v;
 	int c, err = 0;
 
@@ -223,7 +224,9 @@ static int verify_cli(int argc, char **argv, struct verify_opts *vo)
 	vo->on_round = print_round;
 	vo->on_diagnosis = print_diagnosis;
 	vo->on_round_ctx = vo;
-	err = verify__run(vo, &res);
+	vo->signal_fd = cli_signals_take(&oldmask);
+	err = vo->signal_fd < 0 ? vo->signal_fd : verify__run(vo, &res);
+	cli_signals_release(vo->signal_fd, &oldmask);
 	if (err) {
 		cli_error("%s", *slz_errmsg() ? slz_errmsg() : strerror(-err));
 		return err == -EBADMSG || err == -EINVAL || err == -EXDEV ? EXIT_BAD_INPUT

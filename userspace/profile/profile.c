@@ -4,7 +4,7 @@
 #include <string.h>
 #include <sys/syscall.h>
 
-#include "record.h"
+#include "slz_vocab.h"
 #include "hashmap.h"
 #include "profile.h"
 #include "util.h"
@@ -17,8 +17,17 @@ struct profile {
 	struct idxmap *by_path;	 /* every entry, by path */
 };
 
-static const char *const kind_names[] = {
-	"open", "mmap", "exec", "interp", "stat", "access", "readlink", "missing",
+/*
+ * The name of each kind in the file formats, in the order lists are written. Each bit is named
+ * here explicitly: the formats never depend on a kind's bit position.
+ */
+static const struct {
+	uint32_t kind;
+	const char *name;
+} kind_names[] = {
+	{SLZ_KIND_OPEN, "open"},	 {SLZ_KIND_MMAP, "mmap"},	{SLZ_KIND_EXEC, "exec"},
+	{SLZ_KIND_INTERP, "interp"},	 {SLZ_KIND_STAT, "stat"},	{SLZ_KIND_ACCESS, "access"},
+	{SLZ_KIND_READLINK, "readlink"}, {SLZ_KIND_MISSING, "missing"},
 };
 
 /* Names are stored in profiles, not numbers: numbers differ between architectures. */
@@ -389,9 +398,10 @@ int profile__kinds_str(uint32_t kinds, char *buf, size_t len)
 		return -ENOSPC;
 	buf[0] = '\0';
 	for (size_t i = 0; i < ARRAY_SIZE(kind_names); i++) {
-		if (!(kinds & (1u << i)))
+		if (!(kinds & kind_names[i].kind))
 			continue;
-		int n = snprintf(buf + used, len - used, "%s%s", used ? "," : "", kind_names[i]);
+		int n = snprintf(buf + used, len - used, "%s%s", used ? "," : "",
+				 kind_names[i].name);
 
 		if (n < 0 || (size_t)n >= len - used)
 			return -ENOSPC;
@@ -415,12 +425,12 @@ int profile__kinds_parse(const char *s, uint32_t *kinds)
 		size_t i;
 
 		for (i = 0; i < ARRAY_SIZE(kind_names); i++) {
-			if (strlen(kind_names[i]) == n && !strncmp(s, kind_names[i], n))
+			if (strlen(kind_names[i].name) == n && !strncmp(s, kind_names[i].name, n))
 				break;
 		}
 		if (i == ARRAY_SIZE(kind_names))
 			return -EINVAL;
-		k |= 1u << i;
+		k |= kind_names[i].kind;
 		s += n;
 		if (*s == ',')
 			s++;

@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <stddef.h>
 
+#include "slz_vocab.h"
+
 #define PROFILE_FORMAT_VERSION 1
 #define PROFILE_COMM_LEN       16
 

@@ -12,14 +12,24 @@
 #include <sys/sysmacros.h>
 #include <time.h>
 
-#include "record.h"
+#include "slz_vocab.h"
 #include "escape.h"
+#include "json.h"
 #include "profile_io.h"
 #include "util.h"
 
 #define TEXT_MAGIC "# slimzip profile v"
 
-static const char *const flag_names[] = {"truncated", "path-only", "unreachable", "user-suffix"};
+/* The name of each flag in both formats, in the order lists are written; never a bit position. */
+static const struct {
+	uint32_t flag;
+	const char *name;
+} flag_names[] = {
+	{SLZ_EVF_TRUNCATED, "truncated"},
+	{SLZ_EVF_PATH_ONLY, "path-only"},
+	{SLZ_EVF_UNREACHABLE, "unreachable"},
+	{SLZ_EVF_USER_SUFFIX, "user-suffix"},
+};
 
 int profile__parse_format(const char *s, enum profile_format *fmt)
 {
@@ -69,9 +79,9 @@ static void flags_str(const struct profile_entry *e, char *buf, size_t len)
 
 	buf[0] = '\0';
 	for (size_t i = 0; i < ARRAY_SIZE(flag_names); i++) {
-		if (e->flags & (1u << i))
+		if (e->flags & flag_names[i].flag)
 			used += (size_t)snprintf(buf + used, len - used, "%s%s", used ? "," : "",
-						 flag_names[i]);
+						 flag_names[i].name);
 	}
 	if (e->err)
 		used += (size_t)snprintf(buf + used, len - used, "%serrno=%d", used ? "," : "",
@@ -104,12 +114,12 @@ static int flags_parse(char *s, struct profile_entry *e)
 			continue;
 		}
 		for (i = 0; i < ARRAY_SIZE(flag_names); i++) {
-			if (!strcmp(tok, flag_names[i]))
+			if (!strcmp(tok, flag_names[i].name))
 				break;
 		}
 		/* Unknown flags from a newer writer are ignored rather than fatal. */
 		if (i < ARRAY_SIZE(flag_names))
-			e->flags |= 1u << i;
+			e->flags |= flag_names[i].flag;
 	}
 	return 0;
 }
@@ -180,62 +190,66 @@ static void write_text_entry(const struct profile_entry *e, FILE *f)
 	fputc('\n', f);
 }
 
-static void json_str_field(FILE *f, const char *key, const char *v, bool comma)
+/* The JSON name of a header key: its text name with dashes as underscores. */
+static void json_key(const char *text_key, char *buf, size_t len)
 {
-	fprintf(f, "%s\"%s\":", comma ? "," : "", key);
-	if (v)
-		escape__json(f, v, strlen(v));
-	else
-		fputs("null", f);
+	snprintf(buf, len, "%s", text_key);
+	for (char *c = buf; *c; c++)
+		*c = *c == '-' ? '_' : *c;
 }
 
-static void write_json_header(const struct profile *p, FILE *f)
+static void write_json_header(const struct profile *p, struct json_writer *w)
 {
 	const struct profile_header *h = profile__header_const(p);
 	char start[64], end[64];
 
 	format_time(h->start_unix_ms, start, sizeof(start));
 	format_time(h->end_unix_ms, end, sizeof(end));
-	fprintf(f, "{\"slimzip_profile\":%d", PROFILE_FORMAT_VERSION);
+	json_writer__begin_object(w);
+	json_writer__int_field(w, "slimzip_profile", PROFILE_FORMAT_VERSION);
 	for (size_t i = 0; i < ARRAY_SIZE(header_strings); i++) {
 		char key[32];
 
-		snprintf(key, sizeof(key), "%s", header_strings[i].key);
-		for (char *c = key; *c; c++)
-			*c = *c == '-' ? '_' : *c;
-		json_str_field(f, key, *hstr((struct profile_header *)h, header_strings[i].str_off),
-			       true);
+		json_key(header_strings[i].key, key, sizeof(key));
+		json_writer__string_field(
+			w, key, *hstr((struct profile_header *)h, header_strings[i].str_off));
 	}
-	json_str_field(f, "start", start, true);
-	json_str_field(f, "end", end, true);
-	fprintf(f,
-		",\"exit_status\":%d,\"lost_events\":%" PRIu64 ",\"dedup_full\":%" PRIu64
-		",\"truncated_paths\":%" PRIu64 ",\"merged_from\":%" PRIu64 ",\"files\":%zu}\n",
-		h->exit_status, h->lost_events, h->dedup_full, h->truncated_paths, h->merged_from,
-		profile__count(p));
+	json_writer__string_field(w, "start", start);
+	json_writer__string_field(w, "end", end);
+	json_writer__int_field(w, "exit_status", h->exit_status);
+	json_writer__uint_field(w, "lost_events", h->lost_events);
+	json_writer__uint_field(w, "dedup_full", h->dedup_full);
+	json_writer__uint_field(w, "truncated_paths", h->truncated_paths);
+	json_writer__uint_field(w, "merged_from", h->merged_from);
+	json_writer__uint_field(w, "files", profile__count(p));
+	json_writer__end_object(w);
 }
 
-static void write_json_entry(const struct profile_entry *e, FILE *f)
+static void write_json_entry(const struct profile_entry *e, struct json_writer *w)
 {
-	char kinds[128], flags[128];
-	bool first = true;
+	char kinds[128], flags[128], dev[32], *save = NULL;
 
 	profile__kinds_str(e->kinds, kinds, sizeof(kinds));
 	flags_str(e, flags, sizeof(flags));
-	fputs("{\"kinds\":[", f);
-	for (char *k = strtok(kinds, ","); k && strcmp(k, "-"); k = strtok(NULL, ",")) {
-		fprintf(f, "%s\"%s\"", first ? "" : ",", k);
-		first = false;
-	}
-	fprintf(f,
-		"],\"dev\":\"%u:%u\",\"ino\":%" PRIu64 ",\"count\":%" PRIu64
-		",\"mode\":%u,\"size\":%" PRIu64,
-		major(e->dev), minor(e->dev), e->ino, e->count, e->mode, e->size);
-	json_str_field(f, "flags", flags, true);
-	fprintf(f, ",\"pid\":%u", e->first_pid);
-	json_str_field(f, "comm", e->first_comm, true);
-	json_str_field(f, "path", e->path, true);
-	fputs("}\n", f);
+	snprintf(dev, sizeof(dev), "%u:%u", major(e->dev), minor(e->dev));
+	json_writer__begin_object(w);
+	json_writer__key(w, "kinds");
+	json_writer__begin_array(w);
+	for (char *k = strtok_r(kinds, ",", &save); k && strcmp(k, "-");
+	     k = strtok_r(NULL, ",", &save))
+		json_writer__string(w, k);
+	json_writer__end_array(w);
+	json_writer__string_field(w, "dev", dev);
+	json_writer__uint_field(w, "ino", e->ino);
+	json_writer__uint_field(w, "count", e->count);
+	json_writer__uint_field(w, "mode", e->mode);
+	json_writer__uint_field(w, "size", e->size);
+	json_writer__string_field(w, "flags", flags);
+	json_writer__uint_field(w, "pid", e->first_pid);
+	json_writer__key(w, "comm");
+	json_writer__string_len(w, e->first_comm, strnlen(e->first_comm, PROFILE_COMM_LEN));
+	json_writer__string_field(w, "path", e->path);
+	json_writer__end_object(w);
 }
 
 static int entry_ptr_cmp(const void *a, const void *b)
@@ -254,7 +268,9 @@ static int entry_ptr_cmp(const void *a, const void *b)
 int profile__write_stream(const struct profile *p, FILE *f, enum profile_format fmt)
 {
 	const struct profile_entry **order;
+	struct json_writer *w = NULL;
 	size_t n = profile__count(p);
+	int err = 0;
 
 	/* Sorted output without reordering the caller's profile (it may still be recording). */
 	order = malloc((n ? n : 1) * sizeof(*order));
@@ -263,17 +279,24 @@ int profile__write_stream(const struct profile *p, FILE *f, enum profile_format 
 	for (size_t i = 0; i < n; i++)
 		order[i] = profile__entry(p, i);
 	qsort(order, n, sizeof(*order), entry_ptr_cmp);
-	if (fmt == PROFILE_FMT_JSON)
-		write_json_header(p, f);
-	else
+	if (fmt == PROFILE_FMT_JSON) {
+		err = json_writer__new(f, &w);
+		if (err)
+			goto out;
+		write_json_header(p, w);
+		for (size_t i = 0; i < n; i++)
+			write_json_entry(order[i], w);
+		err = json_writer__error(w);
+	} else {
 		write_text_header(p, f);
-	for (size_t i = 0; i < n; i++) {
-		if (fmt == PROFILE_FMT_JSON)
-			write_json_entry(order[i], f);
-		else
+		for (size_t i = 0; i < n; i++)
 			write_text_entry(order[i], f);
 	}
+out:
+	json_writer__free(w);
 	free(order);
+	if (err)
+		return err;
 	return ferror(f) ? -EIO : 0;
 }
 
@@ -518,9 +541,7 @@ static int json_header_field(struct reader *r, const char *key, const char **p, 
 	for (size_t i = 0; i < ARRAY_SIZE(header_strings); i++) {
 		char k[32];
 
-		snprintf(k, sizeof(k), "%s", header_strings[i].key);
-		for (char *c = k; *c; c++)
-			*c = *c == '-' ? '_' : *c;
+		json_key(header_strings[i].key, k, sizeof(k));
 		if (strcmp(key, k))
 			continue;
 		err = json_string(r, p, &s);

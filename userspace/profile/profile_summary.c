@@ -5,7 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "record.h"
+#include "slz_vocab.h"
 #include "hashmap.h"
 #include "profile_summary.h"
 #include "util.h"

@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "record.h"
+#include "slz_vocab.h"
 #include "prune.h"
 #include "util.h"
 #include "zipname.h"

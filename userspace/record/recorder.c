@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * The recorder object: the BPF skeleton's life cycle, its target slots, and the translation of
- * ring-buffer events and dedup-map counts into one profile per target. recorder__record() in
- * recorder_session.c drives it for a whole recording.
+ * The recorder object: the BPF skeleton's life cycle, the target slots and their generations,
+ * and the consumption of ring-buffer events into one profile per target (the translation
+ * itself is events.c). recorder_collect.c turns a target's state into a profile with the
+ * kernel's counts; recorder__record() in recorder_session.c drives a whole recording.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -15,10 +16,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "hashmap.h"
-#include "record.h"
 #include "record.skel.h"
-#include "recorder.h"
+#include "recorder_internal.h"
 #include "util.h"
 
 #ifndef CAP_PERFMON
@@ -27,27 +26,6 @@
 #ifndef CAP_BPF
 #define CAP_BPF 39
 #endif
-
-/* Path-keyed dedup entries: the kernel only knows a hash, userspace keeps the path for it. */
-struct path_key {
-	uint64_t hash;
-	uint32_t slot;
-	char *path;
-};
-
-struct recorder {
-	struct record_bpf *skel;
-	struct ring_buffer *rb;
-	struct profile *profiles[SLZ_MAX_TARGETS];
-	bool used[SLZ_MAX_TARGETS];
-	uint64_t target_ids[SLZ_MAX_TARGETS];
-	struct path_key *paths;
-	size_t npaths, paths_cap;
-	struct idxmap *path_idx;
-	int cb_err;
-	int ncpus;
-	double load_s;
-};
 
 static double mono_now(void)
 {
@@ -80,153 +58,111 @@ int recorder__check_support(void)
 
 static bool path_key_eq(uint32_t idx, const void *key, void *ctx)
 {
-	const struct recorder *r = ctx;
-	const struct path_key *k = key;
+	const struct target *t = ctx;
 
-	return r->paths[idx].hash == k->hash && r->paths[idx].slot == k->slot;
+	return t->paths[idx].hash == *(const uint64_t *)key;
 }
 
-static uint64_t path_key_hash(uint64_t hash, uint32_t slot)
+const char *target__path(const struct target *t, uint64_t hash)
 {
-	return slz_hash_u64(hash ^ ((uint64_t)slot << 48));
+	int64_t i;
+
+	if (!t->path_idx)
+		return NULL;
+	i = idxmap__find(t->path_idx, slz_hash_u64(hash), path_key_eq, &hash, (void *)t);
+	return i >= 0 ? t->paths[i].path : NULL;
 }
 
-static const char *path_for_key(const struct recorder *r, uint64_t hash, uint32_t slot)
+static int remember_path(struct target *t, uint64_t hash, const char *path)
 {
-	struct path_key k = {hash, slot, NULL};
-	int64_t i =
-		idxmap__find(r->path_idx, path_key_hash(hash, slot), path_key_eq, &k, (void *)r);
-
-	return i >= 0 ? r->paths[i].path : NULL;
-}
-
-static int remember_path(struct recorder *r, uint64_t hash, uint32_t slot, const char *path)
-{
+	char *copy;
 	int err;
 
-	if (path_for_key(r, hash, slot))
+	if (target__path(t, hash))
 		return 0;
-	err = slz_grow((void **)&r->paths, &r->paths_cap, r->npaths + 1, sizeof(*r->paths));
+	if (!t->path_idx && (err = idxmap__new(&t->path_idx)))
+		return err;
+	err = slz_grow((void **)&t->paths, &t->paths_cap, t->npaths + 1, sizeof(*t->paths));
 	if (err)
 		return err;
-	r->paths[r->npaths] = (struct path_key){hash, slot, strdup(path)};
-	if (!r->paths[r->npaths].path)
+	copy = strdup(path);
+	if (!copy)
 		return -ENOMEM;
-	err = idxmap__insert(r->path_idx, path_key_hash(hash, slot), (uint32_t)r->npaths);
+	err = idxmap__insert(t->path_idx, slz_hash_u64(hash), (uint32_t)t->npaths);
 	if (err) {
-		free(r->paths[r->npaths].path);
+		free(copy);
 		return err;
 	}
-	r->npaths++;
+	t->paths[t->npaths++] = (struct path_key){hash, copy};
 	return 0;
 }
 
-/*
- * Paths built from a user string keep its spelling; drop empty and "." components (always
- * safe). ".." is kept: resolving it lexically is wrong when the component before is a symlink.
- */
-static void normalize_path(char *s)
+/* Forget what the slot's generation recorded: profile, path keys, failure. */
+static void target_clear(struct target *t)
 {
-	char *w = s, *r = s;
-
-	while (*r) {
-		char *c;
-		size_t n;
-
-		while (*r == '/')
-			r++;
-		if (!*r)
-			break;
-		c = r;
-		n = strcspn(c, "/");
-		r = c + n;
-		if (n == 1 && c[0] == '.')
-			continue;
-		*w++ = '/';
-		memmove(w, c, n);
-		w += n;
-	}
-	if (w == s)
-		*w++ = '/';
-	*w = '\0';
-}
-
-static int get_profile(struct recorder *r, uint32_t slot, struct profile **p)
-{
-	int err;
-
-	if (!r->profiles[slot]) {
-		err = profile__new(&r->profiles[slot]);
-		if (err)
-			return err;
-	}
-	*p = r->profiles[slot];
-	return 0;
+	profile__free(t->profile);
+	t->profile = NULL;
+	for (size_t i = 0; i < t->npaths; i++)
+		free(t->paths[i].path);
+	free(t->paths);
+	t->paths = NULL;
+	t->npaths = t->paths_cap = 0;
+	idxmap__free(t->path_idx);
+	t->path_idx = NULL;
+	t->err = 0;
 }
 
 static int on_event(void *ctx, void *data, size_t size)
 {
 	struct recorder *r = ctx;
 	const struct slz_event *ev = data;
-	struct profile_entry e = {};
-	struct profile *p;
-	size_t len;
-	char *path;
+	struct event_identity id;
+	struct profile_entry e;
+	struct target *t;
+	uint32_t slot, gen;
 	int err;
 
-	if (size < SLZ_EVENT_HDR_SIZE || ev->target >= SLZ_MAX_TARGETS || !r->used[ev->target])
+	if (event__route(ev, size, &slot, &gen))
 		return 0;
-	len = ev->path_len;
-	if (len > size - SLZ_EVENT_HDR_SIZE)
-		len = size - SLZ_EVENT_HDR_SIZE;
-	if (!len)
+	t = &r->targets[slot];
+	if (!t->used || gen != t->gen) {
+		/* Left in the ring by a removed target, or by this one before its reset. */
+		r->stale_events++;
 		return 0;
-	path = strndup(ev->path, len);
-	if (!path)
-		return r->cb_err = -ENOMEM;
-	if (path[0] == '/')
-		normalize_path(path);
-	err = get_profile(r, ev->target, &p);
-	if (err)
-		goto out;
-	e.path = path;
-	e.size = ev->size;
-	e.kinds = ev->kind;
-	e.flags = ev->flags;
-	e.mode = ev->mode;
-	e.first_pid = ev->pid;
-	e.err = ev->err;
-	e.syscall_nr = ev->syscall_nr;
-	memcpy(e.first_comm, ev->comm,
-	       sizeof(e.first_comm) < sizeof(ev->comm) ? sizeof(e.first_comm) : sizeof(ev->comm));
-	e.first_comm[PROFILE_COMM_LEN - 1] = '\0';
-	if (ev->dev == SLZ_DEV_PATH_HASH) {
-		e.flags |= SLZ_EVF_PATH_ONLY;
-		err = remember_path(r, ev->ino, ev->target, path);
-		if (err)
-			goto out;
-	} else {
-		e.dev = slz_dev_to_user(ev->dev);
-		e.ino = ev->ino;
 	}
-	err = profile__add(p, &e);
-out:
-	free(path);
+	if (t->err || event__entry(ev, size, r->path_buf, &e))
+		return 0;
+	err = t->profile ? 0 : profile__new(&t->profile);
+	event__identity(ev, &id);
+	if (!err && id.by_path)
+		err = remember_path(t, id.path_hash, e.path);
+	if (!err)
+		err = profile__add(t->profile, &e);
+	/* Only this target's profile is incomplete: the others go on, and so does the ring. */
 	if (err)
-		r->cb_err = err;
-	return err;
+		t->err = err;
+	return 0;
 }
 
-static int clear_map(int fd, size_t key_size)
+/*
+ * Every dedup map userspace creates must match the template of the inner maps in type, key,
+ * value and flags; libbpf drops the template once the outer map exists, so its spec is kept.
+ * The capacity is free (the kernel compares it only for arrays), and is the per-target one.
+ * (libbpf 1.1 cannot resize an inner map template: it crashes on one.)
+ */
+static int seen_spec_init(struct recorder *r, uint32_t max_files)
 {
-	char key[64];
+	struct bpf_map *inner = bpf_map__inner_map(r->skel->maps.seen);
 
-	if (key_size > sizeof(key))
-		return -EINVAL;
-	while (!bpf_map_get_next_key(fd, NULL, key)) {
-		if (bpf_map_delete_elem(fd, key))
-			return -errno;
-	}
+	if (!inner)
+		return slz_fail(EINVAL, "the BPF program has no dedup map template");
+	r->seen_spec = (struct seen_spec){
+		.type = bpf_map__type(inner),
+		.key_size = bpf_map__key_size(inner),
+		.value_size = bpf_map__value_size(inner),
+		.max_entries = max_files,
+		.flags = bpf_map__map_flags(inner),
+	};
 	return 0;
 }
 
@@ -248,9 +184,8 @@ int recorder__open(const struct recorder_config *c, struct recorder **out)
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return -ENOMEM;
-	err = idxmap__new(&r->path_idx);
-	if (err)
-		goto err;
+	for (size_t i = 0; i < SLZ_MAX_TARGETS; i++)
+		r->targets[i].seen_fd = -1;
 	r->ncpus = libbpf_num_possible_cpus();
 	if (r->ncpus <= 0) {
 		err = slz_fail(EOPNOTSUPP, "cannot count the possible CPUs");
@@ -265,7 +200,9 @@ int recorder__open(const struct recorder_config *c, struct recorder **out)
 	r->skel->rodata->record_missing = c->record_missing;
 	/* Wake the event loop early only when an eighth of the ring is waiting; it polls anyway. */
 	r->skel->rodata->wakeup_bytes = rbsz / 8;
-	bpf_map__set_max_entries(r->skel->maps.seen, max_files);
+	err = seen_spec_init(r, max_files);
+	if (err)
+		goto err;
 	bpf_map__set_max_entries(r->skel->maps.events, rbsz);
 	err = record_bpf__load(r->skel);
 	if (err) {
@@ -308,12 +245,11 @@ void recorder__free(struct recorder *r)
 		return;
 	ring_buffer__free(r->rb);
 	record_bpf__destroy(r->skel);
-	for (size_t i = 0; i < SLZ_MAX_TARGETS; i++)
-		profile__free(r->profiles[i]);
-	for (size_t i = 0; i < r->npaths; i++)
-		free(r->paths[i].path);
-	free(r->paths);
-	idxmap__free(r->path_idx);
+	for (size_t i = 0; i < SLZ_MAX_TARGETS; i++) {
+		target_clear(&r->targets[i]);
+		if (r->targets[i].seen_fd >= 0)
+			close(r->targets[i].seen_fd);
+	}
 	free(r);
 }
 
@@ -322,58 +258,145 @@ double recorder__load_seconds(const struct recorder *r)
 	return r->load_s;
 }
 
+uint64_t recorder__stale_events(const struct recorder *r)
+{
+	return r->stale_events;
+}
+
+/* Answers cached in the kernel under the previous targets are not used again. */
+static void targets_changed(struct recorder *r)
+{
+	__atomic_add_fetch(&r->skel->bss->targets_version, 1, __ATOMIC_SEQ_CST);
+}
+
+/*
+ * A fresh generation for slot: a new empty dedup map in the kernel's slot and zeroed counters.
+ * Published to the programs only when the caller writes the targets map. The previous map's
+ * fd (or -1) comes back in *old_fd for the caller to close once nothing refers to it.
+ */
+static int generation_new(struct recorder *r, uint32_t slot, uint32_t *gen, int *old_fd)
+{
+	const struct seen_spec *sp = &r->seen_spec;
+	LIBBPF_OPTS(bpf_map_create_opts, mo, .map_flags = sp->flags);
+	struct slz_stats *zero;
+	int fd, err;
+
+	fd = bpf_map_create(sp->type, "slz_seen", sp->key_size, sp->value_size, sp->max_entries,
+			    &mo);
+	if (fd < 0)
+		return slz_fail(-fd, "cannot create a target's dedup map: %s", strerror(-fd));
+	zero = calloc((size_t)r->ncpus, sizeof(*zero));
+	if (!zero) {
+		err = -ENOMEM;
+		goto err;
+	}
+	err = bpf_map_update_elem(bpf_map__fd(r->skel->maps.stats), &slot, zero, BPF_ANY);
+	free(zero);
+	if (err) {
+		err = slz_fail(errno, "cannot reset the statistics: %s", strerror(errno));
+		goto err;
+	}
+	if (bpf_map_update_elem(bpf_map__fd(r->skel->maps.seen), &slot, &fd, BPF_ANY)) {
+		err = slz_fail(errno, "cannot install a target's dedup map: %s", strerror(errno));
+		goto err;
+	}
+	if (!++r->last_gen)
+		++r->last_gen; /* 0 is what an empty answer holds */
+	*gen = r->last_gen;
+	*old_fd = r->targets[slot].seen_fd;
+	r->targets[slot].seen_fd = fd;
+	return 0;
+err:
+	close(fd);
+	return err;
+}
+
 int recorder__add_target(struct recorder *r, uint64_t cgroup_id, uint32_t *slot)
 {
-	struct slz_stats *zero;
+	struct slz_target v;
+	struct target *t;
+	int old_fd, err;
 	uint32_t s;
-	int err;
 
-	for (s = 0; s < SLZ_MAX_TARGETS && r->used[s]; s++)
+	for (s = 0; s < SLZ_MAX_TARGETS && r->targets[s].used; s++)
 		;
 	if (s == SLZ_MAX_TARGETS)
 		return slz_fail(ENOSPC, "too many targets (at most %d)", SLZ_MAX_TARGETS);
-	zero = calloc((size_t)r->ncpus, sizeof(*zero));
-	if (!zero)
-		return -ENOMEM;
-	err = bpf_map_update_elem(bpf_map__fd(r->skel->maps.stats), &s, zero, BPF_ANY);
-	free(zero);
+	t = &r->targets[s];
+	err = generation_new(r, s, &v.gen, &old_fd);
 	if (err)
-		return slz_fail(errno, "cannot reset the statistics: %s", strerror(errno));
-	if (bpf_map_update_elem(bpf_map__fd(r->skel->maps.targets), &cgroup_id, &s, BPF_NOEXIST))
-		return slz_fail(errno, "cannot add the target cgroup: %s", strerror(errno));
-	r->used[s] = true;
-	r->target_ids[s] = cgroup_id;
-	/* Cached "not a target" answers may now be wrong. */
-	err = clear_map(bpf_map__fd(r->skel->maps.target_cache), sizeof(uint64_t));
-	__atomic_add_fetch(&r->skel->bss->target_gen, 1, __ATOMIC_SEQ_CST);
-	if (err)
-		return slz_fail(err, "cannot reset the target cache: %s", strerror(-err));
+		return err;
+	if (old_fd >= 0)
+		close(old_fd);
+	v.slot = s;
+	if (bpf_map_update_elem(bpf_map__fd(r->skel->maps.targets), &cgroup_id, &v, BPF_NOEXIST)) {
+		err = slz_fail(errno, "cannot add the target cgroup: %s", strerror(errno));
+		bpf_map_delete_elem(bpf_map__fd(r->skel->maps.seen), &s);
+		close(t->seen_fd);
+		t->seen_fd = -1;
+		return err;
+	}
+	t->used = true;
+	t->gen = v.gen;
+	t->cgroup_id = cgroup_id;
+	/* Cached "not a target" answers for this cgroup and its descendants are now wrong. */
+	targets_changed(r);
 	*slot = s;
 	return 0;
 }
 
+static struct target *target_of(struct recorder *r, uint32_t slot)
+{
+	if (slot >= SLZ_MAX_TARGETS || !r->targets[slot].used) {
+		slz_fail(ENOENT, "no target in slot %u", slot);
+		return NULL;
+	}
+	return &r->targets[slot];
+}
+
 int recorder__remove_target(struct recorder *r, uint32_t slot)
 {
-	int fd = bpf_map__fd(r->skel->maps.seen);
-	struct slz_seen_key k, next;
-	bool first = true;
+	struct target *t = target_of(r, slot);
 
-	if (slot >= SLZ_MAX_TARGETS || !r->used[slot])
+	if (!t)
 		return -ENOENT;
-	bpf_map_delete_elem(bpf_map__fd(r->skel->maps.targets), &r->target_ids[slot]);
-	clear_map(bpf_map__fd(r->skel->maps.target_cache), sizeof(uint64_t));
-	__atomic_add_fetch(&r->skel->bss->target_gen, 1, __ATOMIC_SEQ_CST);
-	r->used[slot] = false;
-	profile__free(r->profiles[slot]);
-	r->profiles[slot] = NULL;
-	while (!bpf_map_get_next_key(fd, first ? NULL : &k, &next)) {
-		if (next.target == slot && !bpf_map_delete_elem(fd, &next)) {
-			first = true; /* iteration restarts after a delete */
-			continue;
-		}
-		k = next;
-		first = false;
+	bpf_map_delete_elem(bpf_map__fd(r->skel->maps.targets), &t->cgroup_id);
+	targets_changed(r);
+	/* A program that still found the map keeps its reference; the kernel frees it after. */
+	bpf_map_delete_elem(bpf_map__fd(r->skel->maps.seen), &slot);
+	close(t->seen_fd);
+	t->seen_fd = -1;
+	t->used = false;
+	target_clear(t);
+	return 0;
+}
+
+int recorder__reset_target(struct recorder *r, uint32_t slot)
+{
+	struct target *t = target_of(r, slot);
+	struct slz_target v = {.slot = slot};
+	int old_fd, err;
+
+	if (!t)
+		return -ENOENT;
+	err = generation_new(r, slot, &v.gen, &old_fd);
+	if (err)
+		return err;
+	/*
+	 * The programs find the new map from now on but keep the old generation until they see
+	 * this: until then their keys carry the old generation and their events are dropped.
+	 */
+	if (bpf_map_update_elem(bpf_map__fd(r->skel->maps.targets), &t->cgroup_id, &v, BPF_EXIST))
+		err = slz_fail(errno, "cannot reset the target: %s", strerror(errno));
+	targets_changed(r);
+	close(old_fd);
+	if (err) {
+		/* The slot holds an empty map of a generation nobody uses: drop the target. */
+		recorder__remove_target(r, slot);
+		return err;
 	}
+	t->gen = v.gen;
+	target_clear(t);
 	return 0;
 }
 
@@ -386,8 +409,8 @@ int recorder__consume(struct recorder *r)
 {
 	int n = ring_buffer__consume(r->rb);
 
-	if (r->cb_err)
-		return slz_fail(r->cb_err, "recording events failed: %s", strerror(-r->cb_err));
+	if (n < 0)
+		return slz_fail(-n, "reading events failed: %s", strerror(-n));
 	return n;
 }
 
@@ -395,156 +418,9 @@ int recorder__poll(struct recorder *r, int timeout_ms)
 {
 	int n = ring_buffer__poll(r->rb, timeout_ms);
 
-	if (r->cb_err)
-		return slz_fail(r->cb_err, "recording events failed: %s", strerror(-r->cb_err));
-	return n == -EINTR ? 0 : n;
-}
-
-/* One dedup key's count into p, found by inode or, for path keys, by the path behind the hash. */
-static void add_key_count(struct recorder *r, uint32_t slot, struct profile *p,
-			  const struct slz_seen_key *key, uint64_t count)
-{
-	if (key->target != slot || !count)
-		return;
-	if (key->dev == SLZ_DEV_PATH_HASH) {
-		const char *path = path_for_key(r, key->ino, slot);
-
-		if (path)
-			profile__add_count(p, 0, 0, path, count);
-	} else {
-		profile__add_count(p, slz_dev_to_user(key->dev), key->ino, "", count);
-	}
-}
-
-/* Hits still pending in the CPUs' hot caches (not yet moved into the dedup map). */
-static int add_pending_counts(struct recorder *r, uint32_t slot, struct profile *p)
-{
-	struct slz_cpu_state *percpu = calloc((size_t)r->ncpus, sizeof(*percpu));
-	uint32_t zero = 0;
-	int err = 0;
-
-	if (!percpu)
-		return -ENOMEM;
-	if (bpf_map_lookup_elem(bpf_map__fd(r->skel->maps.cpu_state), &zero, percpu)) {
-		err = -errno;
-		goto out;
-	}
-	for (int c = 0; c < r->ncpus; c++) {
-		for (int i = 0; i < SLZ_HOT_SLOTS; i++)
-			add_key_count(r, slot, p, &percpu[c].hot[i].key, percpu[c].hot[i].pending);
-	}
-out:
-	free(percpu);
-	return err;
-}
-
-/* Kernel access counts of slot into p; batched when the kernel supports it. */
-static int add_counts(struct recorder *r, uint32_t slot, struct profile *p)
-{
-	int fd = bpf_map__fd(r->skel->maps.seen);
-	enum { BATCH = 4096 };
-	struct slz_seen_key *keys = malloc(BATCH * sizeof(*keys));
-	uint64_t *vals = malloc(BATCH * sizeof(*vals));
-	struct slz_seen_key k, next;
-	uint64_t out_batch, in_batch;
-	bool first = true, batched = true;
-	int err = 0;
-
-	if (!keys || !vals) {
-		err = -ENOMEM;
-		goto out;
-	}
-	for (;;) {
-		__u32 count = BATCH;
-		DECLARE_LIBBPF_OPTS(bpf_map_batch_opts, opts);
-
-		err = bpf_map_lookup_batch(fd, first ? NULL : &in_batch, &out_batch, keys, vals,
-					   &count, &opts);
-		if (err && errno != ENOENT) {
-			if (first) {
-				batched = false;
-				err = 0;
-				break;
-			}
-			err = -errno;
-			goto out;
-		}
-		for (__u32 i = 0; i < count; i++)
-			add_key_count(r, slot, p, &keys[i], vals[i]);
-		if (err) { /* ENOENT: that was the last batch */
-			err = 0;
-			break;
-		}
-		in_batch = out_batch;
-		first = false;
-	}
-	if (batched)
-		goto out;
-	first = true;
-	while (!bpf_map_get_next_key(fd, first ? NULL : &k, &next)) {
-		uint64_t v;
-
-		first = false;
-		k = next;
-		if (next.target == slot && !bpf_map_lookup_elem(fd, &next, &v))
-			add_key_count(r, slot, p, &next, v);
-	}
-out:
-	free(keys);
-	free(vals);
-	return err;
-}
-
-static int read_stats(struct recorder *r, uint32_t slot, struct slz_stats *sum)
-{
-	struct slz_stats *percpu = calloc((size_t)r->ncpus, sizeof(*percpu));
-
-	memset(sum, 0, sizeof(*sum));
-	if (!percpu)
-		return -ENOMEM;
-	if (bpf_map_lookup_elem(bpf_map__fd(r->skel->maps.stats), &slot, percpu)) {
-		free(percpu);
-		return -errno;
-	}
-	for (int c = 0; c < r->ncpus; c++) {
-		sum->events += percpu[c].events;
-		sum->ringbuf_drops += percpu[c].ringbuf_drops;
-		sum->dedup_full += percpu[c].dedup_full;
-		sum->truncated += percpu[c].truncated;
-	}
-	free(percpu);
-	return 0;
-}
-
-int recorder__profile(struct recorder *r, uint32_t slot, struct profile **out)
-{
-	struct profile *p = NULL, *live;
-	struct profile_header *h;
-	struct slz_stats st;
-	int err;
-
-	if (slot >= SLZ_MAX_TARGETS || !r->used[slot])
-		return -ENOENT;
-	err = get_profile(r, slot, &live);
-	if (!err)
-		err = profile__new(&p);
-	if (!err)
-		err = profile__merge(p, live);
-	if (!err)
-		err = add_counts(r, slot, p);
-	if (!err)
-		err = add_pending_counts(r, slot, p);
-	if (!err)
-		err = read_stats(r, slot, &st);
-	if (err) {
-		profile__free(p);
-		return slz_fail(err, "cannot collect the profile: %s", strerror(-err));
-	}
-	h = profile__header(p);
-	h->lost_events = st.ringbuf_drops;
-	h->dedup_full = st.dedup_full;
-	h->truncated_paths = st.truncated;
-	h->merged_from = 1;
-	*out = p;
-	return 0;
+	if (n == -EINTR)
+		return 0;
+	if (n < 0)
+		return slz_fail(-n, "reading events failed: %s", strerror(-n));
+	return n;
 }

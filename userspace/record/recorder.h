@@ -6,15 +6,17 @@
  * Two levels:
  *  - recorder__record() (recorder_session.c): everything `slimzip record` does, reusable by
  *    `run` and `verify`: start a command in a fresh cgroup (or attach to an existing cgroup),
- *    forward signals, snapshot on SIGUSR1, stop, clean up, return the profile and the
- *    command's status.
- *  - recorder__open/add_target/poll/profile/free (recorder.c): the pieces, for a caller with
- *    its own loop.
+ *    forward the signals the caller hands over, snapshot on SIGUSR1, stop, clean up, return
+ *    the profile and the command's status.
+ *  - recorder__open/add_target/remove_target/reset_target/poll/profiles/free (recorder.c,
+ *    recorder_collect.c): the pieces, for a caller with its own loop and many targets.
  */
 #ifndef SLIMZIP_RECORDER_H
 #define SLIMZIP_RECORDER_H
 
+#include <signal.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "profile.h"
@@ -23,8 +25,13 @@
 #define RECORDER_DEFAULT_RINGBUF   (64u << 20)
 
 struct recorder_config {
-	bool record_missing;	/* also record ENOENT/ENOTDIR lookups as SLZ_KIND_MISSING */
-	uint32_t max_files;	/* dedup map entries; 0 = RECORDER_DEFAULT_MAX_FILES */
+	bool record_missing; /* also record ENOENT/ENOTDIR lookups as SLZ_KIND_MISSING */
+	/*
+	 * Dedup entries of each target ((file, kind) pairs it may touch before its map is full);
+	 * 0 = RECORDER_DEFAULT_MAX_FILES. A full map costs that target an event per access of a
+	 * new file and its access counts, nothing more; other targets have maps of their own.
+	 */
+	uint32_t max_files;
 	uint32_t ringbuf_bytes; /* rounded up to a power of two; 0 = RECORDER_DEFAULT_RINGBUF */
 };
 
@@ -43,12 +50,35 @@ int recorder__check_support(void);
  */
 int recorder__open(const struct recorder_config *c, struct recorder **out);
 void recorder__free(struct recorder *r); /* NULL-safe; detaches */
-/* Follow a cgroup (by id: the inode number of its directory) and its descendants. */
+
+/*
+ * Targets. Each followed cgroup (and everything below it) holds a slot, at most
+ * SLZ_MAX_TARGETS at once; its events go to the slot's profile only. Every add and reset
+ * starts a new generation of the slot: events of an older one still in the ring buffer (of a
+ * removed target, or from before a reset) are dropped when consumed, never credited to the
+ * slot's new owner (recorder__stale_events counts them). Each costs O(1), whatever the
+ * target recorded: its dedup map is replaced, not emptied.
+ */
+/* Follow a cgroup (by id: the inode number of its directory); *slot is the lowest free one. */
 int recorder__add_target(struct recorder *r, uint64_t cgroup_id, uint32_t *slot);
+/* Stop following the target in slot, and free its profile: the slot is free again. */
 int recorder__remove_target(struct recorder *r, uint32_t slot);
+/*
+ * A new epoch for the target in slot, which keeps its slot and cgroup: its profile and
+ * counters start empty and the next access to a file seen before is an event again. Take the
+ * old epoch's profile first (recorder__consume, then recorder__profile) to keep it.
+ */
+int recorder__reset_target(struct recorder *r, uint32_t slot);
+/* Events dropped because their slot's generation had moved on (for diagnostics). */
+uint64_t recorder__stale_events(const struct recorder *r);
+
 /* The fd to watch for events (epoll-able); call recorder__consume() when it is readable. */
 int recorder__epoll_fd(const struct recorder *r);
-/* Move every available event into the per-target profiles. Returns events handled or -errno. */
+/*
+ * Move every available event into the per-target profiles. Returns events handled or -errno.
+ * A target whose event cannot be stored (out of memory) has lost its profile: that target's
+ * recorder__profile() fails from then on (until a reset); consuming goes on for the others.
+ */
 int recorder__consume(struct recorder *r);
 /* Wait up to timeout_ms for events and consume them. */
 int recorder__poll(struct recorder *r, int timeout_ms);
@@ -57,8 +87,16 @@ int recorder__poll(struct recorder *r, int timeout_ms);
  * counts and the loss counters in the header. Recording goes on; call again for a later view.
  */
 int recorder__profile(struct recorder *r, uint32_t slot, struct profile **out);
+/*
+ * The same for n slots at once (out[i] for slots[i]): one pass over the state the targets
+ * share serves them all. On failure no profile is returned.
+ */
+int recorder__profiles(struct recorder *r, const uint32_t *slots, size_t n, struct profile **out);
 /* BPF load + attach time of recorder__open, for diagnostics. */
 double recorder__load_seconds(const struct recorder *r);
+
+/* The signals recorder__record() reads from record_opts.signal_fd. */
+void recorder__signals(sigset_t *set);
 
 struct record_opts {
 	char *const *argv;	 /* command mode: the command to start in a fresh cgroup */
@@ -67,6 +105,12 @@ struct record_opts {
 	bool record_missing;
 	uint32_t max_files;
 	uint32_t ringbuf_bytes;
+	/*
+	 * A signalfd (non-blocking) for the signals of recorder__signals(), which the caller has
+	 * blocked; it stays the caller's. 0 or less: none (a zeroed struct holds 0), and the call
+	 * handles no signal.
+	 */
+	int signal_fd;
 	/* Runs in the child once it is in the cgroup, before exec (verify: mount namespace). */
 	int (*child_setup)(void *ctx);
 	void *child_ctx;
@@ -76,11 +120,14 @@ struct record_opts {
 };
 
 /*
- * Record. SIGINT, SIGTERM, SIGHUP, SIGQUIT and SIGUSR1 are taken over for the duration of the
- * call (blocked and read from a signalfd): in command mode the first four are forwarded to the
- * command, in cgroup mode SIGINT/SIGTERM stop recording. On success *out is the profile
- * (header filled in) and *cmd_status the command's shell-style status (-1 in cgroup mode).
- * When the command cannot be started, -errno is returned and *cmd_status is 127/126.
+ * Record. The call reads signal_fd while it runs and consumes what it reads: in command mode
+ * SIGINT, SIGTERM, SIGHUP and SIGQUIT are forwarded to the command, in cgroup mode they stop
+ * recording; SIGUSR1 takes a snapshot. One of the four that came before recording began (while
+ * the program loaded, or before the call) ends it with -EINTR and *cmd_status 128+N, and no
+ * command is started. The command starts with the caller's signal mask minus these signals.
+ * On success *out is the profile (header filled in) and *cmd_status the command's shell-style
+ * status (-1 in cgroup mode). When the command cannot be started, -errno is returned and
+ * *cmd_status is 127/126.
  */
 int recorder__record(const struct record_opts *o, struct profile **out, int *cmd_status);
 

@@ -144,6 +144,58 @@ static void on_signal(struct record_state *s, const struct signalfd_siginfo *si)
 	syscall(SYS_pidfd_send_signal, s->pidfd, sig, NULL, 0);
 }
 
+void recorder__signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGHUP);
+	sigaddset(set, SIGQUIT);
+	sigaddset(set, SIGUSR1);
+}
+
+/*
+ * Signals that came before recording began: nothing to forward them to yet, so a stop signal
+ * ends the call, as it would have ended the process had it not been blocked (one the process
+ * ignores would have been discarded). A SIGUSR1 has nothing to snapshot.
+ */
+static int early_signals(int sfd, int *cmd_status)
+{
+	struct signalfd_siginfo si;
+	struct sigaction sa;
+	int sig, stop = 0;
+
+	if (sfd < 0)
+		return 0;
+	while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		sig = (int)si.ssi_signo;
+		if (sig == SIGUSR1 || stop ||
+		    (!sigaction(sig, NULL, &sa) && sa.sa_handler == SIG_IGN))
+			continue;
+		stop = sig;
+	}
+	if (!stop)
+		return 0;
+	*cmd_status = 128 + stop;
+	return slz_fail(EINTR, "interrupted by signal %d (%s) before recording began", stop,
+			strsignal(stop));
+}
+
+/* The caller's signal mask without the signals the call handles: the command's own mask. */
+static int child_mask(sigset_t *mask)
+{
+	sigset_t ours;
+
+	if (sigprocmask(SIG_BLOCK, NULL, mask)) /* only reads it */
+		return slz_fail(errno, "cannot read the signal mask: %s", strerror(errno));
+	recorder__signals(&ours);
+	for (int sig = 1; sig < NSIG; sig++) {
+		if (sigismember(&ours, sig) == 1)
+			sigdelset(mask, sig);
+	}
+	return 0;
+}
+
 static int event_loop(struct record_state *s, int sfd, int tfd)
 {
 	struct epoll_event evs[4], ev = {.events = EPOLLIN};
@@ -207,9 +259,9 @@ int recorder__record(const struct record_opts *o, struct profile **out, int *cmd
 	char *mnt = NULL, *mroot = NULL, *parent = NULL, *cgdir = NULL, *self = NULL;
 	struct recorder *r = NULL;
 	struct profile *p = NULL;
-	int cgfd = -1, sfd = -1, tfd = -1, err, e;
-	sigset_t mask, oldmask;
-	bool masked = false, created = false;
+	int cgfd = -1, sfd = o->signal_fd > 0 ? o->signal_fd : -1, tfd = -1, err, e;
+	bool created = false;
+	sigset_t cmask;
 	uint64_t cgid;
 
 	*out = NULL;
@@ -249,24 +301,15 @@ int recorder__record(const struct record_opts *o, struct profile **out, int *cmd
 	if (err)
 		goto out;
 
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGHUP);
-	sigaddset(&mask, SIGQUIT);
-	sigaddset(&mask, SIGUSR1);
-	if (sigprocmask(SIG_BLOCK, &mask, &oldmask)) {
-		err = slz_fail(errno, "sigprocmask: %s", strerror(errno));
+	err = early_signals(sfd, cmd_status);
+	if (err)
 		goto out;
-	}
-	masked = true;
-	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (sfd < 0) {
-		err = slz_fail(errno, "signalfd: %s", strerror(errno));
-		goto out;
-	}
 	if (o->argv) {
-		struct launch_opts so = {o->argv, cgfd, o->child_setup, o->child_ctx, &oldmask};
+		struct launch_opts so = {o->argv, cgfd, o->child_setup, o->child_ctx, &cmask};
+
+		err = child_mask(&cmask);
+		if (err)
+			goto out;
 
 		err = launch__start(&so, &s.pid, &s.pidfd, cmd_status);
 		if (err)
@@ -314,12 +357,10 @@ out:
 	if (sfd >= 0) {
 		struct signalfd_siginfo si;
 
+		/* Signals of this call are consumed by it rather than delivered once unblocked. */
 		while (read(sfd, &si, sizeof(si)) > 0)
-			; /* consumed here rather than delivered once unblocked */
-		close(sfd);
+			;
 	}
-	if (masked)
-		sigprocmask(SIG_SETMASK, &oldmask, NULL);
 	if (tfd >= 0)
 		close(tfd);
 	if (s.pidfd >= 0)

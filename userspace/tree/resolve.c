@@ -5,7 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "record.h"
+#include "slz_vocab.h"
 #include "resolve.h"
 #include "util.h"
 

@@ -11,7 +11,7 @@
 #include <unistd.h>
 #include <zip.h>
 
-#include "record.h"
+#include "slz_vocab.h"
 #include "extract.h"
 #include "profile.h"
 #include "prune.h"
@@ -258,6 +258,7 @@ static int record_once(const struct verify_opts *o, const struct pruned_view *vi
 		.record_missing = view != NULL,
 		.child_setup = view ? enter_pruned_view : NULL,
 		.child_ctx = (void *)view,
+		.signal_fd = o->signal_fd,
 	};
 
 	return recorder__record(&ro, p, status);

@@ -61,6 +61,7 @@ struct verify_opts {
 	struct globs *globs; /* NULL for none */
 	struct zipwrite_opts zip;
 	const char *tree_path_as;
+	int signal_fd;		      /* for every recording: record_opts.signal_fd */
 	verify_round_fn on_round;     /* called after each round (the CLI prints it) */
 	verify_round_fn on_diagnosis; /* called before a diagnosis run (output follows) */
 	void *on_round_ctx;

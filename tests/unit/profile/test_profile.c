@@ -12,7 +12,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "record.h"
+#include "slz_vocab.h"
 #include "profile.h"
 #include "profile_io.h"
 #include "util.h"
@@ -319,6 +319,148 @@ static void test_kinds_names(void **state)
 	assert_int_equal(profile__kinds_parse("open,bogus", &k), -EINVAL);
 }
 
+/*
+ * Exact bytes of both formats for a profile naming every kind and every flag: the formats are
+ * a contract with other tools, so a change of the writers must not move a single byte.
+ */
+static struct profile *golden_profile(void)
+{
+	struct profile *p;
+	struct profile_header *h;
+	struct profile_entry a = {.path = "/t/a b",
+				  .dev = makedev(8, 1),
+				  .ino = 5,
+				  .kinds = SLZ_KIND_OPEN | SLZ_KIND_MMAP,
+				  .count = 3,
+				  .mode = 0100644,
+				  .size = 10,
+				  .first_pid = 42,
+				  .first_comm = "py",
+				  .flags = SLZ_EVF_TRUNCATED | SLZ_EVF_UNREACHABLE,
+				  .syscall_nr = SYS_openat};
+	struct profile_entry b = {.path = "/t/\x01\xff\"\\\xc3\xa9\x7f",
+				  .kinds = SLZ_KIND_ALL,
+				  .first_pid = 7,
+				  .first_comm = "c\tm",
+				  .flags = SLZ_EVF_PATH_ONLY | SLZ_EVF_USER_SUFFIX,
+				  .err = ENOENT,
+				  .syscall_nr = SYS_newfstatat};
+	struct profile_entry c = {.path = "/t/z",
+				  .dev = makedev(259, 3),
+				  .ino = 9,
+				  .kinds = SLZ_KIND_EXEC | SLZ_KIND_INTERP,
+				  .count = 1,
+				  .mode = 040755,
+				  .first_pid = 1,
+				  .syscall_nr = -1};
+
+	assert_int_equal(profile__new(&p), 0);
+	h = profile__header(p);
+	assert_int_equal(profile__set_str(p, &h->slimzip_version, "0.1.0"), 0);
+	assert_int_equal(profile__set_str(p, &h->kernel, "6.18.44"), 0);
+	assert_int_equal(profile__set_str(p, &h->boot_id, "b00t"), 0);
+	assert_int_equal(profile__set_str(p, &h->target_kind, "command"), 0);
+	assert_int_equal(profile__set_str(p, &h->target, "/sys/fs/cgroup/x"), 0);
+	assert_int_equal(profile__set_str(p, &h->command, "sh -c 'a\tb'"), 0);
+	h->start_unix_ms = 1795000000123;
+	h->end_unix_ms = 1795000009456;
+	h->exit_status = -1;
+	h->lost_events = 1;
+	h->dedup_full = 2;
+	h->truncated_paths = 3;
+	h->merged_from = 1;
+	assert_int_equal(profile__add(p, &a), 0);
+	assert_int_equal(profile__add(p, &b), 0);
+	assert_int_equal(profile__add(p, &c), 0);
+	return p;
+}
+
+static void assert_written_as(enum profile_format fmt, const char *want)
+{
+	struct profile *p = golden_profile();
+	char *buf = NULL;
+	size_t sz = 0;
+	FILE *f = open_memstream(&buf, &sz);
+
+	assert_int_equal(profile__write_stream(p, f, fmt), 0);
+	fclose(f);
+	assert_string_equal(buf, want);
+	free(buf);
+	profile__free(p);
+}
+
+static void test_json_exact_bytes(void **state)
+{
+	assert_written_as(
+		PROFILE_FMT_JSON,
+		"{\"slimzip_profile\":1,\"slimzip_version\":\"0.1.0\",\"kernel\":\"6.18.44\","
+		"\"hostname\":null,\"boot_id\":\"b00t\",\"target_kind\":\"command\","
+		"\"target\":\"/sys/fs/cgroup/x\",\"command\":\"sh -c 'a\\tb'\","
+		"\"start\":\"2026-11-18T11:06:40.123Z\",\"end\":\"2026-11-18T11:06:49.456Z\","
+		"\"exit_status\":-1,\"lost_events\":1,\"dedup_full\":2,\"truncated_paths\":3,"
+		"\"merged_from\":1,\"files\":3}\n"
+		"{\"kinds\":[\"open\",\"mmap\",\"exec\",\"interp\",\"stat\",\"access\","
+		"\"readlink\","
+		"\"missing\"],\"dev\":\"0:0\",\"ino\":0,\"count\":0,\"mode\":0,\"size\":0,"
+		"\"flags\":\"path-only,user-suffix,errno=2,via=newfstatat\",\"pid\":7,"
+		"\"comm\":\"c\\tm\",\"path\":\"/t/\\u0001\\udcff\\\"\\\\\xc3\xa9\\u007f\"}\n"
+		"{\"kinds\":[\"open\",\"mmap\"],\"dev\":\"8:1\",\"ino\":5,\"count\":3,\"mode\":"
+		"33188,"
+		"\"size\":10,\"flags\":\"truncated,unreachable,via=openat\",\"pid\":42,"
+		"\"comm\":\"py\",\"path\":\"/t/a b\"}\n"
+		"{\"kinds\":[\"exec\",\"interp\"],\"dev\":\"259:3\",\"ino\":9,\"count\":1,"
+		"\"mode\":16877,\"size\":0,\"flags\":\"-\",\"pid\":1,\"comm\":\"\",\"path\":\"/t/"
+		"z\"}\n");
+}
+
+static void test_text_exact_bytes(void **state)
+{
+	assert_written_as(
+		PROFILE_FMT_TEXT,
+		"# slimzip profile v1\n"
+		"# slimzip-version: 0.1.0\n"
+		"# kernel: 6.18.44\n"
+		"# hostname: -\n"
+		"# boot-id: b00t\n"
+		"# target-kind: command\n"
+		"# target: /sys/fs/cgroup/x\n"
+		"# command: sh -c 'a\\tb'\n"
+		"# start: 2026-11-18T11:06:40.123Z\n"
+		"# end: 2026-11-18T11:06:49.456Z\n"
+		"# exit-status: -1\n"
+		"# lost-events: 1\n"
+		"# dedup-full: 2\n"
+		"# truncated-paths: 3\n"
+		"# merged-from: 1\n"
+		"# files: 3\n"
+		"# columns: kinds dev ino count mode size flags pid comm path\n"
+		"open,mmap,exec,interp,stat,access,readlink,missing 0:0 0 0 0 0 "
+		"path-only,user-suffix,errno=2,via=newfstatat 7 c\\tm "
+		"/t/\\x01\xff\"\\\\\xc3\xa9\\x7f\n"
+		"open,mmap 8:1 5 3 100644 10 truncated,unreachable,via=openat 42 py /t/a b\n"
+		"exec,interp 259:3 9 1 40755 0 - 1 - /t/z\n");
+}
+
+/* Every kind and flag is read back by its name, whatever bit it has. */
+static void test_names_read_back(void **state)
+{
+	const char *text = "# slimzip profile v1\n"
+			   "readlink,missing,access 0:0 0 1 0 0 unreachable,user-suffix,truncated "
+			   "1 - /p\n";
+	FILE *f = fmemopen((void *)text, strlen(text), "r");
+	const struct profile_entry *e;
+	struct profile *p = NULL;
+
+	assert_int_equal(profile__read_stream(f, "mem", &p), 0);
+	fclose(f);
+	e = profile__find_path(p, "/p");
+	assert_non_null(e);
+	assert_int_equal(e->kinds, SLZ_KIND_READLINK | SLZ_KIND_MISSING | SLZ_KIND_ACCESS);
+	assert_int_equal(e->flags, SLZ_EVF_UNREACHABLE | SLZ_EVF_USER_SUFFIX | SLZ_EVF_TRUNCATED |
+					   SLZ_EVF_PATH_ONLY);
+	profile__free(p);
+}
+
 static void test_write_file_is_atomic(void **state)
 {
 	struct profile *p = hostile_profile(), *q;
@@ -349,6 +491,9 @@ int main(void)
 		cmocka_unit_test(test_merge_is_a_set_union),
 		cmocka_unit_test(test_sort_orders_by_path_bytes),
 		cmocka_unit_test(test_kinds_names),
+		cmocka_unit_test(test_json_exact_bytes),
+		cmocka_unit_test(test_text_exact_bytes),
+		cmocka_unit_test(test_names_read_back),
 		cmocka_unit_test(test_write_file_is_atomic),
 	};
 

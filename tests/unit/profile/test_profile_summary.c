@@ -7,7 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "record.h"
+#include "slz_vocab.h"
 #include "profile_summary.h"
 
 static void add(struct profile *p, const char *path, uint64_t ino, uint32_t kinds, uint32_t mode,

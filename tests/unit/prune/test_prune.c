@@ -14,7 +14,7 @@
 #include <unistd.h>
 #include <zip.h>
 
-#include "record.h"
+#include "slz_vocab.h"
 #include "prune.h"
 #include "util.h"
 #include "testfs.h"

@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "record.h"
+#include "slz_vocab.h"
 #include "prune_report.h"
 #include "util.h"
 #include "testfs.h"

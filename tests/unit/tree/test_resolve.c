@@ -14,7 +14,7 @@
 
 #include "keepset.h"
 #include "profile.h"
-#include "record.h"
+#include "slz_vocab.h"
 #include "resolve.h"
 #include "tree.h"
 #include "util.h"

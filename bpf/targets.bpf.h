@@ -1,0 +1,244 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Targets and deduplication for record.bpf.c: which target slot (and generation) the current
+ * task belongs to, and whether this (file, kind) is new for that target.
+ *
+ * The answer for a cgroup is cached per CPU and in an LRU map, each answer tagged with the
+ * targets_version it was computed under, so userspace changes targets in O(1) by bumping it.
+ * Each slot's dedup map is an inner map of `seen`, created by userspace per generation; keys
+ * carry the generation, and so do the entries of the per-CPU cache of recent keys, so neither
+ * the map a racing program wrote into nor a cached key can hide a file from a new generation.
+ */
+#ifndef SLIMZIP_BPF_TARGETS_H
+#define SLIMZIP_BPF_TARGETS_H
+
+/* The cgroup levels searched for a target above the current cgroup. */
+#define MAX_CGROUP_LEVELS 64
+
+/* Target cgroups: cgroup id -> slot and generation. Descendants match through the caches below. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SLZ_MAX_TARGETS);
+	__type(key, __u64);
+	__type(value, struct slz_target);
+} targets SEC(".maps");
+
+/* What current_target() found for a cgroup, and under which targets_version. */
+struct target_answer {
+	__u32 slot1; /* slot + 1 of the deepest target at or above the cgroup, 0: none */
+	__u32 gen;
+	__u32 version;
+};
+
+/*
+ * cgroup id -> answer. An answer of an older targets_version counts as a miss, so changing the
+ * targets costs userspace one increment instead of clearing this map.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct target_answer);
+} target_cache SEC(".maps");
+
+/*
+ * A target's dedup map: one entry per (file, kind) of one generation, the value counts accesses.
+ * This is the template of the inner maps: userspace creates one such map per target
+ * generation, with the per-target capacity (--max-files) as max_entries.
+ */
+struct seen_map {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 1 << 20);
+	__type(key, struct slz_seen_key);
+	__type(value, __u64);
+};
+
+/* Slot -> that target's dedup map; empty while the slot is free. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, SLZ_MAX_TARGETS);
+	__type(key, __u32);
+	__array(values, struct seen_map);
+} seen SEC(".maps");
+
+struct level_ctx {
+	__u32 found; /* slot + 1 of the deepest target seen so far */
+	__u32 gen;
+};
+
+static long level_step(__u32 level, struct level_ctx *c)
+{
+	__u64 id = bpf_get_current_ancestor_cgroup_id(level);
+	struct slz_target *t;
+
+	if (!id)
+		return 1;
+	t = bpf_map_lookup_elem(&targets, &id);
+	if (t) {
+		c->found = t->slot + 1;
+		c->gen = t->gen;
+	}
+	return 0;
+}
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct slz_cpu_state);
+} cpu_state SEC(".maps");
+
+/*
+ * Bumped by userspace after every change of the targets: answers cached under an older value
+ * (per CPU and in target_cache) are not used again.
+ */
+volatile __u32 targets_version;
+
+static __always_inline struct slz_cpu_state *cpu_state_get(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&cpu_state, &zero);
+}
+
+/* The dedup map of a target slot; NULL while the slot is free. */
+static __always_inline void *seen_map_of(__u32 slot)
+{
+	return bpf_map_lookup_elem(&seen, &slot);
+}
+
+/* Move a hot slot's pending count into its dedup map (best effort: a deleted key loses it). */
+static __always_inline void hot_flush(struct slz_hot_slot *hs)
+{
+	void *map;
+	__u64 *cnt;
+
+	if (!hs->pending)
+		return;
+	map = seen_map_of(hs->slot);
+	if (map) {
+		cnt = bpf_map_lookup_elem(map, &hs->key);
+		if (cnt)
+			__sync_fetch_and_add(cnt, hs->pending);
+	}
+	hs->pending = 0;
+}
+
+/*
+ * The check word of a cached answer; never 0, so a zeroed or half-written entry never passes.
+ * (Programs on syscall tracepoints are not preempted in practice; the check makes a torn
+ * per-CPU entry harmless should one ever be.)
+ */
+static __always_inline __u64 answer_check(__u64 cg, __u32 version, __u32 slot1, __u32 gen)
+{
+	__u64 h = (cg ^ ((__u64)version << 32 | slot1)) * 0x9e3779b97f4a7c15ULL;
+
+	return ((h ^ gen) * 0x9e3779b97f4a7c15ULL) | 1;
+}
+
+/*
+ * The target slot of the current task and its generation, or -1. Per-CPU answer first, then
+ * the LRU cache, then the walk up the cgroup levels. targets_version is read before the walk:
+ * an answer computed from targets that changed meanwhile is stored under the older version.
+ */
+static __always_inline int current_target(__u32 *gen)
+{
+	__u64 cg = bpf_get_current_cgroup_id();
+	__u32 version = targets_version;
+	struct slz_cpu_state *cs = cpu_state_get();
+	struct level_ctx c = {};
+	struct target_answer *a;
+
+	if (cs && cs->cgroup_id == cg && cs->version == version &&
+	    cs->check == answer_check(cs->cgroup_id, cs->version, cs->slot1, cs->gen)) {
+		*gen = cs->gen;
+		return (int)cs->slot1 - 1;
+	}
+	a = bpf_map_lookup_elem(&target_cache, &cg);
+	if (a && a->version == version) {
+		c.found = a->slot1;
+		c.gen = a->gen;
+	} else {
+		struct target_answer na = {};
+
+		bpf_loop(MAX_CGROUP_LEVELS, level_step, &c, 0);
+		na.slot1 = c.found;
+		na.gen = c.gen;
+		na.version = version;
+		bpf_map_update_elem(&target_cache, &cg, &na, BPF_ANY);
+	}
+	if (cs) {
+		cs->check = 0;
+		cs->cgroup_id = cg;
+		cs->version = version;
+		cs->slot1 = c.found;
+		cs->gen = c.gen;
+		cs->check = answer_check(cg, version, c.found, c.gen);
+	}
+	*gen = c.gen;
+	return (int)c.found - 1;
+}
+
+/* A key's hash: picks its hot slot (top bits) and is the slot's check word (never 0). */
+static __always_inline __u64 key_hash(const struct slz_seen_key *k, __u32 slot)
+{
+	return ((k->ino ^ (k->dev << 7) ^ ((__u64)k->kind << 13) ^ ((__u64)k->gen << 17) ^
+		 ((__u64)slot << 53)) *
+		0x9e3779b97f4a7c15ULL) |
+	       1;
+}
+
+static __always_inline bool key_eq(const struct slz_seen_key *a, const struct slz_seen_key *b)
+{
+	return a->ino == b->ino && a->dev == b->dev && a->kind == b->kind && a->gen == b->gen;
+}
+
+/*
+ * Count an access of k by the target in slot. Returns NULL when there is nothing more to do
+ * (seen before, or the slot's map is gone: the target was removed while we ran); otherwise the
+ * target's dedup map, and the caller emits an event. *inserted tells whether k is now in that
+ * map (to undo on a drop); false means the map is full.
+ */
+static __always_inline void *seen_new(__u32 slot, struct slz_seen_key *k, bool *inserted)
+{
+	struct slz_cpu_state *cs = cpu_state_get();
+	__u64 h = key_hash(k, slot);
+	struct slz_hot_slot *hs = cs ? &cs->hot[(h >> 58) & (SLZ_HOT_SLOTS - 1)] : NULL;
+	__u64 one = 1, *cnt;
+	void *map;
+	long err;
+
+	if (hs && hs->check == h && hs->slot == slot && key_eq(&hs->key, k)) {
+		hs->pending++;
+		return NULL;
+	}
+	map = seen_map_of(slot);
+	if (!map)
+		return NULL;
+	cnt = bpf_map_lookup_elem(map, k);
+	if (!cnt) {
+		err = bpf_map_update_elem(map, k, &one, BPF_NOEXIST);
+		if (!err) {
+			*inserted = true;
+			return map;
+		}
+		cnt = bpf_map_lookup_elem(map, k); /* another CPU inserted it first? */
+		if (!cnt) {
+			*inserted = false;
+			return map;
+		}
+	}
+	__sync_fetch_and_add(cnt, 1);
+	/* Known to the map, so safe to answer from this CPU's cache from now on. */
+	if (hs) {
+		hs->check = 0;
+		hot_flush(hs);
+		hs->key = *k;
+		hs->slot = slot;
+		hs->check = h;
+	}
+	return NULL;
+}
+
+#endif /* SLIMZIP_BPF_TARGETS_H */
