@@ -18,6 +18,7 @@
 #include "cli.h"
 #include "escape.h"
 #include "humanize.h"
+#include "policy.h"
 #include "profile_io.h"
 #include "prune_report.h"
 #include "recorder.h"
@@ -36,10 +37,6 @@ enum {
 	OPT_MTIME,
 	OPT_FORCE,
 	OPT_TREE_PATH_AS,
-	OPT_NO_RULE_PYTHON,
-	OPT_NO_RULE_NODE,
-	OPT_NO_RULE_ELF,
-	OPT_NO_RULES,
 	OPT_ENFORCE_LIMITS,
 	OPT_PROFILE_OUT,
 	OPT_FORMAT,
@@ -60,10 +57,6 @@ enum {
 		{"mtime", required_argument, NULL, OPT_MTIME},                                     \
 		{"force", no_argument, NULL, OPT_FORCE},                                           \
 		{"tree-path-as", required_argument, NULL, OPT_TREE_PATH_AS},                       \
-		{"no-rule-python", no_argument, NULL, OPT_NO_RULE_PYTHON},                         \
-		{"no-rule-node", no_argument, NULL, OPT_NO_RULE_NODE},                             \
-		{"no-rule-elf", no_argument, NULL, OPT_NO_RULE_ELF},                               \
-		{"no-rules", no_argument, NULL, OPT_NO_RULES},                                     \
 		{"enforce-lambda-limits", no_argument, NULL, OPT_ENFORCE_LIMITS},                  \
 	{                                                                                          \
 		"help", no_argument, NULL, 'h'                                                     \
@@ -82,10 +75,15 @@ static const char common_help[] =
 	"  --mtime keep|fixed|EPOCH  entry times: the files' own (default; SOURCE_DATE_EPOCH\n"
 	"                         switches to it), 1980-01-01, or EPOCH seconds\n"
 	"  --force                prune even though the profile recorded lost events\n"
-	"  --tree-path-as PATH    the tree was recorded at PATH (e.g. /var/task)\n"
-	"  --no-rule-python, --no-rule-node, --no-rule-elf, --no-rules\n"
-	"                         switch closure rules off (all on by default)\n"
-	"  --enforce-lambda-limits  exit 9 when the zip exceeds AWS Lambda's limits\n";
+	"  --tree-path-as PATH    the tree was recorded at PATH (e.g. /var/task)\n";
+
+/* The common options' help: the table's above, then the shared policy options. */
+static void common_usage(FILE *f)
+{
+	fputs(common_help, f);
+	policy_cli__usage(f, 25);
+	fputs("  --enforce-lambda-limits  exit 9 when the zip exceeds AWS Lambda's limits\n", f);
+}
 
 struct prune_cli {
 	struct prune_opts po;
@@ -100,6 +98,7 @@ struct prune_cli {
 	bool ignore_exit;
 	uint64_t max_files, ringbuf_mb;
 	char **argv;
+	struct option *opts; /* the command's getopt_long table */
 };
 
 /* Options both commands share; returns 1 when c was not one of them, 0 or -errno otherwise. */
@@ -148,33 +147,24 @@ static int common_option(struct prune_cli *pc, int c, const char *arg)
 					arg);
 		pc->po.tree_path_as = arg;
 		return 0;
-	case OPT_NO_RULE_PYTHON:
-		pc->po.rules.python = false;
-		return 0;
-	case OPT_NO_RULE_NODE:
-		pc->po.rules.node = false;
-		return 0;
-	case OPT_NO_RULE_ELF:
-		pc->po.rules.elf = false;
-		return 0;
-	case OPT_NO_RULES:
-		pc->po.rules = (struct rules_opts){0};
-		return 0;
 	case OPT_ENFORCE_LIMITS:
 		pc->enforce_limits = true;
 		return 0;
 	default:
-		return 1;
+		return policy_cli__parse(&pc->po.rules, c, arg);
 	}
 }
 
-static int prune_cli_init(struct prune_cli *pc)
+/* own: the command's own options; the shared ones are added to them. */
+static int prune_cli_init(struct prune_cli *pc, const struct option *own)
 {
 	memset(pc, 0, sizeof(*pc));
 	zipwrite__default_opts(&pc->po.zip);
-	pc->po.rules = (struct rules_opts){.python = true, .node = true, .elf = true};
 	if (zipwrite__opts_from_env(&pc->po.zip))
 		return -EINVAL;
+	pc->opts = policy_cli__options(own);
+	if (!pc->opts)
+		return slz_fail(ENOMEM, "out of memory");
 	return globs__new(&pc->po.globs);
 }
 
@@ -182,6 +172,7 @@ static void prune_cli_free(struct prune_cli *pc)
 {
 	globs__free(pc->po.globs);
 	free(pc->profiles);
+	free(pc->opts);
 }
 
 /* Checks after parsing: required options present, outputs writable before any work. */
@@ -358,11 +349,12 @@ static bool print_summary(const struct prune_cli *pc, const struct prune_result 
 	       humanize_bytes(LAMBDA_UNZIPPED_LIMIT, c4, sizeof(c4)),
 	       unzipped_over ? "EXCEEDED" : "ok");
 	printf("kept by:    profile %" PRIu64 " (inode %" PRIu64 ", path %" PRIu64
-	       "), --keep %" PRIu64 ", rules python %" PRIu64 " / node %" PRIu64 " / elf %" PRIu64
-	       "; --drop removed %" PRIu64 "\n",
+	       "), --keep %" PRIu64 ", rules",
 	       r->resolve.by_inode + r->resolve.by_path, r->resolve.by_inode, r->resolve.by_path,
-	       r->glob_kept, r->rules.added_python, r->rules.added_node, r->rules.added_elf,
-	       r->glob_dropped);
+	       r->glob_kept);
+	for (size_t i = 0; i < rules__count(); i++)
+		printf("%s %s %" PRIu64, i ? " /" : "", rules__name(i), r->rules.added[i]);
+	printf("; --drop removed %" PRIu64 "\n", r->glob_dropped);
 	print_packages(r);
 	return zipped_over || unzipped_over;
 }
@@ -528,18 +520,17 @@ static int read_profiles(struct prune_cli *pc, struct profile **out)
 
 static void prune_usage(FILE *f)
 {
-	fprintf(f,
-		"usage: slimzip prune --tree DIR --profile PROFILE [--profile P2...] -o OUT.zip "
-		"[options]\n\n"
-		"Write a zip of DIR holding only what the profiles used (profiles merge as "
-		"sets),\nplus what the closure rules say must travel with it.\n\n"
-		"  --profile FILE         a profile from 'slimzip record' (repeatable)\n%s",
-		common_help);
+	fprintf(f, "usage: slimzip prune --tree DIR --profile PROFILE [--profile P2...] -o OUT.zip "
+		   "[options]\n\n"
+		   "Write a zip of DIR holding only what the profiles used (profiles merge as "
+		   "sets),\nplus what the closure rules say must travel with it.\n\n"
+		   "  --profile FILE         a profile from 'slimzip record' (repeatable)\n");
+	common_usage(f);
 }
 
 int cmd_prune(int argc, char **argv)
 {
-	static const struct option opts[] = {
+	static const struct option own[] = {
 		COMMON_OPTIONS,
 		{"profile", required_argument, NULL, OPT_PROFILE},
 		{0},
@@ -548,13 +539,14 @@ int cmd_prune(int argc, char **argv)
 	struct profile *p = NULL;
 	int c, err, ret;
 
-	if (prune_cli_init(&pc)) {
+	if (prune_cli_init(&pc, own)) {
 		cli_error("%s", slz_errmsg());
-		return EXIT_USAGE;
+		ret = EXIT_USAGE;
+		goto out;
 	}
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+ho:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+ho:", pc.opts, NULL)) != -1) {
 		if (c == 'h') {
 			prune_usage(stdout);
 			ret = EXIT_OK;
@@ -563,14 +555,16 @@ int cmd_prune(int argc, char **argv)
 		if (c == OPT_PROFILE) {
 			err = slz_grow((void **)&pc.profiles, &pc.profiles_cap, pc.nprofiles + 1,
 				       sizeof(*pc.profiles));
-			if (err)
-				return EXIT_FAILURE_GENERIC;
+			if (err) {
+				ret = EXIT_FAILURE_GENERIC;
+				goto out;
+			}
 			pc.profiles[pc.nprofiles++] = optarg;
 			continue;
 		}
 		err = common_option(&pc, c, optarg);
 		if (err) {
-			ret = option_failed(err, "prune", argv, opts);
+			ret = option_failed(err, "prune", argv, pc.opts);
 			goto out;
 		}
 	}
@@ -611,13 +605,13 @@ static void run_usage(FILE *f)
 		"  --ignore-exit          prune even when CMD exits non-zero\n"
 		"  --max-files N          distinct files the kernel can deduplicate (default "
 		"1048576)\n"
-		"  --ringbuf-mb N         kernel-to-user buffer in MiB (default 64)\n%s",
-		common_help);
+		"  --ringbuf-mb N         kernel-to-user buffer in MiB (default 64)\n");
+	common_usage(f);
 }
 
 int cmd_run(int argc, char **argv)
 {
-	static const struct option opts[] = {
+	static const struct option own[] = {
 		COMMON_OPTIONS,
 		{"profile-out", required_argument, NULL, OPT_PROFILE_OUT},
 		{"format", required_argument, NULL, OPT_FORMAT},
@@ -632,13 +626,14 @@ int cmd_run(int argc, char **argv)
 	int c, err = 0, ret, status = -1;
 	sigset_t oldmask;
 
-	if (prune_cli_init(&pc)) {
+	if (prune_cli_init(&pc, own)) {
 		cli_error("%s", slz_errmsg());
-		return EXIT_USAGE;
+		ret = EXIT_USAGE;
+		goto out;
 	}
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+ho:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+ho:", pc.opts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			run_usage(stdout);
@@ -665,7 +660,7 @@ int cmd_run(int argc, char **argv)
 			err = common_option(&pc, c, optarg);
 		}
 		if (err) {
-			ret = option_failed(err, "run", argv, opts);
+			ret = option_failed(err, "run", argv, pc.opts);
 			goto out;
 		}
 	}

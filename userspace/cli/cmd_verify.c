@@ -11,6 +11,7 @@
 #include "args.h"
 #include "cli.h"
 #include "escape.h"
+#include "policy.h"
 #include "util.h"
 #include "verify.h"
 
@@ -22,10 +23,6 @@ enum {
 	OPT_TREE_PATH_AS,
 	OPT_ROUNDS,
 	OPT_LEVEL,
-	OPT_NO_RULE_PYTHON,
-	OPT_NO_RULE_NODE,
-	OPT_NO_RULE_ELF,
-	OPT_NO_RULES,
 };
 
 static void usage(FILE *f)
@@ -46,9 +43,8 @@ static void usage(FILE *f)
 		"                    --drop, --mtime and rule options the zip was pruned with\n"
 		"  --mtime keep|fixed|EPOCH  entry times of the rewritten zip (default keep;\n"
 		"                    SOURCE_DATE_EPOCH switches to it)\n"
-		"  --tree-path-as PATH  the tree was recorded at PATH (e.g. /var/task)\n"
-		"  --no-rule-python, --no-rule-node, --no-rule-elf, --no-rules\n"
-		"                    closure rules for the files --fix adds (default all on)\n");
+		"  --tree-path-as PATH  the tree was recorded at PATH (e.g. /var/task)\n");
+	policy_cli__usage(f, 20);
 }
 
 static void print_diagnosis(const struct verify_round *r, void *ctx)
@@ -94,23 +90,8 @@ static void print_round(const struct verify_round *r, void *ctx)
 	fflush(stdout);
 }
 
-static int verify_cli(int argc, char **argv, struct verify_opts *vo)
+static int verify_cli(int argc, char **argv, struct verify_opts *vo, const struct option *opts)
 {
-	static const struct option opts[] = {
-		{"tree", required_argument, NULL, OPT_TREE},
-		{"fix", no_argument, NULL, OPT_FIX},
-		{"max-rounds", required_argument, NULL, OPT_ROUNDS},
-		{"level", required_argument, NULL, OPT_LEVEL},
-		{"drop", required_argument, NULL, OPT_DROP},
-		{"mtime", required_argument, NULL, OPT_MTIME},
-		{"tree-path-as", required_argument, NULL, OPT_TREE_PATH_AS},
-		{"no-rule-python", no_argument, NULL, OPT_NO_RULE_PYTHON},
-		{"no-rule-node", no_argument, NULL, OPT_NO_RULE_NODE},
-		{"no-rule-elf", no_argument, NULL, OPT_NO_RULE_ELF},
-		{"no-rules", no_argument, NULL, OPT_NO_RULES},
-		{"help", no_argument, NULL, 'h'},
-		{0},
-	};
 	struct verify_result res;
 	struct stat st;
 	sigset_t oldmask;
@@ -156,18 +137,6 @@ static int verify_cli(int argc, char **argv, struct verify_opts *vo)
 			err = args__u64("--level", optarg, 0, 9, &v);
 			vo->zip.level = (int)v;
 			break;
-		case OPT_NO_RULE_PYTHON:
-			vo->rules.python = false;
-			break;
-		case OPT_NO_RULE_NODE:
-			vo->rules.node = false;
-			break;
-		case OPT_NO_RULE_ELF:
-			vo->rules.elf = false;
-			break;
-		case OPT_NO_RULES:
-			vo->rules = (struct rules_opts){0};
-			break;
 		case OPT_DROP:
 			err = globs__add(vo->globs, GLOB_DROP, optarg);
 			if (err)
@@ -187,6 +156,8 @@ static int verify_cli(int argc, char **argv, struct verify_opts *vo)
 			usage(stdout);
 			return EXIT_OK;
 		default:
+			if (!policy_cli__parse(&vo->rules, c, optarg))
+				break;
 			args__bad_option("verify", argv, optind, optopt, opts);
 			cli_error("%s", slz_errmsg());
 			return EXIT_USAGE;
@@ -264,7 +235,19 @@ static int verify_cli(int argc, char **argv, struct verify_opts *vo)
 
 int cmd_verify(int argc, char **argv)
 {
-	struct verify_opts vo = {.rules = {.python = true, .node = true, .elf = true}};
+	static const struct option own[] = {
+		{"tree", required_argument, NULL, OPT_TREE},
+		{"fix", no_argument, NULL, OPT_FIX},
+		{"max-rounds", required_argument, NULL, OPT_ROUNDS},
+		{"level", required_argument, NULL, OPT_LEVEL},
+		{"drop", required_argument, NULL, OPT_DROP},
+		{"mtime", required_argument, NULL, OPT_MTIME},
+		{"tree-path-as", required_argument, NULL, OPT_TREE_PATH_AS},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	struct verify_opts vo = {0};
+	struct option *opts;
 	int ret;
 
 	zipwrite__default_opts(&vo.zip);
@@ -276,7 +259,14 @@ int cmd_verify(int argc, char **argv)
 		cli_error("out of memory");
 		return EXIT_FAILURE_GENERIC;
 	}
-	ret = verify_cli(argc, argv, &vo);
+	opts = policy_cli__options(own);
+	if (!opts) {
+		globs__free(vo.globs);
+		cli_error("out of memory");
+		return EXIT_FAILURE_GENERIC;
+	}
+	ret = verify_cli(argc, argv, &vo, opts);
+	free(opts);
 	globs__free(vo.globs);
 	return ret;
 }

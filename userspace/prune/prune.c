@@ -127,13 +127,7 @@ static int closure(struct keepset *k, const struct prune_opts *o, const struct r
 		err = rules__apply(k, &rules, &st);
 		if (err)
 			return err;
-		r->rules.added_python += st.added_python;
-		r->rules.added_node += st.added_node;
-		r->rules.added_elf += st.added_elf;
-		r->rules.unreadable += st.unreadable;
-		r->rules.bad_lines += st.bad_lines;
-		r->rules.elf_missing = st.elf_missing;
-		r->rules.rounds += st.rounds;
+		rules_stats__add(&r->rules, &st);
 		err = resolve__symlink_closure(k, ro, NULL);
 		if (err)
 			return err;

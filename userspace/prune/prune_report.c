@@ -153,12 +153,12 @@ int prune_report__write_json(const struct prune_result *r, const struct profile 
 	fprintf(f,
 		",\"before\":{\"files\":%" PRIu64 ",\"bytes\":%" PRIu64 "}"
 		",\"after\":{\"files\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"entries\":%" PRIu64 "}"
-		",\"zip_bytes\":%" PRIu64 ",\"matched_by_inode\":%s"
-		",\"rules\":{\"python\":%" PRIu64 ",\"node\":%" PRIu64 ",\"elf\":%" PRIu64 "}"
-		",\"lost_events\":%" PRIu64 ",\"kept\":[\n",
+		",\"zip_bytes\":%" PRIu64 ",\"matched_by_inode\":%s,\"rules\":{",
 		r->before_files, r->before_bytes, r->after_files, r->after_bytes,
-		keepset__count(r->keep), r->zip.zip_size, r->match_inodes ? "true" : "false",
-		r->rules.added_python, r->rules.added_node, r->rules.added_elf,
+		keepset__count(r->keep), r->zip.zip_size, r->match_inodes ? "true" : "false");
+	for (size_t i = 0; i < rules__count(); i++)
+		fprintf(f, "%s\"%s\":%" PRIu64, i ? "," : "", rules__name(i), r->rules.added[i]);
+	fprintf(f, "},\"lost_events\":%" PRIu64 ",\"kept\":[\n",
 		p ? profile__header_const(p)->lost_events : 0);
 	for (size_t i = 1; i < tree__count(r->tree); i++) {
 		char reasons[256];

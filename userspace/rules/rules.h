@@ -2,7 +2,8 @@
 /*
  * Closure rules: files that must travel together with a kept file even though the workload
  * never touched them on the recorded run (issue #4). Each rule only ever adds entries, with its
- * own reason bit, and rules__apply() repeats them until the keepset stops growing.
+ * own reason bit, and rules__apply() repeats them until the keepset stops growing. The rules
+ * are the entries of one table (rules.c; rules_ctx.h says what an entry holds), in this order:
  *
  * Python (KEEP_RULE_PYTHON)
  *   - a kept __pycache__/x.<tag>.pyc keeps x.py beside the __pycache__ directory; a kept x.py
@@ -42,17 +43,22 @@
 #define SLIMZIP_RULES_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "keepset.h"
 
 /* A bound on rounds of all rules; each rule reaches its own fixpoint inside one round. */
 #define RULES_MAX_ROUNDS 64
+/* Room in the per-rule arrays below; rules__count() of them are registered (rules.c's table). */
+#define RULES_MAX	 8
 
 struct rules_opts {
-	bool python;
-	bool node;
-	bool elf;
+	/*
+	 * Bit i switches off the rule at position i of the table (see rules__find()); 0 runs them
+	 * all, RULES_ALL_OFF none.
+	 */
+	uint32_t off;
 	/*
 	 * The absolute path the tree had when the workload ran (e.g. "/var/task"), when it is not
 	 * tree__root(): absolute paths under it name tree entries. NULL or "" when the same.
@@ -60,22 +66,41 @@ struct rules_opts {
 	const char *root_as;
 };
 
+#define RULES_ALL_OFF UINT32_MAX
+
+/* Per-rule arrays are indexed by the rule's position in the table (rules__name(i)). */
 struct rules_stats {
-	uint64_t added_python; /* entries newly kept by each rule */
-	uint64_t added_node;
-	uint64_t added_elf;
+	uint64_t added[RULES_MAX]; /* entries newly kept by each rule */
+	/*
+	 * Names a rule looked for and the tree lacks, for rules that look names up (ELF: DT_NEEDED
+	 * names, expected from the runtime image); 0 for the others.
+	 */
+	uint64_t unresolved[RULES_MAX];
 	uint64_t unreadable; /* files a rule wanted to read but could not open or parse */
 	uint64_t bad_lines;  /* RECORD rows and .pth lines skipped as malformed */
-	uint64_t
-		elf_missing; /* DT_NEEDED names not found in the tree (expected from the runtime) */
 	uint32_t rounds;     /* rounds run until nothing changed */
 };
 
+/* How many rules the table holds (at most RULES_MAX). */
+size_t rules__count(void);
+/* The name of rule i ("python"): its --no-rule-NAME option and its key in reports. */
+const char *rules__name(size_t i);
+/* The position of the rule called name, or -ENOENT. */
+int rules__find(const char *name);
+
 /*
- * Apply the enabled rules to k until the keepset stops growing. Entries already kept are left
- * as they are; new ones get the rule's reason bit. st may be NULL. 0, -ENOMEM, or -ELOOP when
- * RULES_MAX_ROUNDS did not settle (a bug: every round that continues adds at least one entry).
+ * Apply the rules o does not switch off to k until the keepset stops growing. Entries already
+ * kept are left as they are; new ones get the rule's reason bit. st may be NULL. 0, -ENOMEM, or
+ * -ELOOP when RULES_MAX_ROUNDS did not settle (a bug: every round that continues adds at least
+ * one entry).
  */
 int rules__apply(struct keepset *k, const struct rules_opts *o, struct rules_stats *st);
+
+/*
+ * Fold the stats of a later rules__apply() on the same, grown keepset into dst: additions and
+ * rounds add up; unresolved, unreadable and bad_lines are recounted by every call over the whole
+ * keepset, so src's replace dst's.
+ */
+void rules_stats__add(struct rules_stats *dst, const struct rules_stats *src);
 
 #endif

@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "rules_internal.h"
+#include "rules_entries.h"
 #include "util.h"
 
 /* The smallest ELF header (32-bit) is 52 bytes; anything shorter cannot be an object. */
@@ -38,6 +38,11 @@ struct elf_state {
 	size_t nlinks, lcap;
 	bool links_built;
 };
+
+static struct elf_state *elf_of(struct rules_ctx *c)
+{
+	return *rules_ctx__state(c);
+}
 
 struct elf_info {
 	GElf_Half type;
@@ -222,7 +227,7 @@ out:
 /* Cached: is entry idx an ELF object, and which class/machine (0 when not). */
 static int probe(struct rules_ctx *c, uint32_t idx, uint32_t *id)
 {
-	struct elf_state *es = c->elf;
+	struct elf_state *es = elf_of(c);
 	struct elf_info in;
 	int r;
 
@@ -257,7 +262,7 @@ static int try_candidate(struct rules_ctx *c, const char *dir, const char *name,
 	if (err < 0 || cid != id)
 		return err;
 	*found = true;
-	return rules_ctx__keep_path(c, path, KEEP_RULE_ELF, &c->st->added_elf);
+	return rules_ctx__keep_path(c, path);
 }
 
 /*
@@ -357,7 +362,7 @@ static int find_needed(struct rules_ctx *c, const struct elf_info *in, const cha
 		err = try_candidate(c, defaults[i], name, in->id, &found);
 out:
 	if (!err && !found)
-		c->st->elf_missing++;
+		rules_ctx__unresolved(c);
 	return err;
 }
 
@@ -373,7 +378,7 @@ static int pair_cmp(const void *a, const void *b)
 /* Every symlink of the tree with its final in-tree target, sorted by target. */
 static int build_links(struct rules_ctx *c)
 {
-	struct elf_state *es = c->elf;
+	struct elf_state *es = elf_of(c);
 
 	es->links_built = true;
 	for (uint32_t i = 1; i < c->n; i++) {
@@ -399,7 +404,7 @@ static int build_links(struct rules_ctx *c)
 /* libfoo.so.1 -> libfoo.so.1.2.3 and libfoo.so -> libfoo.so.1 beside a kept libfoo.so.1.2.3. */
 static int keep_soname_links(struct rules_ctx *c, uint32_t idx)
 {
-	struct elf_state *es = c->elf;
+	struct elf_state *es = elf_of(c);
 	uint32_t dir = rules_ctx__entry(c, idx).parent;
 	size_t lo = 0, hi;
 	int err;
@@ -420,7 +425,7 @@ static int keep_soname_links(struct rules_ctx *c, uint32_t idx)
 
 		if (le.parent != dir)
 			continue;
-		err = rules_ctx__keep_path(c, le.path, KEEP_RULE_ELF, &c->st->added_elf);
+		err = rules_ctx__keep_path(c, le.path);
 		if (err < 0)
 			return err;
 	}
@@ -445,47 +450,56 @@ static int elf_entry(struct rules_ctx *c, uint32_t idx)
 		err = probe(c, (uint32_t)t, &id);
 		if (err < 0 || !id)
 			return err;
-		return rules_ctx__keep_path(c, e.path, KEEP_RULE_ELF, &c->st->added_elf);
+		return rules_ctx__keep_path(c, e.path);
 	}
 	r = elf_read(c, idx, true, &in);
 	if (r >= 0)
-		c->elf->probe[idx] = r > 0 ? PROBE_BASE + in.id : PROBE_NOT_ELF;
+		elf_of(c)->probe[idx] = r > 0 ? PROBE_BASE + in.id : PROBE_NOT_ELF;
 	if (r <= 0)
 		return r;
 	origin = rules_ctx__entry(c, e.parent).path;
 	for (size_t i = 0; i < in.nneeded && !err; i++)
 		err = find_needed(c, &in, origin, in.needed[i]);
 	if (!err && in.interp && in.interp[0] == '/')
-		err = rules_ctx__keep_path(c, rules_ctx__map_abs(c, in.interp), KEEP_RULE_ELF,
-					   &c->st->added_elf);
+		err = rules_ctx__keep_path(c, rules_ctx__map_abs(c, in.interp));
 	if (!err && in.soname && in.type == ET_DYN)
 		err = keep_soname_links(c, idx);
 	info_release(&in);
 	return err;
 }
 
-int rules_elf__run(struct rules_ctx *c)
+static int elf_run(struct rules_ctx *c)
 {
-	if (!c->elf) {
+	void **state = rules_ctx__state(c);
+	struct elf_state *es;
+
+	if (!*state) {
 		if (elf_version(EV_CURRENT) == EV_NONE)
 			return slz_fail(ENOTSUP, "libelf is too old for this build (%s)",
 					elf_errmsg(-1));
-		c->elf = calloc(1, sizeof(*c->elf));
-		if (!c->elf)
+		es = calloc(1, sizeof(*es));
+		if (!es)
 			return -ENOMEM;
-		c->elf->probe = calloc(c->n ? c->n : 1, sizeof(*c->elf->probe));
-		if (!c->elf->probe)
+		*state = es;
+		es->probe = calloc(c->n ? c->n : 1, sizeof(*es->probe));
+		if (!es->probe)
 			return -ENOMEM;
 	}
-	return rules_ctx__scan(c, DONE_ELF, elf_entry);
+	return rules_ctx__scan(c, elf_entry);
 }
 
-void rules_elf__release(struct rules_ctx *c)
+static void elf_release(void *state)
 {
-	if (!c->elf)
-		return;
-	free(c->elf->probe);
-	free(c->elf->links);
-	free(c->elf);
-	c->elf = NULL;
+	struct elf_state *es = state;
+
+	free(es->probe);
+	free(es->links);
+	free(es);
 }
+
+const struct rule rule_elf = {
+	.name = "elf",
+	.reason = KEEP_RULE_ELF,
+	.run = elf_run,
+	.release = elf_release,
+};

@@ -3,12 +3,13 @@
  * Node: module resolution reads package.json ("main", "exports", "type") of the package a file
  * belongs to and of every node_modules level above it, and "type" alone changes how a .js file
  * is parsed. A kept file therefore keeps every package.json between it and the tree root.
+ * The rule keeps no state; its mark on a directory means "walked up from already".
  */
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
 
-#include "rules_internal.h"
+#include "rules_entries.h"
 
 static int node_entry(struct rules_ctx *c, uint32_t idx)
 {
@@ -23,16 +24,14 @@ static int node_entry(struct rules_ctx *c, uint32_t idx)
 		int err;
 
 		/* Everything above a walked directory has been walked too. */
-		if (c->done[d] & DIR_NODE)
+		if (rules_ctx__mark(c, d))
 			break;
-		c->done[d] |= DIR_NODE;
 		e = rules_ctx__entry(c, d);
 		if (!rules__join(path, sizeof(path), e.path, "package.json",
 				 strlen("package.json")) &&
 		    (pj = tree__find_path(c->t, path)) >= 0 &&
 		    !S_ISDIR(rules_ctx__entry(c, (uint32_t)pj).mode)) {
-			err = rules_ctx__keep_entry(c, (uint32_t)pj, KEEP_RULE_NODE,
-						    &c->st->added_node);
+			err = rules_ctx__keep_entry(c, (uint32_t)pj);
 			if (err < 0)
 				return err;
 		}
@@ -42,7 +41,9 @@ static int node_entry(struct rules_ctx *c, uint32_t idx)
 	return 0;
 }
 
-int rules_node__run(struct rules_ctx *c)
+static int node_run(struct rules_ctx *c)
 {
-	return rules_ctx__scan(c, DONE_NODE, node_entry);
+	return rules_ctx__scan(c, node_entry);
 }
+
+const struct rule rule_node = {.name = "node", .reason = KEEP_RULE_NODE, .run = node_run};

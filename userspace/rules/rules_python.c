@@ -10,7 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "rules_internal.h"
+#include "rules_entries.h"
 #include "util.h"
 
 /* Metadata larger than this is not metadata: such a file is skipped as unreadable. */
@@ -34,6 +34,12 @@ struct py_state {
 	size_t nowners, ocap;
 	bool pth_done;
 };
+
+/* The state of this rule; its mark on a directory: walked up for __init__.py already. */
+static struct py_state *py_of(struct rules_ctx *c)
+{
+	return *rules_ctx__state(c);
+}
 
 static int add_owner(struct py_state *py, uint32_t entry, uint32_t dist, bool recursive)
 {
@@ -107,7 +113,7 @@ static int own_path(struct rules_ctx *c, uint32_t dist, const char *base, const 
 		return -ENOMEM;
 	if (idx <= 0)
 		return 0;
-	return add_owner(c->py, (uint32_t)idx, dist, false);
+	return add_owner(py_of(c), (uint32_t)idx, dist, false);
 }
 
 static int parse_record(struct rules_ctx *c, uint32_t dist, const char *site, const char *b,
@@ -214,9 +220,9 @@ static int parse_top_level(struct rules_ctx *c, uint32_t dist, uint32_t site, ch
 			    rules__has_suffix(name, ".egg-info"))
 				continue;
 			if (name[nl] == '\0')
-				err = add_owner(c->py, ch, dist, S_ISDIR(e.mode));
+				err = add_owner(py_of(c), ch, dist, S_ISDIR(e.mode));
 			else if (name[nl] == '.')
-				err = add_owner(c->py, ch, dist, false);
+				err = add_owner(py_of(c), ch, dist, false);
 			if (err < 0)
 				return err;
 		}
@@ -258,7 +264,7 @@ static int owner_cmp(const void *a, const void *b)
 
 static int build_dists(struct rules_ctx *c)
 {
-	struct py_state *py = c->py;
+	struct py_state *py = py_of(c);
 	char *buf = NULL;
 	size_t len;
 	int err;
@@ -316,7 +322,7 @@ static int keep_dist(struct rules_ctx *c, struct dist *d)
 	while (!err && stack.n) {
 		uint32_t i = stack.v[--stack.n];
 
-		err = rules_ctx__keep_entry(c, i, KEEP_RULE_PYTHON, &c->st->added_python);
+		err = rules_ctx__keep_entry(c, i);
 		if (err < 0)
 			break;
 		err = 0;
@@ -331,7 +337,7 @@ static int keep_dist(struct rules_ctx *c, struct dist *d)
 /* The distributions owning idx, directly or through an owned directory above it. */
 static int keep_owners(struct rules_ctx *c, uint32_t idx)
 {
-	struct py_state *py = c->py;
+	struct py_state *py = py_of(c);
 	uint32_t cur = idx;
 
 	for (unsigned depth = 0;; depth++) {
@@ -381,7 +387,7 @@ static int keep_pycs(struct rules_ctx *c, uint32_t dir, const char *stem, size_t
 		if (strncmp(name, stem, stemlen) || name[stemlen] != '.' ||
 		    !rules__has_suffix(name, ".pyc"))
 			continue;
-		err = rules_ctx__keep_entry(c, ch, KEEP_RULE_PYTHON, &c->st->added_python);
+		err = rules_ctx__keep_entry(c, ch);
 		if (err < 0)
 			return err;
 	}
@@ -393,19 +399,17 @@ static int keep_inits(struct rules_ctx *c, uint32_t d)
 {
 	char path[RULES_PATH_MAX];
 
-	while (d && d < c->n && !(c->done[d] & DIR_PYTHON)) {
+	while (d && d < c->n && !rules_ctx__mark(c, d)) {
 		struct tree_entry de = rules_ctx__entry(c, d);
 		int64_t ini;
 		int err;
 
-		c->done[d] |= DIR_PYTHON;
 		if (rules__join(path, sizeof(path), de.path, "__init__.py", strlen("__init__.py")))
 			return 0;
 		ini = tree__find_path(c->t, path);
 		if (ini < 0 || S_ISDIR(rules_ctx__entry(c, (uint32_t)ini).mode))
 			return 0;
-		err = rules_ctx__keep_entry(c, (uint32_t)ini, KEEP_RULE_PYTHON,
-					    &c->st->added_python);
+		err = rules_ctx__keep_entry(c, (uint32_t)ini);
 		if (err < 0)
 			return err;
 		if (de.parent == d)
@@ -438,8 +442,7 @@ static int py_entry(struct rules_ctx *c, uint32_t idx)
 		if (!rules__join(src, sizeof(src), rules_ctx__entry(c, pkg).path, stem,
 				 strlen(stem)) &&
 		    (s = tree__find_path(c->t, src)) >= 0) {
-			err = rules_ctx__keep_entry(c, (uint32_t)s, KEEP_RULE_PYTHON,
-						    &c->st->added_python);
+			err = rules_ctx__keep_entry(c, (uint32_t)s);
 			if (err < 0)
 				return err;
 		}
@@ -472,7 +475,7 @@ static int keep_pth(struct rules_ctx *c)
 
 		if (S_ISDIR(e.mode) || !rules__has_suffix(e.path, ".pth"))
 			continue;
-		err = rules_ctx__keep_entry(c, ch, KEEP_RULE_PYTHON, &c->st->added_python);
+		err = rules_ctx__keep_entry(c, ch);
 		if (err < 0)
 			return err;
 		f = rules_ctx__walk(c, e.path, true, NULL);
@@ -497,7 +500,7 @@ static int keep_pth(struct rules_ctx *c)
 				continue;
 			if (line[0] == '/')
 				p = rules_ctx__map_abs(c, line);
-			err = rules_ctx__keep_path(c, p, KEEP_RULE_PYTHON, &c->st->added_python);
+			err = rules_ctx__keep_path(c, p);
 			if (err < 0)
 				break;
 		}
@@ -508,33 +511,40 @@ static int keep_pth(struct rules_ctx *c)
 	return 0;
 }
 
-int rules_python__run(struct rules_ctx *c)
+static int py_run(struct rules_ctx *c)
 {
+	void **state = rules_ctx__state(c);
 	int err;
 
-	if (!c->py) {
-		c->py = calloc(1, sizeof(*c->py));
-		if (!c->py)
+	if (!*state) {
+		*state = calloc(1, sizeof(struct py_state));
+		if (!*state)
 			return -ENOMEM;
 		err = build_dists(c);
 		if (err)
 			return err;
 	}
-	if (!c->py->pth_done) {
-		c->py->pth_done = true;
+	if (!py_of(c)->pth_done) {
+		py_of(c)->pth_done = true;
 		err = keep_pth(c);
 		if (err)
 			return err;
 	}
-	return rules_ctx__scan(c, DONE_PYTHON, py_entry);
+	return rules_ctx__scan(c, py_entry);
 }
 
-void rules_python__release(struct rules_ctx *c)
+static void py_release(void *state)
 {
-	if (!c->py)
-		return;
-	free(c->py->dists);
-	free(c->py->owners);
-	free(c->py);
-	c->py = NULL;
+	struct py_state *py = state;
+
+	free(py->dists);
+	free(py->owners);
+	free(py);
 }
+
+const struct rule rule_python = {
+	.name = "python",
+	.reason = KEEP_RULE_PYTHON,
+	.run = py_run,
+	.release = py_release,
+};

@@ -89,7 +89,6 @@ static struct prune_opts opts(struct fx *f, bool dry)
 
 	snprintf(out, sizeof(out), "%s/out.zip", f->dir);
 	o.out_zip = out;
-	o.rules = (struct rules_opts){.python = true, .node = true, .elf = true};
 	zipwrite__default_opts(&o.zip);
 	return o;
 }

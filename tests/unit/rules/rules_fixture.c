@@ -55,10 +55,30 @@ void keep(struct fx *f, const char *rel)
 	assert_int_equal(keepset__add(f->k, (uint32_t)idx, KEEP_OPENED, 1, "test"), 0);
 }
 
+int rule_pos(const char *name)
+{
+	int i = rules__find(name);
+
+	if (i < 0)
+		fail_msg("no rule called %s", name);
+	return i;
+}
+
+uint64_t added(const struct fx *f, const char *rule)
+{
+	return f->st.added[rule_pos(rule)];
+}
+
 int apply(struct fx *f, bool python, bool node, bool elf)
 {
-	struct rules_opts o = {.python = python, .node = node, .elf = elf};
+	struct rules_opts o = {0};
 
+	if (!python)
+		o.off |= 1u << rule_pos("python");
+	if (!node)
+		o.off |= 1u << rule_pos("node");
+	if (!elf)
+		o.off |= 1u << rule_pos("elf");
 	return rules__apply(f->k, &o, &f->st);
 }
 

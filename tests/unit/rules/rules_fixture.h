@@ -37,7 +37,11 @@ void file(struct fx *f, const char *rel, const char *content);
 void open_tree(struct fx *f);
 /* Keep rel as opened by a process; fails the test when the tree has no rel. */
 void keep(struct fx *f, const char *rel);
-/* rules__apply() with these rules on, stats into f->st. */
+/* The position of the rule called name in the table; fails the test when there is none. */
+int rule_pos(const char *name);
+/* Entries the rule called name added in the last apply(). */
+uint64_t added(const struct fx *f, const char *rule);
+/* rules__apply() with these rules on (switched off by name otherwise), stats into f->st. */
 int apply(struct fx *f, bool python, bool node, bool elf);
 /* Exactly the entries in want (NULL-terminated) carry reason; every other kept entry does not. */
 void assert_added(struct fx *f, uint32_t reason, const char *const *want);

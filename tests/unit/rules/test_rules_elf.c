@@ -171,10 +171,10 @@ static void test_program_keeps_needed_chain_and_soname_links(void **state)
 	keep(f, "bin/prog");
 	assert_int_equal(apply(f, false, false, true), 0);
 	assert_added(f, KEEP_RULE_ELF, prog_closure);
-	assert_int_equal(f->st.added_elf, 4);
+	assert_int_equal(added(f, "elf"), 4);
 	/* libc.so.6 comes from the runtime, not from the tree (liba, libb may not need it). */
-	assert_true(f->st.elf_missing >= 1);
-	assert_int_equal(f->st.added_python + f->st.added_node, 0);
+	assert_true(f->st.unresolved[rule_pos("elf")] >= 1);
+	assert_int_equal(added(f, "python") + added(f, "node"), 0);
 	assert_false(keepset__has(f->k, tree__find_path(f->t, "lib/libunused.so")));
 }
 
@@ -267,13 +267,14 @@ static void test_library_outside_tree_is_ignored(void **state)
 	keep(f, "bin/plain");
 	assert_int_equal(apply(f, false, false, true), 0);
 	assert_added(f, KEEP_RULE_ELF, none);
-	assert_int_equal(f->st.elf_missing, 1);
+	assert_int_equal(f->st.unresolved[rule_pos("elf")], 1);
 }
 
 static void test_absolute_rpath_under_recorded_root(void **state)
 {
 	struct fx *f = *state;
-	struct rules_opts o = {.elf = true, .root_as = "/var/task/"};
+	struct rules_opts o = {.off = RULES_ALL_OFF & ~(1u << rule_pos("elf")),
+			       .root_as = "/var/task/"};
 	static const char *const none[] = {NULL};
 	static const char *const want[] = {"vendor/libv.so", NULL};
 

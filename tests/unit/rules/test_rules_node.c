@@ -60,8 +60,8 @@ static void test_nested_file_keeps_every_package_json_above(void **state)
 	keep(f, "node_modules/a/node_modules/b/lib/deep/x.js");
 	assert_int_equal(apply(f, false, true, false), 0);
 	assert_added(f, KEEP_RULE_NODE, want);
-	assert_int_equal(f->st.added_node, 3);
-	assert_int_equal(f->st.added_python + f->st.added_elf, 0);
+	assert_int_equal(added(f, "node"), 3);
+	assert_int_equal(added(f, "python") + added(f, "elf"), 0);
 }
 
 static void test_sibling_files_share_the_walk(void **state)

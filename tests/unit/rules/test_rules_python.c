@@ -88,8 +88,8 @@ static void test_pyc_keeps_source_inits_and_distribution(void **state)
 	};
 
 	keep_alone_adds(f, "pkg/sub/__pycache__/mod.cpython-311.pyc", want);
-	assert_int_equal(f->st.added_python, 9);
-	assert_int_equal(f->st.added_node + f->st.added_elf, 0);
+	assert_int_equal(added(f, "python"), 9);
+	assert_int_equal(added(f, "node") + added(f, "elf"), 0);
 	/* The kept pyc keeps its own reason only. */
 	assert_int_equal(
 		keepset__reasons(f->k,

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * Shared machinery of the closure rules: the per-run context, an in-tree path walker that
- * remembers the symlinks it crossed, and safe reads of tree files. Not part of the public API.
+ * What every closure rule shares: the entry a rule registers with, the per-run context, an
+ * in-tree path walker that remembers the symlinks it crossed, and safe reads of tree files. The
+ * context knows no rule: each rule's private state sits in a slot indexed by its position in
+ * the table, and the dispatcher says which rule is running. Not part of the public API.
  */
-#ifndef SLIMZIP_RULES_INTERNAL_H
-#define SLIMZIP_RULES_INTERNAL_H
+#ifndef SLIMZIP_RULES_CTX_H
+#define SLIMZIP_RULES_CTX_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -17,22 +19,23 @@
 /* Longest tree-relative path a rule builds; longer ones are skipped like missing files. */
 #define RULES_PATH_MAX 4096
 
-/* Per-entry bits in rules_ctx.done. */
-enum rules_done {
-	DONE_PYTHON = 1u << 0, /* kept entry already handled by the Python rule */
-	DONE_NODE = 1u << 1,
-	DONE_ELF = 1u << 2,
-	DIR_PYTHON = 1u << 3, /* directory already walked up for __init__.py */
-	DIR_NODE = 1u << 4,   /* directory already walked up for package.json */
+struct rules_ctx;
+
+/*
+ * One closure rule: an entry of rules.c's table. run does one round, to the rule's own
+ * fixpoint; release frees what run left in the rule's state slot (NULL when it keeps none).
+ */
+struct rule {
+	const char *name; /* --no-rule-NAME, the report's key */
+	uint32_t reason;  /* the KEEP_RULE_* bit of what it adds */
+	int (*run)(struct rules_ctx *c);
+	void (*release)(void *state);
 };
 
 struct idxvec {
 	uint32_t *v;
 	size_t n, cap;
 };
-
-struct py_state;
-struct elf_state;
 
 struct rules_ctx {
 	struct keepset *k;
@@ -44,17 +47,26 @@ struct rules_ctx {
 	size_t rootlen;
 	const char *root_as; /* rules_opts.root_as, NULL when unset */
 	size_t root_as_len;
-	uint8_t *done;	       /* enum rules_done bits per entry */
+	/* Per entry, bit i for the rule at position i: done, it handled the entry
+	 * (rules_ctx__scan); mark, the rule's own use (rules_ctx__mark). */
+	uint8_t *done;
+	uint8_t *mark;
 	uint32_t *first_child; /* directory listing index, built on first use */
 	uint32_t *next_sibling;
-	struct py_state *py;
-	struct elf_state *elf;
+	void *state[RULES_MAX]; /* each rule's private state by position, NULL until it sets it */
+	unsigned int cur;	/* the position of the rule running now */
+	uint32_t reason;	/* and its reason bit */
 };
 
 #define RULES_NONE UINT32_MAX
 
 int idxvec__push(struct idxvec *v, uint32_t idx);
 void idxvec__release(struct idxvec *v);
+
+/* The running rule's state slot: NULL until the rule stores its state there. */
+void **rules_ctx__state(struct rules_ctx *c);
+/* Set the running rule's own mark on entry idx; true when it was set already. */
+bool rules_ctx__mark(struct rules_ctx *c, uint32_t idx);
 
 /* Entry idx; a failure (impossible for idx < n) yields an empty entry with mode 0. */
 struct tree_entry rules_ctx__entry(const struct rules_ctx *c, uint32_t idx);
@@ -74,12 +86,15 @@ const char *rules_ctx__map_abs(const struct rules_ctx *c, const char *abs);
  */
 int64_t rules_ctx__walk(struct rules_ctx *c, const char *path, bool follow_last,
 			struct idxvec *links);
-/* Keep idx for reason; 1 when newly kept (counted in *added), 0 when it already was. */
-int rules_ctx__keep(struct rules_ctx *c, uint32_t idx, uint32_t reason, uint64_t *added);
-/* Walk path (following the last link) and keep every link crossed plus the final entry. */
-int rules_ctx__keep_path(struct rules_ctx *c, const char *path, uint32_t reason, uint64_t *added);
-/* Keep idx; when it is a symlink, also the chain and the in-tree target. */
-int rules_ctx__keep_entry(struct rules_ctx *c, uint32_t idx, uint32_t reason, uint64_t *added);
+/*
+ * Keeping, for the running rule (its reason bit, counted in its stats.added): path walked
+ * (following the last link), with every link crossed plus the final entry; or entry idx and,
+ * when it is a symlink, the chain and the in-tree target. 0 or -ENOMEM.
+ */
+int rules_ctx__keep_path(struct rules_ctx *c, const char *path);
+int rules_ctx__keep_entry(struct rules_ctx *c, uint32_t idx);
+/* The running rule looked a name up and the tree lacks it (its stats.unresolved). */
+void rules_ctx__unresolved(struct rules_ctx *c);
 
 /* Build the child lists once; 0 or -ENOMEM. Then iterate first_child/next_sibling. */
 int rules_ctx__children(struct rules_ctx *c);
@@ -90,17 +105,9 @@ int rules_ctx__open(struct rules_ctx *c, uint32_t idx);
 int rules_ctx__read(struct rules_ctx *c, uint32_t idx, size_t max, char **buf, size_t *len);
 
 /*
- * Call fn for each kept entry not yet marked with done_bit, marking it first, until a scan finds
- * none: entries fn adds are handled in the same call. 0 or the first error of fn.
+ * Call fn for each kept entry the running rule has not handled yet, marking it done first, until
+ * a scan finds none: entries fn adds are handled in the same call. 0 or the first error of fn.
  */
-int rules_ctx__scan(struct rules_ctx *c, uint8_t done_bit,
-		    int (*fn)(struct rules_ctx *c, uint32_t idx));
-
-/* One round of each rule, each to its own fixpoint; state lives in c->py / c->elf. */
-int rules_python__run(struct rules_ctx *c);
-void rules_python__release(struct rules_ctx *c);
-int rules_node__run(struct rules_ctx *c);
-int rules_elf__run(struct rules_ctx *c);
-void rules_elf__release(struct rules_ctx *c);
+int rules_ctx__scan(struct rules_ctx *c, int (*fn)(struct rules_ctx *c, uint32_t idx));
 
 #endif
