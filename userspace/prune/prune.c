@@ -154,7 +154,9 @@ static void drop_links_outside(struct prune_result *r, const char *tree_path_as)
 		    !S_ISLNK(e.mode))
 			continue;
 		/* The text alone can look inside while a link on the way (d -> .) leads out. */
-		to = tree__resolve_as(r->tree, e.path, true, tree_path_as);
+		to = tree__resolve_opts(
+			r->tree, e.path,
+			&(struct tree_resolve_opts){.follow_last = true, .root_as = tree_path_as});
 		if (!e.link_target || zipname__check_link(e.path, e.link_target) || to == -EXDEV ||
 		    to == -ELOOP) {
 			keepset__remove(r->keep, (uint32_t)i);

@@ -62,7 +62,6 @@ int rules__apply(struct keepset *k, const struct rules_opts *o, struct rules_sta
 {
 	struct rules_stats local;
 	struct rules_ctx c = {.rootfd = -1};
-	char *root_as = NULL;
 	bool any = false;
 	int err = 0;
 
@@ -78,18 +77,7 @@ int rules__apply(struct keepset *k, const struct rules_opts *o, struct rules_sta
 	c.st = st;
 	c.n = (uint32_t)tree__count(c.t);
 	c.root = tree__root(c.t);
-	c.rootlen = strlen(c.root);
-	if (o->root_as && o->root_as[0]) {
-		c.root_as_len = strlen(o->root_as);
-		/* "/var/task/" and "/var/task" are one directory, here and in tree__resolve_as. */
-		while (c.root_as_len > 1 && o->root_as[c.root_as_len - 1] == '/')
-			c.root_as_len--;
-		c.root_as = root_as = strndup(o->root_as, c.root_as_len);
-		if (!root_as) {
-			err = -ENOMEM;
-			goto out;
-		}
-	}
+	c.root_as = o->root_as;
 	c.rootfd = open(c.root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (c.rootfd < 0) {
 		err = slz_fail(errno, "cannot open the tree %s for the closure rules: %s", c.root,
@@ -137,7 +125,6 @@ out:
 	free(c.next_sibling);
 	free(c.done);
 	free(c.mark);
-	free(root_as);
 	if (c.rootfd >= 0)
 		close(c.rootfd);
 	return err;

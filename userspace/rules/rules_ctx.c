@@ -10,26 +10,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "pathutil.h"
 #include "rules_ctx.h"
 #include "util.h"
-
-/* ld.so and the kernel give up after 40 links; a tree should not need more. */
-#define MAX_LINK_HOPS 40
-
-int idxvec__push(struct idxvec *v, uint32_t idx)
-{
-	if (slz_grow((void **)&v->v, &v->cap, v->n + 1, sizeof(*v->v)))
-		return -ENOMEM;
-	v->v[v->n++] = idx;
-	return 0;
-}
-
-void idxvec__release(struct idxvec *v)
-{
-	free(v->v);
-	v->v = NULL;
-	v->n = v->cap = 0;
-}
 
 void **rules_ctx__state(struct rules_ctx *c)
 {
@@ -90,14 +73,6 @@ int rules__join(char *out, size_t len, const char *dir, const char *name, size_t
 	return 0;
 }
 
-/* abs with prefix (a directory path) taken off, or NULL when abs is not below it. */
-static const char *below(const char *abs, const char *prefix, size_t len)
-{
-	if (len <= 1 || strncmp(abs, prefix, len) || (abs[len] != '/' && abs[len] != '\0'))
-		return NULL;
-	return abs + len;
-}
-
 const char *rules_ctx__map_abs(const struct rules_ctx *c, const char *abs)
 {
 	const char *in;
@@ -105,107 +80,20 @@ const char *rules_ctx__map_abs(const struct rules_ctx *c, const char *abs)
 	if (abs[0] != '/')
 		return NULL;
 	/* Where the workload ran first; only then the image-style reading from the root. */
-	if ((in = below(abs, c->root, c->rootlen)) ||
-	    (c->root_as && (in = below(abs, c->root_as, c->root_as_len))))
+	if ((in = path__below(abs, c->root)) || (in = path__below(abs, c->root_as)))
 		abs = in;
 	while (*abs == '/')
 		abs++;
 	return abs;
 }
 
-/* True when only slashes follow p: the component just taken was the last one. */
-static bool at_end(const char *p)
-{
-	while (*p == '/')
-		p++;
-	return *p == '\0';
-}
-
 int64_t rules_ctx__walk(struct rules_ctx *c, const char *path, bool follow_last,
 			struct idxvec *links)
 {
-	char done[RULES_PATH_MAX], rest[RULES_PATH_MAX], tmp[RULES_PATH_MAX];
-	size_t dlen = 0, plen = strlen(path);
-	int hops = 0;
-	const char *p;
+	struct tree_resolve_opts o = {
+		.follow_last = follow_last, .root_as = c->root_as, .links = links};
 
-	if (plen >= sizeof(rest))
-		return -ENAMETOOLONG;
-	memcpy(rest, path, plen + 1);
-	done[0] = '\0';
-	p = rest;
-	for (;;) {
-		const char *comp, *next;
-		struct tree_entry e;
-		size_t clen;
-		int64_t idx;
-		bool last;
-
-		while (*p == '/')
-			p++;
-		if (!*p)
-			break;
-		comp = p;
-		next = strchrnul(p, '/');
-		clen = next - comp;
-		p = next;
-		if (clen == 1 && comp[0] == '.')
-			continue;
-		if (clen == 2 && comp[0] == '.' && comp[1] == '.') {
-			/* done holds no symlinks, so a textual ".." is the kernel's ".." here. */
-			char *slash;
-
-			if (!dlen)
-				return -EXDEV;
-			slash = strrchr(done, '/');
-			dlen = slash ? (size_t)(slash - done) : 0;
-			done[dlen] = '\0';
-			continue;
-		}
-		if (rules__join(tmp, sizeof(tmp), done, comp, clen))
-			return -ENAMETOOLONG;
-		idx = tree__find_path(c->t, tmp);
-		if (idx < 0)
-			return -ENOENT;
-		e = rules_ctx__entry(c, (uint32_t)idx);
-		last = at_end(next);
-		if (S_ISLNK(e.mode) && (!last || follow_last)) {
-			if (++hops > MAX_LINK_HOPS)
-				return -ELOOP;
-			if (links && idxvec__push(links, (uint32_t)idx))
-				return -ENOMEM;
-			if (!e.link_target || !e.link_target[0])
-				return -ENOENT;
-			if (e.link_target[0] == '/') {
-				/* Absolute link text: the tree decides whether it stays inside. */
-				int64_t r = tree__resolve_as(c->t, tmp, true, c->root_as);
-				struct tree_entry re;
-
-				if (r < 0)
-					return r;
-				re = rules_ctx__entry(c, (uint32_t)r);
-				dlen = strlen(re.path);
-				if (dlen >= sizeof(done))
-					return -ENAMETOOLONG;
-				memcpy(done, re.path, dlen + 1);
-				continue;
-			}
-			/* Splice the link text in front of what is left, relative to done. */
-			if (strlen(e.link_target) + 1 + strlen(next) + 1 > sizeof(tmp))
-				return -ENAMETOOLONG;
-			strcpy(tmp, e.link_target);
-			strcat(tmp, "/");
-			strcat(tmp, next);
-			strcpy(rest, tmp);
-			p = rest;
-			continue;
-		}
-		if (!last && !S_ISDIR(e.mode))
-			return -ENOTDIR;
-		dlen = strlen(tmp);
-		memcpy(done, tmp, dlen + 1);
-	}
-	return dlen ? tree__find_path(c->t, done) : 0;
+	return tree__resolve_opts(c->t, path, &o);
 }
 
 /* Keep idx for the running rule; 1 when newly kept, 0 when it already was. */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * What every closure rule shares: the entry a rule registers with, the per-run context, an
- * in-tree path walker that remembers the symlinks it crossed, and safe reads of tree files. The
+ * What every closure rule shares: the entry a rule registers with, the per-run context, path
+ * walks that remember the symlinks they crossed, and safe reads of tree files. The
  * context knows no rule: each rule's private state sits in a slot indexed by its position in
  * the table, and the dispatcher says which rule is running. Not part of the public API.
  */
@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "idxvec.h"
 #include "keepset.h"
 #include "rules.h"
 #include "tree.h"
@@ -32,21 +33,14 @@ struct rule {
 	void (*release)(void *state);
 };
 
-struct idxvec {
-	uint32_t *v;
-	size_t n, cap;
-};
-
 struct rules_ctx {
 	struct keepset *k;
 	const struct tree *t;
 	struct rules_stats *st;
-	uint32_t n;	  /* tree__count() */
-	int rootfd;	  /* O_PATH of the tree root, for reads that cannot leave it */
-	const char *root; /* tree__root() */
-	size_t rootlen;
-	const char *root_as; /* rules_opts.root_as, NULL when unset */
-	size_t root_as_len;
+	uint32_t n;	     /* tree__count() */
+	int rootfd;	     /* O_PATH of the tree root, for reads that cannot leave it */
+	const char *root;    /* tree__root() */
+	const char *root_as; /* rules_opts.root_as */
 	/* Per entry, bit i for the rule at position i: done, it handled the entry
 	 * (rules_ctx__scan); mark, the rule's own use (rules_ctx__mark). */
 	uint8_t *done;
@@ -59,9 +53,6 @@ struct rules_ctx {
 };
 
 #define RULES_NONE UINT32_MAX
-
-int idxvec__push(struct idxvec *v, uint32_t idx);
-void idxvec__release(struct idxvec *v);
 
 /* The running rule's state slot: NULL until the rule stores its state there. */
 void **rules_ctx__state(struct rules_ctx *c);
@@ -79,10 +70,9 @@ int rules__join(char *out, size_t len, const char *dir, const char *name, size_t
 const char *rules_ctx__map_abs(const struct rules_ctx *c, const char *abs);
 
 /*
- * Resolve a tree-relative path component by component, "." and ".." included, following
- * symlinks (the last one only when follow_last). Every symlink crossed is appended to links
- * when links is not NULL. Index, or -ENOENT, -ENOTDIR, -ELOOP, -EXDEV (leaves the tree),
- * -ENAMETOOLONG, -ENOMEM.
+ * tree__resolve_opts() where the tree was recorded (see rules.h): a tree-relative path, the last
+ * symlink followed only when follow_last, every symlink crossed appended to links when not
+ * NULL. Index, or -ENOENT, -ENOTDIR, -ELOOP, -EXDEV (leaves the tree), -ENOMEM.
  */
 int64_t rules_ctx__walk(struct rules_ctx *c, const char *path, bool follow_last,
 			struct idxvec *links);

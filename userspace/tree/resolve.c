@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "pathutil.h"
 #include "slz_vocab.h"
 #include "resolve.h"
 #include "util.h"
@@ -14,57 +15,26 @@ static const char *alias_of(const struct resolve_opts *o)
 	return o && o->tree_path_as && *o->tree_path_as ? o->tree_path_as : NULL;
 }
 
-/* The rest of abs below prefix ("" or "/..."), or NULL. A prefix "/" holds every path. */
-static const char *strip_prefix(const char *abs, const char *prefix)
-{
-	size_t len;
-
-	if (!prefix)
-		return NULL;
-	len = strlen(prefix);
-	while (len && prefix[len - 1] == '/')
-		len--;
-	if (strncmp(abs, prefix, len) || (abs[len] != '\0' && abs[len] != '/'))
-		return NULL;
-	return abs + len;
-}
-
 int resolve__relative(const struct tree *t, const char *tree_path_as, const char *abs, char **rel)
 {
-	const char *rest = NULL, *p;
+	const char *rest = NULL;
 	char *out;
-	size_t n = 0;
 
 	*rel = NULL;
 	if (!abs || abs[0] != '/')
 		return slz_fail(EINVAL, "recorded path '%s' is not absolute", abs ? abs : "(null)");
-	if (tree_path_as && *tree_path_as)
-		rest = strip_prefix(abs, tree_path_as);
+	rest = path__below(abs, tree_path_as);
 	if (!rest)
-		rest = strip_prefix(abs, tree__root(t));
+		rest = path__below(abs, tree__root(t));
 	if (!rest)
 		return -EXDEV; /* the common case for runtime files: no message needed */
-	out = malloc(strlen(rest) + 1);
+	out = strdup(rest);
 	if (!out)
 		return -ENOMEM;
 	/* Lexical clean-up only: ".." must meet the real directories, so tree__resolve gets it. */
-	for (p = rest; *p;) {
-		const char *e;
-		size_t len;
-
-		while (*p == '/')
-			p++;
-		e = strchrnul(p, '/');
-		len = e - p;
-		if (len && !(len == 1 && p[0] == '.')) {
-			if (n)
-				out[n++] = '/';
-			memcpy(out + n, p, len);
-			n += len;
-		}
-		p = e;
-	}
-	out[n] = '\0';
+	path__clean(out);
+	if (out[0] == '/')
+		memmove(out, out + 1, strlen(out));
 	*rel = out;
 	return 0;
 }
@@ -175,7 +145,8 @@ int resolve__profile(struct keepset *k, const struct profile *p, const struct re
 		idx = tree__find_path(t, rel);
 		/* Not a physical path: a path-only entry spelled through an in-tree symlink. */
 		if (idx < 0)
-			idx = tree__resolve_as(t, rel, false, alias);
+			idx = tree__resolve_opts(t, rel,
+						 &(struct tree_resolve_opts){.root_as = alias});
 		free(rel);
 		if (idx == -ENOMEM) {
 			err = -ENOMEM;
@@ -224,7 +195,9 @@ int resolve__symlink_closure(struct keepset *k, const struct resolve_opts *o, ui
 			goto out;
 		if (!S_ISLNK(e.mode) || !e.link_target)
 			continue;
-		r = tree__resolve_as(t, e.path, true, alias);
+		r = tree__resolve_opts(
+			t, e.path,
+			&(struct tree_resolve_opts){.follow_last = true, .root_as = alias});
 		if (r == -ENOMEM) {
 			err = slz_fail(ENOMEM, "out of memory resolving symlinks");
 			goto out;

@@ -20,17 +20,13 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <linux/openat2.h>
-#include <sys/syscall.h>
 
 #include "hashmap.h"
 #include "tree.h"
 #include "util.h"
 
-/* The kernel's MAXSYMLINKS: the same bound the workload itself would hit. */
-#define LINK_MAX_FOLLOW 40
 /* Offset 0 of the arena is the root's "" and never a symlink text. */
-#define NO_LINK		0
+#define NO_LINK 0
 
 struct node {
 	uint64_t ino;
@@ -594,162 +590,6 @@ int64_t tree__next_link(const struct tree *t, uint32_t idx)
 	return t->links[lo + 1];
 }
 
-/*
- * The part of an absolute path below prefix ("" for the prefix itself, else starting with '/'),
- * or NULL when abs is not at or under prefix. A prefix of "/" contains every absolute path.
- */
-static const char *below(const char *abs, const char *prefix)
-{
-	size_t len;
-
-	if (!prefix || !*prefix)
-		return NULL;
-	len = strlen(prefix);
-	while (len && prefix[len - 1] == '/')
-		len--;
-	if (strncmp(abs, prefix, len))
-		return NULL;
-	if (abs[len] != '\0' && abs[len] != '/')
-		return NULL;
-	return abs + len;
-}
-
-struct sbuf {
-	char *s;
-	size_t len, cap;
-};
-
-static int sbuf_add(struct sbuf *b, const char *s, size_t len)
-{
-	int err = slz_grow((void **)&b->s, &b->cap, b->len + len + 1, 1);
-
-	if (err)
-		return err;
-	memcpy(b->s + b->len, s, len);
-	b->len += len;
-	b->s[b->len] = '\0';
-	return 0;
-}
-
-int64_t tree__resolve_as(const struct tree *t, const char *relpath, bool follow_last,
-			 const char *root_as)
-{
-	struct sbuf rest = {0}, cand = {0}, next = {0};
-	uint32_t cur = 0;
-	size_t pos = 0;
-	int links = 0;
-	int64_t ret;
-
-	if (!relpath)
-		return -EINVAL;
-	ret = sbuf_add(&rest, relpath, strlen(relpath));
-	if (ret)
-		goto out;
-	for (;;) {
-		const char *p = rest.s + pos, *e, *q, *target;
-		const struct node *n;
-		bool last, trailing;
-		size_t clen;
-		int64_t idx;
-
-		while (*p == '/')
-			p++;
-		if (!*p) {
-			ret = cur;
-			break;
-		}
-		e = strchrnul(p, '/');
-		clen = e - p;
-		for (q = e; *q == '/'; q++)
-			;
-		last = !*q;
-		/* "dir/" follows a final symlink and must name a directory, as in the kernel. */
-		trailing = last && *e == '/';
-		pos = q - rest.s;
-		if (clen == 1 && p[0] == '.')
-			continue;
-		if (clen == 2 && p[0] == '.' && p[1] == '.') {
-			/* Climbing above the root leaves the tree, whatever comes after. */
-			if (cur == 0) {
-				ret = -EXDEV;
-				break;
-			}
-			cur = t->nodes[cur].parent;
-			continue;
-		}
-		cand.len = 0;
-		if (cur != 0) {
-			ret = sbuf_add(&cand, node_path(t, cur), strlen(node_path(t, cur)));
-			if (!ret)
-				ret = sbuf_add(&cand, "/", 1);
-			if (ret)
-				break;
-		}
-		ret = sbuf_add(&cand, p, clen);
-		if (ret)
-			break;
-		idx = find_path_len(t, cand.s, cand.len);
-		if (idx < 0) {
-			ret = -ENOENT;
-			break;
-		}
-		n = &t->nodes[idx];
-		if (S_ISLNK(n->mode) && (!last || follow_last || trailing)) {
-			if (++links > LINK_MAX_FOLLOW || n->link_off == NO_LINK) {
-				ret = n->link_off == NO_LINK ? -ENOENT : -ELOOP;
-				break;
-			}
-			target = t->arena + n->link_off;
-			if (target[0] == '/') {
-				const char *in = below(target, t->root);
-
-				if (!in && root_as)
-					in = below(target, root_as);
-				if (!in) {
-					ret = -EXDEV;
-					break;
-				}
-				target = in;
-				cur = 0;
-			}
-			/* Splice: the link text replaces the component, relative to its directory.
-			 */
-			next.len = 0;
-			ret = sbuf_add(&next, target, strlen(target));
-			/* A trailing '/' after the link still demands a directory at the end. */
-			if (!ret && (!last || trailing))
-				ret = sbuf_add(&next, "/", 1);
-			if (!ret)
-				ret = sbuf_add(&next, rest.s + pos, rest.len - pos);
-			if (ret)
-				break;
-			{
-				struct sbuf tmp = rest;
-
-				rest = next;
-				next = tmp;
-			}
-			pos = 0;
-			continue;
-		}
-		if ((!last || trailing) && !S_ISDIR(n->mode)) {
-			ret = -ENOTDIR;
-			break;
-		}
-		cur = (uint32_t)idx;
-	}
-out:
-	free(rest.s);
-	free(cand.s);
-	free(next.s);
-	return ret;
-}
-
-int64_t tree__resolve(const struct tree *t, const char *relpath, bool follow_last)
-{
-	return tree__resolve_as(t, relpath, follow_last, NULL);
-}
-
 void tree__totals(const struct tree *t, uint64_t *files, uint64_t *bytes)
 {
 	if (files)
@@ -763,70 +603,4 @@ size_t tree__memory(const struct tree *t)
 	return sizeof(*t) + t->root_len + 1 + t->cap * sizeof(*t->nodes) + t->arena_cap +
 	       t->devs_cap * sizeof(*t->devs) + t->nlinks * sizeof(*t->links) +
 	       idxmap__bytes(t->by_path) + idxmap__bytes(t->by_inode);
-}
-
-/*
- * Without openat2 (before 5.6, or under a seccomp filter): walk the path one component at a
- * time, each opened with O_NOFOLLOW relative to the one before, so no link is ever followed
- * and no "." or ".." is accepted (tree paths have none). fd or -errno.
- */
-static int open_by_components(int root_fd, const char *relpath)
-{
-	char name[NAME_MAX + 1];
-	const char *p = relpath;
-	int dirfd = root_fd, fd = -EINVAL;
-
-	while (*p) {
-		const char *slash = strchr(p, '/');
-		size_t len = slash ? (size_t)(slash - p) : strlen(p);
-		int flags = O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK;
-
-		if (!len || len > NAME_MAX ||
-		    (p[0] == '.' && (len == 1 || (len == 2 && p[1] == '.')))) {
-			fd = -EINVAL;
-			break;
-		}
-		memcpy(name, p, len);
-		name[len] = '\0';
-		fd = openat(dirfd, name, slash ? flags | O_DIRECTORY : flags);
-		if (fd < 0)
-			fd = -errno;
-		if (dirfd != root_fd)
-			close(dirfd);
-		if (fd < 0 || !slash)
-			break;
-		dirfd = fd;
-		p = slash + 1;
-	}
-	return fd;
-}
-
-/* For tests: force the path a kernel without openat2 takes. */
-bool tree_force_component_walk;
-
-int tree__open_beneath(int root_fd, const char *relpath, uint64_t dev, uint64_t ino)
-{
-	struct open_how how = {
-		.flags = O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK,
-		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
-	};
-	struct stat st;
-	int fd;
-
-	fd = tree_force_component_walk
-		     ? (errno = ENOSYS, -1)
-		     : (int)syscall(SYS_openat2, root_fd, relpath, &how, sizeof(how));
-	if (fd < 0 && (errno == ENOSYS || errno == EPERM || errno == E2BIG))
-		fd = open_by_components(root_fd, relpath);
-	else if (fd < 0)
-		fd = -errno;
-	if (fd < 0)
-		return fd;
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_ino != ino || st.st_dev != dev) {
-		close(fd);
-		return -ESTALE;
-	}
-	/* O_NONBLOCK only kept a swapped-in fifo from blocking the open. */
-	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-	return fd;
 }

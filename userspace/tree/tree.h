@@ -57,16 +57,27 @@ int64_t tree__find_inode(const struct tree *t, uint64_t dev, uint64_t ino);
  * Like the kernel: ".." after a link goes to the physical parent, "." and "//" are skipped, a
  * trailing '/' follows a final link and demands a directory (-ENOTDIR otherwise, also for a
  * non-directory in the middle). ".." above the root is -EXDEV (never clamped), and a leading '/'
- * in relpath means the tree root. At most 40 links are followed, as the kernel does.
+ * in relpath means the tree root. At most SLZ_LINK_HOPS_MAX links are followed, as the kernel
+ * does.
  */
 int64_t tree__resolve(const struct tree *t, const char *relpath, bool follow_last);
-/*
- * tree__resolve() for a tree that was recorded at another absolute path: absolute link targets
- * under root_as (e.g. "/var/task") count as inside the tree, like those under tree__root().
- * root_as NULL (or "") is tree__resolve().
- */
-int64_t tree__resolve_as(const struct tree *t, const char *relpath, bool follow_last,
-			 const char *root_as);
+
+struct idxvec;
+
+struct tree_resolve_opts {
+	bool follow_last;
+	/*
+	 * The tree was recorded at another absolute path (e.g. "/var/task"): absolute link targets
+	 * under it count as inside the tree, like those under tree__root(). NULL or "": none.
+	 */
+	const char *root_as;
+	/* When not NULL, every symlink crossed is appended to it, in order. */
+	struct idxvec *links;
+};
+
+/* tree__resolve() with options; o NULL is tree__resolve(t, relpath, false). */
+int64_t tree__resolve_opts(const struct tree *t, const char *relpath,
+			   const struct tree_resolve_opts *o);
 /*
  * Hard links: the next entry (in index order, after idx) with the same (dev, ino) as idx, or
  * -ENOENT. Start from tree__find_inode() to visit every path of one inode.
@@ -79,8 +90,12 @@ int64_t tree__next_link(const struct tree *t, uint32_t idx);
  * or -errno. Every reader of tree files goes through here.
  */
 int tree__open_beneath(int root_fd, const char *relpath, uint64_t dev, uint64_t ino);
-/* Tests only: make tree__open_beneath take the path of a kernel without openat2. */
-extern bool tree_force_component_walk;
+/*
+ * The same without openat2, one O_NOFOLLOW component at a time: what tree__open_beneath()
+ * falls back to on kernels before 5.6 and under seccomp filters (and what tests call to check
+ * that path on any kernel).
+ */
+int tree__open_beneath_walk(int root_fd, const char *relpath, uint64_t dev, uint64_t ino);
 
 /* Sum of sizes of regular files, and how many there are. */
 void tree__totals(const struct tree *t, uint64_t *files, uint64_t *bytes);

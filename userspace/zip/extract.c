@@ -11,14 +11,13 @@
 #include "dostime.h"
 #include "extract.h"
 #include "hashmap.h"
+#include "pathutil.h"
 #include "util.h"
 #include "zipcdir.h"
 #include "zipname.h"
 
-#define LINK_TARGET_MAX	    4096
-#define COPY_BUFFER	    (256 * 1024)
-/* As the kernel: more symlinks than this while resolving one path is a loop (ELOOP). */
-#define LINK_EXPANSIONS_MAX 40
+#define LINK_TARGET_MAX 4096
+#define COPY_BUFFER	(256 * 1024)
 
 enum ekind { E_FILE, E_DIR, E_LINK };
 
@@ -366,7 +365,7 @@ static int climbs_out(const struct ent *e, const struct ent *via)
 /*
  * 0 when symlink entry e, followed through every link of the archive its path meets, stays
  * below the root; -EXDEV when it climbs above it or reaches an absolute target, -ELOOP after
- * more than LINK_EXPANSIONS_MAX links. A component naming nothing in the archive is fine: it
+ * more than SLZ_LINK_HOPS_MAX links. A component naming nothing in the archive is fine: it
  * dangles inside. Entries below a link were refused before (check_not_through_link()), so the
  * directories of every link name are real ones.
  */
@@ -442,12 +441,12 @@ static int resolve_link(struct linkres *lr, const struct ent *e)
 		}
 		/* A link of the archive: walk its target from its directory, i.e. from here. */
 		via = &lr->ents[li];
-		if (++expansions > LINK_EXPANSIONS_MAX)
+		if (++expansions > SLZ_LINK_HOPS_MAX)
 			return slz_fail(
 				ELOOP,
 				"symlink %s -> %s does not resolve inside the archive: more "
 				"than %d symlinks in a chain (a loop?)",
-				e->name, e->target, LINK_EXPANSIONS_MAX);
+				e->name, e->target, SLZ_LINK_HOPS_MAX);
 		if (via->target[0] == '/')
 			return slz_fail(EXDEV,
 					"symlink %s -> %s leaves the destination: it leads to the "

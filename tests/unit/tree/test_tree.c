@@ -17,6 +17,7 @@
 #include <grp.h>
 #include <unistd.h>
 
+#include "idxvec.h"
 #include "tree.h"
 #include "util.h"
 #include "testfs.h"
@@ -188,6 +189,53 @@ static void test_symlinks_inside(void **state)
 	tree__free(t);
 }
 
+/* The resolver can list the links it crossed: what the closure rules keep with a file. */
+static void test_resolve_lists_links_crossed(void **state)
+{
+	struct idxvec links = {0};
+	struct tree_resolve_opts o = {.follow_last = true, .links = &links};
+	char abs[PATH_MAX];
+
+	mkd("real");
+	mkd("real/lib");
+	mkf("real/lib/x.so.1.2", "x");
+	mkl("x.so.1.2", "real/lib/x.so.1");
+	mkl("x.so.1", "real/lib/x.so");
+	mkl("real", "cur");
+	pathf(abs, "cur/lib");
+	mkl(abs, "abslib"); /* absolute, inside: the links after it are listed too */
+	mkl("nowhere", "dead");
+	struct tree *t = open_tree();
+	int64_t x = must_find(t, "real/lib/x.so.1.2");
+
+	/* In order: the directory link, then the chain of the last component. */
+	assert_int_equal(tree__resolve_opts(t, "cur/lib/x.so", &o), x);
+	assert_int_equal(links.n, 3);
+	assert_int_equal(links.v[0], must_find(t, "cur"));
+	assert_int_equal(links.v[1], must_find(t, "real/lib/x.so"));
+	assert_int_equal(links.v[2], must_find(t, "real/lib/x.so.1"));
+	idxvec__release(&links);
+	assert_int_equal(tree__resolve_opts(t, "abslib/x.so.1", &o), x);
+	assert_int_equal(links.n, 3);
+	assert_int_equal(links.v[0], must_find(t, "abslib"));
+	assert_int_equal(links.v[1], must_find(t, "cur"));
+	assert_int_equal(links.v[2], must_find(t, "real/lib/x.so.1"));
+	idxvec__release(&links);
+	/* Not following the last link lists only those on the way. */
+	o.follow_last = false;
+	assert_int_equal(tree__resolve_opts(t, "cur/lib/x.so", &o), must_find(t, "real/lib/x.so"));
+	assert_int_equal(links.n, 1);
+	idxvec__release(&links);
+	/* A physical path crosses none; a dangling one fails like tree__resolve. */
+	assert_int_equal(tree__resolve_opts(t, "real/lib/x.so.1.2", &o), x);
+	assert_int_equal(links.n, 0);
+	o.follow_last = true;
+	assert_int_equal(tree__resolve_opts(t, "dead", &o), -ENOENT);
+	assert_int_equal(tree__resolve_opts(t, "dead", NULL), must_find(t, "dead"));
+	idxvec__release(&links);
+	tree__free(t);
+}
+
 static void test_symlinks_leaving_and_looping(void **state)
 {
 	mkd("d");
@@ -252,6 +300,12 @@ static void test_link_chain_bound(void **state)
 	tree__free(t);
 }
 
+static int64_t resolve_as(const struct tree *t, const char *rel, const char *root_as)
+{
+	return tree__resolve_opts(
+		t, rel, &(struct tree_resolve_opts){.follow_last = true, .root_as = root_as});
+}
+
 static void test_resolve_as_alias(void **state)
 {
 	mkd("lib");
@@ -262,14 +316,11 @@ static void test_resolve_as_alias(void **state)
 	struct tree *t = open_tree();
 
 	assert_int_equal(tree__resolve(t, "alias_link", true), -EXDEV);
-	assert_int_equal(tree__resolve_as(t, "alias_link", true, "/var/task"),
-			 must_find(t, "lib/x.so"));
-	assert_int_equal(tree__resolve_as(t, "alias_link", true, "/var/task/"),
-			 must_find(t, "lib/x.so"));
-	assert_int_equal(tree__resolve_as(t, "alias_root/lib", true, "/var/task"),
-			 must_find(t, "lib"));
-	assert_int_equal(tree__resolve_as(t, "not_alias", true, "/var/task"), -EXDEV);
-	assert_int_equal(tree__resolve_as(t, "alias_link", true, NULL), -EXDEV);
+	assert_int_equal(resolve_as(t, "alias_link", "/var/task"), must_find(t, "lib/x.so"));
+	assert_int_equal(resolve_as(t, "alias_link", "/var/task/"), must_find(t, "lib/x.so"));
+	assert_int_equal(resolve_as(t, "alias_root/lib", "/var/task"), must_find(t, "lib"));
+	assert_int_equal(resolve_as(t, "not_alias", "/var/task"), -EXDEV);
+	assert_int_equal(resolve_as(t, "alias_link", NULL), -EXDEV);
 	/* Flags are computed against the real root only. */
 	assert_int_equal(get(t, must_find(t, "alias_link")).flags, TREE_F_LINK_OUTSIDE);
 	tree__free(t);
@@ -513,7 +564,8 @@ static void test_root_through_symlink(void **state)
 }
 
 /* Reading what the walk indexed: never through a directory swapped for a link since. */
-static void test_open_beneath_after_swap(void **state)
+static void open_beneath_after_swap(int (*open_beneath)(int root_fd, const char *relpath,
+							uint64_t dev, uint64_t ino))
 {
 	char from[PATH_MAX], to[PATH_MAX], outside[PATH_MAX];
 	struct tree *t;
@@ -528,11 +580,11 @@ static void test_open_beneath_after_swap(void **state)
 	assert_true(rootfd >= 0);
 
 	e = get(t, must_find(t, "sub/secret"));
-	fd = tree__open_beneath(rootfd, e.path, e.dev, e.ino);
+	fd = open_beneath(rootfd, e.path, e.dev, e.ino);
 	assert_true(fd >= 0);
 	close(fd);
 	e = get(t, must_find(t, "top.txt"));
-	fd = tree__open_beneath(rootfd, e.path, e.dev, e.ino);
+	fd = open_beneath(rootfd, e.path, e.dev, e.ino);
 	assert_true(fd >= 0);
 	close(fd);
 
@@ -543,24 +595,27 @@ static void test_open_beneath_after_swap(void **state)
 	assert_int_equal(rename(from, to), 0);
 	assert_int_equal(symlink(outside, from), 0);
 	e = get(t, must_find(t, "sub/secret"));
-	assert_true(tree__open_beneath(rootfd, e.path, e.dev, e.ino) < 0);
+	assert_true(open_beneath(rootfd, e.path, e.dev, e.ino) < 0);
 	/* A file replaced since (written aside and renamed over it: a new inode) is stale. */
 	mkf("top.new", "new\n");
 	pathf(from, "top.new");
 	pathf(to, "top.txt");
 	assert_int_equal(rename(from, to), 0);
 	e = get(t, must_find(t, "top.txt"));
-	assert_int_equal(tree__open_beneath(rootfd, e.path, e.dev, e.ino), -ESTALE);
+	assert_int_equal(open_beneath(rootfd, e.path, e.dev, e.ino), -ESTALE);
 	close(rootfd);
 	tree__free(t);
+}
+
+static void test_open_beneath_after_swap(void **state)
+{
+	open_beneath_after_swap(tree__open_beneath);
 }
 
 /* The same guarantees without openat2 (kernels before 5.6, seccomp filters, valgrind). */
 static void test_open_beneath_without_openat2(void **state)
 {
-	tree_force_component_walk = true;
-	test_open_beneath_after_swap(state);
-	tree_force_component_walk = false;
+	open_beneath_after_swap(tree__open_beneath_walk);
 }
 
 int main(void)
@@ -568,6 +623,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_basic_index_and_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_symlinks_inside, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_resolve_lists_links_crossed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_symlinks_leaving_and_looping, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_link_chain_bound, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_resolve_as_alias, setup, teardown),

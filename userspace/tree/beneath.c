@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Reading a tree file without ever leaving the tree, whatever was swapped in since the walk. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <linux/openat2.h>
+
+#include "tree.h"
+
+/*
+ * Without openat2 (before 5.6, or under a seccomp filter): walk the path one component at a
+ * time, each opened with O_NOFOLLOW relative to the one before, so no link is ever followed
+ * and no "." or ".." is accepted (tree paths have none). fd or -errno.
+ */
+static int open_by_components(int root_fd, const char *relpath)
+{
+	char name[NAME_MAX + 1];
+	const char *p = relpath;
+	int dirfd = root_fd, fd = -EINVAL;
+
+	while (*p) {
+		const char *slash = strchr(p, '/');
+		size_t len = slash ? (size_t)(slash - p) : strlen(p);
+		int flags = O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK;
+
+		if (!len || len > NAME_MAX ||
+		    (p[0] == '.' && (len == 1 || (len == 2 && p[1] == '.')))) {
+			fd = -EINVAL;
+			break;
+		}
+		memcpy(name, p, len);
+		name[len] = '\0';
+		fd = openat(dirfd, name, slash ? flags | O_DIRECTORY : flags);
+		if (fd < 0)
+			fd = -errno;
+		if (dirfd != root_fd)
+			close(dirfd);
+		if (fd < 0 || !slash)
+			break;
+		dirfd = fd;
+		p = slash + 1;
+	}
+	return fd;
+}
+
+/* fd is what was opened for (dev, ino): still that regular file? fd or -ESTALE. */
+static int checked(int fd, uint64_t dev, uint64_t ino)
+{
+	struct stat st;
+
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_ino != ino || st.st_dev != dev) {
+		close(fd);
+		return -ESTALE;
+	}
+	/* O_NONBLOCK only kept a swapped-in fifo from blocking the open. */
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	return fd;
+}
+
+int tree__open_beneath_walk(int root_fd, const char *relpath, uint64_t dev, uint64_t ino)
+{
+	return checked(open_by_components(root_fd, relpath), dev, ino);
+}
+
+int tree__open_beneath(int root_fd, const char *relpath, uint64_t dev, uint64_t ino)
+{
+	struct open_how how = {
+		.flags = O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK,
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
+	int fd = (int)syscall(SYS_openat2, root_fd, relpath, &how, sizeof(how));
+
+	if (fd < 0 && (errno == ENOSYS || errno == EPERM || errno == E2BIG))
+		return tree__open_beneath_walk(root_fd, relpath, dev, ino);
+	return checked(fd < 0 ? -errno : fd, dev, ino);
+}
