@@ -117,7 +117,7 @@ int main(int argc, char **argv)
 		goto out;
 	t1 = now();
 	rss_before = maxrss_kib();
-	err = tree__open(root, &t);
+	err = tree__open(root, NULL, &t);
 	t2 = now();
 	if (err) {
 		fprintf(stderr, "tree__open: %s (%s)\n", strerror(-err), slz_errmsg());

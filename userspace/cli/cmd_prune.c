@@ -145,7 +145,7 @@ static int common_option(struct prune_cli *pc, int c, const char *arg)
 		if (arg[0] != '/')
 			return slz_fail(EINVAL, "--tree-path-as: '%s' is not an absolute path",
 					arg);
-		pc->po.tree_path_as = arg;
+		pc->po.recorded_at = arg;
 		return 0;
 	case OPT_ENFORCE_LIMITS:
 		pc->enforce_limits = true;

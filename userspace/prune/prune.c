@@ -112,23 +112,18 @@ static int add_extra(struct keepset *k, const struct prune_opts *o)
 	return 0;
 }
 
-static int closure(struct keepset *k, const struct prune_opts *o, const struct resolve_opts *ro,
-		   struct prune_result *r)
+static int closure(struct keepset *k, const struct prune_opts *o, struct prune_result *r)
 {
 	for (int round = 0; round < CLOSURE_MAX_ROUNDS; round++) {
 		uint64_t gen = keepset__generation(k);
 		struct rules_stats st = {0};
 		int err;
 
-		struct rules_opts rules = o->rules;
-
-		/* Absolute paths inside files (RPATH, RECORD, .pth) name the recorded location. */
-		rules.root_as = o->tree_path_as;
-		err = rules__apply(k, &rules, &st);
+		err = rules__apply(k, &o->rules, &st);
 		if (err)
 			return err;
 		rules_stats__add(&r->rules, &st);
-		err = resolve__symlink_closure(k, ro, NULL);
+		err = resolve__symlink_closure(k, NULL);
 		if (err)
 			return err;
 		if (keepset__generation(k) == gen)
@@ -143,7 +138,7 @@ static int closure(struct keepset *k, const struct prune_opts *o, const struct r
  * left out and named in the result. Two tests: the link's own text (what the zip writer
  * checks), and its resolution through the tree's other links (what the extractor checks).
  */
-static void drop_links_outside(struct prune_result *r, const char *tree_path_as)
+static void drop_links_outside(struct prune_result *r)
 {
 	struct tree_entry e;
 
@@ -154,9 +149,7 @@ static void drop_links_outside(struct prune_result *r, const char *tree_path_as)
 		    !S_ISLNK(e.mode))
 			continue;
 		/* The text alone can look inside while a link on the way (d -> .) leads out. */
-		to = tree__resolve_opts(
-			r->tree, e.path,
-			&(struct tree_resolve_opts){.follow_last = true, .root_as = tree_path_as});
+		to = tree__resolve(r->tree, e.path, true);
 		if (!e.link_target || zipname__check_link(e.path, e.link_target) || to == -EXDEV ||
 		    to == -ELOOP) {
 			keepset__remove(r->keep, (uint32_t)i);
@@ -184,6 +177,7 @@ static void totals(struct prune_result *r)
 
 int prune__run(const struct profile *p, const struct prune_opts *o, struct prune_result *r)
 {
+	TREE_OPTS(to, .recorded_at = o->recorded_at);
 	struct resolve_opts ro = {0};
 	uint64_t touched;
 	int err;
@@ -196,7 +190,7 @@ int prune__run(const struct profile *p, const struct prune_opts *o, struct prune
 			"may be missing from it; record again (larger --ringbuf-mb) or pass "
 			"--force to prune anyway",
 			(unsigned long long)profile__header_const(p)->lost_events);
-	err = tree__open(o->tree_dir, &r->tree);
+	err = tree__open(o->tree_dir, &to, &r->tree);
 	if (err)
 		return err;
 	err = keepset__new(r->tree, &r->keep);
@@ -204,7 +198,6 @@ int prune__run(const struct profile *p, const struct prune_opts *o, struct prune
 		return err;
 
 	r->match_inodes = same_boot(p);
-	ro.tree_path_as = o->tree_path_as;
 	ro.match_inodes = r->match_inodes;
 	err = resolve__profile(r->keep, p, &ro, &r->resolve);
 	if (err)
@@ -232,7 +225,7 @@ int prune__run(const struct profile *p, const struct prune_opts *o, struct prune
 			"that was recorded? (recorded at another path: --tree-path-as PATH; "
 			"--force writes the zip anyway)",
 			(unsigned long long)touched, tree__root(r->tree));
-	err = closure(r->keep, o, &ro, r);
+	err = closure(r->keep, o, r);
 	if (!err)
 		err = keepset__complete_dirs(r->keep);
 	/* Drops come last: they beat every other reason to keep. */
@@ -240,7 +233,7 @@ int prune__run(const struct profile *p, const struct prune_opts *o, struct prune
 		err = drop_and_count(o->globs, r);
 	if (err)
 		return err;
-	drop_links_outside(r, o->tree_path_as);
+	drop_links_outside(r);
 	totals(r);
 	if (o->dry_run)
 		return 0;

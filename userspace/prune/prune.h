@@ -21,9 +21,9 @@
 
 struct prune_opts {
 	const char *tree_dir;
-	const char *out_zip;	  /* ignored with dry_run */
-	const char *tree_path_as; /* the tree was recorded at this absolute path (NULL: its own) */
-	struct globs *globs;	  /* --keep / --drop / --keep-from, NULL for none */
+	const char *out_zip;	 /* ignored with dry_run */
+	const char *recorded_at; /* tree_opts.recorded_at of the tree it opens */
+	struct globs *globs;	 /* --keep / --drop / --keep-from, NULL for none */
 	struct rules_opts rules;
 	struct zipwrite_opts zip;
 	bool force;   /* prune although events were lost or paths were truncated */

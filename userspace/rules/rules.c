@@ -77,7 +77,6 @@ int rules__apply(struct keepset *k, const struct rules_opts *o, struct rules_sta
 	c.st = st;
 	c.n = (uint32_t)tree__count(c.t);
 	c.root = tree__root(c.t);
-	c.root_as = o->root_as;
 	c.rootfd = open(c.root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (c.rootfd < 0) {
 		err = slz_fail(errno, "cannot open the tree %s for the closure rules: %s", c.root,

@@ -33,7 +33,7 @@
  *   Every symlink met on the way to a kept file (directory links included) is kept too.
  *
  * Absolute paths found inside files (RPATH, PT_INTERP, RECORD, .pth) name the tree's own copy
- * when they lie under the tree's real path or under rules_opts.root_as; otherwise they are read
+ * when they lie under the tree's real path or under tree__recorded_at(); otherwise they are read
  * relative to the tree root, as in a container image or chroot. Keeping a file too many is the
  * safe mistake for a pruner.
  * Files are only ever read inside the tree; unreadable or malformed files are skipped and
@@ -59,11 +59,6 @@ struct rules_opts {
 	 * all, RULES_ALL_OFF none.
 	 */
 	uint32_t off;
-	/*
-	 * The absolute path the tree had when the workload ran (e.g. "/var/task"), when it is not
-	 * tree__root(): absolute paths under it name tree entries. NULL or "" when the same.
-	 */
-	const char *root_as;
 };
 
 #define RULES_ALL_OFF UINT32_MAX

@@ -80,20 +80,11 @@ const char *rules_ctx__map_abs(const struct rules_ctx *c, const char *abs)
 	if (abs[0] != '/')
 		return NULL;
 	/* Where the workload ran first; only then the image-style reading from the root. */
-	if ((in = path__below(abs, c->root)) || (in = path__below(abs, c->root_as)))
+	if ((in = path__below(abs, c->root)) || (in = path__below(abs, tree__recorded_at(c->t))))
 		abs = in;
 	while (*abs == '/')
 		abs++;
 	return abs;
-}
-
-int64_t rules_ctx__walk(struct rules_ctx *c, const char *path, bool follow_last,
-			struct idxvec *links)
-{
-	struct tree_resolve_opts o = {
-		.follow_last = follow_last, .root_as = c->root_as, .links = links};
-
-	return tree__resolve_opts(c->t, path, &o);
 }
 
 /* Keep idx for the running rule; 1 when newly kept, 0 when it already was. */
@@ -117,7 +108,8 @@ int rules_ctx__keep_path(struct rules_ctx *c, const char *path)
 	int64_t idx;
 	int err = 0;
 
-	idx = rules_ctx__walk(c, path, true, &links);
+	idx = tree__resolve_opts(c->t, path,
+				 &(struct tree_resolve_opts){.follow_last = true, .links = &links});
 	/* A dangling chain keeps nothing: the rule asked for the file, not for the links. */
 	if (idx < 0) {
 		err = idx == -ENOMEM ? -ENOMEM : 0;

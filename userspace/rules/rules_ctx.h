@@ -37,10 +37,9 @@ struct rules_ctx {
 	struct keepset *k;
 	const struct tree *t;
 	struct rules_stats *st;
-	uint32_t n;	     /* tree__count() */
-	int rootfd;	     /* O_PATH of the tree root, for reads that cannot leave it */
-	const char *root;    /* tree__root() */
-	const char *root_as; /* rules_opts.root_as */
+	uint32_t n;	  /* tree__count() */
+	int rootfd;	  /* O_PATH of the tree root, for reads that cannot leave it */
+	const char *root; /* tree__root() */
 	/* Per entry, bit i for the rule at position i: done, it handled the entry
 	 * (rules_ctx__scan); mark, the rule's own use (rules_ctx__mark). */
 	uint8_t *done;
@@ -69,13 +68,6 @@ int rules__join(char *out, size_t len, const char *dir, const char *name, size_t
 /* An absolute path as a tree path (see rules.h); NULL when it cannot be one. */
 const char *rules_ctx__map_abs(const struct rules_ctx *c, const char *abs);
 
-/*
- * tree__resolve_opts() where the tree was recorded (see rules.h): a tree-relative path, the last
- * symlink followed only when follow_last, every symlink crossed appended to links when not
- * NULL. Index, or -ENOENT, -ENOTDIR, -ELOOP, -EXDEV (leaves the tree), -ENOMEM.
- */
-int64_t rules_ctx__walk(struct rules_ctx *c, const char *path, bool follow_last,
-			struct idxvec *links);
 /*
  * Keeping, for the running rule (its reason bit, counted in its stats.added): path walked
  * (following the last link), with every link crossed plus the final entry; or entry idx and,

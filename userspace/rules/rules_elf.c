@@ -253,7 +253,7 @@ static int try_candidate(struct rules_ctx *c, const char *dir, const char *name,
 	*found = false;
 	if (rules__join(path, sizeof(path), dir, name, strlen(name)))
 		return 0;
-	idx = rules_ctx__walk(c, path, true, NULL);
+	idx = tree__resolve(c->t, path, true);
 	if (idx == -ENOMEM)
 		return -ENOMEM;
 	if (idx < 0 || !S_ISREG(rules_ctx__entry(c, (uint32_t)idx).mode))
@@ -387,7 +387,7 @@ static int build_links(struct rules_ctx *c)
 
 		if (!S_ISLNK(e.mode))
 			continue;
-		t = rules_ctx__walk(c, e.path, true, NULL);
+		t = tree__resolve(c->t, e.path, true);
 		if (t == -ENOMEM)
 			return -ENOMEM;
 		if (t <= 0)
@@ -440,7 +440,7 @@ static int elf_entry(struct rules_ctx *c, uint32_t idx)
 	int err = 0, r;
 
 	if (S_ISLNK(e.mode)) {
-		int64_t t = rules_ctx__walk(c, e.path, true, NULL);
+		int64_t t = tree__resolve(c->t, e.path, true);
 		uint32_t id;
 
 		if (t == -ENOMEM)

@@ -108,7 +108,7 @@ static int own_path(struct rules_ctx *c, uint32_t dist, const char *base, const 
 	else if (rules__join(path, sizeof(path), base, rel, strlen(rel)))
 		return 0;
 	/* The entry itself, not a link target: RECORD lists what the installer wrote. */
-	idx = rules_ctx__walk(c, p, false, NULL);
+	idx = tree__resolve(c->t, p, false);
 	if (idx == -ENOMEM)
 		return -ENOMEM;
 	if (idx <= 0)
@@ -478,7 +478,7 @@ static int keep_pth(struct rules_ctx *c)
 		err = rules_ctx__keep_entry(c, ch);
 		if (err < 0)
 			return err;
-		f = rules_ctx__walk(c, e.path, true, NULL);
+		f = tree__resolve(c->t, e.path, true);
 		if (f < 0 || !S_ISREG(rules_ctx__entry(c, (uint32_t)f).mode))
 			continue;
 		err = rules_ctx__read(c, (uint32_t)f, META_MAX, &buf, &len);

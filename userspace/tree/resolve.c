@@ -10,12 +10,8 @@
 #include "resolve.h"
 #include "util.h"
 
-static const char *alias_of(const struct resolve_opts *o)
-{
-	return o && o->tree_path_as && *o->tree_path_as ? o->tree_path_as : NULL;
-}
-
-int resolve__relative(const struct tree *t, const char *tree_path_as, const char *abs, char **rel)
+int resolve__relative(const struct tree *t, const char *abs, const struct resolve_opts *o,
+		      char **rel)
 {
 	const char *rest = NULL;
 	char *out;
@@ -23,7 +19,9 @@ int resolve__relative(const struct tree *t, const char *tree_path_as, const char
 	*rel = NULL;
 	if (!abs || abs[0] != '/')
 		return slz_fail(EINVAL, "recorded path '%s' is not absolute", abs ? abs : "(null)");
-	rest = path__below(abs, tree_path_as);
+	/* The recorded location first: recorded at "/" (an image), the real path is inside it. */
+	if (!(o && o->at_real_path))
+		rest = path__below(abs, tree__recorded_at(t));
 	if (!rest)
 		rest = path__below(abs, tree__root(t));
 	if (!rest)
@@ -98,7 +96,7 @@ int resolve__profile(struct keepset *k, const struct profile *p, const struct re
 		     struct resolve_stats *st)
 {
 	const struct tree *t = keepset__tree(k);
-	const char *alias = alias_of(o);
+	struct tree_resolve_opts tro = {.at_real_path = o && o->at_real_path};
 	bool inodes = o && o->match_inodes;
 	struct resolve_stats local = {0};
 	size_t n = profile__count(p);
@@ -134,7 +132,7 @@ int resolve__profile(struct keepset *k, const struct profile *p, const struct re
 			st->unusable++;
 			continue;
 		}
-		err = resolve__relative(t, alias, e->path, &rel);
+		err = resolve__relative(t, e->path, o, &rel);
 		if (err == -EXDEV) {
 			err = 0;
 			st->outside_tree++;
@@ -145,8 +143,7 @@ int resolve__profile(struct keepset *k, const struct profile *p, const struct re
 		idx = tree__find_path(t, rel);
 		/* Not a physical path: a path-only entry spelled through an in-tree symlink. */
 		if (idx < 0)
-			idx = tree__resolve_opts(t, rel,
-						 &(struct tree_resolve_opts){.root_as = alias});
+			idx = tree__resolve_opts(t, rel, &tro);
 		free(rel);
 		if (idx == -ENOMEM) {
 			err = -ENOMEM;
@@ -176,10 +173,9 @@ struct link_pair {
 	uint32_t target;
 };
 
-int resolve__symlink_closure(struct keepset *k, const struct resolve_opts *o, uint64_t *added)
+int resolve__symlink_closure(struct keepset *k, uint64_t *added)
 {
 	const struct tree *t = keepset__tree(k);
-	const char *alias = alias_of(o);
 	uint64_t before = keepset__count(k), gen;
 	struct link_pair *pairs = NULL;
 	size_t npairs = 0, cap = 0, n = tree__count(t);
@@ -195,9 +191,7 @@ int resolve__symlink_closure(struct keepset *k, const struct resolve_opts *o, ui
 			goto out;
 		if (!S_ISLNK(e.mode) || !e.link_target)
 			continue;
-		r = tree__resolve_opts(
-			t, e.path,
-			&(struct tree_resolve_opts){.follow_last = true, .root_as = alias});
+		r = tree__resolve(t, e.path, true);
 		if (r == -ENOMEM) {
 			err = slz_fail(ENOMEM, "out of memory resolving symlinks");
 			goto out;

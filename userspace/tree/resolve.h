@@ -3,11 +3,11 @@
  * From a profile (absolute paths and (dev, ino) as the kernel saw them) to tree entries.
  *
  * Each profile entry is matched by (dev, ino) first, when opts->match_inodes and the entry has
- * an identity, then by path: the tree prefix (tree_path_as, or the tree's real path) is stripped
- * and the rest looked up exactly, else resolved component by component through in-tree symlinks
- * (path-only entries carry the user's spelling, links included). A hard-linked inode keeps every
- * one of its links: the kernel reports an inode once, so accesses through the other names were
- * never seen (a zip has no hard links; each name becomes a copy).
+ * an identity, then by path: the tree prefix (tree__recorded_at(), or the tree's real path) is
+ * stripped and the rest looked up exactly, else resolved component by component through in-tree
+ * symlinks (path-only entries carry the user's spelling, links included). A hard-linked inode keeps
+ * every one of its links: the kernel reports an inode once, so accesses through the other names
+ * were never seen (a zip has no hard links; each name becomes a copy).
  *
  * Kinds map to reasons: open -> opened (a directory: listed), mmap -> mmapped, exec and interp
  * -> execed, stat/access/readlink with nothing else -> stat-only. An entry that is only
@@ -25,14 +25,13 @@
 #include "tree.h"
 
 struct resolve_opts {
-	/*
-	 * Absolute path the tree had when the profile was recorded (e.g. "/var/task"); NULL or ""
-	 * for the tree's own realpath. Paths under the tree's realpath are accepted as well, and
-	 * absolute symlink targets under either count as inside the tree.
-	 */
-	const char *tree_path_as;
 	/* dev/ino mean nothing across boots or hosts: false when the profile's boot_id differs. */
 	bool match_inodes;
+	/*
+	 * The profile was recorded with the tree at its real path (verify's runs): paths (and
+	 * absolute link targets) under tree__recorded_at() are not the tree's then.
+	 */
+	bool at_real_path;
 };
 
 /* Every profile entry is counted in exactly one of the fields after `entries`. */
@@ -47,7 +46,7 @@ struct resolve_stats {
 };
 
 /*
- * Keep what the profile says was touched. o NULL means { NULL, false }; st may be NULL (it is
+ * Keep what the profile says was touched. o NULL means {false, false}; st may be NULL (it is
  * added to, so one stats struct can sum several profiles). 0 or -errno.
  */
 int resolve__profile(struct keepset *k, const struct profile *p, const struct resolve_opts *o,
@@ -57,17 +56,18 @@ int resolve__profile(struct keepset *k, const struct profile *p, const struct re
  * Symlink closure, to run after the rules (and before globs__apply_drop): a kept symlink keeps
  * its in-tree target (KEEP_LINK_TARGET), a symlink whose in-tree target is kept is kept
  * (KEEP_SYMLINK), and every ancestor directory is kept (keepset__complete_dirs), repeated until
- * nothing changes, so link chains and links to directories on the way are covered. o as above
- * (only tree_path_as is used); *added (NULL allowed) counts entries newly kept. 0 or -errno.
+ * nothing changes, so link chains and links to directories on the way are covered. *added
+ * (NULL allowed) counts entries newly kept. 0 or -errno.
  */
-int resolve__symlink_closure(struct keepset *k, const struct resolve_opts *o, uint64_t *added);
+int resolve__symlink_closure(struct keepset *k, uint64_t *added);
 
 /*
- * An absolute recorded path as a tree-relative one: the prefix tree_path_as (NULL or "": only
- * the tree's realpath) or tree__root() is stripped, "//" and "." components are removed, ".."
- * is kept for tree__resolve(). *rel is malloc'ed ("" for the root itself). 0, -EXDEV when abs
- * is not under the tree, -EINVAL when abs is not absolute, -ENOMEM.
+ * An absolute recorded path as a tree-relative one: the prefix tree__recorded_at() (unless
+ * o->at_real_path) or tree__root() is stripped, "//" and "." components are removed, ".." is
+ * kept for tree__resolve(). o may be NULL. *rel is malloc'ed ("" for the root itself). 0,
+ * -EXDEV when abs is not under the tree, -EINVAL when abs is not absolute, -ENOMEM.
  */
-int resolve__relative(const struct tree *t, const char *tree_path_as, const char *abs, char **rel);
+int resolve__relative(const struct tree *t, const char *abs, const struct resolve_opts *o,
+		      char **rel);
 
 #endif

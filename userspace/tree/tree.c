@@ -16,12 +16,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "hashmap.h"
+#include "pathutil.h"
 #include "tree.h"
 #include "util.h"
 
@@ -45,6 +47,7 @@ struct node {
 struct tree {
 	char *root;
 	size_t root_len;
+	char *recorded_at; /* cleaned tree_opts.recorded_at, NULL when it is root */
 	struct node *nodes;
 	size_t count, cap;
 	char *arena;
@@ -443,7 +446,10 @@ static int build_index(struct tree *t)
 
 		if (!S_ISLNK(t->nodes[i].mode) || t->nodes[i].link_off == NO_LINK)
 			continue;
-		r = tree__resolve(t, node_path(t, i), true);
+		/* Against the real root only: the flags describe the tree where it is. */
+		r = tree__resolve_opts(
+			t, node_path(t, i),
+			&(struct tree_resolve_opts){.follow_last = true, .at_real_path = true});
 		if (r == -ENOMEM)
 			return -ENOMEM;
 		if (r == -EXDEV)
@@ -454,7 +460,30 @@ static int build_index(struct tree *t)
 	return 0;
 }
 
-int tree__open(const char *root, struct tree **out)
+/* o's field, or 0 when o is NULL or older than the field (its sz ends before it). */
+#define OPT(o, field)                                                                              \
+	((o) && (o)->sz >= offsetof(struct tree_opts, field) + sizeof((o)->field) ? (o)->field : 0)
+
+/* Where the tree was recorded, cleaned once; NULL (and no error) when that is its root. */
+static int set_recorded_at(struct tree *t, const char *at)
+{
+	if (!at || !*at)
+		return 0;
+	if (at[0] != '/')
+		return slz_fail(EINVAL, "the recorded location '%s' of the tree is not absolute",
+				at);
+	t->recorded_at = strdup(at);
+	if (!t->recorded_at)
+		return -ENOMEM;
+	path__clean(t->recorded_at);
+	if (!strcmp(t->recorded_at, t->root)) {
+		free(t->recorded_at);
+		t->recorded_at = NULL;
+	}
+	return 0;
+}
+
+int tree__open(const char *root, const struct tree_opts *o, struct tree **out)
 {
 	struct tree *t = NULL;
 	struct stat st;
@@ -471,6 +500,9 @@ int tree__open(const char *root, struct tree **out)
 		goto err;
 	}
 	t->root_len = strlen(t->root);
+	err = set_recorded_at(t, OPT(o, recorded_at));
+	if (err)
+		goto err;
 	rootfd = open(t->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0 || fstat(rootfd, &st)) {
 		err = slz_fail(errno, "cannot open tree root '%s': %s", t->root, strerror(errno));
@@ -520,12 +552,18 @@ void tree__free(struct tree *t)
 	free(t->arena);
 	free(t->nodes);
 	free(t->root);
+	free(t->recorded_at);
 	free(t);
 }
 
 const char *tree__root(const struct tree *t)
 {
 	return t->root;
+}
+
+const char *tree__recorded_at(const struct tree *t)
+{
+	return t->recorded_at ? t->recorded_at : t->root;
 }
 
 size_t tree__count(const struct tree *t)
@@ -600,7 +638,8 @@ void tree__totals(const struct tree *t, uint64_t *files, uint64_t *bytes)
 
 size_t tree__memory(const struct tree *t)
 {
-	return sizeof(*t) + t->root_len + 1 + t->cap * sizeof(*t->nodes) + t->arena_cap +
-	       t->devs_cap * sizeof(*t->devs) + t->nlinks * sizeof(*t->links) +
-	       idxmap__bytes(t->by_path) + idxmap__bytes(t->by_inode);
+	return sizeof(*t) + t->root_len + 1 + (t->recorded_at ? strlen(t->recorded_at) + 1 : 0) +
+	       t->cap * sizeof(*t->nodes) + t->arena_cap + t->devs_cap * sizeof(*t->devs) +
+	       t->nlinks * sizeof(*t->links) + idxmap__bytes(t->by_path) +
+	       idxmap__bytes(t->by_inode);
 }

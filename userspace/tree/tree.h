@@ -15,7 +15,7 @@ struct tree;
 
 enum tree_entry_flags {
 	TREE_F_UNREADABLE = 1u << 0,   /* could not be opened/listed: reported, not fatal */
-	TREE_F_LINK_OUTSIDE = 1u << 1, /* symlink whose target leaves the tree (tree__root()) */
+	TREE_F_LINK_OUTSIDE = 1u << 1, /* symlink whose target leaves the tree (at tree__root()) */
 	TREE_F_LINK_LOOP = 1u << 2,    /* symlink that loops or dangles inside the tree */
 	TREE_F_SPECIAL = 1u << 3,      /* fifo, socket, device: never zipped */
 };
@@ -35,10 +35,32 @@ struct tree_entry {
 	uint32_t flags;	 /* TREE_F_* */
 };
 
-int tree__open(const char *root, struct tree **out);
+/*
+ * Options of tree__open, versioned by size like libbpf's: set sz to sizeof(struct tree_opts)
+ * (TREE_OPTS does), and fields a caller's older struct lacks are taken as zero.
+ */
+struct tree_opts {
+	size_t sz;
+	/*
+	 * The absolute path the tree had when the workload ran (e.g. "/var/task"), when it is not
+	 * the tree's own path: paths under it name tree entries, in profiles, link targets and
+	 * files' contents alike. NULL or "": the tree's realpath.
+	 */
+	const char *recorded_at;
+};
+
+#define TREE_OPTS(name, ...) struct tree_opts name = {.sz = sizeof(struct tree_opts), __VA_ARGS__}
+
+/* Walk and index root. o may be NULL. 0, or -errno (-EINVAL for a relative recorded_at). */
+int tree__open(const char *root, const struct tree_opts *o, struct tree **out);
 void tree__free(struct tree *t); /* NULL-safe */
 /* realpath() of the root given to tree__open, no trailing '/'. */
 const char *tree__root(const struct tree *t);
+/*
+ * Where the tree was recorded: tree_opts.recorded_at with "//", "." and trailing '/' cleaned
+ * away, or tree__root() when none was given. Paths under either name the tree.
+ */
+const char *tree__recorded_at(const struct tree *t);
 size_t tree__count(const struct tree *t);
 /*
  * Index 0 is the root directory. Entries are sorted by path bytes (strcmp order), so a
@@ -52,8 +74,9 @@ int64_t tree__find_path(const struct tree *t, const char *relpath);
 int64_t tree__find_inode(const struct tree *t, uint64_t dev, uint64_t ino);
 /*
  * Resolve relpath component by component, following symlinks that stay inside the tree (and
- * the last component too when follow_last). Index, -ENOENT, or -EXDEV when a link leaves the
- * tree, -ELOOP on a loop.
+ * the last component too when follow_last): an absolute link target under tree__root() or
+ * tree__recorded_at() is inside. Index, -ENOENT, or -EXDEV when a link leaves the tree, -ELOOP
+ * on a loop.
  * Like the kernel: ".." after a link goes to the physical parent, "." and "//" are skipped, a
  * trailing '/' follows a final link and demands a directory (-ENOTDIR otherwise, also for a
  * non-directory in the middle). ".." above the root is -EXDEV (never clamped), and a leading '/'
@@ -67,10 +90,11 @@ struct idxvec;
 struct tree_resolve_opts {
 	bool follow_last;
 	/*
-	 * The tree was recorded at another absolute path (e.g. "/var/task"): absolute link targets
-	 * under it count as inside the tree, like those under tree__root(). NULL or "": none.
+	 * Absolute link targets count as inside the tree under tree__root() only, not under
+	 * tree__recorded_at(): for the tree as it is on this machine (its own flags, verify's runs
+	 * on it).
 	 */
-	const char *root_as;
+	bool at_real_path;
 	/* When not NULL, every symlink crossed is appended to it, in order. */
 	struct idxvec *links;
 };

@@ -31,11 +31,11 @@ static int sbuf_add(struct sbuf *b, const char *s, size_t len)
 }
 
 /* The in-tree spelling of an absolute link text ("" or "/..."), or NULL when it leads out. */
-static const char *inside(const struct tree *t, const char *target, const char *root_as)
+static const char *inside(const struct tree *t, const char *target, bool at_real_path)
 {
 	const char *in = path__below(target, tree__root(t));
 
-	return in ? in : path__below(target, root_as);
+	return in || at_real_path ? in : path__below(target, tree__recorded_at(t));
 }
 
 int64_t tree__resolve_opts(const struct tree *t, const char *relpath,
@@ -114,7 +114,7 @@ int64_t tree__resolve_opts(const struct tree *t, const char *relpath,
 				break;
 			target = n.link_target;
 			if (target[0] == '/') {
-				target = inside(t, target, o ? o->root_as : NULL);
+				target = inside(t, target, o && o->at_real_path);
 				if (!target) {
 					ret = -EXDEV;
 					break;

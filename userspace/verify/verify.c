@@ -173,6 +173,10 @@ static int missing_add(struct missing_list *m, const struct tree *t, uint32_t id
 static int missing_from_lookups(struct missing_list *m, const struct tree *t,
 				const struct profile *p, const bool *in_zip)
 {
+	struct resolve_opts here = {.at_real_path = true};
+	struct tree_resolve_opts follow = {.follow_last = true, .at_real_path = true};
+	struct tree_resolve_opts nofollow = {.at_real_path = true};
+
 	for (size_t i = 0; i < profile__count(p); i++) {
 		const struct profile_entry *e = profile__entry(p, i);
 		char *rel = NULL;
@@ -181,11 +185,11 @@ static int missing_from_lookups(struct missing_list *m, const struct tree *t,
 
 		if (!(e->kinds & SLZ_KIND_MISSING))
 			continue;
-		if (resolve__relative(t, NULL, e->path, &rel))
+		if (resolve__relative(t, e->path, &here, &rel))
 			continue; /* outside the tree: the runtime's business */
-		idx = tree__resolve(t, rel, true);
+		idx = tree__resolve_opts(t, rel, &follow);
 		if (idx < 0)
-			idx = tree__resolve(t, rel, false);
+			idx = tree__resolve_opts(t, rel, &nofollow);
 		free(rel);
 		if (idx <= 0 || in_zip[idx])
 			continue;
@@ -200,7 +204,7 @@ static int missing_from_lookups(struct missing_list *m, const struct tree *t,
 static int missing_from_diagnosis(struct missing_list *m, const struct tree *t,
 				  const struct profile *p, const bool *in_zip)
 {
-	struct resolve_opts ro = {.match_inodes = true};
+	struct resolve_opts ro = {.match_inodes = true, .at_real_path = true};
 	struct keepset *touched = NULL;
 	int err;
 
@@ -271,7 +275,7 @@ static int fix_zip(const struct verify_opts *o, const struct tree *t, const bool
 	struct prune_opts po = {
 		.tree_dir = o->tree_dir,
 		.out_zip = o->zip_path,
-		.tree_path_as = o->tree_path_as,
+		.recorded_at = o->tree_path_as,
 		.globs = o->globs,
 		.rules = o->rules,
 		.zip = o->zip,
@@ -327,11 +331,12 @@ static void missing_clear(struct missing_list *m)
 int verify__run(const struct verify_opts *o, struct verify_result *res)
 {
 	unsigned int max_rounds = o->fix ? (o->max_rounds ? o->max_rounds : DEFAULT_ROUNDS) : 1;
+	TREE_OPTS(to, .recorded_at = o->tree_path_as);
 	struct tree *t = NULL;
 	int err;
 
 	memset(res, 0, sizeof(*res));
-	err = tree__open(o->tree_dir, &t);
+	err = tree__open(o->tree_dir, &to, &t);
 	if (err)
 		return err;
 	for (unsigned int round = 1; round <= max_rounds; round++) {

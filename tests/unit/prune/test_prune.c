@@ -258,7 +258,7 @@ static void test_tree_path_as_maps_recorded_location(void **state)
 
 	profile__set_str(f->p, &profile__header(f->p)->boot_id, "another-host");
 	assert_int_equal(profile__add(f->p, &e), 0);
-	o.tree_path_as = "/var/task";
+	o.recorded_at = "/var/task";
 	assert_int_equal(prune__run(f->p, &o, &r), 0);
 	assert_true(kept(&r, "pkg/used.py"));
 	assert_int_equal(r.resolve.by_path, 1);

@@ -42,7 +42,7 @@ void file(struct fx *f, const char *rel, const char *content)
 
 void open_tree(struct fx *f)
 {
-	assert_int_equal(tree__open(f->root, &f->t), 0);
+	assert_int_equal(tree__open(f->root, NULL, &f->t), 0);
 	assert_int_equal(keepset__new(f->t, &f->k), 0);
 }
 

@@ -100,7 +100,7 @@ static void open_tree(struct fixture *f)
 	tree__free(f->t);
 	f->k = NULL;
 	f->t = NULL;
-	assert_int_equal(tree__open(f->root, &f->t), 0);
+	assert_int_equal(tree__open(f->root, NULL, &f->t), 0);
 	assert_int_equal(keepset__new(f->t, &f->k), 0);
 }
 

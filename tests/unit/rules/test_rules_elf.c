@@ -110,7 +110,7 @@ static void build_elf_tree(struct fx *f)
 		"-Wl,--dynamic-linker=/lib64/ld-test.so.2 && "
 		"cc -o %s/bin/plain plain.c",
 		srcdir, r, r, r, r, r, r, r, r, r);
-	/* libv.so only in vendor/: reached through /var/task (root_as) or a directory link. */
+	/* libv.so only in vendor/: reached through /var/task (recorded_at) or a directory link. */
 	testfs__mkdirs(f->root, "vendor");
 	testfs__run("cd %s && printf 'int v(void){return 3;}\\n' > v.c && "
 		    "printf 'int v(void); int main(void){return v();}\\n' > pv.c && "
@@ -129,7 +129,7 @@ static void build_elf_tree(struct fx *f)
 	testfs__write_bytes(f->root, "lib/empty.so", "", 0);
 	file(f, "lib64/ld-test.so.2", "a loader, as far as the rule cares");
 	/* Only the index: setup gives each test its own keepset. */
-	assert_int_equal(tree__open(f->root, &f->t), 0);
+	assert_int_equal(tree__open(f->root, NULL, &f->t), 0);
 }
 
 static int group_setup(void **state)
@@ -273,17 +273,27 @@ static void test_library_outside_tree_is_ignored(void **state)
 static void test_absolute_rpath_under_recorded_root(void **state)
 {
 	struct fx *f = *state;
-	struct rules_opts o = {.off = RULES_ALL_OFF & ~(1u << rule_pos("elf")),
-			       .root_as = "/var/task/"};
+	TREE_OPTS(o, .recorded_at = "/var/task/");
+	struct tree *shared = f->t, *at = NULL;
 	static const char *const none[] = {NULL};
 	static const char *const want[] = {"vendor/libv.so", NULL};
 
 	keep(f, "bin/prog_as");
-	/* Without root_as, /var/task/vendor is read from the tree root: there is no var/. */
+	/* Recorded where it is, /var/task/vendor is read from the tree root: there is no var/. */
 	assert_int_equal(apply(f, false, false, true), 0);
 	assert_added(f, KEEP_RULE_ELF, none);
-	assert_int_equal(rules__apply(f->k, &o, &f->st), 0);
+	/* The same files, recorded at /var/task. */
+	assert_int_equal(tree__open(f->root, &o, &at), 0);
+	keepset__free(f->k);
+	f->t = at;
+	assert_int_equal(keepset__new(at, &f->k), 0);
+	keep(f, "bin/prog_as");
+	assert_int_equal(apply(f, false, false, true), 0);
 	assert_added(f, KEEP_RULE_ELF, want);
+	keepset__free(f->k);
+	f->k = NULL;
+	f->t = shared;
+	tree__free(at);
 }
 
 static void test_directory_link_on_the_way_is_kept(void **state)

@@ -242,7 +242,7 @@ static void test_apply_keep_and_drop(void **state)
 	}
 	char p[PATH_MAX + 64];
 	snprintf(p, sizeof(p), "%s/tree", tmpdir);
-	assert_int_equal(tree__open(p, &t), 0);
+	assert_int_equal(tree__open(p, NULL, &t), 0);
 	assert_int_equal(keepset__new(t, &k), 0);
 	assert_int_equal(globs__new(&g), 0);
 	assert_int_equal(globs__add(g, GLOB_KEEP, "*.py"), 0);

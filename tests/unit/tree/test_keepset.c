@@ -37,7 +37,7 @@ static int setup(void **state)
 		testfs__mkdir(f->root, dirs[i]);
 	for (size_t i = 0; i < ARRAY_SIZE(files); i++)
 		testfs__write(f->root, files[i], "");
-	if (tree__open(f->root, &f->t) || keepset__new(f->t, &f->k))
+	if (tree__open(f->root, NULL, &f->t) || keepset__new(f->t, &f->k))
 		return -1;
 	*state = f;
 	return 0;

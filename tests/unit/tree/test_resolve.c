@@ -72,7 +72,7 @@ static int setup(void **state)
 	testfs__symlink(f->root, "alias_link", "/var/task/bin/tool");
 	testfs__symlink(f->root, "dead", "nowhere");
 	testfs__symlink(f->root, "out", "/etc/passwd");
-	if (tree__open(f->root, &f->t) || keepset__new(f->t, &f->k) || profile__new(&f->p))
+	if (tree__open(f->root, NULL, &f->t) || keepset__new(f->t, &f->k) || profile__new(&f->p))
 		return -1;
 	/* A realpath'ed root, so profile paths look like the kernel's. */
 	snprintf(f->root, sizeof(f->root), "%s", tree__root(f->t));
@@ -89,6 +89,17 @@ static int teardown(void **state)
 	tree_fixture__close(f->root, f->t, f->k);
 	free(f);
 	return 0;
+}
+
+/* The same tree indexed again as recorded at at (NULL: where it is), with an empty keepset. */
+static void reopen_at(struct fixture *f, const char *at)
+{
+	TREE_OPTS(o, .recorded_at = at);
+
+	keepset__free(f->k);
+	tree__free(f->t);
+	assert_int_equal(tree__open(f->root, &o, &f->t), 0);
+	assert_int_equal(keepset__new(f->t, &f->k), 0);
 }
 
 static uint32_t idx(struct fixture *f, const char *rel)
@@ -241,8 +252,10 @@ static void test_match_inodes_false(void **state)
 static void test_tree_path_as(void **state)
 {
 	struct fixture *f = *state;
-	struct resolve_opts o = {.tree_path_as = "/var/task/", .match_inodes = true};
+	struct resolve_opts o = {.match_inodes = true};
 	struct resolve_stats st = {0};
+
+	reopen_at(f, "/var/task/");
 
 	add(f, "/var/task/app/main.py", NULL, false, SLZ_KIND_OPEN, 0, NULL);
 	add(f, "/var/task//bin/./tool", NULL, true, SLZ_KIND_ACCESS, 0, NULL);
@@ -263,9 +276,16 @@ static void test_tree_path_as(void **state)
 	assert_false(keepset__has(f->k, 0));
 	assert_int_equal(keepset__count(f->k), 4);
 
-	/* Without the alias those recorded paths are simply elsewhere. */
+	/* Seen on this machine (verify's runs), those recorded paths are simply elsewhere. */
 	memset(&st, 0, sizeof(st));
-	o.tree_path_as = NULL;
+	o.at_real_path = true;
+	assert_int_equal(resolve__profile(f->k, f->p, &o, &st), 0);
+	assert_int_equal(st.by_path, 1);
+	assert_int_equal(st.outside_tree, 6);
+	/* And so they are for a tree not recorded elsewhere. */
+	reopen_at(f, NULL);
+	memset(&st, 0, sizeof(st));
+	o.at_real_path = false;
 	assert_int_equal(resolve__profile(f->k, f->p, &o, &st), 0);
 	assert_int_equal(st.by_path, 1);
 	assert_int_equal(st.outside_tree, 6);
@@ -297,16 +317,20 @@ static void test_hard_links(void **state)
 	assert_int_equal(keepset__reasons(f->k, idx(f, "sub/hard2")), KEEP_OPENED | KEEP_MMAPPED);
 }
 
-static void test_symlink_closure(void **state)
+static void keep_three(struct fixture *f)
 {
-	struct fixture *f = *state;
-	struct resolve_opts o = {.match_inodes = true};
-	uint64_t added;
-
 	assert_int_equal(keepset__add(f->k, idx(f, "lib/libx.so.1"), KEEP_OPENED, 0, NULL), 0);
 	assert_int_equal(keepset__add(f->k, idx(f, "app/main.py"), KEEP_OPENED, 0, NULL), 0);
 	assert_int_equal(keepset__add(f->k, idx(f, "bin/tool"), KEEP_EXECED, 0, NULL), 0);
-	assert_int_equal(resolve__symlink_closure(f->k, &o, &added), 0);
+}
+
+static void test_symlink_closure(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t added;
+
+	keep_three(f);
+	assert_int_equal(resolve__symlink_closure(f->k, &added), 0);
 	/* A kept link keeps its target; links to kept things are kept, chains included. */
 	assert_int_equal(keepset__reasons(f->k, idx(f, "lib/libx.so.1.2")), KEEP_LINK_TARGET);
 	assert_int_equal(keepset__reasons(f->k, idx(f, "lib/libx.so")), KEEP_SYMLINK);
@@ -326,14 +350,20 @@ static void test_symlink_closure(void **state)
 	assert_int_equal(added, 7);
 	assert_int_equal(keepset__count(f->k), 10);
 
-	/* With the alias, the absolute link into /var/task is an in-tree link. */
-	o.tree_path_as = "/var/task";
-	assert_int_equal(resolve__symlink_closure(f->k, &o, &added), 0);
-	assert_int_equal(added, 1);
-	assert_int_equal(keepset__reasons(f->k, idx(f, "alias_link")), KEEP_SYMLINK);
 	/* Settled: running it again changes nothing. */
 	uint64_t gen = keepset__generation(f->k);
-	assert_int_equal(resolve__symlink_closure(f->k, &o, &added), 0);
+	assert_int_equal(resolve__symlink_closure(f->k, &added), 0);
+	assert_int_equal(added, 0);
+	assert_int_equal(keepset__generation(f->k), gen);
+
+	/* Recorded at /var/task, the absolute link into /var/task is an in-tree link. */
+	reopen_at(f, "/var/task");
+	keep_three(f);
+	assert_int_equal(resolve__symlink_closure(f->k, &added), 0);
+	assert_int_equal(added, 8);
+	assert_int_equal(keepset__reasons(f->k, idx(f, "alias_link")), KEEP_SYMLINK);
+	gen = keepset__generation(f->k);
+	assert_int_equal(resolve__symlink_closure(f->k, &added), 0);
 	assert_int_equal(added, 0);
 	assert_int_equal(keepset__generation(f->k), gen);
 }
@@ -345,7 +375,7 @@ static void test_closure_keeps_link_target_directory(void **state)
 
 	/* A kept directory link keeps its target directory (not the directory's contents). */
 	assert_int_equal(keepset__add(f->k, idx(f, "current"), KEEP_STAT_ONLY, 0, NULL), 0);
-	assert_int_equal(resolve__symlink_closure(f->k, NULL, &added), 0);
+	assert_int_equal(resolve__symlink_closure(f->k, &added), 0);
 	assert_int_equal(keepset__reasons(f->k, idx(f, "lib")), KEEP_LINK_TARGET);
 	assert_false(keepset__has(f->k, idx(f, "lib/libx.so.1.2")));
 	assert_int_equal(added, 1);
@@ -354,28 +384,39 @@ static void test_closure_keeps_link_target_directory(void **state)
 static void test_relative(void **state)
 {
 	struct fixture *f = *state;
+	struct resolve_opts here = {.at_real_path = true};
 	char *rel = NULL;
 
-	assert_int_equal(resolve__relative(f->t, "/var/task", "/var/task/a//./b/../c/", &rel), 0);
-	assert_string_equal(rel, "a/b/../c");
-	free(rel);
-	assert_int_equal(resolve__relative(f->t, "/var/task", "/var/task", &rel), 0);
-	assert_string_equal(rel, "");
-	free(rel);
-	assert_int_equal(resolve__relative(f->t, NULL, in(f, "app/main.py"), &rel), 0);
+	assert_int_equal(resolve__relative(f->t, in(f, "app/main.py"), NULL, &rel), 0);
 	assert_string_equal(rel, "app/main.py");
 	free(rel);
-	assert_int_equal(resolve__relative(f->t, "/var/task", in(f, "app"), &rel), 0);
+	assert_int_equal(resolve__relative(f->t, "/var/task/a", NULL, &rel), -EXDEV);
+	assert_int_equal(resolve__relative(f->t, "relative/path", NULL, &rel), -EINVAL);
+	assert_null(rel);
+
+	reopen_at(f, "/var/task");
+	assert_int_equal(resolve__relative(f->t, "/var/task/a//./b/../c/", NULL, &rel), 0);
+	assert_string_equal(rel, "a/b/../c");
+	free(rel);
+	assert_int_equal(resolve__relative(f->t, "/var/task", NULL, &rel), 0);
+	assert_string_equal(rel, "");
+	free(rel);
+	assert_int_equal(resolve__relative(f->t, in(f, "app"), NULL, &rel), 0);
 	assert_string_equal(rel, "app");
 	free(rel);
-	assert_int_equal(resolve__relative(f->t, "/", "/etc/x", &rel), 0);
+	assert_int_equal(resolve__relative(f->t, "/var/taskx/a", NULL, &rel), -EXDEV);
+	assert_null(rel);
+	/* At its real path, the recorded location is not the tree's. */
+	assert_int_equal(resolve__relative(f->t, "/var/task/a", &here, &rel), -EXDEV);
+	assert_int_equal(resolve__relative(f->t, in(f, "app"), &here, &rel), 0);
+	assert_string_equal(rel, "app");
+	free(rel);
+
+	/* Recorded at "/" (an image): every absolute path is below it. */
+	reopen_at(f, "/");
+	assert_int_equal(resolve__relative(f->t, "/etc/x", NULL, &rel), 0);
 	assert_string_equal(rel, "etc/x");
 	free(rel);
-	assert_int_equal(resolve__relative(f->t, "/var/task", "/var/taskx/a", &rel), -EXDEV);
-	assert_null(rel);
-	assert_int_equal(resolve__relative(f->t, NULL, "/var/task/a", &rel), -EXDEV);
-	assert_int_equal(resolve__relative(f->t, NULL, "relative/path", &rel), -EINVAL);
-	assert_null(rel);
 }
 
 int main(void)

@@ -61,7 +61,7 @@ static struct tree *open_tree(void)
 {
 	struct tree *t = NULL;
 
-	assert_int_equal(tree__open(root, &t), 0);
+	assert_int_equal(tree__open(root, NULL, &t), 0);
 	assert_non_null(t);
 	return t;
 }
@@ -300,29 +300,63 @@ static void test_link_chain_bound(void **state)
 	tree__free(t);
 }
 
-static int64_t resolve_as(const struct tree *t, const char *rel, const char *root_as)
+static struct tree *open_recorded_at(const char *at)
 {
-	return tree__resolve_opts(
-		t, rel, &(struct tree_resolve_opts){.follow_last = true, .root_as = root_as});
+	TREE_OPTS(o, .recorded_at = at);
+	struct tree *t = NULL;
+
+	assert_int_equal(tree__open(root, &o, &t), 0);
+	return t;
 }
 
-static void test_resolve_as_alias(void **state)
+static void test_recorded_at(void **state)
 {
+	static const char *const spellings[] = {"/var/task", "/var/task/", "/var//task/./"};
+	TREE_OPTS(rel, .recorded_at = "var/task");
+	struct tree *t;
+
 	mkd("lib");
 	mkf("lib/x.so", NULL);
 	mkl("/var/task/lib/x.so", "alias_link");
 	mkl("/var/task", "alias_root");
 	mkl("/var/taskforce/x", "not_alias");
-	struct tree *t = open_tree();
 
+	/* Without a recorded location, the tree was recorded where it is. */
+	t = open_tree();
+	assert_string_equal(tree__recorded_at(t), tree__root(t));
 	assert_int_equal(tree__resolve(t, "alias_link", true), -EXDEV);
-	assert_int_equal(resolve_as(t, "alias_link", "/var/task"), must_find(t, "lib/x.so"));
-	assert_int_equal(resolve_as(t, "alias_link", "/var/task/"), must_find(t, "lib/x.so"));
-	assert_int_equal(resolve_as(t, "alias_root/lib", "/var/task"), must_find(t, "lib"));
-	assert_int_equal(resolve_as(t, "not_alias", "/var/task"), -EXDEV);
-	assert_int_equal(resolve_as(t, "alias_link", NULL), -EXDEV);
-	/* Flags are computed against the real root only. */
-	assert_int_equal(get(t, must_find(t, "alias_link")).flags, TREE_F_LINK_OUTSIDE);
+	tree__free(t);
+	t = open_recorded_at("");
+	assert_string_equal(tree__recorded_at(t), tree__root(t));
+	tree__free(t);
+
+	for (size_t i = 0; i < sizeof(spellings) / sizeof(*spellings); i++) {
+		t = open_recorded_at(spellings[i]);
+		/* One name, cleaned once. */
+		assert_string_equal(tree__recorded_at(t), "/var/task");
+		assert_int_equal(tree__resolve(t, "alias_link", true), must_find(t, "lib/x.so"));
+		assert_int_equal(tree__resolve(t, "alias_root/lib", true), must_find(t, "lib"));
+		assert_int_equal(tree__resolve(t, "not_alias", true), -EXDEV);
+		/* As the tree is on this machine, /var/task is somewhere else. */
+		assert_int_equal(
+			tree__resolve_opts(t, "alias_link",
+					   &(struct tree_resolve_opts){.follow_last = true,
+								       .at_real_path = true}),
+			-EXDEV);
+		/* Flags are computed against the real root only. */
+		assert_int_equal(get(t, must_find(t, "alias_link")).flags, TREE_F_LINK_OUTSIDE);
+		tree__free(t);
+	}
+
+	/* A relative location names nothing. */
+	t = NULL;
+	assert_int_equal(tree__open(root, &rel, &t), -EINVAL);
+	assert_null(t);
+	assert_non_null(strstr(slz_errmsg(), "var/task"));
+	/* An options struct of an older, smaller size: its missing fields are zero. */
+	rel.sz = offsetof(struct tree_opts, recorded_at);
+	assert_int_equal(tree__open(root, &rel, &t), 0);
+	assert_string_equal(tree__recorded_at(t), tree__root(t));
 	tree__free(t);
 }
 
@@ -471,7 +505,7 @@ static int unreadable_check(void)
 	struct tree_entry e;
 	int64_t i;
 
-	if (tree__open(root, &t))
+	if (tree__open(root, NULL, &t))
 		return 10;
 	i = tree__find_path(t, "closed");
 	if (i < 0 || tree__get(t, i, &e) || !(e.flags & TREE_F_UNREADABLE) || !S_ISDIR(e.mode))
@@ -536,12 +570,12 @@ static void test_open_errors(void **state)
 
 	pathf(p, "missing");
 	slz_errclear();
-	assert_int_equal(tree__open(p, &t), -ENOENT);
+	assert_int_equal(tree__open(p, NULL, &t), -ENOENT);
 	assert_null(t);
 	assert_non_null(strstr(slz_errmsg(), "missing"));
 	mkf("file", NULL);
 	pathf(p, "file");
-	assert_int_equal(tree__open(p, &t), -ENOTDIR);
+	assert_int_equal(tree__open(p, NULL, &t), -ENOTDIR);
 	assert_null(t);
 }
 
@@ -554,7 +588,7 @@ static void test_root_through_symlink(void **state)
 	mkf("real/x", NULL);
 	mkl("real", "via");
 	pathf(p, "via");
-	assert_int_equal(tree__open(p, &t), 0);
+	assert_int_equal(tree__open(p, NULL, &t), 0);
 	pathf(p, "real");
 	assert_non_null(realpath(p, real));
 	assert_string_equal(tree__root(t), real);
@@ -626,7 +660,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_resolve_lists_links_crossed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_symlinks_leaving_and_looping, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_link_chain_bound, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_resolve_as_alias, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_recorded_at, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hard_links, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_odd_names, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_special_files, setup, teardown),

@@ -140,7 +140,7 @@ static void write_all(const char *root, const char *out)
 	struct tree *t = NULL;
 	struct keepset *k = NULL;
 
-	assert_int_equal(tree__open(root, &t), 0);
+	assert_int_equal(tree__open(root, NULL, &t), 0);
 	assert_int_equal(keepset__new(t, &k), 0);
 	for (uint32_t i = 1; i < tree__count(t); i++)
 		assert_int_equal(keepset__add(k, i, KEEP_GLOB, 0, NULL), 0);

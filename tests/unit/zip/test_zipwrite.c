@@ -139,7 +139,7 @@ static void keep_all(const char *root, struct tree **t, struct keepset **k, cons
 {
 	struct tree_entry e;
 
-	assert_int_equal(tree__open(root, t), 0);
+	assert_int_equal(tree__open(root, NULL, t), 0);
 	assert_int_equal(keepset__new(*t, k), 0);
 	for (uint32_t i = 1; i < tree__count(*t); i++) {
 		bool skip = false;
@@ -706,7 +706,7 @@ static void test_empty_keepset(void **state)
 	int zerr;
 
 	put_str(f->root, "a.txt", "a");
-	assert_int_equal(tree__open(f->root, &t), 0);
+	assert_int_equal(tree__open(f->root, NULL, &t), 0);
 	assert_int_equal(keepset__new(t, &k), 0);
 	assert_int_equal(zipwrite__write(k, f->out, NULL, &st), 0);
 	assert_int_equal(st.entries, 0);
