@@ -17,7 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "prune.h"
+#include "plan.h"
 #include "recorder.h"
 #include "testfs.h"
 #include "util.h"
@@ -28,6 +28,7 @@ struct fx {
 	char tree[PATH_MAX + 8];
 	char zip[PATH_MAX + 16];
 	char need[PATH_MAX + 32]; /* absolute path of tree/data/need.txt */
+	struct prune_policy pol;  /* how the zip is pruned and verify --fix rewrites it */
 	struct verify_round last;
 	char last_missing[8][PATH_MAX];
 	char last_via[8][32];
@@ -57,6 +58,7 @@ static int setup(void **state)
 	testfs__write(f->root, "tree/data/extra.txt", "extra\n");
 	testfs__write(f->root, "tree/unused.bin", "unused\n");
 	snprintf(f->need, sizeof(f->need), "%s/data/need.txt", f->tree);
+	assert_int_equal(prune_policy__init(&f->pol), 0);
 	*state = f;
 	return 0;
 }
@@ -66,26 +68,31 @@ static int teardown(void **state)
 	struct fx *f = *state;
 
 	testfs__rmtree(f->root);
+	prune_policy__release(&f->pol);
 	free(f);
 	return 0;
 }
 
-/* Write the zip from an explicit keep list, the way prune would from a profile. */
-static void make_zip(struct fx *f, const char *const *keep, size_t n, struct globs *g)
+/* Write the zip from an explicit keep list, planned under f->pol like prune would. */
+static void make_zip(struct fx *f, const char *const *keep, size_t n)
 {
-	struct prune_opts o = {.tree_dir = f->tree,
-			       .out_zip = f->zip,
-			       .extra_keep = keep,
-			       .n_extra_keep = n,
-			       .globs = g};
-	struct prune_result r;
-	struct profile *p;
+	struct prune_plan pl;
+	struct keepset *seed;
+	struct tree *t;
 
-	zipwrite__default_opts(&o.zip);
-	assert_int_equal(profile__new(&p), 0);
-	assert_int_equal(prune__run(p, &o, &r), 0);
-	prune_result__free(&r);
-	profile__free(p);
+	assert_int_equal(prune_policy__open_tree(&f->pol, f->tree, &t), 0);
+	assert_int_equal(keepset__new(t, &seed), 0);
+	for (size_t i = 0; i < n; i++) {
+		int64_t idx = tree__find_path(t, keep[i]);
+
+		assert_true(idx > 0);
+		assert_int_equal(keepset__add(seed, (uint32_t)idx, KEEP_GLOB, 0, NULL), 0);
+	}
+	assert_int_equal(prune__plan(t, &f->pol, NULL, 0, seed, &pl), 0);
+	assert_int_equal(zipwrite__write(pl.keep, f->zip, &f->pol.zip, NULL), 0);
+	prune_plan__release(&pl);
+	keepset__free(seed);
+	tree__free(t);
 }
 
 static void on_round(const struct verify_round *r, void *ctx)
@@ -105,10 +112,10 @@ static struct verify_opts opts(struct fx *f, char *const *argv)
 	struct verify_opts o = {.zip_path = f->zip,
 				.tree_dir = f->tree,
 				.argv = argv,
+				.policy = &f->pol,
 				.on_round = on_round,
 				.on_round_ctx = f};
 
-	zipwrite__default_opts(&o.zip);
 	return o;
 }
 
@@ -121,7 +128,7 @@ static void test_clean_zip_verifies(void **state)
 	struct verify_result res;
 
 	require_bpf();
-	make_zip(f, keep, 1, NULL);
+	make_zip(f, keep, 1);
 	assert_int_equal(verify__run(&o, &res), 0);
 	assert_int_equal(res.rounds, 1);
 	assert_int_equal(res.cmd_status, 0);
@@ -140,7 +147,7 @@ static void test_missing_file_named_and_fixed(void **state)
 	struct verify_result res;
 
 	require_bpf();
-	make_zip(f, keep, 1, NULL);
+	make_zip(f, keep, 1);
 	/* Without --fix: named, via the failing open, and the zip untouched. */
 	assert_int_equal(verify__run(&o, &res), 0);
 	assert_int_equal(res.nmissing, 1);
@@ -168,22 +175,18 @@ static void test_fix_respects_drop(void **state)
 	char *argv[] = {"/bin/cat", f->need, NULL};
 	struct verify_opts o = opts(f, argv);
 	struct verify_result res;
-	struct globs *g;
 
 	require_bpf();
-	assert_int_equal(globs__new(&g), 0);
-	assert_int_equal(globs__add(g, GLOB_DROP, "need.txt"), 0);
-	make_zip(f, keep, 1, g);
+	assert_int_equal(globs__add(f->pol.globs, GLOB_DROP, "need.txt"), 0);
+	make_zip(f, keep, 1);
 	o.fix = true;
 	o.max_rounds = 3;
-	o.globs = g;
 	assert_int_equal(verify__run(&o, &res), 0);
 	/* The file stays missing: a --drop beats what verify asks for, and the loop stops at once.
 	 */
 	assert_int_equal(res.nmissing, 1);
 	assert_int_equal(res.rounds, 1);
 	assert_string_equal(f->last_missing[0], "data/need.txt");
-	globs__free(g);
 }
 
 static void test_rmtree(void **state)

@@ -24,19 +24,12 @@
 #include "recorder.h"
 #include "util.h"
 
+/* The shared policy options come from policy.h; these are prune's and run's own. */
 enum {
 	OPT_TREE = 256,
 	OPT_PROFILE,
-	OPT_KEEP,
-	OPT_DROP,
-	OPT_KEEP_FROM,
-	OPT_DRY_RUN,
 	OPT_WHITELIST,
 	OPT_REPORT,
-	OPT_LEVEL,
-	OPT_MTIME,
-	OPT_FORCE,
-	OPT_TREE_PATH_AS,
 	OPT_ENFORCE_LIMITS,
 	OPT_PROFILE_OUT,
 	OPT_FORMAT,
@@ -45,48 +38,34 @@ enum {
 	OPT_RINGBUF_MB,
 };
 
+/* Both commands' own: the tree and what to write. */
 #define COMMON_OPTIONS                                                                             \
 	{"tree", required_argument, NULL, OPT_TREE}, {"output", required_argument, NULL, 'o'},     \
-		{"keep", required_argument, NULL, OPT_KEEP},                                       \
-		{"drop", required_argument, NULL, OPT_DROP},                                       \
-		{"keep-from", required_argument, NULL, OPT_KEEP_FROM},                             \
-		{"dry-run", no_argument, NULL, OPT_DRY_RUN},                                       \
 		{"whitelist-out", required_argument, NULL, OPT_WHITELIST},                         \
 		{"report", required_argument, NULL, OPT_REPORT},                                   \
-		{"level", required_argument, NULL, OPT_LEVEL},                                     \
-		{"mtime", required_argument, NULL, OPT_MTIME},                                     \
-		{"force", no_argument, NULL, OPT_FORCE},                                           \
-		{"tree-path-as", required_argument, NULL, OPT_TREE_PATH_AS},                       \
 		{"enforce-lambda-limits", no_argument, NULL, OPT_ENFORCE_LIMITS},                  \
 	{                                                                                          \
 		"help", no_argument, NULL, 'h'                                                     \
 	}
 
-static const char common_help[] =
-	"  --tree DIR             the deployment tree to prune (required)\n"
-	"  -o, --output OUT.zip   the zip to write (required unless --dry-run)\n"
-	"  --keep GLOB            also keep matching paths (repeatable; gitignore-style globs)\n"
-	"  --drop GLOB            never keep matching paths (repeatable; beats every rule)\n"
-	"  --keep-from FILE       keep patterns from FILE, one per line, # comments\n"
-	"  --dry-run              write nothing; list what would be kept (+) and dropped (-)\n"
-	"  --whitelist-out FILE   write kept tree-relative paths, one per line (zip -@ input)\n"
-	"  --report FILE.json     per kept entry: why it was kept, first process, size\n"
-	"  --level 0-9            deflate level, 0 stores (default 6)\n"
-	"  --mtime keep|fixed|EPOCH  entry times: the files' own (default; SOURCE_DATE_EPOCH\n"
-	"                         switches to it), 1980-01-01, or EPOCH seconds\n"
-	"  --force                prune even though the profile recorded lost events\n"
-	"  --tree-path-as PATH    the tree was recorded at PATH (e.g. /var/task)\n";
-
-/* The common options' help: the table's above, then the shared policy options. */
+/* Their help: the tree and the zip, the shared policy options, the side outputs. */
 static void common_usage(FILE *f)
 {
-	fputs(common_help, f);
-	policy_cli__usage(f, 25);
-	fputs("  --enforce-lambda-limits  exit 9 when the zip exceeds AWS Lambda's limits\n", f);
+	fputs("  --tree DIR             the deployment tree to prune (required)\n"
+	      "  -o, --output OUT.zip   the zip to write (required unless --dry-run)\n",
+	      f);
+	policy_cli__usage(f, POLICY_PRUNE, 25);
+	fputs("  --whitelist-out FILE   write kept tree-relative paths, one per line (zip -@ "
+	      "input)\n"
+	      "  --report FILE.json     per kept entry: why it was kept, first process, size\n"
+	      "  --enforce-lambda-limits  exit 9 when the zip exceeds AWS Lambda's limits\n",
+	      f);
 }
 
 struct prune_cli {
-	struct prune_opts po;
+	struct prune_policy pol;
+	const char *tree_dir;
+	const char *out_zip; /* ignored with --dry-run */
 	const char **profiles;
 	size_t nprofiles, profiles_cap;
 	const char *whitelist_out;
@@ -101,30 +80,15 @@ struct prune_cli {
 	struct option *opts; /* the command's getopt_long table */
 };
 
-/* Options both commands share; returns 1 when c was not one of them, 0 or -errno otherwise. */
+/* Options both commands take; returns 1 when c was not one of them, 0 or -errno otherwise. */
 static int common_option(struct prune_cli *pc, int c, const char *arg)
 {
-	uint64_t v;
-	int err;
-
 	switch (c) {
 	case OPT_TREE:
-		pc->po.tree_dir = arg;
+		pc->tree_dir = arg;
 		return 0;
 	case 'o':
-		pc->po.out_zip = arg;
-		return 0;
-	case OPT_KEEP:
-	case OPT_DROP:
-		err = globs__add(pc->po.globs, c == OPT_KEEP ? GLOB_KEEP : GLOB_DROP, arg);
-		return err ? slz_fail(err, "--%s: %s", c == OPT_KEEP ? "keep" : "drop",
-				      slz_errmsg())
-			   : 0;
-	case OPT_KEEP_FROM:
-		err = globs__add_file(pc->po.globs, GLOB_KEEP, arg);
-		return err ? slz_fail(err, "--keep-from: %s", slz_errmsg()) : 0;
-	case OPT_DRY_RUN:
-		pc->po.dry_run = true;
+		pc->out_zip = arg;
 		return 0;
 	case OPT_WHITELIST:
 		pc->whitelist_out = arg;
@@ -132,45 +96,30 @@ static int common_option(struct prune_cli *pc, int c, const char *arg)
 	case OPT_REPORT:
 		pc->report_out = arg;
 		return 0;
-	case OPT_LEVEL:
-		err = args__u64("--level", arg, 0, 9, &v);
-		pc->po.zip.level = (int)v;
-		return err;
-	case OPT_MTIME:
-		return zipwrite__parse_mtime(arg, &pc->po.zip);
-	case OPT_FORCE:
-		pc->po.force = true;
-		return 0;
-	case OPT_TREE_PATH_AS:
-		if (arg[0] != '/')
-			return slz_fail(EINVAL, "--tree-path-as: '%s' is not an absolute path",
-					arg);
-		pc->po.recorded_at = arg;
-		return 0;
 	case OPT_ENFORCE_LIMITS:
 		pc->enforce_limits = true;
 		return 0;
 	default:
-		return policy_cli__parse(&pc->po.rules, c, arg);
+		return policy_cli__parse(&pc->pol, c, arg);
 	}
 }
 
 /* own: the command's own options; the shared ones are added to them. */
 static int prune_cli_init(struct prune_cli *pc, const struct option *own)
 {
+	int err;
+
 	memset(pc, 0, sizeof(*pc));
-	zipwrite__default_opts(&pc->po.zip);
-	if (zipwrite__opts_from_env(&pc->po.zip))
-		return -EINVAL;
-	pc->opts = policy_cli__options(own);
-	if (!pc->opts)
-		return slz_fail(ENOMEM, "out of memory");
-	return globs__new(&pc->po.globs);
+	err = policy_cli__init(&pc->pol);
+	if (err)
+		return err;
+	pc->opts = policy_cli__options(POLICY_PRUNE, own);
+	return pc->opts ? 0 : slz_fail(ENOMEM, "out of memory");
 }
 
 static void prune_cli_free(struct prune_cli *pc)
 {
-	globs__free(pc->po.globs);
+	prune_policy__release(&pc->pol);
 	free(pc->profiles);
 	free(pc->opts);
 }
@@ -179,17 +128,17 @@ static void prune_cli_free(struct prune_cli *pc)
 static int prune_cli_validate(struct prune_cli *pc)
 {
 	struct stat st;
-	const char *outs[] = {pc->po.dry_run ? NULL : pc->po.out_zip, pc->whitelist_out,
+	const char *outs[] = {pc->pol.dry_run ? NULL : pc->out_zip, pc->whitelist_out,
 			      pc->report_out, pc->profile_out};
 
-	if (!pc->po.tree_dir)
+	if (!pc->tree_dir)
 		return slz_fail(EINVAL, "--tree DIR is required: the deployment tree to prune");
-	if (stat(pc->po.tree_dir, &st) || !S_ISDIR(st.st_mode))
+	if (stat(pc->tree_dir, &st) || !S_ISDIR(st.st_mode))
 		return slz_fail(ENOTDIR,
 				"--tree: '%s' is not a directory (give the deployment tree "
 				"to prune)",
-				pc->po.tree_dir);
-	if (!pc->po.dry_run && !pc->po.out_zip)
+				pc->tree_dir);
+	if (!pc->pol.dry_run && !pc->out_zip)
 		return slz_fail(EINVAL, "-o OUT.zip is required (or --dry-run to write nothing)");
 	for (size_t i = 0; i < ARRAY_SIZE(outs); i++) {
 		int err;
@@ -218,11 +167,11 @@ static int validated(struct prune_cli *pc)
 	int err = prune_cli_validate(pc);
 
 	if (!err) {
-		if (pc->po.zip.mtime_mode == ZIPWRITE_MTIME_EPOCH &&
-		    pc->po.zip.epoch < ZIPWRITE_FIXED_MTIME)
+		if (pc->pol.zip.mtime_mode == ZIPWRITE_MTIME_EPOCH &&
+		    pc->pol.zip.epoch < ZIPWRITE_FIXED_MTIME)
 			cli_warn("entry time %lld is before 1980, the first time a zip can hold: "
 				 "1980-01-01 is used",
-				 (long long)pc->po.zip.epoch);
+				 (long long)pc->pol.zip.epoch);
 		return EXIT_OK;
 	}
 	cli_error("%s", slz_errmsg());
@@ -253,7 +202,7 @@ static void progress_bar(double fraction, void *ctx)
 	fprintf(stderr, "\rzip [%s] %3d%%%s", bar, pct, pct >= 100 ? "\n" : "");
 }
 
-static void print_dry_run(const struct prune_result *r)
+static void print_dry_run(const struct prune_plan *r)
 {
 	struct tree_entry e;
 	char reasons[256];
@@ -290,7 +239,7 @@ static int cmp_dropped(const void *a, const void *b)
 						    : strcmp(x->name, y->name);
 }
 
-static void print_packages(const struct prune_result *r)
+static void print_packages(const struct prune_plan *r)
 {
 	struct package_bytes *pk = NULL;
 	size_t n = 0;
@@ -318,10 +267,11 @@ static double pct(uint64_t part, uint64_t whole)
 }
 
 /* The summary table; returns true when a Lambda limit is exceeded. */
-static bool print_summary(const struct prune_cli *pc, const struct prune_result *r)
+static bool print_summary(const struct prune_cli *pc, const struct prune_plan *r,
+			  const struct zipwrite_stats *zs)
 {
 	char c1[32], c2[32], c3[32], c4[32];
-	bool zipped_over = !pc->po.dry_run && r->zip.zip_size > LAMBDA_ZIPPED_LIMIT;
+	bool zipped_over = !pc->pol.dry_run && zs->zip_size > LAMBDA_ZIPPED_LIMIT;
 	bool unzipped_over = r->after_bytes > LAMBDA_UNZIPPED_LIMIT;
 
 	if (cli.quiet)
@@ -334,17 +284,16 @@ static bool print_summary(const struct prune_cli *pc, const struct prune_result 
 	printf("%-10s %11.1f%% %11.1f%%\n", "reduction",
 	       pct(r->before_files - r->after_files, r->before_files),
 	       pct(r->before_bytes - r->after_bytes, r->before_bytes));
-	if (!pc->po.dry_run)
+	if (!pc->pol.dry_run)
 		printf("%-10s %12s %12s  (%s entries, level %d) -> %s\n", "zip", "",
-		       humanize_bytes(r->zip.zip_size, c1, sizeof(c1)),
-		       humanize_count(r->zip.entries, c2, sizeof(c2)), pc->po.zip.level,
-		       pc->po.out_zip);
+		       humanize_bytes(zs->zip_size, c1, sizeof(c1)),
+		       humanize_count(zs->entries, c2, sizeof(c2)), pc->pol.zip.level, pc->out_zip);
 	printf("\nAWS Lambda: zipped %s of %s (direct upload) %s; unzipped %s of %s %s\n",
-	       pc->po.dry_run ? "-" : humanize_bytes(r->zip.zip_size, c1, sizeof(c1)),
+	       pc->pol.dry_run ? "-" : humanize_bytes(zs->zip_size, c1, sizeof(c1)),
 	       humanize_bytes(LAMBDA_ZIPPED_LIMIT, c2, sizeof(c2)),
-	       pc->po.dry_run ? "-"
-	       : zipped_over  ? "EXCEEDED"
-			      : "ok",
+	       pc->pol.dry_run ? "-"
+	       : zipped_over   ? "EXCEEDED"
+			       : "ok",
 	       humanize_bytes(r->after_bytes, c3, sizeof(c3)),
 	       humanize_bytes(LAMBDA_UNZIPPED_LIMIT, c4, sizeof(c4)),
 	       unzipped_over ? "EXCEEDED" : "ok");
@@ -360,7 +309,7 @@ static bool print_summary(const struct prune_cli *pc, const struct prune_result 
 }
 
 /* Entries the walk could not take in: reported, not fatal (a kept one fails the zip). */
-static void warn_tree_problems(const struct prune_result *r)
+static void warn_tree_problems(const struct tree *t)
 {
 	static const struct {
 		uint32_t flag;
@@ -376,8 +325,8 @@ static void warn_tree_problems(const struct prune_result *r)
 		uint64_t n = 0;
 		const char *first = NULL;
 
-		for (size_t i = 1; i < tree__count(r->tree); i++) {
-			if (tree__get(r->tree, (uint32_t)i, &e) || !(e.flags & problems[k].flag))
+		for (size_t i = 1; i < tree__count(t); i++) {
+			if (tree__get(t, (uint32_t)i, &e) || !(e.flags & problems[k].flag))
 				continue;
 			if (!n++)
 				first = e.path;
@@ -388,10 +337,10 @@ static void warn_tree_problems(const struct prune_result *r)
 	}
 }
 
-static void warn_about(const struct prune_cli *pc, const struct prune_result *r,
-		       const struct profile *p)
+static void warn_about(const struct prune_cli *pc, const struct prune_plan *r,
+		       const struct zipwrite_stats *zs, const struct profile *p)
 {
-	warn_tree_problems(r);
+	warn_tree_problems(r->tree);
 	if (profile__has_loss(p))
 		cli_warn("pruning with --force although %" PRIu64
 			 " events were lost: the zip may lack needed files",
@@ -409,16 +358,16 @@ static void warn_about(const struct prune_cli *pc, const struct prune_result *r,
 			r->dropped_touched, r->dropped_touched == 1 ? "" : "s",
 			e.path ? e.path : "?");
 	}
-	if (r->zip.pyc_timestamp)
+	if (zs->pyc_timestamp)
 		cli_warn("%" PRIu64 " timestamp-based .pyc files were given normalized mtimes: "
 			 "Python will treat them as stale (use --mtime keep, or compile with "
 			 "--invalidation-mode checked-hash)",
-			 r->zip.pyc_timestamp);
-	if (r->zip.py_odd_mtime)
+			 zs->pyc_timestamp);
+	if (zs->py_odd_mtime)
 		cli_warn("%" PRIu64 " kept .py files have odd-second mtimes that zip's 2-second "
 			 "DOS time cannot hold: their timestamp-based .pyc will look stale after "
 			 "extraction (compile with --invalidation-mode checked-hash to avoid it)",
-			 r->zip.py_odd_mtime);
+			 zs->py_odd_mtime);
 	if (r->links_outside) {
 		struct tree_entry e = {0};
 
@@ -429,31 +378,47 @@ static void warn_about(const struct prune_cli *pc, const struct prune_result *r,
 			 r->links_outside, r->links_outside == 1 ? "" : "s", e.path ? e.path : "?",
 			 e.link_target ? e.link_target : "?");
 	}
-	for (size_t i = 0; i < globs__count(pc->po.globs); i++) {
-		if (!globs__hits(pc->po.globs, i))
+	for (size_t i = 0; i < globs__count(pc->pol.globs); i++) {
+		if (!globs__hits(pc->pol.globs, i))
 			cli_warn("--%s '%s' matched nothing in the tree",
-				 globs__action(pc->po.globs, i) == GLOB_KEEP ? "keep" : "drop",
-				 globs__pattern(pc->po.globs, i));
+				 globs__action(pc->pol.globs, i) == GLOB_KEEP ? "keep" : "drop",
+				 globs__pattern(pc->pol.globs, i));
 	}
+}
+
+/* Open the tree, plan, and write unless --dry-run; the interrupt handlers cover it all. */
+static int plan_and_write(struct prune_cli *pc, const struct profile *p, struct tree **t,
+			  struct prune_plan *pl, struct zipwrite_stats *zs)
+{
+	struct sigaction sa = {.sa_handler = on_interrupt}, old_int, old_term;
+	int err;
+
+	pc->pol.zip.cancel = &zip_cancel;
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	err = prune_policy__open_tree(&pc->pol, pc->tree_dir, t);
+	if (!err)
+		err = prune__plan(*t, &pc->pol, &p, 1, NULL, pl);
+	if (!err && !pc->pol.dry_run)
+		err = zipwrite__write(pl->keep, pc->out_zip, &pc->pol.zip, zs);
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	return err;
 }
 
 /* Everything after the profile exists: prune, write the side outputs, print, pick the code. */
 static int prune_and_report(struct prune_cli *pc, const struct profile *p)
 {
-	struct prune_result r;
-	struct sigaction sa = {.sa_handler = on_interrupt}, old_int, old_term;
+	struct tree *t = NULL;
+	struct prune_plan pl = {0};
+	struct zipwrite_stats zs = {0};
 	int last = -1, err, ret = EXIT_OK;
 
-	if (!pc->po.dry_run && !cli.quiet && isatty(STDERR_FILENO)) {
-		pc->po.zip.progress = progress_bar;
-		pc->po.zip.progress_ctx = &last;
+	if (!pc->pol.dry_run && !cli.quiet && isatty(STDERR_FILENO)) {
+		pc->pol.zip.progress = progress_bar;
+		pc->pol.zip.progress_ctx = &last;
 	}
-	pc->po.zip.cancel = &zip_cancel;
-	sigaction(SIGINT, &sa, &old_int);
-	sigaction(SIGTERM, &sa, &old_term);
-	err = prune__run(p, &pc->po, &r);
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGTERM, &old_term, NULL);
+	err = plan_and_write(pc, p, &t, &pl, &zs);
 	if (err == -EBADMSG) {
 		cli_error("%s", slz_errmsg());
 		ret = EXIT_LOSS;
@@ -474,26 +439,27 @@ static int prune_and_report(struct prune_cli *pc, const struct profile *p)
 		ret = cli_exit_for(err);
 		goto out;
 	}
-	if (pc->report_out && (err = prune_report__write_json(&r, p, pc->report_out))) {
+	if (pc->report_out && (err = prune_report__write_json(&pl, &zs, p, pc->report_out))) {
 		cli_error("%s", slz_errmsg());
 		ret = EXIT_OUTPUT;
 		goto out;
 	}
-	if (pc->whitelist_out && (err = prune_report__write_whitelist(&r, pc->whitelist_out))) {
+	if (pc->whitelist_out && (err = prune_report__write_whitelist(&pl, pc->whitelist_out))) {
 		cli_error("%s", slz_errmsg());
 		ret = EXIT_OUTPUT;
 		goto out;
 	}
-	if (pc->po.dry_run)
-		print_dry_run(&r);
-	warn_about(pc, &r, p);
-	if (print_summary(pc, &r)) {
+	if (pc->pol.dry_run)
+		print_dry_run(&pl);
+	warn_about(pc, &pl, &zs, p);
+	if (print_summary(pc, &pl, &zs)) {
 		cli_warn("the pruned package exceeds an AWS Lambda limit");
 		if (pc->enforce_limits)
 			ret = EXIT_LIMIT;
 	}
 out:
-	prune_result__free(&r);
+	prune_plan__release(&pl);
+	tree__free(t);
 	return ret;
 }
 

@@ -15,14 +15,11 @@
 #include "util.h"
 #include "verify.h"
 
+/* verify's own options; the shared ones, for --fix, come from policy.h. */
 enum {
 	OPT_TREE = 256,
 	OPT_FIX,
-	OPT_DROP,
-	OPT_MTIME,
-	OPT_TREE_PATH_AS,
 	OPT_ROUNDS,
-	OPT_LEVEL,
 };
 
 static void usage(FILE *f)
@@ -33,18 +30,13 @@ static void usage(FILE *f)
 		"every file it wanted that DIR has and the zip lacks. Exit 0 only when CMD "
 		"succeeds\n"
 		"and nothing is missing; 8 when files are missing; CMD's status when it failed\n"
-		"without a missing file to blame.\n\n"
-		"  --tree DIR        the original deployment tree the zip was pruned from\n"
-		"  --fix             add the missing files (and their closure), rewrite OUT.zip,\n"
-		"                    and verify again until clean or --max-rounds\n"
-		"  --max-rounds N    bound on --fix rounds (default 5)\n"
-		"  --level 0-9       deflate level for the rewritten zip (default 6)\n"
-		"  --drop GLOB       paths --fix must not add back (repeatable): give the same\n"
-		"                    --drop, --mtime and rule options the zip was pruned with\n"
-		"  --mtime keep|fixed|EPOCH  entry times of the rewritten zip (default keep;\n"
-		"                    SOURCE_DATE_EPOCH switches to it)\n"
-		"  --tree-path-as PATH  the tree was recorded at PATH (e.g. /var/task)\n");
-	policy_cli__usage(f, 20);
+		"without a missing file to blame. --fix rewrites OUT.zip with the options below:\n"
+		"give the same ones the zip was pruned with (--drop keeps paths out of it).\n\n"
+		"  --tree DIR             the original deployment tree the zip was pruned from\n"
+		"  --fix                  add the missing files (and their closure), rewrite\n"
+		"                         OUT.zip, and verify again until clean or --max-rounds\n"
+		"  --max-rounds N         bound on --fix rounds (default 5)\n");
+	policy_cli__usage(f, POLICY_VERIFY, 25);
 }
 
 static void print_diagnosis(const struct verify_round *r, void *ctx)
@@ -90,7 +82,8 @@ static void print_round(const struct verify_round *r, void *ctx)
 	fflush(stdout);
 }
 
-static int verify_cli(int argc, char **argv, struct verify_opts *vo, const struct option *opts)
+static int verify_cli(int argc, char **argv, struct verify_opts *vo, struct prune_policy *pol,
+		      const struct option *opts)
 {
 	struct verify_result res;
 	struct stat st;
@@ -133,30 +126,12 @@ static int verify_cli(int argc, char **argv, struct verify_opts *vo, const struc
 			err = args__u64("--max-rounds", optarg, 1, 100, &v);
 			vo->max_rounds = (unsigned int)v;
 			break;
-		case OPT_LEVEL:
-			err = args__u64("--level", optarg, 0, 9, &v);
-			vo->zip.level = (int)v;
-			break;
-		case OPT_DROP:
-			err = globs__add(vo->globs, GLOB_DROP, optarg);
-			if (err)
-				err = slz_fail(err, "--drop: %s", slz_errmsg());
-			break;
-		case OPT_MTIME:
-			err = zipwrite__parse_mtime(optarg, &vo->zip);
-			break;
-		case OPT_TREE_PATH_AS:
-			if (optarg[0] != '/')
-				err = slz_fail(EINVAL,
-					       "--tree-path-as: '%s' is not an absolute path",
-					       optarg);
-			vo->tree_path_as = optarg;
-			break;
 		case 'h':
 			usage(stdout);
 			return EXIT_OK;
 		default:
-			if (!policy_cli__parse(&vo->rules, c, optarg))
+			err = policy_cli__parse(pol, c, optarg);
+			if (err <= 0)
 				break;
 			args__bad_option("verify", argv, optind, optopt, opts);
 			cli_error("%s", slz_errmsg());
@@ -239,34 +214,28 @@ int cmd_verify(int argc, char **argv)
 		{"tree", required_argument, NULL, OPT_TREE},
 		{"fix", no_argument, NULL, OPT_FIX},
 		{"max-rounds", required_argument, NULL, OPT_ROUNDS},
-		{"level", required_argument, NULL, OPT_LEVEL},
-		{"drop", required_argument, NULL, OPT_DROP},
-		{"mtime", required_argument, NULL, OPT_MTIME},
-		{"tree-path-as", required_argument, NULL, OPT_TREE_PATH_AS},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
-	struct verify_opts vo = {0};
-	struct option *opts;
+	struct prune_policy pol;
+	struct verify_opts vo = {.policy = &pol};
+	struct option *opts = NULL;
 	int ret;
 
-	zipwrite__default_opts(&vo.zip);
-	if (zipwrite__opts_from_env(&vo.zip)) {
+	if (policy_cli__init(&pol)) {
 		cli_error("%s", slz_errmsg());
-		return EXIT_USAGE;
+		ret = EXIT_USAGE;
+		goto out;
 	}
-	if (globs__new(&vo.globs)) {
-		cli_error("out of memory");
-		return EXIT_FAILURE_GENERIC;
-	}
-	opts = policy_cli__options(own);
+	opts = policy_cli__options(POLICY_VERIFY, own);
 	if (!opts) {
-		globs__free(vo.globs);
 		cli_error("out of memory");
-		return EXIT_FAILURE_GENERIC;
+		ret = EXIT_FAILURE_GENERIC;
+		goto out;
 	}
-	ret = verify_cli(argc, argv, &vo, opts);
+	ret = verify_cli(argc, argv, &vo, &pol, opts);
+out:
 	free(opts);
-	globs__free(vo.globs);
+	prune_policy__release(&pol);
 	return ret;
 }

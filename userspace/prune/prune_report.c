@@ -68,7 +68,7 @@ static int pk_cmp(const void *a, const void *b)
 		      ((const struct package_bytes *)b)->name);
 }
 
-int prune_report__packages(const struct prune_result *r, struct package_bytes **out, size_t *n)
+int prune_report__packages(const struct prune_plan *r, struct package_bytes **out, size_t *n)
 {
 	struct pk_table t = {0};
 	struct tree_entry e;
@@ -136,8 +136,8 @@ static const char *type_name(uint32_t mode)
 	return S_ISREG(mode) ? "file" : "other";
 }
 
-int prune_report__write_json(const struct prune_result *r, const struct profile *p,
-			     const char *path)
+int prune_report__write_json(const struct prune_plan *r, const struct zipwrite_stats *zs,
+			     const struct profile *p, const char *path)
 {
 	struct atomic_file *af = NULL;
 	struct tree_entry e;
@@ -155,7 +155,7 @@ int prune_report__write_json(const struct prune_result *r, const struct profile 
 		",\"after\":{\"files\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"entries\":%" PRIu64 "}"
 		",\"zip_bytes\":%" PRIu64 ",\"matched_by_inode\":%s,\"rules\":{",
 		r->before_files, r->before_bytes, r->after_files, r->after_bytes,
-		keepset__count(r->keep), r->zip.zip_size, r->match_inodes ? "true" : "false");
+		keepset__count(r->keep), zs ? zs->zip_size : 0, r->match_inodes ? "true" : "false");
 	for (size_t i = 0; i < rules__count(); i++)
 		fprintf(f, "%s\"%s\":%" PRIu64, i ? "," : "", rules__name(i), r->rules.added[i]);
 	fprintf(f, "},\"lost_events\":%" PRIu64 ",\"kept\":[\n",
@@ -195,7 +195,7 @@ int prune_report__write_json(const struct prune_result *r, const struct profile 
 	return atomic_file__commit(af);
 }
 
-int prune_report__write_whitelist(const struct prune_result *r, const char *path)
+int prune_report__write_whitelist(const struct prune_plan *r, const char *path)
 {
 	struct atomic_file *af = NULL;
 	struct tree_entry e;

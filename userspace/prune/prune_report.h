@@ -6,7 +6,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "prune.h"
+#include "plan.h"
+#include "profile.h"
+#include "zipwrite.h"
 
 /* AWS Lambda's limits: 50 MiB zipped for a direct upload, 250 MiB unzipped. */
 #define LAMBDA_ZIPPED_LIMIT   (50ULL * 1024 * 1024)
@@ -20,15 +22,18 @@ struct package_bytes {
 };
 
 /* Group regular files by package. Sorted by name; free with prune_report__free_packages. */
-int prune_report__packages(const struct prune_result *r, struct package_bytes **out, size_t *n);
+int prune_report__packages(const struct prune_plan *pl, struct package_bytes **out, size_t *n);
 void prune_report__free_packages(struct package_bytes *pk, size_t n);
 /* The package a tree-relative path belongs to (malloc'd): "numpy", "node_modules/lodash". */
 char *prune_report__package_of(const char *relpath);
 
-/* --report FILE.json: totals, then every kept entry with its reasons, first toucher, size. */
-int prune_report__write_json(const struct prune_result *r, const struct profile *p,
-			     const char *path);
+/*
+ * --report FILE.json: totals, then every kept entry with its reasons, first toucher, size. zs:
+ * what the writer wrote (NULL for --dry-run); p: the profile planned from (NULL for none).
+ */
+int prune_report__write_json(const struct prune_plan *pl, const struct zipwrite_stats *zs,
+			     const struct profile *p, const char *path);
 /* --whitelist-out FILE: kept tree-relative paths, one per line (zip -@ input). */
-int prune_report__write_whitelist(const struct prune_result *r, const char *path);
+int prune_report__write_whitelist(const struct prune_plan *pl, const char *path);
 
 #endif

@@ -133,6 +133,23 @@ int keepset__add(struct keepset *k, uint32_t idx, uint32_t reason, uint32_t pid,
 	return 0;
 }
 
+int keepset__merge(struct keepset *dst, const struct keepset *src)
+{
+	if (dst->t != src->t)
+		return slz_fail(EINVAL, "keep: cannot merge keep sets of two different trees");
+	for (size_t i = 0; i < src->n; i++) {
+		int err;
+
+		if (!src->reasons[i])
+			continue;
+		err = keepset__add(dst, (uint32_t)i, src->reasons[i], src->pid[i],
+				   keepset__first_comm(src, (uint32_t)i));
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 bool keepset__remove(struct keepset *k, uint32_t idx)
 {
 	if (idx >= k->n || !k->reasons[idx])

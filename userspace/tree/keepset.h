@@ -34,6 +34,8 @@ void keepset__free(struct keepset *k); /* NULL-safe */
 const struct tree *keepset__tree(const struct keepset *k);
 /* Mark idx kept for reason; the first pid/comm stick (pid 0 / NULL when not from a profile). */
 int keepset__add(struct keepset *k, uint32_t idx, uint32_t reason, uint32_t pid, const char *comm);
+/* Add every entry src keeps to dst, with its reasons and first pid/comm. Same tree only. */
+int keepset__merge(struct keepset *dst, const struct keepset *src);
 /*
  * Remove idx entirely (--drop); returns true when it had been kept. The first pid/comm are
  * forgotten too. Removal does not change the generation (it counts additions only).

@@ -111,6 +111,13 @@ int resolve__profile(struct keepset *k, const struct profile *p, const struct re
 		int64_t idx = -ENOENT;
 
 		st->entries++;
+		st->touched += (e->kinds & ~SLZ_KIND_MISSING) != 0;
+		if (kinds && inodes && e->dev && e->ino && !(e->flags & SLZ_EVF_PATH_ONLY))
+			idx = tree__find_inode(t, e->dev, e->ino);
+		/* A truncated path is harmless when the file is in the tree by its inode. */
+		if ((e->flags & SLZ_EVF_TRUNCATED) && idx < 0 &&
+		    !(e->ino && tree__find_inode(t, e->dev, e->ino) >= 0))
+			st->truncated_unresolved++;
 		if (!kinds) {
 			if (e->kinds & SLZ_KIND_MISSING)
 				st->missing++;
@@ -118,8 +125,6 @@ int resolve__profile(struct keepset *k, const struct profile *p, const struct re
 				st->unusable++;
 			continue;
 		}
-		if (inodes && e->dev && e->ino && !(e->flags & SLZ_EVF_PATH_ONLY))
-			idx = tree__find_inode(t, e->dev, e->ino);
 		if (idx >= 0) {
 			err = keep_inode(k, (uint32_t)idx, kinds, e);
 			if (err)

@@ -36,6 +36,12 @@ struct resolve_opts {
 
 /* Every profile entry is counted in exactly one of the fields after `entries`. */
 struct resolve_stats {
+	uint64_t touched; /* entries that stand for a file touched (not failed lookups only) */
+	/*
+	 * Truncated paths (deeper than the recorder walks) whose inode is not in the tree either,
+	 * whether or not inodes could be trusted: what they name cannot be known.
+	 */
+	uint64_t truncated_unresolved;
 	uint64_t entries;	    /* profile entries looked at */
 	uint64_t by_inode;	    /* matched by (dev, ino) */
 	uint64_t by_path;	    /* matched by path */

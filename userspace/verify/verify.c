@@ -14,7 +14,7 @@
 #include "slz_vocab.h"
 #include "extract.h"
 #include "profile.h"
-#include "prune.h"
+#include "plan.h"
 #include "recorder.h"
 #include "resolve.h"
 #include "util.h"
@@ -268,54 +268,37 @@ static int record_once(const struct verify_opts *o, const struct pruned_view *vi
 	return recorder__record(&ro, p, status);
 }
 
-/* Rewrite the zip: what it holds plus the missing files, closed under the rules. */
+/*
+ * Rewrite the zip: what it holds plus the missing files, closed under the rules, planned on
+ * the tree already open.
+ */
 static int fix_zip(const struct verify_opts *o, const struct tree *t, const bool *in_zip,
 		   const struct missing_list *m, uint64_t *entries_after, uint64_t *added)
 {
-	struct prune_opts po = {
-		.tree_dir = o->tree_dir,
-		.out_zip = o->zip_path,
-		.recorded_at = o->tree_path_as,
-		.globs = o->globs,
-		.rules = o->rules,
-		.zip = o->zip,
-	};
-	struct prune_result r;
-	struct profile *empty = NULL;
-	const char **keep;
-	size_t n = 0;
+	struct prune_plan pl = {0};
+	struct zipwrite_stats zs = {0};
+	struct keepset *seed = NULL;
 	int err;
 
-	keep = calloc(tree__count(t) + m->n, sizeof(*keep));
-	if (!keep)
-		return -ENOMEM;
-	for (size_t i = 1; i < tree__count(t); i++) {
-		struct tree_entry te;
-
-		if (in_zip[i] && !tree__get(t, (uint32_t)i, &te))
-			keep[n++] = te.path;
+	err = keepset__new(t, &seed);
+	for (size_t i = 1; !err && i < tree__count(t); i++) {
+		if (in_zip[i] || m->listed[i])
+			err = keepset__add(seed, (uint32_t)i, KEEP_VERIFY_FIX, 0, NULL);
 	}
-	for (size_t i = 0; i < m->n; i++)
-		keep[n++] = m->items[i].path;
-	po.extra_keep = keep;
-	po.n_extra_keep = n;
-	err = profile__new(&empty);
 	if (!err)
-		err = prune__run(empty, &po, &r);
+		err = prune__plan(t, o->policy, NULL, 0, seed, &pl);
+	if (!err)
+		err = zipwrite__write(pl.keep, o->zip_path, &o->policy->zip, &zs);
 	if (!err) {
-		*entries_after = r.zip.entries;
+		*entries_after = zs.entries;
 		/* What --fix achieved: missing files now in the zip (a --drop may keep them out).
 		 */
 		*added = 0;
-		for (size_t i = 0; i < m->n; i++) {
-			int64_t idx = tree__find_path(t, m->items[i].path);
-
-			*added += idx >= 0 && keepset__has(r.keep, (uint32_t)idx) && !in_zip[idx];
-		}
+		for (size_t i = 1; i < tree__count(t); i++)
+			*added += m->listed[i] && !in_zip[i] && keepset__has(pl.keep, (uint32_t)i);
 	}
-	prune_result__free(&r);
-	profile__free(empty);
-	free(keep);
+	prune_plan__release(&pl);
+	keepset__free(seed);
 	return err;
 }
 
@@ -331,12 +314,11 @@ static void missing_clear(struct missing_list *m)
 int verify__run(const struct verify_opts *o, struct verify_result *res)
 {
 	unsigned int max_rounds = o->fix ? (o->max_rounds ? o->max_rounds : DEFAULT_ROUNDS) : 1;
-	TREE_OPTS(to, .recorded_at = o->tree_path_as);
 	struct tree *t = NULL;
 	int err;
 
 	memset(res, 0, sizeof(*res));
-	err = tree__open(o->tree_dir, &to, &t);
+	err = prune_policy__open_tree(o->policy, o->tree_dir, &t);
 	if (err)
 		return err;
 	for (unsigned int round = 1; round <= max_rounds; round++) {

@@ -22,9 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "globs.h"
-#include "rules.h"
-#include "zipwrite.h"
+#include "prune_policy.h"
 
 struct verify_missing {
 	char *path; /* tree-relative */
@@ -54,13 +52,11 @@ struct verify_opts {
 	bool fix;
 	unsigned int max_rounds; /* with fix; 0 = 5 */
 	/*
-	 * What --fix rewrites with: the closure rules, the --drop globs and the zip options the
-	 * zip was pruned with (a zip does not record them), and the recorded tree location.
+	 * How the zip was pruned (a zip does not record it): where the tree was recorded, which
+	 * opens the tree, and for --fix the closure rules, the globs and the zip options it
+	 * rewrites with. Required.
 	 */
-	struct rules_opts rules;
-	struct globs *globs; /* NULL for none */
-	struct zipwrite_opts zip;
-	const char *tree_path_as;
+	const struct prune_policy *policy;
 	int signal_fd;		      /* for every recording: record_opts.signal_fd */
 	verify_round_fn on_round;     /* called after each round (the CLI prints it) */
 	verify_round_fn on_diagnosis; /* called before a diagnosis run (output follows) */

@@ -42,8 +42,10 @@ static void test_package_of(void **state)
 static void test_report_and_whitelist(void **state)
 {
 	char dir[PATH_MAX], path[PATH_MAX + 64];
-	struct prune_opts o = {0};
-	struct prune_result r;
+	struct prune_policy pol;
+	struct prune_plan r;
+	struct zipwrite_stats zs = {.zip_size = 1234};
+	struct tree *t;
 	struct profile *p;
 	struct profile_entry e = {
 		.kinds = SLZ_KIND_MMAP, .first_pid = 7, .flags = SLZ_EVF_PATH_ONLY};
@@ -61,16 +63,19 @@ static void test_report_and_whitelist(void **state)
 	e.path = path;
 	strcpy(e.first_comm, "node");
 	assert_int_equal(profile__add(p, &e), 0);
-	o.tree_dir = dir;
-	o.dry_run = true;
-	assert_int_equal(prune__run(p, &o, &r), 0);
+	assert_int_equal(prune_policy__init(&pol), 0);
+	assert_int_equal(prune_policy__open_tree(&pol, dir, &t), 0);
+	assert_int_equal(prune__plan(t, &pol, (const struct profile *const *)&p, 1, NULL, &r), 0);
 
 	snprintf(path, sizeof(path), "%s/../slz-rep-report.json", dir);
-	assert_int_equal(prune_report__write_json(&r, p, path), 0);
+	assert_int_equal(prune_report__write_json(&r, &zs, p, path), 0);
 	json = testfs__read(path, NULL);
 	unlink(path);
 	assert_non_null(strstr(json, "\"before\":{\"files\":2,\"bytes\":8}"));
 	assert_non_null(strstr(json, "\"after\":{\"files\":1,\"bytes\":5"));
+	assert_non_null(strstr(json, "\"zip_bytes\":1234,"));
+	/* The rules by name, from their table. */
+	assert_non_null(strstr(json, "\"rules\":{\"python\":0,\"node\":0,\"elf\":0}"));
 	assert_non_null(strstr(json,
 			       "{\"path\":\"lib/a \\\"q\\\".so\",\"type\":\"file\",\"size\":5,"
 			       "\"why\":[\"mmapped\"],\"first_pid\":7,\"first_comm\":\"node\"}"));
@@ -94,7 +99,9 @@ static void test_report_and_whitelist(void **state)
 	assert_int_equal(pk[1].dropped_bytes, 3);
 	prune_report__free_packages(pk, n);
 
-	prune_result__free(&r);
+	prune_plan__release(&r);
+	tree__free(t);
+	prune_policy__release(&pol);
 	profile__free(p);
 	testfs__rmtree(dir);
 }

@@ -249,7 +249,7 @@ static void test_match_inodes_false(void **state)
 	assert_int_equal(keepset__reasons(f->k, idx(f, "app/main.py")), KEEP_OPENED);
 }
 
-static void test_tree_path_as(void **state)
+static void test_recorded_at(void **state)
 {
 	struct fixture *f = *state;
 	struct resolve_opts o = {.match_inodes = true};
@@ -424,7 +424,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_inode_then_path, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_match_inodes_false, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tree_path_as, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_recorded_at, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hard_links, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_symlink_closure, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_closure_keeps_link_target_directory, setup,

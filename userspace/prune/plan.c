@@ -1,14 +1,11 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
-#include <fcntl.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
-#include "slz_vocab.h"
-#include "prune.h"
+#include "host.h"
+#include "plan.h"
 #include "util.h"
 #include "zipname.h"
 
@@ -16,53 +13,12 @@
  * needs a library reached through a link): alternate them until neither adds anything. */
 #define CLOSURE_MAX_ROUNDS 32
 
-int prune__boot_id(char *buf, size_t len)
-{
-	int fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n <= 0)
-		return -EIO;
-	buf[n] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	return 0;
-}
-
 static bool same_boot(const struct profile *p)
 {
 	const char *recorded = profile__header_const(p)->boot_id;
 	char now[64];
 
-	return recorded && !prune__boot_id(now, sizeof(now)) && !strcmp(recorded, now);
-}
-
-static uint64_t count_truncated_unresolved(const struct profile *p, const struct tree *t)
-{
-	uint64_t n = 0;
-
-	for (size_t i = 0; i < profile__count(p); i++) {
-		const struct profile_entry *e = profile__entry(p, i);
-
-		/* A truncated path is harmless when the file was still found by its inode. */
-		if ((e->flags & SLZ_EVF_TRUNCATED) &&
-		    !(e->ino && tree__find_inode(t, e->dev, e->ino) >= 0))
-			n++;
-	}
-	return n;
-}
-
-/* Profile entries that stand for a file touched (failed lookups excluded). */
-static uint64_t touched_entries(const struct profile *p)
-{
-	uint64_t n = 0;
-
-	for (size_t i = 0; i < profile__count(p); i++)
-		n += (profile__entry(p, i)->kinds & ~SLZ_KIND_MISSING) != 0;
-	return n;
+	return recorded && !host__boot_id(now, sizeof(now)) && !strcmp(recorded, now);
 }
 
 #define TOUCHED_REASONS (KEEP_OPENED | KEEP_MMAPPED | KEEP_EXECED | KEEP_STAT_ONLY | KEEP_LISTED)
@@ -71,7 +27,7 @@ static uint64_t touched_entries(const struct profile *p)
  * Apply --drop, counting files the workload itself touched that it removes: a program may
  * survive their absence silently (try: import ... except ImportError), so the user is told.
  */
-static int drop_and_count(struct globs *g, struct prune_result *r)
+static int drop_and_count(struct globs *g, struct prune_plan *r)
 {
 	size_t n = tree__count(r->tree);
 	bool *touched = calloc(n, sizeof(*touched));
@@ -95,31 +51,14 @@ static int drop_and_count(struct globs *g, struct prune_result *r)
 	return err;
 }
 
-static int add_extra(struct keepset *k, const struct prune_opts *o)
-{
-	const struct tree *t = keepset__tree(k);
-
-	for (size_t i = 0; i < o->n_extra_keep; i++) {
-		int64_t idx = tree__find_path(t, o->extra_keep[i]);
-		int err;
-
-		if (idx < 0)
-			continue; /* gone from the tree since: nothing to add */
-		err = keepset__add(k, (uint32_t)idx, KEEP_VERIFY_FIX, 0, NULL);
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
-static int closure(struct keepset *k, const struct prune_opts *o, struct prune_result *r)
+static int closure(struct keepset *k, const struct rules_opts *rules, struct prune_plan *r)
 {
 	for (int round = 0; round < CLOSURE_MAX_ROUNDS; round++) {
 		uint64_t gen = keepset__generation(k);
 		struct rules_stats st = {0};
 		int err;
 
-		err = rules__apply(k, &o->rules, &st);
+		err = rules__apply(k, rules, &st);
 		if (err)
 			return err;
 		rules_stats__add(&r->rules, &st);
@@ -138,7 +77,7 @@ static int closure(struct keepset *k, const struct prune_opts *o, struct prune_r
  * left out and named in the result. Two tests: the link's own text (what the zip writer
  * checks), and its resolution through the tree's other links (what the extractor checks).
  */
-static void drop_links_outside(struct prune_result *r)
+static void drop_links_outside(struct prune_plan *r)
 {
 	struct tree_entry e;
 
@@ -160,7 +99,7 @@ static void drop_links_outside(struct prune_result *r)
 	slz_errclear();
 }
 
-static void totals(struct prune_result *r)
+static void totals(struct prune_plan *r)
 {
 	struct tree_entry e;
 
@@ -175,77 +114,84 @@ static void totals(struct prune_result *r)
 	}
 }
 
-int prune__run(const struct profile *p, const struct prune_opts *o, struct prune_result *r)
+/* The refusals the profiles earn before anything is matched: recorded loss. */
+static int refuse_loss(const struct profile *const *profiles, size_t n)
 {
-	TREE_OPTS(to, .recorded_at = o->recorded_at);
-	struct resolve_opts ro = {0};
-	uint64_t touched;
+	for (size_t i = 0; i < n; i++) {
+		if (profile__has_loss(profiles[i]))
+			return slz_fail(
+				EBADMSG,
+				"the profile recorded %llu lost events: files the workload needed "
+				"may be missing from it; record again (larger --ringbuf-mb) or "
+				"pass "
+				"--force to prune anyway",
+				(unsigned long long)profile__header_const(profiles[i])
+					->lost_events);
+	}
+	return 0;
+}
+
+int prune__plan(const struct tree *t, const struct prune_policy *pol,
+		const struct profile *const *profiles, size_t nprofiles, const struct keepset *seed,
+		struct prune_plan *r)
+{
 	int err;
 
 	memset(r, 0, sizeof(*r));
-	if (profile__has_loss(p) && !o->force)
-		return slz_fail(
-			EBADMSG,
-			"the profile recorded %llu lost events: files the workload needed "
-			"may be missing from it; record again (larger --ringbuf-mb) or pass "
-			"--force to prune anyway",
-			(unsigned long long)profile__header_const(p)->lost_events);
-	err = tree__open(o->tree_dir, &to, &r->tree);
+	r->tree = t;
+	if (!pol->force && (err = refuse_loss(profiles, nprofiles)))
+		return err;
+	err = keepset__new(t, &r->keep);
 	if (err)
 		return err;
-	err = keepset__new(r->tree, &r->keep);
-	if (err)
-		return err;
+	r->match_inodes = nprofiles > 0;
+	for (size_t i = 0; i < nprofiles; i++) {
+		struct resolve_opts ro = {.match_inodes = same_boot(profiles[i])};
 
-	r->match_inodes = same_boot(p);
-	ro.match_inodes = r->match_inodes;
-	err = resolve__profile(r->keep, p, &ro, &r->resolve);
-	if (err)
-		return err;
-	r->truncated_unresolved = count_truncated_unresolved(p, r->tree);
-	if (r->truncated_unresolved && !o->force)
+		r->match_inodes &= ro.match_inodes;
+		err = resolve__profile(r->keep, profiles[i], &ro, &r->resolve);
+		if (err)
+			return err;
+	}
+	if (r->resolve.truncated_unresolved && !pol->force)
 		return slz_fail(
 			EBADMSG,
 			"%llu profile paths were truncated (deeper than the recorder can "
 			"walk) and match no file of the tree by inode; pass --force to prune "
 			"anyway, or --keep what lies under them",
-			(unsigned long long)r->truncated_unresolved);
-	err = add_extra(r->keep, o);
-	if (!err && o->globs)
-		err = globs__apply_keep(o->globs, r->keep, &r->glob_kept);
+			(unsigned long long)r->resolve.truncated_unresolved);
+	if (seed)
+		err = keepset__merge(r->keep, seed);
+	if (!err && pol->globs)
+		err = globs__apply_keep(pol->globs, r->keep, &r->glob_kept);
 	if (err)
 		return err;
 	/* Nothing matched and nothing was asked for by --keep: most likely the wrong tree. */
-	touched = touched_entries(p);
-	if (!o->force && !r->resolve.by_inode && !r->resolve.by_path && !r->glob_kept &&
-	    !o->n_extra_keep && touched)
+	if (!pol->force && !r->resolve.by_inode && !r->resolve.by_path && !r->glob_kept && !seed &&
+	    r->resolve.touched)
 		return slz_fail(
 			ENODATA,
 			"none of the %llu files in the profile lies in %s: is it the tree "
 			"that was recorded? (recorded at another path: --tree-path-as PATH; "
 			"--force writes the zip anyway)",
-			(unsigned long long)touched, tree__root(r->tree));
-	err = closure(r->keep, o, r);
+			(unsigned long long)r->resolve.touched, tree__root(t));
+	err = closure(r->keep, &pol->rules, r);
 	if (!err)
 		err = keepset__complete_dirs(r->keep);
 	/* Drops come last: they beat every other reason to keep. */
-	if (!err && o->globs)
-		err = drop_and_count(o->globs, r);
+	if (!err && pol->globs)
+		err = drop_and_count(pol->globs, r);
 	if (err)
 		return err;
 	drop_links_outside(r);
 	totals(r);
-	if (o->dry_run)
-		return 0;
-	return zipwrite__write(r->keep, o->out_zip, &o->zip, &r->zip);
+	return 0;
 }
 
-void prune_result__free(struct prune_result *r)
+void prune_plan__release(struct prune_plan *pl)
 {
-	if (!r)
+	if (!pl)
 		return;
-	keepset__free(r->keep);
-	tree__free(r->tree);
-	r->keep = NULL;
-	r->tree = NULL;
+	keepset__free(pl->keep);
+	pl->keep = NULL;
 }

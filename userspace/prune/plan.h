@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * prune is policy -> plan -> write. The plan step decides which entries of an opened tree go
+ * into the zip, in data-flow order:
+ *   profiles (one scan each) and a seed keep set -> --keep globs -> closure rules + symlink
+ *   closure (to a fixpoint) -> directories on the way -> --drop globs -> links leading out
+ * and counts on the way everything the summary and the report show. The writer then takes the
+ * plan's keep set: zipwrite__write(plan.keep, out, &policy.zip, &stats), or nothing for
+ * --dry-run. `slimzip prune` and `run` plan from profiles; `verify --fix` from a seed (what the
+ * zip holds plus what was missing) on the tree it opened already.
+ */
+#ifndef SLIMZIP_PRUNE_PLAN_H
+#define SLIMZIP_PRUNE_PLAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "keepset.h"
+#include "prune_policy.h"
+#include "profile.h"
+#include "resolve.h"
+#include "rules.h"
+#include "tree.h"
+
+struct prune_plan {
+	const struct tree *tree;      /* planned on; the caller's */
+	struct keepset *keep;	      /* what goes into the zip; the plan's */
+	struct resolve_stats resolve; /* summed over the profiles */
+	struct rules_stats rules;
+	bool match_inodes; /* every profile came from this boot: dev/ino were used */
+	uint64_t glob_kept, glob_dropped;
+	uint64_t before_files, before_bytes; /* regular files in the tree */
+	uint64_t after_files, after_bytes;   /* regular files kept */
+	uint64_t dropped_touched;	     /* files the workload touched that --drop removed */
+	uint32_t first_dropped_touched;	     /* tree index of the first one */
+	uint64_t links_outside;		     /* symlinks left out: their target leaves the tree */
+	uint32_t first_link_outside;	     /* tree index of the first one, for the message */
+};
+
+/*
+ * Plan the zip of t under policy pol from nprofiles profiles (matched as sets; none is fine)
+ * and seed (a keep set over t whose entries are kept with their reasons; NULL for none).
+ * Refusals, which pol->force overrides: -EBADMSG when a profile recorded loss or has truncated
+ * paths that matched nothing, -ENODATA when the profiles stand for files but none of them lies
+ * in the tree and neither --keep nor a seed asked for any (a wrong --tree); slz_errmsg() says
+ * why and what to do. Else 0 or another -errno. The plan is filled as far as it got; release
+ * it either way.
+ */
+int prune__plan(const struct tree *t, const struct prune_policy *pol,
+		const struct profile *const *profiles, size_t nprofiles, const struct keepset *seed,
+		struct prune_plan *out);
+void prune_plan__release(struct prune_plan *pl); /* NULL-safe; frees the keep set */
+
+#endif
