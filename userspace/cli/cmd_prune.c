@@ -20,6 +20,7 @@
 #include "humanize.h"
 #include "policy.h"
 #include "profile_io.h"
+#include "profiles.h"
 #include "prune_report.h"
 #include "recorder.h"
 #include "util.h"
@@ -463,27 +464,6 @@ out:
 	return ret;
 }
 
-static int read_profiles(struct prune_cli *pc, struct profile **out)
-{
-	struct profile *p = NULL, *more = NULL;
-	int err = 0;
-
-	for (size_t i = 0; i < pc->nprofiles && !err; i++) {
-		err = profile__read(pc->profiles[i], p ? &more : &p);
-		if (!err && more) {
-			err = profile__merge(p, more);
-			profile__free(more);
-			more = NULL;
-		}
-	}
-	if (err) {
-		profile__free(p);
-		return err;
-	}
-	*out = p;
-	return 0;
-}
-
 static void prune_usage(FILE *f)
 {
 	fprintf(f, "usage: slimzip prune --tree DIR --profile PROFILE [--profile P2...] -o OUT.zip "
@@ -547,7 +527,7 @@ int cmd_prune(int argc, char **argv)
 	ret = validated(&pc);
 	if (ret)
 		goto out;
-	err = read_profiles(&pc, &p);
+	err = profiles__load(pc.profiles, pc.nprofiles, &p);
 	if (err) {
 		cli_error("%s", slz_errmsg());
 		ret = EXIT_BAD_INPUT;

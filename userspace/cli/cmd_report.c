@@ -9,7 +9,7 @@
 #include "cli.h"
 #include "escape.h"
 #include "humanize.h"
-#include "profile_io.h"
+#include "profiles.h"
 #include "profile_summary.h"
 #include "util.h"
 
@@ -120,7 +120,7 @@ int cmd_report(int argc, char **argv)
 	};
 	static const char *const formats[] = {"text", "json", NULL};
 	struct profile_summary s = {0};
-	struct profile *p = NULL, *more = NULL;
+	struct profile *p = NULL;
 	uint64_t top = 10, depth = 0;
 	int fmt = 0, c, err, ret = EXIT_OK;
 
@@ -154,18 +154,11 @@ int cmd_report(int argc, char **argv)
 		cli_error("report needs a PROFILE (try 'slimzip report --help')");
 		return EXIT_USAGE;
 	}
-	for (int i = optind; i < argc; i++) {
-		err = profile__read(argv[i], p ? &more : &p);
-		if (!err && more) {
-			err = profile__merge(p, more);
-			profile__free(more);
-			more = NULL;
-		}
-		if (err) {
-			cli_error("%s", slz_errmsg());
-			ret = EXIT_BAD_INPUT;
-			goto out;
-		}
+	err = profiles__load((const char *const *)argv + optind, (size_t)(argc - optind), &p);
+	if (err) {
+		cli_error("%s", slz_errmsg());
+		ret = EXIT_BAD_INPUT;
+		goto out;
 	}
 	err = profile_summary__compute(p, (unsigned int)depth, &s);
 	if (err) {
