@@ -159,7 +159,40 @@ static int option_failed(int err, const char *cmd, char **argv, const struct opt
 	if (err > 0)
 		args__bad_option(cmd, argv, optind, optopt, opts);
 	cli_error("%s", slz_errmsg());
-	return err == -ENOENT ? EXIT_BAD_INPUT : EXIT_USAGE;
+	return err == -ENOENT ? EXIT_BAD_INPUT : err == -ENOMEM ? EXIT_FAILURE_GENERIC : EXIT_USAGE;
+}
+
+/* A command's own options: 0 when taken, 1 when c is not one of them, or -errno. */
+typedef int (*own_option_fn)(struct prune_cli *pc, int c, const char *arg);
+
+/*
+ * Set pc up and parse argv up to the first operand: the command's own options first, then
+ * those both commands take, then the shared policy ones. -1 to go on, or the exit code (after
+ * --help, or a bad option explained).
+ */
+static int parse_args(struct prune_cli *pc, int argc, char **argv, const char *cmd,
+		      const struct option *own, own_option_fn own_option, void (*usage)(FILE *f))
+{
+	int c, err;
+
+	if (prune_cli_init(pc, own)) {
+		cli_error("%s", slz_errmsg());
+		return EXIT_USAGE;
+	}
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+ho:", pc->opts, NULL)) != -1) {
+		if (c == 'h') {
+			usage(stdout);
+			return EXIT_OK;
+		}
+		err = own_option(pc, c, optarg);
+		if (err > 0)
+			err = common_option(pc, c, optarg);
+		if (err)
+			return option_failed(err, cmd, argv, pc->opts);
+	}
+	return -1;
 }
 
 /* prune_cli_validate() with its message printed; 0 or the exit code. */
@@ -474,6 +507,17 @@ static void prune_usage(FILE *f)
 	common_usage(f);
 }
 
+static int prune_option(struct prune_cli *pc, int c, const char *arg)
+{
+	if (c != OPT_PROFILE)
+		return 1;
+	if (slz_grow((void **)&pc->profiles, &pc->profiles_cap, pc->nprofiles + 1,
+		     sizeof(*pc->profiles)))
+		return slz_fail(ENOMEM, "out of memory");
+	pc->profiles[pc->nprofiles++] = arg;
+	return 0;
+}
+
 int cmd_prune(int argc, char **argv)
 {
 	static const struct option own[] = {
@@ -483,37 +527,11 @@ int cmd_prune(int argc, char **argv)
 	};
 	struct prune_cli pc;
 	struct profile *p = NULL;
-	int c, err, ret;
+	int err, ret;
 
-	if (prune_cli_init(&pc, own)) {
-		cli_error("%s", slz_errmsg());
-		ret = EXIT_USAGE;
+	ret = parse_args(&pc, argc, argv, "prune", own, prune_option, prune_usage);
+	if (ret >= 0)
 		goto out;
-	}
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+ho:", pc.opts, NULL)) != -1) {
-		if (c == 'h') {
-			prune_usage(stdout);
-			ret = EXIT_OK;
-			goto out;
-		}
-		if (c == OPT_PROFILE) {
-			err = slz_grow((void **)&pc.profiles, &pc.profiles_cap, pc.nprofiles + 1,
-				       sizeof(*pc.profiles));
-			if (err) {
-				ret = EXIT_FAILURE_GENERIC;
-				goto out;
-			}
-			pc.profiles[pc.nprofiles++] = optarg;
-			continue;
-		}
-		err = common_option(&pc, c, optarg);
-		if (err) {
-			ret = option_failed(err, "prune", argv, pc.opts);
-			goto out;
-		}
-	}
 	if (optind < argc) {
 		cli_error("unexpected argument '%s' (try 'slimzip prune --help')", argv[optind]);
 		ret = EXIT_USAGE;
@@ -555,6 +573,29 @@ static void run_usage(FILE *f)
 	common_usage(f);
 }
 
+static int run_option(struct prune_cli *pc, int c, const char *arg)
+{
+	int err;
+
+	switch (c) {
+	case OPT_PROFILE_OUT:
+		pc->profile_out = arg;
+		return 0;
+	case OPT_FORMAT:
+		err = profile__parse_format(arg, &pc->profile_fmt);
+		return err ? slz_fail(err, "--format: %s", slz_errmsg()) : 0;
+	case OPT_IGNORE_EXIT:
+		pc->ignore_exit = true;
+		return 0;
+	case OPT_MAX_FILES:
+		return args__u64("--max-files", arg, 1024, 1u << 28, &pc->max_files);
+	case OPT_RINGBUF_MB:
+		return args__u64("--ringbuf-mb", arg, 1, 1024, &pc->ringbuf_mb);
+	default:
+		return 1;
+	}
+}
+
 int cmd_run(int argc, char **argv)
 {
 	static const struct option own[] = {
@@ -569,47 +610,12 @@ int cmd_run(int argc, char **argv)
 	struct record_opts ro = {0};
 	struct prune_cli pc;
 	struct profile *p = NULL;
-	int c, err = 0, ret, status = -1;
+	int err = 0, ret, status = -1;
 	sigset_t oldmask;
 
-	if (prune_cli_init(&pc, own)) {
-		cli_error("%s", slz_errmsg());
-		ret = EXIT_USAGE;
+	ret = parse_args(&pc, argc, argv, "run", own, run_option, run_usage);
+	if (ret >= 0)
 		goto out;
-	}
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+ho:", pc.opts, NULL)) != -1) {
-		switch (c) {
-		case 'h':
-			run_usage(stdout);
-			ret = EXIT_OK;
-			goto out;
-		case OPT_PROFILE_OUT:
-			pc.profile_out = optarg;
-			continue;
-		case OPT_FORMAT:
-			err = profile__parse_format(optarg, &pc.profile_fmt);
-			if (err)
-				err = slz_fail(err, "--format: %s", slz_errmsg());
-			break;
-		case OPT_IGNORE_EXIT:
-			pc.ignore_exit = true;
-			continue;
-		case OPT_MAX_FILES:
-			err = args__u64("--max-files", optarg, 1024, 1u << 28, &pc.max_files);
-			break;
-		case OPT_RINGBUF_MB:
-			err = args__u64("--ringbuf-mb", optarg, 1, 1024, &pc.ringbuf_mb);
-			break;
-		default:
-			err = common_option(&pc, c, optarg);
-		}
-		if (err) {
-			ret = option_failed(err, "run", argv, pc.opts);
-			goto out;
-		}
-	}
 	if (optind >= argc) {
 		cli_error("run needs a command after '--' (try 'slimzip run --help')");
 		ret = EXIT_USAGE;

@@ -30,8 +30,9 @@ int pycheck__count(const struct keepset *k, int root_fd, bool mtimes_kept, uint6
 bool pycheck__is_timestamp_based(int root_fd, const char *path, uint64_t dev, uint64_t ino);
 
 /*
- * "<dir>/__pycache__/<stem>.<tag>.pyc" -> "<dir>/<stem>.py" in buf; false when path is not a
- * __pycache__ entry or buf is too small.
+ * "<dir>/__pycache__/<stem>.<tag>.pyc" -> "<dir>/<stem>.py" in buf (module names hold no dot,
+ * so the stem ends at the first one); false when path is not a __pycache__ entry or buf is too
+ * small. The Python closure rule finds a pyc's source with it too.
  */
 bool pycheck__source_path(const char *path, char *buf, size_t len);
 

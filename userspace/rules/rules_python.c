@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "pycheck.h"
 #include "rules_entries.h"
 #include "util.h"
 
@@ -431,16 +432,11 @@ static int py_entry(struct rules_ctx *c, uint32_t idx)
 	pe = rules_ctx__entry(c, e.parent);
 	if (rules__has_suffix(name, ".pyc") && !strcmp(rules__basename(pe.path), "__pycache__") &&
 	    e.parent) {
-		/* x.cpython-311.opt-1.pyc: module names hold no dot, so x ends at the first one. */
-		char src[RULES_PATH_MAX], stem[RULES_PATH_MAX];
-		size_t sl = strcspn(name, ".");
+		char src[RULES_PATH_MAX];
 		int64_t s;
 
-		memcpy(stem, name, sl);
-		memcpy(stem + sl, ".py", 4);
 		pkg = pe.parent;
-		if (!rules__join(src, sizeof(src), rules_ctx__entry(c, pkg).path, stem,
-				 strlen(stem)) &&
+		if (pycheck__source_path(e.path, src, sizeof(src)) &&
 		    (s = tree__find_path(c->t, src)) >= 0) {
 			err = rules_ctx__keep_entry(c, (uint32_t)s);
 			if (err < 0)
