@@ -73,7 +73,8 @@ int globs__apply_drop(struct globs *g, struct keepset *k, uint64_t *removed);
 /*
  * One pattern against one relative path, with the rules above (an ancestor match counts; every
  * ancestor is taken as a directory, the path itself is one when is_dir). 1 match, 0 no match,
- * -EINVAL for an invalid pattern. For tests: the matching rules on their own, without a tree.
+ * -EINVAL for an invalid pattern. For the unit and fuzz tests: the matching rules on their own,
+ * without a tree.
  */
 int globs__match(const char *pattern, const char *relpath, bool is_dir);
 
