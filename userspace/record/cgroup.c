@@ -15,6 +15,7 @@
 
 #include "cgroup.h"
 #include "mountinfo.h"
+#include "pathutil.h"
 #include "util.h"
 
 int cgroup__v2_mount(char **mount_point, char **mount_root)
@@ -57,7 +58,6 @@ int cgroup__self_dir(const char *mount_point, const char *mount_root, const char
 {
 	char *cg = NULL;
 	const char *rel;
-	size_t rl = strlen(mount_root);
 	int err;
 
 	err = cgroup__parse_self(proc_self_cgroup, &cg);
@@ -68,11 +68,8 @@ int cgroup__self_dir(const char *mount_point, const char *mount_root, const char
 	if (err)
 		return err;
 	/* The path is relative to our cgroup namespace root; mount_root is relative to the same. */
-	if (!strcmp(mount_root, "/"))
-		rel = cg;
-	else if (!strncmp(cg, mount_root, rl) && (cg[rl] == '/' || !cg[rl]))
-		rel = cg + rl;
-	else
+	rel = path__below(cg, mount_root);
+	if (!rel)
 		rel = "";
 	/* A path ending in " (deleted)" or an unrelated root: start at the mount point. */
 	if (strstr(rel, " (deleted)"))

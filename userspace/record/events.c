@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "events.h"
+#include "pathutil.h"
 #include "util.h"
 
 int event__route(const struct slz_event *ev, size_t size, uint32_t *slot, uint32_t *gen)
@@ -19,32 +20,6 @@ int event__route(const struct slz_event *ev, size_t size, uint32_t *slot, uint32
  * Paths built from a user string keep its spelling; drop empty and "." components (always
  * safe). ".." is kept: resolving it lexically is wrong when the component before is a symlink.
  */
-static void normalize_path(char *s)
-{
-	char *w = s, *r = s;
-
-	while (*r) {
-		char *c;
-		size_t n;
-
-		while (*r == '/')
-			r++;
-		if (!*r)
-			break;
-		c = r;
-		n = strcspn(c, "/");
-		r = c + n;
-		if (n == 1 && c[0] == '.')
-			continue;
-		*w++ = '/';
-		memmove(w, c, n);
-		w += n;
-	}
-	if (w == s)
-		*w++ = '/';
-	*w = '\0';
-}
-
 static void identity(uint64_t dev, uint64_t ino, struct event_identity *id)
 {
 	*id = (struct event_identity){0};
@@ -85,8 +60,12 @@ int event__entry(const struct slz_event *ev, size_t size, char *path, struct pro
 		return -EINVAL;
 	memcpy(path, ev->path, len);
 	path[len] = '\0';
+	/*
+	 * Paths built from a user string keep its spelling minus empty and "." components (always
+	 * safe); ".." stays, since resolving it lexically is wrong after a symlink.
+	 */
 	if (path[0] == '/')
-		normalize_path(path);
+		path__clean(path);
 	*e = (struct profile_entry){
 		.path = path,
 		.size = ev->size,

@@ -18,6 +18,7 @@
 
 #include "config.h"
 #include "cgroup.h"
+#include "host.h"
 #include "launch.h"
 #include "recorder.h"
 #include "util.h"
@@ -57,26 +58,24 @@ static int fill_header(struct profile *p, const struct record_opts *o, const cha
 {
 	struct profile_header *h = profile__header(p);
 	struct utsname u;
-	char host[256] = "", *boot, *cmd = NULL;
+	char host[256] = "", boot[64], *cmd = NULL;
 	int err;
 
 	if (uname(&u))
 		memset(&u, 0, sizeof(u));
 	gethostname(host, sizeof(host) - 1);
-	boot = read_small_file("/proc/sys/kernel/random/boot_id");
-	if (boot)
-		boot[strcspn(boot, "\n")] = '\0';
-	if (o->argv && !(cmd = slz_shell_join(o->argv))) {
-		free(boot);
+	/* Without a boot id the profile is still good: it is then matched by path only. */
+	if (host__boot_id(boot, sizeof(boot)))
+		boot[0] = '\0';
+	if (o->argv && !(cmd = slz_shell_join(o->argv)))
 		return -ENOMEM;
-	}
 	err = profile__set_str(p, &h->slimzip_version, SLIMZIP_VERSION);
 	if (!err)
 		err = profile__set_str(p, &h->kernel, u.release);
 	if (!err)
 		err = profile__set_str(p, &h->hostname, host);
 	if (!err)
-		err = profile__set_str(p, &h->boot_id, boot);
+		err = profile__set_str(p, &h->boot_id, boot[0] ? boot : NULL);
 	if (!err)
 		err = profile__set_str(p, &h->target_kind, o->argv ? "command" : "cgroup");
 	if (!err)
@@ -86,7 +85,6 @@ static int fill_header(struct profile *p, const struct record_opts *o, const cha
 	h->start_unix_ms = start_ms;
 	h->end_unix_ms = unix_ms();
 	h->exit_status = o->argv ? status : -1;
-	free(boot);
 	free(cmd);
 	return err;
 }

@@ -1,8 +1,6 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * Several profile files as one profile, for every command that reads them (prune, report).
- * It belongs with the profile model in profile/ (profile_io); it sits here until that layer's
- * current rework is merged, and moves down unchanged.
  */
 #ifndef SLIMZIP_PROFILES_H
 #define SLIMZIP_PROFILES_H
