@@ -11,6 +11,7 @@
 struct level {
 	bool object;	  /* else an array */
 	bool want_value;  /* object: a key was written, its value is due */
+	bool lines;	  /* array: one element per line */
 	uint32_t members; /* values (array) or keys (object) so far */
 };
 
@@ -72,6 +73,8 @@ static int value_starts(struct json_writer *w)
 	}
 	if (l->members++)
 		fputc(',', w->f);
+	if (l->lines)
+		fputc('\n', w->f);
 	return 0;
 }
 
@@ -83,7 +86,7 @@ static int value_ends(struct json_writer *w)
 	return check_stream(w);
 }
 
-static int begin(struct json_writer *w, bool object)
+static int begin(struct json_writer *w, bool object, bool lines)
 {
 	int err = value_starts(w);
 
@@ -91,7 +94,7 @@ static int begin(struct json_writer *w, bool object)
 		return err;
 	if (w->depth == JSON_MAX_DEPTH)
 		return fail(w, -E2BIG);
-	w->stack[w->depth++] = (struct level){.object = object};
+	w->stack[w->depth++] = (struct level){.object = object, .lines = lines};
 	fputc(object ? '{' : '[', w->f);
 	return check_stream(w);
 }
@@ -108,13 +111,15 @@ static int end(struct json_writer *w, bool object)
 	if (l->object != object || l->want_value)
 		return fail(w, -EINVAL);
 	w->depth--;
+	if (l->lines)
+		fputc('\n', w->f);
 	fputc(object ? '}' : ']', w->f);
 	return value_ends(w);
 }
 
 int json_writer__begin_object(struct json_writer *w)
 {
-	return begin(w, true);
+	return begin(w, true, false);
 }
 
 int json_writer__end_object(struct json_writer *w)
@@ -124,7 +129,12 @@ int json_writer__end_object(struct json_writer *w)
 
 int json_writer__begin_array(struct json_writer *w)
 {
-	return begin(w, false);
+	return begin(w, false, false);
+}
+
+int json_writer__begin_array_lines(struct json_writer *w)
+{
+	return begin(w, false, true);
 }
 
 int json_writer__end_array(struct json_writer *w)

@@ -29,6 +29,11 @@ void json_writer__free(struct json_writer *w); /* NULL-safe; writes nothing */
 int json_writer__begin_object(struct json_writer *w);
 int json_writer__end_object(struct json_writer *w);
 int json_writer__begin_array(struct json_writer *w);
+/*
+ * An array with each element on a line of its own ("[\n" a ",\n" b "\n]"): long lists in
+ * reports stay readable and diffable line by line; still one JSON value.
+ */
+int json_writer__begin_array_lines(struct json_writer *w);
 int json_writer__end_array(struct json_writer *w);
 /* The key of the next member of the innermost object. */
 int json_writer__key(struct json_writer *w, const char *key);

@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "escape.h"
 #include "humanize.h"
+#include "json.h"
 #include "profiles.h"
 #include "profile_summary.h"
 #include "util.h"
@@ -80,33 +81,49 @@ static void print_text(const struct profile *p, struct profile_summary *s, size_
 	print_dirs(s, top, "bytes");
 }
 
-static void print_json_dirs(const struct profile_summary *s, size_t top)
+static void json_dirs(struct json_writer *w, const char *key, const struct profile_summary *s,
+		      size_t top)
 {
+	json_writer__key(w, key);
+	json_writer__begin_array(w);
 	for (size_t i = 0; i < s->ndirs && i < top; i++) {
-		printf("%s{\"path\":", i ? "," : "");
-		escape__json(stdout, s->dirs[i].path, strlen(s->dirs[i].path));
-		printf(",\"files\":%" PRIu64 ",\"bytes\":%" PRIu64 "}", s->dirs[i].files,
-		       s->dirs[i].bytes);
+		json_writer__begin_object(w);
+		json_writer__string_field(w, "path", s->dirs[i].path);
+		json_writer__uint_field(w, "files", s->dirs[i].files);
+		json_writer__uint_field(w, "bytes", s->dirs[i].bytes);
+		json_writer__end_object(w);
 	}
+	json_writer__end_array(w);
 }
 
-static void print_json(const struct profile *p, struct profile_summary *s, size_t top)
+static int print_json(const struct profile *p, struct profile_summary *s, size_t top)
 {
 	const struct profile_header *h = profile__header_const(p);
+	struct json_writer *w = NULL;
+	int err = json_writer__new(stdout, &w);
 
-	printf("{\"files\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"directories\":%" PRIu64
-	       ",\"missing\":%" PRIu64 ",\"stat_only\":%" PRIu64 ",\"by_kind\":{",
-	       s->files, s->bytes, s->directories, s->missing, s->stat_only);
+	if (err)
+		return err;
+	json_writer__begin_object(w);
+	json_writer__uint_field(w, "files", s->files);
+	json_writer__uint_field(w, "bytes", s->bytes);
+	json_writer__uint_field(w, "directories", s->directories);
+	json_writer__uint_field(w, "missing", s->missing);
+	json_writer__uint_field(w, "stat_only", s->stat_only);
+	json_writer__key(w, "by_kind");
+	json_writer__begin_object(w);
 	for (int k = 0; k < SUMMARY_KINDS; k++)
-		printf("%s\"%s\":%" PRIu64, k ? "," : "", kind_labels[k], s->by_kind[k]);
-	printf("},\"lost_events\":%" PRIu64 ",\"dedup_full\":%" PRIu64
-	       ",\"truncated_paths\":%" PRIu64 ",\"top_by_files\":[",
-	       h->lost_events, h->dedup_full, h->truncated_paths);
-	print_json_dirs(s, top);
+		json_writer__uint_field(w, kind_labels[k], s->by_kind[k]);
+	json_writer__end_object(w);
+	json_writer__uint_field(w, "lost_events", h->lost_events);
+	json_writer__uint_field(w, "dedup_full", h->dedup_full);
+	json_writer__uint_field(w, "truncated_paths", h->truncated_paths);
+	json_dirs(w, "top_by_files", s, top);
 	profile_summary__sort_by_bytes(s);
-	printf("],\"top_by_bytes\":[");
-	print_json_dirs(s, top);
-	printf("]}\n");
+	json_dirs(w, "top_by_bytes", s, top);
+	err = json_writer__end_object(w);
+	json_writer__free(w);
+	return err;
 }
 
 int cmd_report(int argc, char **argv)
@@ -166,10 +183,12 @@ int cmd_report(int argc, char **argv)
 		ret = EXIT_FAILURE_GENERIC;
 		goto out;
 	}
-	if (fmt == 1)
-		print_json(p, &s, top);
-	else
+	if (fmt == 1 && print_json(p, &s, top)) {
+		cli_error("cannot write the report to stdout");
+		ret = EXIT_OUTPUT;
+	} else if (fmt != 1) {
 		print_text(p, &s, top);
+	}
 out:
 	profile_summary__free(&s);
 	profile__free(p);

@@ -5,8 +5,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "escape.h"
 #include "hashmap.h"
+#include "json.h"
 #include "prune_report.h"
 #include "util.h"
 
@@ -136,61 +136,84 @@ static const char *type_name(uint32_t mode)
 	return S_ISREG(mode) ? "file" : "other";
 }
 
+static int write_kept(struct json_writer *w, const struct prune_plan *r, uint32_t idx,
+		      const struct tree_entry *e)
+{
+	char reasons[256];
+	uint32_t pid = keepset__first_pid(r->keep, idx);
+
+	keepset__reasons_str(keepset__reasons(r->keep, idx), reasons, sizeof(reasons));
+	json_writer__begin_object(w);
+	json_writer__string_field(w, "path", e->path);
+	json_writer__string_field(w, "type", type_name(e->mode));
+	json_writer__uint_field(w, "size", S_ISREG(e->mode) ? e->size : 0);
+	json_writer__key(w, "why");
+	json_writer__begin_array(w);
+	for (char *save = NULL, *tok = strtok_r(reasons, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save))
+		json_writer__string(w, tok);
+	json_writer__end_array(w);
+	if (pid) {
+		json_writer__uint_field(w, "first_pid", pid);
+		json_writer__string_field(w, "first_comm", keepset__first_comm(r->keep, idx));
+	}
+	return json_writer__end_object(w);
+}
+
+static int write_report(struct json_writer *w, const struct prune_plan *r,
+			const struct zipwrite_stats *zs, const struct profile *p)
+{
+	struct tree_entry e;
+
+	json_writer__begin_object(w);
+	json_writer__uint_field(w, "slimzip_report", 1);
+	json_writer__string_field(w, "tree", tree__root(r->tree));
+	json_writer__key(w, "before");
+	json_writer__begin_object(w);
+	json_writer__uint_field(w, "files", r->before_files);
+	json_writer__uint_field(w, "bytes", r->before_bytes);
+	json_writer__end_object(w);
+	json_writer__key(w, "after");
+	json_writer__begin_object(w);
+	json_writer__uint_field(w, "files", r->after_files);
+	json_writer__uint_field(w, "bytes", r->after_bytes);
+	json_writer__uint_field(w, "entries", keepset__count(r->keep));
+	json_writer__end_object(w);
+	json_writer__uint_field(w, "zip_bytes", zs ? zs->zip_size : 0);
+	json_writer__key(w, "matched_by_inode");
+	json_writer__bool(w, r->match_inodes);
+	json_writer__key(w, "rules");
+	json_writer__begin_object(w);
+	for (size_t i = 0; i < rules__count(); i++)
+		json_writer__uint_field(w, rules__name(i), r->rules.added[i]);
+	json_writer__end_object(w);
+	json_writer__uint_field(w, "lost_events", p ? profile__header_const(p)->lost_events : 0);
+	json_writer__key(w, "kept");
+	json_writer__begin_array_lines(w);
+	for (size_t i = 1; i < tree__count(r->tree); i++) {
+		if (keepset__has(r->keep, (uint32_t)i) && !tree__get(r->tree, (uint32_t)i, &e))
+			write_kept(w, r, (uint32_t)i, &e);
+	}
+	json_writer__end_array(w);
+	return json_writer__end_object(w);
+}
+
 int prune_report__write_json(const struct prune_plan *r, const struct zipwrite_stats *zs,
 			     const struct profile *p, const char *path)
 {
 	struct atomic_file *af = NULL;
-	struct tree_entry e;
-	FILE *f;
-	bool first = true;
+	struct json_writer *w = NULL;
 	int err = atomic_file__open(path, &af);
 
 	if (err)
 		return err;
-	f = atomic_file__stream(af);
-	fprintf(f, "{\"slimzip_report\":1,\"tree\":");
-	escape__json(f, tree__root(r->tree), strlen(tree__root(r->tree)));
-	fprintf(f,
-		",\"before\":{\"files\":%" PRIu64 ",\"bytes\":%" PRIu64 "}"
-		",\"after\":{\"files\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"entries\":%" PRIu64 "}"
-		",\"zip_bytes\":%" PRIu64 ",\"matched_by_inode\":%s,\"rules\":{",
-		r->before_files, r->before_bytes, r->after_files, r->after_bytes,
-		keepset__count(r->keep), zs ? zs->zip_size : 0, r->match_inodes ? "true" : "false");
-	for (size_t i = 0; i < rules__count(); i++)
-		fprintf(f, "%s\"%s\":%" PRIu64, i ? "," : "", rules__name(i), r->rules.added[i]);
-	fprintf(f, "},\"lost_events\":%" PRIu64 ",\"kept\":[\n",
-		p ? profile__header_const(p)->lost_events : 0);
-	for (size_t i = 1; i < tree__count(r->tree); i++) {
-		char reasons[256];
-		uint32_t pid;
-
-		if (!keepset__has(r->keep, (uint32_t)i) || tree__get(r->tree, (uint32_t)i, &e))
-			continue;
-		keepset__reasons_str(keepset__reasons(r->keep, (uint32_t)i), reasons,
-				     sizeof(reasons));
-		fprintf(f, "%s{\"path\":", first ? "" : ",\n");
-		first = false;
-		escape__json(f, e.path, strlen(e.path));
-		fprintf(f, ",\"type\":\"%s\",\"size\":%" PRIu64 ",\"why\":[", type_name(e.mode),
-			S_ISREG(e.mode) ? e.size : 0);
-		for (char *save = NULL, *tok = strtok_r(reasons, ",", &save); tok;
-		     tok = strtok_r(NULL, ",", &save))
-			fprintf(f, "%s\"%s\"", tok == reasons ? "" : ",", tok);
-		pid = keepset__first_pid(r->keep, (uint32_t)i);
-		if (pid) {
-			const char *comm = keepset__first_comm(r->keep, (uint32_t)i);
-
-			fprintf(f, "],\"first_pid\":%u,\"first_comm\":", pid);
-			escape__json(f, comm, strlen(comm));
-			fputc('}', f);
-		} else {
-			fputs("]}", f);
-		}
-	}
-	fputs("\n]}\n", f);
-	if (ferror(f)) {
+	err = json_writer__new(atomic_file__stream(af), &w);
+	if (!err)
+		err = write_report(w, r, zs, p);
+	json_writer__free(w);
+	if (err) {
 		atomic_file__abort(af);
-		return slz_fail(EIO, "cannot write report %s", path);
+		return err == -ENOMEM ? err : slz_fail(EIO, "cannot write report %s", path);
 	}
 	return atomic_file__commit(af);
 }

@@ -155,6 +155,35 @@ static void test_keys_are_escaped(void **state)
 }
 
 /* Each misuse fails, the error sticks, and nothing more is written. */
+static void test_array_lines_put_each_element_on_its_line(void **state)
+{
+	struct sink s;
+	struct json_writer *w = open_sink(&s);
+	char *out;
+
+	json_writer__begin_object(w);
+	json_writer__key(w, "kept");
+	json_writer__begin_array_lines(w);
+	json_writer__begin_object(w);
+	json_writer__int_field(w, "a", 1);
+	json_writer__end_object(w);
+	json_writer__begin_object(w);
+	json_writer__key(w, "b");
+	json_writer__begin_array(w); /* a plain array inside stays on the line */
+	json_writer__int(w, 2);
+	json_writer__int(w, 3);
+	json_writer__end_array(w);
+	json_writer__end_object(w);
+	json_writer__end_array(w);
+	json_writer__key(w, "none");
+	json_writer__begin_array_lines(w);
+	json_writer__end_array(w);
+	assert_int_equal(json_writer__end_object(w), 0);
+	out = done(&s);
+	assert_string_equal(out, "{\"kept\":[\n{\"a\":1},\n{\"b\":[2,3]}\n],\"none\":[\n]}\n");
+	free(out);
+}
+
 static void expect_misuse(int (*misuse)(struct json_writer *w), int want, const char *written)
 {
 	struct sink s;
@@ -260,6 +289,7 @@ int main(void)
 		cmocka_unit_test(test_fields_are_key_and_value),
 		cmocka_unit_test(test_strings_escape_controls_and_raw_bytes),
 		cmocka_unit_test(test_keys_are_escaped),
+		cmocka_unit_test(test_array_lines_put_each_element_on_its_line),
 		cmocka_unit_test(test_misuse_is_an_error_that_sticks),
 		cmocka_unit_test(test_stream_failure_is_eio),
 	};
