@@ -249,8 +249,8 @@ static void print_dry_run(const struct prune_plan *r)
 		fputs(kept ? "+ " : "- ", stdout);
 		escape__text(stdout, e.path, strlen(e.path), false);
 		if (kept) {
-			keepset__reasons_str(keepset__reasons(r->keep, (uint32_t)i), reasons,
-					     sizeof(reasons));
+			keepset__reasons_str(keepset__reasons(r->keep, (uint32_t)i), rules__name,
+					     reasons, sizeof(reasons));
 			printf("  [%s]", reasons);
 		}
 		putchar('\n');

@@ -142,7 +142,7 @@ static int write_kept(struct json_writer *w, const struct prune_plan *r, uint32_
 	char reasons[256];
 	uint32_t pid = keepset__first_pid(r->keep, idx);
 
-	keepset__reasons_str(keepset__reasons(r->keep, idx), reasons, sizeof(reasons));
+	keepset__reasons_str(keepset__reasons(r->keep, idx), rules__name, reasons, sizeof(reasons));
 	json_writer__begin_object(w);
 	json_writer__string_field(w, "path", e->path);
 	json_writer__string_field(w, "type", type_name(e->mode));

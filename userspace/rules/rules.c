@@ -33,6 +33,13 @@ const char *rules__name(size_t i)
 	return i < ARRAY_SIZE(rules) ? rules[i]->name : NULL;
 }
 
+uint32_t rules__reason_named(const char *name)
+{
+	int i = rules__find(name);
+
+	return i < 0 ? 0 : KEEP_RULE(i);
+}
+
 int rules__find(const char *name)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(rules); i++) {
@@ -104,7 +111,7 @@ int rules__apply(struct keepset *k, const struct rules_opts *o, struct rules_sta
 			if (!is_on(o, i))
 				continue;
 			c.cur = (unsigned int)i;
-			c.reason = rules[i]->reason;
+			c.reason = KEEP_RULE(i);
 			err = rules[i]->run(&c);
 			if (err < 0)
 				goto out;

@@ -5,7 +5,7 @@
  * own reason bit, and rules__apply() repeats them until the keepset stops growing. The rules
  * are the entries of one table (rules.c; rules_ctx.h says what an entry holds), in this order:
  *
- * Python (KEEP_RULE_PYTHON)
+ * Python (reason rule-python)
  *   - a kept __pycache__/x.<tag>.pyc keeps x.py beside the __pycache__ directory; a kept x.py
  *     keeps every __pycache__/x.*.pyc (all tags: the deployed interpreter loads one of them and
  *     would otherwise recompile on every cold start of a read-only deployment);
@@ -17,9 +17,9 @@
  *     (names of top-level packages and modules next to the dist-info). Files inside a
  *     dist-info are owned by it, so reading METADATA keeps the rest;
  *   - *.pth files at the tree root, and the directories their path lines name.
- * Node (KEEP_RULE_NODE)
+ * Node (reason rule-node)
  *   - every package.json in the directory of a kept file and in each directory above it.
- * ELF (KEEP_RULE_ELF), for every kept ET_EXEC/ET_DYN file that libelf can read:
+ * ELF (reason rule-elf), for every kept ET_EXEC/ET_DYN file that libelf can read:
  *   - each DT_NEEDED library found in the tree, searched like ld.so: DT_RPATH (only when there
  *     is no DT_RUNPATH), then DT_RUNPATH, with $ORIGIN/${ORIGIN} as the object's directory,
  *     then lib, lib64, usr/lib, usr/lib64 and their multiarch subdirectory (x86_64-linux-gnu,
@@ -51,7 +51,7 @@
 /* A bound on rounds of all rules; each rule reaches its own fixpoint inside one round. */
 #define RULES_MAX_ROUNDS 64
 /* Room in the per-rule arrays below; rules__count() of them are registered (rules.c's table). */
-#define RULES_MAX	 8
+#define RULES_MAX	 KEEP_RULES_MAX
 
 struct rules_opts {
 	/*
@@ -80,6 +80,11 @@ struct rules_stats {
 size_t rules__count(void);
 /* The name of rule i ("python"): its --no-rule-NAME option and its key in reports. */
 const char *rules__name(size_t i);
+/*
+ * The keep reason of what the rule called name adds (KEEP_RULE(its position), which
+ * keepset__reasons_str names with rules__name), 0 when there is no such rule.
+ */
+uint32_t rules__reason_named(const char *name);
 /* The position of the rule called name, or -ENOENT. */
 int rules__find(const char *name);
 

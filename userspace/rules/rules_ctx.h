@@ -28,7 +28,6 @@ struct rules_ctx;
  */
 struct rule {
 	const char *name; /* --no-rule-NAME, the report's key */
-	uint32_t reason;  /* the KEEP_RULE_* bit of what it adds */
 	int (*run)(struct rules_ctx *c);
 	void (*release)(void *state);
 };

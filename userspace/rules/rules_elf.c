@@ -499,7 +499,6 @@ static void elf_release(void *state)
 
 const struct rule rule_elf = {
 	.name = "elf",
-	.reason = KEEP_RULE_ELF,
 	.run = elf_run,
 	.release = elf_release,
 };

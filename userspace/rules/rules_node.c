@@ -46,4 +46,4 @@ static int node_run(struct rules_ctx *c)
 	return rules_ctx__scan(c, node_entry);
 }
 
-const struct rule rule_node = {.name = "node", .reason = KEEP_RULE_NODE, .run = node_run};
+const struct rule rule_node = {.name = "node", .run = node_run};

@@ -540,7 +540,6 @@ static void py_release(void *state)
 
 const struct rule rule_python = {
 	.name = "python",
-	.reason = KEEP_RULE_PYTHON,
 	.run = py_run,
 	.release = py_release,
 };

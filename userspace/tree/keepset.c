@@ -218,13 +218,37 @@ int keepset__complete_dirs(struct keepset *k)
 	return 0;
 }
 
+/* The names of the bits below the rules' range; KEEP_VERIFY_FIX comes after it. */
 static const char *const reason_names[] = {
-	"opened",	   "mmapped",	  "execed",	"stat-only", "keep-glob",
-	"symlink-to-kept", "link-target", "directory",	"listed",    "rule-python",
-	"rule-node",	   "rule-elf",	  "verify-fix",
+	"opened",	   "mmapped",	  "execed",    "stat-only", "keep-glob",
+	"symlink-to-kept", "link-target", "directory", "listed",
 };
+_Static_assert(ARRAY_SIZE(reason_names) == KEEP_RULE_SHIFT, "a reason bit without a name");
+_Static_assert(KEEP_VERIFY_FIX == 1u << (KEEP_RULE_SHIFT + KEEP_RULES_MAX), "reason bits overlap");
 
-int keepset__reasons_str(uint32_t reasons, char *buf, size_t len)
+/* Bit i's name into name; false for a bit that means nothing. */
+static bool reason_name(size_t i, const char *(*rule_name)(size_t i), char *name, size_t len)
+{
+	const char *rule;
+
+	if (i < KEEP_RULE_SHIFT) {
+		snprintf(name, len, "%s", reason_names[i]);
+	} else if (i < KEEP_RULE_SHIFT + KEEP_RULES_MAX) {
+		rule = rule_name ? rule_name(i - KEEP_RULE_SHIFT) : NULL;
+		if (rule)
+			snprintf(name, len, "rule-%s", rule);
+		else
+			snprintf(name, len, "rule-%zu", i - KEEP_RULE_SHIFT);
+	} else if (1u << i == KEEP_VERIFY_FIX) {
+		snprintf(name, len, "verify-fix");
+	} else {
+		return false;
+	}
+	return true;
+}
+
+int keepset__reasons_str(uint32_t reasons, const char *(*rule_name)(size_t i), char *buf,
+			 size_t len)
 {
 	size_t used = 0;
 	bool full = false;
@@ -232,12 +256,13 @@ int keepset__reasons_str(uint32_t reasons, char *buf, size_t len)
 	if (!len)
 		return -ENOSPC;
 	buf[0] = '\0';
-	for (size_t i = 0; i < ARRAY_SIZE(reason_names); i++) {
+	for (size_t i = 0; i < 32; i++) {
+		char name[64];
 		int n;
 
-		if (!(reasons & (1u << i)))
+		if (!(reasons & (1u << i)) || !reason_name(i, rule_name, name, sizeof(name)))
 			continue;
-		n = snprintf(buf + used, len - used, "%s%s", used ? "," : "", reason_names[i]);
+		n = snprintf(buf + used, len - used, "%s%s", used ? "," : "", name);
 		if (n < 0 || (size_t)n >= len - used) {
 			/* Whole names only: a cut-off name would read as a different reason. */
 			buf[used] = '\0';

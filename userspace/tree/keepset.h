@@ -21,11 +21,18 @@ enum keep_reason {
 	KEEP_LINK_TARGET = 1u << 6, /* target of a kept symlink */
 	KEEP_DIRECTORY = 1u << 7,   /* on the way to a kept entry */
 	KEEP_LISTED = 1u << 8,	    /* directory opened for listing */
-	KEEP_RULE_PYTHON = 1u << 9,
-	KEEP_RULE_NODE = 1u << 10,
-	KEEP_RULE_ELF = 1u << 11,
-	KEEP_VERIFY_FIX = 1u << 12, /* added by verify --fix */
+	/* bits 9..16: KEEP_RULE(i), below */
+	KEEP_VERIFY_FIX = 1u << 17, /* added by verify --fix */
 };
+
+/*
+ * Closure rules own a range of reason bits, one per position in the rules table (rules/ sits
+ * above this layer, so the keep set knows a rule by its position and the report asks the
+ * table for its name): a new rule needs no new bit here.
+ */
+#define KEEP_RULES_MAX	8
+#define KEEP_RULE_SHIFT 9
+#define KEEP_RULE(i)	(1u << (KEEP_RULE_SHIFT + (i)))
 
 struct keepset;
 
@@ -54,9 +61,11 @@ uint64_t keepset__generation(const struct keepset *k);
  */
 int keepset__complete_dirs(struct keepset *k);
 /*
- * Names of reasons, "opened,rule-python"; for the report. 0, or -ENOSPC when buf was too small
- * (it then holds the names that fitted).
+ * Names of reasons, "opened,rule-python"; for the report. A rule's bit is named "rule-" plus
+ * rule_name(position) ("rule-N" when rule_name is NULL or has no name for it). 0, or -ENOSPC when
+ * buf was too small (it then holds the names that fitted).
  */
-int keepset__reasons_str(uint32_t reasons, char *buf, size_t len);
+int keepset__reasons_str(uint32_t reasons, const char *(*rule_name)(size_t i), char *buf,
+			 size_t len);
 
 #endif

@@ -144,7 +144,7 @@ static void test_keeps_touched_and_closure_drops_rest(void **state)
 	assert_true(kept(r, "handler.py"));
 	assert_true(why(r, "pkg/used.py") & KEEP_STAT_ONLY);
 	/* The Python rule brings the package's __init__.py nobody touched in this profile. */
-	assert_true(why(r, "pkg/__init__.py") & KEEP_RULE_PYTHON);
+	assert_true(why(r, "pkg/__init__.py") & rules__reason_named("python"));
 	assert_true(why(r, "pkg") & KEEP_DIRECTORY);
 	assert_true(why(r, "empty-listed") & KEEP_LISTED);
 	assert_false(kept(r, "pkg/unused.py"));
@@ -359,7 +359,7 @@ static void test_seed_keep_set(void **state)
 	assert_int_equal(prune__plan(f->t, &f->pol, NULL, 0, seed, &f->pl), 0);
 	assert_int_equal(why(&f->pl, "pkg/unused.py"), KEEP_VERIFY_FIX);
 	/* Planned like the rest: the rules and the directories on the way come along. */
-	assert_true(why(&f->pl, "pkg/__init__.py") & KEEP_RULE_PYTHON);
+	assert_true(why(&f->pl, "pkg/__init__.py") & rules__reason_named("python"));
 	assert_true(why(&f->pl, "pkg") & KEEP_DIRECTORY);
 	assert_false(f->pl.match_inodes);
 	assert_int_equal(f->pl.resolve.entries, 0);

@@ -65,14 +65,14 @@ static void test_stats_per_rule(void **state)
 
 	mixed_tree(f);
 	assert_int_equal(apply(f, true, true, true), 0);
-	assert_added(f, KEEP_RULE_PYTHON, py);
-	assert_added(f, KEEP_RULE_NODE, node);
+	assert_added(f, rules__reason_named("python"), py);
+	assert_added(f, rules__reason_named("node"), node);
 	/* Each rule's count is what it added, not what the others did. */
 	assert_int_equal(added(f, "python"), 2);
 	assert_int_equal(added(f, "node"), 2);
 	assert_int_equal(added(f, "elf"), 0);
-	assert_int_equal(added(f, "python"), with_reason(f, KEEP_RULE_PYTHON));
-	assert_int_equal(added(f, "node"), with_reason(f, KEEP_RULE_NODE));
+	assert_int_equal(added(f, "python"), with_reason(f, rules__reason_named("python")));
+	assert_int_equal(added(f, "node"), with_reason(f, rules__reason_named("node")));
 	for (size_t i = rules__count(); i < RULES_MAX; i++)
 		assert_int_equal(f->st.added[i], 0);
 	assert_true(f->st.rounds >= 1);
@@ -88,10 +88,10 @@ static void test_rule_off_by_name_adds_nothing(void **state)
 
 	mixed_tree(f);
 	assert_int_equal(rules__apply(f->k, &o, &f->st), 0);
-	assert_added(f, KEEP_RULE_NODE, none);
+	assert_added(f, rules__reason_named("node"), none);
 	assert_int_equal(added(f, "node"), 0);
 	/* The others still run. */
-	assert_added(f, KEEP_RULE_PYTHON, py);
+	assert_added(f, rules__reason_named("python"), py);
 	assert_int_equal(added(f, "python"), 2);
 }
 

@@ -170,7 +170,7 @@ static void test_program_keeps_needed_chain_and_soname_links(void **state)
 
 	keep(f, "bin/prog");
 	assert_int_equal(apply(f, false, false, true), 0);
-	assert_added(f, KEEP_RULE_ELF, prog_closure);
+	assert_added(f, rules__reason_named("elf"), prog_closure);
 	assert_int_equal(added(f, "elf"), 4);
 	/* libc.so.6 comes from the runtime, not from the tree (liba, libb may not need it). */
 	assert_true(f->st.unresolved[rule_pos("elf")] >= 1);
@@ -185,7 +185,7 @@ static void test_wrong_machine_candidate_is_skipped(void **state)
 	/* RUNPATH ${ORIGIN}/../wrong first: its liba.so is an aarch64 object, ld.so passes it. */
 	keep(f, "bin/prog_wrong");
 	assert_int_equal(apply(f, false, false, true), 0);
-	assert_added(f, KEEP_RULE_ELF, prog_closure);
+	assert_added(f, rules__reason_named("elf"), prog_closure);
 }
 
 static void test_absolute_rpath_inside_tree(void **state)
@@ -194,7 +194,7 @@ static void test_absolute_rpath_inside_tree(void **state)
 
 	keep(f, "bin/prog_rpath");
 	assert_int_equal(apply(f, false, false, true), 0);
-	assert_added(f, KEEP_RULE_ELF, prog_closure);
+	assert_added(f, rules__reason_named("elf"), prog_closure);
 }
 
 static void test_default_lib_dirs_of_the_tree(void **state)
@@ -203,7 +203,7 @@ static void test_default_lib_dirs_of_the_tree(void **state)
 
 	keep(f, "opt/prog_default");
 	assert_int_equal(apply(f, false, false, true), 0);
-	assert_added(f, KEEP_RULE_ELF, prog_closure);
+	assert_added(f, rules__reason_named("elf"), prog_closure);
 }
 
 static void test_interpreter_in_tree_is_kept(void **state)
@@ -216,7 +216,7 @@ static void test_interpreter_in_tree_is_kept(void **state)
 
 	keep(f, "bin/prog_interp");
 	assert_int_equal(apply(f, false, false, true), 0);
-	assert_added(f, KEEP_RULE_ELF, want);
+	assert_added(f, rules__reason_named("elf"), want);
 }
 
 static void test_kept_symlink_keeps_chain_and_target(void **state)
@@ -226,7 +226,7 @@ static void test_kept_symlink_keeps_chain_and_target(void **state)
 
 	keep(f, "lib/libb.so");
 	assert_int_equal(apply(f, false, false, true), 0);
-	assert_added(f, KEEP_RULE_ELF, want);
+	assert_added(f, rules__reason_named("elf"), want);
 }
 
 static void test_garbage_objects_are_skipped(void **state)
@@ -240,7 +240,7 @@ static void test_garbage_objects_are_skipped(void **state)
 	keep(f, "wrong/liba.so");
 	keep(f, "lib64/ld-test.so.2");
 	assert_int_equal(apply(f, false, false, true), 0);
-	assert_added(f, KEEP_RULE_ELF, none);
+	assert_added(f, rules__reason_named("elf"), none);
 }
 
 static void test_fuzzed_copies_do_not_crash(void **state)
@@ -266,7 +266,7 @@ static void test_library_outside_tree_is_ignored(void **state)
 
 	keep(f, "bin/plain");
 	assert_int_equal(apply(f, false, false, true), 0);
-	assert_added(f, KEEP_RULE_ELF, none);
+	assert_added(f, rules__reason_named("elf"), none);
 	assert_int_equal(f->st.unresolved[rule_pos("elf")], 1);
 }
 
@@ -281,7 +281,7 @@ static void test_absolute_rpath_under_recorded_root(void **state)
 	keep(f, "bin/prog_as");
 	/* Recorded where it is, /var/task/vendor is read from the tree root: there is no var/. */
 	assert_int_equal(apply(f, false, false, true), 0);
-	assert_added(f, KEEP_RULE_ELF, none);
+	assert_added(f, rules__reason_named("elf"), none);
 	/* The same files, recorded at /var/task. */
 	assert_int_equal(tree__open(f->root, &o, &at), 0);
 	keepset__free(f->k);
@@ -289,7 +289,7 @@ static void test_absolute_rpath_under_recorded_root(void **state)
 	assert_int_equal(keepset__new(at, &f->k), 0);
 	keep(f, "bin/prog_as");
 	assert_int_equal(apply(f, false, false, true), 0);
-	assert_added(f, KEEP_RULE_ELF, want);
+	assert_added(f, rules__reason_named("elf"), want);
 	keepset__free(f->k);
 	f->k = NULL;
 	f->t = shared;
@@ -303,7 +303,7 @@ static void test_directory_link_on_the_way_is_kept(void **state)
 
 	keep(f, "bin/prog_dirlink");
 	assert_int_equal(apply(f, false, false, true), 0);
-	assert_added(f, KEEP_RULE_ELF, want);
+	assert_added(f, rules__reason_named("elf"), want);
 }
 
 static void test_rule_off_adds_nothing(void **state)
@@ -313,7 +313,7 @@ static void test_rule_off_adds_nothing(void **state)
 
 	keep(f, "bin/prog");
 	assert_int_equal(apply(f, true, true, false), 0);
-	assert_added(f, KEEP_RULE_ELF, none);
+	assert_added(f, rules__reason_named("elf"), none);
 	assert_int_equal(keepset__count(f->k), 1);
 }
 

@@ -59,7 +59,7 @@ static void test_nested_file_keeps_every_package_json_above(void **state)
 	node_tree(f);
 	keep(f, "node_modules/a/node_modules/b/lib/deep/x.js");
 	assert_int_equal(apply(f, false, true, false), 0);
-	assert_added(f, KEEP_RULE_NODE, want);
+	assert_added(f, rules__reason_named("node"), want);
 	assert_int_equal(added(f, "node"), 3);
 	assert_int_equal(added(f, "python") + added(f, "elf"), 0);
 }
@@ -74,7 +74,7 @@ static void test_sibling_files_share_the_walk(void **state)
 	keep(f, "node_modules/a/lib/util.js");
 	keep(f, "src/app.js");
 	assert_int_equal(apply(f, false, true, false), 0);
-	assert_added(f, KEEP_RULE_NODE, want);
+	assert_added(f, rules__reason_named("node"), want);
 }
 
 static void test_pnpm_real_path_keeps_store_package_json(void **state)
@@ -89,7 +89,7 @@ static void test_pnpm_real_path_keeps_store_package_json(void **state)
 	node_tree(f);
 	keep(f, "node_modules/.pnpm/d@1.0.0/node_modules/d/index.js");
 	assert_int_equal(apply(f, false, true, false), 0);
-	assert_added(f, KEEP_RULE_NODE, want);
+	assert_added(f, rules__reason_named("node"), want);
 }
 
 static void test_linked_package_json_keeps_its_target(void **state)
@@ -105,7 +105,7 @@ static void test_linked_package_json_keeps_its_target(void **state)
 	node_tree(f);
 	keep(f, "node_modules/e/index.js");
 	assert_int_equal(apply(f, false, true, false), 0);
-	assert_added(f, KEEP_RULE_NODE, want);
+	assert_added(f, rules__reason_named("node"), want);
 }
 
 static void test_kept_package_json_is_not_re_added(void **state)
@@ -117,7 +117,7 @@ static void test_kept_package_json_is_not_re_added(void **state)
 	keep(f, "node_modules/c/package.json");
 	keep(f, "node_modules/c/index.js");
 	assert_int_equal(apply(f, false, true, false), 0);
-	assert_added(f, KEEP_RULE_NODE, want);
+	assert_added(f, rules__reason_named("node"), want);
 	assert_int_equal(
 		keepset__reasons(f->k, tree__find_path(f->t, "node_modules/c/package.json")),
 		KEEP_OPENED);
@@ -131,7 +131,7 @@ static void test_rule_off_adds_nothing(void **state)
 	node_tree(f);
 	keep(f, "node_modules/a/node_modules/b/lib/deep/x.js");
 	assert_int_equal(apply(f, true, false, true), 0);
-	assert_added(f, KEEP_RULE_NODE, none);
+	assert_added(f, rules__reason_named("node"), none);
 	assert_int_equal(keepset__count(f->k), 1);
 }
 

@@ -68,7 +68,7 @@ static void keep_alone_adds(struct fx *f, const char *rel, const char *const *wa
 	python_tree(f);
 	keep(f, rel);
 	assert_int_equal(apply(f, true, false, false), 0);
-	assert_added(f, KEEP_RULE_PYTHON, want);
+	assert_added(f, rules__reason_named("python"), want);
 }
 
 static void test_pyc_keeps_source_inits_and_distribution(void **state)
@@ -204,7 +204,7 @@ static void test_rule_off_adds_nothing(void **state)
 	python_tree(f);
 	keep(f, "pkg/sub/__pycache__/mod.cpython-311.pyc");
 	assert_int_equal(apply(f, false, true, true), 0);
-	assert_added(f, KEEP_RULE_PYTHON, none);
+	assert_added(f, rules__reason_named("python"), none);
 	assert_int_equal(keepset__count(f->k), 1);
 	assert_int_equal(apply(f, false, false, false), 0);
 	assert_int_equal(f->st.rounds, 0);
@@ -227,7 +227,7 @@ static void test_pth_at_root_and_its_directories(void **state)
 	open_tree(f);
 	keep(f, "app.py");
 	assert_int_equal(apply(f, true, false, false), 0);
-	assert_added(f, KEEP_RULE_PYTHON, want);
+	assert_added(f, rules__reason_named("python"), want);
 }
 
 static void test_garbage_metadata_is_skipped(void **state)
@@ -245,7 +245,7 @@ static void test_garbage_metadata_is_skipped(void **state)
 	open_tree(f);
 	keep(f, "good.py");
 	assert_int_equal(apply(f, true, false, false), 0);
-	assert_added(f, KEEP_RULE_PYTHON, want);
+	assert_added(f, rules__reason_named("python"), want);
 	assert_int_equal(f->st.bad_lines, 4);
 }
 
@@ -288,7 +288,7 @@ static void test_real_compileall_byte_code(void **state)
 	}
 	assert_int_equal(apply(f, true, false, false), 0);
 	src = tree__find_path(f->t, "lib/b.py");
-	assert_int_equal(keepset__reasons(f->k, (uint32_t)src), KEEP_RULE_PYTHON);
+	assert_int_equal(keepset__reasons(f->k, (uint32_t)src), rules__reason_named("python"));
 	assert_false(keepset__has(f->k, tree__find_path(f->t, "lib/a.py")));
 }
 

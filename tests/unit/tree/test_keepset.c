@@ -177,26 +177,36 @@ static void test_complete_dirs(void **state)
 	assert_int_equal(keepset__generation(f->k), gen);
 }
 
+static const char *rule_name(size_t i)
+{
+	return i == 0 ? "first" : i == 1 ? "second" : NULL;
+}
+
 static void test_reasons_str(void **state)
 {
 	char buf[256];
 
-	assert_int_equal(keepset__reasons_str(0, buf, sizeof(buf)), 0);
+	assert_int_equal(keepset__reasons_str(0, NULL, buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "");
-	assert_int_equal(keepset__reasons_str(KEEP_OPENED | KEEP_RULE_PYTHON, buf, sizeof(buf)), 0);
-	assert_string_equal(buf, "opened,rule-python");
-	assert_int_equal(keepset__reasons_str((1u << 13) - 1, buf, sizeof(buf)), 0);
+	assert_int_equal(
+		keepset__reasons_str(KEEP_OPENED | KEEP_RULE(0), rule_name, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "opened,rule-first");
+	/* Rules the caller cannot name are still named by position, never dropped. */
+	assert_int_equal(keepset__reasons_str(KEEP_RULE(1) | KEEP_RULE(7), NULL, buf, sizeof(buf)),
+			 0);
+	assert_string_equal(buf, "rule-1,rule-7");
+	assert_int_equal(keepset__reasons_str(UINT32_MAX, rule_name, buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "opened,mmapped,execed,stat-only,keep-glob,symlink-to-kept,"
-				 "link-target,directory,listed,rule-python,rule-node,rule-elf,"
-				 "verify-fix");
-	assert_int_equal(keepset__reasons_str(KEEP_VERIFY_FIX, buf, sizeof(buf)), 0);
+				 "link-target,directory,listed,rule-first,rule-second,rule-2,"
+				 "rule-3,rule-4,rule-5,rule-6,rule-7,verify-fix");
+	assert_int_equal(keepset__reasons_str(KEEP_VERIFY_FIX, NULL, buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "verify-fix");
 	/* Too small: whole names only, and says so. */
-	assert_int_equal(keepset__reasons_str(KEEP_OPENED | KEEP_MMAPPED, buf, 12), -ENOSPC);
+	assert_int_equal(keepset__reasons_str(KEEP_OPENED | KEEP_MMAPPED, NULL, buf, 12), -ENOSPC);
 	assert_string_equal(buf, "opened");
-	assert_int_equal(keepset__reasons_str(KEEP_OPENED, buf, 7), 0);
+	assert_int_equal(keepset__reasons_str(KEEP_OPENED, NULL, buf, 7), 0);
 	assert_string_equal(buf, "opened");
-	assert_int_equal(keepset__reasons_str(KEEP_OPENED, buf, 6), -ENOSPC);
+	assert_int_equal(keepset__reasons_str(KEEP_OPENED, NULL, buf, 6), -ENOSPC);
 	assert_string_equal(buf, "");
 }
 
