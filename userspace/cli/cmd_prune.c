@@ -281,12 +281,14 @@ static void print_packages(const struct prune_plan *r)
 
 	if (prune_report__packages(r, &pk, &n))
 		return;
-	qsort(pk, n, sizeof(*pk), cmp_kept);
+	if (n > 1) /* none (a tree without files): pk is NULL, which qsort must not see */
+		qsort(pk, n, sizeof(*pk), cmp_kept);
 	printf("  largest kept:    ");
 	for (size_t i = 0, shown = 0; i < n && shown < 5 && pk[i].kept_bytes; i++, shown++)
 		printf("%s%s %s", shown ? ", " : "", pk[i].name,
 		       humanize_bytes(pk[i].kept_bytes, b, sizeof(b)));
-	qsort(pk, n, sizeof(*pk), cmp_dropped);
+	if (n > 1)
+		qsort(pk, n, sizeof(*pk), cmp_dropped);
 	printf("\n  largest dropped: ");
 	for (size_t i = 0, shown = 0; i < n && shown < 5 && pk[i].dropped_bytes; i++, shown++)
 		printf("%s%s %s", shown ? ", " : "", pk[i].name,

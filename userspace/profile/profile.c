@@ -218,6 +218,45 @@ static int index_entry(struct profile *p, uint32_t idx)
 	return err;
 }
 
+/* The flags that describe an entry's path string rather than the file. */
+#define PATH_FLAGS (SLZ_EVF_TRUNCATED | SLZ_EVF_UNREACHABLE | SLZ_EVF_USER_SUFFIX)
+
+/*
+ * How well a path names its file on another boot, where only paths match (lower is better): a
+ * complete path the kernel walked from the file itself, then the caller's own spelling (a
+ * walked base plus the string it passed, which may go through symlinks out of the tree and
+ * back), then a walk that ended outside the task's root, then a path missing its head.
+ */
+static int path_rank(uint32_t flags)
+{
+	if (flags & SLZ_EVF_TRUNCATED)
+		return 3;
+	if (flags & SLZ_EVF_UNREACHABLE)
+		return 2;
+	return (flags & SLZ_EVF_USER_SUFFIX) ? 1 : 0;
+}
+
+/* Entry idx of the same file now goes by path (a better one); its path flags come along. */
+static int replace_path(struct profile *p, size_t idx, const char *path, uint32_t path_flags)
+{
+	struct profile_entry *n = &p->entries[idx];
+	char *copy = strdup(path);
+	int err;
+
+	if (!copy)
+		return -ENOMEM;
+	/* The old path's slot in by_path stays; path_eq no longer matches it. */
+	err = idxmap__insert(p->by_path, path_hash(copy), (uint32_t)idx);
+	if (err) {
+		free(copy);
+		return err;
+	}
+	free(n->path);
+	n->path = copy;
+	n->flags = (n->flags & ~PATH_FLAGS) | path_flags;
+	return 0;
+}
+
 int profile__add(struct profile *p, const struct profile_entry *e)
 {
 	struct profile_entry *n;
@@ -230,7 +269,7 @@ int profile__add(struct profile *p, const struct profile_entry *e)
 	if (found >= 0) {
 		n = &p->entries[found];
 		n->kinds |= e->kinds;
-		n->flags |= e->flags;
+		n->flags |= e->flags & ~PATH_FLAGS;
 		n->count += e->count;
 		if (!n->mode)
 			n->mode = e->mode;
@@ -244,19 +283,14 @@ int profile__add(struct profile *p, const struct profile_entry *e)
 			n->first_pid = e->first_pid;
 			memcpy(n->first_comm, e->first_comm, sizeof(n->first_comm));
 		}
-		/* A truncated path is replaced once any complete path of the same file shows up. */
-		if ((n->flags & SLZ_EVF_TRUNCATED) && !(e->flags & SLZ_EVF_TRUNCATED)) {
-			char *path = strdup(e->path);
-
-			if (!path)
-				return -ENOMEM;
-			free(n->path);
-			n->path = path;
-			n->flags &= ~SLZ_EVF_TRUNCATED;
-			err = idxmap__insert(p->by_path, path_hash(path), (uint32_t)found);
-			if (err)
-				return err;
-		}
+		/*
+		 * One file seen by two paths keeps the better one whatever the order they came in
+		 * (a stat through a symlink outside the tree, then an open by the real path): a
+		 * profile used on another boot finds the file by path alone. Equal ranks keep the
+		 * first path seen.
+		 */
+		if (path_rank(e->flags) < path_rank(n->flags))
+			return replace_path(p, (size_t)found, e->path, e->flags & PATH_FLAGS);
 		return 0;
 	}
 	if (p->count >= UINT32_MAX - 1)
@@ -357,7 +391,9 @@ int profile__sort(struct profile *p)
 	struct idxmap *by_inode = NULL, *by_path = NULL;
 	int err;
 
-	qsort(p->entries, p->count, sizeof(*p->entries), entry_cmp);
+	/* An empty profile has no array at all: qsort's pointer must not be NULL even then. */
+	if (p->count > 1)
+		qsort(p->entries, p->count, sizeof(*p->entries), entry_cmp);
 	/* Element numbers changed: both indexes are rebuilt. */
 	err = idxmap__new(&by_inode);
 	if (!err)

@@ -61,7 +61,10 @@ int profile__set_str(struct profile *p, char **field, const char *value);
 
 /*
  * Add an access. e->path is copied. If an entry with the same identity exists, kinds and flags
- * are OR'ed, counts added, and the first toucher kept.
+ * are OR'ed, counts added, and the first toucher kept. Of two paths of one file the better
+ * one stays, in either order, with its own path flags (truncated, unreachable, user-suffix):
+ * a complete path the kernel walked beats the caller's spelling (user-suffix), which beats an
+ * unreachable one, which beats a truncated one; of equal ones the first seen stays.
  */
 int profile__add(struct profile *p, const struct profile_entry *e);
 size_t profile__count(const struct profile *p);

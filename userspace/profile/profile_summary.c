@@ -196,7 +196,10 @@ int profile_summary__compute(const struct profile *p, unsigned int depth,
 		if (err)
 			goto err;
 	}
-	qsort(t.dirs, t.count, sizeof(*t.dirs), by_files);
+	/* No directory (an empty profile, failed lookups only) leaves t.dirs NULL: not for qsort.
+	 */
+	if (t.count > 1)
+		qsort(t.dirs, t.count, sizeof(*t.dirs), by_files);
 	out->dirs = t.dirs;
 	out->ndirs = t.count;
 	idxmap__free(t.index);
@@ -215,7 +218,8 @@ err:
 
 void profile_summary__sort_by_bytes(struct profile_summary *s)
 {
-	qsort(s->dirs, s->ndirs, sizeof(*s->dirs), by_bytes);
+	if (s->ndirs > 1)
+		qsort(s->dirs, s->ndirs, sizeof(*s->dirs), by_bytes);
 }
 
 void profile_summary__free(struct profile_summary *s)

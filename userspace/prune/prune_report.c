@@ -114,7 +114,8 @@ int prune_report__packages(const struct prune_plan *r, struct package_bytes **ou
 		prune_report__free_packages(t.pk, t.n);
 		return err;
 	}
-	qsort(t.pk, t.n, sizeof(*t.pk), pk_cmp);
+	if (t.n > 1) /* a tree without files leaves t.pk NULL: not for qsort */
+		qsort(t.pk, t.n, sizeof(*t.pk), pk_cmp);
 	*out = t.pk;
 	*n = t.n;
 	return 0;

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,6 +84,112 @@ static void test_truncated_path_replaced_by_complete_one(void **state)
 	assert_string_equal(profile__entry(p, 0)->path, "/full/deep/tail/file");
 	assert_false(profile__entry(p, 0)->flags & SLZ_EVF_TRUNCATED);
 	assert_non_null(profile__find_path(p, "/full/deep/tail/file"));
+	profile__free(p);
+}
+
+/* Entries of one file (8:1, 7) by two paths, as a stat through a link and an open see them. */
+static void add_stat_and_open(struct profile *p, bool stat_first)
+{
+	struct profile_entry st =
+		entry("/outside/link/pkg/mod.py", makedev(8, 1), 7, SLZ_KIND_STAT);
+	struct profile_entry op = entry("/task/pkg/mod.py", makedev(8, 1), 7, SLZ_KIND_OPEN);
+
+	st.flags = SLZ_EVF_USER_SUFFIX;
+	st.first_pid = 11;
+	op.first_pid = 12;
+	assert_int_equal(profile__add(p, stat_first ? &st : &op), 0);
+	assert_int_equal(profile__add(p, stat_first ? &op : &st), 0);
+}
+
+static void assert_kernel_path_kept(const struct profile *p, uint32_t first_pid)
+{
+	const struct profile_entry *e;
+
+	assert_int_equal(profile__count(p), 1);
+	e = profile__find_inode(p, makedev(8, 1), 7);
+	assert_non_null(e);
+	assert_string_equal(e->path, "/task/pkg/mod.py");
+	/* The flags describe the path kept: it is the kernel's walk, not the caller's string. */
+	assert_int_equal(e->flags, 0);
+	assert_int_equal(e->kinds, SLZ_KIND_STAT | SLZ_KIND_OPEN);
+	assert_int_equal(e->count, 2);
+	assert_int_equal(e->first_pid, first_pid); /* the first toucher still */
+	assert_ptr_equal(profile__find_path(p, "/task/pkg/mod.py"), e);
+	assert_null(profile__find_path(p, "/outside/link/pkg/mod.py"));
+}
+
+static void test_kernel_path_beats_user_spelling_in_either_order(void **state)
+{
+	struct profile *p, *a, *b, *m;
+	struct profile_entry e;
+
+	assert_int_equal(profile__new(&p), 0);
+	add_stat_and_open(p, true);
+	assert_kernel_path_kept(p, 11);
+	profile__free(p);
+	assert_int_equal(profile__new(&p), 0);
+	add_stat_and_open(p, false);
+	assert_kernel_path_kept(p, 12);
+	profile__free(p);
+
+	/* Merging profiles: the same, whichever profile comes first. */
+	assert_int_equal(profile__new(&a), 0);
+	assert_int_equal(profile__new(&b), 0);
+	e = entry("/outside/link/pkg/mod.py", makedev(8, 1), 7, SLZ_KIND_STAT);
+	e.flags = SLZ_EVF_USER_SUFFIX;
+	e.first_pid = 11;
+	assert_int_equal(profile__add(a, &e), 0);
+	e = entry("/task/pkg/mod.py", makedev(8, 1), 7, SLZ_KIND_OPEN);
+	e.first_pid = 12;
+	assert_int_equal(profile__add(b, &e), 0);
+	for (int order = 0; order < 2; order++) {
+		assert_int_equal(profile__new(&m), 0);
+		assert_int_equal(profile__merge(m, order ? b : a), 0);
+		assert_int_equal(profile__merge(m, order ? a : b), 0);
+		assert_kernel_path_kept(m, order ? 12 : 11);
+		profile__free(m);
+	}
+	profile__free(a);
+	profile__free(b);
+}
+
+static void test_path_ranks(void **state)
+{
+	struct profile *p;
+	struct profile_entry e;
+
+	/* Unreachable, then the caller's spelling, then a truncated one: the spelling wins. */
+	assert_int_equal(profile__new(&p), 0);
+	e = entry("/detached/x", 1, 9, SLZ_KIND_OPEN);
+	e.flags = SLZ_EVF_UNREACHABLE;
+	assert_int_equal(profile__add(p, &e), 0);
+	e = entry("/task/./x", 1, 9, SLZ_KIND_STAT);
+	e.flags = SLZ_EVF_USER_SUFFIX;
+	assert_int_equal(profile__add(p, &e), 0);
+	e = entry("ask/x", 1, 9, SLZ_KIND_MMAP);
+	e.flags = SLZ_EVF_TRUNCATED;
+	assert_int_equal(profile__add(p, &e), 0);
+	assert_string_equal(profile__entry(p, 0)->path, "/task/./x");
+	assert_int_equal(profile__entry(p, 0)->flags, SLZ_EVF_USER_SUFFIX);
+	/* Two kernel paths of one inode (hard links): the first seen stays. */
+	e = entry("/task/x", 1, 9, SLZ_KIND_OPEN);
+	assert_int_equal(profile__add(p, &e), 0);
+	e = entry("/task/hardlink", 1, 9, SLZ_KIND_OPEN);
+	assert_int_equal(profile__add(p, &e), 0);
+	assert_string_equal(profile__entry(p, 0)->path, "/task/x");
+	assert_int_equal(profile__entry(p, 0)->flags, 0);
+	assert_int_equal(profile__count(p), 1);
+	profile__free(p);
+}
+
+static void test_empty_profile_sorts(void **state)
+{
+	struct profile *p;
+
+	/* No entries, no array: qsort must not see its NULL (UBSan stops the ASan build). */
+	assert_int_equal(profile__new(&p), 0);
+	assert_int_equal(profile__sort(p), 0);
+	assert_int_equal(profile__count(p), 0);
 	profile__free(p);
 }
 
@@ -485,6 +592,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_add_merges_by_inode_then_path),
 		cmocka_unit_test(test_truncated_path_replaced_by_complete_one),
+		cmocka_unit_test(test_kernel_path_beats_user_spelling_in_either_order),
+		cmocka_unit_test(test_path_ranks),
+		cmocka_unit_test(test_empty_profile_sorts),
 		cmocka_unit_test(test_text_round_trip_hostile_names),
 		cmocka_unit_test(test_json_round_trip_hostile_names),
 		cmocka_unit_test(test_reader_rejects_garbage_with_line_numbers),

@@ -101,11 +101,29 @@ static void test_groups_entries_by_path(void **state)
 	profile__free(p);
 }
 
+static void test_empty_profile(void **state)
+{
+	struct profile_summary s;
+	struct profile *p;
+
+	/* No directory at all: nothing may reach qsort as a NULL array (UBSan, ASan build). */
+	assert_int_equal(profile__new(&p), 0);
+	add(p, "/gone", 0, SLZ_KIND_MISSING, 0, 0);
+	assert_int_equal(profile_summary__compute(p, 0, &s), 0);
+	assert_int_equal(s.files, 0);
+	assert_int_equal(s.missing, 1);
+	assert_int_equal(s.ndirs, 0);
+	profile_summary__sort_by_bytes(&s);
+	profile_summary__free(&s);
+	profile__free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_counts_kinds_and_groups_dirs),
 		cmocka_unit_test(test_groups_entries_by_path),
+		cmocka_unit_test(test_empty_profile),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -106,11 +106,39 @@ static void test_report_and_whitelist(void **state)
 	testfs__rmtree(dir);
 }
 
+static void test_packages_of_a_tree_without_files(void **state)
+{
+	char dir[PATH_MAX];
+	struct prune_policy pol;
+	struct prune_plan r;
+	struct package_bytes *pk = NULL;
+	struct profile *p;
+	struct tree *t;
+	size_t n = 1;
+
+	/* No file, no package: the empty list must not reach qsort as NULL (UBSan). */
+	testfs__mkdtemp(dir, sizeof(dir), "rep-empty");
+	assert_int_equal(profile__new(&p), 0);
+	assert_int_equal(prune_policy__init(&pol), 0);
+	pol.force = true; /* a profile of nothing is refused otherwise */
+	assert_int_equal(prune_policy__open_tree(&pol, dir, &t), 0);
+	assert_int_equal(prune__plan(t, &pol, (const struct profile *const *)&p, 1, NULL, &r), 0);
+	assert_int_equal(prune_report__packages(&r, &pk, &n), 0);
+	assert_int_equal(n, 0);
+	prune_report__free_packages(pk, n);
+	prune_plan__release(&r);
+	tree__free(t);
+	prune_policy__release(&pol);
+	profile__free(p);
+	testfs__rmtree(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_package_of),
 		cmocka_unit_test(test_report_and_whitelist),
+		cmocka_unit_test(test_packages_of_a_tree_without_files),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
