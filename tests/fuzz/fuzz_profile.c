@@ -22,10 +22,13 @@ static void check_same(const struct profile *a, const struct profile *b)
 	const struct profile_header *ha = profile__header_const(a), *hb = profile__header_const(b);
 
 	if (profile__count(a) != profile__count(b) || !str_eq(ha->kernel, hb->kernel) ||
+	    !str_eq(ha->slimzip_version, hb->slimzip_version) ||
 	    !str_eq(ha->hostname, hb->hostname) || !str_eq(ha->boot_id, hb->boot_id) ||
-	    !str_eq(ha->command, hb->command) || !str_eq(ha->target, hb->target) ||
-	    ha->lost_events != hb->lost_events || ha->dedup_full != hb->dedup_full ||
-	    ha->truncated_paths != hb->truncated_paths || ha->exit_status != hb->exit_status)
+	    !str_eq(ha->target_kind, hb->target_kind) || !str_eq(ha->command, hb->command) ||
+	    !str_eq(ha->target, hb->target) || ha->start_unix_ms != hb->start_unix_ms ||
+	    ha->end_unix_ms != hb->end_unix_ms || ha->lost_events != hb->lost_events ||
+	    ha->dedup_full != hb->dedup_full || ha->truncated_paths != hb->truncated_paths ||
+	    ha->merged_from != hb->merged_from || ha->exit_status != hb->exit_status)
 		abort();
 	for (size_t i = 0; i < profile__count(a); i++) {
 		const struct profile_entry *x = profile__entry(a, i), *y = profile__entry(b, i);
@@ -42,8 +45,8 @@ static void check_same(const struct profile *a, const struct profile *b)
 static void round_trip(const struct profile *p, enum profile_format fmt)
 {
 	struct profile *q = NULL;
-	char *buf = NULL;
-	size_t len = 0;
+	char *buf = NULL, *again = NULL;
+	size_t len = 0, again_len = 0;
 	FILE *f = open_memstream(&buf, &len);
 
 	if (!f)
@@ -59,6 +62,16 @@ static void round_trip(const struct profile *p, enum profile_format fmt)
 		abort(); /* written, but not readable again */
 	fclose(f);
 	check_same(p, q);
+	/* What was read back writes the same bytes: the format is canonical. */
+	f = open_memstream(&again, &again_len);
+	if (f && !profile__write_stream(q, f, fmt)) {
+		fclose(f);
+		if (again_len != len || memcmp(again, buf, len))
+			abort();
+	} else if (f) {
+		fclose(f);
+	}
+	free(again);
 	profile__free(q);
 	free(buf);
 }

@@ -372,9 +372,8 @@ int profile__merge(struct profile *dst, const struct profile *src)
 	return 0;
 }
 
-static int entry_cmp(const void *a, const void *b)
+int profile__entry_cmp(const struct profile_entry *x, const struct profile_entry *y)
 {
-	const struct profile_entry *x = a, *y = b;
 	int c = strcmp(x->path, y->path);
 
 	if (c)
@@ -383,7 +382,13 @@ static int entry_cmp(const void *a, const void *b)
 		return x->dev < y->dev ? -1 : 1;
 	if (x->ino != y->ino)
 		return x->ino < y->ino ? -1 : 1;
-	return 0;
+	/* The same path, dev and ino once by inode and once path-only: by inode first. */
+	return (int)has_inode(y) - (int)has_inode(x);
+}
+
+static int entry_cmp(const void *a, const void *b)
+{
+	return profile__entry_cmp(a, b);
 }
 
 int profile__sort(struct profile *p)
@@ -456,7 +461,8 @@ int profile__kinds_parse(const char *s, uint32_t *kinds)
 		*kinds = 0;
 		return 0;
 	}
-	while (*s) {
+	/* Every name counts: "" and "open," are refused, not read as fewer kinds. */
+	for (;;) {
 		size_t n = strcspn(s, ",");
 		size_t i;
 
@@ -468,8 +474,9 @@ int profile__kinds_parse(const char *s, uint32_t *kinds)
 			return -EINVAL;
 		k |= kind_names[i].kind;
 		s += n;
-		if (*s == ',')
-			s++;
+		if (!*s)
+			break;
+		s++;
 	}
 	*kinds = k;
 	return 0;

@@ -79,8 +79,13 @@ int profile__add_count(struct profile *p, uint64_t dev, uint64_t ino, const char
 
 /* Union src into dst; loss counters add up; header strings of dst are kept. */
 int profile__merge(struct profile *dst, const struct profile *src);
-/* Sort entries by path (byte order), then dev, ino: makes output deterministic. */
+/*
+ * Sort entries by path (byte order), then dev, ino, then entries with an inode before
+ * path-only ones: a total order of distinct entries, so output is deterministic.
+ */
 int profile__sort(struct profile *p);
+/* That order, for a caller sorting entries itself (the writers): <0, 0, >0. */
+int profile__entry_cmp(const struct profile_entry *a, const struct profile_entry *b);
 /*
  * Events were lost in the kernel: some accessed files may be absent, so pruning from this
  * profile could drop a needed file. (Truncated paths are judged per entry by the resolver:
@@ -94,7 +99,7 @@ bool profile__has_warnings(const struct profile *p);
 const char *profile__syscall_name(int nr);
 int profile__syscall_nr(const char *name);
 
-/* Names of kinds, "open,mmap"; parse returns -EINVAL on an unknown name. */
+/* Names of kinds, "open,mmap" ("-" for none); parse returns -EINVAL on an unknown or empty name. */
 int profile__kinds_str(uint32_t kinds, char *buf, size_t len);
 int profile__kinds_parse(const char *s, uint32_t *kinds);
 

@@ -1,0 +1,354 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Reading JSON Lines profiles: one flat object per line, the header first. Values go through
+ * the same checks as the text format's (profile_fmt.c); keys of other versions are skipped
+ * whatever their value, so a newer writer's additions do not stop this reader.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "escape.h"
+#include "profile_fmt.h"
+#include "util.h"
+
+/* Arrays and objects under unknown keys are skipped to this depth, then refused. */
+#define SKIP_DEPTH_MAX 32
+
+static void skip_ws(const char **p)
+{
+	while (**p == ' ' || **p == '\t' || **p == '\r')
+		(*p)++;
+}
+
+/*
+ * A string (or null, when null_ok) into *out: malloc'ed, or NULL for null. On any failure *out
+ * is NULL, so the caller frees it either way.
+ */
+static int json_string(struct profile_reader *rd, const char **p, const char *what, bool null_ok,
+		       char **out)
+{
+	size_t len;
+	int err;
+
+	*out = NULL;
+	if (null_ok && !strncmp(*p, "null", 4)) {
+		*p += 4;
+		return 0;
+	}
+	if (**p != '"')
+		return profile_reader__bad(rd, "%s: expected a string%s", what,
+					   null_ok ? " or null" : "");
+	err = escape__json_decode(p, out, &len);
+	if (err == -ENOMEM)
+		return slz_fail(ENOMEM, "out of memory reading %s", rd->name);
+	if (err) {
+		*out = NULL;
+		return profile_reader__bad(rd,
+					   "%s: bad JSON string (unknown escape or no closing "
+					   "quote)",
+					   what);
+	}
+	/* A C string ends at the first NUL: the rest would be lost without a word. */
+	if (strlen(*out) != len) {
+		free(*out);
+		*out = NULL;
+		return profile_reader__bad(rd,
+					   "%s: the string holds \\u0000 (a NUL byte), which no "
+					   "name or path can hold",
+					   what);
+	}
+	return 0;
+}
+
+/* An integer's text into buf ('-' and digits only: no fraction, no exponent). */
+static int json_number(struct profile_reader *rd, const char **p, const char *what, char *buf,
+		       size_t len)
+{
+	const char *s = *p + (**p == '-');
+	const char *start = s;
+	size_t n;
+
+	while (*s >= '0' && *s <= '9')
+		s++;
+	n = (size_t)(s - *p);
+	if (s == start || *s == '.' || *s == 'e' || *s == 'E')
+		return profile_reader__bad(rd, "%s: expected an integer", what);
+	if (n >= len)
+		return profile_reader__bad(rd, "%s: number out of range", what);
+	memcpy(buf, *p, n);
+	buf[n] = '\0';
+	*p = s;
+	return 0;
+}
+
+static int json_u64(struct profile_reader *rd, const char **p, const char *what, uint64_t *out)
+{
+	char num[32];
+	int err = json_number(rd, p, what, num, sizeof(num));
+
+	if (!err && profile_fmt__u64(num, out))
+		err = profile_reader__bad(rd, "%s: expected a number from 0 to %llu", what,
+					  (unsigned long long)UINT64_MAX);
+	return err;
+}
+
+typedef int (*json_field_fn)(struct profile_reader *rd, const char *key, const char **p, void *ctx);
+
+static int json_members(struct profile_reader *rd, const char **p, json_field_fn fn, void *ctx);
+
+/* Skip a value of any type (the value of a key this version does not know). */
+static int json_skip(struct profile_reader *rd, const char **p, int depth)
+{
+	static const char *const literals[] = {"true", "false", "null"};
+	char *s = NULL;
+	int err = 0;
+
+	if (depth > SKIP_DEPTH_MAX)
+		return profile_reader__bad(rd, "JSON nested too deeply");
+	switch (**p) {
+	case '"':
+		err = json_string(rd, p, "a value", false, &s);
+		free(s);
+		return err;
+	case '{':
+		return json_members(rd, p, NULL, &depth);
+	case '[':
+		(*p)++;
+		skip_ws(p);
+		if (**p == ']') {
+			(*p)++;
+			return 0;
+		}
+		for (;;) {
+			skip_ws(p);
+			err = json_skip(rd, p, depth + 1);
+			if (err)
+				return err;
+			skip_ws(p);
+			if (**p == ']') {
+				(*p)++;
+				return 0;
+			}
+			if (*(*p)++ != ',')
+				return profile_reader__bad(rd, "expected ',' or ']'");
+		}
+	case 't':
+	case 'f':
+	case 'n':
+		for (size_t i = 0; i < ARRAY_SIZE(literals); i++) {
+			if (!strncmp(*p, literals[i], strlen(literals[i]))) {
+				*p += strlen(literals[i]);
+				return 0;
+			}
+		}
+		return profile_reader__bad(rd, "bad JSON value");
+	default:
+		/* Any JSON number: an unknown key may hold a fraction. */
+		if (**p != '-' && (**p < '0' || **p > '9'))
+			return profile_reader__bad(rd, "bad JSON value");
+		(*p)++;
+		while ((**p >= '0' && **p <= '9') || **p == '.' || **p == 'e' || **p == 'E' ||
+		       **p == '+' || **p == '-')
+			(*p)++;
+		return 0;
+	}
+}
+
+/* '{' members '}' at *p; fn NULL skips every value (ctx then points at the depth). */
+static int json_members(struct profile_reader *rd, const char **p, json_field_fn fn, void *ctx)
+{
+	int err;
+
+	if (**p != '{')
+		return profile_reader__bad(rd, "expected a JSON object");
+	(*p)++;
+	skip_ws(p);
+	if (**p == '}') {
+		(*p)++;
+		return 0;
+	}
+	for (;;) {
+		char *key;
+
+		skip_ws(p);
+		err = json_string(rd, p, "a key", false, &key);
+		if (err)
+			return err;
+		skip_ws(p);
+		if (**p != ':') {
+			free(key);
+			return profile_reader__bad(rd, "expected ':' after a key");
+		}
+		(*p)++;
+		skip_ws(p);
+		err = fn ? fn(rd, key, p, ctx) : json_skip(rd, p, *(int *)ctx + 1);
+		free(key);
+		if (err)
+			return err;
+		skip_ws(p);
+		if (**p == '}') {
+			(*p)++;
+			return 0;
+		}
+		if (*(*p)++ != ',')
+			return profile_reader__bad(rd, "expected ',' or '}'");
+	}
+}
+
+/* One object filling the whole line: nothing but blanks may follow it. */
+static int json_object(struct profile_reader *rd, const char *line, json_field_fn fn, void *ctx)
+{
+	const char *p = line;
+	int err;
+
+	skip_ws(&p);
+	err = json_members(rd, &p, fn, ctx);
+	if (err)
+		return err;
+	skip_ws(&p);
+	if (*p)
+		return profile_reader__bad(rd, "characters after the JSON object (one object per "
+					       "line)");
+	return 0;
+}
+
+static int header_field(struct profile_reader *rd, const char *key, const char **p, void *ctx)
+{
+	const struct header_key *k;
+	char num[32], what[48], *s = NULL;
+	uint64_t version;
+	int err;
+
+	(void)ctx;
+	if (!strcmp(key, "slimzip_profile")) {
+		err = json_number(rd, p, "\"slimzip_profile\"", num, sizeof(num));
+		if (err)
+			return err;
+		if (profile_fmt__u64(num, &version) || version != PROFILE_FORMAT_VERSION)
+			return slz_fail(EBADMSG,
+					"%s: profile format version %s is not supported (this "
+					"slimzip reads version %d)",
+					rd->name, num, PROFILE_FORMAT_VERSION);
+		rd->json_version = true;
+		return 0;
+	}
+	k = profile_fmt__header_key(key, true);
+	if (!k)
+		return json_skip(rd, p, 0);
+	snprintf(what, sizeof(what), "\"%s\"", k->json);
+	if (k->kind == HDR_STR || k->kind == HDR_TIME) {
+		err = json_string(rd, p, what, true, &s);
+		/* null: no string, or the unknown time (the writer spells it "-"). */
+		if (!err)
+			err = profile_fmt__header_set(rd, k, !s && k->kind == HDR_TIME ? "-" : s);
+		free(s);
+		return err;
+	}
+	err = json_number(rd, p, what, num, sizeof(num));
+	return err ? err : profile_fmt__header_set(rd, k, num);
+}
+
+struct json_entry {
+	struct profile_entry e;
+	uint64_t mode, pid; /* as read: checked by profile_fmt__entry_add */
+};
+
+/* "kinds": an array of kind names, each one name. */
+static int kinds_array(struct profile_reader *rd, const char **p, uint32_t *kinds)
+{
+	if (**p != '[')
+		return profile_reader__bad(rd, "\"kinds\": expected an array of kind names");
+	(*p)++;
+	skip_ws(p);
+	if (**p == ']') {
+		(*p)++;
+		return 0;
+	}
+	for (;;) {
+		uint32_t k;
+		char *s;
+		int err;
+
+		skip_ws(p);
+		err = json_string(rd, p, "\"kinds\"", false, &s);
+		if (err)
+			return err;
+		err = strchr(s, ',') || profile__kinds_parse(s, &k) || !k;
+		free(s);
+		if (err)
+			return profile_reader__bad(rd, "unknown access kind");
+		*kinds |= k;
+		skip_ws(p);
+		if (**p == ']') {
+			(*p)++;
+			return 0;
+		}
+		if (*(*p)++ != ',')
+			return profile_reader__bad(rd, "\"kinds\": expected ',' or ']'");
+	}
+}
+
+static int entry_field(struct profile_reader *rd, const char *key, const char **p, void *ctx)
+{
+	static const char *const strings[] = {"dev", "flags", "comm", "path"};
+	struct json_entry *je = ctx;
+	struct profile_entry *e = &je->e;
+	char what[16], *s = NULL;
+	int err = 0;
+
+	if (!strcmp(key, "kinds"))
+		return kinds_array(rd, p, &e->kinds);
+	for (size_t i = 0; i < ARRAY_SIZE(strings); i++) {
+		if (strcmp(key, strings[i]))
+			continue;
+		snprintf(what, sizeof(what), "\"%s\"", strings[i]);
+		err = json_string(rd, p, what, false, &s);
+		if (err)
+			return err;
+		if (!strcmp(key, "dev")) {
+			if (profile_fmt__dev_parse(s, &e->dev))
+				err = profile_reader__bad(rd, "bad dev (MAJOR:MINOR)");
+		} else if (!strcmp(key, "flags")) {
+			err = profile_fmt__flags_parse(rd, s, e);
+		} else if (!strcmp(key, "comm")) {
+			err = profile_fmt__comm_set(rd, e, s, strlen(s));
+		} else {
+			free(e->path);
+			e->path = s;
+			return 0;
+		}
+		free(s);
+		return err;
+	}
+	if (!strcmp(key, "ino"))
+		return json_u64(rd, p, "\"ino\"", &e->ino);
+	if (!strcmp(key, "count"))
+		return json_u64(rd, p, "\"count\"", &e->count);
+	if (!strcmp(key, "size"))
+		return json_u64(rd, p, "\"size\"", &e->size);
+	if (!strcmp(key, "mode"))
+		return json_u64(rd, p, "\"mode\"", &je->mode);
+	if (!strcmp(key, "pid"))
+		return json_u64(rd, p, "\"pid\"", &je->pid);
+	return json_skip(rd, p, 0);
+}
+
+int profile_fmt__json_line(struct profile_reader *rd, const char *line, bool first)
+{
+	struct json_entry je = {.e = {.syscall_nr = -1}};
+	int err;
+
+	if (first) {
+		err = json_object(rd, line, header_field, NULL);
+		if (!err && !rd->json_version)
+			err = profile_reader__bad(rd, "the JSON header has no \"slimzip_profile\" "
+						      "version");
+		return err;
+	}
+	err = json_object(rd, line, entry_field, &je);
+	if (!err)
+		err = profile_fmt__entry_add(rd, &je.e, je.mode, je.pid);
+	free(je.e.path);
+	return err;
+}
