@@ -114,6 +114,16 @@ static void totals(struct prune_plan *r)
 	}
 }
 
+/* Entries whose path lost its head: only an inode of this boot can say what they are. */
+static uint64_t count_truncated(const struct profile *p)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < profile__count(p); i++)
+		n += !!(profile__entry(p, i)->flags & SLZ_EVF_TRUNCATED);
+	return n;
+}
+
 /* The refusals the profiles earn before anything is matched: recorded loss. */
 static int refuse_loss(const struct profile *const *profiles, size_t n)
 {
@@ -147,25 +157,47 @@ int prune__plan(const struct tree *t, const struct prune_policy *pol,
 	r->match_inodes = nprofiles > 0;
 	for (size_t i = 0; i < nprofiles; i++) {
 		struct resolve_opts ro = {.match_inodes = same_boot(profiles[i])};
+		uint64_t truncated_before = r->resolve.truncated_unresolved;
 
 		r->match_inodes &= ro.match_inodes;
 		err = resolve__profile(r->keep, profiles[i], &ro, &r->resolve);
 		if (err)
 			return err;
+		/*
+		 * The resolver tells a truncated path harmless when its inode is in the tree, even
+		 * when inodes cannot be trusted: from another boot, that inode may be any file.
+		 */
+		if (!ro.match_inodes)
+			r->resolve.truncated_unresolved =
+				truncated_before + count_truncated(profiles[i]);
 	}
 	if (r->resolve.truncated_unresolved && !pol->force)
 		return slz_fail(
 			EBADMSG,
 			"%llu profile paths were truncated (deeper than the recorder can "
-			"walk) and match no file of the tree by inode; pass --force to prune "
+			"walk) and match no file of the tree by inode%s; pass --force to prune "
 			"anyway, or --keep what lies under them",
-			(unsigned long long)r->resolve.truncated_unresolved);
+			(unsigned long long)r->resolve.truncated_unresolved,
+			r->match_inodes ? ""
+					: " (a profile from another boot is matched by path only)");
 	if (seed)
 		err = keepset__merge(r->keep, seed);
 	if (!err && pol->globs)
 		err = globs__apply_keep(pol->globs, r->keep, &r->glob_kept);
 	if (err)
 		return err;
+	/*
+	 * A profile of no file at all (a header-only or cut profile, a recording that saw
+	 * nothing) would give an empty zip: refused like a wrong tree unless --keep asked for
+	 * files.
+	 */
+	if (!pol->force && nprofiles && !r->resolve.touched && !r->glob_kept && !seed)
+		return slz_fail(ENODATA,
+				"the profile holds no file the workload touched (%llu entries, "
+				"none but failed lookups): there is nothing to keep; record it "
+				"again, or --keep what the zip must hold (--force writes the zip "
+				"anyway)",
+				(unsigned long long)r->resolve.entries);
 	/* Nothing matched and nothing was asked for by --keep: most likely the wrong tree. */
 	if (!pol->force && !r->resolve.by_inode && !r->resolve.by_path && !r->glob_kept && !seed &&
 	    r->resolve.touched)

@@ -42,9 +42,11 @@ struct prune_plan {
  * Plan the zip of t under policy pol from nprofiles profiles (matched as sets; none is fine)
  * and seed (a keep set over t whose entries are kept with their reasons; NULL for none).
  * Refusals, which pol->force overrides: -EBADMSG when a profile recorded loss or has truncated
- * paths that matched nothing, -ENODATA when the profiles stand for files but none of them lies
- * in the tree and neither --keep nor a seed asked for any (a wrong --tree); slz_errmsg() says
- * why and what to do. Else 0 or another -errno. The plan is filled as far as it got; release
+ * paths that matched nothing by inode (always, for a profile of another boot, whose inodes are
+ * not used), -ENODATA when neither --keep nor a seed asked for files and either the profiles
+ * stand for files none of which lies in the tree (a wrong --tree) or they stand for no file
+ * at all (a header-only profile: the zip would be empty); slz_errmsg() says why and what to
+ * do. Else 0 or another -errno. The plan is filled as far as it got; release
  * it either way.
  */
 int prune__plan(const struct tree *t, const struct prune_policy *pol,

@@ -449,14 +449,59 @@ static void test_profile_matching_nothing_refused_unless_forced(void **state)
 	assert_true(kept(&f->pl, "handler.py"));
 }
 
-static void test_empty_profile_is_no_refusal(void **state)
+static void test_empty_profile_refused_unless_keep_or_force(void **state)
 {
 	struct fx *f = *state;
 
-	/* Nothing touched, nothing to find: an empty zip, not a wrong tree. */
+	/* A header-only profile (a cut one, a recording of nothing): the zip would be empty. */
+	assert_int_equal(plan(f), -ENODATA);
+	assert_non_null(strstr(slz_errmsg(), "no file the workload touched"));
+	assert_non_null(strstr(slz_errmsg(), "record it again"));
+	/* Failed lookups only are no file either. */
+	add_path_only(f->p, "/gone.py", SLZ_KIND_MISSING, SLZ_EVF_PATH_ONLY);
+	assert_int_equal(plan(f), -ENODATA);
+	assert_non_null(strstr(slz_errmsg(), "1 entries"));
+	f->pol.force = true;
 	assert_int_equal(plan(f), 0);
 	assert_int_equal(keepset__count(f->pl.keep), 0);
 	assert_int_equal(f->pl.resolve.touched, 0);
+	/* --keep asking for files is the user's own choice of what the zip holds. */
+	f->pol.force = false;
+	assert_int_equal(globs__add(f->pol.globs, GLOB_KEEP, "handler.py"), 0);
+	assert_int_equal(plan(f), 0);
+	assert_true(kept(&f->pl, "handler.py"));
+}
+
+static void test_truncated_paths_refused_on_another_boot(void **state)
+{
+	struct fx *f = *state;
+	struct profile_entry e;
+
+	/* The file's own (dev, ino), truncated path: harmless on this boot... */
+	touch(f, "pkg/used.py", SLZ_KIND_OPEN);
+	e = *profile__entry(f->p, 0);
+	e.path = "kg/used.py";
+	e.flags = SLZ_EVF_TRUNCATED;
+	profile__free(f->p);
+	assert_int_equal(profile__new(&f->p), 0);
+	assert_int_equal(profile__add(f->p, &e), 0);
+	assert_int_equal(profile__set_str(f->p, &profile__header(f->p)->boot_id, f->boot), 0);
+	touch(f, "handler.py", SLZ_KIND_OPEN); /* found by path on any boot */
+	assert_int_equal(plan(f), 0);
+	assert_int_equal(f->pl.resolve.truncated_unresolved, 0);
+	/* ...but from another boot that inode may be any file: refused, exit 3 in the CLI. */
+	assert_int_equal(profile__set_str(f->p, &profile__header(f->p)->boot_id, "another-boot"),
+			 0);
+	assert_int_equal(plan(f), -EBADMSG);
+	assert_false(f->pl.match_inodes);
+	assert_non_null(strstr(slz_errmsg(), "1 profile paths were truncated"));
+	assert_non_null(strstr(slz_errmsg(), "another boot"));
+	f->pol.force = true;
+	assert_int_equal(plan(f), 0);
+	assert_int_equal(f->pl.resolve.truncated_unresolved, 1);
+	/* Not kept by inode either: inodes of another boot are not used at all. */
+	assert_int_equal(f->pl.resolve.by_inode, 0);
+	assert_int_equal(f->pl.resolve.by_path, 1);
 }
 
 static void test_drop_of_touched_files_counted(void **state)
@@ -504,7 +549,10 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_profile_matching_nothing_refused_unless_forced,
 						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_empty_profile_is_no_refusal, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_empty_profile_refused_unless_keep_or_force,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_truncated_paths_refused_on_another_boot, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_drop_of_touched_files_counted, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_missing_tree_is_an_error, setup, teardown),
