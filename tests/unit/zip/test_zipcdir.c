@@ -54,9 +54,10 @@ static void make_zip(const char *path)
 		zip_source_t *s = zip_source_buffer(za, "data", 4, 0);
 
 		assert_true(zip_file_add(za, names[i], s, 0) >= 0);
-		assert_int_equal(zip_file_set_external_attributes(za, i, 0, ZIP_OPSYS_UNIX,
-								  (S_IFREG | 0644) << 16),
-				 0);
+		assert_int_equal(
+			zip_file_set_external_attributes(za, i, 0, ZIP_OPSYS_UNIX,
+							 (zip_uint32_t)(S_IFREG | 0644) << 16),
+			0);
 	}
 	assert_int_equal(zip_set_archive_comment(za, "a comment", 9), 0);
 	assert_int_equal(zip_close(za), 0);
