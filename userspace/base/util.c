@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -58,24 +62,148 @@ int slz_grow(void **buf, size_t *cap, size_t need, size_t elem)
 	return 0;
 }
 
+static bool ascii_alnum(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+pid_t owned__pid(const char *name, const char *prefix)
+{
+	size_t len = strlen(prefix);
+	const char *p = name + len;
+	long pid = 0;
+
+	if (strncmp(name, prefix, len) || *p < '1' || *p > '9')
+		return 0;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		pid = pid * 10 + (*p - '0');
+		if (pid > INT_MAX)
+			return 0;
+	}
+	if (*p++ != '-' || !*p)
+		return 0;
+	for (; *p; p++) {
+		if (!ascii_alnum(*p))
+			return 0;
+	}
+	return (pid_t)pid;
+}
+
+int owned__lock(int fd)
+{
+	return flock(fd, LOCK_EX | LOCK_NB) ? -errno : 0;
+}
+
+/* Gone means gone here: EPERM is a live process of another user. */
+static bool pid_gone(pid_t pid)
+{
+	return kill(pid, 0) && errno == ESRCH;
+}
+
+int owned__sweep(const char *dir, const char *prefix, owned_remove_fn fn, void *ctx)
+{
+	char saved[sizeof(errmsg)];
+	struct dirent *de;
+	int dfd, n = 0;
+	DIR *d;
+
+	d = opendir(dir);
+	if (!d)
+		return -errno;
+	memcpy(saved, errmsg, sizeof(saved));
+	dfd = dirfd(d);
+	while ((de = readdir(d))) {
+		struct stat st, now;
+		pid_t pid = owned__pid(de->d_name, prefix);
+		int fd;
+
+		if (pid <= 0 || !pid_gone(pid))
+			continue;
+		/* Opening a device or a fifo can have effects of its own: look before opening. */
+		if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) ||
+		    !(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) || st.st_uid != geteuid())
+			continue;
+		fd = openat(dfd, de->d_name,
+			    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		/* Still the entry looked at, and no live owner (in any pid namespace) holds it. */
+		if (!fstat(fd, &now) && now.st_dev == st.st_dev && now.st_ino == st.st_ino &&
+		    !owned__lock(fd) && !fn(dfd, de->d_name, fd, &now, ctx))
+			n++;
+		close(fd);
+	}
+	closedir(d);
+	memcpy(errmsg, saved, sizeof(errmsg));
+	return n;
+}
+
+int owned__mkdtemp(const char *parent, const char *prefix, char **path, int *lock_fd)
+{
+	char *d = NULL;
+	int fd, err;
+
+	if (asprintf(&d, "%s/%s%d-XXXXXX", parent, prefix, (int)getpid()) < 0)
+		return -ENOMEM;
+	if (!mkdtemp(d)) {
+		err = slz_fail(errno, "cannot create a temp directory %s: %s", d, strerror(errno));
+		free(d);
+		return err;
+	}
+	fd = open(d, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || owned__lock(fd)) {
+		err = slz_fail(errno, "cannot lock the temp directory %s: %s", d, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		rmdir(d);
+		free(d);
+		return err;
+	}
+	*path = d;
+	*lock_fd = fd;
+	return 0;
+}
+
 struct atomic_file {
 	char *dest;
 	char *temp;
 	FILE *stream;
 };
 
-/* The temp file must live in dest's directory so rename() is atomic (same filesystem). */
+/*
+ * A temp name longer than NAME_MAX cannot be made: the dest's name is cut to fit ("." +
+ * name + ".tmp-" + a pid of up to 10 digits + "-XXXXXX"), the same way for every writer of
+ * that dest, so that the sweep still finds its leftovers.
+ */
+#define TEMP_BASE_MAX (NAME_MAX - 1 - 5 - 10 - 7)
+
+static int remove_stale_temp(int dirfd, const char *name, int fd, const struct stat *st, void *ctx)
+{
+	return S_ISREG(st->st_mode) ? unlinkat(dirfd, name, 0) : -1;
+}
+
+/*
+ * The temp file must live in dest's directory so rename() is atomic (same filesystem); its
+ * name holds our pid (owned__pid) so that a later writer can tell a leftover from live work.
+ */
 static char *temp_name_for(const char *dest)
 {
-	char *copy = strdup(dest), *dir, *out = NULL;
+	char *copy = strdup(dest), *dir, *prefix = NULL, *out = NULL;
 	const char *base;
 
 	if (!copy)
 		return NULL;
 	base = strrchr(dest, '/') ? strrchr(dest, '/') + 1 : dest;
 	dir = dirname(copy);
-	if (asprintf(&out, "%s/.%s.tmp-XXXXXX", dir, base) < 0)
+	if (asprintf(&prefix, ".%.*s.tmp-", (int)TEMP_BASE_MAX, base) < 0) {
+		free(copy);
+		return NULL;
+	}
+	/* Temps of this dest left by writers that were killed (SIGKILL, a crash, a power cut). */
+	owned__sweep(dir, prefix, remove_stale_temp, NULL);
+	if (asprintf(&out, "%s/%s%d-XXXXXX", dir, prefix, (int)getpid()) < 0)
 		out = NULL;
+	free(prefix);
 	free(copy);
 	return out;
 }
@@ -103,6 +231,9 @@ int atomic_file__open(const char *dest, struct atomic_file **out)
 		af->temp = NULL;
 		goto err;
 	}
+	/* Held until the temp is renamed or removed: a later sweep must not take it for a leftover.
+	 */
+	owned__lock(fd);
 	/* mkostemp creates 0600; outputs are ordinary files the user will share. */
 	fchmod(fd, 0644 & ~umask(umask(0)));
 	af->stream = fdopen(fd, "w");
@@ -152,21 +283,22 @@ int atomic_file__commit(struct atomic_file *af)
 			       strerror(errno ? errno : EIO));
 		goto out;
 	}
-	if (fclose(af->stream)) {
-		af->stream = NULL;
-		err = slz_fail(errno, "cannot write %s: %s", af->dest, strerror(errno));
-		goto out;
-	}
-	af->stream = NULL;
+	/* Renamed while still open, so the owner's lock covers the temp name until it is gone. */
 	if (rename(af->temp, af->dest)) {
 		err = slz_fail(errno, "cannot rename %s to %s: %s", af->temp, af->dest,
 			       strerror(errno));
 		goto out;
 	}
-	/* The rename itself is durable only once the directory is. */
-	fsync_dir_of(af->dest);
 	free(af->temp);
 	af->temp = NULL;
+	/*
+	 * The data is on disk (fsync above), so a failing close cannot lose any of it; dest is
+	 * complete and in place.
+	 */
+	fclose(af->stream);
+	af->stream = NULL;
+	/* The rename itself is durable only once the directory is. */
+	fsync_dir_of(af->dest);
 out:
 	atomic_file__abort(af);
 	return err;

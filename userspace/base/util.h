@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/stat.h>
+#include <sys/types.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -22,8 +24,40 @@ void slz_errclear(void);
 int slz_grow(void **buf, size_t *cap, size_t need, size_t elem);
 
 /*
+ * Leftovers of a killed slimzip. A temp file or directory (or a cgroup) is named
+ * "<prefix><pid>-<suffix>" (suffix: ASCII letters and digits) by the process that made it,
+ * which holds an flock on it for as long as it uses it. A later run takes one for a leftover
+ * only when its name has that form, that pid is gone, nobody holds the lock and the same user
+ * owns it: a pid says nothing across pid namespaces (a writer in a container sharing the
+ * directory has a pid of its own), a lock does. Nothing else is ever touched.
+ */
+/* The pid in name when it reads "<prefix><pid>-<suffix>"; 0 when it does not. */
+pid_t owned__pid(const char *name, const char *prefix);
+/* Take the owner's lock on fd (any open fd of the object) without waiting. 0 or -errno. */
+int owned__lock(int fd);
+/*
+ * fn removes one leftover: dirfd/name is it, fd an O_RDONLY fd of it holding the lock, st its
+ * fstat. Returns 0 when it removed it.
+ */
+typedef int (*owned_remove_fn)(int dirfd, const char *name, int fd, const struct stat *st,
+			       void *ctx);
+/*
+ * Call fn on every leftover in dir named with prefix that is a regular file or a directory
+ * (never a symlink, never a device). Returns how many fn removed, or -errno when dir cannot be
+ * read. Leaves the thread's error message as it was: a sweep is housekeeping, not the work.
+ */
+int owned__sweep(const char *dir, const char *prefix, owned_remove_fn fn, void *ctx);
+/*
+ * Make the directory "<parent>/<prefix><our pid>-XXXXXX" (mode 0700) and lock it: *path
+ * (malloc'd) and *lock_fd, to keep open while the directory is in use.
+ */
+int owned__mkdtemp(const char *parent, const char *prefix, char **path, int *lock_fd);
+
+/*
  * Atomic output: create a temp file beside dest, hand out a FILE*, and on commit fsync and
  * rename over dest. Abort (or a failed commit) unlinks the temp file: no partial output ever.
+ * The temp is ".<dest's name>.tmp-<pid>-XXXXXX", locked while open (see owned__sweep): opening
+ * one first removes the leftovers of killed writers of the same dest.
  */
 struct atomic_file;
 int atomic_file__open(const char *dest, struct atomic_file **out);

@@ -48,8 +48,10 @@ int cli_libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 /*
  * For the commands that record (record, run, verify; in cmd_record.c): block the signals a
  * recording handles (recorder__signals) and return a signalfd for them (never fd 0, which
- * option structs take for none), or -errno with a message. cli_signals_release() closes it and
- * restores *old; a signal no recording read is then delivered as if never blocked.
+ * option structs take for none), or -errno with a message. Those of them found ignored but
+ * SIGHUP (a script's background job ignores SIGINT and SIGQUIT unasked; nohup's SIGHUP is
+ * meant) get their default action back meanwhile. cli_signals_release() closes it and restores
+ * *old and the ignores; a signal no recording read is then delivered as if never blocked.
  */
 int cli_signals_take(sigset_t *old);
 void cli_signals_release(int fd, const sigset_t *old);

@@ -422,23 +422,37 @@ static void warn_about(const struct prune_cli *pc, const struct prune_plan *r,
 	}
 }
 
-/* Open the tree, plan, and write unless --dry-run; the interrupt handlers cover it all. */
+/*
+ * Open the tree, plan, and write unless --dry-run; the interrupt handlers cover it all. Every
+ * signal that ends a process by default and that a user or a terminal sends to stop one
+ * cancels the writer, which removes its temp file (a SIGKILL's leftover is removed by the
+ * next writer of the same zip: util.h atomic_file).
+ */
 static int plan_and_write(struct prune_cli *pc, const struct profile *p, struct tree **t,
 			  struct prune_plan *pl, struct zipwrite_stats *zs)
 {
-	struct sigaction sa = {.sa_handler = on_interrupt}, old_int, old_term;
+	static const int stop_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+	struct sigaction sa = {.sa_handler = on_interrupt}, old[ARRAY_SIZE(stop_signals)];
 	int err;
 
 	pc->pol.zip.cancel = &zip_cancel;
-	sigaction(SIGINT, &sa, &old_int);
-	sigaction(SIGTERM, &sa, &old_term);
+	for (size_t i = 0; i < ARRAY_SIZE(stop_signals); i++) {
+		sigaction(stop_signals[i], NULL, &old[i]);
+		/* An ignored SIGHUP is nohup's request; the other ignores a shell made on its own.
+		 */
+		if (stop_signals[i] != SIGHUP || old[i].sa_handler != SIG_IGN)
+			sigaction(stop_signals[i], &sa, NULL);
+	}
 	err = prune_policy__open_tree(&pc->pol, pc->tree_dir, t);
 	if (!err)
 		err = prune__plan(*t, &pc->pol, &p, 1, NULL, pl);
 	if (!err && !pc->pol.dry_run)
 		err = zipwrite__write(pl->keep, pc->out_zip, &pc->pol.zip, zs);
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGTERM, &old_term, NULL);
+	for (size_t i = 0; i < ARRAY_SIZE(stop_signals); i++)
+		sigaction(stop_signals[i], &old[i], NULL);
+	/* A signal that came when nothing could be cancelled (a --dry-run) still stops prune. */
+	if (!err && interrupted)
+		err = -ECANCELED;
 	return err;
 }
 

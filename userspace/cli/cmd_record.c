@@ -28,8 +28,9 @@ static void usage(FILE *f)
 		"or\n"
 		"readlink. CMD runs in a fresh cgroup v2 child; its stdin/stdout/stderr are "
 		"passed\n"
-		"through, SIGINT/SIGTERM/SIGHUP/SIGQUIT are forwarded and its exit status is "
-		"returned.\n"
+		"through, SIGINT/SIGTERM/SIGHUP/SIGQUIT are forwarded to all its processes (its "
+		"cgroup)\n"
+		"and its exit status is returned; if record is killed, CMD dies with it.\n"
 		"With --cgroup, follow an existing cgroup and everything below it until "
 		"SIGINT/SIGTERM\n"
 		"or the duration ends. SIGUSR1 writes a snapshot of the profile so far to the "
@@ -72,14 +73,45 @@ static int write_snapshot(const struct profile *p, void *ctx)
 	return err;
 }
 
+/*
+ * The stop signals (and SIGUSR1) that cli_signals_take() found ignored and switched to the
+ * default action, given back at release. A shell starts a background command of a script
+ * with SIGINT and SIGQUIT ignored, without anyone asking for it, and a recording must still
+ * stop when the script sends it one. SIGHUP is left ignored: that is what nohup asks for, and
+ * the recorder honours it (the command starts ignoring it too).
+ */
+static sigset_t was_ignored;
+
+static void signals_restore(const sigset_t *old)
+{
+	struct sigaction ign = {.sa_handler = SIG_IGN};
+
+	/* Before unblocking: what came meanwhile is discarded, as it would have been. */
+	for (int sig = 1; sig < NSIG; sig++) {
+		if (sigismember(&was_ignored, sig) == 1)
+			sigaction(sig, &ign, NULL);
+	}
+	sigemptyset(&was_ignored);
+	sigprocmask(SIG_SETMASK, old, NULL);
+}
+
 int cli_signals_take(sigset_t *old)
 {
+	struct sigaction sa, dfl = {.sa_handler = SIG_DFL};
 	sigset_t mask;
 	int fd, low;
 
 	recorder__signals(&mask);
 	if (sigprocmask(SIG_BLOCK, &mask, old))
 		return slz_fail(errno, "sigprocmask: %s", strerror(errno));
+	sigemptyset(&was_ignored);
+	for (int sig = 1; sig < NSIG; sig++) {
+		if (sig == SIGHUP || sigismember(&mask, sig) != 1 || sigaction(sig, NULL, &sa) ||
+		    sa.sa_handler != SIG_IGN)
+			continue;
+		if (!sigaction(sig, &dfl, NULL))
+			sigaddset(&was_ignored, sig);
+	}
 	fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (fd == 0) { /* stdin was closed: move it, 0 means none to record_opts */
 		low = fd;
@@ -89,7 +121,7 @@ int cli_signals_take(sigset_t *old)
 	if (fd < 0) {
 		int err = slz_fail(errno, "signalfd: %s", strerror(errno));
 
-		sigprocmask(SIG_SETMASK, old, NULL);
+		signals_restore(old);
 		return err;
 	}
 	return fd;
@@ -100,7 +132,7 @@ void cli_signals_release(int fd, const sigset_t *old)
 	if (fd < 0)
 		return;
 	close(fd);
-	sigprocmask(SIG_SETMASK, old, NULL);
+	signals_restore(old);
 }
 
 enum {

@@ -31,7 +31,10 @@ static void usage(FILE *f)
 		"succeeds\n"
 		"and nothing is missing; 8 when files are missing; CMD's status when it failed\n"
 		"without a missing file to blame. --fix rewrites OUT.zip with the options below:\n"
-		"give the same ones the zip was pruned with (--drop keeps paths out of it).\n\n"
+		"give the same ones the zip was pruned with (--drop keeps paths out of it).\n"
+		"SIGINT/SIGTERM/SIGHUP/SIGQUIT reach CMD and stop verify (exit 128+N): no "
+		"diagnosis\n"
+		"run, no further --fix round.\n\n"
 		"  --tree DIR             the original deployment tree the zip was pruned from\n"
 		"  --fix                  add the missing files (and their closure), rewrite\n"
 		"                         OUT.zip, and verify again until clean or --max-rounds\n"
@@ -85,7 +88,7 @@ static void print_round(const struct verify_round *r, void *ctx)
 static int verify_cli(int argc, char **argv, struct verify_opts *vo, struct prune_policy *pol,
 		      const struct option *opts)
 {
-	struct verify_result res;
+	struct verify_result res = {0};
 	struct stat st;
 	sigset_t oldmask;
 	uint64_t v;
@@ -175,6 +178,8 @@ static int verify_cli(int argc, char **argv, struct verify_opts *vo, struct prun
 	cli_signals_release(vo->signal_fd, &oldmask);
 	if (err) {
 		cli_error("%s", *slz_errmsg() ? slz_errmsg() : strerror(-err));
+		if (res.signal) /* as if the signal had ended verify: 128+N, like a shell reports */
+			return 128 + res.signal;
 		return err == -EBADMSG || err == -EINVAL || err == -EXDEV ? EXIT_BAD_INPUT
 									  : cli_exit_for(err);
 	}

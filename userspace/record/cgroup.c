@@ -2,6 +2,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -153,10 +154,13 @@ int cgroup__create(const char *parent, char **path, int *dirfd)
 	free(p);
 	return slz_fail(EEXIST, "cannot create a unique cgroup under %s", parent);
 made:
-	fd = open(p, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0) {
+	/* Not O_PATH: an flock needs a real open file. */
+	fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || owned__lock(fd)) {
 		int err = errno;
 
+		if (fd >= 0)
+			close(fd);
 		rmdir(p);
 		free(p);
 		return slz_fail(err, "cannot open the new cgroup: %s", strerror(err));
@@ -221,29 +225,103 @@ static int for_children(const char *path, int (*fn)(const char *child))
 	return err;
 }
 
-static int kill_procs(const char *path)
+struct pid_set {
+	pid_t *pids;
+	size_t n, cap;
+	int sig;
+	size_t sent; /* in this pass */
+};
+
+static bool pid_set__has(const struct pid_set *s, pid_t pid)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		if (s->pids[i] == pid)
+			return true;
+	}
+	return false;
+}
+
+/* One pass over path and its children: signal every listed pid not signalled before. */
+static int signal_pass(const char *path, struct pid_set *s)
 {
 	char *p = NULL, line[32];
+	DIR *d;
 	FILE *f;
+	int err = 0;
 
 	if (asprintf(&p, "%s/cgroup.procs", path) < 0)
 		return -ENOMEM;
 	f = fopen(p, "re");
 	free(p);
-	if (f) {
-		while (fgets(line, sizeof(line), f))
-			kill((pid_t)atoi(line), SIGKILL);
-		fclose(f);
+	if (!f)
+		return errno == ENOENT ? 0 : -errno;
+	while (!err && fgets(line, sizeof(line), f)) {
+		pid_t pid = (pid_t)atoi(line);
+
+		if (pid <= 0 || pid_set__has(s, pid))
+			continue;
+		err = slz_grow((void **)&s->pids, &s->cap, s->n + 1, sizeof(*s->pids));
+		if (err)
+			break;
+		s->pids[s->n++] = pid;
+		/*
+		 * The pid was read from the cgroup a moment ago; it cannot be another process's
+		 * unless it exited and the pid space wrapped around in between.
+		 */
+		if (!kill(pid, s->sig))
+			s->sent++;
 	}
-	return for_children(path, kill_procs);
+	fclose(f);
+	if (err)
+		return err;
+	d = opendir(path);
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	for (struct dirent *de; !err && (de = readdir(d));) {
+		char *c = NULL;
+
+		if (de->d_type != DT_DIR || !strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (asprintf(&c, "%s/%s", path, de->d_name) < 0) {
+			err = -ENOMEM;
+			break;
+		}
+		err = signal_pass(c, s);
+		free(c);
+	}
+	closedir(d);
+	return err;
+}
+
+int cgroup__signal(const char *path, int sig)
+{
+	struct pid_set s = {.sig = sig};
+	size_t total = 0;
+	int err = 0;
+
+	/* A bound on the passes: a fork bomb must not keep us here. */
+	for (int pass = 0; pass < 16; pass++) {
+		s.sent = 0;
+		err = signal_pass(path, &s);
+		total += s.sent;
+		if (err || !s.sent)
+			break;
+	}
+	free(s.pids);
+	if (err)
+		return slz_fail(err, "cannot signal the processes of cgroup %s: %s", path,
+				strerror(-err));
+	return total > INT_MAX ? INT_MAX : (int)total;
 }
 
 int cgroup__kill(const char *path)
 {
 	int err = write_file(path, "cgroup.kill", "1");
 
-	if (err == -ENOENT) /* before Linux 5.14 */
-		err = kill_procs(path);
+	if (err == -ENOENT) { /* before Linux 5.14 */
+		err = cgroup__signal(path, SIGKILL);
+		err = err < 0 ? err : 0;
+	}
 	if (err == -ENOENT)
 		err = 0;
 	return err ? slz_fail(err, "cannot kill the processes of cgroup %s: %s", path,
@@ -305,4 +383,23 @@ int cgroup__destroy(const char *path)
 		err = e;
 	e = cgroup__remove(path);
 	return err ? err : e;
+}
+
+static int remove_stale(int dirfd, const char *name, int fd, const struct stat *st, void *ctx)
+{
+	char *p = NULL;
+	int err;
+
+	if (!S_ISDIR(st->st_mode))
+		return -ENOTDIR;
+	if (asprintf(&p, "%s/%s", (const char *)ctx, name) < 0)
+		return -ENOMEM;
+	err = cgroup__destroy(p);
+	free(p);
+	return err;
+}
+
+int cgroup__remove_stale(const char *parent)
+{
+	return owned__sweep(parent, "slimzip-", remove_stale, (void *)parent);
 }

@@ -24,12 +24,28 @@ int cgroup__self_dir(const char *mount_point, const char *mount_root, const char
  * cgroup2 mount ("/system.slice/foo.service"). -ENOENT / -ENOTDIR with a message.
  */
 int cgroup__resolve(const char *user_path, char **dir);
-/* Create a new child "slimzip-<pid>-<n>" of parent; returns its path and an O_PATH dir fd. */
+/*
+ * Create a new child "slimzip-<pid>-<n>" of parent; returns its path and a directory fd (for
+ * CLONE_INTO_CGROUP) that holds the owner's lock on it (util.h owned__lock): keep it open
+ * until the cgroup is destroyed, or another slimzip may take it for a leftover.
+ */
 int cgroup__create(const char *parent, char **path, int *dirfd);
+/*
+ * Destroy the leftovers in parent of slimzips that were killed: every "slimzip-<pid>-<n>"
+ * whose pid is gone and whose lock is free (util.h owned__sweep), with whatever still runs in
+ * it. Returns how many were removed, or -errno when parent cannot be read.
+ */
+int cgroup__remove_stale(const char *parent);
 /* The cgroup id the BPF helpers report: the inode number of the cgroup directory. */
 int cgroup__id(const char *path, uint64_t *id);
 /* Kill everything in the cgroup and below (cgroup.kill, or SIGKILL per pid on old kernels). */
 int cgroup__kill(const char *path);
+/*
+ * Send sig to every process in the cgroup and below (cgroup.procs of each), once each, until
+ * a pass over them finds none it has not signalled yet (so that children forked meanwhile get
+ * it too). Returns how many processes were signalled, or -errno.
+ */
+int cgroup__signal(const char *path, int sig);
 /* Wait until no process is left in the cgroup or below. -ETIMEDOUT after timeout_ms. */
 int cgroup__wait_empty(const char *path, int timeout_ms);
 /* rmdir nested children depth first, then the cgroup itself. */

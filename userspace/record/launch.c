@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -91,13 +93,33 @@ static int exec_errno(const char *cmd, int err)
 	return ENOENT;
 }
 
-static __attribute__((noreturn)) void child_main(const struct launch_opts *o, int report_fd)
+/* Every signal's default action, but those in ignore: what exec keeps of the parent's. */
+static void child_dispositions(const sigset_t *ignore)
+{
+	struct sigaction sa = {.sa_handler = SIG_DFL};
+
+	for (int sig = 1; sig < NSIG; sig++) {
+		if (sig == SIGKILL || sig == SIGSTOP)
+			continue;
+		sa.sa_handler = ignore && sigismember(ignore, sig) == 1 ? SIG_IGN : SIG_DFL;
+		sigaction(sig, &sa, NULL); /* EINVAL for the C library's own: they stay its own */
+	}
+}
+
+static __attribute__((noreturn)) void child_main(const struct launch_opts *o, pid_t parent,
+						 int report_fd)
 {
 	sigset_t empty;
 	int err;
 
-	/* The parent blocks the signals it reads from a signalfd; the command must not inherit
-	 * that. */
+	/*
+	 * Die with the launcher; if it died before the line above took effect we were already
+	 * reparented, and nobody would ever wait for us.
+	 */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
+		_exit(1);
+	/* All signals are blocked here (see launch__start): no handler of the parent's can run. */
+	child_dispositions(o->child_ignore);
 	sigemptyset(&empty);
 	sigprocmask(SIG_SETMASK, o->child_sigmask ? o->child_sigmask : &empty, NULL);
 	if (o->child_setup) {
@@ -117,7 +139,9 @@ int launch__start(const struct launch_opts *o, pid_t *pid, int *pidfd, int *stat
 {
 	struct clone_args ca = {};
 	struct child_report rep;
-	int pipefd[2], fd = -1, st;
+	int pipefd[2], fd = -1, st, clone_err;
+	pid_t parent = getpid();
+	sigset_t all, old;
 	ssize_t n;
 	long ret;
 
@@ -133,9 +157,21 @@ int launch__start(const struct launch_opts *o, pid_t *pid, int *pidfd, int *stat
 		ca.flags |= CLONE_INTO_CGROUP;
 		ca.cgroup = (uint64_t)o->cgroup_fd;
 	}
+	/*
+	 * As posix_spawn does: the child starts with every signal blocked until it has reset the
+	 * dispositions, so none of our handlers runs in it. Only this thread's mask, for a moment.
+	 */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
 	ret = syscall(SYS_clone3, &ca, sizeof(ca));
+	clone_err = errno;
+	if (ret == 0) {
+		close(pipefd[0]);
+		child_main(o, parent, pipefd[1]);
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (ret < 0) {
-		int err = errno;
+		int err = clone_err;
 
 		close(pipefd[0]);
 		close(pipefd[1]);
@@ -144,10 +180,6 @@ int launch__start(const struct launch_opts *o, pid_t *pid, int *pidfd, int *stat
 					"clone3 with CLONE_INTO_CGROUP is not supported "
 					"(needs Linux 5.7)");
 		return slz_fail(err, "cannot start the command in its cgroup: %s", strerror(err));
-	}
-	if (ret == 0) {
-		close(pipefd[0]);
-		child_main(o, pipefd[1]);
 	}
 	close(pipefd[1]);
 	do {

@@ -3,6 +3,12 @@
  * Start a command directly inside a cgroup (clone3 + CLONE_INTO_CGROUP, so not a single
  * instruction of it runs outside), with a pidfd for the event loop. Exec failures are reported
  * back through a close-on-exec pipe, so "not found" is told apart from the command's own 127.
+ *
+ * The command starts as an interactive shell would start it, whatever the caller inherited:
+ * every signal has its default action (but those in child_ignore) and the mask is
+ * child_sigmask (empty by default). It is killed (SIGKILL) when the thread that launched it
+ * dies, so a killed recorder cannot leave it running unnoticed (PR_SET_PDEATHSIG; only the
+ * command itself: what it forks is the cgroup's business).
  */
 #ifndef SLIMZIP_LAUNCH_H
 #define SLIMZIP_LAUNCH_H
@@ -16,6 +22,7 @@ struct launch_opts {
 	int (*child_setup)(void *ctx); /* in the child before exec; 0 or -errno */
 	void *child_ctx;
 	const sigset_t *child_sigmask; /* the mask the command starts with (NULL: empty) */
+	const sigset_t *child_ignore;  /* signals it starts ignoring (NULL: none) */
 };
 
 /*

@@ -111,6 +111,12 @@ struct record_opts {
 	 * handles no signal.
 	 */
 	int signal_fd;
+	/*
+	 * When not NULL: set to the first of SIGINT, SIGTERM, SIGHUP, SIGQUIT the call acted on
+	 * (forwarded, or stopped by), 0 when none came; a caller that must stop on a signal
+	 * (verify) reads it.
+	 */
+	int *stop_signal;
 	/* Runs in the child once it is in the cgroup, before exec (verify: mount namespace). */
 	int (*child_setup)(void *ctx);
 	void *child_ctx;
@@ -121,10 +127,14 @@ struct record_opts {
 
 /*
  * Record. The call reads signal_fd while it runs and consumes what it reads: in command mode
- * SIGINT, SIGTERM, SIGHUP and SIGQUIT are forwarded to the command, in cgroup mode they stop
- * recording; SIGUSR1 takes a snapshot. One of the four that came before recording began (while
- * the program loaded, or before the call) ends it with -EINTR and *cmd_status 128+N, and no
- * command is started. The command starts with the caller's signal mask minus these signals.
+ * SIGINT, SIGTERM, SIGHUP and SIGQUIT are forwarded to every process of the command (its
+ * cgroup and below; not a terminal's own ^C, which reached them already), in cgroup mode they
+ * stop recording; SIGUSR1 takes a snapshot. One of the four that came before recording began
+ * (while the program loaded, or before the call) ends it with -EINTR and *cmd_status 128+N,
+ * and no command is started. A signal the caller ignores (SIG_IGN) is not acted on, and the
+ * command starts ignoring it too; every other signal has its default action in the command,
+ * and its mask is empty. Leftover cgroups of killed recorders in the parent cgroup are
+ * destroyed first (cgroup__remove_stale); the command dies with the calling thread.
  * On success *out is the profile (header filled in) and *cmd_status the command's shell-style
  * status (-1 in cgroup mode). When the command cannot be started, -errno is returned and
  * *cmd_status is 127/126.

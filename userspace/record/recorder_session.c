@@ -122,24 +122,46 @@ static int take_snapshot(struct record_state *s)
 	return err;
 }
 
+/* Whether the caller ignores sig: then it is not acted on, as if it had been discarded. */
+static bool ignored(int sig)
+{
+	struct sigaction sa;
+
+	return !sigaction(sig, NULL, &sa) && sa.sa_handler == SIG_IGN;
+}
+
 static void on_signal(struct record_state *s, const struct signalfd_siginfo *si)
 {
 	int sig = (int)si->ssi_signo;
 
+	if (ignored(sig))
+		return;
 	if (sig == SIGUSR1) {
 		take_snapshot(s); /* a failed snapshot must not end the recording */
 		return;
 	}
+	if (s->o->stop_signal && !*s->o->stop_signal)
+		*s->o->stop_signal = sig;
 	if (!s->o->argv) {
 		s->stop = true;
 		return;
 	}
 	if (s->exited)
 		return;
-	/* A terminal's ^C already reached the command if it shares our process group. */
+	/*
+	 * A terminal's ^C already reached every process of the command in our process group (the
+	 * terminal's foreground group): sending it again would be a second ^C.
+	 */
 	if (si->ssi_code == SI_KERNEL && getpgid(s->pid) == getpgrp())
 		return;
-	syscall(SYS_pidfd_send_signal, s->pidfd, sig, NULL, 0);
+	/*
+	 * Everything the command runs, as one: a shell waiting for its child does not act on a
+	 * signal until the child is done, so the signal must reach the child too. The cgroup
+	 * rather than a process group: ours is shared with the terminal's other jobs (a pipeline
+	 * around slimzip), and a group of its own would take the terminal away from the command.
+	 */
+	if (cgroup__signal(s->cgdir, sig) <= 0)
+		syscall(SYS_pidfd_send_signal, s->pidfd, sig, NULL, 0);
 }
 
 void recorder__signals(sigset_t *set)
@@ -157,41 +179,39 @@ void recorder__signals(sigset_t *set)
  * ends the call, as it would have ended the process had it not been blocked (one the process
  * ignores would have been discarded). A SIGUSR1 has nothing to snapshot.
  */
-static int early_signals(int sfd, int *cmd_status)
+static int early_signals(const struct record_opts *o, int sfd, int *cmd_status)
 {
 	struct signalfd_siginfo si;
-	struct sigaction sa;
 	int sig, stop = 0;
 
 	if (sfd < 0)
 		return 0;
 	while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 		sig = (int)si.ssi_signo;
-		if (sig == SIGUSR1 || stop ||
-		    (!sigaction(sig, NULL, &sa) && sa.sa_handler == SIG_IGN))
+		if (sig == SIGUSR1 || stop || ignored(sig))
 			continue;
 		stop = sig;
 	}
 	if (!stop)
 		return 0;
 	*cmd_status = 128 + stop;
+	if (o->stop_signal && !*o->stop_signal)
+		*o->stop_signal = stop;
 	return slz_fail(EINTR, "interrupted by signal %d (%s) before recording began", stop,
 			strsignal(stop));
 }
 
-/* The caller's signal mask without the signals the call handles: the command's own mask. */
-static int child_mask(sigset_t *mask)
+/* The signals of the call that the caller ignores: the command starts ignoring them too. */
+static void child_ignores(sigset_t *ignore)
 {
 	sigset_t ours;
 
-	if (sigprocmask(SIG_BLOCK, NULL, mask)) /* only reads it */
-		return slz_fail(errno, "cannot read the signal mask: %s", strerror(errno));
+	sigemptyset(ignore);
 	recorder__signals(&ours);
 	for (int sig = 1; sig < NSIG; sig++) {
-		if (sigismember(&ours, sig) == 1)
-			sigdelset(mask, sig);
+		if (sigismember(&ours, sig) == 1 && ignored(sig))
+			sigaddset(ignore, sig);
 	}
-	return 0;
 }
 
 static int event_loop(struct record_state *s, int sfd, int tfd)
@@ -259,11 +279,13 @@ int recorder__record(const struct record_opts *o, struct profile **out, int *cmd
 	struct profile *p = NULL;
 	int cgfd = -1, sfd = o->signal_fd > 0 ? o->signal_fd : -1, tfd = -1, err, e;
 	bool created = false;
-	sigset_t cmask;
+	sigset_t cignore;
 	uint64_t cgid;
 
 	*out = NULL;
 	*cmd_status = -1;
+	if (o->stop_signal)
+		*o->stop_signal = 0;
 	if (!o->argv == !o->cgroup_path)
 		return slz_fail(EINVAL, "record needs either a command or a cgroup");
 	err = recorder__check_support();
@@ -287,6 +309,8 @@ int recorder__record(const struct record_opts *o, struct profile **out, int *cmd
 		goto out;
 	s.r = r;
 	if (o->argv) {
+		/* What killed slimzips left here (their commands included): ours would be next. */
+		cgroup__remove_stale(parent);
 		err = cgroup__create(parent, &cgdir, &cgfd);
 		if (err)
 			goto out;
@@ -299,16 +323,19 @@ int recorder__record(const struct record_opts *o, struct profile **out, int *cmd
 	if (err)
 		goto out;
 
-	err = early_signals(sfd, cmd_status);
+	err = early_signals(o, sfd, cmd_status);
 	if (err)
 		goto out;
 	if (o->argv) {
-		struct launch_opts so = {o->argv, cgfd, o->child_setup, o->child_ctx, &cmask};
+		struct launch_opts so = {
+			.argv = o->argv,
+			.cgroup_fd = cgfd,
+			.child_setup = o->child_setup,
+			.child_ctx = o->child_ctx,
+			.child_ignore = &cignore,
+		};
 
-		err = child_mask(&cmask);
-		if (err)
-			goto out;
-
+		child_ignores(&cignore);
 		err = launch__start(&so, &s.pid, &s.pidfd, cmd_status);
 		if (err)
 			goto out;

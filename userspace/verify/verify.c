@@ -229,33 +229,51 @@ static int missing_from_diagnosis(struct missing_list *m, const struct tree *t,
 	return err;
 }
 
-static int extract_fresh(const char *zip_path, char **dir)
+#define TEMP_PREFIX "slimzip-verify-"
+
+static int remove_stale_dir(int dirfd, const char *name, int fd, const struct stat *st, void *ctx)
 {
-	const char *tmp = getenv("TMPDIR");
-	char *d = NULL;
+	char *p = NULL;
 	int err;
 
-	if (asprintf(&d, "%s/slimzip-verify-XXXXXX", tmp && *tmp ? tmp : "/tmp") < 0)
+	if (!S_ISDIR(st->st_mode))
+		return -ENOTDIR;
+	if (asprintf(&p, "%s/%s", (const char *)ctx, name) < 0)
 		return -ENOMEM;
-	if (!mkdtemp(d)) {
-		err = slz_fail(errno, "cannot create a temp directory %s: %s", d, strerror(errno));
-		free(d);
+	err = verify__rmtree(p);
+	free(p);
+	return err;
+}
+
+/* *lock_fd keeps the directory ours (owned__mkdtemp) until it is removed. */
+static int extract_fresh(const char *zip_path, char **dir, int *lock_fd)
+{
+	const char *tmp = getenv("TMPDIR");
+	const char *parent = tmp && *tmp ? tmp : "/tmp";
+	char *d = NULL;
+	int err, fd = -1;
+
+	/* What killed verifies left: the next one cleans up. */
+	owned__sweep(parent, TEMP_PREFIX, remove_stale_dir, (void *)parent);
+	err = owned__mkdtemp(parent, TEMP_PREFIX, &d, &fd);
+	if (err)
 		return err;
-	}
 	/* mkdtemp makes it 0700; the tree's root must read like the original to the workload. */
 	chmod(d, 0755);
 	err = extract__zip(zip_path, d);
 	if (err) {
 		verify__rmtree(d);
+		close(fd);
 		free(d);
 		return err;
 	}
 	*dir = d;
+	*lock_fd = fd;
 	return 0;
 }
 
 static int record_once(const struct verify_opts *o, const struct pruned_view *view,
-		       struct profile **p, int *status)
+		       struct profile **p, int *status, int *stopped_by)
 {
 	struct record_opts ro = {
 		.argv = o->argv,
@@ -263,9 +281,22 @@ static int record_once(const struct verify_opts *o, const struct pruned_view *vi
 		.child_setup = view ? enter_pruned_view : NULL,
 		.child_ctx = (void *)view,
 		.signal_fd = o->signal_fd,
+		.stop_signal = stopped_by,
 	};
+	int err = recorder__record(&ro, p, status);
 
-	return recorder__record(&ro, p, status);
+	/*
+	 * Whoever signals verify wants it to stop, not to see the command's death diagnosed: the
+	 * run it stopped tells nothing about the zip.
+	 */
+	if (*stopped_by) {
+		profile__free(*p);
+		*p = NULL;
+		return slz_fail(EINTR,
+				"interrupted by signal %d (%s): verify stopped without a verdict",
+				*stopped_by, strsignal(*stopped_by));
+	}
+	return err;
 }
 
 /*
@@ -326,10 +357,9 @@ int verify__run(const struct verify_opts *o, struct verify_result *res)
 		struct missing_list m = {0};
 		struct profile *proof = NULL, *diag = NULL;
 		struct pruned_view view = {.tree_root = tree__root(t)};
-		char *extracted = NULL;
+		char *extracted = NULL, *stray = NULL;
 		bool *in_zip = NULL;
-
-		char *stray = NULL;
+		int lock_fd = -1;
 
 		err = zip_membership(o->zip_path, t, &in_zip, &vr.zip_entries_before, &stray);
 		if (!err && stray)
@@ -340,12 +370,13 @@ int verify__run(const struct verify_opts *o, struct verify_result *res)
 		free(stray);
 		vr.zip_entries_after = vr.zip_entries_before;
 		if (!err)
-			err = extract_fresh(o->zip_path, &extracted);
+			err = extract_fresh(o->zip_path, &extracted, &lock_fd);
 		view.extracted = extracted;
 		if (!err)
-			err = record_once(o, &view, &proof, &vr.cmd_status);
+			err = record_once(o, &view, &proof, &vr.cmd_status, &res->signal);
 		if (extracted) {
 			verify__rmtree(extracted);
+			close(lock_fd);
 			free(extracted);
 		}
 		m.listed = err ? NULL : calloc(tree__count(t), sizeof(bool));
@@ -358,7 +389,7 @@ int verify__run(const struct verify_opts *o, struct verify_result *res)
 		if (!err && (vr.cmd_status != 0 || m.n)) {
 			if (o->on_diagnosis)
 				o->on_diagnosis(&vr, o->on_round_ctx);
-			err = record_once(o, NULL, &diag, &vr.diag_status);
+			err = record_once(o, NULL, &diag, &vr.diag_status, &res->signal);
 			if (!err) {
 				vr.lost_events += profile__header_const(diag)->lost_events;
 				err = missing_from_diagnosis(&m, t, diag, in_zip);

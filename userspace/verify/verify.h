@@ -14,6 +14,12 @@
  *     only asks for names it saw (Python's import system does exactly that).
  * With fix, the missing files and their closure are added, the zip rewritten, and the next
  * round runs, until a round is clean or max_rounds is reached.
+ *
+ * A stop signal (SIGINT, SIGTERM, SIGHUP, SIGQUIT on signal_fd) is forwarded to the command and
+ * stops verify: no diagnosis run and no --fix round follow, the temp directory is removed, and
+ * verify__run returns -EINTR with result.signal set. The extraction directory is
+ * "slimzip-verify-<pid>-XXXXXX", locked while in use: a later verify removes those whose owner
+ * was killed (util.h owned__sweep).
  */
 #ifndef SLIMZIP_VERIFY_H
 #define SLIMZIP_VERIFY_H
@@ -69,6 +75,7 @@ struct verify_result {
 	size_t nmissing;      /* in the last round */
 	uint64_t lost_events; /* in the last round: its verdict cannot be trusted */
 	bool fixed;	      /* the zip was rewritten at least once */
+	int signal;	      /* the signal that stopped verify (-EINTR), else 0 */
 };
 
 /* 0 when it ran (judge by result: clean means cmd_status 0 and nmissing 0), or -errno. */

@@ -220,12 +220,18 @@ static void test_create_id_remove(void **state)
 	assert_int_equal(strncmp(c->path, prefix, strlen(prefix)), 0);
 	assert_int_equal(stat(c->path, &st), 0);
 	assert_true(S_ISDIR(st.st_mode));
-	/* The O_PATH fd is the same directory. */
+	/* The fd is the same directory, and holds the owner's lock: nobody else can take it. */
 	assert_int_equal(fstat(c->fd, &fst), 0);
 	assert_int_equal(fst.st_ino, st.st_ino);
 	assert_int_equal(fst.st_dev, st.st_dev);
-	assert_int_equal(fcntl(c->fd, F_GETFL) & O_PATH, O_PATH);
 	assert_int_equal(fcntl(c->fd, F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
+	{
+		int other = open(c->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+		assert_true(other >= 0);
+		assert_int_equal(owned__lock(other), -EWOULDBLOCK);
+		close(other);
+	}
 	/* The id is the inode number; cross-check with the kernel's file handle (the cgroup id). */
 	assert_int_equal(cgroup__id(c->path, &id), 0);
 	assert_int_equal(id, st.st_ino);
@@ -361,6 +367,118 @@ static void test_destroy(void **state)
 	assert_int_equal(cgroup__destroy(c->path), 0);
 }
 
+/*
+ * A signal reaches every process of the cgroup and its children, once, and nothing outside:
+ * what a ^C does to a terminal's foreground job, for the command's whole tree.
+ */
+static void test_signal_tree(void **state)
+{
+	const struct cg *c = *state;
+	char *nested = join(c->path, "inner");
+	pid_t top, below, outside;
+	int top_fd, below_fd, out_fd, nested_fd, st;
+
+	testfs__require_root("cgroup test");
+	assert_int_equal(mkdir(nested, 0755), 0);
+	nested_fd = open(nested, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	assert_true(nested_fd >= 0);
+	top = start_sleeper(c->fd, &top_fd);
+	below = start_sleeper(nested_fd, &below_fd);
+	outside = start_sleeper(-1, &out_fd);
+	close(nested_fd);
+	assert_true(in_procs(c->path, top));
+	assert_true(in_procs(nested, below));
+
+	assert_int_equal(cgroup__signal(c->path, SIGTERM), 2);
+	assert_int_equal(launch__wait(top_fd, &st), 0);
+	assert_int_equal(st, 128 + SIGTERM);
+	assert_int_equal(launch__wait(below_fd, &st), 0);
+	assert_int_equal(st, 128 + SIGTERM);
+	assert_int_equal(kill(outside, 0), 0);
+	/* An empty cgroup: nobody to signal; a missing one is not an error either. */
+	assert_int_equal(cgroup__wait_empty(c->path, 5000), 0);
+	assert_int_equal(cgroup__signal(c->path, SIGTERM), 0);
+	assert_int_equal(cgroup__signal("/sys/fs/cgroup/slimzip-no-such", SIGTERM), 0);
+
+	kill(outside, SIGKILL);
+	assert_int_equal(launch__wait(out_fd, &st), 0);
+	close(top_fd);
+	close(below_fd);
+	close(out_fd);
+	free(nested);
+}
+
+/* A pid that is gone: a child of ours that exited and was reaped. */
+static pid_t dead_pid(void)
+{
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(0);
+	assert_int_equal(waitpid(pid, NULL, 0), pid);
+	return pid;
+}
+
+static char *make_cg(const char *parent, const char *fmt, int pid)
+{
+	char name[64], *p;
+
+	snprintf(name, sizeof(name), fmt, pid);
+	p = join(parent, name);
+	assert_int_equal(mkdir(p, 0755), 0);
+	return p;
+}
+
+/*
+ * Leftovers of killed recorders are destroyed with what runs in them; a cgroup of a live pid,
+ * one whose lock is held (its owner lives in another pid namespace) and one not named the way
+ * slimzip names them are left alone.
+ */
+static void test_remove_stale(void **state)
+{
+	const struct cg *c = *state;
+	pid_t dead = dead_pid();
+	char *stale, *nested, *locked, *live, *other;
+	int fd, lock_fd, pidfd, st;
+
+	testfs__require_root("cgroup test");
+	/* In the test's own cgroup, so that the teardown removes whatever is left. */
+	stale = make_cg(c->path, "slimzip-%d-0", dead);
+	nested = join(stale, "inner");
+	assert_int_equal(mkdir(nested, 0755), 0);
+	fd = open(nested, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	start_sleeper(fd, &pidfd);
+	close(fd);
+	locked = make_cg(c->path, "slimzip-%d-1", dead);
+	lock_fd = open(locked, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(lock_fd >= 0);
+	assert_int_equal(owned__lock(lock_fd), 0);
+	live = make_cg(c->path, "slimzip-%d-0", (int)getpid());
+	other = make_cg(c->path, "slimzip-%d-x.y", dead);
+
+	assert_int_equal(cgroup__remove_stale(c->path), 1);
+	assert_false(exists(stale));
+	assert_int_equal(launch__wait(pidfd, &st), 0);
+	assert_int_equal(st, 128 + SIGKILL);
+	assert_true(exists(locked));
+	assert_true(exists(live));
+	assert_true(exists(other));
+	/* Unlocked, the leftover goes too. */
+	close(lock_fd);
+	assert_int_equal(cgroup__remove_stale(c->path), 1);
+	assert_false(exists(locked));
+	assert_true(exists(live));
+
+	close(pidfd);
+	free(stale);
+	free(nested);
+	free(locked);
+	free(live);
+	free(other);
+}
+
 static void test_no_leftovers(void **state)
 {
 	testfs__require_root("cgroup test");
@@ -397,6 +515,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_kill_wait_remove_nested, cg_setup,
 						cg_teardown),
 		cmocka_unit_test_setup_teardown(test_destroy, cg_setup, cg_teardown),
+		cmocka_unit_test_setup_teardown(test_signal_tree, cg_setup, cg_teardown),
+		cmocka_unit_test_setup_teardown(test_remove_stale, cg_setup, cg_teardown),
 		cmocka_unit_test(test_no_leftovers),
 	};
 

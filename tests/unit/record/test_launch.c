@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -156,6 +157,89 @@ static void test_child_sigmask(void **state)
 	assert_int_equal(st, 0);
 	assert_string_equal(testfs__slurp(out), "SigBlk:\t0000000000000000\n");
 	unlink(out);
+}
+
+/*
+ * The command starts with default dispositions, whatever the launcher ignores (a script's
+ * background job inherits SIGINT and SIGQUIT ignored and would never stop on them), but for
+ * child_ignore. grep runs directly: a shell might change what it ignores.
+ */
+static void test_child_dispositions(void **state)
+{
+	char *argv[] = {"grep", "^SigIgn:", "/proc/self/status", NULL};
+	struct launch_opts o = {.argv = argv, .cgroup_fd = -1, .child_setup = setup_stdout};
+	struct sigaction ign = {.sa_handler = SIG_IGN}, old_int, old_usr2;
+	char out[PATH_MAX];
+	sigset_t keep;
+	pid_t pid;
+	int pidfd, status, st;
+
+	tpath(out, "sigign");
+	o.child_ctx = out;
+	assert_int_equal(sigaction(SIGINT, &ign, &old_int), 0);
+	assert_int_equal(sigaction(SIGUSR2, &ign, &old_usr2), 0);
+	assert_int_equal(launch__start(&o, &pid, &pidfd, &status), 0);
+	assert_int_equal(launch__wait(pidfd, &st), 0);
+	close(pidfd);
+	assert_int_equal(st, 0);
+	assert_string_equal(testfs__slurp(out), "SigIgn:\t0000000000000000\n");
+
+	/* child_ignore: those and only those (SIGHUP is signal 1: bit 0). */
+	sigemptyset(&keep);
+	sigaddset(&keep, SIGHUP);
+	o.child_ignore = &keep;
+	assert_int_equal(launch__start(&o, &pid, &pidfd, &status), 0);
+	assert_int_equal(launch__wait(pidfd, &st), 0);
+	close(pidfd);
+	assert_int_equal(st, 0);
+	assert_string_equal(testfs__slurp(out), "SigIgn:\t0000000000000001\n");
+	assert_int_equal(sigaction(SIGINT, &old_int, NULL), 0);
+	assert_int_equal(sigaction(SIGUSR2, &old_usr2, NULL), 0);
+	unlink(out);
+}
+
+/*
+ * The command dies with its launcher (PR_SET_PDEATHSIG): a process launches sleep and exits
+ * without waiting; the orphan is handed to us (a subreaper) and must have died of SIGKILL.
+ */
+static void test_dies_with_launcher(void **state)
+{
+	int pfd[2], st = 0;
+	pid_t mid, orphan = -1, got = 0;
+
+	assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+	assert_int_equal(pipe(pfd), 0);
+	mid = fork();
+	assert_true(mid >= 0);
+	if (mid == 0) {
+		char *argv[] = {"sleep", "100", NULL};
+		struct launch_opts o = {.argv = argv, .cgroup_fd = -1};
+		pid_t pid = -1;
+		int pidfd, status;
+
+		if (launch__start(&o, &pid, &pidfd, &status))
+			_exit(1);
+		_exit(write(pfd[1], &pid, sizeof(pid)) == sizeof(pid) ? 0 : 1);
+	}
+	close(pfd[1]);
+	assert_int_equal(read(pfd[0], &orphan, sizeof(orphan)), sizeof(orphan));
+	close(pfd[0]);
+	assert_int_equal(waitpid(mid, &st, 0), mid);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	for (int i = 0; i < 500 && got == 0; i++) {
+		got = waitpid(orphan, &st, WNOHANG);
+		if (!got)
+			usleep(10000);
+	}
+	if (got != orphan) { /* it outlived its launcher: do not leave it behind */
+		kill(orphan, SIGKILL);
+		waitpid(orphan, NULL, 0);
+	}
+	assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 0), 0);
+	assert_int_equal(got, orphan);
+	assert_true(WIFSIGNALED(st));
+	assert_int_equal(WTERMSIG(st), SIGKILL);
+	assert_no_children();
 }
 
 static void test_missing_binary(void **state)
@@ -433,7 +517,7 @@ static int group_setup(void **state)
 static int group_teardown(void **state)
 {
 	/* What a failed test may have left behind. */
-	const char *files[] = {"sigblk", "noexec.sh", "pwd.out", "cgroup.out"};
+	const char *files[] = {"sigblk", "sigign", "noexec.sh", "pwd.out", "cgroup.out"};
 	char p[PATH_MAX];
 
 	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
@@ -451,6 +535,8 @@ int main(void)
 		cmocka_unit_test(test_exit_codes),
 		cmocka_unit_test(test_self_sigterm_with_parent_mask),
 		cmocka_unit_test(test_child_sigmask),
+		cmocka_unit_test(test_child_dispositions),
+		cmocka_unit_test(test_dies_with_launcher),
 		cmocka_unit_test(test_missing_binary),
 		cmocka_unit_test(test_not_executable),
 		cmocka_unit_test(test_child_setup),
