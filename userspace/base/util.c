@@ -16,19 +16,52 @@
 
 #include "util.h"
 
-static __thread char errmsg[512];
+/* Two whole paths and the words around them, so that a message names what it is about. */
+#define ERRMSG_MAX (2 * PATH_MAX + 1024)
+
+static __thread char errmsg[ERRMSG_MAX];
+
+/* A message too long for errmsg: its head, "...", and its tail, which says what to do. */
+static void elide_into_errmsg(const char *msg, size_t len)
+{
+	size_t head = ERRMSG_MAX / 4, tail = ERRMSG_MAX - head - 4;
+
+	memcpy(errmsg, msg, head);
+	memcpy(errmsg + head, "...", 3);
+	memcpy(errmsg + head + 3, msg + len - tail, tail);
+	errmsg[ERRMSG_MAX - 1] = '\0';
+}
+
+int slz_vfail(int err, const char *fmt, va_list ap)
+{
+	char msg[ERRMSG_MAX], *full = NULL;
+	va_list again;
+	int n;
+
+	/* Format aside first: callers may pass slz_errmsg() itself to add context to it. */
+	va_copy(again, ap);
+	n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (n >= 0 && (size_t)n >= sizeof(msg) && vasprintf(&full, fmt, again) == n) {
+		elide_into_errmsg(full, (size_t)n);
+	} else {
+		/* Out of memory for the long form: the cut one, marked as cut. */
+		if (n >= 0 && (size_t)n >= sizeof(msg))
+			memcpy(msg + sizeof(msg) - 4, "...", 4);
+		memcpy(errmsg, msg, sizeof(errmsg));
+	}
+	va_end(again);
+	free(full);
+	return err > 0 ? -err : err;
+}
 
 int slz_fail(int err, const char *fmt, ...)
 {
-	char msg[sizeof(errmsg)];
 	va_list ap;
 
-	/* Format aside first: callers may pass slz_errmsg() itself to add context to it. */
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	err = slz_vfail(err, fmt, ap);
 	va_end(ap);
-	memcpy(errmsg, msg, sizeof(errmsg));
-	return err > 0 ? -err : err;
+	return err;
 }
 
 const char *slz_errmsg(void)

@@ -6,6 +6,7 @@
 #ifndef SLIMZIP_UTIL_H
 #define SLIMZIP_UTIL_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -14,8 +15,15 @@
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-/* Record why the last library call failed; returns -err so callers can `return slz_fail(...)`. */
+/*
+ * Record why the last library call failed; returns -err so callers can `return slz_fail(...)`.
+ * The message may quote slz_errmsg() itself. It holds two whole PATH_MAX paths and the words
+ * around them; a longer one (tree paths can be longer) loses its middle, marked "...", never
+ * its end, where the cause and what to do are said.
+ */
 int slz_fail(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* slz_fail() with a va_list, for functions that explain in their own words. */
+int slz_vfail(int err, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 /* The explanation of the last failure on this thread, "" when none was recorded. */
 const char *slz_errmsg(void);
 void slz_errclear(void);

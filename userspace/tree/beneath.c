@@ -76,7 +76,12 @@ int tree__open_beneath(int root_fd, const char *relpath, uint64_t dev, uint64_t 
 	};
 	int fd = (int)syscall(SYS_openat2, root_fd, relpath, &how, sizeof(how));
 
-	if (fd < 0 && (errno == ENOSYS || errno == EPERM || errno == E2BIG))
+	/*
+	 * ENAMETOOLONG: the kernel takes a path of PATH_MAX bytes or more in no single call, while
+	 * the walk indexes any depth; one component at a time, every call stays short.
+	 */
+	if (fd < 0 &&
+	    (errno == ENOSYS || errno == EPERM || errno == E2BIG || errno == ENAMETOOLONG))
 		return tree__open_beneath_walk(root_fd, relpath, dev, ino);
 	return checked(fd < 0 ? -errno : fd, dev, ino);
 }

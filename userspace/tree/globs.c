@@ -458,7 +458,7 @@ static bool is_blank(char c)
 
 int globs__add_file(struct globs *g, enum glob_action action, const char *path)
 {
-	char *line = NULL, *s, msg[512];
+	char *line = NULL, *s;
 	size_t cap = 0, lineno = 0, len;
 	ssize_t n;
 	FILE *f;
@@ -488,9 +488,8 @@ int globs__add_file(struct globs *g, enum glob_action action, const char *path)
 		}
 		err = globs__add(g, action, s);
 		if (err) {
-			/* The message buffer is slz_fail's own: copy before reusing it. */
-			snprintf(msg, sizeof(msg), "%s", slz_errmsg());
-			err = slz_fail(err, "%s:%zu: %s", path, lineno, msg);
+			/* slz_fail() formats aside: it may quote its own last message. */
+			err = slz_fail(err, "%s:%zu: %s", path, lineno, slz_errmsg());
 			goto out;
 		}
 	}

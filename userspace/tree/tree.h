@@ -116,8 +116,9 @@ int64_t tree__next_link(const struct tree *t, uint32_t idx);
 int tree__open_beneath(int root_fd, const char *relpath, uint64_t dev, uint64_t ino);
 /*
  * The same without openat2, one O_NOFOLLOW component at a time: what tree__open_beneath()
- * falls back to on kernels before 5.6 and under seccomp filters (and what tests call to check
- * that path on any kernel).
+ * falls back to on kernels before 5.6, under seccomp filters and for paths of PATH_MAX bytes or
+ * more, which the walk indexes but no single open can take (and what tests call to check that
+ * path on any kernel).
  */
 int tree__open_beneath_walk(int root_fd, const char *relpath, uint64_t dev, uint64_t ino);
 

@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
-#include <ftw.h>
 #include <limits.h>
 #include <sched.h>
 #include <stdio.h>
@@ -50,14 +49,10 @@ static int enter_pruned_view(void *ctx)
 	return 0;
 }
 
-static int rm_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
-	return (type == FTW_DP ? rmdir(path) : unlink(path)) ? -1 : 0;
-}
-
+/* nftw() stops at PATH_MAX, while an extracted zip's names do not: the extractor's own. */
 int verify__rmtree(const char *dir)
 {
-	return nftw(dir, rm_entry, 32, FTW_DEPTH | FTW_PHYS) ? -errno : 0;
+	return extract__remove(dir);
 }
 
 /*

@@ -209,12 +209,13 @@ static int read_cdir(const char *path, uint64_t nent, struct zipcdir *cd)
 /* An entry below a symlink entry would be written wherever the link points: refuse it. */
 static int check_not_through_link(zip_t *za, const struct ent *ents, const struct ent *e)
 {
-	char buf[4096];
 	size_t len = strlen(e->name);
+	/* Names run to 65,535 bytes: far beyond PATH_MAX, so no fixed buffer. */
+	char *buf = strdup(e->name);
+	int err = 0;
 
-	if (len >= sizeof(buf))
-		return slz_fail(ENAMETOOLONG, "entry name %.64s... is too long", e->name);
-	memcpy(buf, e->name, len + 1);
+	if (!buf)
+		return -ENOMEM;
 	for (size_t i = 0; i + 1 < len; i++) {
 		zip_int64_t li;
 
@@ -223,11 +224,40 @@ static int check_not_through_link(zip_t *za, const struct ent *ents, const struc
 		buf[i] = '\0';
 		li = zip_name_locate(za, buf, ZIP_FL_ENC_RAW);
 		buf[i] = '/';
-		if (li >= 0 && ents[li].kind == E_LINK)
-			return slz_fail(EXDEV, "entry %s lies below the symlink %.*s: refusing it",
-					e->name, (int)i, e->name);
+		if (li >= 0 && ents[li].kind == E_LINK) {
+			err = slz_fail(EXDEV, "entry %s lies below the symlink %.*s: refusing it",
+				       e->name, (int)i, e->name);
+			break;
+		}
 	}
-	return 0;
+	free(buf);
+	return err;
+}
+
+/*
+ * A directory's mode and mtime, set through its own descriptor: reached one component at a
+ * time (names may be longer than PATH_MAX) and never through a symlink.
+ */
+static int set_dir_attrs(int dest_fd, const struct ent *e)
+{
+	struct timespec ts[2] = {{.tv_sec = e->mtime}, {.tv_sec = e->mtime}};
+	const char *base = NULL;
+	char comp[256];
+	int dfd, fd, err = 0;
+
+	dfd = open_parent(dest_fd, e->name, &base);
+	if (dfd < 0)
+		return slz_fail(-dfd, "cannot reach directory %s: %s", e->name, strerror(-dfd));
+	snprintf(comp, sizeof(comp), "%.*s", (int)strcspn(base, "/"), base);
+	fd = openat(dfd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || fchmod(fd, e->mode) || futimens(fd, ts))
+		err = slz_fail(errno, "cannot set the mode or mtime of %s: %s", e->name,
+			       strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	if (dfd != dest_fd)
+		close(dfd);
+	return err;
 }
 
 static int depth_cmp(const void *a, const void *b)
@@ -588,14 +618,9 @@ int extract__zip(const char *zip_path, const char *dest_dir)
 	/* Deepest first, after all children exist: a 0555 directory would refuse them. */
 	qsort(dirs, ndirs, sizeof(*dirs), depth_cmp);
 	for (uint64_t i = 0; i < ndirs; i++) {
-		struct timespec ts[2] = {{.tv_sec = dirs[i]->mtime}, {.tv_sec = dirs[i]->mtime}};
-
-		if (fchmodat(dest_fd, dirs[i]->name, dirs[i]->mode, 0) ||
-		    utimensat(dest_fd, dirs[i]->name, ts, AT_SYMLINK_NOFOLLOW)) {
-			err = slz_fail(errno, "cannot set the mode or mtime of %s: %s",
-				       dirs[i]->name, strerror(errno));
+		err = set_dir_attrs(dest_fd, dirs[i]);
+		if (err)
 			goto out;
-		}
 	}
 out:
 	linkres__free(&lr);

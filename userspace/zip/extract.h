@@ -19,4 +19,11 @@
  */
 int extract__zip(const char *zip_path, const char *dest_dir);
 
+/*
+ * Remove dir and everything in it, as extract__zip() left it: at any depth (names longer than
+ * PATH_MAX included), whatever modes the archive gave, never following a symlink. 0 (also when
+ * dir does not exist) or -errno, explained naming dir.
+ */
+int extract__remove(const char *dir);
+
 #endif

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <limits.h>
 #include <string.h>
 
 #include "util.h"
@@ -32,6 +33,11 @@ int zipname__check_name(const char *name, size_t len)
 					"entry %.*s has a \"..\" component (it would be written "
 					"outside the destination)",
 					(int)len, name);
+		if (clen > NAME_MAX)
+			return slz_fail(ENAMETOOLONG,
+					"entry %.*s has a component of %zu bytes, more than a file "
+					"name can hold (%d)",
+					(int)len, name, clen, NAME_MAX);
 		start += clen + 1;
 	}
 	return 0;

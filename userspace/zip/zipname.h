@@ -11,7 +11,7 @@
 /*
  * 0 when name (len bytes, as stored) is a safe relative entry name: not empty, no leading
  * '/', no NUL, no "." / ".." / empty component (a trailing '/' marks a directory). -EINVAL
- * otherwise, explained with slz_fail().
+ * otherwise, or -ENAMETOOLONG for a component longer than NAME_MAX, explained with slz_fail().
  */
 int zipname__check_name(const char *name, size_t len);
 

@@ -86,15 +86,13 @@ static zip_int64_t file_fail(struct file_src *fs, int zip_err, int err, const ch
 
 static zip_int64_t file_fail(struct file_src *fs, int zip_err, int err, const char *fmt, ...)
 {
-	char msg[512];
 	va_list ap;
 
 	zip_error_set(&fs->error, zip_err, err);
 	if (!fs->w->file_err) {
 		va_start(ap, fmt);
-		vsnprintf(msg, sizeof(msg), fmt, ap);
+		fs->w->file_err = slz_vfail(err, fmt, ap);
 		va_end(ap);
-		fs->w->file_err = slz_fail(err, "%s", msg);
 	}
 	return -1;
 }
@@ -370,6 +368,15 @@ static int collect(const struct keepset *k, struct item **out, size_t *nout, cha
 		else {
 			st->skipped++;
 			continue;
+		}
+		/* The name's length is a 16-bit field; libzip would only say "invalid argument". */
+		if (strlen(e.path) + (kind == ITEM_DIR) > UINT16_MAX) {
+			err = slz_fail(ENAMETOOLONG,
+				       "%s is kept, but its path of %zu bytes is longer than a zip "
+				       "entry name can be (65,535 bytes): drop it or make the tree "
+				       "shallower",
+				       e.path, strlen(e.path) + (kind == ITEM_DIR));
+			goto err;
 		}
 		if (kind == ITEM_FILE && (e.flags & TREE_F_UNREADABLE)) {
 			err = slz_fail(EACCES,

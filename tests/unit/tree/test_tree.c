@@ -488,6 +488,12 @@ static void test_deep_path_beyond_path_max(void **state)
 	assert_int_equal(strlen(leaf.path), depth * 201 + 4);
 	assert_true(S_ISREG(leaf.mode));
 	assert_int_equal(tree__resolve(t, leaf.path, true), tree__count(t) - 1);
+	/* No single open takes a path that long: tree__open_beneath() goes component-wise. */
+	fd = open(root, O_RDONLY | O_DIRECTORY);
+	next = tree__open_beneath(fd, leaf.path, leaf.dev, leaf.ino);
+	assert_true(next >= 0);
+	close(next);
+	close(fd);
 	tree__free(t);
 	/* The teardown's nftw cannot remove what it cannot name: cut the chain first. */
 	char p[PATH_MAX];
