@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -122,6 +123,67 @@ static size_t utf8_len(const unsigned char *p, size_t n)
 	    (cp >= 0xd800 && cp <= 0xdfff))
 		return 0;
 	return len;
+}
+
+bool escape__is_utf8(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	for (size_t i = 0, n; i < len; i += n) {
+		n = utf8_len(p + i, len - i);
+		if (!n)
+			return false;
+	}
+	return true;
+}
+
+/* The escaped form of the character at p (n bytes left) into out (at least 16 bytes). */
+static size_t term_char(const unsigned char *p, size_t n, char *out, size_t *used)
+{
+	size_t len = utf8_len(p, n);
+
+	*used = len ? len : 1;
+	switch (p[0]) {
+	case '\\':
+		return (size_t)sprintf(out, "\\\\");
+	case '\n':
+		return (size_t)sprintf(out, "\\n");
+	case '\t':
+		return (size_t)sprintf(out, "\\t");
+	case '\r':
+		return (size_t)sprintf(out, "\\r");
+	}
+	if (!len || p[0] < 0x20 || p[0] == 0x7f)
+		return (size_t)sprintf(out, "\\x%02x", p[0]);
+	/* C1 controls: U+0080..U+009F, encoded c2 80..c2 9f. */
+	if (len == 2 && p[0] == 0xc2 && p[1] < 0xa0)
+		return (size_t)sprintf(out, "\\x%02x\\x%02x", p[0], p[1]);
+	memcpy(out, p, len);
+	return len;
+}
+
+int escape__term(FILE *f, const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	char out[16];
+
+	for (size_t i = 0, used; i < len; i += used)
+		fwrite(out, 1, term_char(p + i, len - i, out, &used), f);
+	return ferror(f) ? -EIO : 0;
+}
+
+char *escape__term_dup(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	/* At most 4 bytes for each byte in: "\xHH". */
+	char *buf = malloc(len * 4 + 1), *w = buf;
+
+	if (!buf)
+		return NULL;
+	for (size_t i = 0, used; i < len; i += used)
+		w += term_char(p + i, len - i, w, &used);
+	*w = '\0';
+	return buf;
 }
 
 int escape__json(FILE *f, const char *s, size_t len)

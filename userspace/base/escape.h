@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * Escaping for the profile formats. Text: backslash, newline, tab, carriage return
- * and other control bytes become \\, \n, \t, \r, \xHH, so one file is one line whatever its
+ * Escaping for the profile formats and for the terminal. Text: backslash, newline, tab, carriage
+ * return and other control bytes become \\, \n, \t, \r, \xHH, so one file is one line whatever its
  * name. Bytes >= 0x80 pass through unchanged.
  * JSON: RFC 8259 string escaping; a byte that is not part of valid UTF-8 becomes the lone
  * surrogate \udcHH (Python's "surrogateescape"), so any file name round-trips.
@@ -12,6 +12,19 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+
+/*
+ * For a terminal: the text escaping (\\, \n, \t, \r, \xHH for other control bytes), and
+ * also every byte that is not part of valid UTF-8 and the C1 controls (U+0080-U+009F, which
+ * some terminals obey like ESC) as \xHH of their bytes. No escape sequence and no forged line
+ * reach the terminal from a file name, and the escaped text reads back to the bytes. Every
+ * name the CLI prints goes through here. 0 or -EIO.
+ */
+int escape__term(FILE *f, const char *s, size_t len);
+/* escape__term() into a malloc'd string; NULL when out of memory. */
+char *escape__term_dup(const char *s, size_t len);
+/* Whether s (len bytes) is valid UTF-8 (what zip tools agree on for names). */
+bool escape__is_utf8(const char *s, size_t len);
 
 /* Write s (len bytes) escaped for a text field; if escape_space, ' ' becomes \x20. */
 int escape__text(FILE *f, const char *s, size_t len, bool escape_space);

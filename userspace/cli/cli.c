@@ -3,10 +3,13 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include <bpf/libbpf.h>
 
 #include "cli.h"
+#include "escape.h"
 
 struct cli_global cli;
 
@@ -19,11 +22,37 @@ int cli_libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 	return vfprintf(stderr, fmt, ap);
 }
 
+/*
+ * One line on stderr. Messages quote names from the tree, the profile and the zip: the whole
+ * line goes through the terminal escaping, so none of them can move the cursor, retitle the
+ * window or start a forged line.
+ */
 static void vreport(const char *prefix, const char *fmt, va_list ap)
 {
+	char *msg = NULL;
+	int n = vasprintf(&msg, fmt, ap);
+
 	fprintf(stderr, "slimzip: %s", prefix);
-	vfprintf(stderr, fmt, ap);
+	if (n < 0)
+		fputs("(out of memory while explaining)", stderr);
+	else
+		escape__term(stderr, msg, (size_t)n);
 	fputc('\n', stderr);
+	free(msg);
+}
+
+void cli_name(FILE *f, const char *name)
+{
+	escape__term(f, name, strlen(name));
+}
+
+void cli_info(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport("", fmt, ap);
+	va_end(ap);
 }
 
 void cli_error(const char *fmt, ...)

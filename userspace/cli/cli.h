@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdio.h>
 
 #include <bpf/libbpf.h>
 
@@ -36,9 +37,16 @@ struct cli_global {
 
 extern struct cli_global cli;
 
-/* Print "slimzip: <msg>" to stderr (one line); msg is a printf format. */
+/*
+ * Print "slimzip: <msg>" to stderr (one line); msg is a printf format whose result is escaped
+ * for the terminal (escape__term(): control bytes, invalid UTF-8 and backslashes as \xNN, \n,
+ * \\...), so names go in raw. cli_warn() says "warning: " first; cli_info() is for notes.
+ */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cli_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Print a name (a path, a command, a package) escaped for the terminal, as messages are. */
+void cli_name(FILE *f, const char *name);
 /* Map a library -errno to an exit code for the common cases (EACCES/EPERM -> EXIT_PERMISSION...).
  */
 int cli_exit_for(int err);

@@ -16,7 +16,6 @@
 #include "args.h"
 #include "cancel.h"
 #include "cli.h"
-#include "escape.h"
 #include "humanize.h"
 #include "policy.h"
 #include "profile_io.h"
@@ -247,7 +246,7 @@ static void print_dry_run(const struct prune_plan *r)
 		if (tree__get(r->tree, (uint32_t)i, &e))
 			continue;
 		fputs(kept ? "+ " : "- ", stdout);
-		escape__text(stdout, e.path, strlen(e.path), false);
+		cli_name(stdout, e.path);
 		if (kept) {
 			keepset__reasons_str(keepset__reasons(r->keep, (uint32_t)i), rules__name,
 					     reasons, sizeof(reasons));
@@ -284,15 +283,19 @@ static void print_packages(const struct prune_plan *r)
 	if (n > 1) /* none (a tree without files): pk is NULL, which qsort must not see */
 		qsort(pk, n, sizeof(*pk), cmp_kept);
 	printf("  largest kept:    ");
-	for (size_t i = 0, shown = 0; i < n && shown < 5 && pk[i].kept_bytes; i++, shown++)
-		printf("%s%s %s", shown ? ", " : "", pk[i].name,
-		       humanize_bytes(pk[i].kept_bytes, b, sizeof(b)));
+	for (size_t i = 0, shown = 0; i < n && shown < 5 && pk[i].kept_bytes; i++, shown++) {
+		fputs(shown ? ", " : "", stdout);
+		cli_name(stdout, pk[i].name); /* a tree path: escaped */
+		printf(" %s", humanize_bytes(pk[i].kept_bytes, b, sizeof(b)));
+	}
 	if (n > 1)
 		qsort(pk, n, sizeof(*pk), cmp_dropped);
 	printf("\n  largest dropped: ");
-	for (size_t i = 0, shown = 0; i < n && shown < 5 && pk[i].dropped_bytes; i++, shown++)
-		printf("%s%s %s", shown ? ", " : "", pk[i].name,
-		       humanize_bytes(pk[i].dropped_bytes, b, sizeof(b)));
+	for (size_t i = 0, shown = 0; i < n && shown < 5 && pk[i].dropped_bytes; i++, shown++) {
+		fputs(shown ? ", " : "", stdout);
+		cli_name(stdout, pk[i].name);
+		printf(" %s", humanize_bytes(pk[i].dropped_bytes, b, sizeof(b)));
+	}
 	putchar('\n');
 	prune_report__free_packages(pk, n);
 }
@@ -320,10 +323,13 @@ static bool print_summary(const struct prune_cli *pc, const struct prune_plan *r
 	printf("%-10s %11.1f%% %11.1f%%\n", "reduction",
 	       pct(r->before_files - r->after_files, r->before_files),
 	       pct(r->before_bytes - r->after_bytes, r->before_bytes));
-	if (!pc->pol.dry_run)
-		printf("%-10s %12s %12s  (%s entries, level %d) -> %s\n", "zip", "",
+	if (!pc->pol.dry_run) {
+		printf("%-10s %12s %12s  (%s entries, level %d) -> ", "zip", "",
 		       humanize_bytes(zs->zip_size, c1, sizeof(c1)),
-		       humanize_count(zs->entries, c2, sizeof(c2)), pc->pol.zip.level, pc->out_zip);
+		       humanize_count(zs->entries, c2, sizeof(c2)), pc->pol.zip.level);
+		cli_name(stdout, pc->out_zip);
+		putchar('\n');
+	}
 	printf("\nAWS Lambda: zipped %s of %s (direct upload) %s; unzipped %s of %s %s\n",
 	       pc->pol.dry_run ? "-" : humanize_bytes(zs->zip_size, c1, sizeof(c1)),
 	       humanize_bytes(LAMBDA_ZIPPED_LIMIT, c2, sizeof(c2)),

@@ -68,8 +68,7 @@ static int write_snapshot(const struct profile *p, void *ctx)
 	if (err)
 		cli_warn("snapshot: %s", slz_errmsg());
 	else if (!cli.quiet)
-		fprintf(stderr, "slimzip: snapshot of %zu files written to %s\n", profile__count(p),
-			c->output);
+		cli_info("snapshot of %zu files written to %s", profile__count(p), c->output);
 	return err;
 }
 

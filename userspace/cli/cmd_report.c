@@ -7,7 +7,6 @@
 
 #include "args.h"
 #include "cli.h"
-#include "escape.h"
 #include "humanize.h"
 #include "json.h"
 #include "profiles.h"
@@ -38,7 +37,7 @@ static void print_dirs(const struct profile_summary *s, size_t top, const char *
 	for (size_t i = 0; i < s->ndirs && i < top; i++) {
 		printf("  %10s %10s  ", humanize_count(s->dirs[i].files, b1, sizeof(b1)),
 		       humanize_bytes(s->dirs[i].bytes, b2, sizeof(b2)));
-		escape__text(stdout, s->dirs[i].path, strlen(s->dirs[i].path), false);
+		cli_name(stdout, s->dirs[i].path);
 		putchar('\n');
 	}
 }
@@ -51,14 +50,21 @@ static void print_text(const struct profile *p, struct profile_summary *s, size_
 	/* A merged header keeps the first profile's strings: naming only its command would lie. */
 	if (h->merged_from > 1)
 		printf("target:   %" PRIu64 " profiles merged\n", h->merged_from);
-	else
-		printf("target:   %s %s\n", h->target_kind ? h->target_kind : "-",
-		       h->command ? h->command : (h->target ? h->target : "-"));
+	else {
+		/* Header strings come from the profile file: escaped like names. */
+		fputs("target:   ", stdout);
+		cli_name(stdout, h->target_kind ? h->target_kind : "-");
+		putchar(' ');
+		cli_name(stdout, h->command ? h->command : (h->target ? h->target : "-"));
+		putchar('\n');
+	}
 	/* A merged header keeps the first profile's times and status: they describe no union. */
-	if (h->start_unix_ms && h->end_unix_ms && h->merged_from <= 1)
-		printf("duration: %.1f s, exit status %d, kernel %s\n",
-		       (double)(h->end_unix_ms - h->start_unix_ms) / 1000, h->exit_status,
-		       h->kernel ? h->kernel : "-");
+	if (h->start_unix_ms && h->end_unix_ms && h->merged_from <= 1) {
+		printf("duration: %.1f s, exit status %d, kernel ",
+		       (double)(h->end_unix_ms - h->start_unix_ms) / 1000, h->exit_status);
+		cli_name(stdout, h->kernel ? h->kernel : "-");
+		putchar('\n');
+	}
 	printf("files:    %s (%s), %" PRIu64 " directories, %" PRIu64 " failed lookups\n",
 	       humanize_count(s->files, b1, sizeof(b1)), humanize_bytes(s->bytes, b2, sizeof(b2)),
 	       s->directories, s->missing);

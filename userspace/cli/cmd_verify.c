@@ -10,7 +10,6 @@
 
 #include "args.h"
 #include "cli.h"
-#include "escape.h"
 #include "policy.h"
 #include "util.h"
 #include "verify.h"
@@ -49,39 +48,48 @@ static void print_diagnosis(const struct verify_round *r, void *ctx)
 	/* The command prints again: say which run the output below comes from. */
 	fflush(stdout);
 	if (!cli.quiet)
-		fprintf(stderr,
-			"slimzip: verify: %s exited %d on the pruned tree; running it on the "
-			"original "
-			"tree to name what the zip lacks\n",
-			o->argv[0], r->cmd_status);
+		cli_info("verify: %s exited %d on the pruned tree; running it on the original "
+			 "tree to name what the zip lacks",
+			 o->argv[0], r->cmd_status);
 }
 
 static void print_round(const struct verify_round *r, void *ctx)
 {
 	const struct verify_opts *o = ctx;
 
-	if (!cli.quiet)
-		printf("verify round %u: %s exited with status %d; %zu missing file%s%s\n",
-		       r->round, o->argv[0], r->cmd_status, r->nmissing,
+	if (!cli.quiet) {
+		printf("verify round %u: ", r->round);
+		cli_name(stdout, o->argv[0]);
+		printf(" exited with status %d; %zu missing file%s%s\n", r->cmd_status, r->nmissing,
 		       r->nmissing == 1 ? "" : "s",
 		       r->diag_status >= 0 ? " (with a diagnosis run on the original tree)" : "");
+	}
 	for (size_t i = 0; i < r->nmissing; i++) {
 		const struct verify_missing *m = &r->missing[i];
+		char comm[sizeof(m->comm) + 1];
 
-		/* On stdout, one per line, so scripts can collect them. */
+		/* On stdout, one per line, so scripts can collect them; names escaped. */
 		printf("missing: ");
-		escape__text(stdout, m->path, strlen(m->path), false);
-		if (m->pid)
-			printf(", wanted by %s (%u) via %s\n", m->comm, m->pid, m->via);
-		else
+		cli_name(stdout, m->path);
+		if (m->pid) {
+			/* The process named itself: its name is as untrusted as a file's. */
+			snprintf(comm, sizeof(comm), "%.*s", (int)sizeof(m->comm), m->comm);
+			printf(", wanted by ");
+			cli_name(stdout, comm);
+			printf(" (%u) via %s\n", m->pid, m->via);
+		} else {
 			printf(", wanted via %s\n", m->via);
+		}
 	}
 	if (r->lost_events)
 		cli_warn("%" PRIu64 " events were lost in this round: the list may be incomplete",
 			 r->lost_events);
-	if (o->fix && r->nmissing && !cli.quiet)
-		printf("fixed: %s now holds %" PRIu64 " entries (was %" PRIu64 ")\n", o->zip_path,
-		       r->zip_entries_after, r->zip_entries_before);
+	if (o->fix && r->nmissing && !cli.quiet) {
+		printf("fixed: ");
+		cli_name(stdout, o->zip_path);
+		printf(" now holds %" PRIu64 " entries (was %" PRIu64 ")\n", r->zip_entries_after,
+		       r->zip_entries_before);
+	}
 	fflush(stdout);
 }
 
@@ -207,9 +215,13 @@ static int verify_cli(int argc, char **argv, struct verify_opts *vo, struct prun
 			  vo->argv[0], res.cmd_status);
 		return res.cmd_status;
 	}
-	if (!cli.quiet)
-		printf("verified: %s works from %s%s\n", vo->argv[0], vo->zip_path,
-		       res.fixed ? " (after --fix)" : "");
+	if (!cli.quiet) {
+		printf("verified: ");
+		cli_name(stdout, vo->argv[0]);
+		printf(" works from ");
+		cli_name(stdout, vo->zip_path);
+		printf("%s\n", res.fixed ? " (after --fix)" : "");
+	}
 	return EXIT_OK;
 }
 

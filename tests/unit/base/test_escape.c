@@ -52,6 +52,61 @@ static void test_text_round_trip_every_byte(void **state)
 	free(esc);
 }
 
+static char *term_escape(const char *s, size_t len)
+{
+	char *buf = NULL, *dup;
+	size_t sz = 0;
+	FILE *f = open_memstream(&buf, &sz);
+
+	assert_int_equal(escape__term(f, s, len), 0);
+	fclose(f);
+	/* The string form says the same. */
+	dup = escape__term_dup(s, len);
+	assert_string_equal(dup, buf);
+	free(dup);
+	return buf;
+}
+
+/* Nothing a terminal obeys gets through, and valid UTF-8 text stays readable. */
+static void test_term_escapes_what_a_terminal_obeys(void **state)
+{
+	/* ESC ] 0 ; title BEL, a CSI, a newline, a backslash, DEL */
+	char *out = term_escape("a\x1b]0;t\x07"
+				"b\x1b[2Jc\nd\\e\x7f",
+				18);
+
+	assert_string_equal(out, "a\\x1b]0;t\\x07b\\x1b[2Jc\\nd\\\\e\\x7f");
+	free(out);
+	/* Invalid UTF-8 (a Latin-1 byte, a cut sequence, an overlong '/'), and C1 CSI (U+009B). */
+	out = term_escape("caf\xe9 x\xe2\x82 \xc0\xaf \xc2\x9bm", 15);
+	assert_string_equal(out, "caf\\xe9 x\\xe2\\x82 \\xc0\\xaf \\xc2\\x9bm");
+	free(out);
+	/* Valid UTF-8 passes: é, €, an emoji, a no-break space (U+00A0, past the C1 range). */
+	out = term_escape("\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\xc2\xa0", 11);
+	assert_string_equal(out, "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\xc2\xa0");
+	free(out);
+	/* Every byte alone: only printable ASCII is left as it is. */
+	for (int c = 1; c < 256; c++) {
+		char in = (char)c;
+
+		out = term_escape(&in, 1);
+		if (c >= 0x20 && c < 0x7f && c != '\\')
+			assert_int_equal(strlen(out), 1);
+		else
+			assert_true(out[0] == '\\' && strlen(out) >= 2);
+		free(out);
+	}
+}
+
+static void test_is_utf8(void **state)
+{
+	assert_true(escape__is_utf8("plain/ascii.py", 14));
+	assert_true(escape__is_utf8("caf\xc3\xa9", 5));
+	assert_false(escape__is_utf8("caf\xe9", 4));
+	assert_false(escape__is_utf8("\xed\xa0\x80", 3)); /* a UTF-16 surrogate */
+	assert_true(escape__is_utf8("", 0));
+}
+
 static void test_text_decode_rejects_bad_escapes(void **state)
 {
 	char a[] = "bad\\q", b[] = "short\\x4", c[] = "trail\\";
@@ -121,6 +176,8 @@ int main(void)
 		cmocka_unit_test(test_text_escapes_line_breaking_bytes),
 		cmocka_unit_test(test_text_round_trip_every_byte),
 		cmocka_unit_test(test_text_decode_rejects_bad_escapes),
+		cmocka_unit_test(test_term_escapes_what_a_terminal_obeys),
+		cmocka_unit_test(test_is_utf8),
 		cmocka_unit_test(test_json_escape_and_decode),
 		cmocka_unit_test(test_json_decode_standard_escapes),
 		cmocka_unit_test(test_json_decode_rejects_malformed),
