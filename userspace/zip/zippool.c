@@ -16,9 +16,7 @@
 enum job_state { JOB_PENDING, JOB_RUNNING, JOB_DONE };
 
 struct zippool_job {
-	const char *path;
-	uint64_t dev, ino; /* what the walk saw: a file swapped since is refused */
-	uint64_t size;
+	struct tree_entry e; /* what the walk saw: a file swapped or rewritten since is refused */
 	enum job_state state;
 	int err;		/* errno of the failure, 0 when none */
 	enum zippool_fail fail; /* what failed, for the message the writer thread formats */
@@ -71,8 +69,7 @@ static zip_int64_t job_src_cb(void *ud, void *data, zip_uint64_t len, zip_source
 
 	switch (cmd) {
 	case ZIP_SOURCE_OPEN:
-		n = zipread__open(&r->in, r->root_fd, r->job->path, r->job->dev, r->job->ino,
-				  r->job->size);
+		n = zipread__open(&r->in, r->root_fd, &r->job->e);
 		return n ? job_read_fail(r, ZIP_ER_OPEN, ZIPPOOL_FAIL_OPEN, (int)-n) : 0;
 	case ZIP_SOURCE_READ:
 		if (slz_cancel__requested(r->cancel))
@@ -88,7 +85,7 @@ static zip_int64_t job_src_cb(void *ud, void *data, zip_uint64_t len, zip_source
 		zipread__close(&r->in);
 		return 0;
 	case ZIP_SOURCE_STAT:
-		return zipread__stat(data, len, &r->error, r->job->size);
+		return zipread__stat(data, len, &r->error, r->job->e.size);
 	case ZIP_SOURCE_ERROR:
 		return zip_error_to_data(&r->error, data, len);
 	case ZIP_SOURCE_SUPPORTS:
@@ -154,7 +151,7 @@ out:
 static void run_job(struct zippool *p, struct zippool_job *job)
 {
 	job->state = JOB_RUNNING;
-	p->inflight += job->size;
+	p->inflight += job->e.size;
 	pthread_mutex_unlock(&p->mu);
 	compress_job(p, job);
 	pthread_mutex_lock(&p->mu);
@@ -172,7 +169,7 @@ static void *pool_worker(void *arg)
 
 		/* An empty pipeline always takes one more job, however large. */
 		while (!p->stop && !slz_cancel__requested(p->cancel) && p->next < p->n &&
-		       p->inflight && p->inflight + p->jobs[p->next].size > PRECOMPRESS_BUDGET)
+		       p->inflight && p->inflight + p->jobs[p->next].e.size > PRECOMPRESS_BUDGET)
 			pthread_cond_wait(&p->cv, &p->mu);
 		if (p->stop || slz_cancel__requested(p->cancel) || p->next >= p->n)
 			break;
@@ -210,18 +207,14 @@ err:
 	return -ENOMEM;
 }
 
-struct zippool_job *zippool__add(struct zippool *p, const char *path, uint64_t dev, uint64_t ino,
-				 uint64_t size)
+struct zippool_job *zippool__add(struct zippool *p, const struct tree_entry *e)
 {
 	struct zippool_job *job;
 
 	if (p->n >= p->cap)
 		return NULL;
 	job = &p->jobs[p->n++];
-	job->path = path;
-	job->dev = dev;
-	job->ino = ino;
-	job->size = size;
+	job->e = *e;
 	return job;
 }
 
@@ -261,7 +254,7 @@ void zippool__release(struct zippool *p, struct zippool_job *job)
 	pthread_mutex_lock(&p->mu);
 	had = job->state == JOB_DONE && job->za;
 	if (had)
-		p->inflight -= job->size;
+		p->inflight -= job->e.size;
 	pthread_cond_broadcast(&p->cv);
 	pthread_mutex_unlock(&p->mu);
 	if (had) {

@@ -17,6 +17,7 @@
 #include <zip.h>
 
 #include "cancel.h"
+#include "tree.h"
 
 struct zippool;
 struct zippool_job; /* one file, owned by its pool */
@@ -26,7 +27,7 @@ enum zippool_fail {
 	ZIPPOOL_FAIL_NONE,
 	ZIPPOOL_FAIL_OPEN,
 	ZIPPOOL_FAIL_READ,
-	ZIPPOOL_FAIL_CHANGED, /* the size differs from the one the walk saw */
+	ZIPPOOL_FAIL_CHANGED, /* other size than the walk saw, or rewritten while it was read */
 	ZIPPOOL_FAIL_CANCEL,  /* the pool's cancel token was requested */
 	ZIPPOOL_FAIL_LIBZIP,  /* the private archive could not be made (memory) */
 };
@@ -52,11 +53,10 @@ int zippool__new(size_t njobs, int root_fd, int level, const struct slz_cancel *
 		 struct zippool **out);
 
 /*
- * The next job, in entry order: path (borrowed, relative to root_fd, kept until
- * zippool__free()) of size bytes, as the tree walk saw it. At most njobs calls.
+ * The next job, in entry order: the file e (copied; its path, relative to root_fd, is borrowed
+ * until zippool__free()) as the tree walk saw it. At most njobs calls.
  */
-struct zippool_job *zippool__add(struct zippool *p, const char *path, uint64_t dev, uint64_t ino,
-				 uint64_t size);
+struct zippool_job *zippool__add(struct zippool *p, const struct tree_entry *e);
 
 /*
  * Start up to threads workers (0 = one per online CPU, capped at 16). Fewer threads, or

@@ -1,26 +1,57 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "tree.h"
 #include "zipread.h"
 
-int zipread__open(struct zipread *r, int root_fd, const char *path, uint64_t dev, uint64_t ino,
-		  uint64_t size)
+static bool same_time(const struct timespec *a, const struct timespec *b)
 {
-	r->fd = tree__open_beneath(root_fd, path, dev, ino);
-	r->size = size;
+	return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;
+}
+
+int zipread__open(struct zipread *r, int root_fd, const struct tree_entry *e)
+{
+	struct stat st;
+
+	r->fd = tree__open_beneath(root_fd, e->path, e->dev, e->ino);
+	r->size = e->size;
 	r->done = 0;
+	r->checked = false;
 	if (r->fd < 0)
 		return r->fd;
+	/* Rewritten since the walk: the zip would get new bytes under the old mtime. */
+	if (fstat(r->fd, &st) || (uint64_t)st.st_size != e->size ||
+	    st.st_mtim.tv_sec != e->mtime_sec || (uint32_t)st.st_mtim.tv_nsec != e->mtime_nsec) {
+		zipread__close(r);
+		return -ESTALE;
+	}
+	r->mtime = st.st_mtim;
+	r->ctime = st.st_ctim;
 	posix_fadvise(r->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	return 0;
+}
+
+/* All of it read: is it still the file that was opened, untouched meanwhile? */
+static int check_unchanged(struct zipread *r)
+{
+	struct stat st;
+
+	if (fstat(r->fd, &st))
+		return -errno;
+	if ((uint64_t)st.st_size != r->size || !same_time(&st.st_mtim, &r->mtime) ||
+	    !same_time(&st.st_ctim, &r->ctime))
+		return -EAGAIN;
+	r->checked = true;
 	return 0;
 }
 
 ssize_t zipread__next(struct zipread *r, void *buf, size_t len)
 {
 	ssize_t n;
+	int err;
 
 	do {
 		n = read(r->fd, buf, len);
@@ -30,6 +61,8 @@ ssize_t zipread__next(struct zipread *r, void *buf, size_t len)
 	if ((n == 0 && len && r->done != r->size) || r->done + (uint64_t)n > r->size)
 		return -EAGAIN;
 	r->done += (uint64_t)n;
+	if (r->done == r->size && !r->checked && (err = check_unchanged(r)))
+		return err;
 	return n;
 }
 

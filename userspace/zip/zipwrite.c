@@ -52,10 +52,10 @@ struct writer {
 
 struct file_src {
 	struct writer *w;
-	const char *path;  /* tree-owned, relative to the root */
-	uint64_t dev, ino; /* what the walk saw: a file swapped since is refused */
-	uint64_t size;
-	struct zipread in; /* streamed on the writer's thread */
+	struct tree_entry e; /* what the walk saw: a file swapped or rewritten since is refused */
+	const char *path;    /* e.path: tree-owned, relative to the root */
+	uint64_t size;	     /* e.size */
+	struct zipread in;   /* streamed on the writer's thread */
 	zip_error_t error;
 	struct zippool_job *job; /* precompressed: the data comes from the pool */
 	zip_file_t *zf;
@@ -101,9 +101,18 @@ static zip_int64_t file_fail(struct file_src *fs, int zip_err, int err, const ch
 static zip_int64_t changed_fail(struct file_src *fs)
 {
 	return file_fail(fs, ZIP_ER_INCONS, EAGAIN,
-			 "%s changed while it was zipped (size %llu when the tree was read): "
-			 "re-run once the tree is stable",
+			 "%s changed while it was zipped (its size, %llu bytes when the tree was "
+			 "read, or its modification time moved): re-run once the tree is stable",
 			 fs->path, (unsigned long long)fs->size);
+}
+
+/* Opening found another file, or this one rewritten since the walk. */
+static zip_int64_t open_fail(struct file_src *fs, int err)
+{
+	return file_fail(fs, ZIP_ER_OPEN, err, "cannot read %s: %s", fs->path,
+			 err == ESTALE ? "it changed since the tree was walked (re-run once the "
+					 "tree is stable)"
+				       : strerror(err));
 }
 
 /* Explain a worker's failure on the writer thread, where slz_errmsg() is read. */
@@ -111,6 +120,7 @@ static zip_int64_t job_failure(struct file_src *fs, const struct zippool_result 
 {
 	switch (res->fail) {
 	case ZIPPOOL_FAIL_OPEN:
+		return open_fail(fs, res->err);
 	case ZIPPOOL_FAIL_READ:
 		return file_fail(fs, ZIP_ER_READ, res->err, "cannot read %s: %s", fs->path,
 				 strerror(res->err));
@@ -196,11 +206,9 @@ static zip_int64_t stream_file_cb(struct file_src *fs, void *data, zip_uint64_t 
 
 	switch (cmd) {
 	case ZIP_SOURCE_OPEN:
-		n = zipread__open(&fs->in, fs->w->root_fd, fs->path, fs->dev, fs->ino, fs->size);
+		n = zipread__open(&fs->in, fs->w->root_fd, &fs->e);
 		if (n)
-			return file_fail(fs, ZIP_ER_OPEN, (int)-n, "cannot read %s: %s", fs->path,
-					 n == -ESTALE ? "it changed since the tree was walked"
-						      : strerror((int)-n));
+			return open_fail(fs, (int)-n);
 		report_progress(fs->w, PROGRESS_ENTRY_WEIGHT);
 		return 0;
 	case ZIP_SOURCE_READ:
@@ -460,9 +468,8 @@ static int add_item(zip_t *za, struct writer *w, struct item *it, const struct z
 		if (!fs)
 			return -ENOMEM;
 		fs->w = w;
+		fs->e = e;
 		fs->path = e.path;
-		fs->dev = e.dev;
-		fs->ino = e.ino;
 		fs->size = e.size;
 		fs->in.fd = -1;
 		fs->job = it->job;
@@ -619,7 +626,7 @@ static int plan_pool(struct writer *w, struct item *items, size_t n,
 	for (size_t i = 0; i < n; i++)
 		if (items[i].kind == ITEM_FILE && !tree__get(w->tree, items[i].idx, &e) &&
 		    zippool__takes(e.size))
-			items[i].job = zippool__add(*out, e.path, e.dev, e.ino, e.size);
+			items[i].job = zippool__add(*out, &e);
 	return 0;
 }
 

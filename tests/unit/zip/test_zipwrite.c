@@ -696,6 +696,43 @@ static void test_swapped_directory_not_followed(void **state)
 	}
 }
 
+/* Midway through the write, big3 gets new bytes of the same length and a new mtime. */
+static void rewrite_midway(double fraction, void *ctx)
+{
+	struct timespec ts[2] = {{.tv_sec = 1000000000}, {.tv_sec = 1000000000}};
+	const char *path = ctx;
+	int fd;
+
+	if (fraction < 0.4 || !*path)
+		return;
+	fd = open(path, O_WRONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(pwrite(fd, "ZZZZ", 4, 1 << 19), 4);
+	assert_int_equal(futimens(fd, ts), 0);
+	close(fd);
+	((char *)ctx)[0] = '\0'; /* once */
+}
+
+/* A same-size rewrite while the file is read would give a silently mixed entry: refused. */
+static void test_same_size_rewrite_refused(void **state)
+{
+	struct fixture *f = *state;
+	char path[512];
+	struct zipwrite_opts o;
+	struct stat sb;
+
+	big_tree(f->root);
+	mkpath(f->root, "big3", path, sizeof(path));
+	zipwrite__default_opts(&o);
+	o.level = 0; /* streamed on the writer's thread, where the callback runs */
+	o.progress = rewrite_midway;
+	o.progress_ctx = path;
+	assert_int_equal(write_tree(f->root, f->out, &o, NULL, NULL), -EAGAIN);
+	assert_non_null(strstr(slz_errmsg(), "big3 changed while it was zipped"));
+	assert_int_equal(stat(f->out, &sb), -1);
+	assert_int_equal(count_leftovers(f->dir), 0);
+}
+
 static void test_empty_keepset(void **state)
 {
 	struct fixture *f = *state;
@@ -731,6 +768,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cancel_from_other_thread, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_two_writers_own_tokens, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_link_outside_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_same_size_rewrite_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_empty_keepset, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_swapped_directory_not_followed, setup,
 						teardown),
