@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Names from the tree, a profile or a zip never reach the terminal raw: an escape sequence in a
 # file name, a link, a package, a profile's command or a recorded process name is printed
-# escaped (\x1b, \x07...), in warnings, the summary, --dry-run, report and verify alike.
+# escaped (\x1b, \x07...), in warnings, the summary, --dry-run, report and verify alike. Kept
+# names that are not UTF-8 are warned about and counted.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 e2e_require_root
@@ -14,6 +15,7 @@ mkdir -p "$tree/pkg" "$tree/${ESC}[31mred"
 echo x >"$tree/pkg/evil${ESC}]0;pwned${BEL}.txt"
 head -c 5000 /dev/zero >"$tree/${ESC}[31mred/big.bin"
 ln -s "nowhere${ESC}[2J" "$tree/dang${ESC}[2J"
+echo latin1 >"$tree/caf"$'\xe9'".txt" # not UTF-8: unzip tools read it differently
 printf '# slimzip profile v1\n# boot-id: -\n' >"$WORK/empty.profile"
 
 # no_raw FILE...: none of them holds an ESC or BEL byte.
@@ -25,6 +27,10 @@ check "no raw ESC or BEL reaches stdout or stderr" no_raw "$WORK/last.out" "$WOR
 check "the dangling link is named, escaped, in the warning" \
 	grep -qF 'e.g. dang\x1b[2J' "$WORK/last.err"
 check "the largest kept package is named, escaped" grep -qF '\x1b[31mred' "$WORK/last.out"
+check "a name that is not UTF-8 is warned about, escaped" \
+	grep -qF 'warning: 1 kept name is not valid UTF-8 (caf\xe9.txt)' "$WORK/last.err"
+check "the summary counts names that are not UTF-8" \
+	grep -qF 'names:      1 kept name is not UTF-8 (stored as raw bytes), e.g. caf\xe9.txt' "$WORK/last.out"
 
 run "$SLIMZIP" prune --tree "$tree" --profile "$WORK/empty.profile" --keep '**' --dry-run
 check "--dry-run exits 0 (exit $RC)" test "$RC" -eq 0

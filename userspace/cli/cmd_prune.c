@@ -16,10 +16,10 @@
 #include "args.h"
 #include "cancel.h"
 #include "cli.h"
-#include "humanize.h"
 #include "policy.h"
 #include "profile_io.h"
 #include "profiles.h"
+#include "prune_print.h"
 #include "prune_report.h"
 #include "recorder.h"
 #include "util.h"
@@ -235,199 +235,6 @@ static void progress_bar(double fraction, void *ctx)
 	fprintf(stderr, "\rzip [%s] %3d%%%s", bar, pct, pct >= 100 ? "\n" : "");
 }
 
-static void print_dry_run(const struct prune_plan *r)
-{
-	struct tree_entry e;
-	char reasons[256];
-
-	for (size_t i = 1; i < tree__count(r->tree); i++) {
-		bool kept = keepset__has(r->keep, (uint32_t)i);
-
-		if (tree__get(r->tree, (uint32_t)i, &e))
-			continue;
-		fputs(kept ? "+ " : "- ", stdout);
-		cli_name(stdout, e.path);
-		if (kept) {
-			keepset__reasons_str(keepset__reasons(r->keep, (uint32_t)i), rules__name,
-					     reasons, sizeof(reasons));
-			printf("  [%s]", reasons);
-		}
-		putchar('\n');
-	}
-}
-
-static int cmp_kept(const void *a, const void *b)
-{
-	const struct package_bytes *x = a, *y = b;
-
-	return x->kept_bytes != y->kept_bytes ? (x->kept_bytes > y->kept_bytes ? -1 : 1)
-					      : strcmp(x->name, y->name);
-}
-
-static int cmp_dropped(const void *a, const void *b)
-{
-	const struct package_bytes *x = a, *y = b;
-
-	return x->dropped_bytes != y->dropped_bytes ? (x->dropped_bytes > y->dropped_bytes ? -1 : 1)
-						    : strcmp(x->name, y->name);
-}
-
-static void print_packages(const struct prune_plan *r)
-{
-	struct package_bytes *pk = NULL;
-	size_t n = 0;
-	char b[32];
-
-	if (prune_report__packages(r, &pk, &n))
-		return;
-	if (n > 1) /* none (a tree without files): pk is NULL, which qsort must not see */
-		qsort(pk, n, sizeof(*pk), cmp_kept);
-	printf("  largest kept:    ");
-	for (size_t i = 0, shown = 0; i < n && shown < 5 && pk[i].kept_bytes; i++, shown++) {
-		fputs(shown ? ", " : "", stdout);
-		cli_name(stdout, pk[i].name); /* a tree path: escaped */
-		printf(" %s", humanize_bytes(pk[i].kept_bytes, b, sizeof(b)));
-	}
-	if (n > 1)
-		qsort(pk, n, sizeof(*pk), cmp_dropped);
-	printf("\n  largest dropped: ");
-	for (size_t i = 0, shown = 0; i < n && shown < 5 && pk[i].dropped_bytes; i++, shown++) {
-		fputs(shown ? ", " : "", stdout);
-		cli_name(stdout, pk[i].name);
-		printf(" %s", humanize_bytes(pk[i].dropped_bytes, b, sizeof(b)));
-	}
-	putchar('\n');
-	prune_report__free_packages(pk, n);
-}
-
-static double pct(uint64_t part, uint64_t whole)
-{
-	return whole ? 100.0 * (double)part / (double)whole : 0;
-}
-
-/* The summary table; returns true when a Lambda limit is exceeded. */
-static bool print_summary(const struct prune_cli *pc, const struct prune_plan *r,
-			  const struct zipwrite_stats *zs)
-{
-	char c1[32], c2[32], c3[32], c4[32];
-	bool zipped_over = !pc->pol.dry_run && zs->zip_size > LAMBDA_ZIPPED_LIMIT;
-	bool unzipped_over = r->after_bytes > LAMBDA_UNZIPPED_LIMIT;
-
-	if (cli.quiet)
-		return zipped_over || unzipped_over;
-	printf("\n%-10s %12s %12s\n", "", "files", "bytes");
-	printf("%-10s %12s %12s\n", "before", humanize_count(r->before_files, c1, sizeof(c1)),
-	       humanize_bytes(r->before_bytes, c2, sizeof(c2)));
-	printf("%-10s %12s %12s\n", "after", humanize_count(r->after_files, c1, sizeof(c1)),
-	       humanize_bytes(r->after_bytes, c2, sizeof(c2)));
-	printf("%-10s %11.1f%% %11.1f%%\n", "reduction",
-	       pct(r->before_files - r->after_files, r->before_files),
-	       pct(r->before_bytes - r->after_bytes, r->before_bytes));
-	if (!pc->pol.dry_run) {
-		printf("%-10s %12s %12s  (%s entries, level %d) -> ", "zip", "",
-		       humanize_bytes(zs->zip_size, c1, sizeof(c1)),
-		       humanize_count(zs->entries, c2, sizeof(c2)), pc->pol.zip.level);
-		cli_name(stdout, pc->out_zip);
-		putchar('\n');
-	}
-	printf("\nAWS Lambda: zipped %s of %s (direct upload) %s; unzipped %s of %s %s\n",
-	       pc->pol.dry_run ? "-" : humanize_bytes(zs->zip_size, c1, sizeof(c1)),
-	       humanize_bytes(LAMBDA_ZIPPED_LIMIT, c2, sizeof(c2)),
-	       pc->pol.dry_run ? "-"
-	       : zipped_over   ? "EXCEEDED"
-			       : "ok",
-	       humanize_bytes(r->after_bytes, c3, sizeof(c3)),
-	       humanize_bytes(LAMBDA_UNZIPPED_LIMIT, c4, sizeof(c4)),
-	       unzipped_over ? "EXCEEDED" : "ok");
-	printf("kept by:    profile %" PRIu64 " (inode %" PRIu64 ", path %" PRIu64
-	       "), --keep %" PRIu64 ", rules",
-	       r->resolve.by_inode + r->resolve.by_path, r->resolve.by_inode, r->resolve.by_path,
-	       r->glob_kept);
-	for (size_t i = 0; i < rules__count(); i++)
-		printf("%s %s %" PRIu64, i ? " /" : "", rules__name(i), r->rules.added[i]);
-	printf("; --drop removed %" PRIu64 "\n", r->glob_dropped);
-	print_packages(r);
-	return zipped_over || unzipped_over;
-}
-
-/* Entries the walk could not take in: reported, not fatal (a kept one fails the zip). */
-static void warn_tree_problems(const struct tree *t)
-{
-	static const struct {
-		uint32_t flag;
-		const char *what;
-	} problems[] = {
-		{TREE_F_UNREADABLE, "unreadable entries"},
-		{TREE_F_LINK_LOOP, "symlinks that loop or dangle"},
-		{TREE_F_SPECIAL, "special files (fifos, sockets, devices; never zipped)"},
-	};
-	struct tree_entry e;
-
-	for (size_t k = 0; k < ARRAY_SIZE(problems); k++) {
-		uint64_t n = 0;
-		const char *first = NULL;
-
-		for (size_t i = 1; i < tree__count(t); i++) {
-			if (tree__get(t, (uint32_t)i, &e) || !(e.flags & problems[k].flag))
-				continue;
-			if (!n++)
-				first = e.path;
-		}
-		if (n)
-			cli_warn("the tree has %" PRIu64 " %s, e.g. %s", n, problems[k].what,
-				 first);
-	}
-}
-
-static void warn_about(const struct prune_cli *pc, const struct prune_plan *r,
-		       const struct zipwrite_stats *zs, const struct profile *p)
-{
-	warn_tree_problems(r->tree);
-	if (profile__has_loss(p))
-		cli_warn("pruning with --force although %" PRIu64
-			 " events were lost: the zip may lack needed files",
-			 profile__header_const(p)->lost_events);
-	if (!r->match_inodes && profile__count(p))
-		cli_warn("the profile comes from another boot or host: matched by path only");
-	if (r->dropped_touched) {
-		struct tree_entry e = {0};
-
-		tree__get(r->tree, r->first_dropped_touched, &e);
-		cli_warn(
-			"--drop removed %" PRIu64 " file%s the workload touched (first: %s); a "
-			"program can survive a missing file silently, so verify cannot prove these "
-			"unused",
-			r->dropped_touched, r->dropped_touched == 1 ? "" : "s",
-			e.path ? e.path : "?");
-	}
-	if (zs->pyc_timestamp)
-		cli_warn("%" PRIu64 " timestamp-based .pyc files were given normalized mtimes: "
-			 "Python will treat them as stale (use --mtime keep, or compile with "
-			 "--invalidation-mode checked-hash)",
-			 zs->pyc_timestamp);
-	if (zs->py_odd_mtime)
-		cli_warn("%" PRIu64 " kept .py files have odd-second mtimes that zip's 2-second "
-			 "DOS time cannot hold: their timestamp-based .pyc will look stale after "
-			 "extraction (compile with --invalidation-mode checked-hash to avoid it)",
-			 zs->py_odd_mtime);
-	if (r->links_outside) {
-		struct tree_entry e = {0};
-
-		tree__get(r->tree, r->first_link_outside, &e);
-		cli_warn("left out %" PRIu64
-			 " symlink%s that are absolute or lead out of the tree (first: %s -> "
-			 "%s); --keep the target's contents inside the tree if it is needed",
-			 r->links_outside, r->links_outside == 1 ? "" : "s", e.path ? e.path : "?",
-			 e.link_target ? e.link_target : "?");
-	}
-	for (size_t i = 0; i < globs__count(pc->pol.globs); i++) {
-		if (!globs__hits(pc->pol.globs, i))
-			cli_warn("--%s '%s' matched nothing in the tree",
-				 globs__action(pc->pol.globs, i) == GLOB_KEEP ? "keep" : "drop",
-				 globs__pattern(pc->pol.globs, i));
-	}
-}
-
 /*
  * Open the tree, plan, and write unless --dry-run; the interrupt handlers cover it all. Every
  * signal that ends a process by default and that a user or a terminal sends to stop one
@@ -506,9 +313,9 @@ static int prune_and_report(struct prune_cli *pc, const struct profile *p)
 		goto out;
 	}
 	if (pc->pol.dry_run)
-		print_dry_run(&pl);
-	warn_about(pc, &pl, &zs, p);
-	if (print_summary(pc, &pl, &zs)) {
+		prune_print__dry_run(&pl);
+	prune_print__warnings(&pc->pol, &pl, &zs, p);
+	if (prune_print__summary(&pc->pol, pc->out_zip, &pl, &zs)) {
 		cli_warn("the pruned package exceeds an AWS Lambda limit");
 		if (pc->enforce_limits)
 			ret = EXIT_LIMIT;

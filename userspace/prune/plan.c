@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "escape.h"
 #include "host.h"
 #include "plan.h"
 #include "util.h"
@@ -141,6 +142,43 @@ static int refuse_loss(const struct profile *const *profiles, size_t n)
 	return 0;
 }
 
+/*
+ * Files the workload touched that lie below a directory the walk could not list: they may be
+ * there, but the zip would silently lack them. Refused unless --force.
+ */
+static int refuse_unlistable(const struct prune_plan *r)
+{
+	const struct resolve_stats *st = &r->resolve;
+	struct tree_entry d = {.path = "?"};
+
+	if (!st->under_unlistable)
+		return 0;
+	tree__get(r->tree, st->first_unlistable_dir, &d);
+	return slz_fail(ENODATA,
+			"%llu file%s the profile touched lie%s below directories that cannot be "
+			"listed (first: %s, below %s/): the zip would lack %s; prune as a user "
+			"who can list the tree, or pass --force to prune without %s",
+			(unsigned long long)st->under_unlistable,
+			st->under_unlistable == 1 ? "" : "s", st->under_unlistable == 1 ? "s" : "",
+			st->first_under_unlistable, d.path,
+			st->under_unlistable == 1 ? "it" : "them",
+			st->under_unlistable == 1 ? "it" : "them");
+}
+
+/* Kept names that are not valid UTF-8: zip tools read them differently (CP437, locale). */
+static void count_non_utf8(struct prune_plan *r)
+{
+	struct tree_entry e;
+
+	for (size_t i = 1; i < tree__count(r->tree); i++) {
+		if (!keepset__has(r->keep, (uint32_t)i) || tree__get(r->tree, (uint32_t)i, &e) ||
+		    escape__is_utf8(e.path, strlen(e.path)))
+			continue;
+		if (!r->non_utf8_names++)
+			r->first_non_utf8 = (uint32_t)i;
+	}
+}
+
 int prune__plan(const struct tree *t, const struct prune_policy *pol,
 		const struct profile *const *profiles, size_t nprofiles, const struct keepset *seed,
 		struct prune_plan *r)
@@ -180,6 +218,8 @@ int prune__plan(const struct tree *t, const struct prune_policy *pol,
 			(unsigned long long)r->resolve.truncated_unresolved,
 			r->match_inodes ? ""
 					: " (a profile from another boot is matched by path only)");
+	if (!pol->force && (err = refuse_unlistable(r)))
+		return err;
 	if (seed)
 		err = keepset__merge(r->keep, seed);
 	if (!err && pol->globs)
@@ -217,6 +257,7 @@ int prune__plan(const struct tree *t, const struct prune_policy *pol,
 		return err;
 	drop_links_outside(r);
 	totals(r);
+	count_non_utf8(r);
 	return 0;
 }
 

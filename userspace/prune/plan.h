@@ -36,6 +36,9 @@ struct prune_plan {
 	uint32_t first_dropped_touched;	     /* tree index of the first one */
 	uint64_t links_outside;		     /* symlinks left out: their target leaves the tree */
 	uint32_t first_link_outside;	     /* tree index of the first one, for the message */
+	/* Kept names that are not valid UTF-8: stored as raw bytes, read differently by tools. */
+	uint64_t non_utf8_names;
+	uint32_t first_non_utf8; /* tree index of the first one */
 };
 
 /*
@@ -43,10 +46,11 @@ struct prune_plan {
  * and seed (a keep set over t whose entries are kept with their reasons; NULL for none).
  * Refusals, which pol->force overrides: -EBADMSG when a profile recorded loss or has truncated
  * paths that matched nothing by inode (always, for a profile of another boot, whose inodes are
- * not used), -ENODATA when neither --keep nor a seed asked for files and either the profiles
- * stand for files none of which lies in the tree (a wrong --tree) or they stand for no file
- * at all (a header-only profile: the zip would be empty); slz_errmsg() says why and what to
- * do. Else 0 or another -errno. The plan is filled as far as it got; release
+ * not used), -ENODATA when files the profiles touched lie below directories the walk could not
+ * list (they would be missing silently), or when neither --keep nor a seed asked for files and
+ * either the profiles stand for files none of which lies in the tree (a wrong --tree) or they
+ * stand for no file at all (a header-only profile: the zip would be empty); slz_errmsg() says
+ * why and what to do. Else 0 or another -errno. The plan is filled as far as it got; release
  * it either way.
  */
 int prune__plan(const struct tree *t, const struct prune_policy *pol,

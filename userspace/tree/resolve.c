@@ -92,6 +92,31 @@ static int keep_inode(struct keepset *k, uint32_t first, uint32_t kinds,
 	return 0;
 }
 
+/*
+ * The directory the walk could not list that rel (a path the tree lacks) lies under, or -ENOENT:
+ * the deepest ancestor the tree has decides (through in-tree links, as the lookup went).
+ */
+static int64_t unlistable_above(const struct tree *t, char *rel, const struct tree_resolve_opts *o)
+{
+	struct tree_resolve_opts dir = *o;
+	struct tree_entry e;
+	char *slash;
+
+	dir.follow_last = true;
+	while ((slash = strrchr(rel, '/'))) {
+		int64_t idx;
+
+		*slash = '\0';
+		idx = tree__resolve_opts(t, rel, &dir);
+		if (idx == -ENOENT)
+			continue;
+		if (idx < 0 || tree__get(t, (uint32_t)idx, &e))
+			return -ENOENT;
+		return S_ISDIR(e.mode) && (e.flags & TREE_F_UNREADABLE) ? idx : -ENOENT;
+	}
+	return -ENOENT; /* directly in the root, which the walk always lists */
+}
+
 int resolve__profile(struct keepset *k, const struct profile *p, const struct resolve_opts *o,
 		     struct resolve_stats *st)
 {
@@ -149,19 +174,29 @@ int resolve__profile(struct keepset *k, const struct profile *p, const struct re
 		/* Not a physical path: a path-only entry spelled through an in-tree symlink. */
 		if (idx < 0)
 			idx = tree__resolve_opts(t, rel, &tro);
-		free(rel);
 		if (idx == -ENOMEM) {
+			free(rel);
 			err = -ENOMEM;
 			goto out;
 		}
 		if (idx == -EXDEV) {
+			free(rel);
 			st->outside_tree++; /* through a link that leaves the tree */
 			continue;
 		}
 		if (idx < 0) {
-			st->unmatched_in_tree++;
+			int64_t dir = unlistable_above(t, rel, &tro);
+
+			free(rel);
+			if (!st->unmatched_in_tree++)
+				st->first_unmatched = e->path;
+			if (dir >= 0 && !st->under_unlistable++) {
+				st->first_under_unlistable = e->path;
+				st->first_unlistable_dir = (uint32_t)dir;
+			}
 			continue;
 		}
+		free(rel);
 		err = keep(k, idx, kinds, e);
 		if (err)
 			goto out;

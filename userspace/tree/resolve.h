@@ -42,9 +42,18 @@ struct resolve_stats {
 	 * whether or not inodes could be trusted: what they name cannot be known.
 	 */
 	uint64_t truncated_unresolved;
-	uint64_t entries;	    /* profile entries looked at */
-	uint64_t by_inode;	    /* matched by (dev, ino) */
-	uint64_t by_path;	    /* matched by path */
+	/*
+	 * Of unmatched_in_tree: entries below a directory the walk could not list (as a user who
+	 * may not read it), so the file may well be there, and would be silently missing.
+	 */
+	uint64_t under_unlistable;
+	/* Examples for the messages: the profile's own paths (valid while it is), NULL if none. */
+	const char *first_unmatched;	    /* the first unmatched_in_tree entry */
+	const char *first_under_unlistable; /* the first under_unlistable entry */
+	uint32_t first_unlistable_dir;	    /* tree index of the directory that one lies under */
+	uint64_t entries;		    /* profile entries looked at */
+	uint64_t by_inode;		    /* matched by (dev, ino) */
+	uint64_t by_path;		    /* matched by path */
 	uint64_t outside_tree;	    /* not under the tree (the runtime's own files): ignored */
 	uint64_t unmatched_in_tree; /* under the tree root but no such entry (tree changed?) */
 	uint64_t missing;	    /* failed lookups only (SLZ_KIND_MISSING): never kept */

@@ -1,0 +1,300 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* What prune and run print about a plan: the dry-run list, the summary and the warnings. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli.h"
+#include "escape.h"
+#include "humanize.h"
+#include "prune_print.h"
+#include "prune_report.h"
+#include "util.h"
+
+void prune_print__dry_run(const struct prune_plan *r)
+{
+	struct tree_entry e;
+	char reasons[256];
+
+	for (size_t i = 1; i < tree__count(r->tree); i++) {
+		bool kept = keepset__has(r->keep, (uint32_t)i);
+
+		if (tree__get(r->tree, (uint32_t)i, &e))
+			continue;
+		fputs(kept ? "+ " : "- ", stdout);
+		cli_name(stdout, e.path);
+		if (kept) {
+			keepset__reasons_str(keepset__reasons(r->keep, (uint32_t)i), rules__name,
+					     reasons, sizeof(reasons));
+			printf("  [%s]", reasons);
+		}
+		putchar('\n');
+	}
+}
+
+static int cmp_kept(const void *a, const void *b)
+{
+	const struct package_bytes *x = a, *y = b;
+
+	return x->kept_bytes != y->kept_bytes ? (x->kept_bytes > y->kept_bytes ? -1 : 1)
+					      : strcmp(x->name, y->name);
+}
+
+static int cmp_dropped(const void *a, const void *b)
+{
+	const struct package_bytes *x = a, *y = b;
+
+	return x->dropped_bytes != y->dropped_bytes ? (x->dropped_bytes > y->dropped_bytes ? -1 : 1)
+						    : strcmp(x->name, y->name);
+}
+
+static void print_packages(const struct prune_plan *r)
+{
+	struct package_bytes *pk = NULL;
+	size_t n = 0;
+	char b[32];
+
+	if (prune_report__packages(r, &pk, &n))
+		return;
+	if (n > 1) /* none (a tree without files): pk is NULL, which qsort must not see */
+		qsort(pk, n, sizeof(*pk), cmp_kept);
+	printf("  largest kept:    ");
+	for (size_t i = 0, shown = 0; i < n && shown < 5 && pk[i].kept_bytes; i++, shown++) {
+		fputs(shown ? ", " : "", stdout);
+		cli_name(stdout, pk[i].name); /* a tree path: escaped */
+		printf(" %s", humanize_bytes(pk[i].kept_bytes, b, sizeof(b)));
+	}
+	if (n > 1)
+		qsort(pk, n, sizeof(*pk), cmp_dropped);
+	printf("\n  largest dropped: ");
+	for (size_t i = 0, shown = 0; i < n && shown < 5 && pk[i].dropped_bytes; i++, shown++) {
+		fputs(shown ? ", " : "", stdout);
+		cli_name(stdout, pk[i].name);
+		printf(" %s", humanize_bytes(pk[i].dropped_bytes, b, sizeof(b)));
+	}
+	putchar('\n');
+	prune_report__free_packages(pk, n);
+}
+
+/* Up to max tree entries whose flags and type match, as ", "-separated escaped names. */
+static uint64_t list_entries(const struct tree *t, uint32_t flag, bool dirs, size_t max)
+{
+	struct tree_entry e;
+	uint64_t n = 0;
+
+	for (size_t i = 1; i < tree__count(t); i++) {
+		if (tree__get(t, (uint32_t)i, &e) || !(e.flags & flag) || S_ISDIR(e.mode) != dirs)
+			continue;
+		if (n++ < max) {
+			fputs(n > 1 ? ", " : "", stdout);
+			cli_name(stdout, e.path);
+		}
+	}
+	return n;
+}
+
+/*
+ * What the zip may lack without the profile's knowing: directories the walk could not list,
+ * profile entries below the tree that match nothing, and names zip tools read differently.
+ */
+static void print_gaps(const struct prune_plan *r)
+{
+	struct tree_entry e;
+	uint64_t n = 0;
+
+	for (size_t i = 1; i < tree__count(r->tree); i++)
+		n += !tree__get(r->tree, (uint32_t)i, &e) && S_ISDIR(e.mode) &&
+		     (e.flags & TREE_F_UNREADABLE);
+	if (n) {
+		printf("unlisted:   %" PRIu64 " director%s could not be listed, so no file below "
+		       "%s is in the zip: ",
+		       n, n == 1 ? "y" : "ies", n == 1 ? "it" : "them");
+		list_entries(r->tree, TREE_F_UNREADABLE, true, 3);
+		printf("%s\n", n > 3 ? ", ..." : "");
+	}
+	if (r->resolve.unmatched_in_tree) {
+		printf("unmatched:  %" PRIu64 " profile entr%s below the tree match%s no file of "
+		       "it (changed since the recording?), e.g. ",
+		       r->resolve.unmatched_in_tree,
+		       r->resolve.unmatched_in_tree == 1 ? "y" : "ies",
+		       r->resolve.unmatched_in_tree == 1 ? "es" : "");
+		cli_name(stdout, r->resolve.first_unmatched ? r->resolve.first_unmatched : "?");
+		putchar('\n');
+	}
+	if (r->non_utf8_names && !tree__get(r->tree, r->first_non_utf8, &e)) {
+		printf("names:      %" PRIu64 " kept name%s not UTF-8 (stored as raw bytes), e.g. ",
+		       r->non_utf8_names, r->non_utf8_names == 1 ? " is" : "s are");
+		cli_name(stdout, e.path);
+		putchar('\n');
+	}
+}
+
+static double pct(uint64_t part, uint64_t whole)
+{
+	return whole ? 100.0 * (double)part / (double)whole : 0;
+}
+
+bool prune_print__summary(const struct prune_policy *pol, const char *out_zip,
+			  const struct prune_plan *r, const struct zipwrite_stats *zs)
+{
+	char c1[32], c2[32], c3[32], c4[32];
+	bool zipped_over = !pol->dry_run && zs->zip_size > LAMBDA_ZIPPED_LIMIT;
+	bool unzipped_over = r->after_bytes > LAMBDA_UNZIPPED_LIMIT;
+
+	if (cli.quiet)
+		return zipped_over || unzipped_over;
+	printf("\n%-10s %12s %12s\n", "", "files", "bytes");
+	printf("%-10s %12s %12s\n", "before", humanize_count(r->before_files, c1, sizeof(c1)),
+	       humanize_bytes(r->before_bytes, c2, sizeof(c2)));
+	printf("%-10s %12s %12s\n", "after", humanize_count(r->after_files, c1, sizeof(c1)),
+	       humanize_bytes(r->after_bytes, c2, sizeof(c2)));
+	printf("%-10s %11.1f%% %11.1f%%\n", "reduction",
+	       pct(r->before_files - r->after_files, r->before_files),
+	       pct(r->before_bytes - r->after_bytes, r->before_bytes));
+	if (!pol->dry_run) {
+		printf("%-10s %12s %12s  (%s entries, level %d) -> ", "zip", "",
+		       humanize_bytes(zs->zip_size, c1, sizeof(c1)),
+		       humanize_count(zs->entries, c2, sizeof(c2)), pol->zip.level);
+		cli_name(stdout, out_zip);
+		putchar('\n');
+	}
+	printf("\nAWS Lambda: zipped %s of %s (direct upload) %s; unzipped %s of %s %s\n",
+	       pol->dry_run ? "-" : humanize_bytes(zs->zip_size, c1, sizeof(c1)),
+	       humanize_bytes(LAMBDA_ZIPPED_LIMIT, c2, sizeof(c2)),
+	       pol->dry_run  ? "-"
+	       : zipped_over ? "EXCEEDED"
+			     : "ok",
+	       humanize_bytes(r->after_bytes, c3, sizeof(c3)),
+	       humanize_bytes(LAMBDA_UNZIPPED_LIMIT, c4, sizeof(c4)),
+	       unzipped_over ? "EXCEEDED" : "ok");
+	printf("kept by:    profile %" PRIu64 " (inode %" PRIu64 ", path %" PRIu64
+	       "), --keep %" PRIu64 ", rules",
+	       r->resolve.by_inode + r->resolve.by_path, r->resolve.by_inode, r->resolve.by_path,
+	       r->glob_kept);
+	for (size_t i = 0; i < rules__count(); i++)
+		printf("%s %s %" PRIu64, i ? " /" : "", rules__name(i), r->rules.added[i]);
+	printf("; --drop removed %" PRIu64 "\n", r->glob_dropped);
+	print_gaps(r);
+	print_packages(r);
+	return zipped_over || unzipped_over;
+}
+
+/*
+ * Entries the walk could not take in: reported, not fatal (a kept one fails the zip).
+ * Directories it could not list are the summary's "unlisted" line (and a refusal when the
+ * workload touched something below one).
+ */
+static void warn_tree_problems(const struct tree *t)
+{
+	static const struct {
+		uint32_t flag;
+		const char *what;
+	} problems[] = {
+		{TREE_F_UNREADABLE, "unreadable files"},
+		{TREE_F_LINK_LOOP, "symlinks that loop or dangle"},
+		{TREE_F_SPECIAL, "special files (fifos, sockets, devices; never zipped)"},
+	};
+	struct tree_entry e;
+
+	for (size_t k = 0; k < ARRAY_SIZE(problems); k++) {
+		uint64_t n = 0;
+		const char *first = NULL;
+
+		for (size_t i = 1; i < tree__count(t); i++) {
+			if (tree__get(t, (uint32_t)i, &e) || !(e.flags & problems[k].flag) ||
+			    (problems[k].flag == TREE_F_UNREADABLE && S_ISDIR(e.mode)))
+				continue;
+			if (!n++)
+				first = e.path;
+		}
+		if (n)
+			cli_warn("the tree has %" PRIu64 " %s, e.g. %s", n, problems[k].what,
+				 first);
+	}
+}
+
+/* Names zip tools disagree on: each reads raw bytes as CP437 or as the local charset. */
+static void warn_non_utf8(const struct prune_plan *r)
+{
+	struct tree_entry e;
+	char *names = NULL;
+	size_t len = 0, shown = 0;
+	FILE *f = open_memstream(&names, &len);
+
+	for (size_t i = r->first_non_utf8; f && i < tree__count(r->tree) && shown < 3; i++) {
+		if (!keepset__has(r->keep, (uint32_t)i) || tree__get(r->tree, (uint32_t)i, &e) ||
+		    escape__is_utf8(e.path, strlen(e.path)))
+			continue;
+		fprintf(f, "%s%s", shown++ ? ", " : "", e.path);
+	}
+	if (f)
+		fclose(f);
+	cli_warn("%" PRIu64 " kept name%s not valid UTF-8 (%s%s): the zip stores %s as raw bytes, "
+		 "which unzip tools read differently (as CP437 or the local charset), so %s may "
+		 "extract under another name; rename %s to UTF-8",
+		 r->non_utf8_names, r->non_utf8_names == 1 ? " is" : "s are", names ? names : "?",
+		 r->non_utf8_names > shown ? ", ..." : "", r->non_utf8_names == 1 ? "it" : "them",
+		 r->non_utf8_names == 1 ? "it" : "they", r->non_utf8_names == 1 ? "it" : "them");
+	free(names);
+}
+
+void prune_print__warnings(const struct prune_policy *pol, const struct prune_plan *r,
+			   const struct zipwrite_stats *zs, const struct profile *p)
+{
+	warn_tree_problems(r->tree);
+	if (profile__has_loss(p))
+		cli_warn("pruning with --force although %" PRIu64
+			 " events were lost: the zip may lack needed files",
+			 profile__header_const(p)->lost_events);
+	if (!r->match_inodes && profile__count(p))
+		cli_warn("the profile comes from another boot or host: matched by path only");
+	if (r->dropped_touched) {
+		struct tree_entry e = {0};
+
+		tree__get(r->tree, r->first_dropped_touched, &e);
+		cli_warn(
+			"--drop removed %" PRIu64 " file%s the workload touched (first: %s); a "
+			"program can survive a missing file silently, so verify cannot prove these "
+			"unused",
+			r->dropped_touched, r->dropped_touched == 1 ? "" : "s",
+			e.path ? e.path : "?");
+	}
+	if (r->resolve.under_unlistable)
+		cli_warn("pruning with --force although %" PRIu64 " file%s the workload touched "
+			 "lie%s below directories that cannot be listed (first: %s): the zip "
+			 "lacks %s",
+			 r->resolve.under_unlistable, r->resolve.under_unlistable == 1 ? "" : "s",
+			 r->resolve.under_unlistable == 1 ? "s" : "",
+			 r->resolve.first_under_unlistable,
+			 r->resolve.under_unlistable == 1 ? "it" : "them");
+	if (r->non_utf8_names)
+		warn_non_utf8(r);
+	if (zs->pyc_timestamp)
+		cli_warn("%" PRIu64 " timestamp-based .pyc files were given normalized mtimes: "
+			 "Python will treat them as stale (use --mtime keep, or compile with "
+			 "--invalidation-mode checked-hash)",
+			 zs->pyc_timestamp);
+	if (zs->py_odd_mtime)
+		cli_warn("%" PRIu64 " kept .py files have odd-second mtimes that zip's 2-second "
+			 "DOS time cannot hold: their timestamp-based .pyc will look stale after "
+			 "extraction (compile with --invalidation-mode checked-hash to avoid it)",
+			 zs->py_odd_mtime);
+	if (r->links_outside) {
+		struct tree_entry e = {0};
+
+		tree__get(r->tree, r->first_link_outside, &e);
+		cli_warn("left out %" PRIu64
+			 " symlink%s that are absolute or lead out of the tree (first: %s -> "
+			 "%s); --keep the target's contents inside the tree if it is needed",
+			 r->links_outside, r->links_outside == 1 ? "" : "s", e.path ? e.path : "?",
+			 e.link_target ? e.link_target : "?");
+	}
+	for (size_t i = 0; i < globs__count(pol->globs); i++) {
+		if (!globs__hits(pol->globs, i))
+			cli_warn("--%s '%s' matched nothing in the tree",
+				 globs__action(pol->globs, i) == GLOB_KEEP ? "keep" : "drop",
+				 globs__pattern(pol->globs, i));
+	}
+}
