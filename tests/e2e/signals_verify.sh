@@ -18,7 +18,7 @@ printf '# slimzip profile v1\n' >"$WORK/empty.profile"
 zip=$WORK/out.zip
 run "$SLIMZIP" prune --tree "$tree" --profile "$WORK/empty.profile" -o "$zip" --keep keep.txt
 check "prune exits 0 (exit $RC)" test "$RC" -eq 0
-# verify extracts under TMPDIR: a directory of this test's own, to see what is left there.
+# verify extracts into --extract-dir: a directory of this test's own, to see what is left there.
 export TMPDIR=$WORK/tmp
 starts=$WORK/starts
 
@@ -31,7 +31,7 @@ for sig in TERM INT; do
 	for fix in "" --fix; do
 		echo "== SIG$sig to verify ${fix:-without --fix} during the proof run"
 		rm -f "$starts"
-		bg verify "$SLIMZIP" verify "$zip" --tree "$tree" $fix -- "${workload[@]}"
+		bg verify "$SLIMZIP" verify "$zip" --tree "$tree" --extract-dir "$TMPDIR" $fix -- "${workload[@]}"
 		wait_until 10 test -s "$starts" || true
 		t0=$SECONDS
 		kill "-$sig" "$BG"
@@ -48,7 +48,7 @@ for sig in TERM INT; do
 done
 
 echo "== SIGKILL of verify: the command dies with it, the next verify cleans up"
-bg verify "$SLIMZIP" verify "$zip" --tree "$tree" -- \
+bg verify "$SLIMZIP" verify "$zip" --tree "$tree" --extract-dir "$TMPDIR" -- \
 	sh -c 'echo $$ >"$1"; exec sleep 100' sh "$WORK/cmd.pid"
 cmdpid=$(pid_in "$WORK/cmd.pid")
 BG_PIDS+=("$cmdpid")
@@ -61,7 +61,7 @@ left=$(ls -d "$TMPDIR"/slimzip-verify-"$vpid"-* 2>/dev/null || true)
 check "(precondition) the killed verify left its temp directory, named with its pid" \
 	test -n "$left"
 check "(precondition) and its cgroup $cg" test -d "$cg"
-run "$SLIMZIP" verify "$zip" --tree "$tree" -- cat "$tree/keep.txt"
+run "$SLIMZIP" verify "$zip" --tree "$tree" --extract-dir "$TMPDIR" -- cat "$tree/keep.txt"
 check "the next verify passes (exit $RC)" test "$RC" -eq 0
 check "it removed the killed verify's temp directory" \
 	bash -c '! ls -d "$1"/slimzip-verify-"$2"-* 2>/dev/null' _ "$TMPDIR" "$vpid"

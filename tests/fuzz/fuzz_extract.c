@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Zip extraction (verify's extractor). Oracle (zip-slip): whatever the archive holds and
- * whether or not extraction succeeds, nothing appears beside the destination directory, and no
- * symlink inside it resolves to a place outside it.
+ * Zip extraction (verify's extractor). Oracles: whatever the archive holds and whether or not
+ * extraction succeeds, nothing appears beside the destination directory (zip-slip), no symlink
+ * inside it resolves to a place outside it, the files in it hold no more than the cap, and the
+ * extractor's own remover leaves nothing of it.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -17,9 +18,13 @@
 
 #include "extract.h"
 
-static char dest_real[PATH_MAX];
+/* Small enough to keep a run fast; inputs declaring more must be refused. */
+#define CAP (4u << 20)
 
-static int check_link(const char *path, const struct stat *st, int type, struct FTW *ftw)
+static char dest_real[PATH_MAX];
+static uint64_t extracted_bytes;
+
+static int check_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
 	char real[PATH_MAX];
 	size_t n = strlen(dest_real);
@@ -27,6 +32,8 @@ static int check_link(const char *path, const struct stat *st, int type, struct 
 	if (type == FTW_SL && realpath(path, real) &&
 	    (strncmp(real, dest_real, n) || (real[n] != '/' && real[n] != '\0')))
 		abort(); /* a link that leads out of the extraction */
+	if (type == FTW_F)
+		extracted_bytes += (uint64_t)st->st_size;
 	return 0;
 }
 
@@ -58,7 +65,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		goto out;
 	}
 	close(fd);
-	extract__zip(zip, dest);
+	extract__zip(zip, dest,
+		     &(struct extract_opts){.sz = sizeof(struct extract_opts), .max_bytes = CAP});
 
 	/* Beside dest there is only the input. */
 	d = opendir(top);
@@ -69,8 +77,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (d)
 		closedir(d);
+	extracted_bytes = 0;
 	if (realpath(dest, dest_real))
-		nftw(dest, check_link, 16, FTW_PHYS);
+		nftw(dest, check_entry, 16, FTW_PHYS);
+	if (extracted_bytes > CAP)
+		abort(); /* more than the cap reached the disk */
+	/* The remover verify uses takes it all, whatever modes and depth the archive made. */
+	if (extract__remove(dest) || !access(dest, F_OK))
+		abort();
 out:
 	nftw(top, rm_entry, 16, FTW_PHYS | FTW_DEPTH);
 	return 0;

@@ -85,6 +85,7 @@ int cli_exit_for(int err)
 	case EOPNOTSUPP:
 		return EXIT_UNSUPPORTED;
 	case EINVAL:
+	case EFBIG:
 	case EBADMSG:
 	case ENOENT:
 	case ENOTDIR:

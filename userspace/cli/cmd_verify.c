@@ -2,6 +2,7 @@
 /* slimzip verify OUT.zip --tree DIR [--fix] -- CMD...: does the pruned package still work? */
 #include <errno.h>
 #include <getopt.h>
+#include <libgen.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,8 @@ enum {
 	OPT_TREE = 256,
 	OPT_FIX,
 	OPT_ROUNDS,
+	OPT_MAX_EXTRACT,
+	OPT_EXTRACT_DIR,
 };
 
 static void usage(FILE *f)
@@ -37,7 +40,10 @@ static void usage(FILE *f)
 		"  --tree DIR             the original deployment tree the zip was pruned from\n"
 		"  --fix                  add the missing files (and their closure), rewrite\n"
 		"                         OUT.zip, and verify again until clean or --max-rounds\n"
-		"  --max-rounds N         bound on --fix rounds (default 5)\n");
+		"  --max-rounds N         bound on --fix rounds (default 5)\n"
+		"  --max-extract BYTES    refuse a zip that extracts to more (default: the larger\n"
+		"                         of the tree's size and Lambda's 262144000 bytes)\n"
+		"  --extract-dir DIR      extract into DIR (default: beside OUT.zip)\n");
 	policy_cli__usage(f, POLICY_VERIFY, 25);
 }
 
@@ -93,6 +99,37 @@ static void print_round(const struct verify_round *r, void *ctx)
 	fflush(stdout);
 }
 
+/*
+ * The zip is extracted beside itself (or in --extract-dir): that place must take new files,
+ * checked before any work like every output.
+ */
+static int check_extract_dir(const struct verify_opts *vo)
+{
+	char *copy = strdup(vo->zip_path), *probe = NULL;
+	const char *dir = vo->extract_dir;
+	struct stat st;
+	int err;
+
+	if (!copy)
+		return EXIT_FAILURE_GENERIC;
+	if (!dir)
+		dir = dirname(copy);
+	else if (stat(dir, &st) || !S_ISDIR(st.st_mode)) {
+		cli_error("--extract-dir: '%s' is not a directory", dir);
+		free(copy);
+		return EXIT_USAGE;
+	}
+	err = asprintf(&probe, "%s/slimzip-verify", dir) < 0 ? -ENOMEM
+							     : atomic_file__check_writable(probe);
+	if (err)
+		cli_error("verify extracts the zip into %s, which takes no new file: %s (give "
+			  "--extract-dir DIR)",
+			  dir, slz_errmsg());
+	free(probe);
+	free(copy);
+	return err ? EXIT_OUTPUT : EXIT_OK;
+}
+
 static int verify_cli(int argc, char **argv, struct verify_opts *vo, struct prune_policy *pol,
 		      const struct option *opts)
 {
@@ -100,7 +137,7 @@ static int verify_cli(int argc, char **argv, struct verify_opts *vo, struct prun
 	struct stat st;
 	sigset_t oldmask;
 	uint64_t v;
-	int c, err = 0;
+	int c, err = 0, ret;
 
 	/* Options and the zip come before '--', the command after it: parse only the first part. */
 	for (int i = 1; i < argc; i++) {
@@ -136,6 +173,12 @@ static int verify_cli(int argc, char **argv, struct verify_opts *vo, struct prun
 		case OPT_ROUNDS:
 			err = args__u64("--max-rounds", optarg, 1, 100, &v);
 			vo->max_rounds = (unsigned int)v;
+			break;
+		case OPT_MAX_EXTRACT:
+			err = args__u64("--max-extract", optarg, 1, UINT64_MAX, &vo->max_extract);
+			break;
+		case OPT_EXTRACT_DIR:
+			vo->extract_dir = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -178,6 +221,9 @@ static int verify_cli(int argc, char **argv, struct verify_opts *vo, struct prun
 		cli_error("--fix must rewrite %s: %s", vo->zip_path, slz_errmsg());
 		return EXIT_OUTPUT;
 	}
+	ret = check_extract_dir(vo);
+	if (ret)
+		return ret;
 	vo->on_round = print_round;
 	vo->on_diagnosis = print_diagnosis;
 	vo->on_round_ctx = vo;
@@ -231,6 +277,8 @@ int cmd_verify(int argc, char **argv)
 		{"tree", required_argument, NULL, OPT_TREE},
 		{"fix", no_argument, NULL, OPT_FIX},
 		{"max-rounds", required_argument, NULL, OPT_ROUNDS},
+		{"max-extract", required_argument, NULL, OPT_MAX_EXTRACT},
+		{"extract-dir", required_argument, NULL, OPT_EXTRACT_DIR},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};

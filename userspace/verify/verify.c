@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <libgen.h>
 #include <limits.h>
 #include <sched.h>
 #include <stdio.h>
@@ -240,22 +241,40 @@ static int remove_stale_dir(int dirfd, const char *name, int fd, const struct st
 	return err;
 }
 
-/* *lock_fd keeps the directory ours (owned__mkdtemp) until it is removed. */
-static int extract_fresh(const char *zip_path, char **dir, int *lock_fd)
+/*
+ * Extract the zip into a fresh directory in o->extract_dir, or else beside the zip: on the
+ * filesystem the user chose for the output, not in TMPDIR (often a small tmpfs). At most
+ * o->max_extract bytes, by default the larger of the tree's size and Lambda's unzipped limit.
+ * *lock_fd keeps the directory ours (owned__mkdtemp) until it is removed.
+ */
+static int extract_fresh(const struct verify_opts *o, const struct tree *t, char **dir,
+			 int *lock_fd)
 {
-	const char *tmp = getenv("TMPDIR");
-	const char *parent = tmp && *tmp ? tmp : "/tmp";
-	char *d = NULL;
+	EXTRACT_OPTS(eo, .max_bytes = o->max_extract);
+	char *zip_dir = strdup(o->zip_path), *d = NULL;
+	const char *parent;
+	uint64_t tree_bytes = 0;
 	int err, fd = -1;
 
+	if (!zip_dir)
+		return -ENOMEM;
+	if (!eo.max_bytes) {
+		tree__totals(t, NULL, &tree_bytes);
+		eo.max_bytes = tree_bytes > EXTRACT_DEFAULT_MAX_BYTES ? tree_bytes
+								      : EXTRACT_DEFAULT_MAX_BYTES;
+	}
+	parent = o->extract_dir ? o->extract_dir : dirname(zip_dir);
 	/* What killed verifies left: the next one cleans up. */
 	owned__sweep(parent, TEMP_PREFIX, remove_stale_dir, (void *)parent);
 	err = owned__mkdtemp(parent, TEMP_PREFIX, &d, &fd);
+	free(zip_dir);
 	if (err)
 		return err;
 	/* mkdtemp makes it 0700; the tree's root must read like the original to the workload. */
 	chmod(d, 0755);
-	err = extract__zip(zip_path, d);
+	err = extract__zip(o->zip_path, d, &eo);
+	if (err == -EFBIG)
+		err = slz_fail(EFBIG, "%s; --max-extract BYTES sets the cap", slz_errmsg());
 	if (err) {
 		verify__rmtree(d);
 		close(fd);
@@ -365,7 +384,7 @@ int verify__run(const struct verify_opts *o, struct verify_result *res)
 		free(stray);
 		vr.zip_entries_after = vr.zip_entries_before;
 		if (!err)
-			err = extract_fresh(o->zip_path, &extracted, &lock_fd);
+			err = extract_fresh(o, t, &extracted, &lock_fd);
 		view.extracted = extracted;
 		if (!err)
 			err = record_once(o, &view, &proof, &vr.cmd_status, &res->signal);

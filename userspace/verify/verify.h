@@ -4,10 +4,11 @@
  * it lacks that the original tree has.
  *
  * Each round:
- *  1. proof run: the zip is extracted (zip-slip safe) and bind-mounted over the tree's own path
- *     in a private mount namespace, so the command sees the pruned tree where it expects the
- *     original; the recorder also captures failed lookups (ENOENT/ENOTDIR). A failed lookup of
- *     a path the original tree has is a missing file.
+ *  1. proof run: the zip is extracted (zip-slip safe, size-capped, every entry held to its
+ *     declared size and CRC) beside itself or in extract_dir, and bind-mounted over the tree's
+ *     own path in a private mount namespace, so the command sees the pruned tree where it
+ *     expects the original; the recorder also captures failed lookups (ENOENT/ENOTDIR). A
+ *     failed lookup of a path the original tree has is a missing file.
  *  2. diagnosis run, only when the proof run failed or found missing files: the command runs on
  *     the original tree, and every file it touches that the zip lacks is missing too. This
  *     names files a program never looks up in vain, because it first lists the directory and
@@ -18,8 +19,8 @@
  * A stop signal (SIGINT, SIGTERM, SIGHUP, SIGQUIT on signal_fd) is forwarded to the command and
  * stops verify: no diagnosis run and no --fix round follow, the temp directory is removed, and
  * verify__run returns -EINTR with result.signal set. The extraction directory is
- * "slimzip-verify-<pid>-XXXXXX", locked while in use: a later verify removes those whose owner
- * was killed (util.h owned__sweep).
+ * "slimzip-verify-<pid>-XXXXXX" (beside the zip, or in extract_dir), locked while in use: a
+ * later verify extracting there removes those whose owner was killed (util.h owned__sweep).
  */
 #ifndef SLIMZIP_VERIFY_H
 #define SLIMZIP_VERIFY_H
@@ -63,6 +64,13 @@ struct verify_opts {
 	 * rewrites with. Required.
 	 */
 	const struct prune_policy *policy;
+	/*
+	 * The most the extracted zip may hold (extract_opts.max_bytes); 0: the larger of the
+	 * tree's size and EXTRACT_DEFAULT_MAX_BYTES (Lambda's unzipped limit).
+	 */
+	uint64_t max_extract;
+	/* Where the zip is extracted for the proof run; NULL: beside the zip, on its filesystem. */
+	const char *extract_dir;
 	int signal_fd;		      /* for every recording: record_opts.signal_fd */
 	verify_round_fn on_round;     /* called after each round (the CLI prints it) */
 	verify_round_fn on_diagnosis; /* called before a diagnosis run (output follows) */

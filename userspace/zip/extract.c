@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zip.h>
+#include <zlib.h>
 
 #include "dostime.h"
 #include "extract.h"
@@ -24,7 +26,8 @@ enum ekind { E_FILE, E_DIR, E_LINK };
 struct ent {
 	const char *name; /* from libzip, NUL-terminated; checked against the raw bytes */
 	char *target;	  /* symlinks */
-	uint64_t size;
+	uint64_t size;	  /* as the central directory declares it */
+	uint32_t crc;	  /* likewise */
 	int64_t mtime;
 	uint32_t mode; /* permission bits */
 	enum ekind kind;
@@ -72,11 +75,35 @@ err:
 	return nfd;
 }
 
+/* The whole buffer, through short writes and signals. 0 or -errno. */
+static int write_all(int fd, const char *buf, size_t len)
+{
+	for (size_t off = 0; off < len;) {
+		ssize_t w = write(fd, buf + off, len - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -errno;
+		off += (size_t)w;
+	}
+	return 0;
+}
+
+/*
+ * Copy one file entry out, holding it to what the central directory declares: never more bytes
+ * than its size (a bomb stops at the first one too many, whatever the stream would inflate
+ * to), exactly that many in the end, and their CRC-32. libzip checks the CRC at the end of the
+ * data too, but not the size of deflated data; both are checked here either way. A damaged
+ * entry's file is removed again.
+ */
 static int write_file(zip_t *za, zip_uint64_t zi, int dfd, const char *base, const struct ent *e,
 		      char *buf)
 {
 	struct timespec ts[2] = {{.tv_sec = e->mtime}, {.tv_sec = e->mtime}};
 	zip_file_t *zf = NULL;
+	uint64_t done = 0;
+	uLong crc = crc32(0, Z_NULL, 0);
 	zip_int64_t n;
 	int fd, err = 0;
 
@@ -89,21 +116,35 @@ static int write_file(zip_t *za, zip_uint64_t zi, int dfd, const char *base, con
 		goto out;
 	}
 	while ((n = zip_fread(zf, buf, COPY_BUFFER)) > 0) {
-		for (zip_int64_t off = 0; off < n;) {
-			ssize_t w = write(fd, buf + off, (size_t)(n - off));
-
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w < 0) {
-				err = slz_fail(errno, "cannot write %s: %s", e->name,
-					       strerror(errno));
-				goto out;
-			}
-			off += w;
+		if ((uint64_t)n > e->size - done) {
+			err = slz_fail(
+				EINVAL,
+				"entry %s holds more than the %llu bytes it declares: the zip "
+				"is damaged or hostile",
+				e->name, (unsigned long long)e->size);
+			goto out;
+		}
+		done += (uint64_t)n;
+		crc = crc32(crc, (const Bytef *)buf, (uInt)n);
+		err = write_all(fd, buf, (size_t)n);
+		if (err) {
+			err = slz_fail(-err, "cannot write %s: %s", e->name, strerror(-err));
+			goto out;
 		}
 	}
 	if (n < 0) {
 		err = slz_fail(EINVAL, "entry %s is corrupt: %s", e->name, zip_file_strerror(zf));
+		goto out;
+	}
+	if (done != e->size) {
+		err = slz_fail(EINVAL, "entry %s holds %llu bytes, not the %llu it declares",
+			       e->name, (unsigned long long)done, (unsigned long long)e->size);
+		goto out;
+	}
+	if ((uint32_t)crc != e->crc) {
+		err = slz_fail(EINVAL,
+			       "entry %s is corrupt: its CRC-32 is %08x, not the %08x it declares",
+			       e->name, (uint32_t)crc, e->crc);
 		goto out;
 	}
 	if (fchmod(fd, e->mode) || futimens(fd, ts)) {
@@ -116,6 +157,9 @@ out:
 		zip_fclose(zf);
 	if (close(fd) && !err)
 		err = slz_fail(errno, "cannot write %s: %s", e->name, strerror(errno));
+	/* No damaged file stays behind, however the caller cleans up. */
+	if (err)
+		unlinkat(dfd, base, 0);
 	return err;
 }
 
@@ -160,8 +204,11 @@ static int parse_entry(zip_t *za, zip_uint64_t zi, const struct zipcdir_rec *r, 
 	    memcmp(name, r->name, r->name_len))
 		return slz_fail(EINVAL, "entry %llu (%.*s) does not match libzip's view of it",
 				(unsigned long long)zi, (int)r->name_len, r->name);
+	if ((zs.valid & (ZIP_STAT_SIZE | ZIP_STAT_CRC)) != (ZIP_STAT_SIZE | ZIP_STAT_CRC))
+		return slz_fail(EINVAL, "entry %s declares no size or CRC", name);
 	e->name = name;
 	e->size = zs.size;
+	e->crc = zs.crc;
 	e->mtime = dostime__to_unix(r->dos_time, r->dos_date);
 	for (const char *c = name; *c; c++)
 		if (*c == '/' && c[1])
@@ -490,8 +537,32 @@ static int resolve_link(struct linkres *lr, const struct ent *e)
 	return 0;
 }
 
-int extract__zip(const char *zip_path, const char *dest_dir)
+/* o's field, or 0 when o is NULL or older than the field (its sz ends before it). */
+#define OPT(o, field)                                                                              \
+	((o) && (o)->sz >= offsetof(struct extract_opts, field) + sizeof((o)->field) ? (o)->field  \
+										     : 0)
+
+/* What the entries declare, together: refused before anything is written when over max. */
+static int check_total(const char *zip_path, const struct ent *ents, uint64_t n, uint64_t max)
 {
+	uint64_t total = 0;
+
+	for (uint64_t i = 0; i < n; i++) {
+		if (ents[i].kind == E_DIR)
+			continue;
+		total = ents[i].size > UINT64_MAX - total ? UINT64_MAX : total + ents[i].size;
+	}
+	if (total <= max)
+		return 0;
+	return slz_fail(EFBIG,
+			"%s would extract to %llu bytes, more than the %llu allowed: refusing it "
+			"(a zip bomb, or the cap is too low)",
+			zip_path, (unsigned long long)total, (unsigned long long)max);
+}
+
+int extract__zip(const char *zip_path, const char *dest_dir, const struct extract_opts *o)
+{
+	uint64_t max = OPT(o, max_bytes) ? OPT(o, max_bytes) : EXTRACT_DEFAULT_MAX_BYTES;
 	struct linkres lr = {0};
 	struct ent *ents = NULL, **dirs = NULL;
 	struct zipcdir cd = {0};
@@ -533,6 +604,9 @@ int extract__zip(const char *zip_path, const char *dest_dir)
 			goto out;
 		any_link |= ents[i].kind == E_LINK;
 	}
+	err = check_total(zip_path, ents, n, max);
+	if (err)
+		goto out;
 	for (uint64_t i = 0; any_link && i < n; i++) {
 		err = check_not_through_link(za, ents, &ents[i]);
 		if (err)

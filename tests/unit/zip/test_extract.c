@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -199,7 +200,7 @@ static void test_round_trip(void **state)
 	write_all(f->root, f->out);
 	tz_restore(saved);
 	saved = tz_set("America/Los_Angeles");
-	err = extract__zip(f->out, f->dest);
+	err = extract__zip(f->out, f->dest, NULL);
 	tz_restore(saved);
 	assert_int_equal(err, 0);
 
@@ -241,7 +242,7 @@ static void test_any_tz(void **state)
 		snprintf(out, sizeof(out), "%s/%zu.zip", f->dir, z);
 		snprintf(dest, sizeof(dest), "%s/dest%zu", f->dir, z);
 		write_all(f->root, out);
-		err = extract__zip(out, dest);
+		err = extract__zip(out, dest, NULL);
 		tz_restore(saved);
 		assert_int_equal(err, 0);
 		bytes = testfs__read(out, &len);
@@ -299,7 +300,7 @@ static void expect_reject(struct fixture *f, const struct bad_entry *ents, size_
 			  const char *named)
 {
 	make_zip(f->out, ents, n);
-	assert_int_equal(extract__zip(f->out, f->dest), err);
+	assert_int_equal(extract__zip(f->out, f->dest, NULL), err);
 	if (!strstr(slz_errmsg(), named))
 		fail_msg("message \"%s\" does not name %s", slz_errmsg(), named);
 	/* Everything is checked before anything is written. */
@@ -446,7 +447,7 @@ static void test_accepts_link_chains(void **state)
 
 	assert_int_equal(zipname__check_link("top", "deep/../../../v1/file"), -EXDEV);
 	make_zip(f->out, e, ARRAY_SIZE(e));
-	assert_int_equal(extract__zip(f->out, f->dest), 0);
+	assert_int_equal(extract__zip(f->out, f->dest, NULL), 0);
 	for (size_t i = 0; i < ARRAY_SIZE(e); i++) {
 		char p[512];
 		struct stat sb;
@@ -484,7 +485,7 @@ static void test_rejects_nul_in_name(void **state)
 	rewind(fp);
 	assert_int_equal(fwrite(buf, 1, len, fp), len);
 	fclose(fp);
-	assert_int_equal(extract__zip(f->out, f->dest), -EINVAL);
+	assert_int_equal(extract__zip(f->out, f->dest, NULL), -EINVAL);
 	assert_non_null(strstr(slz_errmsg(), "NUL"));
 	assert_true(count_entries(f->dest) <= 0);
 }
@@ -498,14 +499,152 @@ static void test_foreign_zip_defaults(void **state)
 
 	/* No Unix modes (libzip's defaults): directories 0755, files 0644 (less the umask). */
 	make_zip(f->out, e, ARRAY_SIZE(e));
-	assert_int_equal(extract__zip(f->out, f->dest), 0);
+	assert_int_equal(extract__zip(f->out, f->dest, NULL), 0);
 	snprintf(p, sizeof(p), "%s/dir/f", f->dest);
 	assert_int_equal(stat(p, &sb), 0);
 	assert_true(S_ISREG(sb.st_mode));
 	assert_int_equal(sb.st_size, 4);
 	/* Extracting again clashes instead of overwriting. */
-	assert_int_equal(extract__zip(f->out, f->dest), -EEXIST);
+	assert_int_equal(extract__zip(f->out, f->dest, NULL), -EEXIST);
 	assert_non_null(strstr(slz_errmsg(), "dir/f"));
+}
+
+/* a.txt ("ok") and big.bin (size bytes of 'a'), stored or deflated. */
+static void make_big_zip(const char *path, zip_int32_t method, size_t size)
+{
+	char *big = malloc(size);
+	zip_source_t *src;
+	zip_t *za;
+	int zerr;
+
+	assert_non_null(big);
+	memset(big, 'a', size);
+	za = zip_open(path, ZIP_CREATE | ZIP_TRUNCATE, &zerr);
+	assert_non_null(za);
+	src = zip_source_buffer(za, "ok", 2, 0);
+	assert_true(zip_file_add(za, "a.txt", src, 0) >= 0);
+	src = zip_source_buffer(za, big, size, 0);
+	assert_true(zip_file_add(za, "big.bin", src, 0) == 1);
+	assert_int_equal(zip_set_file_compression(za, 1, method, 0), 0);
+	assert_int_equal(zip_close(za), 0);
+	free(big);
+}
+
+static uint32_t le32(const unsigned char *p)
+{
+	return p[0] | p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static void put32(unsigned char *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+/*
+ * Make entry `name` declare another CRC (crc_xor) or size (size, when not 0), in its central
+ * record and its local header alike, as a hostile zip would.
+ */
+static void patch_entry(const char *path, const char *name, uint32_t crc_xor, uint32_t size)
+{
+	size_t len, nl = strlen(name);
+	unsigned char *z = (unsigned char *)testfs__read(path, &len);
+	FILE *fp;
+
+	for (size_t i = 0; i + 46 + nl <= len; i++) {
+		unsigned char *c = z + i, *l;
+
+		if (memcmp(c, "PK\1\2", 4) || (size_t)(c[28] | c[29] << 8) != nl ||
+		    memcmp(c + 46, name, nl))
+			continue;
+		l = z + le32(c + 42);
+		assert_memory_equal(l, "PK\3\4", 4);
+		put32(c + 16, le32(c + 16) ^ crc_xor);
+		put32(l + 14, le32(l + 14) ^ crc_xor);
+		if (size) {
+			put32(c + 24, size);
+			put32(l + 22, size);
+		}
+		break;
+	}
+	fp = fopen(path, "wb");
+	assert_non_null(fp);
+	assert_int_equal(fwrite(z, 1, len, fp), len);
+	fclose(fp);
+	free(z);
+}
+
+static bool exists_in(const char *dir, const char *name)
+{
+	char p[512];
+
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	return access(p, F_OK) == 0;
+}
+
+/*
+ * An entry holding more than it declares (a bomb in miniature: 1 MiB inflated from an entry
+ * that says 10 bytes) is cut off at the first byte too many; one holding fewer fails at its
+ * end. Either way the entry's file is removed.
+ */
+static void test_declared_size_enforced(void **state)
+{
+	struct fixture *f = *state;
+
+	make_big_zip(f->out, ZIP_CM_DEFLATE, 1 << 20);
+	patch_entry(f->out, "big.bin", 0, 10);
+	assert_int_equal(extract__zip(f->out, f->dest, NULL), -EINVAL);
+	assert_non_null(strstr(slz_errmsg(), "big.bin holds more than the 10 bytes it declares"));
+	assert_false(exists_in(f->dest, "big.bin"));
+	assert_int_equal(extract__remove(f->dest), 0);
+
+	make_big_zip(f->out, ZIP_CM_DEFLATE, 1 << 20);
+	patch_entry(f->out, "big.bin", 0, 2 << 20);
+	assert_int_equal(extract__zip(f->out, f->dest, NULL), -EINVAL);
+	assert_non_null(strstr(slz_errmsg(), "big.bin"));
+	assert_false(exists_in(f->dest, "big.bin"));
+}
+
+/* A CRC that does not match the data is an error, stored or deflated, and the file goes. */
+static void test_crc_mismatch_is_an_error(void **state)
+{
+	struct fixture *f = *state;
+	const zip_int32_t methods[] = {ZIP_CM_STORE, ZIP_CM_DEFLATE};
+
+	for (size_t m = 0; m < ARRAY_SIZE(methods); m++) {
+		make_big_zip(f->out, methods[m], 300000);
+		patch_entry(f->out, "big.bin", 1, 0);
+		assert_int_equal(extract__zip(f->out, f->dest, NULL), -EINVAL);
+		assert_non_null(strstr(slz_errmsg(), "big.bin is corrupt"));
+		assert_false(exists_in(f->dest, "big.bin"));
+		assert_int_equal(extract__remove(f->dest), 0);
+	}
+}
+
+/*
+ * The entries together may declare at most the cap: more is refused before anything is
+ * written. The default cap is Lambda's unzipped limit; a zip declaring 3 GiB in 2 KB is refused
+ * at once.
+ */
+static void test_total_size_capped(void **state)
+{
+	struct fixture *f = *state;
+	EXTRACT_OPTS(small, .max_bytes = 200000);
+	EXTRACT_OPTS(enough, .max_bytes = 300002);
+
+	make_big_zip(f->out, ZIP_CM_DEFLATE, 300000);
+	assert_int_equal(extract__zip(f->out, f->dest, &small), -EFBIG);
+	assert_non_null(
+		strstr(slz_errmsg(), "would extract to 300002 bytes, more than the 200000"));
+	assert_true(count_entries(f->dest) <= 0);
+	assert_int_equal(extract__zip(f->out, f->dest, &enough), 0);
+	assert_int_equal(extract__remove(f->dest), 0);
+
+	make_big_zip(f->out, ZIP_CM_DEFLATE, 1000);
+	patch_entry(f->out, "big.bin", 0, 3u << 30);
+	assert_int_equal(extract__zip(f->out, f->dest, NULL), -EFBIG);
+	assert_non_null(strstr(slz_errmsg(), "more than the 262144000 allowed"));
+	assert_true(count_entries(f->dest) <= 0);
 }
 
 int main(void)
@@ -529,6 +668,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_accepts_link_chains, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rejects_nul_in_name, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_foreign_zip_defaults, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_declared_size_enforced, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_crc_mismatch_is_an_error, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_total_size_capped, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
