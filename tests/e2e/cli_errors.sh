@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Bad input gets one clear line on stderr naming the thing, a distinct exit code, and no output
-# file. Each row: expected exit code, a word the message must contain, the arguments.
+# file. Each row: expected exit code, a word the message must contain, the arguments. Then one
+# check per row of README's exit-code table (all but 1, which needs a fault to inject).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 e2e_require_root
@@ -78,4 +79,65 @@ check "prune of a tree with a fifo and link loops exits 0" test "$RC" -eq 0
 check "it reports the special file" grep -q "1 special files.*fifo" "$WORK/stderr"
 check "it reports the loops and the dangling link" grep -q "3 symlinks that loop or dangle" "$WORK/stderr"
 check "the zip holds the kept file" bash -c 'unzip -Z1 "$1" | grep -qx d/a' _ "$WORK/odd.zip"
+
+echo "== one check per row of README's exit-code table"
+# code CODE WORD CMD...: CMD exits CODE and its stderr names WORD.
+code() {
+	local want=$1 word=$2
+	shift 2
+	run "$@"
+	check "exit $want (got $RC) for: $*" test "$RC" -eq "$want"
+	[[ -z $word ]] || check "the message names '$word'" grep -qF -- "$word" "$WORK/last.err"
+}
+cat >"$WORK/a.profile" <<P
+# slimzip profile v1
+# boot-id: -
+# files: 1
+# columns: kinds dev ino count mode size flags pid comm path
+open 0:0 0 1 100644 2 path-only 1 cat $tree/pkg/a.py
+P
+sed 's/^# boot-id: -$/# boot-id: -\n# lost-events: 5/' "$WORK/a.profile" >"$WORK/lost.profile"
+
+# 0: success.
+code 0 "" "$SLIMZIP" prune --tree "$tree" --profile "$WORK/a.profile" -o "$WORK/ok.zip"
+# 3: prune of a profile that lost events, without --force.
+code 3 "5 lost events" "$SLIMZIP" prune --tree "$tree" --profile "$WORK/lost.profile" -o "$WORK/l.zip"
+check "no zip after the refusal" test ! -e "$WORK/l.zip"
+# 3 is not for a full dedup map: it loses no file, only counts. record warns and exits 0, and
+# prune of that profile needs no --force.
+mkdir -p "$tree/many"
+for i in $(seq 1 1200); do : >"$tree/many/f$i"; done
+code 0 "dedup map filled up" "$SLIMZIP" record --max-files 1024 -o "$WORK/full.profile" -- \
+	/usr/bin/python3 -S -c 'import os, sys; [open(os.path.join(sys.argv[1], f)).close() for f in os.listdir(sys.argv[1])]' "$tree/many"
+check "the profile counts the dedup overflows" grep -qE '^# dedup-full: [1-9]' "$WORK/full.profile"
+code 0 "" "$SLIMZIP" prune --tree "$tree" --profile "$WORK/full.profile" -o "$WORK/full.zip"
+check "record --help says a full dedup map exits 0" \
+	bash -c '"$1" record --help | tr "\n" " " | grep -q "full dedup map.*exits 0"' _ "$SLIMZIP"
+# 5: no BTF (hidden in a private mount namespace).
+code 5 "BTF" unshare -m sh -c 'mount -t tmpfs none /sys/kernel/btf && exec "$@"' _ \
+	"$SLIMZIP" record -o "$WORK/p" -- true
+# 6: a kept name the whitelist cannot hold, refused before anything is written.
+nl=$WORK/nltree
+mkdir -p "$nl" && echo x >"$nl/ok.txt" && echo y >"$nl/two"$'\n'"lines"
+code 6 "holds a newline" "$SLIMZIP" prune --tree "$nl" --profile "$WORK/a.profile" --keep '**' \
+	-o "$WORK/nl.zip" --report "$WORK/nl.json" --whitelist-out "$WORK/nl.txt"
+check "no zip, report or whitelist was written" \
+	test ! -e "$WORK/nl.zip" -a ! -e "$WORK/nl.json" -a ! -e "$WORK/nl.txt"
+# 7: the output directory removed while the command runs.
+mkdir -p "$WORK/gone"
+code 7 "$WORK/gone/out.zip" "$SLIMZIP" run --tree "$tree" -o "$WORK/gone/out.zip" -- \
+	sh -c 'cat "$1" >/dev/null && rmdir "$2"' _ "$tree/pkg/a.py" "$WORK/gone"
+# 8: verify finds a file missing.
+echo b >"$tree/pkg/b.py"
+code 8 "1 file is missing" "$SLIMZIP" verify "$WORK/ok.zip" --tree "$tree" -- cat "$tree/pkg/b.py"
+# 9: a Lambda limit exceeded with --enforce-lambda-limits (a sparse 300 MB file).
+truncate -s 300M "$tree/huge.bin"
+code 9 "exceeds an AWS Lambda limit" "$SLIMZIP" prune --tree "$tree" --profile "$WORK/a.profile" \
+	--keep huge.bin --dry-run --enforce-lambda-limits
+rm -f "$tree/huge.bin"
+# 126, 128+N and the command's own status pass through.
+printf 'x\n' >"$WORK/noexec" && chmod 644 "$WORK/noexec"
+code 126 "Permission denied" "$SLIMZIP" record -o "$WORK/p" -- "$WORK/noexec"
+code 143 "" "$SLIMZIP" record -o "$WORK/p" -- sh -c 'kill -TERM $$'
+code 42 "" "$SLIMZIP" record -o "$WORK/p" -- sh -c 'exit 42'
 e2e_finish

@@ -55,6 +55,14 @@ check "verify leaves no temp directory in TMPDIR" test -z "$(ls -A "$WORK/tmp")"
 check "verify leaves no temp directory beside the zip" \
 	bash -c '! ls -A "$1" | grep -v "^long.zip$"' _ "$WORK/out"
 
+# Recording the deep file: its path is deeper than the in-kernel walk, so it is truncated (exit
+# 3), and the hint names what helps: a buffer size does not.
+run "$SLIMZIP" record -o "$WORK/deep.profile" -- /usr/bin/python3 -S "$WORK/read_deep.py" "$tree" "$rel"
+check "record of a path deeper than the recorder walks exits 3 (exit $RC)" test "$RC" -eq 3
+check "the warning says what helps (--tree-path-as, --keep, a shallower tree)" \
+	grep -q "truncated.*--tree-path-as.*--keep.*shallower" "$WORK/last.err"
+check "the warning does not suggest --ringbuf-mb for it" bash -c '! grep -q ringbuf "$1"' _ "$WORK/last.err"
+
 # A zip entry name holds at most 65,535 bytes: a deeper path is refused up front, whole message.
 /usr/bin/python3 -S - "$tree" <<'PY'
 import os, sys
@@ -68,7 +76,7 @@ for i in range(300):
 os.close(os.open('leaf', os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd))
 PY
 run "$SLIMZIP" prune --tree "$tree" --profile "$WORK/empty.profile" --keep 'toodeep/**' -o "$zip.2"
-check "a path longer than a zip name can hold is refused (exit $RC)" test "$RC" -ne 0
+check "a path longer than a zip name can hold is refused as bad input (exit $RC)" test "$RC" -eq 6
 check "the refusal keeps its cause at the end" grep -q "65,535 bytes" "$WORK/last.err"
 check "no zip was written" test ! -e "$zip.2"
 e2e_finish

@@ -17,15 +17,15 @@
  */
 enum slz_exit {
 	EXIT_OK = 0,
-	EXIT_FAILURE_GENERIC = 1, /* an unexpected failure: I/O error, out of memory */
+	EXIT_FAILURE_GENERIC = 1, /* an unexpected failure: out of memory, an internal error */
 	EXIT_USAGE = 2,		  /* bad arguments */
 	EXIT_LOSS = 3,		  /* events lost / truncated paths; prune refuses without --force */
 	EXIT_PERMISSION = 4,	  /* not root, or missing CAP_BPF / CAP_PERFMON / CAP_SYS_ADMIN */
 	EXIT_UNSUPPORTED = 5,	  /* no BTF, no cgroup v2, the kernel refused the BPF program */
 	EXIT_BAD_INPUT = 6,	  /* unreadable or malformed profile, tree or zip */
-	EXIT_OUTPUT = 7,	  /* output path not writable */
-	EXIT_VERIFY_MISSING = 8,  /* verify: files the original tree has were looked up in vain */
-	EXIT_LIMIT = 9,		  /* prune: the zip exceeds a limit the user asked to enforce */
+	EXIT_OUTPUT = 7, /* an output cannot be written (checked first; or its disk fails) */
+	EXIT_VERIFY_MISSING = 8, /* verify: files the original tree has were looked up in vain */
+	EXIT_LIMIT = 9,		 /* prune: the zip exceeds a limit the user asked to enforce */
 	EXIT_CMD_NOT_FOUND = 127,
 	EXIT_CMD_NOT_EXEC = 126,
 };
@@ -47,9 +47,31 @@ void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print a name (a path, a command, a package) escaped for the terminal, as messages are. */
 void cli_name(FILE *f, const char *name);
-/* Map a library -errno to an exit code for the common cases (EACCES/EPERM -> EXIT_PERMISSION...).
+/*
+ * Where a failure happened: the same errno means different things at different stages
+ * (EACCES is missing privileges while loading the recorder, an unreadable tree while pruning,
+ * an unwritable output while writing one).
  */
-int cli_exit_for(int err);
+enum cli_stage {
+	CLI_STAGE_INPUT,  /* reading what the user gave: profiles, the tree, a zip */
+	CLI_STAGE_PLAN,	  /* opening the tree and planning: INPUT, plus the plan's refusals */
+	CLI_STAGE_RECORD, /* capabilities, BPF, cgroups, launching the command */
+	CLI_STAGE_CGROUP, /* RECORD for record --cgroup PATH: a missing cgroup is a bad argument */
+	CLI_STAGE_OUTPUT, /* writing the zip, a profile, a report, a whitelist */
+	CLI_STAGE_VERIFY, /* verify__run(), whose stages interleave: each errno's likely meaning */
+	CLI_STAGES,
+};
+
+/*
+ * The exit code for a library failure err (-errno) at stage: the one mapping every command
+ * uses (README's exit-code table). 0 for 0.
+ */
+int cli_exit_for(int err, enum cli_stage stage);
+/*
+ * The same for a failure of a recording whose command reported cmd_status (-1: it never
+ * started): a command that ran, could not run (126, 127) or died (128+N) gives its status.
+ */
+int cli_exit_recording(int err, int cmd_status, enum cli_stage stage);
 /* libbpf's print callback: nothing without -v, debug lines only with -vv. */
 int cli_libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap);
 

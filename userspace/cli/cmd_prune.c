@@ -124,32 +124,36 @@ static void prune_cli_free(struct prune_cli *pc)
 	free(pc->opts);
 }
 
-/* Checks after parsing: required options present, outputs writable before any work. */
+/*
+ * Checks after parsing: required options present, outputs writable before any work. 0 or the
+ * exit code, the message printed.
+ */
 static int prune_cli_validate(struct prune_cli *pc)
 {
 	struct stat st;
 	const char *outs[] = {pc->pol.dry_run ? NULL : pc->out_zip, pc->whitelist_out,
 			      pc->report_out, pc->profile_out};
 
-	if (!pc->tree_dir)
-		return slz_fail(EINVAL, "--tree DIR is required: the deployment tree to prune");
-	if (stat(pc->tree_dir, &st) || !S_ISDIR(st.st_mode))
-		return slz_fail(ENOTDIR,
-				"--tree: '%s' is not a directory (give the deployment tree "
-				"to prune)",
-				pc->tree_dir);
-	if (!pc->pol.dry_run && !pc->out_zip)
-		return slz_fail(EINVAL, "-o OUT.zip is required (or --dry-run to write nothing)");
-	for (size_t i = 0; i < ARRAY_SIZE(outs); i++) {
-		int err;
-
-		if (!outs[i])
-			continue;
-		err = atomic_file__check_writable(outs[i]);
-		if (err)
-			return -EROFS; /* slz_errmsg() names the output and the reason */
+	if (!pc->tree_dir) {
+		cli_error("--tree DIR is required: the deployment tree to prune");
+		return EXIT_USAGE;
 	}
-	return 0;
+	if (stat(pc->tree_dir, &st) || !S_ISDIR(st.st_mode)) {
+		cli_error("--tree: '%s' is not a directory (give the deployment tree to prune)",
+			  pc->tree_dir);
+		return EXIT_BAD_INPUT;
+	}
+	if (!pc->pol.dry_run && !pc->out_zip) {
+		cli_error("-o OUT.zip is required (or --dry-run to write nothing)");
+		return EXIT_USAGE;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(outs); i++) {
+		if (outs[i] && atomic_file__check_writable(outs[i])) {
+			cli_error("%s", slz_errmsg()); /* it names the output and the reason */
+			return EXIT_OUTPUT;
+		}
+	}
+	return EXIT_OK;
 }
 
 /* Report a failed option (err > 0: getopt did not know it) and give the exit code. */
@@ -194,21 +198,17 @@ static int parse_args(struct prune_cli *pc, int argc, char **argv, const char *c
 	return -1;
 }
 
-/* prune_cli_validate() with its message printed; 0 or the exit code. */
+/* prune_cli_validate(), then the warnings the options earn; 0 or the exit code. */
 static int validated(struct prune_cli *pc)
 {
-	int err = prune_cli_validate(pc);
+	int ret = prune_cli_validate(pc);
 
-	if (!err) {
-		if (pc->pol.zip.mtime_mode == ZIPWRITE_MTIME_EPOCH &&
-		    pc->pol.zip.epoch < ZIPWRITE_FIXED_MTIME)
-			cli_warn("entry time %lld is before 1980, the first time a zip can hold: "
-				 "1980-01-01 is used",
-				 (long long)pc->pol.zip.epoch);
-		return EXIT_OK;
-	}
-	cli_error("%s", slz_errmsg());
-	return err == -EROFS ? EXIT_OUTPUT : err == -ENOTDIR ? EXIT_BAD_INPUT : EXIT_USAGE;
+	if (!ret && pc->pol.zip.mtime_mode == ZIPWRITE_MTIME_EPOCH &&
+	    pc->pol.zip.epoch < ZIPWRITE_FIXED_MTIME)
+		cli_warn("entry time %lld is before 1980, the first time a zip can hold: "
+			 "1980-01-01 is used",
+			 (long long)pc->pol.zip.epoch);
+	return ret;
 }
 
 static volatile sig_atomic_t interrupted;
@@ -240,9 +240,10 @@ static void progress_bar(double fraction, void *ctx)
  * signal that ends a process by default and that a user or a terminal sends to stop one
  * cancels the writer, which removes its temp file (a SIGKILL's leftover is removed by the
  * next writer of the same zip: util.h atomic_file).
+ * *stage says what failed, for the exit code.
  */
 static int plan_and_write(struct prune_cli *pc, const struct profile *p, struct tree **t,
-			  struct prune_plan *pl, struct zipwrite_stats *zs)
+			  struct prune_plan *pl, struct zipwrite_stats *zs, enum cli_stage *stage)
 {
 	static const int stop_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
 	struct sigaction sa = {.sa_handler = on_interrupt}, old[ARRAY_SIZE(stop_signals)];
@@ -256,11 +257,19 @@ static int plan_and_write(struct prune_cli *pc, const struct profile *p, struct 
 		if (stop_signals[i] != SIGHUP || old[i].sa_handler != SIG_IGN)
 			sigaction(stop_signals[i], &sa, NULL);
 	}
+	*stage = CLI_STAGE_PLAN;
 	err = prune_policy__open_tree(&pc->pol, pc->tree_dir, t);
 	if (!err)
 		err = prune__plan(*t, &pc->pol, &p, 1, NULL, pl);
-	if (!err && !pc->pol.dry_run)
+	/* A kept name the whitelist cannot hold is refused before anything is written. */
+	if (!err && pc->whitelist_out) {
+		*stage = CLI_STAGE_INPUT;
+		err = prune_report__check_whitelist(pl, pc->whitelist_out);
+	}
+	if (!err && !pc->pol.dry_run) {
 		err = zipwrite__write(pl->keep, pc->out_zip, &pc->pol.zip, zs);
+		*stage = zs->failed_writing ? CLI_STAGE_OUTPUT : CLI_STAGE_INPUT;
+	}
 	for (size_t i = 0; i < ARRAY_SIZE(stop_signals); i++)
 		sigaction(stop_signals[i], &old[i], NULL);
 	/* A signal that came when nothing could be cancelled (a --dry-run) still stops prune. */
@@ -275,23 +284,14 @@ static int prune_and_report(struct prune_cli *pc, const struct profile *p)
 	struct tree *t = NULL;
 	struct prune_plan pl = {0};
 	struct zipwrite_stats zs = {0};
+	enum cli_stage stage;
 	int last = -1, err, ret = EXIT_OK;
 
 	if (!pc->pol.dry_run && !cli.quiet && isatty(STDERR_FILENO)) {
 		pc->pol.zip.progress = progress_bar;
 		pc->pol.zip.progress_ctx = &last;
 	}
-	err = plan_and_write(pc, p, &t, &pl, &zs);
-	if (err == -EBADMSG) {
-		cli_error("%s", slz_errmsg());
-		ret = EXIT_LOSS;
-		goto out;
-	}
-	if (err == -ENODATA) {
-		cli_error("%s", slz_errmsg());
-		ret = EXIT_BAD_INPUT;
-		goto out;
-	}
+	err = plan_and_write(pc, p, &t, &pl, &zs, &stage);
 	if (err == -ECANCELED) {
 		cli_error("interrupted: no zip was written");
 		ret = 128 + (interrupted ? interrupted : SIGINT);
@@ -299,17 +299,13 @@ static int prune_and_report(struct prune_cli *pc, const struct profile *p)
 	}
 	if (err) {
 		cli_error("%s", *slz_errmsg() ? slz_errmsg() : strerror(-err));
-		ret = cli_exit_for(err);
+		ret = cli_exit_for(err, stage);
 		goto out;
 	}
-	if (pc->report_out && (err = prune_report__write_json(&pl, &zs, p, pc->report_out))) {
-		cli_error("%s", slz_errmsg());
-		ret = EXIT_OUTPUT;
-		goto out;
-	}
-	if (pc->whitelist_out && (err = prune_report__write_whitelist(&pl, pc->whitelist_out))) {
-		cli_error("%s", slz_errmsg());
-		ret = EXIT_OUTPUT;
+	if ((pc->report_out && (err = prune_report__write_json(&pl, &zs, p, pc->report_out))) ||
+	    (pc->whitelist_out && (err = prune_report__write_whitelist(&pl, pc->whitelist_out)))) {
+		cli_error("%s", *slz_errmsg() ? slz_errmsg() : strerror(-err));
+		ret = cli_exit_for(err, CLI_STAGE_OUTPUT);
 		goto out;
 	}
 	if (pc->pol.dry_run)
@@ -376,8 +372,8 @@ int cmd_prune(int argc, char **argv)
 		goto out;
 	err = profiles__load(pc.profiles, pc.nprofiles, &p);
 	if (err) {
-		cli_error("%s", slz_errmsg());
-		ret = EXIT_BAD_INPUT;
+		cli_error("%s", *slz_errmsg() ? slz_errmsg() : strerror(-err));
+		ret = cli_exit_for(err, CLI_STAGE_INPUT);
 		goto out;
 	}
 	ret = prune_and_report(&pc, p);
@@ -462,15 +458,12 @@ int cmd_run(int argc, char **argv)
 	cli_signals_release(ro.signal_fd, &oldmask);
 	if (err) {
 		cli_error("%s", *slz_errmsg() ? slz_errmsg() : strerror(-err));
-		ret = (status == EXIT_CMD_NOT_FOUND || status == EXIT_CMD_NOT_EXEC || status > 128)
-			      ? status
-			      : (err == -EPERM || err == -EACCES ? EXIT_PERMISSION
-								 : EXIT_UNSUPPORTED);
+		ret = cli_exit_recording(err, status, CLI_STAGE_RECORD);
 		goto out;
 	}
-	if (pc.profile_out && profile__write(p, pc.profile_out, pc.profile_fmt)) {
+	if (pc.profile_out && (err = profile__write(p, pc.profile_out, pc.profile_fmt))) {
 		cli_error("%s", slz_errmsg());
-		ret = EXIT_OUTPUT;
+		ret = cli_exit_for(err, CLI_STAGE_OUTPUT);
 		goto out;
 	}
 	if (profile__has_warnings(p))

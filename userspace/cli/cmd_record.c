@@ -51,7 +51,9 @@ static void usage(FILE *f)
 		"Exit status: CMD's own status (127 not found, 126 not executable, 128+N for "
 		"signal\n"
 		"N); otherwise 0, or 3 when events were lost or paths truncated (the profile is\n"
-		"written but must not be trusted for pruning).\n",
+		"written but must not be trusted for pruning). A full dedup map (--max-files) "
+		"loses\n"
+		"no file, only access counts: it warns and exits 0.\n",
 		RECORDER_DEFAULT_MAX_FILES, RECORDER_DEFAULT_RINGBUF >> 20);
 }
 
@@ -276,41 +278,44 @@ int cmd_record(int argc, char **argv)
 	cli_signals_release(sfd, &oldmask);
 	if (err) {
 		cli_error("record: %s", *slz_errmsg() ? slz_errmsg() : strerror(-err));
-		if (status >= 0)
-			return status;
-		if (err == -EPERM || err == -EACCES)
-			return EXIT_PERMISSION;
-		if (err == -EOPNOTSUPP || err == -ENOSYS)
-			return EXIT_UNSUPPORTED;
-		if (o.cgroup_path && (err == -ENOENT || err == -ENOTDIR))
-			return EXIT_USAGE;
-		return cli_exit_for(err) == EXIT_BAD_INPUT ? EXIT_FAILURE_GENERIC
-							   : cli_exit_for(err);
+		return cli_exit_recording(err, status,
+					  o.cgroup_path ? CLI_STAGE_CGROUP : CLI_STAGE_RECORD);
 	}
 	err = profile__write(p, sc.output, sc.fmt);
 	if (err) {
 		cli_error("record: %s", slz_errmsg());
 		profile__free(p);
-		return EXIT_OUTPUT;
+		return cli_exit_for(err, CLI_STAGE_OUTPUT);
 	}
 	h = profile__header_const(p);
 	rc = o.argv ? status : EXIT_OK;
-	if (h->lost_events || h->truncated_paths) {
-		cli_warn("%" PRIu64 " events lost and %" PRIu64 " paths truncated: the profile is "
-			 "incomplete (try a larger --ringbuf-mb)",
-			 h->lost_events, h->truncated_paths);
-		if (!rc)
-			rc = EXIT_LOSS;
-	} else if (h->dedup_full) {
-		/* No file is lost (events still flow), but counts are, and the user asked to know.
-		 */
-		cli_warn("the dedup map filled up (%" PRIu64
-			 " times): access counts are incomplete "
-			 "and every access of new files cost an event (try a larger --max-files)",
-			 h->dedup_full);
+	if (h->lost_events) {
+		cli_warn("%" PRIu64 " events were lost: the profile is incomplete (record again "
+			 "with a larger --ringbuf-mb)",
+			 h->lost_events);
 		if (!rc)
 			rc = EXIT_LOSS;
 	}
+	if (h->truncated_paths) {
+		/* Deeper than the in-kernel walk: no buffer size helps, only a shorter path. */
+		cli_warn(
+			"%" PRIu64 " paths were too deep for the recorder and were truncated: "
+			"prune refuses them unless their inode is in the tree; record with the "
+			"tree at a shorter path (then prune with --tree-path-as), --keep what lies "
+			"below them, or make the tree shallower",
+			h->truncated_paths);
+		if (!rc)
+			rc = EXIT_LOSS;
+	}
+	if (h->dedup_full)
+		/*
+		 * No file is lost (events still flow), only access counts: a warning, exit 0,
+		 * and prune of this profile needs no --force either.
+		 */
+		cli_warn("the dedup map filled up (%" PRIu64 " times): access counts are "
+			 "incomplete and every access of a new file cost an event, but no file is "
+			 "missing (a larger --max-files avoids it)",
+			 h->dedup_full);
 	if (!cli.quiet && cli.verbose)
 		cli_warn("recorded %zu files to %s", profile__count(p), sc.output);
 	profile__free(p);

@@ -179,14 +179,14 @@ int cmd_report(int argc, char **argv)
 	}
 	err = profiles__load((const char *const *)argv + optind, (size_t)(argc - optind), &p);
 	if (err) {
-		cli_error("%s", slz_errmsg());
-		ret = EXIT_BAD_INPUT;
+		cli_error("%s", *slz_errmsg() ? slz_errmsg() : strerror(-err));
+		ret = cli_exit_for(err, CLI_STAGE_INPUT);
 		goto out;
 	}
 	err = profile_summary__compute(p, (unsigned int)depth, &s);
 	if (err) {
 		cli_error("cannot summarize: %s", strerror(-err));
-		ret = EXIT_FAILURE_GENERIC;
+		ret = cli_exit_for(err, CLI_STAGE_INPUT); /* only out of memory: 1 */
 		goto out;
 	}
 	if (fmt == 1 && print_json(p, &s, top)) {

@@ -234,8 +234,7 @@ static int verify_cli(int argc, char **argv, struct verify_opts *vo, struct prun
 		cli_error("%s", *slz_errmsg() ? slz_errmsg() : strerror(-err));
 		if (res.signal) /* as if the signal had ended verify: 128+N, like a shell reports */
 			return 128 + res.signal;
-		return err == -EBADMSG || err == -EINVAL || err == -EXDEV ? EXIT_BAD_INPUT
-									  : cli_exit_for(err);
+		return cli_exit_for(err, CLI_STAGE_VERIFY);
 	}
 	if (res.nmissing) {
 		if (!vo->fix)

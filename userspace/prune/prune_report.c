@@ -219,28 +219,40 @@ int prune_report__write_json(const struct prune_plan *r, const struct zipwrite_s
 	return atomic_file__commit(af);
 }
 
+int prune_report__check_whitelist(const struct prune_plan *r, const char *path)
+{
+	struct tree_entry e;
+
+	for (size_t i = 1; i < tree__count(r->tree); i++) {
+		if (!keepset__has(r->keep, (uint32_t)i) || tree__get(r->tree, (uint32_t)i, &e))
+			continue;
+		/* zip -@ reads names literally, one per line: a newline cannot be expressed. */
+		if (strchr(e.path, '\n'))
+			return slz_fail(
+				EINVAL,
+				"kept path '%s' holds a newline, which the whitelist %s (one "
+				"path a line, for zip -@) cannot express: rename it, --drop "
+				"it, or use --report instead",
+				e.path, path);
+	}
+	return 0;
+}
+
 int prune_report__write_whitelist(const struct prune_plan *r, const char *path)
 {
 	struct atomic_file *af = NULL;
 	struct tree_entry e;
 	FILE *f;
-	int err = atomic_file__open(path, &af);
+	int err = prune_report__check_whitelist(r, path);
 
+	if (!err)
+		err = atomic_file__open(path, &af);
 	if (err)
 		return err;
 	f = atomic_file__stream(af);
 	for (size_t i = 1; i < tree__count(r->tree); i++) {
 		if (!keepset__has(r->keep, (uint32_t)i) || tree__get(r->tree, (uint32_t)i, &e))
 			continue;
-		/* zip -@ reads names literally, one per line: a newline cannot be expressed. */
-		if (strchr(e.path, '\n')) {
-			atomic_file__abort(af);
-			return slz_fail(
-				EINVAL,
-				"kept path '%s' contains a newline and cannot be listed in a "
-				"whitelist; use --report instead",
-				e.path);
-		}
 		fprintf(f, "%s\n", e.path);
 	}
 	return atomic_file__commit(af);

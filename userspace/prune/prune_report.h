@@ -33,7 +33,12 @@ char *prune_report__package_of(const char *relpath);
  */
 int prune_report__write_json(const struct prune_plan *pl, const struct zipwrite_stats *zs,
 			     const struct profile *p, const char *path);
-/* --whitelist-out FILE: kept tree-relative paths, one per line (zip -@ input). */
+/*
+ * --whitelist-out FILE: kept tree-relative paths, one per line, literally (zip -@ input), so a
+ * kept path holding a newline cannot be listed: -EINVAL naming it and path. The writer checks
+ * first; prune calls the check alone before it writes anything else.
+ */
+int prune_report__check_whitelist(const struct prune_plan *pl, const char *path);
 int prune_report__write_whitelist(const struct prune_plan *pl, const char *path);
 
 #endif

@@ -643,6 +643,7 @@ int zipwrite__write(const struct keepset *k, const char *out_path, const struct 
 	zip_error_t zerr;
 	zip_t *za = NULL;
 	size_t n = 0;
+	bool out_err = false; /* the failure is the zip's own, not the tree's */
 	int err;
 
 	zip_error_init(&w.error);
@@ -693,8 +694,10 @@ int zipwrite__write(const struct keepset *k, const char *out_path, const struct 
 		goto out;
 
 	err = atomic_file__open(out_path, &w.af);
-	if (err)
+	if (err) {
+		out_err = true;
 		goto out;
+	}
 	w.out = atomic_file__stream(w.af);
 	/* libzip writes headers in small pieces; a large buffer saves syscalls. */
 	setvbuf(w.out, NULL, _IOFBF, OUT_BUFFER_SIZE);
@@ -709,6 +712,7 @@ int zipwrite__write(const struct keepset *k, const char *out_path, const struct 
 	if (!za) {
 		err = slz_fail(EIO, "cannot start the zip %s: %s", out_path,
 			       zip_error_strerror(&zerr));
+		out_err = true;
 		goto out;
 	}
 	out_src = NULL; /* the archive owns it */
@@ -732,6 +736,8 @@ int zipwrite__write(const struct keepset *k, const char *out_path, const struct 
 
 	if (zip_close(za) < 0) {
 		err = close_failure(za, &w, out_path);
+		/* Not a tree file's failure, nor a cancel: writing the zip itself failed. */
+		out_err = !w.file_err && err != -ECANCELED;
 		goto out;
 	}
 	za = NULL;
@@ -744,25 +750,27 @@ int zipwrite__write(const struct keepset *k, const char *out_path, const struct 
 	/* libzip removes instead of writing an archive without entries. */
 	if (w.removed || !w.size) {
 		err = write_empty_zip(&w);
-		if (err) {
+		if (err)
 			err = slz_fail(-err, "cannot write %s: %s", out_path, strerror(-err));
-			goto out;
-		}
 	} else {
 		err = fix_dos_times(&w, items, n, out_path);
-		if (err)
-			goto out;
 	}
-	err = atomic_file__commit(w.af);
-	w.af = NULL;
-	if (err)
+	if (!err) {
+		err = atomic_file__commit(w.af);
+		w.af = NULL;
+	}
+	if (err) {
+		out_err = true;
 		goto out;
+	}
 	st.zip_size = w.size;
 	if (w.progress && w.progress_last < 1.0)
 		w.progress(1.0, w.progress_ctx);
 	if (stats)
 		*stats = st;
 out:
+	if (stats && err)
+		stats->failed_writing = out_err;
 	/* Sources first (they release their jobs), then the workers. */
 	if (za)
 		zip_discard(za);

@@ -62,6 +62,12 @@ struct zipwrite_stats {
 	 * extraction the .pyc no longer matches its source. 0 in fixed/epoch mode.
 	 */
 	uint64_t py_odd_mtime;
+	/*
+	 * Set on failure only (the rest is then left as it was): true when the zip itself could
+	 * not be written (its directory gone, the disk full, ...), false when the tree was at
+	 * fault (a file unreadable, changed, too long a name) or the write was cancelled.
+	 */
+	bool failed_writing;
 };
 
 /* level 6, keep mtimes, threads per CPU, no progress, not cancellable. */
@@ -79,7 +85,8 @@ int zipwrite__opts_from_env(struct zipwrite_opts *opts);
  * fails with -EXDEV since it would dangle in the deployment. Entries over 4 GiB and archives
  * of more than 65,535 entries use zip64.
  * Touches no process state (TZ included): writes may run on several threads at once.
- * 0 or -errno (-ECANCELED once opts->cancel is requested); stats may be NULL.
+ * 0 or -errno (-ECANCELED once opts->cancel is requested); stats may be NULL, and on failure
+ * only stats->failed_writing is set.
  */
 int zipwrite__write(const struct keepset *k, const char *out_path, const struct zipwrite_opts *opts,
 		    struct zipwrite_stats *stats);
