@@ -171,16 +171,19 @@ static int read_link_target(zip_t *za, zip_uint64_t zi, struct ent *e)
 	if (e->size == 0 || e->size >= LINK_TARGET_MAX)
 		return slz_fail(EINVAL, "symlink entry %s has a %s target", e->name,
 				e->size ? "too long" : "empty");
-	e->target = calloc(1, e->size + 1);
+	/* One byte more than declared: a target longer than it says shows as damaged. */
+	e->target = calloc(1, e->size + 2);
 	if (!e->target)
 		return -ENOMEM;
 	zf = zip_fopen_index(za, zi, 0);
 	if (!zf)
 		return slz_fail(EINVAL, "cannot read entry %s: %s", e->name, zip_strerror(za));
-	n = zip_fread(zf, e->target, e->size);
+	n = zip_fread(zf, e->target, e->size + 1);
 	zip_fclose(zf);
-	if (n != (zip_int64_t)e->size || memchr(e->target, '\0', e->size))
+	if (n != (zip_int64_t)e->size || memchr(e->target, '\0', e->size) ||
+	    (uint32_t)crc32(0, (const Bytef *)e->target, (uInt)e->size) != e->crc)
 		return slz_fail(EINVAL, "symlink entry %s has a damaged target", e->name);
+	e->target[e->size] = '\0';
 	/* Where it leads depends on the archive's other links: see resolve_link(). */
 	return 0;
 }

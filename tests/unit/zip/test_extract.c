@@ -621,6 +621,23 @@ static void test_crc_mismatch_is_an_error(void **state)
 	}
 }
 
+/* A symlink's target is held to its declared length and CRC as well. */
+static void test_link_target_checked(void **state)
+{
+	struct fixture *f = *state;
+	const struct bad_entry e[] = {{"a.txt", "x", S_IFREG | 0644},
+				      {"ln", "a.txt", S_IFLNK | 0777}};
+
+	make_zip(f->out, e, ARRAY_SIZE(e));
+	patch_entry(f->out, "ln", 1, 0);
+	assert_int_equal(extract__zip(f->out, f->dest, NULL), -EINVAL);
+	assert_non_null(strstr(slz_errmsg(), "symlink entry ln has a damaged target"));
+	make_zip(f->out, e, ARRAY_SIZE(e));
+	patch_entry(f->out, "ln", 0, 3); /* "a.t": shorter than the data */
+	assert_int_equal(extract__zip(f->out, f->dest, NULL), -EINVAL);
+	assert_int_equal(count_entries(f->dest), -1); /* refused before anything was written */
+}
+
 /*
  * The entries together may declare at most the cap: more is refused before anything is
  * written. The default cap is Lambda's unzipped limit; a zip declaring 3 GiB in 2 KB is refused
@@ -671,6 +688,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_declared_size_enforced, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_crc_mismatch_is_an_error, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_total_size_capped, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_link_target_checked, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
