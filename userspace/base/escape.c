@@ -138,14 +138,14 @@ bool escape__is_utf8(const char *s, size_t len)
 }
 
 /* The escaped form of the character at p (n bytes left) into out (at least 16 bytes). */
-static size_t term_char(const unsigned char *p, size_t n, char *out, size_t *used)
+static size_t term_char(const unsigned char *p, size_t n, bool backslash, char *out, size_t *used)
 {
 	size_t len = utf8_len(p, n);
 
 	*used = len ? len : 1;
 	switch (p[0]) {
 	case '\\':
-		return (size_t)sprintf(out, "\\\\");
+		return (size_t)sprintf(out, backslash ? "\\\\" : "\\");
 	case '\n':
 		return (size_t)sprintf(out, "\\n");
 	case '\t':
@@ -162,28 +162,14 @@ static size_t term_char(const unsigned char *p, size_t n, char *out, size_t *use
 	return len;
 }
 
-int escape__term(FILE *f, const char *s, size_t len)
+int escape__term(FILE *f, const char *s, size_t len, bool backslash)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	char out[16];
 
 	for (size_t i = 0, used; i < len; i += used)
-		fwrite(out, 1, term_char(p + i, len - i, out, &used), f);
+		fwrite(out, 1, term_char(p + i, len - i, backslash, out, &used), f);
 	return ferror(f) ? -EIO : 0;
-}
-
-char *escape__term_dup(const char *s, size_t len)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	/* At most 4 bytes for each byte in: "\xHH". */
-	char *buf = malloc(len * 4 + 1), *w = buf;
-
-	if (!buf)
-		return NULL;
-	for (size_t i = 0, used; i < len; i += used)
-		w += term_char(p + i, len - i, w, &used);
-	*w = '\0';
-	return buf;
 }
 
 int escape__json(FILE *f, const char *s, size_t len)

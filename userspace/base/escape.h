@@ -14,15 +14,14 @@
 #include <stdio.h>
 
 /*
- * For a terminal: the text escaping (\\, \n, \t, \r, \xHH for other control bytes), and
- * also every byte that is not part of valid UTF-8 and the C1 controls (U+0080-U+009F, which
- * some terminals obey like ESC) as \xHH of their bytes. No escape sequence and no forged line
- * reach the terminal from a file name, and the escaped text reads back to the bytes. Every
- * name the CLI prints goes through here. 0 or -EIO.
+ * For a terminal: \n, \t, \r and \xHH for other control bytes (as the text escaping writes
+ * them), and \xHH also for every byte that is not part of valid UTF-8 and for the C1 controls
+ * (U+0080-U+009F, which some terminals obey like ESC), so no escape sequence and no forged line
+ * reach the terminal from a file name. With backslash, '\' becomes \\ as well and the text reads
+ * back to the bytes (names listed one a line); without, a message keeps the backslashes it
+ * quotes. Every name and message the CLI prints goes through here. 0 or -EIO.
  */
-int escape__term(FILE *f, const char *s, size_t len);
-/* escape__term() into a malloc'd string; NULL when out of memory. */
-char *escape__term_dup(const char *s, size_t len);
+int escape__term(FILE *f, const char *s, size_t len, bool backslash);
 /* Whether s (len bytes) is valid UTF-8 (what zip tools agree on for names). */
 bool escape__is_utf8(const char *s, size_t len);
 

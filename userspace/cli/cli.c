@@ -37,14 +37,14 @@ static void vreport(const char *prefix, const char *fmt, va_list ap)
 	if (n < 0)
 		fputs("(out of memory while explaining)", stderr);
 	else
-		escape__term(stderr, msg, (size_t)n);
+		escape__term(stderr, msg, (size_t)n, false);
 	fputc('\n', stderr);
 	free(msg);
 }
 
 void cli_name(FILE *f, const char *name)
 {
-	escape__term(f, name, strlen(name));
+	escape__term(f, name, strlen(name), true);
 }
 
 void cli_info(const char *fmt, ...)

@@ -39,13 +39,16 @@ extern struct cli_global cli;
 
 /*
  * Print "slimzip: <msg>" to stderr (one line); msg is a printf format whose result is escaped
- * for the terminal (escape__term(): control bytes, invalid UTF-8 and backslashes as \xNN, \n,
- * \\...), so names go in raw. cli_warn() says "warning: " first; cli_info() is for notes.
+ * for the terminal (escape__term(): control bytes, invalid UTF-8 and C1 controls as \xNN, \n,
+ * \t, \r), so names go in raw. cli_warn() says "warning: " first; cli_info() is for notes.
  */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Print a name (a path, a command, a package) escaped for the terminal, as messages are. */
+/*
+ * Print a name (a path, a command, a package) escaped for the terminal as messages are, and
+ * with backslashes doubled, so a listed name reads back to its bytes.
+ */
 void cli_name(FILE *f, const char *name);
 /*
  * Where a failure happened: the same errno means different things at different stages
