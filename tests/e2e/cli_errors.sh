@@ -46,6 +46,7 @@ expect 2 "--level" prune --tree "$tree" --profile "$WORK/empty.profile" -o "$WOR
 expect 2 "--mtime" prune --tree "$tree" --profile "$WORK/empty.profile" -o "$WORK/out.zip" --mtime soon
 expect 2 "--keep" prune --tree "$tree" --profile "$WORK/empty.profile" -o "$WORK/out.zip" --keep 'a[b'
 expect 2 "--profile" prune --tree "$tree" -o "$WORK/out.zip"
+expect 6 "/nonexistent/keep.txt" prune --tree "$tree" --profile "$WORK/empty.profile" -o "$WORK/out.zip" --keep-from /nonexistent/keep.txt
 expect 6 "/nonexistent/tree" prune --tree /nonexistent/tree --profile "$WORK/empty.profile" -o "$WORK/out.zip"
 expect 6 "garbage.profile:1" prune --tree "$tree" --profile "$WORK/garbage.profile" -o "$WORK/out.zip"
 expect 6 "version 7" prune --tree "$tree" --profile "$WORK/future.profile" -o "$WORK/out.zip"

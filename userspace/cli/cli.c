@@ -79,42 +79,42 @@ void cli_warn(const char *fmt, ...)
  * the layers below return, one column per stage: the same errno means one thing while loading
  * the recorder (EACCES: privileges, 4), another while reading the tree (unreadable input, 6)
  * and another while writing an output (7). Any errno not listed is an unexpected failure (1),
- * or an output failure (7) while writing.
+ * an output failure (7) while writing, a bad argument (2) while taking options.
  */
 static const struct {
 	int err;
-	/* INPUT, PLAN, RECORD, CGROUP, OUTPUT, VERIFY */
+	/* ARGS, INPUT, PLAN, RECORD, CGROUP, OUTPUT, VERIFY */
 	unsigned char code[CLI_STAGES];
 } exit_table[] = {
-	{ENOMEM, {1, 1, 1, 1, 1, 1}},
+	{ENOMEM, {1, 1, 1, 1, 1, 1, 1}},
 	/* The recorder says EPERM for missing capabilities and a refused BPF load. */
-	{EPERM, {6, 6, 4, 4, 7, 4}},
-	{EACCES, {6, 6, 4, 4, 7, 6}},
+	{EPERM, {6, 6, 6, 4, 4, 7, 4}},
+	{EACCES, {6, 6, 6, 4, 4, 7, 6}},
 	/* No BTF, no cgroup v2, a program the kernel refuses. */
-	{EOPNOTSUPP, {6, 6, 5, 5, 7, 5}},
-	{ENOSYS, {6, 6, 5, 5, 7, 5}},
+	{EOPNOTSUPP, {2, 6, 6, 5, 5, 7, 5}},
+	{ENOSYS, {2, 6, 6, 5, 5, 7, 5}},
 	/* The plan's refusal for recorded loss or unmatched truncated paths. */
-	{EBADMSG, {6, 3, 1, 1, 7, 6}},
+	{EBADMSG, {2, 6, 3, 1, 1, 7, 6}},
 	/* The plan's refusals: nothing of the profile in the tree, touched files unlistable. */
-	{ENODATA, {6, 6, 1, 1, 7, 6}},
-	/* record --cgroup PATH that names no cgroup: the user's argument. */
-	{ENOENT, {6, 6, 1, 2, 7, 6}},
-	{ENOTDIR, {6, 6, 1, 2, 7, 6}},
-	{EINVAL, {6, 6, 1, 1, 7, 6}},
-	{EFBIG, {6, 6, 1, 1, 7, 6}},
-	{EXDEV, {6, 6, 1, 1, 7, 6}},
-	{ELOOP, {6, 6, 1, 1, 7, 6}},
-	{ENAMETOOLONG, {6, 6, 1, 1, 7, 6}},
+	{ENODATA, {2, 6, 6, 1, 1, 7, 6}},
+	/* A --keep-from file that is not there; a record --cgroup PATH that names no cgroup. */
+	{ENOENT, {6, 6, 6, 1, 2, 7, 6}},
+	{ENOTDIR, {6, 6, 6, 1, 2, 7, 6}},
+	{EINVAL, {2, 6, 6, 1, 1, 7, 6}},
+	{EFBIG, {2, 6, 6, 1, 1, 7, 6}},
+	{EXDEV, {2, 6, 6, 1, 1, 7, 6}},
+	{ELOOP, {2, 6, 6, 1, 1, 7, 6}},
+	{ENAMETOOLONG, {2, 6, 6, 1, 1, 7, 6}},
 	/* A tree file swapped or changed while it was read. */
-	{ESTALE, {6, 6, 1, 1, 7, 6}},
-	{EAGAIN, {6, 6, 1, 1, 7, 6}},
-	{EEXIST, {6, 6, 1, 1, 7, 6}},
-	{EISDIR, {6, 6, 1, 1, 7, 6}},
-	{EIO, {6, 6, 1, 1, 7, 6}},
+	{ESTALE, {2, 6, 6, 1, 1, 7, 6}},
+	{EAGAIN, {2, 6, 6, 1, 1, 7, 6}},
+	{EEXIST, {2, 6, 6, 1, 1, 7, 6}},
+	{EISDIR, {6, 6, 6, 1, 1, 7, 6}},
+	{EIO, {6, 6, 6, 1, 1, 7, 6}},
 	/* Only ever about a place slimzip writes to. */
-	{EROFS, {7, 7, 1, 1, 7, 7}},
-	{ENOSPC, {7, 7, 1, 1, 7, 7}},
-	{EDQUOT, {7, 7, 1, 1, 7, 7}},
+	{EROFS, {7, 7, 7, 1, 1, 7, 7}},
+	{ENOSPC, {7, 7, 7, 1, 1, 7, 7}},
+	{EDQUOT, {7, 7, 7, 1, 1, 7, 7}},
 };
 
 int cli_exit_for(int err, enum cli_stage stage)
@@ -127,7 +127,9 @@ int cli_exit_for(int err, enum cli_stage stage)
 	for (size_t i = 0; i < ARRAY_SIZE(exit_table); i++)
 		if (exit_table[i].err == err)
 			return exit_table[i].code[stage];
-	return stage == CLI_STAGE_OUTPUT ? EXIT_OUTPUT : EXIT_FAILURE_GENERIC;
+	return stage == CLI_STAGE_OUTPUT ? EXIT_OUTPUT
+	       : stage == CLI_STAGE_ARGS ? EXIT_USAGE
+					 : EXIT_FAILURE_GENERIC;
 }
 
 int cli_exit_recording(int err, int cmd_status, enum cli_stage stage)

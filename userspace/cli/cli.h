@@ -56,6 +56,7 @@ void cli_name(FILE *f, const char *name);
  * an unwritable output while writing one).
  */
 enum cli_stage {
+	CLI_STAGE_ARGS,	  /* taking an option: its value is wrong (2), a file it names unreadable */
 	CLI_STAGE_INPUT,  /* reading what the user gave: profiles, the tree, a zip */
 	CLI_STAGE_PLAN,	  /* opening the tree and planning: INPUT, plus the plan's refusals */
 	CLI_STAGE_RECORD, /* capabilities, BPF, cgroups, launching the command */

@@ -162,7 +162,7 @@ static int option_failed(int err, const char *cmd, char **argv, const struct opt
 	if (err > 0)
 		args__bad_option(cmd, argv, optind, optopt, opts);
 	cli_error("%s", slz_errmsg());
-	return err == -ENOENT ? EXIT_BAD_INPUT : err == -ENOMEM ? EXIT_FAILURE_GENERIC : EXIT_USAGE;
+	return cli_exit_for(err < 0 ? err : -EINVAL, CLI_STAGE_ARGS);
 }
 
 /* A command's own options: 0 when taken, 1 when c is not one of them, or -errno. */

@@ -47,6 +47,12 @@ static void test_exit_codes_by_stage(void **state)
 	assert_int_equal(cli_exit_for(-ENOMEM, CLI_STAGE_OUTPUT), EXIT_FAILURE_GENERIC);
 	assert_int_equal(cli_exit_for(-ETXTBSY, CLI_STAGE_INPUT), EXIT_FAILURE_GENERIC);
 	assert_int_equal(cli_exit_for(-ETXTBSY, CLI_STAGE_OUTPUT), EXIT_OUTPUT);
+	/* Options: a bad value is a bad argument, a file an option names that is not there is
+	 * input. */
+	assert_int_equal(cli_exit_for(-EINVAL, CLI_STAGE_ARGS), EXIT_USAGE);
+	assert_int_equal(cli_exit_for(-ENOENT, CLI_STAGE_ARGS), EXIT_BAD_INPUT);
+	assert_int_equal(cli_exit_for(-ENOMEM, CLI_STAGE_ARGS), EXIT_FAILURE_GENERIC);
+	assert_int_equal(cli_exit_for(-ETXTBSY, CLI_STAGE_ARGS), EXIT_USAGE);
 	/* Positive errnos read the same. */
 	assert_int_equal(cli_exit_for(EACCES, CLI_STAGE_RECORD), EXIT_PERMISSION);
 }
