@@ -212,7 +212,9 @@ static int parse_entry(zip_t *za, zip_uint64_t zi, const struct zipcdir_rec *r, 
 	e->name = name;
 	e->size = zs.size;
 	e->crc = zs.crc;
-	e->mtime = dostime__to_unix(r->dos_time, r->dos_date);
+	/* The UT field's UTC time when there is one: the DOS fields say nothing of the zone. */
+	if (!zipcdir__ut_mtime(r, &e->mtime))
+		e->mtime = dostime__to_unix(r->dos_time, r->dos_date);
 	for (const char *c = name; *c; c++)
 		if (*c == '/' && c[1])
 			e->depth++;

@@ -42,8 +42,8 @@ struct extract_opts {
  * slz_errmsg() names the entry. Everything is checked that can be before anything is written;
  * what only the data can tell is found while it is written, and then dest_dir holds a part
  * of the archive: the caller removes it (extract__remove()). Names are judged by zipname.h,
- * mtimes read from the raw DOS fields as UTC (dostime.h) whatever TZ says; nothing
- * process-wide is touched. o may be NULL.
+ * mtimes read from the "UT" extra field (UTC) or, without one, from the raw DOS fields as UTC
+ * (dostime.h) whatever TZ says; nothing process-wide is touched. o may be NULL.
  */
 int extract__zip(const char *zip_path, const char *dest_dir, const struct extract_opts *o);
 

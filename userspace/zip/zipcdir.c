@@ -156,6 +156,29 @@ static int zip64_offset(const struct zipcdir_rec *rec, uint64_t *off)
 	return -EINVAL;
 }
 
+bool zipcdir__ut_mtime(const struct zipcdir_rec *rec, int64_t *mtime)
+{
+	const unsigned char *extra = rec->raw + CDIR_REC + rec->name_len;
+	uint16_t xlen = rec->extra_len;
+
+	/* zipcdir__next() checked that name and extra area lie inside the directory. */
+	while (xlen >= 4) {
+		uint16_t id = get16(extra), size = get16(extra + 2);
+
+		if (size > xlen - 4)
+			return false;
+		if (id == ZIPCDIR_EF_UT) {
+			if (size < ZIPCDIR_UT_LEN || !(extra[4] & 1))
+				return false;
+			*mtime = (int64_t)get32(extra + 5);
+			return true;
+		}
+		extra += 4 + size;
+		xlen -= 4 + size;
+	}
+	return false;
+}
+
 int zipcdir__next(const struct zipcdir *cd, uint64_t *pos, uint64_t index, struct zipcdir_rec *rec)
 {
 	uint64_t left = *pos <= cd->len ? cd->len - *pos : 0;

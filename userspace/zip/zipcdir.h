@@ -9,6 +9,7 @@
 #ifndef SLIMZIP_ZIPCDIR_H
 #define SLIMZIP_ZIPCDIR_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct zipcdir {
@@ -42,6 +43,19 @@ void zipcdir__release(struct zipcdir *cd);
  * 0, or -EINVAL when it is damaged, explained naming index.
  */
 int zipcdir__next(const struct zipcdir *cd, uint64_t *pos, uint64_t index, struct zipcdir_rec *rec);
+
+/*
+ * Info-ZIP's extended timestamp extra field ("UT", 0x5455): a flags byte (bit 0: the mtime
+ * follows), then 32-bit little-endian Unix times. A central record holds at most the mtime.
+ */
+#define ZIPCDIR_EF_UT  0x5455
+#define ZIPCDIR_UT_LEN 5 /* flags + mtime: what slimzip and Info-ZIP write in both headers */
+
+/*
+ * The UTC mtime of rec's "UT" field into *mtime (read unsigned: 1970 to 2106): true when rec
+ * has one with the mtime bit set, false when it has none or a damaged extra area.
+ */
+bool zipcdir__ut_mtime(const struct zipcdir_rec *rec, int64_t *mtime);
 
 /*
  * Give rec's entry this DOS time and date: in its local header in the file, and in its record

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * Write the kept entries of a tree into a deterministic zip: entries sorted by name, no extra
- * fields, Unix modes in the external attributes, DOS times in UTC. The same tree and keepset
- * give the same bytes on any machine and in any time zone.
+ * Write the kept entries of a tree into a deterministic zip: entries sorted by name, Unix modes
+ * in the external attributes, DOS times in UTC and one extra field per entry, Info-ZIP's "UT"
+ * extended timestamp (the UTC mtime, in both headers), so that any unzip restores the true
+ * mtime in any time zone. The same tree and keepset give the same bytes on any machine and in
+ * any time zone.
  */
 #ifndef SLIMZIP_ZIPWRITE_H
 #define SLIMZIP_ZIPWRITE_H

@@ -256,9 +256,22 @@ static void test_round_trip(void **state)
 		unsigned char *data;
 
 		assert_string_equal(name, expect[i]);
-		/* No uid/gid, no extended timestamps: nothing that differs between machines. */
-		assert_int_equal(zip_file_extra_fields_count(za, i, ZIP_FL_CENTRAL), 0);
-		assert_int_equal(zip_file_extra_fields_count(za, i, ZIP_FL_LOCAL), 0);
+		/* No uid/gid: only the "UT" mtime, the same 5 bytes in both headers. */
+		for (int where = 0; where < 2; where++) {
+			zip_flags_t fl = where ? ZIP_FL_LOCAL : ZIP_FL_CENTRAL;
+			const zip_uint8_t *ut;
+			zip_uint16_t ut_len;
+
+			assert_int_equal(zip_file_extra_fields_count(za, i, fl), 1);
+			ut = zip_file_extra_field_get_by_id(za, i, 0x5455, 0, &ut_len, fl);
+			assert_non_null(ut);
+			assert_int_equal(ut_len, 5);
+			assert_int_equal(ut[0], 1);
+			mkpath(f->root, name, p, sizeof(p));
+			assert_int_equal(lstat(p, &sb), 0);
+			assert_int_equal(ut[1] | ut[2] << 8 | ut[3] << 16 | (uint32_t)ut[4] << 24,
+					 (uint32_t)sb.st_mtime);
+		}
 		assert_int_equal(zip_file_get_external_attributes(za, i, 0, &opsys, &attr), 0);
 		assert_int_equal(opsys, ZIP_OPSYS_UNIX);
 		mode = attr >> 16;
