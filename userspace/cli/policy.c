@@ -15,6 +15,7 @@ enum {
 	OPT_DRY_RUN,
 	OPT_LEVEL,
 	OPT_MTIME,
+	OPT_MODES,
 	OPT_FORCE,
 	OPT_TREE_PATH_AS,
 	OPT_NO_RULES,
@@ -54,6 +55,11 @@ static const struct policy_option {
 	 "keep|fixed|EPOCH",
 	 "entry times: the files' own (default; SOURCE_DATE_EPOCH\n"
 	 "switches to it), 1980-01-01, or EPOCH seconds"},
+	{{"modes", required_argument, NULL, OPT_MODES},
+	 POLICY_PRUNE | POLICY_VERIFY,
+	 "lambda|keep",
+	 "entry modes: what Lambda needs (default: files 0644,\n"
+	 "executables and directories 0755), or the tree's own"},
 	{{"force", no_argument, NULL, OPT_FORCE},
 	 POLICY_PRUNE,
 	 NULL,
@@ -125,6 +131,8 @@ int policy_cli__parse(struct prune_policy *p, int c, const char *arg)
 		return err;
 	case OPT_MTIME:
 		return zipwrite__parse_mtime(arg, &p->zip);
+	case OPT_MODES:
+		return zipwrite__parse_modes(arg, &p->zip);
 	case OPT_FORCE:
 		p->force = true;
 		return 0;

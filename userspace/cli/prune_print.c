@@ -281,6 +281,16 @@ void prune_print__warnings(const struct prune_policy *pol, const struct prune_pl
 			 "DOS time cannot hold: their timestamp-based .pyc will look stale after "
 			 "extraction (compile with --invalidation-mode checked-hash to avoid it)",
 			 zs->py_odd_mtime);
+	if (zs->modes_closed) {
+		struct tree_entry e = {0};
+
+		tree__get(r->tree, zs->modes_closed_first, &e);
+		cli_warn("--modes keep kept %" PRIu64 " entr%s that Lambda's unprivileged user "
+			 "cannot use (first: %s, mode %04o): files must be readable by others, "
+			 "directories and executables executable too; drop --modes keep or fix them",
+			 zs->modes_closed, zs->modes_closed == 1 ? "y" : "ies", e.path ? e.path : "?",
+			 (unsigned int)(e.mode & 0777));
+	}
 	if (r->links_outside) {
 		struct tree_entry e = {0};
 

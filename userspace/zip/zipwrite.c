@@ -468,7 +468,8 @@ static int add_item(zip_t *za, struct writer *w, struct item *it, const struct z
 	zip_source_t *src = NULL;
 	struct file_src *fs;
 	zip_int64_t zi;
-	zip_uint32_t attr;
+	zip_uint32_t attr, perm;
+	bool closed = false;
 	int64_t mtime;
 	unsigned char ut[ZIPCDIR_UT_LEN];
 	zip_int32_t method = ZIP_CM_STORE;
@@ -496,7 +497,8 @@ static int add_item(zip_t *za, struct writer *w, struct item *it, const struct z
 			free(fs);
 			return -ENOMEM;
 		}
-		attr = (zip_uint32_t)(S_IFREG | (e.mode & 0777)) << 16;
+		perm = zipwrite__entry_mode(opts, e.mode, &closed);
+		attr = (zip_uint32_t)(S_IFREG | perm) << 16;
 		/* Empty files are stored, like Info-ZIP does: deflate would add 2 bytes. */
 		if (opts->level > 0 && e.size > 0) {
 			method = ZIP_CM_DEFLATE;
@@ -508,7 +510,8 @@ static int add_item(zip_t *za, struct writer *w, struct item *it, const struct z
 	case ITEM_DIR:
 		src = zip_source_buffer(za, NULL, 0, 0);
 		/* 0x10: the MS-DOS directory bit, which Windows tools look at. */
-		attr = ((zip_uint32_t)(S_IFDIR | (e.mode & 0777)) << 16) | 0x10;
+		perm = zipwrite__entry_mode(opts, e.mode, &closed);
+		attr = ((zip_uint32_t)(S_IFDIR | perm) << 16) | 0x10;
 		st->dirs++;
 		break;
 	case ITEM_LINK:
@@ -520,6 +523,9 @@ static int add_item(zip_t *za, struct writer *w, struct item *it, const struct z
 	}
 	if (!src)
 		return -ENOMEM;
+	/* Entries are added in name order: the first one named is the same on every run. */
+	if (closed && !st->modes_closed++)
+		st->modes_closed_first = it->idx;
 	zi = zip_file_add(za, it->name, src, ZIP_FL_ENC_GUESS);
 	if (zi < 0) {
 		zip_source_free(src);
@@ -683,6 +689,10 @@ int zipwrite__write(const struct keepset *k, const char *out_path, const struct 
 	if (opts->mtime_mode != ZIPWRITE_MTIME_KEEP && opts->mtime_mode != ZIPWRITE_MTIME_FIXED &&
 	    opts->mtime_mode != ZIPWRITE_MTIME_EPOCH) {
 		err = slz_fail(EINVAL, "unknown mtime mode %d", (int)opts->mtime_mode);
+		goto out;
+	}
+	if (!zipwrite__modes_name(opts->modes)) {
+		err = slz_fail(EINVAL, "unknown modes setting %d", (int)opts->modes);
 		goto out;
 	}
 	w.tree = keepset__tree(k);

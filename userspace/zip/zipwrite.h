@@ -22,6 +22,16 @@ enum zipwrite_mtime {
 	ZIPWRITE_MTIME_EPOCH, /* every entry gets opts.epoch (the CLI maps SOURCE_DATE_EPOCH) */
 };
 
+/* What the permission bits of entries are (symlinks are always 0777, as links). */
+enum zipwrite_modes {
+	/*
+	 * What AWS Lambda needs, whatever the tree's umask was: files 0644, executables (any x
+	 * bit set) and directories 0755. The default: the same tree gives the same bytes.
+	 */
+	ZIPWRITE_MODES_LAMBDA,
+	ZIPWRITE_MODES_KEEP, /* the tree's own bits (setuid, setgid and sticky dropped) */
+};
+
 /* The earliest time a zip can hold (1980-01-01 UTC), for entries whose time says nothing. */
 #define ZIPWRITE_FIXED_MTIME   DOSTIME_MIN
 #define ZIPWRITE_DEFAULT_LEVEL 6
@@ -32,6 +42,7 @@ typedef void (*zipwrite_progress_fn)(double fraction, void *ctx);
 struct zipwrite_opts {
 	int level; /* 0 = store, 1..9 = deflate level */
 	enum zipwrite_mtime mtime_mode;
+	enum zipwrite_modes modes;
 	int64_t epoch; /* seconds since 1970 UTC, for ZIPWRITE_MTIME_EPOCH */
 	/*
 	 * Threads deflating files ahead of the writer, 0 = one per online CPU. The bytes do not
@@ -65,6 +76,14 @@ struct zipwrite_stats {
 	 */
 	uint64_t py_odd_mtime;
 	/*
+	 * ZIPWRITE_MODES_KEEP: kept files not readable by others, executables and directories not
+	 * executable (or directories not readable) by others, which Lambda's unprivileged user
+	 * cannot use; closed_first is the tree index of the first of them in entry order (0: none).
+	 * Always 0 under ZIPWRITE_MODES_LAMBDA.
+	 */
+	uint64_t modes_closed;
+	uint32_t modes_closed_first;
+	/*
 	 * Set on failure only (the rest is then left as it was): true when the zip itself could
 	 * not be written (its directory gone, the disk full, ...), false when the tree was at
 	 * fault (a file unreadable, changed, too long a name) or the write was cancelled.
@@ -72,10 +91,20 @@ struct zipwrite_stats {
 	bool failed_writing;
 };
 
-/* level 6, keep mtimes, threads per CPU, no progress, not cancellable. */
+/* level 6, keep mtimes, Lambda's modes, threads per CPU, no progress, not cancellable. */
 void zipwrite__default_opts(struct zipwrite_opts *opts);
 /* --mtime VALUE: "keep", "fixed" or seconds since 1970. -EINVAL naming the value. */
 int zipwrite__parse_mtime(const char *value, struct zipwrite_opts *opts);
+/* --modes VALUE: "lambda" or "keep". -EINVAL naming the value. */
+int zipwrite__parse_modes(const char *value, struct zipwrite_opts *opts);
+/* The option's name of a mode ("lambda", "keep"), NULL for none. */
+const char *zipwrite__modes_name(enum zipwrite_modes modes);
+/*
+ * The permission bits a file (S_IFREG) or directory (S_IFDIR) of the tree with this mode gets
+ * in the zip under opts->modes; *closed (may be NULL) says whether those bits shut Lambda's
+ * unprivileged user out (see zipwrite_stats.modes_closed).
+ */
+uint32_t zipwrite__entry_mode(const struct zipwrite_opts *opts, uint32_t mode, bool *closed);
 /* SOURCE_DATE_EPOCH, when set, switches to its time. -EINVAL when it is not a number. */
 int zipwrite__opts_from_env(struct zipwrite_opts *opts);
 

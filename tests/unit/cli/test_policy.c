@@ -62,9 +62,9 @@ static int parse(enum policy_cmd cmd, struct prune_policy *p, const char **tree,
 
 static void test_options_by_command(void **state)
 {
-	static const char *const both[] = {"drop",	   "level",	     "mtime",
-					   "tree-path-as", "no-rule-python", "no-rule-node",
-					   "no-rule-elf",  "no-rules"};
+	static const char *const both[] = {"drop",	   "level",	   "mtime",
+					   "modes",	   "tree-path-as", "no-rule-python",
+					   "no-rule-node", "no-rule-elf",  "no-rules"};
 	static const char *const prune_only[] = {"keep", "keep-from", "dry-run", "force"};
 	struct option *p = policy_cli__options(POLICY_PRUNE, own);
 	struct option *v = policy_cli__options(POLICY_VERIFY, own);
@@ -98,10 +98,10 @@ static void test_options_by_command(void **state)
 
 static void test_parse_fills_the_policy(void **state)
 {
-	char *words[] = {"--keep",	   "lib/**",  "--drop",		"*.md",
-			 "--level",	   "3",	      "--mtime",	"fixed",
-			 "--tree",	   "/t",      "--tree-path-as", "/var/task",
-			 "--no-rule-node", "--force", "--dry-run",	NULL};
+	char *words[] = {
+		"--keep",	  "lib/**",  "--drop",	  "*.md",    "--level",	       "3",
+		"--mtime",	  "fixed",   "--tree",	  "/t",	     "--tree-path-as", "/var/task",
+		"--no-rule-node", "--force", "--dry-run", "--modes", "keep",	       NULL};
 	struct prune_policy p;
 	const char *tree = NULL;
 
@@ -114,6 +114,7 @@ static void test_parse_fills_the_policy(void **state)
 	assert_int_equal(globs__action(p.globs, 1), GLOB_DROP);
 	assert_int_equal(p.zip.level, 3);
 	assert_int_equal(p.zip.mtime_mode, ZIPWRITE_MTIME_FIXED);
+	assert_int_equal(p.zip.modes, ZIPWRITE_MODES_KEEP);
 	assert_string_equal(p.recorded_at, "/var/task");
 	/* Off by name: only node's bit. */
 	assert_int_equal(p.rules.off, 1u << rules__find("node"));
@@ -133,6 +134,7 @@ static void test_defaults_and_no_rules(void **state)
 	assert_int_equal(p.rules.off, 0); /* every rule on */
 	assert_int_equal(p.zip.level, ZIPWRITE_DEFAULT_LEVEL);
 	assert_int_equal(p.zip.mtime_mode, ZIPWRITE_MTIME_KEEP);
+	assert_int_equal(p.zip.modes, ZIPWRITE_MODES_LAMBDA); /* what Lambda needs */
 	assert_null(p.recorded_at);
 	assert_false(p.force || p.dry_run);
 	assert_int_equal(globs__count(p.globs), 0);
@@ -161,6 +163,7 @@ static void test_errors_name_the_option(void **state)
 	} cases[] = {
 		{"--level", "12", "--level", -EINVAL},
 		{"--mtime", "soon", "soon", -EINVAL},
+		{"--modes", "0644", "--modes: '0644' is not lambda or keep", -EINVAL},
 		{"--keep", "a[b", "--keep", -EINVAL},
 		{"--drop", "!x", "--drop", -EINVAL},
 		{"--tree-path-as", "var/task", "not an absolute path", -EINVAL},
@@ -226,6 +229,7 @@ static void test_usage_from_the_tables(void **state)
 	assert_null(strstr(v, "--force"));
 	assert_null(strstr(v, "--dry-run"));
 	assert_non_null(strstr(v, "  --drop GLOB "));
+	assert_non_null(strstr(v, "\n  --modes lambda|keep    entry modes: what Lambda needs"));
 	free(p);
 	free(v);
 }

@@ -140,12 +140,16 @@ static void write_all(const char *root, const char *out)
 {
 	struct tree *t = NULL;
 	struct keepset *k = NULL;
+	struct zipwrite_opts o;
 
 	assert_int_equal(tree__open(root, NULL, &t), 0);
 	assert_int_equal(keepset__new(t, &k), 0);
 	for (uint32_t i = 1; i < tree__count(t); i++)
 		assert_int_equal(keepset__add(k, i, KEEP_GLOB, 0, NULL), 0);
-	assert_int_equal(zipwrite__write(k, out, NULL, NULL), 0);
+	/* The tree's own modes, so that extraction is seen to restore each one. */
+	zipwrite__default_opts(&o);
+	o.modes = ZIPWRITE_MODES_KEEP;
+	assert_int_equal(zipwrite__write(k, out, &o, NULL), 0);
 	keepset__free(k);
 	tree__free(t);
 }

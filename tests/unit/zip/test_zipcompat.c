@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * What other tools make of slimzip's zips: Info-ZIP's unzip in another time zone, Python's
- * zipfile, and the raw "UT" extra field both of them read.
+ * What other tools and AWS Lambda make of slimzip's zips: Info-ZIP's unzip in another time
+ * zone, Python's zipfile, the raw "UT" extra field both of them read, and the modes Lambda's
+ * unprivileged user needs whatever umask the tree was checked out with.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +18,8 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <zip.h>
+#include <errno.h>
 
 #include "keepset.h"
 #include "testfs.h"
@@ -204,12 +207,147 @@ static void test_raw_ut_fields(void **state)
 	free(z);
 }
 
+/*
+ * The same sources checked out as git would under umask (files 0666, executables and
+ * directories 0777, less the umask), one private 0600 file, every mtime the same.
+ */
+static void checkout(const char *root, mode_t umask_bits)
+{
+	static const char *const rels[] = {"d", "d/lib.py", "run.sh", "secret.txt", "main.py"};
+	char p[512];
+
+	assert_int_equal(mkdir(root, 0755), 0);
+	testfs__mkdir(root, "d");
+	testfs__write(root, "d/lib.py", "x = 1\n");
+	testfs__write(root, "main.py", "import d.lib\n");
+	testfs__write(root, "run.sh", "#!/bin/sh\n");
+	testfs__write(root, "secret.txt", "key\n");
+	testfs__path(p, sizeof(p), root, "d");
+	assert_int_equal(chmod(p, 0777 & ~umask_bits), 0);
+	testfs__path(p, sizeof(p), root, "d/lib.py");
+	assert_int_equal(chmod(p, 0666 & ~umask_bits), 0);
+	testfs__path(p, sizeof(p), root, "main.py");
+	assert_int_equal(chmod(p, 0666 & ~umask_bits), 0);
+	testfs__path(p, sizeof(p), root, "run.sh");
+	assert_int_equal(chmod(p, 0777 & ~umask_bits), 0);
+	testfs__path(p, sizeof(p), root, "secret.txt");
+	assert_int_equal(chmod(p, 0600), 0);
+	for (size_t i = 0; i < ARRAY_SIZE(rels); i++)
+		set_mtime(root, rels[i], 1700000000);
+}
+
+static uint32_t zip_mode(const char *zip, const char *name)
+{
+	zip_uint32_t attr = 0;
+	zip_uint8_t opsys;
+	zip_int64_t i;
+	zip_t *za;
+	int zerr;
+
+	za = zip_open(zip, ZIP_RDONLY, &zerr);
+	assert_non_null(za);
+	i = zip_name_locate(za, name, 0);
+	assert_true(i >= 0);
+	assert_int_equal(zip_file_get_external_attributes(za, (zip_uint64_t)i, 0, &opsys, &attr),
+			 0);
+	zip_close(za);
+	return attr >> 16 & 07777;
+}
+
+static void write_stats(const char *root, const char *out, const struct zipwrite_opts *o,
+			struct zipwrite_stats *st, char *first, size_t first_len)
+{
+	struct tree *t = NULL;
+	struct keepset *k = NULL;
+	struct tree_entry e;
+
+	assert_int_equal(tree__open(root, NULL, &t), 0);
+	assert_int_equal(keepset__new(t, &k), 0);
+	for (uint32_t i = 1; i < tree__count(t); i++)
+		assert_int_equal(keepset__add(k, i, KEEP_GLOB, 0, NULL), 0);
+	assert_int_equal(zipwrite__write(k, out, o, st), 0);
+	first[0] = '\0';
+	if (st->modes_closed_first) {
+		assert_int_equal(tree__get(t, st->modes_closed_first, &e), 0);
+		snprintf(first, first_len, "%s", e.path);
+	}
+	keepset__free(k);
+	tree__free(t);
+}
+
+/* Two umasks, one zip: Lambda's modes by default, so asset hashes do not churn. */
+static void test_umasks_same_bytes(void **state)
+{
+	struct fixture *f = *state;
+	char a[400], b[400], za[400], zb[400], first[256];
+	struct zipwrite_stats st;
+	char *ba, *bb;
+	size_t la, lb;
+
+	snprintf(a, sizeof(a), "%s/u022", f->dir);
+	snprintf(b, sizeof(b), "%s/u002", f->dir);
+	snprintf(za, sizeof(za), "%s/u022.zip", f->dir);
+	snprintf(zb, sizeof(zb), "%s/u002.zip", f->dir);
+	checkout(a, 022);
+	checkout(b, 002);
+	write_stats(a, za, NULL, &st, first, sizeof(first));
+	assert_int_equal(st.modes_closed, 0);
+	write_stats(b, zb, NULL, &st, first, sizeof(first));
+	assert_int_equal(st.modes_closed, 0);
+	ba = testfs__read(za, &la);
+	bb = testfs__read(zb, &lb);
+	assert_int_equal(la, lb);
+	if (memcmp(ba, bb, la))
+		fail_msg("the checkouts under umask 022 and 002 gave different zips");
+	free(ba);
+	free(bb);
+	assert_int_equal(zip_mode(za, "secret.txt"), 0644);
+	assert_int_equal(zip_mode(za, "main.py"), 0644);
+	assert_int_equal(zip_mode(zb, "d/lib.py"), 0644);
+	assert_int_equal(zip_mode(zb, "run.sh"), 0755);
+	assert_int_equal(zip_mode(zb, "d/"), 0755);
+}
+
+/* --modes keep: the tree's bits, and the entries Lambda's user could not read are counted. */
+static void test_modes_keep(void **state)
+{
+	struct fixture *f = *state;
+	char a[400], first[256];
+	struct zipwrite_opts o;
+	struct zipwrite_stats st;
+
+	snprintf(a, sizeof(a), "%s/u002", f->dir);
+	checkout(a, 002);
+	zipwrite__default_opts(&o);
+	assert_int_equal(zipwrite__parse_modes("keep", &o), 0);
+	write_stats(a, f->out, &o, &st, first, sizeof(first));
+	assert_int_equal(zip_mode(f->out, "secret.txt"), 0600);
+	assert_int_equal(zip_mode(f->out, "main.py"), 0664);
+	assert_int_equal(zip_mode(f->out, "run.sh"), 0775);
+	assert_int_equal(st.modes_closed, 1);
+	assert_string_equal(first, "secret.txt");
+
+	/* A directory and an executable shut to others count as well; the first by name. */
+	snprintf(first, sizeof(first), "%s/d", a);
+	assert_int_equal(chmod(first, 0750), 0);
+	snprintf(first, sizeof(first), "%s/run.sh", a);
+	assert_int_equal(chmod(first, 0754), 0);
+	write_stats(a, f->out, &o, &st, first, sizeof(first));
+	assert_int_equal(st.modes_closed, 3);
+	assert_string_equal(first, "d");
+
+	assert_int_equal(zipwrite__parse_modes("lamda", &o), -EINVAL);
+	assert_non_null(strstr(slz_errmsg(), "'lamda' is not lambda or keep"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_unzip_other_zone_true_mtimes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_python_zipfile_reads, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_raw_ut_fields, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_umasks_same_bytes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_modes_keep, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
