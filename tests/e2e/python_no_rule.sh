@@ -5,7 +5,8 @@
 #    stat()ed, so they are recorded and kept without any rule.
 # 2. Sources dropped on purpose (--drop 'yaml/*.py'): Python finds the pycs but no sources, yaml
 #    becomes a namespace package and the handler fails; verify must exit 8 and name the missing
-#    .py files, and --fix must put them back.
+#    .py files; --fix keeps to the --drop the zip records, and puts them back once the zip no
+#    longer records it.
 # 3. The failure the rule prevents: a package the recorded run never imported is kept by its
 #    compiled cache alone (--keep 'idna/__pycache__/**', the kind of glob users add for lazily
 #    imported code). With the rule its sources and __init__.py come along and a workload that
@@ -57,8 +58,16 @@ if [[ -s $dropped ]]; then
 		grep -qF yaml/__init__.py "$WORK/last.out" "$WORK/last.err"
 	named=$(grep -ohE 'yaml/[a-z_]+\.py' "$WORK/last.out" "$WORK/last.err" | sort -u | wc -l)
 	check "verify names several missing .py files ($named distinct)" test "$named" -gt 1
+	# The zip records its --drop: --fix keeps to it, and says the drop keeps them out.
 	RUN_CWD=$TREE run "$SLIMZIP" verify "$dropped" --tree "$TREE" --fix -- "${FIXTURE_CMD[@]}"
-	check "verify --fix exits 0 (exit $RC)" test "$RC" -eq 0
+	check "verify --fix keeps the recorded --drop: exit 8 (exit $RC)" test "$RC" -eq 8
+	check "it says a --drop keeps them out" grep -qF "a --drop keeps them out" "$WORK/last.err"
+	check "yaml/__init__.py stayed out" \
+		bash -c '! unzip -Z1 "$1" | grep -qxF yaml/__init__.py' _ "$dropped"
+	# Without the record (a zip from another tool), --fix puts them back.
+	printf '' | zip -q -z "$dropped"
+	RUN_CWD=$TREE run "$SLIMZIP" verify "$dropped" --tree "$TREE" --fix -- "${FIXTURE_CMD[@]}"
+	check "verify --fix on the zip without its record exits 0 (exit $RC)" test "$RC" -eq 0
 	check "verify --fix put yaml/__init__.py back" \
 		bash -c 'unzip -Z1 "$1" | grep -qxF yaml/__init__.py' _ "$dropped"
 fi

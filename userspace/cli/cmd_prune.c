@@ -16,6 +16,7 @@
 #include "args.h"
 #include "cancel.h"
 #include "cli.h"
+#include "config.h"
 #include "policy.h"
 #include "profile_io.h"
 #include "profiles.h"
@@ -247,6 +248,7 @@ static int plan_and_write(struct prune_cli *pc, const struct profile *p, struct 
 {
 	static const int stop_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
 	struct sigaction sa = {.sa_handler = on_interrupt}, old[ARRAY_SIZE(stop_signals)];
+	char *comment = NULL;
 	int err;
 
 	pc->pol.zip.cancel = &zip_cancel;
@@ -266,10 +268,16 @@ static int plan_and_write(struct prune_cli *pc, const struct profile *p, struct 
 		*stage = CLI_STAGE_INPUT;
 		err = prune_report__check_whitelist(pl, pc->whitelist_out);
 	}
+	/* The zip records what shaped it, so that verify --fix rewrites it the same way. */
+	if (!err && !pc->pol.dry_run)
+		err = prune_policy__describe(&pc->pol, SLIMZIP_VERSION, &comment);
 	if (!err && !pc->pol.dry_run) {
+		pc->pol.zip.comment = comment;
 		err = zipwrite__write(pl->keep, pc->out_zip, &pc->pol.zip, zs);
+		pc->pol.zip.comment = NULL;
 		*stage = zs->failed_writing ? CLI_STAGE_OUTPUT : CLI_STAGE_INPUT;
 	}
+	free(comment);
 	for (size_t i = 0; i < ARRAY_SIZE(stop_signals); i++)
 		sigaction(stop_signals[i], &old[i], NULL);
 	/* A signal that came when nothing could be cancelled (a --dry-run) still stops prune. */

@@ -11,9 +11,11 @@
 
 #include "args.h"
 #include "cli.h"
+#include "config.h"
 #include "policy.h"
 #include "util.h"
 #include "verify.h"
+#include "zipcdir.h"
 
 /* verify's own options; the shared ones, for --fix, come from policy.h. */
 enum {
@@ -32,8 +34,8 @@ static void usage(FILE *f)
 		"every file it wanted that DIR has and the zip lacks. Exit 0 only when CMD "
 		"succeeds\n"
 		"and nothing is missing; 8 when files are missing; CMD's status when it failed\n"
-		"without a missing file to blame. --fix rewrites OUT.zip with the options below:\n"
-		"give the same ones the zip was pruned with (--drop keeps paths out of it).\n"
+		"without a missing file to blame. --fix rewrites OUT.zip with the options it was\n"
+		"pruned with (slimzip records them in the zip's comment); one given below wins.\n"
 		"SIGINT/SIGTERM/SIGHUP/SIGQUIT reach CMD and stop verify (exit 128+N): no "
 		"diagnosis\n"
 		"run, no further --fix round.\n\n"
@@ -130,10 +132,39 @@ static int check_extract_dir(const struct verify_opts *vo)
 	return err ? EXIT_OUTPUT : EXIT_OK;
 }
 
+/*
+ * The options the zip records of its pruning (its comment) fill in those not given here, so
+ * --fix rewrites it as it was made; a zip without them (another tool's) changes nothing. With
+ * --fix, *comment is what the rewritten zip records in turn.
+ */
+static int adopt_recorded(const struct verify_opts *vo, struct prune_policy *pol, char **comment)
+{
+	char *recorded = NULL;
+	bool adopted = false;
+	int err;
+
+	/* A zip whose end record cannot be read: the extraction explains that, as before. */
+	if (!zipcdir__comment(vo->zip_path, &recorded))
+		err = prune_policy__adopt(pol, recorded, &adopted);
+	else
+		err = 0;
+	free(recorded);
+	if (err) {
+		cli_error("%s: %s", vo->zip_path, slz_errmsg());
+		return EXIT_BAD_INPUT;
+	}
+	if (vo->fix && (err = prune_policy__describe(pol, SLIMZIP_VERSION, comment))) {
+		cli_error("%s", slz_errmsg());
+		return EXIT_USAGE;
+	}
+	return EXIT_OK;
+}
+
 static int verify_cli(int argc, char **argv, struct verify_opts *vo, struct prune_policy *pol,
 		      const struct option *opts)
 {
 	struct verify_result res = {0};
+	char *comment = NULL;
 	struct stat st;
 	sigset_t oldmask;
 	uint64_t v;
@@ -224,12 +255,18 @@ static int verify_cli(int argc, char **argv, struct verify_opts *vo, struct prun
 	ret = check_extract_dir(vo);
 	if (ret)
 		return ret;
+	ret = adopt_recorded(vo, pol, &comment);
+	if (ret != EXIT_OK)
+		return ret;
+	pol->zip.comment = comment;
 	vo->on_round = print_round;
 	vo->on_diagnosis = print_diagnosis;
 	vo->on_round_ctx = vo;
 	vo->signal_fd = cli_signals_take(&oldmask);
 	err = vo->signal_fd < 0 ? vo->signal_fd : verify__run(vo, &res);
 	cli_signals_release(vo->signal_fd, &oldmask);
+	pol->zip.comment = NULL;
+	free(comment);
 	if (err) {
 		cli_error("%s", *slz_errmsg() ? slz_errmsg() : strerror(-err));
 		if (res.signal) /* as if the signal had ended verify: 128+N, like a shell reports */

@@ -115,23 +115,28 @@ int policy_cli__parse(struct prune_policy *p, int c, const char *arg)
 	switch (c) {
 	case OPT_KEEP:
 	case OPT_DROP:
+		p->given |= c == OPT_KEEP ? PRUNE_GIVEN_KEEP : PRUNE_GIVEN_DROP;
 		err = globs__add(p->globs, c == OPT_KEEP ? GLOB_KEEP : GLOB_DROP, arg);
 		return err ? slz_fail(err, "--%s: %s", c == OPT_KEEP ? "keep" : "drop",
 				      slz_errmsg())
 			   : 0;
 	case OPT_KEEP_FROM:
+		p->given |= PRUNE_GIVEN_KEEP;
 		err = globs__add_file(p->globs, GLOB_KEEP, arg);
 		return err ? slz_fail(err, "--keep-from: %s", slz_errmsg()) : 0;
 	case OPT_DRY_RUN:
 		p->dry_run = true;
 		return 0;
 	case OPT_LEVEL:
+		p->given |= PRUNE_GIVEN_LEVEL;
 		err = args__u64("--level", arg, 0, 9, &v);
 		p->zip.level = (int)v;
 		return err;
 	case OPT_MTIME:
+		p->given |= PRUNE_GIVEN_MTIME;
 		return zipwrite__parse_mtime(arg, &p->zip);
 	case OPT_MODES:
+		p->given |= PRUNE_GIVEN_MODES;
 		return zipwrite__parse_modes(arg, &p->zip);
 	case OPT_FORCE:
 		p->force = true;
@@ -141,12 +146,15 @@ int policy_cli__parse(struct prune_policy *p, int c, const char *arg)
 			return slz_fail(EINVAL, "--tree-path-as: '%s' is not an absolute path",
 					arg);
 		p->recorded_at = arg;
+		p->given |= PRUNE_GIVEN_TREE_PATH_AS;
 		return 0;
 	case OPT_NO_RULES:
+		p->given |= PRUNE_GIVEN_RULES;
 		p->rules.off = RULES_ALL_OFF;
 		return 0;
 	default:
 		if (c >= OPT_NO_RULE && c < OPT_NO_RULE + (int)rules__count()) {
+			p->given |= PRUNE_GIVEN_RULES;
 			p->rules.off |= 1u << (c - OPT_NO_RULE);
 			return 0;
 		}

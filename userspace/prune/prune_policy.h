@@ -13,6 +13,21 @@
 #include "tree.h"
 #include "zipwrite.h"
 
+/*
+ * The options that shape a zip, as bits of prune_policy.given: which ones the command line
+ * gave (policy_cli__parse sets them), so that what a zip records of its pruning fills in the
+ * others only (prune_policy__adopt).
+ */
+enum prune_given {
+	PRUNE_GIVEN_MODES = 1u << 0,
+	PRUNE_GIVEN_MTIME = 1u << 1,
+	PRUNE_GIVEN_LEVEL = 1u << 2,
+	PRUNE_GIVEN_KEEP = 1u << 3, /* --keep or --keep-from */
+	PRUNE_GIVEN_DROP = 1u << 4,
+	PRUNE_GIVEN_RULES = 1u << 5, /* any --no-rule-NAME or --no-rules */
+	PRUNE_GIVEN_TREE_PATH_AS = 1u << 6,
+};
+
 struct prune_policy {
 	/* The tree was recorded at this absolute path (tree_opts.recorded_at); NULL: its own. */
 	const char *recorded_at;
@@ -21,11 +36,31 @@ struct prune_policy {
 	struct zipwrite_opts zip;
 	bool force;   /* plan although events were lost, paths truncated, or nothing matched */
 	bool dry_run; /* plan and report, write nothing */
+	unsigned int given; /* enum prune_given bits */
+	char *owned;	    /* recorded_at when adopted from a zip: freed by release */
 };
 
 /* Every rule on, no globs, the zip writer's defaults. 0 or -ENOMEM. */
 int prune_policy__init(struct prune_policy *p);
 void prune_policy__release(struct prune_policy *p); /* NULL-safe; p itself is the caller's */
+/*
+ * What a zip records of how it was pruned, in its archive comment: one line of JSON (no
+ * newline) with the slimzip version and the options that shape the zip, e.g.
+ *   {"slimzip":"0.1.0","modes":"lambda","mtime":"fixed","level":6,"keep":[],"drop":["*.md"],
+ *    "rules_off":["node"],"tree_path_as":null}
+ * mtime is "keep", "fixed" or the seconds of --mtime EPOCH / SOURCE_DATE_EPOCH. *out is
+ * malloc'd; 0, -ENOMEM, or -E2BIG (explained) when it is longer than a zip comment can be.
+ */
+int prune_policy__describe(const struct prune_policy *p, const char *version, char **out);
+/*
+ * Take into p the options a zip's comment (NUL-terminated) records, except those p->given
+ * says the command line gave: an explicit option wins. A comment that is not slimzip's (it
+ * does not start with {"slimzip":), or none, changes nothing and sets *adopted false. 0, or
+ * -EBADMSG when slimzip's comment is damaged or holds a value this version cannot take,
+ * explained.
+ */
+int prune_policy__adopt(struct prune_policy *p, const char *comment, bool *adopted);
+
 /* Walk and index dir as the tree this policy prunes (recorded where p says). See tree__open. */
 int prune_policy__open_tree(const struct prune_policy *p, const char *dir, struct tree **out);
 

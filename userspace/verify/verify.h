@@ -59,9 +59,10 @@ struct verify_opts {
 	bool fix;
 	unsigned int max_rounds; /* with fix; 0 = 5 */
 	/*
-	 * How the zip was pruned (a zip does not record it): where the tree was recorded, which
-	 * opens the tree, and for --fix the closure rules, the globs and the zip options it
-	 * rewrites with. Required.
+	 * How the zip was pruned (the CLI fills it from the zip's comment, prune_policy__adopt,
+	 * and the options given): where the tree was recorded, which opens the tree, and for
+	 * --fix the closure rules, the globs and the zip options it rewrites with (zip.comment
+	 * included). Required.
 	 */
 	const struct prune_policy *policy;
 	/*

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -91,6 +93,17 @@ int zipcdir__read(int fd, uint64_t file_size, const char *path, struct zipcdir *
 	len = get32(tail + i + 12);
 	off = get32(tail + i + 16);
 	eocd = file_size - tlen + (uint64_t)i;
+	/* The archive comment (slimzip records its options there): within the file, or damage. */
+	cd->comment_len = get16(tail + i + 20);
+	if ((uint64_t)i + EOCD_SIZE + cd->comment_len > tlen)
+		goto bad;
+	cd->comment = malloc((size_t)cd->comment_len + 1);
+	if (!cd->comment) {
+		free(tail);
+		return -ENOMEM;
+	}
+	memcpy(cd->comment, tail + i + EOCD_SIZE, cd->comment_len);
+	cd->comment[cd->comment_len] = '\0';
 	/* Any field at its maximum means the true value is in the zip64 end record. */
 	if (count == 0xffff || len == NO_32BIT_VAL || off == NO_32BIT_VAL) {
 		if (eocd < sizeof(loc) || read_at(fd, loc, sizeof(loc), eocd - sizeof(loc)) ||
@@ -127,6 +140,31 @@ void zipcdir__release(struct zipcdir *cd)
 {
 	free(cd->data);
 	cd->data = NULL;
+	free(cd->comment);
+	cd->comment = NULL;
+}
+
+int zipcdir__comment(const char *path, char **out)
+{
+	struct zipcdir cd = {0};
+	struct stat st;
+	int fd, err;
+
+	*out = NULL;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return slz_fail(errno, "cannot open %s: %s", path, strerror(errno));
+	if (fstat(fd, &st))
+		err = slz_fail(errno, "cannot stat %s: %s", path, strerror(errno));
+	else
+		err = zipcdir__read(fd, (uint64_t)st.st_size, path, &cd);
+	close(fd);
+	if (!err) {
+		*out = cd.comment;
+		cd.comment = NULL;
+	}
+	zipcdir__release(&cd);
+	return err;
 }
 
 /* A local header offset of 0xffffffff lives in the record's zip64 extra field (APPNOTE 4.5.3),

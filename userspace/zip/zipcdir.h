@@ -17,6 +17,8 @@ struct zipcdir {
 	uint64_t len;
 	uint64_t offset; /* of the first record in the file */
 	uint64_t count;	 /* records, as the end record says */
+	char *comment;	 /* the archive comment, NUL-terminated (it may hold NULs too) */
+	uint16_t comment_len;
 };
 
 /* One central directory record (APPNOTE 4.3.12), pointing into zipcdir.data. */
@@ -37,6 +39,11 @@ struct zipcdir_rec {
  */
 int zipcdir__read(int fd, uint64_t file_size, const char *path, struct zipcdir *cd);
 void zipcdir__release(struct zipcdir *cd);
+/*
+ * The archive comment of the zip at path into *out (malloc'd, NUL-terminated; "" for none).
+ * 0 or -errno as zipcdir__read, explained naming path.
+ */
+int zipcdir__comment(const char *path, char **out);
 
 /*
  * The record at *pos (0 for the first), the index-th of the directory; *pos moves past it.

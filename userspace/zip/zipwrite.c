@@ -557,14 +557,18 @@ static int add_item(zip_t *za, struct writer *w, struct item *it, const struct z
 	return 0;
 }
 
-/* What a zip without entries is: just the end-of-central-directory record. */
-static int write_empty_zip(struct writer *w)
+/* What a zip without entries is: just the end-of-central-directory record and its comment. */
+static int write_empty_zip(struct writer *w, const char *comment)
 {
-	static const unsigned char eocd[22] = {'P', 'K', 5, 6};
+	unsigned char eocd[22] = {'P', 'K', 5, 6};
+	size_t clen = comment ? strlen(comment) : 0;
 
-	if (fwrite(eocd, 1, sizeof(eocd), w->out) != sizeof(eocd))
+	eocd[20] = (unsigned char)clen;
+	eocd[21] = (unsigned char)(clen >> 8);
+	if (fwrite(eocd, 1, sizeof(eocd), w->out) != sizeof(eocd) ||
+	    fwrite(comment ? comment : "", 1, clen, w->out) != clen)
 		return -(errno ? errno : EIO);
-	w->size = sizeof(eocd);
+	w->size = sizeof(eocd) + clen;
 	return 0;
 }
 
@@ -691,6 +695,10 @@ int zipwrite__write(const struct keepset *k, const char *out_path, const struct 
 		err = slz_fail(EINVAL, "unknown mtime mode %d", (int)opts->mtime_mode);
 		goto out;
 	}
+	if (opts->comment && strlen(opts->comment) > UINT16_MAX) {
+		err = slz_fail(E2BIG, "the zip comment is longer than 65,535 bytes");
+		goto out;
+	}
 	if (!zipwrite__modes_name(opts->modes)) {
 		err = slz_fail(EINVAL, "unknown modes setting %d", (int)opts->modes);
 		goto out;
@@ -746,6 +754,11 @@ int zipwrite__write(const struct keepset *k, const char *out_path, const struct 
 		goto out;
 	}
 	out_src = NULL; /* the archive owns it */
+	if (opts->comment &&
+	    zip_set_archive_comment(za, opts->comment, (zip_uint16_t)strlen(opts->comment))) {
+		err = slz_fail(EINVAL, "cannot set the zip comment: %s", zip_strerror(za));
+		goto out;
+	}
 	if (w.cancel &&
 	    zip_register_cancel_callback_with_state(za, cancel_cb, NULL, (void *)w.cancel)) {
 		err = slz_fail(ENOMEM, "cannot set up the zip writer: %s", zip_strerror(za));
@@ -779,7 +792,7 @@ int zipwrite__write(const struct keepset *k, const char *out_path, const struct 
 	}
 	/* libzip removes instead of writing an archive without entries. */
 	if (w.removed || !w.size) {
-		err = write_empty_zip(&w);
+		err = write_empty_zip(&w, opts->comment);
 		if (err)
 			err = slz_fail(-err, "cannot write %s: %s", out_path, strerror(-err));
 	} else {

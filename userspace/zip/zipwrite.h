@@ -43,6 +43,8 @@ struct zipwrite_opts {
 	int level; /* 0 = store, 1..9 = deflate level */
 	enum zipwrite_mtime mtime_mode;
 	enum zipwrite_modes modes;
+	/* The archive comment (prune_policy__describe: how the zip was pruned); NULL for none. */
+	const char *comment;
 	int64_t epoch; /* seconds since 1970 UTC, for ZIPWRITE_MTIME_EPOCH */
 	/*
 	 * Threads deflating files ahead of the writer, 0 = one per online CPU. The bytes do not

@@ -26,6 +26,7 @@
 #include "tree.h"
 #include "tz.h"
 #include "util.h"
+#include "zipcdir.h"
 #include "zipwrite.h"
 
 struct fixture {
@@ -340,6 +341,49 @@ static void test_modes_keep(void **state)
 	assert_non_null(strstr(slz_errmsg(), "'lamda' is not lambda or keep"));
 }
 
+/* The archive comment (how the zip was pruned): written, read back, kept deterministic. */
+static void test_archive_comment(void **state)
+{
+	struct fixture *f = *state;
+	const char *line = "{\"slimzip\":\"0.1.0\",\"mtime\":\"fixed\"}";
+	struct zipwrite_opts o;
+	struct tree *t = NULL;
+	struct keepset *k = NULL;
+	const char *got;
+	char *c = NULL;
+	int zerr, len;
+	zip_t *za;
+
+	timed_tree(f->root);
+	zipwrite__default_opts(&o);
+	o.comment = line;
+	write_all(f->root, f->out, &o);
+	assert_int_equal(zipcdir__comment(f->out, &c), 0);
+	assert_string_equal(c, line);
+	free(c);
+	za = zip_open(f->out, ZIP_RDONLY | ZIP_CHECKCONS, &zerr);
+	assert_non_null(za);
+	got = zip_get_archive_comment(za, &len, ZIP_FL_ENC_RAW);
+	assert_non_null(got);
+	assert_int_equal(len, strlen(line));
+	assert_memory_equal(got, line, len);
+	zip_close(za);
+
+	/* A zip without entries holds it too; one written without a comment has none. */
+	assert_int_equal(tree__open(f->root, NULL, &t), 0);
+	assert_int_equal(keepset__new(t, &k), 0);
+	assert_int_equal(zipwrite__write(k, f->out, &o, NULL), 0);
+	assert_int_equal(zipcdir__comment(f->out, &c), 0);
+	assert_string_equal(c, line);
+	free(c);
+	keepset__free(k);
+	tree__free(t);
+	write_all(f->root, f->out, NULL);
+	assert_int_equal(zipcdir__comment(f->out, &c), 0);
+	assert_string_equal(c, "");
+	free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -348,6 +392,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_raw_ut_fields, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_umasks_same_bytes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_modes_keep, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_archive_comment, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
