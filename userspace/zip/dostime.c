@@ -72,3 +72,12 @@ int64_t dostime__to_unix(uint16_t dos_time, uint16_t dos_date)
 	return days * DAY + ((dos_time >> 11) & 0x1f) * 3600 + ((dos_time >> 5) & 0x3f) * 60 +
 	       (dos_time & 0x1f) * 2;
 }
+
+void dostime__ut_field(int64_t t, unsigned char ut[DOSTIME_UT_LEN])
+{
+	uint32_t v = t < 0 ? 0 : t > INT32_MAX ? INT32_MAX : (uint32_t)t;
+
+	ut[0] = 1;
+	for (int i = 0; i < 4; i++)
+		ut[1 + i] = (unsigned char)(v >> (8 * i));
+}

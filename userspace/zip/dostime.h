@@ -24,4 +24,14 @@ void dostime__from_unix(int64_t t, uint16_t *dos_time, uint16_t *dos_date);
  */
 int64_t dostime__to_unix(uint16_t dos_time, uint16_t dos_date);
 
+/*
+ * Info-ZIP's extended timestamp ("UT" extra field, APPNOTE 4.5) for an entry of mtime t: flags
+ * 1 (mtime only), then t as a 32-bit little-endian Unix time, clamped to 1970..2038 (signed,
+ * as every reader takes it): the same 5 data bytes in the local header and the central record,
+ * as Info-ZIP's zip writes them. DOS times carry no zone, so unzip reads them as local time;
+ * this field is UTC, and unzip and slimzip's extractor prefer it.
+ */
+#define DOSTIME_UT_LEN 5
+void dostime__ut_field(int64_t t, unsigned char ut[DOSTIME_UT_LEN]);
+
 #endif

@@ -56,7 +56,7 @@ int zipcdir__next(const struct zipcdir *cd, uint64_t *pos, uint64_t index, struc
  * follows), then 32-bit little-endian Unix times. A central record holds at most the mtime.
  */
 #define ZIPCDIR_EF_UT  0x5455
-#define ZIPCDIR_UT_LEN 5 /* flags + mtime: what slimzip and Info-ZIP write in both headers */
+#define ZIPCDIR_UT_LEN 5 /* flags + mtime: what slimzip (dostime__ut_field) and Info-ZIP write */
 
 /*
  * The UTC mtime of rec's "UT" field into *mtime (read unsigned: 1970 to 2106): true when rec

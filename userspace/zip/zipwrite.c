@@ -444,22 +444,6 @@ err:
 	return err < 0 ? err : -err;
 }
 
-/*
- * Info-ZIP's extended timestamp (APPNOTE 4.5, "UT"): flags 1 (mtime only) and the mtime as a
- * 32-bit little-endian Unix time, the same 5 bytes in the local header and the central record,
- * as Info-ZIP's zip writes them. DOS times carry no zone, so unzip reads them as local time;
- * this field is UTC, and unzip, Python and our extractor prefer it. Clamped to what 32 bits
- * hold unsigned-safe (1970 to 2038), like Info-ZIP.
- */
-static void ut_field(int64_t mtime, unsigned char ut[ZIPCDIR_UT_LEN])
-{
-	uint32_t t = mtime < 0 ? 0 : mtime > INT32_MAX ? INT32_MAX : (uint32_t)mtime;
-
-	ut[0] = 1;
-	for (int i = 0; i < 4; i++)
-		ut[1 + i] = (unsigned char)(t >> (8 * i));
-}
-
 /* Add one entry; the archive owns src from here on, even on failure. */
 static int add_item(zip_t *za, struct writer *w, struct item *it, const struct zipwrite_opts *opts,
 		    struct zipwrite_stats *st)
@@ -471,7 +455,7 @@ static int add_item(zip_t *za, struct writer *w, struct item *it, const struct z
 	zip_uint32_t attr, perm;
 	bool closed = false;
 	int64_t mtime;
-	unsigned char ut[ZIPCDIR_UT_LEN];
+	unsigned char ut[DOSTIME_UT_LEN];
 	zip_int32_t method = ZIP_CM_STORE;
 	zip_uint32_t level = 0;
 	int err;
@@ -543,7 +527,7 @@ static int add_item(zip_t *za, struct writer *w, struct item *it, const struct z
 		break;
 	}
 	dostime__from_unix(mtime, &it->dos_time, &it->dos_date);
-	ut_field(mtime, ut);
+	dostime__ut_field(mtime, ut);
 	/* libzip renders it in the local zone; fix_dos_times() mends what comes out wrong. */
 	if (zip_file_set_external_attributes(za, (zip_uint64_t)zi, 0, ZIP_OPSYS_UNIX, attr) ||
 	    zip_file_set_dostime(za, (zip_uint64_t)zi, it->dos_time, it->dos_date, 0) ||

@@ -117,6 +117,26 @@ static void test_ignores_tz(void **state)
 	}
 }
 
+/* The UT field: flags 1 and the exact second, little-endian; clamped to 32 signed bits. */
+static void test_ut_field(void **state)
+{
+	static const struct {
+		int64_t t;
+		unsigned char want[DOSTIME_UT_LEN];
+	} cases[] = {
+		{1700000001, {1, 0x01, 0xf1, 0x53, 0x65}},
+		{0, {1, 0, 0, 0, 0}},
+		{-5, {1, 0, 0, 0, 0}},
+		{(int64_t)1 << 40, {1, 0xff, 0xff, 0xff, 0x7f}},
+	};
+	unsigned char ut[DOSTIME_UT_LEN];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		dostime__ut_field(cases[i].t, ut);
+		assert_memory_equal(ut, cases[i].want, DOSTIME_UT_LEN);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -124,6 +144,7 @@ int main(void)
 		cmocka_unit_test(test_to_unix_matches_timegm),
 		cmocka_unit_test(test_clamps),
 		cmocka_unit_test(test_ignores_tz),
+		cmocka_unit_test(test_ut_field),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
