@@ -172,8 +172,9 @@ static int parse_value(const char **s, struct jval *v)
 		v->type = JV_ARRAY;
 		c = skip_ws(c + 1);
 		while (!err && *c != ']') {
-			if (v->n && *c++ != ',')
+			if (v->n && *c != ',')
 				err = -EINVAL;
+			c += v->n && !err;
 			c = skip_ws(c);
 			if (!err)
 				err = slz_grow((void **)&v->items, &cap, v->n + 1,
@@ -278,15 +279,18 @@ int prune_policy__adopt(struct prune_policy *p, const char *comment, bool *adopt
 	while (!err && *c != '}') {
 		char *key = NULL;
 
-		if (*adopted && *c++ != ',') {
+		if (*adopted && *c != ',') {
 			err = -EINVAL;
 			break;
 		}
+		c += *adopted;
 		c = skip_ws(c);
 		err = parse_string(&c, &key);
 		c = skip_ws(c);
-		if (!err && *c++ != ':')
+		/* Step over a separator only when it is there: never past the final NUL. */
+		if (!err && *c != ':')
 			err = -EINVAL;
+		c += !err;
 		if (!err)
 			err = parse_value(&c, &v);
 		if (!err) {
