@@ -26,7 +26,7 @@ check "need.txt was added" grep -qx need.txt <<<"$list"
 check "the dropped package.json stayed out (the Node rule would add it)" \
 	bash -c '! grep -qx package.json <<<"$1"' _ "$list"
 check "every entry still has the fixed 1980-01-01 time" \
-	bash -c '[[ -z $(zipinfo -T "$1" | awk "/^[-dl]/ && \$7 != \"19800101.000000\"") ]]' _ "$zip"
+	bash -c '[[ -z $(TZ=UTC zipinfo -T "$1" | awk "/^[-dl]/ && \$7 != \"19800101.000000\"") ]]' _ "$zip"
 
 # A zip made without the --drop: the rules bring package.json back, the options matter. (A
 # zip records its own options: without --drop on verify, the recorded one would apply.)

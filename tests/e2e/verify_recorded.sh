@@ -16,7 +16,7 @@ echo private >"$tree/secret.txt"
 chmod 0600 "$tree/secret.txt"
 printf '# slimzip profile v1\n' >"$WORK/empty.profile"
 zip=$WORK/out.zip
-times_not_fixed() { zipinfo -T "$1" | awk '/^[-dl]/ && $7 != "19800101.000000"'; }
+times_not_fixed() { TZ=UTC zipinfo -T "$1" | awk '/^[-dl]/ && $7 != "19800101.000000"'; }
 
 run "$SLIMZIP" prune --tree "$tree" --profile "$WORK/empty.profile" -o "$zip" --keep index.js \
 	--keep secret.txt --drop package.json --mtime fixed --modes keep
