@@ -285,11 +285,12 @@ void prune_print__warnings(const struct prune_policy *pol, const struct prune_pl
 		struct tree_entry e = {0};
 
 		tree__get(r->tree, zs->modes_closed_first, &e);
-		cli_warn("--modes keep kept %" PRIu64 " entr%s that Lambda's unprivileged user "
-			 "cannot use (first: %s, mode %04o): files must be readable by others, "
-			 "directories and executables executable too; drop --modes keep or fix them",
-			 zs->modes_closed, zs->modes_closed == 1 ? "y" : "ies", e.path ? e.path : "?",
-			 (unsigned int)(e.mode & 0777));
+		cli_warn(
+			"--modes keep kept %" PRIu64 " entr%s that Lambda's unprivileged user "
+			"cannot use (first: %s, mode %04o): files must be readable by others, "
+			"directories and executables executable too; drop --modes keep or fix them",
+			zs->modes_closed, zs->modes_closed == 1 ? "y" : "ies",
+			e.path ? e.path : "?", (unsigned int)(e.mode & 0777));
 	}
 	if (r->links_outside) {
 		struct tree_entry e = {0};
