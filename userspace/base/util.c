@@ -171,6 +171,34 @@ int owned__sweep(const char *dir, const char *prefix, owned_remove_fn fn, void *
 	return n;
 }
 
+struct sweep_dirs {
+	const char *dir;
+	int (*remove)(const char *path);
+};
+
+static int remove_dir_leftover(int dirfd, const char *name, int fd, const struct stat *st,
+			       void *ctx)
+{
+	const struct sweep_dirs *sd = ctx;
+	char *p = NULL;
+	int err;
+
+	if (!S_ISDIR(st->st_mode))
+		return -ENOTDIR;
+	if (asprintf(&p, "%s/%s", sd->dir, name) < 0)
+		return -ENOMEM;
+	err = sd->remove(p);
+	free(p);
+	return err;
+}
+
+int owned__sweep_dirs(const char *dir, const char *prefix, int (*remove)(const char *path))
+{
+	struct sweep_dirs sd = {.dir = dir, .remove = remove};
+
+	return owned__sweep(dir, prefix, remove_dir_leftover, &sd);
+}
+
 int owned__mkdtemp(const char *parent, const char *prefix, char **path, int *lock_fd)
 {
 	char *d = NULL;

@@ -56,6 +56,11 @@ typedef int (*owned_remove_fn)(int dirfd, const char *name, int fd, const struct
  */
 int owned__sweep(const char *dir, const char *prefix, owned_remove_fn fn, void *ctx);
 /*
+ * owned__sweep() for leftovers that are directories, each removed by remove(its path, dir/name):
+ * what the recorder's stale cgroups and verify's stale extraction directories share.
+ */
+int owned__sweep_dirs(const char *dir, const char *prefix, int (*remove)(const char *path));
+/*
  * Make the directory "<parent>/<prefix><our pid>-XXXXXX" (mode 0700) and lock it: *path
  * (malloc'd) and *lock_fd, to keep open while the directory is in use.
  */

@@ -385,21 +385,7 @@ int cgroup__destroy(const char *path)
 	return err ? err : e;
 }
 
-static int remove_stale(int dirfd, const char *name, int fd, const struct stat *st, void *ctx)
-{
-	char *p = NULL;
-	int err;
-
-	if (!S_ISDIR(st->st_mode))
-		return -ENOTDIR;
-	if (asprintf(&p, "%s/%s", (const char *)ctx, name) < 0)
-		return -ENOMEM;
-	err = cgroup__destroy(p);
-	free(p);
-	return err;
-}
-
 int cgroup__remove_stale(const char *parent)
 {
-	return owned__sweep(parent, "slimzip-", remove_stale, (void *)parent);
+	return owned__sweep_dirs(parent, "slimzip-", cgroup__destroy);
 }

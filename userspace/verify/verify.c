@@ -227,20 +227,6 @@ static int missing_from_diagnosis(struct missing_list *m, const struct tree *t,
 
 #define TEMP_PREFIX "slimzip-verify-"
 
-static int remove_stale_dir(int dirfd, const char *name, int fd, const struct stat *st, void *ctx)
-{
-	char *p = NULL;
-	int err;
-
-	if (!S_ISDIR(st->st_mode))
-		return -ENOTDIR;
-	if (asprintf(&p, "%s/%s", (const char *)ctx, name) < 0)
-		return -ENOMEM;
-	err = verify__rmtree(p);
-	free(p);
-	return err;
-}
-
 /*
  * Extract the zip into a fresh directory in o->extract_dir, or else beside the zip: on the
  * filesystem the user chose for the output, not in TMPDIR (often a small tmpfs). At most
@@ -265,7 +251,7 @@ static int extract_fresh(const struct verify_opts *o, const struct tree *t, char
 	}
 	parent = o->extract_dir ? o->extract_dir : dirname(zip_dir);
 	/* What killed verifies left: the next one cleans up. */
-	owned__sweep(parent, TEMP_PREFIX, remove_stale_dir, (void *)parent);
+	owned__sweep_dirs(parent, TEMP_PREFIX, verify__rmtree);
 	err = owned__mkdtemp(parent, TEMP_PREFIX, &d, &fd);
 	free(zip_dir);
 	if (err)

@@ -122,6 +122,37 @@ static void test_sweep(void **state)
 }
 
 /* atomic_file: a temp named with our pid, locked while open, and a dead writer's removed. */
+static char removed[PATH_MAX];
+
+static int remove_dir(const char *path)
+{
+	snprintf(removed, sizeof(removed), "%s", path);
+	return rmdir(path) ? -errno : 0;
+}
+
+static void test_sweep_dirs(void **state)
+{
+	char name[PATH_MAX], want[PATH_MAX];
+	pid_t dead = dead_pid();
+
+	snprintf(name, sizeof(name), "slimzip-verify-%d-AAAAAA", (int)dead);
+	testfs__mkdir(root, name);
+	testfs__path(want, sizeof(want), root, name);
+	snprintf(name, sizeof(name), "slimzip-verify-%d-BBBBBB", (int)getpid());
+	testfs__mkdir(root, name);
+	/* A dead owner's regular file is not a directory: the remover never sees it. */
+	snprintf(name, sizeof(name), "slimzip-verify-%d-CCCCCC", (int)dead);
+	testfs__write(root, name, "file");
+
+	assert_int_equal(owned__sweep_dirs(root, "slimzip-verify-", remove_dir), 1);
+	assert_string_equal(removed, want);
+	assert_false(exists(want + strlen(root) + 1));
+	snprintf(name, sizeof(name), "slimzip-verify-%d-BBBBBB", (int)getpid());
+	assert_true(exists(name));
+	snprintf(name, sizeof(name), "slimzip-verify-%d-CCCCCC", (int)dead);
+	assert_true(exists(name));
+}
+
 static void test_atomic_file_sweeps(void **state)
 {
 	struct atomic_file *af = NULL;
@@ -202,6 +233,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_names),
 		cmocka_unit_test_setup_teardown(test_sweep, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sweep_dirs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_atomic_file_sweeps, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_long_dest_name, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mkdtemp, setup, teardown),
