@@ -131,6 +131,38 @@ static void print_gaps(const struct prune_plan *r)
 	}
 }
 
+/*
+ * Bytes kept per reason, and where the stat-only ones lie: a program that stats a whole data
+ * directory (botocore lists its service models so) keeps all of it, one --drop away.
+ */
+static void print_kept_bytes(const struct prune_plan *r)
+{
+	uint64_t stat = r->kept_bytes[PRUNE_KEPT_STAT_ONLY];
+	struct tree_entry e;
+	char b[32], c[32];
+
+	printf("kept bytes:");
+	for (size_t i = 0; i < PRUNE_KEPT_CLASSES; i++)
+		printf("%s %s %s (%s file%s)", i ? "," : "", prune_kept_class__name(i),
+		       humanize_bytes(r->kept_bytes[i], b, sizeof(b)),
+		       humanize_count(r->kept_files[i], c, sizeof(c)),
+		       r->kept_files[i] == 1 ? "" : "s");
+	putchar('\n');
+	if (!stat || !r->nstat_dirs)
+		return;
+	printf("stat-only:  %.0f%% of the kept bytes were only stat()ed, most below ",
+	       r->after_bytes ? 100.0 * (double)stat / (double)r->after_bytes : 0);
+	for (size_t i = 0; i < r->nstat_dirs; i++) {
+		if (tree__get(r->tree, r->stat_dirs[i].dir, &e))
+			continue;
+		fputs(i ? ", " : "", stdout);
+		cli_name(stdout, e.path);
+		printf("/ %s (%s files)", humanize_bytes(r->stat_dirs[i].bytes, b, sizeof(b)),
+		       humanize_count(r->stat_dirs[i].files, c, sizeof(c)));
+	}
+	printf("; if the function does not read them, --drop them and verify\n");
+}
+
 static double pct(uint64_t part, uint64_t whole)
 {
 	return whole ? 100.0 * (double)part / (double)whole : 0;
@@ -176,6 +208,7 @@ bool prune_print__summary(const struct prune_policy *pol, const char *out_zip,
 	for (size_t i = 0; i < rules__count(); i++)
 		printf("%s %s %" PRIu64, i ? " /" : "", rules__name(i), r->rules.added[i]);
 	printf("; --drop removed %" PRIu64 "\n", r->glob_dropped);
+	print_kept_bytes(r);
 	print_gaps(r);
 	print_packages(r);
 	return zipped_over || unzipped_over;

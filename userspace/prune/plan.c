@@ -125,6 +125,12 @@ static uint64_t count_truncated(const struct profile *p)
 	return n;
 }
 
+/* Profile entries that matched a tree entry other than a directory. */
+static uint64_t matched_files(const struct resolve_stats *st)
+{
+	return st->by_inode + st->by_path - st->matched_dirs;
+}
+
 /* The refusals the profiles earn before anything is matched: recorded loss. */
 static int refuse_loss(const struct profile *const *profiles, size_t n)
 {
@@ -238,15 +244,28 @@ int prune__plan(const struct tree *t, const struct prune_policy *pol,
 				"again, or --keep what the zip must hold (--force writes the zip "
 				"anyway)",
 				(unsigned long long)r->resolve.entries);
-	/* Nothing matched and nothing was asked for by --keep: most likely the wrong tree. */
-	if (!pol->force && !r->resolve.by_inode && !r->resolve.by_path && !r->glob_kept && !seed &&
+	/*
+	 * Nothing matched and nothing was asked for by --keep: most likely the wrong tree. A
+	 * match of directories only is no match: a command started inside the tree touches the
+	 * tree's root (its cwd) even when it uses nothing there.
+	 */
+	if (!pol->force && !matched_files(&r->resolve) && !r->glob_kept && !seed &&
 	    r->resolve.touched)
-		return slz_fail(
-			ENODATA,
-			"none of the %llu files in the profile lies in %s: is it the tree "
-			"that was recorded? (recorded at another path: --tree-path-as PATH; "
-			"--force writes the zip anyway)",
-			(unsigned long long)r->resolve.touched, tree__root(t));
+		return r->resolve.matched_dirs
+			       ? slz_fail(ENODATA,
+					  "of the %llu files in the profile only %llu "
+					  "director%s of %s matched, no file: is it the tree that "
+					  "was recorded? (recorded at another path: --tree-path-as "
+					  "PATH; --force writes the zip anyway)",
+					  (unsigned long long)r->resolve.touched,
+					  (unsigned long long)r->resolve.matched_dirs,
+					  r->resolve.matched_dirs == 1 ? "y" : "ies", tree__root(t))
+			       : slz_fail(ENODATA,
+					  "none of the %llu files in the profile lies in %s: is "
+					  "it the tree that was recorded? (recorded at another "
+					  "path: --tree-path-as PATH; --force writes the zip "
+					  "anyway)",
+					  (unsigned long long)r->resolve.touched, tree__root(t));
 	err = closure(r->keep, &pol->rules, r);
 	if (!err)
 		err = keepset__complete_dirs(r->keep);
@@ -258,7 +277,17 @@ int prune__plan(const struct tree *t, const struct prune_policy *pol,
 	drop_links_outside(r);
 	totals(r);
 	count_non_utf8(r);
-	return 0;
+	/*
+	 * Whatever matched, a zip without a single file cannot be a function: refused (after
+	 * --drop, which may have removed everything the profile asked for).
+	 */
+	if (!pol->force && !r->after_files && !seed)
+		return slz_fail(ENODATA,
+				"the zip would hold no file (%llu entries kept, none a regular "
+				"file): nothing the workload used is left; check the profile, "
+				"--tree and --drop (--force writes the zip anyway)",
+				(unsigned long long)keepset__count(r->keep));
+	return prune_plan__count_kept(r);
 }
 
 void prune_plan__release(struct prune_plan *pl)

@@ -23,6 +23,28 @@
 #include "rules.h"
 #include "tree.h"
 
+/*
+ * What each kept regular file is kept for, counted once under the first class its reasons
+ * reach in this order: what the workload used, what the user asked for, what a rule added,
+ * what was only probed. Stat-only bytes are the ones worth a look: a program that stats a
+ * whole data directory to list it (botocore's service models) keeps all of it.
+ */
+enum prune_kept_class {
+	PRUNE_KEPT_USED,      /* opened, mapped or executed */
+	PRUNE_KEPT_GLOB,      /* --keep */
+	PRUNE_KEPT_RULES,     /* a closure rule */
+	PRUNE_KEPT_STAT_ONLY, /* only stat()ed, access()ed or readlink()ed */
+	PRUNE_KEPT_OTHER,     /* symlink targets, verify --fix */
+	PRUNE_KEPT_CLASSES,
+};
+
+/* Stat-only bytes below one directory (a tree index). */
+struct prune_dir_bytes {
+	uint32_t dir;
+	uint64_t files, bytes;
+};
+#define PRUNE_STAT_DIRS_MAX 3
+
 struct prune_plan {
 	const struct tree *tree;      /* planned on; the caller's */
 	struct keepset *keep;	      /* what goes into the zip; the plan's */
@@ -39,7 +61,22 @@ struct prune_plan {
 	/* Kept names that are not valid UTF-8: stored as raw bytes, read differently by tools. */
 	uint64_t non_utf8_names;
 	uint32_t first_non_utf8; /* tree index of the first one */
+	uint64_t kept_files[PRUNE_KEPT_CLASSES], kept_bytes[PRUNE_KEPT_CLASSES];
+	/*
+	 * Where the stat-only bytes are: the deepest directories that hold most of them, largest
+	 * first (prune_plan__count_kept).
+	 */
+	struct prune_dir_bytes stat_dirs[PRUNE_STAT_DIRS_MAX];
+	size_t nstat_dirs;
 };
+
+/* "used", "--keep", "rules", "stat-only", "other": for the summary and the report. */
+const char *prune_kept_class__name(enum prune_kept_class c);
+/*
+ * Fill kept_files, kept_bytes and stat_dirs from the plan's keep set (prune__plan does, as its
+ * last step). 0 or -ENOMEM.
+ */
+int prune_plan__count_kept(struct prune_plan *r);
 
 /*
  * Plan the zip of t under policy pol from nprofiles profiles (matched as sets; none is fine)

@@ -161,6 +161,35 @@ static int write_kept(struct json_writer *w, const struct prune_plan *r, uint32_
 	return json_writer__end_object(w);
 }
 
+/* Bytes kept per reason class, and the directories the stat-only bytes lie in. */
+static void write_kept_by(struct json_writer *w, const struct prune_plan *r)
+{
+	struct tree_entry e;
+
+	json_writer__key(w, "kept_by");
+	json_writer__begin_object(w);
+	for (size_t c = 0; c < PRUNE_KEPT_CLASSES; c++) {
+		json_writer__key(w, prune_kept_class__name(c));
+		json_writer__begin_object(w);
+		json_writer__uint_field(w, "files", r->kept_files[c]);
+		json_writer__uint_field(w, "bytes", r->kept_bytes[c]);
+		json_writer__end_object(w);
+	}
+	json_writer__end_object(w);
+	json_writer__key(w, "stat_only_dirs");
+	json_writer__begin_array(w);
+	for (size_t i = 0; i < r->nstat_dirs; i++) {
+		if (tree__get(r->tree, r->stat_dirs[i].dir, &e))
+			continue;
+		json_writer__begin_object(w);
+		json_writer__string_field(w, "dir", e.path);
+		json_writer__uint_field(w, "files", r->stat_dirs[i].files);
+		json_writer__uint_field(w, "bytes", r->stat_dirs[i].bytes);
+		json_writer__end_object(w);
+	}
+	json_writer__end_array(w);
+}
+
 static int write_report(struct json_writer *w, const struct prune_plan *r,
 			const struct zipwrite_stats *zs, const struct profile *p)
 {
@@ -189,6 +218,7 @@ static int write_report(struct json_writer *w, const struct prune_plan *r,
 		json_writer__uint_field(w, rules__name(i), r->rules.added[i]);
 	json_writer__end_object(w);
 	json_writer__uint_field(w, "lost_events", p ? profile__header_const(p)->lost_events : 0);
+	write_kept_by(w, r);
 	json_writer__key(w, "kept");
 	json_writer__begin_array_lines(w);
 	for (size_t i = 1; i < tree__count(r->tree); i++) {

@@ -92,9 +92,16 @@ static int keep(struct rules_ctx *c, uint32_t idx)
 {
 	int err;
 
-	/* Entries kept already keep their own reasons: the report says why they are there. */
+	/*
+	 * Entries kept already keep their own reasons (the report says why they are there), but
+	 * one the workload only probed gets the rule's too: the source Python stats beside the
+	 * bytecode it runs is needed, not merely stat()ed, and the summary's stat-only bytes
+	 * must not send the user to --drop it. It is not counted as the rule's addition.
+	 */
 	if (keepset__has(c->k, idx))
-		return 0;
+		return keepset__reasons(c->k, idx) == KEEP_STAT_ONLY
+			       ? keepset__add(c->k, idx, c->reason, 0, NULL)
+			       : 0;
 	err = keepset__add(c->k, idx, c->reason, 0, NULL);
 	if (err)
 		return err;

@@ -117,6 +117,13 @@ static int64_t unlistable_above(const struct tree *t, char *rel, const struct tr
 	return -ENOENT; /* directly in the root, which the walk always lists */
 }
 
+static bool entry_is_dir(const struct tree *t, uint32_t idx)
+{
+	struct tree_entry e;
+
+	return !tree__get(t, idx, &e) && S_ISDIR(e.mode);
+}
+
 int resolve__profile(struct keepset *k, const struct profile *p, const struct resolve_opts *o,
 		     struct resolve_stats *st)
 {
@@ -155,6 +162,7 @@ int resolve__profile(struct keepset *k, const struct profile *p, const struct re
 			if (err)
 				goto out;
 			st->by_inode++;
+			st->matched_dirs += entry_is_dir(t, (uint32_t)idx);
 			continue;
 		}
 		if (e->flags & (SLZ_EVF_TRUNCATED | SLZ_EVF_UNREACHABLE) || !e->path ||
@@ -201,6 +209,7 @@ int resolve__profile(struct keepset *k, const struct profile *p, const struct re
 		if (err)
 			goto out;
 		st->by_path++;
+		st->matched_dirs += entry_is_dir(t, (uint32_t)idx);
 	}
 out:
 	if (err == -ENOMEM)

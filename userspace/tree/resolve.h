@@ -54,6 +54,11 @@ struct resolve_stats {
 	uint64_t entries;		    /* profile entries looked at */
 	uint64_t by_inode;		    /* matched by (dev, ino) */
 	uint64_t by_path;		    /* matched by path */
+	/*
+	 * Of by_inode and by_path: entries that matched a directory (the tree root included).
+	 * A run started inside the tree touches its root and nothing else: that is no match.
+	 */
+	uint64_t matched_dirs;
 	uint64_t outside_tree;	    /* not under the tree (the runtime's own files): ignored */
 	uint64_t unmatched_in_tree; /* under the tree root but no such entry (tree changed?) */
 	uint64_t missing;	    /* failed lookups only (SLZ_KIND_MISSING): never kept */

@@ -517,6 +517,115 @@ static void test_drop_of_touched_files_counted(void **state)
 	assert_int_equal(f->pl.first_dropped_touched, tree__find_path(f->t, "pkg/used.py"));
 }
 
+static void test_only_directories_matched_is_nothing(void **state)
+{
+	struct fx *f = *state;
+
+	/* A command run inside the tree lists its cwd (the root) and a directory, no file. */
+	touch(f, "", SLZ_KIND_OPEN);
+	touch(f, "pkg", SLZ_KIND_STAT);
+	assert_int_equal(plan(f), -ENODATA);
+	assert_int_equal(f->pl.resolve.matched_dirs, 2);
+	assert_non_null(strstr(slz_errmsg(), "only 2 directories"));
+	f->pol.force = true;
+	assert_int_equal(plan(f), 0);
+	assert_int_equal(f->pl.after_files, 0);
+	/* One file is a match. */
+	f->pol.force = false;
+	touch(f, "handler.py", SLZ_KIND_OPEN);
+	assert_int_equal(plan(f), 0);
+	assert_int_equal(f->pl.resolve.matched_dirs, 2);
+}
+
+static void test_no_file_left_is_refused(void **state)
+{
+	struct fx *f = *state;
+
+	touch(f, "handler.py", SLZ_KIND_OPEN);
+	assert_int_equal(globs__add(f->pol.globs, GLOB_DROP, "*.py"), 0);
+	assert_int_equal(plan(f), -ENODATA);
+	assert_non_null(strstr(slz_errmsg(), "would hold no file"));
+	f->pol.force = true;
+	assert_int_equal(plan(f), 0);
+	assert_int_equal(f->pl.after_files, 0);
+}
+
+static void test_kept_bytes_by_class(void **state)
+{
+	struct fx *f = *state;
+
+	put(f, "data/a/x/model.json", "0123456789");	       /* 10 bytes, only stat()ed */
+	put(f, "data/b/x/model.json", "01234567890123456789"); /* 20 */
+	put(f, "data/b/x/other.json", "0123");		       /* 4 */
+	put(f, "conf.ini", "k=v\n");			       /* 4, --keep */
+	touch(f, "handler.py", SLZ_KIND_OPEN);		       /* 16 */
+	touch(f, "pkg/used.py", SLZ_KIND_STAT);		       /* source of a used pyc: rule */
+	touch(f, "pkg/__pycache__/used.cpython-311.pyc", SLZ_KIND_OPEN);
+	touch(f, "big/blob.bin", SLZ_KIND_STAT | SLZ_KIND_MMAP); /* used */
+	touch(f, "data/a/x/model.json", SLZ_KIND_STAT);
+	touch(f, "data/b/x/model.json", SLZ_KIND_STAT);
+	touch(f, "data/b/x/other.json", SLZ_KIND_ACCESS);
+	assert_int_equal(globs__add(f->pol.globs, GLOB_KEEP, "conf.ini"), 0);
+	assert_int_equal(plan(f), 0);
+	assert_int_equal(f->pl.kept_files[PRUNE_KEPT_USED], 3);
+	assert_int_equal(f->pl.kept_bytes[PRUNE_KEPT_USED], 16 + 3 + 10);
+	assert_int_equal(f->pl.kept_files[PRUNE_KEPT_GLOB], 1);
+	/* pkg/used.py was only stat()ed, but the Python rule needs it: a rule's, not stat-only. */
+	assert_true(why(&f->pl, "pkg/used.py") & KEEP_STAT_ONLY);
+	assert_true(why(&f->pl, "pkg/used.py") & ~(KEEP_STAT_ONLY | KEEP_DIRECTORY));
+	assert_int_equal(f->pl.kept_files[PRUNE_KEPT_STAT_ONLY], 3);
+	assert_int_equal(f->pl.kept_bytes[PRUNE_KEPT_STAT_ONLY], 34);
+	/* Every kept file is counted in exactly one class. */
+	{
+		uint64_t files = 0, bytes = 0;
+
+		for (size_t c = 0; c < PRUNE_KEPT_CLASSES; c++) {
+			files += f->pl.kept_files[c];
+			bytes += f->pl.kept_bytes[c];
+		}
+		assert_int_equal(files, f->pl.after_files);
+		assert_int_equal(bytes, f->pl.after_bytes);
+	}
+	/* All stat-only bytes lie below data/, which splits evenly-ish below: data/ it is. */
+	assert_int_equal(f->pl.nstat_dirs, 1);
+	assert_int_equal(f->pl.stat_dirs[0].dir, tree__find_path(f->t, "data"));
+	assert_int_equal(f->pl.stat_dirs[0].bytes, 34);
+	assert_int_equal(f->pl.stat_dirs[0].files, 3);
+	assert_string_equal(prune_kept_class__name(PRUNE_KEPT_STAT_ONLY), "stat-only");
+}
+
+static void test_stat_dirs_follow_the_bytes_down(void **state)
+{
+	struct fx *f = *state;
+	char big[200];
+
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	put(f, "vendor/lib/data/m1.json", big);
+	put(f, "vendor/lib/data/m2.json", big);
+	put(f, "other/a.txt", big + 100); /* 99 bytes */
+	put(f, "third/b.txt", big + 150); /* 49 */
+	touch(f, "handler.py", SLZ_KIND_OPEN);
+	touch(f, "vendor/lib/data/m1.json", SLZ_KIND_STAT);
+	touch(f, "vendor/lib/data/m2.json", SLZ_KIND_STAT);
+	assert_int_equal(plan(f), 0);
+	/* One directory holds them all: the walk goes down to it. */
+	assert_int_equal(f->pl.nstat_dirs, 1);
+	assert_int_equal(f->pl.stat_dirs[0].dir, tree__find_path(f->t, "vendor/lib/data"));
+	assert_int_equal(f->pl.stat_dirs[0].bytes, 2 * (sizeof(big) - 1));
+	/* Spread over four top-level directories: the largest three, largest first. */
+	touch(f, "other/a.txt", SLZ_KIND_STAT);
+	touch(f, "third/b.txt", SLZ_KIND_STAT);
+	touch(f, "pkg/unused.py", SLZ_KIND_STAT);
+	assert_int_equal(plan(f), 0);
+	assert_int_equal(f->pl.nstat_dirs, 3);
+	assert_int_equal(f->pl.stat_dirs[0].dir, tree__find_path(f->t, "vendor/lib/data"));
+	assert_int_equal(f->pl.stat_dirs[1].dir, tree__find_path(f->t, "other"));
+	assert_int_equal(f->pl.stat_dirs[1].bytes, 99);
+	assert_int_equal(f->pl.stat_dirs[2].dir, tree__find_path(f->t, "third"));
+	assert_int_equal(f->pl.stat_dirs[2].bytes, 49);
+}
+
 static void test_missing_tree_is_an_error(void **state)
 {
 	struct fx *f = *state;
@@ -556,6 +665,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_drop_of_touched_files_counted, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_missing_tree_is_an_error, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_only_directories_matched_is_nothing, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_no_file_left_is_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_kept_bytes_by_class, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stat_dirs_follow_the_bytes_down, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
