@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,13 +12,12 @@
 #include "util.h"
 #include "zipcdir.h"
 #include "zippool.h"
-#include "zipread.h"
 #include "zipname.h"
+#include "zipsource.h"
 #include "zipwrite.h"
 
-/* Each file weighs this many bytes in the progress fraction, so many tiny files still move it. */
-#define PROGRESS_ENTRY_WEIGHT 4096
-#define OUT_BUFFER_SIZE	      (1 << 20)
+/* stdio buffers libzip's small writes of headers and data into the output file. */
+#define OUT_BUFFER_SIZE (1 << 20)
 
 enum item_kind { ITEM_FILE, ITEM_DIR, ITEM_LINK };
 
@@ -30,311 +28,6 @@ struct item {
 	uint16_t dos_time, dos_date; /* in UTC, set when the entry is added */
 	struct zippool_job *job;     /* deflated ahead by a worker, or NULL */
 };
-
-/* State shared by the output source and every file source of one write. */
-struct writer {
-	const struct tree *tree;
-	int root_fd;
-	struct atomic_file *af;
-	FILE *out;
-	zip_error_t error; /* of the output source */
-	uint64_t size;
-	bool removed; /* libzip removes (never writes) an archive without entries */
-	/* First failure of a file source; its message is already in slz_errmsg(). */
-	int file_err;
-	uint64_t progress_done, progress_total;
-	double progress_last;
-	zipwrite_progress_fn progress;
-	void *progress_ctx;
-	struct zippool *pool;		 /* NULL when storing or with nothing to deflate ahead */
-	const struct slz_cancel *cancel; /* NULL: not cancellable */
-};
-
-struct file_src {
-	struct writer *w;
-	struct tree_entry e; /* what the walk saw: a file swapped or rewritten since is refused */
-	const char *path;    /* e.path: tree-owned, relative to the root */
-	uint64_t size;	     /* e.size */
-	struct zipread in;   /* streamed on the writer's thread */
-	zip_error_t error;
-	struct zippool_job *job; /* precompressed: the data comes from the pool */
-	zip_file_t *zf;
-	bool have_stat;
-	zip_stat_t st;
-};
-
-static void report_progress(struct writer *w, uint64_t advance)
-{
-	double f;
-
-	w->progress_done += advance;
-	if (!w->progress || !w->progress_total)
-		return;
-	f = (double)w->progress_done / (double)w->progress_total;
-	if (f > 1.0)
-		f = 1.0;
-	/* A bar has at most a few hundred columns: more calls would only cost time. */
-	if (f - w->progress_last >= 0.002 || (f >= 1.0 && w->progress_last < 1.0)) {
-		w->progress_last = f;
-		w->progress(f, w->progress_ctx);
-	}
-}
-
-/* Remember the first file failure: later ones are consequences (libzip stops at the first). */
-static zip_int64_t file_fail(struct file_src *fs, int zip_err, int err, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static zip_int64_t file_fail(struct file_src *fs, int zip_err, int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	zip_error_set(&fs->error, zip_err, err);
-	if (!fs->w->file_err) {
-		va_start(ap, fmt);
-		fs->w->file_err = slz_vfail(err, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
-
-/* The sizes went into the headers before the data: a file that changed would corrupt the zip. */
-static zip_int64_t changed_fail(struct file_src *fs)
-{
-	return file_fail(fs, ZIP_ER_INCONS, EAGAIN,
-			 "%s changed while it was zipped (its size, %llu bytes when the tree was "
-			 "read, or its modification time moved): re-run once the tree is stable",
-			 fs->path, (unsigned long long)fs->size);
-}
-
-/* Opening found another file, or this one rewritten since the walk. */
-static zip_int64_t open_fail(struct file_src *fs, int err)
-{
-	return file_fail(fs, ZIP_ER_OPEN, err, "cannot read %s: %s", fs->path,
-			 err == ESTALE ? "it changed since the tree was walked (re-run once the "
-					 "tree is stable)"
-				       : strerror(err));
-}
-
-/* Explain a worker's failure on the writer thread, where slz_errmsg() is read. */
-static zip_int64_t job_failure(struct file_src *fs, const struct zippool_result *res)
-{
-	switch (res->fail) {
-	case ZIPPOOL_FAIL_OPEN:
-		return open_fail(fs, res->err);
-	case ZIPPOOL_FAIL_READ:
-		return file_fail(fs, ZIP_ER_READ, res->err, "cannot read %s: %s", fs->path,
-				 strerror(res->err));
-	case ZIPPOOL_FAIL_CHANGED:
-		return changed_fail(fs);
-	case ZIPPOOL_FAIL_CANCEL:
-		return file_fail(fs, ZIP_ER_CANCELLED, ECANCELED, "cancelled: no zip was written");
-	default:
-		return file_fail(fs, ZIP_ER_MEMORY, ENOMEM, "cannot compress %s: out of memory",
-				 fs->path);
-	}
-}
-
-static zip_int64_t unsupported(struct file_src *fs)
-{
-	zip_error_set(&fs->error, ZIP_ER_OPNOTSUPP, 0);
-	return -1;
-}
-
-/* A precompressed file: hand libzip the deflated bytes with method, sizes and CRC. */
-static zip_int64_t job_file_cb(struct file_src *fs, void *data, zip_uint64_t len,
-			       zip_source_cmd_t cmd)
-{
-	struct zippool *p = fs->w->pool;
-	struct zippool_result res;
-	zip_int64_t n;
-
-	switch (cmd) {
-	case ZIP_SOURCE_STAT: {
-		zip_stat_t *st = ZIP_SOURCE_GET_ARGS(zip_stat_t, data, len, &fs->error);
-
-		if (!st)
-			return -1;
-		/* libzip asks again after CLOSE, when the job is gone: answer from a copy. */
-		if (!fs->have_stat) {
-			if (zippool__wait(p, fs->job, &res))
-				return job_failure(fs, &res);
-			zip_stat_init(&fs->st);
-			fs->st.valid = ZIP_STAT_SIZE | ZIP_STAT_COMP_SIZE | ZIP_STAT_COMP_METHOD |
-				       ZIP_STAT_CRC | ZIP_STAT_ENCRYPTION_METHOD;
-			fs->st.size = res.zs.size;
-			fs->st.comp_size = res.zs.comp_size;
-			fs->st.comp_method = res.zs.comp_method;
-			fs->st.crc = res.zs.crc;
-			fs->st.encryption_method = ZIP_EM_NONE;
-			fs->have_stat = true;
-		}
-		*st = fs->st;
-		return sizeof(*st);
-	}
-	case ZIP_SOURCE_OPEN:
-		if (zippool__wait(p, fs->job, &res))
-			return job_failure(fs, &res);
-		fs->zf = zip_fopen_index(res.za, 0, ZIP_FL_COMPRESSED);
-		if (!fs->zf)
-			return file_fail(fs, ZIP_ER_MEMORY, ENOMEM, "cannot compress %s: %s",
-					 fs->path, zip_strerror(res.za));
-		report_progress(fs->w, PROGRESS_ENTRY_WEIGHT);
-		return 0;
-	case ZIP_SOURCE_READ:
-		n = zip_fread(fs->zf, data, len);
-		if (n < 0)
-			return file_fail(fs, ZIP_ER_READ, EIO, "cannot compress %s: %s", fs->path,
-					 zip_file_strerror(fs->zf));
-		return n;
-	case ZIP_SOURCE_CLOSE:
-		if (fs->zf)
-			zip_fclose(fs->zf);
-		fs->zf = NULL;
-		zippool__release(p, fs->job);
-		report_progress(fs->w, fs->size);
-		return 0;
-	default: /* file_src_cb() answers the rest */
-		return unsupported(fs);
-	}
-}
-
-/* A file streamed from the tree on the writer's thread, deflated by libzip as it goes. */
-static zip_int64_t stream_file_cb(struct file_src *fs, void *data, zip_uint64_t len,
-				  zip_source_cmd_t cmd)
-{
-	ssize_t n;
-
-	switch (cmd) {
-	case ZIP_SOURCE_OPEN:
-		n = zipread__open(&fs->in, fs->w->root_fd, &fs->e);
-		if (n)
-			return open_fail(fs, (int)-n);
-		report_progress(fs->w, PROGRESS_ENTRY_WEIGHT);
-		return 0;
-	case ZIP_SOURCE_READ:
-		n = zipread__next(&fs->in, data, len);
-		if (n == -EAGAIN)
-			return changed_fail(fs);
-		if (n < 0)
-			return file_fail(fs, ZIP_ER_READ, (int)-n, "cannot read %s: %s", fs->path,
-					 strerror((int)-n));
-		report_progress(fs->w, (uint64_t)n);
-		return n;
-	case ZIP_SOURCE_CLOSE:
-		zipread__close(&fs->in);
-		return 0;
-	case ZIP_SOURCE_STAT:
-		return zipread__stat(data, len, &fs->error, fs->size);
-	default: /* file_src_cb() answers the rest */
-		return unsupported(fs);
-	}
-}
-
-/* The source of one file entry: streamed, or precompressed by the pool. */
-static zip_int64_t file_src_cb(void *ud, void *data, zip_uint64_t len, zip_source_cmd_t cmd)
-{
-	struct file_src *fs = ud;
-
-	switch (cmd) {
-	case ZIP_SOURCE_READ:
-		/* Checked between reads, so a cancel stops a large file midway. */
-		if (slz_cancel__requested(fs->w->cancel))
-			return file_fail(fs, ZIP_ER_CANCELLED, ECANCELED,
-					 "cancelled: no zip was written");
-		/* fall through */
-	case ZIP_SOURCE_OPEN:
-	case ZIP_SOURCE_CLOSE:
-	case ZIP_SOURCE_STAT:
-		return fs->job ? job_file_cb(fs, data, len, cmd)
-			       : stream_file_cb(fs, data, len, cmd);
-	case ZIP_SOURCE_ERROR:
-		return zip_error_to_data(&fs->error, data, len);
-	case ZIP_SOURCE_SUPPORTS:
-		return ZIP_SOURCE_SUPPORTS_READABLE;
-	case ZIP_SOURCE_FREE:
-		if (fs->zf)
-			zip_fclose(fs->zf);
-		if (fs->job)
-			zippool__release(fs->w->pool, fs->job);
-		zipread__close(&fs->in);
-		zip_error_fini(&fs->error);
-		free(fs);
-		return 0;
-	default:
-		return unsupported(fs);
-	}
-}
-
-/*
- * The archive's own source: libzip writes through it into our atomic temp file, so the
- * result is fsynced and renamed by atomic_file and nothing of libzip's temp naming remains.
- */
-static zip_int64_t out_src_cb(void *ud, void *data, zip_uint64_t len, zip_source_cmd_t cmd)
-{
-	struct writer *w = ud;
-	off_t pos;
-
-	switch (cmd) {
-	case ZIP_SOURCE_OPEN:
-	case ZIP_SOURCE_CLOSE:
-	case ZIP_SOURCE_BEGIN_WRITE:
-	case ZIP_SOURCE_ROLLBACK_WRITE: /* atomic_file__abort() drops the temp file */
-	case ZIP_SOURCE_FREE:		/* the writer outlives the archive */
-		return 0;
-	case ZIP_SOURCE_READ: /* a new archive: nothing to read back */
-		return 0;
-	case ZIP_SOURCE_SEEK:
-		return 0;
-	case ZIP_SOURCE_TELL:
-		return 0;
-	case ZIP_SOURCE_STAT:
-		return zipread__stat(data, len, &w->error, 0);
-	case ZIP_SOURCE_WRITE:
-		if (fwrite(data, 1, len, w->out) != len) {
-			zip_error_set(&w->error, ZIP_ER_WRITE, errno ? errno : EIO);
-			return -1;
-		}
-		return (zip_int64_t)len;
-	case ZIP_SOURCE_SEEK_WRITE: {
-		zip_source_args_seek_t *a =
-			ZIP_SOURCE_GET_ARGS(zip_source_args_seek_t, data, len, &w->error);
-
-		if (!a)
-			return -1;
-		if (fseeko(w->out, (off_t)a->offset, a->whence)) {
-			zip_error_set(&w->error, ZIP_ER_SEEK, errno);
-			return -1;
-		}
-		return 0;
-	}
-	case ZIP_SOURCE_TELL_WRITE:
-		pos = ftello(w->out);
-		if (pos < 0) {
-			zip_error_set(&w->error, ZIP_ER_TELL, errno);
-			return -1;
-		}
-		return pos;
-	case ZIP_SOURCE_COMMIT_WRITE:
-		/* Flush here so ENOSPC surfaces as a libzip failure, not only at commit. */
-		if (fflush(w->out) || ferror(w->out)) {
-			zip_error_set(&w->error, ZIP_ER_WRITE, errno ? errno : EIO);
-			return -1;
-		}
-		pos = ftello(w->out);
-		w->size = pos > 0 ? (uint64_t)pos : 0;
-		return 0;
-	case ZIP_SOURCE_REMOVE:
-		w->removed = true;
-		return 0;
-	case ZIP_SOURCE_ERROR:
-		return zip_error_to_data(&w->error, data, len);
-	case ZIP_SOURCE_SUPPORTS:
-		return ZIP_SOURCE_SUPPORTS_WRITABLE;
-	default:
-		zip_error_set(&w->error, ZIP_ER_OPNOTSUPP, 0);
-		return -1;
-	}
-}
 
 /* libzip asks between entries too, so a cancel is seen even while only headers are written. */
 static int cancel_cb(zip_t *za, void *ud)
@@ -450,7 +143,6 @@ static int add_item(zip_t *za, struct writer *w, struct item *it, const struct z
 {
 	struct tree_entry e;
 	zip_source_t *src = NULL;
-	struct file_src *fs;
 	zip_int64_t zi;
 	zip_uint32_t attr, perm;
 	bool closed = false;
@@ -466,21 +158,9 @@ static int add_item(zip_t *za, struct writer *w, struct item *it, const struct z
 
 	switch (it->kind) {
 	case ITEM_FILE:
-		fs = calloc(1, sizeof(*fs));
-		if (!fs)
+		src = zipsource__file(za, w, &e, it->job);
+		if (!src)
 			return -ENOMEM;
-		fs->w = w;
-		fs->e = e;
-		fs->path = e.path;
-		fs->size = e.size;
-		fs->in.fd = -1;
-		fs->job = it->job;
-		zip_error_init(&fs->error);
-		src = zip_source_function(za, file_src_cb, fs);
-		if (!src) {
-			free(fs);
-			return -ENOMEM;
-		}
 		perm = zipwrite__entry_mode(opts, e.mode, &closed);
 		attr = (zip_uint32_t)(S_IFREG | perm) << 16;
 		/* Empty files are stored, like Info-ZIP does: deflate would add 2 bytes. */
@@ -724,7 +404,7 @@ int zipwrite__write(const struct keepset *k, const char *out_path, const struct 
 	/* libzip writes headers in small pieces; a large buffer saves syscalls. */
 	setvbuf(w.out, NULL, _IOFBF, OUT_BUFFER_SIZE);
 
-	out_src = zip_source_function_create(out_src_cb, &w, &zerr);
+	out_src = zip_source_function_create(zipsource__out_cb, &w, &zerr);
 	if (!out_src) {
 		err = slz_fail(ENOMEM, "cannot set up the zip writer: %s",
 			       zip_error_strerror(&zerr));

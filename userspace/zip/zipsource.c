@@ -1,0 +1,303 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zip.h>
+
+#include "zipsource.h"
+
+void zipsource__progress(struct writer *w, uint64_t advance)
+{
+	double f;
+
+	w->progress_done += advance;
+	if (!w->progress || !w->progress_total)
+		return;
+	f = (double)w->progress_done / (double)w->progress_total;
+	if (f > 1.0)
+		f = 1.0;
+	/* A bar has at most a few hundred columns: more calls would only cost time. */
+	if (f - w->progress_last >= 0.002 || (f >= 1.0 && w->progress_last < 1.0)) {
+		w->progress_last = f;
+		w->progress(f, w->progress_ctx);
+	}
+}
+
+/* Remember the first file failure: later ones are consequences (libzip stops at the first). */
+static zip_int64_t file_fail(struct file_src *fs, int zip_err, int err, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static zip_int64_t file_fail(struct file_src *fs, int zip_err, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	zip_error_set(&fs->error, zip_err, err);
+	if (!fs->w->file_err) {
+		va_start(ap, fmt);
+		fs->w->file_err = slz_vfail(err, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+/* The sizes went into the headers before the data: a file that changed would corrupt the zip. */
+static zip_int64_t changed_fail(struct file_src *fs)
+{
+	return file_fail(fs, ZIP_ER_INCONS, EAGAIN,
+			 "%s changed while it was zipped (its size, %llu bytes when the tree was "
+			 "read, or its modification time moved): re-run once the tree is stable",
+			 fs->path, (unsigned long long)fs->size);
+}
+
+/* Opening found another file, or this one rewritten since the walk. */
+static zip_int64_t open_fail(struct file_src *fs, int err)
+{
+	return file_fail(fs, ZIP_ER_OPEN, err, "cannot read %s: %s", fs->path,
+			 err == ESTALE ? "it changed since the tree was walked (re-run once the "
+					 "tree is stable)"
+				       : strerror(err));
+}
+
+/* Explain a worker's failure on the writer thread, where slz_errmsg() is read. */
+static zip_int64_t job_failure(struct file_src *fs, const struct zippool_result *res)
+{
+	switch (res->fail) {
+	case ZIPPOOL_FAIL_OPEN:
+		return open_fail(fs, res->err);
+	case ZIPPOOL_FAIL_READ:
+		return file_fail(fs, ZIP_ER_READ, res->err, "cannot read %s: %s", fs->path,
+				 strerror(res->err));
+	case ZIPPOOL_FAIL_CHANGED:
+		return changed_fail(fs);
+	case ZIPPOOL_FAIL_CANCEL:
+		return file_fail(fs, ZIP_ER_CANCELLED, ECANCELED, "cancelled: no zip was written");
+	default:
+		return file_fail(fs, ZIP_ER_MEMORY, ENOMEM, "cannot compress %s: out of memory",
+				 fs->path);
+	}
+}
+
+static zip_int64_t unsupported(struct file_src *fs)
+{
+	zip_error_set(&fs->error, ZIP_ER_OPNOTSUPP, 0);
+	return -1;
+}
+
+/* A precompressed file: hand libzip the deflated bytes with method, sizes and CRC. */
+static zip_int64_t job_file_cb(struct file_src *fs, void *data, zip_uint64_t len,
+			       zip_source_cmd_t cmd)
+{
+	struct zippool *p = fs->w->pool;
+	struct zippool_result res;
+	zip_int64_t n;
+
+	switch (cmd) {
+	case ZIP_SOURCE_STAT: {
+		zip_stat_t *st = ZIP_SOURCE_GET_ARGS(zip_stat_t, data, len, &fs->error);
+
+		if (!st)
+			return -1;
+		/* libzip asks again after CLOSE, when the job is gone: answer from a copy. */
+		if (!fs->have_stat) {
+			if (zippool__wait(p, fs->job, &res))
+				return job_failure(fs, &res);
+			zip_stat_init(&fs->st);
+			fs->st.valid = ZIP_STAT_SIZE | ZIP_STAT_COMP_SIZE | ZIP_STAT_COMP_METHOD |
+				       ZIP_STAT_CRC | ZIP_STAT_ENCRYPTION_METHOD;
+			fs->st.size = res.zs.size;
+			fs->st.comp_size = res.zs.comp_size;
+			fs->st.comp_method = res.zs.comp_method;
+			fs->st.crc = res.zs.crc;
+			fs->st.encryption_method = ZIP_EM_NONE;
+			fs->have_stat = true;
+		}
+		*st = fs->st;
+		return sizeof(*st);
+	}
+	case ZIP_SOURCE_OPEN:
+		if (zippool__wait(p, fs->job, &res))
+			return job_failure(fs, &res);
+		fs->zf = zip_fopen_index(res.za, 0, ZIP_FL_COMPRESSED);
+		if (!fs->zf)
+			return file_fail(fs, ZIP_ER_MEMORY, ENOMEM, "cannot compress %s: %s",
+					 fs->path, zip_strerror(res.za));
+		zipsource__progress(fs->w, PROGRESS_ENTRY_WEIGHT);
+		return 0;
+	case ZIP_SOURCE_READ:
+		n = zip_fread(fs->zf, data, len);
+		if (n < 0)
+			return file_fail(fs, ZIP_ER_READ, EIO, "cannot compress %s: %s", fs->path,
+					 zip_file_strerror(fs->zf));
+		return n;
+	case ZIP_SOURCE_CLOSE:
+		if (fs->zf)
+			zip_fclose(fs->zf);
+		fs->zf = NULL;
+		zippool__release(p, fs->job);
+		zipsource__progress(fs->w, fs->size);
+		return 0;
+	default: /* file_src_cb() answers the rest */
+		return unsupported(fs);
+	}
+}
+
+/* A file streamed from the tree on the writer's thread, deflated by libzip as it goes. */
+static zip_int64_t stream_file_cb(struct file_src *fs, void *data, zip_uint64_t len,
+				  zip_source_cmd_t cmd)
+{
+	ssize_t n;
+
+	switch (cmd) {
+	case ZIP_SOURCE_OPEN:
+		n = zipread__open(&fs->in, fs->w->root_fd, &fs->e);
+		if (n)
+			return open_fail(fs, (int)-n);
+		zipsource__progress(fs->w, PROGRESS_ENTRY_WEIGHT);
+		return 0;
+	case ZIP_SOURCE_READ:
+		n = zipread__next(&fs->in, data, len);
+		if (n == -EAGAIN)
+			return changed_fail(fs);
+		if (n < 0)
+			return file_fail(fs, ZIP_ER_READ, (int)-n, "cannot read %s: %s", fs->path,
+					 strerror((int)-n));
+		zipsource__progress(fs->w, (uint64_t)n);
+		return n;
+	case ZIP_SOURCE_CLOSE:
+		zipread__close(&fs->in);
+		return 0;
+	case ZIP_SOURCE_STAT:
+		return zipread__stat(data, len, &fs->error, fs->size);
+	default: /* file_src_cb() answers the rest */
+		return unsupported(fs);
+	}
+}
+
+/* The source of one file entry: streamed, or precompressed by the pool. */
+static zip_int64_t file_src_cb(void *ud, void *data, zip_uint64_t len, zip_source_cmd_t cmd)
+{
+	struct file_src *fs = ud;
+
+	switch (cmd) {
+	case ZIP_SOURCE_READ:
+		/* Checked between reads, so a cancel stops a large file midway. */
+		if (slz_cancel__requested(fs->w->cancel))
+			return file_fail(fs, ZIP_ER_CANCELLED, ECANCELED,
+					 "cancelled: no zip was written");
+		/* fall through */
+	case ZIP_SOURCE_OPEN:
+	case ZIP_SOURCE_CLOSE:
+	case ZIP_SOURCE_STAT:
+		return fs->job ? job_file_cb(fs, data, len, cmd)
+			       : stream_file_cb(fs, data, len, cmd);
+	case ZIP_SOURCE_ERROR:
+		return zip_error_to_data(&fs->error, data, len);
+	case ZIP_SOURCE_SUPPORTS:
+		return ZIP_SOURCE_SUPPORTS_READABLE;
+	case ZIP_SOURCE_FREE:
+		if (fs->zf)
+			zip_fclose(fs->zf);
+		if (fs->job)
+			zippool__release(fs->w->pool, fs->job);
+		zipread__close(&fs->in);
+		zip_error_fini(&fs->error);
+		free(fs);
+		return 0;
+	default:
+		return unsupported(fs);
+	}
+}
+
+/*
+ * The archive's own source: libzip writes through it into our atomic temp file, so the
+ * result is fsynced and renamed by atomic_file and nothing of libzip's temp naming remains.
+ */
+zip_int64_t zipsource__out_cb(void *ud, void *data, zip_uint64_t len, zip_source_cmd_t cmd)
+{
+	struct writer *w = ud;
+	off_t pos;
+
+	switch (cmd) {
+	case ZIP_SOURCE_OPEN:
+	case ZIP_SOURCE_CLOSE:
+	case ZIP_SOURCE_BEGIN_WRITE:
+	case ZIP_SOURCE_ROLLBACK_WRITE: /* atomic_file__abort() drops the temp file */
+	case ZIP_SOURCE_FREE:		/* the writer outlives the archive */
+		return 0;
+	case ZIP_SOURCE_READ: /* a new archive: nothing to read back */
+		return 0;
+	case ZIP_SOURCE_SEEK:
+		return 0;
+	case ZIP_SOURCE_TELL:
+		return 0;
+	case ZIP_SOURCE_STAT:
+		return zipread__stat(data, len, &w->error, 0);
+	case ZIP_SOURCE_WRITE:
+		if (fwrite(data, 1, len, w->out) != len) {
+			zip_error_set(&w->error, ZIP_ER_WRITE, errno ? errno : EIO);
+			return -1;
+		}
+		return (zip_int64_t)len;
+	case ZIP_SOURCE_SEEK_WRITE: {
+		zip_source_args_seek_t *a =
+			ZIP_SOURCE_GET_ARGS(zip_source_args_seek_t, data, len, &w->error);
+
+		if (!a)
+			return -1;
+		if (fseeko(w->out, (off_t)a->offset, a->whence)) {
+			zip_error_set(&w->error, ZIP_ER_SEEK, errno);
+			return -1;
+		}
+		return 0;
+	}
+	case ZIP_SOURCE_TELL_WRITE:
+		pos = ftello(w->out);
+		if (pos < 0) {
+			zip_error_set(&w->error, ZIP_ER_TELL, errno);
+			return -1;
+		}
+		return pos;
+	case ZIP_SOURCE_COMMIT_WRITE:
+		/* Flush here so ENOSPC surfaces as a libzip failure, not only at commit. */
+		if (fflush(w->out) || ferror(w->out)) {
+			zip_error_set(&w->error, ZIP_ER_WRITE, errno ? errno : EIO);
+			return -1;
+		}
+		pos = ftello(w->out);
+		w->size = pos > 0 ? (uint64_t)pos : 0;
+		return 0;
+	case ZIP_SOURCE_REMOVE:
+		w->removed = true;
+		return 0;
+	case ZIP_SOURCE_ERROR:
+		return zip_error_to_data(&w->error, data, len);
+	case ZIP_SOURCE_SUPPORTS:
+		return ZIP_SOURCE_SUPPORTS_WRITABLE;
+	default:
+		zip_error_set(&w->error, ZIP_ER_OPNOTSUPP, 0);
+		return -1;
+	}
+}
+
+zip_source_t *zipsource__file(zip_t *za, struct writer *w, const struct tree_entry *e,
+			      struct zippool_job *job)
+{
+	struct file_src *fs = calloc(1, sizeof(*fs));
+	zip_source_t *src;
+
+	if (!fs)
+		return NULL;
+	fs->w = w;
+	fs->e = *e;
+	fs->path = e->path;
+	fs->size = e->size;
+	fs->in.fd = -1;
+	fs->job = job;
+	zip_error_init(&fs->error);
+	src = zip_source_function(za, file_src_cb, fs);
+	if (!src)
+		free(fs);
+	return src;
+}

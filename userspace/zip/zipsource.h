@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The libzip sources of one zip write (internal to zipwrite.c): each file entry's source,
+ * which streams the file from the tree or hands libzip what the pool deflated ahead, with
+ * every check that the file is still the one the walk saw; and the archive's own output
+ * source, which writes into the writer's atomic temp file. Apart from the writer's
+ * orchestration (which entries, in which order, with which attributes): this is the part
+ * that speaks libzip's source protocol.
+ */
+#ifndef SLIMZIP_ZIPSOURCE_H
+#define SLIMZIP_ZIPSOURCE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <zip.h>
+
+#include "cancel.h"
+#include "tree.h"
+#include "util.h"
+#include "zippool.h"
+#include "zipread.h"
+#include "zipwrite.h"
+
+/* Each file weighs this many bytes in the progress fraction, so many tiny files still move it. */
+#define PROGRESS_ENTRY_WEIGHT 4096
+
+/* State shared by the output source and every file source of one write. */
+struct writer {
+	const struct tree *tree;
+	int root_fd;
+	struct atomic_file *af;
+	FILE *out;
+	zip_error_t error; /* of the output source */
+	uint64_t size;
+	bool removed; /* libzip removes (never writes) an archive without entries */
+	/* First failure of a file source; its message is already in slz_errmsg(). */
+	int file_err;
+	uint64_t progress_done, progress_total;
+	double progress_last;
+	zipwrite_progress_fn progress;
+	void *progress_ctx;
+	struct zippool *pool;		 /* NULL when storing or with nothing to deflate ahead */
+	const struct slz_cancel *cancel; /* NULL: not cancellable */
+};
+
+struct file_src {
+	struct writer *w;
+	struct tree_entry e; /* what the walk saw: a file swapped or rewritten since is refused */
+	const char *path;    /* e.path: tree-owned, relative to the root */
+	uint64_t size;	     /* e.size */
+	struct zipread in;   /* streamed on the writer's thread */
+	zip_error_t error;
+	struct zippool_job *job; /* precompressed: the data comes from the pool */
+	zip_file_t *zf;
+	bool have_stat;
+	zip_stat_t st;
+};
+
+/*
+ * The source of the file entry e (streamed, or precompressed by the pool when job is not
+ * NULL), owned by za once added; NULL when out of memory. A file failure is kept in
+ * w->file_err with its message in slz_errmsg().
+ */
+zip_source_t *zipsource__file(zip_t *za, struct writer *w, const struct tree_entry *e,
+			      struct zippool_job *job);
+/* The archive's output source; ud is the writer. */
+zip_int64_t zipsource__out_cb(void *ud, void *data, zip_uint64_t len, zip_source_cmd_t cmd);
+/* Move the progress fraction by advance bytes of input (calls w->progress when it moved). */
+void zipsource__progress(struct writer *w, uint64_t advance);
+
+#endif
