@@ -240,17 +240,8 @@ static int parse_entry(zip_t *za, zip_uint64_t zi, const struct zipcdir_rec *r, 
 /* The central directory, read apart from libzip; it must list as many entries as libzip saw. */
 static int read_cdir(const char *path, uint64_t nent, struct zipcdir *cd)
 {
-	struct stat st;
-	int fd, err;
+	int err = zipcdir__read_path(path, cd);
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return slz_fail(errno, "cannot open %s: %s", path, strerror(errno));
-	if (fstat(fd, &st))
-		err = slz_fail(errno, "cannot stat %s: %s", path, strerror(errno));
-	else
-		err = zipcdir__read(fd, (uint64_t)st.st_size, path, cd);
-	close(fd);
 	if (!err && cd->count != nent)
 		err = slz_fail(EINVAL,
 			       "%s: the central directory is damaged or not where it should be",

@@ -144,21 +144,29 @@ void zipcdir__release(struct zipcdir *cd)
 	cd->comment = NULL;
 }
 
-int zipcdir__comment(const char *path, char **out)
+int zipcdir__read_path(const char *path, struct zipcdir *cd)
 {
-	struct zipcdir cd = {0};
 	struct stat st;
 	int fd, err;
 
-	*out = NULL;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return slz_fail(errno, "cannot open %s: %s", path, strerror(errno));
 	if (fstat(fd, &st))
 		err = slz_fail(errno, "cannot stat %s: %s", path, strerror(errno));
 	else
-		err = zipcdir__read(fd, (uint64_t)st.st_size, path, &cd);
+		err = zipcdir__read(fd, (uint64_t)st.st_size, path, cd);
 	close(fd);
+	return err;
+}
+
+int zipcdir__comment(const char *path, char **out)
+{
+	struct zipcdir cd = {0};
+	int err;
+
+	*out = NULL;
+	err = zipcdir__read_path(path, &cd);
 	if (!err) {
 		*out = cd.comment;
 		cd.comment = NULL;

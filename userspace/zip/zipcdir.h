@@ -38,6 +38,8 @@ struct zipcdir_rec {
  * zipcdir__release() frees it either way.
  */
 int zipcdir__read(int fd, uint64_t file_size, const char *path, struct zipcdir *cd);
+/* The same for the zip at path, opened and sized here (cannot open/stat: -errno, explained). */
+int zipcdir__read_path(const char *path, struct zipcdir *cd);
 void zipcdir__release(struct zipcdir *cd);
 /*
  * The archive comment of the zip at path into *out (malloc'd, NUL-terminated; "" for none).
