@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "launch.h"
 #include "profile.h"
 
 #define RECORDER_DEFAULT_MAX_FILES (1u << 20)
@@ -120,6 +121,8 @@ struct record_opts {
 	/* Runs in the child once it is in the cgroup, before exec (verify: mount namespace). */
 	int (*child_setup)(void *ctx);
 	void *child_ctx;
+	/* Command mode: run it as this user, after child_setup (launch.h; NULL: as we run). */
+	const struct launch_user *user;
 	/* SIGUSR1: called with a snapshot of the profile so far; recording continues. */
 	int (*on_snapshot)(const struct profile *p, void *ctx);
 	void *snapshot_ctx;

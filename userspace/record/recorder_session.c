@@ -333,6 +333,7 @@ int recorder__record(const struct record_opts *o, struct profile **out, int *cmd
 			.child_setup = o->child_setup,
 			.child_ctx = o->child_ctx,
 			.child_ignore = &cignore,
+			.user = o->user,
 		};
 
 		child_ignores(&cignore);

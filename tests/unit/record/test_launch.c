@@ -199,10 +199,11 @@ static void test_child_dispositions(void **state)
 }
 
 /*
- * The command dies with its launcher (PR_SET_PDEATHSIG): a process launches sleep and exits
- * without waiting; the orphan is handed to us (a subreaper) and must have died of SIGKILL.
+ * The command dies with its launcher (PR_SET_PDEATHSIG): a process launches sleep (as user u,
+ * or as we run) and exits without waiting; the orphan is handed to us (a subreaper) and must
+ * have died of SIGKILL.
  */
-static void test_dies_with_launcher(void **state)
+static void dies_with_launcher(const struct launch_user *u)
 {
 	int pfd[2], st = 0;
 	pid_t mid, orphan = -1, got = 0;
@@ -213,7 +214,7 @@ static void test_dies_with_launcher(void **state)
 	assert_true(mid >= 0);
 	if (mid == 0) {
 		char *argv[] = {"sleep", "100", NULL};
-		struct launch_opts o = {.argv = argv, .cgroup_fd = -1};
+		struct launch_opts o = {.argv = argv, .cgroup_fd = -1, .user = u};
 		pid_t pid = -1;
 		int pidfd, status;
 
@@ -239,6 +240,155 @@ static void test_dies_with_launcher(void **state)
 	assert_int_equal(got, orphan);
 	assert_true(WIFSIGNALED(st));
 	assert_int_equal(WTERMSIG(st), SIGKILL);
+	assert_no_children();
+}
+
+static void test_dies_with_launcher(void **state)
+{
+	dies_with_launcher(NULL);
+}
+
+/* A user's name, uid or UID:GID; an unknown or malformed one is refused, naming it. */
+static void test_user_lookup(void **state)
+{
+	static const char *const bad[] = {"", "1:", ":1", "1:x", "x:1", "1:2:3", "4294967295:0"};
+	struct launch_user u;
+	bool has0 = false;
+
+	assert_int_equal(launch_user__lookup("root", &u), 0);
+	assert_string_equal(u.name, "root");
+	assert_int_equal(u.uid, 0);
+	assert_int_equal(u.gid, 0);
+	/* Its supplementary groups, with the primary one, as initgroups() gives them. */
+	for (size_t i = 0; i < u.ngroups; i++)
+		has0 = has0 || u.groups[i] == 0;
+	assert_true(has0);
+	launch_user__release(&u);
+	launch_user__release(&u); /* idempotent */
+	launch_user__release(NULL);
+
+	/* A uid the passwd file lists: its entry's group. */
+	assert_int_equal(launch_user__lookup("0", &u), 0);
+	assert_int_equal(u.uid, 0);
+	assert_int_equal(u.gid, 0);
+	assert_true(u.ngroups >= 1);
+	launch_user__release(&u);
+
+	/* One it does not list (Lambda's, say): that uid and a group of the same number. */
+	assert_int_equal(launch_user__lookup("3999999999", &u), 0);
+	assert_int_equal(u.uid, 3999999999u);
+	assert_int_equal(u.gid, 3999999999u);
+	assert_int_equal(u.ngroups, 0);
+	launch_user__release(&u);
+
+	/* UID:GID: exactly those, no supplementary group. */
+	assert_int_equal(launch_user__lookup("12345:678", &u), 0);
+	assert_int_equal(u.uid, 12345);
+	assert_int_equal(u.gid, 678);
+	assert_int_equal(u.ngroups, 0);
+	launch_user__release(&u);
+
+	slz_errclear();
+	assert_int_equal(launch_user__lookup("slimzip-no-such-user", &u), -ENOENT);
+	assert_non_null(strstr(slz_errmsg(), "'slimzip-no-such-user'"));
+	assert_non_null(strstr(slz_errmsg(), "getent passwd"));
+	launch_user__release(&u);
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		slz_errclear();
+		assert_int_equal(launch_user__lookup(bad[i], &u), -EINVAL);
+		assert_true(slz_errmsg()[0] != '\0');
+		launch_user__release(&u);
+	}
+}
+
+/* The owner's bits for the owner, the group's for a member, the others' for the rest. */
+static void test_user_may(void **state)
+{
+	gid_t groups[] = {20, 30};
+	struct launch_user u = {.uid = 1000, .gid = 10, .groups = groups, .ngroups = 2};
+	struct launch_user root = {.uid = 0};
+	struct stat st = {.st_mode = S_IFDIR | 0750, .st_uid = 1000, .st_gid = 99};
+
+	assert_true(launch_user__may(&u, &st, 7));
+	st.st_uid = 1; /* not the owner, not in group 99: the others' bits, none */
+	assert_false(launch_user__may(&u, &st, 1));
+	st.st_gid = 30; /* a supplementary group */
+	assert_true(launch_user__may(&u, &st, 5));
+	assert_false(launch_user__may(&u, &st, 2));
+	st.st_gid = 10; /* the primary group */
+	assert_true(launch_user__may(&u, &st, 1));
+	st.st_mode =
+		S_IFDIR | 0071; /* the owner's bits rule the owner, even when others get more */
+	st.st_uid = 1000;
+	assert_false(launch_user__may(&u, &st, 1));
+	st.st_uid = 1;
+	st.st_gid = 99;
+	assert_true(launch_user__may(&u, &st, 1));
+	assert_false(launch_user__may(&u, &st, 4));
+	/* root reads anything and enters any directory, but runs only what some x bit allows. */
+	st.st_mode = S_IFDIR | 0;
+	assert_true(launch_user__may(&root, &st, 5));
+	st.st_mode = S_IFREG | 0600;
+	assert_true(launch_user__may(&root, &st, 6));
+	assert_false(launch_user__may(&root, &st, 1));
+	st.st_mode = S_IFREG | 0700;
+	assert_true(launch_user__may(&root, &st, 1));
+}
+
+/*
+ * As a user: its uid, gid and only its groups (none beyond the gid for UID:GID), set after
+ * child_setup, which still runs privileged (it opens the output as we are); the command still
+ * dies with its launcher, although the kernel clears the parent-death signal on the switch.
+ */
+static void test_runs_as_user(void **state)
+{
+	char *argv[] = {"/bin/sh", "-c", "echo $(id -u) $(id -g) $(id -G)", NULL};
+	struct launch_opts o = {.argv = argv, .cgroup_fd = -1, .child_setup = setup_stdout};
+	struct launch_user u;
+	char out[PATH_MAX];
+	pid_t pid;
+	int pidfd, status, st;
+
+	testfs__require_root("running as another user");
+	tpath(out, "user.out");
+	o.child_ctx = out;
+	assert_int_equal(launch_user__lookup("12345:678", &u), 0);
+	o.user = &u;
+	assert_int_equal(launch__start(&o, &pid, &pidfd, &status), 0);
+	assert_int_equal(launch__wait(pidfd, &st), 0);
+	close(pidfd);
+	assert_int_equal(st, 0);
+	assert_string_equal(testfs__slurp(out), "12345 678 678\n");
+	dies_with_launcher(&u);
+	launch_user__release(&u);
+	unlink(out);
+	assert_no_children();
+}
+
+/* In the child: give up the effective uid (not the real one), so setgroups is refused. */
+static int setup_lose_privilege(void *ctx)
+{
+	return syscall(SYS_setresuid, -1, 4242, -1) ? -errno : 0;
+}
+
+/* A switch the kernel refuses: the command never runs, status 1, the user named. */
+static void test_user_switch_refused(void **state)
+{
+	char *argv[] = {"/bin/true", NULL};
+	struct launch_opts o = {.argv = argv, .cgroup_fd = -1, .child_setup = setup_lose_privilege};
+	struct launch_user u;
+	pid_t pid = -1;
+	int pidfd = -1, status = -1;
+
+	testfs__require_root("running as another user");
+	assert_int_equal(launch_user__lookup("12345:678", &u), 0);
+	o.user = &u;
+	slz_errclear();
+	assert_int_equal(launch__start(&o, &pid, &pidfd, &status), -EPERM);
+	assert_int_equal(status, 1);
+	assert_int_equal(pidfd, -1);
+	assert_non_null(strstr(slz_errmsg(), "as user 12345:678"));
+	launch_user__release(&u);
 	assert_no_children();
 }
 
@@ -517,7 +667,8 @@ static int group_setup(void **state)
 static int group_teardown(void **state)
 {
 	/* What a failed test may have left behind. */
-	const char *files[] = {"sigblk", "sigign", "noexec.sh", "pwd.out", "cgroup.out"};
+	const char *files[] = {"sigblk",  "sigign",	"noexec.sh",
+			       "pwd.out", "cgroup.out", "user.out"};
 	char p[PATH_MAX];
 
 	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
@@ -537,6 +688,10 @@ int main(void)
 		cmocka_unit_test(test_child_sigmask),
 		cmocka_unit_test(test_child_dispositions),
 		cmocka_unit_test(test_dies_with_launcher),
+		cmocka_unit_test(test_user_lookup),
+		cmocka_unit_test(test_user_may),
+		cmocka_unit_test(test_runs_as_user),
+		cmocka_unit_test(test_user_switch_refused),
 		cmocka_unit_test(test_missing_binary),
 		cmocka_unit_test(test_not_executable),
 		cmocka_unit_test(test_child_setup),
