@@ -33,6 +33,9 @@ struct fx {
 	char last_missing[8][PATH_MAX];
 	char last_via[8][32];
 	unsigned int rounds_seen;
+	struct zipcheck_result modes; /* a copy of what on_modes was called with (names not kept) */
+	char modes_first[PATH_MAX];   /* its first unreadable file */
+	unsigned int modes_seen;
 };
 
 static void require_bpf(void)
@@ -107,6 +110,18 @@ static void on_round(const struct verify_round *r, void *ctx)
 	}
 }
 
+static void on_modes(const struct zipcheck_result *zc, void *ctx)
+{
+	struct fx *f = ctx;
+
+	f->modes = *zc;
+	memset(f->modes.first, 0, sizeof(f->modes.first));
+	snprintf(f->modes_first, sizeof(f->modes_first), "%s",
+		 zc->first[ZIPCHECK_UNREADABLE][0].name ? zc->first[ZIPCHECK_UNREADABLE][0].name
+							: "");
+	f->modes_seen++;
+}
+
 static struct verify_opts opts(struct fx *f, char *const *argv)
 {
 	struct verify_opts o = {.zip_path = f->zip,
@@ -114,6 +129,7 @@ static struct verify_opts opts(struct fx *f, char *const *argv)
 				.argv = argv,
 				.policy = &f->pol,
 				.on_round = on_round,
+				.on_modes = on_modes,
 				.on_round_ctx = f};
 
 	return o;
@@ -189,6 +205,116 @@ static void test_fix_respects_drop(void **state)
 	assert_string_equal(f->last_missing[0], "data/need.txt");
 }
 
+/*
+ * A zip keeping a 0600 file (--modes keep): named by the static check before any run, and
+ * verify ends there; with ignore_modes the proof runs (as root, who reads it) and passes.
+ */
+static void test_modes_checked_before_runs(void **state)
+{
+	struct fx *f = *state;
+	const char *keep[] = {"data/need.txt"};
+	char *argv[] = {"/bin/cat", f->need, NULL};
+	struct verify_opts o = opts(f, argv);
+	struct verify_result res;
+
+	require_bpf();
+	assert_int_equal(chmod(f->need, 0600), 0);
+	f->pol.zip.modes = ZIPWRITE_MODES_KEEP;
+	make_zip(f, keep, 1);
+	assert_int_equal(verify__run(&o, &res), 0);
+	assert_int_equal(res.modes_closed, 1);
+	assert_int_equal(res.rounds, 0);
+	assert_int_equal(f->rounds_seen, 0);
+	assert_int_equal(f->modes_seen, 1);
+	assert_int_equal(f->modes.count[ZIPCHECK_UNREADABLE], 1);
+	assert_int_equal(f->modes.count[ZIPCHECK_CLOSED_DIR], 0);
+	assert_string_equal(f->modes_first, "data/need.txt");
+
+	o.ignore_modes = true;
+	assert_int_equal(verify__run(&o, &res), 0);
+	assert_int_equal(res.modes_closed, 1);
+	assert_int_equal(res.rounds, 1);
+	assert_int_equal(res.cmd_status, 0);
+	assert_int_equal(res.nmissing, 0);
+
+	/* Lambda's modes (the default): nothing to name, and the proof runs. */
+	f->pol.zip.modes = ZIPWRITE_MODES_LAMBDA;
+	make_zip(f, keep, 1);
+	o.ignore_modes = false;
+	f->modes_seen = 0;
+	assert_int_equal(verify__run(&o, &res), 0);
+	assert_int_equal(res.modes_closed, 0);
+	assert_int_equal(f->modes_seen, 0);
+	assert_int_equal(res.rounds, 1);
+	assert_int_equal(res.cmd_status, 0);
+}
+
+/*
+ * With a user, the proof runs as that user: it reads the zip's 0644 copy of a file the tree
+ * holds as 0600, and is refused the zip's 0600 copy under --modes keep (ignore_modes), as
+ * Lambda's user would be.
+ */
+static void test_runs_as_user(void **state)
+{
+	struct fx *f = *state;
+	const char *keep[] = {"data/need.txt"};
+	char script[PATH_MAX + 64];
+	char *argv[] = {"/bin/sh", "-c", script, NULL};
+	struct verify_opts o = opts(f, argv);
+	struct verify_result res;
+	struct launch_user u;
+
+	require_bpf();
+	snprintf(script, sizeof(script), "test \"$(id -u):$(id -g)\" = 12345:678 && cat '%s'",
+		 f->need);
+	assert_int_equal(chmod(f->root, 0755), 0);
+	assert_int_equal(chmod(f->need, 0600), 0);
+	assert_int_equal(launch_user__lookup("12345:678", &u), 0);
+	o.user = &u;
+	make_zip(f, keep, 1);
+	assert_int_equal(verify__run(&o, &res), 0);
+	assert_int_equal(res.rounds, 1);
+	assert_int_equal(res.cmd_status, 0);
+	assert_int_equal(res.nmissing, 0);
+
+	f->pol.zip.modes = ZIPWRITE_MODES_KEEP;
+	make_zip(f, keep, 1);
+	o.ignore_modes = true;
+	assert_int_equal(verify__run(&o, &res), 0);
+	assert_int_equal(res.modes_closed, 1);
+	assert_int_not_equal(res.cmd_status, 0); /* cat: Permission denied */
+	assert_int_equal(res.nmissing, 0);
+	launch_user__release(&u);
+}
+
+/* A directory above the tree that the user cannot search: refused before any run, named. */
+static void test_user_cannot_reach_tree(void **state)
+{
+	struct fx *f = *state;
+	const char *keep[] = {"data/need.txt"};
+	char *argv[] = {"/bin/cat", f->need, NULL};
+	struct verify_opts o = opts(f, argv);
+	struct verify_result res;
+	struct launch_user u;
+
+	require_bpf();
+	make_zip(f, keep, 1);
+	assert_int_equal(chmod(f->root, 0700), 0);
+	assert_int_equal(launch_user__lookup("12345:678", &u), 0);
+	o.user = &u;
+	slz_errclear();
+	assert_int_equal(verify__run(&o, &res), -EACCES);
+	assert_non_null(strstr(slz_errmsg(), f->root));
+	assert_non_null(strstr(slz_errmsg(), "mode 0700"));
+	assert_int_equal(f->rounds_seen, 0);
+	/* A group that may search it is enough: the group's bits decide for a member. */
+	assert_int_equal(chown(f->root, 0, 678), 0);
+	assert_int_equal(chmod(f->root, 0710), 0);
+	assert_int_equal(verify__run(&o, &res), 0);
+	assert_int_equal(res.cmd_status, 0);
+	launch_user__release(&u);
+}
+
 static void test_rmtree(void **state)
 {
 	struct fx *f = *state;
@@ -209,6 +335,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_clean_zip_verifies, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_file_named_and_fixed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fix_respects_drop, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_modes_checked_before_runs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_runs_as_user, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_user_cannot_reach_tree, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

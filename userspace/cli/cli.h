@@ -89,6 +89,14 @@ int cli_libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
  */
 int cli_signals_take(sigset_t *old);
 void cli_signals_release(int fd, const sigset_t *old);
+/*
+ * For --user USER of record, run and verify (in cmd_record.c): look the user up
+ * (launch_user__lookup) before anything starts. EXIT_OK, or the exit code after one line
+ * naming it (2 for a user the system does not know or a malformed one); cmd prefixes the
+ * message when not NULL.
+ */
+struct launch_user;
+int cli_user_lookup(const char *cmd, const char *spec, struct launch_user *u);
 
 int cmd_record(int argc, char **argv);
 int cmd_report(int argc, char **argv);

@@ -37,6 +37,7 @@ enum {
 	OPT_IGNORE_EXIT,
 	OPT_MAX_FILES,
 	OPT_RINGBUF_MB,
+	OPT_USER,
 };
 
 /* Both commands' own: the tree and what to write. */
@@ -77,6 +78,7 @@ struct prune_cli {
 	enum profile_format profile_fmt;
 	bool ignore_exit;
 	uint64_t max_files, ringbuf_mb;
+	const char *user; /* --user USER */
 	char **argv;
 	struct option *opts; /* the command's getopt_long table */
 };
@@ -402,7 +404,9 @@ static void run_usage(FILE *f)
 		"  --ignore-exit          prune even when CMD exits non-zero\n"
 		"  --max-files N          distinct files the kernel can deduplicate (default "
 		"1048576)\n"
-		"  --ringbuf-mb N         kernel-to-user buffer in MiB (default 64)\n");
+		"  --ringbuf-mb N         kernel-to-user buffer in MiB (default 64)\n"
+		"  --user USER            run CMD as USER (a name, UID or UID:GID), like strace "
+		"-u\n");
 	common_usage(f);
 }
 
@@ -424,6 +428,9 @@ static int run_option(struct prune_cli *pc, int c, const char *arg)
 		return args__u64("--max-files", arg, 1024, 1u << 28, &pc->max_files);
 	case OPT_RINGBUF_MB:
 		return args__u64("--ringbuf-mb", arg, 1, 1024, &pc->ringbuf_mb);
+	case OPT_USER:
+		pc->user = arg;
+		return 0;
 	default:
 		return 1;
 	}
@@ -438,9 +445,11 @@ int cmd_run(int argc, char **argv)
 		{"ignore-exit", no_argument, NULL, OPT_IGNORE_EXIT},
 		{"max-files", required_argument, NULL, OPT_MAX_FILES},
 		{"ringbuf-mb", required_argument, NULL, OPT_RINGBUF_MB},
+		{"user", required_argument, NULL, OPT_USER},
 		{0},
 	};
 	struct record_opts ro = {0};
+	struct launch_user user = {0};
 	struct prune_cli pc;
 	struct profile *p = NULL;
 	int err = 0, ret, status = -1;
@@ -454,11 +463,14 @@ int cmd_run(int argc, char **argv)
 		ret = EXIT_USAGE;
 		goto out;
 	}
+	if (pc.user && (ret = cli_user_lookup(NULL, pc.user, &user)))
+		goto out;
 	ret = validated(&pc);
 	if (ret)
 		goto out;
 
 	ro.argv = argv + optind;
+	ro.user = pc.user ? &user : NULL;
 	ro.max_files = (uint32_t)pc.max_files;
 	ro.ringbuf_bytes = (uint32_t)(pc.ringbuf_mb << 20);
 	ro.signal_fd = cli_signals_take(&oldmask);
@@ -490,6 +502,7 @@ int cmd_run(int argc, char **argv)
 	}
 	ret = prune_and_report(&pc, p);
 out:
+	launch_user__release(&user);
 	profile__free(p);
 	prune_cli_free(&pc);
 	return ret;

@@ -46,6 +46,9 @@ static void usage(FILE *f)
 		"      --cgroup PATH     follow this cgroup (a directory, or a path below the\n"
 		"                        cgroup v2 mount) instead of running a command\n"
 		"      --duration S      with --cgroup: stop after S seconds (30, 30s, 5m, 2h)\n"
+		"      --user USER       run CMD as USER (a name, UID or UID:GID) with its "
+		"groups,\n"
+		"                        like strace -u; the environment is left as it is\n"
 		"\n"
 		"Requires root (CAP_BPF, CAP_PERFMON, CAP_SYS_ADMIN), BTF and cgroup v2.\n"
 		"Exit status: CMD's own status (127 not found, 126 not executable, 128+N for "
@@ -136,6 +139,20 @@ void cli_signals_release(int fd, const sigset_t *old)
 	signals_restore(old);
 }
 
+int cli_user_lookup(const char *cmd, const char *spec, struct launch_user *u)
+{
+	int err = launch_user__lookup(spec, u);
+
+	if (!err)
+		return EXIT_OK;
+	if (cmd)
+		cli_error("%s: %s", cmd, slz_errmsg());
+	else
+		cli_error("%s", slz_errmsg());
+	launch_user__release(u);
+	return err == -ENOENT || err == -EINVAL ? EXIT_USAGE : cli_exit_for(err, CLI_STAGE_RECORD);
+}
+
 enum {
 	OPT_FORMAT = 256,
 	OPT_RECORD_MISSING,
@@ -143,11 +160,12 @@ enum {
 	OPT_RINGBUF_MB,
 	OPT_CGROUP,
 	OPT_DURATION,
+	OPT_USER,
 };
 
 /* One option's value into o / sc; 0, or the exit code after printing why it is refused. */
 static int record_option(int c, const char *val, struct record_opts *o, struct snap_ctx *sc,
-			 bool *has_duration)
+			 bool *has_duration, const char **user)
 {
 	uint64_t v;
 
@@ -192,6 +210,9 @@ static int record_option(int c, const char *val, struct record_opts *o, struct s
 		}
 		*has_duration = true;
 		break;
+	case OPT_USER:
+		*user = val;
+		break;
 	}
 	return 0;
 }
@@ -207,11 +228,14 @@ int cmd_record(int argc, char **argv)
 		{"ringbuf-mb", required_argument, NULL, OPT_RINGBUF_MB},
 		{"cgroup", required_argument, NULL, OPT_CGROUP},
 		{"duration", required_argument, NULL, OPT_DURATION},
+		{"user", required_argument, NULL, OPT_USER},
 		{0},
 	};
 	struct record_opts o = {};
 	struct snap_ctx sc = {DEFAULT_OUTPUT, PROFILE_FMT_TEXT};
 	struct profile *p = NULL;
+	struct launch_user user = {0};
+	const char *user_spec = NULL;
 	const struct profile_header *h;
 	bool has_duration = false;
 	int c, at, err, status = -1, rc, sfd;
@@ -237,7 +261,7 @@ int cmd_record(int argc, char **argv)
 			cli_error("record: option '%s' needs a value", argv[at]);
 			return EXIT_USAGE;
 		}
-		rc = record_option(c, optarg, &o, &sc, &has_duration);
+		rc = record_option(c, optarg, &o, &sc, &has_duration, &user_spec);
 		if (rc)
 			return rc;
 	}
@@ -261,8 +285,16 @@ int cmd_record(int argc, char **argv)
 		cli_error("record: --duration only applies with --cgroup");
 		return EXIT_USAGE;
 	}
+	if (user_spec && o.cgroup_path) {
+		cli_error("record: --user runs a command as a user; it does not apply to --cgroup");
+		return EXIT_USAGE;
+	}
+	if (user_spec && (rc = cli_user_lookup("record", user_spec, &user)))
+		return rc;
+	o.user = user_spec ? &user : NULL;
 	if (strcmp(sc.output, "-") && atomic_file__check_writable(sc.output)) {
 		cli_error("record: output %s is not writable: %s", sc.output, slz_errmsg());
+		launch_user__release(&user);
 		return EXIT_OUTPUT;
 	}
 	o.on_snapshot = write_snapshot;
@@ -271,11 +303,13 @@ int cmd_record(int argc, char **argv)
 	o.signal_fd = sfd = cli_signals_take(&oldmask);
 	if (sfd < 0) {
 		cli_error("record: %s", slz_errmsg());
+		launch_user__release(&user);
 		return EXIT_FAILURE_GENERIC;
 	}
 	slz_errclear();
 	err = recorder__record(&o, &p, &status);
 	cli_signals_release(sfd, &oldmask);
+	launch_user__release(&user);
 	if (err) {
 		cli_error("record: %s", *slz_errmsg() ? slz_errmsg() : strerror(-err));
 		return cli_exit_recording(err, status,

@@ -24,6 +24,8 @@ enum {
 	OPT_ROUNDS,
 	OPT_MAX_EXTRACT,
 	OPT_EXTRACT_DIR,
+	OPT_USER,
+	OPT_NO_MODE_CHECK,
 };
 
 static void usage(FILE *f)
@@ -38,14 +40,23 @@ static void usage(FILE *f)
 		"pruned with (slimzip records them in the zip's comment); one given below wins.\n"
 		"SIGINT/SIGTERM/SIGHUP/SIGQUIT reach CMD and stop verify (exit 128+N): no "
 		"diagnosis\n"
-		"run, no further --fix round.\n\n"
+		"run, no further --fix round.\n"
+		"First, without running anything, every entry's mode is checked: a file Lambda's\n"
+		"unprivileged user could not read (or run, or a directory it could not enter) is\n"
+		"named and verify exits 8, unless --no-mode-check.\n\n"
 		"  --tree DIR             the original deployment tree the zip was pruned from\n"
 		"  --fix                  add the missing files (and their closure), rewrite\n"
 		"                         OUT.zip, and verify again until clean or --max-rounds\n"
 		"  --max-rounds N         bound on --fix rounds (default 5)\n"
 		"  --max-extract BYTES    refuse a zip that extracts to more (default: the larger\n"
 		"                         of the tree's size and Lambda's 262144000 bytes)\n"
-		"  --extract-dir DIR      extract into DIR (default: beside OUT.zip)\n");
+		"  --extract-dir DIR      extract into DIR (default: beside OUT.zip)\n"
+		"  --user USER            run CMD as USER (a name, UID or UID:GID) with its "
+		"groups,\n"
+		"                         like strace -u, as Lambda runs it as a user of its own\n"
+		"  --no-mode-check        run CMD even when Lambda's unprivileged user could not\n"
+		"                         use some entries (they are still named; exit 8 "
+		"otherwise)\n");
 	policy_cli__usage(f, POLICY_VERIFY, 25);
 }
 
@@ -99,6 +110,43 @@ static void print_round(const struct verify_round *r, void *ctx)
 		       r->zip_entries_before);
 	}
 	fflush(stdout);
+}
+
+/* How a class of zipcheck.h reads in the warning: singular, plural, what others lack. */
+static const char *const mode_class_words[ZIPCHECK_CLASSES][3] = {
+	[ZIPCHECK_UNREADABLE] = {"file", "files", "readable"},
+	[ZIPCHECK_UNEXECUTABLE] = {"executable", "executables", "executable"},
+	[ZIPCHECK_CLOSED_DIR] = {"directory", "directories", "readable and searchable"},
+};
+
+/* One warning per class of entries Lambda's unprivileged user could not use, naming them. */
+static void print_modes(const struct zipcheck_result *zc, void *ctx)
+{
+	const struct verify_opts *o = ctx;
+
+	for (int c = 0; c < ZIPCHECK_CLASSES; c++) {
+		const char *const *w = mode_class_words[c];
+		char *names = NULL;
+		size_t len = 0;
+		FILE *f;
+
+		if (!zc->count[c])
+			continue;
+		f = open_memstream(&names, &len);
+		if (!f)
+			continue;
+		for (int i = 0; i < ZIPCHECK_NAMES && i < (int)zc->count[c]; i++)
+			fprintf(f, "%s%s (%04o)", i ? ", " : "", zc->first[c][i].name,
+				(unsigned int)zc->first[c][i].mode);
+		if (zc->count[c] > ZIPCHECK_NAMES)
+			fprintf(f, " and %" PRIu64 " more", zc->count[c] - ZIPCHECK_NAMES);
+		if (fclose(f) == 0)
+			cli_warn("%" PRIu64 " %s in %s %s not %s by others, so not by Lambda's "
+				 "unprivileged user: %s",
+				 zc->count[c], zc->count[c] == 1 ? w[0] : w[1], o->zip_path,
+				 zc->count[c] == 1 ? "is" : "are", w[2], names);
+		free(names);
+	}
 }
 
 /*
@@ -161,8 +209,9 @@ static int adopt_recorded(const struct verify_opts *vo, struct prune_policy *pol
 }
 
 static int verify_cli(int argc, char **argv, struct verify_opts *vo, struct prune_policy *pol,
-		      const struct option *opts)
+		      const struct option *opts, struct launch_user *user)
 {
+	const char *user_spec = NULL;
 	struct verify_result res = {0};
 	char *comment = NULL;
 	struct stat st;
@@ -211,6 +260,12 @@ static int verify_cli(int argc, char **argv, struct verify_opts *vo, struct prun
 		case OPT_EXTRACT_DIR:
 			vo->extract_dir = optarg;
 			break;
+		case OPT_USER:
+			user_spec = optarg;
+			break;
+		case OPT_NO_MODE_CHECK:
+			vo->ignore_modes = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return EXIT_OK;
@@ -239,6 +294,9 @@ static int verify_cli(int argc, char **argv, struct verify_opts *vo, struct prun
 			  "verify --help')");
 		return EXIT_USAGE;
 	}
+	if (user_spec && (ret = cli_user_lookup(NULL, user_spec, user)))
+		return ret;
+	vo->user = user_spec ? user : NULL;
 	if (stat(vo->zip_path, &st) || !S_ISREG(st.st_mode)) {
 		cli_error("%s: no such zip file (give the zip 'slimzip prune' or 'run' wrote)",
 			  vo->zip_path);
@@ -262,6 +320,7 @@ static int verify_cli(int argc, char **argv, struct verify_opts *vo, struct prun
 	vo->on_round = print_round;
 	vo->on_diagnosis = print_diagnosis;
 	vo->on_round_ctx = vo;
+	vo->on_modes = print_modes;
 	vo->signal_fd = cli_signals_take(&oldmask);
 	err = vo->signal_fd < 0 ? vo->signal_fd : verify__run(vo, &res);
 	cli_signals_release(vo->signal_fd, &oldmask);
@@ -272,6 +331,14 @@ static int verify_cli(int argc, char **argv, struct verify_opts *vo, struct prun
 		if (res.signal) /* as if the signal had ended verify: 128+N, like a shell reports */
 			return 128 + res.signal;
 		return cli_exit_for(err, CLI_STAGE_VERIFY);
+	}
+	if (res.modes_closed && !vo->ignore_modes) {
+		cli_error(
+			"Lambda's unprivileged user could not use %" PRIu64 " entr%s of %s (named "
+			"above): prune with --modes lambda (the default), or give --no-mode-check "
+			"to run the proof anyway",
+			res.modes_closed, res.modes_closed == 1 ? "y" : "ies", vo->zip_path);
+		return EXIT_VERIFY_MISSING;
 	}
 	if (res.nmissing) {
 		if (!vo->fix)
@@ -315,11 +382,14 @@ int cmd_verify(int argc, char **argv)
 		{"max-rounds", required_argument, NULL, OPT_ROUNDS},
 		{"max-extract", required_argument, NULL, OPT_MAX_EXTRACT},
 		{"extract-dir", required_argument, NULL, OPT_EXTRACT_DIR},
+		{"user", required_argument, NULL, OPT_USER},
+		{"no-mode-check", no_argument, NULL, OPT_NO_MODE_CHECK},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
 	struct prune_policy pol;
 	struct verify_opts vo = {.policy = &pol};
+	struct launch_user user = {0};
 	struct option *opts = NULL;
 	int ret;
 
@@ -334,8 +404,9 @@ int cmd_verify(int argc, char **argv)
 		ret = EXIT_FAILURE_GENERIC;
 		goto out;
 	}
-	ret = verify_cli(argc, argv, &vo, &pol, opts);
+	ret = verify_cli(argc, argv, &vo, &pol, opts, &user);
 out:
+	launch_user__release(&user);
 	free(opts);
 	prune_policy__release(&pol);
 	return ret;

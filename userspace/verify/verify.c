@@ -256,9 +256,13 @@ static int extract_fresh(const struct verify_opts *o, const struct tree *t, char
 	free(zip_dir);
 	if (err)
 		return err;
-	/* mkdtemp makes it 0700; the tree's root must read like the original to the workload. */
-	chmod(d, 0755);
+	/*
+	 * mkdtemp makes it 0700, which keeps other users out of a half-extracted tree; once
+	 * complete, the tree's root must read like the original to the workload (and to --user).
+	 */
 	err = extract__zip(o->zip_path, d, &eo);
+	if (!err && chmod(d, 0755))
+		err = slz_fail(errno, "cannot open up %s: %s", d, strerror(errno));
 	if (err == -EFBIG)
 		err = slz_fail(EFBIG, "%s; --max-extract BYTES sets the cap", slz_errmsg());
 	if (err) {
@@ -282,6 +286,7 @@ static int record_once(const struct verify_opts *o, const struct pruned_view *vi
 		.child_ctx = (void *)view,
 		.signal_fd = o->signal_fd,
 		.stop_signal = stopped_by,
+		.user = o->user,
 	};
 	int err = recorder__record(&ro, p, status);
 
@@ -333,6 +338,62 @@ static int fix_zip(const struct verify_opts *o, const struct tree *t, const bool
 	return err;
 }
 
+/*
+ * The proof run's user reaches the tree by its path: every directory above it must let that
+ * user search it (the tree's own directory is the extracted zip's, 0755). Checked by the mode
+ * bits (ACLs are not read), naming the first one that does not.
+ */
+static int check_user_reaches(const struct launch_user *u, const char *root)
+{
+	int err = 0;
+
+	/* root is a realpath: "/", "/a", "/a/b" are the directories above "/a/b/tree". */
+	for (size_t i = 0; !err && root[i] && root[i + 1]; i++) {
+		struct stat st;
+		char *dir;
+
+		if (root[i] != '/')
+			continue;
+		dir = strndup(root, i ? i : 1);
+		if (!dir)
+			return -ENOMEM;
+		if (stat(dir, &st))
+			err = slz_fail(errno, "cannot stat %s: %s", dir, strerror(errno));
+		else if (!launch_user__may(u, &st, 1))
+			err = slz_fail(
+				EACCES,
+				"--user %s cannot reach the tree %s: %s (mode %04o, owner %u, "
+				"group %u) is not searchable by that user; move the tree and "
+				"the zip below directories it can search, e.g. a mktemp -d "
+				"made 0755",
+				u->name, root, dir, (unsigned int)(st.st_mode & 07777),
+				(unsigned int)st.st_uid, (unsigned int)st.st_gid);
+		free(dir);
+	}
+	return err;
+}
+
+/*
+ * Before any run: the zip's entry modes (zipcheck.h), then the user's way to the tree. 0 to
+ * go on (res->modes_closed says whether verify stops), or -errno.
+ */
+static int check_before_runs(const struct verify_opts *o, const struct tree *t,
+			     struct verify_result *res)
+{
+	struct zipcheck_result zc;
+	int err = zipcheck__run(o->zip_path, &zc);
+
+	if (!err && zc.closed) {
+		res->modes_closed = zc.closed;
+		if (o->on_modes)
+			o->on_modes(&zc, o->on_round_ctx);
+	}
+	zipcheck_result__release(&zc);
+	if (!err && o->user)
+		err = check_user_reaches(o->user, tree__root(t));
+	return err;
+}
+
 static void missing_clear(struct missing_list *m)
 {
 	for (size_t i = 0; i < m->n; i++)
@@ -352,6 +413,9 @@ int verify__run(const struct verify_opts *o, struct verify_result *res)
 	err = prune_policy__open_tree(o->policy, o->tree_dir, &t);
 	if (err)
 		return err;
+	err = check_before_runs(o, t, res);
+	if (err || (res->modes_closed && !o->ignore_modes))
+		max_rounds = 0; /* no run: the verdict is already in */
 	for (unsigned int round = 1; round <= max_rounds; round++) {
 		struct verify_round vr = {.round = round, .diag_status = -1};
 		struct missing_list m = {0};

@@ -29,7 +29,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "launch.h"
 #include "prune_policy.h"
+#include "zipcheck.h"
 
 struct verify_missing {
 	char *path; /* tree-relative */
@@ -51,6 +53,7 @@ struct verify_round {
 };
 
 typedef void (*verify_round_fn)(const struct verify_round *r, void *ctx);
+typedef void (*verify_modes_fn)(const struct zipcheck_result *zc, void *ctx);
 
 struct verify_opts {
 	const char *zip_path;
@@ -76,18 +79,35 @@ struct verify_opts {
 	verify_round_fn on_round;     /* called after each round (the CLI prints it) */
 	verify_round_fn on_diagnosis; /* called before a diagnosis run (output follows) */
 	void *on_round_ctx;
+	/*
+	 * Run the command (proof and diagnosis runs) as this user (launch.h; NULL: as verify
+	 * runs). Every directory above the tree must be searchable by it (the tree itself is
+	 * replaced by the extracted zip, 0755): verify fails with -EACCES first otherwise.
+	 */
+	const struct launch_user *user;
+	/*
+	 * Before any run, every entry's mode is checked (zipcheck.h): when Lambda's unprivileged
+	 * user could not use some, on_modes is called (with on_round_ctx) and verify ends there,
+	 * result.modes_closed set and no run made, unless ignore_modes.
+	 */
+	bool ignore_modes;
+	verify_modes_fn on_modes;
 };
 
 struct verify_result {
 	unsigned int rounds;
-	int cmd_status;	      /* of the last proof run */
-	size_t nmissing;      /* in the last round */
-	uint64_t lost_events; /* in the last round: its verdict cannot be trusted */
-	bool fixed;	      /* the zip was rewritten at least once */
-	int signal;	      /* the signal that stopped verify (-EINTR), else 0 */
+	int cmd_status;	       /* of the last proof run */
+	size_t nmissing;       /* in the last round */
+	uint64_t lost_events;  /* in the last round: its verdict cannot be trusted */
+	bool fixed;	       /* the zip was rewritten at least once */
+	int signal;	       /* the signal that stopped verify (-EINTR), else 0 */
+	uint64_t modes_closed; /* entries Lambda's unprivileged user could not use */
 };
 
-/* 0 when it ran (judge by result: clean means cmd_status 0 and nmissing 0), or -errno. */
+/*
+ * 0 when it ran (judge by result: clean means cmd_status 0, nmissing 0 and, unless
+ * ignore_modes, modes_closed 0; rounds 0 when the mode check stopped it), or -errno.
+ */
 int verify__run(const struct verify_opts *o, struct verify_result *res);
 
 /* Remove a directory tree without following symlinks (for temp dirs). 0 or -errno. */
