@@ -1,11 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
-#include <fcntl.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 #include <zip.h>
 
 #include "util.h"
@@ -81,19 +79,11 @@ static int note(struct zipcheck_result *res, const struct zipcdir_rec *r, uint32
 int zipcheck__run(const char *path, struct zipcheck_result *res)
 {
 	struct zipcdir cd = {0};
-	struct stat st;
 	uint64_t pos = 0;
-	int fd, err;
+	int err;
 
 	memset(res, 0, sizeof(*res));
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return slz_fail(errno, "cannot open %s: %s", path, strerror(errno));
-	if (fstat(fd, &st))
-		err = slz_fail(errno, "cannot stat %s: %s", path, strerror(errno));
-	else
-		err = zipcdir__read(fd, (uint64_t)st.st_size, path, &cd);
-	close(fd);
+	err = zipcdir__read_path(path, &cd);
 	for (uint64_t i = 0; !err && i < cd.count; i++) {
 		struct zipcdir_rec r;
 
