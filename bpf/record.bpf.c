@@ -37,6 +37,15 @@ const volatile __u64 wakeup_bytes = 1 << 20;
 #define AT_FDCWD      -100
 #define AT_EMPTY_PATH 0x1000
 #define MAP_ANONYMOUS 0x20
+#define O_TRUNC	      01000
+#define S_IFMT	      0170000
+#define S_IFREG	      0100000
+/*
+ * struct file's f_mode bits (include/linux/fs.h). Macros, so not in BTF: both have kept these
+ * values since FMODE_CREATED appeared in 4.19, through the reshuffles of the other bits.
+ */
+#define FMODE_WRITE   0x2
+#define FMODE_CREATED 0x100000
 
 /* x86_64 syscall numbers. */
 #define NR_open	      2
@@ -200,6 +209,43 @@ static __always_inline void record_file(struct task_struct *task, __u64 file, __
 	ev->flags = w->flags;
 	ev->path_len = walk_copy(w, ev->path);
 	event_send(ev, slot, map, &k, inserted);
+}
+
+/*
+ * How an open that returned file opened it: SLZ_KIND_OPEN plus WRITE (opened for writing),
+ * CREATE (the VFS created the file for this open) and TRUNC (O_TRUNC of a regular file that
+ * existed). The VFS clears O_TRUNC from f_flags once it is done, so the syscall's own flags
+ * argument tells it; creat() is O_CREAT | O_WRONLY | O_TRUNC.
+ */
+static __always_inline __u32 open_kinds(struct pt_regs *regs, long nr, __u64 file)
+{
+	struct file *f = bpf_rdonly_cast((void *)file, bpf_core_type_id_kernel(struct file));
+	struct inode *inode = f->f_inode;
+	__u32 fmode = f->f_mode;
+	__u32 kinds = SLZ_KIND_OPEN;
+	__u64 flags = 0;
+
+	if (fmode & FMODE_WRITE)
+		kinds |= SLZ_KIND_WRITE;
+	if (fmode & FMODE_CREATED)
+		return kinds | SLZ_KIND_CREATE; /* a new file: nothing was truncated */
+	switch (nr) {
+	case NR_creat:
+		flags = O_TRUNC;
+		break;
+	case NR_open:
+		flags = regs->si;
+		break;
+	case NR_openat:
+		flags = regs->dx;
+		break;
+	default: /* openat2: flags are the first member of the user's struct open_how */
+		bpf_probe_read_user(&flags, sizeof(flags), (void *)regs->dx);
+		break;
+	}
+	if ((flags & O_TRUNC) && inode && (inode->i_mode & S_IFMT) == S_IFREG)
+		kinds |= SLZ_KIND_TRUNC;
+	return kinds;
 }
 
 /* Read a user path string into w->ustr; returns its length without the NUL, or -1. */
@@ -470,7 +516,7 @@ int BPF_PROG(slz_sys_exit, struct pt_regs *regs, long ret)
 		__u64 f = fd_file(task, (int)ret);
 
 		if (f)
-			record_file(task, f, target, gen, SLZ_KIND_OPEN, nr);
+			record_file(task, f, target, gen, open_kinds(regs, nr, f), nr);
 		break;
 	}
 	case SLZ_KIND_MMAP: {

@@ -79,7 +79,8 @@ struct slz_event {
 /*
  * Key of a target's dedup map. Each slot has a map of its own (an inner map of an array of
  * maps, created by userspace per generation), so one target's entries never take another's
- * room, and removing or resetting a target replaces one map. One entry per (file, kind).
+ * room, and removing or resetting a target replaces one map. One entry per (file, kind), where
+ * an open's kind is the combination it opened with (SLZ_KIND_OPEN plus WRITE, CREATE, TRUNC).
  */
 struct slz_seen_key {
 	__u64 dev; /* kernel encoding, or SLZ_DEV_PATH_HASH */

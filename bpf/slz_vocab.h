@@ -8,7 +8,12 @@
 #ifndef SLIMZIP_BPF_SLZ_VOCAB_H
 #define SLIMZIP_BPF_SLZ_VOCAB_H
 
-/* Each kind of access is deduplicated separately: a file that is stat()ed then opened shows twice.
+/*
+ * Each kind of access is deduplicated separately: a file that is stat()ed then opened shows twice.
+ * An open also says how it opened the file: SLZ_KIND_OPEN always, plus WRITE, CREATE and TRUNC
+ * as they apply. Those travel together in one event (its kind is their union) and are
+ * deduplicated as that combination, so a file read first and written later still shows the
+ * write, while repeated opens of one way cost one dedup entry.
  */
 enum slz_kind {
 	SLZ_KIND_OPEN = 1u << 0,     /* open/openat/openat2/creat that succeeded (files and dirs) */
@@ -19,8 +24,13 @@ enum slz_kind {
 	SLZ_KIND_ACCESS = 1u << 5,   /* access/faccessat/faccessat2 that succeeded */
 	SLZ_KIND_READLINK = 1u << 6, /* readlink/readlinkat that succeeded */
 	SLZ_KIND_MISSING = 1u << 7,  /* a lookup that failed with ENOENT or ENOTDIR */
+	SLZ_KIND_WRITE = 1u << 8,    /* opened for writing (O_WRONLY, O_RDWR: FMODE_WRITE) */
+	SLZ_KIND_CREATE = 1u << 9,   /* this open created the file (FMODE_CREATED; creat() too) */
+	SLZ_KIND_TRUNC = 1u << 10,   /* O_TRUNC of a regular file that existed before the open */
 };
-#define SLZ_KIND_ALL ((1u << 8) - 1)
+#define SLZ_KIND_ALL	 ((1u << 11) - 1)
+/* The kinds that say the workload wrote a file; never without SLZ_KIND_OPEN. */
+#define SLZ_KIND_WRITTEN (SLZ_KIND_WRITE | SLZ_KIND_CREATE | SLZ_KIND_TRUNC)
 
 enum slz_event_flags {
 	/* Longer than SLZ_WALK_MAX bytes (or SLZ_WALK_STEPS steps): the head is missing. */

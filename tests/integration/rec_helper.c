@@ -7,6 +7,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -309,17 +311,89 @@ static int mode_many(const char *op, const char *prefix, int n, const char *go)
 	return 0;
 }
 
+static int open_at(const char *name, int flags)
+{
+	char p[4096];
+
+	path(p, sizeof(p), name);
+	return open(p, flags, 0644);
+}
+
+/* Open (and close) DIR/NAME with flags; exit 113 when it fails. */
+static void open_close(const char *name, int flags)
+{
+	int fd = open_at(name, flags);
+
+	if (fd < 0) {
+		fprintf(stderr, "rec_helper: open %s: %s\n", name, strerror(errno));
+		exit(113);
+	}
+	close(fd);
+}
+
+/*
+ * Files opened each way a workload writes (the w-*.txt that are not created here exist
+ * already): read, write, read-write, create, truncate, creat() of an existing and of a new
+ * file, openat2 with O_TRUNC, a read and then a write, and a temp file renamed over its final
+ * name, the way Python writes bytecode.
+ */
+static int mode_written(void)
+{
+	struct open_how how = {.flags = O_WRONLY | O_TRUNC};
+	char p[4096], q[4096];
+	int fd;
+
+	open_close("w-read.txt", O_RDONLY);
+	open_close("w-wronly.txt", O_WRONLY);
+	open_close("w-rdwr.txt", O_RDWR);
+	open_close("w-new.txt", O_WRONLY | O_CREAT | O_EXCL);
+	open_close("w-new-ro.txt", O_RDONLY | O_CREAT);
+	open_close("w-append.txt", O_WRONLY | O_CREAT | O_APPEND);
+	open_close("w-trunc.txt", O_WRONLY | O_TRUNC);
+	open_close("w-ro-trunc.txt", O_RDONLY | O_TRUNC);
+	path(p, sizeof(p), "w-creat.txt");
+	fd = creat(p, 0644);
+	if (fd < 0)
+		return 114;
+	close(fd);
+	path(p, sizeof(p), "w-creat-new.txt");
+	fd = creat(p, 0644);
+	if (fd < 0)
+		return 115;
+	close(fd);
+	path(p, sizeof(p), "w-at2.txt");
+	fd = (int)syscall(SYS_openat2, AT_FDCWD, p, &how, sizeof(how));
+	if (fd < 0)
+		return 116;
+	close(fd);
+	open_close("w-later.txt", O_RDONLY);
+	open_close("w-later.txt", O_WRONLY | O_APPEND);
+	/* importlib's _write_atomic: "<name>.<id>" with O_EXCL, then os.replace */
+	fd = open_at("w-mod.pyc.4242", O_WRONLY | O_CREAT | O_EXCL);
+	if (fd < 0 || write(fd, "pyc", 3) != 3)
+		return 117;
+	close(fd);
+	path(p, sizeof(p), "w-mod.pyc.4242");
+	path(q, sizeof(q), "w-mod.pyc");
+	if (rename(p, q))
+		return 118;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
-		fprintf(stderr, "usage: rec_helper "
-				"all|snapshot|wait|missing|deep|long|reuse|open|many|exit|signal "
-				"ARG\n");
+		fprintf(stderr,
+			"usage: rec_helper "
+			"all|written|snapshot|wait|missing|deep|long|reuse|open|many|exit|signal "
+			"ARG\n");
 		return 2;
 	}
 	dir = argv[2];
 	if (!strcmp(argv[1], "all"))
 		return mode_all(argc > 3 ? argv[3] : "");
+	if (!strcmp(argv[1], "written"))
+		return mode_written();
 	if (!strcmp(argv[1], "snapshot"))
 		return mode_snapshot();
 	if (!strcmp(argv[1], "wait"))

@@ -280,6 +280,64 @@ static void test_workload_paths(void **state)
 	profile__free(p);
 }
 
+/*
+ * How each file was opened: write, create and truncate beside open, for exactly the opens that
+ * did so, and a bytecode-style temp file renamed over its final name keeps the inode that
+ * prune finds the final file by.
+ */
+static void test_written_kinds(void **state)
+{
+	static const char *const existing[] = {
+		"w-read.txt",	  "w-wronly.txt", "w-rdwr.txt", "w-append.txt", "w-trunc.txt",
+		"w-ro-trunc.txt", "w-creat.txt",  "w-at2.txt",	"w-later.txt",
+	};
+	const uint32_t o = SLZ_KIND_OPEN, w = SLZ_KIND_WRITE, c = SLZ_KIND_CREATE,
+		       t = SLZ_KIND_TRUNC;
+	const struct profile_entry *e = NULL;
+	char prof[PATH_MAX], path[PATH_MAX];
+	struct profile *p;
+	struct stat st;
+
+	require_bpf();
+	make_dir("written");
+	for (size_t i = 0; i < sizeof(existing) / sizeof(*existing); i++) {
+		char name[64];
+
+		snprintf(name, sizeof(name), "written/%s", existing[i]);
+		write_file(name, "data", 0644);
+	}
+	tpath(prof, "written.profile");
+	tpath(path, "written");
+	{
+		char *const argv[] = {(char *)slimzip, "record",  "-o", prof, "--",
+				      helper,	       "written", path, NULL};
+
+		assert_int_equal(run(argv), 0);
+	}
+	p = load(prof);
+	expect_t(p, "written/w-read.txt", o);
+	expect_t(p, "written/w-wronly.txt", o | w);
+	expect_t(p, "written/w-rdwr.txt", o | w);
+	expect_t(p, "written/w-new.txt", o | w | c);
+	expect_t(p, "written/w-new-ro.txt", o | c);
+	expect_t(p, "written/w-append.txt", o | w); /* O_CREAT of a file that exists */
+	expect_t(p, "written/w-trunc.txt", o | w | t);
+	expect_t(p, "written/w-ro-trunc.txt", o | t); /* Linux truncates even then */
+	expect_t(p, "written/w-creat.txt", o | w | t);
+	expect_t(p, "written/w-creat-new.txt", o | w | c);
+	expect_t(p, "written/w-at2.txt", o | w | t);
+	expect_t(p, "written/w-later.txt", o | w); /* read first: the write still shows */
+	expect_t(p, "written/w-mod.pyc.4242", o | w | c);
+	expect_t(p, "written/w-mod.pyc", 0);
+	tpath(path, "written/w-mod.pyc.4242");
+	kinds_of(p, path, &e);
+	tpath(path, "written/w-mod.pyc");
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(e->ino, st.st_ino);
+	assert_int_equal(e->dev, st.st_dev);
+	profile__free(p);
+}
+
 static void test_exit_status(void **state)
 {
 	char prof[PATH_MAX], plain[PATH_MAX];
@@ -411,7 +469,7 @@ static void test_mounts(void **state)
 	p = load(prof);
 	expect_t(p, "bmnt/b.txt", SLZ_KIND_OPEN);
 	expect_t(p, "bsrc/b.txt", 0);
-	expect_t(p, "tmnt/t.txt", SLZ_KIND_OPEN);
+	expect_t(p, "tmnt/t.txt", SLZ_KIND_OPEN | SLZ_KIND_WRITE | SLZ_KIND_CREATE); /* echo > */
 	profile__free(p);
 }
 
@@ -683,6 +741,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_workload_paths),
+		cmocka_unit_test(test_written_kinds),
 		cmocka_unit_test(test_exit_status),
 		cmocka_unit_test(test_sigterm_forwarded),
 		cmocka_unit_test(test_snapshot_and_outsider),

@@ -27,7 +27,8 @@ static const struct {
 } kind_names[] = {
 	{SLZ_KIND_OPEN, "open"},	 {SLZ_KIND_MMAP, "mmap"},	{SLZ_KIND_EXEC, "exec"},
 	{SLZ_KIND_INTERP, "interp"},	 {SLZ_KIND_STAT, "stat"},	{SLZ_KIND_ACCESS, "access"},
-	{SLZ_KIND_READLINK, "readlink"}, {SLZ_KIND_MISSING, "missing"},
+	{SLZ_KIND_READLINK, "readlink"}, {SLZ_KIND_MISSING, "missing"}, {SLZ_KIND_WRITE, "write"},
+	{SLZ_KIND_CREATE, "create"},	 {SLZ_KIND_TRUNC, "truncate"},
 };
 
 /* Names are stored in profiles, not numbers: numbers differ between architectures. */

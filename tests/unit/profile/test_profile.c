@@ -424,6 +424,15 @@ static void test_kinds_names(void **state)
 	assert_int_equal(profile__kinds_parse("exec,interp,stat", &k), 0);
 	assert_int_equal(k, SLZ_KIND_EXEC | SLZ_KIND_INTERP | SLZ_KIND_STAT);
 	assert_int_equal(profile__kinds_parse("open,bogus", &k), -EINVAL);
+	/* How an open opened its file: names of their own, written after the older kinds. */
+	assert_int_equal(profile__kinds_str(SLZ_KIND_TRUNC | SLZ_KIND_OPEN | SLZ_KIND_WRITE |
+						    SLZ_KIND_CREATE,
+					    buf, sizeof(buf)),
+			 0);
+	assert_string_equal(buf, "open,write,create,truncate");
+	assert_int_equal(profile__kinds_parse("truncate,open,create,write", &k), 0);
+	assert_int_equal(k, SLZ_KIND_OPEN | SLZ_KIND_WRITE | SLZ_KIND_CREATE | SLZ_KIND_TRUNC);
+	assert_int_equal(profile__kinds_parse("open,written", &k), -EINVAL);
 }
 
 /*
@@ -508,7 +517,8 @@ static void test_json_exact_bytes(void **state)
 		"\"merged_from\":1,\"files\":3}\n"
 		"{\"kinds\":[\"open\",\"mmap\",\"exec\",\"interp\",\"stat\",\"access\","
 		"\"readlink\","
-		"\"missing\"],\"dev\":\"0:0\",\"ino\":0,\"count\":0,\"mode\":0,\"size\":0,"
+		"\"missing\",\"write\",\"create\",\"truncate\"],\"dev\":\"0:0\",\"ino\":0,"
+		"\"count\":0,\"mode\":0,\"size\":0,"
 		"\"flags\":\"path-only,user-suffix,errno=2,via=newfstatat\",\"pid\":7,"
 		"\"comm\":\"c\\tm\",\"path\":\"/t/\\u0001\\udcff\\\"\\\\\xc3\xa9\\u007f\"}\n"
 		"{\"kinds\":[\"open\",\"mmap\"],\"dev\":\"8:1\",\"ino\":5,\"count\":3,\"mode\":"
@@ -541,7 +551,8 @@ static void test_text_exact_bytes(void **state)
 		"# merged-from: 1\n"
 		"# files: 3\n"
 		"# columns: kinds dev ino count mode size flags pid comm path\n"
-		"open,mmap,exec,interp,stat,access,readlink,missing 0:0 0 0 0 0 "
+		"open,mmap,exec,interp,stat,access,readlink,missing,write,create,truncate 0:0 0 0 "
+		"0 0 "
 		"path-only,user-suffix,errno=2,via=newfstatat 7 c\\tm "
 		"/t/\\x01\xff\"\\\\\xc3\xa9\\x7f\n"
 		"open,mmap 8:1 5 3 100644 10 truncated,unreachable,via=openat 42 py /t/a b\n"
