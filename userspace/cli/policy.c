@@ -18,6 +18,7 @@ enum {
 	OPT_MODES,
 	OPT_FORCE,
 	OPT_TREE_PATH_AS,
+	OPT_KEEP_CREATED,
 	OPT_NO_RULES,
 	OPT_NO_RULE, /* + the rule's position in the rules table */
 };
@@ -68,6 +69,11 @@ static const struct policy_option {
 	 POLICY_PRUNE | POLICY_VERIFY,
 	 "PATH",
 	 "the tree was recorded at PATH (e.g. /var/task)"},
+	{{"keep-created", no_argument, NULL, OPT_KEEP_CREATED},
+	 POLICY_PRUNE | POLICY_VERIFY,
+	 NULL,
+	 "keep files the recorded run created (logs, caches; left\n"
+	 "out by default, except bytecode of a kept source)"},
 };
 
 int policy_cli__init(struct prune_policy *p)
@@ -147,6 +153,10 @@ int policy_cli__parse(struct prune_policy *p, int c, const char *arg)
 					arg);
 		p->recorded_at = arg;
 		p->given |= PRUNE_GIVEN_TREE_PATH_AS;
+		return 0;
+	case OPT_KEEP_CREATED:
+		p->keep_created = true;
+		p->given |= PRUNE_GIVEN_KEEP_CREATED;
 		return 0;
 	case OPT_NO_RULES:
 		p->given |= PRUNE_GIVEN_RULES;

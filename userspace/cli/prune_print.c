@@ -163,6 +163,25 @@ static void print_kept_bytes(const struct prune_plan *r)
 	printf("; if the function does not read them, --drop them and verify\n");
 }
 
+/* What the run created and the zip leaves out, and bytecode it compiled that the zip keeps. */
+static void print_written(const struct prune_plan *r)
+{
+	struct tree_entry e = {.path = "?"};
+
+	if (r->created_left_out) {
+		tree__get(r->tree, r->first_created_left_out, &e);
+		printf("created:    left out %" PRIu64 " file%s the run created (first: ",
+		       r->created_left_out, r->created_left_out == 1 ? "" : "s");
+		cli_name(stdout, e.path);
+		printf("); --keep-created keeps %s\n", r->created_left_out == 1 ? "it" : "them");
+	}
+	if (r->created_bytecode_kept)
+		printf("created:    kept %" PRIu64 " .pyc file%s the run compiled for kept sources "
+		       "(Lambda cannot write %s)\n",
+		       r->created_bytecode_kept, r->created_bytecode_kept == 1 ? "" : "s",
+		       r->created_bytecode_kept == 1 ? "it" : "them");
+}
+
 static double pct(uint64_t part, uint64_t whole)
 {
 	return whole ? 100.0 * (double)part / (double)whole : 0;
@@ -210,6 +229,7 @@ bool prune_print__summary(const struct prune_policy *pol, const char *out_zip,
 	printf("; --drop removed %" PRIu64 "\n", r->glob_dropped);
 	print_kept_bytes(r);
 	print_gaps(r);
+	print_written(r);
 	print_packages(r);
 	return zipped_over || unzipped_over;
 }
@@ -273,6 +293,21 @@ static void warn_non_utf8(const struct prune_plan *r)
 	free(names);
 }
 
+/* Kept files the run wrote into: the zip holds their contents as the run left them. */
+static void warn_modified(const struct prune_plan *r)
+{
+	struct tree_entry e = {.path = "?"};
+
+	if (!r->modified)
+		return;
+	tree__get(r->tree, r->first_modified, &e);
+	cli_warn("kept %" PRIu64 " file%s the run modified (opened for writing or truncated; "
+		 "first: %s): the zip holds what the run left in %s; prune a fresh copy of the "
+		 "tree if that is not what should ship",
+		 r->modified, r->modified == 1 ? "" : "s", e.path,
+		 r->modified == 1 ? "it" : "them");
+}
+
 void prune_print__warnings(const struct prune_policy *pol, const struct prune_plan *r,
 			   const struct zipwrite_stats *zs, const struct profile *p)
 {
@@ -304,6 +339,7 @@ void prune_print__warnings(const struct prune_policy *pol, const struct prune_pl
 			 r->resolve.under_unlistable == 1 ? "it" : "them");
 	if (r->non_utf8_names)
 		warn_non_utf8(r);
+	warn_modified(r);
 	if (zs->pyc_timestamp)
 		cli_warn("%" PRIu64 " timestamp-based .pyc files were given normalized mtimes: "
 			 "Python will treat them as stale (use --mtime keep, or compile with "

@@ -15,7 +15,8 @@ void prune_print__dry_run(const struct prune_plan *r);
 /*
  * The summary table (nothing with -q): before and after, the zip (out_zip; none with
  * pol->dry_run), the Lambda limits, what kept what, what the zip may lack (unlisted
- * directories, unmatched profile entries, names that are not UTF-8), the largest packages.
+ * directories, unmatched profile entries, names that are not UTF-8), the files the run created
+ * that it leaves out (and the bytecode it keeps), the largest packages.
  * True when a Lambda limit is exceeded.
  */
 bool prune_print__summary(const struct prune_policy *pol, const char *out_zip,

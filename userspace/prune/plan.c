@@ -7,6 +7,7 @@
 #include "escape.h"
 #include "host.h"
 #include "plan.h"
+#include "pycheck.h"
 #include "util.h"
 #include "zipname.h"
 
@@ -185,6 +186,135 @@ static void count_non_utf8(struct prune_plan *r)
 	}
 }
 
+/* Mark every tree entry a written profile entry stands for (bits), as resolve matches it. */
+static int mark_written(struct prune_plan *r, const struct profile_entry *e, bool inodes,
+			uint8_t bits)
+{
+	struct tree_resolve_opts tro = {0};
+	struct tree_entry te;
+	char *rel = NULL;
+	int64_t idx = -ENOENT;
+	int err;
+
+	if (inodes && e->dev && e->ino && !(e->flags & SLZ_EVF_PATH_ONLY))
+		idx = tree__find_inode(r->tree, e->dev, e->ino);
+	if (idx >= 0) {
+		/* A hard-linked inode: each name was written through the one inode. */
+		for (; idx >= 0; idx = tree__next_link(r->tree, (uint32_t)idx))
+			r->written[idx] |= bits;
+		return 0;
+	}
+	if (e->flags & (SLZ_EVF_TRUNCATED | SLZ_EVF_UNREACHABLE) || !e->path || e->path[0] != '/')
+		return 0;
+	err = resolve__relative(r->tree, e->path, NULL, &rel);
+	if (err)
+		return err == -EXDEV ? 0 : err;
+	idx = tree__find_path(r->tree, rel);
+	if (idx < 0)
+		idx = tree__resolve_opts(r->tree, rel, &tro);
+	free(rel);
+	if (idx == -ENOMEM)
+		return -ENOMEM;
+	if (idx > 0 && !tree__get(r->tree, (uint32_t)idx, &te) && !S_ISDIR(te.mode))
+		r->written[idx] |= bits;
+	return 0;
+}
+
+/* Which tree files the profiles say the run created or modified; r->written stays NULL if none. */
+static int find_written(struct prune_plan *r, const struct profile *const *profiles, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		bool inodes = same_boot(profiles[i]);
+
+		for (size_t j = 0; j < profile__count(profiles[i]); j++) {
+			const struct profile_entry *e = profile__entry(profiles[i], j);
+			uint8_t bits = e->kinds & SLZ_KIND_CREATE ? PLAN_WRITTEN_CREATED
+								  : PLAN_WRITTEN_MODIFIED;
+			int err;
+
+			if (!(e->kinds & SLZ_KIND_WRITTEN))
+				continue;
+			if (!r->written) {
+				r->written = calloc(tree__count(r->tree), 1);
+				if (!r->written)
+					return -ENOMEM;
+			}
+			err = mark_written(r, e, inodes, bits);
+			if (err)
+				return err;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Compiled bytecode of a source the zip keeps: <dir>/__pycache__/<stem>.<tag>.pyc or, the
+ * older layout, <stem>.pyc beside <stem>.py.
+ */
+static bool bytecode_of_kept_source(const struct prune_plan *r, const char *path)
+{
+	char src[4096];
+	size_t len = strlen(path);
+	int64_t idx;
+
+	if (len < 5 || strcmp(path + len - 4, ".pyc"))
+		return false;
+	if (!pycheck__source_path(path, src, sizeof(src))) {
+		if (len >= sizeof(src))
+			return false;
+		memcpy(src, path, len - 1); /* x.pyc -> x.py */
+		src[len - 1] = '\0';
+	}
+	idx = tree__find_path(r->tree, src);
+	return idx > 0 && keepset__has(r->keep, (uint32_t)idx);
+}
+
+/*
+ * Leave out what the run created (see struct prune_plan), and count what it modified. Sources
+ * are judged before bytecode, so the .pyc of a .py the run generated goes with it.
+ */
+static int leave_out_created(struct prune_plan *r, const struct prune_policy *pol,
+			     const struct profile *const *profiles, size_t n)
+{
+	const uint32_t asked = KEEP_GLOB | KEEP_VERIFY_FIX;
+	size_t count = tree__count(r->tree);
+	int err = find_written(r, profiles, n);
+
+	if (err || !r->written)
+		return err;
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 1; i < count; i++) {
+			struct tree_entry e;
+			bool pyc;
+
+			if (!(r->written[i] & PLAN_WRITTEN_CREATED) ||
+			    !keepset__has(r->keep, (uint32_t)i) ||
+			    tree__get(r->tree, (uint32_t)i, &e))
+				continue;
+			pyc = strlen(e.path) > 4 && !strcmp(e.path + strlen(e.path) - 4, ".pyc");
+			if (pyc != (pass == 1))
+				continue;
+			if (pol->keep_created || (keepset__reasons(r->keep, (uint32_t)i) & asked)) {
+				r->created_kept++;
+			} else if (pyc && bytecode_of_kept_source(r, e.path)) {
+				r->created_bytecode_kept++;
+			} else {
+				keepset__remove(r->keep, (uint32_t)i);
+				r->written[i] |= PLAN_WRITTEN_LEFT_OUT;
+				if (!r->created_left_out++)
+					r->first_created_left_out = (uint32_t)i;
+			}
+		}
+	}
+	for (size_t i = 1; i < count; i++) {
+		if (r->written[i] != PLAN_WRITTEN_MODIFIED || !keepset__has(r->keep, (uint32_t)i))
+			continue;
+		if (!r->modified++)
+			r->first_modified = (uint32_t)i;
+	}
+	return 0;
+}
+
 int prune__plan(const struct tree *t, const struct prune_policy *pol,
 		const struct profile *const *profiles, size_t nprofiles, const struct keepset *seed,
 		struct prune_plan *r)
@@ -268,6 +398,8 @@ int prune__plan(const struct tree *t, const struct prune_policy *pol,
 					  (unsigned long long)r->resolve.touched, tree__root(t));
 	err = closure(r->keep, &pol->rules, r);
 	if (!err)
+		err = leave_out_created(r, pol, profiles, nprofiles);
+	if (!err)
 		err = keepset__complete_dirs(r->keep);
 	/* Drops come last: they beat every other reason to keep. */
 	if (!err && pol->globs)
@@ -296,4 +428,6 @@ void prune_plan__release(struct prune_plan *pl)
 		return;
 	keepset__free(pl->keep);
 	pl->keep = NULL;
+	free(pl->written);
+	pl->written = NULL;
 }

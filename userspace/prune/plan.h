@@ -3,7 +3,8 @@
  * prune is policy -> plan -> write. The plan step decides which entries of an opened tree go
  * into the zip, in data-flow order:
  *   profiles (one scan each) and a seed keep set -> --keep globs -> closure rules + symlink
- *   closure (to a fixpoint) -> directories on the way -> --drop globs -> links leading out
+ *   closure (to a fixpoint) -> files the run created left out -> directories on the way ->
+ *   --drop globs -> links leading out
  * and counts on the way everything the summary and the report show. The writer then takes the
  * plan's keep set: zipwrite__write(plan.keep, out, &policy.zip, &stats), or nothing for
  * --dry-run. `slimzip prune` and `run` plan from profiles; `verify --fix` from a seed (what the
@@ -68,6 +69,33 @@ struct prune_plan {
 	 */
 	struct prune_dir_bytes stat_dirs[PRUNE_STAT_DIRS_MAX];
 	size_t nstat_dirs;
+	/*
+	 * Files the recorded run wrote, by the profiles' create/write/truncate kinds (matched to
+	 * the tree as the profile's other accesses are: by inode on this boot, so a temp file
+	 * renamed over its final name counts for the final name, else by path). A file the run
+	 * created is left out after the closure: logs and caches are the run's output, not the
+	 * function's code, and Lambda's /var/task is read-only. It stays when --keep-created, a
+	 * --keep glob or the seed asks for it, and when it is bytecode (a .pyc in __pycache__/ or
+	 * beside its source) whose source .py stays: Lambda could not write it itself. A file
+	 * opened for writing or truncated that the run did not create is kept, and counted, since
+	 * what the zip gets is what the run left in it. Directories always stay: a workload that
+	 * writes into logs/ needs it to exist. written[] marks tree entries (PLAN_WRITTEN_* bits);
+	 * NULL when no profile wrote anything in the tree.
+	 */
+	uint8_t *written;
+	uint64_t created_left_out;	 /* files the run created, left out of the zip */
+	uint32_t first_created_left_out; /* tree index of the first one */
+	uint64_t created_kept;		 /* created, kept anyway: --keep-created, --keep, seed */
+	uint64_t created_bytecode_kept;	 /* created, kept: bytecode of a kept source */
+	uint64_t modified;		 /* kept files the run wrote or truncated, not created */
+	uint32_t first_modified;	 /* tree index of the first one */
+};
+
+/* Bits of prune_plan.written[idx]. */
+enum plan_written {
+	PLAN_WRITTEN_CREATED = 1u << 0,	 /* a profile says the run created it */
+	PLAN_WRITTEN_MODIFIED = 1u << 1, /* opened for writing or truncated, not created */
+	PLAN_WRITTEN_LEFT_OUT = 1u << 2, /* created, and left out by the plan */
 };
 
 /* "used", "--keep", "rules", "stat-only", "other": for the summary and the report. */
@@ -93,6 +121,6 @@ int prune_plan__count_kept(struct prune_plan *r);
 int prune__plan(const struct tree *t, const struct prune_policy *pol,
 		const struct profile *const *profiles, size_t nprofiles, const struct keepset *seed,
 		struct prune_plan *out);
-void prune_plan__release(struct prune_plan *pl); /* NULL-safe; frees the keep set */
+void prune_plan__release(struct prune_plan *pl); /* NULL-safe; frees the keep set, written[] */
 
 #endif

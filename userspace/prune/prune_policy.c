@@ -84,6 +84,8 @@ int prune_policy__describe(const struct prune_policy *p, const char *version, ch
 				json_writer__string(w, rules__name(i));
 		json_writer__end_array(w);
 		json_writer__string_field(w, "tree_path_as", p->recorded_at);
+		json_writer__key(w, "keep_created");
+		json_writer__bool(w, p->keep_created);
 		err = json_writer__end_object(w);
 	}
 	json_writer__free(w);
@@ -109,7 +111,7 @@ int prune_policy__describe(const struct prune_policy *p, const char *version, ch
 
 /* One value of the comment: a string, an integer, null, or an array of strings. */
 struct jval {
-	enum { JV_STR, JV_INT, JV_NULL, JV_ARRAY } type;
+	enum { JV_STR, JV_INT, JV_NULL, JV_ARRAY, JV_BOOL } type;
 	char *str;
 	int64_t num;
 	char **items;
@@ -166,6 +168,10 @@ static int parse_value(const char **s, struct jval *v)
 	} else if (!strncmp(c, "null", 4)) {
 		v->type = JV_NULL;
 		c += 4;
+	} else if (!strncmp(c, "true", 4) || !strncmp(c, "false", 5)) {
+		v->type = JV_BOOL;
+		v->num = *c == 't';
+		c += v->num ? 4 : 5;
 	} else if (*c == '[') {
 		size_t cap = 0;
 
@@ -260,6 +266,11 @@ static int adopt_member(struct prune_policy *p, const char *key, const struct jv
 		if (!p->owned)
 			return -ENOMEM;
 		p->recorded_at = p->owned;
+	} else if (!strcmp(key, "keep_created")) {
+		if (v->type != JV_BOOL)
+			return bad_member(key);
+		if (!(p->given & PRUNE_GIVEN_KEEP_CREATED))
+			p->keep_created = v->num;
 	}
 	/* "slimzip" (the version) and keys of later versions change nothing here. */
 	return err;

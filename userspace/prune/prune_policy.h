@@ -26,6 +26,7 @@ enum prune_given {
 	PRUNE_GIVEN_DROP = 1u << 4,
 	PRUNE_GIVEN_RULES = 1u << 5, /* any --no-rule-NAME or --no-rules */
 	PRUNE_GIVEN_TREE_PATH_AS = 1u << 6,
+	PRUNE_GIVEN_KEEP_CREATED = 1u << 7,
 };
 
 struct prune_policy {
@@ -36,6 +37,8 @@ struct prune_policy {
 	struct zipwrite_opts zip;
 	bool force;   /* plan although events were lost, paths truncated, or nothing matched */
 	bool dry_run; /* plan and report, write nothing */
+	/* Keep the files the recorded run created (left out by default; see plan.h). */
+	bool keep_created;
 	unsigned int given; /* enum prune_given bits */
 	char *owned;	    /* recorded_at when adopted from a zip: freed by release */
 };
@@ -47,7 +50,7 @@ void prune_policy__release(struct prune_policy *p); /* NULL-safe; p itself is th
  * What a zip records of how it was pruned, in its archive comment: one line of JSON (no
  * newline) with the slimzip version and the options that shape the zip, e.g.
  *   {"slimzip":"0.1.0","modes":"lambda","mtime":"fixed","level":6,"keep":[],"drop":["*.md"],
- *    "rules_off":["node"],"tree_path_as":null}
+ *    "rules_off":["node"],"tree_path_as":null,"keep_created":false}
  * mtime is "keep", "fixed" or the seconds of --mtime EPOCH / SOURCE_DATE_EPOCH. *out is
  * malloc'd; 0, -ENOMEM, or -E2BIG (explained) when it is longer than a zip comment can be.
  */

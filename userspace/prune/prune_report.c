@@ -190,6 +190,37 @@ static void write_kept_by(struct json_writer *w, const struct prune_plan *r)
 	json_writer__end_array(w);
 }
 
+/*
+ * Tree paths whose written[] mark has all of bits and none of without (and that the zip keeps,
+ * with kept), as a JSON array.
+ */
+static void write_marked(struct json_writer *w, const struct prune_plan *r, const char *key,
+			 uint8_t bits, uint8_t without, bool kept)
+{
+	struct tree_entry e;
+
+	json_writer__key(w, key);
+	json_writer__begin_array(w);
+	for (size_t i = 1; r->written && i < tree__count(r->tree); i++) {
+		if ((r->written[i] & (bits | without)) == bits &&
+		    (!kept || keepset__has(r->keep, (uint32_t)i)) &&
+		    !tree__get(r->tree, (uint32_t)i, &e))
+			json_writer__string(w, e.path);
+	}
+	json_writer__end_array(w);
+}
+
+/*
+ * What the run wrote: the files it created that the zip leaves out, and the kept ones it
+ * modified (opened for writing or truncated without creating them).
+ */
+static void write_written(struct json_writer *w, const struct prune_plan *r)
+{
+	write_marked(w, r, "created_left_out", PLAN_WRITTEN_LEFT_OUT, 0, false);
+	json_writer__uint_field(w, "created_kept", r->created_kept + r->created_bytecode_kept);
+	write_marked(w, r, "modified", PLAN_WRITTEN_MODIFIED, PLAN_WRITTEN_CREATED, true);
+}
+
 static int write_report(struct json_writer *w, const struct prune_plan *r,
 			const struct zipwrite_stats *zs, const struct profile *p)
 {
@@ -219,6 +250,7 @@ static int write_report(struct json_writer *w, const struct prune_plan *r,
 	json_writer__end_object(w);
 	json_writer__uint_field(w, "lost_events", p ? profile__header_const(p)->lost_events : 0);
 	write_kept_by(w, r);
+	write_written(w, r);
 	json_writer__key(w, "kept");
 	json_writer__begin_array_lines(w);
 	for (size_t i = 1; i < tree__count(r->tree); i++) {

@@ -62,9 +62,9 @@ static int parse(enum policy_cmd cmd, struct prune_policy *p, const char **tree,
 
 static void test_options_by_command(void **state)
 {
-	static const char *const both[] = {"drop",	   "level",	   "mtime",
-					   "modes",	   "tree-path-as", "no-rule-python",
-					   "no-rule-node", "no-rule-elf",  "no-rules"};
+	static const char *const both[] = {
+		"keep-created", "drop",		  "level",	  "mtime",	 "modes",
+		"tree-path-as", "no-rule-python", "no-rule-node", "no-rule-elf", "no-rules"};
 	static const char *const prune_only[] = {"keep", "keep-from", "dry-run", "force"};
 	struct option *p = policy_cli__options(POLICY_PRUNE, own);
 	struct option *v = policy_cli__options(POLICY_VERIFY, own);
@@ -98,10 +98,25 @@ static void test_options_by_command(void **state)
 
 static void test_parse_fills_the_policy(void **state)
 {
-	char *words[] = {
-		"--keep",	  "lib/**",  "--drop",	  "*.md",    "--level",	       "3",
-		"--mtime",	  "fixed",   "--tree",	  "/t",	     "--tree-path-as", "/var/task",
-		"--no-rule-node", "--force", "--dry-run", "--modes", "keep",	       NULL};
+	char *words[] = {"--keep",
+			 "lib/**",
+			 "--drop",
+			 "*.md",
+			 "--level",
+			 "3",
+			 "--mtime",
+			 "fixed",
+			 "--tree",
+			 "/t",
+			 "--tree-path-as",
+			 "/var/task",
+			 "--no-rule-node",
+			 "--force",
+			 "--dry-run",
+			 "--modes",
+			 "keep",
+			 "--keep-created",
+			 NULL};
 	struct prune_policy p;
 	const char *tree = NULL;
 
@@ -120,6 +135,8 @@ static void test_parse_fills_the_policy(void **state)
 	assert_int_equal(p.rules.off, 1u << rules__find("node"));
 	assert_true(p.force);
 	assert_true(p.dry_run);
+	assert_true(p.keep_created);
+	assert_true(p.given & PRUNE_GIVEN_KEEP_CREATED);
 	prune_policy__release(&p);
 }
 
@@ -225,7 +242,9 @@ static void test_usage_from_the_tables(void **state)
 	assert_non_null(strstr(p, "SOURCE_DATE_EPOCH\n                         switches to it)"));
 	assert_non_null(strstr(p, "  --keep GLOB "));
 	/* verify is shown only what it takes. */
-	assert_null(strstr(v, "--keep"));
+	assert_null(strstr(v, "--keep "));
+	assert_null(strstr(v, "--keep-from"));
+	assert_non_null(strstr(v, "  --keep-created "));
 	assert_null(strstr(v, "--force"));
 	assert_null(strstr(v, "--dry-run"));
 	assert_non_null(strstr(v, "  --drop GLOB "));

@@ -31,7 +31,7 @@ static void test_describe_defaults(void **state)
 	s = describe(&p);
 	assert_string_equal(s, "{\"slimzip\":\"9.8.7\",\"modes\":\"lambda\",\"mtime\":\"keep\","
 			       "\"level\":6,\"keep\":[],\"drop\":[],\"rules_off\":[],"
-			       "\"tree_path_as\":null}");
+			       "\"tree_path_as\":null,\"keep_created\":false}");
 	free(s);
 	prune_policy__release(&p);
 }
@@ -52,6 +52,7 @@ static void test_round_trip(void **state)
 	assert_int_equal(globs__add(a.globs, GLOB_DROP, "docs/\"q\"\\x"), 0);
 	a.rules.off = 1u << rules__find("node");
 	a.recorded_at = "/var/task";
+	a.keep_created = true;
 	sa = describe(&a);
 	assert_null(strchr(sa, '\n'));
 
@@ -66,6 +67,7 @@ static void test_round_trip(void **state)
 	assert_int_equal(globs__action(b.globs, 2), GLOB_DROP);
 	assert_int_equal(b.rules.off, 1u << rules__find("node"));
 	assert_string_equal(b.recorded_at, "/var/task");
+	assert_true(b.keep_created);
 	sb = describe(&b);
 	assert_string_equal(sa, sb);
 	free(sa);
@@ -92,7 +94,7 @@ static void test_given_wins(void **state)
 {
 	const char *rec = "{\"slimzip\":\"0.1.0\",\"modes\":\"keep\",\"mtime\":\"fixed\","
 			  "\"level\":1,\"keep\":[\"k\"],\"drop\":[\"d\"],\"rules_off\":[\"elf\"],"
-			  "\"tree_path_as\":\"/var/task\"}";
+			  "\"tree_path_as\":\"/var/task\",\"keep_created\":true}";
 	struct prune_policy p;
 	bool adopted;
 
@@ -107,11 +109,20 @@ static void test_given_wins(void **state)
 	assert_int_equal(p.zip.level, 1);			 /* recorded */
 	assert_int_equal(p.rules.off, 1u << rules__find("elf")); /* recorded */
 	assert_string_equal(p.recorded_at, "/opt/fn");		 /* given */
+	assert_true(p.keep_created);				 /* recorded */
 	/* The given drop only, and the recorded keep. */
 	assert_int_equal(globs__count(p.globs), 2);
 	assert_string_equal(globs__pattern(p.globs, 0), "mine");
 	assert_string_equal(globs__pattern(p.globs, 1), "k");
 	assert_int_equal(globs__action(p.globs, 1), GLOB_KEEP);
+	prune_policy__release(&p);
+
+	/* Not keeping what the run created is an explicit choice too: false given, true recorded.
+	 */
+	assert_int_equal(prune_policy__init(&p), 0);
+	p.given = PRUNE_GIVEN_KEEP_CREATED;
+	assert_int_equal(prune_policy__adopt(&p, rec, &adopted), 0);
+	assert_false(p.keep_created);
 	prune_policy__release(&p);
 }
 
@@ -150,6 +161,8 @@ static void test_damaged(void **state)
 		"{\"slimzip\":\"0.1.0\",\"drop\":\"*.md\"}",
 		"{\"slimzip\":\"0.1.0\",\"rules_off\":[\"cobol\"]}",
 		"{\"slimzip\":\"0.1.0\",\"tree_path_as\":\"var/task\"}",
+		"{\"slimzip\":\"0.1.0\",\"keep_created\":\"yes\"}",
+		"{\"slimzip\":\"0.1.0\",\"keep_created\":tru}",
 		"{\"slimzip\":\"0.1.0\",\"level\":6",
 		"{\"slimzip\":\"0.1.0\" \"level\":6}",
 		"{\"slimzip\":\"0.1.0\",\"keep\":[\"a\",]}",

@@ -106,6 +106,56 @@ static void test_report_and_whitelist(void **state)
 	testfs__rmtree(dir);
 }
 
+/* The report lists what the run created and the zip leaves out, and what it modified. */
+static void test_report_lists_written_files(void **state)
+{
+	static const struct {
+		const char *rel;
+		uint32_t kinds;
+	} opens[] = {
+		{"handler.py", SLZ_KIND_OPEN},
+		{"logs/app.log", SLZ_KIND_OPEN | SLZ_KIND_WRITE | SLZ_KIND_CREATE},
+		{"logs/old.log", SLZ_KIND_OPEN | SLZ_KIND_CREATE},
+		{"conf.ini", SLZ_KIND_OPEN | SLZ_KIND_WRITE},
+		{"state", SLZ_KIND_OPEN | SLZ_KIND_TRUNC},
+	};
+	char dir[PATH_MAX], path[PATH_MAX + 64];
+	struct zipwrite_stats zs = {0};
+	struct prune_policy pol;
+	struct prune_plan r;
+	struct profile *p;
+	struct tree *t;
+	char *json;
+
+	testfs__mkdtemp(dir, sizeof(dir), "rep-written");
+	assert_int_equal(profile__new(&p), 0);
+	for (size_t i = 0; i < sizeof(opens) / sizeof(*opens); i++) {
+		struct profile_entry e = {.kinds = opens[i].kinds, .first_pid = 7};
+
+		testfs__write(dir, opens[i].rel, "x");
+		snprintf(path, sizeof(path), "%s/%s", dir, opens[i].rel);
+		e.path = path;
+		assert_int_equal(profile__add(p, &e), 0);
+	}
+	assert_int_equal(prune_policy__init(&pol), 0);
+	assert_int_equal(prune_policy__open_tree(&pol, dir, &t), 0);
+	assert_int_equal(prune__plan(t, &pol, (const struct profile *const *)&p, 1, NULL, &r), 0);
+	snprintf(path, sizeof(path), "%s/../slz-rep-written.json", dir);
+	assert_int_equal(prune_report__write_json(&r, &zs, p, path), 0);
+	json = testfs__read(path, NULL);
+	unlink(path);
+	assert_non_null(strstr(json, "\"created_left_out\":[\"logs/app.log\",\"logs/old.log\"],"
+				     "\"created_kept\":0,\"modified\":[\"conf.ini\",\"state\"]"));
+	assert_null(strstr(json, "{\"path\":\"logs/app.log\""));
+	assert_non_null(strstr(json, "{\"path\":\"conf.ini\""));
+	free(json);
+	prune_plan__release(&r);
+	tree__free(t);
+	prune_policy__release(&pol);
+	profile__free(p);
+	testfs__rmtree(dir);
+}
+
 static void test_packages_of_a_tree_without_files(void **state)
 {
 	char dir[PATH_MAX];
@@ -138,6 +188,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_package_of),
 		cmocka_unit_test(test_report_and_whitelist),
+		cmocka_unit_test(test_report_lists_written_files),
 		cmocka_unit_test(test_packages_of_a_tree_without_files),
 	};
 
