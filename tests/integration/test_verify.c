@@ -315,6 +315,49 @@ static void test_user_cannot_reach_tree(void **state)
 	launch_user__release(&u);
 }
 
+/*
+ * A workload that logs and caches: it looks its log and its cache up, appends to the log and
+ * writes the cache through a temp file, as the recorded run did (so the tree has both). A zip
+ * without them (prune leaves created files out) verifies: what the proof run made itself is
+ * not missing, neither from its failed lookups nor from the diagnosis run's accesses.
+ */
+static void test_files_the_run_makes_are_not_missing(void **state)
+{
+	struct fx *f = *state;
+	const char *keep[] = {"data/need.txt", "logs", "cache"};
+	char script[4 * PATH_MAX];
+	char *argv[] = {"/bin/sh", "-c", script, NULL};
+	struct verify_opts o = opts(f, argv);
+	struct verify_result res;
+
+	require_bpf();
+	testfs__write(f->root, "tree/logs/app.log", "first run\n");
+	testfs__write(f->root, "tree/cache/data.json", "{}\n");
+	snprintf(script, sizeof(script),
+		 "cd '%s' && { test -e logs/app.log || echo new log; } && echo run >> logs/app.log "
+		 "&& { test -e cache/data.json || { echo '{}' > cache/t.$$ && mv cache/t.$$ "
+		 "cache/data.json; }; } && cat data/need.txt",
+		 f->tree);
+	make_zip(f, keep, 3);
+	assert_int_equal(verify__run(&o, &res), 0);
+	assert_int_equal(res.cmd_status, 0);
+	if (res.nmissing)
+		fail_msg("%zu missing, first %s", res.nmissing, f->last_missing[0]);
+	assert_int_equal(f->last.diag_status, -1);
+
+	/* A file that is really missing fails the proof run: only it is named, after diagnosis. */
+	{
+		const char *keep2[] = {"data/extra.txt", "logs", "cache"};
+
+		make_zip(f, keep2, 3);
+	}
+	assert_int_equal(verify__run(&o, &res), 0);
+	assert_int_not_equal(res.cmd_status, 0);
+	assert_int_not_equal(f->last.diag_status, -1);
+	assert_int_equal(res.nmissing, 1);
+	assert_string_equal(f->last_missing[0], "data/need.txt");
+}
+
 static void test_rmtree(void **state)
 {
 	struct fx *f = *state;
@@ -338,6 +381,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_modes_checked_before_runs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_runs_as_user, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_user_cannot_reach_tree, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_files_the_run_makes_are_not_missing, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
 #include <sched.h>
@@ -165,9 +166,31 @@ static int missing_add(struct missing_list *m, const struct tree *t, uint32_t id
 	return 0;
 }
 
+/*
+ * The zip lacked tree entry idx, yet after the proof run it exists in the extracted tree
+ * (extracted, NULL when gone): the run made it itself (open with O_CREAT, a temp file renamed
+ * over it), so its absence is no missing file: a log, a cache the run writes before reading.
+ */
+static bool missing_made_by_run(const char *extracted, const struct tree *t, uint32_t idx)
+{
+	struct tree_entry te;
+	struct stat st;
+	int dfd;
+	bool made;
+
+	if (!extracted || tree__get(t, idx, &te) || !te.path[0])
+		return false;
+	dfd = open(extracted, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return false;
+	made = !fstatat(dfd, te.path, &st, AT_SYMLINK_NOFOLLOW);
+	close(dfd);
+	return made;
+}
+
 /* Failed lookups in the pruned view of paths that the original tree has. */
 static int missing_from_lookups(struct missing_list *m, const struct tree *t,
-				const struct profile *p, const bool *in_zip)
+				const struct profile *p, const bool *in_zip, const char *extracted)
 {
 	struct resolve_opts here = {.at_real_path = true};
 	struct tree_resolve_opts follow = {.follow_last = true, .at_real_path = true};
@@ -187,7 +210,7 @@ static int missing_from_lookups(struct missing_list *m, const struct tree *t,
 		if (idx < 0)
 			idx = tree__resolve_opts(t, rel, &nofollow);
 		free(rel);
-		if (idx <= 0 || in_zip[idx])
+		if (idx <= 0 || in_zip[idx] || missing_made_by_run(extracted, t, (uint32_t)idx))
 			continue;
 		err = missing_add(m, t, (uint32_t)idx, e, false);
 		if (err)
@@ -196,9 +219,13 @@ static int missing_from_lookups(struct missing_list *m, const struct tree *t,
 	return 0;
 }
 
-/* Files the workload touched on the original tree that the zip lacks. */
+/*
+ * Files the workload touched on the original tree that the zip lacks, except those the proof
+ * run made itself in the extracted tree.
+ */
 static int missing_from_diagnosis(struct missing_list *m, const struct tree *t,
-				  const struct profile *p, const bool *in_zip)
+				  const struct profile *p, const bool *in_zip,
+				  const char *extracted)
 {
 	struct resolve_opts ro = {.match_inodes = true, .at_real_path = true};
 	struct keepset *touched = NULL;
@@ -216,7 +243,7 @@ static int missing_from_diagnosis(struct missing_list *m, const struct tree *t,
 		    tree__get(t, (uint32_t)idx, &te))
 			continue;
 		/* A listed directory that the zip lacks only matters if something is under it. */
-		if (S_ISDIR(te.mode))
+		if (S_ISDIR(te.mode) || missing_made_by_run(extracted, t, (uint32_t)idx))
 			continue;
 		e = profile__find_inode(p, te.dev, te.ino);
 		err = missing_add(m, t, (uint32_t)idx, e ? e : &anon, true);
@@ -444,17 +471,12 @@ int verify__run(const struct verify_opts *o, struct verify_result *res)
 		view.extracted = extracted;
 		if (!err)
 			err = record_once(o, &view, &proof, &vr.cmd_status, &res->signal);
-		if (extracted) {
-			verify__rmtree(extracted);
-			close(lock_fd);
-			free(extracted);
-		}
 		m.listed = err ? NULL : calloc(tree__count(t), sizeof(bool));
 		if (!err && !m.listed)
 			err = -ENOMEM;
 		if (!err) {
 			vr.lost_events = profile__header_const(proof)->lost_events;
-			err = missing_from_lookups(&m, t, proof, in_zip);
+			err = missing_from_lookups(&m, t, proof, in_zip, extracted);
 		}
 		if (!err && (vr.cmd_status != 0 || m.n)) {
 			if (o->on_diagnosis)
@@ -462,8 +484,14 @@ int verify__run(const struct verify_opts *o, struct verify_result *res)
 			err = record_once(o, NULL, &diag, &vr.diag_status, &res->signal);
 			if (!err) {
 				vr.lost_events += profile__header_const(diag)->lost_events;
-				err = missing_from_diagnosis(&m, t, diag, in_zip);
+				err = missing_from_diagnosis(&m, t, diag, in_zip, extracted);
 			}
+		}
+		/* Kept until here: what the proof run made in it is no missing file. */
+		if (extracted) {
+			verify__rmtree(extracted);
+			close(lock_fd);
+			free(extracted);
 		}
 		if (!err && o->fix && m.n) {
 			err = fix_zip(o, t, in_zip, &m, &vr.zip_entries_after, &vr.added);
