@@ -190,31 +190,19 @@ static void count_non_utf8(struct prune_plan *r)
 static int mark_written(struct prune_plan *r, const struct profile_entry *e, bool inodes,
 			uint8_t bits)
 {
-	struct tree_resolve_opts tro = {0};
+	struct resolve_opts ro = {.match_inodes = inodes};
 	struct tree_entry te;
-	char *rel = NULL;
-	int64_t idx = -ENOENT;
-	int err;
+	bool by_inode;
+	int64_t idx = resolve__entry(r->tree, e, &ro, &by_inode);
 
-	if (inodes && e->dev && e->ino && !(e->flags & SLZ_EVF_PATH_ONLY))
-		idx = tree__find_inode(r->tree, e->dev, e->ino);
-	if (idx >= 0) {
+	if (idx == -ENOMEM)
+		return -ENOMEM;
+	if (idx >= 0 && by_inode) {
 		/* A hard-linked inode: each name was written through the one inode. */
 		for (; idx >= 0; idx = tree__next_link(r->tree, (uint32_t)idx))
 			r->written[idx] |= bits;
 		return 0;
 	}
-	if (e->flags & (SLZ_EVF_TRUNCATED | SLZ_EVF_UNREACHABLE) || !e->path || e->path[0] != '/')
-		return 0;
-	err = resolve__relative(r->tree, e->path, NULL, &rel);
-	if (err)
-		return err == -EXDEV ? 0 : err;
-	idx = tree__find_path(r->tree, rel);
-	if (idx < 0)
-		idx = tree__resolve_opts(r->tree, rel, &tro);
-	free(rel);
-	if (idx == -ENOMEM)
-		return -ENOMEM;
 	if (idx > 0 && !tree__get(r->tree, (uint32_t)idx, &te) && !S_ISDIR(te.mode))
 		r->written[idx] |= bits;
 	return 0;

@@ -124,12 +124,62 @@ static bool entry_is_dir(const struct tree *t, uint32_t idx)
 	return !tree__get(t, idx, &e) && S_ISDIR(e.mode);
 }
 
+int64_t resolve__entry(const struct tree *t, const struct profile_entry *e,
+		       const struct resolve_opts *o, bool *by_inode)
+{
+	struct tree_resolve_opts tro = {.at_real_path = o && o->at_real_path};
+	char *rel = NULL;
+	int64_t idx;
+	int err;
+
+	*by_inode = false;
+	if (o && o->match_inodes && e->dev && e->ino && !(e->flags & SLZ_EVF_PATH_ONLY)) {
+		idx = tree__find_inode(t, e->dev, e->ino);
+		if (idx >= 0) {
+			*by_inode = true;
+			return idx;
+		}
+	}
+	if (e->flags & (SLZ_EVF_TRUNCATED | SLZ_EVF_UNREACHABLE) || !e->path || e->path[0] != '/')
+		return -EINVAL;
+	err = resolve__relative(t, e->path, o, &rel);
+	if (err)
+		return err;
+	idx = tree__find_path(t, rel);
+	/* Not a physical path: a path-only entry spelled through an in-tree symlink. */
+	if (idx < 0)
+		idx = tree__resolve_opts(t, rel, &tro);
+	free(rel);
+	return idx;
+}
+
+/* Of a path below the tree that matched nothing: count it, and whether it lies unlisted. */
+static int count_unmatched(const struct tree *t, const struct profile_entry *e,
+			   const struct resolve_opts *o, struct resolve_stats *st)
+{
+	struct tree_resolve_opts tro = {.at_real_path = o && o->at_real_path};
+	char *rel = NULL;
+	int64_t dir;
+	int err;
+
+	if (!st->unmatched_in_tree++)
+		st->first_unmatched = e->path;
+	err = resolve__relative(t, e->path, o, &rel);
+	if (err)
+		return err == -ENOMEM ? err : 0;
+	dir = unlistable_above(t, rel, &tro);
+	free(rel);
+	if (dir >= 0 && !st->under_unlistable++) {
+		st->first_under_unlistable = e->path;
+		st->first_unlistable_dir = (uint32_t)dir;
+	}
+	return 0;
+}
+
 int resolve__profile(struct keepset *k, const struct profile *p, const struct resolve_opts *o,
 		     struct resolve_stats *st)
 {
 	const struct tree *t = keepset__tree(k);
-	struct tree_resolve_opts tro = {.at_real_path = o && o->at_real_path};
-	bool inodes = o && o->match_inodes;
 	struct resolve_stats local = {0};
 	size_t n = profile__count(p);
 	int err = 0;
@@ -139,13 +189,13 @@ int resolve__profile(struct keepset *k, const struct profile *p, const struct re
 	for (size_t i = 0; i < n; i++) {
 		const struct profile_entry *e = profile__entry(p, i);
 		uint32_t kinds = e->kinds & SLZ_KIND_ALL & ~SLZ_KIND_MISSING;
-		char *rel = NULL;
-		int64_t idx = -ENOENT;
+		bool by_inode;
+		int64_t idx;
 
 		st->entries++;
 		st->touched += (e->kinds & ~SLZ_KIND_MISSING) != 0;
-		if (kinds && inodes && e->dev && e->ino && !(e->flags & SLZ_EVF_PATH_ONLY))
-			idx = tree__find_inode(t, e->dev, e->ino);
+		/* Failed lookups only are never matched: what they name was not there. */
+		idx = kinds ? resolve__entry(t, e, o, &by_inode) : -EINVAL;
 		/* A truncated path is harmless when the file is in the tree by its inode. */
 		if ((e->flags & SLZ_EVF_TRUNCATED) && idx < 0 &&
 		    !(e->ino && tree__find_inode(t, e->dev, e->ino) >= 0))
@@ -157,58 +207,32 @@ int resolve__profile(struct keepset *k, const struct profile *p, const struct re
 				st->unusable++;
 			continue;
 		}
-		if (idx >= 0) {
-			err = keep_inode(k, (uint32_t)idx, kinds, e);
-			if (err)
-				goto out;
-			st->by_inode++;
-			st->matched_dirs += entry_is_dir(t, (uint32_t)idx);
-			continue;
-		}
-		if (e->flags & (SLZ_EVF_TRUNCATED | SLZ_EVF_UNREACHABLE) || !e->path ||
-		    e->path[0] != '/') {
-			st->unusable++;
-			continue;
-		}
-		err = resolve__relative(t, e->path, o, &rel);
-		if (err == -EXDEV) {
-			err = 0;
-			st->outside_tree++;
-			continue;
-		}
-		if (err)
-			goto out;
-		idx = tree__find_path(t, rel);
-		/* Not a physical path: a path-only entry spelled through an in-tree symlink. */
-		if (idx < 0)
-			idx = tree__resolve_opts(t, rel, &tro);
-		if (idx == -ENOMEM) {
-			free(rel);
+		switch (idx) {
+		case -ENOMEM:
 			err = -ENOMEM;
 			goto out;
-		}
-		if (idx == -EXDEV) {
-			free(rel);
-			st->outside_tree++; /* through a link that leaves the tree */
+		case -EINVAL:
+			st->unusable++;
 			continue;
+		case -EXDEV: /* not under the tree, or through a link that leaves it */
+			st->outside_tree++;
+			continue;
+		default:
+			break;
 		}
 		if (idx < 0) {
-			int64_t dir = unlistable_above(t, rel, &tro);
-
-			free(rel);
-			if (!st->unmatched_in_tree++)
-				st->first_unmatched = e->path;
-			if (dir >= 0 && !st->under_unlistable++) {
-				st->first_under_unlistable = e->path;
-				st->first_unlistable_dir = (uint32_t)dir;
-			}
+			err = count_unmatched(t, e, o, st);
+			if (err)
+				goto out;
 			continue;
 		}
-		free(rel);
-		err = keep(k, idx, kinds, e);
+		err = by_inode ? keep_inode(k, (uint32_t)idx, kinds, e) : keep(k, idx, kinds, e);
 		if (err)
 			goto out;
-		st->by_path++;
+		if (by_inode)
+			st->by_inode++;
+		else
+			st->by_path++;
 		st->matched_dirs += entry_is_dir(t, (uint32_t)idx);
 	}
 out:

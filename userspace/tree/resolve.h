@@ -82,6 +82,17 @@ int resolve__profile(struct keepset *k, const struct profile *p, const struct re
 int resolve__symlink_closure(struct keepset *k, uint64_t *added);
 
 /*
+ * The tree entry profile entry e stands for, matched as resolve__profile matches: by (dev, ino)
+ * when o->match_inodes and e has an identity (*by_inode set; a hard-linked inode's other
+ * names follow with tree__next_link), else by its path, through in-tree symlinks. The index,
+ * or -EXDEV (not under the tree, or through a link that leaves it), -EINVAL (a truncated,
+ * unreachable or relative path without an inode match), -ENOMEM, another -errno of the
+ * lookup (-ENOENT: below the tree, but no such entry). o may be NULL.
+ */
+int64_t resolve__entry(const struct tree *t, const struct profile_entry *e,
+		       const struct resolve_opts *o, bool *by_inode);
+
+/*
  * An absolute recorded path as a tree-relative one: the prefix tree__recorded_at() (unless
  * o->at_real_path) or tree__root() is stripped, "//" and "." components are removed, ".." is
  * kept for tree__resolve(). o may be NULL. *rel is malloc'ed ("" for the root itself). 0,
