@@ -28,7 +28,9 @@ enum slz_kind {
 	SLZ_KIND_CREATE = 1u << 9,   /* this open created the file (FMODE_CREATED; creat() too) */
 	SLZ_KIND_TRUNC = 1u << 10,   /* O_TRUNC of a regular file that existed before the open */
 };
-#define SLZ_KIND_ALL	 ((1u << 11) - 1)
+/* How many kinds there are: the bits below SLZ_KIND_ALL. */
+#define SLZ_KINDS	 11
+#define SLZ_KIND_ALL	 ((1u << SLZ_KINDS) - 1)
 /* The kinds that say the workload wrote a file; never without SLZ_KIND_OPEN. */
 #define SLZ_KIND_WRITTEN (SLZ_KIND_WRITE | SLZ_KIND_CREATE | SLZ_KIND_TRUNC)
 

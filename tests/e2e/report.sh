@@ -40,6 +40,24 @@ check "report --format json exits 0" test "$RC" -eq 0
 check "the JSON report parses and counts 3 files" python3 -c \
 	'import json,sys; d=json.load(open(sys.argv[1])); assert d["files"] == 3 and d["by_kind"]["mmapped"] == 1' \
 	"$WORK/json"
+cat >"$WORK/w.profile" <<'P'
+# slimzip profile v1
+# target-kind: command
+# lost-events: 0
+open 8:1 10 3 100644 1000 - 7 python3 /task/pkg/a.py
+open,write,create 8:1 13 1 100644 10 - 7 python3 /task/logs/app.log
+open,write,truncate 8:1 14 1 100644 20 - 7 python3 /task/state.txt
+P
+RC=0
+"$SLIMZIP" report "$WORK/w.profile" >"$WORK/w.out" 2>&1 || RC=$?
+sed 's/^/  | /' "$WORK/w.out"
+check "files written: 2" grep -qE "^  written +2$" "$WORK/w.out"
+check "files created: 1" grep -qE "^  created +1$" "$WORK/w.out"
+check "files truncated: 1" grep -qE "^  truncated +1$" "$WORK/w.out"
+"$SLIMZIP" report --format json "$WORK/w.profile" >"$WORK/w.json"
+check "the JSON report counts them too" python3 -c \
+	'import json,sys; k=json.load(open(sys.argv[1]))["by_kind"]; assert (k["written"], k["created"], k["truncated"]) == (2, 1, 1), k' \
+	"$WORK/w.json"
 RC=0
 "$SLIMZIP" report "$WORK/a.profile" --top 0 2>"$WORK/err" || RC=$?
 check "report --top 0 is refused with exit 2" test "$RC" -eq 2

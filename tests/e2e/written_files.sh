@@ -53,7 +53,8 @@ ZIP=$WORK/out.zip
 REPORT=$WORK/report.json
 fresh_tree "$TREE"
 check "no bytecode before the run" test ! -e "$TREE/pkg/__pycache__"
-RUN_CWD=$TREE run "$SLIMZIP" run --tree "$TREE" -o "$ZIP" --report "$REPORT" -- "${CMD[@]}"
+RUN_CWD=$TREE run "$SLIMZIP" run --tree "$TREE" -o "$ZIP" --report "$REPORT" \
+	--profile-out "$WORK/run.profile" -- "${CMD[@]}"
 check "slimzip run exits 0 (exit $RC)" test "$RC" -eq 0
 check "the run compiled the module's bytecode into the tree" \
 	test -f "$TREE/pkg/__pycache__/mod.cpython-311.pyc"
@@ -85,6 +86,9 @@ sys.exit(json.load(open(sys.argv[1]))["modified"] != ["state.txt"])' "$REPORT"
 
 echo "== the extracted zip runs as the tree did"
 EX=$WORK/extracted
+run "$SLIMZIP" prune --profile "$WORK/run.profile" --tree "$TREE" --dry-run
+check "prune --dry-run marks the log as left out because the run created it" \
+	grep -qxF -- "- logs/app.log  [created by the run]" "$WORK/last.out"
 check "the zip extracts" extract "$ZIP" "$EX"
 rc=0
 (cd "$EX" && "${CMD[@]}") >"$WORK/ex.out" 2>&1 || rc=$?

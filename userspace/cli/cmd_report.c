@@ -13,9 +13,11 @@
 #include "profile_summary.h"
 #include "util.h"
 
-static const char *const kind_labels[SUMMARY_KINDS] = {
-	"opened", "mmapped", "executed", "interpreter", "stat", "access", "readlink", "missing",
+static const char *const kind_labels[] = {
+	"opened",   "mmapped", "executed", "interpreter", "stat",      "access",
+	"readlink", "missing", "written",  "created",	  "truncated",
 };
+_Static_assert(ARRAY_SIZE(kind_labels) == SUMMARY_KINDS, "a label for every kind of access");
 
 static void usage(FILE *f)
 {

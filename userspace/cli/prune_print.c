@@ -29,6 +29,9 @@ void prune_print__dry_run(const struct prune_plan *r)
 			keepset__reasons_str(keepset__reasons(r->keep, (uint32_t)i), rules__name,
 					     reasons, sizeof(reasons));
 			printf("  [%s]", reasons);
+		} else if (r->written && (r->written[i] & PLAN_WRITTEN_LEFT_OUT)) {
+			/* Touched, yet dropped: say why, as the summary does. */
+			fputs("  [created by the run]", stdout);
 		}
 		putchar('\n');
 	}

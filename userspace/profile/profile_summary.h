@@ -8,7 +8,7 @@
 
 #include "profile.h"
 
-#define SUMMARY_KINDS 8
+#define SUMMARY_KINDS SLZ_KINDS
 
 struct summary_dir {
 	char *path;

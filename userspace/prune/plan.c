@@ -402,11 +402,21 @@ int prune__plan(const struct tree *t, const struct prune_policy *pol,
 	 * --drop, which may have removed everything the profile asked for).
 	 */
 	if (!pol->force && !r->after_files && !seed)
-		return slz_fail(ENODATA,
-				"the zip would hold no file (%llu entries kept, none a regular "
-				"file): nothing the workload used is left; check the profile, "
-				"--tree and --drop (--force writes the zip anyway)",
-				(unsigned long long)keepset__count(r->keep));
+		return r->created_left_out
+			       ? slz_fail(ENODATA,
+					  "the zip would hold no file: the %llu file%s the "
+					  "workload used %s created by the run itself, and left "
+					  "out (--keep-created keeps them; --force writes the zip "
+					  "anyway)",
+					  (unsigned long long)r->created_left_out,
+					  r->created_left_out == 1 ? "" : "s",
+					  r->created_left_out == 1 ? "was" : "were")
+			       : slz_fail(ENODATA,
+					  "the zip would hold no file (%llu entries kept, none a "
+					  "regular file): nothing the workload used is left; "
+					  "check the profile, --tree and --drop (--force writes "
+					  "the zip anyway)",
+					  (unsigned long long)keepset__count(r->keep));
 	return prune_plan__count_kept(r);
 }
 

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 #include <limits.h>
 #include <stdio.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -186,6 +187,20 @@ static void test_keep_created_keeps_them(void **state)
 	assert_int_equal(f->pl.created_kept, 2);
 }
 
+/* A run that used only what it created leaves nothing: refused, naming --keep-created. */
+static void test_only_created_files_refused(void **state)
+{
+	struct fx *f = *state;
+
+	open_file(f, "logs/app.log", CREATED);
+	assert_int_equal(plan(f), -ENODATA);
+	assert_non_null(strstr(slz_errmsg(), "created by the run"));
+	assert_non_null(strstr(slz_errmsg(), "--keep-created"));
+	f->pol.keep_created = true;
+	assert_int_equal(plan(f), 0);
+	assert_true(kept(f, "logs/app.log"));
+}
+
 /* The user asked: a --keep glob, or verify --fix's seed, beats the created rule. */
 static void test_keep_glob_and_seed_beat_it(void **state)
 {
@@ -298,6 +313,7 @@ static void test_nothing_written(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_only_created_files_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_created_files_left_out_and_listed, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_keep_created_keeps_them, setup, teardown),
