@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "elfinfo.h"
 #include "rules_entries.h"
 #include "util.h"
 
@@ -44,139 +45,14 @@ static struct elf_state *elf_of(struct rules_ctx *c)
 	return *rules_ctx__state(c);
 }
 
-struct elf_info {
-	GElf_Half type;
-	uint32_t id; /* class << 16 | machine */
-	char *interp;
-	char *soname;
-	char *rpath;
-	char *runpath;
-	char **needed;
-	size_t nneeded, ncap;
-};
-
-static void info_release(struct elf_info *in)
-{
-	free(in->interp);
-	free(in->soname);
-	free(in->rpath);
-	free(in->runpath);
-	for (size_t i = 0; i < in->nneeded; i++)
-		free(in->needed[i]);
-	free(in->needed);
-	memset(in, 0, sizeof(*in));
-}
-
-/* Several DT_RPATH entries are legal; ld.so searches them in order, as one list. */
-static int append_list(char **dst, const char *s)
-{
-	char *n;
-
-	if (!*dst) {
-		*dst = strdup(s);
-		return *dst ? 0 : -ENOMEM;
-	}
-	if (asprintf(&n, "%s:%s", *dst, s) < 0)
-		return -ENOMEM;
-	free(*dst);
-	*dst = n;
-	return 0;
-}
-
-static int read_dynamic(Elf *e, struct elf_info *in)
-{
-	Elf_Scn *scn = NULL;
-	int err = 0;
-
-	while ((scn = elf_nextscn(e, scn))) {
-		GElf_Shdr sh;
-		Elf_Data *d;
-		size_t entsz, cnt;
-
-		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_DYNAMIC)
-			continue;
-		d = elf_getdata(scn, NULL);
-		entsz = gelf_fsize(e, ELF_T_DYN, 1, EV_CURRENT);
-		if (!d || !entsz)
-			return -EINVAL;
-		cnt = d->d_size / entsz;
-		for (size_t i = 0; i < cnt && !err; i++) {
-			GElf_Dyn dyn;
-			const char *s;
-
-			if (!gelf_getdyn(d, (int)i, &dyn) || dyn.d_tag == DT_NULL)
-				break;
-			if (dyn.d_tag != DT_NEEDED && dyn.d_tag != DT_SONAME &&
-			    dyn.d_tag != DT_RPATH && dyn.d_tag != DT_RUNPATH)
-				continue;
-			/* elf_strptr refuses offsets outside the string table. */
-			s = elf_strptr(e, sh.sh_link, dyn.d_un.d_val);
-			if (!s)
-				continue;
-			switch (dyn.d_tag) {
-			case DT_NEEDED:
-				if (slz_grow((void **)&in->needed, &in->ncap, in->nneeded + 1,
-					     sizeof(*in->needed))) {
-					err = -ENOMEM;
-					break;
-				}
-				in->needed[in->nneeded] = strdup(s);
-				if (!in->needed[in->nneeded])
-					err = -ENOMEM;
-				else
-					in->nneeded++;
-				break;
-			case DT_SONAME:
-				if (!in->soname && !(in->soname = strdup(s)))
-					err = -ENOMEM;
-				break;
-			case DT_RPATH:
-				err = append_list(&in->rpath, s);
-				break;
-			case DT_RUNPATH:
-				err = append_list(&in->runpath, s);
-				break;
-			}
-		}
-		/* One dynamic section per object; a second one would be ignored by ld.so. */
-		break;
-	}
-	return err;
-}
-
-static int read_interp(Elf *e, struct elf_info *in)
-{
-	size_t n;
-
-	if (elf_getphdrnum(e, &n))
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		GElf_Phdr ph;
-		Elf_Data *d;
-
-		if (!gelf_getphdr(e, (int)i, &ph) || ph.p_type != PT_INTERP)
-			continue;
-		/* rawchunk checks the range against the file; the string must end inside it. */
-		d = elf_getdata_rawchunk(e, ph.p_offset, ph.p_filesz, ELF_T_BYTE);
-		if (!d || !d->d_buf || !d->d_size || !memchr(d->d_buf, '\0', d->d_size))
-			return 0;
-		in->interp = strdup(d->d_buf);
-		return in->interp ? 0 : -ENOMEM;
-	}
-	return 0;
-}
-
 /*
  * Read what the rules need from entry idx. 1 with *in filled for a readable ELF object,
  * 0 when it is not an ELF file (or an unreadable one, counted), -ENOMEM.
  */
-static int elf_read(struct rules_ctx *c, uint32_t idx, bool full, struct elf_info *in)
+static int elf_read(struct rules_ctx *c, uint32_t idx, bool full, struct elfinfo *in)
 {
 	struct tree_entry te = rules_ctx__entry(c, idx);
-	unsigned char magic[SELFMAG];
-	Elf *e = NULL;
-	GElf_Ehdr eh;
-	int fd, cls, ret = 0;
+	int fd, ret;
 
 	memset(in, 0, sizeof(*in));
 	if (!S_ISREG(te.mode) || te.size < ELF_MIN_SIZE)
@@ -186,40 +62,14 @@ static int elf_read(struct rules_ctx *c, uint32_t idx, bool full, struct elf_inf
 		c->st->unreadable++;
 		return 0;
 	}
-	if (pread(fd, magic, sizeof(magic), 0) != (ssize_t)sizeof(magic) ||
-	    memcmp(magic, ELFMAG, SELFMAG))
-		goto out;
-	/* ELF_C_READ reads lazily with pread; a file truncated under mmap would SIGBUS us. */
-	e = elf_begin(fd, ELF_C_READ, NULL);
-	if (!e || elf_kind(e) != ELF_K_ELF || !gelf_getehdr(e, &eh) ||
-	    (cls = gelf_getclass(e)) == ELFCLASSNONE) {
-		c->st->unreadable++;
-		goto out;
-	}
-	in->type = eh.e_type;
-	in->id = (uint32_t)cls << 16 | eh.e_machine;
-	if (eh.e_type != ET_EXEC && eh.e_type != ET_DYN)
-		goto out;
-	ret = 1;
-	if (!full)
-		goto out;
-	if ((ret = read_interp(e, in)) < 0 || (ret = read_dynamic(e, in)) < 0) {
-		if (ret != -ENOMEM) {
-			c->st->unreadable++;
-			ret = 0;
-		}
-		goto out;
-	}
-	ret = 1;
-out:
-	elf_end(e);
+	ret = elfinfo__read_fd(fd, full ? ELFINFO_DYNAMIC : ELFINFO_HEADER, in);
 	close(fd);
-	if (ret <= 0) {
-		int keep_type = in->type, keep_id = in->id;
-
-		info_release(in);
-		in->type = keep_type;
-		in->id = keep_id;
+	if (ret == -ENOMEM)
+		return ret;
+	/* A damaged object (or a libelf that cannot read it) is skipped, never trusted. */
+	if (ret < 0) {
+		c->st->unreadable++;
+		ret = 0;
 	}
 	return ret;
 }
@@ -228,7 +78,7 @@ out:
 static int probe(struct rules_ctx *c, uint32_t idx, uint32_t *id)
 {
 	struct elf_state *es = elf_of(c);
-	struct elf_info in;
+	struct elfinfo in;
 	int r;
 
 	if (es->probe[idx] == PROBE_UNKNOWN) {
@@ -336,7 +186,7 @@ static const char *multiarch(uint32_t id)
 	}
 }
 
-static int find_needed(struct rules_ctx *c, const struct elf_info *in, const char *origin,
+static int find_needed(struct rules_ctx *c, const struct elfinfo *in, const char *origin,
 		       const char *name)
 {
 	static const char *const defaults[] = {"lib", "usr/lib", "lib64", "usr/lib64"};
@@ -435,7 +285,7 @@ static int keep_soname_links(struct rules_ctx *c, uint32_t idx)
 static int elf_entry(struct rules_ctx *c, uint32_t idx)
 {
 	struct tree_entry e = rules_ctx__entry(c, idx);
-	struct elf_info in;
+	struct elfinfo in;
 	const char *origin;
 	int err = 0, r;
 
@@ -464,7 +314,7 @@ static int elf_entry(struct rules_ctx *c, uint32_t idx)
 		err = rules_ctx__keep_path(c, rules_ctx__map_abs(c, in.interp));
 	if (!err && in.soname && in.type == ET_DYN)
 		err = keep_soname_links(c, idx);
-	info_release(&in);
+	elfinfo__release(&in);
 	return err;
 }
 
