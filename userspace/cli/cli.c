@@ -97,6 +97,8 @@ static const struct {
 	{EBADMSG, {2, 6, 3, 1, 1, 7, 6}},
 	/* The plan's refusals: nothing of the profile in the tree, touched files unlistable. */
 	{ENODATA, {2, 6, 6, 1, 1, 7, 6}},
+	/* --strict-host: the plan uses host packages that Lambda lacks (hostdeps__refuse). */
+	{ENOPKG, {2, 6, 10, 1, 1, 7, 6}},
 	/* A --keep-from file that is not there; a record --cgroup PATH that names no cgroup. */
 	{ENOENT, {6, 6, 6, 1, 2, 7, 6}},
 	{ENOTDIR, {6, 6, 6, 1, 2, 7, 6}},

@@ -26,6 +26,8 @@ enum slz_exit {
 	EXIT_OUTPUT = 7, /* an output cannot be written (checked first; or its disk fails) */
 	EXIT_VERIFY_MISSING = 8, /* verify: files the original tree has were looked up in vain */
 	EXIT_LIMIT = 9,		 /* prune: the zip exceeds a limit the user asked to enforce */
+	/* prune/run --strict-host (default in CI): the workload used host packages Lambda lacks */
+	EXIT_HOST_DEPENDENCY = 10,
 	EXIT_CMD_NOT_FOUND = 127,
 	EXIT_CMD_NOT_EXEC = 126,
 };

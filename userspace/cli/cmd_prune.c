@@ -239,6 +239,29 @@ static void progress_bar(double fraction, void *ctx)
 }
 
 /*
+ * The host packages of a plan: refused under --strict-host (ENOPKG, exit 10: nothing is
+ * written), else recorded in the policy, so the zip's comment names their directories for
+ * verify --isolate.
+ */
+static int host_checked(struct prune_policy *pol, const struct prune_plan *pl)
+{
+	size_t n = hostdeps__ndirs(pl->host);
+	const char **dirs;
+	int err;
+
+	if (pol->strict_host && (err = hostdeps__refuse(pl->host)))
+		return err;
+	dirs = n ? calloc(n, sizeof(*dirs)) : NULL;
+	if (n && !dirs)
+		return slz_fail(ENOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++)
+		dirs[i] = hostdeps__dir(pl->host, i);
+	err = prune_policy__set_host_dirs(pol, dirs, n);
+	free(dirs);
+	return err ? slz_fail(ENOMEM, "out of memory") : 0;
+}
+
+/*
  * Open the tree, plan, and write unless --dry-run; the interrupt handlers cover it all. Every
  * signal that ends a process by default and that a user or a terminal sends to stop one
  * cancels the writer, which removes its temp file (a SIGKILL's leftover is removed by the
@@ -265,6 +288,8 @@ static int plan_and_write(struct prune_cli *pc, const struct profile *p, struct 
 	err = prune_policy__open_tree(&pc->pol, pc->tree_dir, t);
 	if (!err)
 		err = prune__plan(*t, &pc->pol, &p, 1, NULL, pl);
+	if (!err)
+		err = host_checked(&pc->pol, pl);
 	/* A kept name the whitelist cannot hold is refused before anything is written. */
 	if (!err && pc->whitelist_out) {
 		*stage = CLI_STAGE_INPUT;
@@ -321,6 +346,7 @@ static int prune_and_report(struct prune_cli *pc, const struct profile *p)
 	if (pc->pol.dry_run)
 		prune_print__dry_run(&pl);
 	prune_print__warnings(&pc->pol, &pl, &zs, p);
+	prune_print__host(&pl);
 	if (prune_print__summary(&pc->pol, pc->out_zip, &pl, &zs)) {
 		cli_warn("the pruned package exceeds an AWS Lambda limit");
 		if (pc->enforce_limits)

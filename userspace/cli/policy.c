@@ -19,6 +19,8 @@ enum {
 	OPT_FORCE,
 	OPT_TREE_PATH_AS,
 	OPT_KEEP_CREATED,
+	OPT_STRICT_HOST,
+	OPT_NO_STRICT_HOST,
 	OPT_NO_RULES,
 	OPT_NO_RULE, /* + the rule's position in the rules table */
 };
@@ -74,13 +76,36 @@ static const struct policy_option {
 	 NULL,
 	 "keep files the recorded run created (logs, caches; left\n"
 	 "out by default, except bytecode of a kept source)"},
+	{{"strict-host", no_argument, NULL, OPT_STRICT_HOST},
+	 POLICY_PRUNE,
+	 NULL,
+	 "refuse (exit 10) when the workload used host packages\n"
+	 "Lambda lacks (default when CI is set, as in CI jobs)"},
+	{{"no-strict-host", no_argument, NULL, OPT_NO_STRICT_HOST},
+	 POLICY_PRUNE,
+	 NULL,
+	 "only warn about host packages, even in CI"},
 };
+
+/*
+ * CI jobs want a zip that will fail on Lambda refused, not warned about in a log nobody reads:
+ * GitHub Actions, GitLab CI and most others set CI=true. "false" and "0" say it is not one.
+ */
+static bool in_ci(void)
+{
+	const char *ci = getenv("CI");
+
+	return ci && *ci && strcmp(ci, "false") && strcmp(ci, "0");
+}
 
 int policy_cli__init(struct prune_policy *p)
 {
 	int err = prune_policy__init(p);
 
-	return err ? err : zipwrite__opts_from_env(&p->zip);
+	if (err)
+		return err;
+	p->strict_host = in_ci();
+	return zipwrite__opts_from_env(&p->zip);
 }
 
 struct option *policy_cli__options(enum policy_cmd cmd, const struct option *own)
@@ -157,6 +182,10 @@ int policy_cli__parse(struct prune_policy *p, int c, const char *arg)
 	case OPT_KEEP_CREATED:
 		p->keep_created = true;
 		p->given |= PRUNE_GIVEN_KEEP_CREATED;
+		return 0;
+	case OPT_STRICT_HOST:
+	case OPT_NO_STRICT_HOST:
+		p->strict_host = c == OPT_STRICT_HOST;
 		return 0;
 	case OPT_NO_RULES:
 		p->given |= PRUNE_GIVEN_RULES;

@@ -23,7 +23,9 @@ enum policy_cmd {
 };
 
 /*
- * The defaults (prune_policy__init()) with SOURCE_DATE_EPOCH applied, as every command starts.
+ * The defaults (prune_policy__init()) with SOURCE_DATE_EPOCH applied, and --strict-host on
+ * when the environment says it is a CI job (CI set, and not "false" or "0"), as every command
+ * starts.
  * 0 or -errno, explained by slz_errmsg(); release p either way.
  */
 int policy_cli__init(struct prune_policy *p);

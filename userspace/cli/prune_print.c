@@ -381,3 +381,21 @@ void prune_print__warnings(const struct prune_policy *pol, const struct prune_pl
 				 globs__pattern(pol->globs, i));
 	}
 }
+
+void prune_print__host(const struct prune_plan *r)
+{
+	char *what = NULL;
+
+	if (!hostdeps__count(r->host))
+		return;
+	if (hostdeps__describe(r->host, 8, &what)) {
+		cli_warn("the workload used host packages that Lambda lacks (out of memory naming "
+			 "them)");
+		return;
+	}
+	/* Shared objects are not hidden by verify: their directories hold glibc too. */
+	cli_warn("the workload used %s; ship %s in the tree or a layer (--strict-host refuses%s)",
+		 what, hostdeps__count(r->host) == 1 ? "it" : "them",
+		 hostdeps__ndirs(r->host) ? "; verify hides the package directories" : "");
+	free(what);
+}

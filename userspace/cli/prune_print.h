@@ -24,5 +24,10 @@ bool prune_print__summary(const struct prune_policy *pol, const char *out_zip,
 /* The warnings of a plan and its zip (zs: zeros for --dry-run), p the profile planned from. */
 void prune_print__warnings(const struct prune_policy *pol, const struct prune_plan *r,
 			   const struct zipwrite_stats *zs, const struct profile *p);
+/*
+ * The host packages the workload used, which Lambda lacks (stderr, one warning naming them);
+ * nothing when there is none.
+ */
+void prune_print__host(const struct prune_plan *r);
 
 #endif

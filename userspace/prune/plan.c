@@ -303,6 +303,22 @@ static int leave_out_created(struct prune_plan *r, const struct prune_policy *po
 	return 0;
 }
 
+/* The profiles' entries outside the tree, classified by what Lambda has (hostdeps.h). */
+static int plan_host(const struct tree *t, const struct profile *const *profiles, size_t n,
+		     struct prune_plan *r)
+{
+	int err;
+
+	if (!n)
+		return 0;
+	err = hostdeps__new(t, &r->host);
+	for (size_t i = 0; !err && i < n; i++)
+		err = hostdeps__add_profile(r->host, profiles[i], same_boot(profiles[i]));
+	if (!err)
+		err = hostdeps__classify(r->host);
+	return err == -ENOMEM ? slz_fail(ENOMEM, "out of memory classifying host files") : err;
+}
+
 int prune__plan(const struct tree *t, const struct prune_policy *pol,
 		const struct profile *const *profiles, size_t nprofiles, const struct keepset *seed,
 		struct prune_plan *r)
@@ -333,6 +349,9 @@ int prune__plan(const struct tree *t, const struct prune_policy *pol,
 			r->resolve.truncated_unresolved =
 				truncated_before + count_truncated(profiles[i]);
 	}
+	err = plan_host(t, profiles, nprofiles, r);
+	if (err)
+		return err;
 	if (r->resolve.truncated_unresolved && !pol->force)
 		return slz_fail(
 			EBADMSG,
@@ -428,4 +447,6 @@ void prune_plan__release(struct prune_plan *pl)
 	pl->keep = NULL;
 	free(pl->written);
 	pl->written = NULL;
+	hostdeps__free(pl->host);
+	pl->host = NULL;
 }

@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hostdeps.h"
 #include "keepset.h"
 #include "prune_policy.h"
 #include "profile.h"
@@ -89,6 +90,11 @@ struct prune_plan {
 	uint64_t created_bytecode_kept;	 /* created, kept: bytecode of a kept source */
 	uint64_t modified;		 /* kept files the run wrote or truncated, not created */
 	uint32_t first_modified;	 /* tree index of the first one */
+	/*
+	 * What the profiles used outside the tree, by whether Lambda has it (hostdeps.h); the
+	 * plan's. NULL without profiles.
+	 */
+	struct hostdeps *host;
 };
 
 /* Bits of prune_plan.written[idx]. */
@@ -116,7 +122,8 @@ int prune_plan__count_kept(struct prune_plan *r);
  * either the profiles stand for files none of which lies in the tree (a wrong --tree) or they
  * stand for no file at all (a header-only profile: the zip would be empty); slz_errmsg() says
  * why and what to do. Else 0 or another -errno. The plan is filled as far as it got; release
- * it either way.
+ * it either way. The host dependencies (out->host) are classified, never refused here: the
+ * caller decides (--strict-host, hostdeps__refuse).
  */
 int prune__plan(const struct tree *t, const struct prune_policy *pol,
 		const struct profile *const *profiles, size_t nprofiles, const struct keepset *seed,

@@ -27,6 +27,30 @@ void prune_policy__release(struct prune_policy *p)
 	p->globs = NULL;
 	free(p->owned);
 	p->owned = NULL;
+	prune_policy__set_host_dirs(p, NULL, 0);
+}
+
+int prune_policy__set_host_dirs(struct prune_policy *p, const char *const *dirs, size_t n)
+{
+	char **copy = n ? calloc(n, sizeof(*copy)) : NULL;
+
+	if (n && !copy)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		copy[i] = strdup(dirs[i]);
+		if (!copy[i]) {
+			while (i--)
+				free(copy[i]);
+			free(copy);
+			return -ENOMEM;
+		}
+	}
+	for (size_t i = 0; i < p->nhost_dirs; i++)
+		free(p->host_dirs[i]);
+	free(p->host_dirs);
+	p->host_dirs = copy;
+	p->nhost_dirs = n;
+	return 0;
 }
 
 int prune_policy__open_tree(const struct prune_policy *p, const char *dir, struct tree **out)
@@ -47,6 +71,18 @@ static int describe_globs(struct json_writer *w, const struct globs *g, enum glo
 		if (globs__action(g, i) == a)
 			json_writer__string(w, globs__pattern(g, i));
 	return json_writer__end_array(w);
+}
+
+/* Only when there are any: a zip without host packages keeps the comment it had. */
+static void describe_host_dirs(struct json_writer *w, const struct prune_policy *p)
+{
+	if (!p->nhost_dirs)
+		return;
+	json_writer__key(w, "host_dirs");
+	json_writer__begin_array(w);
+	for (size_t i = 0; i < p->nhost_dirs; i++)
+		json_writer__string(w, p->host_dirs[i]);
+	json_writer__end_array(w);
 }
 
 int prune_policy__describe(const struct prune_policy *p, const char *version, char **out)
@@ -86,6 +122,7 @@ int prune_policy__describe(const struct prune_policy *p, const char *version, ch
 		json_writer__string_field(w, "tree_path_as", p->recorded_at);
 		json_writer__key(w, "keep_created");
 		json_writer__bool(w, p->keep_created);
+		describe_host_dirs(w, p);
 		err = json_writer__end_object(w);
 	}
 	json_writer__free(w);
@@ -209,6 +246,20 @@ static int bad_member(const char *key)
 	return slz_fail(EINVAL, "\"%s\" holds a value slimzip does not write there", key);
 }
 
+/*
+ * What verify --isolate hides: no option replaces it (--isolate-dir adds to it, --no-isolate
+ * turns hiding off), so it is always taken. Absolute paths only.
+ */
+static int adopt_host_dirs(struct prune_policy *p, const char *key, const struct jval *v)
+{
+	if (v->type != JV_ARRAY)
+		return bad_member(key);
+	for (size_t i = 0; i < v->n; i++)
+		if (v->items[i][0] != '/')
+			return bad_member(key);
+	return prune_policy__set_host_dirs(p, (const char *const *)v->items, v->n);
+}
+
 /* Take one member into p unless the command line gave that option. */
 static int adopt_member(struct prune_policy *p, const char *key, const struct jval *v)
 {
@@ -256,6 +307,8 @@ static int adopt_member(struct prune_policy *p, const char *key, const struct jv
 		}
 		if (!(p->given & PRUNE_GIVEN_RULES))
 			p->rules.off = off;
+	} else if (!strcmp(key, "host_dirs")) {
+		return adopt_host_dirs(p, key, v);
 	} else if (!strcmp(key, "tree_path_as")) {
 		if (v->type == JV_NULL || (p->given & PRUNE_GIVEN_TREE_PATH_AS))
 			return 0;

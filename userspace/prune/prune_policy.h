@@ -39,8 +39,17 @@ struct prune_policy {
 	bool dry_run; /* plan and report, write nothing */
 	/* Keep the files the recorded run created (left out by default; see plan.h). */
 	bool keep_created;
+	/* --strict-host (default: in CI): refuse a plan that uses host packages (hostdeps.h) */
+	bool strict_host;
 	unsigned int given; /* enum prune_given bits */
 	char *owned;	    /* recorded_at when adopted from a zip: freed by release */
+	/*
+	 * The host package directories the workload used (owned): recorded in the zip's comment
+	 * so that verify --isolate hides them. Set from a plan (prune_policy__set_host_dirs) or
+	 * adopted from a zip.
+	 */
+	char **host_dirs;
+	size_t nhost_dirs;
 };
 
 /* Every rule on, no globs, the zip writer's defaults. 0 or -ENOMEM. */
@@ -51,7 +60,8 @@ void prune_policy__release(struct prune_policy *p); /* NULL-safe; p itself is th
  * newline) with the slimzip version and the options that shape the zip, e.g.
  *   {"slimzip":"0.1.0","modes":"lambda","mtime":"fixed","level":6,"keep":[],"drop":["*.md"],
  *    "rules_off":["node"],"tree_path_as":null,"keep_created":false}
- * mtime is "keep", "fixed" or the seconds of --mtime EPOCH / SOURCE_DATE_EPOCH. *out is
+ * mtime is "keep", "fixed" or the seconds of --mtime EPOCH / SOURCE_DATE_EPOCH; "host_dirs"
+ * (an array of absolute paths) follows only when there are any. *out is
  * malloc'd; 0, -ENOMEM, or -E2BIG (explained) when it is longer than a zip comment can be.
  */
 int prune_policy__describe(const struct prune_policy *p, const char *version, char **out);
@@ -63,6 +73,9 @@ int prune_policy__describe(const struct prune_policy *p, const char *version, ch
  * explained.
  */
 int prune_policy__adopt(struct prune_policy *p, const char *comment, bool *adopted);
+
+/* Replace p's host_dirs with copies of dirs[0..n). 0 or -ENOMEM. */
+int prune_policy__set_host_dirs(struct prune_policy *p, const char *const *dirs, size_t n);
 
 /* Walk and index dir as the tree this policy prunes (recorded where p says). See tree__open. */
 int prune_policy__open_tree(const struct prune_policy *p, const char *dir, struct tree **out);

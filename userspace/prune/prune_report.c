@@ -221,6 +221,38 @@ static void write_written(struct json_writer *w, const struct prune_plan *r)
 	write_marked(w, r, "modified", PLAN_WRITTEN_MODIFIED, PLAN_WRITTEN_CREATED, true);
 }
 
+/*
+ * "host": what the workload used outside the tree: the host packages Lambda lacks, and how
+ * many entries were expected (the runtime's own) or other.
+ */
+static void write_host(struct json_writer *w, const struct prune_plan *r)
+{
+	struct hostdeps_counts c;
+
+	hostdeps__counts(r->host, &c);
+	json_writer__key(w, "host");
+	json_writer__begin_object(w);
+	json_writer__uint_field(w, "outside_tree", c.outside);
+	json_writer__uint_field(w, "expected", c.expected);
+	json_writer__uint_field(w, "other", c.other);
+	json_writer__key(w, "packages");
+	json_writer__begin_array_lines(w);
+	for (size_t i = 0; i < hostdeps__count(r->host); i++) {
+		const struct hostdep_package *p = hostdeps__package(r->host, i);
+
+		json_writer__begin_object(w);
+		json_writer__string_field(w, "package", p->name);
+		json_writer__string_field(w, "kind", hostdeps__kind_name(p->kind));
+		json_writer__string_field(w, "dir", p->dir);
+		json_writer__uint_field(w, "files", p->files);
+		json_writer__uint_field(w, "bytes", p->bytes);
+		json_writer__string_field(w, "first_path", p->first_path);
+		json_writer__end_object(w);
+	}
+	json_writer__end_array(w);
+	json_writer__end_object(w);
+}
+
 static int write_report(struct json_writer *w, const struct prune_plan *r,
 			const struct zipwrite_stats *zs, const struct profile *p)
 {
@@ -251,6 +283,7 @@ static int write_report(struct json_writer *w, const struct prune_plan *r,
 	json_writer__uint_field(w, "lost_events", p ? profile__header_const(p)->lost_events : 0);
 	write_kept_by(w, r);
 	write_written(w, r);
+	write_host(w, r);
 	json_writer__key(w, "kept");
 	json_writer__begin_array_lines(w);
 	for (size_t i = 1; i < tree__count(r->tree); i++) {

@@ -28,6 +28,9 @@ static void test_exit_codes_by_stage(void **state)
 	/* The plan's refusals. */
 	assert_int_equal(cli_exit_for(-EBADMSG, CLI_STAGE_PLAN), EXIT_LOSS);
 	assert_int_equal(cli_exit_for(-ENODATA, CLI_STAGE_PLAN), EXIT_BAD_INPUT);
+	/* --strict-host's refusal (hostdeps__refuse): exit 10. */
+	assert_int_equal(cli_exit_for(-ENOPKG, CLI_STAGE_PLAN), EXIT_HOST_DEPENDENCY);
+	assert_int_equal(EXIT_HOST_DEPENDENCY, 10);
 	assert_int_equal(cli_exit_for(-EBADMSG, CLI_STAGE_INPUT), EXIT_BAD_INPUT);
 	assert_int_equal(cli_exit_for(-EBADMSG, CLI_STAGE_VERIFY), EXIT_BAD_INPUT);
 	/* A missing directory: the tree (6), the output's (7), the --cgroup argument (2). */

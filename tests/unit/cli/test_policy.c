@@ -65,7 +65,8 @@ static void test_options_by_command(void **state)
 	static const char *const both[] = {
 		"keep-created", "drop",		  "level",	  "mtime",	 "modes",
 		"tree-path-as", "no-rule-python", "no-rule-node", "no-rule-elf", "no-rules"};
-	static const char *const prune_only[] = {"keep", "keep-from", "dry-run", "force"};
+	static const char *const prune_only[] = {"keep",  "keep-from",	 "dry-run",
+						 "force", "strict-host", "no-strict-host"};
 	struct option *p = policy_cli__options(POLICY_PRUNE, own);
 	struct option *v = policy_cli__options(POLICY_VERIFY, own);
 
@@ -138,6 +139,39 @@ static void test_parse_fills_the_policy(void **state)
 	assert_true(p.keep_created);
 	assert_true(p.given & PRUNE_GIVEN_KEEP_CREATED);
 	prune_policy__release(&p);
+}
+
+/* --strict-host: on in CI (CI set and not "false" or "0"), the options win either way. */
+static void test_strict_host_and_ci(void **state)
+{
+	static const struct {
+		const char *ci; /* NULL: unset */
+		bool strict;
+	} envs[] = {{NULL, false}, {"", false},	   {"false", false},
+		    {"0", false},  {"true", true}, {"1", true}};
+	char *on[] = {"--strict-host", NULL}, *off[] = {"--no-strict-host", NULL};
+	char *both[] = {"--no-strict-host", "--strict-host", NULL};
+	const char *tree = NULL;
+	struct prune_policy p;
+
+	for (size_t i = 0; i < sizeof(envs) / sizeof(*envs); i++) {
+		if (envs[i].ci)
+			setenv("CI", envs[i].ci, 1);
+		else
+			unsetenv("CI");
+		assert_int_equal(policy_cli__init(&p), 0);
+		if (p.strict_host != envs[i].strict)
+			fail_msg("CI=%s: strict_host %d", envs[i].ci ? envs[i].ci : "(unset)",
+				 p.strict_host);
+		assert_int_equal(parse(POLICY_PRUNE, &p, &tree, envs[i].strict ? off : on), 0);
+		assert_true(p.strict_host == !envs[i].strict);
+		prune_policy__release(&p);
+	}
+	assert_int_equal(policy_cli__init(&p), 0);
+	assert_int_equal(parse(POLICY_PRUNE, &p, &tree, both), 0);
+	assert_true(p.strict_host); /* the last one given */
+	prune_policy__release(&p);
+	unsetenv("CI");
 }
 
 static void test_defaults_and_no_rules(void **state)
@@ -258,6 +292,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_options_by_command),
 		cmocka_unit_test(test_parse_fills_the_policy),
+		cmocka_unit_test(test_strict_host_and_ci),
 		cmocka_unit_test(test_defaults_and_no_rules),
 		cmocka_unit_test(test_errors_name_the_option),
 		cmocka_unit_test(test_not_ours),

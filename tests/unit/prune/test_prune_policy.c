@@ -151,6 +151,43 @@ static void test_foreign_comments(void **state)
 	prune_policy__release(&p);
 }
 
+/*
+ * The host package directories verify --isolate hides: described only when there are any
+ * (a zip without host packages keeps its comment), taken back whatever the command line gave.
+ */
+static void test_host_dirs(void **state)
+{
+	static const char *const dirs[] = {"/usr/lib/python3/dist-packages", "/srv/\"n\"/x"};
+	struct prune_policy a, b;
+	bool adopted = false;
+	char *sa, *sb;
+
+	assert_int_equal(prune_policy__init(&a), 0);
+	assert_int_equal(prune_policy__set_host_dirs(&a, dirs, 2), 0);
+	sa = describe(&a);
+	assert_non_null(strstr(sa, ",\"keep_created\":false,\"host_dirs\":[\"/usr/lib/python3/"
+				   "dist-packages\",\"/srv/\\\"n\\\"/x\"]}"));
+	assert_int_equal(prune_policy__init(&b), 0);
+	b.given = ~0u; /* every option given: host_dirs is still taken */
+	assert_int_equal(prune_policy__adopt(&b, sa, &adopted), 0);
+	assert_true(adopted);
+	assert_int_equal(b.nhost_dirs, 2);
+	assert_string_equal(b.host_dirs[0], dirs[0]);
+	assert_string_equal(b.host_dirs[1], dirs[1]);
+	sb = describe(&b);
+	assert_string_equal(sa, sb);
+	free(sb);
+	/* Cleared: the comment is the one without them. */
+	assert_int_equal(prune_policy__set_host_dirs(&b, NULL, 0), 0);
+	sb = describe(&b);
+	assert_null(strstr(sb, "host_dirs"));
+	free(sb);
+	free(sa);
+	prune_policy__release(&a);
+	prune_policy__release(&b);
+	prune_policy__release(&b); /* released twice: nothing left to free */
+}
+
 /* slimzip's comment, damaged: refused with a message saying so. */
 static void test_damaged(void **state)
 {
@@ -163,6 +200,8 @@ static void test_damaged(void **state)
 		"{\"slimzip\":\"0.1.0\",\"tree_path_as\":\"var/task\"}",
 		"{\"slimzip\":\"0.1.0\",\"keep_created\":\"yes\"}",
 		"{\"slimzip\":\"0.1.0\",\"keep_created\":tru}",
+		"{\"slimzip\":\"0.1.0\",\"host_dirs\":\"/usr/lib\"}",
+		"{\"slimzip\":\"0.1.0\",\"host_dirs\":[\"usr/lib\"]}",
 		"{\"slimzip\":\"0.1.0\",\"level\":6",
 		"{\"slimzip\":\"0.1.0\" \"level\":6}",
 		"{\"slimzip\":\"0.1.0\",\"keep\":[\"a\",]}",
@@ -188,7 +227,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_describe_defaults), cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_given_wins),	  cmocka_unit_test(test_foreign_comments),
-		cmocka_unit_test(test_damaged),
+		cmocka_unit_test(test_damaged),		  cmocka_unit_test(test_host_dirs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
