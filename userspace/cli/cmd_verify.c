@@ -26,6 +26,9 @@ enum {
 	OPT_EXTRACT_DIR,
 	OPT_USER,
 	OPT_NO_MODE_CHECK,
+	OPT_ISOLATE,
+	OPT_NO_ISOLATE,
+	OPT_ISOLATE_DIR,
 };
 
 static void usage(FILE *f)
@@ -56,7 +59,12 @@ static void usage(FILE *f)
 		"                         like strace -u, as Lambda runs it as a user of its own\n"
 		"  --no-mode-check        run CMD even when Lambda's unprivileged user could not\n"
 		"                         use some entries (they are still named; exit 8 "
-		"otherwise)\n");
+		"otherwise)\n"
+		"  --isolate              hide the host package directories the workload used\n"
+		"                         (the zip names them) from the proof run, as Lambda\n"
+		"                         lacks them: a host package is named missing (default)\n"
+		"  --no-isolate           let the proof run see the host's packages\n"
+		"  --isolate-dir DIR      also hide DIR (repeatable)\n");
 	policy_cli__usage(f, POLICY_VERIFY, 25);
 }
 
@@ -99,6 +107,13 @@ static void print_round(const struct verify_round *r, void *ctx)
 		} else {
 			printf(", wanted via %s\n", m->via);
 		}
+	}
+	for (size_t i = 0; i < r->nhost_missing; i++) {
+		printf("missing host package ");
+		cli_name(stdout, r->host_missing[i].package);
+		printf(" (");
+		cli_name(stdout, r->host_missing[i].path);
+		printf(")\n");
 	}
 	if (r->lost_events)
 		cli_warn("%" PRIu64 " events were lost in this round: the list may be incomplete",
@@ -208,8 +223,66 @@ static int adopt_recorded(const struct verify_opts *vo, struct prune_policy *pol
 	return EXIT_OK;
 }
 
+/* verify --isolate: what the proof run hides, and the list the options give. */
+struct isolate {
+	bool off;	    /* --no-isolate */
+	const char **given; /* --isolate-dir DIR */
+	size_t ngiven, cap;
+	const char **all; /* what vo->hide_dirs points at */
+};
+
+static int isolate_option(struct isolate *is, int c, const char *arg)
+{
+	switch (c) {
+	case OPT_ISOLATE:
+	case OPT_NO_ISOLATE:
+		is->off = c == OPT_NO_ISOLATE;
+		return 0;
+	case OPT_ISOLATE_DIR:
+		if (arg[0] != '/')
+			return slz_fail(EINVAL, "--isolate-dir: '%s' is not an absolute path", arg);
+		if (slz_grow((void **)&is->given, &is->cap, is->ngiven + 1, sizeof(*is->given)))
+			return slz_fail(ENOMEM, "out of memory");
+		is->given[is->ngiven++] = arg;
+		return 0;
+	default:
+		return 1;
+	}
+}
+
+/* The zip's host package directories (adopted into pol) and --isolate-dir, unless off. */
+static int isolate_dirs(struct isolate *is, const struct prune_policy *pol, struct verify_opts *vo)
+{
+	size_t n = pol->nhost_dirs + is->ngiven;
+
+	if (is->off || !n)
+		return 0;
+	is->all = calloc(n, sizeof(*is->all));
+	if (!is->all)
+		return slz_fail(ENOMEM, "out of memory");
+	for (size_t i = 0; i < pol->nhost_dirs; i++)
+		is->all[i] = pol->host_dirs[i];
+	for (size_t i = 0; i < is->ngiven; i++)
+		is->all[pol->nhost_dirs + i] = is->given[i];
+	vo->hide_dirs = is->all;
+	vo->nhide_dirs = n;
+	return 0;
+}
+
+/* The host packages still missing at the end, in one line: what Lambda would lack. */
+static void host_missing_error(const struct verify_opts *vo, const struct verify_result *res)
+{
+	cli_error("%zu host package%s the workload used %s not in %s (hidden by --isolate: Lambda "
+		  "lacks the build machine's packages); ship %s in the tree or a layer (%s)",
+		  res->nhost_missing, res->nhost_missing == 1 ? "" : "s",
+		  res->nhost_missing == 1 ? "is" : "are", vo->zip_path,
+		  res->nhost_missing == 1 ? "it" : "them",
+		  vo->fix ? "--fix adds a copy only when the tree has one"
+			  : "--no-isolate lets the host's copy pass");
+}
+
 static int verify_cli(int argc, char **argv, struct verify_opts *vo, struct prune_policy *pol,
-		      const struct option *opts, struct launch_user *user)
+		      const struct option *opts, struct launch_user *user, struct isolate *is)
 {
 	const char *user_spec = NULL;
 	struct verify_result res = {0};
@@ -266,6 +339,11 @@ static int verify_cli(int argc, char **argv, struct verify_opts *vo, struct prun
 		case OPT_NO_MODE_CHECK:
 			vo->ignore_modes = true;
 			break;
+		case OPT_ISOLATE:
+		case OPT_NO_ISOLATE:
+		case OPT_ISOLATE_DIR:
+			err = isolate_option(is, c, optarg);
+			break;
 		case 'h':
 			usage(stdout);
 			return EXIT_OK;
@@ -316,6 +394,11 @@ static int verify_cli(int argc, char **argv, struct verify_opts *vo, struct prun
 	ret = adopt_recorded(vo, pol, &comment);
 	if (ret != EXIT_OK)
 		return ret;
+	if (isolate_dirs(is, pol, vo)) {
+		free(comment);
+		cli_error("%s", slz_errmsg());
+		return EXIT_FAILURE_GENERIC;
+	}
 	pol->zip.comment = comment;
 	vo->on_round = print_round;
 	vo->on_diagnosis = print_diagnosis;
@@ -341,15 +424,26 @@ static int verify_cli(int argc, char **argv, struct verify_opts *vo, struct prun
 		return EXIT_VERIFY_MISSING;
 	}
 	if (res.nmissing) {
+		char host[96] = "";
+
+		/* One line: the host packages hidden as well, when there are any. */
+		if (res.nhost_missing)
+			snprintf(host, sizeof(host), "; and %zu host package%s hidden by --isolate",
+				 res.nhost_missing, res.nhost_missing == 1 ? " is" : "s are");
 		if (!vo->fix)
 			cli_error("%zu file%s missing from %s (rerun with --fix to add them, or "
-				  "--keep them when pruning)",
-				  res.nmissing, res.nmissing == 1 ? " is" : "s are", vo->zip_path);
+				  "--keep them when pruning)%s",
+				  res.nmissing, res.nmissing == 1 ? " is" : "s are", vo->zip_path,
+				  host);
 		else
 			cli_error("%zu file%s still missing after %u round%s of --fix (a --drop "
-				  "keeps them out, or --max-rounds was reached)",
+				  "keeps them out, or --max-rounds was reached)%s",
 				  res.nmissing, res.nmissing == 1 ? "" : "s", res.rounds,
-				  res.rounds == 1 ? "" : "s");
+				  res.rounds == 1 ? "" : "s", host);
+		return EXIT_VERIFY_MISSING;
+	}
+	if (res.nhost_missing) {
+		host_missing_error(vo, &res);
 		return EXIT_VERIFY_MISSING;
 	}
 	if (res.lost_events) {
@@ -384,12 +478,16 @@ int cmd_verify(int argc, char **argv)
 		{"extract-dir", required_argument, NULL, OPT_EXTRACT_DIR},
 		{"user", required_argument, NULL, OPT_USER},
 		{"no-mode-check", no_argument, NULL, OPT_NO_MODE_CHECK},
+		{"isolate", no_argument, NULL, OPT_ISOLATE},
+		{"no-isolate", no_argument, NULL, OPT_NO_ISOLATE},
+		{"isolate-dir", required_argument, NULL, OPT_ISOLATE_DIR},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
 	struct prune_policy pol;
 	struct verify_opts vo = {.policy = &pol};
 	struct launch_user user = {0};
+	struct isolate is = {0};
 	struct option *opts = NULL;
 	int ret;
 
@@ -404,9 +502,11 @@ int cmd_verify(int argc, char **argv)
 		ret = EXIT_FAILURE_GENERIC;
 		goto out;
 	}
-	ret = verify_cli(argc, argv, &vo, &pol, opts, &user);
+	ret = verify_cli(argc, argv, &vo, &pol, opts, &user, &is);
 out:
 	launch_user__release(&user);
+	free(is.given);
+	free(is.all);
 	free(opts);
 	prune_policy__release(&pol);
 	return ret;

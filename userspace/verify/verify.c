@@ -20,12 +20,14 @@
 #include "resolve.h"
 #include "util.h"
 #include "verify.h"
+#include "verify_host.h"
 
 #define DEFAULT_ROUNDS 5
 
 struct pruned_view {
 	const char *extracted;
 	const char *tree_root;
+	const struct hidden_dirs *hidden; /* verify --isolate */
 };
 
 /*
@@ -37,6 +39,7 @@ static int enter_pruned_view(void *ctx)
 	const struct pruned_view *v = ctx;
 	char cwd[PATH_MAX];
 	bool have_cwd = getcwd(cwd, sizeof(cwd)) != NULL;
+	int err;
 
 	if (unshare(CLONE_NEWNS))
 		return -errno;
@@ -45,6 +48,10 @@ static int enter_pruned_view(void *ctx)
 		return -errno;
 	if (mount(v->extracted, v->tree_root, NULL, MS_BIND | MS_REC, NULL))
 		return -errno;
+	/* The host's package directories, as Lambda has them: not at all. */
+	err = hidden_dirs__mount(v->hidden);
+	if (err)
+		return err;
 	/* A cwd inside the tree still points into the original: look it up again. */
 	if (have_cwd && chdir(cwd))
 		return -errno;
@@ -252,6 +259,32 @@ static int missing_from_diagnosis(struct missing_list *m, const struct tree *t,
 	return err;
 }
 
+struct copy_ctx {
+	struct missing_list *m;
+	const struct tree *t;
+};
+
+static int add_tree_copy(uint32_t idx, const struct profile_entry *e, void *ctx)
+{
+	struct copy_ctx *c = ctx;
+
+	return missing_add(c->m, c->t, idx, e, true);
+}
+
+/*
+ * verify --isolate after a diagnosis run: the host packages it used below a hidden directory,
+ * and the tree's own copies of them that the zip lacks (missing files, which --fix adds).
+ */
+static int missing_host_packages(struct missing_list *m, struct host_missing_list *hm,
+				 const struct hidden_dirs *hidden, const struct tree *t,
+				 const struct profile *diag, const bool *in_zip)
+{
+	struct copy_ctx c = {m, t};
+	int err = host_missing__from_diagnosis(hm, hidden, diag);
+
+	return err ? err : host_missing__tree_copies(hidden, diag, t, in_zip, add_tree_copy, &c);
+}
+
 #define TEMP_PREFIX "slimzip-verify-"
 
 /*
@@ -452,6 +485,8 @@ int verify__run(const struct verify_opts *o, struct verify_result *res)
 	for (unsigned int round = 1; round <= max_rounds; round++) {
 		struct verify_round vr = {.round = round, .diag_status = -1};
 		struct missing_list m = {0};
+		struct host_missing_list hm = {0};
+		struct hidden_dirs hidden = {0};
 		struct profile *proof = NULL, *diag = NULL;
 		struct pruned_view view = {.tree_root = tree__root(t)};
 		char *extracted = NULL, *stray = NULL;
@@ -468,7 +503,10 @@ int verify__run(const struct verify_opts *o, struct verify_result *res)
 		vr.zip_entries_after = vr.zip_entries_before;
 		if (!err)
 			err = extract_fresh(o, t, &extracted, &lock_fd);
+		if (!err)
+			err = hidden_dirs__prepare(o, tree__root(t), extracted, &hidden);
 		view.extracted = extracted;
+		view.hidden = &hidden;
 		if (!err)
 			err = record_once(o, &view, &proof, &vr.cmd_status, &res->signal);
 		m.listed = err ? NULL : calloc(tree__count(t), sizeof(bool));
@@ -478,7 +516,9 @@ int verify__run(const struct verify_opts *o, struct verify_result *res)
 			vr.lost_events = profile__header_const(proof)->lost_events;
 			err = missing_from_lookups(&m, t, proof, in_zip, extracted);
 		}
-		if (!err && (vr.cmd_status != 0 || m.n)) {
+		if (!err)
+			err = host_missing__from_lookups(&hm, &hidden, proof);
+		if (!err && (vr.cmd_status != 0 || m.n || hm.n)) {
 			if (o->on_diagnosis)
 				o->on_diagnosis(&vr, o->on_round_ctx);
 			err = record_once(o, NULL, &diag, &vr.diag_status, &res->signal);
@@ -486,6 +526,8 @@ int verify__run(const struct verify_opts *o, struct verify_result *res)
 				vr.lost_events += profile__header_const(diag)->lost_events;
 				err = missing_from_diagnosis(&m, t, diag, in_zip, extracted);
 			}
+			if (!err)
+				err = missing_host_packages(&m, &hm, &hidden, t, diag, in_zip);
 		}
 		/* Kept until here: what the proof run made in it is no missing file. */
 		if (extracted) {
@@ -500,14 +542,19 @@ int verify__run(const struct verify_opts *o, struct verify_result *res)
 		if (!err) {
 			vr.missing = m.items;
 			vr.nmissing = m.n;
+			vr.host_missing = hm.items;
+			vr.nhost_missing = hm.n;
 			res->rounds = round;
 			res->cmd_status = vr.cmd_status;
 			res->nmissing = m.n;
+			res->nhost_missing = hm.n;
 			res->lost_events = vr.lost_events;
 			if (o->on_round)
 				o->on_round(&vr, o->on_round_ctx);
 		}
 		missing_clear(&m);
+		host_missing__clear(&hm);
+		hidden_dirs__release(&hidden);
 		profile__free(proof);
 		profile__free(diag);
 		free(in_zip);

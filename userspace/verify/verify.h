@@ -41,12 +41,21 @@ struct verify_missing {
 	bool from_diagnosis; /* found by the run on the original tree */
 };
 
+/* A host package the workload used that the proof run could not see (verify --isolate). */
+struct verify_host_missing {
+	char *package;	     /* "certifi", "@scope/name" */
+	char *path;	     /* where the host has it: /usr/lib/python3/dist-packages/certifi */
+	bool from_diagnosis; /* found by the run on the original tree */
+};
+
 struct verify_round {
 	unsigned int round; /* 1-based */
 	int cmd_status;	    /* the proof run's shell-style status */
 	int diag_status;    /* the diagnosis run's status, -1 when it did not run */
 	struct verify_missing *missing;
 	size_t nmissing;
+	struct verify_host_missing *host_missing; /* below a hidden directory (hide_dirs) */
+	size_t nhost_missing;
 	uint64_t lost_events; /* in either run: the lists may be incomplete */
 	uint64_t zip_entries_before, zip_entries_after; /* after == before unless fixed */
 	uint64_t added; /* missing files --fix put into the zip this round */
@@ -75,6 +84,16 @@ struct verify_opts {
 	uint64_t max_extract;
 	/* Where the zip is extracted for the proof run; NULL: beside the zip, on its filesystem. */
 	const char *extract_dir;
+	/*
+	 * verify --isolate: directories hidden from the proof run (the zip's host_dirs and
+	 * --isolate-dir), each under an empty read-only tmpfs in its mount namespace, unless it
+	 * holds the tree, the extraction directory or the working directory, or lies in the tree.
+	 * Lookups below one of paths the host has, and files the diagnosis run used below one,
+	 * are host packages missing from the zip; with fix, the tree's own copies of them (where
+	 * a host copy shadowed the tree's) are added. NULL/0: nothing is hidden.
+	 */
+	const char *const *hide_dirs;
+	size_t nhide_dirs;
 	int signal_fd;		      /* for every recording: record_opts.signal_fd */
 	verify_round_fn on_round;     /* called after each round (the CLI prints it) */
 	verify_round_fn on_diagnosis; /* called before a diagnosis run (output follows) */
@@ -98,6 +117,7 @@ struct verify_result {
 	unsigned int rounds;
 	int cmd_status;	       /* of the last proof run */
 	size_t nmissing;       /* in the last round */
+	size_t nhost_missing;  /* in the last round: host packages the zip lacks */
 	uint64_t lost_events;  /* in the last round: its verdict cannot be trusted */
 	bool fixed;	       /* the zip was rewritten at least once */
 	int signal;	       /* the signal that stopped verify (-EINTR), else 0 */
@@ -105,8 +125,8 @@ struct verify_result {
 };
 
 /*
- * 0 when it ran (judge by result: clean means cmd_status 0, nmissing 0 and, unless
- * ignore_modes, modes_closed 0; rounds 0 when the mode check stopped it), or -errno.
+ * 0 when it ran (judge by result: clean means cmd_status 0, nmissing 0, nhost_missing 0 and,
+ * unless ignore_modes, modes_closed 0; rounds 0 when the mode check stopped it), or -errno.
  */
 int verify__run(const struct verify_opts *o, struct verify_result *res);
 
