@@ -4,7 +4,8 @@
 # warned about by run and prune, refused by --strict-host and in CI (exit 10, no zip), and
 # failed by verify, which hides the host's package directories from the proof run as Lambda
 # lacks them (exit 8, the package named); --no-isolate lets it pass. When the tree has its own
-# copy that the host's shadowed while recording, verify --fix adds the tree's copy.
+# copy that the host's shadowed while recording, verify --fix adds the tree's copy. The same for
+# a Node package found through NODE_PATH.
 # Nothing is written outside the work directory: the "host" packages are made for the test.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -124,4 +125,18 @@ check "the fixed zip still records the host directory" \
 RUN_CWD=$tree run "$SLIMZIP" verify "$WORK/shadow.zip" --tree "$tree" -- "${cmd[@]}"
 check "verify passes on the fixed zip (exit $RC)" test "$RC" -eq 0
 check "the proof run used the tree's copy" grep -qF "from the tree" "$WORK/last.out"
+echo "== Node: a package from a host node_modules (NODE_PATH) is warned about and hidden too"
+nhost=$WORK/nhost/node_modules
+ntree=$WORK/ntree
+mkdir -p "$nhost/hostmod" "$ntree"
+echo 'module.exports = "from the host";' >"$nhost/hostmod/index.js"
+echo 'console.log("hostmod says", require("hostmod"));' >"$ntree/index.js"
+ncmd=(env NODE_PATH="$nhost" /usr/bin/node index.js)
+RUN_CWD=$ntree run "${noci[@]}" "$SLIMZIP" run --tree "$ntree" -o "$WORK/node.zip" -- "${ncmd[@]}"
+check "run exits 0 and names hostmod from $nhost (exit $RC)" bash -c \
+	'(($1 == 0)) && grep -qF "Lambda lacks: hostmod (from $2)" "$3"' _ "$RC" "$nhost" "$WORK/last.err"
+RUN_CWD=$ntree run "$SLIMZIP" verify "$WORK/node.zip" --tree "$ntree" -- "${ncmd[@]}"
+check "verify exits 8 naming hostmod (exit $RC)" bash -c \
+	'(($1 == 8)) && grep -qxF "missing host package hostmod ($2/hostmod)" "$3"' _ "$RC" "$nhost" \
+	"$WORK/last.out"
 e2e_finish
