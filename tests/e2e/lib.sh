@@ -79,13 +79,6 @@ fixture_prepare() {
 	EXPECTED=$FIXTURES/$name/expected
 }
 
-# The python fixture's yaml C extension needs libyaml-0.so.2, which the fixture's tree (built
-# from Debian's python3-yaml) does not ship: the build machine's copy is a host dependency (on
-# Lambda the extension would not load, and the handler stops). prune warns about it and refuses
-# it under --strict-host, which CI=true turns on; the tests that prune this fixture pass this
-# option, so that the suite runs the same in CI, and python.sh checks the finding itself.
-PYTHON_FIXTURE_HOST_OK=--no-strict-host
-
 # Regular files and their bytes under a directory: "N files, N bytes".
 tree_size() {
 	find "$1" -type f -printf '%s\n' | awk '{s += $1; n++} END {printf "%d files, %d bytes\n", n, s}'

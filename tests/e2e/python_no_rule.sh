@@ -21,11 +21,10 @@ fixture_prepare python
 with=$WORK/python/with-rule.zip
 without=$WORK/python/no-rule.zip
 echo "== python: slimzip run with and without the Python rule"
-RUN_CWD=$TREE run "$SLIMZIP" run --tree "$TREE" -o "$with" "$PYTHON_FIXTURE_HOST_OK" \
-	-- "${FIXTURE_CMD[@]}"
+RUN_CWD=$TREE run "$SLIMZIP" run --tree "$TREE" -o "$with" -- "${FIXTURE_CMD[@]}"
 check "slimzip run (all rules) exits 0 (exit $RC)" test "$RC" -eq 0
 RUN_CWD=$TREE run "$SLIMZIP" run --tree "$TREE" -o "$without" --no-rule-python \
-	"$PYTHON_FIXTURE_HOST_OK" -- "${FIXTURE_CMD[@]}"
+	-- "${FIXTURE_CMD[@]}"
 check "slimzip run --no-rule-python exits 0 (exit $RC)" test "$RC" -eq 0
 if [[ -s $with && -s $without ]]; then
 	lw=$(unzip -Z1 "$with")
@@ -46,7 +45,7 @@ fi
 echo "== python: pycs without their sources"
 dropped=$WORK/python/no-sources.zip
 RUN_CWD=$TREE run "$SLIMZIP" run --tree "$TREE" -o "$dropped" --no-rule-python \
-	"$PYTHON_FIXTURE_HOST_OK" --drop 'yaml/*.py' -- "${FIXTURE_CMD[@]}"
+	--drop 'yaml/*.py' -- "${FIXTURE_CMD[@]}"
 check "slimzip run --drop 'yaml/*.py' exits 0 (exit $RC)" test "$RC" -eq 0
 if [[ -s $dropped ]]; then
 	list=$(unzip -Z1 "$dropped")
@@ -78,7 +77,7 @@ lazy_cmd=(env PYTHONPATH=. PYTHONDONTWRITEBYTECODE=1 /usr/bin/python3 -S -c
 	'import idna; print(idna.encode("b\u00fccher.example"))')
 for mode in with without; do
 	zip=$WORK/python/lazy-$mode.zip
-	flags=(--keep 'idna/__pycache__/**' "$PYTHON_FIXTURE_HOST_OK")
+	flags=(--keep 'idna/__pycache__/**')
 	[[ $mode == without ]] && flags+=(--no-rule-python)
 	RUN_CWD=$TREE run "$SLIMZIP" run --tree "$TREE" -o "$zip" "${flags[@]}" -- "${FIXTURE_CMD[@]}"
 	check "slimzip run $mode the rule, keeping idna's pycs, exits 0 (exit $RC)" test "$RC" -eq 0
