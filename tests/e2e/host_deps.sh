@@ -139,4 +139,18 @@ RUN_CWD=$ntree run "$SLIMZIP" verify "$WORK/node.zip" --tree "$ntree" -- "${ncmd
 check "verify exits 8 naming hostmod (exit $RC)" bash -c \
 	'(($1 == 8)) && grep -qxF "missing host package hostmod ($2/hostmod)" "$3"' _ "$RC" "$nhost" \
 	"$WORK/last.out"
+echo "== a host module with its bytecode is named once, at its module"
+echo 'NAME = "mod"' >"$host/hostmod.py"
+/usr/bin/python3 -m compileall -q "$host/hostmod.py"
+tree2=$WORK/tree2
+mkdir -p "$tree2"
+printf 'import hostmod\nprint(hostmod.NAME)\n' >"$tree2/handler.py"
+cmd2=(env PYTHONPATH="$host" PYTHONDONTWRITEBYTECODE=1 /usr/bin/python3 -S handler.py)
+RUN_CWD=$tree2 run "${noci[@]}" "$SLIMZIP" run --tree "$tree2" -o "$WORK/mod.zip" -- "${cmd2[@]}"
+check "run exits 0 (exit $RC)" test "$RC" -eq 0
+RUN_CWD=$tree2 run "$SLIMZIP" verify "$WORK/mod.zip" --tree "$tree2" -- "${cmd2[@]}"
+check "verify exits 8 (exit $RC)" test "$RC" -eq 8
+check "verify names hostmod once, at hostmod.py (not at its __pycache__)" bash -c \
+	'[[ $(grep -c "^missing host package hostmod " "$1") == 1 ]] &&
+	grep -qxF "missing host package hostmod ($2/hostmod.py)" "$1"' _ "$WORK/last.out" "$host"
 e2e_finish

@@ -280,7 +280,7 @@ static int missing_host_packages(struct missing_list *m, struct host_missing_lis
 				 const struct profile *diag, const bool *in_zip)
 {
 	struct copy_ctx c = {m, t};
-	int err = host_missing__from_diagnosis(hm, hidden, diag);
+	int err = host_missing__from_diagnosis(hm, hidden, diag, t);
 
 	return err ? err : host_missing__tree_copies(hidden, diag, t, in_zip, add_tree_copy, &c);
 }

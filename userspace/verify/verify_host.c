@@ -152,17 +152,13 @@ static int package_below(const char *dir, const char *path, char **name, char **
 	return 0;
 }
 
-static int host_add(struct host_missing_list *l, const char *dir, const char *path, bool diag)
+/* Add package name (found at where) once: a package is named by its first file seen. */
+static int host_add_owned(struct host_missing_list *l, char *name, char *where, bool diag)
 {
 	struct verify_host_missing *v;
-	char *name = NULL, *where = NULL;
-	size_t plen;
-	int err = package_below(dir, path, &name, &where, &plen);
 
-	if (err)
-		return err;
 	for (size_t i = 0; i < l->n; i++) {
-		if (!strcmp(l->items[i].package, name) && !strcmp(l->items[i].path, where)) {
+		if (!strcmp(l->items[i].package, name)) {
 			free(name);
 			free(where);
 			return 0;
@@ -178,6 +174,28 @@ static int host_add(struct host_missing_list *l, const char *dir, const char *pa
 	v->path = where;
 	v->from_diagnosis = diag;
 	return 0;
+}
+
+static int host_add_named(struct host_missing_list *l, const char *name, const char *where,
+			  bool diag)
+{
+	char *n = strdup(name), *w = strdup(where);
+
+	if (!n || !w) {
+		free(n);
+		free(w);
+		return -ENOMEM;
+	}
+	return host_add_owned(l, n, w, diag);
+}
+
+static int host_add(struct host_missing_list *l, const char *dir, const char *path, bool diag)
+{
+	char *name = NULL, *where = NULL;
+	size_t plen;
+	int err = package_below(dir, path, &name, &where, &plen);
+
+	return err ? err : host_add_owned(l, name, where, diag);
 }
 
 int host_missing__from_lookups(struct host_missing_list *l, const struct hidden_dirs *h,
@@ -201,21 +219,59 @@ int host_missing__from_lookups(struct host_missing_list *l, const struct hidden_
 	return 0;
 }
 
-int host_missing__from_diagnosis(struct host_missing_list *l, const struct hidden_dirs *h,
-				 const struct profile *diag)
+/* dir/name + suffix into buf, when it fits and exists. */
+static bool exists_as(char *buf, size_t len, const char *dir, const char *name, const char *suffix)
 {
-	for (size_t i = 0; h->n && i < profile__count(diag); i++) {
-		const struct profile_entry *e = profile__entry(diag, i);
-		const char *dir;
-		int err;
+	struct stat st;
 
-		if (!(e->kinds & ~SLZ_KIND_MISSING) || !(dir = hidden_above(h, e->path)))
-			continue;
-		err = host_add(l, dir, e->path, true);
-		if (err)
-			return err;
+	return (size_t)snprintf(buf, len, "%s/%s%s", dir, name, suffix) < len && !lstat(buf, &st);
+}
+
+/* dir is a hidden directory or lies below one. */
+static bool hidden_covers(const struct hidden_dirs *h, const char *dir)
+{
+	for (size_t i = 0; dir && i < h->n; i++) {
+		if (path__below(dir, h->dirs[i]))
+			return true;
 	}
-	return 0;
+	return false;
+}
+
+int host_missing__from_diagnosis(struct host_missing_list *l, const struct hidden_dirs *h,
+				 const struct profile *diag, const struct tree *t)
+{
+	struct hostdeps *hd = NULL;
+	int err;
+
+	if (!h->n)
+		return 0;
+	/*
+	 * The packages prune warned about, named the same way: one classification (site's own
+	 * .pth hooks and their private modules are the host's, not the function's).
+	 */
+	err = hostdeps__new(t, &hd);
+	if (!err)
+		err = hostdeps__add_profile(hd, diag, true);
+	if (!err)
+		err = hostdeps__classify(hd);
+	for (size_t i = 0; !err && i < hostdeps__count(hd); i++) {
+		const struct hostdep_package *p = hostdeps__package(hd, i);
+
+		char where[PATH_MAX];
+
+		if (p->kind == HOSTDEP_SHARED || !hidden_covers(h, p->dir))
+			continue;
+		/*
+		 * Where the host has it: its directory (certifi/), its module (six.py), else
+		 * the first file of it the run used.
+		 */
+		if (!exists_as(where, sizeof(where), p->dir, p->name, "") &&
+		    !exists_as(where, sizeof(where), p->dir, p->name, ".py"))
+			snprintf(where, sizeof(where), "%s", p->first_path);
+		err = host_add_named(l, p->name, where, true);
+	}
+	hostdeps__free(hd);
+	return err;
 }
 
 void host_missing__clear(struct host_missing_list *l)

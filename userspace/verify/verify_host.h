@@ -48,10 +48,11 @@ int host_missing__from_lookups(struct host_missing_list *l, const struct hidden_
 /*
  * Files the diagnosis run (on the original tree, unhidden) used below a hidden directory: the
  * host packages the proof run could not see (Python lists a directory and looks up only the
- * names it found there, so the hidden one shows no failed lookup).
+ * names it found there, so the hidden one shows no failed lookup), named as prune's
+ * classification (prune/hostdeps.h) names them, each once.
  */
 int host_missing__from_diagnosis(struct host_missing_list *l, const struct hidden_dirs *h,
-				 const struct profile *diag);
+				 const struct profile *diag, const struct tree *t);
 void host_missing__clear(struct host_missing_list *l);
 
 typedef int (*tree_copy_fn)(uint32_t idx, const struct profile_entry *e, void *ctx);
