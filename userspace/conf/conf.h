@@ -5,7 +5,8 @@
  *   [daemon]          state-dir, runtime-dir, socket, group, linger, max-targets, all
  *   [watch NAME]      parent, match, name, function, linger
  *   [function NAME]   tree, output, tree-path-as, keep*, drop*, rules, modes, mtime, level,
- *                     command*, runtime            (* repeatable: the values accumulate)
+ *                     keep-created, strict-host, command*, runtime
+ *                                                  (* repeatable: the values accumulate)
  * A manifest (CONF_MANIFEST) holds [function NAME] sections only; a daemon config
  * (CONF_DAEMON) takes no command (commands are what batch runs).
  *
@@ -69,6 +70,8 @@ struct conf_function {
 	const char *modes; /* as written: zipwrite__parse_modes takes it */
 	const char *mtime; /* as written: zipwrite__parse_mtime takes it */
 	int level;
+	bool keep_created, has_keep_created; /* --keep-created */
+	bool strict_host, has_strict_host;   /* --strict-host / --no-strict-host */
 	const char *const *commands; /* batch: the workload, in file order (profiles merge) */
 	size_t n_commands;
 	const char *runtime; /* e.g. "python3.12"; NULL when not given */
@@ -124,9 +127,10 @@ int conf__check_template(const char *tpl);
 /*
  * Fill p, freshly initialised (prune_policy__init, or the CLI's policy_cli__init with
  * SOURCE_DATE_EPOCH applied), from the function's keys, exactly as prune's options would:
- * keep/drop globs in order, rules switched off, modes, mtime, level, tree-path-as, with the
- * same prune_policy.given bits. Values were checked by the parse, so only -ENOMEM can fail;
- * p must then be released and not used.
+ * keep/drop globs in order, rules switched off, modes, mtime, level, tree-path-as,
+ * keep-created and strict-host, with the same prune_policy.given bits (keep-created = no, which
+ * prune cannot say, counts as given too: an explicit choice beats a zip's comment). Values were
+ * checked by the parse, so only -ENOMEM can fail; p must then be released and not used.
  */
 int conf_function__policy(const struct conf_function *fn, struct prune_policy *p);
 

@@ -67,6 +67,8 @@ static const struct key function_keys[FK_COUNT] = {
 	[FK_MODES] = {"modes", V_MODES},
 	[FK_MTIME] = {"mtime", V_MTIME},
 	[FK_LEVEL] = {"level", V_UINT, .max = 9, .unit = "(the deflate level)"},
+	[FK_KEEP_CREATED] = {"keep-created", V_BOOL},
+	[FK_STRICT_HOST] = {"strict-host", V_BOOL},
 	[FK_COMMAND] = {"command", V_TEXT, .repeat = true, .manifest_only = true},
 	[FK_RUNTIME] = {"runtime", V_RUNTIME},
 };
@@ -382,6 +384,14 @@ static int set_function(struct parser *p, int key, const struct value *v)
 	case FK_LEVEL:
 		f->pub.level = (int)v->u;
 		f->pub.has_level = true;
+		break;
+	case FK_KEEP_CREATED:
+		f->pub.keep_created = v->b;
+		f->pub.has_keep_created = true;
+		break;
+	case FK_STRICT_HOST:
+		f->pub.strict_host = v->b;
+		f->pub.has_strict_host = true;
 		break;
 	case FK_RUNTIME:
 		f->pub.runtime = v->s;

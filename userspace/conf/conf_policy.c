@@ -79,6 +79,13 @@ int conf_function__policy(const struct conf_function *fn, struct prune_policy *p
 		p->zip.level = fn->level;
 		p->given |= PRUNE_GIVEN_LEVEL;
 	}
+	if (fn->has_keep_created) {
+		p->keep_created = fn->keep_created;
+		p->given |= PRUNE_GIVEN_KEEP_CREATED;
+	}
+	/* Like the options, over the default policy_cli__init takes from $CI. */
+	if (fn->has_strict_host)
+		p->strict_host = fn->strict_host;
 	if (fn->tree_path_as) {
 		/* The policy outlives the conf it came from (a reload frees the old one). */
 		char *copy = strdup(fn->tree_path_as);

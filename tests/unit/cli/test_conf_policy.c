@@ -63,6 +63,8 @@ static void same(const char *section, char **words)
 	assert_string_equal(da, db);
 	assert_int_equal(a.given, b.given);
 	assert_int_equal(a.rules.off, b.rules.off);
+	assert_int_equal(a.keep_created, b.keep_created);
+	assert_int_equal(a.strict_host, b.strict_host);
 	free(da);
 	free(db);
 	prune_policy__release(&a);
@@ -72,18 +74,32 @@ static void same(const char *section, char **words)
 static void test_same_as_prune(void **state)
 {
 	unsetenv("SOURCE_DATE_EPOCH");
+	unsetenv("CI");
 	same("[function f]\ntree = /t\n", (char *[]){NULL});
 	same("[function f]\ntree = /t\n"
 	     "keep = *.json\nkeep = lib/**\ndrop = tests/\ndrop = *.md\n"
 	     "rules = node, elf\nmodes = keep\nmtime = fixed\nlevel = 0\n"
-	     "tree-path-as = /var/task\n",
-	     (char *[]){"--keep", "*.json", "--drop", "tests/", "--keep", "lib/**", "--drop",
-			"*.md", "--no-rule-node", "--no-rule-elf", "--modes", "keep", "--mtime",
-			"fixed", "--level", "0", "--tree-path-as", "/var/task", NULL});
+	     "tree-path-as = /var/task\nkeep-created = yes\nstrict-host = yes\n",
+	     (char *[]){"--keep-created", "--strict-host",  "--keep",
+			"*.json",	  "--drop",	    "tests/",
+			"--keep",	  "lib/**",	    "--drop",
+			"*.md",		  "--no-rule-node", "--no-rule-elf",
+			"--modes",	  "keep",	    "--mtime",
+			"fixed",	  "--level",	    "0",
+			"--tree-path-as", "/var/task",	    NULL});
 	same("[function f]\ntree = /t\nrules = none\nmtime = 1700000000\n",
 	     (char *[]){"--no-rules", "--mtime", "1700000000", NULL});
 	same("[function f]\ntree = /t\nrules = python\nmodes = lambda\n",
 	     (char *[]){"--no-rule-python", "--modes", "lambda", NULL});
+}
+
+/* $CI makes host packages refused under a section as under prune; strict-host = no beats it. */
+static void test_ci(void **state)
+{
+	setenv("CI", "true", 1);
+	same("[function f]\ntree = /t\n", (char *[]){NULL});
+	same("[function f]\ntree = /t\nstrict-host = no\n", (char *[]){"--no-strict-host", NULL});
+	unsetenv("CI");
 }
 
 /* SOURCE_DATE_EPOCH applies under a section as under prune, and an mtime key beats it. */
@@ -99,6 +115,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_same_as_prune),
+		cmocka_unit_test(test_ci),
 		cmocka_unit_test(test_source_date_epoch),
 	};
 

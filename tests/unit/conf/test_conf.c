@@ -92,6 +92,8 @@ static const char full[] = "# CI jobs, each in its own scope\n"
 			   "modes = keep\n"
 			   "mtime = fixed\n"
 			   "level = 9\n"
+			   "keep-created = yes\n"
+			   "strict-host = no\n"
 			   "runtime = python3.12\n";
 
 static void test_full_daemon(void **state)
@@ -150,6 +152,8 @@ static void test_full_daemon(void **state)
 	assert_string_equal(f->modes, "keep");
 	assert_string_equal(f->mtime, "fixed");
 	assert_int_equal(f->level, 9);
+	assert_true(f->has_keep_created && f->keep_created);
+	assert_true(f->has_strict_host && !f->strict_host);
 	assert_string_equal(f->runtime, "python3.12");
 	assert_int_equal(f->n_commands, 0);
 	assert_int_equal(f->line, 20);
@@ -297,6 +301,8 @@ static void test_refused_values(void **state)
 		 "t.conf:3: modes = '0644' is not lambda "
 		 "or keep"},
 		{"[function f]\ntree = /a\nmtime = yesterday\n", "t.conf:3: mtime = 'yesterday'"},
+		{"[function f]\ntree = /a\nkeep-created = 1\n", "t.conf:3: keep-created = '1' is "
+								"not yes or no"},
 		{"[function f]\ntree = /a\nlevel = 10\n", "t.conf:3: level = '10' is not a whole "
 							  "number from 0 to 9"},
 		{"[function f]\ntree = /a\ntree-path-as = var/task\n",
@@ -385,10 +391,11 @@ static void test_policy(void **state)
 	assert_string_equal(s, "{\"slimzip\":\"1\",\"modes\":\"keep\",\"mtime\":\"fixed\","
 			       "\"level\":9,\"keep\":[\"*.json\",\"lib/**\"],"
 			       "\"drop\":[\"tests/\",\"*.md\"],\"rules_off\":[\"node\",\"elf\"],"
-			       "\"tree_path_as\":\"/var/task\"}");
+			       "\"tree_path_as\":\"/var/task\",\"keep_created\":true}");
 	assert_int_equal(p.given, PRUNE_GIVEN_MODES | PRUNE_GIVEN_MTIME | PRUNE_GIVEN_LEVEL |
 					  PRUNE_GIVEN_KEEP | PRUNE_GIVEN_DROP | PRUNE_GIVEN_RULES |
-					  PRUNE_GIVEN_TREE_PATH_AS);
+					  PRUNE_GIVEN_TREE_PATH_AS | PRUNE_GIVEN_KEEP_CREATED);
+	assert_false(p.strict_host);
 	free(s);
 	prune_policy__release(&p);
 
@@ -400,8 +407,19 @@ static void test_policy(void **state)
 	s = describe(&p);
 	assert_string_equal(s, "{\"slimzip\":\"1\",\"modes\":\"lambda\",\"mtime\":\"keep\","
 			       "\"level\":6,\"keep\":[],\"drop\":[],\"rules_off\":[],"
-			       "\"tree_path_as\":null}");
+			       "\"tree_path_as\":null,\"keep_created\":false}");
 	free(s);
+	prune_policy__release(&p);
+	conf__free(c);
+
+	/* strict-host = yes holds where nothing else would set it. */
+	c = parse_ok("[function f]\ntree = /t\nstrict-host = yes\nkeep-created = no\n",
+		     CONF_DAEMON);
+	assert_int_equal(prune_policy__init(&p), 0);
+	assert_int_equal(conf_function__policy(conf__function(c, 0), &p), 0);
+	assert_true(p.strict_host);
+	assert_false(p.keep_created);
+	assert_int_equal(p.given, PRUNE_GIVEN_KEEP_CREATED);
 	prune_policy__release(&p);
 	conf__free(c);
 }
