@@ -150,10 +150,16 @@ static int check_uint(struct parser *p, const struct key *k, const char *value, 
 	return 0;
 }
 
+/*
+ * rules = the closure rules to apply (python, node), the others switched off; none for no
+ * rule. v->u is the switched-off set as the equivalent --no-rule-NAME options make it, so a
+ * section prunes exactly as `slimzip prune` with those options.
+ */
 static int check_rules(struct parser *p, const struct key *k, const char *value, struct value *v)
 {
 	char names[256];
 	const char *s = value;
+	uint32_t on = 0;
 
 	v->u = 0;
 	if (!strcmp(value, "none")) {
@@ -184,15 +190,16 @@ static int check_rules(struct parser *p, const struct key *k, const char *value,
 			for (size_t i = 0; i < rules__count() && used < sizeof(names); i++)
 				used += (size_t)snprintf(names + used, sizeof(names) - used, "%s%s",
 							 i ? ", " : "", rules__name(i));
-			return conf__error(
-				p, p->line,
-				"rules = '%s': '%.*s' is not a rule; list the rules to "
-				"switch off, comma-separated (%s), or write none for all",
-				value, (int)(e - b), b, names);
+			return conf__error(p, p->line,
+					   "rules = '%s': '%.*s' is not a rule; list the rules to "
+					   "apply, comma-separated (%s), or write none for no rule",
+					   value, (int)(e - b), b, names);
 		}
-		v->u |= 1u << pos;
-		if (!*end)
+		on |= 1u << pos;
+		if (!*end) {
+			v->u = (uint32_t)((1ull << rules__count()) - 1) & ~on;
 			return 0;
+		}
 		s = end + 1;
 	}
 }

@@ -78,7 +78,7 @@ static void test_same_as_prune(void **state)
 	same("[function f]\ntree = /t\n", (char *[]){NULL});
 	same("[function f]\ntree = /t\n"
 	     "keep = *.json\nkeep = lib/**\ndrop = tests/\ndrop = *.md\n"
-	     "rules = node, elf\nmodes = keep\nmtime = fixed\nlevel = 0\n"
+	     "rules = python\nmodes = keep\nmtime = fixed\nlevel = 0\n"
 	     "tree-path-as = /var/task\nkeep-created = yes\nstrict-host = yes\n",
 	     (char *[]){"--keep-created", "--strict-host",  "--keep",
 			"*.json",	  "--drop",	    "tests/",
@@ -89,7 +89,7 @@ static void test_same_as_prune(void **state)
 			"--tree-path-as", "/var/task",	    NULL});
 	same("[function f]\ntree = /t\nrules = none\nmtime = 1700000000\n",
 	     (char *[]){"--no-rules", "--mtime", "1700000000", NULL});
-	same("[function f]\ntree = /t\nrules = python\nmodes = lambda\n",
+	same("[function f]\ntree = /t\nrules = node, elf\nmodes = lambda\n",
 	     (char *[]){"--no-rule-python", "--modes", "lambda", NULL});
 }
 

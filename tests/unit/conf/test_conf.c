@@ -88,7 +88,7 @@ static const char full[] = "# CI jobs, each in its own scope\n"
 			   "drop = tests/\n"
 			   "keep = lib/** ; inline comment\n"
 			   "drop = *.md\n"
-			   "rules = node, elf\n"
+			   "rules = python\n"
 			   "modes = keep\n"
 			   "mtime = fixed\n"
 			   "level = 9\n"
@@ -148,6 +148,7 @@ static void test_full_daemon(void **state)
 	assert_string_equal(f->drop[0], "tests/");
 	assert_string_equal(f->drop[1], "*.md");
 	assert_true(f->has_rules);
+	/* rules names the rules that apply: the others (node, elf) are off. */
 	assert_int_equal(f->rules_off, (1u << rules__find("node")) | (1u << rules__find("elf")));
 	assert_string_equal(f->modes, "keep");
 	assert_string_equal(f->mtime, "fixed");
