@@ -22,6 +22,7 @@
 #include "profiles.h"
 #include "prune_print.h"
 #include "prune_report.h"
+#include "prune_write.h"
 #include "recorder.h"
 #include "util.h"
 
@@ -239,29 +240,6 @@ static void progress_bar(double fraction, void *ctx)
 }
 
 /*
- * The host packages of a plan: refused under --strict-host (ENOPKG, exit 10: nothing is
- * written), else recorded in the policy, so the zip's comment names their directories for
- * verify --isolate.
- */
-static int host_checked(struct prune_policy *pol, const struct prune_plan *pl)
-{
-	size_t n = hostdeps__ndirs(pl->host);
-	const char **dirs;
-	int err;
-
-	if (pol->strict_host && (err = hostdeps__refuse(pl->host)))
-		return err;
-	dirs = n ? calloc(n, sizeof(*dirs)) : NULL;
-	if (n && !dirs)
-		return slz_fail(ENOMEM, "out of memory");
-	for (size_t i = 0; i < n; i++)
-		dirs[i] = hostdeps__dir(pl->host, i);
-	err = prune_policy__set_host_dirs(pol, dirs, n);
-	free(dirs);
-	return err ? slz_fail(ENOMEM, "out of memory") : 0;
-}
-
-/*
  * Open the tree, plan, and write unless --dry-run; the interrupt handlers cover it all. Every
  * signal that ends a process by default and that a user or a terminal sends to stop one
  * cancels the writer, which removes its temp file (a SIGKILL's leftover is removed by the
@@ -273,7 +251,6 @@ static int plan_and_write(struct prune_cli *pc, const struct profile *p, struct 
 {
 	static const int stop_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
 	struct sigaction sa = {.sa_handler = on_interrupt}, old[ARRAY_SIZE(stop_signals)];
-	char *comment = NULL;
 	int err;
 
 	pc->pol.zip.cancel = &zip_cancel;
@@ -286,25 +263,19 @@ static int plan_and_write(struct prune_cli *pc, const struct profile *p, struct 
 	}
 	*stage = CLI_STAGE_PLAN;
 	err = prune_policy__open_tree(&pc->pol, pc->tree_dir, t);
+	/* --strict-host refuses here (ENOPKG, exit 10): nothing is written. */
 	if (!err)
-		err = prune__plan(*t, &pc->pol, &p, 1, NULL, pl);
-	if (!err)
-		err = host_checked(&pc->pol, pl);
+		err = prune__plan_checked(*t, &pc->pol, &p, 1, NULL, pl);
 	/* A kept name the whitelist cannot hold is refused before anything is written. */
 	if (!err && pc->whitelist_out) {
 		*stage = CLI_STAGE_INPUT;
 		err = prune_report__check_whitelist(pl, pc->whitelist_out);
 	}
 	/* The zip records what shaped it, so that verify --fix rewrites it the same way. */
-	if (!err && !pc->pol.dry_run)
-		err = prune_policy__describe(&pc->pol, SLIMZIP_VERSION, &comment);
 	if (!err && !pc->pol.dry_run) {
-		pc->pol.zip.comment = comment;
-		err = zipwrite__write(pl->keep, pc->out_zip, &pc->pol.zip, zs);
-		pc->pol.zip.comment = NULL;
+		err = prune__write_zip(pl, &pc->pol, SLIMZIP_VERSION, pc->out_zip, zs);
 		*stage = zs->failed_writing ? CLI_STAGE_OUTPUT : CLI_STAGE_INPUT;
 	}
-	free(comment);
 	for (size_t i = 0; i < ARRAY_SIZE(stop_signals); i++)
 		sigaction(stop_signals[i], &old[i], NULL);
 	/* A signal that came when nothing could be cancelled (a --dry-run) still stops prune. */
