@@ -105,5 +105,6 @@ int cmd_report(int argc, char **argv);
 int cmd_prune(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
+int cmd_batch(int argc, char **argv);
 
 #endif

@@ -24,6 +24,7 @@ static const struct subcommand subcommands[] = {
 	{"prune", cmd_prune, "write a zip of a deployment tree holding only what a profile used"},
 	{"run", cmd_run, "record a command and prune a tree to what it used, in one go"},
 	{"verify", cmd_verify, "re-run a command on a pruned zip and name any missing file"},
+	{"batch", cmd_batch, "record and prune many functions of a manifest at once"},
 	{"help", cmd_help, "show these commands, or the options of one ('help record')"},
 };
 

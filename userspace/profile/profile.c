@@ -3,9 +3,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <unistd.h>
 
 #include "slz_vocab.h"
 #include "hashmap.h"
+#include "host.h"
 #include "profile.h"
 #include "util.h"
 
@@ -194,6 +197,29 @@ int profile__set_str(struct profile *p, char **field, const char *value)
 	free(*field);
 	*field = copy;
 	return 0;
+}
+
+int profile__set_host(struct profile *p, const char *version)
+{
+	struct profile_header *h = profile__header(p);
+	struct utsname u;
+	char host[256] = "", boot[64];
+	int err;
+
+	if (uname(&u))
+		memset(&u, 0, sizeof(u));
+	gethostname(host, sizeof(host) - 1);
+	/* Without a boot id the profile is still good: it is then matched by path only. */
+	if (host__boot_id(boot, sizeof(boot)))
+		boot[0] = '\0';
+	err = profile__set_str(p, &h->slimzip_version, version);
+	if (!err)
+		err = profile__set_str(p, &h->kernel, u.release);
+	if (!err)
+		err = profile__set_str(p, &h->hostname, host);
+	if (!err)
+		err = profile__set_str(p, &h->boot_id, boot[0] ? boot : NULL);
+	return err;
 }
 
 static int64_t find_identity(const struct profile *p, const struct profile_entry *e)

@@ -58,6 +58,11 @@ struct profile_header *profile__header(struct profile *p);
 const struct profile_header *profile__header_const(const struct profile *p);
 /* Replace a header string field (NULL allowed); the profile keeps its own copy. */
 int profile__set_str(struct profile *p, char **field, const char *value);
+/*
+ * The header's facts of the machine recording now: the slimzip version, the kernel release,
+ * the hostname and the boot id (without which dev/ino are not trusted). 0 or -ENOMEM.
+ */
+int profile__set_host(struct profile *p, const char *version);
 
 /*
  * Add an access. e->path is copied. If an entry with the same identity exists, kinds and flags

@@ -92,6 +92,29 @@ static bool is_cgroup2_dir(const char *path)
 	       S_ISDIR(st.st_mode);
 }
 
+int cgroup__own_dir(char **dir)
+{
+	char *mnt = NULL, *root = NULL, buf[4096];
+	ssize_t n = -1;
+	int fd, err;
+
+	*dir = NULL;
+	err = cgroup__v2_mount(&mnt, &root);
+	if (err)
+		return err;
+	fd = open("/proc/self/cgroup", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+	}
+	/* Unreadable: the mount point itself, as for a process of another namespace. */
+	buf[n > 0 ? n : 0] = '\0';
+	err = cgroup__self_dir(mnt, root, buf, dir);
+	free(mnt);
+	free(root);
+	return err;
+}
+
 int cgroup__resolve(const char *user_path, char **dir)
 {
 	char *mnt = NULL, *root = NULL, *joined = NULL, *real;

@@ -20,6 +20,12 @@ int cgroup__parse_self(const char *proc_self_cgroup, char **path);
 int cgroup__self_dir(const char *mount_point, const char *mount_root, const char *proc_self_cgroup,
 		     char **dir);
 /*
+ * The directory of this process's own cgroup v2 (cgroup__v2_mount, /proc/self/cgroup,
+ * cgroup__self_dir): where a recorder creates the cgroups of the commands it starts. *dir is
+ * malloc'd. 0, -EOPNOTSUPP (no cgroup v2), -ENOMEM.
+ */
+int cgroup__own_dir(char **dir);
+/*
  * Resolve a user-given cgroup: a directory on a cgroup2 filesystem, or a path relative to the
  * cgroup2 mount ("/system.slice/foo.service"). -ENOENT / -ENOTDIR with a message.
  */

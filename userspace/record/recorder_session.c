@@ -14,7 +14,6 @@
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
-#include <sys/utsname.h>
 
 #include "config.h"
 #include "cgroup.h"
@@ -37,45 +36,16 @@ static int64_t unix_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static char *read_small_file(const char *path)
-{
-	char buf[4096];
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return NULL;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n < 0)
-		return NULL;
-	buf[n] = '\0';
-	return strdup(buf);
-}
-
 static int fill_header(struct profile *p, const struct record_opts *o, const char *cgdir,
 		       int64_t start_ms, int status)
 {
 	struct profile_header *h = profile__header(p);
-	struct utsname u;
-	char host[256] = "", boot[64], *cmd = NULL;
+	char *cmd = NULL;
 	int err;
 
-	if (uname(&u))
-		memset(&u, 0, sizeof(u));
-	gethostname(host, sizeof(host) - 1);
-	/* Without a boot id the profile is still good: it is then matched by path only. */
-	if (host__boot_id(boot, sizeof(boot)))
-		boot[0] = '\0';
 	if (o->argv && !(cmd = slz_shell_join(o->argv)))
 		return -ENOMEM;
-	err = profile__set_str(p, &h->slimzip_version, SLIMZIP_VERSION);
-	if (!err)
-		err = profile__set_str(p, &h->kernel, u.release);
-	if (!err)
-		err = profile__set_str(p, &h->hostname, host);
-	if (!err)
-		err = profile__set_str(p, &h->boot_id, boot[0] ? boot : NULL);
+	err = profile__set_host(p, SLIMZIP_VERSION);
 	if (!err)
 		err = profile__set_str(p, &h->target_kind, o->argv ? "command" : "cgroup");
 	if (!err)
@@ -274,7 +244,7 @@ int recorder__record(const struct record_opts *o, struct profile **out, int *cmd
 {
 	struct recorder_config cfg = {o->record_missing, o->max_files, o->ringbuf_bytes};
 	struct record_state s = {.o = o, .pidfd = -1, .status = -1, .start_ms = unix_ms()};
-	char *mnt = NULL, *mroot = NULL, *parent = NULL, *cgdir = NULL, *self = NULL;
+	char *parent = NULL, *cgdir = NULL;
 	struct recorder *r = NULL;
 	struct profile *p = NULL;
 	int cgfd = -1, sfd = o->signal_fd > 0 ? o->signal_fd : -1, tfd = -1, err, e;
@@ -292,11 +262,7 @@ int recorder__record(const struct record_opts *o, struct profile **out, int *cmd
 	if (err)
 		return err;
 	if (o->argv) {
-		err = cgroup__v2_mount(&mnt, &mroot);
-		if (err)
-			goto out;
-		self = read_small_file("/proc/self/cgroup");
-		err = cgroup__self_dir(mnt, mroot, self ? self : "", &parent);
+		err = cgroup__own_dir(&parent);
 		if (err)
 			goto out;
 	} else {
@@ -395,10 +361,7 @@ out:
 		close(cgfd);
 	profile__free(p);
 	recorder__free(r);
-	free(mnt);
-	free(mroot);
 	free(parent);
 	free(cgdir);
-	free(self);
 	return err;
 }

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# slimzip batch (issue 11): the functions of a manifest are recorded at once, each command in a
+# cgroup of its own through one recorder, and each function gets the zip of exactly what its
+# own commands used (two functions share one tree here); a function whose command fails is
+# named with its status and gets no zip while the others do; host packages are refused (batch
+# is CI use); a bad manifest is refused with FILE:LINE before anything runs.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+e2e_require_root
+e2e_workdir
+
+app=$WORK/app
+mkdir -p "$app/lib" "$WORK/host/site-packages/hostpkg"
+echo 'import lib.a; print("orders", lib.a.X)' >"$app/orders.py"
+echo 'import lib.b; print("users", lib.b.Y)' >"$app/users.py"
+echo 'import hostpkg; print("host", hostpkg.Z)' >"$app/hostuse.py"
+echo 'X = 1' >"$app/lib/a.py"
+echo 'Y = 2' >"$app/lib/b.py"
+echo 'unused = 3' >"$app/lib/c.py"
+: >"$app/lib/__init__.py"
+echo 'Z = 4' >"$WORK/host/site-packages/hostpkg/__init__.py"
+# Each of the first two commands waits for the other to start: they only both finish when
+# batch runs them at the same time (-j 2), each followed in its own cgroup.
+wait_for() { echo "n=0; touch ../$1.ready; until [ -e ../$2.ready ]; do n=\$((n+1)); [ \$n -lt 200 ] || exit 9; sleep 0.05; done"; }
+cat >"$WORK/m.ini" <<INI
+[function orders]
+tree = app
+command = cd app && $(wait_for orders users) && python3 -S orders.py
+command = cd app && python3 -S -c "import lib.a"
+
+[function users]
+tree = app
+command = cd app && $(wait_for users orders) && python3 -S users.py
+
+[function broken]
+tree = app
+command = cd app && python3 -S -c "raise SystemExit(3)"
+
+[function host]
+tree = app
+command = cd app && PYTHONPATH=$WORK/host/site-packages python3 -S hostuse.py
+INI
+
+RUN_CWD=$WORK run env -u CI "$SLIMZIP" batch m.ini -j 2 -o out
+check "batch exits with the first failing function's status, broken's 3 (exit $RC)" \
+	test "$RC" -eq 3
+check "the commands ran at once and printed their output" \
+	bash -c 'grep -qx "orders 1" "$1" && grep -qx "users 2" "$1"' _ "$WORK/last.out"
+zips=$WORK/out/functions
+list() { unzip -Z1 "$1" | sort | tr '\n' ' '; }
+check "orders.zip holds what orders' two commands used, nothing of users'" \
+	test "$(list "$zips/orders.zip")" = "lib/ lib/__init__.py lib/a.py orders.py "
+check "users.zip holds what users used, nothing of orders'" \
+	test "$(list "$zips/users.zip")" = "lib/ lib/__init__.py lib/b.py users.py "
+check "broken gets no zip" test ! -e "$zips/broken.zip"
+check "the summary names broken, its command and its status" \
+	grep -qE '^broken +FAILED +recording .*raise SystemExit\(3\).* \(exit 3\)' "$WORK/last.out"
+check "host gets no zip: its host package is refused" test ! -e "$zips/host.zip"
+check "the summary names the host package" \
+	grep -qE '^host +FAILED +pruning.*hostpkg' "$WORK/last.out"
+check "2 of 4 functions zipped" grep -qx "slimzip batch: 2 of 4 functions zipped" "$WORK/last.out"
+check "the zips carry the policy comment as prune's do" \
+	bash -c 'unzip -z "$1" | grep -q "{\"slimzip\":"' _ "$zips/orders.zip"
+mkdir -p "$WORK/x"
+(cd "$WORK/x" && unzip -q "$zips/orders.zip" && python3 -S orders.py) >"$WORK/x.out" 2>&1 || true
+check "the extracted orders zip runs" grep -qx "orders 1" "$WORK/x.out"
+
+printf '[function h]\ntree = app\ncommand = cd app && PYTHONPATH=%s python3 -S hostuse.py\n' \
+	"$WORK/host/site-packages" >"$WORK/h.ini"
+RUN_CWD=$WORK run env -u CI "$SLIMZIP" batch h.ini -o out
+check "a batch whose only failure is a host package exits 10 (exit $RC)" test "$RC" -eq 10
+printf '[function h]\ntree = app\ncommand = cd app && PYTHONPATH=%s python3 -S hostuse.py\nstrict-host = no\n' \
+	"$WORK/host/site-packages" >"$WORK/h2.ini"
+RUN_CWD=$WORK run env -u CI "$SLIMZIP" batch h2.ini -o out
+check "strict-host = no lets it through (exit $RC)" test "$RC" -eq 0 -a -s "$zips/h.zip"
+
+printf '[function f]\ntree = app\ncommand = true\nbogus = 1\n' >"$WORK/bad.ini"
+RUN_CWD=$WORK run "$SLIMZIP" batch bad.ini -o out
+check "a bad manifest is refused with exit 6 (exit $RC)" test "$RC" -eq 6
+check "naming the file and line" grep -q "bad.ini:4: " "$WORK/last.err"
+e2e_finish

@@ -1,0 +1,400 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "batch.h"
+#include "cgroup.h"
+#include "hostdeps.h"
+#include "launch.h"
+#include "prune_write.h"
+#include "recorder.h"
+#include "util.h"
+
+/* epoll tags of the two fds that are not a command's pidfd (those carry their job index). */
+#define TAG_RING   UINT64_MAX
+#define TAG_SIGNAL (UINT64_MAX - 1)
+
+struct job {
+	size_t fn;	 /* index of its function */
+	const char *cmd; /* the manifest's text */
+	char *cgdir;
+	int cgfd, pidfd;
+	uint32_t slot;
+	bool running;
+};
+
+struct run {
+	const struct batch_opts *o;
+	struct batch_result *res;
+	struct recorder *r;
+	struct profile **profiles; /* per function, merged */
+	struct job *jobs;
+	size_t njobs;
+	int epfd;
+	char *parent; /* the cgroup the commands' cgroups are made in */
+	unsigned int running;
+	bool stopping;
+};
+
+static int64_t unix_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+const char *batch_stage__name(enum batch_stage s)
+{
+	static const char *const names[] = {
+		[BATCH_OK] = "ok",	    [BATCH_RECORD] = "recording", [BATCH_PLAN] = "pruning",
+		[BATCH_OUTPUT] = "writing", [BATCH_STOPPED] = "stopped",
+	};
+
+	return s < ARRAY_SIZE(names) ? names[s] : "?";
+}
+
+/* The first failure of a function is the one it is reported with. */
+static void fail_fn(struct run *x, size_t fn, enum batch_stage stage, int err, int cmd_status,
+		    const char *cmd)
+{
+	struct batch_function_result *f = &x->res->functions[fn];
+
+	if (f->stage != BATCH_OK)
+		return;
+	f->stage = stage;
+	f->err = err;
+	f->cmd_status = cmd_status;
+	f->failed_command = cmd;
+	f->message = err ? strdup(slz_errmsg()) : NULL;
+	x->res->failed++;
+}
+
+/* In the child, before exec: the manifest's paths are relative to its directory. */
+static int enter_base_dir(void *ctx)
+{
+	return chdir(ctx) ? -errno : 0;
+}
+
+static int start_job(struct run *x, size_t i)
+{
+	struct job *j = &x->jobs[i];
+	char *argv[] = {"/bin/sh", "-c", (char *)j->cmd, NULL};
+	struct launch_opts lo = {
+		.argv = argv,
+		.child_setup = enter_base_dir,
+		.child_ctx = (void *)x->o->base_dir,
+	};
+	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = i};
+	uint64_t cgid;
+	pid_t pid;
+	int status = 1, err;
+
+	err = cgroup__create(x->parent, &j->cgdir, &j->cgfd);
+	if (!err)
+		err = cgroup__id(j->cgdir, &cgid);
+	if (!err)
+		err = recorder__add_target(x->r, cgid, &j->slot);
+	if (err)
+		goto fail;
+	lo.cgroup_fd = j->cgfd;
+	err = launch__start(&lo, &pid, &j->pidfd, &status);
+	if (err) {
+		recorder__remove_target(x->r, j->slot);
+		goto fail;
+	}
+	if (epoll_ctl(x->epfd, EPOLL_CTL_ADD, j->pidfd, &ev)) {
+		err = slz_fail(errno, "epoll: %s", strerror(errno));
+		kill(pid, SIGKILL);
+		launch__wait(j->pidfd, &status);
+		recorder__remove_target(x->r, j->slot);
+		goto fail;
+	}
+	j->running = true;
+	x->running++;
+	x->res->functions[j->fn].commands++;
+	return 0;
+fail:
+	fail_fn(x, j->fn, BATCH_RECORD, err, status, j->cmd);
+	if (j->cgdir)
+		cgroup__destroy(j->cgdir);
+	return 0;
+}
+
+/* The command ended: its cgroup goes (leftovers killed), its profile joins its function's. */
+static int finish_job(struct run *x, struct job *j)
+{
+	struct profile *p = NULL;
+	int status = 0, err;
+
+	launch__wait(j->pidfd, &status);
+	epoll_ctl(x->epfd, EPOLL_CTL_DEL, j->pidfd, NULL);
+	close(j->pidfd);
+	j->pidfd = -1;
+	j->running = false;
+	x->running--;
+	/* What it left running dies with the cgroup; their last events are in the ring. */
+	err = cgroup__destroy(j->cgdir);
+	close(j->cgfd);
+	j->cgfd = -1;
+	if (!err)
+		err = recorder__consume(x->r) < 0 ? -EIO : 0;
+	if (!err)
+		err = recorder__profile(x->r, j->slot, &p);
+	if (!err)
+		err = profile__merge(x->profiles[j->fn], p);
+	profile__free(p);
+	recorder__remove_target(x->r, j->slot);
+	if (x->o->on_command)
+		x->o->on_command(x->res->functions[j->fn].name, j->cmd, status, x->o->ctx);
+	if (err)
+		fail_fn(x, j->fn, BATCH_RECORD, err, 0, j->cmd);
+	else if (status)
+		fail_fn(x, j->fn, BATCH_RECORD, 0, status, j->cmd);
+	return err == -ENOMEM ? err : 0;
+}
+
+static void on_signal(struct run *x)
+{
+	struct signalfd_siginfo si;
+
+	while (read(x->o->signal_fd, &si, sizeof(si)) == sizeof(si)) {
+		if (!x->res->signal)
+			x->res->signal = (int)si.ssi_signo;
+		x->stopping = true;
+		for (size_t i = 0; i < x->njobs; i++) {
+			if (x->jobs[i].running)
+				cgroup__signal(x->jobs[i].cgdir, (int)si.ssi_signo);
+		}
+	}
+}
+
+static int record_all(struct run *x)
+{
+	size_t next = 0;
+
+	for (;;) {
+		struct epoll_event ev[16];
+		int n;
+
+		while (!x->stopping && x->running < x->o->jobs && next < x->njobs) {
+			/* A function that failed already runs nothing more: its zip is not made. */
+			if (x->res->functions[x->jobs[next].fn].stage == BATCH_OK)
+				start_job(x, next);
+			next++;
+		}
+		if (!x->running && (x->stopping || next == x->njobs))
+			return 0;
+		n = epoll_wait(x->epfd, ev, ARRAY_SIZE(ev), -1);
+		if (n < 0 && errno != EINTR)
+			return slz_fail(errno, "epoll_wait: %s", strerror(errno));
+		for (int i = 0; i < n; i++) {
+			int err = 0;
+
+			if (ev[i].data.u64 == TAG_RING)
+				err = recorder__consume(x->r) < 0 ? -EIO : 0;
+			else if (ev[i].data.u64 == TAG_SIGNAL)
+				on_signal(x);
+			else
+				err = finish_job(x, &x->jobs[ev[i].data.u64]);
+			if (err == -ENOMEM)
+				return slz_fail(ENOMEM, "out of memory recording the batch");
+		}
+	}
+}
+
+static int zip_path(const struct run *x, const struct conf_function *fn, char **out)
+{
+	char *dir = NULL;
+	int err = 0;
+
+	if (fn->output)
+		return (*out = strdup(fn->output)) ? 0 : -ENOMEM;
+	if (asprintf(&dir, "%s/functions", x->o->outdir) < 0)
+		return -ENOMEM;
+	if ((mkdir(x->o->outdir, 0755) && errno != EEXIST) || (mkdir(dir, 0755) && errno != EEXIST))
+		err = slz_fail(errno, "cannot create %s: %s", dir, strerror(errno));
+	else if (asprintf(out, "%s/%s.zip", dir, fn->name) < 0)
+		err = -ENOMEM;
+	free(dir);
+	return err;
+}
+
+/* One function's zip, as `slimzip prune --profile MERGED` with the section's options makes it. */
+static void prune_fn(struct run *x, size_t i)
+{
+	const struct conf_function *fn = conf__function(x->o->manifest, i);
+	struct batch_function_result *f = &x->res->functions[i];
+	const struct profile *p = x->profiles[i];
+	struct prune_policy pol;
+	struct prune_plan pl = {0};
+	struct zipwrite_stats zs = {0};
+	struct tree *t = NULL;
+	char *zip = NULL;
+	int err;
+
+	f->profile_entries = profile__count(p);
+	f->lost_events = profile__header_const(p)->lost_events;
+	err = prune_policy__init(&pol);
+	/* Batch is CI use: host packages are refused unless the section says strict-host = no. */
+	pol.strict_host = true;
+	if (!err)
+		err = conf_function__policy(fn, &pol);
+	if (!err)
+		err = prune_policy__open_tree(&pol, fn->tree, &t);
+	if (!err)
+		err = prune__plan_checked(t, &pol, &p, 1, NULL, &pl);
+	f->host_packages = pl.host && hostdeps__count(pl.host);
+	if (err) {
+		fail_fn(x, i, BATCH_PLAN, err, 0, NULL);
+		goto out;
+	}
+	f->before_files = pl.before_files;
+	f->before_bytes = pl.before_bytes;
+	f->after_files = pl.after_files;
+	f->after_bytes = pl.after_bytes;
+	err = zip_path(x, fn, &zip);
+	if (err) {
+		fail_fn(x, i, BATCH_OUTPUT, err, 0, NULL);
+		goto out;
+	}
+	err = prune__write_zip(&pl, &pol, x->o->version, zip, &zs);
+	if (err) {
+		/* A file of the tree that changed or vanished is the input's fault, not the zip's.
+		 */
+		fail_fn(x, i, zs.failed_writing ? BATCH_OUTPUT : BATCH_PLAN, err, 0, NULL);
+		goto out;
+	}
+	f->zip = zip;
+	f->zip_bytes = zs.zip_size;
+	zip = NULL;
+out:
+	free(zip);
+	prune_plan__release(&pl);
+	tree__free(t);
+	prune_policy__release(&pol);
+}
+
+static int prepare(struct run *x)
+{
+	const struct conf *m = x->o->manifest;
+	size_t nfn = conf__function_count(m), k = 0;
+	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = TAG_RING};
+	int err;
+
+	x->res->functions = calloc(nfn ? nfn : 1, sizeof(*x->res->functions));
+	x->profiles = calloc(nfn ? nfn : 1, sizeof(*x->profiles));
+	if (!x->res->functions || !x->profiles)
+		return -ENOMEM;
+	x->res->n = nfn;
+	for (size_t i = 0; i < nfn; i++) {
+		const struct conf_function *fn = conf__function(m, i);
+		struct profile_header *h;
+
+		x->res->functions[i].name = fn->name;
+		x->njobs += fn->n_commands;
+		if (profile__new(&x->profiles[i]))
+			return -ENOMEM;
+		h = profile__header(x->profiles[i]);
+		err = profile__set_host(x->profiles[i], x->o->version);
+		if (!err)
+			err = profile__set_str(x->profiles[i], &h->target_kind, "command");
+		if (!err)
+			err = profile__set_str(x->profiles[i], &h->command, fn->commands[0]);
+		if (err)
+			return err;
+		h->start_unix_ms = unix_ms();
+		h->merged_from = 0;
+	}
+	x->jobs = calloc(x->njobs ? x->njobs : 1, sizeof(*x->jobs));
+	if (!x->jobs)
+		return -ENOMEM;
+	for (size_t i = 0; i < nfn; i++) {
+		const struct conf_function *fn = conf__function(m, i);
+
+		for (size_t c = 0; c < fn->n_commands; c++, k++)
+			x->jobs[k] = (struct job){
+				.fn = i, .cmd = fn->commands[c], .cgfd = -1, .pidfd = -1};
+	}
+	err = cgroup__own_dir(&x->parent);
+	if (err)
+		return err;
+	/* What killed slimzips left here (their commands included): ours come next. */
+	cgroup__remove_stale(x->parent);
+	err = recorder__open(&(struct recorder_config){0}, &x->r);
+	if (err)
+		return err;
+	x->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (x->epfd < 0 || epoll_ctl(x->epfd, EPOLL_CTL_ADD, recorder__epoll_fd(x->r), &ev))
+		return slz_fail(errno, "epoll: %s", strerror(errno));
+	ev.data.u64 = TAG_SIGNAL;
+	if (x->o->signal_fd > 0 && epoll_ctl(x->epfd, EPOLL_CTL_ADD, x->o->signal_fd, &ev))
+		return slz_fail(errno, "epoll: %s", strerror(errno));
+	return 0;
+}
+
+int batch__run(const struct batch_opts *o, struct batch_result *res)
+{
+	struct run x = {.o = o, .res = res, .epfd = -1};
+	int err;
+
+	memset(res, 0, sizeof(*res));
+	if (!o->jobs)
+		return slz_fail(EINVAL, "batch needs at least one job at a time");
+	err = prepare(&x);
+	if (!err)
+		err = record_all(&x);
+	for (size_t i = 0; !err && i < res->n; i++) {
+		profile__header(x.profiles[i])->end_unix_ms = unix_ms();
+		if (x.stopping)
+			fail_fn(&x, i, BATCH_STOPPED, 0, 0, NULL);
+		else if (res->functions[i].stage == BATCH_OK)
+			prune_fn(&x, i);
+	}
+	for (size_t i = 0; i < x.njobs; i++) {
+		struct job *j = &x.jobs[i];
+
+		/* Only after a failure of the loop itself: do not leave commands behind. */
+		if (j->running) {
+			cgroup__destroy(j->cgdir);
+			launch__wait(j->pidfd, &(int){0});
+		}
+		if (j->pidfd >= 0)
+			close(j->pidfd);
+		if (j->cgfd >= 0)
+			close(j->cgfd);
+		free(j->cgdir);
+	}
+	for (size_t i = 0; x.profiles && i < res->n; i++)
+		profile__free(x.profiles[i]);
+	if (x.epfd >= 0)
+		close(x.epfd);
+	recorder__free(x.r);
+	free(x.profiles);
+	free(x.jobs);
+	free(x.parent);
+	if (err == -ENOMEM)
+		return slz_fail(ENOMEM, "out of memory running the batch");
+	return err;
+}
+
+void batch_result__release(struct batch_result *res)
+{
+	if (!res)
+		return;
+	for (size_t i = 0; i < res->n; i++) {
+		free(res->functions[i].message);
+		free(res->functions[i].zip);
+	}
+	free(res->functions);
+	memset(res, 0, sizeof(*res));
+}

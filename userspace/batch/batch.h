@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * slimzip batch: many functions at once. Every command of every [function] section of a
+ * manifest runs in a cgroup of its own, up to `jobs` at a time, all followed by one loaded BPF
+ * program (one recorder, a target per command); a function's commands' profiles merge, and
+ * each function whose commands all succeeded is pruned to its zip exactly as `slimzip prune`
+ * prunes (prune__plan_checked, prune__write_zip), with the section's options. A failure of one
+ * function (a command's status, a refusal, an unwritable zip) is recorded with its name and
+ * does not stop the others.
+ *
+ * Commands run through /bin/sh -c in the manifest's directory (where the paths of a manifest
+ * are taken from), with the environment batch was given. What a command leaves running in its
+ * cgroup when it exits is killed with the cgroup, as `slimzip record` does.
+ */
+#ifndef SLIMZIP_BATCH_H
+#define SLIMZIP_BATCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "conf.h"
+
+enum batch_stage {
+	BATCH_OK,
+	BATCH_RECORD,  /* a command could not start, or failed (cmd_status says how) */
+	BATCH_PLAN,    /* opening the tree, planning, a refusal (loss, host packages, ...) */
+	BATCH_OUTPUT,  /* the zip could not be written */
+	BATCH_STOPPED, /* a stop signal came before the function was done */
+};
+
+struct batch_function_result {
+	const char *name; /* the section's */
+	enum batch_stage stage;
+	int err;		    /* -errno of the failing stage, 0 */
+	int cmd_status;		    /* the failing command's shell-style status, else 0 */
+	const char *failed_command; /* the manifest's text of it, or NULL */
+	char *message;		    /* what went wrong (slz_errmsg at the time), or NULL */
+	char *zip;		    /* the zip written, or NULL */
+	uint64_t commands;	    /* commands run */
+	uint64_t profile_entries;   /* in the merged profile */
+	uint64_t lost_events;
+	uint64_t before_files, before_bytes, after_files, after_bytes, zip_bytes;
+	bool host_packages; /* the plan used host packages (refused unless strict-host = no) */
+};
+
+struct batch_result {
+	struct batch_function_result *functions; /* in the manifest's order */
+	size_t n;
+	unsigned int failed; /* functions whose stage is not BATCH_OK */
+	int signal;	     /* the stop signal that ended the run early, else 0 */
+};
+
+typedef void (*batch_command_fn)(const char *function, const char *command, int status, void *ctx);
+
+struct batch_opts {
+	const struct conf *manifest; /* CONF_MANIFEST */
+	const char *base_dir;	     /* where commands run: the manifest's directory */
+	const char *outdir;	     /* zips default to OUTDIR/functions/NAME.zip */
+	unsigned int jobs;	     /* commands at once, >= 1 */
+	const char *version;	     /* the slimzip version the zips' comments name */
+	/*
+	 * A signalfd for SIGINT, SIGTERM, SIGHUP, SIGQUIT (blocked by the caller), or <= 0: on
+	 * one, the running commands get it, nothing new starts, and no zip is written.
+	 */
+	int signal_fd;
+	batch_command_fn on_command; /* after each command ends (the CLI prints it) */
+	void *ctx;
+};
+
+/*
+ * Run the batch. 0 when it ran (each function's outcome is in *res, which the caller releases
+ * with batch_result__release even on failure), or -errno when nothing could run (the recorder
+ * cannot load: -EPERM, -EOPNOTSUPP; out of memory), explained.
+ */
+int batch__run(const struct batch_opts *o, struct batch_result *res);
+void batch_result__release(struct batch_result *res); /* NULL-safe */
+/* "recording", "pruning", "writing", "stopped", "ok". */
+const char *batch_stage__name(enum batch_stage s);
+
+#endif
