@@ -78,4 +78,55 @@ printf '[function f]\ntree = app\ncommand = true\nbogus = 1\n' >"$WORK/bad.ini"
 RUN_CWD=$WORK run "$SLIMZIP" batch bad.ini -o out
 check "a bad manifest is refused with exit 6 (exit $RC)" test "$RC" -eq 6
 check "naming the file and line" grep -q "bad.ini:4: " "$WORK/last.err"
+echo "== an AWS SAM template: trees from the template, commands from slimzip.ini beside it"
+sam=$WORK/sam
+mkdir -p "$sam"
+cp -a "$app" "$sam/src"
+# sam build's copy of UsersFn is the tree batch prunes for it, not CodeUri.
+mkdir -p "$sam/.aws-sam/build"
+cp -a "$app" "$sam/.aws-sam/build/UsersFn"
+cat >"$sam/template.yaml" <<'YAML'
+AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function:
+    Runtime: python3.11
+Resources:
+  OrdersFn:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: src/
+      Handler: orders.handler
+      Layers: [!Ref Deps]
+  UsersFn:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: src/
+      Handler: users.handler
+  ImageFn:
+    Type: AWS::Serverless::Function
+    Properties:
+      PackageType: Image
+YAML
+cat >"$sam/slimzip.ini" <<'INI'
+[function OrdersFn]
+command = cd src && python3 -S orders.py
+
+[function UsersFn]
+command = cd .aws-sam/build/UsersFn && python3 -S users.py
+INI
+RUN_CWD=$sam run env -u CI "$SLIMZIP" batch template.yaml -o out
+check "batch on the template exits 0 (exit $RC)" test "$RC" -eq 0
+check "OrdersFn's zip comes from CodeUri src/ and holds orders' files only" \
+	test "$(list "$sam/out/functions/OrdersFn.zip")" = "lib/ lib/__init__.py lib/a.py orders.py "
+check "UsersFn's zip comes from .aws-sam/build/UsersFn" \
+	test "$(list "$sam/out/functions/UsersFn.zip")" = "lib/ lib/__init__.py lib/b.py users.py "
+check "the image function is named as not recorded" \
+	grep -q "ImageFn has no commands .*container image" "$WORK/last.err"
+printf '[function Nope]\ncommand = true\n' >"$sam/bad.ini"
+RUN_CWD=$sam run "$SLIMZIP" batch template.yaml --commands bad.ini -o out
+check "a section the template lacks is refused with exit 6 (exit $RC)" test "$RC" -eq 6
+check "naming the file, the line and the template's functions" \
+	grep -q "bad.ini:1: \[function Nope\] is no AWS::Serverless::Function.*(OrdersFn, UsersFn)" \
+	"$WORK/last.err"
 e2e_finish

@@ -15,14 +15,17 @@
 #include "cli.h"
 #include "config.h"
 #include "humanize.h"
+#include "sam.h"
 #include "util.h"
 
-#define DEFAULT_OUTDIR "slimzip-out"
+#define DEFAULT_OUTDIR	  "slimzip-out"
+#define SAM_COMMANDS_NAME "slimzip.ini" /* the commands beside a template, by default */
 
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: slimzip batch MANIFEST [-j N] [-o OUTDIR]\n"
+		"       slimzip batch template.yaml [--commands FILE] [-j N] [-o OUTDIR]\n"
 		"\n"
 		"Record every command of every [function NAME] section of MANIFEST, each in a\n"
 		"cgroup of its own and up to N at a time, through one loaded BPF program; merge\n"
@@ -30,7 +33,14 @@ static void usage(FILE *f)
 		"OUTDIR/functions/NAME.zip) as slimzip prune would. Commands run with /bin/sh -c\n"
 		"in the manifest's directory. A failing function is named and does not stop the\n"
 		"others. Host packages are refused unless the section says strict-host = no.\n"
+		"An AWS SAM template (*.yaml, *.yml) gives each function's tree "
+		"(.aws-sam/build/ID\n"
+		"after sam build, else CodeUri); the commands come from a manifest whose sections\n"
+		"are named by logical id and may leave tree out (default: " SAM_COMMANDS_NAME
+		" beside\n"
+		"the template); commands then run in the template's directory.\n"
 		"\n"
+		"  --commands FILE   the commands of a template's functions\n"
 		"  -j, --jobs N      commands at once (default: the number of CPUs)\n"
 		"  -o, --outdir DIR  where zips go by default (default " DEFAULT_OUTDIR ")\n"
 		"\n"
@@ -99,11 +109,62 @@ static void print_result(const struct batch_result *res)
 	printf("\nslimzip batch: %zu of %zu functions zipped\n", res->n - res->failed, res->n);
 }
 
+static bool is_template(const char *path)
+{
+	size_t n = strlen(path);
+
+	return (n > 5 && !strcmp(path + n - 5, ".yaml")) ||
+	       (n > 4 && !strcmp(path + n - 4, ".yml"));
+}
+
+/*
+ * A SAM template and the commands of its functions as one manifest; the template's functions
+ * that have no commands are named (they are not recorded).
+ */
+static int load_sam(const char *template, const char *dir, const char *commands, struct conf **m)
+{
+	struct sam *s = NULL;
+	char *beside = NULL;
+	int err = sam__parse_file(template, &s);
+
+	if (!err && !commands) {
+		if (asprintf(&beside, "%s/" SAM_COMMANDS_NAME, dir) < 0)
+			err = slz_fail(ENOMEM, "out of memory");
+		commands = beside;
+	}
+	if (!err && access(commands, F_OK))
+		err = slz_fail(ENOENT,
+			       "no commands for the template's functions: write %s with a "
+			       "[function LogicalId] section and command = ... per function, or "
+			       "give --commands FILE",
+			       commands);
+	if (!err)
+		err = conf__parse_file(commands, CONF_SAM_COMMANDS, m);
+	if (!err)
+		err = conf__apply_sam(*m, s, dir);
+	for (size_t i = 0; !err && i < sam__count(s); i++) {
+		const struct sam_function *f = sam__function(s, i);
+
+		if (!conf__find_function(*m, f->logical_id))
+			cli_info("note: %s has no commands in %s: not recorded%s%s", f->logical_id,
+				 commands, f->skip_reason ? "; it is " : "",
+				 f->skip_reason ? f->skip_reason : "");
+	}
+	if (err) {
+		conf__free(*m);
+		*m = NULL;
+	}
+	free(beside);
+	sam__free(s);
+	return err;
+}
+
 int cmd_batch(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"jobs", required_argument, NULL, 'j'},
 		{"outdir", required_argument, NULL, 'o'},
+		{"commands", required_argument, NULL, 'c'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
@@ -114,6 +175,7 @@ int cmd_batch(int argc, char **argv)
 	char *dir_copy = NULL, base[PATH_MAX];
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	uint64_t jobs = cpus > 0 ? (uint64_t)cpus : 1;
+	const char *commands = NULL;
 	sigset_t old;
 	int c, err, ret = EXIT_OK;
 
@@ -128,6 +190,9 @@ int cmd_batch(int argc, char **argv)
 		case 'o':
 			bo.outdir = optarg;
 			break;
+		case 'c':
+			commands = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return EXIT_OK;
@@ -141,15 +206,22 @@ int cmd_batch(int argc, char **argv)
 			  argc - optind);
 		return EXIT_USAGE;
 	}
-	err = conf__parse_file(argv[optind], CONF_MANIFEST, &m);
-	if (err) {
-		cli_error("%s", slz_errmsg());
-		return cli_exit_for(err, CLI_STAGE_INPUT);
-	}
 	dir_copy = strdup(argv[optind]);
 	if (!dir_copy || !realpath(dirname(dir_copy), base)) {
 		cli_error("cannot find the directory of %s", argv[optind]);
 		ret = EXIT_BAD_INPUT;
+		goto out;
+	}
+	err = is_template(argv[optind]) ? load_sam(argv[optind], base, commands, &m)
+					: conf__parse_file(argv[optind], CONF_MANIFEST, &m);
+	if (err) {
+		cli_error("%s", slz_errmsg());
+		ret = cli_exit_for(err, CLI_STAGE_INPUT);
+		goto out;
+	}
+	if (commands && !is_template(argv[optind])) {
+		cli_error("--commands goes with a SAM template; %s is a manifest", argv[optind]);
+		ret = EXIT_USAGE;
 		goto out;
 	}
 	bo.manifest = m;

@@ -212,7 +212,7 @@ static int section_header(struct parser *p, const char *line)
 					   sect_word(t), sect_word(t));
 		return new_section(p, t, name, nlen);
 	}
-	if (p->kind == CONF_MANIFEST)
+	if (p->kind != CONF_DAEMON)
 		return conf__error(p, p->line,
 				   "unknown section [%.*s]; a batch manifest holds [function NAME] "
 				   "sections only",
@@ -292,8 +292,8 @@ static int on_key(void *user, const char *section, const char *name, const char 
 		return 1;
 	if (p->sect == SECT_NONE) {
 		conf__error(p, p->line, "'%s' is outside any section; put it under %s", name,
-			    p->kind == CONF_MANIFEST ? "a [function NAME] section"
-						     : "[daemon], [watch NAME] or [function NAME]");
+			    p->kind != CONF_DAEMON ? "a [function NAME] section"
+						   : "[daemon], [watch NAME] or [function NAME]");
 		return 1;
 	}
 	conf_key__set(p, name, value);
@@ -310,11 +310,12 @@ static int check_function(struct parser *p, struct fn_entry *f)
 	f->pub.n_drop = f->drop.n;
 	f->pub.commands = (const char *const *)f->commands.v;
 	f->pub.n_commands = f->commands.n;
-	if (!f->pub.tree)
+	/* Beside a SAM template, the template says where a function's code is. */
+	if (!f->pub.tree && p->kind != CONF_SAM_COMMANDS)
 		return conf__error(p, f->pub.line,
 				   "[function %s] has no tree; add tree = the directory to prune",
 				   f->pub.name);
-	if (p->kind == CONF_MANIFEST && !f->pub.n_commands)
+	if (p->kind != CONF_DAEMON && !f->pub.n_commands)
 		return conf__error(p, f->pub.line,
 				   "[function %s] has no command; add command = what runs its "
 				   "workload (repeatable)",
@@ -393,6 +394,12 @@ static int parse(struct parser *p, struct conf **out)
 	c->daemon.linger = CONF_DEFAULT_LINGER;
 	c->daemon.max_targets = CONF_MAX_TARGETS;
 	p->c = c;
+	/* Kept for what is checked after the parse (conf__apply_sam's FILE:LINE). */
+	c->file = conf__strndup(c, p->file, strlen(p->file));
+	if (!c->file) {
+		conf__free(c);
+		return slz_fail(ENOMEM, "out of memory reading %s", p->file);
+	}
 	ret = ini_parse_stream(read_line, p, on_key, p);
 	if (!p->err && ret > 0)
 		/* A line our reader let through and inih refused: nothing we know of. */

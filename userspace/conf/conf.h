@@ -29,6 +29,11 @@
 enum conf_kind {
 	CONF_DAEMON,   /* slimzip daemon --config FILE */
 	CONF_MANIFEST, /* slimzip batch MANIFEST */
+	/*
+	 * The commands beside a SAM template (slimzip batch template.yaml): a manifest whose
+	 * sections, named by the template's logical ids, may leave tree out (conf__apply_sam).
+	 */
+	CONF_SAM_COMMANDS,
 };
 
 #define CONF_DEFAULT_STATE_DIR	 "/var/lib/slimzip"
@@ -114,6 +119,16 @@ size_t conf__function_count(const struct conf *c);
 const struct conf_function *conf__function(const struct conf *c, size_t i);
 /* The [function NAME] section called name, NULL when there is none. */
 const struct conf_function *conf__find_function(const struct conf *c, const char *name);
+
+struct sam;
+/*
+ * Join a CONF_SAM_COMMANDS conf to its template (template_dir: the template's directory):
+ * every section must name a function of the template that slimzip can prune, and one
+ * without tree = gets the template's (sam__tree_for: .aws-sam/build/<LogicalId> after sam
+ * build, else CodeUri), as does one without runtime =. 0, -EINVAL with "FILE:LINE: ..." (a
+ * section the template lacks, or whose code is not a local tree), -ENOMEM.
+ */
+int conf__apply_sam(struct conf *c, const struct sam *s, const char *template_dir);
 
 /* Whether a new cgroup directory called dirname matches the watch's glob. */
 bool conf_watch__matches(const struct conf_watch *w, const char *dirname);

@@ -64,6 +64,7 @@ struct conf {
 	struct fn_entry **functions;
 	size_t n_functions, cap_functions;
 	struct strvec strings; /* every string the conf owns */
+	const char *file;      /* the name it was parsed under */
 };
 
 enum sect_type {

@@ -437,7 +437,7 @@ int conf_key__set(struct parser *p, const char *name, const char *value)
 	for (k = 0; k < (int)n; k++)
 		if (!strcmp(keys[k].name, name))
 			break;
-	if (k == (int)n || (keys[k].manifest_only && p->kind != CONF_MANIFEST)) {
+	if (k == (int)n || (keys[k].manifest_only && p->kind == CONF_DAEMON)) {
 		if (k < (int)n)
 			return conf__error(p, p->line,
 					   "%s is for batch manifests; a daemon's targets run what "
