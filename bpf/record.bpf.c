@@ -11,6 +11,9 @@
  * targets while the programs run; every event and dedup key carries the generation it was made
  * for, so nothing of an old generation can pass for the slot's current one.
  *
+ * discover.bpf.h adds targets the kernel finds itself: the new children of watched cgroups, or
+ * every new cgroup, announced in the same ring (born and ended records) as their events.
+ *
  * Hot path (a file seen before): syscall number switch, cgroup -> target cache, fd -> inode
  * through the task's fd table, and a hit in this CPU's cache of recent keys (else one lookup in
  * the target's dedup map and an atomic add).
@@ -90,6 +93,7 @@ struct {
 
 #include "pathwalk.bpf.h"
 #include "targets.bpf.h"
+#include "discover.bpf.h"
 
 #define PATH_MASK (SLZ_EVENT_PATH_CAP - 1)
 

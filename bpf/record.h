@@ -145,4 +145,73 @@ struct slz_stats {
 	__u64 truncated;  /* paths emitted with SLZ_EVF_TRUNCATED */
 };
 
+/*
+ * Targets found by the kernel (discover.bpf.h). A watched parent cgroup makes each new child a
+ * target; with watch_all every new cgroup of the v2 hierarchy is one. The kernel does not
+ * create maps: it takes a prepared (slot, generation) from the `prepared` queue, whose dedup
+ * map userspace made beforehand, and publishes it in `targets`. At most this many watches.
+ */
+#define SLZ_MAX_WATCHES 256
+/* The watch id of targets made by watch_all under a parent that no watch names. */
+#define SLZ_WATCH_ALL	0xffffffffu
+
+/* Value of the watches map (parent cgroup id -> watch). */
+struct slz_watch {
+	__u32 id;
+	__u32 pad;
+	__u64 refused; /* children not made targets: no prepared slot, or the ring was full */
+};
+
+/*
+ * Records of the ring that are not file events carry SLZ_REC_CONTROL in the field where an
+ * event has its kind (file kinds are below 1 << SLZ_KINDS), so a reader tells them apart by
+ * that one field.
+ */
+#define SLZ_REC_CONTROL (1u << 31)
+enum slz_rec_kind {
+	/* A cgroup became a target: its events follow this record in the ring. */
+	SLZ_REC_BORN = SLZ_REC_CONTROL | 1,
+	/* A target's cgroup was removed: every event recorded for it precedes this record. */
+	SLZ_REC_ENDED = SLZ_REC_CONTROL | 2,
+};
+
+#define SLZ_CGROUP_NAME_MAX 256	 /* a kernfs name (NAME_MAX) and its NUL */
+#define SLZ_CGROUP_PATH_MAX 1024 /* the tracepoint's path (TRACE_CGROUP_PATH_LEN) */
+
+enum slz_cgroup_rec_flags {
+	SLZ_CGF_PATH_TRUNCATED = 1u << 0, /* path is the head of a longer one */
+};
+
+/*
+ * A born or ended record. cgroup_id, target, kind and gen sit where struct slz_event has them
+ * (checked below), so one look at kind routes a record; the rest is its own.
+ */
+struct slz_cgroup_rec {
+	__u64 parent_id; /* the parent cgroup's id */
+	__u64 level;	 /* depth in the v2 hierarchy (its root is 0) */
+	__u64 pad0;
+	__u64 cgroup_id;
+	__u32 target; /* the slot it holds */
+	__u32 kind;   /* SLZ_REC_BORN or SLZ_REC_ENDED */
+	__u32 pid;    /* tgid of the task doing the mkdir or rmdir */
+	__u32 tid;
+	__u32 watch;	/* the watch of the parent, SLZ_WATCH_ALL when none (BORN) */
+	__u32 flags;	/* slz_cgroup_rec_flags */
+	__u32 name_len; /* bytes of name, no NUL counted */
+	__u32 path_len; /* bytes of path, no NUL counted */
+	__u32 pad1;
+	__u32 gen; /* the slot's generation */
+	char comm[SLZ_COMM_LEN];
+	char name[SLZ_CGROUP_NAME_MAX]; /* the directory's name, NUL-terminated (BORN) */
+	char path[SLZ_CGROUP_PATH_MAX]; /* its path in the v2 hierarchy ("/a/b"), NUL-terminated */
+};
+
+#define SLZ_SAME_OFFSET(f)                                                                         \
+	(__builtin_offsetof(struct slz_cgroup_rec, f) == __builtin_offsetof(struct slz_event, f))
+_Static_assert(SLZ_SAME_OFFSET(cgroup_id) && SLZ_SAME_OFFSET(target) && SLZ_SAME_OFFSET(kind) &&
+		       SLZ_SAME_OFFSET(gen),
+	       "a born/ended record routes like an event");
+/* The bytes a reader needs to see a record's kind. */
+#define SLZ_REC_KIND_END (__builtin_offsetof(struct slz_event, kind) + sizeof(__u32))
+
 #endif /* SLIMZIP_BPF_RECORD_H */

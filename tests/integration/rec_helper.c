@@ -311,6 +311,27 @@ static int mode_many(const char *op, const char *prefix, int n, const char *go)
 	return 0;
 }
 
+/*
+ * Open DIR/A, move this process into the cgroup directory CG (its cgroup.procs), then open
+ * DIR/B: each open is attributed to the cgroup the process is in when it makes it.
+ */
+static int mode_move(const char *a, const char *cg, const char *b)
+{
+	char procs[4200];
+	int fd;
+
+	touch_open(a);
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", cg);
+	fd = open(procs, O_WRONLY);
+	if (fd < 0 || write(fd, "0", 1) != 1) {
+		fprintf(stderr, "rec_helper: move to %s: %s\n", cg, strerror(errno));
+		return 119;
+	}
+	close(fd);
+	touch_open(b);
+	return 0;
+}
+
 static int open_at(const char *name, int flags)
 {
 	char p[4096];
@@ -383,10 +404,10 @@ static int mode_written(void)
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
-		fprintf(stderr,
-			"usage: rec_helper "
-			"all|written|snapshot|wait|missing|deep|long|reuse|open|many|exit|signal "
-			"ARG\n");
+		fprintf(stderr, "usage: rec_helper "
+				"all|written|snapshot|wait|missing|deep|long|reuse|open|many|move|"
+				"exit|signal "
+				"ARG\n");
 		return 2;
 	}
 	dir = argv[2];
@@ -408,6 +429,8 @@ int main(int argc, char **argv)
 		return mode_reuse(argc > 3 ? atoi(argv[3]) : 1);
 	if (!strcmp(argv[1], "many") && argc > 6)
 		return mode_many(argv[3], argv[4], atoi(argv[5]), argv[6]);
+	if (!strcmp(argv[1], "move") && argc > 5)
+		return mode_move(argv[3], argv[4], argv[5]);
 	if (!strcmp(argv[1], "open")) {
 		touch_open(argc > 3 ? argv[3] : "x");
 		return 0;

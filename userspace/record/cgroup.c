@@ -412,3 +412,79 @@ int cgroup__remove_stale(const char *parent)
 {
 	return owned__sweep_dirs(parent, "slimzip-", cgroup__destroy);
 }
+
+static int entry_by_name(const void *a, const void *b)
+{
+	return strcmp(((const struct cgroup_entry *)a)->name,
+		      ((const struct cgroup_entry *)b)->name);
+}
+
+/* Deeper than the kernel's own nesting limit in practice; bounds the recursion. */
+#define CGROUP_LIST_DEPTH 64
+
+static int list_below(const char *dir, bool recursive, int depth, struct cgroup_list *out)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	size_t start = out->n, end;
+	int err = 0;
+
+	if (!d) {
+		/* A descendant removed while we looked is no error; the top one is. */
+		if (depth && errno == ENOENT)
+			return 0;
+		return slz_fail(errno, "cannot list cgroup %s: %s", dir, strerror(errno));
+	}
+	while (!err && (de = readdir(d))) {
+		struct cgroup_entry *e;
+		struct stat st;
+		char *c = NULL;
+
+		if (de->d_type != DT_DIR || !strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW))
+			continue; /* removed meanwhile */
+		if (asprintf(&c, "%s/%s", dir, de->d_name) < 0) {
+			err = -ENOMEM;
+			break;
+		}
+		err = slz_grow((void **)&out->v, &out->cap, out->n + 1, sizeof(*out->v));
+		if (err) {
+			free(c);
+			break;
+		}
+		e = &out->v[out->n++];
+		e->dir = c;
+		e->name = c + strlen(dir) + 1;
+		e->id = st.st_ino;
+	}
+	closedir(d);
+	if (err)
+		return err;
+	end = out->n;
+	qsort(out->v + start, end - start, sizeof(*out->v), entry_by_name);
+	for (size_t i = start; recursive && depth < CGROUP_LIST_DEPTH && i < end && !err; i++)
+		err = list_below(out->v[i].dir, true, depth + 1, out);
+	return err;
+}
+
+int cgroup__children(const char *dir, bool recursive, struct cgroup_list *out)
+{
+	int err;
+
+	*out = (struct cgroup_list){0};
+	err = list_below(dir, recursive, 0, out);
+	if (err)
+		cgroup_list__free(out);
+	return err;
+}
+
+void cgroup_list__free(struct cgroup_list *l)
+{
+	if (!l)
+		return;
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i].dir);
+	free(l->v);
+	*l = (struct cgroup_list){0};
+}

@@ -6,6 +6,7 @@
 #ifndef SLIMZIP_CGROUP_H
 #define SLIMZIP_CGROUP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -44,6 +45,23 @@ int cgroup__create(const char *parent, char **path, int *dirfd);
 int cgroup__remove_stale(const char *parent);
 /* The cgroup id the BPF helpers report: the inode number of the cgroup directory. */
 int cgroup__id(const char *path, uint64_t *id);
+/*
+ * The cgroups below dir (a cgroup v2 directory): its children, or with recursive every
+ * descendant (parents before their children), each with its directory, its name and its id.
+ * For a caller that watches dir and takes the cgroups that exist already as targets.
+ * Free the list with cgroup_list__free.
+ */
+struct cgroup_entry {
+	char *dir;	  /* dir/NAME[/...] */
+	const char *name; /* its last component, inside dir */
+	uint64_t id;	  /* as cgroup__id gives it */
+};
+struct cgroup_list {
+	struct cgroup_entry *v;
+	size_t n, cap;
+};
+int cgroup__children(const char *dir, bool recursive, struct cgroup_list *out);
+void cgroup_list__free(struct cgroup_list *l); /* NULL-safe; leaves it empty */
 /* Kill everything in the cgroup and below (cgroup.kill, or SIGKILL per pid on old kernels). */
 int cgroup__kill(const char *path);
 /*

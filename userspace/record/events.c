@@ -9,7 +9,8 @@
 
 int event__route(const struct slz_event *ev, size_t size, uint32_t *slot, uint32_t *gen)
 {
-	if (size < SLZ_EVENT_HDR_SIZE || ev->target >= SLZ_MAX_TARGETS)
+	if (size < SLZ_EVENT_HDR_SIZE || ev->target >= SLZ_MAX_TARGETS ||
+	    (ev->kind & SLZ_REC_CONTROL))
 		return -EINVAL;
 	*slot = ev->target;
 	*gen = ev->gen;
@@ -47,7 +48,7 @@ int event__entry(const struct slz_event *ev, size_t size, char *path, struct pro
 	struct event_identity id;
 	size_t len;
 
-	if (size < SLZ_EVENT_HDR_SIZE)
+	if (size < SLZ_EVENT_HDR_SIZE || (ev->kind & SLZ_REC_CONTROL))
 		return -EINVAL;
 	len = ev->path_len;
 	if (len > size - SLZ_EVENT_HDR_SIZE)

@@ -19,7 +19,8 @@
 
 /*
  * The target slot and generation a record of size bytes (as the ring buffer handed it) is for.
- * -EINVAL when it is shorter than the event header or names no possible slot.
+ * -EINVAL when it is shorter than the event header, names no possible slot, or is a born or
+ * ended record (SLZ_REC_CONTROL), which is no file event.
  */
 int event__route(const struct slz_event *ev, size_t size, uint32_t *slot, uint32_t *gen);
 
@@ -29,7 +30,7 @@ int event__route(const struct slz_event *ev, size_t size, uint32_t *slot, uint32
  * dropped; ".." kept, since the component before it may be a symlink); e->path points there.
  * dev becomes the userspace st_dev encoding. An event the kernel keyed by path (it knew no
  * inode) gets SLZ_EVF_PATH_ONLY and dev = ino = 0. -EINVAL for a record shorter than the
- * header or without a path: there is nothing to add.
+ * header, without a path, or of a born or ended record: there is nothing to add.
  */
 int event__entry(const struct slz_event *ev, size_t size, char *path, struct profile_entry *e);
 

@@ -122,6 +122,8 @@ static int on_event(void *ctx, void *data, size_t size)
 	uint32_t slot, gen;
 	int err;
 
+	if (size >= SLZ_REC_KIND_END && (ev->kind & SLZ_REC_CONTROL))
+		return recorder__on_cgroup_rec(r, data, size);
 	if (event__route(ev, size, &slot, &gen))
 		return 0;
 	t = &r->targets[slot];
@@ -170,6 +172,7 @@ int recorder__open(const struct recorder_config *c, struct recorder **out)
 {
 	uint32_t max_files = c->max_files ? c->max_files : RECORDER_DEFAULT_MAX_FILES;
 	uint32_t rb = c->ringbuf_bytes ? c->ringbuf_bytes : RECORDER_DEFAULT_RINGBUF;
+	uint32_t cap = c->max_targets ? c->max_targets : SLZ_MAX_TARGETS;
 	long page = sysconf(_SC_PAGESIZE);
 	struct recorder *r;
 	double t0 = mono_now();
@@ -179,6 +182,8 @@ int recorder__open(const struct recorder_config *c, struct recorder **out)
 	err = recorder__check_support();
 	if (err)
 		return err;
+	if (cap > SLZ_MAX_TARGETS)
+		return slz_fail(EINVAL, "at most %d targets (asked for %u)", SLZ_MAX_TARGETS, cap);
 	while (rbsz < rb && rbsz < (1u << 30))
 		rbsz <<= 1;
 	r = calloc(1, sizeof(*r));
@@ -186,6 +191,9 @@ int recorder__open(const struct recorder_config *c, struct recorder **out)
 		return -ENOMEM;
 	for (size_t i = 0; i < SLZ_MAX_TARGETS; i++)
 		r->targets[i].seen_fd = -1;
+	r->capacity = cap;
+	r->discover = c->discover;
+	r->want_prepared = c->prepared ? c->prepared : RECORDER_DEFAULT_PREPARED;
 	r->ncpus = libbpf_num_possible_cpus();
 	if (r->ncpus <= 0) {
 		err = slz_fail(EOPNOTSUPP, "cannot count the possible CPUs");
@@ -204,6 +212,9 @@ int recorder__open(const struct recorder_config *c, struct recorder **out)
 	if (err)
 		goto err;
 	bpf_map__set_max_entries(r->skel->maps.events, rbsz);
+	/* A recorder that finds no targets itself does not make every mkdir format its path. */
+	bpf_program__set_autoload(r->skel->progs.slz_cgroup_mkdir, c->discover);
+	bpf_program__set_autoload(r->skel->progs.slz_cgroup_rmdir, c->discover);
 	err = record_bpf__load(r->skel);
 	if (err) {
 		if (err == -EPERM || err == -EACCES)
@@ -263,18 +274,12 @@ uint64_t recorder__stale_events(const struct recorder *r)
 	return r->stale_events;
 }
 
-/* Answers cached in the kernel under the previous targets are not used again. */
-static void targets_changed(struct recorder *r)
+void recorder__targets_changed(struct recorder *r)
 {
 	__atomic_add_fetch(&r->skel->bss->targets_version, 1, __ATOMIC_SEQ_CST);
 }
 
-/*
- * A fresh generation for slot: a new empty dedup map in the kernel's slot and zeroed counters.
- * Published to the programs only when the caller writes the targets map. The previous map's
- * fd (or -1) comes back in *old_fd for the caller to close once nothing refers to it.
- */
-static int generation_new(struct recorder *r, uint32_t slot, uint32_t *gen, int *old_fd)
+int recorder_slot__new_generation(struct recorder *r, uint32_t slot, uint32_t *gen, int *old_fd)
 {
 	const struct seen_spec *sp = &r->seen_spec;
 	LIBBPF_OPTS(bpf_map_create_opts, mo, .map_flags = sp->flags);
@@ -311,38 +316,89 @@ err:
 	return err;
 }
 
+/* The lowest slot neither a target nor prepared; the caller checked the capacity. */
+static uint32_t free_slot(const struct recorder *r)
+{
+	uint32_t s;
+
+	for (s = 0; s < SLZ_MAX_TARGETS && (r->targets[s].used || r->targets[s].prepared); s++)
+		;
+	return s;
+}
+
+void recorder_slot__occupy(struct recorder *r, uint32_t slot, uint64_t cgroup_id)
+{
+	struct target *t = &r->targets[slot];
+
+	if (t->prepared) {
+		t->prepared = false;
+		r->nprepared--;
+	}
+	t->used = true;
+	t->cgroup_id = cgroup_id;
+	r->nused++;
+}
+
+void recorder_slot__release(struct recorder *r, uint32_t slot)
+{
+	struct target *t = &r->targets[slot];
+
+	/* A program that still found the map keeps its reference; the kernel frees it after. */
+	bpf_map_delete_elem(bpf_map__fd(r->skel->maps.seen), &slot);
+	if (t->seen_fd >= 0)
+		close(t->seen_fd);
+	t->seen_fd = -1;
+	if (t->prepared) {
+		t->prepared = false;
+		r->nprepared--;
+	}
+}
+
 int recorder__add_target(struct recorder *r, uint64_t cgroup_id, uint32_t *slot)
 {
 	struct slz_target v;
-	struct target *t;
 	int old_fd, err;
 	uint32_t s;
 
-	for (s = 0; s < SLZ_MAX_TARGETS && r->targets[s].used; s++)
-		;
-	if (s == SLZ_MAX_TARGETS)
-		return slz_fail(ENOSPC, "too many targets (at most %d)", SLZ_MAX_TARGETS);
-	t = &r->targets[s];
-	err = generation_new(r, s, &v.gen, &old_fd);
-	if (err)
-		return err;
-	if (old_fd >= 0)
-		close(old_fd);
+	if (r->nused + r->nprepared < r->capacity) {
+		s = free_slot(r);
+		err = recorder_slot__new_generation(r, s, &v.gen, &old_fd);
+		if (err)
+			return err;
+		if (old_fd >= 0)
+			close(old_fd);
+	} else if (r->nused < r->capacity && !recorder__take_prepared(r, &s)) {
+		/* The capacity is in the kernel's queue: an explicit target takes one back. */
+		v.gen = r->targets[s].gen;
+	} else {
+		return slz_fail(ENOSPC, "too many targets (at most %u)", r->capacity);
+	}
 	v.slot = s;
 	if (bpf_map_update_elem(bpf_map__fd(r->skel->maps.targets), &cgroup_id, &v, BPF_NOEXIST)) {
-		err = slz_fail(errno, "cannot add the target cgroup: %s", strerror(errno));
-		bpf_map_delete_elem(bpf_map__fd(r->skel->maps.seen), &s);
-		close(t->seen_fd);
-		t->seen_fd = -1;
+		err = errno == EEXIST ? slz_fail(EEXIST, "cgroup %llu is a target already",
+						 (unsigned long long)cgroup_id)
+				      : slz_fail(errno, "cannot add the target cgroup: %s",
+						 strerror(errno));
+		recorder_slot__release(r, s);
 		return err;
 	}
-	t->used = true;
-	t->gen = v.gen;
-	t->cgroup_id = cgroup_id;
+	r->targets[s].gen = v.gen;
+	recorder_slot__occupy(r, s, cgroup_id);
 	/* Cached "not a target" answers for this cgroup and its descendants are now wrong. */
-	targets_changed(r);
+	recorder__targets_changed(r);
 	*slot = s;
 	return 0;
+}
+
+int recorder__find_target(const struct recorder *r, uint64_t cgroup_id, uint32_t *slot)
+{
+	for (uint32_t s = 0; s < SLZ_MAX_TARGETS; s++) {
+		if (r->targets[s].used && r->targets[s].cgroup_id == cgroup_id) {
+			*slot = s;
+			return 0;
+		}
+	}
+	return slz_fail(ENOENT, "cgroup %llu is no target", (unsigned long long)cgroup_id);
 }
 
 static struct target *target_of(struct recorder *r, uint32_t slot)
@@ -361,13 +417,13 @@ int recorder__remove_target(struct recorder *r, uint32_t slot)
 	if (!t)
 		return -ENOENT;
 	bpf_map_delete_elem(bpf_map__fd(r->skel->maps.targets), &t->cgroup_id);
-	targets_changed(r);
-	/* A program that still found the map keeps its reference; the kernel frees it after. */
-	bpf_map_delete_elem(bpf_map__fd(r->skel->maps.seen), &slot);
-	close(t->seen_fd);
-	t->seen_fd = -1;
+	recorder__targets_changed(r);
+	recorder_slot__release(r, slot);
 	t->used = false;
+	r->nused--;
 	target_clear(t);
+	/* The freed slot may go back to the kernel's queue; a failure shows at the next consume. */
+	recorder__refill(r);
 	return 0;
 }
 
@@ -379,7 +435,7 @@ int recorder__reset_target(struct recorder *r, uint32_t slot)
 
 	if (!t)
 		return -ENOENT;
-	err = generation_new(r, slot, &v.gen, &old_fd);
+	err = recorder_slot__new_generation(r, slot, &v.gen, &old_fd);
 	if (err)
 		return err;
 	/*
@@ -388,7 +444,7 @@ int recorder__reset_target(struct recorder *r, uint32_t slot)
 	 */
 	if (bpf_map_update_elem(bpf_map__fd(r->skel->maps.targets), &t->cgroup_id, &v, BPF_EXIST))
 		err = slz_fail(errno, "cannot reset the target: %s", strerror(errno));
-	targets_changed(r);
+	recorder__targets_changed(r);
 	close(old_fd);
 	if (err) {
 		/* The slot holds an empty map of a generation nobody uses: drop the target. */
@@ -405,22 +461,31 @@ int recorder__epoll_fd(const struct recorder *r)
 	return ring_buffer__epoll_fd(r->rb);
 }
 
-int recorder__consume(struct recorder *r)
+/* What a consuming call returns: events, the callback's error, or the ring's. */
+static int consumed(struct recorder *r, int n)
 {
-	int n = ring_buffer__consume(r->rb);
+	int err;
 
-	if (n < 0)
-		return slz_fail(-n, "reading events failed: %s", strerror(-n));
-	return n;
-}
-
-int recorder__poll(struct recorder *r, int timeout_ms)
-{
-	int n = ring_buffer__poll(r->rb, timeout_ms);
-
+	if (r->cgroup_err) {
+		err = r->cgroup_err;
+		r->cgroup_err = 0;
+		return err; /* explained by the callback */
+	}
 	if (n == -EINTR)
 		return 0;
 	if (n < 0)
 		return slz_fail(-n, "reading events failed: %s", strerror(-n));
-	return n;
+	/* Born targets took prepared slots: the next burst of new cgroups needs them. */
+	err = recorder__refill(r);
+	return err ? err : n;
+}
+
+int recorder__consume(struct recorder *r)
+{
+	return consumed(r, ring_buffer__consume(r->rb));
+}
+
+int recorder__poll(struct recorder *r, int timeout_ms)
+{
+	return consumed(r, ring_buffer__poll(r->rb, timeout_ms));
 }

@@ -10,6 +10,8 @@
  *    the profile and the command's status.
  *  - recorder__open/add_target/remove_target/reset_target/poll/profiles/free (recorder.c,
  *    recorder_collect.c): the pieces, for a caller with its own loop and many targets.
+ *  - recorder__on_cgroup/add_watch/remove_watch/set_all (recorder_discover.c): targets the
+ *    kernel finds itself as cgroups are made (recorder_config.discover).
  */
 #ifndef SLIMZIP_RECORDER_H
 #define SLIMZIP_RECORDER_H
@@ -24,6 +26,7 @@
 
 #define RECORDER_DEFAULT_MAX_FILES (1u << 20)
 #define RECORDER_DEFAULT_RINGBUF   (64u << 20)
+#define RECORDER_DEFAULT_PREPARED  64
 
 struct recorder_config {
 	bool record_missing; /* also record ENOENT/ENOTDIR lookups as SLZ_KIND_MISSING */
@@ -34,6 +37,23 @@ struct recorder_config {
 	 */
 	uint32_t max_files;
 	uint32_t ringbuf_bytes; /* rounded up to a power of two; 0 = RECORDER_DEFAULT_RINGBUF */
+	/*
+	 * Attach the cgroup programs: targets found in the kernel (recorder__add_watch,
+	 * recorder__set_all) and an ended record for every target whose cgroup is removed.
+	 * Off, nothing is attached to cgroup_mkdir/rmdir.
+	 */
+	bool discover;
+	/*
+	 * Targets at most, explicit and discovered (0: SLZ_MAX_TARGETS, also the most allowed).
+	 * A cgroup the kernel finds beyond it is refused and counted (recorder__refused).
+	 */
+	uint32_t max_targets;
+	/*
+	 * Discovery: slots kept prepared for the kernel to take, each with its empty dedup map
+	 * (0: RECORDER_DEFAULT_PREPARED). More new cgroups than this between two
+	 * recorder__consume calls are refused and counted: consume often, or raise it.
+	 */
+	uint32_t prepared;
 };
 
 struct recorder;
@@ -70,6 +90,8 @@ int recorder__remove_target(struct recorder *r, uint32_t slot);
  * old epoch's profile first (recorder__consume, then recorder__profile) to keep it.
  */
 int recorder__reset_target(struct recorder *r, uint32_t slot);
+/* The slot of the target following cgroup_id (explicit or discovered); -ENOENT when none. */
+int recorder__find_target(const struct recorder *r, uint64_t cgroup_id, uint32_t *slot);
 /* Events dropped because their slot's generation had moved on (for diagnostics). */
 uint64_t recorder__stale_events(const struct recorder *r);
 
@@ -93,6 +115,74 @@ int recorder__profile(struct recorder *r, uint32_t slot, struct profile **out);
  * share serves them all. On failure no profile is returned.
  */
 int recorder__profiles(struct recorder *r, const uint32_t *slots, size_t n, struct profile **out);
+/*
+ * Targets found in the kernel (recorder_config.discover). At cgroup_mkdir, before the new
+ * directory is visible, a child of a watched parent (or, with recorder__set_all, any new
+ * cgroup of the v2 hierarchy; v1 hierarchies never count) becomes a target in a slot the
+ * recorder prepared. A "born" record tells the caller, in recorder__consume's order: before
+ * any of its events, and the slot is then a target like one of recorder__add_target (profiles,
+ * remove, reset). At cgroup_rmdir of any target an "ended" record follows its last event. A
+ * cgroup below a target that is no target itself is attributed to its nearest target
+ * ancestor, wherever its task is at each access. No prepared slot left (capacity, or a burst
+ * larger than recorder_config.prepared) or a full ring refuses the cgroup: it is counted per
+ * watch (recorder__refused), never silent.
+ *
+ * Cgroups that exist when a watch is added are the caller's (cgroup__children lists them):
+ * add the watch first, then scan; a child made in between is both listed and born, and
+ * recorder__add_target says -EEXIST for it (the born record is on its way).
+ */
+#define RECORDER_WATCH_ALL UINT32_MAX /* the watch id of a target recorder__set_all made */
+
+enum recorder_cgroup_kind {
+	RECORDER_CGROUP_BORN,
+	RECORDER_CGROUP_ENDED,
+};
+
+struct recorder_cgroup_event {
+	enum recorder_cgroup_kind kind;
+	uint32_t slot;	    /* the target's */
+	uint64_t cgroup_id; /* the cgroup's */
+	uint64_t parent_id;
+	uint32_t watch_id; /* born: the parent's watch; RECORDER_WATCH_ALL when none */
+	uint32_t level;	   /* depth in the v2 hierarchy: 1 for a child of its root */
+	const char *name;  /* born: the directory's name; ended: "" */
+	/* Its path in the v2 hierarchy ("/a/b", from its root, not the mount point). */
+	const char *path;
+	bool path_truncated; /* path is the head of a longer one (over 1023 bytes) */
+	uint32_t pid;	     /* tgid of the task that made or removed it */
+	char comm[16];
+};
+
+/*
+ * Called from recorder__consume for each born and ended record, with the recorder (to take a
+ * profile, remove or reset targets). A born target the caller does not want (its name matches
+ * no rule) is removed here; an ended one stays until the caller removes it. A negative return
+ * stops recorder__consume, which returns it (the record counts as delivered).
+ */
+typedef int (*recorder_cgroup_fn)(struct recorder *r, const struct recorder_cgroup_event *ev,
+				  void *ctx);
+/* Set (or, fn NULL, clear) the callback; recorder__add_watch and set_all need one. */
+void recorder__on_cgroup(struct recorder *r, recorder_cgroup_fn fn, void *ctx);
+/*
+ * Watch a parent cgroup (a cgroup v2 directory, or a path below the v2 mount, as
+ * cgroup__resolve takes it): its new children become targets carrying watch_id. One watch per
+ * parent: a caller with several rules on one parent watches it once and matches names itself.
+ * -EINVAL (no discover, no callback, watch_id RECORDER_WATCH_ALL), -EEXIST (the parent or the
+ * id is watched already), -ENOSPC (SLZ_MAX_WATCHES), -ENOENT (no such cgroup).
+ */
+int recorder__add_watch(struct recorder *r, const char *parent, uint32_t watch_id);
+/* Stop watching; its targets stay. Read its refusals first: they go with it. -ENOENT. */
+int recorder__remove_watch(struct recorder *r, uint32_t watch_id);
+/* Every new v2 cgroup a target (on), or only watched parents' children (off). */
+int recorder__set_all(struct recorder *r, bool on);
+/*
+ * Cgroups refused since the watch was added (RECORDER_WATCH_ALL: under set_all, with a
+ * parent no watch names). -ENOENT for an unknown watch.
+ */
+int recorder__refused(const struct recorder *r, uint32_t watch_id, uint64_t *n);
+/* Targets whose ended record was lost to a full ring (their end is to be found otherwise). */
+uint64_t recorder__ended_lost(const struct recorder *r);
+
 /* BPF load + attach time of recorder__open, for diagnostics. */
 double recorder__load_seconds(const struct recorder *r);
 

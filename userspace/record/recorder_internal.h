@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * The recorder's state, shared by recorder.c (life cycle, targets, consuming events) and
- * recorder_collect.c (profiles with the kernel's counts). Not for other modules.
+ * The recorder's state, shared by recorder.c (life cycle, targets, consuming events),
+ * recorder_collect.c (profiles with the kernel's counts) and recorder_discover.c (watches,
+ * prepared slots, born and ended records). Not for other modules.
  */
 #ifndef SLIMZIP_RECORDER_INTERNAL_H
 #define SLIMZIP_RECORDER_INTERNAL_H
@@ -25,6 +26,7 @@ struct path_key {
 /* One target slot: its holder, its current generation and what that generation recorded. */
 struct target {
 	bool used;
+	bool prepared; /* queued for the kernel to take: gen and seen_fd are ready, no cgroup */
 	uint32_t gen;
 	uint64_t cgroup_id;
 	int seen_fd;		 /* this generation's dedup map (the kernel holds it too), or -1 */
@@ -41,6 +43,13 @@ struct seen_spec {
 	uint32_t key_size, value_size, max_entries, flags;
 };
 
+/* A watched parent cgroup. */
+struct watch {
+	bool used;
+	uint32_t id;
+	uint64_t cgroup_id;
+};
+
 struct recorder {
 	struct record_bpf *skel;
 	struct ring_buffer *rb;
@@ -48,10 +57,43 @@ struct recorder {
 	struct seen_spec seen_spec;
 	uint32_t last_gen; /* generations are never reused, so never shared by two slots */
 	uint64_t stale_events;
+	uint32_t capacity; /* targets at most (used + prepared) */
+	uint32_t nused, nprepared;
+	/* Discovery (recorder_discover.c). */
+	bool discover;
+	bool all;
+	uint32_t want_prepared;
+	struct watch watches[SLZ_MAX_WATCHES];
+	uint32_t nwatches;
+	recorder_cgroup_fn cgroup_fn;
+	void *cgroup_ctx;
+	int cgroup_err; /* what cgroup_fn returned to stop recorder__consume */
 	int ncpus;
 	double load_s;
 	char path_buf[EVENT_PATH_BUF]; /* the path of the event being consumed */
 };
+
+/*
+ * A fresh generation for slot: a new empty dedup map in the kernel's slot and zeroed counters,
+ * published to the programs only once a targets entry names it. The previous map's fd (or -1)
+ * comes back in *old_fd for the caller to close.
+ */
+int recorder_slot__new_generation(struct recorder *r, uint32_t slot, uint32_t *gen, int *old_fd);
+/* Free the slot's kernel side: its dedup map leaves `seen` and its fd is closed. */
+void recorder_slot__release(struct recorder *r, uint32_t slot);
+/* A target from now on: slot holds cgroup_id (its generation is set already). */
+void recorder_slot__occupy(struct recorder *r, uint32_t slot, uint64_t cgroup_id);
+/* Answers cached in the kernel under the previous targets are not used again. */
+void recorder__targets_changed(struct recorder *r);
+/*
+ * Keep the kernel's queue of prepared slots filled (while a watch or set_all is on), within
+ * the capacity. 0 or -errno, explained.
+ */
+int recorder__refill(struct recorder *r);
+/* Take a prepared slot back from the kernel's queue for an explicit target; -ENOSPC: none. */
+int recorder__take_prepared(struct recorder *r, uint32_t *slot);
+/* A born or ended record (its kind has SLZ_REC_CONTROL), from the ring. */
+int recorder__on_cgroup_rec(struct recorder *r, const void *data, size_t size);
 
 /* The path behind a path key of t's current generation, or NULL. */
 const char *target__path(const struct target *t, uint64_t hash);

@@ -193,6 +193,10 @@ static void test_route_names_slot_and_generation(void **state)
 	assert_int_equal(event__route(ev, size, &slot, &gen), -EINVAL);
 	ev->target = 0;
 	assert_int_equal(event__route(ev, SLZ_EVENT_HDR_SIZE - 1, &slot, &gen), -EINVAL);
+	/* A born or ended record is no file event: never an entry of the slot's profile. */
+	ev->kind = SLZ_REC_BORN;
+	assert_int_equal(event__route(ev, size, &slot, &gen), -EINVAL);
+	assert_int_equal(event__entry(ev, size, path, &(struct profile_entry){0}), -EINVAL);
 }
 
 static void test_key_identity(void **state)
