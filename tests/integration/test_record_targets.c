@@ -26,6 +26,7 @@
 #include "launch.h"
 #include "profile.h"
 #include "recorder.h"
+#include "itest.h"
 #include "testfs.h"
 
 static char helper[PATH_MAX], tmp[PATH_MAX];
@@ -131,43 +132,25 @@ static void unfollow(struct target *t)
 	free(t->cgdir);
 }
 
+/* The shared helpers (itest.h), on this test's temp directory. */
 static void drain(struct recorder *r)
 {
-	int n;
-
-	while ((n = recorder__consume(r)) > 0)
-		;
-	assert_int_equal(n, 0);
+	itest__drain(r);
 }
 
 static void make_files(const char *prefix, int n)
 {
-	char name[64];
-
-	for (int i = 0; i < n; i++) {
-		snprintf(name, sizeof(name), "%s%d", prefix, i);
-		testfs__write(tmp, name, "x");
-	}
+	itest__make_files(tmp, prefix, n);
 }
 
 static const struct profile_entry *entry_of(const struct profile *p, const char *name)
 {
-	char path[PATH_MAX];
-
-	testfs__path(path, sizeof(path), tmp, name);
-	return profile__find_path(p, path);
+	return itest__entry_of(p, tmp, name);
 }
 
-/* Entries of p for files tmp/PREFIX*. */
 static size_t count_prefixed(const struct profile *p, const char *prefix)
 {
-	char head[PATH_MAX];
-	size_t n = 0;
-
-	testfs__path(head, sizeof(head), tmp, prefix);
-	for (size_t i = 0; i < profile__count(p); i++)
-		n += !strncmp(profile__entry(p, i)->path, head, strlen(head));
-	return n;
+	return itest__count_prefixed(p, tmp, prefix);
 }
 
 /* rec_helper's "many open" creates the files it opens. */
