@@ -28,6 +28,8 @@ enum slz_exit {
 	EXIT_LIMIT = 9,		 /* prune: the zip exceeds a limit the user asked to enforce */
 	/* prune/run --strict-host (default in CI): the workload used host packages Lambda lacks */
 	EXIT_HOST_DEPENDENCY = 10,
+	/* ctl, record --daemon: no daemon answers at the socket, or it refused the request */
+	EXIT_DAEMON = 11,
 	EXIT_CMD_NOT_FOUND = 127,
 	EXIT_CMD_NOT_EXEC = 126,
 };
@@ -100,7 +102,29 @@ void cli_signals_release(int fd, const sigset_t *old);
 struct launch_user;
 int cli_user_lookup(const char *cmd, const char *spec, struct launch_user *u);
 
+/*
+ * For ctl and record --daemon (in cmd_ctl.c): send req to the daemon at socket and take its
+ * reply into *a. EXIT_OK, or the exit code after one line (cmd: what to name in it) saying
+ * why: no daemon there or it refused (11), not allowed (4), a request it calls invalid (2).
+ */
+struct proto_request;
+struct proto_answer;
+int cli_daemon_call(const char *cmd, const char *socket, const struct proto_request *req,
+		    struct proto_answer *a);
+/* record --daemon (cmd_record_daemon.c): the command in a cgroup the daemon follows. */
+struct record_daemon_opts {
+	char *const *argv;
+	const char *name;   /* NULL: the daemon names it after the cgroup */
+	const char *socket; /* the daemon's control socket */
+	const char *output; /* the profile ("-": stdout) */
+	int format;	    /* enum profile_format */
+	const struct launch_user *user;
+};
+int cli_record_daemon(const struct record_daemon_opts *o);
+
 int cmd_record(int argc, char **argv);
+int cmd_daemon(int argc, char **argv);
+int cmd_ctl(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_prune(int argc, char **argv);
 int cmd_run(int argc, char **argv);

@@ -12,6 +12,7 @@
 
 #include "args.h"
 #include "cli.h"
+#include "client.h"
 #include "profile_io.h"
 #include "recorder.h"
 #include "util.h"
@@ -23,6 +24,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: slimzip record [options] -- CMD [ARGS...]\n"
 		"       slimzip record --cgroup PATH [--duration SECONDS] [options]\n"
+		"       slimzip record --daemon [--name NAME] [--socket PATH] [-o PROFILE] -- CMD\n"
 		"\n"
 		"Record every file CMD and all its descendants open, map, execute, stat, access "
 		"or\n"
@@ -49,6 +51,11 @@ static void usage(FILE *f)
 		"      --user USER       run CMD as USER (a name, UID or UID:GID) with its "
 		"groups,\n"
 		"                        like strace -u; the environment is left as it is\n"
+		"      --daemon          record through a running 'slimzip daemon' (no BPF load\n"
+		"                        of its own): CMD's cgroup is registered with it first\n"
+		"      --name NAME       with --daemon: the target's name (default: its cgroup's)\n"
+		"      --socket PATH     with --daemon: the daemon's socket "
+		"(default " CLIENT_DEFAULT_SOCKET ")\n"
 		"\n"
 		"Requires root (CAP_BPF, CAP_PERFMON, CAP_SYS_ADMIN), BTF and cgroup v2.\n"
 		"Exit status: CMD's own status (127 not found, 126 not executable, 128+N for "
@@ -161,15 +168,44 @@ enum {
 	OPT_CGROUP,
 	OPT_DURATION,
 	OPT_USER,
+	OPT_DAEMON,
+	OPT_NAME,
+	OPT_SOCKET,
+};
+
+/* record --daemon's own options, and which of record's it cannot take (daemon-wide ones). */
+struct daemon_args {
+	bool on;
+	const char *name, *socket;
+	const char *conflict; /* the first option --daemon cannot take */
 };
 
 /* One option's value into o / sc; 0, or the exit code after printing why it is refused. */
 static int record_option(int c, const char *val, struct record_opts *o, struct snap_ctx *sc,
-			 bool *has_duration, const char **user)
+			 bool *has_duration, const char **user, struct daemon_args *da)
 {
+	static const char *const daemon_wide[] = {
+		[OPT_RECORD_MISSING - OPT_FORMAT] = "--record-missing",
+		[OPT_MAX_FILES - OPT_FORMAT] = "--max-files",
+		[OPT_RINGBUF_MB - OPT_FORMAT] = "--ringbuf-mb",
+		[OPT_CGROUP - OPT_FORMAT] = "--cgroup",
+		[OPT_DURATION - OPT_FORMAT] = "--duration",
+	};
 	uint64_t v;
 
+	if (c >= OPT_FORMAT && c - OPT_FORMAT < (int)ARRAY_SIZE(daemon_wide) &&
+	    daemon_wide[c - OPT_FORMAT] && !da->conflict)
+		da->conflict = daemon_wide[c - OPT_FORMAT];
 	switch (c) {
+	case OPT_DAEMON:
+		da->on = true;
+		break;
+	case OPT_NAME:
+		da->name = val;
+		break;
+	case OPT_SOCKET:
+		da->socket = val;
+		break;
 	case 'o':
 		if (!*val) {
 			cli_error("record: --output needs a file name");
@@ -229,6 +265,9 @@ int cmd_record(int argc, char **argv)
 		{"cgroup", required_argument, NULL, OPT_CGROUP},
 		{"duration", required_argument, NULL, OPT_DURATION},
 		{"user", required_argument, NULL, OPT_USER},
+		{"daemon", no_argument, NULL, OPT_DAEMON},
+		{"name", required_argument, NULL, OPT_NAME},
+		{"socket", required_argument, NULL, OPT_SOCKET},
 		{0},
 	};
 	struct record_opts o = {};
@@ -237,6 +276,7 @@ int cmd_record(int argc, char **argv)
 	struct launch_user user = {0};
 	const char *user_spec = NULL;
 	const struct profile_header *h;
+	struct daemon_args da = {.socket = CLIENT_DEFAULT_SOCKET};
 	bool has_duration = false;
 	int c, at, err, status = -1, rc, sfd;
 	sigset_t oldmask;
@@ -261,7 +301,7 @@ int cmd_record(int argc, char **argv)
 			cli_error("record: option '%s' needs a value", argv[at]);
 			return EXIT_USAGE;
 		}
-		rc = record_option(c, optarg, &o, &sc, &has_duration, &user_spec);
+		rc = record_option(c, optarg, &o, &sc, &has_duration, &user_spec, &da);
 		if (rc)
 			return rc;
 	}
@@ -274,6 +314,15 @@ int cmd_record(int argc, char **argv)
 		o.argv = argv + optind;
 	if (!o.argv && !o.cgroup_path) {
 		cli_error("record: give a command after '--' or --cgroup PATH (try --help)");
+		return EXIT_USAGE;
+	}
+	if (da.on && da.conflict) {
+		cli_error("record: --daemon records with the daemon's settings; %s does not apply",
+			  da.conflict);
+		return EXIT_USAGE;
+	}
+	if (!da.on && (da.name || strcmp(da.socket, CLIENT_DEFAULT_SOCKET))) {
+		cli_error("record: %s only applies with --daemon", da.name ? "--name" : "--socket");
 		return EXIT_USAGE;
 	}
 	if (o.argv && o.cgroup_path) {
@@ -296,6 +345,20 @@ int cmd_record(int argc, char **argv)
 		cli_error("record: output %s is not writable: %s", sc.output, slz_errmsg());
 		launch_user__release(&user);
 		return EXIT_OUTPUT;
+	}
+	if (da.on) {
+		const struct record_daemon_opts ro = {
+			.argv = o.argv,
+			.name = da.name,
+			.socket = da.socket,
+			.output = sc.output,
+			.format = (int)sc.fmt,
+			.user = o.user,
+		};
+
+		rc = cli_record_daemon(&ro);
+		launch_user__release(&user);
+		return rc;
 	}
 	o.on_snapshot = write_snapshot;
 	o.snapshot_ctx = &sc;

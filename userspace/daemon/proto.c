@@ -128,7 +128,7 @@ static int take_string(struct json_object *v, enum param p, enum proto_method m,
 		if (!target_name__valid(s))
 			return refuse(why, PROTO_ERR_INVALID_PARAMETER, pn, EINVAL,
 				      "parameter 'name': '%s' is not 1 to %d letters, digits or "
-				      "._@+- (nor . or ..)",
+				      "._+- (nor . or ..)",
 				      s, TARGET_NAME_MAX);
 	} else {
 		if (len > PROTO_PATH_MAX)

@@ -61,9 +61,13 @@ void registry__set_capacity(struct registry *r, uint32_t capacity)
 	r->capacity = capacity;
 }
 
+/*
+ * '@' is not in the alphabet: it separates a name from its epoch in the files of the state
+ * directory (NAME@2.profile, NAME@snapshot.profile), so no name can be read two ways.
+ */
 static bool name_char(char c)
 {
-	return isalnum((unsigned char)c) || (c && strchr("._@+-", c));
+	return isalnum((unsigned char)c) || (c && strchr("._+-", c));
 }
 
 bool target_name__valid(const char *name)
@@ -101,11 +105,10 @@ int registry__add(struct registry *r, const struct target_spec *spec,
 	struct entry *e;
 
 	if (!target_name__valid(spec->name))
-		return slz_fail(
-			EINVAL,
-			"target name '%s' is not 1 to %d letters, digits or ._@+- (nor . or "
-			"..); choose another",
-			spec->name, TARGET_NAME_MAX);
+		return slz_fail(EINVAL,
+				"target name '%s' is not 1 to %d letters, digits or ._+- (nor . or "
+				"..); choose another",
+				spec->name, TARGET_NAME_MAX);
 	if (!spec->cgroup || spec->cgroup[0] != '/')
 		return slz_fail(EINVAL, "target %s: cgroup '%s' is not an absolute cgroup path",
 				spec->name, spec->cgroup ? spec->cgroup : "");

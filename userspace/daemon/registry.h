@@ -20,7 +20,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* A target's name: 1 to 255 bytes of [A-Za-z0-9._@+-], never "." or "..". */
+/*
+ * A target's name: 1 to 255 bytes of [A-Za-z0-9._+-], never "." or "..". '@' is left out: it
+ * separates a name from its epoch in the state directory's file names (NAME@2.profile).
+ */
 #define TARGET_NAME_MAX 255
 
 enum target_state {
@@ -123,7 +126,7 @@ const struct target_info *registry__next_expired(const struct registry *r, uint6
 /*
  * Names. A name from a watch rule's template: {name} (the new cgroup's directory name),
  * {watch} (the rule's name), {id} (the cgroup id, decimal), {parent} (the name of the
- * directory above it, "" at the top). Bytes outside [A-Za-z0-9._@+-] become _XX (hex),
+ * directory above it, "" at the top). Bytes outside [A-Za-z0-9._+-] become _XX (hex; '@' is _40),
  * "." and ".." become "_2E" and "_2E_2E", an empty result "_", and the name is cut to
  * TARGET_NAME_MAX. Then, when another target holds it, "-2", "-3", ... is appended (the
  * name cut to leave room), the first one free. out holds TARGET_NAME_MAX + 1 bytes. 0, or

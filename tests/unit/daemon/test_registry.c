@@ -103,7 +103,9 @@ static void test_unique_and_valid(void **state)
 	assert_int_equal(try_add(r, long_name, "/c", 3), -EINVAL);
 	long_name[TARGET_NAME_MAX] = '\0';
 	assert_int_equal(try_add(r, long_name, "/c", 3), 0);
-	assert_int_equal(try_add(r, "ok.name_1@x+y-z", "/d", 4), 0);
+	assert_int_equal(try_add(r, "ok.name_1+y-z", "/d", 4), 0);
+	/* '@' separates a name from its epoch in file names: never part of one. */
+	assert_int_equal(try_add(r, "a@1", "/e", 5), -EINVAL);
 	assert_true(target_name__valid("..."));
 	assert_false(target_name__valid("\xc3\xa9"));
 	registry__free(r);
@@ -255,6 +257,8 @@ static void test_templates(void **state)
 	name_for(r, "x{id}y", "j", "x4242y");
 	/* What is not safe in a file name becomes hex. */
 	name_for(r, "{name}", "a b:c\xff", "a_20b_3Ac_FF");
+	/* '@' too: it separates a name from its epoch in the state directory's file names. */
+	name_for(r, "{name}", "job@2", "job_402");
 	name_for(r, "{name}", ".", "_2E");
 	name_for(r, "{name}", "..", "_2E_2E");
 	name_for(r, "{name}", "", "_");

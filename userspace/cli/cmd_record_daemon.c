@@ -1,0 +1,330 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * record --daemon: today's record (exit status, signals forwarded, -o profile, loss -> 3)
+ * through a running daemon instead of a BPF load of its own. The command's cgroup is made
+ * here and registered with the daemon (Register) before the command starts in it (clone3
+ * CLONE_INTO_CGROUP, launch.h): the daemon follows it from its first instruction.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+
+#include <json-c/json.h>
+
+#include "cgroup.h"
+#include "cli.h"
+#include "launch.h"
+#include "profile_io.h"
+#include "proto.h"
+#include "recorder.h"
+#include "util.h"
+
+static char *read_small_file(const char *path)
+{
+	char buf[4096];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return NULL;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n < 0)
+		return NULL;
+	buf[n] = '\0';
+	return strdup(buf);
+}
+
+/* A fresh cgroup beside ours, as record makes one: *dir and its locked *fd. */
+static int make_cgroup(char **dir, int *fd)
+{
+	char *mnt = NULL, *root = NULL, *parent = NULL, *self = NULL;
+	int err = cgroup__v2_mount(&mnt, &root);
+
+	if (!err) {
+		self = read_small_file("/proc/self/cgroup");
+		err = cgroup__self_dir(mnt, root, self ? self : "", &parent);
+	}
+	if (!err) {
+		/* What killed slimzips left here (their commands included) goes first. */
+		cgroup__remove_stale(parent);
+		err = cgroup__create(parent, dir, fd);
+	}
+	free(mnt);
+	free(root);
+	free(parent);
+	free(self);
+	return err;
+}
+
+static bool ignored(int sig)
+{
+	struct sigaction sa;
+
+	return !sigaction(sig, NULL, &sa) && sa.sa_handler == SIG_IGN;
+}
+
+/* One request about target name; the answer in *a when EXIT_OK. */
+static int call(const struct record_daemon_opts *o, enum proto_method m, const char *name,
+		const char *output, struct proto_answer *a)
+{
+	struct proto_request req = {.method = m, .name = (char *)name, .output = (char *)output};
+
+	return cli_daemon_call("record", o->socket, &req, a);
+}
+
+struct run {
+	const struct record_daemon_opts *o;
+	const char *cgdir, *name;
+	pid_t pid;
+	int pidfd, status;
+	bool exited;
+};
+
+static void on_signal(struct run *r, const struct signalfd_siginfo *si)
+{
+	int sig = (int)si->ssi_signo;
+
+	if (ignored(sig))
+		return;
+	if (sig == SIGUSR1) {
+		struct proto_answer a;
+		char *out = NULL;
+
+		/* The daemon writes it: the path must mean the same to it. */
+		if (!strcmp(r->o->output, "-"))
+			return;
+		out = r->o->output[0] == '/' ? strdup(r->o->output) : realpath(".", NULL);
+		if (out && r->o->output[0] != '/') {
+			char *joined = NULL;
+
+			if (asprintf(&joined, "%s/%s", out, r->o->output) < 0)
+				joined = NULL;
+			free(out);
+			out = joined;
+		}
+		if (out && !call(r->o, PROTO_SNAPSHOT, r->name, out, &a) && !cli.quiet)
+			cli_info("snapshot written to %s", out);
+		proto_answer__release(&a);
+		free(out);
+		return;
+	}
+	if (r->exited)
+		return;
+	/* A terminal's ^C reached the command's processes already (record does the same). */
+	if (si->ssi_code == SI_KERNEL && getpgid(r->pid) == getpgrp())
+		return;
+	if (cgroup__signal(r->cgdir, sig) <= 0)
+		syscall(SYS_pidfd_send_signal, r->pidfd, sig, NULL, 0);
+}
+
+static int wait_command(struct run *r, int sfd)
+{
+	while (!r->exited) {
+		struct pollfd p[2] = {{.fd = r->pidfd, .events = POLLIN},
+				      {.fd = sfd, .events = POLLIN}};
+		struct signalfd_siginfo si;
+
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return slz_fail(errno, "poll: %s", strerror(errno));
+		}
+		if (p[1].revents)
+			while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+				on_signal(r, &si);
+		if (p[0].revents) {
+			int err = launch__wait(r->pidfd, &r->status);
+
+			if (err)
+				return err;
+			r->exited = true;
+		}
+	}
+	return 0;
+}
+
+/* The daemon's profile of the target, made a command's and written to -o. */
+static int write_output(const struct record_daemon_opts *o, const char *daemon_profile, int status,
+			const struct profile_header **hout, struct profile **pout)
+{
+	struct profile *p = NULL;
+	struct profile_header *h;
+	char *cmd = NULL;
+	int err = profile__read(daemon_profile, &p);
+
+	if (err) {
+		cli_error("record: cannot read the daemon's profile %s: %s", daemon_profile,
+			  slz_errmsg());
+		return EXIT_DAEMON;
+	}
+	h = profile__header(p);
+	cmd = slz_shell_join(o->argv);
+	err = cmd ? 0 : -ENOMEM;
+	if (!err)
+		err = profile__set_str(p, &h->target_kind, "command");
+	if (!err)
+		err = profile__set_str(p, &h->command, cmd);
+	free(cmd);
+	h->exit_status = status;
+	if (!err)
+		err = profile__write(p, o->output, (enum profile_format)o->format);
+	if (err) {
+		cli_error("record: %s", *slz_errmsg() ? slz_errmsg() : strerror(-err));
+		profile__free(p);
+		return cli_exit_for(err, CLI_STAGE_OUTPUT);
+	}
+	*hout = profile__header_const(p);
+	*pout = p;
+	return EXIT_OK;
+}
+
+/* The signals the caller ignores: the command starts ignoring them too, as record's does. */
+static void child_ignores(sigset_t *ignore)
+{
+	sigset_t ours;
+
+	sigemptyset(ignore);
+	recorder__signals(&ours);
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sigismember(&ours, sig) == 1 && ignored(sig))
+			sigaddset(ignore, sig);
+}
+
+int cli_record_daemon(const struct record_daemon_opts *o)
+{
+	struct run r = {.o = o, .pidfd = -1, .status = -1};
+	struct proto_request reg = {.method = PROTO_REGISTER, .name = (char *)o->name};
+	struct proto_answer a = {0}, fin = {0};
+	struct json_object *t, *v;
+	const struct profile_header *h = NULL;
+	struct profile *p = NULL;
+	char *cgdir = NULL, *name = NULL;
+	int cgfd = -1, sfd, rc, err, launch_status = -1;
+	bool registered = false;
+	sigset_t oldmask, cignore;
+	struct signalfd_siginfo si;
+
+	sfd = cli_signals_take(&oldmask);
+	if (sfd < 0) {
+		cli_error("record: %s", slz_errmsg());
+		return EXIT_FAILURE_GENERIC;
+	}
+	err = make_cgroup(&cgdir, &cgfd);
+	if (err) {
+		cli_error("record: %s", slz_errmsg());
+		rc = cli_exit_for(err, CLI_STAGE_RECORD);
+		goto out;
+	}
+	r.cgdir = cgdir;
+	reg.cgroup = cgdir;
+	rc = cli_daemon_call("record", o->socket, &reg, &a);
+	if (rc)
+		goto out;
+	registered = true;
+	if (json_object_object_get_ex(a.parameters, "target", &t) &&
+	    json_object_object_get_ex(t, "name", &v))
+		name = strdup(json_object_get_string(v));
+	proto_answer__release(&a);
+	if (!name) {
+		cli_error("record: the daemon's Register reply names no target");
+		rc = EXIT_DAEMON;
+		goto out;
+	}
+	r.name = name;
+	/* A stop signal before the command started: nothing to forward it to. */
+	while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo != SIGUSR1 && !ignored((int)si.ssi_signo)) {
+			rc = 128 + (int)si.ssi_signo;
+			goto out;
+		}
+	}
+	{
+		struct launch_opts lo = {
+			.argv = o->argv,
+			.cgroup_fd = cgfd,
+			.child_ignore = &cignore,
+			.user = o->user,
+		};
+
+		child_ignores(&cignore);
+		err = launch__start(&lo, &r.pid, &r.pidfd, &launch_status);
+	}
+	if (err) {
+		cli_error("record: %s", slz_errmsg());
+		rc = cli_exit_recording(err, launch_status, CLI_STAGE_RECORD);
+		goto out;
+	}
+	err = wait_command(&r, sfd);
+	if (err) {
+		cli_error("record: %s", slz_errmsg());
+		rc = EXIT_FAILURE_GENERIC;
+		goto out;
+	}
+	/* What the command left running dies with it, as under record; its events are in. */
+	cgroup__kill(cgdir);
+	cgroup__wait_empty(cgdir, 5000);
+	rc = call(o, PROTO_FINISH, name, NULL, &fin);
+	registered = false;
+	if (rc) {
+		rc = r.status > 0 ? r.status : rc;
+		goto out;
+	}
+	if (!json_object_object_get_ex(fin.parameters, "profile", &v)) {
+		cli_error("record: the daemon wrote no profile for target %s", name);
+		rc = EXIT_DAEMON;
+		goto out;
+	}
+	rc = write_output(o, json_object_get_string(v), r.status, &h, &p);
+	if (rc)
+		goto out;
+	rc = r.status;
+	if (h->lost_events) {
+		cli_warn("%" PRIu64 " events were lost: the profile is incomplete", h->lost_events);
+		if (!rc)
+			rc = EXIT_LOSS;
+	}
+	if (h->truncated_paths) {
+		cli_warn("%" PRIu64 " paths were too deep for the recorder and were truncated: "
+			 "prune refuses them unless their inode is in the tree",
+			 h->truncated_paths);
+		if (!rc)
+			rc = EXIT_LOSS;
+	}
+	if (h->dedup_full)
+		cli_warn("the dedup map filled up (%" PRIu64 " times): access counts are "
+			 "incomplete, but no file is missing",
+			 h->dedup_full);
+out:
+	if (r.pidfd >= 0 && !r.exited) {
+		syscall(SYS_pidfd_send_signal, r.pidfd, SIGKILL, NULL, 0);
+		launch__wait(r.pidfd, &r.status);
+	}
+	if (registered) {
+		struct proto_answer rm;
+
+		/* A target that will never finish: the daemon forgets it, writes nothing. */
+		if (name && !call(o, PROTO_REMOVE, name, NULL, &rm))
+			proto_answer__release(&rm);
+	}
+	if (cgdir)
+		cgroup__destroy(cgdir);
+	if (r.pidfd >= 0)
+		close(r.pidfd);
+	if (cgfd >= 0)
+		close(cgfd);
+	profile__free(p);
+	proto_answer__release(&fin);
+	free(name);
+	free(cgdir);
+	cli_signals_release(sfd, &oldmask);
+	return rc;
+}

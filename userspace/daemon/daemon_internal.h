@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The daemon's parts, shared by its files: daemon.c (life cycle, loop, signals, reload),
+ * daemon_sock.c (the socket and its clients), daemon_methods.c (one function per request),
+ * daemon_output.c (profiles and zips of finished targets).
+ */
+#ifndef SLIMZIP_DAEMON_INTERNAL_H
+#define SLIMZIP_DAEMON_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "conf.h"
+#include "daemon.h"
+#include "proto.h"
+#include "recorder.h"
+#include "registry.h"
+
+/* Finished targets stay visible in List and Status, the most recent this many. */
+#define DAEMON_FINISHED_KEEP  64
+/* A client whose replies pile up past this (it sends and never reads) is dropped. */
+#define DAEMON_CLIENT_OUT_MAX (4u << 20)
+
+/* What epoll's data.ptr points at: each source begins with its kind. */
+enum daemon_source {
+	SRC_RING,
+	SRC_SIGNAL,
+	SRC_LISTEN,
+	SRC_CLIENT,
+};
+
+struct daemon_client {
+	enum daemon_source kind; /* SRC_CLIENT */
+	int fd;
+	uid_t uid;
+	bool root;     /* uid 0: may name files the daemon writes (Snapshot's output) */
+	bool closing;  /* close once out is sent; read nothing more */
+	bool want_out; /* registered for EPOLLOUT */
+	struct proto_framer *framer;
+	char *out; /* replies not yet written */
+	size_t out_len, out_off;
+	struct daemon_client *next;
+};
+
+/* What the daemon knows of a target beside the registry: its times and its results. */
+struct daemon_target {
+	const struct target_info *t;
+	const struct conf_function *fn; /* the [function] that prunes it, NULL: none */
+	int64_t start_ms;		/* wall clock, for the profile header */
+	char *profile;			/* the last profile written (finish, checkpoint) */
+	char *zip;			/* the last zip written */
+	char *refusal;			/* why the last prune wrote no zip, NULL: it did */
+	uint64_t lost_events, dedup_full, truncated_paths; /* of the last profile */
+	struct daemon_target *next;
+};
+
+struct daemon {
+	struct daemon_opts opts;
+	struct conf *conf;
+	char *conf_path;  /* absolute, NULL: defaults */
+	char *conf_error; /* why the last SIGHUP kept the old config, NULL: it did not */
+	char *state_dir;  /* the effective ones (options beat the config) */
+	char *runtime_dir;
+	char *socket_path;
+	bool has_group;
+	gid_t group;
+	struct registry *reg;
+	struct recorder *rec;
+	struct daemon_target *targets; /* every registry target, newest first */
+	size_t nfinished;
+	int epfd, listen_fd;
+	enum daemon_source ring_src, signal_src, listen_src;
+	struct daemon_client *clients;
+	bool stop;
+	uint64_t finished_total, zips_total, refused_total;
+};
+
+/* Logging through the caller's callback: one line, printf-style. */
+void daemon__log(struct daemon *d, enum daemon_log_level level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* STATUS= for sd_notify: the target counts. */
+void daemon__notify_status(struct daemon *d);
+
+/* daemon_sock.c */
+int daemon_sock__listen(struct daemon *d);
+/* Make the socket's owner and mode follow the config's group (at start and reload). */
+int daemon_sock__apply_group(struct daemon *d);
+void daemon_sock__close(struct daemon *d);
+void daemon_sock__accept(struct daemon *d);
+/* The client became readable or writable (events: epoll's). */
+void daemon_sock__client_event(struct daemon *d, struct daemon_client *c, uint32_t events);
+
+/* daemon_methods.c: handle one request; *buf and *len the reply (NULL for none: oneway). */
+int daemon_methods__handle(struct daemon *d, struct daemon_client *c,
+			   const struct proto_request *req, char **buf, size_t *len);
+
+/* daemon_output.c */
+struct daemon_target *daemon_target__find(struct daemon *d, const struct target_info *t);
+/* Add a live target to the registry and the recorder: the one way in (Add, Register, watch). */
+int daemon_target__add(struct daemon *d, const struct target_spec *spec,
+		       const struct conf_function *fn, struct daemon_target **out);
+/* Stop following t and forget it, writing nothing (Remove). */
+int daemon_target__remove(struct daemon *d, struct daemon_target *dt);
+/* Finish: drain, write the profile, prune when a [function] maps it, free the slot. */
+int daemon_target__finish(struct daemon *d, struct daemon_target *dt);
+/* Close the epoch: its profile (and zip) written, a new epoch begins. */
+int daemon_target__checkpoint(struct daemon *d, struct daemon_target *dt);
+/* The profile so far, to path (atomically). */
+int daemon_target__snapshot(struct daemon *d, struct daemon_target *dt, const char *path);
+/* A profile of what the target recorded so far, its header filled in (loss counters too). */
+int daemon_target__profile(struct daemon *d, struct daemon_target *dt, struct profile **out);
+void daemon_target__free(struct daemon_target *dt);
+/* The cgroup v2 path of a directory on the cgroup2 mount (MOUNT/a/b is /a/b). */
+int daemon__cgroup_path(const char *dir, char **out);
+
+#endif

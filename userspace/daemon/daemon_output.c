@@ -1,0 +1,456 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * A target's way through the daemon: into the registry and the recorder, then out as a
+ * profile in the state directory and, when a [function] maps it, a zip pruned as
+ * `slimzip prune` would (the same policy, the same refusals: loss writes no zip).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+
+#include "cgroup.h"
+#include "config.h"
+#include "daemon_internal.h"
+#include "daemon_paths.h"
+#include "host.h"
+#include "plan.h"
+#include "hostdeps.h"
+#include "profile_io.h"
+#include "prune_policy.h"
+#include "tree.h"
+#include "util.h"
+#include "zipwrite.h"
+
+static int64_t unix_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+int daemon__cgroup_path(const char *dir, char **out)
+{
+	char *mnt = NULL, *root = NULL;
+	size_t n;
+	int err = cgroup__v2_mount(&mnt, &root);
+
+	*out = NULL;
+	if (err)
+		return err;
+	n = strlen(mnt);
+	if (strncmp(dir, mnt, n) || (dir[n] && dir[n] != '/')) {
+		err = slz_fail(EINVAL, "'%s' is not below the cgroup v2 mount %s", dir, mnt);
+		goto out;
+	}
+	/* A mount of a sub-hierarchy (a container's) names its paths from its own root. */
+	if (asprintf(out, "%s%s", strcmp(root, "/") ? root : "", dir[n] ? dir + n : "/") < 0) {
+		*out = NULL;
+		err = slz_fail(ENOMEM, "out of memory");
+	}
+out:
+	free(mnt);
+	free(root);
+	return err;
+}
+
+struct daemon_target *daemon_target__find(struct daemon *d, const struct target_info *t)
+{
+	for (struct daemon_target *dt = d->targets; dt; dt = dt->next)
+		if (dt->t == t)
+			return dt;
+	return NULL;
+}
+
+void daemon_target__free(struct daemon_target *dt)
+{
+	if (!dt)
+		return;
+	free(dt->profile);
+	free(dt->zip);
+	free(dt->refusal);
+	free(dt);
+}
+
+/* Unlink dt from the list and from the registry. */
+static void forget(struct daemon *d, struct daemon_target *dt)
+{
+	for (struct daemon_target **pp = &d->targets; *pp; pp = &(*pp)->next) {
+		if (*pp == dt) {
+			*pp = dt->next;
+			break;
+		}
+	}
+	if (dt->t->state == TARGET_FINISHED && d->nfinished)
+		d->nfinished--;
+	registry__remove(d->reg, dt->t);
+	daemon_target__free(dt);
+}
+
+/* Keep the most recent DAEMON_FINISHED_KEEP finished targets; the list is newest first. */
+static void trim_finished(struct daemon *d)
+{
+	struct daemon_target *dt, *last = NULL;
+	size_t seen = 0;
+
+	while (d->nfinished > DAEMON_FINISHED_KEEP) {
+		seen = 0;
+		last = NULL;
+		for (dt = d->targets; dt; dt = dt->next)
+			if (dt->t->state == TARGET_FINISHED && ++seen)
+				last = dt;
+		if (!last)
+			break;
+		forget(d, last);
+	}
+}
+
+int daemon_target__add(struct daemon *d, const struct target_spec *spec,
+		       const struct conf_function *fn, struct daemon_target **out)
+{
+	struct target_spec s = *spec;
+	const struct target_info *old, *t;
+	struct daemon_target *dt;
+	uint32_t slot;
+	int err;
+
+	/* A finished target only keeps its name (and cgroup) for status: a new one may take it. */
+	for (int i = 0; i < 2; i++) {
+		old = i ? registry__find_cgroup(d->reg, spec->cgroup_id)
+			: registry__find(d->reg, spec->name);
+		if (old && old->state == TARGET_FINISHED)
+			forget(d, daemon_target__find(d, old));
+	}
+	/* The registry's own checks first, so that the kernel is not touched for a refusal. */
+	if ((old = registry__find(d->reg, spec->name)))
+		return slz_fail(EEXIST,
+				"a target named %s exists already (cgroup %s); choose another "
+				"name or remove it first",
+				spec->name, old->cgroup);
+	if ((old = registry__find_cgroup(d->reg, spec->cgroup_id)))
+		return slz_fail(EEXIST, "cgroup %s is followed already, as target %s", spec->cgroup,
+				old->name);
+	dt = calloc(1, sizeof(*dt));
+	if (!dt)
+		return slz_fail(ENOMEM, "out of memory");
+	err = recorder__add_target(d->rec, spec->cgroup_id, &slot);
+	if (err) {
+		free(dt);
+		if (err == -ENOSPC)
+			return slz_fail(ENOSPC, "the recorder has no free slot for target %s",
+					spec->name);
+		return slz_fail(-err, "cannot follow cgroup %s: %s", spec->cgroup,
+				*slz_errmsg() ? slz_errmsg() : strerror(-err));
+	}
+	s.slot = slot;
+	s.now_ns = mono_ns();
+	err = registry__add(d->reg, &s, &t);
+	if (err) {
+		recorder__remove_target(d->rec, slot);
+		free(dt);
+		return err;
+	}
+	dt->t = t;
+	dt->fn = fn;
+	dt->start_ms = unix_ms();
+	dt->next = d->targets;
+	d->targets = dt;
+	if (out)
+		*out = dt;
+	daemon__log(d, DAEMON_LOG_INFO, "target %s: following %s (slot %" PRIu32 ")", t->name,
+		    t->cgroup, slot);
+	daemon__notify_status(d);
+	return 0;
+}
+
+int daemon_target__remove(struct daemon *d, struct daemon_target *dt)
+{
+	if (dt->t->state != TARGET_FINISHED)
+		recorder__remove_target(d->rec, dt->t->slot);
+	daemon__log(d, DAEMON_LOG_INFO, "target %s: removed, nothing written", dt->t->name);
+	forget(d, dt);
+	daemon__notify_status(d);
+	return 0;
+}
+
+static int fill_header(struct profile *p, const struct daemon_target *dt)
+{
+	struct profile_header *h = profile__header(p);
+	struct utsname u;
+	char host[256] = "", boot[64];
+	int err;
+
+	if (uname(&u))
+		memset(&u, 0, sizeof(u));
+	gethostname(host, sizeof(host) - 1);
+	if (host__boot_id(boot, sizeof(boot)))
+		boot[0] = '\0';
+	err = profile__set_str(p, &h->slimzip_version, SLIMZIP_VERSION);
+	if (!err)
+		err = profile__set_str(p, &h->kernel, u.release);
+	if (!err)
+		err = profile__set_str(p, &h->hostname, host);
+	if (!err)
+		err = profile__set_str(p, &h->boot_id, boot[0] ? boot : NULL);
+	if (!err)
+		err = profile__set_str(p, &h->target_kind, "cgroup");
+	if (!err)
+		err = profile__set_str(p, &h->target, dt->t->cgroup);
+	h->start_unix_ms = dt->start_ms;
+	h->end_unix_ms = unix_ms();
+	h->exit_status = -1;
+	return err ? slz_fail(ENOMEM, "out of memory") : 0;
+}
+
+int daemon_target__profile(struct daemon *d, struct daemon_target *dt, struct profile **out)
+{
+	struct profile *p = NULL;
+	int err;
+
+	*out = NULL;
+	err = recorder__consume(d->rec);
+	if (err < 0)
+		return err;
+	err = recorder__profile(d->rec, dt->t->slot, &p);
+	if (err)
+		return slz_fail(-err, "cannot read the profile of target %s: %s", dt->t->name,
+				*slz_errmsg() ? slz_errmsg() : strerror(-err));
+	err = fill_header(p, dt);
+	if (!err)
+		err = profile__sort(p);
+	if (err) {
+		profile__free(p);
+		return err;
+	}
+	*out = p;
+	return 0;
+}
+
+static int write_profile(const struct profile *p, const char *path)
+{
+	int err = profile__write(p, path, PROFILE_FMT_TEXT);
+
+	return err ? slz_fail(-err, "cannot write profile %s: %s", path, slz_errmsg()) : 0;
+}
+
+static void set_str(char **field, const char *value)
+{
+	free(*field);
+	*field = value ? strdup(value) : NULL;
+}
+
+/* The host packages a plan used: refused under strict-host, else recorded in the comment. */
+static int host_checked(struct prune_policy *pol, const struct prune_plan *pl)
+{
+	size_t n = hostdeps__ndirs(pl->host);
+	const char **dirs;
+	int err;
+
+	if (pol->strict_host && (err = hostdeps__refuse(pl->host)))
+		return err;
+	dirs = n ? calloc(n, sizeof(*dirs)) : NULL;
+	if (n && !dirs)
+		return slz_fail(ENOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++)
+		dirs[i] = hostdeps__dir(pl->host, i);
+	err = prune_policy__set_host_dirs(pol, dirs, n);
+	free(dirs);
+	return err ? slz_fail(ENOMEM, "out of memory") : 0;
+}
+
+/* Make the directory of path (one level: STATE/zips), for the default outputs. */
+static void make_parent(const char *path)
+{
+	char *dir = strdup(path), *slash = dir ? strrchr(dir, '/') : NULL;
+
+	if (slash && slash != dir) {
+		*slash = '\0';
+		mkdir(dir, 0755);
+	}
+	free(dir);
+}
+
+/*
+ * Prune dt's tree from p as `slimzip prune` with the function's options would. 0 and the zip
+ * written (*zip), or the refusal (-errno, explained): no zip then.
+ */
+static int prune_target(struct daemon *d, struct daemon_target *dt, const struct profile *p,
+			const char *stem, char **zip)
+{
+	struct prune_policy pol;
+	struct prune_plan pl = {0};
+	struct zipwrite_stats zs = {0};
+	struct tree *t = NULL;
+	char *comment = NULL, *out = NULL;
+	int err;
+
+	*zip = NULL;
+	err = prune_policy__init(&pol);
+	if (!err)
+		err = zipwrite__opts_from_env(&pol.zip);
+	if (!err)
+		err = conf_function__policy(dt->fn, &pol);
+	if (err) {
+		prune_policy__release(&pol);
+		return err;
+	}
+	if (dt->fn->output) {
+		err = daemon_path__output(dt->fn->output, stem, &out);
+	} else {
+		err = daemon_path__file(d->state_dir, DAEMON_FILE_ZIP, stem, &out);
+		if (!err)
+			make_parent(out);
+	}
+	if (!err)
+		err = prune_policy__open_tree(&pol, dt->fn->tree, &t);
+	if (!err)
+		err = prune__plan(t, &pol, &p, 1, NULL, &pl);
+	if (!err)
+		err = host_checked(&pol, &pl);
+	if (!err)
+		err = prune_policy__describe(&pol, SLIMZIP_VERSION, &comment);
+	if (!err) {
+		pol.zip.comment = comment;
+		err = zipwrite__write(pl.keep, out, &pol.zip, &zs);
+		pol.zip.comment = NULL;
+	}
+	if (!err) {
+		*zip = out;
+		out = NULL;
+	}
+	free(comment);
+	free(out);
+	prune_plan__release(&pl);
+	tree__free(t);
+	prune_policy__release(&pol);
+	return err;
+}
+
+/*
+ * Write the epoch's profile (and zip): the end of a finish or a checkpoint. The results go to
+ * dt for status; a refused prune is logged and kept as dt->refusal, not an error.
+ */
+static int write_results(struct daemon *d, struct daemon_target *dt, const struct profile *p)
+{
+	const struct profile_header *h = profile__header_const(p);
+	char stem[DAEMON_STEM_MAX], *path = NULL, *zip = NULL;
+	int err;
+
+	daemon_path__stem(dt->t->name, dt->t->epoch, stem);
+	err = daemon_path__file(d->state_dir, DAEMON_FILE_PROFILE, stem, &path);
+	if (!err)
+		err = write_profile(p, path);
+	if (err) {
+		free(path);
+		return err;
+	}
+	set_str(&dt->profile, path);
+	dt->lost_events = h->lost_events;
+	dt->dedup_full = h->dedup_full;
+	dt->truncated_paths = h->truncated_paths;
+	set_str(&dt->zip, NULL);
+	set_str(&dt->refusal, NULL);
+	daemon__log(d, DAEMON_LOG_INFO,
+		    "target %s: %zu files in %s (lost events %" PRIu64 ", truncated paths %" PRIu64
+		    ", dedup full %" PRIu64 ")",
+		    dt->t->name, profile__count(p), path, h->lost_events, h->truncated_paths,
+		    h->dedup_full);
+	free(path);
+	if (!dt->fn)
+		return 0;
+	err = prune_target(d, dt, p, stem, &zip);
+	if (err) {
+		set_str(&dt->refusal, *slz_errmsg() ? slz_errmsg() : strerror(-err));
+		d->refused_total++;
+		daemon__log(d, DAEMON_LOG_WARN, "target %s: no zip for [function %s]: %s",
+			    dt->t->name, dt->fn->name, dt->refusal ? dt->refusal : "out of memory");
+		return 0;
+	}
+	dt->zip = zip;
+	d->zips_total++;
+	daemon__log(d, DAEMON_LOG_INFO, "target %s: zip %s written ([function %s])", dt->t->name,
+		    zip, dt->fn->name);
+	return 0;
+}
+
+int daemon_target__finish(struct daemon *d, struct daemon_target *dt)
+{
+	struct profile *p = NULL;
+	int err, e;
+
+	if (dt->t->state != TARGET_LIVE)
+		return slz_fail(EINVAL, "target %s is %s already", dt->t->name,
+				target_state__name(dt->t->state));
+	registry__set_state(d->reg, dt->t, TARGET_FINISHING);
+	err = daemon_target__profile(d, dt, &p);
+	if (!err)
+		err = write_results(d, dt, p);
+	profile__free(p);
+	/* Whatever became of the profile, the slot is free: a stuck target would hold it. */
+	e = recorder__remove_target(d->rec, dt->t->slot);
+	if (e && !err)
+		err = slz_fail(-e, "cannot release the slot of target %s", dt->t->name);
+	registry__set_state(d->reg, dt->t, TARGET_FINISHED);
+	d->nfinished++;
+	d->finished_total++;
+	if (err)
+		daemon__log(d, DAEMON_LOG_ERR, "target %s: %s", dt->t->name, slz_errmsg());
+	trim_finished(d);
+	daemon__notify_status(d);
+	return err;
+}
+
+int daemon_target__checkpoint(struct daemon *d, struct daemon_target *dt)
+{
+	struct profile *p = NULL;
+	int err;
+
+	if (dt->t->state != TARGET_LIVE)
+		return slz_fail(EINVAL, "target %s is %s: only a live one takes a checkpoint",
+				dt->t->name, target_state__name(dt->t->state));
+	err = daemon_target__profile(d, dt, &p);
+	if (!err)
+		err = write_results(d, dt, p);
+	profile__free(p);
+	if (err)
+		return err;
+	err = registry__checkpoint(d->reg, dt->t, NULL);
+	if (!err)
+		err = recorder__reset_target(d->rec, dt->t->slot);
+	if (err)
+		return slz_fail(-err, "cannot start a new epoch of target %s", dt->t->name);
+	dt->start_ms = unix_ms();
+	daemon__log(d, DAEMON_LOG_INFO, "target %s: epoch %" PRIu32 " begins", dt->t->name,
+		    dt->t->epoch);
+	return 0;
+}
+
+int daemon_target__snapshot(struct daemon *d, struct daemon_target *dt, const char *path)
+{
+	struct profile *p = NULL;
+	int err;
+
+	if (dt->t->state != TARGET_LIVE)
+		return slz_fail(EINVAL, "target %s is %s: its profile is %s", dt->t->name,
+				target_state__name(dt->t->state),
+				dt->profile ? dt->profile : "not written");
+	err = daemon_target__profile(d, dt, &p);
+	if (!err)
+		err = write_profile(p, path);
+	profile__free(p);
+	return err;
+}
