@@ -1,0 +1,187 @@
+#!/usr/bin/env bash
+# The daemon with the real program: one daemon (its own state and runtime directories), two
+# concurrent record --daemon runs with exact profiles, ctl add of an existing cgroup, a
+# [function] pruned to a zip, SIGHUP with a bad config (the old one kept, status says so),
+# SIGUSR1 snapshots, a client that is not root refused, a malformed request answered with an
+# error while the daemon goes on serving, SIGTERM finishing every target, and no map of ours
+# left behind.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+e2e_require_root
+e2e_workdir
+
+STATE=$WORK/state
+RT=$WORK/run
+SOCK=$RT/control
+CONF=$WORK/daemon.conf
+CTL=("$SLIMZIP" ctl --socket "$SOCK")
+ctl() { "${CTL[@]}" "$@"; }
+# The paths below $WORK a profile holds (its path column), sorted.
+work_paths() { awk -v w="$WORK/" '!/^#/ && index($NF, w) == 1 {print $NF}' "$1" | sort -u; }
+
+# Inputs: two commands each reading their own files; a tree for a [function].
+mkdir -p "$WORK/a" "$WORK/b" "$WORK/c" "$WORK/d" "$WORK/tree/lib"
+for f in a/1 a/2 b/1 b/2 b/3 c/1 d/1 tree/used.txt tree/unused.txt tree/lib/also-unused; do
+	echo "$f" >"$WORK/$f"
+done
+cat >"$CONF" <<EOF
+[function fn1]
+tree = $WORK/tree
+output = $WORK/zips/{target}.zip
+EOF
+mkdir -p "$WORK/zips"
+
+echo "== the daemon starts with one command and answers"
+"$SLIMZIP" daemon --foreground --config "$CONF" --state-dir "$STATE" --runtime-dir "$RT" \
+	>"$WORK/daemon.log" 2>&1 &
+DPID=$!
+trap 'kill -KILL "$DPID" 2>/dev/null || true; [[ ${SLIMZIP_KEEP_WORK:-0} == 1 ]] || rm -rf "$WORK"' EXIT
+for _ in $(seq 100); do ctl ping >/dev/null 2>&1 && break; sleep 0.1; done
+run "${CTL[@]}" ping
+check "ctl ping answers (exit $RC)" test "$RC" -eq 0
+check "the socket is root's, mode 0600" test "$(stat -c '%a %u' "$SOCK")" = "600 0"
+# The maps the daemon holds, by id (each map fd's fdinfo names it).
+ours=$(cat /proc/"$DPID"/fdinfo/* 2>/dev/null | awk '$1 == "map_id:" {print $2}' | sort -u)
+echo "maps of the daemon: $(echo $ours)"
+check "(precondition) the daemon holds maps" test -n "$ours"
+
+echo "== two record --daemon runs of different commands, concurrently"
+"$SLIMZIP" record --daemon --socket "$SOCK" --name ra -o "$WORK/ra.profile" -- \
+	sh -c 'cat "$1/a/1"; sleep 1; cat "$1/a/2"' sh "$WORK" >"$WORK/ra.out" 2>&1 &
+A=$!
+"$SLIMZIP" record --daemon --socket "$SOCK" --name rb -o "$WORK/rb.profile" -- \
+	sh -c 'cat "$1/b/1"; sleep 1; cat "$1/b/2" "$1/b/3"; exit 7' sh "$WORK" >"$WORK/rb.out" 2>&1 &
+B=$!
+sleep 0.5
+run "${CTL[@]}" list
+check "both targets are live at once" bash -c 'grep -q "^ra	live" "$1" && grep -q "^rb	live" "$1"' \
+	_ "$WORK/last.out"
+RA=0
+wait "$A" || RA=$?
+RB=0
+wait "$B" || RB=$?
+check "record --daemon exits with its command's status (0, 7: got $RA, $RB)" \
+	test "$RA.$RB" = "0.7"
+check "ra's profile holds exactly a/1 a/2" \
+	test "$(work_paths "$WORK/ra.profile" | tr '\n' ' ')" = "$WORK/a/1 $WORK/a/2 "
+check "rb's profile holds exactly b/1 b/2 b/3" \
+	test "$(work_paths "$WORK/rb.profile" | tr '\n' ' ')" = "$WORK/b/1 $WORK/b/2 $WORK/b/3 "
+check "the profile is a command's, with its exit status" \
+	bash -c 'grep -q "^# target-kind: command" "$1" && grep -q "^# exit-status: 7" "$1"' _ "$WORK/rb.profile"
+check "the daemon kept its own copy in the state directory" test -s "$STATE/profiles/ra.profile"
+
+echo "== ctl add of an existing cgroup, a process in it, ctl finish"
+mnt=$(findmnt -t cgroup2 -n -o TARGET | head -1)
+self=$(awk -F: '$1 == "0" {print $3}' /proc/self/cgroup)
+CG=$mnt${self%/}/slz-e2e-$$
+mkdir "$CG"
+run "${CTL[@]}" add t3 --cgroup "$CG"
+check "ctl add follows the cgroup (exit $RC)" test "$RC" -eq 0
+run "${CTL[@]}" add t3b --cgroup "$CG"
+check "the same cgroup twice is refused: exit 11 (exit $RC)" test "$RC" -eq 11
+sh -c 'echo $$ >"$1/cgroup.procs"; exec cat "$2/c/1"' sh "$CG" "$WORK" >/dev/null
+run "${CTL[@]}" finish t3
+check "ctl finish writes the profile (exit $RC)" test "$RC" -eq 0
+check "t3's profile holds exactly c/1" \
+	test "$(work_paths "$STATE/profiles/t3.profile" | tr '\n' ' ')" = "$WORK/c/1 "
+run "${CTL[@]}" status t3
+check "a finished target stays visible in status" grep -q "finished" "$WORK/last.out"
+run "${CTL[@]}" finish nosuch
+check "ctl finish of no such target: exit 11 (exit $RC)" test "$RC" -eq 11
+check "... naming it" grep -q "no target named nosuch" "$WORK/last.err"
+
+echo "== a target a [function] maps is pruned to its zip"
+run "$SLIMZIP" record --daemon --socket "$SOCK" --name fn1 -o "$WORK/fn1.profile" -- cat "$WORK/tree/used.txt"
+check "record --daemon for fn1 (exit $RC)" test "$RC" -eq 0
+check "the zip is written where output = {target} says" test -s "$WORK/zips/fn1.zip"
+check "the zip holds used.txt, not unused.txt" \
+	bash -c 'unzip -Z1 "$1" | grep -qx used.txt && ! unzip -Z1 "$1" | grep -q unused' _ "$WORK/zips/fn1.zip"
+run "${CTL[@]}" status fn1
+check "status names the zip" grep -q "^zip  *$WORK/zips/fn1.zip" "$WORK/last.out"
+
+echo "== SIGHUP with a bad config keeps the old one"
+cp "$CONF" "$CONF.good"
+printf '[daemon]\nmax-targets = 0\n' >>"$CONF"
+kill -HUP "$DPID"
+sleep 0.5
+run "${CTL[@]}" status
+check "status says the config was not taken" grep -q "^config error .*max-targets" "$WORK/last.out"
+run "${CTL[@]}" ping
+check "the daemon still serves (exit $RC)" test "$RC" -eq 0
+cp "$CONF.good" "$CONF"
+kill -HUP "$DPID"
+sleep 0.5
+run "${CTL[@]}" status
+check "a good config is taken again: no error left" bash -c '! grep -q "^config error" "$1"' _ "$WORK/last.out"
+
+echo "== SIGUSR1 snapshots every live target"
+CG2=$mnt${self%/}/slz-e2e2-$$
+mkdir "$CG2"
+run "${CTL[@]}" add t4 --cgroup "$CG2"
+sh -c 'echo $$ >"$1/cgroup.procs"; cat "$2/d/1" >/dev/null; exec sleep 30' sh "$CG2" "$WORK" &
+SLEEPER=$!
+sleep 0.5
+kill -USR1 "$DPID"
+for _ in $(seq 50); do [[ -s $STATE/profiles/t4@snapshot.profile ]] && break; sleep 0.1; done
+check "t4@snapshot.profile is written" test -s "$STATE/profiles/t4@snapshot.profile"
+check "the snapshot holds what t4 read so far" grep -q "$WORK/d/1" "$STATE/profiles/t4@snapshot.profile"
+run "${CTL[@]}" snapshot t4 -o "$WORK/t4.snap"
+check "ctl snapshot -o FILE writes it there (exit $RC)" grep -q "$WORK/d/1" "$WORK/t4.snap"
+run "${CTL[@]}" checkpoint t4
+check "ctl checkpoint closes epoch 0 into t4.profile (exit $RC)" grep -q "$WORK/d/1" "$STATE/profiles/t4.profile"
+
+echo "== a client that is not root is refused"
+chmod 755 "$WORK" "$RT"
+run setpriv --reuid=nobody --regid=nogroup --clear-groups "$SLIMZIP" ctl --socket "$SOCK" ping
+check "with the socket 0600, nobody cannot connect: exit 4 (exit $RC)" test "$RC" -eq 4
+chmod 666 "$SOCK"
+run setpriv --reuid=nobody --regid=nogroup --clear-groups "$SLIMZIP" ctl --socket "$SOCK" ping
+check "with the socket opened up, SO_PEERCRED refuses nobody: exit 4 (exit $RC)" test "$RC" -eq 4
+check "... with PermissionDenied" grep -q "PermissionDenied" "$WORK/last.err"
+chmod 600 "$SOCK"
+
+echo "== a malformed request gets an error reply; the daemon goes on serving"
+python3 - "$SOCK" >"$WORK/raw.out" <<'EOF'
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(sys.argv[1])
+s.sendall(b'{"method": oops\0{"method":"io.slimzip.Nope"}\0{"method":"io.slimzip.Ping"}\0')
+buf = b""
+while buf.count(b"\0") < 3:
+    chunk = s.recv(65536)
+    if not chunk:
+        break
+    buf += chunk
+for m in buf.split(b"\0")[:3]:
+    print(m.decode())
+EOF
+cat "$WORK/raw.out"
+check "not JSON: io.slimzip.InvalidRequest" bash -c 'sed -n 1p "$1" | grep -q "\"error\":\"io.slimzip.InvalidRequest\""' _ "$WORK/raw.out"
+check "an unknown method: MethodNotFound" bash -c 'sed -n 2p "$1" | grep -q "org.varlink.service.MethodNotFound"' _ "$WORK/raw.out"
+check "the same connection still gets its Ping answered" bash -c 'sed -n 3p "$1" | grep -qx "{\"parameters\":{}}"' _ "$WORK/raw.out"
+run "${CTL[@]}" ping
+check "a new client is served too (exit $RC)" test "$RC" -eq 0
+
+echo "== SIGTERM finishes every target and exits 0"
+sh -c 'cat "$1/d/1" >/dev/null' sh "$WORK" # not in t4's cgroup: not its
+kill -TERM "$DPID"
+DRC=0
+wait "$DPID" || DRC=$?
+check "the daemon exits 0 (exit $DRC)" test "$DRC" -eq 0
+check "t4's epoch 1 is written as t4@1.profile" test -s "$STATE/profiles/t4@1.profile"
+check "the socket is gone" test ! -e "$SOCK"
+# The kernel frees a map after its last reference goes, a moment later (deferred work).
+for _ in $(seq 50); do
+	left=""
+	for id in $ours; do
+		if bpftool map show id "$id" >/dev/null 2>&1; then left="$left $id"; fi
+	done
+	[[ -z $left ]] && break
+	sleep 0.1
+done
+check "bpftool shows none of the daemon's maps after (left:${left:- none})" test -z "$left"
+kill "$SLEEPER" 2>/dev/null || true
+wait "$SLEEPER" 2>/dev/null || true
+rmdir "$CG" "$CG2" 2>/dev/null || true
+sed 's/^/  daemon| /' "$WORK/daemon.log"
+e2e_finish
