@@ -66,7 +66,7 @@ void daemon__notify_status(struct daemon *d)
 }
 
 /* What the parser cannot know: the group exists, every watch's parent is a cgroup. */
-static int conf_check_host(const struct conf *c, bool *has_group, gid_t *gid)
+static int conf_check_host(const struct conf *c, const char *path, bool *has_group, gid_t *gid)
 {
 	const struct conf_daemon *cd = conf__daemon(c);
 
@@ -76,9 +76,9 @@ static int conf_check_host(const struct conf *c, bool *has_group, gid_t *gid)
 
 		if (!g)
 			return slz_fail(EINVAL,
-					"[daemon] group = %s: no such group; create it or fix the "
-					"name",
-					cd->group);
+					"%s: [daemon] group = %s: no such group; create it or fix "
+					"the name",
+					path ? path : "(defaults)", cd->group);
 		*has_group = true;
 		*gid = g->gr_gid;
 	}
@@ -88,9 +88,10 @@ static int conf_check_host(const struct conf *c, bool *has_group, gid_t *gid)
 		int err = cgroup__resolve(w->parent, &dir);
 
 		free(dir);
+		/* A config problem (exit 2), whatever errno the lookup said. */
 		if (err)
-			return slz_fail(-err, "[watch %s] parent = %s: %s", w->name, w->parent,
-					slz_errmsg());
+			return slz_fail(EINVAL, "%s:%u: [watch %s] parent = %s: %s", path, w->line,
+					w->name, w->parent, slz_errmsg());
 	}
 	return 0;
 }
@@ -222,7 +223,7 @@ int daemon__new(const struct daemon_opts *opts, struct daemon **out)
 	}
 	err = load_conf(d->conf_path, &d->conf);
 	if (!err)
-		err = conf_check_host(d->conf, &d->has_group, &d->group);
+		err = conf_check_host(d->conf, d->conf_path, &d->has_group, &d->group);
 	if (!err)
 		err = take_dirs(d);
 	if (!err)
@@ -297,7 +298,7 @@ static void reload(struct daemon *d)
 	notify(d, "RELOADING=1");
 	err = load_conf(d->conf_path, &c);
 	if (!err)
-		err = conf_check_host(c, &has_group, &gid);
+		err = conf_check_host(c, d->conf_path, &has_group, &gid);
 	if (err) {
 		free(d->conf_error);
 		d->conf_error = strdup(slz_errmsg());
