@@ -136,6 +136,10 @@ truncate -s 300M "$tree/huge.bin"
 code 9 "exceeds an AWS Lambda limit" "$SLIMZIP" prune --tree "$tree" --profile "$WORK/a.profile" \
 	--keep huge.bin --dry-run --enforce-lambda-limits
 rm -f "$tree/huge.bin"
+# 11: no daemon answers at the socket (ctl, and record --daemon before it starts anything).
+code 11 "$WORK/no.sock" "$SLIMZIP" ctl --socket "$WORK/no.sock" ping
+code 11 "$WORK/no.sock" "$SLIMZIP" record --daemon --socket "$WORK/no.sock" -o "$WORK/d.profile" -- true
+check "record --daemon without a daemon writes no profile" test ! -e "$WORK/d.profile"
 # 126, 128+N and the command's own status pass through.
 printf 'x\n' >"$WORK/noexec" && chmod 644 "$WORK/noexec"
 code 126 "Permission denied" "$SLIMZIP" record -o "$WORK/p" -- "$WORK/noexec"
