@@ -97,6 +97,12 @@ int daemon_conn__call(struct daemon_conn *c, const struct proto_request *req,
 
 		if (n < 0 && errno == EINTR)
 			continue;
+		/*
+		 * A daemon that refuses a client answers at once and closes: its reply is
+		 * waiting to be read even though our request can no longer be sent.
+		 */
+		if (n < 0 && (errno == EPIPE || errno == ECONNRESET))
+			break;
 		if (n < 0) {
 			err = slz_fail(errno, "cannot send to the daemon: %s", strerror(errno));
 			free(buf);

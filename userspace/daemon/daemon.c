@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
@@ -379,9 +380,18 @@ static void finish_all(struct daemon *d)
 	}
 }
 
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
 int daemon__run(struct daemon *d)
 {
 	struct epoll_event evs[32];
+	uint64_t next_expire = mono_ms() + 1000;
 
 	while (!d->stop) {
 		int n = epoll_wait(d->epfd, evs, ARRAY_SIZE(evs), POLL_INTERVAL_MS);
@@ -405,6 +415,10 @@ int daemon__run(struct daemon *d)
 			 * A client's handler frees only that client, and epoll reports each fd
 			 * once per wait: no later event of this batch points at freed memory.
 			 */
+		}
+		if (mono_ms() >= next_expire) {
+			daemon_target__expire(d);
+			next_expire = mono_ms() + 1000;
 		}
 	}
 	notify(d, "STOPPING=1");

@@ -49,6 +49,7 @@ struct daemon_target {
 	const struct target_info *t;
 	const struct conf_function *fn; /* the [function] that prunes it, NULL: none */
 	int64_t start_ms;		/* wall clock, for the profile header */
+	char *dir;			/* its cgroup's directory (cgroup.events), NULL: unknown */
 	char *profile;			/* the last profile written (finish, checkpoint) */
 	char *zip;			/* the last zip written */
 	char *refusal;			/* why the last prune wrote no zip, NULL: it did */
@@ -107,6 +108,8 @@ int daemon_target__remove(struct daemon *d, struct daemon_target *dt);
 int daemon_target__finish(struct daemon *d, struct daemon_target *dt);
 /* Close the epoch: its profile (and zip) written, a new epoch begins. */
 int daemon_target__checkpoint(struct daemon *d, struct daemon_target *dt);
+/* Watched targets that stayed unpopulated for their linger end (once a second is enough). */
+void daemon_target__expire(struct daemon *d);
 /* The profile so far, to path (atomically). */
 int daemon_target__snapshot(struct daemon *d, struct daemon_target *dt, const char *path);
 /* A profile of what the target recorded so far, its header filled in (loss counters too). */

@@ -80,6 +80,7 @@ void daemon_target__free(struct daemon_target *dt)
 {
 	if (!dt)
 		return;
+	free(dt->dir);
 	free(dt->profile);
 	free(dt->zip);
 	free(dt->refusal);
@@ -166,6 +167,8 @@ int daemon_target__add(struct daemon *d, const struct target_spec *spec,
 	}
 	dt->t = t;
 	dt->fn = fn;
+	if (cgroup__resolve(t->cgroup, &dt->dir))
+		dt->dir = NULL; /* no linger then: it ends when it is removed or finished */
 	dt->start_ms = unix_ms();
 	dt->next = d->targets;
 	d->targets = dt;
@@ -175,6 +178,56 @@ int daemon_target__add(struct daemon *d, const struct target_spec *spec,
 		    t->cgroup, slot);
 	daemon__notify_status(d);
 	return 0;
+}
+
+/* Whether the cgroup at dir holds processes (cgroup.events "populated 1"). */
+static int read_populated(const char *dir, bool *populated)
+{
+	char path[4200], buf[512];
+	FILE *f;
+	int err = -ENODATA;
+
+	snprintf(path, sizeof(path), "%s/cgroup.events", dir);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fgets(buf, sizeof(buf), f)) {
+		if (!strncmp(buf, "populated ", 10)) {
+			*populated = buf[10] == '1';
+			err = 0;
+		}
+	}
+	fclose(f);
+	return err;
+}
+
+void daemon_target__expire(struct daemon *d)
+{
+	uint64_t now = mono_ns();
+	const struct target_info *t;
+	size_t pos = 0;
+
+	for (struct daemon_target *dt = d->targets; dt; dt = dt->next) {
+		bool populated;
+
+		if (dt->t->state != TARGET_LIVE || !dt->t->linger_ns)
+			continue;
+		/* A cgroup gone without an end marker is as unpopulated as can be. */
+		if (!dt->dir || read_populated(dt->dir, &populated))
+			populated = false;
+		registry__set_populated(d->reg, dt->t, populated, now);
+	}
+	while ((t = registry__next_expired(d->reg, now, &pos))) {
+		struct daemon_target *dt = daemon_target__find(d, t);
+
+		if (!dt)
+			continue;
+		daemon__log(d, DAEMON_LOG_INFO, "target %s: unpopulated for its linger; finishing",
+			    t->name);
+		daemon_target__finish(d, dt);
+		/* Finishing may trim the list the registry walks: start over. */
+		pos = 0;
+	}
 }
 
 int daemon_target__remove(struct daemon *d, struct daemon_target *dt)
