@@ -182,6 +182,44 @@ done
 check "bpftool shows none of the daemon's maps after (left:${left:- none})" test -z "$left"
 kill "$SLEEPER" 2>/dev/null || true
 wait "$SLEEPER" 2>/dev/null || true
-rmdir "$CG" "$CG2" 2>/dev/null || true
+
+echo "== SIGKILL mid-run, then a restart: the journal is finished as incomplete"
+mkdir -p "$WORK/e" && echo e >"$WORK/e/1"
+"$SLIMZIP" daemon --foreground --config "$CONF" --state-dir "$STATE" --runtime-dir "$RT" \
+	>>"$WORK/daemon.log" 2>&1 &
+DPID=$!
+for _ in $(seq 100); do ctl ping >/dev/null 2>&1 && break; sleep 0.1; done
+CG3=$mnt${self%/}/slz-e2e3-$$
+mkdir "$CG3"
+run "${CTL[@]}" add t5 --cgroup "$CG3"
+sh -c 'echo $$ >"$1/cgroup.procs"; cat "$2/e/1" >/dev/null; exec sleep 30' sh "$CG3" "$WORK" &
+SLEEPER=$!
+for _ in $(seq 50); do grep -q "$WORK/e/1" "$STATE/journal/t5.journal" 2>/dev/null && break; sleep 0.1; done
+check "the live target's journal holds what it read" grep -q "$WORK/e/1" "$STATE/journal/t5.journal"
+kill -KILL "$DPID"
+wait "$DPID" 2>/dev/null || true
+check "a killed daemon leaves the journal" test -s "$STATE/journal/t5.journal"
+"$SLIMZIP" daemon --foreground --config "$CONF" --state-dir "$STATE" --runtime-dir "$RT" \
+	>>"$WORK/daemon.log" 2>&1 &
+DPID=$!
+for _ in $(seq 100); do ctl ping >/dev/null 2>&1 && break; sleep 0.1; done
+check "the restarted daemon finished it as t5.profile" grep -q "$WORK/e/1" "$STATE/profiles/t5.profile"
+check "... marked daemon-restarted: 1" grep -qx "# daemon-restarted: 1" "$STATE/profiles/t5.profile"
+check "... and the journal is gone" test ! -e "$STATE/journal/t5.journal"
+run "${CTL[@]}" status
+check "status counts the recovered journal" grep -q "^recovered  *1 " "$WORK/last.out"
+run "$SLIMZIP" prune --tree "$WORK/e" --profile "$STATE/profiles/t5.profile" -o "$WORK/t5.zip"
+check "prune refuses it like lost events: exit 3 (exit $RC)" test "$RC" -eq 3
+check "... naming the restart" grep -q "daemon that was killed" "$WORK/last.err"
+check "... and writes no zip" test ! -e "$WORK/t5.zip"
+run "$SLIMZIP" prune --force --tree "$WORK/e" --profile "$STATE/profiles/t5.profile" -o "$WORK/t5.zip"
+check "--force prunes it anyway (exit $RC)" test "$RC" -eq 0
+kill -TERM "$DPID"
+DRC=0
+wait "$DPID" || DRC=$?
+check "the restarted daemon stops cleanly too (exit $DRC)" test "$DRC" -eq 0
+kill "$SLEEPER" 2>/dev/null || true
+wait "$SLEEPER" 2>/dev/null || true
+rmdir "$CG" "$CG2" "$CG3" 2>/dev/null || true
 sed 's/^/  daemon| /' "$WORK/daemon.log"
 e2e_finish

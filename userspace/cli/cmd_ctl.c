@@ -159,6 +159,10 @@ static int print_text(const struct proto_request *req, struct json_object *p)
 			printf("zips             %" PRIu64 " written, %" PRIu64 " refused\n",
 			       num(p, "zips"), num(p, "zipsRefused"));
 			printf("watches          %" PRIu64 "\n", num(p, "watches"));
+			if (num(p, "recovered"))
+				printf("recovered        %" PRIu64
+				       " journals of a killed daemon, as incomplete profiles\n",
+				       num(p, "recovered"));
 			print_field("state dir", str(p, "stateDir"));
 			print_field("socket", str(p, "socket"));
 			print_field("config", str(p, "config") ? str(p, "config") : "(defaults)");

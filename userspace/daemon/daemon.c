@@ -231,6 +231,9 @@ int daemon__new(const struct daemon_opts *opts, struct daemon **out)
 		err = registry__new(conf__daemon(d->conf)->max_targets, &d->reg);
 	if (!err)
 		err = make_dirs(d);
+	/* Before anything new is journaled: what a killed daemon left is finished first. */
+	if (!err)
+		err = daemon_journal__recover(d);
 	if (err)
 		goto err;
 	d->epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -392,6 +395,7 @@ int daemon__run(struct daemon *d)
 {
 	struct epoll_event evs[32];
 	uint64_t next_expire = mono_ms() + 1000;
+	int n_events;
 
 	while (!d->stop) {
 		int n = epoll_wait(d->epfd, evs, ARRAY_SIZE(evs), POLL_INTERVAL_MS);
@@ -399,8 +403,11 @@ int daemon__run(struct daemon *d)
 		if (n < 0 && errno != EINTR)
 			return slz_fail(errno, "epoll: %s", strerror(errno));
 		/* Every turn: events are not signalled one by one. */
-		if (recorder__consume(d->rec) < 0)
+		n_events = recorder__consume(d->rec);
+		if (n_events < 0)
 			daemon__log(d, DAEMON_LOG_ERR, "reading events: %s", slz_errmsg());
+		else if (n_events > 0)
+			d->journal_dirty = true;
 		for (int i = 0; i < n; i++) {
 			enum daemon_source *src = evs[i].data.ptr;
 
@@ -418,6 +425,9 @@ int daemon__run(struct daemon *d)
 		}
 		if (mono_ms() >= next_expire) {
 			daemon_target__expire(d);
+			if (d->journal_dirty)
+				daemon_journal__sync(d);
+			d->journal_dirty = false;
 			next_expire = mono_ms() + 1000;
 		}
 	}

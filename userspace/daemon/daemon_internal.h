@@ -76,6 +76,8 @@ struct daemon {
 	struct daemon_client *clients;
 	bool stop;
 	uint64_t finished_total, zips_total, refused_total;
+	uint64_t recovered_total; /* journals of a killed daemon finished as incomplete */
+	bool journal_dirty;	  /* events came in since the journals were last written */
 };
 
 /* Logging through the caller's callback: one line, printf-style. */
@@ -115,6 +117,16 @@ int daemon_target__snapshot(struct daemon *d, struct daemon_target *dt, const ch
 /* A profile of what the target recorded so far, its header filled in (loss counters too). */
 int daemon_target__profile(struct daemon *d, struct daemon_target *dt, struct profile **out);
 void daemon_target__free(struct daemon_target *dt);
+
+/* daemon_journal.c: crash safety. */
+/* Write dt's profile so far to its journal (atomically, fsync'd). Logged on failure. */
+int daemon_journal__write(struct daemon *d, struct daemon_target *dt);
+/* Every live target's journal (once a second while events come in). */
+void daemon_journal__sync(struct daemon *d);
+/* The journal of dt's current epoch is no longer needed: its profile is written. */
+void daemon_journal__drop(struct daemon *d, struct daemon_target *dt);
+/* At start: finish every journal a killed daemon left as an incomplete profile. */
+int daemon_journal__recover(struct daemon *d);
 /* The cgroup v2 path of a directory on the cgroup2 mount (MOUNT/a/b is /a/b). */
 int daemon__cgroup_path(const char *dir, char **out);
 

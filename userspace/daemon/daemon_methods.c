@@ -164,6 +164,7 @@ static int status(struct daemon *d, const struct proto_request *req, char **buf,
 	json_writer__uint_field(w, "watches", conf__watch_count(d->conf));
 	json_writer__uint_field(w, "zips", d->zips_total);
 	json_writer__uint_field(w, "zipsRefused", d->refused_total);
+	json_writer__uint_field(w, "recovered", d->recovered_total);
 	json_writer__uint_field(w, "staleEvents", recorder__stale_events(d->rec));
 	json_writer__string_field(w, "stateDir", d->state_dir);
 	json_writer__string_field(w, "socket", d->socket_path);

@@ -174,6 +174,8 @@ int daemon_target__add(struct daemon *d, const struct target_spec *spec,
 	d->targets = dt;
 	if (out)
 		*out = dt;
+	/* A target a restart would not know of could vanish without a trace: journal it now. */
+	daemon_journal__write(d, dt);
 	daemon__log(d, DAEMON_LOG_INFO, "target %s: following %s (slot %" PRIu32 ")", t->name,
 		    t->cgroup, slot);
 	daemon__notify_status(d);
@@ -232,8 +234,10 @@ void daemon_target__expire(struct daemon *d)
 
 int daemon_target__remove(struct daemon *d, struct daemon_target *dt)
 {
-	if (dt->t->state != TARGET_FINISHED)
+	if (dt->t->state != TARGET_FINISHED) {
 		recorder__remove_target(d->rec, dt->t->slot);
+		daemon_journal__drop(d, dt);
+	}
 	daemon__log(d, DAEMON_LOG_INFO, "target %s: removed, nothing written", dt->t->name);
 	forget(d, dt);
 	daemon__notify_status(d);
@@ -453,6 +457,9 @@ int daemon_target__finish(struct daemon *d, struct daemon_target *dt)
 	if (!err)
 		err = write_results(d, dt, p);
 	profile__free(p);
+	/* The profile is written: its journal has done its job (kept when it could not be). */
+	if (!err)
+		daemon_journal__drop(d, dt);
 	/* Whatever became of the profile, the slot is free: a stuck target would hold it. */
 	e = recorder__remove_target(d->rec, dt->t->slot);
 	if (e && !err)
@@ -481,12 +488,14 @@ int daemon_target__checkpoint(struct daemon *d, struct daemon_target *dt)
 	profile__free(p);
 	if (err)
 		return err;
+	daemon_journal__drop(d, dt);
 	err = registry__checkpoint(d->reg, dt->t, NULL);
 	if (!err)
 		err = recorder__reset_target(d->rec, dt->t->slot);
 	if (err)
 		return slz_fail(-err, "cannot start a new epoch of target %s", dt->t->name);
 	dt->start_ms = unix_ms();
+	daemon_journal__write(d, dt);
 	daemon__log(d, DAEMON_LOG_INFO, "target %s: epoch %" PRIu32 " begins", dt->t->name,
 		    dt->t->epoch);
 	return 0;

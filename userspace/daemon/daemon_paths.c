@@ -22,9 +22,12 @@ void daemon_path__stem(const char *name, uint32_t epoch, char *out)
 
 int daemon_path__file(const char *state_dir, enum daemon_file kind, const char *stem, char **out)
 {
-	const char *dir = kind == DAEMON_FILE_ZIP ? "zips" : "profiles";
+	const char *dir = kind == DAEMON_FILE_ZIP	? "zips"
+			  : kind == DAEMON_FILE_JOURNAL ? "journal"
+							: "profiles";
 	const char *ext = kind == DAEMON_FILE_ZIP	 ? ".zip"
 			  : kind == DAEMON_FILE_SNAPSHOT ? "@snapshot.profile"
+			  : kind == DAEMON_FILE_JOURNAL	 ? ".journal"
 							 : ".profile";
 	/* The root as state dir would otherwise give "//profiles". */
 	const char *sep = strcmp(state_dir, "/") ? "/" : "";

@@ -5,6 +5,7 @@
  *   STATE/profiles/NAME@N.profile         epoch N > 0 of a checkpointed target
  *   STATE/profiles/STEM@snapshot.profile  SIGUSR1's snapshot (STEM: NAME or NAME@N)
  *   STATE/zips/STEM.zip                   the zip of a [function] without output =
+ *   STATE/journal/STEM.journal            a live target's profile so far (crash safety)
  * '@' is outside the target name alphabet (registry.h), so every file names one target and
  * one epoch. A [function]'s output may hold {target}, which becomes STEM.
  */
@@ -18,6 +19,7 @@ enum daemon_file {
 	DAEMON_FILE_PROFILE,
 	DAEMON_FILE_SNAPSHOT,
 	DAEMON_FILE_ZIP,
+	DAEMON_FILE_JOURNAL, /* STATE/journal/STEM.journal: a live target's profile so far */
 };
 
 /* The stem of a target's epoch: "NAME" for epoch 0, "NAME@N" after. out: 256 + 11 bytes. */

@@ -392,6 +392,7 @@ int profile__merge(struct profile *dst, const struct profile *src)
 	dst->hdr.lost_events += src->hdr.lost_events;
 	dst->hdr.dedup_full += src->hdr.dedup_full;
 	dst->hdr.truncated_paths += src->hdr.truncated_paths;
+	dst->hdr.daemon_restarted += src->hdr.daemon_restarted;
 	dst->hdr.merged_from += src->hdr.merged_from;
 	/* dev/ino from another boot or host mean nothing here: keep the boot id only if shared. */
 	if (dst->hdr.boot_id && (!src->hdr.boot_id || strcmp(dst->hdr.boot_id, src->hdr.boot_id)))
@@ -450,12 +451,13 @@ err:
 
 bool profile__has_loss(const struct profile *p)
 {
-	return p->hdr.lost_events > 0;
+	return p->hdr.lost_events > 0 || p->hdr.daemon_restarted > 0;
 }
 
 bool profile__has_warnings(const struct profile *p)
 {
-	return p->hdr.lost_events || p->hdr.dedup_full || p->hdr.truncated_paths;
+	return p->hdr.lost_events || p->hdr.dedup_full || p->hdr.truncated_paths ||
+	       p->hdr.daemon_restarted;
 }
 
 int profile__kinds_str(uint32_t kinds, char *buf, size_t len)

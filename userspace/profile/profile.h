@@ -48,6 +48,12 @@ struct profile_header {
 	uint64_t lost_events; /* ring buffer drops */
 	uint64_t dedup_full;  /* dedup map overflowed: counts are incomplete */
 	uint64_t truncated_paths;
+	/*
+	 * Recorded by a daemon that was killed and restarted (its journal finished as
+	 * incomplete): what it took in after its last journal write is missing. Loss, like
+	 * lost_events: prune refuses it without --force.
+	 */
+	uint64_t daemon_restarted;
 	uint64_t merged_from; /* how many profiles were merged into this one (1 = recorded) */
 };
 
@@ -92,9 +98,10 @@ int profile__sort(struct profile *p);
 /* That order, for a caller sorting entries itself (the writers): <0, 0, >0. */
 int profile__entry_cmp(const struct profile_entry *a, const struct profile_entry *b);
 /*
- * Events were lost in the kernel: some accessed files may be absent, so pruning from this
- * profile could drop a needed file. (Truncated paths are judged per entry by the resolver:
- * an entry whose inode matched the tree is fine.)
+ * Events were lost in the kernel (or the daemon recording it was killed: daemon_restarted):
+ * some accessed files may be absent, so pruning from this profile could drop a needed file.
+ * (Truncated paths are judged per entry by the resolver: an entry whose inode matched the tree is
+ * fine.)
  */
 bool profile__has_loss(const struct profile *p);
 /* Anything a recorder should warn about: lost events, dedup overflow, truncated paths. */

@@ -47,6 +47,7 @@ const struct header_key profile_fmt__header_keys[] = {
 	HKEY("lost-events", "lost_events", HDR_U64, lost_events),
 	HKEY("dedup-full", "dedup_full", HDR_U64, dedup_full),
 	HKEY("truncated-paths", "truncated_paths", HDR_U64, truncated_paths),
+	HKEY("daemon-restarted", "daemon_restarted", HDR_U64, daemon_restarted),
 	HKEY("merged-from", "merged_from", HDR_U64, merged_from),
 	{"files", "files", HDR_FILES, 0},
 };

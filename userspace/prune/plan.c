@@ -136,6 +136,15 @@ static uint64_t matched_files(const struct resolve_stats *st)
 static int refuse_loss(const struct profile *const *profiles, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
+		const struct profile_header *h = profile__header_const(profiles[i]);
+
+		if (h->daemon_restarted && !h->lost_events)
+			return slz_fail(EBADMSG,
+					"the profile was recorded by a daemon that was killed and "
+					"restarted (daemon-restarted: %llu): what it recorded last "
+					"may be missing; record again or pass --force to prune "
+					"anyway",
+					(unsigned long long)h->daemon_restarted);
 		if (profile__has_loss(profiles[i]))
 			return slz_fail(
 				EBADMSG,

@@ -50,6 +50,8 @@ static void test_files(void **state)
 	file_is("/var/lib/slimzip", DAEMON_FILE_SNAPSHOT, "ci-1",
 		"/var/lib/slimzip/profiles/ci-1@snapshot.profile");
 	file_is("/var/lib/slimzip", DAEMON_FILE_ZIP, "ci-1@2", "/var/lib/slimzip/zips/ci-1@2.zip");
+	file_is("/var/lib/slimzip", DAEMON_FILE_JOURNAL, "ci-1@2",
+		"/var/lib/slimzip/journal/ci-1@2.journal");
 	file_is("/", DAEMON_FILE_PROFILE, "a", "/profiles/a.profile");
 }
 

@@ -224,6 +224,7 @@ static struct profile *hostile_profile(void)
 	h->lost_events = 5;
 	h->dedup_full = 6;
 	h->truncated_paths = 7;
+	h->daemon_restarted = 8;
 	for (size_t i = 0; i < sizeof(hostile) / sizeof(hostile[0]); i++) {
 		struct profile_entry e =
 			entry(hostile[i], makedev(259, 3), 1000 + i, (uint32_t)(1u << (i % 8)));
@@ -264,6 +265,7 @@ static void assert_profiles_equal(const struct profile *a, const struct profile 
 	assert_int_equal(ha->lost_events, hb->lost_events);
 	assert_int_equal(ha->dedup_full, hb->dedup_full);
 	assert_int_equal(ha->truncated_paths, hb->truncated_paths);
+	assert_int_equal(ha->daemon_restarted, hb->daemon_restarted);
 	assert_int_equal(profile__count(a), profile__count(b));
 	for (size_t i = 0; i < profile__count(a); i++) {
 		const struct profile_entry *x = profile__entry(a, i);
@@ -384,6 +386,17 @@ static void test_merge_is_a_set_union(void **state)
 	assert_int_equal(profile__header(a)->merged_from, 2);
 	/* dev/ino from two boots cannot both be trusted. */
 	assert_string_equal(profile__header(a)->boot_id, "mixed");
+	/* A profile a killed daemon left is loss too, and the count adds up in a merge. */
+	profile__header(b)->lost_events = 0;
+	assert_false(profile__has_loss(b));
+	profile__header(b)->daemon_restarted = 1;
+	assert_true(profile__has_loss(b));
+	assert_true(profile__has_warnings(b));
+	profile__header(b)->lost_events = 2;
+	profile__header(a)->daemon_restarted = 0;
+	assert_int_equal(profile__merge(a, b), 0);
+	assert_int_equal(profile__header(a)->daemon_restarted, 1);
+	profile__header(b)->daemon_restarted = 0;
 	/* Merging again changes nothing but counts: union is idempotent on membership. */
 	assert_int_equal(profile__merge(a, b), 0);
 	assert_int_equal(profile__count(a), 2);
@@ -514,7 +527,7 @@ static void test_json_exact_bytes(void **state)
 		"\"target\":\"/sys/fs/cgroup/x\",\"command\":\"sh -c 'a\\tb'\","
 		"\"start\":\"2026-11-18T11:06:40.123Z\",\"end\":\"2026-11-18T11:06:49.456Z\","
 		"\"exit_status\":-1,\"lost_events\":1,\"dedup_full\":2,\"truncated_paths\":3,"
-		"\"merged_from\":1,\"files\":3}\n"
+		"\"daemon_restarted\":0,\"merged_from\":1,\"files\":3}\n"
 		"{\"kinds\":[\"open\",\"mmap\",\"exec\",\"interp\",\"stat\",\"access\","
 		"\"readlink\","
 		"\"missing\",\"write\",\"create\",\"truncate\"],\"dev\":\"0:0\",\"ino\":0,"
@@ -548,6 +561,7 @@ static void test_text_exact_bytes(void **state)
 		"# lost-events: 1\n"
 		"# dedup-full: 2\n"
 		"# truncated-paths: 3\n"
+		"# daemon-restarted: 0\n"
 		"# merged-from: 1\n"
 		"# files: 3\n"
 		"# columns: kinds dev ino count mode size flags pid comm path\n"

@@ -248,6 +248,21 @@ static void test_refuses_lost_events_unless_forced(void **state)
 	assert_true(kept(&f->pl, "handler.py"));
 }
 
+/* A profile recovered from the journal of a killed daemon is refused like lost events. */
+static void test_refuses_daemon_restarted_unless_forced(void **state)
+{
+	struct fx *f = *state;
+
+	touch(f, "handler.py", SLZ_KIND_OPEN);
+	profile__header(f->p)->daemon_restarted = 1;
+	assert_int_equal(plan(f), -EBADMSG);
+	assert_non_null(strstr(slz_errmsg(), "daemon that was killed"));
+	assert_non_null(strstr(slz_errmsg(), "--force"));
+	f->pol.force = true;
+	assert_int_equal(plan(f), 0);
+	assert_true(kept(&f->pl, "handler.py"));
+}
+
 static void test_truncated_paths_refused_unless_inode_matches(void **state)
 {
 	struct fx *f = *state;
@@ -642,6 +657,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_one_scan_counts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_writes_zip_with_kept_entries, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refuses_lost_events_unless_forced, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_refuses_daemon_restarted_unless_forced, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_truncated_paths_refused_unless_inode_matches,
 						setup, teardown),
