@@ -6,7 +6,6 @@
  * CLONE_INTO_CGROUP, launch.h): the daemon follows it from its first instruction.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
@@ -27,41 +26,18 @@
 #include "recorder.h"
 #include "util.h"
 
-static char *read_small_file(const char *path)
-{
-	char buf[4096];
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return NULL;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n < 0)
-		return NULL;
-	buf[n] = '\0';
-	return strdup(buf);
-}
-
 /* A fresh cgroup beside ours, as record makes one: *dir and its locked *fd. */
 static int make_cgroup(char **dir, int *fd)
 {
-	char *mnt = NULL, *root = NULL, *parent = NULL, *self = NULL;
-	int err = cgroup__v2_mount(&mnt, &root);
+	char *parent = NULL;
+	int err = cgroup__own_dir(&parent);
 
-	if (!err) {
-		self = read_small_file("/proc/self/cgroup");
-		err = cgroup__self_dir(mnt, root, self ? self : "", &parent);
-	}
 	if (!err) {
 		/* What killed slimzips left here (their commands included) goes first. */
 		cgroup__remove_stale(parent);
 		err = cgroup__create(parent, dir, fd);
 	}
-	free(mnt);
-	free(root);
 	free(parent);
-	free(self);
 	return err;
 }
 

@@ -12,15 +12,12 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
-#include <sys/utsname.h>
 
 #include "cgroup.h"
 #include "config.h"
 #include "daemon_internal.h"
 #include "daemon_paths.h"
-#include "host.h"
-#include "plan.h"
-#include "hostdeps.h"
+#include "prune_write.h"
 #include "profile_io.h"
 #include "prune_policy.h"
 #include "tree.h"
@@ -247,22 +244,8 @@ int daemon_target__remove(struct daemon *d, struct daemon_target *dt)
 static int fill_header(struct profile *p, const struct daemon_target *dt)
 {
 	struct profile_header *h = profile__header(p);
-	struct utsname u;
-	char host[256] = "", boot[64];
-	int err;
+	int err = profile__set_host(p, SLIMZIP_VERSION);
 
-	if (uname(&u))
-		memset(&u, 0, sizeof(u));
-	gethostname(host, sizeof(host) - 1);
-	if (host__boot_id(boot, sizeof(boot)))
-		boot[0] = '\0';
-	err = profile__set_str(p, &h->slimzip_version, SLIMZIP_VERSION);
-	if (!err)
-		err = profile__set_str(p, &h->kernel, u.release);
-	if (!err)
-		err = profile__set_str(p, &h->hostname, host);
-	if (!err)
-		err = profile__set_str(p, &h->boot_id, boot[0] ? boot : NULL);
 	if (!err)
 		err = profile__set_str(p, &h->target_kind, "cgroup");
 	if (!err)
@@ -310,25 +293,6 @@ static void set_str(char **field, const char *value)
 	*field = value ? strdup(value) : NULL;
 }
 
-/* The host packages a plan used: refused under strict-host, else recorded in the comment. */
-static int host_checked(struct prune_policy *pol, const struct prune_plan *pl)
-{
-	size_t n = hostdeps__ndirs(pl->host);
-	const char **dirs;
-	int err;
-
-	if (pol->strict_host && (err = hostdeps__refuse(pl->host)))
-		return err;
-	dirs = n ? calloc(n, sizeof(*dirs)) : NULL;
-	if (n && !dirs)
-		return slz_fail(ENOMEM, "out of memory");
-	for (size_t i = 0; i < n; i++)
-		dirs[i] = hostdeps__dir(pl->host, i);
-	err = prune_policy__set_host_dirs(pol, dirs, n);
-	free(dirs);
-	return err ? slz_fail(ENOMEM, "out of memory") : 0;
-}
-
 /* Make the directory of path (one level: STATE/zips), for the default outputs. */
 static void make_parent(const char *path)
 {
@@ -352,7 +316,7 @@ static int prune_target(struct daemon *d, struct daemon_target *dt, const struct
 	struct prune_plan pl = {0};
 	struct zipwrite_stats zs = {0};
 	struct tree *t = NULL;
-	char *comment = NULL, *out = NULL;
+	char *out = NULL;
 	int err;
 
 	*zip = NULL;
@@ -375,21 +339,13 @@ static int prune_target(struct daemon *d, struct daemon_target *dt, const struct
 	if (!err)
 		err = prune_policy__open_tree(&pol, dt->fn->tree, &t);
 	if (!err)
-		err = prune__plan(t, &pol, &p, 1, NULL, &pl);
+		err = prune__plan_checked(t, &pol, &p, 1, NULL, &pl);
 	if (!err)
-		err = host_checked(&pol, &pl);
-	if (!err)
-		err = prune_policy__describe(&pol, SLIMZIP_VERSION, &comment);
-	if (!err) {
-		pol.zip.comment = comment;
-		err = zipwrite__write(pl.keep, out, &pol.zip, &zs);
-		pol.zip.comment = NULL;
-	}
+		err = prune__write_zip(&pl, &pol, SLIMZIP_VERSION, out, &zs);
 	if (!err) {
 		*zip = out;
 		out = NULL;
 	}
-	free(comment);
 	free(out);
 	prune_plan__release(&pl);
 	tree__free(t);
