@@ -214,6 +214,20 @@ check "... naming the restart" grep -q "daemon that was killed" "$WORK/last.err"
 check "... and writes no zip" test ! -e "$WORK/t5.zip"
 run "$SLIMZIP" prune --force --tree "$WORK/e" --profile "$STATE/profiles/t5.profile" -o "$WORK/t5.zip"
 check "--force prunes it anyway (exit $RC)" test "$RC" -eq 0
+
+echo "== group = on SIGHUP: the socket is 0660 for that group, whose members may connect"
+printf '[daemon]\ngroup = nogroup\n' >>"$CONF"
+kill -HUP "$DPID"
+for _ in $(seq 50); do [[ $(stat -c %a "$SOCK") == 660 ]] && break; sleep 0.1; done
+check "the socket is 0660 root:nogroup" test "$(stat -c '%a %U:%G' "$SOCK")" = "660 root:nogroup"
+run setpriv --reuid=nobody --regid=nogroup --clear-groups "$SLIMZIP" ctl --socket "$SOCK" ping
+check "a member of the group is served (exit $RC)" test "$RC" -eq 0
+run setpriv --reuid=nobody --regid=nogroup --clear-groups "$SLIMZIP" ctl --socket "$SOCK" snapshot any -o "/tmp/slz-e2e-snap-$$"
+check "... but may not name a file for the daemon to write: exit 4 (exit $RC)" test "$RC" -eq 4
+check "... and nothing is written there" test ! -e "/tmp/slz-e2e-snap-$$"
+run setpriv --reuid=nobody --regid=54321 --clear-groups "$SLIMZIP" ctl --socket "$SOCK" ping
+check "one outside it is not: exit 4 (exit $RC)" test "$RC" -eq 4
+cp "$CONF.good" "$CONF"
 kill -TERM "$DPID"
 DRC=0
 wait "$DPID" || DRC=$?

@@ -136,8 +136,10 @@ static int print_text(const struct proto_request *req, struct json_object *p)
 		printf("the daemon answers\n");
 		return EXIT_OK;
 	case PROTO_ADD:
-		printf("target %s: following %s (slot %" PRIu64 ")\n", str(t, "name"),
-		       str(t, "cgroup"), num(t, "slot"));
+		printf("target %s: following ", str(t, "name"));
+		/* A cgroup directory's name may be anything: escaped as every listed name is. */
+		cli_name(stdout, str(t, "cgroup") ? str(t, "cgroup") : "?");
+		printf(" (slot %" PRIu64 ")\n", num(t, "slot"));
 		return EXIT_OK;
 	case PROTO_REMOVE:
 		printf("target %s removed; nothing was written\n", req->name);

@@ -191,6 +191,12 @@ static int on_target(struct daemon *d, struct daemon_client *c, const struct pro
 	struct json_writer *w;
 	int err;
 
+	/* The daemon writes as root: only root may say where (checked before anything else). */
+	if (req->method == PROTO_SNAPSHOT && !c->root)
+		return proto_reply__error(PROTO_ERR_PERMISSION_DENIED,
+					  "only root may name the file a snapshot is written to; "
+					  "SIGUSR1 writes every target's to the state directory",
+					  NULL, buf, len);
 	if (!dt)
 		return no_such_target(req->name, buf, len);
 	switch (req->method) {
@@ -209,13 +215,6 @@ static int on_target(struct daemon *d, struct daemon_client *c, const struct pro
 			return reply_error(err, buf, len);
 		break;
 	case PROTO_SNAPSHOT:
-		/* The daemon writes as root: only root may say where. */
-		if (!c->root)
-			return proto_reply__error(PROTO_ERR_PERMISSION_DENIED,
-						  "only root may name the file a snapshot is "
-						  "written to; SIGUSR1 writes every target's to "
-						  "the state directory",
-						  NULL, buf, len);
 		err = daemon_target__snapshot(d, dt, req->output);
 		if (err)
 			return reply_error(err, buf, len);
