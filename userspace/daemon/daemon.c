@@ -113,8 +113,8 @@ static int watch_scan(struct daemon *d)
 	return 0;
 }
 
-int daemon__target_born(struct daemon *d, const struct conf_watch *w, uint64_t cgroup_id,
-			const char *cgroup)
+int daemon__target_born(struct daemon *d, const struct conf_watch *w, uint32_t slot,
+			uint64_t cgroup_id, const char *cgroup)
 {
 	const char *slash = strrchr(cgroup, '/'), *base = slash ? slash + 1 : cgroup;
 	char parent[256] = "", name[TARGET_NAME_MAX + 1];
@@ -129,9 +129,12 @@ int daemon__target_born(struct daemon *d, const struct conf_watch *w, uint64_t c
 		snprintf(parent, sizeof(parent), "%.*s", (int)(slash - p), p);
 	}
 	err = registry__name_for(d->reg, w->name_template, &v, name);
+	if (err && slot != UINT32_MAX)
+		recorder__remove_target(d->rec, slot);
 	if (!err) {
 		const struct target_spec spec = {
 			.name = name,
+			.slot = slot,
 			.cgroup_id = cgroup_id,
 			.cgroup = cgroup,
 			.source = TARGET_WATCH,
@@ -152,9 +155,10 @@ int daemon__target_ended(struct daemon *d, uint64_t cgroup_id)
 	const struct target_info *t = registry__find_cgroup(d->reg, cgroup_id);
 	struct daemon_target *dt = t ? daemon_target__find(d, t) : NULL;
 
-	if (!dt || t->state != TARGET_LIVE)
-		return 0;
-	return daemon_target__finish(d, dt);
+	/* Finishing reads the ring, which the caller (recorder__consume) is reading now. */
+	if (dt && t->state == TARGET_LIVE)
+		dt->ended = true;
+	return 0;
 }
 
 static int make_dirs(struct daemon *d)
@@ -408,6 +412,7 @@ int daemon__run(struct daemon *d)
 			daemon__log(d, DAEMON_LOG_ERR, "reading events: %s", slz_errmsg());
 		else if (n_events > 0)
 			d->journal_dirty = true;
+		daemon_target__finish_ended(d);
 		for (int i = 0; i < n; i++) {
 			enum daemon_source *src = evs[i].data.ptr;
 

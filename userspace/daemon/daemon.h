@@ -59,13 +59,19 @@ void daemon__free(struct daemon *d); /* NULL-safe: detaches the recorder, remove
 
 /*
  * Where the watch rules plug in (the kernel's discovery of new cgroups: docs/CONFIG.md
- * [watch]). A cgroup that a rule matched was born: it becomes a target named by the rule's
- * template, pruned with the rule's function. cgroup is its cgroup v2 path. 0, or -errno
- * (-ENOSPC for capacity, counted), explained and logged.
+ * [watch]; the recorder's born and ended records, recorder__on_cgroup). A cgroup that rule w
+ * matched was born: it becomes a target named by the rule's template, pruned with the rule's
+ * function. slot: the one the kernel took for it (released when the target is refused), or
+ * UINT32_MAX for an existing cgroup a scan found (the recorder gives one). cgroup is its v2
+ * path. 0, or -errno (-ENOSPC for capacity, counted), explained and logged. Safe inside
+ * recorder__consume's callback.
  */
-int daemon__target_born(struct daemon *d, const struct conf_watch *w, uint64_t cgroup_id,
-			const char *cgroup);
-/* A watched cgroup ended (removed, or lingered out): its target is finished. */
+int daemon__target_born(struct daemon *d, const struct conf_watch *w, uint32_t slot,
+			uint64_t cgroup_id, const char *cgroup);
+/*
+ * A watched cgroup ended (its ended record): its target is finished once the ring is read
+ * (the profile needs recorder__consume, which may be the caller). Safe inside the callback.
+ */
 int daemon__target_ended(struct daemon *d, uint64_t cgroup_id);
 
 #endif

@@ -54,6 +54,7 @@ struct daemon_target {
 	char *zip;			/* the last zip written */
 	char *refusal;			/* why the last prune wrote no zip, NULL: it did */
 	uint64_t lost_events, dedup_full, truncated_paths; /* of the last profile */
+	bool ended; /* its cgroup is gone: finish it once the ring is read */
 	struct daemon_target *next;
 };
 
@@ -101,9 +102,15 @@ int daemon_methods__handle(struct daemon *d, struct daemon_client *c,
 
 /* daemon_output.c */
 struct daemon_target *daemon_target__find(struct daemon *d, const struct target_info *t);
-/* Add a live target to the registry and the recorder: the one way in (Add, Register, watch). */
+/*
+ * Add a live target to the registry (and the recorder): the one way in (Add, Register, watch).
+ * spec->slot UINT32_MAX: the recorder gives one (recorder__add_target); else the slot the
+ * kernel already took for a born cgroup, which is released when the target is refused.
+ */
 int daemon_target__add(struct daemon *d, const struct target_spec *spec,
 		       const struct conf_function *fn, struct daemon_target **out);
+/* Finish the targets whose cgroup ended (daemon__target_ended), outside recorder__consume. */
+void daemon_target__finish_ended(struct daemon *d);
 /* Stop following t and forget it, writing nothing (Remove). */
 int daemon_target__remove(struct daemon *d, struct daemon_target *dt);
 /* Finish: drain, write the profile, prune when a [function] maps it, free the slot. */

@@ -89,6 +89,7 @@ static int add(struct daemon *d, const struct proto_request *req, char **buf, si
 	if (!err) {
 		const struct target_spec spec = {
 			.name = name,
+			.slot = UINT32_MAX,
 			.cgroup_id = id,
 			.cgroup = path,
 			.source = TARGET_EXPLICIT,

@@ -134,18 +134,25 @@ int daemon_target__add(struct daemon *d, const struct target_spec *spec,
 			forget(d, daemon_target__find(d, old));
 	}
 	/* The registry's own checks first, so that the kernel is not touched for a refusal. */
-	if ((old = registry__find(d->reg, spec->name)))
-		return slz_fail(EEXIST,
-				"a target named %s exists already (cgroup %s); choose another "
-				"name or remove it first",
-				spec->name, old->cgroup);
-	if ((old = registry__find_cgroup(d->reg, spec->cgroup_id)))
-		return slz_fail(EEXIST, "cgroup %s is followed already, as target %s", spec->cgroup,
-				old->name);
+	if ((old = registry__find(d->reg, spec->name))) {
+		err = slz_fail(EEXIST,
+			       "a target named %s exists already (cgroup %s); choose another "
+			       "name or remove it first",
+			       spec->name, old->cgroup);
+		goto refused;
+	}
+	if ((old = registry__find_cgroup(d->reg, spec->cgroup_id))) {
+		err = slz_fail(EEXIST, "cgroup %s is followed already, as target %s", spec->cgroup,
+			       old->name);
+		goto refused;
+	}
 	dt = calloc(1, sizeof(*dt));
-	if (!dt)
-		return slz_fail(ENOMEM, "out of memory");
-	err = recorder__add_target(d->rec, spec->cgroup_id, &slot);
+	if (!dt) {
+		err = slz_fail(ENOMEM, "out of memory");
+		goto refused;
+	}
+	slot = spec->slot;
+	err = slot == UINT32_MAX ? recorder__add_target(d->rec, spec->cgroup_id, &slot) : 0;
 	if (err) {
 		free(dt);
 		if (err == -ENOSPC)
@@ -171,12 +178,37 @@ int daemon_target__add(struct daemon *d, const struct target_spec *spec,
 	d->targets = dt;
 	if (out)
 		*out = dt;
-	/* A target a restart would not know of could vanish without a trace: journal it now. */
-	daemon_journal__write(d, dt);
+	/*
+	 * A target a restart would not know of could vanish without a trace: journal it now,
+	 * or, for one born while the ring is read (the journal reads it too), on the next sync.
+	 */
+	if (spec->slot == UINT32_MAX)
+		daemon_journal__write(d, dt);
+	else
+		d->journal_dirty = true;
 	daemon__log(d, DAEMON_LOG_INFO, "target %s: following %s (slot %" PRIu32 ")", t->name,
 		    t->cgroup, slot);
 	daemon__notify_status(d);
 	return 0;
+refused:
+	/* A slot the kernel took for a born cgroup nobody follows goes back. */
+	if (spec->slot != UINT32_MAX)
+		recorder__remove_target(d->rec, spec->slot);
+	return err;
+}
+
+void daemon_target__finish_ended(struct daemon *d)
+{
+	for (;;) {
+		struct daemon_target *dt = d->targets;
+
+		while (dt && !(dt->ended && dt->t->state == TARGET_LIVE))
+			dt = dt->next;
+		if (!dt)
+			return;
+		dt->ended = false;
+		daemon_target__finish(d, dt);
+	}
 }
 
 /* Whether the cgroup at dir holds processes (cgroup.events "populated 1"). */
