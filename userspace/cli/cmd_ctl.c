@@ -160,7 +160,18 @@ static int print_text(const struct proto_request *req, struct json_object *p)
 			       num(p, "refusedForCapacity"));
 			printf("zips             %" PRIu64 " written, %" PRIu64 " refused\n",
 			       num(p, "zips"), num(p, "zipsRefused"));
-			printf("watches          %" PRIu64 "\n", num(p, "watches"));
+			printf("watches          %" PRIu64 " rules on %" PRIu64 " parents, %" PRIu64
+			       " new cgroups refused for capacity\n",
+			       num(p, "watches"), num(p, "watchedParents"), num(p, "watchRefused"));
+			if (json_object_object_get_ex(p, "all", &arr) &&
+			    json_object_get_boolean(arr))
+				printf("all              yes, %" PRIu64
+				       " new cgroups refused for capacity\n",
+				       num(p, "allRefused"));
+			if (num(p, "endedLost") || num(p, "pathTooLong"))
+				printf("discovery loss   %" PRIu64 " end markers lost, %" PRIu64
+				       " cgroups with a path too long to follow\n",
+				       num(p, "endedLost"), num(p, "pathTooLong"));
 			if (num(p, "recovered"))
 				printf("recovered        %" PRIu64
 				       " journals of a killed daemon, as incomplete profiles\n",

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <syslog.h>
 #include <unistd.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 
@@ -45,6 +46,34 @@ static void usage(FILE *f)
 		"one is refused and the old one stays); SIGUSR1 snapshots every target to\n"
 		"STATE/profiles/NAME@snapshot.profile. Requires root, BTF and cgroup v2.\n",
 		CONF_DEFAULT_STATE_DIR, CONF_DEFAULT_RUNTIME_DIR);
+}
+
+/*
+ * Every target, and every slot the recorder keeps prepared for the kernel, holds an fd (its
+ * dedup map), beside the clients' sockets: the common soft limit of 1024 is below what
+ * max-targets allows. The daemon uses epoll only, so a high limit costs nothing (select()'s
+ * FD_SETSIZE does not apply). Whatever the config says now, SIGHUP may raise it.
+ */
+#define DAEMON_FDS_WANTED (CONF_MAX_TARGETS + 64 /* prepared */ + 1024 /* clients, files */)
+
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur >= DAEMON_FDS_WANTED)
+		return;
+	if (rl.rlim_max < DAEMON_FDS_WANTED) {
+		struct rlimit want = {DAEMON_FDS_WANTED, DAEMON_FDS_WANTED};
+
+		/* Root may raise the hard limit too; if not, as far as it goes. */
+		if (!setrlimit(RLIMIT_NOFILE, &want))
+			return;
+	}
+	rl.rlim_cur = rl.rlim_max < DAEMON_FDS_WANTED ? rl.rlim_max : DAEMON_FDS_WANTED;
+	if (setrlimit(RLIMIT_NOFILE, &rl))
+		cli_warn("daemon: cannot raise the open file limit to %d: %s; fewer targets may "
+			 "be followed",
+			 DAEMON_FDS_WANTED, strerror(errno));
 }
 
 struct daemon_cli {
@@ -218,6 +247,7 @@ int cmd_daemon(int argc, char **argv)
 		cli_error("daemon: signalfd: %s", strerror(errno));
 		return EXIT_FAILURE_GENERIC;
 	}
+	raise_fd_limit();
 	slz_errclear();
 	err = daemon__new(&o, &d);
 	if (err) {

@@ -103,64 +103,6 @@ static int load_conf(const char *path, struct conf **out)
 		    : conf__parse_string("", "(defaults)", NULL, CONF_DAEMON, out);
 }
 
-/*
- * Where the watch rules' existing cgroups are found (at start and on reload): the kernel's
- * discovery (h10-kernel) plugs in here and calls daemon__target_born for each match.
- */
-static int watch_scan(struct daemon *d)
-{
-	(void)d;
-	return 0;
-}
-
-int daemon__target_born(struct daemon *d, const struct conf_watch *w, uint32_t slot,
-			uint64_t cgroup_id, const char *cgroup)
-{
-	const char *slash = strrchr(cgroup, '/'), *base = slash ? slash + 1 : cgroup;
-	char parent[256] = "", name[TARGET_NAME_MAX + 1];
-	struct name_vars v = {.name = base, .watch = w->name, .id = cgroup_id, .parent = parent};
-	int err;
-
-	if (slash && slash > cgroup) {
-		const char *p = slash;
-
-		while (p > cgroup && p[-1] != '/')
-			p--;
-		snprintf(parent, sizeof(parent), "%.*s", (int)(slash - p), p);
-	}
-	err = registry__name_for(d->reg, w->name_template, &v, name);
-	if (err && slot != UINT32_MAX)
-		recorder__remove_target(d->rec, slot);
-	if (!err) {
-		const struct target_spec spec = {
-			.name = name,
-			.slot = slot,
-			.cgroup_id = cgroup_id,
-			.cgroup = cgroup,
-			.source = TARGET_WATCH,
-			.watch = w->name,
-			.linger_ns = (uint64_t)w->linger * 1000000000u,
-		};
-
-		err = daemon_target__add(d, &spec, w->function, NULL);
-	}
-	if (err)
-		daemon__log(d, DAEMON_LOG_WARN, "[watch %s] cgroup %s: %s", w->name, cgroup,
-			    slz_errmsg());
-	return err;
-}
-
-int daemon__target_ended(struct daemon *d, uint64_t cgroup_id)
-{
-	const struct target_info *t = registry__find_cgroup(d->reg, cgroup_id);
-	struct daemon_target *dt = t ? daemon_target__find(d, t) : NULL;
-
-	/* Finishing reads the ring, which the caller (recorder__consume) is reading now. */
-	if (dt && t->state == TARGET_LIVE)
-		dt->ended = true;
-	return 0;
-}
-
 static int make_dirs(struct daemon *d)
 {
 	char *sub = NULL;
@@ -245,6 +187,9 @@ int daemon__new(const struct daemon_opts *opts, struct daemon **out)
 		err = slz_fail(errno, "epoll: %s", strerror(errno));
 		goto err;
 	}
+	/* Discovery always: watches may come with a SIGHUP, and every target's end with it. */
+	rc.discover = true;
+	rc.max_targets = conf__daemon(d->conf)->max_targets;
 	err = recorder__open(&rc, &d->rec);
 	if (err)
 		goto err;
@@ -261,7 +206,7 @@ int daemon__new(const struct daemon_opts *opts, struct daemon **out)
 	err = daemon_sock__listen(d);
 	if (err)
 		goto err;
-	err = watch_scan(d);
+	err = daemon_watch__apply(d);
 	if (err)
 		goto err;
 	daemon__log(d, DAEMON_LOG_INFO, "listening on %s, state in %s (config %s)", d->socket_path,
@@ -326,8 +271,8 @@ static void reload(struct daemon *d)
 	d->group = gid;
 	if (daemon_sock__apply_group(d))
 		daemon__log(d, DAEMON_LOG_ERR, "SIGHUP: %s", slz_errmsg());
-	if (watch_scan(d))
-		daemon__log(d, DAEMON_LOG_ERR, "SIGHUP: %s", slz_errmsg());
+	/* Failures are logged per watch; the rest of the config is taken. */
+	daemon_watch__apply(d);
 	daemon__log(d, DAEMON_LOG_INFO, "SIGHUP: config %s taken", d->conf_path);
 	notify(d, "READY=1");
 	daemon__notify_status(d);
@@ -430,6 +375,7 @@ int daemon__run(struct daemon *d)
 		}
 		if (mono_ms() >= next_expire) {
 			daemon_target__expire(d);
+			daemon_watch__check_loss(d);
 			if (d->journal_dirty)
 				daemon_journal__sync(d);
 			d->journal_dirty = false;
@@ -456,6 +402,7 @@ void daemon__free(struct daemon *d)
 		daemon_target__free(dt);
 	}
 	recorder__free(d->rec);
+	daemon_watch__free(d);
 	registry__free(d->reg);
 	conf__free(d->conf);
 	if (d->epfd >= 0)

@@ -44,6 +44,15 @@ struct daemon_client {
 	struct daemon_client *next;
 };
 
+/* A watched parent cgroup: one recorder watch, whatever the count of rules naming it. */
+struct daemon_watch {
+	char *parent;		 /* the rules' parent (a cleaned cgroup v2 path) */
+	uint64_t cgroup_id;	 /* the parent's when it was watched (made again: a new one) */
+	uint32_t id;		 /* the recorder's watch id */
+	uint64_t refused_logged; /* refusals the log has told of */
+	bool keep;		 /* sync_watches: still in the config */
+};
+
 /* What the daemon knows of a target beside the registry: its times and its results. */
 struct daemon_target {
 	const struct target_info *t;
@@ -77,8 +86,14 @@ struct daemon {
 	struct daemon_client *clients;
 	bool stop;
 	uint64_t finished_total, zips_total, refused_total;
-	uint64_t recovered_total; /* journals of a killed daemon finished as incomplete */
-	bool journal_dirty;	  /* events came in since the journals were last written */
+	uint64_t recovered_total;     /* journals of a killed daemon finished as incomplete */
+	bool journal_dirty;	      /* events came in since the journals were last written */
+	struct daemon_watch *watches; /* the watched parents */
+	size_t nwatches;
+	uint32_t next_watch;	    /* the next recorder watch id (never reused) */
+	uint64_t refused_gone;	    /* refusals of watches removed on SIGHUP */
+	uint64_t truncated_cgroups; /* born cgroups whose path was too long to follow */
+	uint64_t all_refused_logged, ended_lost_logged;
 };
 
 /* Logging through the caller's callback: one line, printf-style. */
@@ -124,6 +139,24 @@ int daemon_target__snapshot(struct daemon *d, struct daemon_target *dt, const ch
 /* A profile of what the target recorded so far, its header filled in (loss counters too). */
 int daemon_target__profile(struct daemon *d, struct daemon_target *dt, struct profile **out);
 void daemon_target__free(struct daemon_target *dt);
+
+/* daemon_watch.c: the [watch] rules and all = yes on the recorder's discovery. */
+/*
+ * Make the recorder's watches and all switch the config's, then add the cgroups that exist
+ * already (at start, and on SIGHUP once the new config is in d->conf). Removed watches stop
+ * finding new cgroups; their live targets run on. 0, or the first failure (logged).
+ */
+int daemon_watch__apply(struct daemon *d);
+struct daemon_watch_counts {
+	uint64_t watch_refused; /* new cgroups of watched parents refused (capacity) */
+	uint64_t all_refused;	/* under all = yes, below no watched parent */
+	uint64_t ended_lost;	/* end markers lost to a full ring */
+	uint64_t truncated;	/* born cgroups not followed: path too long */
+};
+void daemon_watch__counts(struct daemon *d, struct daemon_watch_counts *out);
+/* Log the refusals and lost end markers that came since the last call (once a second). */
+void daemon_watch__check_loss(struct daemon *d);
+void daemon_watch__free(struct daemon *d);
 
 /* daemon_journal.c: crash safety. */
 /* Write dt's profile so far to its journal (atomically, fsync'd). Logged on failure. */

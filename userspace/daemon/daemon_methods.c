@@ -163,6 +163,19 @@ static int status(struct daemon *d, const struct proto_request *req, char **buf,
 	json_writer__uint_field(w, "capacity", conf__daemon(d->conf)->max_targets);
 	json_writer__uint_field(w, "refusedForCapacity", registry__refused(d->reg));
 	json_writer__uint_field(w, "watches", conf__watch_count(d->conf));
+	{
+		struct daemon_watch_counts wc;
+
+		/* What discovery refused or lost: never silent (docs/PROTOCOL.md). */
+		daemon_watch__counts(d, &wc);
+		json_writer__uint_field(w, "watchedParents", d->nwatches);
+		json_writer__uint_field(w, "watchRefused", wc.watch_refused);
+		json_writer__uint_field(w, "allRefused", wc.all_refused);
+		json_writer__uint_field(w, "endedLost", wc.ended_lost);
+		json_writer__uint_field(w, "pathTooLong", wc.truncated);
+		json_writer__key(w, "all");
+		json_writer__bool(w, conf__daemon(d->conf)->all);
+	}
 	json_writer__uint_field(w, "zips", d->zips_total);
 	json_writer__uint_field(w, "zipsRefused", d->refused_total);
 	json_writer__uint_field(w, "recovered", d->recovered_total);

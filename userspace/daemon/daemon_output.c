@@ -117,6 +117,25 @@ static void trim_finished(struct daemon *d)
 	}
 }
 
+/*
+ * A cgroup all = yes follows that a rule or a client names: the named target takes over, and
+ * the all target is finished (its profile written: nothing it recorded is dropped). True when
+ * there was one.
+ */
+static bool take_over_all(struct daemon *d, const struct target_spec *spec)
+{
+	const struct target_info *old = registry__find_cgroup(d->reg, spec->cgroup_id);
+	struct daemon_target *dt;
+
+	if (spec->source == TARGET_ALL || !old || old->source != TARGET_ALL ||
+	    old->state != TARGET_LIVE || !(dt = daemon_target__find(d, old)))
+		return false;
+	daemon__log(d, DAEMON_LOG_INFO, "target %s: cgroup %s is target %s's now", old->name,
+		    old->cgroup, spec->name);
+	daemon_target__finish(d, dt);
+	return true;
+}
+
 int daemon_target__add(struct daemon *d, const struct target_spec *spec,
 		       const struct conf_function *fn, struct daemon_target **out)
 {
@@ -133,6 +152,7 @@ int daemon_target__add(struct daemon *d, const struct target_spec *spec,
 		if (old && old->state == TARGET_FINISHED)
 			forget(d, daemon_target__find(d, old));
 	}
+	take_over_all(d, spec);
 	/* The registry's own checks first, so that the kernel is not touched for a refusal. */
 	if ((old = registry__find(d->reg, spec->name))) {
 		err = slz_fail(EEXIST,
@@ -153,6 +173,16 @@ int daemon_target__add(struct daemon *d, const struct target_spec *spec,
 	}
 	slot = spec->slot;
 	err = slot == UINT32_MAX ? recorder__add_target(d->rec, spec->cgroup_id, &slot) : 0;
+	if (err == -EEXIST && spec->source == TARGET_EXPLICIT && conf__daemon(d->conf)->all) {
+		/*
+		 * Born under all = yes and not read yet (record --daemon registers the cgroup it
+		 * has just made): read it, hand it over, try again.
+		 */
+		recorder__consume(d->rec);
+		daemon_target__finish_ended(d);
+		if (take_over_all(d, spec))
+			err = recorder__add_target(d->rec, spec->cgroup_id, &slot);
+	}
 	if (err) {
 		free(dt);
 		if (err == -ENOSPC)
