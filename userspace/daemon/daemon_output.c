@@ -133,6 +133,10 @@ static bool take_over_all(struct daemon *d, const struct target_spec *spec)
 	daemon__log(d, DAEMON_LOG_INFO, "target %s: cgroup %s is target %s's now", old->name,
 		    old->cgroup, spec->name);
 	daemon_target__finish(d, dt);
+	/* Its profile is written; the cgroup's entry must go for the new target to take it. */
+	old = registry__find_cgroup(d->reg, spec->cgroup_id);
+	if (old && old->state == TARGET_FINISHED && (dt = daemon_target__find(d, old)))
+		forget(d, dt);
 	return true;
 }
 
@@ -145,6 +149,7 @@ int daemon_target__add(struct daemon *d, const struct target_spec *spec,
 	uint32_t slot;
 	int err;
 
+	take_over_all(d, spec);
 	/* A finished target only keeps its name (and cgroup) for status: a new one may take it. */
 	for (int i = 0; i < 2; i++) {
 		old = i ? registry__find_cgroup(d->reg, spec->cgroup_id)
@@ -152,7 +157,6 @@ int daemon_target__add(struct daemon *d, const struct target_spec *spec,
 		if (old && old->state == TARGET_FINISHED)
 			forget(d, daemon_target__find(d, old));
 	}
-	take_over_all(d, spec);
 	/* The registry's own checks first, so that the kernel is not touched for a refusal. */
 	if ((old = registry__find(d->reg, spec->name))) {
 		err = slz_fail(EEXIST,

@@ -1,0 +1,186 @@
+#!/usr/bin/env bash
+# The daemon's watch rules and all = yes with the real program: a [watch ci] rule on a parent
+# cgroup the test makes (two rules on that one parent), new cgroups below it each running a
+# different command concurrently, each an exact profile of its own (and the rule's [function]
+# zip), a child no rule matches giving nothing, an existing matching cgroup taken by the start
+# scan and, emptied but never removed, ended by its linger; SIGHUP dropping a rule's parent
+# and adding another (scanned); all = yes attributing two unrelated cgroups separately.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+e2e_require_root
+e2e_workdir
+
+STATE=$WORK/state
+RT=$WORK/run
+SOCK=$RT/control
+CONF=$WORK/daemon.conf
+CTL=("$SLIMZIP" ctl --socket "$SOCK")
+ctl() { "${CTL[@]}" "$@"; }
+# The paths below $WORK a profile holds (its path column), sorted, on one line.
+work_paths() { awk -v w="$WORK/" '!/^#/ && index($NF, w) == 1 {print $NF}' "$1" | sort -u | tr '\n' ' '; }
+wait_file() { for _ in $(seq 100); do [[ -s $1 ]] && return 0; sleep 0.1; done; return 1; }
+# Run a command inside cgroup $1 (the shell moves itself there, then execs it).
+in_cg() {
+	local cg=$1
+	shift
+	sh -c 'echo $$ >"$1/cgroup.procs"; shift; exec "$@"' sh "$cg" "$@"
+}
+
+mkdir -p "$WORK/tree" "$WORK/j0" "$WORK/j1" "$WORK/j2" "$WORK/o" "$WORK/t" "$WORK/zips"
+for f in tree/used1 tree/used2 tree/unused j0/a j1/a j1/b j2/a o/a t/a; do echo "$f" >"$WORK/$f"; done
+
+mnt=$(findmnt -t cgroup2 -n -o TARGET | head -1)
+self=$(awk -F: '$1 == "0" {print $3}' /proc/self/cgroup)
+self=${self%/}
+P=$mnt$self/slz-e2e-w-$$ # the watched parent
+Q=$mnt$self/slz-e2e-q-$$ # a parent watched from a SIGHUP on
+A=$mnt$self/slz-e2e-all-$$
+PV=$self/slz-e2e-w-$$ # its cgroup v2 path
+QV=$self/slz-e2e-q-$$
+DPID=
+cleanup() {
+	[[ -n $DPID ]] && kill -KILL "$DPID" 2>/dev/null
+	for d in "$P" "$Q" "$A"; do
+		[[ -d $d ]] && find "$d" -mindepth 1 -depth -type d -exec rmdir {} + 2>/dev/null
+		rmdir "$d" 2>/dev/null
+	done
+	[[ ${SLIMZIP_KEEP_WORK:-0} == 1 ]] || rm -rf "$WORK"
+}
+trap cleanup EXIT
+mkdir "$P" "$Q" "$P/job-0" "$Q/job-q"
+
+cat >"$CONF" <<EOF
+[daemon]
+linger = 1
+
+[watch ci]
+parent = $PV
+match = job-*
+name = ci-{name}
+function = fn
+
+# A second rule on the same parent: one recorder watch serves both.
+[watch tasks]
+parent = $PV
+match = task-*
+name = {watch}-{name}
+
+[function fn]
+tree = $WORK/tree
+output = $WORK/zips/{target}.zip
+EOF
+cp "$CONF" "$CONF.first"
+# job-0 is populated before the daemon starts (else its linger would end it at once), and
+# reads its file only when told to.
+in_cg "$P/job-0" sh -c 'while [ ! -e "$1/go" ]; do sleep 0.1; done; cat "$1/j0/a"' sh "$WORK" >/dev/null &
+J0=$!
+
+start_daemon() {
+	"$SLIMZIP" daemon --foreground --config "$1" --state-dir "$2" --runtime-dir "$RT" \
+		>>"$WORK/daemon.log" 2>&1 &
+	DPID=$!
+	for _ in $(seq 100); do ctl ping >/dev/null 2>&1 && break; sleep 0.1; done
+}
+
+echo "== the start scan takes an existing matching cgroup"
+start_daemon "$CONF" "$STATE"
+run "${CTL[@]}" list
+check "job-0, made before the daemon, is target ci-job-0" grep -q "^ci-job-0	live	watch" "$WORK/last.out"
+run "${CTL[@]}" status
+check "two rules, one watched parent" grep -q "^watches  *2 rules on 1 parents, 0 new cgroups refused" "$WORK/last.out"
+
+echo "== new cgroups below the parent, a different command in each, concurrently"
+mkdir "$P/job-1" "$P/job-2" "$P/other" "$P/task-1"
+in_cg "$P/job-1" sh -c 'cat "$1/j1/a" "$1/tree/used1"; sleep 1; cat "$1/j1/b"' sh "$WORK" >/dev/null &
+J1=$!
+in_cg "$P/job-2" sh -c 'head -c1 "$1/j2/a" "$1/tree/used2"; sleep 1' sh "$WORK" >/dev/null &
+J2=$!
+in_cg "$P/other" sh -c 'wc -c "$1/o/a"; sleep 1' sh "$WORK" >/dev/null &
+O=$!
+in_cg "$P/task-1" sh -c 'tail -n1 "$1/t/a"' sh "$WORK" >/dev/null &
+T=$!
+sleep 0.5
+run "${CTL[@]}" list
+check "job-1 and job-2 are live at once" \
+	bash -c 'grep -q "^ci-job-1	live" "$1" && grep -q "^ci-job-2	live" "$1"' _ "$WORK/last.out"
+check "other is no target" bash -c '! grep -q "other" "$1"' _ "$WORK/last.out"
+wait "$J1" "$J2" "$O" "$T"
+rmdir "$P/job-1" "$P/job-2" "$P/other" "$P/task-1"
+wait_file "$STATE/profiles/ci-job-1.profile" || true
+wait_file "$STATE/profiles/ci-job-2.profile" || true
+wait_file "$STATE/profiles/tasks-task-1.profile" || true
+check "ci-job-1.profile holds exactly job-1's files" \
+	test "$(work_paths "$STATE/profiles/ci-job-1.profile")" = "$WORK/j1/a $WORK/j1/b $WORK/tree/used1 "
+check "ci-job-2.profile holds exactly job-2's files" \
+	test "$(work_paths "$STATE/profiles/ci-job-2.profile")" = "$WORK/j2/a $WORK/tree/used2 "
+check "the second rule on the parent names task-1 by its template, exactly its file" \
+	test "$(work_paths "$STATE/profiles/tasks-task-1.profile")" = "$WORK/t/a "
+check "the cgroup no rule matches gives nothing" \
+	bash -c '! ls "$1" | grep -q other' _ "$STATE/profiles"
+check "nobody recorded other's file" bash -c '! grep -rq "/o/a" "$1"' _ "$STATE/profiles"
+wait_file "$WORK/zips/ci-job-1.zip" || true
+check "the rule's [function] pruned job-1 to its zip: used1, not used2" \
+	bash -c 'unzip -Z1 "$1" | grep -qx used1 && ! unzip -Z1 "$1" | grep -q used2' _ "$WORK/zips/ci-job-1.zip"
+check "task-1's rule names no function: no zip" test ! -e "$WORK/zips/tasks-task-1.zip"
+
+echo "== an existing cgroup emptied but never removed ends after its linger"
+run "${CTL[@]}" list
+check "job-0, populated all along, is still live" grep -q "^ci-job-0	live" "$WORK/last.out"
+touch "$WORK/go"
+wait "$J0"
+wait_file "$STATE/profiles/ci-job-0.profile" || true
+check "ci-job-0.profile is written while job-0 still exists" \
+	bash -c 'test -d "$1" && test -s "$2"' _ "$P/job-0" "$STATE/profiles/ci-job-0.profile"
+check "... holding exactly its files (the flag it waited for, its file)" \
+	test "$(work_paths "$STATE/profiles/ci-job-0.profile")" = "$WORK/go $WORK/j0/a "
+
+echo "== SIGHUP: the old parent's watch goes, a new one's existing children are scanned"
+sed "s|^parent = $PV\$|parent = $QV|" "$CONF.first" >"$CONF"
+kill -HUP "$DPID"
+for _ in $(seq 50); do ctl list 2>/dev/null | grep -q "^ci-job-q	live" && break; sleep 0.1; done
+run "${CTL[@]}" list
+check "job-q, below the newly watched parent, is a target" grep -q "^ci-job-q	live" "$WORK/last.out"
+mkdir "$P/job-3"
+in_cg "$P/job-3" cat "$WORK/j1/a" >/dev/null
+sleep 0.3
+run "${CTL[@]}" list
+check "a new cgroup below the parent no longer watched is no target" \
+	bash -c '! grep -q "job-3" "$1"' _ "$WORK/last.out"
+rmdir "$P/job-3"
+run "${CTL[@]}" status
+check "status: two rules, one watched parent after the reload" \
+	grep -q "^watches  *2 rules on 1 parents, 0 new cgroups refused" "$WORK/last.out"
+kill -TERM "$DPID"
+DRC=0
+wait "$DPID" || DRC=$?
+DPID=
+check "the daemon stops cleanly (exit $DRC)" test "$DRC" -eq 0
+check "job-q's target is finished at the stop" test -s "$STATE/profiles/ci-job-q.profile"
+
+echo "== all = yes: two unrelated cgroups attributed separately"
+printf '[daemon]\nall = yes\nlinger = 1\n' >"$WORK/all.conf"
+start_daemon "$WORK/all.conf" "$WORK/state-all"
+mkdir "$A" "$A/u1-$$" "$A/u2-$$"
+in_cg "$A/u1-$$" cat "$WORK/j1/a" >/dev/null &
+U1=$!
+in_cg "$A/u2-$$" cat "$WORK/j2/a" >/dev/null &
+U2=$!
+wait "$U1" "$U2"
+rmdir "$A/u1-$$" "$A/u2-$$"
+wait_file "$WORK/state-all/profiles/u1-$$.profile" || true
+wait_file "$WORK/state-all/profiles/u2-$$.profile" || true
+check "u1's profile holds exactly its file" test "$(work_paths "$WORK/state-all/profiles/u1-$$.profile")" = "$WORK/j1/a "
+check "u2's profile holds exactly its file" test "$(work_paths "$WORK/state-all/profiles/u2-$$.profile")" = "$WORK/j2/a "
+run "${CTL[@]}" status
+check "status says all = yes, nothing refused" grep -q "^all  *yes, 0 new cgroups refused" "$WORK/last.out"
+echo "== record --daemon under all = yes: its cgroup, born an all target, is handed over"
+run "$SLIMZIP" record --daemon --socket "$SOCK" --name rd -o "$WORK/rd.profile" -- cat "$WORK/o/a"
+check "record --daemon works (exit $RC)" test "$RC" -eq 0
+check "... its profile exactly its file" test "$(work_paths "$WORK/rd.profile")" = "$WORK/o/a "
+kill -TERM "$DPID"
+DRC=0
+wait "$DPID" || DRC=$?
+DPID=
+check "the all = yes daemon stops cleanly (exit $DRC)" test "$DRC" -eq 0
+sed 's/^/  daemon| /' "$WORK/daemon.log"
+e2e_finish
