@@ -83,6 +83,9 @@ int atomic_file__check_writable(const char *dest);
 
 /* 64-bit FNV-1a; stable across runs and machines. */
 uint64_t slz_hash_bytes(const void *data, size_t len, uint64_t seed);
+
+/* The wall clock in milliseconds since 1970 (profile headers' start and end times). */
+int64_t slz_unix_ms(void);
 uint64_t slz_hash_u64(uint64_t v);
 
 /*

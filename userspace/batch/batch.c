@@ -45,14 +45,6 @@ struct run {
 	bool stopping;
 };
 
-static int64_t unix_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 const char *batch_stage__name(enum batch_stage s)
 {
 	static const char *const names[] = {
@@ -312,7 +304,7 @@ static int prepare(struct run *x)
 			err = profile__set_str(x->profiles[i], &h->command, fn->commands[0]);
 		if (err)
 			return err;
-		h->start_unix_ms = unix_ms();
+		h->start_unix_ms = slz_unix_ms();
 		h->merged_from = 0;
 	}
 	x->jobs = calloc(x->njobs ? x->njobs : 1, sizeof(*x->jobs));
@@ -354,7 +346,7 @@ int batch__run(const struct batch_opts *o, struct batch_result *res)
 	if (!err)
 		err = record_all(&x);
 	for (size_t i = 0; !err && i < res->n; i++) {
-		profile__header(x.profiles[i])->end_unix_ms = unix_ms();
+		profile__header(x.profiles[i])->end_unix_ms = slz_unix_ms();
 		if (x.stopping)
 			fail_fn(&x, i, BATCH_STOPPED, 0, 0, NULL);
 		else if (res->functions[i].stage == BATCH_OK)

@@ -24,14 +24,6 @@
 #include "util.h"
 #include "zipwrite.h"
 
-static int64_t unix_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static uint64_t mono_ns(void)
 {
 	struct timespec ts;
@@ -207,7 +199,7 @@ int daemon_target__add(struct daemon *d, const struct target_spec *spec,
 	dt->fn = fn;
 	if (cgroup__resolve(t->cgroup, &dt->dir))
 		dt->dir = NULL; /* no linger then: it ends when it is removed or finished */
-	dt->start_ms = unix_ms();
+	dt->start_ms = slz_unix_ms();
 	dt->next = d->targets;
 	d->targets = dt;
 	if (out)
@@ -317,7 +309,7 @@ static int fill_header(struct profile *p, const struct daemon_target *dt)
 	if (!err)
 		err = profile__set_str(p, &h->target, dt->t->cgroup);
 	h->start_unix_ms = dt->start_ms;
-	h->end_unix_ms = unix_ms();
+	h->end_unix_ms = slz_unix_ms();
 	h->exit_status = -1;
 	return err ? slz_fail(ENOMEM, "out of memory") : 0;
 }
@@ -516,7 +508,7 @@ int daemon_target__checkpoint(struct daemon *d, struct daemon_target *dt)
 		err = recorder__reset_target(d->rec, dt->t->slot);
 	if (err)
 		return slz_fail(-err, "cannot start a new epoch of target %s", dt->t->name);
-	dt->start_ms = unix_ms();
+	dt->start_ms = slz_unix_ms();
 	daemon_journal__write(d, dt);
 	daemon__log(d, DAEMON_LOG_INFO, "target %s: epoch %" PRIu32 " begins", dt->t->name,
 		    dt->t->epoch);

@@ -28,14 +28,6 @@
  */
 #define POLL_INTERVAL_MS 50
 
-static int64_t unix_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int fill_header(struct profile *p, const struct record_opts *o, const char *cgdir,
 		       int64_t start_ms, int status)
 {
@@ -53,7 +45,7 @@ static int fill_header(struct profile *p, const struct record_opts *o, const cha
 	if (!err)
 		err = profile__set_str(p, &h->command, cmd);
 	h->start_unix_ms = start_ms;
-	h->end_unix_ms = unix_ms();
+	h->end_unix_ms = slz_unix_ms();
 	h->exit_status = o->argv ? status : -1;
 	free(cmd);
 	return err;
@@ -243,7 +235,7 @@ out:
 int recorder__record(const struct record_opts *o, struct profile **out, int *cmd_status)
 {
 	struct recorder_config cfg = {o->record_missing, o->max_files, o->ringbuf_bytes};
-	struct record_state s = {.o = o, .pidfd = -1, .status = -1, .start_ms = unix_ms()};
+	struct record_state s = {.o = o, .pidfd = -1, .status = -1, .start_ms = slz_unix_ms()};
 	char *parent = NULL, *cgdir = NULL;
 	struct recorder *r = NULL;
 	struct profile *p = NULL;
