@@ -25,12 +25,12 @@ wait_for() { echo "n=0; touch ../$1.ready; until [ -e ../$2.ready ]; do n=\$((n+
 cat >"$WORK/m.ini" <<INI
 [function orders]
 tree = app
-command = cd app && $(wait_for orders users) && python3 -S orders.py
+command = cd app && $(wait_for orders users) && python3 -S orders.py >../orders.out
 command = cd app && python3 -S -c "import lib.a"
 
 [function users]
 tree = app
-command = cd app && $(wait_for users orders) && python3 -S users.py
+command = cd app && $(wait_for users orders) && python3 -S users.py >../users.out
 
 [function broken]
 tree = app
@@ -44,8 +44,11 @@ INI
 RUN_CWD=$WORK run env -u CI "$SLIMZIP" batch m.ini -j 2 -o out
 check "batch exits with the first failing function's status, broken's 3 (exit $RC)" \
 	test "$RC" -eq 3
-check "the commands ran at once and printed their output" \
-	bash -c 'grep -qx "orders 1" "$1" && grep -qx "users 2" "$1"' _ "$WORK/last.out"
+# Each writes its own file: two commands at once on one stdout interleave their bytes.
+check "the two waiting commands ran at once: both ended ok (neither timed out waiting)" \
+	bash -c '[[ $(grep -c "\.ready ]; do .*: ok$" "$1") == 2 ]]' _ "$WORK/last.err"
+check "and printed their output" \
+	bash -c 'grep -qx "orders 1" "$1/orders.out" && grep -qx "users 2" "$1/users.out"' _ "$WORK"
 zips=$WORK/out/functions
 list() { unzip -Z1 "$1" | sort | tr '\n' ' '; }
 check "orders.zip holds what orders' two commands used, nothing of users'" \
