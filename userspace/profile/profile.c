@@ -163,6 +163,7 @@ static void header_free(struct profile_header *h)
 	free(h->target_kind);
 	free(h->target);
 	free(h->command);
+	free(h->tree_root);
 }
 
 void profile__free(struct profile *p)
@@ -380,24 +381,70 @@ int profile__add_count(struct profile *p, uint64_t dev, uint64_t ino, const char
 	return 0;
 }
 
+/* Two header strings as one: equal ones stay, differing ones become conflict (NULL allowed). */
+static int merge_str(struct profile *dst, char **field, const char *src, const char *conflict)
+{
+	if (!*field || !src || !strcmp(*field, src))
+		return 0;
+	if (conflict && !strcmp(*field, conflict))
+		return 0;
+	return profile__set_str(dst, field, conflict);
+}
+
+static int merge_header(struct profile *dst, const struct profile_header *s)
+{
+	struct profile_header *d = &dst->hdr;
+	int err;
+
+	d->lost_events += s->lost_events;
+	d->dedup_full += s->dedup_full;
+	d->truncated_paths += s->truncated_paths;
+	d->daemon_restarted += s->daemon_restarted;
+	d->merged_from += s->merged_from;
+	/* 0 is the unknown time: it bounds nothing. */
+	if (s->start_unix_ms && (!d->start_unix_ms || s->start_unix_ms < d->start_unix_ms))
+		d->start_unix_ms = s->start_unix_ms;
+	if (s->end_unix_ms > d->end_unix_ms)
+		d->end_unix_ms = s->end_unix_ms;
+	if (s->exit_status > d->exit_status)
+		d->exit_status = s->exit_status;
+	err = merge_str(dst, &d->slimzip_version, s->slimzip_version, "mixed");
+	if (!err)
+		err = merge_str(dst, &d->kernel, s->kernel, "mixed");
+	if (!err)
+		err = merge_str(dst, &d->hostname, s->hostname, "mixed");
+	/* dev/ino from another boot or host mean nothing here: keep the boot id only if shared. */
+	if (!err && d->boot_id && (!s->boot_id || strcmp(d->boot_id, s->boot_id)))
+		err = profile__set_str(dst, &d->boot_id, "mixed");
+	if (!err)
+		err = merge_str(dst, &d->target_kind, s->target_kind, "mixed");
+	if (!err)
+		err = merge_str(dst, &d->target, s->target, NULL);
+	if (!err)
+		err = merge_str(dst, &d->command, s->command, NULL);
+	if (!err && !d->tree_root && s->tree_root)
+		err = profile__set_str(dst, &d->tree_root, s->tree_root);
+	return err;
+}
+
 int profile__merge(struct profile *dst, const struct profile *src)
 {
 	int err;
 
+	/* Refused before anything changes: the same file would go by two names. */
+	if (dst->hdr.tree_root && src->hdr.tree_root &&
+	    strcmp(dst->hdr.tree_root, src->hdr.tree_root))
+		return slz_fail(EXDEV,
+				"profiles of trees recorded at %s and at %s cannot merge: map one "
+				"onto the other (merge --map %s=%s)",
+				dst->hdr.tree_root, src->hdr.tree_root, src->hdr.tree_root,
+				dst->hdr.tree_root);
 	for (size_t i = 0; i < src->count; i++) {
 		err = profile__add(dst, &src->entries[i]);
 		if (err)
 			return err;
 	}
-	dst->hdr.lost_events += src->hdr.lost_events;
-	dst->hdr.dedup_full += src->hdr.dedup_full;
-	dst->hdr.truncated_paths += src->hdr.truncated_paths;
-	dst->hdr.daemon_restarted += src->hdr.daemon_restarted;
-	dst->hdr.merged_from += src->hdr.merged_from;
-	/* dev/ino from another boot or host mean nothing here: keep the boot id only if shared. */
-	if (dst->hdr.boot_id && (!src->hdr.boot_id || strcmp(dst->hdr.boot_id, src->hdr.boot_id)))
-		return profile__set_str(dst, &dst->hdr.boot_id, "mixed");
-	return 0;
+	return merge_header(dst, &src->hdr);
 }
 
 int profile__entry_cmp(const struct profile_entry *x, const struct profile_entry *y)

@@ -42,6 +42,12 @@ struct profile_header {
 	char *target_kind; /* "command" or "cgroup" */
 	char *target;	   /* cgroup path */
 	char *command;	   /* the command line, shell-quoted (slz_shell_join; escaped on disk) */
+	/*
+	 * Where the deployment tree was when recorded (an absolute path; NULL: unknown): profiles
+	 * of one tree recorded at two places name its files by two prefixes, so a merge of them
+	 * refuses unless told how to map one onto the other (profile__remap).
+	 */
+	char *tree_root;
 	int64_t start_unix_ms;
 	int64_t end_unix_ms;
 	int exit_status;      /* -1 when not a command */
@@ -88,8 +94,30 @@ const struct profile_entry *profile__find_path(const struct profile *p, const ch
 int profile__add_count(struct profile *p, uint64_t dev, uint64_t ino, const char *path,
 		       uint64_t count);
 
-/* Union src into dst; loss counters add up; header strings of dst are kept. */
+/*
+ * Union src into dst: entries as sets, access counts and loss counters added, merged_from
+ * summed, start the earlier and end the later known time, exit_status the larger (a failure
+ * shows). A header string dst lacks stays unset (an accumulator sets its own), one src lacks
+ * stays dst's; two that differ become "mixed" (version, kernel, hostname, boot id: dev/ino of
+ * two boots are not trusted, target kind) or unset (target, command: no one line is both).
+ * tree_root: dst takes src's when it has none; two that differ are refused with -EXDEV
+ * (explained, naming both) before anything changes. Commutative and associative on entries
+ * and counters; header strings are too, but for an unset one in dst.
+ */
 int profile__merge(struct profile *dst, const struct profile *src);
+
+/* One rewriting of path prefixes: FROM (an absolute path) becomes TO wherever it leads. */
+struct profile_map {
+	const char *from;
+	const char *to;
+};
+/*
+ * A copy of src whose paths (entries and tree_root) below or at a map's from (by whole
+ * components) start with its to instead; the first matching map applies. Entries that now
+ * share a path and identity merge. 0 or -errno (-EINVAL for a relative from or to, explained).
+ */
+int profile__remap(const struct profile *src, const struct profile_map *maps, size_t nmaps,
+		   struct profile **out);
 /*
  * Sort entries by path (byte order), then dev, ino, then entries with an inode before
  * path-only ones: a total order of distinct entries, so output is deterministic.

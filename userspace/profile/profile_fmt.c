@@ -49,6 +49,7 @@ const struct header_key profile_fmt__header_keys[] = {
 	HKEY("truncated-paths", "truncated_paths", HDR_U64, truncated_paths),
 	HKEY("daemon-restarted", "daemon_restarted", HDR_U64, daemon_restarted),
 	HKEY("merged-from", "merged_from", HDR_U64, merged_from),
+	HKEY("tree-root", "tree_root", HDR_STR, tree_root),
 	{"files", "files", HDR_FILES, 0},
 };
 const size_t profile_fmt__nheader_keys = ARRAY_SIZE(profile_fmt__header_keys);

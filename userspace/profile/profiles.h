@@ -15,5 +15,11 @@
  * slz_errmsg() naming the file (and line) that failed; *merged is NULL then.
  */
 int profiles__load(const char *const *paths, size_t n, struct profile **merged);
+/*
+ * The same, each profile rewritten by maps first (profile__remap; NULL/0: none). Two whose
+ * tree roots still differ are refused (-EXDEV), the message naming both files and both roots.
+ */
+int profiles__load_mapped(const char *const *paths, size_t n, const struct profile_map *maps,
+			  size_t nmaps, struct profile **merged);
 
 #endif
