@@ -25,6 +25,8 @@ static const struct subcommand subcommands[] = {
 	{"run", cmd_run, "record a command and prune a tree to what it used, in one go"},
 	{"verify", cmd_verify, "re-run a command on a pruned zip and name any missing file"},
 	{"batch", cmd_batch, "record and prune many functions of a manifest at once"},
+	{"diff", cmd_diff, "what profile or zip B needs that A lacks (exit 1 when anything)"},
+	{"merge", cmd_merge, "the union of several profiles as one profile file"},
 	{"daemon", cmd_daemon, "one recorder for many targets, served on a control socket"},
 	{"ctl", cmd_ctl, "control a running daemon: add, finish, list targets, ..."},
 	{"help", cmd_help, "show these commands, or the options of one ('help record')"},
