@@ -29,6 +29,7 @@ enum {
 	OPT_ISOLATE,
 	OPT_NO_ISOLATE,
 	OPT_ISOLATE_DIR,
+	OPT_LAYER,
 };
 
 static void usage(FILE *f)
@@ -64,7 +65,11 @@ static void usage(FILE *f)
 		"                         (the zip names them) from the proof run, as Lambda\n"
 		"                         lacks them: a host package is named missing (default)\n"
 		"  --no-isolate           let the proof run see the host's packages\n"
-		"  --isolate-dir DIR      also hide DIR (repeatable)\n");
+		"  --isolate-dir DIR      also hide DIR (repeatable)\n"
+		"  --layer ZIP            a Lambda layer, extracted and mounted read-only at /opt\n"
+		"                         in both runs with Lambda's search paths (PYTHONPATH,\n"
+		"                         NODE_PATH, LD_LIBRARY_PATH, PATH); repeatable up to 5,\n"
+		"                         later layers overwrite earlier ones, as on Lambda\n");
 	policy_cli__usage(f, POLICY_VERIFY, 25);
 }
 
@@ -223,12 +228,14 @@ static int adopt_recorded(const struct verify_opts *vo, struct prune_policy *pol
 	return EXIT_OK;
 }
 
-/* verify --isolate: what the proof run hides, and the list the options give. */
+/* verify --isolate and --layer: what the runs see of the host, as the options give it. */
 struct isolate {
 	bool off;	    /* --no-isolate */
 	const char **given; /* --isolate-dir DIR */
 	size_t ngiven, cap;
-	const char **all; /* what vo->hide_dirs points at */
+	const char **all;		       /* what vo->hide_dirs points at */
+	const char *layers[VERIFY_MAX_LAYERS]; /* --layer ZIP, in order */
+	size_t nlayers;
 };
 
 static int isolate_option(struct isolate *is, int c, const char *arg)
@@ -237,6 +244,13 @@ static int isolate_option(struct isolate *is, int c, const char *arg)
 	case OPT_ISOLATE:
 	case OPT_NO_ISOLATE:
 		is->off = c == OPT_NO_ISOLATE;
+		return 0;
+	case OPT_LAYER:
+		if (is->nlayers == VERIFY_MAX_LAYERS)
+			return slz_fail(EINVAL,
+					"--layer %s: Lambda takes at most %d layers per function",
+					arg, VERIFY_MAX_LAYERS);
+		is->layers[is->nlayers++] = arg;
 		return 0;
 	case OPT_ISOLATE_DIR:
 		if (arg[0] != '/')
@@ -342,6 +356,7 @@ static int verify_cli(int argc, char **argv, struct verify_opts *vo, struct prun
 		case OPT_ISOLATE:
 		case OPT_NO_ISOLATE:
 		case OPT_ISOLATE_DIR:
+		case OPT_LAYER:
 			err = isolate_option(is, c, optarg);
 			break;
 		case 'h':
@@ -384,6 +399,16 @@ static int verify_cli(int argc, char **argv, struct verify_opts *vo, struct prun
 		cli_error("--tree: '%s' is not a directory", vo->tree_dir);
 		return EXIT_BAD_INPUT;
 	}
+	for (size_t i = 0; i < is->nlayers; i++) {
+		if (stat(is->layers[i], &st) || !S_ISREG(st.st_mode)) {
+			cli_error("--layer %s: no such zip file (give a Lambda layer zip: python/, "
+				  "nodejs/node_modules/, lib/, bin/)",
+				  is->layers[i]);
+			return EXIT_BAD_INPUT;
+		}
+	}
+	vo->layers = is->layers;
+	vo->nlayers = is->nlayers;
 	if (vo->fix && (err = atomic_file__check_writable(vo->zip_path))) {
 		cli_error("--fix must rewrite %s: %s", vo->zip_path, slz_errmsg());
 		return EXIT_OUTPUT;
@@ -481,6 +506,7 @@ int cmd_verify(int argc, char **argv)
 		{"isolate", no_argument, NULL, OPT_ISOLATE},
 		{"no-isolate", no_argument, NULL, OPT_NO_ISOLATE},
 		{"isolate-dir", required_argument, NULL, OPT_ISOLATE_DIR},
+		{"layer", required_argument, NULL, OPT_LAYER},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};

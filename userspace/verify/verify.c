@@ -14,6 +14,7 @@
 
 #include "slz_vocab.h"
 #include "extract.h"
+#include "pathutil.h"
 #include "profile.h"
 #include "plan.h"
 #include "recorder.h"
@@ -21,13 +22,15 @@
 #include "util.h"
 #include "verify.h"
 #include "verify_host.h"
+#include "verify_layer.h"
 
 #define DEFAULT_ROUNDS 5
 
 struct pruned_view {
-	const char *extracted;
+	const char *extracted; /* NULL: the original tree (the diagnosis run) */
 	const char *tree_root;
 	const struct hidden_dirs *hidden; /* verify --isolate */
+	const struct layers *layers;	  /* verify --layer */
 };
 
 /*
@@ -46,8 +49,12 @@ static int enter_pruned_view(void *ctx)
 	/* Without this, the bind mount would propagate back to the host's namespace. */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
 		return -errno;
-	if (mount(v->extracted, v->tree_root, NULL, MS_BIND | MS_REC, NULL))
+	if (v->extracted && mount(v->extracted, v->tree_root, NULL, MS_BIND | MS_REC, NULL))
 		return -errno;
+	/* After the tree: an extraction directory below /opt is bound before /opt is covered. */
+	err = layers__enter(v->layers);
+	if (err)
+		return err;
 	/* The host's package directories, as Lambda has them: not at all. */
 	err = hidden_dirs__mount(v->hidden);
 	if (err)
@@ -336,12 +343,16 @@ static int extract_fresh(const struct verify_opts *o, const struct tree *t, char
 	return 0;
 }
 
+/*
+ * One run: the proof run in view (view->extracted set), or the diagnosis run on the original
+ * tree, in a namespace of its own only for the layers (view NULL: none).
+ */
 static int record_once(const struct verify_opts *o, const struct pruned_view *view,
 		       struct profile **p, int *status, int *stopped_by)
 {
 	struct record_opts ro = {
 		.argv = o->argv,
-		.record_missing = view != NULL,
+		.record_missing = view && view->extracted,
 		.child_setup = view ? enter_pruned_view : NULL,
 		.child_ctx = (void *)view,
 		.signal_fd = o->signal_fd,
@@ -469,10 +480,64 @@ static void missing_clear(struct missing_list *m)
 	memset(m, 0, sizeof(*m));
 }
 
+/*
+ * verify --layer: the layers extracted where the zip is (or in extract_dir), at most as much
+ * as the zip may hold. The tree must not lie below /opt, which the layers cover in the runs.
+ */
+static int prepare_layers(const struct verify_opts *o, const struct tree *t, struct layers *l)
+{
+	char *zip_dir;
+	int err;
+
+	if (!o->nlayers)
+		return 0;
+	if (path__below(tree__root(t), LAYER_MOUNT))
+		return slz_fail(EINVAL,
+				"the tree %s lies in %s, which --layer covers with the layers in "
+				"the runs: move the tree elsewhere",
+				tree__root(t), LAYER_MOUNT);
+	zip_dir = strdup(o->zip_path);
+	if (!zip_dir)
+		return -ENOMEM;
+	err = layers__prepare(o, o->extract_dir ? o->extract_dir : dirname(zip_dir), o->max_extract,
+			      l);
+	free(zip_dir);
+	return err;
+}
+
+/*
+ * What the runs find of the tree: the zip's entries, and with layers the files the layers
+ * hold where the runtime looks (*present is in_zip itself without layers). Only the zip's
+ * own entries seed --fix.
+ */
+static int layers_present(const struct tree *t, const struct layers *l, bool *in_zip,
+			  bool **present)
+{
+	bool *p;
+
+	*present = in_zip;
+	if (!l->dir)
+		return 0;
+	p = malloc(tree__count(t) * sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	memcpy(p, in_zip, tree__count(t) * sizeof(*p));
+	for (size_t i = 1; i < tree__count(t); i++) {
+		struct tree_entry te;
+
+		if (!p[i] && !tree__get(t, (uint32_t)i, &te))
+			p[i] = layers__provide(l, te.path);
+	}
+	*present = p;
+	return 0;
+}
+
 int verify__run(const struct verify_opts *o, struct verify_result *res)
 {
 	unsigned int max_rounds = o->fix ? (o->max_rounds ? o->max_rounds : DEFAULT_ROUNDS) : 1;
 	struct tree *t = NULL;
+	struct layers layers = {.lock_fd = -1};
+	struct pruned_view diag_view = {0};
 	int err;
 
 	memset(res, 0, sizeof(*res));
@@ -480,6 +545,9 @@ int verify__run(const struct verify_opts *o, struct verify_result *res)
 	if (err)
 		return err;
 	err = check_before_runs(o, t, res);
+	if (!err)
+		err = prepare_layers(o, t, &layers);
+	diag_view = (struct pruned_view){.tree_root = tree__root(t), .layers = &layers};
 	if (err || (res->modes_closed && !o->ignore_modes))
 		max_rounds = 0; /* no run: the verdict is already in */
 	for (unsigned int round = 1; round <= max_rounds; round++) {
@@ -488,9 +556,9 @@ int verify__run(const struct verify_opts *o, struct verify_result *res)
 		struct host_missing_list hm = {0};
 		struct hidden_dirs hidden = {0};
 		struct profile *proof = NULL, *diag = NULL;
-		struct pruned_view view = {.tree_root = tree__root(t)};
+		struct pruned_view view = {.tree_root = tree__root(t), .layers = &layers};
 		char *extracted = NULL, *stray = NULL;
-		bool *in_zip = NULL;
+		bool *in_zip = NULL, *present = NULL;
 		int lock_fd = -1;
 
 		err = zip_membership(o->zip_path, t, &in_zip, &vr.zip_entries_before, &stray);
@@ -501,6 +569,8 @@ int verify__run(const struct verify_opts *o, struct verify_result *res)
 				       o->zip_path, stray, o->tree_dir);
 		free(stray);
 		vr.zip_entries_after = vr.zip_entries_before;
+		if (!err)
+			err = layers_present(t, &layers, in_zip, &present);
 		if (!err)
 			err = extract_fresh(o, t, &extracted, &lock_fd);
 		if (!err)
@@ -514,20 +584,21 @@ int verify__run(const struct verify_opts *o, struct verify_result *res)
 			err = -ENOMEM;
 		if (!err) {
 			vr.lost_events = profile__header_const(proof)->lost_events;
-			err = missing_from_lookups(&m, t, proof, in_zip, extracted);
+			err = missing_from_lookups(&m, t, proof, present, extracted);
 		}
 		if (!err)
 			err = host_missing__from_lookups(&hm, &hidden, proof);
 		if (!err && (vr.cmd_status != 0 || m.n || hm.n)) {
 			if (o->on_diagnosis)
 				o->on_diagnosis(&vr, o->on_round_ctx);
-			err = record_once(o, NULL, &diag, &vr.diag_status, &res->signal);
+			err = record_once(o, layers.dir ? &diag_view : NULL, &diag, &vr.diag_status,
+					  &res->signal);
 			if (!err) {
 				vr.lost_events += profile__header_const(diag)->lost_events;
-				err = missing_from_diagnosis(&m, t, diag, in_zip, extracted);
+				err = missing_from_diagnosis(&m, t, diag, present, extracted);
 			}
 			if (!err)
-				err = missing_host_packages(&m, &hm, &hidden, t, diag, in_zip);
+				err = missing_host_packages(&m, &hm, &hidden, t, diag, present);
 		}
 		/* Kept until here: what the proof run made in it is no missing file. */
 		if (extracted) {
@@ -557,6 +628,8 @@ int verify__run(const struct verify_opts *o, struct verify_result *res)
 		hidden_dirs__release(&hidden);
 		profile__free(proof);
 		profile__free(diag);
+		if (present != in_zip)
+			free(present);
 		free(in_zip);
 		/*
 		 * Clean, or nothing more can be done: a failure with no file to add, or a fix that
@@ -565,6 +638,7 @@ int verify__run(const struct verify_opts *o, struct verify_result *res)
 		if (err || !vr.nmissing || !o->fix || !vr.added)
 			break;
 	}
+	layers__release(&layers);
 	tree__free(t);
 	return err;
 }

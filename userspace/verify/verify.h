@@ -33,6 +33,9 @@
 #include "prune_policy.h"
 #include "zipcheck.h"
 
+/* Lambda's limit: at most five layers per function. */
+#define VERIFY_MAX_LAYERS 5
+
 struct verify_missing {
 	char *path; /* tree-relative */
 	char comm[16];
@@ -94,6 +97,15 @@ struct verify_opts {
 	 */
 	const char *const *hide_dirs;
 	size_t nhide_dirs;
+	/*
+	 * verify --layer: Lambda layer zips (at most VERIFY_MAX_LAYERS), extracted in order into
+	 * one directory (a later one's files replace an earlier one's, as Lambda extracts them
+	 * into /opt) and bind-mounted read-only at /opt for both runs, with the search paths
+	 * Lambda's runtimes give /opt (verify_layer.h). A file the tree has and the zip lacks
+	 * is present when the layers hold it where the runtime finds it. NULL/0: none.
+	 */
+	const char *const *layers;
+	size_t nlayers;
 	int signal_fd;		      /* for every recording: record_opts.signal_fd */
 	verify_round_fn on_round;     /* called after each round (the CLI prints it) */
 	verify_round_fn on_diagnosis; /* called before a diagnosis run (output follows) */

@@ -647,6 +647,16 @@ int extract__zip(const char *zip_path, const char *dest_dir, const struct extrac
 					       e->name, strerror(-dfd));
 				goto out;
 			}
+			/* What an earlier archive put here gives way (never a directory). */
+			if (e->kind != E_DIR && OPT(o, replace) && unlinkat(dfd, base, 0) &&
+			    errno != ENOENT)
+				err = slz_fail(errno, "cannot replace %s: %s", e->name,
+					       strerror(errno));
+			if (err) {
+				if (dfd != dest_fd)
+					close(dfd);
+				goto out;
+			}
 			switch (e->kind) {
 			case E_DIR: {
 				char comp[256];

@@ -8,6 +8,7 @@
 #ifndef SLIMZIP_EXTRACT_H
 #define SLIMZIP_EXTRACT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -26,6 +27,12 @@ struct extract_opts {
 	 * than it declares, so no more is ever written. 0: EXTRACT_DEFAULT_MAX_BYTES.
 	 */
 	uint64_t max_bytes;
+	/*
+	 * An entry whose file or symlink already exists in dest_dir replaces it (unlinked first,
+	 * never followed), as Lambda extracts several layers into /opt in order, later ones
+	 * overwriting. Directories merge; a directory in the way of a file stays an error.
+	 */
+	bool replace;
 };
 
 #define EXTRACT_OPTS(name, ...)                                                                    \
@@ -33,9 +40,9 @@ struct extract_opts {
 
 /*
  * Extract every entry of zip_path below dest_dir, which is created when missing; an entry that
- * already exists there (other than a directory) is an error. Permission bits are restored
- * without setuid/setgid/sticky. 0 or -errno: -EINVAL for an unsafe name or a damaged entry (its
- * bytes are not as many as it declares, or their CRC-32 is not the one it declares: the file
+ * already exists there (other than a directory) is an error, unless o->replace. Permission bits are
+ * restored without setuid/setgid/sticky. 0 or -errno: -EINVAL for an unsafe name or a damaged entry
+ * (its bytes are not as many as it declares, or their CRC-32 is not the one it declares: the file
  * is removed again), -EXDEV for a symlink leaving dest_dir (resolved through the archive's
  * other symlinks, as the kernel will once they exist), -ELOOP for a chain of more than 40
  * symlinks, -EEXIST for a clash, -EFBIG when the entries declare more than o->max_bytes;
