@@ -3,8 +3,8 @@
 # concurrent record --daemon runs with exact profiles, ctl add of an existing cgroup, a
 # [function] pruned to a zip, SIGHUP with a bad config (the old one kept, status says so),
 # SIGUSR1 snapshots, a client that is not root refused, a malformed request answered with an
-# error while the daemon goes on serving, SIGTERM finishing every target, and no map of ours
-# left behind.
+# error while the daemon goes on serving, SIGTERM finishing every target, no map of ours
+# left behind, and SIGKILL losing nothing the daemon had consumed (its journal).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 e2e_require_root
@@ -184,7 +184,8 @@ kill "$SLEEPER" 2>/dev/null || true
 wait "$SLEEPER" 2>/dev/null || true
 
 echo "== SIGKILL mid-run, then a restart: the journal is finished as incomplete"
-mkdir -p "$WORK/e" && echo e >"$WORK/e/1"
+mkdir -p "$WORK/e" && echo e >"$WORK/e/1" && echo e >"$WORK/e/2"
+mkfifo "$WORK/go"
 "$SLIMZIP" daemon --foreground --config "$CONF" --state-dir "$STATE" --runtime-dir "$RT" \
 	>>"$WORK/daemon.log" 2>&1 &
 DPID=$!
@@ -192,10 +193,16 @@ for _ in $(seq 100); do ctl ping >/dev/null 2>&1 && break; sleep 0.1; done
 CG3=$mnt${self%/}/slz-e2e3-$$
 mkdir "$CG3"
 run "${CTL[@]}" add t5 --cgroup "$CG3"
-sh -c 'echo $$ >"$1/cgroup.procs"; cat "$2/e/1" >/dev/null; exec sleep 30' sh "$CG3" "$WORK" &
+# e/1, then (once the journal shows it) e/2, consumed by ctl status and the daemon killed at
+# once: well within a second, so only a journal written before the ring moves on holds e/2.
+sh -c 'echo $$ >"$1/cgroup.procs"; cat "$2/e/1" >/dev/null; read -r _ <"$2/go"
+	cat "$2/e/2" >/dev/null; : >"$2/e2-read"; exec sleep 30' sh "$CG3" "$WORK" &
 SLEEPER=$!
 for _ in $(seq 50); do grep -q "$WORK/e/1" "$STATE/journal/t5.journal" 2>/dev/null && break; sleep 0.1; done
 check "the live target's journal holds what it read" grep -q "$WORK/e/1" "$STATE/journal/t5.journal"
+echo >"$WORK/go"
+for _ in $(seq 100); do [[ -e $WORK/e2-read ]] && break; sleep 0.01; done
+"${CTL[@]}" status t5 >/dev/null # reads the ring: e/2 is consumed when it answers
 kill -KILL "$DPID"
 wait "$DPID" 2>/dev/null || true
 check "a killed daemon leaves the journal" test -s "$STATE/journal/t5.journal"
@@ -204,6 +211,7 @@ check "a killed daemon leaves the journal" test -s "$STATE/journal/t5.journal"
 DPID=$!
 for _ in $(seq 100); do ctl ping >/dev/null 2>&1 && break; sleep 0.1; done
 check "the restarted daemon finished it as t5.profile" grep -q "$WORK/e/1" "$STATE/profiles/t5.profile"
+check "... with e/2, consumed just before the kill" grep -q "$WORK/e/2" "$STATE/profiles/t5.profile"
 check "... marked daemon-restarted: 1" grep -qx "# daemon-restarted: 1" "$STATE/profiles/t5.profile"
 check "... and the journal is gone" test ! -e "$STATE/journal/t5.journal"
 run "${CTL[@]}" status

@@ -193,6 +193,7 @@ int daemon__new(const struct daemon_opts *opts, struct daemon **out)
 	err = recorder__open(&rc, &d->rec);
 	if (err)
 		goto err;
+	recorder__on_entry(d->rec, daemon_journal__on_entry, d);
 	ev.data.ptr = &d->ring_src;
 	if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, recorder__epoll_fd(d->rec), &ev)) {
 		err = slz_fail(errno, "epoll: %s", strerror(errno));
@@ -355,8 +356,6 @@ int daemon__run(struct daemon *d)
 		n_events = recorder__consume(d->rec);
 		if (n_events < 0)
 			daemon__log(d, DAEMON_LOG_ERR, "reading events: %s", slz_errmsg());
-		else if (n_events > 0)
-			d->journal_dirty = true;
 		daemon_target__finish_ended(d);
 		for (int i = 0; i < n; i++) {
 			enum daemon_source *src = evs[i].data.ptr;
@@ -376,9 +375,7 @@ int daemon__run(struct daemon *d)
 		if (mono_ms() >= next_expire) {
 			daemon_target__expire(d);
 			daemon_watch__check_loss(d);
-			if (d->journal_dirty)
-				daemon_journal__sync(d);
-			d->journal_dirty = false;
+			daemon_journal__sync(d);
 			next_expire = mono_ms() + 1000;
 		}
 	}

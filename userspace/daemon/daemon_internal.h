@@ -63,7 +63,10 @@ struct daemon_target {
 	char *zip;			/* the last zip written */
 	char *refusal;			/* why the last prune wrote no zip, NULL: it did */
 	uint64_t lost_events, dedup_full, truncated_paths; /* of the last profile */
-	bool ended; /* its cgroup is gone: finish it once the ring is read */
+	bool ended;	       /* its cgroup is gone: finish it once the ring is read */
+	int journal_fd;	       /* the live epoch's journal (O_APPEND), -1: none */
+	off_t journal_len;     /* its bytes up to the last whole line */
+	bool journal_unsynced; /* lines since the last fdatasync */
 	struct daemon_target *next;
 };
 
@@ -80,6 +83,8 @@ struct daemon {
 	struct registry *reg;
 	struct recorder *rec;
 	struct daemon_target *targets; /* every registry target, newest first */
+	/* The live target in each recorder slot whose journal takes its entries. */
+	struct daemon_target *by_slot[CONF_MAX_TARGETS];
 	size_t nfinished;
 	int epfd, listen_fd;
 	enum daemon_source ring_src, signal_src, listen_src;
@@ -87,7 +92,6 @@ struct daemon {
 	bool stop;
 	uint64_t finished_total, zips_total, refused_total;
 	uint64_t recovered_total;     /* journals of a killed daemon finished as incomplete */
-	bool journal_dirty;	      /* events came in since the journals were last written */
 	struct daemon_watch *watches; /* the watched parents */
 	size_t nwatches;
 	uint32_t next_watch;	    /* the next recorder watch id (never reused) */
@@ -136,6 +140,8 @@ int daemon_target__checkpoint(struct daemon *d, struct daemon_target *dt);
 void daemon_target__expire(struct daemon *d);
 /* The profile so far, to path (atomically). */
 int daemon_target__snapshot(struct daemon *d, struct daemon_target *dt, const char *path);
+/* p's header as the daemon writes it for dt: host, cgroup, start and now as end. */
+int daemon_target__fill_header(struct profile *p, const struct daemon_target *dt);
 /* A profile of what the target recorded so far, its header filled in (loss counters too). */
 int daemon_target__profile(struct daemon *d, struct daemon_target *dt, struct profile **out);
 void daemon_target__free(struct daemon_target *dt);
@@ -159,10 +165,19 @@ void daemon_watch__check_loss(struct daemon *d);
 void daemon_watch__free(struct daemon *d);
 
 /* daemon_journal.c: crash safety. */
-/* Write dt's profile so far to its journal (atomically, fsync'd). Logged on failure. */
-int daemon_journal__write(struct daemon *d, struct daemon_target *dt);
-/* Every live target's journal (once a second while events come in). */
+/*
+ * Begin dt's journal of its current epoch: the header written atomically, then an O_APPEND
+ * fd that daemon_journal__on_entry writes each new entry to. Logged on failure (the target is
+ * followed anyway, without crash safety).
+ */
+int daemon_journal__open(struct daemon *d, struct daemon_target *dt);
+/* The recorder's entry callback (recorder__on_entry; ctx is the daemon). */
+void daemon_journal__on_entry(struct recorder *r, uint32_t slot, const struct profile_entry *e,
+			      void *ctx);
+/* fdatasync the journals that grew since the last call (once a second: power loss). */
 void daemon_journal__sync(struct daemon *d);
+/* Close dt's journal, leaving the file (d may be NULL: the daemon is going). */
+void daemon_journal__close(struct daemon *d, struct daemon_target *dt);
 /* The journal of dt's current epoch is no longer needed: its profile is written. */
 void daemon_journal__drop(struct daemon *d, struct daemon_target *dt);
 /* At start: finish every journal a killed daemon left as an incomplete profile. */

@@ -69,6 +69,7 @@ void daemon_target__free(struct daemon_target *dt)
 {
 	if (!dt)
 		return;
+	daemon_journal__close(NULL, dt);
 	free(dt->dir);
 	free(dt->profile);
 	free(dt->zip);
@@ -197,6 +198,7 @@ int daemon_target__add(struct daemon *d, const struct target_spec *spec,
 	}
 	dt->t = t;
 	dt->fn = fn;
+	dt->journal_fd = -1;
 	if (cgroup__resolve(t->cgroup, &dt->dir))
 		dt->dir = NULL; /* no linger then: it ends when it is removed or finished */
 	dt->start_ms = slz_unix_ms();
@@ -205,13 +207,10 @@ int daemon_target__add(struct daemon *d, const struct target_spec *spec,
 	if (out)
 		*out = dt;
 	/*
-	 * A target a restart would not know of could vanish without a trace: journal it now,
-	 * or, for one born while the ring is read (the journal reads it too), on the next sync.
+	 * Before any of its events is consumed (a born target's follow its born record in the
+	 * ring): from now on each entry is in the journal before the ring moves on.
 	 */
-	if (spec->slot == UINT32_MAX)
-		daemon_journal__write(d, dt);
-	else
-		d->journal_dirty = true;
+	daemon_journal__open(d, dt);
 	daemon__log(d, DAEMON_LOG_INFO, "target %s: following %s (slot %" PRIu32 ")", t->name,
 		    t->cgroup, slot);
 	daemon__notify_status(d);
@@ -299,7 +298,7 @@ int daemon_target__remove(struct daemon *d, struct daemon_target *dt)
 	return 0;
 }
 
-static int fill_header(struct profile *p, const struct daemon_target *dt)
+int daemon_target__fill_header(struct profile *p, const struct daemon_target *dt)
 {
 	struct profile_header *h = profile__header(p);
 	int err = profile__set_host(p, SLIMZIP_VERSION);
@@ -327,7 +326,7 @@ int daemon_target__profile(struct daemon *d, struct daemon_target *dt, struct pr
 	if (err)
 		return slz_fail(-err, "cannot read the profile of target %s: %s", dt->t->name,
 				*slz_errmsg() ? slz_errmsg() : strerror(-err));
-	err = fill_header(p, dt);
+	err = daemon_target__fill_header(p, dt);
 	if (!err)
 		err = profile__sort(p);
 	if (err) {
@@ -474,6 +473,8 @@ int daemon_target__finish(struct daemon *d, struct daemon_target *dt)
 	/* The profile is written: its journal has done its job (kept when it could not be). */
 	if (!err)
 		daemon_journal__drop(d, dt);
+	else
+		daemon_journal__close(d, dt);
 	/* Whatever became of the profile, the slot is free: a stuck target would hold it. */
 	e = recorder__remove_target(d->rec, dt->t->slot);
 	if (e && !err)
@@ -509,7 +510,7 @@ int daemon_target__checkpoint(struct daemon *d, struct daemon_target *dt)
 	if (err)
 		return slz_fail(-err, "cannot start a new epoch of target %s", dt->t->name);
 	dt->start_ms = slz_unix_ms();
-	daemon_journal__write(d, dt);
+	daemon_journal__open(d, dt);
 	daemon__log(d, DAEMON_LOG_INFO, "target %s: epoch %" PRIu32 " begins", dt->t->name,
 		    dt->t->epoch);
 	return 0;

@@ -56,8 +56,9 @@ struct profile_header {
 	uint64_t truncated_paths;
 	/*
 	 * Recorded by a daemon that was killed and restarted (its journal finished as
-	 * incomplete): what it took in after its last journal write is missing. Loss, like
-	 * lost_events: prune refuses it without --force.
+	 * incomplete): the entries it had consumed are there, but not the kernel's access
+	 * counts and loss counters, nor what was still in the ring. Loss, like lost_events:
+	 * prune refuses it without --force.
 	 */
 	uint64_t daemon_restarted;
 	uint64_t merged_from; /* how many profiles were merged into this one (1 = recorded) */

@@ -68,7 +68,8 @@ static int header_value(const struct profile *p, const struct header_key *k, cha
 	return -EINVAL;
 }
 
-static int write_text_header(const struct profile *p, FILE *f)
+/* with_count: the files line, which an append-only log cannot know when it begins. */
+static int write_text_header(const struct profile *p, FILE *f, bool with_count)
 {
 	fprintf(f, "%s%d\n", TEXT_MAGIC, PROFILE_FORMAT_VERSION);
 	for (size_t i = 0; i < profile_fmt__nheader_keys; i++) {
@@ -82,6 +83,8 @@ static int write_text_header(const struct profile *p, FILE *f)
 					"cannot write the profile: its %s time is outside years "
 					"0-9999",
 					k->text);
+		if (k->kind == HDR_FILES && !with_count)
+			continue;
 		fprintf(f, "# %s: ", k->text);
 		if (k->kind == HDR_STR)
 			write_text_value(f, str, str ? strlen(str) : 0, false);
@@ -106,6 +109,30 @@ static void write_text_entry(const struct profile_entry *e, FILE *f)
 	fputc(' ', f);
 	escape__text(f, e->path, strlen(e->path), false);
 	fputc('\n', f);
+}
+
+int profile__write_log_header(const struct profile *p, FILE *f)
+{
+	int err = write_text_header(p, f, false);
+
+	if (err)
+		return err;
+	return ferror(f) ? -EIO : 0;
+}
+
+int profile__entry_line(const struct profile_entry *e, char **line, size_t *len)
+{
+	FILE *f = open_memstream(line, len);
+
+	if (!f)
+		return -ENOMEM;
+	write_text_entry(e, f);
+	if (ferror(f) | fclose(f)) {
+		free(*line);
+		*line = NULL;
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 static int write_json_header(const struct profile *p, struct json_writer *w)
@@ -197,7 +224,7 @@ int profile__write_stream(const struct profile *p, FILE *f, enum profile_format 
 		if (!err)
 			err = json_writer__error(w);
 	} else {
-		err = write_text_header(p, f);
+		err = write_text_header(p, f, true);
 		for (size_t i = 0; !err && i < n; i++)
 			write_text_entry(order[i], f);
 	}
@@ -393,7 +420,8 @@ static int check_complete(const struct profile_reader *rd)
 	return 0;
 }
 
-int profile__read_stream(FILE *f, const char *name, struct profile **out)
+/* log: an append-only log (profile__read_log); a cut last line is dropped, *torn said. */
+static int read_stream(FILE *f, const char *name, bool log, bool *torn, struct profile **out)
 {
 	struct profile_reader rd = {.name = name};
 	char *line = NULL;
@@ -419,6 +447,11 @@ int profile__read_stream(FILE *f, const char *name, struct profile **out)
 			break;
 		}
 		/* Every line the writer writes ends in a newline: one that does not was cut. */
+		if (line[len - 1] != '\n' && log && rd.lineno > 1) {
+			/* A writer killed mid-line: what it wrote whole is the log. */
+			*torn = true;
+			break;
+		}
 		if (line[len - 1] != '\n') {
 			err = slz_fail(EBADMSG,
 				       "%s:%zu: the last line has no newline: the profile is "
@@ -455,6 +488,17 @@ int profile__read_stream(FILE *f, const char *name, struct profile **out)
 	free(line);
 	profile__free(rd.p);
 	return err;
+}
+
+int profile__read_stream(FILE *f, const char *name, struct profile **out)
+{
+	return read_stream(f, name, false, NULL, out);
+}
+
+int profile__read_log_stream(FILE *f, const char *name, struct profile **out, bool *torn)
+{
+	*torn = false;
+	return read_stream(f, name, true, torn, out);
 }
 
 int profile__read(const char *path, struct profile **out)

@@ -143,6 +143,8 @@ static int on_event(void *ctx, void *data, size_t size)
 	/* Only this target's profile is incomplete: the others go on, and so does the ring. */
 	if (err)
 		t->err = err;
+	else if (r->entry_fn)
+		r->entry_fn(r, slot, &e, r->entry_ctx); /* before the ring moves past the event */
 	return 0;
 }
 

@@ -116,6 +116,20 @@ int recorder__profile(struct recorder *r, uint32_t slot, struct profile **out);
  */
 int recorder__profiles(struct recorder *r, const uint32_t *slots, size_t n, struct profile **out);
 /*
+ * Called inside recorder__consume for every event that went into a target's profile, right
+ * after profile__add took it: e is the entry as the event carried it (path, kinds, flags,
+ * identity; count 0: the kernel's counts are read with the profile), slot its target's. The
+ * ring buffer's consumer position moves past the event only once this returns, so a caller
+ * that must not lose what was consumed (the daemon's journal) has the entry before the kernel
+ * may reuse its bytes. e and its path are the recorder's until the call returns. The callback
+ * must not consume, add, remove or reset targets (it runs inside the ring's reader).
+ */
+typedef void (*recorder_entry_fn)(struct recorder *r, uint32_t slot, const struct profile_entry *e,
+				  void *ctx);
+/* Set (or, fn NULL, clear) the entry callback. */
+void recorder__on_entry(struct recorder *r, recorder_entry_fn fn, void *ctx);
+
+/*
  * Targets found in the kernel (recorder_config.discover). At cgroup_mkdir, before the new
  * directory is visible, a child of a watched parent (or, with recorder__set_all, any new
  * cgroup of the v2 hierarchy; v1 hierarchies never count) becomes a target in a slot the

@@ -221,3 +221,9 @@ int recorder__profile(struct recorder *r, uint32_t slot, struct profile **out)
 {
 	return recorder__profiles(r, &slot, 1, out);
 }
+
+void recorder__on_entry(struct recorder *r, recorder_entry_fn fn, void *ctx)
+{
+	r->entry_fn = fn;
+	r->entry_ctx = fn ? ctx : NULL;
+}

@@ -67,7 +67,9 @@ struct recorder {
 	uint32_t nwatches;
 	recorder_cgroup_fn cgroup_fn;
 	void *cgroup_ctx;
-	int cgroup_err; /* what cgroup_fn returned to stop recorder__consume */
+	int cgroup_err;		    /* what cgroup_fn returned to stop recorder__consume */
+	recorder_entry_fn entry_fn; /* recorder__on_entry */
+	void *entry_ctx;
 	int ncpus;
 	double load_s;
 	char path_buf[EVENT_PATH_BUF]; /* the path of the event being consumed */

@@ -424,6 +424,123 @@ static void test_read_error_is_no_end_of_file(void **state)
 	fclose(f);
 }
 
+/* A log as the daemon's journal builds it: the header, then one line per profile__add. */
+static char *build_log(size_t *len)
+{
+	struct profile *p = NULL;
+	char *buf = NULL, *line = NULL;
+	size_t llen = 0;
+	FILE *f = open_memstream(&buf, len);
+	struct profile_entry a = {.path = "/srv/a b",
+				  .dev = makedev(8, 1),
+				  .ino = 7,
+				  .kinds = SLZ_KIND_OPEN,
+				  .mode = 0100644,
+				  .first_pid = 3,
+				  .first_comm = "cat"};
+	struct profile_entry a_exec = a, path_only = {.path = "/srv/missing",
+						      .kinds = SLZ_KIND_MISSING,
+						      .flags = SLZ_EVF_PATH_ONLY,
+						      .err = ENOENT};
+
+	a_exec.kinds = SLZ_KIND_EXEC;
+	assert_non_null(f);
+	assert_int_equal(profile__new(&p), 0);
+	assert_int_equal(profile__set_str(p, &profile__header(p)->target, "/ci/job1"), 0);
+	assert_int_equal(profile__write_log_header(p, f), 0);
+	/* The same file twice (two kinds, two events): the reader merges as profile__add does. */
+	for (const struct profile_entry *e = &a; e; e = e == &a	       ? &a_exec
+							: e == &a_exec ? &path_only
+								       : NULL) {
+		assert_int_equal(profile__entry_line(e, &line, &llen), 0);
+		assert_true(llen > 0 && line[llen - 1] == '\n');
+		assert_null(memchr(line, '\n', llen - 1));
+		fwrite(line, 1, llen, f);
+		free(line);
+	}
+	assert_int_equal(fclose(f), 0);
+	profile__free(p);
+	return buf;
+}
+
+static int read_log(const char *buf, size_t len, struct profile **p, bool *torn)
+{
+	FILE *f = fmemopen((void *)buf, len, "r");
+	int err;
+
+	assert_non_null(f);
+	err = profile__read_log_stream(f, "t.journal", p, torn);
+	fclose(f);
+	return err;
+}
+
+static void test_log_reads_back_merged(void **state)
+{
+	struct profile *p = NULL;
+	const struct profile_entry *e;
+	size_t len;
+	char *buf = build_log(&len);
+	bool torn = true;
+
+	(void)state;
+	assert_null(strstr(buf, "# files:"));
+	assert_int_equal(read_log(buf, len, &p, &torn), 0);
+	assert_false(torn);
+	assert_string_equal(profile__header(p)->target, "/ci/job1");
+	assert_int_equal(profile__count(p), 2);
+	e = profile__find_path(p, "/srv/a b");
+	assert_non_null(e);
+	assert_int_equal(e->kinds, SLZ_KIND_OPEN | SLZ_KIND_EXEC);
+	assert_int_equal(e->ino, 7);
+	assert_string_equal(e->first_comm, "cat");
+	e = profile__find_path(p, "/srv/missing");
+	assert_non_null(e);
+	assert_true(e->flags & SLZ_EVF_PATH_ONLY);
+	assert_int_equal(e->err, ENOENT);
+	profile__free(p);
+	free(buf);
+}
+
+static void test_log_torn_last_line_is_dropped(void **state)
+{
+	struct profile *p = NULL;
+	size_t len;
+	char *buf = build_log(&len);
+	bool torn = false;
+
+	(void)state;
+	/* Cut in the middle of the last line: the two whole lines before it stay. */
+	assert_int_equal(read_log(buf, len - 5, &p, &torn), 0);
+	assert_true(torn);
+	assert_int_equal(profile__count(p), 1);
+	assert_non_null(profile__find_path(p, "/srv/a b"));
+	assert_null(profile__find_path(p, "/srv/missing"));
+	profile__free(p);
+	/* Cut right after a newline: nothing torn, the whole lines read. */
+	{
+		const char *nl = memrchr(buf, '\n', len - 1);
+
+		assert_int_equal(read_log(buf, (size_t)(nl - buf) + 1, &p, &torn), 0);
+		assert_false(torn);
+		assert_int_equal(profile__count(p), 1);
+		profile__free(p);
+		p = NULL;
+	}
+	/* The plain reader still refuses a cut profile: only a log may end mid-line. */
+	{
+		FILE *f = fmemopen(buf, len - 5, "r");
+
+		assert_int_equal(profile__read_stream(f, "t.profile", &p), -EBADMSG);
+		assert_non_null(strstr(slz_errmsg(), "truncated"));
+		fclose(f);
+	}
+	/* A line broken in two that is not the last is no tear: refused. */
+	buf[strlen(MAGIC) + 2] = '\n';
+	assert_int_not_equal(read_log(buf, len, &p, &torn), 0);
+	assert_null(p);
+	free(buf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -440,6 +557,8 @@ int main(void)
 		cmocka_unit_test(test_dash_values_round_trip),
 		cmocka_unit_test(test_out_of_memory_is_no_end_of_file),
 		cmocka_unit_test(test_read_error_is_no_end_of_file),
+		cmocka_unit_test(test_log_reads_back_merged),
+		cmocka_unit_test(test_log_torn_last_line_is_dropped),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
