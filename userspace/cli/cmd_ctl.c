@@ -158,8 +158,11 @@ static int print_text(const struct proto_request *req, struct json_object *p)
 			       " finished, %" PRIu64 " refused for capacity\n",
 			       num(p, "targets"), num(p, "capacity"), num(p, "finished"),
 			       num(p, "refusedForCapacity"));
-			printf("zips             %" PRIu64 " written, %" PRIu64 " refused\n",
+			printf("zips             %" PRIu64 " written, %" PRIu64 " refused",
 			       num(p, "zips"), num(p, "zipsRefused"));
+			if (num(p, "pruning"))
+				printf(", %" PRIu64 " being written", num(p, "pruning"));
+			putchar('\n');
 			printf("watches          %" PRIu64 " rules on %" PRIu64 " parents, %" PRIu64
 			       " new cgroups refused for capacity\n",
 			       num(p, "watches"), num(p, "watchedParents"), num(p, "watchRefused"));

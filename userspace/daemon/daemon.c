@@ -164,6 +164,7 @@ int daemon__new(const struct daemon_opts *opts, struct daemon **out)
 	d->ring_src = SRC_RING;
 	d->signal_src = SRC_SIGNAL;
 	d->listen_src = SRC_LISTEN;
+	d->prune_src = SRC_PRUNE;
 	if (opts->config && !(d->conf_path = realpath(opts->config, NULL))) {
 		err = slz_fail(errno, "cannot read config %s: %s", opts->config, strerror(errno));
 		goto err;
@@ -204,6 +205,9 @@ int daemon__new(const struct daemon_opts *opts, struct daemon **out)
 		err = slz_fail(errno, "epoll: %s", strerror(errno));
 		goto err;
 	}
+	err = daemon_prune__start(d);
+	if (err)
+		goto err;
 	err = daemon_sock__listen(d);
 	if (err)
 		goto err;
@@ -347,7 +351,8 @@ int daemon__run(struct daemon *d)
 	uint64_t next_expire = mono_ms() + 1000;
 	int n_events;
 
-	while (!d->stop) {
+	/* After SIGTERM the loop goes on (clients, results) until the last zip has landed. */
+	while (!d->stopping || daemon_prune__pending(d)) {
 		int n = epoll_wait(d->epfd, evs, ARRAY_SIZE(evs), POLL_INTERVAL_MS);
 
 		if (n < 0 && errno != EINTR)
@@ -364,6 +369,8 @@ int daemon__run(struct daemon *d)
 				on_signals(d);
 			else if (*src == SRC_LISTEN)
 				daemon_sock__accept(d);
+			else if (*src == SRC_PRUNE)
+				daemon_prune__landed(d);
 			else if (*src == SRC_CLIENT)
 				daemon_sock__client_event(d, (struct daemon_client *)src,
 							  evs[i].events);
@@ -378,11 +385,19 @@ int daemon__run(struct daemon *d)
 			daemon_journal__sync(d);
 			next_expire = mono_ms() + 1000;
 		}
+		if (d->stop && !d->stopping) {
+			notify(d, "STOPPING=1");
+			daemon__log(d, DAEMON_LOG_INFO, "stopping: finishing %" PRIu32 " targets",
+				    registry__active(d->reg));
+			/* Nothing new from here on: what finish_all queues is the last work. */
+			d->stopping = true;
+			finish_all(d);
+			if (daemon_prune__pending(d))
+				daemon__log(d, DAEMON_LOG_INFO,
+					    "stopping: waiting for %zu zips to be written",
+					    daemon_prune__pending(d));
+		}
 	}
-	notify(d, "STOPPING=1");
-	daemon__log(d, DAEMON_LOG_INFO, "stopping: finishing %" PRIu32 " targets",
-		    registry__active(d->reg));
-	finish_all(d);
 	return 0;
 }
 
@@ -390,6 +405,8 @@ void daemon__free(struct daemon *d)
 {
 	if (!d)
 		return;
+	/* The worker first: it may be writing a zip (the loop failed, or never ran). */
+	daemon_prune__free(d);
 	if (d->epfd >= 0)
 		daemon_sock__close(d);
 	while (d->targets) {

@@ -29,6 +29,7 @@ enum daemon_source {
 	SRC_SIGNAL,
 	SRC_LISTEN,
 	SRC_CLIENT,
+	SRC_PRUNE, /* the prune worker's eventfd: results to apply */
 };
 
 struct daemon_client {
@@ -38,6 +39,13 @@ struct daemon_client {
 	bool root;     /* uid 0: may name files the daemon writes (Snapshot's output) */
 	bool closing;  /* close once out is sent; read nothing more */
 	bool want_out; /* registered for EPOLLOUT */
+	/*
+	 * A Finish or Checkpoint whose reply waits for its zip (this prune job); no request
+	 * after it is read until the reply is queued, so replies keep their order. 0: none.
+	 */
+	uint64_t wait_job;
+	enum proto_method wait_method;
+	bool eof; /* it sent all it will (shut its side) while waiting: close after the reply */
 	struct proto_framer *framer;
 	char *out; /* replies not yet written */
 	size_t out_len, out_off;
@@ -56,6 +64,7 @@ struct daemon_watch {
 /* What the daemon knows of a target beside the registry: its times and its results. */
 struct daemon_target {
 	const struct target_info *t;
+	uint64_t serial;		/* never reused: names it to a prune landing later */
 	const struct conf_function *fn; /* the [function] that prunes it, NULL: none */
 	int64_t start_ms;		/* wall clock, for the profile header */
 	char *dir;			/* its cgroup's directory (cgroup.events), NULL: unknown */
@@ -63,6 +72,8 @@ struct daemon_target {
 	char *zip;			/* the last zip written */
 	char *refusal;			/* why the last prune wrote no zip, NULL: it did */
 	uint64_t lost_events, dedup_full, truncated_paths; /* of the last profile */
+	uint64_t prune_job;    /* the last prune job of its profiles (0: none yet) */
+	uint32_t npruning;     /* its jobs not landed yet */
 	bool ended;	       /* its cgroup is gone: finish it once the ring is read */
 	int journal_fd;	       /* the live epoch's journal (O_APPEND), -1: none */
 	off_t journal_len;     /* its bytes up to the last whole line */
@@ -90,6 +101,10 @@ struct daemon {
 	enum daemon_source ring_src, signal_src, listen_src;
 	struct daemon_client *clients;
 	bool stop;
+	bool stopping; /* SIGTERM: every target finished, the prunes drain, nothing new is added */
+	struct daemon_pruner *pruner;
+	enum daemon_source prune_src;
+	uint64_t next_serial;
 	uint64_t finished_total, zips_total, refused_total;
 	uint64_t recovered_total;     /* journals of a killed daemon finished as incomplete */
 	struct daemon_watch *watches; /* the watched parents */
@@ -106,6 +121,15 @@ void daemon__log(struct daemon *d, enum daemon_log_level level, const char *fmt,
 /* STATUS= for sd_notify: the target counts. */
 void daemon__notify_status(struct daemon *d);
 
+/* What a Finish or Checkpoint reply tells of one profile written. */
+struct daemon_outcome {
+	const struct target_info *t; /* NULL: the target was removed before its zip landed */
+	const char *function;	     /* the [function] that pruned it, NULL: none */
+	const char *profile, *zip, *refusal;
+	uint32_t epoch; /* the profile's */
+	uint64_t lost_events, dedup_full, truncated_paths;
+};
+
 /* daemon_sock.c */
 int daemon_sock__listen(struct daemon *d);
 /* Make the socket's owner and mode follow the config's group (at start and reload). */
@@ -114,10 +138,15 @@ void daemon_sock__close(struct daemon *d);
 void daemon_sock__accept(struct daemon *d);
 /* The client became readable or writable (events: epoll's). */
 void daemon_sock__client_event(struct daemon *d, struct daemon_client *c, uint32_t events);
+/* Prune job job landed: the clients waiting for it get their replies, and are read again. */
+void daemon_sock__answer_job(struct daemon *d, uint64_t job, const struct daemon_outcome *o);
 
 /* daemon_methods.c: handle one request; *buf and *len the reply (NULL for none: oneway). */
 int daemon_methods__handle(struct daemon *d, struct daemon_client *c,
 			   const struct proto_request *req, char **buf, size_t *len);
+/* The reply to a Finish or Checkpoint (method) of what o says. */
+int daemon_methods__outcome_reply(enum proto_method method, const struct daemon_outcome *o,
+				  char **buf, size_t *len);
 
 /* daemon_output.c */
 struct daemon_target *daemon_target__find(struct daemon *d, const struct target_info *t);
@@ -163,6 +192,23 @@ void daemon_watch__counts(struct daemon *d, struct daemon_watch_counts *out);
 /* Log the refusals and lost end markers that came since the last call (once a second). */
 void daemon_watch__check_loss(struct daemon *d);
 void daemon_watch__free(struct daemon *d);
+
+/* daemon_prune.c: zips written by one worker thread, off the loop. */
+/* The worker and its eventfd (in the epoll set, SRC_PRUNE). */
+int daemon_prune__start(struct daemon *d);
+/*
+ * Queue the prune of dt's profile *p (taken; the epoch's stem names the zip) with what it
+ * needs of dt's [function] copied now. dt->prune_job names the job; its state shows
+ * "pruning" until it lands. 0, or -errno explained (nothing queued, *p kept).
+ */
+int daemon_prune__submit(struct daemon *d, struct daemon_target *dt, struct profile **p,
+			 const char *stem);
+/* The eventfd is readable: apply every result that came (zips, refusals, replies). */
+void daemon_prune__landed(struct daemon *d);
+/* Jobs queued, running, or done and not yet applied. */
+size_t daemon_prune__pending(const struct daemon *d);
+/* Stop the worker (after the job it runs) and drop the jobs left. NULL-safe in d->pruner. */
+void daemon_prune__free(struct daemon *d);
 
 /* daemon_journal.c: crash safety. */
 /*

@@ -33,14 +33,19 @@ static struct daemon_target *find(struct daemon *d, const char *name)
 	return t ? daemon_target__find(d, t) : NULL;
 }
 
-static void write_loss(struct json_writer *w, const struct daemon_target *dt)
+static void write_loss_of(struct json_writer *w, uint64_t lost, uint64_t dedup, uint64_t trunc)
 {
 	json_writer__key(w, "loss");
 	json_writer__begin_object(w);
-	json_writer__uint_field(w, "lostEvents", dt->lost_events);
-	json_writer__uint_field(w, "dedupFull", dt->dedup_full);
-	json_writer__uint_field(w, "truncatedPaths", dt->truncated_paths);
+	json_writer__uint_field(w, "lostEvents", lost);
+	json_writer__uint_field(w, "dedupFull", dedup);
+	json_writer__uint_field(w, "truncatedPaths", trunc);
 	json_writer__end_object(w);
+}
+
+static void write_loss(struct json_writer *w, const struct daemon_target *dt)
+{
+	write_loss_of(w, dt->lost_events, dt->dedup_full, dt->truncated_paths);
 }
 
 /* A target's results so far: profile, zip, refusal (the members that are set). */
@@ -178,6 +183,7 @@ static int status(struct daemon *d, const struct proto_request *req, char **buf,
 	}
 	json_writer__uint_field(w, "zips", d->zips_total);
 	json_writer__uint_field(w, "zipsRefused", d->refused_total);
+	json_writer__uint_field(w, "pruning", daemon_prune__pending(d));
 	json_writer__uint_field(w, "recovered", d->recovered_total);
 	json_writer__uint_field(w, "staleEvents", recorder__stale_events(d->rec));
 	json_writer__string_field(w, "stateDir", d->state_dir);
@@ -196,6 +202,53 @@ static int status(struct daemon *d, const struct proto_request *req, char **buf,
 	return proto_reply__end(r, buf, len);
 }
 
+int daemon_methods__outcome_reply(enum proto_method method, const struct daemon_outcome *o,
+				  char **buf, size_t *len)
+{
+	struct proto_reply *r;
+	struct json_writer *w;
+	int err;
+
+	if (!o->t)
+		return proto_reply__error(PROTO_ERR_NO_SUCH_TARGET,
+					  "the target was removed before its zip was written", NULL,
+					  buf, len);
+	err = proto_reply__begin(&r, &w);
+	if (err)
+		return err;
+	if (method == PROTO_CHECKPOINT) {
+		/* The epoch that began when this one's profile was taken. */
+		json_writer__uint_field(w, "epoch", o->epoch + 1);
+	} else {
+		json_writer__key(w, "target");
+		proto__write_target(w, o->t);
+	}
+	if (o->profile)
+		json_writer__string_field(w, "profile", o->profile);
+	if (o->zip)
+		json_writer__string_field(w, "zip", o->zip);
+	if (o->refusal)
+		json_writer__string_field(w, "zipRefused", o->refusal);
+	if (o->function && method != PROTO_CHECKPOINT)
+		json_writer__string_field(w, "function", o->function);
+	write_loss_of(w, o->lost_events, o->dedup_full, o->truncated_paths);
+	return proto_reply__end(r, buf, len);
+}
+
+/*
+ * A Finish or Checkpoint that queued a prune: its reply waits for the zip (the client is not
+ * read meanwhile: replies keep their order). True when it waits.
+ */
+static bool wait_for_zip(struct daemon_client *c, const struct proto_request *req,
+			 const struct daemon_target *dt, uint64_t job_before)
+{
+	if (req->oneway || dt->prune_job == job_before || !dt->npruning)
+		return false;
+	c->wait_job = dt->prune_job;
+	c->wait_method = req->method;
+	return true;
+}
+
 /* Finish, Checkpoint, Snapshot, Remove: a named target and what became of it. */
 static int on_target(struct daemon *d, struct daemon_client *c, const struct proto_request *req,
 		     char **buf, size_t *len)
@@ -203,6 +256,7 @@ static int on_target(struct daemon *d, struct daemon_client *c, const struct pro
 	struct daemon_target *dt = find(d, req->name);
 	struct proto_reply *r;
 	struct json_writer *w;
+	uint64_t job_before;
 	int err;
 
 	/* The daemon writes as root: only root may say where (checked before anything else). */
@@ -213,6 +267,7 @@ static int on_target(struct daemon *d, struct daemon_client *c, const struct pro
 					  NULL, buf, len);
 	if (!dt)
 		return no_such_target(req->name, buf, len);
+	job_before = dt->prune_job;
 	switch (req->method) {
 	case PROTO_REMOVE:
 		daemon_target__remove(d, dt);
@@ -222,11 +277,15 @@ static int on_target(struct daemon *d, struct daemon_client *c, const struct pro
 		err = daemon_target__finish(d, dt);
 		if (err)
 			return reply_error(err, buf, len);
+		if (wait_for_zip(c, req, dt, job_before))
+			return 0;
 		break;
 	case PROTO_CHECKPOINT:
 		err = daemon_target__checkpoint(d, dt);
 		if (err)
 			return reply_error(err, buf, len);
+		if (wait_for_zip(c, req, dt, job_before))
+			return 0;
 		break;
 	case PROTO_SNAPSHOT:
 		err = daemon_target__snapshot(d, dt, req->output);

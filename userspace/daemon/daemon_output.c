@@ -17,12 +17,8 @@
 #include "config.h"
 #include "daemon_internal.h"
 #include "daemon_paths.h"
-#include "prune_write.h"
 #include "profile_io.h"
-#include "prune_policy.h"
-#include "tree.h"
 #include "util.h"
-#include "zipwrite.h"
 
 static uint64_t mono_ns(void)
 {
@@ -101,8 +97,9 @@ static void trim_finished(struct daemon *d)
 	while (d->nfinished > DAEMON_FINISHED_KEEP) {
 		seen = 0;
 		last = NULL;
+		/* One whose zip is being written stays until it lands (its reply may wait). */
 		for (dt = d->targets; dt; dt = dt->next)
-			if (dt->t->state == TARGET_FINISHED && ++seen)
+			if (dt->t->state == TARGET_FINISHED && ++seen && !dt->npruning)
 				last = dt;
 		if (!last)
 			break;
@@ -142,6 +139,11 @@ int daemon_target__add(struct daemon *d, const struct target_spec *spec,
 	uint32_t slot;
 	int err;
 
+	if (d->stopping) {
+		err = slz_fail(ESHUTDOWN, "the daemon is stopping (SIGTERM): target %s not added",
+			       spec->name);
+		goto refused;
+	}
 	take_over_all(d, spec);
 	/* A finished target only keeps its name (and cgroup) for status: a new one may take it. */
 	for (int i = 0; i < 2; i++) {
@@ -199,6 +201,7 @@ int daemon_target__add(struct daemon *d, const struct target_spec *spec,
 	dt->t = t;
 	dt->fn = fn;
 	dt->journal_fd = -1;
+	dt->serial = ++d->next_serial;
 	if (cgroup__resolve(t->cgroup, &dt->dir))
 		dt->dir = NULL; /* no linger then: it ends when it is removed or finished */
 	dt->start_ms = slz_unix_ms();
@@ -350,74 +353,17 @@ static void set_str(char **field, const char *value)
 	*field = value ? strdup(value) : NULL;
 }
 
-/* Make the directory of path (one level: STATE/zips), for the default outputs. */
-static void make_parent(const char *path)
-{
-	char *dir = strdup(path), *slash = dir ? strrchr(dir, '/') : NULL;
-
-	if (slash && slash != dir) {
-		*slash = '\0';
-		mkdir(dir, 0755);
-	}
-	free(dir);
-}
-
 /*
- * Prune dt's tree from p as `slimzip prune` with the function's options would. 0 and the zip
- * written (*zip), or the refusal (-errno, explained): no zip then.
+ * Write the epoch's profile: the end of a finish or a checkpoint. When a [function] maps the
+ * target, its prune is queued for the worker (daemon_prune.c), taking *p; its zip or refusal
+ * reaches dt when it lands. A prune that cannot even be queued is refused now (dt->refusal),
+ * not an error.
  */
-static int prune_target(struct daemon *d, struct daemon_target *dt, const struct profile *p,
-			const char *stem, char **zip)
+static int write_results(struct daemon *d, struct daemon_target *dt, struct profile **pp)
 {
-	struct prune_policy pol;
-	struct prune_plan pl = {0};
-	struct zipwrite_stats zs = {0};
-	struct tree *t = NULL;
-	char *out = NULL;
-	int err;
-
-	*zip = NULL;
-	err = prune_policy__init(&pol);
-	if (!err)
-		err = zipwrite__opts_from_env(&pol.zip);
-	if (!err)
-		err = conf_function__policy(dt->fn, &pol);
-	if (err) {
-		prune_policy__release(&pol);
-		return err;
-	}
-	if (dt->fn->output) {
-		err = daemon_path__output(dt->fn->output, stem, &out);
-	} else {
-		err = daemon_path__file(d->state_dir, DAEMON_FILE_ZIP, stem, &out);
-		if (!err)
-			make_parent(out);
-	}
-	if (!err)
-		err = prune_policy__open_tree(&pol, dt->fn->tree, &t);
-	if (!err)
-		err = prune__plan_checked(t, &pol, &p, 1, NULL, &pl);
-	if (!err)
-		err = prune__write_zip(&pl, &pol, SLIMZIP_VERSION, out, &zs);
-	if (!err) {
-		*zip = out;
-		out = NULL;
-	}
-	free(out);
-	prune_plan__release(&pl);
-	tree__free(t);
-	prune_policy__release(&pol);
-	return err;
-}
-
-/*
- * Write the epoch's profile (and zip): the end of a finish or a checkpoint. The results go to
- * dt for status; a refused prune is logged and kept as dt->refusal, not an error.
- */
-static int write_results(struct daemon *d, struct daemon_target *dt, const struct profile *p)
-{
+	const struct profile *p = *pp;
 	const struct profile_header *h = profile__header_const(p);
-	char stem[DAEMON_STEM_MAX], *path = NULL, *zip = NULL;
+	char stem[DAEMON_STEM_MAX], *path = NULL;
 	int err;
 
 	daemon_path__stem(dt->t->name, dt->t->epoch, stem);
@@ -442,18 +388,14 @@ static int write_results(struct daemon *d, struct daemon_target *dt, const struc
 	free(path);
 	if (!dt->fn)
 		return 0;
-	err = prune_target(d, dt, p, stem, &zip);
+	slz_errclear();
+	err = daemon_prune__submit(d, dt, pp, stem);
 	if (err) {
 		set_str(&dt->refusal, *slz_errmsg() ? slz_errmsg() : strerror(-err));
 		d->refused_total++;
 		daemon__log(d, DAEMON_LOG_WARN, "target %s: no zip for [function %s]: %s",
 			    dt->t->name, dt->fn->name, dt->refusal ? dt->refusal : "out of memory");
-		return 0;
 	}
-	dt->zip = zip;
-	d->zips_total++;
-	daemon__log(d, DAEMON_LOG_INFO, "target %s: zip %s written ([function %s])", dt->t->name,
-		    zip, dt->fn->name);
 	return 0;
 }
 
@@ -468,7 +410,7 @@ int daemon_target__finish(struct daemon *d, struct daemon_target *dt)
 	registry__set_state(d->reg, dt->t, TARGET_FINISHING);
 	err = daemon_target__profile(d, dt, &p);
 	if (!err)
-		err = write_results(d, dt, p);
+		err = write_results(d, dt, &p);
 	profile__free(p);
 	/* The profile is written: its journal has done its job (kept when it could not be). */
 	if (!err)
@@ -499,7 +441,7 @@ int daemon_target__checkpoint(struct daemon *d, struct daemon_target *dt)
 				dt->t->name, target_state__name(dt->t->state));
 	err = daemon_target__profile(d, dt, &p);
 	if (!err)
-		err = write_results(d, dt, p);
+		err = write_results(d, dt, &p);
 	profile__free(p);
 	if (err)
 		return err;

@@ -161,7 +161,8 @@ static bool peer_allowed(struct daemon *d, int fd, const struct ucred *cred)
 static void client_update_events(struct daemon *d, struct daemon_client *c)
 {
 	bool want = c->out_off < c->out_len;
-	struct epoll_event ev = {.events = (c->closing ? 0 : EPOLLIN) | (want ? EPOLLOUT : 0),
+	struct epoll_event ev = {.events = (c->closing || c->eof ? 0 : EPOLLIN) |
+					   (want ? EPOLLOUT : 0),
 				 .data.ptr = c};
 
 	epoll_ctl(d->epfd, EPOLL_CTL_MOD, c->fd, &ev);
@@ -286,7 +287,9 @@ static void client_requests(struct daemon *d, struct daemon_client *c)
 	size_t len;
 	int ret;
 
-	while (!c->closing && (ret = proto_framer__next(c->framer, &msg, &len)) == 1) {
+	/* A client waiting for a zip is read again once its reply is queued. */
+	while (!c->closing && !c->wait_job &&
+	       (ret = proto_framer__next(c->framer, &msg, &len)) == 1) {
 		struct proto_request req;
 		struct proto_refusal why;
 		char *buf = NULL;
@@ -312,6 +315,14 @@ void daemon_sock__client_event(struct daemon *d, struct daemon_client *c, uint32
 
 	if ((events & EPOLLOUT) && !client_flush(d, c))
 		return;
+	if (c->eof) {
+		/* Only a hangup comes now: the peer is gone altogether, its reply with it. */
+		if (events & (EPOLLHUP | EPOLLERR)) {
+			c->closing = true;
+			client_flush(d, c);
+		}
+		return;
+	}
 	if (!(events & (EPOLLIN | EPOLLHUP | EPOLLERR)) || c->closing)
 		return;
 	for (;;) {
@@ -325,7 +336,16 @@ void daemon_sock__client_event(struct daemon *d, struct daemon_client *c, uint32
 			/* Gone (maybe mid-request): what it sent whole is answered, then it goes.
 			 */
 			client_requests(d, c);
-			c->closing = true;
+			/*
+			 * Shut for writing only (socat, a script's printf | ...), it still reads:
+			 * its reply that waits for a zip is sent, then it goes.
+			 */
+			if (c->wait_job && !(events & (EPOLLHUP | EPOLLERR))) {
+				c->eof = true;
+				client_update_events(d, c);
+			} else {
+				c->closing = true;
+			}
 			break;
 		}
 		if (proto_framer__feed(c->framer, buf, (size_t)n) == -EMSGSIZE) {
@@ -341,4 +361,25 @@ void daemon_sock__client_event(struct daemon *d, struct daemon_client *c, uint32
 			break;
 	}
 	client_flush(d, c);
+}
+
+void daemon_sock__answer_job(struct daemon *d, uint64_t job, const struct daemon_outcome *o)
+{
+	struct daemon_client *c = d->clients, *next;
+
+	for (; c; c = next) {
+		char *buf = NULL;
+		size_t len = 0;
+
+		next = c->next; /* the flush may free c, never another client */
+		if (c->wait_job != job)
+			continue;
+		c->wait_job = 0;
+		if (!daemon_methods__outcome_reply(c->wait_method, o, &buf, &len))
+			client_queue(d, c, buf, len);
+		client_requests(d, c);
+		if (c->eof && !c->wait_job)
+			c->closing = true;
+		client_flush(d, c);
+	}
 }

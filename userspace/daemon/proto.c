@@ -400,7 +400,11 @@ int proto__write_target(struct json_writer *w, const struct target_info *t)
 	json_writer__uint_field(w, "cgroupId", t->cgroup_id);
 	json_writer__uint_field(w, "slot", t->slot);
 	json_writer__uint_field(w, "epoch", t->epoch);
-	json_writer__string_field(w, "state", target_state__name(t->state));
+	/* A finished target whose zip is being written off the loop: "pruning" until it lands. */
+	json_writer__string_field(w, "state",
+				  t->state == TARGET_FINISHED && t->pruning
+					  ? "pruning"
+					  : target_state__name(t->state));
 	json_writer__string_field(w, "source", target_source__name(t->source));
 	if (t->watch)
 		json_writer__string_field(w, "watch", t->watch);

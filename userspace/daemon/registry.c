@@ -259,6 +259,12 @@ void registry__set_populated(struct registry *r, const struct target_info *t, bo
 	mut(t)->populated = populated;
 }
 
+void registry__set_pruning(struct registry *r, const struct target_info *t, bool pruning)
+{
+	(void)r;
+	mut(t)->pruning = pruning;
+}
+
 const struct target_info *registry__next_expired(const struct registry *r, uint64_t now_ns,
 						 size_t *pos)
 {

@@ -51,6 +51,7 @@ struct target_info {
 	uint64_t created_ns;   /* caller's clock */
 	uint64_t populated_ns; /* last time it was seen populated (created_ns at first) */
 	bool populated;	       /* processes in it, as the caller last said */
+	bool pruning;	       /* the caller's: a zip of one of its profiles is being written */
 };
 
 /* What registry__add takes: every field is copied. */
@@ -116,6 +117,8 @@ int registry__checkpoint(struct registry *r, const struct target_info *t, uint32
 /* The caller saw the cgroup populated or not (cgroup.events) at now_ns. */
 void registry__set_populated(struct registry *r, const struct target_info *t, bool populated,
 			     uint64_t now_ns);
+/* The caller began (or ended) writing a zip of one of t's profiles. */
+void registry__set_pruning(struct registry *r, const struct target_info *t, bool pruning);
 /*
  * The next live target, from *pos on, that has lingered out at now_ns: unpopulated for its
  * linger_ns or longer (never one with linger_ns 0). *pos moves past it; NULL at the end.

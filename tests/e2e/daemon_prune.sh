@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# The daemon's prunes run off its loop (issue 10): a target whose prune is slow (the worker's
+# test hook SLIMZIP_TEST_PRUNE_DELAY_MS holds each prune 3 s) does not delay ctl status
+# replies or another target's finish; status shows it "pruning" until its zip lands; its
+# ctl finish answers once the zip is written, with the zip; a checkpoint's reply waits for its
+# zip as well; SIGTERM writes the zips still queued before the daemon exits.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+e2e_require_root
+e2e_workdir
+
+STATE=$WORK/state
+RT=$WORK/run
+SOCK=$RT/control
+CONF=$WORK/daemon.conf
+CTL=("$SLIMZIP" ctl --socket "$SOCK")
+ctl() { "${CTL[@]}" "$@"; }
+now_ms() { date +%s%3N; }
+DELAY_MS=3000
+
+mkdir -p "$WORK/tree" "$WORK/zips" "$WORK/other"
+echo used >"$WORK/tree/used.txt"
+echo unused >"$WORK/tree/unused.txt"
+echo other >"$WORK/other/1"
+cat >"$CONF" <<EOF
+[function slow]
+tree = $WORK/tree
+output = $WORK/zips/{target}.zip
+
+[function last]
+tree = $WORK/tree
+output = $WORK/zips/{target}.zip
+EOF
+
+SLIMZIP_TEST_PRUNE_DELAY_MS=$DELAY_MS "$SLIMZIP" daemon --foreground --config "$CONF" \
+	--state-dir "$STATE" --runtime-dir "$RT" >"$WORK/daemon.log" 2>&1 &
+DPID=$!
+mnt=$(findmnt -t cgroup2 -n -o TARGET | head -1)
+self=$(awk -F: '$1 == "0" {print $3}' /proc/self/cgroup)
+CGS=$mnt${self%/}/slz-e2ep-slow-$$
+CGO=$mnt${self%/}/slz-e2ep-other-$$
+CGL=$mnt${self%/}/slz-e2ep-last-$$
+trap 'kill -KILL "$DPID" 2>/dev/null || true; rmdir "$CGS" "$CGO" "$CGL" 2>/dev/null || true
+	[[ ${SLIMZIP_KEEP_WORK:-0} == 1 ]] || rm -rf "$WORK"' EXIT
+for _ in $(seq 100); do ctl ping >/dev/null 2>&1 && break; sleep 0.1; done
+mkdir "$CGS" "$CGO" "$CGL"
+run "${CTL[@]}" add slow --cgroup "$CGS"
+check "ctl add slow (exit $RC)" test "$RC" -eq 0
+run "${CTL[@]}" add other --cgroup "$CGO"
+check "ctl add other (exit $RC)" test "$RC" -eq 0
+sh -c 'echo $$ >"$1/cgroup.procs"; exec cat "$2/tree/used.txt"' sh "$CGS" "$WORK" >/dev/null
+sh -c 'echo $$ >"$1/cgroup.procs"; exec cat "$2/other/1"' sh "$CGO" "$WORK" >/dev/null
+
+echo "== a slow prune holds up nothing else"
+T0=$(now_ms)
+("${CTL[@]}" finish slow >"$WORK/slow.out" 2>&1; echo $? >"$WORK/slow.rc"; now_ms >"$WORK/slow.ms") &
+FIN=$!
+for _ in $(seq 50); do ctl status slow 2>/dev/null | grep -q "^state  *pruning" && break; sleep 0.05; done
+run "${CTL[@]}" status slow
+check "status shows slow pruning while its zip is written" grep -q "^state  *pruning" "$WORK/last.out"
+check "... and no zip yet" test ! -e "$WORK/zips/slow.zip"
+T1=$(now_ms)
+run "${CTL[@]}" status
+T2=$(now_ms)
+check "ctl status answers at once meanwhile ($((T2 - T1)) ms)" test $((T2 - T1)) -lt 1000
+check "... counting the zip being written" grep -q "^zips .*1 being written" "$WORK/last.out"
+T1=$(now_ms)
+run "${CTL[@]}" finish other
+T2=$(now_ms)
+check "another target finishes meanwhile (exit $RC, $((T2 - T1)) ms)" \
+	test "$RC" -eq 0 -a $((T2 - T1)) -lt 1000
+check "... with its profile" grep -q "$WORK/other/1" "$STATE/profiles/other.profile"
+check "(precondition) slow's zip is still being written" test ! -e "$WORK/zips/slow.zip"
+wait "$FIN"
+check "ctl finish slow answers once its zip is written (exit $(cat "$WORK/slow.rc"))" \
+	test "$(cat "$WORK/slow.rc")" -eq 0
+check "... after the slow prune ($(($(cat "$WORK/slow.ms") - T0)) ms >= $DELAY_MS)" \
+	test $(($(cat "$WORK/slow.ms") - T0)) -ge "$DELAY_MS"
+check "... naming the zip" grep -q "^zip $WORK/zips/slow.zip" "$WORK/slow.out"
+check "the zip holds used.txt, not unused.txt" \
+	bash -c 'unzip -Z1 "$1" | grep -qx used.txt && ! unzip -Z1 "$1" | grep -q unused' _ "$WORK/zips/slow.zip"
+run "${CTL[@]}" status slow
+check "status: finished, with the zip" \
+	bash -c 'grep -q "^state  *finished" "$1" && grep -q "^zip  *$2" "$1"' _ "$WORK/last.out" "$WORK/zips/slow.zip"
+
+echo "== a client that shuts its side after the request still gets the reply that waited"
+run "${CTL[@]}" add last --cgroup "$CGL"
+sh -c 'echo $$ >"$1/cgroup.procs"; exec cat "$2/tree/used.txt"' sh "$CGL" "$WORK" >/dev/null
+python3 - "$SOCK" >"$WORK/raw.out" <<'EOF'
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(sys.argv[1])
+s.sendall(b'{"method":"io.slimzip.Checkpoint","parameters":{"name":"last"}}\0{"method":"io.slimzip.Ping"}\0')
+s.shutdown(socket.SHUT_WR)
+buf = b""
+while True:
+    chunk = s.recv(65536)
+    if not chunk:
+        break
+    buf += chunk
+for m in buf.split(b"\0")[:2]:
+    print(m.decode())
+EOF
+cat "$WORK/raw.out"
+check "the checkpoint's reply names its zip" grep -q "\"zip\":\"$WORK/zips/last.zip\"" "$WORK/raw.out"
+check "... and the ping after it is answered after it" \
+	bash -c 'sed -n 2p "$1" | grep -qx "{\"parameters\":{}}"' _ "$WORK/raw.out"
+
+echo "== SIGTERM writes the zips still queued before the daemon exits"
+sh -c 'echo $$ >"$1/cgroup.procs"; exec cat "$2/tree/unused.txt"' sh "$CGL" "$WORK" >/dev/null
+rm -f "$WORK/zips/last@1.zip"
+T0=$(now_ms)
+kill -TERM "$DPID"
+DRC=0
+wait "$DPID" || DRC=$?
+T1=$(now_ms)
+check "the daemon exits 0 (exit $DRC)" test "$DRC" -eq 0
+check "... once the last zip is written ($((T1 - T0)) ms >= $DELAY_MS)" test $((T1 - T0)) -ge "$DELAY_MS"
+check "last's epoch 1 zip is there" test -s "$WORK/zips/last@1.zip"
+check "... holding what epoch 1 read" bash -c 'unzip -Z1 "$1" | grep -qx unused.txt' _ "$WORK/zips/last@1.zip"
+check "the log says it waited for it" grep -q "waiting for 1 zips" "$WORK/daemon.log"
+sed 's/^/  daemon| /' "$WORK/daemon.log"
+e2e_finish
