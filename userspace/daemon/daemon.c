@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * The daemon's life cycle and loop: config, directories, the recorder, the socket, then one
- * epoll loop over the ring buffer, the signalfd and the clients. SIGTERM/SIGINT finish every
- * target and return; SIGHUP re-reads the config (a bad one is refused whole: the old stays
- * and Status says why); SIGUSR1 snapshots every live target into the state directory.
+ * epoll loop over the ring buffer, the signalfd, the clients and the prune worker's results.
+ * SIGTERM/SIGINT finish every target, wait for the zips still being written, and return; SIGHUP
+ * re-reads the config (a bad one is refused whole: the old stays and Status says why); SIGUSR1
+ * snapshots every live target into the state directory.
  */
 #include <errno.h>
 #include <grp.h>

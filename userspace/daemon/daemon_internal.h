@@ -2,7 +2,8 @@
 /*
  * The daemon's parts, shared by its files: daemon.c (life cycle, loop, signals, reload),
  * daemon_sock.c (the socket and its clients), daemon_methods.c (one function per request),
- * daemon_output.c (profiles and zips of finished targets).
+ * daemon_output.c (profiles of finished targets), daemon_prune.c (their zips, on a worker
+ * thread), daemon_journal.c (crash safety), daemon_watch.c (discovery).
  */
 #ifndef SLIMZIP_DAEMON_INTERNAL_H
 #define SLIMZIP_DAEMON_INTERNAL_H
