@@ -310,6 +310,8 @@ static int check_function(struct parser *p, struct fn_entry *f)
 	f->pub.n_drop = f->drop.n;
 	f->pub.commands = (const char *const *)f->commands.v;
 	f->pub.n_commands = f->commands.n;
+	f->pub.layers = (const char *const *)f->layers.v;
+	f->pub.n_layers = f->layers.n;
 	/* Beside a SAM template, the template says where a function's code is. */
 	if (!f->pub.tree && p->kind != CONF_SAM_COMMANDS)
 		return conf__error(p, f->pub.line,
@@ -513,6 +515,7 @@ void conf__free(struct conf *c)
 		free(c->functions[i]->keep.v);
 		free(c->functions[i]->drop.v);
 		free(c->functions[i]->commands.v);
+		free(c->functions[i]->layers.v);
 		free(c->functions[i]);
 	}
 	for (size_t i = 0; i < c->strings.n; i++)

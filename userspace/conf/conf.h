@@ -5,7 +5,7 @@
  *   [daemon]          state-dir, runtime-dir, socket, group, linger, max-targets, all
  *   [watch NAME]      parent, match, name, function, linger
  *   [function NAME]   tree, output, tree-path-as, keep*, drop*, rules, modes, mtime, level,
- *                     keep-created, strict-host, command*, runtime
+ *                     keep-created, strict-host, command*, runtime, layers*
  *                                                  (* repeatable: the values accumulate)
  * A manifest (CONF_MANIFEST) holds [function NAME] sections only; a daemon config
  * (CONF_DAEMON) takes no command (commands are what batch runs).
@@ -80,7 +80,13 @@ struct conf_function {
 	const char *const *commands; /* batch: the workload, in file order (profiles merge) */
 	size_t n_commands;
 	const char *runtime; /* e.g. "python3.12"; NULL when not given */
-	unsigned int line;   /* of its section header */
+	/*
+	 * batch: the function's own Lambda layers (ARNs or names, as written; SAM's Layers when the
+	 * section gives none), which count against Lambda's 5 layers beside batch --layer's.
+	 */
+	const char *const *layers;
+	size_t n_layers;
+	unsigned int line; /* of its section header */
 };
 
 /* A [watch NAME] section: every new cgroup directly under parent named like match. */

@@ -34,6 +34,7 @@ enum function_key {
 	FK_STRICT_HOST,
 	FK_COMMAND,
 	FK_RUNTIME,
+	FK_LAYERS,
 	FK_COUNT
 };
 #define CONF_KEYS_MAX FK_COUNT /* keys of the largest section */
@@ -45,8 +46,8 @@ struct strvec {
 
 struct fn_entry {
 	struct conf_function pub;
-	unsigned int seen[CONF_KEYS_MAX];   /* the line each key was first given on, 0: not yet */
-	struct strvec keep, drop, commands; /* pointers into conf.strings */
+	unsigned int seen[CONF_KEYS_MAX]; /* the line each key was first given on, 0: not yet */
+	struct strvec keep, drop, commands, layers; /* pointers into conf.strings */
 };
 
 struct watch_entry {

@@ -71,6 +71,7 @@ static const struct key function_keys[FK_COUNT] = {
 	[FK_STRICT_HOST] = {"strict-host", V_BOOL},
 	[FK_COMMAND] = {"command", V_TEXT, .repeat = true, .manifest_only = true},
 	[FK_RUNTIME] = {"runtime", V_RUNTIME},
+	[FK_LAYERS] = {"layers", V_TEXT, .repeat = true, .manifest_only = true},
 };
 
 struct value {
@@ -375,6 +376,9 @@ static int set_function(struct parser *p, int key, const struct value *v)
 		break;
 	case FK_COMMAND:
 		list = &f->commands;
+		break;
+	case FK_LAYERS:
+		list = &f->layers;
 		break;
 	case FK_RULES:
 		f->pub.rules_off = v->u;

@@ -46,6 +46,15 @@ int conf__apply_sam(struct conf *c, const struct sam *s, const char *template_di
 		if (!fe->pub.runtime && f->runtime &&
 		    !(fe->pub.runtime = conf__strndup(c, f->runtime, strlen(f->runtime))))
 			return -ENOMEM;
+		/* The template's Layers count against Lambda's limit unless the section says. */
+		for (size_t l = 0, given = fe->layers.n; !given && l < f->nlayers; l++) {
+			char *ly = conf__strndup(c, f->layers[l], strlen(f->layers[l]));
+
+			if (!ly || strvec__push(&fe->layers, ly))
+				return -ENOMEM;
+		}
+		fe->pub.layers = (const char *const *)fe->layers.v;
+		fe->pub.n_layers = fe->layers.n;
 		if (fe->pub.tree)
 			continue;
 		err = sam__tree_for(f, template_dir, &tree);

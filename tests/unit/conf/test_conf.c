@@ -168,6 +168,8 @@ static void test_manifest(void **state)
 				  "command = python3 -S -m pytest tests/orders\n"
 				  "command = python3 -S scripts/smoke.py\n"
 				  "rules = none\n"
+				  "layers = arn:aws:lambda:us-east-1:1:layer:a:1\n"
+				  "layers = !Ref Deps\n"
 				  "[function users]\n"
 				  "tree = /abs/users\n"
 				  "command = make test\n",
@@ -181,8 +183,13 @@ static void test_manifest(void **state)
 	assert_int_equal(f->rules_off, RULES_ALL_OFF);
 	assert_null(f->output);
 	assert_false(f->has_modes);
+	/* The function's own layers count against Lambda's five beside batch --layer's. */
+	assert_int_equal(f->n_layers, 2);
+	assert_string_equal(f->layers[0], "arn:aws:lambda:us-east-1:1:layer:a:1");
+	assert_string_equal(f->layers[1], "!Ref Deps");
 	f = conf__function(c, 1);
 	assert_string_equal(f->tree, "/abs/users");
+	assert_int_equal(f->n_layers, 0);
 	assert_null(conf__function(c, 2));
 	conf__free(c);
 

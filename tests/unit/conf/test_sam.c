@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conf.h"
 #include "sam.h"
 #include "testfs.h"
 #include "util.h"
@@ -194,6 +195,31 @@ static void test_tree_for(void **state)
 	sam__free(s);
 }
 
+/* A section without layers = takes the template's Layers; one with its own keeps them. */
+static void test_apply_layers(void **state)
+{
+	struct sam *s = parse(tmpl);
+	struct conf *c = NULL;
+	const struct conf_function *f;
+
+	(void)state;
+	assert_int_equal(conf__parse_string("[function Orders]\ntree = /o\ncommand = true\n"
+					    "[function Users]\ntree = /u\ncommand = true\n"
+					    "layers = mine\n",
+					    "slimzip.ini", NULL, CONF_SAM_COMMANDS, &c),
+			 0);
+	assert_int_equal(conf__apply_sam(c, s, "/tmpl"), 0);
+	f = conf__find_function(c, "Orders");
+	assert_int_equal(f->n_layers, 4);
+	assert_string_equal(f->layers[0], "!Ref SharedDeps");
+	assert_string_equal(f->layers[3], "!Sub arn:${AWS::Partition}:lambda:layer");
+	f = conf__find_function(c, "Users");
+	assert_int_equal(f->n_layers, 1);
+	assert_string_equal(f->layers[0], "mine");
+	conf__free(c);
+	sam__free(s);
+}
+
 static void test_parse_file(void **state)
 {
 	char dir[PATH_MAX], path[PATH_MAX + 16];
@@ -222,6 +248,7 @@ int main(void)
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_aliases_are_not_expanded),
 		cmocka_unit_test(test_tree_for),
+		cmocka_unit_test(test_apply_layers),
 		cmocka_unit_test(test_parse_file),
 	};
 
