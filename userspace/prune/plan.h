@@ -129,5 +129,14 @@ int prune__plan(const struct tree *t, const struct prune_policy *pol,
 		const struct profile *const *profiles, size_t nprofiles, const struct keepset *seed,
 		struct prune_plan *out);
 void prune_plan__release(struct prune_plan *pl); /* NULL-safe; frees the keep set, written[] */
+/*
+ * Leave out of a plan every entry drop keeps (a keep set over the plan's tree: what a shared
+ * layer holds for this function), and the directories that were kept only on the way to them
+ * and lead to nothing else now; a directory kept for itself (listed, --keep) stays. The counts
+ * that follow from the keep set (after_files, after_bytes, kept_*, stat_dirs) are recounted;
+ * before_* and the resolve and rule counts stay what the workload's plan said. 0, -EINVAL
+ * (another tree), -ENOMEM.
+ */
+int prune_plan__drop(struct prune_plan *pl, const struct keepset *drop);
 
 #endif
