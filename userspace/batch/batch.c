@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "batch.h"
+#include "batch_internal.h"
 #include "cgroup.h"
 #include "hostdeps.h"
 #include "launch.h"
@@ -43,6 +44,7 @@ struct run {
 	char *parent; /* the cgroup the commands' cgroups are made in */
 	unsigned int running;
 	bool stopping;
+	struct batch_plan *plans; /* per function, between its plan and its zip */
 };
 
 const char *batch_stage__name(enum batch_stage s)
@@ -221,45 +223,65 @@ static int zip_path(const struct run *x, const struct conf_function *fn, char **
 	return err;
 }
 
-/* One function's zip, as `slimzip prune --profile MERGED` with the section's options makes it. */
-static void prune_fn(struct run *x, size_t i)
+void batch__fail(struct batch_result *res, size_t fn, enum batch_stage stage, int err)
+{
+	struct run x = {.res = res};
+
+	fail_fn(&x, fn, stage, err, 0, NULL);
+}
+
+/*
+ * One function's plan, as `slimzip prune --profile MERGED` with the section's options makes
+ * it; kept in x->plans[i] until its zip is written (after --layer took out what a layer holds).
+ */
+static void plan_fn(struct run *x, size_t i)
 {
 	const struct conf_function *fn = conf__function(x->o->manifest, i);
 	struct batch_function_result *f = &x->res->functions[i];
 	const struct profile *p = x->profiles[i];
-	struct prune_policy pol;
-	struct prune_plan pl = {0};
-	struct zipwrite_stats zs = {0};
-	struct tree *t = NULL;
-	char *zip = NULL;
+	struct batch_plan *bp = &x->plans[i];
 	int err;
 
 	f->profile_entries = profile__count(p);
 	f->lost_events = profile__header_const(p)->lost_events;
-	err = prune_policy__init(&pol);
+	err = prune_policy__init(&bp->pol);
+	bp->pol_ready = !err;
 	/* Batch is CI use: host packages are refused unless the section says strict-host = no. */
-	pol.strict_host = true;
+	bp->pol.strict_host = true;
 	if (!err)
-		err = conf_function__policy(fn, &pol);
+		err = conf_function__policy(fn, &bp->pol);
 	if (!err)
-		err = prune_policy__open_tree(&pol, fn->tree, &t);
+		err = prune_policy__open_tree(&bp->pol, fn->tree, &bp->t);
 	if (!err)
-		err = prune__plan_checked(t, &pol, &p, 1, NULL, &pl);
-	f->host_packages = pl.host && hostdeps__count(pl.host);
+		err = prune__plan_checked(bp->t, &bp->pol, &p, 1, NULL, &bp->pl);
+	f->host_packages = bp->pl.host && hostdeps__count(bp->pl.host);
 	if (err) {
 		fail_fn(x, i, BATCH_PLAN, err, 0, NULL);
-		goto out;
+		return;
 	}
-	f->before_files = pl.before_files;
-	f->before_bytes = pl.before_bytes;
-	f->after_files = pl.after_files;
-	f->after_bytes = pl.after_bytes;
+	f->before_files = bp->pl.before_files;
+	f->before_bytes = bp->pl.before_bytes;
+	bp->planned = true;
+}
+
+/* Its zip, from its plan. */
+static void write_fn(struct run *x, size_t i)
+{
+	const struct conf_function *fn = conf__function(x->o->manifest, i);
+	struct batch_function_result *f = &x->res->functions[i];
+	struct batch_plan *bp = &x->plans[i];
+	struct zipwrite_stats zs = {0};
+	char *zip = NULL;
+	int err;
+
+	f->after_files = bp->pl.after_files;
+	f->after_bytes = bp->pl.after_bytes;
 	err = zip_path(x, fn, &zip);
 	if (err) {
 		fail_fn(x, i, BATCH_OUTPUT, err, 0, NULL);
 		goto out;
 	}
-	err = prune__write_zip(&pl, &pol, x->o->version, zip, &zs);
+	err = prune__write_zip(&bp->pl, &bp->pol, x->o->version, zip, &zs);
 	if (err) {
 		/* A file of the tree that changed or vanished is the input's fault, not the zip's.
 		 */
@@ -271,9 +293,47 @@ static void prune_fn(struct run *x, size_t i)
 	zip = NULL;
 out:
 	free(zip);
-	prune_plan__release(&pl);
-	tree__free(t);
-	prune_policy__release(&pol);
+}
+
+static void release_plan(struct batch_plan *bp)
+{
+	units__free(bp->units);
+	prune_plan__release(&bp->pl);
+	tree__free(bp->t);
+	if (bp->pol_ready)
+		prune_policy__release(&bp->pol);
+	memset(bp, 0, sizeof(*bp));
+}
+
+/*
+ * Every planned function's zip, after --layer (when asked) chose the layers from all the
+ * plans and took out of each what its layer holds; then the totals and manifest.json.
+ */
+static int prune_all(struct run *x)
+{
+	struct batch_result *res = x->res;
+	struct layer_choice c = {0};
+	int err = 0;
+
+	if (x->o->layer)
+		err = batch__layers(x->o, res, x->plans, &c);
+	for (size_t i = 0; !err && i < res->n; i++) {
+		if (res->functions[i].stage == BATCH_OK && x->plans[i].planned)
+			write_fn(x, i);
+		release_plan(&x->plans[i]);
+	}
+	for (size_t i = 0; !err && i < res->n; i++) {
+		if (res->functions[i].stage != BATCH_OK)
+			continue;
+		res->total_before_bytes += res->functions[i].before_bytes;
+		res->total_zip_bytes += res->functions[i].zip_bytes;
+	}
+	for (size_t l = 0; !err && l < res->nlayers; l++)
+		res->total_layer_zip_bytes += res->layers[l].zip_bytes;
+	if (!err && x->o->layer)
+		err = batch__write_manifest(x->o, res, &c);
+	layer_choice__release(&c);
+	return err;
 }
 
 static int prepare(struct run *x)
@@ -285,7 +345,8 @@ static int prepare(struct run *x)
 
 	x->res->functions = calloc(nfn ? nfn : 1, sizeof(*x->res->functions));
 	x->profiles = calloc(nfn ? nfn : 1, sizeof(*x->profiles));
-	if (!x->res->functions || !x->profiles)
+	x->plans = calloc(nfn ? nfn : 1, sizeof(*x->plans));
+	if (!x->res->functions || !x->profiles || !x->plans)
 		return -ENOMEM;
 	x->res->n = nfn;
 	for (size_t i = 0; i < nfn; i++) {
@@ -350,8 +411,12 @@ int batch__run(const struct batch_opts *o, struct batch_result *res)
 		if (x.stopping)
 			fail_fn(&x, i, BATCH_STOPPED, 0, 0, NULL);
 		else if (res->functions[i].stage == BATCH_OK)
-			prune_fn(&x, i);
+			plan_fn(&x, i);
 	}
+	if (!err && !x.stopping)
+		err = prune_all(&x);
+	for (size_t i = 0; x.plans && i < res->n; i++)
+		release_plan(&x.plans[i]);
 	for (size_t i = 0; i < x.njobs; i++) {
 		struct job *j = &x.jobs[i];
 
@@ -372,6 +437,7 @@ int batch__run(const struct batch_opts *o, struct batch_result *res)
 		close(x.epfd);
 	recorder__free(x.r);
 	free(x.profiles);
+	free(x.plans);
 	free(x.jobs);
 	free(x.parent);
 	if (err == -ENOMEM)
@@ -387,6 +453,13 @@ void batch_result__release(struct batch_result *res)
 		free(res->functions[i].message);
 		free(res->functions[i].zip);
 	}
+	for (size_t l = 0; l < res->nlayers; l++)
+		free(res->layers[l].zip);
+	for (size_t i = 0; i < res->ndropped; i++)
+		free(res->dropped[i]);
+	free(res->layers);
+	free(res->dropped);
+	free(res->manifest_json);
 	free(res->functions);
 	memset(res, 0, sizeof(*res));
 }

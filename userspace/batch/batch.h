@@ -42,6 +42,27 @@ struct batch_function_result {
 	uint64_t lost_events;
 	uint64_t before_files, before_bytes, after_files, after_bytes, zip_bytes;
 	bool host_packages; /* the plan used host packages (refused unless strict-host = no) */
+	/*
+	 * --layer: the layer it uses (a batch_result.layers name) or NULL; layer_state is
+	 * layer_fn_state__name's word (in, unused, too-big, too-many-layers), NULL without
+	 * --layer. with_layer: for too-big, its unzipped size with the layer. layer_units,
+	 * layer_files and layer_bytes: what the layer serves it instead of its zip (after_* are
+	 * then what its own zip holds).
+	 */
+	const char *layer;
+	const char *layer_state;
+	uint64_t with_layer;
+	uint64_t layer_units, layer_files, layer_bytes;
+	size_t own_layers; /* the user's layers it has (layers =, SAM's Layers) */
+};
+
+/* A shared layer batch --layer wrote. */
+struct batch_layer {
+	const char *name; /* "python", "nodejs" */
+	char *zip;	  /* OUTDIR/layers/NAME.zip */
+	uint64_t zip_bytes, files, bytes;
+	size_t units, users;
+	bool over_warn; /* its zip is over 50 MB (LAYER_WARN_ZIP_BYTES): worth a look */
 };
 
 struct batch_result {
@@ -49,6 +70,15 @@ struct batch_result {
 	size_t n;
 	unsigned int failed; /* functions whose stage is not BATCH_OK */
 	int signal;	     /* the stop signal that ended the run early, else 0 */
+	/* --layer */
+	struct batch_layer *layers;
+	size_t nlayers;
+	/* Units enough functions kept that the layer does not hold, "KEY (why)", and how many. */
+	char **dropped;
+	size_t ndropped;
+	char *manifest_json; /* OUTDIR/manifest.json, when written */
+	/* All functions zipped: their trees' bytes, and their zips' plus the layers' zip bytes. */
+	uint64_t total_before_bytes, total_zip_bytes, total_layer_zip_bytes;
 };
 
 typedef void (*batch_command_fn)(const char *function, const char *command, int status, void *ctx);
@@ -66,6 +96,15 @@ struct batch_opts {
 	int signal_fd;
 	batch_command_fn on_command; /* after each command ends (the CLI prints it) */
 	void *ctx;
+	/*
+	 * --layer: the units at least layer_min_users functions keep go to a shared layer per
+	 * runtime (OUTDIR/layers/NAME.zip, layer/layer_choice.h), each function's zip leaves
+	 * them out, and OUTDIR/manifest.json says who uses what. max_unzipped: a function's
+	 * unzipped size plus its layers' at most (0: Lambda's 262,144,000).
+	 */
+	bool layer;
+	unsigned int layer_min_users; /* 0: 2 */
+	uint64_t max_unzipped;
 };
 
 /*

@@ -24,8 +24,10 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: slimzip batch MANIFEST [-j N] [-o OUTDIR]\n"
-		"       slimzip batch template.yaml [--commands FILE] [-j N] [-o OUTDIR]\n"
+		"usage: slimzip batch MANIFEST [-j N] [-o OUTDIR] [--layer [--layer-min-users K]\n"
+		"                     [--max-unzipped BYTES]]\n"
+		"       slimzip batch template.yaml [--commands FILE] [-j N] [-o OUTDIR] "
+		"[--layer]\n"
 		"\n"
 		"Record every command of every [function NAME] section of MANIFEST, each in a\n"
 		"cgroup of its own and up to N at a time, through one loaded BPF program; merge\n"
@@ -43,6 +45,14 @@ static void usage(FILE *f)
 		"  --commands FILE   the commands of a template's functions\n"
 		"  -j, --jobs N      commands at once (default: the number of CPUs)\n"
 		"  -o, --outdir DIR  where zips go by default (default " DEFAULT_OUTDIR ")\n"
+		"  --layer           put what several functions keep alike (whole Python packages\n"
+		"                    and modules, Node packages with what they require, lib/*.so)\n"
+		"                    in a shared layer per runtime, OUTDIR/layers/NAME.zip, laid\n"
+		"                    out for /opt; each function's zip leaves it out; who uses\n"
+		"                    what goes to OUTDIR/manifest.json\n"
+		"  --layer-min-users K  functions that must keep the same unit (default 2)\n"
+		"  --max-unzipped BYTES a function plus its layers, unzipped, at most (default\n"
+		"                    Lambda's 262144000); one over it is left out of the layer\n"
 		"\n"
 		"Exit status: 0 when every function got its zip, else the code its first failure\n"
 		"would give under slimzip run (a command's own status, 3 loss, 10 host "
@@ -76,7 +86,70 @@ static int exit_for(const struct batch_function_result *f)
 	}
 }
 
-static void print_result(const struct batch_result *res)
+/* --layer: the function's files and bytes before and after, and what its layer serves it. */
+static void print_layer_fn(const struct batch_function_result *f)
+{
+	char b1[32], b2[32], b3[32], b4[32];
+
+	printf("%-20s         before %s files %s, after %s files %s", "",
+	       humanize_count(f->before_files, b1, sizeof(b1)),
+	       humanize_bytes(f->before_bytes, b2, sizeof(b2)),
+	       humanize_count(f->after_files, b3, sizeof(b3)),
+	       humanize_bytes(f->after_bytes, b4, sizeof(b4)));
+	if (f->layer)
+		printf(" + layer %s: %" PRIu64 " units, %s files %s", f->layer, f->layer_units,
+		       humanize_count(f->layer_files, b1, sizeof(b1)),
+		       humanize_bytes(f->layer_bytes, b2, sizeof(b2)));
+	else if (f->layer_state && !strcmp(f->layer_state, "too-big"))
+		printf("; left out of the layer: %s unzipped with it is over --max-unzipped "
+		       "(keeps its own copy)",
+		       humanize_bytes(f->with_layer, b1, sizeof(b1)));
+	else if (f->layer_state && !strcmp(f->layer_state, "too-many-layers"))
+		printf("; left out of the layer: its %zu own layers leave no room (Lambda takes "
+		       "5; keeps its own copy)",
+		       f->own_layers);
+	putchar('\n');
+}
+
+static void print_layers(const struct batch_result *res)
+{
+	char b1[32], b2[32], b3[32];
+	uint64_t after = res->total_zip_bytes + res->total_layer_zip_bytes;
+
+	for (size_t l = 0; l < res->nlayers; l++) {
+		const struct batch_layer *L = &res->layers[l];
+
+		printf("layer %-14s %zu units, %s files %s -> %s, used by %zu functions  ", L->name,
+		       L->units, humanize_count(L->files, b1, sizeof(b1)),
+		       humanize_bytes(L->bytes, b2, sizeof(b2)),
+		       humanize_bytes(L->zip_bytes, b3, sizeof(b3)), L->users);
+		cli_name(stdout, L->zip ? L->zip : "(not written)");
+		putchar('\n');
+		if (L->over_warn)
+			cli_warn(
+				"layer %s: its zip is %s, over 50 MB: Lambda takes it from S3 only",
+				L->name, humanize_bytes(L->zip_bytes, b1, sizeof(b1)));
+	}
+	if (!res->nlayers)
+		printf("no layer: no unit is kept alike by enough functions\n");
+	for (size_t i = 0; i < res->ndropped; i++) {
+		fputs("not in a layer: ", stdout);
+		cli_name(stdout, res->dropped[i]);
+		putchar('\n');
+	}
+	printf("deployed: before %s (%zu full trees), after %s (function zips %s + layers %s)\n",
+	       humanize_bytes(res->total_before_bytes, b1, sizeof(b1)), res->n - res->failed,
+	       humanize_bytes(after, b2, sizeof(b2)),
+	       humanize_bytes(res->total_zip_bytes, b3, sizeof(b3)),
+	       humanize_bytes(res->total_layer_zip_bytes, b1, sizeof(b1)));
+	if (res->manifest_json) {
+		fputs("manifest: ", stdout);
+		cli_name(stdout, res->manifest_json);
+		putchar('\n');
+	}
+}
+
+static void print_result(const struct batch_result *res, bool layer)
 {
 	char b1[32], b2[32];
 
@@ -90,6 +163,8 @@ static void print_result(const struct batch_result *res)
 			printf(" (of %s files)  ", humanize_count(f->before_files, b1, sizeof(b1)));
 			cli_name(stdout, f->zip);
 			putchar('\n');
+			if (layer)
+				print_layer_fn(f);
 			continue;
 		}
 		printf("%-20s FAILED  %s", f->name, batch_stage__name(f->stage));
@@ -105,6 +180,10 @@ static void print_result(const struct batch_result *res)
 			cli_name(stdout, f->message);
 		}
 		putchar('\n');
+	}
+	if (layer) {
+		putchar('\n');
+		print_layers(res);
 	}
 	printf("\nslimzip batch: %zu of %zu functions zipped\n", res->n - res->failed, res->n);
 }
@@ -165,6 +244,9 @@ int cmd_batch(int argc, char **argv)
 		{"jobs", required_argument, NULL, 'j'},
 		{"outdir", required_argument, NULL, 'o'},
 		{"commands", required_argument, NULL, 'c'},
+		{"layer", no_argument, NULL, 'L'},
+		{"layer-min-users", required_argument, NULL, 'K'},
+		{"max-unzipped", required_argument, NULL, 'M'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
@@ -174,7 +256,7 @@ int cmd_batch(int argc, char **argv)
 	struct conf *m = NULL;
 	char *dir_copy = NULL, base[PATH_MAX];
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	uint64_t jobs = cpus > 0 ? (uint64_t)cpus : 1;
+	uint64_t jobs = cpus > 0 ? (uint64_t)cpus : 1, min_users = 0, max_unzipped = 0;
 	const char *commands = NULL;
 	sigset_t old;
 	int c, err, ret = EXIT_OK;
@@ -192,6 +274,19 @@ int cmd_batch(int argc, char **argv)
 			break;
 		case 'c':
 			commands = optarg;
+			break;
+		case 'L':
+			bo.layer = true;
+			break;
+		case 'K':
+		case 'M':
+			if (c == 'K' ? args__u64("--layer-min-users", optarg, 1, 1u << 20,
+						 &min_users)
+				     : args__u64("--max-unzipped", optarg, 1, UINT64_MAX,
+						 &max_unzipped)) {
+				cli_error("%s", slz_errmsg());
+				return EXIT_USAGE;
+			}
 			break;
 		case 'h':
 			usage(stdout);
@@ -224,6 +319,13 @@ int cmd_batch(int argc, char **argv)
 		ret = EXIT_USAGE;
 		goto out;
 	}
+	if ((min_users || max_unzipped) && !bo.layer) {
+		cli_error("--layer-min-users and --max-unzipped shape the layer: add --layer");
+		ret = EXIT_USAGE;
+		goto out;
+	}
+	bo.layer_min_users = (unsigned int)min_users;
+	bo.max_unzipped = max_unzipped;
 	bo.manifest = m;
 	bo.base_dir = base;
 	bo.jobs = (unsigned int)jobs;
@@ -240,7 +342,7 @@ int cmd_batch(int argc, char **argv)
 		ret = cli_exit_for(err, CLI_STAGE_RECORD);
 		goto out;
 	}
-	print_result(&res);
+	print_result(&res, bo.layer);
 	if (res.signal) {
 		cli_error("interrupted by signal %d: no zip was written", res.signal);
 		ret = 128 + res.signal;
