@@ -317,11 +317,10 @@ static int prune_all(struct run *x)
 
 	if (x->o->layer)
 		err = batch__layers(x->o, res, x->plans, &c);
-	for (size_t i = 0; !err && i < res->n; i++) {
+	/* The plans stay until manifest.json is written: the choice names their units. */
+	for (size_t i = 0; !err && i < res->n; i++)
 		if (res->functions[i].stage == BATCH_OK && x->plans[i].planned)
 			write_fn(x, i);
-		release_plan(&x->plans[i]);
-	}
 	for (size_t i = 0; !err && i < res->n; i++) {
 		if (res->functions[i].stage != BATCH_OK)
 			continue;

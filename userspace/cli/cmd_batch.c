@@ -113,7 +113,7 @@ static void print_layer_fn(const struct batch_function_result *f)
 
 static void print_layers(const struct batch_result *res)
 {
-	char b1[32], b2[32], b3[32];
+	char b1[32], b2[32], b3[32], b4[32];
 	uint64_t after = res->total_zip_bytes + res->total_layer_zip_bytes;
 
 	for (size_t l = 0; l < res->nlayers; l++) {
@@ -141,7 +141,7 @@ static void print_layers(const struct batch_result *res)
 	       humanize_bytes(res->total_before_bytes, b1, sizeof(b1)), res->n - res->failed,
 	       humanize_bytes(after, b2, sizeof(b2)),
 	       humanize_bytes(res->total_zip_bytes, b3, sizeof(b3)),
-	       humanize_bytes(res->total_layer_zip_bytes, b1, sizeof(b1)));
+	       humanize_bytes(res->total_layer_zip_bytes, b4, sizeof(b4)));
 	if (res->manifest_json) {
 		fputs("manifest: ", stdout);
 		cli_name(stdout, res->manifest_json);
