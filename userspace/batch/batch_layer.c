@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdbool.h>
 #include <sys/stat.h>
 
 #include "batch_internal.h"
@@ -81,6 +82,56 @@ static int leave_out(struct batch_plan *bp, const struct layer_fn_out *fo)
 	return err;
 }
 
+/* Does word (of a command) name path, a tree-relative file: "x.py", "./x.py", "src/x.py"? */
+static bool names_path(const char *word, const char *path)
+{
+	size_t w = strlen(word), p = strlen(path);
+
+	return w >= p && !strcmp(word + w - p, path) && (w == p || word[w - p - 1] == '/');
+}
+
+/*
+ * The units a function's commands name: the script they run (python3 x.py, node ... x.py)
+ * or the module they run (-m x). They stay in its zip: a command looks for its script where
+ * it was, not on sys.path. The words are the commands' split at blanks and shell operators,
+ * which is enough to find a file name; a unit named by accident only stays, which is safe.
+ */
+static int entry_points(const struct conf_function *fn, const struct units *us, bool **out)
+{
+	size_t nu = units__count(us);
+	bool *stays = calloc(nu ? nu : 1, sizeof(*stays));
+	const struct tree *t = keepset__tree(units__keep(us));
+
+	if (!stays)
+		return -ENOMEM;
+	for (size_t c = 0; c < fn->n_commands; c++) {
+		char *copy = strdup(fn->commands[c]), *save = NULL, *prev = NULL;
+
+		if (!copy) {
+			free(stays);
+			return -ENOMEM;
+		}
+		for (char *w = strtok_r(copy, " \t\n;&|()<>'\"`", &save); w;
+		     prev = w, w = strtok_r(NULL, " \t\n;&|()<>'\"`", &save)) {
+			for (size_t j = 0; j < nu; j++) {
+				const struct unit *u = units__get(us, j);
+				bool module =
+					prev && !strcmp(prev, "-m") && !strcmp(w, u->name) &&
+					(u->kind == UNIT_PY_MODULE || u->kind == UNIT_PY_PACKAGE);
+				struct tree_entry e;
+
+				for (size_t k = 0; !module && !stays[j] && k < u->nentries; k++)
+					stays[j] = !tree__get(t, u->entries[k], &e) &&
+						   S_ISREG(e.mode) && names_path(w, e.path);
+				stays[j] |= module;
+			}
+		}
+		free(copy);
+	}
+	*out = stays;
+	return 0;
+}
+
 static int note_dropped(struct batch_result *res, const struct layer_choice *c)
 {
 	res->dropped = calloc(c->ndropped ? c->ndropped : 1, sizeof(*res->dropped));
@@ -109,9 +160,10 @@ int batch__layers(const struct batch_opts *o, struct batch_result *res, struct b
 		.max_layers = LAYER_MAX_LAYERS,
 	};
 	struct layer_fn_in *in = calloc(res->n ? res->n : 1, sizeof(*in));
+	bool **stays = calloc(res->n ? res->n : 1, sizeof(*stays));
 	int err = 0;
 
-	if (!in)
+	if (!in || !stays)
 		return slz_fail(ENOMEM, "out of memory choosing the layer");
 	for (size_t i = 0; i < res->n; i++) {
 		const struct conf_function *fn = conf__function(o->manifest, i);
@@ -128,7 +180,11 @@ int batch__layers(const struct batch_opts *o, struct batch_result *res, struct b
 			err = 0;
 			continue;
 		}
+		err = entry_points(fn, bp->units, &stays[i]);
+		if (err)
+			goto out;
 		in[i] = (struct layer_fn_in){.name = fn->name,
+					     .stays = stays[i],
 					     .runtime = fn->runtime,
 					     .bytes = bp->pl.after_bytes,
 					     .own_layers = fn->n_layers,
@@ -179,6 +235,9 @@ int batch__layers(const struct batch_opts *o, struct batch_result *res, struct b
 		}
 	}
 out:
+	for (size_t i = 0; stays && i < res->n; i++)
+		free(stays[i]);
+	free(stays);
 	free(in);
 	return err == -ENOMEM ? slz_fail(ENOMEM, "out of memory building the layer") : err;
 }

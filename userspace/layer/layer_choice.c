@@ -139,7 +139,9 @@ static int identify(struct state *s)
 				i = (int64_t)s->nids++;
 			}
 			s->id_of[f][j] = (size_t)i;
-			s->ids[i].kept_by++; /* keys are unique within one function */
+			/* Keys are unique within one function; its entry point is not on offer. */
+			if (!(s->fns[f].stays && s->fns[f].stays[j]))
+				s->ids[i].kept_by++;
 		}
 	}
 	return 0;
@@ -150,6 +152,12 @@ static bool takes_part(const struct state *s, size_t f)
 	enum layer_fn_state st = s->out[f].state;
 
 	return st == LAYER_FN_IN || st == LAYER_FN_UNUSED;
+}
+
+/* Function f could take its unit j from a layer. */
+static bool movable(const struct state *s, size_t f, size_t j)
+{
+	return takes_part(s, f) && !(s->fns[f].stays && s->fns[f].stays[j]);
 }
 
 /*
@@ -176,7 +184,7 @@ static void settle(struct state *s)
 			const struct units *us = s->fns[f].units;
 
 			for (size_t j = 0; j < units__count(us); j++)
-				s->uses[f][j] = takes_part(s, f) && s->ids[s->id_of[f][j]].in;
+				s->uses[f][j] = movable(s, f, j) && s->ids[s->id_of[f][j]].in;
 		}
 		/* A unit whose required package is not served is not served either. */
 		for (bool again = true; again;) {

@@ -42,6 +42,12 @@ struct layer_fn_in {
 	uint64_t bytes;		   /* its unzipped size with no layer (plan.after_bytes) */
 	size_t own_layers;	   /* the user's layers it has already */
 	const struct units *units; /* NULL: the function takes no part (it failed before) */
+	/*
+	 * Per unit of units, or NULL: the function's own entry point (the script its command
+	 * runs), which stays in its zip whoever else keeps the same file: moved to /opt it would
+	 * not be where the command looks for it.
+	 */
+	const bool *stays;
 };
 
 struct layer_choice_opts {

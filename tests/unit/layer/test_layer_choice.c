@@ -190,6 +190,24 @@ static void test_too_many_layers(void **state)
 	layer_choice__release(NULL);
 }
 
+/* A function's entry point stays with it: requests of function 1 is its script here. */
+static void test_stays(void **state)
+{
+	struct fx *f = *state;
+	bool stays[1] = {true};
+
+	assert_int_equal(units__count(f->u[1]), 1);
+	f->in[1].stays = stays;
+	assert_int_equal(layer__choose(f->in, NFN, &defaults, &f->c), 0);
+	assert_int_equal(f->c.layers[0].n, 1);
+	assert_true(has(&f->c.layers[0], "py-package:yaml", 0));
+	assert_int_equal(f->c.fns[1].state, LAYER_FN_UNUSED);
+	assert_false(f->c.fns[1].moved[0]);
+	/* Not offered, so not dropped either: one function keeps it to share. */
+	assert_int_equal(f->c.ndropped, 1);
+	assert_string_equal(f->c.dropped[0].unit->key, "node:node_modules/chalk");
+}
+
 static void test_names(void **state)
 {
 	(void)state;
@@ -207,6 +225,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_shared, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_too_big, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_too_many_layers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stays, setup, teardown),
 		cmocka_unit_test(test_names),
 	};
 
