@@ -218,6 +218,23 @@ check "so lodash has one user and no layer; nothing Node is shared" \
 check "manifest.json lists n_sem's own layers" \
 	test "$(json "len([x for x in m['functions'] if x['name'] == 'n_sem'][0]['layers'])" "$WORK/v/manifest.json")" = 5
 
+echo "== a layer zip over 50 MB is worth a warning"
+big=$WORK/big/task
+mkdir -p "$big/blob"
+head -c 53000000 /dev/urandom >"$big/blob/data.bin"
+printf 'with open(__file__.rsplit("/", 1)[0] + "/data.bin", "rb") as f:\n    N = len(f.read())\n' \
+	>"$big/blob/__init__.py"
+echo 'import blob; print("one", blob.N)' >"$big/one.py"
+echo 'import blob; print("two", blob.N)' >"$big/two.py"
+printf '[function one]\ntree = big/task\ncommand = cd big/task && python3 -S one.py\n[function two]\ntree = big/task\ncommand = cd big/task && python3 -S two.py\n' >"$WORK/big.ini"
+RUN_CWD=$WORK run env -u CI "$SLIMZIP" batch big.ini -o big/out --layer
+check "batch with a big shared package exits 0 (exit $RC)" test "$RC" -eq 0
+check "the python layer holds it, over 50 MB" \
+	test "$(stat -c %s "$WORK/big/out/layers/python.zip")" -gt 52428800
+check "and the summary warns about it" \
+	grep -q "warning: layer python: its zip is .*, over 50 MB" "$WORK/last.err"
+rm -rf "$WORK/big"
+
 printf '[function f]\ntree = py/task\ncommand = true\n' >"$WORK/one.ini"
 RUN_CWD=$WORK run "$SLIMZIP" batch one.ini -o x --max-unzipped 10
 check "--max-unzipped without --layer is a usage error (exit $RC)" test "$RC" -eq 2
