@@ -91,41 +91,37 @@ static bool names_path(const char *word, const char *path)
 }
 
 /*
- * The units a function's commands name: the script they run (python3 x.py, node ... x.py)
- * or the module they run (-m x). They stay in its zip: a command looks for its script where
- * it was, not on sys.path. The words are the commands' split at blanks and shell operators,
- * which is enough to find a file name; a unit named by accident only stays, which is safe.
+ * The units whose files a function's commands name: the script they run (python3 x.py, node
+ * src/x.js). They stay in its zip: a command looks for its script where it was, not on
+ * sys.path (a module run with -m is looked up on sys.path, so /opt/python serves it). The
+ * words are the commands' split at blanks and shell operators, which is enough to find a
+ * file name; a unit named by accident only stays, which is safe.
  */
 static int entry_points(const struct conf_function *fn, const struct units *us, bool **out)
 {
 	size_t nu = units__count(us);
 	bool *stays = calloc(nu ? nu : 1, sizeof(*stays));
 	const struct tree *t = keepset__tree(units__keep(us));
+	static const char seps[] = " \t\n;&|()<>'\"`";
 
 	if (!stays)
 		return -ENOMEM;
 	for (size_t c = 0; c < fn->n_commands; c++) {
-		char *copy = strdup(fn->commands[c]), *save = NULL, *prev = NULL;
+		char *copy = strdup(fn->commands[c]), *save = NULL;
 
 		if (!copy) {
 			free(stays);
 			return -ENOMEM;
 		}
-		for (char *w = strtok_r(copy, " \t\n;&|()<>'\"`", &save); w;
-		     prev = w, w = strtok_r(NULL, " \t\n;&|()<>'\"`", &save)) {
+		for (char *w = strtok_r(copy, seps, &save); w; w = strtok_r(NULL, seps, &save))
 			for (size_t j = 0; j < nu; j++) {
 				const struct unit *u = units__get(us, j);
-				bool module =
-					prev && !strcmp(prev, "-m") && !strcmp(w, u->name) &&
-					(u->kind == UNIT_PY_MODULE || u->kind == UNIT_PY_PACKAGE);
 				struct tree_entry e;
 
-				for (size_t k = 0; !module && !stays[j] && k < u->nentries; k++)
+				for (size_t k = 0; !stays[j] && k < u->nentries; k++)
 					stays[j] = !tree__get(t, u->entries[k], &e) &&
 						   S_ISREG(e.mode) && names_path(w, e.path);
-				stays[j] |= module;
 			}
-		}
 		free(copy);
 	}
 	*out = stays;
