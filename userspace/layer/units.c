@@ -242,11 +242,13 @@ static int64_t classify(struct units *u, uint32_t idx, const struct tree_entry *
 		return -ENOMEM;
 	if (!strcmp(a, "__pycache__")) {
 		/* __pycache__/x.TAG.pyc goes with module x, when x is kept. */
-		if (S_ISREG(e->mode) && !strchr(slash + 1, '/') && ends_with(p, ".pyc") &&
-		    (b = module_name(slash + 1)) && module_kept(u, b))
-			r = unit_for(u, UNIT_PY_MODULE, b, b);
-		else if (!b && S_ISREG(e->mode) && ends_with(p, ".pyc"))
-			r = -ENOMEM;
+		if (S_ISREG(e->mode) && !strchr(slash + 1, '/') && ends_with(p, ".pyc")) {
+			b = module_name(slash + 1);
+			if (!b)
+				r = -ENOMEM;
+			else if (module_kept(u, b))
+				r = unit_for(u, UNIT_PY_MODULE, b, b);
+		}
 	} else if (is_meta_dir(a)) {
 		r = idxvec__push(&u->meta, idx) ? -ENOMEM : -1;
 	} else if (strcmp(a, "lib") && strcmp(a, "bin") && is_pydir(u, a, strlen(a))) {
