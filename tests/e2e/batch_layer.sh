@@ -26,8 +26,14 @@ manifest() {
 		[[ -n $tree ]] || case $name in p_*) tree=py ;; *) tree=node ;; esac
 		[[ -n $cmdof ]] || cmdof=$name
 		extra=EXTRA_$name
+		# Python's search paths extend the environment's, as Lambda's do (verify adds /opt's).
+		case $cmdof in
+		p_*) cmd='PYTHONPATH=.${PYTHONPATH:+:$PYTHONPATH} LD_LIBRARY_PATH=lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}'
+			cmd+=" PYTHONDONTWRITEBYTECODE=1 /usr/bin/python3 -S $cmdof.py" ;;
+		*) cmd=$(paste -sd' ' "$M/cmds/$cmdof") ;;
+		esac
 		printf '[function %s]\ntree = %s/task\ncommand = cd %s/task && %s\n%s\n' "$name" \
-			"$tree" "$tree" "$(paste -sd' ' "$M/cmds/$cmdof")" "${!extra:-}" >>"$out"
+			"$tree" "$tree" "$cmd" "${!extra:-}" >>"$out"
 	done
 }
 EXTRA_p_both='runtime = python3.11'
@@ -234,6 +240,24 @@ check "the python layer holds it, over 50 MB" \
 check "and the summary warns about it" \
 	grep -q "warning: layer python: its zip is .*, over 50 MB" "$WORK/last.err"
 rm -rf "$WORK/big"
+
+echo "== --verify: every function re-run on its zip with its layer at /opt"
+RUN_CWD=$WORK run env -u CI "$SLIMZIP" batch m.ini -j 2 -o out --layer --verify
+check "batch --layer --verify exits 0 (exit $RC)" test "$RC" -eq 0
+check "all six are verified" test "$(grep -c ' verified$' "$WORK/last.out")" -eq 6
+check "manifest.json says so" \
+	test "$(json "all(f['verified'] for f in m['functions'])" "$WORK/out/manifest.json")" = True
+# Its second run (verify's) reads a file the recorded run did not: the zip lacks it.
+cat >"$WORK/late.ini" <<'INI'
+[function late]
+tree = py/task
+command = cd py/task && if [ -e ../../late.seen ]; then cat data/table.yaml; else touch ../../late.seen; fi && python3 -S p_req.py
+INI
+RUN_CWD=$WORK run env -u CI "$SLIMZIP" batch late.ini -o late --verify
+check "a function whose zip misses a file fails --verify with exit 8 (exit $RC)" test "$RC" -eq 8
+check "named, with the file" \
+	grep -qE '^late +FAILED +verifying .*its zip lacks [0-9]+ files the tree has \(first: data/table.yaml\)' \
+	"$WORK/last.out"
 
 printf '[function f]\ntree = py/task\ncommand = true\n' >"$WORK/one.ini"
 RUN_CWD=$WORK run "$SLIMZIP" batch one.ini -o x --max-unzipped 10

@@ -50,8 +50,9 @@ struct run {
 const char *batch_stage__name(enum batch_stage s)
 {
 	static const char *const names[] = {
-		[BATCH_OK] = "ok",	    [BATCH_RECORD] = "recording", [BATCH_PLAN] = "pruning",
-		[BATCH_OUTPUT] = "writing", [BATCH_STOPPED] = "stopped",
+		[BATCH_OK] = "ok",	     [BATCH_RECORD] = "recording",
+		[BATCH_PLAN] = "pruning",    [BATCH_OUTPUT] = "writing",
+		[BATCH_STOPPED] = "stopped", [BATCH_VERIFY] = "verifying",
 	};
 
 	return s < ARRAY_SIZE(names) ? names[s] : "?";
@@ -329,6 +330,8 @@ static int prune_all(struct run *x)
 	}
 	for (size_t l = 0; !err && l < res->nlayers; l++)
 		res->total_layer_zip_bytes += res->layers[l].zip_bytes;
+	if (!err && x->o->verify)
+		err = batch__verify(x->o, res, x->plans, &c);
 	if (!err && x->o->layer)
 		err = batch__write_manifest(x->o, res, &c);
 	layer_choice__release(&c);
@@ -451,6 +454,7 @@ void batch_result__release(struct batch_result *res)
 	for (size_t i = 0; i < res->n; i++) {
 		free(res->functions[i].message);
 		free(res->functions[i].zip);
+		free(res->functions[i].verify_first_missing);
 	}
 	for (size_t l = 0; l < res->nlayers; l++)
 		free(res->layers[l].zip);

@@ -27,6 +27,7 @@ enum batch_stage {
 	BATCH_PLAN,    /* opening the tree, planning, a refusal (loss, host packages, ...) */
 	BATCH_OUTPUT,  /* the zip could not be written */
 	BATCH_STOPPED, /* a stop signal came before the function was done */
+	BATCH_VERIFY,  /* --verify: a command failed on the zip, or found files missing */
 };
 
 struct batch_function_result {
@@ -54,6 +55,11 @@ struct batch_function_result {
 	uint64_t with_layer;
 	uint64_t layer_units, layer_files, layer_bytes;
 	size_t own_layers; /* the user's layers it has (layers =, SAM's Layers) */
+	/* --verify: it passed; the files its runs missed, the first of them (or NULL). */
+	bool verified;
+	int verify_status;
+	size_t verify_missing;
+	char *verify_first_missing;
 };
 
 /* A shared layer batch --layer wrote. */
@@ -103,6 +109,8 @@ struct batch_opts {
 	 * unzipped size plus its layers' at most (0: Lambda's 262,144,000).
 	 */
 	bool layer;
+	/* Re-run each zipped function's commands on its zip (and layer) as verify does. */
+	bool verify;
 	unsigned int layer_min_users; /* 0: 2 */
 	uint64_t max_unzipped;
 };
@@ -114,7 +122,7 @@ struct batch_opts {
  */
 int batch__run(const struct batch_opts *o, struct batch_result *res);
 void batch_result__release(struct batch_result *res); /* NULL-safe */
-/* "recording", "pruning", "writing", "stopped", "ok". */
+/* "recording", "pruning", "writing", "stopped", "verifying", "ok". */
 const char *batch_stage__name(enum batch_stage s);
 
 #endif

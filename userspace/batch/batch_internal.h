@@ -36,6 +36,14 @@ void batch__fail(struct batch_result *res, size_t fn, enum batch_stage stage, in
 int batch__layers(const struct batch_opts *o, struct batch_result *res, struct batch_plan *plans,
 		  struct layer_choice *c);
 
+/*
+ * --verify: each zipped function's commands re-run on its zip with its layer at /opt, as
+ * `slimzip verify` runs them; one that fails, or that looks up a file its zip lacks, is
+ * failed with BATCH_VERIFY (its zip stays). 0, or -ENOMEM / -EINTR (a stop signal).
+ */
+int batch__verify(const struct batch_opts *o, struct batch_result *res, struct batch_plan *plans,
+		  const struct layer_choice *c);
+
 /* OUTDIR/manifest.json from the results and the choice, atomically. 0 or -errno, explained. */
 int batch__write_manifest(const struct batch_opts *o, struct batch_result *res,
 			  const struct layer_choice *c);

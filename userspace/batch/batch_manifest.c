@@ -29,6 +29,10 @@ static void function(struct json_writer *w, const struct batch_opts *o,
 	json_writer__string_field(w, "status", batch_stage__name(f->stage));
 	json_writer__string_field(w, "zip", f->zip);
 	json_writer__string_field(w, "runtime", fn->runtime);
+	if (o->verify) {
+		json_writer__key(w, "verified");
+		json_writer__bool(w, f->verified);
+	}
 	size_obj(w, "before", f->before_files, f->before_bytes);
 	json_writer__key(w, "after");
 	json_writer__begin_object(w);

@@ -53,6 +53,9 @@ static void usage(FILE *f)
 		"  --layer-min-users K  functions that must keep the same unit (default 2)\n"
 		"  --max-unzipped BYTES a function plus its layers, unzipped, at most (default\n"
 		"                    Lambda's 262144000); one over it is left out of the layer\n"
+		"  --verify          re-run each function's commands on its zip, its layer at\n"
+		"                    /opt, as slimzip verify --layer does; one that fails or\n"
+		"                    misses a file is named (exit 8 for missing files)\n"
 		"\n"
 		"Exit status: 0 when every function got its zip, else the code its first failure\n"
 		"would give under slimzip run (a command's own status, 3 loss, 10 host "
@@ -80,6 +83,12 @@ static int exit_for(const struct batch_function_result *f)
 		return cli_exit_for(f->err, CLI_STAGE_PLAN);
 	case BATCH_OUTPUT:
 		return cli_exit_for(f->err, CLI_STAGE_OUTPUT);
+	case BATCH_VERIFY:
+		if (f->verify_missing)
+			return EXIT_VERIFY_MISSING;
+		if (f->cmd_status)
+			return f->cmd_status;
+		return f->err ? cli_exit_for(f->err, CLI_STAGE_VERIFY) : EXIT_FAILURE_GENERIC;
 	case BATCH_STOPPED:
 	default:
 		return EXIT_FAILURE_GENERIC;
@@ -162,6 +171,8 @@ static void print_result(const struct batch_result *res, bool layer)
 			       humanize_bytes(f->zip_bytes, b2, sizeof(b2)));
 			printf(" (of %s files)  ", humanize_count(f->before_files, b1, sizeof(b1)));
 			cli_name(stdout, f->zip);
+			if (f->verified)
+				fputs("  verified", stdout);
 			putchar('\n');
 			if (layer)
 				print_layer_fn(f);
@@ -245,6 +256,7 @@ int cmd_batch(int argc, char **argv)
 		{"outdir", required_argument, NULL, 'o'},
 		{"commands", required_argument, NULL, 'c'},
 		{"layer", no_argument, NULL, 'L'},
+		{"verify", no_argument, NULL, 'V'},
 		{"layer-min-users", required_argument, NULL, 'K'},
 		{"max-unzipped", required_argument, NULL, 'M'},
 		{"help", no_argument, NULL, 'h'},
@@ -277,6 +289,9 @@ int cmd_batch(int argc, char **argv)
 			break;
 		case 'L':
 			bo.layer = true;
+			break;
+		case 'V':
+			bo.verify = true;
 			break;
 		case 'K':
 		case 'M':
