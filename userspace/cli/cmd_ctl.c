@@ -175,6 +175,12 @@ static int print_text(const struct proto_request *req, struct json_object *p)
 				printf("discovery loss   %" PRIu64 " end markers lost, %" PRIu64
 				       " cgroups with a path too long to follow\n",
 				       num(p, "endedLost"), num(p, "pathTooLong"));
+			if (json_object_object_get_ex(p, "attached", &arr))
+				printf("syscall hook     %s\n",
+				       json_object_get_boolean(arr)
+					       ? "attached (a target or watch exists)"
+					       : "detached (nothing to follow: no task pays for "
+						 "it)");
 			if (num(p, "recovered"))
 				printf("recovered        %" PRIu64
 				       " journals of a killed daemon, as incomplete profiles\n",

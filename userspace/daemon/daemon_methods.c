@@ -186,6 +186,9 @@ static int status(struct daemon *d, const struct proto_request *req, char **buf,
 	json_writer__uint_field(w, "pruning", daemon_prune__pending(d));
 	json_writer__uint_field(w, "recovered", d->recovered_total);
 	json_writer__uint_field(w, "staleEvents", recorder__stale_events(d->rec));
+	/* Whether every task of the host pays for the syscall program now (recorder.h). */
+	json_writer__key(w, "attached");
+	json_writer__bool(w, recorder__attached(d->rec));
 	json_writer__string_field(w, "stateDir", d->state_dir);
 	json_writer__string_field(w, "socket", d->socket_path);
 	json_writer__key(w, "config");

@@ -170,6 +170,60 @@ static int seen_spec_init(struct recorder *r, uint32_t max_files)
 	return 0;
 }
 
+static int attach_prog(struct bpf_program *prog, struct bpf_link **link)
+{
+	struct bpf_link *l = bpf_program__attach(prog);
+	int err;
+
+	if (!l) {
+		err = errno ? errno : EINVAL;
+		return slz_fail(err == EPERM ? EPERM : EOPNOTSUPP, "cannot attach %s: %s",
+				bpf_program__name(prog), strerror(err));
+	}
+	*link = l;
+	return 0;
+}
+
+static void detach_task_progs(struct recorder *r)
+{
+	bpf_link__destroy(r->skel->links.slz_sys_exit);
+	r->skel->links.slz_sys_exit = NULL;
+	bpf_link__destroy(r->skel->links.slz_exec);
+	r->skel->links.slz_exec = NULL;
+	r->attached = false;
+}
+
+int recorder__sync_attach(struct recorder *r)
+{
+	bool needed = r->nused || r->nwatches || r->all;
+	int err;
+
+	if (needed == r->attached)
+		return 0;
+	if (!needed) {
+		detach_task_progs(r);
+		return 0;
+	}
+	/*
+	 * Attaching a tracepoint is synchronous: once the link exists, every task's next syscall
+	 * exit and exec runs the program, so a command started after this returns misses nothing.
+	 */
+	err = attach_prog(r->skel->progs.slz_sys_exit, &r->skel->links.slz_sys_exit);
+	if (!err)
+		err = attach_prog(r->skel->progs.slz_exec, &r->skel->links.slz_exec);
+	if (err) {
+		detach_task_progs(r);
+		return err;
+	}
+	r->attached = true;
+	return 0;
+}
+
+bool recorder__attached(const struct recorder *r)
+{
+	return r->attached;
+}
+
 int recorder__open(const struct recorder_config *c, struct recorder **out)
 {
 	uint32_t max_files = c->max_files ? c->max_files : RECORDER_DEFAULT_MAX_FILES;
@@ -233,11 +287,19 @@ int recorder__open(const struct recorder_config *c, struct recorder **out)
 				       strerror(-err));
 		goto err;
 	}
-	err = record_bpf__attach(r->skel);
-	if (err) {
-		err = slz_fail(err == -EPERM ? EPERM : EOPNOTSUPP,
-			       "cannot attach to the syscall tracepoints: %s", strerror(-err));
-		goto err;
+	/*
+	 * Only the cgroup programs now: they run at mkdir/rmdir, which are rare, and a watch
+	 * needs them in place. The per-task programs wait for the first target
+	 * (recorder__sync_attach).
+	 */
+	if (c->discover) {
+		err = attach_prog(r->skel->progs.slz_cgroup_mkdir,
+				  &r->skel->links.slz_cgroup_mkdir);
+		if (!err)
+			err = attach_prog(r->skel->progs.slz_cgroup_rmdir,
+					  &r->skel->links.slz_cgroup_rmdir);
+		if (err)
+			goto err;
 	}
 	r->rb = ring_buffer__new(bpf_map__fd(r->skel->maps.events), on_event, r, NULL);
 	if (!r->rb) {
@@ -388,6 +450,11 @@ int recorder__add_target(struct recorder *r, uint64_t cgroup_id, uint32_t *slot)
 	recorder_slot__occupy(r, s, cgroup_id);
 	/* Cached "not a target" answers for this cgroup and its descendants are now wrong. */
 	recorder__targets_changed(r);
+	err = recorder__sync_attach(r);
+	if (err) {
+		recorder__remove_target(r, s);
+		return err;
+	}
 	*slot = s;
 	return 0;
 }
@@ -424,6 +491,8 @@ int recorder__remove_target(struct recorder *r, uint32_t slot)
 	t->used = false;
 	r->nused--;
 	target_clear(t);
+	/* The last target gone (and no watch): untargeted tasks stop paying for the programs. */
+	recorder__sync_attach(r);
 	/* The freed slot may go back to the kernel's queue; a failure shows at the next consume. */
 	recorder__refill(r);
 	return 0;

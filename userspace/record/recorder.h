@@ -66,7 +66,8 @@ struct recorder;
 int recorder__check_support(void);
 
 /*
- * Check privileges and kernel support, then open, load and attach the BPF program.
+ * Check privileges and kernel support, then open and load the BPF program (attaching the
+ * cgroup programs under discover; the others wait for a target: recorder__attached).
  * -EPERM (not root / missing CAP_BPF, CAP_PERFMON), -EOPNOTSUPP (no BTF, program refused).
  */
 int recorder__open(const struct recorder_config *c, struct recorder **out);
@@ -197,7 +198,16 @@ int recorder__refused(const struct recorder *r, uint32_t watch_id, uint64_t *n);
 /* Targets whose ended record was lost to a full ring (their end is to be found otherwise). */
 uint64_t recorder__ended_lost(const struct recorder *r);
 
-/* BPF load + attach time of recorder__open, for diagnostics. */
+/*
+ * Whether the programs every task runs (tp_btf/sys_exit, sched_process_exec) are attached:
+ * only while at least one target, watch or set_all exists, since an attached syscall program
+ * puts every task of the host on the syscall slow path. recorder__add_target, add_watch and
+ * set_all attach them before they return; removing the last detaches them. Prepared slots
+ * alone do not count. The cgroup programs (discover) stay attached from open to free.
+ */
+bool recorder__attached(const struct recorder *r);
+
+/* BPF load time of recorder__open, for diagnostics. */
 double recorder__load_seconds(const struct recorder *r);
 
 /* The signals recorder__record() reads from record_opts.signal_fd. */

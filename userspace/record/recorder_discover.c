@@ -134,6 +134,12 @@ int recorder__add_watch(struct recorder *r, const char *parent, uint32_t watch_i
 						  strerror(errno));
 	*w = (struct watch){.used = true, .id = watch_id, .cgroup_id = id};
 	r->nwatches++;
+	/* A child born from now on is followed from its first task: attached before it can be. */
+	err = recorder__sync_attach(r);
+	if (err) {
+		recorder__remove_watch(r, watch_id);
+		return err;
+	}
 	return recorder__refill(r);
 }
 
@@ -147,6 +153,7 @@ int recorder__remove_watch(struct recorder *r, uint32_t watch_id)
 	bpf_map_delete_elem(bpf_map__fd(r->skel->maps.watches), &w->cgroup_id);
 	w->used = false;
 	r->nwatches--;
+	recorder__sync_attach(r);
 	return 0;
 }
 
@@ -157,7 +164,13 @@ int recorder__set_all(struct recorder *r, bool on)
 	if (err)
 		return err;
 	r->all = on;
+	if (on && (err = recorder__sync_attach(r))) {
+		r->all = false;
+		return err;
+	}
 	__atomic_store_n(&r->skel->bss->watch_all, on ? 1u : 0u, __ATOMIC_SEQ_CST);
+	if (!on)
+		recorder__sync_attach(r);
 	return recorder__refill(r);
 }
 
@@ -229,6 +242,15 @@ int recorder__on_cgroup_rec(struct recorder *r, const void *data, size_t size)
 			return 0;
 		}
 		recorder_slot__occupy(r, rec->target, rec->cgroup_id);
+		/*
+		 * Attached already while its watch exists; this covers a born record still in the
+		 * ring after the last watch went.
+		 */
+		err = recorder__sync_attach(r);
+		if (err) {
+			r->cgroup_err = err;
+			return err;
+		}
 	} else if (rec->kind == SLZ_REC_ENDED) {
 		/* The end of a target removed meanwhile (or of its slot's earlier holder). */
 		if (!t->used || t->gen != rec->gen || t->cgroup_id != rec->cgroup_id)

@@ -70,6 +70,8 @@ struct recorder {
 	int cgroup_err;		    /* what cgroup_fn returned to stop recorder__consume */
 	recorder_entry_fn entry_fn; /* recorder__on_entry */
 	void *entry_ctx;
+	/* sys_exit and sched_process_exec attached: while a target, a watch or all exists. */
+	bool attached;
 	int ncpus;
 	double load_s;
 	char path_buf[EVENT_PATH_BUF]; /* the path of the event being consumed */
@@ -85,6 +87,11 @@ int recorder_slot__new_generation(struct recorder *r, uint32_t slot, uint32_t *g
 void recorder_slot__release(struct recorder *r, uint32_t slot);
 /* A target from now on: slot holds cgroup_id (its generation is set already). */
 void recorder_slot__occupy(struct recorder *r, uint32_t slot, uint64_t cgroup_id);
+/*
+ * Attach the programs every task runs (sys_exit, sched_process_exec) when a target, a watch or
+ * set_all exists, detach them when none does. 0 or -errno, explained.
+ */
+int recorder__sync_attach(struct recorder *r);
 /* Answers cached in the kernel under the previous targets are not used again. */
 void recorder__targets_changed(struct recorder *r);
 /*

@@ -1,0 +1,329 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The recorder attaches the programs every task runs (tp_btf/sys_exit, sched_process_exec)
+ * only while it has something to follow: a target, a watch or set_all (issue 10, "Cost").
+ * What the kernel holds is read, not the recorder's word for it: the bpf_link fds of this
+ * process (/proc/self/fd, their fdinfo's prog_id) and the name of the program each links.
+ * Other slimzips on the host have links of their own; only ours are counted.
+ * Needs root and BTF: skipped otherwise, failed instead when SLIMZIP_REQUIRE_BPF=1.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <dirent.h>
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+
+#include "cgroup.h"
+#include "launch.h"
+#include "profile.h"
+#include "recorder.h"
+#include "itest.h"
+#include "testfs.h"
+
+static char helper[PATH_MAX], tmp[PATH_MAX];
+static char *cg_parent;
+static const char *why_unusable = "";
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+static char *made[4]; /* cgroups a failed test would leave: removed at teardown */
+
+static void require_bpf(void)
+{
+	const char *req = getenv("SLIMZIP_REQUIRE_BPF");
+
+	if (cg_parent)
+		return;
+	if (req && !strcmp(req, "1"))
+		fail_msg("BPF test cannot run: %s (SLIMZIP_REQUIRE_BPF=1)", why_unusable);
+	skip();
+}
+
+/* The name of the program a link fd of ours runs, from its fdinfo's prog_id. */
+static int link_prog_name(int fd, char *name, size_t size)
+{
+	char path[64], line[256];
+	struct bpf_prog_info info = {0};
+	uint32_t len = sizeof(info);
+	unsigned int id = 0;
+	int pfd, err;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "r");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f))
+		sscanf(line, "prog_id: %u", &id);
+	fclose(f);
+	if (!id)
+		return -ENOENT;
+	pfd = bpf_prog_get_fd_by_id(id);
+	if (pfd < 0)
+		return pfd;
+	err = bpf_obj_get_info_by_fd(pfd, &info, &len);
+	close(pfd);
+	if (err)
+		return err;
+	snprintf(name, size, "%s", info.name);
+	return 0;
+}
+
+/* How many bpf_link fds of this process run program prog (its name, as BTF cuts it: 15). */
+static int links_of(const char *prog)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d))) {
+		char path[PATH_MAX], target[64], name[32];
+		ssize_t len;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/fd/%s", e->d_name);
+		len = readlink(path, target, sizeof(target) - 1);
+		if (len < 0)
+			continue;
+		target[len] = '\0';
+		if (strcmp(target, "anon_inode:bpf_link"))
+			continue;
+		if (!link_prog_name(atoi(e->d_name), name, sizeof(name)) && !strcmp(name, prog))
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+/* The per-task programs: both attached, or neither, and the recorder says the same. */
+static void expect_attached(struct recorder *r, bool on)
+{
+	assert_int_equal(links_of("slz_sys_exit"), on);
+	assert_int_equal(links_of("slz_exec"), on);
+	assert_int_equal(recorder__attached(r), on);
+}
+
+static char *new_cgroup(int *fd)
+{
+	char *dir = NULL;
+	size_t i;
+
+	assert_int_equal(cgroup__create(cg_parent, &dir, fd), 0);
+	for (i = 0; i < ARRAY_LEN(made) && made[i]; i++)
+		;
+	assert_true(i < ARRAY_LEN(made));
+	made[i] = dir;
+	return dir;
+}
+
+static void drop_cgroup(char *dir, int fd)
+{
+	assert_int_equal(cgroup__destroy(dir), 0);
+	for (size_t i = 0; i < ARRAY_LEN(made); i++) {
+		if (made[i] == dir)
+			made[i] = NULL;
+	}
+	close(fd);
+	free(dir);
+}
+
+/* rec_helper many stat PREFIX N GO, in the cgroup of cgfd, to its end. */
+static void run_stats(int cgfd, const char *prefix, int n)
+{
+	char num[16];
+	char *argv[] = {helper, "many", tmp, "stat", (char *)prefix, num, "go", NULL};
+	struct launch_opts lo = {.argv = argv, .cgroup_fd = cgfd};
+	int pidfd, status = -1;
+	pid_t pid;
+
+	snprintf(num, sizeof(num), "%d", n);
+	assert_int_equal(launch__start(&lo, &pid, &pidfd, &status), 0);
+	assert_int_equal(launch__wait(pidfd, &status), 0);
+	assert_int_equal(status, 0);
+	close(pidfd);
+}
+
+/*
+ * Nothing attached with no target; the first target attaches before add_target returns (a
+ * command started right after is recorded whole); the last one removed detaches.
+ */
+static void test_target_attaches(void **state)
+{
+	enum { N = 40 };
+	struct recorder_config cfg = {.ringbuf_bytes = 4 << 20};
+	struct recorder *r = NULL;
+	struct profile *p = NULL;
+	uint32_t slot, slot2;
+	uint64_t id, id2;
+	char *a, *b;
+	int afd, bfd;
+	char name[32];
+
+	require_bpf();
+	itest__make_files(tmp, "at-", N);
+	assert_int_equal(recorder__open(&cfg, &r), 0);
+	expect_attached(r, false);
+
+	a = new_cgroup(&afd);
+	assert_int_equal(cgroup__id(a, &id), 0);
+	assert_int_equal(recorder__add_target(r, id, &slot), 0);
+	expect_attached(r, true);
+	/* Started at once: nothing of its first accesses may be missed. */
+	run_stats(afd, "at-", N);
+	itest__drain(r);
+	assert_int_equal(recorder__profile(r, slot, &p), 0);
+	for (int i = 0; i < N; i++) {
+		const struct profile_entry *e;
+
+		snprintf(name, sizeof(name), "at-%d", i);
+		e = itest__entry_of(p, tmp, name);
+		if (!e || e->kinds != SLZ_KIND_STAT)
+			fail_msg("%s: %s", name, e ? "wrong kind" : "not in the profile");
+	}
+	assert_int_equal(itest__count_prefixed(p, tmp, "at-"), N);
+	/* The exec of the helper came through the exec program. */
+	assert_non_null(profile__find_path(p, helper));
+	assert_int_equal(profile__header_const(p)->lost_events, 0);
+	profile__free(p);
+
+	/* Two targets, one removed: still attached for the other. */
+	b = new_cgroup(&bfd);
+	assert_int_equal(cgroup__id(b, &id2), 0);
+	assert_int_equal(recorder__add_target(r, id2, &slot2), 0);
+	expect_attached(r, true);
+	assert_int_equal(recorder__remove_target(r, slot), 0);
+	expect_attached(r, true);
+	assert_int_equal(recorder__remove_target(r, slot2), 0);
+	expect_attached(r, false);
+
+	/* Detached means unrecorded: a target added again records again from its start. */
+	assert_int_equal(recorder__add_target(r, id, &slot), 0);
+	expect_attached(r, true);
+	run_stats(afd, "at-", 3);
+	itest__drain(r);
+	assert_int_equal(recorder__profile(r, slot, &p), 0);
+	assert_int_equal(itest__count_prefixed(p, tmp, "at-"), 3);
+	profile__free(p);
+	assert_int_equal(recorder__remove_target(r, slot), 0);
+	expect_attached(r, false);
+
+	drop_cgroup(a, afd);
+	drop_cgroup(b, bfd);
+	recorder__free(r);
+}
+
+/* A born cgroup nobody asked for (set_all sees every host's mkdir): not ours, removed. */
+static int drop_born(struct recorder *r, const struct recorder_cgroup_event *ev, void *ctx)
+{
+	(void)ctx;
+	if (ev->kind == RECORDER_CGROUP_BORN)
+		recorder__remove_target(r, ev->slot);
+	return 0;
+}
+
+/*
+ * Under discover the cgroup programs are attached from the start, the per-task ones only
+ * while a watch or set_all is on; the slots prepared for the kernel alone do not count.
+ */
+static void test_watch_attaches(void **state)
+{
+	struct recorder_config cfg = {.ringbuf_bytes = 4 << 20, .discover = true, .prepared = 4};
+	struct recorder *r = NULL;
+	char *parent;
+	int pfd;
+
+	require_bpf();
+	assert_int_equal(recorder__open(&cfg, &r), 0);
+	recorder__on_cgroup(r, drop_born, NULL);
+	assert_int_equal(links_of("slz_cgroup_mkdi"), 1);
+	assert_int_equal(links_of("slz_cgroup_rmdi"), 1);
+	expect_attached(r, false);
+
+	parent = new_cgroup(&pfd);
+	assert_int_equal(recorder__add_watch(r, parent, 1), 0);
+	expect_attached(r, true);
+	assert_int_equal(recorder__remove_watch(r, 1), 0);
+	/* Its prepared slots are still queued: no reason to stay attached. */
+	expect_attached(r, false);
+
+	assert_int_equal(recorder__set_all(r, true), 0);
+	expect_attached(r, true);
+	assert_int_equal(recorder__set_all(r, false), 0);
+	itest__drain(r); /* cgroups born meanwhile elsewhere on the host: dropped */
+	expect_attached(r, false);
+	assert_int_equal(links_of("slz_cgroup_mkdi"), 1);
+
+	drop_cgroup(parent, pfd);
+	recorder__free(r);
+	assert_int_equal(links_of("slz_cgroup_mkdi"), 0);
+}
+
+/* Without discover there is nothing of the cgroup programs either. */
+static void test_no_discover_no_cgroup_links(void **state)
+{
+	struct recorder_config cfg = {.ringbuf_bytes = 4 << 20};
+	struct recorder *r = NULL;
+
+	require_bpf();
+	assert_int_equal(recorder__open(&cfg, &r), 0);
+	assert_int_equal(links_of("slz_cgroup_mkdi"), 0);
+	assert_int_equal(links_of("slz_cgroup_rmdi"), 0);
+	expect_attached(r, false);
+	recorder__free(r);
+}
+
+static int group_setup(void **state)
+{
+	char self[PATH_MAX], *mnt = NULL, *root = NULL;
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	if (n < 0)
+		return -1;
+	self[n] = '\0';
+	snprintf(helper, sizeof(helper), "%s/rec_helper", dirname(self));
+	testfs__mkdtemp(tmp, sizeof(tmp), "attach");
+	testfs__write(tmp, "go", "");
+	if (geteuid() != 0)
+		why_unusable = "not root";
+	else if (recorder__check_support())
+		why_unusable = "no BPF support";
+	else if (cgroup__v2_mount(&mnt, &root) ||
+		 cgroup__self_dir(mnt, root, testfs__slurp("/proc/self/cgroup"), &cg_parent))
+		why_unusable = "no cgroup v2";
+	free(mnt);
+	free(root);
+	return 0;
+}
+
+static int group_teardown(void **state)
+{
+	for (size_t i = 0; i < ARRAY_LEN(made); i++) {
+		if (made[i])
+			cgroup__destroy(made[i]);
+	}
+	testfs__rmtree(tmp);
+	free(cg_parent);
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_target_attaches),
+		cmocka_unit_test(test_watch_attaches),
+		cmocka_unit_test(test_no_discover_no_cgroup_links),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
