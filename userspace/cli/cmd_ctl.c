@@ -166,6 +166,16 @@ static int print_text(const struct proto_request *req, struct json_object *p)
 			printf("watches          %" PRIu64 " rules on %" PRIu64 " parents, %" PRIu64
 			       " new cgroups refused for capacity\n",
 			       num(p, "watches"), num(p, "watchedParents"), num(p, "watchRefused"));
+			if (json_object_object_get_ex(p, "watched", &arr) &&
+			    json_object_is_type(arr, json_type_array)) {
+				for (size_t i = 0; i < json_object_array_length(arr); i++) {
+					struct json_object *e = json_object_array_get_idx(arr, i);
+
+					printf("  parent         ");
+					cli_name(stdout, str(e, "parent") ? str(e, "parent") : "?");
+					printf(": %" PRIu64 " refused\n", num(e, "refused"));
+				}
+			}
 			if (json_object_object_get_ex(p, "all", &arr) &&
 			    json_object_get_boolean(arr))
 				printf("all              yes, %" PRIu64

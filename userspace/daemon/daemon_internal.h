@@ -190,6 +190,8 @@ struct daemon_watch_counts {
 	uint64_t truncated;	/* born cgroups not followed: path too long */
 };
 void daemon_watch__counts(struct daemon *d, struct daemon_watch_counts *out);
+/* Status's "watched": each watched parent and the new cgroups below it refused (capacity). */
+void daemon_watch__write_parents(struct daemon *d, struct json_writer *w);
 /* Log the refusals and lost end markers that came since the last call (once a second). */
 void daemon_watch__check_loss(struct daemon *d);
 void daemon_watch__free(struct daemon *d);

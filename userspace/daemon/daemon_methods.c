@@ -175,6 +175,8 @@ static int status(struct daemon *d, const struct proto_request *req, char **buf,
 		daemon_watch__counts(d, &wc);
 		json_writer__uint_field(w, "watchedParents", d->nwatches);
 		json_writer__uint_field(w, "watchRefused", wc.watch_refused);
+		json_writer__key(w, "watched");
+		daemon_watch__write_parents(d, w);
 		json_writer__uint_field(w, "allRefused", wc.all_refused);
 		json_writer__uint_field(w, "endedLost", wc.ended_lost);
 		json_writer__uint_field(w, "pathTooLong", wc.truncated);

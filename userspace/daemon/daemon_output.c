@@ -171,6 +171,15 @@ int daemon_target__add(struct daemon *d, const struct target_spec *spec,
 		goto refused;
 	}
 	slot = spec->slot;
+	/*
+	 * Full: the registry refuses it, counts it and names max-targets; the recorder would
+	 * only say it has no slot.
+	 */
+	if (slot == UINT32_MAX && registry__active(d->reg) >= conf__daemon(d->conf)->max_targets) {
+		free(dt);
+		err = registry__add(d->reg, &s, &t);
+		return err ? err : slz_fail(ENOSPC, "target %s refused: no free slot", spec->name);
+	}
 	err = slot == UINT32_MAX ? recorder__add_target(d->rec, spec->cgroup_id, &slot) : 0;
 	if (err == -EEXIST && spec->source == TARGET_EXPLICIT && conf__daemon(d->conf)->all) {
 		/*

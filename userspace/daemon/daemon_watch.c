@@ -296,6 +296,21 @@ int daemon_watch__apply(struct daemon *d)
 	return err;
 }
 
+void daemon_watch__write_parents(struct daemon *d, struct json_writer *w)
+{
+	json_writer__begin_array(w);
+	for (size_t i = 0; i < d->nwatches; i++) {
+		uint64_t n = 0;
+
+		recorder__refused(d->rec, d->watches[i].id, &n);
+		json_writer__begin_object(w);
+		json_writer__string_field(w, "parent", d->watches[i].parent);
+		json_writer__uint_field(w, "refused", n);
+		json_writer__end_object(w);
+	}
+	json_writer__end_array(w);
+}
+
 void daemon_watch__counts(struct daemon *d, struct daemon_watch_counts *out)
 {
 	*out = (struct daemon_watch_counts){.watch_refused = d->refused_gone};
