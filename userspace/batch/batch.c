@@ -14,6 +14,8 @@
 #include "batch.h"
 #include "batch_internal.h"
 #include "cgroup.h"
+#include "client.h"
+#include "follow.h"
 #include "hostdeps.h"
 #include "launch.h"
 #include "prune_write.h"
@@ -29,14 +31,16 @@ struct job {
 	const char *cmd; /* the manifest's text */
 	char *cgdir;
 	int cgfd, pidfd;
-	uint32_t slot;
+	uint32_t slot;		      /* a private recorder's target */
+	struct daemon_follow *follow; /* the daemon's target */
 	bool running;
 };
 
 struct run {
 	const struct batch_opts *o;
 	struct batch_result *res;
-	struct recorder *r;
+	struct recorder *r;	   /* private; NULL when a daemon records */
+	const char *socket;	   /* the daemon's, when it records */
 	struct profile **profiles; /* per function, merged */
 	struct job *jobs;
 	size_t njobs;
@@ -80,6 +84,62 @@ static int enter_base_dir(void *ctx)
 	return chdir(ctx) ? -errno : 0;
 }
 
+/*
+ * The job's cgroup a target, before anything runs in it: the private recorder's, or the
+ * daemon's (Register), named after the batch, its function and the job, so ctl list tells
+ * them apart. A daemon's refusal (capacity) fails this function only.
+ */
+static int follow(struct run *x, struct job *j, size_t i, uint64_t cgid)
+{
+	char name[256];
+	int err;
+
+	if (x->r)
+		return recorder__add_target(x->r, cgid, &j->slot);
+	snprintf(name, sizeof(name), "batch%d-%s-%zu", (int)getpid(), x->res->functions[j->fn].name,
+		 i);
+	err = daemon_follow__start(x->socket, j->cgdir, target_name__valid(name) ? name : NULL,
+				   &j->follow);
+	if (err)
+		return slz_fail(-err, "the daemon at %s does not follow the command: %s", x->socket,
+				slz_errmsg());
+	return 0;
+}
+
+/* Given up before its command ran to its end: nothing is written. */
+static void unfollow(struct run *x, struct job *j)
+{
+	if (x->r)
+		recorder__remove_target(x->r, j->slot);
+	daemon_follow__free(j->follow);
+	j->follow = NULL;
+}
+
+/* The ended command's profile: what its cgroup left is gone, its events are in. */
+static int job_profile(struct run *x, struct job *j, struct profile **p)
+{
+	int err;
+
+	if (x->r) {
+		/* What it left running dies with the cgroup; their last events are in the ring. */
+		err = cgroup__destroy(j->cgdir);
+		if (!err)
+			err = recorder__consume(x->r) < 0 ? -EIO : 0;
+		if (!err)
+			err = recorder__profile(x->r, j->slot, p);
+		recorder__remove_target(x->r, j->slot);
+		return err;
+	}
+	/* The daemon reads the last events at Finish: the cgroup must be empty by then. */
+	cgroup__kill(j->cgdir);
+	cgroup__wait_empty(j->cgdir, 5000);
+	err = daemon_follow__finish(j->follow, p, NULL);
+	daemon_follow__free(j->follow);
+	j->follow = NULL;
+	cgroup__destroy(j->cgdir);
+	return err;
+}
+
 static int start_job(struct run *x, size_t i)
 {
 	struct job *j = &x->jobs[i];
@@ -92,26 +152,27 @@ static int start_job(struct run *x, size_t i)
 	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = i};
 	uint64_t cgid;
 	pid_t pid;
-	int status = 1, err;
+	int status = 0, err; /* a command that never started has no status of its own */
 
 	err = cgroup__create(x->parent, &j->cgdir, &j->cgfd);
 	if (!err)
 		err = cgroup__id(j->cgdir, &cgid);
 	if (!err)
-		err = recorder__add_target(x->r, cgid, &j->slot);
+		err = follow(x, j, i, cgid);
 	if (err)
 		goto fail;
 	lo.cgroup_fd = j->cgfd;
+	status = 1;
 	err = launch__start(&lo, &pid, &j->pidfd, &status);
 	if (err) {
-		recorder__remove_target(x->r, j->slot);
+		unfollow(x, j);
 		goto fail;
 	}
 	if (epoll_ctl(x->epfd, EPOLL_CTL_ADD, j->pidfd, &ev)) {
 		err = slz_fail(errno, "epoll: %s", strerror(errno));
 		kill(pid, SIGKILL);
 		launch__wait(j->pidfd, &status);
-		recorder__remove_target(x->r, j->slot);
+		unfollow(x, j);
 		goto fail;
 	}
 	j->running = true;
@@ -137,18 +198,12 @@ static int finish_job(struct run *x, struct job *j)
 	j->pidfd = -1;
 	j->running = false;
 	x->running--;
-	/* What it left running dies with the cgroup; their last events are in the ring. */
-	err = cgroup__destroy(j->cgdir);
+	err = job_profile(x, j, &p);
 	close(j->cgfd);
 	j->cgfd = -1;
 	if (!err)
-		err = recorder__consume(x->r) < 0 ? -EIO : 0;
-	if (!err)
-		err = recorder__profile(x->r, j->slot, &p);
-	if (!err)
 		err = profile__merge(x->profiles[j->fn], p);
 	profile__free(p);
-	recorder__remove_target(x->r, j->slot);
 	if (x->o->on_command)
 		x->o->on_command(x->res->functions[j->fn].name, j->cmd, status, x->o->ctx);
 	if (err)
@@ -338,6 +393,31 @@ static int prune_all(struct run *x)
 	return err;
 }
 
+/*
+ * The daemon's loaded program when one answers (the socket given, else the default one), or
+ * a private one: --no-daemon, or nobody at the default socket. A socket given by name must
+ * answer.
+ */
+static int choose_recorder(struct run *x)
+{
+	const char *sock = x->o->socket ? x->o->socket : CLIENT_DEFAULT_SOCKET;
+	int err;
+
+	if (!x->o->no_daemon) {
+		err = daemon__ping(sock);
+		if (!err) {
+			x->socket = sock;
+			x->res->daemon = true;
+			return 0;
+		}
+		if (x->o->socket || (err != -ENOENT && err != -ECONNREFUSED)) {
+			x->res->daemon = true; /* it is the daemon that failed */
+			return err;
+		}
+	}
+	return recorder__open(&(struct recorder_config){0}, &x->r);
+}
+
 static int prepare(struct run *x)
 {
 	const struct conf *m = x->o->manifest;
@@ -385,11 +465,12 @@ static int prepare(struct run *x)
 		return err;
 	/* What killed slimzips left here (their commands included): ours come next. */
 	cgroup__remove_stale(x->parent);
-	err = recorder__open(&(struct recorder_config){0}, &x->r);
+	err = choose_recorder(x);
 	if (err)
 		return err;
 	x->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (x->epfd < 0 || epoll_ctl(x->epfd, EPOLL_CTL_ADD, recorder__epoll_fd(x->r), &ev))
+	if (x->epfd < 0 ||
+	    (x->r && epoll_ctl(x->epfd, EPOLL_CTL_ADD, recorder__epoll_fd(x->r), &ev)))
 		return slz_fail(errno, "epoll: %s", strerror(errno));
 	ev.data.u64 = TAG_SIGNAL;
 	if (x->o->signal_fd > 0 && epoll_ctl(x->epfd, EPOLL_CTL_ADD, x->o->signal_fd, &ev))
@@ -427,6 +508,7 @@ int batch__run(const struct batch_opts *o, struct batch_result *res)
 			cgroup__destroy(j->cgdir);
 			launch__wait(j->pidfd, &(int){0});
 		}
+		daemon_follow__free(j->follow);
 		if (j->pidfd >= 0)
 			close(j->pidfd);
 		if (j->cgfd >= 0)

@@ -85,6 +85,11 @@ struct batch_result {
 	char *manifest_json; /* OUTDIR/manifest.json, when written */
 	/* All functions zipped: their trees' bytes, and their zips' plus the layers' zip bytes. */
 	uint64_t total_before_bytes, total_zip_bytes, total_layer_zip_bytes;
+	/*
+	 * Recorded through a running daemon, not a private recorder (when batch__run fails:
+	 * the daemon's failure, not the batch's).
+	 */
+	bool daemon;
 };
 
 typedef void (*batch_command_fn)(const char *function, const char *command, int status, void *ctx);
@@ -113,6 +118,13 @@ struct batch_opts {
 	bool verify;
 	unsigned int layer_min_users; /* 0: 2 */
 	uint64_t max_unzipped;
+	/*
+	 * Recording: through the daemon at socket (NULL: CLIENT_DEFAULT_SOCKET, used only when a
+	 * daemon answers there; a socket given must answer), each command's cgroup registered
+	 * with it, or, no_daemon, through a private recorder.
+	 */
+	const char *socket;
+	bool no_daemon;
 };
 
 /*

@@ -13,6 +13,7 @@
 #include "args.h"
 #include "batch.h"
 #include "cli.h"
+#include "client.h"
 #include "config.h"
 #include "humanize.h"
 #include "sam.h"
@@ -25,7 +26,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: slimzip batch MANIFEST [-j N] [-o OUTDIR] [--layer [--layer-min-users K]\n"
-		"                     [--max-unzipped BYTES]]\n"
+		"                     [--max-unzipped BYTES]] [--socket PATH | --no-daemon]\n"
 		"       slimzip batch template.yaml [--commands FILE] [-j N] [-o OUTDIR] "
 		"[--layer]\n"
 		"\n"
@@ -43,6 +44,10 @@ static void usage(FILE *f)
 		"the template); commands then run in the template's directory.\n"
 		"\n"
 		"  --commands FILE   the commands of a template's functions\n"
+		"  --socket PATH     record through the daemon at PATH (default: the one at\n"
+		"                    " CLIENT_DEFAULT_SOCKET " when it answers, else a\n"
+		"                    private BPF program)\n"
+		"  --no-daemon       always load a private BPF program\n"
 		"  -j, --jobs N      commands at once (default: the number of CPUs)\n"
 		"  -o, --outdir DIR  where zips go by default (default " DEFAULT_OUTDIR ")\n"
 		"  --layer           put what several functions keep alike (whole Python packages\n"
@@ -259,6 +264,8 @@ int cmd_batch(int argc, char **argv)
 		{"verify", no_argument, NULL, 'V'},
 		{"layer-min-users", required_argument, NULL, 'K'},
 		{"max-unzipped", required_argument, NULL, 'M'},
+		{"socket", required_argument, NULL, 'S'},
+		{"no-daemon", no_argument, NULL, 'N'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
@@ -302,6 +309,12 @@ int cmd_batch(int argc, char **argv)
 				cli_error("%s", slz_errmsg());
 				return EXIT_USAGE;
 			}
+			break;
+		case 'S':
+			bo.socket = optarg;
+			break;
+		case 'N':
+			bo.no_daemon = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -350,13 +363,24 @@ int cmd_batch(int argc, char **argv)
 		ret = EXIT_FAILURE_GENERIC;
 		goto out;
 	}
+	if (bo.socket && bo.no_daemon) {
+		cli_error("batch: --socket names a daemon to record through, --no-daemon says not "
+			  "to use one: give one of them");
+		ret = EXIT_USAGE;
+		goto out;
+	}
 	err = batch__run(&bo, &res);
 	cli_signals_release(bo.signal_fd, &old);
 	if (err) {
 		cli_error("%s", slz_errmsg());
-		ret = cli_exit_for(err, CLI_STAGE_RECORD);
+		ret = !res.daemon      ? cli_exit_for(err, CLI_STAGE_RECORD)
+		      : err == -EACCES ? EXIT_PERMISSION
+				       : EXIT_DAEMON;
 		goto out;
 	}
+	if (res.daemon)
+		cli_info("recorded through the daemon at %s",
+			 bo.socket ? bo.socket : CLIENT_DEFAULT_SOCKET);
 	print_result(&res, bo.layer);
 	if (res.signal) {
 		cli_error("interrupted by signal %d: no zip was written", res.signal);
