@@ -20,6 +20,7 @@
 
 #include "cgroup.h"
 #include "cli.h"
+#include "follow.h"
 #include "launch.h"
 #include "profile_io.h"
 #include "proto.h"
@@ -129,19 +130,13 @@ static int wait_command(struct run *r, int sfd)
 }
 
 /* The daemon's profile of the target, made a command's and written to -o. */
-static int write_output(const struct record_daemon_opts *o, const char *daemon_profile, int status,
-			const struct profile_header **hout, struct profile **pout)
+static int write_output(const struct record_daemon_opts *o, struct profile *p, int status,
+			const struct profile_header **hout)
 {
-	struct profile *p = NULL;
 	struct profile_header *h;
 	char *cmd = NULL;
-	int err = profile__read(daemon_profile, &p);
+	int err;
 
-	if (err) {
-		cli_error("record: cannot read the daemon's profile %s: %s", daemon_profile,
-			  slz_errmsg());
-		return EXIT_DAEMON;
-	}
 	h = profile__header(p);
 	cmd = slz_shell_join(o->argv);
 	err = cmd ? 0 : -ENOMEM;
@@ -155,12 +150,17 @@ static int write_output(const struct record_daemon_opts *o, const char *daemon_p
 		err = profile__write(p, o->output, (enum profile_format)o->format);
 	if (err) {
 		cli_error("record: %s", *slz_errmsg() ? slz_errmsg() : strerror(-err));
-		profile__free(p);
 		return cli_exit_for(err, CLI_STAGE_OUTPUT);
 	}
 	*hout = profile__header_const(p);
-	*pout = p;
 	return EXIT_OK;
+}
+
+/* The exit code of a failed exchange with the daemon (follow.h's errnos), as ctl's. */
+static int daemon_exit(int err)
+{
+	cli_error("record: %s", slz_errmsg());
+	return err == -EACCES ? EXIT_PERMISSION : err == -EINVAL ? EXIT_USAGE : EXIT_DAEMON;
 }
 
 /* The signals the caller ignores: the command starts ignoring them too, as record's does. */
@@ -178,14 +178,11 @@ static void child_ignores(sigset_t *ignore)
 int cli_record_daemon(const struct record_daemon_opts *o)
 {
 	struct run r = {.o = o, .pidfd = -1, .status = -1};
-	struct proto_request reg = {.method = PROTO_REGISTER, .name = (char *)o->name};
-	struct proto_answer a = {0}, fin = {0};
-	struct json_object *t, *v;
 	const struct profile_header *h = NULL;
+	struct daemon_follow *f = NULL;
 	struct profile *p = NULL;
-	char *cgdir = NULL, *name = NULL;
+	char *cgdir = NULL;
 	int cgfd = -1, sfd, rc, err, launch_status = -1;
-	bool registered = false;
 	sigset_t oldmask, cignore;
 	struct signalfd_siginfo si;
 
@@ -201,21 +198,12 @@ int cli_record_daemon(const struct record_daemon_opts *o)
 		goto out;
 	}
 	r.cgdir = cgdir;
-	reg.cgroup = cgdir;
-	rc = cli_daemon_call("record", o->socket, &reg, &a);
-	if (rc)
-		goto out;
-	registered = true;
-	if (json_object_object_get_ex(a.parameters, "target", &t) &&
-	    json_object_object_get_ex(t, "name", &v))
-		name = strdup(json_object_get_string(v));
-	proto_answer__release(&a);
-	if (!name) {
-		cli_error("record: the daemon's Register reply names no target");
-		rc = EXIT_DAEMON;
+	err = daemon_follow__start(o->socket, cgdir, o->name, &f);
+	if (err) {
+		rc = daemon_exit(err);
 		goto out;
 	}
-	r.name = name;
+	r.name = daemon_follow__name(f);
 	/* A stop signal before the command started: nothing to forward it to. */
 	while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 		if (si.ssi_signo != SIGUSR1 && !ignored((int)si.ssi_signo)) {
@@ -248,18 +236,13 @@ int cli_record_daemon(const struct record_daemon_opts *o)
 	/* What the command left running dies with it, as under record; its events are in. */
 	cgroup__kill(cgdir);
 	cgroup__wait_empty(cgdir, 5000);
-	rc = call(o, PROTO_FINISH, name, NULL, &fin);
-	registered = false;
-	if (rc) {
+	err = daemon_follow__finish(f, &p, NULL);
+	if (err) {
+		rc = daemon_exit(err);
 		rc = r.status > 0 ? r.status : rc;
 		goto out;
 	}
-	if (!json_object_object_get_ex(fin.parameters, "profile", &v)) {
-		cli_error("record: the daemon wrote no profile for target %s", name);
-		rc = EXIT_DAEMON;
-		goto out;
-	}
-	rc = write_output(o, json_object_get_string(v), r.status, &h, &p);
+	rc = write_output(o, p, r.status, &h);
 	if (rc)
 		goto out;
 	rc = r.status;
@@ -284,13 +267,8 @@ out:
 		syscall(SYS_pidfd_send_signal, r.pidfd, SIGKILL, NULL, 0);
 		launch__wait(r.pidfd, &r.status);
 	}
-	if (registered) {
-		struct proto_answer rm;
-
-		/* A target that will never finish: the daemon forgets it, writes nothing. */
-		if (name && !call(o, PROTO_REMOVE, name, NULL, &rm))
-			proto_answer__release(&rm);
-	}
+	/* Not finished (a target that never will be): the daemon forgets it, writes nothing. */
+	daemon_follow__free(f);
 	if (cgdir)
 		cgroup__destroy(cgdir);
 	if (r.pidfd >= 0)
@@ -298,8 +276,6 @@ out:
 	if (cgfd >= 0)
 		close(cgfd);
 	profile__free(p);
-	proto_answer__release(&fin);
-	free(name);
 	free(cgdir);
 	cli_signals_release(sfd, &oldmask);
 	return rc;
