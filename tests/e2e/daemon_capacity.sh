@@ -3,8 +3,9 @@
 # daemon with max-targets = 3 and a watch rule; five matching cgroups made at once. Exactly
 # three are followed, the other two refused by the kernel and counted (the watched parent's
 # count and the total); ctl add beyond capacity answers TooManyTargets naming max-targets and
-# is counted too; the three followed targets' profiles are exact; once they end, capacity is
-# back and a new cgroup is followed.
+# is counted too; the three followed targets' profiles are exact and their headers carry the
+# daemon's refusals (refused-targets); once they end, capacity is back and a new cgroup is
+# followed.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 e2e_require_root
@@ -94,6 +95,10 @@ for i in "${FOLLOWED[@]}"; do
 	wait_file "$STATE/profiles/cap-job-$i.profile" || true
 	check "cap-job-$i.profile holds exactly j$i/f" \
 		test "$(work_paths "$STATE/profiles/cap-job-$i.profile")" = "$WORK/j$i/f "
+done
+for i in "${FOLLOWED[@]}"; do
+	check "cap-job-$i's header counts the daemon's three refusals" \
+		grep -qx '# refused-targets: 3' "$STATE/profiles/cap-job-$i.profile"
 done
 check "the refused ones wrote nothing" test "$(ls "$STATE/profiles" | grep -c '^cap-job-')" = 3
 

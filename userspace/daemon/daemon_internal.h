@@ -190,6 +190,11 @@ struct daemon_watch_counts {
 	uint64_t truncated;	/* born cgroups not followed: path too long */
 };
 void daemon_watch__counts(struct daemon *d, struct daemon_watch_counts *out);
+/*
+ * Every target refused for capacity since the start: Add/Register (the registry's), and
+ * new cgroups the kernel refused (watches', all's). Each profile's header carries it.
+ */
+uint64_t daemon__refused_targets(struct daemon *d);
 /* Status's "watched": each watched parent and the new cgroups below it refused (capacity). */
 void daemon_watch__write_parents(struct daemon *d, struct json_writer *w);
 /* Log the refusals and lost end markers that came since the last call (once a second). */

@@ -339,6 +339,8 @@ int daemon_target__profile(struct daemon *d, struct daemon_target *dt, struct pr
 		return slz_fail(-err, "cannot read the profile of target %s: %s", dt->t->name,
 				*slz_errmsg() ? slz_errmsg() : strerror(-err));
 	err = daemon_target__fill_header(p, dt);
+	/* The daemon's refusals so far: work beside this target that went unrecorded. */
+	profile__header(p)->refused_targets = daemon__refused_targets(d);
 	if (!err)
 		err = profile__sort(p);
 	if (err) {

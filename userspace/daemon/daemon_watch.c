@@ -296,6 +296,14 @@ int daemon_watch__apply(struct daemon *d)
 	return err;
 }
 
+uint64_t daemon__refused_targets(struct daemon *d)
+{
+	struct daemon_watch_counts wc;
+
+	daemon_watch__counts(d, &wc);
+	return registry__refused(d->reg) + wc.watch_refused + wc.all_refused;
+}
+
 void daemon_watch__write_parents(struct daemon *d, struct json_writer *w)
 {
 	json_writer__begin_array(w);

@@ -400,6 +400,7 @@ static int merge_header(struct profile *dst, const struct profile_header *s)
 	d->dedup_full += s->dedup_full;
 	d->truncated_paths += s->truncated_paths;
 	d->daemon_restarted += s->daemon_restarted;
+	d->refused_targets += s->refused_targets;
 	d->merged_from += s->merged_from;
 	/* 0 is the unknown time: it bounds nothing. */
 	if (s->start_unix_ms && (!d->start_unix_ms || s->start_unix_ms < d->start_unix_ms))

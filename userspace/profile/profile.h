@@ -61,6 +61,12 @@ struct profile_header {
 	 * prune refuses it without --force.
 	 */
 	uint64_t daemon_restarted;
+	/*
+	 * Recorded by a daemon: the targets it had refused for capacity (max-targets, a full
+	 * queue of prepared slots) since it started, when it wrote this profile. Not loss of
+	 * this profile (its target was followed whole), but work beside it that went unrecorded.
+	 */
+	uint64_t refused_targets;
 	uint64_t merged_from; /* how many profiles were merged into this one (1 = recorded) */
 };
 

@@ -48,6 +48,7 @@ const struct header_key profile_fmt__header_keys[] = {
 	HKEY("dedup-full", "dedup_full", HDR_U64, dedup_full),
 	HKEY("truncated-paths", "truncated_paths", HDR_U64, truncated_paths),
 	HKEY("daemon-restarted", "daemon_restarted", HDR_U64, daemon_restarted),
+	HKEY("refused-targets", "refused_targets", HDR_U64, refused_targets),
 	HKEY("merged-from", "merged_from", HDR_U64, merged_from),
 	HKEY("tree-root", "tree_root", HDR_STR, tree_root),
 	{"files", "files", HDR_FILES, 0},

@@ -225,6 +225,7 @@ static struct profile *hostile_profile(void)
 	h->dedup_full = 6;
 	h->truncated_paths = 7;
 	h->daemon_restarted = 8;
+	h->refused_targets = 9;
 	for (size_t i = 0; i < sizeof(hostile) / sizeof(hostile[0]); i++) {
 		struct profile_entry e =
 			entry(hostile[i], makedev(259, 3), 1000 + i, (uint32_t)(1u << (i % 8)));
@@ -266,6 +267,7 @@ static void assert_profiles_equal(const struct profile *a, const struct profile 
 	assert_int_equal(ha->dedup_full, hb->dedup_full);
 	assert_int_equal(ha->truncated_paths, hb->truncated_paths);
 	assert_int_equal(ha->daemon_restarted, hb->daemon_restarted);
+	assert_int_equal(ha->refused_targets, hb->refused_targets);
 	assert_int_equal(profile__count(a), profile__count(b));
 	for (size_t i = 0; i < profile__count(a); i++) {
 		const struct profile_entry *x = profile__entry(a, i);
@@ -527,7 +529,7 @@ static void test_json_exact_bytes(void **state)
 		"\"target\":\"/sys/fs/cgroup/x\",\"command\":\"sh -c 'a\\tb'\","
 		"\"start\":\"2026-11-18T11:06:40.123Z\",\"end\":\"2026-11-18T11:06:49.456Z\","
 		"\"exit_status\":-1,\"lost_events\":1,\"dedup_full\":2,\"truncated_paths\":3,"
-		"\"daemon_restarted\":0,\"merged_from\":1,\"tree_root\":null,\"files\":3}\n"
+		"\"daemon_restarted\":0,\"refused_targets\":0,\"merged_from\":1,\"tree_root\":null,\"files\":3}\n"
 		"{\"kinds\":[\"open\",\"mmap\",\"exec\",\"interp\",\"stat\",\"access\","
 		"\"readlink\","
 		"\"missing\",\"write\",\"create\",\"truncate\"],\"dev\":\"0:0\",\"ino\":0,"
@@ -562,6 +564,7 @@ static void test_text_exact_bytes(void **state)
 		"# dedup-full: 2\n"
 		"# truncated-paths: 3\n"
 		"# daemon-restarted: 0\n"
+		"# refused-targets: 0\n"
 		"# merged-from: 1\n"
 		"# tree-root: -\n"
 		"# files: 3\n"
