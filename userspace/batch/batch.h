@@ -2,7 +2,9 @@
 /*
  * slimzip batch: many functions at once. Every command of every [function] section of a
  * manifest runs in a cgroup of its own, up to `jobs` at a time, all followed by one loaded BPF
- * program (one recorder, a target per command); a function's commands' profiles merge, and
+ * program, a target per command: a running daemon's (each cgroup registered with it before its
+ * command starts, finished when it ends: daemon/follow.h) or else a private recorder's; a
+ * function's commands' profiles merge, and
  * each function whose commands all succeeded is pruned to its zip exactly as `slimzip prune`
  * prunes (prune__plan_checked, prune__write_zip), with the section's options. A failure of one
  * function (a command's status, a refusal, an unwritable zip) is recorded with its name and
