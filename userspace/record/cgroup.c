@@ -462,7 +462,9 @@ static int list_below(const char *dir, bool recursive, int depth, struct cgroup_
 	if (err)
 		return err;
 	end = out->n;
-	qsort(out->v + start, end - start, sizeof(*out->v), entry_by_name);
+	/* No child yet: out->v may still be NULL, which qsort must not get even for 0 items. */
+	if (end > start)
+		qsort(out->v + start, end - start, sizeof(*out->v), entry_by_name);
 	for (size_t i = start; recursive && depth < CGROUP_LIST_DEPTH && i < end && !err; i++)
 		err = list_below(out->v[i].dir, true, depth + 1, out);
 	return err;

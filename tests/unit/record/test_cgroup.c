@@ -479,6 +479,22 @@ static void test_remove_stale(void **state)
 	free(other);
 }
 
+/* A parent with no child yet (a watch's, at the daemon's start): an empty list, no qsort(NULL). */
+static void test_children_of_empty_dir(void **state)
+{
+	struct cgroup_list l;
+	char dir[PATH_MAX];
+
+	testfs__mkdtemp(dir, sizeof(dir), "cgchildren");
+	assert_int_equal(cgroup__children(dir, false, &l), 0);
+	assert_int_equal(l.n, 0);
+	cgroup_list__free(&l);
+	assert_int_equal(cgroup__children(dir, true, &l), 0);
+	assert_int_equal(l.n, 0);
+	cgroup_list__free(&l);
+	testfs__rmtree(dir);
+}
+
 static void test_no_leftovers(void **state)
 {
 	testfs__require_root("cgroup test");
@@ -517,6 +533,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_destroy, cg_setup, cg_teardown),
 		cmocka_unit_test_setup_teardown(test_signal_tree, cg_setup, cg_teardown),
 		cmocka_unit_test_setup_teardown(test_remove_stale, cg_setup, cg_teardown),
+		cmocka_unit_test(test_children_of_empty_dir),
 		cmocka_unit_test(test_no_leftovers),
 	};
 
