@@ -29,8 +29,14 @@ self=$(awk -F: '$1 == "0" {print $3}' /proc/self/cgroup)
 CG=$mnt${self%/}/slz-e2e-attach-$$
 DPID=
 cleanup() {
+	set +e
 	[[ -n $DPID ]] && kill -KILL "$DPID" 2>/dev/null
-	[[ -d $CG ]] && rmdir "$CG" 2>/dev/null
+	# A task that has just exited may keep its cgroup busy a moment on a loaded host.
+	for _ in $(seq 50); do
+		[[ -d $CG ]] && rmdir "$CG" 2>/dev/null
+		[[ -d $CG ]] || break
+		sleep 0.1
+	done
 	[[ ${SLIMZIP_KEEP_WORK:-0} == 1 ]] || rm -rf "$WORK"
 }
 trap cleanup EXIT

@@ -32,10 +32,16 @@ PV=$self/slz-e2e-cap-$$
 X=$mnt$self/slz-e2e-capx-$$ # for ctl add
 DPID=
 cleanup() {
+	set +e
 	[[ -n $DPID ]] && kill -KILL "$DPID" 2>/dev/null
-	for d in "$P" "$X"; do
-		[[ -d $d ]] && find "$d" -mindepth 1 -depth -type d -exec rmdir {} + 2>/dev/null
-		rmdir "$d" 2>/dev/null
+	# A task that has just exited may keep its cgroup busy a moment on a loaded host.
+	for _ in $(seq 50); do
+		for d in "$P" "$X"; do
+			[[ -d $d ]] && find "$d" -mindepth 1 -depth -type d -exec rmdir {} + 2>/dev/null
+			[[ -d $d ]] && rmdir "$d" 2>/dev/null
+		done
+		[[ -d $P || -d $X ]] || break
+		sleep 0.1
 	done
 	[[ ${SLIMZIP_KEEP_WORK:-0} == 1 ]] || rm -rf "$WORK"
 }
