@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "zipdeflate.h"
 #include "zippool.h"
 #include "zipread.h"
 
@@ -15,13 +16,15 @@
 
 enum job_state { JOB_PENDING, JOB_RUNNING, JOB_DONE };
 
+/* Read in pieces of this size, so a cancel stops a large file midway. */
+#define READ_CHUNK (1U << 20)
+
 struct zippool_job {
 	struct tree_entry e; /* what the walk saw: a file swapped or rewritten since is refused */
 	enum job_state state;
-	int err;		/* errno of the failure, 0 when none */
-	enum zippool_fail fail; /* what failed, for the message the writer thread formats */
-	zip_t *za;		/* the private archive, entry 0; NULL once released */
-	zip_stat_t zs;
+	int err;		   /* errno of the failure, 0 when none */
+	enum zippool_fail fail;	   /* what failed, for the message the writer thread formats */
+	struct zipdeflate_out out; /* out.data NULL once released */
 };
 
 struct zippool {
@@ -36,15 +39,8 @@ struct zippool {
 	const struct slz_cancel *cancel;
 	pthread_t threads[MAX_THREADS];
 	int nthreads;
-};
-
-/* Reads one file for a worker's private archive; failures are kept in the job. */
-struct job_read {
-	struct zippool_job *job;
-	const struct slz_cancel *cancel;
-	int root_fd;
-	struct zipread in;
-	zip_error_t error;
+	/* The writer thread's own, made when it first does a job itself (zippool__wait). */
+	struct zipdeflate *writer_z;
 };
 
 bool zippool__takes(uint64_t size)
@@ -52,108 +48,77 @@ bool zippool__takes(uint64_t size)
 	return size && size <= PRECOMPRESS_MAX;
 }
 
-static zip_int64_t job_read_fail(struct job_read *r, int zip_err, enum zippool_fail fail, int err)
+static void job_fail(struct zippool_job *job, enum zippool_fail fail, int err)
 {
-	zip_error_set(&r->error, zip_err, err);
-	if (!r->job->err) {
-		r->job->err = err;
-		r->job->fail = fail;
-	}
-	return -1;
+	job->err = err;
+	job->fail = fail;
 }
 
-static zip_int64_t job_src_cb(void *ud, void *data, zip_uint64_t len, zip_source_cmd_t cmd)
+/* The whole file as the walk saw it, into a new buffer of e.size bytes; NULL on failure. */
+static unsigned char *read_job(struct zippool *p, struct zippool_job *job)
 {
-	struct job_read *r = ud;
+	struct zipread in = {.fd = -1};
+	unsigned char *buf;
+	uint64_t done = 0;
 	ssize_t n;
 
-	switch (cmd) {
-	case ZIP_SOURCE_OPEN:
-		n = zipread__open(&r->in, r->root_fd, &r->job->e);
-		return n ? job_read_fail(r, ZIP_ER_OPEN, ZIPPOOL_FAIL_OPEN, (int)-n) : 0;
-	case ZIP_SOURCE_READ:
-		if (slz_cancel__requested(r->cancel))
-			return job_read_fail(r, ZIP_ER_CANCELLED, ZIPPOOL_FAIL_CANCEL, ECANCELED);
-		n = zipread__next(&r->in, data, len);
-		if (n == -EAGAIN)
-			return job_read_fail(r, ZIP_ER_INCONS, ZIPPOOL_FAIL_CHANGED, EAGAIN);
-		if (n < 0)
-			return job_read_fail(r, ZIP_ER_READ, ZIPPOOL_FAIL_READ, (int)-n);
-		return n;
-	case ZIP_SOURCE_CLOSE:
-	case ZIP_SOURCE_FREE:
-		zipread__close(&r->in);
-		return 0;
-	case ZIP_SOURCE_STAT:
-		return zipread__stat(data, len, &r->error, r->job->e.size);
-	case ZIP_SOURCE_ERROR:
-		return zip_error_to_data(&r->error, data, len);
-	case ZIP_SOURCE_SUPPORTS:
-		return ZIP_SOURCE_SUPPORTS_READABLE;
-	default:
-		zip_error_set(&r->error, ZIP_ER_OPNOTSUPP, 0);
-		return -1;
+	buf = malloc(job->e.size);
+	if (!buf) {
+		job_fail(job, ZIPPOOL_FAIL_MEMORY, ENOMEM);
+		return NULL;
 	}
+	n = zipread__open(&in, p->root_fd, &job->e);
+	if (n) {
+		job_fail(job, ZIPPOOL_FAIL_OPEN, (int)-n);
+		goto err;
+	}
+	while (done < job->e.size) {
+		uint64_t want = job->e.size - done;
+
+		if (slz_cancel__requested(p->cancel)) {
+			job_fail(job, ZIPPOOL_FAIL_CANCEL, ECANCELED);
+			goto err;
+		}
+		n = zipread__next(&in, buf + done, want < READ_CHUNK ? want : READ_CHUNK);
+		/* 0 before the end is a file that shrank: zipread says -EAGAIN for it. */
+		if (n == -EAGAIN || n == 0) {
+			job_fail(job, ZIPPOOL_FAIL_CHANGED, EAGAIN);
+			goto err;
+		}
+		if (n < 0) {
+			job_fail(job, ZIPPOOL_FAIL_READ, (int)-n);
+			goto err;
+		}
+		done += (uint64_t)n;
+	}
+	zipread__close(&in);
+	return buf;
+err:
+	zipread__close(&in);
+	free(buf);
+	return NULL;
 }
 
-static void compress_job(struct zippool *p, struct zippool_job *job)
+static void compress_job(struct zippool *p, struct zippool_job *job, struct zipdeflate *z)
 {
-	struct job_read r = {.job = job, .cancel = p->cancel, .root_fd = p->root_fd, .in.fd = -1};
-	zip_source_t *buf = NULL, *src = NULL;
-	zip_t *tmp = NULL;
-	zip_error_t ze;
+	unsigned char *buf;
 
-	zip_error_init(&ze);
-	zip_error_init(&r.error);
-	buf = zip_source_buffer_create(NULL, 0, 0, &ze);
-	if (!buf)
-		goto fail;
-	/* Keep buf alive past zip_close() to reopen what was written into it. */
-	zip_source_keep(buf);
-	tmp = zip_open_from_source(buf, ZIP_TRUNCATE, &ze);
-	if (!tmp)
-		goto fail;
-	src = zip_source_function(tmp, job_src_cb, &r);
-	if (!src)
-		goto fail;
-	if (zip_file_add(tmp, "f", src, 0) < 0) {
-		zip_source_free(src);
-		goto fail;
+	if (!z) {
+		job_fail(job, ZIPPOOL_FAIL_MEMORY, ENOMEM);
+		return;
 	}
-	if (zip_set_file_compression(tmp, 0, ZIP_CM_DEFLATE, (zip_uint32_t)p->level) ||
-	    zip_close(tmp))
-		goto fail;
-	tmp = NULL;
-	job->za = zip_open_from_source(buf, ZIP_RDONLY, &ze);
-	if (!job->za)
-		goto fail;
-	buf = NULL; /* job->za owns the reference we kept */
-	if (zip_stat_index(job->za, 0, 0, &job->zs))
-		goto fail;
-	goto out;
-fail:
-	if (!job->err) {
-		job->err = ENOMEM;
-		job->fail = ZIPPOOL_FAIL_LIBZIP;
-	}
-	if (job->za)
-		zip_discard(job->za);
-	job->za = NULL;
-out:
-	if (tmp)
-		zip_discard(tmp);
-	zip_source_free(buf);
-	zip_error_fini(&r.error);
-	zip_error_fini(&ze);
+	buf = read_job(p, job);
+	if (buf && zipdeflate__buffer(z, buf, job->e.size, &job->out))
+		job_fail(job, ZIPPOOL_FAIL_MEMORY, ENOMEM);
 }
 
 /* Compress a pending job on this thread: called, and returns, with p->mu held. */
-static void run_job(struct zippool *p, struct zippool_job *job)
+static void run_job(struct zippool *p, struct zippool_job *job, struct zipdeflate *z)
 {
 	job->state = JOB_RUNNING;
 	p->inflight += job->e.size;
 	pthread_mutex_unlock(&p->mu);
-	compress_job(p, job);
+	compress_job(p, job, z);
 	pthread_mutex_lock(&p->mu);
 	job->state = JOB_DONE;
 	pthread_cond_broadcast(&p->cv);
@@ -162,7 +127,12 @@ static void run_job(struct zippool *p, struct zippool_job *job)
 static void *pool_worker(void *arg)
 {
 	struct zippool *p = arg;
+	struct zipdeflate *z = NULL;
 
+	/* Made once for every file this thread takes; without one it takes none (the writer
+	 * then compresses those itself). */
+	if (zipdeflate__new(p->level, &z))
+		return NULL;
 	pthread_mutex_lock(&p->mu);
 	for (;;) {
 		struct zippool_job *job;
@@ -175,9 +145,10 @@ static void *pool_worker(void *arg)
 			break;
 		job = &p->jobs[p->next++];
 		if (job->state == JOB_PENDING) /* else the writer did it itself */
-			run_job(p, job);
+			run_job(p, job, z);
 	}
 	pthread_mutex_unlock(&p->mu);
+	zipdeflate__free(z);
 	return NULL;
 }
 
@@ -235,15 +206,22 @@ void zippool__start(struct zippool *p, int threads)
 int zippool__wait(struct zippool *p, struct zippool_job *job, struct zippool_result *res)
 {
 	pthread_mutex_lock(&p->mu);
-	if (job->state == JOB_PENDING)
-		run_job(p, job);
+	if (job->state == JOB_PENDING) {
+		/* Only the writer thread waits, so only it uses writer_z. */
+		if (!p->writer_z)
+			(void)zipdeflate__new(p->level, &p->writer_z); /* NULL: the job fails */
+		run_job(p, job, p->writer_z);
+	}
 	while (job->state != JOB_DONE)
 		pthread_cond_wait(&p->cv, &p->mu);
 	pthread_mutex_unlock(&p->mu);
 	res->err = job->err;
 	res->fail = job->fail;
-	res->za = job->za;
-	res->zs = job->zs;
+	res->data = job->out.data;
+	res->len = job->out.len;
+	res->size = job->e.size;
+	res->crc = job->out.crc;
+	res->stored = job->out.stored;
 	return -job->err;
 }
 
@@ -252,14 +230,14 @@ void zippool__release(struct zippool *p, struct zippool_job *job)
 	bool had;
 
 	pthread_mutex_lock(&p->mu);
-	had = job->state == JOB_DONE && job->za;
+	had = job->state == JOB_DONE && job->out.data;
 	if (had)
 		p->inflight -= job->e.size;
 	pthread_cond_broadcast(&p->cv);
 	pthread_mutex_unlock(&p->mu);
 	if (had) {
-		zip_discard(job->za);
-		job->za = NULL;
+		free(job->out.data);
+		job->out.data = NULL;
 	}
 }
 
@@ -274,11 +252,10 @@ void zippool__stop(struct zippool *p)
 	for (int i = 0; i < p->nthreads; i++)
 		pthread_join(p->threads[i], NULL);
 	p->nthreads = 0;
-	for (size_t i = 0; i < p->n; i++)
-		if (p->jobs[i].za) {
-			zip_discard(p->jobs[i].za);
-			p->jobs[i].za = NULL;
-		}
+	for (size_t i = 0; i < p->n; i++) {
+		free(p->jobs[i].out.data);
+		p->jobs[i].out.data = NULL;
+	}
 }
 
 void zippool__free(struct zippool *p)
@@ -286,6 +263,7 @@ void zippool__free(struct zippool *p)
 	if (!p)
 		return;
 	zippool__stop(p);
+	zipdeflate__free(p->writer_z);
 	pthread_cond_destroy(&p->cv);
 	pthread_mutex_destroy(&p->mu);
 	free(p->jobs);

@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * Internal to zipwrite: worker threads that deflate small files ahead of the zip writer.
- * libzip 1.7 has no API to deflate a buffer, so a worker zips one file into a private
- * in-memory archive and the writer later copies that entry's compressed bytes
- * (ZIP_FL_COMPRESSED) with its CRC: libzip does not recompress data whose source already
- * reports the entry's method. Same libzip deflate, same bytes as streaming the file.
- * Jobs are taken in the order they were added, which is the order the writer consumes them;
- * the input bytes held compressed in memory are bounded, so memory does not grow with the tree.
+ * A worker reads the whole file and deflates it with libdeflate (zipdeflate.h: one compressor
+ * per thread); the writer later hands libzip the finished raw deflate bytes (or the file
+ * itself, stored, when deflate does not shrink it) with method, sizes and CRC, and libzip
+ * copies them without recompressing. Every file is deflated on its own, so the bytes do not
+ * depend on the number of threads. Jobs are taken in the order they were added, which is the
+ * order the writer consumes them; the input bytes held in memory are bounded, so memory does
+ * not grow with the tree.
  */
 #ifndef SLIMZIP_ZIPPOOL_H
 #define SLIMZIP_ZIPPOOL_H
@@ -14,8 +15,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <zip.h>
-
 #include "cancel.h"
 #include "tree.h"
 
@@ -29,15 +28,18 @@ enum zippool_fail {
 	ZIPPOOL_FAIL_READ,
 	ZIPPOOL_FAIL_CHANGED, /* other size than the walk saw, or rewritten while it was read */
 	ZIPPOOL_FAIL_CANCEL,  /* the pool's cancel token was requested */
-	ZIPPOOL_FAIL_LIBZIP,  /* the private archive could not be made (memory) */
+	ZIPPOOL_FAIL_MEMORY,  /* no memory for the file, its stream or a compressor */
 };
 
 struct zippool_result {
 	int err; /* errno of the failure, 0 when none */
 	enum zippool_fail fail;
-	/* The private archive, the file deflated as entry 0; valid until zippool__release(). */
-	zip_t *za;
-	zip_stat_t zs; /* entry 0: size, comp_size, comp_method, crc */
+	/* The entry's data, valid until zippool__release(): deflated, or the file when stored. */
+	const unsigned char *data;
+	size_t len;
+	uint64_t size; /* of the file */
+	uint32_t crc;
+	bool stored;
 };
 
 /* Whether a file of this size is deflated ahead: larger ones stream so memory stays bounded. */
@@ -71,10 +73,10 @@ void zippool__start(struct zippool *p, int threads);
  */
 int zippool__wait(struct zippool *p, struct zippool_job *job, struct zippool_result *res);
 
-/* The writer copied the job's data: drop its archive so the workers may go on. */
+/* The writer copied the job's data: drop it so the workers may go on. */
 void zippool__release(struct zippool *p, struct zippool_job *job);
 
-/* Join the workers and drop every archive left; idempotent and NULL-safe. */
+/* Join the workers and drop every job's data left; idempotent and NULL-safe. */
 void zippool__stop(struct zippool *p);
 
 /* zippool__stop(), then free everything; NULL-safe. */

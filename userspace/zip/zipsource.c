@@ -73,7 +73,7 @@ static zip_int64_t job_failure(struct file_src *fs, const struct zippool_result 
 		return changed_fail(fs);
 	case ZIPPOOL_FAIL_CANCEL:
 		return file_fail(fs, ZIP_ER_CANCELLED, ECANCELED, "cancelled: no zip was written");
-	default:
+	default: /* ZIPPOOL_FAIL_MEMORY */
 		return file_fail(fs, ZIP_ER_MEMORY, ENOMEM, "cannot compress %s: out of memory",
 				 fs->path);
 	}
@@ -85,13 +85,17 @@ static zip_int64_t unsupported(struct file_src *fs)
 	return -1;
 }
 
-/* A precompressed file: hand libzip the deflated bytes with method, sizes and CRC. */
+/*
+ * A file the pool deflated ahead (or stores, deflate not shrinking it): hand libzip the bytes
+ * with method, sizes and CRC, which it copies as they are when the source reports the
+ * entry's method.
+ */
 static zip_int64_t job_file_cb(struct file_src *fs, void *data, zip_uint64_t len,
 			       zip_source_cmd_t cmd)
 {
 	struct zippool *p = fs->w->pool;
 	struct zippool_result res;
-	zip_int64_t n;
+	size_t n;
 
 	switch (cmd) {
 	case ZIP_SOURCE_STAT: {
@@ -103,13 +107,24 @@ static zip_int64_t job_file_cb(struct file_src *fs, void *data, zip_uint64_t len
 		if (!fs->have_stat) {
 			if (zippool__wait(p, fs->job, &res))
 				return job_failure(fs, &res);
+			/*
+			 * The entry's method is left to the source (ZIP_CM_DEFAULT) when it is
+			 * added, before the job is done: libzip takes a deflated source's method as
+			 * it is, but would deflate a stored one again. So a stored job sets its
+			 * entry to store here, in the STAT that zip_close() asks first of all for
+			 * this entry, before it looks at the entry's method: nothing is written
+			 * yet.
+			 */
+			if (res.stored && zip_set_file_compression(fs->za, fs->zi, ZIP_CM_STORE, 0))
+				return file_fail(fs, ZIP_ER_INTERNAL, EIO, "cannot store %s: %s",
+						 fs->path, zip_strerror(fs->za));
 			zip_stat_init(&fs->st);
 			fs->st.valid = ZIP_STAT_SIZE | ZIP_STAT_COMP_SIZE | ZIP_STAT_COMP_METHOD |
 				       ZIP_STAT_CRC | ZIP_STAT_ENCRYPTION_METHOD;
-			fs->st.size = res.zs.size;
-			fs->st.comp_size = res.zs.comp_size;
-			fs->st.comp_method = res.zs.comp_method;
-			fs->st.crc = res.zs.crc;
+			fs->st.size = res.size;
+			fs->st.comp_size = res.len;
+			fs->st.comp_method = res.stored ? ZIP_CM_STORE : ZIP_CM_DEFLATE;
+			fs->st.crc = res.crc;
 			fs->st.encryption_method = ZIP_EM_NONE;
 			fs->have_stat = true;
 		}
@@ -119,22 +134,18 @@ static zip_int64_t job_file_cb(struct file_src *fs, void *data, zip_uint64_t len
 	case ZIP_SOURCE_OPEN:
 		if (zippool__wait(p, fs->job, &res))
 			return job_failure(fs, &res);
-		fs->zf = zip_fopen_index(res.za, 0, ZIP_FL_COMPRESSED);
-		if (!fs->zf)
-			return file_fail(fs, ZIP_ER_MEMORY, ENOMEM, "cannot compress %s: %s",
-					 fs->path, zip_strerror(res.za));
+		fs->data = res.data;
+		fs->len = res.len;
+		fs->off = 0;
 		zipsource__progress(fs->w, PROGRESS_ENTRY_WEIGHT);
 		return 0;
 	case ZIP_SOURCE_READ:
-		n = zip_fread(fs->zf, data, len);
-		if (n < 0)
-			return file_fail(fs, ZIP_ER_READ, EIO, "cannot compress %s: %s", fs->path,
-					 zip_file_strerror(fs->zf));
-		return n;
+		n = fs->len - fs->off < len ? fs->len - fs->off : (size_t)len;
+		memcpy(data, fs->data + fs->off, n);
+		fs->off += n;
+		return (zip_int64_t)n;
 	case ZIP_SOURCE_CLOSE:
-		if (fs->zf)
-			zip_fclose(fs->zf);
-		fs->zf = NULL;
+		fs->data = NULL;
 		zippool__release(p, fs->job);
 		zipsource__progress(fs->w, fs->size);
 		return 0;
@@ -197,8 +208,6 @@ static zip_int64_t file_src_cb(void *ud, void *data, zip_uint64_t len, zip_sourc
 	case ZIP_SOURCE_SUPPORTS:
 		return ZIP_SOURCE_SUPPORTS_READABLE;
 	case ZIP_SOURCE_FREE:
-		if (fs->zf)
-			zip_fclose(fs->zf);
 		if (fs->job)
 			zippool__release(fs->w->pool, fs->job);
 		zipread__close(&fs->in);
@@ -281,8 +290,8 @@ zip_int64_t zipsource__out_cb(void *ud, void *data, zip_uint64_t len, zip_source
 	}
 }
 
-zip_source_t *zipsource__file(zip_t *za, struct writer *w, const struct tree_entry *e,
-			      struct zippool_job *job)
+zip_source_t *zipsource__file(zip_t *za, zip_uint64_t zi, struct writer *w,
+			      const struct tree_entry *e, struct zippool_job *job)
 {
 	struct file_src *fs = calloc(1, sizeof(*fs));
 	zip_source_t *src;
@@ -295,6 +304,8 @@ zip_source_t *zipsource__file(zip_t *za, struct writer *w, const struct tree_ent
 	fs->size = e->size;
 	fs->in.fd = -1;
 	fs->job = job;
+	fs->za = za;
+	fs->zi = zi;
 	zip_error_init(&fs->error);
 	src = zip_source_function(za, file_src_cb, fs);
 	if (!src)

@@ -52,18 +52,21 @@ struct file_src {
 	struct zipread in;   /* streamed on the writer's thread */
 	zip_error_t error;
 	struct zippool_job *job; /* precompressed: the data comes from the pool */
-	zip_file_t *zf;
+	zip_t *za;		 /* the archive, and the entry's index in it */
+	zip_uint64_t zi;
+	const unsigned char *data; /* the job's data while open */
+	size_t len, off;
 	bool have_stat;
 	zip_stat_t st;
 };
 
 /*
  * The source of the file entry e (streamed, or precompressed by the pool when job is not
- * NULL), owned by za once added; NULL when out of memory. A file failure is kept in
- * w->file_err with its message in slz_errmsg().
+ * NULL), to be added to za as entry zi and owned by za once added; NULL when out of memory.
+ * A file failure is kept in w->file_err with its message in slz_errmsg().
  */
-zip_source_t *zipsource__file(zip_t *za, struct writer *w, const struct tree_entry *e,
-			      struct zippool_job *job);
+zip_source_t *zipsource__file(zip_t *za, zip_uint64_t zi, struct writer *w,
+			      const struct tree_entry *e, struct zippool_job *job);
 /* The archive's output source; ud is the writer. */
 zip_int64_t zipsource__out_cb(void *ud, void *data, zip_uint64_t len, zip_source_cmd_t cmd);
 /* Move the progress fraction by advance bytes of input (calls w->progress when it moved). */

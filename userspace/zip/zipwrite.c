@@ -158,7 +158,8 @@ static int add_item(zip_t *za, struct writer *w, struct item *it, const struct z
 
 	switch (it->kind) {
 	case ITEM_FILE:
-		src = zipsource__file(za, w, &e, it->job);
+		/* Entries are added one after another: this one gets the next index. */
+		src = zipsource__file(za, (zip_uint64_t)zip_get_num_entries(za, 0), w, &e, it->job);
 		if (!src)
 			return -ENOMEM;
 		perm = zipwrite__entry_mode(opts, e.mode, &closed);
@@ -213,7 +214,8 @@ static int add_item(zip_t *za, struct writer *w, struct item *it, const struct z
 	    zip_file_set_dostime(za, (zip_uint64_t)zi, it->dos_time, it->dos_date, 0) ||
 	    zip_file_extra_field_set(za, (zip_uint64_t)zi, ZIPCDIR_EF_UT, ZIP_EXTRA_FIELD_NEW, ut,
 				     sizeof(ut), ZIP_FL_LOCAL | ZIP_FL_CENTRAL) < 0 ||
-	    /* precompressed: the method comes from the source, so libzip copies the data */
+	    /* precompressed: the method comes from the source, so libzip copies the data
+	       (zipsource.c's STAT sets a stored job's entry to store) */
 	    (!it->job && zip_set_file_compression(za, (zip_uint64_t)zi, method, level)))
 		return slz_fail(EINVAL, "cannot set the attributes of %s: %s", it->name,
 				zip_strerror(za));

@@ -1,0 +1,279 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The files the pool deflates with libdeflate: what Info-ZIP, Python's zipfile and libzip (our
+ * extractor) make of them, the stored fallback for files deflate does not shrink, and bytes
+ * that do not depend on how many threads deflated them.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <libdeflate.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zip.h>
+
+#include "extract.h"
+#include "keepset.h"
+#include "testfs.h"
+#include "tree.h"
+#include "util.h"
+#include "zipdeflate.h"
+#include "zipwrite.h"
+
+struct fixture {
+	char dir[256];
+	char root[320];
+	char out[320];
+	char out2[320];
+	char dest[320];
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	testfs__mkdtemp(f->dir, sizeof(f->dir), "zipdeflate");
+	snprintf(f->root, sizeof(f->root), "%s/tree", f->dir);
+	snprintf(f->out, sizeof(f->out), "%s/out.zip", f->dir);
+	snprintf(f->out2, sizeof(f->out2), "%s/out2.zip", f->dir);
+	snprintf(f->dest, sizeof(f->dest), "%s/dest", f->dir);
+	testfs__mkdir(f->dir, "tree");
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	testfs__rmtree(f->dir);
+	free(f);
+	return 0;
+}
+
+/* Bytes no deflate can shrink, the same on every run (xorshift, not /dev/urandom). */
+static unsigned char *noise(size_t len, uint64_t seed)
+{
+	unsigned char *b = malloc(len ? len : 1);
+	uint64_t x = seed | 1;
+
+	assert_non_null(b);
+	for (size_t i = 0; i < len; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		b[i] = (unsigned char)(x >> 32);
+	}
+	return b;
+}
+
+static unsigned char *text(size_t len)
+{
+	static const char line[] = "def handler(event, context):\n    return {'ok': True}\n";
+	unsigned char *b = malloc(len ? len : 1);
+
+	assert_non_null(b);
+	for (size_t i = 0; i < len; i++)
+		b[i] = (unsigned char)line[i % (sizeof(line) - 1)];
+	return b;
+}
+
+static const struct {
+	const char *rel;
+	size_t len;
+	bool random;
+	int method; /* what the entry must be */
+} files[] = {
+	{"empty", 0, false, ZIP_CM_STORE},
+	{"one", 1, false, ZIP_CM_STORE},	  /* deflate makes 1 byte 3 */
+	{"tiny.bin", 100, true, ZIP_CM_STORE},	  /* deflate adds its block header */
+	{"tiny.txt", 100, false, ZIP_CM_DEFLATE}, /* repeats: shrinks even at 100 bytes */
+	{"random.bin", 300000, true, ZIP_CM_STORE},
+	{"d/compressible.py", 1 << 20, false, ZIP_CM_DEFLATE},
+	{"d/e/random2.bin", 70000, true, ZIP_CM_STORE},
+};
+
+static void mixed_tree(const char *root)
+{
+	testfs__mkdirs(root, "d/e");
+	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+		unsigned char *b =
+			files[i].random ? noise(files[i].len, i + 1) : text(files[i].len);
+
+		testfs__write_bytes(root, files[i].rel, b, files[i].len);
+		free(b);
+	}
+}
+
+/* Many small files, so that two workers both get some. */
+static void many_files_tree(const char *root)
+{
+	mixed_tree(root);
+	for (int i = 0; i < 200; i++) {
+		char rel[64];
+		size_t len = 1000 + (size_t)i * 97;
+		unsigned char *b = i % 3 ? text(len) : noise(len, (uint64_t)i + 100);
+
+		snprintf(rel, sizeof(rel), "many/f%03d", i);
+		if (i % 3 == 1) /* different bytes per file, still compressible */
+			memcpy(b, rel, strlen(rel));
+		testfs__write_bytes(root, rel, b, len);
+		free(b);
+	}
+}
+
+static void write_zip(const char *root, const char *out, int threads, int level)
+{
+	struct tree *t = NULL;
+	struct keepset *k = NULL;
+	struct zipwrite_opts o;
+
+	zipwrite__default_opts(&o);
+	o.threads = threads;
+	o.level = level;
+	o.mtime_mode = ZIPWRITE_MTIME_FIXED;
+	assert_int_equal(tree__open(root, NULL, &t), 0);
+	assert_int_equal(keepset__new(t, &k), 0);
+	for (uint32_t i = 1; i < tree__count(t); i++)
+		assert_int_equal(keepset__add(k, i, KEEP_GLOB, 0, NULL), 0);
+	if (zipwrite__write(k, out, &o, NULL))
+		fail_msg("zipwrite__write: %s", slz_errmsg());
+	keepset__free(k);
+	tree__free(t);
+}
+
+/*
+ * Info-ZIP (unzip -t), Python's zipfile and libzip (our extractor, which checks sizes and
+ * CRCs) all read every entry; each file comes back byte for byte; files deflate does not
+ * shrink are stored, the others deflated and smaller.
+ */
+static void test_three_readers(void **state)
+{
+	struct fixture *f = *state;
+	zip_t *za;
+	int zerr;
+
+	mixed_tree(f->root);
+	write_zip(f->root, f->out, 2, 6);
+	testfs__run("unzip -tq '%s' >/dev/null", f->out);
+	testfs__run("python3 -m zipfile -t '%s' >/dev/null", f->out);
+	testfs__run("python3 -c 'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); "
+		    "assert z.testzip() is None' '%s'",
+		    f->out);
+	assert_int_equal(extract__zip(f->out, f->dest, NULL), 0);
+	za = zip_open(f->out, ZIP_RDONLY | ZIP_CHECKCONS, &zerr);
+	assert_non_null(za);
+	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+		char p[512];
+		size_t len;
+		char *got, *want;
+		zip_stat_t zs;
+
+		testfs__path(p, sizeof(p), f->dest, files[i].rel);
+		got = testfs__read(p, &len);
+		testfs__path(p, sizeof(p), f->root, files[i].rel);
+		want = testfs__read(p, NULL);
+		assert_int_equal(len, files[i].len);
+		if (len && memcmp(got, want, len))
+			fail_msg("%s extracted with other bytes", files[i].rel);
+		free(got);
+		free(want);
+		assert_int_equal(zip_stat(za, files[i].rel, 0, &zs), 0);
+		if (zs.comp_method != files[i].method)
+			fail_msg("%s: method %d, not %d", files[i].rel, zs.comp_method,
+				 files[i].method);
+		if (files[i].method == ZIP_CM_STORE)
+			assert_int_equal(zs.comp_size, zs.size);
+		else
+			assert_true(zs.comp_size < zs.size);
+	}
+	zip_close(za);
+}
+
+/* Every file is deflated on its own: one worker or two, the zip is the same, byte for byte. */
+static void test_threads_same_bytes(void **state)
+{
+	struct fixture *f = *state;
+	char *a, *b;
+	size_t la, lb;
+
+	many_files_tree(f->root);
+	for (int level = 1; level <= 9; level += 4) {
+		write_zip(f->root, f->out, 1, level);
+		write_zip(f->root, f->out2, 2, level);
+		a = testfs__read(f->out, &la);
+		b = testfs__read(f->out2, &lb);
+		assert_int_equal(la, lb);
+		if (memcmp(a, b, la))
+			fail_msg("level %d: the zip of 2 workers differs from that of 1", level);
+		free(a);
+		free(b);
+	}
+	/* And 1 differs from 9: the level reaches libdeflate. */
+	write_zip(f->root, f->out, 1, 1);
+	write_zip(f->root, f->out2, 1, 9);
+	a = testfs__read(f->out, &la);
+	b = testfs__read(f->out2, &lb);
+	assert_true(la != lb || memcmp(a, b, la));
+	free(a);
+	free(b);
+}
+
+/* The compressor itself: levels 1-9 only; a raw deflate stream that inflates back; stored. */
+static void test_zipdeflate_buffer(void **state)
+{
+	struct libdeflate_decompressor *d = libdeflate_alloc_decompressor();
+	struct zipdeflate *z = NULL;
+	struct zipdeflate_out out;
+	unsigned char *in, *back;
+	size_t len = 200000, got = 0;
+
+	(void)state;
+	assert_int_equal(zipdeflate__new(0, &z), -EINVAL);
+	assert_int_equal(zipdeflate__new(10, &z), -EINVAL);
+	assert_null(z);
+	assert_int_equal(zipdeflate__new(6, &z), 0);
+
+	in = text(len);
+	assert_int_equal(zipdeflate__buffer(z, in, len, &out), 0);
+	assert_false(out.stored);
+	assert_true(out.len < len / 10);
+	back = malloc(len);
+	assert_int_equal(libdeflate_deflate_decompress(d, out.data, out.len, back, len, &got),
+			 LIBDEFLATE_SUCCESS);
+	assert_int_equal(got, len);
+	assert_int_equal(out.crc, (uint32_t)libdeflate_crc32(0, back, len));
+	in = text(len);
+	assert_memory_equal(back, in, len);
+	free(in);
+	free(out.data);
+
+	in = noise(len, 7);
+	assert_int_equal(zipdeflate__buffer(z, in, len, &out), 0);
+	assert_true(out.stored);
+	assert_ptr_equal(out.data, in); /* the file itself, not a copy */
+	assert_int_equal(out.len, len);
+	free(out.data);
+
+	free(back);
+	libdeflate_free_decompressor(d);
+	zipdeflate__free(z);
+	zipdeflate__free(NULL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_three_readers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_threads_same_bytes, setup, teardown),
+		cmocka_unit_test(test_zipdeflate_buffer),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
