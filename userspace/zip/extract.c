@@ -7,11 +7,12 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <libdeflate.h>
 #include <zip.h>
-#include <zlib.h>
 
 #include "dostime.h"
 #include "extract.h"
+#include "extract_internal.h"
 #include "hashmap.h"
 #include "pathutil.h"
 #include "util.h"
@@ -19,23 +20,8 @@
 #include "zipname.h"
 
 #define LINK_TARGET_MAX 4096
-#define COPY_BUFFER	(256 * 1024)
 
-enum ekind { E_FILE, E_DIR, E_LINK };
-
-struct ent {
-	const char *name; /* from libzip, NUL-terminated; checked against the raw bytes */
-	char *target;	  /* symlinks */
-	uint64_t size;	  /* as the central directory declares it */
-	uint32_t crc;	  /* likewise */
-	int64_t mtime;
-	uint32_t mode; /* permission bits */
-	enum ekind kind;
-	uint16_t depth;
-};
-
-/* One component at a time, never through a symlink, creating missing directories. */
-static int open_parent(int dest_fd, const char *name, const char **last)
+int extract__open_parent(int dest_fd, const char *name, const char **last)
 {
 	int fd = dest_fd, nfd;
 	const char *p = name, *slash;
@@ -75,94 +61,6 @@ err:
 	return nfd;
 }
 
-/* The whole buffer, through short writes and signals. 0 or -errno. */
-static int write_all(int fd, const char *buf, size_t len)
-{
-	for (size_t off = 0; off < len;) {
-		ssize_t w = write(fd, buf + off, len - off);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -errno;
-		off += (size_t)w;
-	}
-	return 0;
-}
-
-/*
- * Copy one file entry out, holding it to what the central directory declares: never more bytes
- * than its size (a bomb stops at the first one too many, whatever the stream would inflate
- * to), exactly that many in the end, and their CRC-32. libzip checks the CRC at the end of the
- * data too, but not the size of deflated data; both are checked here either way. A damaged
- * entry's file is removed again.
- */
-static int write_file(zip_t *za, zip_uint64_t zi, int dfd, const char *base, const struct ent *e,
-		      char *buf)
-{
-	struct timespec ts[2] = {{.tv_sec = e->mtime}, {.tv_sec = e->mtime}};
-	zip_file_t *zf = NULL;
-	uint64_t done = 0;
-	uLong crc = crc32(0, Z_NULL, 0);
-	zip_int64_t n;
-	int fd, err = 0;
-
-	fd = openat(dfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return slz_fail(errno, "cannot create %s: %s", e->name, strerror(errno));
-	zf = zip_fopen_index(za, zi, 0);
-	if (!zf) {
-		err = slz_fail(EINVAL, "cannot read entry %s: %s", e->name, zip_strerror(za));
-		goto out;
-	}
-	while ((n = zip_fread(zf, buf, COPY_BUFFER)) > 0) {
-		if ((uint64_t)n > e->size - done) {
-			err = slz_fail(
-				EINVAL,
-				"entry %s holds more than the %llu bytes it declares: the zip "
-				"is damaged or hostile",
-				e->name, (unsigned long long)e->size);
-			goto out;
-		}
-		done += (uint64_t)n;
-		crc = crc32(crc, (const Bytef *)buf, (uInt)n);
-		err = write_all(fd, buf, (size_t)n);
-		if (err) {
-			err = slz_fail(-err, "cannot write %s: %s", e->name, strerror(-err));
-			goto out;
-		}
-	}
-	if (n < 0) {
-		err = slz_fail(EINVAL, "entry %s is corrupt: %s", e->name, zip_file_strerror(zf));
-		goto out;
-	}
-	if (done != e->size) {
-		err = slz_fail(EINVAL, "entry %s holds %llu bytes, not the %llu it declares",
-			       e->name, (unsigned long long)done, (unsigned long long)e->size);
-		goto out;
-	}
-	if ((uint32_t)crc != e->crc) {
-		err = slz_fail(EINVAL,
-			       "entry %s is corrupt: its CRC-32 is %08x, not the %08x it declares",
-			       e->name, (uint32_t)crc, e->crc);
-		goto out;
-	}
-	if (fchmod(fd, e->mode) || futimens(fd, ts)) {
-		err = slz_fail(errno, "cannot set the mode or mtime of %s: %s", e->name,
-			       strerror(errno));
-		goto out;
-	}
-out:
-	if (zf)
-		zip_fclose(zf);
-	if (close(fd) && !err)
-		err = slz_fail(errno, "cannot write %s: %s", e->name, strerror(errno));
-	/* No damaged file stays behind, however the caller cleans up. */
-	if (err)
-		unlinkat(dfd, base, 0);
-	return err;
-}
-
 static int read_link_target(zip_t *za, zip_uint64_t zi, struct ent *e)
 {
 	zip_file_t *zf;
@@ -181,7 +79,7 @@ static int read_link_target(zip_t *za, zip_uint64_t zi, struct ent *e)
 	n = zip_fread(zf, e->target, e->size + 1);
 	zip_fclose(zf);
 	if (n != (zip_int64_t)e->size || memchr(e->target, '\0', e->size) ||
-	    (uint32_t)crc32(0, (const Bytef *)e->target, (uInt)e->size) != e->crc)
+	    (uint32_t)libdeflate_crc32(0, e->target, e->size) != e->crc)
 		return slz_fail(EINVAL, "symlink entry %s has a damaged target", e->name);
 	e->target[e->size] = '\0';
 	/* Where it leads depends on the archive's other links: see resolve_link(). */
@@ -209,8 +107,16 @@ static int parse_entry(zip_t *za, zip_uint64_t zi, const struct zipcdir_rec *r, 
 				(unsigned long long)zi, (int)r->name_len, r->name);
 	if ((zs.valid & (ZIP_STAT_SIZE | ZIP_STAT_CRC)) != (ZIP_STAT_SIZE | ZIP_STAT_CRC))
 		return slz_fail(EINVAL, "entry %s declares no size or CRC", name);
+	if ((zs.valid & (ZIP_STAT_COMP_SIZE | ZIP_STAT_COMP_METHOD)) !=
+	    (ZIP_STAT_COMP_SIZE | ZIP_STAT_COMP_METHOD))
+		return slz_fail(EINVAL, "entry %s declares no compressed size or method", name);
+	/* Its raw bytes are read as they are (extract_files.c): they must not be encrypted. */
+	if ((zs.valid & ZIP_STAT_ENCRYPTION_METHOD) && zs.encryption_method != ZIP_EM_NONE)
+		return slz_fail(EINVAL, "entry %s is encrypted: refusing it", name);
 	e->name = name;
 	e->size = zs.size;
+	e->comp_size = zs.comp_size;
+	e->method = zs.comp_method;
 	e->crc = zs.crc;
 	/* The UT field's UTC time when there is one: the DOS fields say nothing of the zone. */
 	if (!zipcdir__ut_mtime(r, &e->mtime))
@@ -288,7 +194,7 @@ static int set_dir_attrs(int dest_fd, const struct ent *e)
 	char comp[256];
 	int dfd, fd, err = 0;
 
-	dfd = open_parent(dest_fd, e->name, &base);
+	dfd = extract__open_parent(dest_fd, e->name, &base);
 	if (dfd < 0)
 		return slz_fail(-dfd, "cannot reach directory %s: %s", e->name, strerror(-dfd));
 	snprintf(comp, sizeof(comp), "%.*s", (int)strcspn(base, "/"), base);
@@ -564,7 +470,7 @@ int extract__zip(const char *zip_path, const char *dest_dir, const struct extrac
 	struct zipcdir cd = {0};
 	uint64_t pos = 0, n, ndirs = 0;
 	bool any_link = false;
-	char *buf = NULL;
+	struct stat zst;
 	int zerr = 0, dest_fd = -1, err = 0;
 	zip_t *za;
 
@@ -579,13 +485,16 @@ int extract__zip(const char *zip_path, const char *dest_dir, const struct extrac
 		return err;
 	}
 	n = (uint64_t)zip_get_num_entries(za, 0);
+	if (stat(zip_path, &zst)) {
+		err = slz_fail(errno, "cannot open the zip %s: %s", zip_path, strerror(errno));
+		goto out;
+	}
 	err = read_cdir(zip_path, n, &cd);
 	if (err)
 		goto out;
 	ents = calloc(n ? n : 1, sizeof(*ents));
 	dirs = calloc(n ? n : 1, sizeof(*dirs));
-	buf = malloc(COPY_BUFFER);
-	if (!ents || !dirs || !buf) {
+	if (!ents || !dirs) {
 		err = -ENOMEM;
 		goto out;
 	}
@@ -628,18 +537,24 @@ int extract__zip(const char *zip_path, const char *dest_dir, const struct extrac
 	}
 
 	/*
-	 * Directories and files first, symlinks last: no entry can then be written through a
-	 * link the archive itself created.
+	 * Directories, then files (on several threads), symlinks last: no entry can then be
+	 * written through a link the archive itself created.
 	 */
 	for (int pass = 0; pass < 2; pass++) {
+		if (pass == 1) {
+			err = extract_files__write(za, (uint64_t)zst.st_size, dest_fd,
+						   OPT(o, replace), ents, n, OPT(o, threads));
+			if (err)
+				goto out;
+		}
 		for (uint64_t i = 0; i < n; i++) {
 			struct ent *e = &ents[i];
 			const char *base = NULL;
 			int dfd;
 
-			if ((pass == 0) == (e->kind == E_LINK))
+			if (e->kind != (pass == 0 ? E_DIR : E_LINK))
 				continue;
-			dfd = open_parent(dest_fd, e->name, &base);
+			dfd = extract__open_parent(dest_fd, e->name, &base);
 			if (dfd < 0) {
 				err = slz_fail(-dfd,
 					       "cannot create the directories of %s: %s (is a "
@@ -674,8 +589,7 @@ int extract__zip(const char *zip_path, const char *dest_dir, const struct extrac
 				dirs[ndirs++] = e;
 				break;
 			}
-			case E_FILE:
-				err = write_file(za, i, dfd, base, e, buf);
+			case E_FILE: /* extract_files__write()'s */
 				break;
 			case E_LINK: {
 				struct timespec ts[2] = {{.tv_sec = e->mtime},
@@ -708,7 +622,6 @@ out:
 		free(ents[i].target);
 	free(ents);
 	free(dirs);
-	free(buf);
 	zipcdir__release(&cd);
 	if (dest_fd >= 0)
 		close(dest_fd);

@@ -33,6 +33,12 @@ struct extract_opts {
 	 * overwriting. Directories merge; a directory in the way of a file stays an error.
 	 */
 	bool replace;
+	/*
+	 * Threads writing the files' data, each inflating with its own libdeflate decompressor
+	 * (0: one per online CPU, at most 16). What is written does not depend on it, nor which
+	 * failure is reported: the first in entry order.
+	 */
+	int threads;
 };
 
 #define EXTRACT_OPTS(name, ...)                                                                    \

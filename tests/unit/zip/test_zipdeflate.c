@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * The files the pool deflates with libdeflate: what Info-ZIP, Python's zipfile and libzip (our
- * extractor) make of them, the stored fallback for files deflate does not shrink, and bytes
- * that do not depend on how many threads deflated them.
+ * libdeflate both ways. The files the pool deflates: what Info-ZIP, Python's zipfile and libzip
+ * make of them, the stored fallback for files deflate does not shrink, and bytes that do not
+ * depend on how many threads deflated them. The extractor inflating them on several threads:
+ * a damaged deflate stream is one error naming the entry, the first in entry order, and
+ * leaves no file.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <zip.h>
 
 #include "extract.h"
@@ -148,6 +151,26 @@ static void write_zip(const char *root, const char *out, int threads, int level)
 	tree__free(t);
 }
 
+/* Each file of mixed_tree() came out of the extractor byte for byte. */
+static void check_extracted(const struct fixture *f)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+		char p[512];
+		size_t len;
+		char *got, *want;
+
+		testfs__path(p, sizeof(p), f->dest, files[i].rel);
+		got = testfs__read(p, &len);
+		testfs__path(p, sizeof(p), f->root, files[i].rel);
+		want = testfs__read(p, NULL);
+		assert_int_equal(len, files[i].len);
+		if (len && memcmp(got, want, len))
+			fail_msg("%s extracted with other bytes", files[i].rel);
+		free(got);
+		free(want);
+	}
+}
+
 /*
  * Info-ZIP (unzip -t), Python's zipfile and libzip (our extractor, which checks sizes and
  * CRCs) all read every entry; each file comes back byte for byte; files deflate does not
@@ -166,24 +189,18 @@ static void test_three_readers(void **state)
 	testfs__run("python3 -c 'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); "
 		    "assert z.testzip() is None' '%s'",
 		    f->out);
-	assert_int_equal(extract__zip(f->out, f->dest, NULL), 0);
+	for (int threads = 1; threads <= 2; threads++) {
+		EXTRACT_OPTS(eo, .threads = threads);
+
+		assert_int_equal(extract__zip(f->out, f->dest, &eo), 0);
+		check_extracted(f);
+		assert_int_equal(extract__remove(f->dest), 0);
+	}
 	za = zip_open(f->out, ZIP_RDONLY | ZIP_CHECKCONS, &zerr);
 	assert_non_null(za);
 	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
-		char p[512];
-		size_t len;
-		char *got, *want;
 		zip_stat_t zs;
 
-		testfs__path(p, sizeof(p), f->dest, files[i].rel);
-		got = testfs__read(p, &len);
-		testfs__path(p, sizeof(p), f->root, files[i].rel);
-		want = testfs__read(p, NULL);
-		assert_int_equal(len, files[i].len);
-		if (len && memcmp(got, want, len))
-			fail_msg("%s extracted with other bytes", files[i].rel);
-		free(got);
-		free(want);
 		assert_int_equal(zip_stat(za, files[i].rel, 0, &zs), 0);
 		if (zs.comp_method != files[i].method)
 			fail_msg("%s: method %d, not %d", files[i].rel, zs.comp_method,
@@ -223,6 +240,108 @@ static void test_threads_same_bytes(void **state)
 	assert_true(la != lb || memcmp(a, b, la));
 	free(a);
 	free(b);
+}
+
+static uint32_t le(const unsigned char *p, int bytes)
+{
+	uint32_t v = 0;
+
+	for (int i = bytes - 1; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/*
+ * Overwrite len bytes at offset off of entry name's data (past its local header) with byte,
+ * leaving sizes and CRC as declared: the deflate stream itself is damaged.
+ */
+static void damage_data(const char *path, const char *name, size_t off, unsigned char byte,
+			size_t len)
+{
+	size_t zlen, nl = strlen(name);
+	unsigned char *z = (unsigned char *)testfs__read(path, &zlen);
+	bool found = false;
+	FILE *fp;
+
+	for (size_t i = 0; i + 46 + nl <= zlen && !found; i++) {
+		unsigned char *c = z + i, *l;
+
+		if (memcmp(c, "PK\1\2", 4) || le(c + 28, 2) != nl || memcmp(c + 46, name, nl))
+			continue;
+		l = z + le(c + 42, 4);
+		assert_memory_equal(l, "PK\3\4", 4);
+		assert_true(off + len <= le(c + 20, 4)); /* within its compressed size */
+		memset(l + 30 + le(l + 26, 2) + le(l + 28, 2) + off, byte, len);
+		found = true;
+	}
+	assert_true(found);
+	fp = fopen(path, "wb");
+	assert_non_null(fp);
+	assert_int_equal(fwrite(z, 1, zlen, fp), zlen);
+	fclose(fp);
+	free(z);
+}
+
+static bool exists_in(const char *dir, const char *rel)
+{
+	char p[512];
+
+	testfs__path(p, sizeof(p), dir, rel);
+	return access(p, F_OK) == 0;
+}
+
+/*
+ * A deflate stream whose first block has the reserved type (BFINAL 1, BTYPE 11): one error,
+ * on one line, naming the entry and saying what is wrong; its file is not there. Damage in
+ * the middle of the stream is caught too (as a damaged stream, a wrong size or a wrong CRC).
+ */
+static void test_corrupt_deflate_stream(void **state)
+{
+	struct fixture *f = *state;
+
+	mixed_tree(f->root);
+	for (int threads = 1; threads <= 2; threads++) {
+		EXTRACT_OPTS(eo, .threads = threads);
+
+		write_zip(f->root, f->out, 2, 6);
+		damage_data(f->out, "d/compressible.py", 0, 0x07, 1);
+		assert_int_equal(extract__zip(f->out, f->dest, &eo), -EINVAL);
+		assert_string_equal(slz_errmsg(),
+				    "entry d/compressible.py is corrupt: its deflate stream is "
+				    "damaged");
+		assert_false(exists_in(f->dest, "d/compressible.py"));
+		assert_int_equal(extract__remove(f->dest), 0);
+
+		write_zip(f->root, f->out, 2, 6);
+		damage_data(f->out, "d/compressible.py", 500, 0xa5, 40);
+		assert_int_equal(extract__zip(f->out, f->dest, &eo), -EINVAL);
+		assert_non_null(strstr(slz_errmsg(), "entry d/compressible.py "));
+		assert_null(strchr(slz_errmsg(), '\n'));
+		assert_false(exists_in(f->dest, "d/compressible.py"));
+		assert_int_equal(extract__remove(f->dest), 0);
+	}
+}
+
+/*
+ * Two damaged entries, two threads: the one reported is the first in entry order, every
+ * time, whichever thread found its failure first.
+ */
+static void test_first_failure_in_entry_order(void **state)
+{
+	struct fixture *f = *state;
+	EXTRACT_OPTS(eo, .threads = 2);
+
+	many_files_tree(f->root);
+	write_zip(f->root, f->out, 2, 6);
+	damage_data(f->out, "many/f001", 0, 0x07, 1);
+	damage_data(f->out, "many/f199", 0, 0x07, 1);
+	for (int i = 0; i < 5; i++) {
+		assert_int_equal(extract__zip(f->out, f->dest, &eo), -EINVAL);
+		assert_string_equal(slz_errmsg(),
+				    "entry many/f001 is corrupt: its deflate stream is damaged");
+		assert_false(exists_in(f->dest, "many/f001"));
+		assert_int_equal(extract__remove(f->dest), 0);
+	}
 }
 
 /* The compressor itself: levels 1-9 only; a raw deflate stream that inflates back; stored. */
@@ -273,6 +392,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_three_readers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_threads_same_bytes, setup, teardown),
 		cmocka_unit_test(test_zipdeflate_buffer),
+		cmocka_unit_test_setup_teardown(test_corrupt_deflate_stream, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_first_failure_in_entry_order, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
