@@ -119,7 +119,7 @@ static int finish_file(int dfd, const char *base, int fd, const struct ent *e, i
 static int stream_file(struct xworker *w, zip_uint64_t zi, int dfd, const char *base,
 		       const struct ent *e)
 {
-	uint32_t crc = (uint32_t)libdeflate_crc32(0, NULL, 0);
+	uint32_t crc = 0; /* libdeflate_crc32()'s starting value */
 	zip_file_t *zf = NULL;
 	uint64_t done = 0;
 	zip_int64_t n = 0;

@@ -40,7 +40,11 @@ enum zipwrite_modes {
 typedef void (*zipwrite_progress_fn)(double fraction, void *ctx);
 
 struct zipwrite_opts {
-	int level; /* 0 = store, 1..9 = deflate level */
+	/*
+	 * 0 = store, 1..9 = deflate level: libdeflate's level of the same number for files up
+	 * to 64 MiB (zipdeflate.h), zlib's through libzip for the larger ones, which stream.
+	 */
+	int level;
 	enum zipwrite_mtime mtime_mode;
 	enum zipwrite_modes modes;
 	/* The archive comment (prune_policy__describe: how the zip was pruned); NULL for none. */
