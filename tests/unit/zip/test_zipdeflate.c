@@ -357,6 +357,39 @@ static void test_first_failure_in_entry_order(void **state)
 	}
 }
 
+/*
+ * Two archives into one directory, as verify --layer does: the second's files take the place
+ * of the first's with replace (on two threads, each thread unlinking before it creates), and
+ * clash without it.
+ */
+static void test_replace_on_threads(void **state)
+{
+	struct fixture *f = *state;
+	EXTRACT_OPTS(keep, .threads = 2);
+	EXTRACT_OPTS(repl, .threads = 2, .replace = true);
+	char p[512], *got;
+
+	many_files_tree(f->root);
+	write_zip(f->root, f->out, 2, 6);
+	testfs__write(f->root, "many/f001", "the second layer's\n");
+	testfs__write(f->root, "random.bin", "also replaced\n");
+	write_zip(f->root, f->out2, 2, 6);
+	assert_int_equal(extract__zip(f->out, f->dest, &keep), 0);
+	assert_int_equal(extract__zip(f->out2, f->dest, &keep), -EEXIST);
+	assert_int_equal(extract__remove(f->dest), 0);
+
+	assert_int_equal(extract__zip(f->out, f->dest, &keep), 0);
+	assert_int_equal(extract__zip(f->out2, f->dest, &repl), 0);
+	testfs__path(p, sizeof(p), f->dest, "many/f001");
+	got = testfs__read(p, NULL);
+	assert_string_equal(got, "the second layer's\n");
+	free(got);
+	testfs__path(p, sizeof(p), f->dest, "random.bin");
+	got = testfs__read(p, NULL);
+	assert_string_equal(got, "also replaced\n");
+	free(got);
+}
+
 /* The compressor itself: levels 1-9 only; a raw deflate stream that inflates back; stored. */
 static void test_zipdeflate_buffer(void **state)
 {
@@ -407,6 +440,7 @@ int main(void)
 		cmocka_unit_test(test_zipdeflate_buffer),
 		cmocka_unit_test_setup_teardown(test_corrupt_deflate_stream, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_first_failure_in_entry_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_replace_on_threads, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
