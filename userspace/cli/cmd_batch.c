@@ -16,6 +16,7 @@
 #include "client.h"
 #include "config.h"
 #include "humanize.h"
+#include "options.h"
 #include "sam.h"
 #include "util.h"
 
@@ -278,10 +279,15 @@ int cmd_batch(int argc, char **argv)
 	uint64_t jobs = cpus > 0 ? (uint64_t)cpus : 1, min_users = 0, max_unzipped = 0;
 	const char *commands = NULL;
 	sigset_t old;
+	struct cli_getopt g;
 	int c, err, ret = EXIT_OK;
 
-	while ((c = getopt_long(argc, argv, "j:o:h", opts, NULL)) != -1) {
+	if (cli_getopt__init(&g, "batch", "j:o:h", opts, NULL))
+		return EXIT_FAILURE_GENERIC;
+	while ((c = cli_getopt__next(&g, argc, argv)) != -1) {
 		switch (c) {
+		case CLI_GETOPT_TWICE:
+			return EXIT_USAGE;
 		case 'j':
 			if (args__u64("--jobs", optarg, 1, 1024, &jobs)) {
 				cli_error("%s", slz_errmsg());
@@ -320,7 +326,8 @@ int cmd_batch(int argc, char **argv)
 			usage(stdout);
 			return EXIT_OK;
 		default:
-			usage(stderr);
+			args__bad_option("batch", argv, optind, optopt, opts);
+			cli_error("%s", slz_errmsg());
 			return EXIT_USAGE;
 		}
 	}

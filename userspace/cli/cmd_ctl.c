@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "client.h"
+#include "options.h"
 #include "proto.h"
 #include "util.h"
 
@@ -279,18 +280,21 @@ int cmd_ctl(int argc, char **argv)
 	size_t nwords = 0, ci;
 	bool json = false;
 	char *abs_out = NULL;
+	struct cli_getopt g;
 	int c, rc;
 
-	optind = 1;
-	opterr = 0;
+	if (cli_getopt__init(&g, "ctl", "-:ho:", opts, NULL))
+		return EXIT_FAILURE_GENERIC;
 	/* Options may come before or after the command words (ctl add NAME --cgroup PATH). */
 	while (optind < argc) {
 		int at = optind;
 
-		c = getopt_long(argc, argv, "-:ho:", opts, NULL);
+		c = cli_getopt__next(&g, argc, argv);
 		if (c == -1)
 			break;
 		switch (c) {
+		case CLI_GETOPT_TWICE:
+			return EXIT_USAGE;
 		case 'h':
 			usage(stdout);
 			return EXIT_OK;

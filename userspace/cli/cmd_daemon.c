@@ -22,6 +22,7 @@
 
 #include "cli.h"
 #include "daemon.h"
+#include "options.h"
 #include "util.h"
 
 static void usage(FILE *f)
@@ -192,12 +193,15 @@ int cmd_daemon(int argc, char **argv)
 	struct daemon *d = NULL;
 	bool foreground = false, child;
 	sigset_t mask, old;
+	struct cli_getopt g;
 	int c, at, err, rc;
 
-	optind = 1;
-	opterr = 0;
-	for (at = optind; (c = getopt_long(argc, argv, ":h", opts, NULL)) != -1; at = optind) {
+	if (cli_getopt__init(&g, "daemon", ":h", opts, NULL))
+		return EXIT_FAILURE_GENERIC;
+	for (at = optind; (c = cli_getopt__next(&g, argc, argv)) != -1; at = optind) {
 		switch (c) {
+		case CLI_GETOPT_TWICE:
+			return EXIT_USAGE;
 		case 'h':
 			usage(stdout);
 			return EXIT_OK;

@@ -11,6 +11,7 @@
 #include "diff.h"
 #include "humanize.h"
 #include "json.h"
+#include "options.h"
 #include "profile.h"
 #include "util.h"
 
@@ -173,12 +174,15 @@ int cmd_diff(int argc, char **argv)
 	struct diff_side *a = NULL, *b = NULL;
 	struct diff_opts o = {0};
 	struct diff_result r = {0};
+	struct cli_getopt g;
 	int fmt = 0, c, err = 0, ret;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	if (cli_getopt__init(&g, "diff", "h", opts, NULL))
+		return EXIT_FAILURE_GENERIC;
+	while ((c = cli_getopt__next(&g, argc, argv)) != -1) {
 		switch (c) {
+		case CLI_GETOPT_TWICE:
+			return EXIT_USAGE;
 		case 'f':
 			err = fmt = args__choice("--format", optarg, formats);
 			break;

@@ -8,6 +8,7 @@
 
 #include "args.h"
 #include "cli.h"
+#include "options.h"
 #include "profile_io.h"
 #include "profiles.h"
 #include "util.h"
@@ -61,12 +62,16 @@ int cmd_merge(int argc, char **argv)
 	struct profile *p = NULL;
 	const char *output = NULL;
 	size_t nmaps = 0;
+	static const int repeatable[] = {'m', 0};
+	struct cli_getopt g;
 	int fmt = 0, c, err = 0, ret = EXIT_OK;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
+	if (cli_getopt__init(&g, "merge", "ho:", opts, repeatable))
+		return EXIT_FAILURE_GENERIC;
+	while ((c = cli_getopt__next(&g, argc, argv)) != -1) {
 		switch (c) {
+		case CLI_GETOPT_TWICE:
+			return EXIT_USAGE;
 		case 'o':
 			output = optarg;
 			break;

@@ -17,6 +17,7 @@
 #include "cancel.h"
 #include "cli.h"
 #include "config.h"
+#include "options.h"
 #include "policy.h"
 #include "profile_io.h"
 #include "profiles.h"
@@ -180,19 +181,21 @@ typedef int (*own_option_fn)(struct prune_cli *pc, int c, const char *arg);
 static int parse_args(struct prune_cli *pc, int argc, char **argv, const char *cmd,
 		      const struct option *own, own_option_fn own_option, void (*usage)(FILE *f))
 {
+	static const int repeatable[] = {OPT_PROFILE, 0};
+	struct cli_getopt g;
 	int c, err;
 
-	if (prune_cli_init(pc, own)) {
+	if (prune_cli_init(pc, own) || cli_getopt__init(&g, cmd, "+ho:", pc->opts, repeatable)) {
 		cli_error("%s", slz_errmsg());
 		return EXIT_USAGE;
 	}
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+ho:", pc->opts, NULL)) != -1) {
+	while ((c = cli_getopt__next(&g, argc, argv)) != -1) {
 		if (c == 'h') {
 			usage(stdout);
 			return EXIT_OK;
 		}
+		if (c == CLI_GETOPT_TWICE)
+			return EXIT_USAGE;
 		err = own_option(pc, c, optarg);
 		if (err > 0)
 			err = common_option(pc, c, optarg);

@@ -13,6 +13,7 @@
 #include "args.h"
 #include "cli.h"
 #include "client.h"
+#include "options.h"
 #include "profile_io.h"
 #include "recorder.h"
 #include "util.h"
@@ -278,6 +279,7 @@ int cmd_record(int argc, char **argv)
 	const struct profile_header *h;
 	struct daemon_args da = {.socket = CLIENT_DEFAULT_SOCKET};
 	bool has_duration = false;
+	struct cli_getopt g;
 	int c, at, err, status = -1, rc, sfd;
 	sigset_t oldmask;
 
@@ -285,13 +287,15 @@ int cmd_record(int argc, char **argv)
 	 * '+': the first word that is not an option starts the command, as does '--'. Messages
 	 * name the whole word being read (getopt's optind stays on it while inside it).
 	 */
-	optind = 1;
-	opterr = 0;
-	for (at = optind; (c = getopt_long(argc, argv, "+:ho:", opts, NULL)) != -1; at = optind) {
+	if (cli_getopt__init(&g, "record", "+:ho:", opts, NULL))
+		return EXIT_FAILURE_GENERIC;
+	for (at = optind; (c = cli_getopt__next(&g, argc, argv)) != -1; at = optind) {
 		if (c == 'h') {
 			usage(stdout);
 			return EXIT_OK;
 		}
+		if (c == CLI_GETOPT_TWICE)
+			return EXIT_USAGE;
 		if (c == '?') {
 			cli_error("record: unknown option '%s' (try 'slimzip record --help')",
 				  argv[at]);

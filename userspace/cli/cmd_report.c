@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "humanize.h"
 #include "json.h"
+#include "options.h"
 #include "profiles.h"
 #include "profile_summary.h"
 #include "util.h"
@@ -147,12 +148,15 @@ int cmd_report(int argc, char **argv)
 	struct profile_summary s = {0};
 	struct profile *p = NULL;
 	uint64_t top = 10, depth = 0;
+	struct cli_getopt g;
 	int fmt = 0, c, err, ret = EXIT_OK;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	if (cli_getopt__init(&g, "report", "h", opts, NULL))
+		return EXIT_FAILURE_GENERIC;
+	while ((c = cli_getopt__next(&g, argc, argv)) != -1) {
 		switch (c) {
+		case CLI_GETOPT_TWICE:
+			return EXIT_USAGE;
 		case 't':
 			err = args__u64("--top", optarg, 1, 1000000, &top);
 			break;

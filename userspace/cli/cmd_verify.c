@@ -12,6 +12,7 @@
 #include "args.h"
 #include "cli.h"
 #include "config.h"
+#include "options.h"
 #include "policy.h"
 #include "util.h"
 #include "verify.h"
@@ -303,6 +304,8 @@ static int verify_cli(int argc, char **argv, struct verify_opts *vo, struct prun
 	char *comment = NULL;
 	struct stat st;
 	sigset_t oldmask;
+	static const int repeatable[] = {OPT_ISOLATE_DIR, OPT_LAYER, 0};
+	struct cli_getopt g;
 	uint64_t v;
 	int c, err = 0, ret;
 
@@ -327,10 +330,12 @@ static int verify_cli(int argc, char **argv, struct verify_opts *vo, struct prun
 			  "CMD [ARGS...]");
 		return EXIT_USAGE;
 	}
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	if (cli_getopt__init(&g, "verify", "h", opts, repeatable))
+		return EXIT_FAILURE_GENERIC;
+	while ((c = cli_getopt__next(&g, argc, argv)) != -1) {
 		switch (c) {
+		case CLI_GETOPT_TWICE:
+			return EXIT_USAGE;
 		case OPT_TREE:
 			vo->tree_dir = optarg;
 			break;

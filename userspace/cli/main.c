@@ -17,6 +17,7 @@ struct subcommand {
 };
 
 static int cmd_help(int argc, char **argv);
+static int cmd_version(int argc, char **argv);
 
 static const struct subcommand subcommands[] = {
 	{"record", cmd_record, "record the files a command or a cgroup touches into a profile"},
@@ -30,6 +31,7 @@ static const struct subcommand subcommands[] = {
 	{"daemon", cmd_daemon, "one recorder for many targets, served on a control socket"},
 	{"ctl", cmd_ctl, "control a running daemon: add, finish, list targets, ..."},
 	{"help", cmd_help, "show these commands, or the options of one ('help record')"},
+	{"version", cmd_version, "print slimzip's version (as --version does)"},
 };
 
 static void usage(FILE *f)
@@ -62,6 +64,22 @@ static int unknown_command(const char *name)
 					subcommands[c].name);
 	cli_error("unknown command '%s' (commands: %s)", name, list);
 	return EXIT_USAGE;
+}
+
+static int print_version(void)
+{
+	printf("slimzip %s\n", SLIMZIP_VERSION);
+	return EXIT_OK;
+}
+
+/* slimzip version: what --version prints, for those who type it as a command (go, docker). */
+static int cmd_version(int argc, char **argv)
+{
+	if (argc > 1) {
+		cli_error("version takes no arguments, not '%s'", argv[1]);
+		return EXIT_USAGE;
+	}
+	return print_version();
 }
 
 /* slimzip help [COMMAND]: the main usage, or COMMAND --help. */
@@ -107,8 +125,7 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return EXIT_OK;
 		} else if (!strcmp(a, "--version")) {
-			printf("slimzip %s\n", SLIMZIP_VERSION);
-			return EXIT_OK;
+			return print_version();
 		} else {
 			cli_error("unknown option '%s' (try 'slimzip --help')", a);
 			return EXIT_USAGE;

@@ -201,6 +201,11 @@ int policy_cli__parse(struct prune_policy *p, int c, const char *arg)
 	}
 }
 
+bool policy_cli__repeatable(int c)
+{
+	return c == OPT_KEEP || c == OPT_DROP || c == OPT_KEEP_FROM;
+}
+
 void policy_cli__usage(FILE *f, enum policy_cmd cmd, int col)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(table); i++) {

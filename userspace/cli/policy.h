@@ -9,6 +9,7 @@
 #define SLIMZIP_CLI_POLICY_H
 
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "prune_policy.h"
@@ -40,6 +41,8 @@ struct option *policy_cli__options(enum policy_cmd cmd, const struct option *own
  * slz_errmsg() naming the option (-ENOENT for a --keep-from file that cannot be read).
  */
 int policy_cli__parse(struct prune_policy *p, int c, const char *arg);
+/* Whether shared option c may come more than once (--keep, --drop, --keep-from add up). */
+bool policy_cli__repeatable(int c);
 /* The help of the shared options cmd takes, descriptions from column col. */
 void policy_cli__usage(FILE *f, enum policy_cmd cmd, int col);
 
