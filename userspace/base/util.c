@@ -270,6 +270,74 @@ static char *temp_name_for(const char *dest)
 	return out;
 }
 
+static bool is_stdout(const char *dest)
+{
+	return !strcmp(dest, ATOMIC_FILE_STDOUT);
+}
+
+/* "-": a temp file with no name, so nothing is left behind even by a SIGKILL. */
+static int open_stdout_temp(struct atomic_file *af)
+{
+	const char *dir = getenv("TMPDIR");
+	char *name = NULL;
+	int fd;
+
+	if (!dir || !*dir)
+		dir = "/tmp";
+	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	/* A file system without O_TMPFILE: a named temp, unlinked at once. */
+	if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR)) {
+		if (asprintf(&name, "%s/.slimzip-stdout-XXXXXX", dir) < 0)
+			return -ENOMEM;
+		fd = mkostemp(name, O_CLOEXEC);
+		if (fd >= 0)
+			unlink(name);
+		free(name);
+	}
+	if (fd < 0)
+		return slz_fail(errno,
+				"cannot create a temp file in %s for stdout: %s (set TMPDIR to a "
+				"writable directory)",
+				dir, strerror(errno));
+	af->stream = fdopen(fd, "w");
+	if (!af->stream) {
+		close(fd);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Copy the finished temp to stdout, after whatever stdio holds for it already. */
+static int copy_to_stdout(struct atomic_file *af)
+{
+	int fd = fileno(af->stream);
+	char buf[65536];
+	ssize_t n;
+
+	if (fflush(af->stream) || ferror(af->stream) || lseek(fd, 0, SEEK_SET) < 0 ||
+	    fflush(stdout))
+		goto fail;
+	while ((n = read(fd, buf, sizeof(buf))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			goto fail;
+		for (ssize_t off = 0; off < n;) {
+			ssize_t w = write(STDOUT_FILENO, buf + off, (size_t)(n - off));
+
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w < 0)
+				goto fail;
+			off += w;
+		}
+	}
+	return 0;
+fail:
+	return slz_fail(errno ? errno : EIO, "cannot write to stdout: %s",
+			strerror(errno ? errno : EIO));
+}
+
 int atomic_file__open(const char *dest, struct atomic_file **out)
 {
 	struct atomic_file *af;
@@ -278,6 +346,14 @@ int atomic_file__open(const char *dest, struct atomic_file **out)
 	af = calloc(1, sizeof(*af));
 	if (!af)
 		return -ENOMEM;
+	if (is_stdout(dest)) {
+		af->dest = strdup(dest);
+		err = af->dest ? open_stdout_temp(af) : -ENOMEM;
+		if (err)
+			goto err;
+		*out = af;
+		return 0;
+	}
 	af->dest = strdup(dest);
 	af->temp = temp_name_for(dest);
 	if (!af->dest || !af->temp) {
@@ -340,6 +416,10 @@ int atomic_file__commit(struct atomic_file *af)
 {
 	int err = 0;
 
+	if (is_stdout(af->dest)) {
+		err = copy_to_stdout(af);
+		goto out;
+	}
 	if (fflush(af->stream) || ferror(af->stream) || fsync(fileno(af->stream))) {
 		err = slz_fail(errno ? errno : EIO, "cannot write %s: %s", af->dest,
 			       strerror(errno ? errno : EIO));
@@ -385,7 +465,7 @@ int atomic_file__check_writable(const char *dest)
 	struct stat st;
 	int err;
 
-	if (!stat(dest, &st) && S_ISDIR(st.st_mode))
+	if (!is_stdout(dest) && !stat(dest, &st) && S_ISDIR(st.st_mode))
 		return slz_fail(EISDIR, "output %s is a directory (give a file name)", dest);
 	err = atomic_file__open(dest, &af);
 	atomic_file__abort(af);

@@ -71,14 +71,22 @@ int owned__mkdtemp(const char *parent, const char *prefix, char **path, int *loc
  * rename over dest. Abort (or a failed commit) unlinks the temp file: no partial output ever.
  * The temp is ".<dest's name>.tmp-<pid>-XXXXXX", locked while open (see owned__sweep): opening
  * one first removes the leftovers of killed writers of the same dest.
+ *
+ * dest "-" is stdout: the output is written to a nameless temp file in $TMPDIR (or /tmp) and
+ * copied to stdout at commit, so a writer may still seek (the zip writer reads its central
+ * directory back) and a failure before commit puts nothing on stdout. Only a failure while
+ * copying (a closed pipe, a full disk behind a redirect) leaves stdout cut short; commit then
+ * fails with the reason.
  */
+#define ATOMIC_FILE_STDOUT "-"
 struct atomic_file;
 int atomic_file__open(const char *dest, struct atomic_file **out);
 FILE *atomic_file__stream(struct atomic_file *af);
 const char *atomic_file__temp_path(const struct atomic_file *af);
 int atomic_file__commit(struct atomic_file *af);
 void atomic_file__abort(struct atomic_file *af); /* NULL-safe */
-/* Check, before any expensive work, that dest's directory accepts a new file. 0 or -errno. */
+/* Check, before any expensive work, that dest's directory accepts a new file ("-": the temp
+ * directory accepts one). 0 or -errno. */
 int atomic_file__check_writable(const char *dest);
 
 /* 64-bit FNV-1a; stable across runs and machines. */

@@ -14,6 +14,32 @@
 
 struct cli_global cli;
 
+FILE *cli_out(void)
+{
+	return cli.summary ? cli.summary : stdout;
+}
+
+int cli_streams_choose(const char *cmd, bool workload, const struct cli_output *outs, size_t n)
+{
+	const char *first = NULL;
+
+	cli.summary = workload ? stderr : stdout;
+	for (size_t i = 0; i < n; i++) {
+		if (!outs[i].path || strcmp(outs[i].path, "-"))
+			continue;
+		/* Two outputs on one stream could not be told apart again. */
+		if (first) {
+			cli_error(
+				"%s: %s and %s both write to stdout ('-'): give one of them a file",
+				cmd, first, outs[i].option);
+			return EXIT_USAGE;
+		}
+		first = outs[i].option;
+		cli.summary = stderr;
+	}
+	return EXIT_OK;
+}
+
 int cli_libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	if (level == LIBBPF_DEBUG && cli.verbose < 2)

@@ -37,9 +37,28 @@ enum slz_exit {
 struct cli_global {
 	int verbose; /* -v: libbpf debug output and more detail */
 	bool quiet;
+	FILE *summary; /* slimzip's own report of what it did; NULL: stdout (cli_out()) */
 };
 
 extern struct cli_global cli;
+
+/*
+ * Streams: a command that runs a workload (record, run, verify, batch) leaves stdout to the
+ * workload's own bytes and prints its summary on stderr; one that runs none (prune, report,
+ * diff, merge) prints it on stdout, unless one of its outputs is "-" (stdout), which then takes
+ * stdout alone. cli_out() is where the summary goes.
+ */
+FILE *cli_out(void);
+/* One output option of a command and the path it was given (NULL: not given). */
+struct cli_output {
+	const char *option; /* "-o", "--report" */
+	const char *path;
+};
+/*
+ * Choose cli_out() for cmd: stderr when workload or when an output is "-", stdout otherwise.
+ * At most one output can be "-": EXIT_USAGE after one line naming two, else EXIT_OK.
+ */
+int cli_streams_choose(const char *cmd, bool workload, const struct cli_output *outs, size_t n);
 
 /*
  * Print "slimzip: <msg>" to stderr (one line); msg is a printf format whose result is escaped

@@ -106,24 +106,26 @@ static void print_layer_fn(const struct batch_function_result *f)
 {
 	char b1[32], b2[32], b3[32], b4[32];
 
-	printf("%-20s         before %s files %s, after %s files %s", "",
-	       humanize_count(f->before_files, b1, sizeof(b1)),
-	       humanize_bytes(f->before_bytes, b2, sizeof(b2)),
-	       humanize_count(f->after_files, b3, sizeof(b3)),
-	       humanize_bytes(f->after_bytes, b4, sizeof(b4)));
+	fprintf(cli_out(), "%-20s         before %s files %s, after %s files %s", "",
+		humanize_count(f->before_files, b1, sizeof(b1)),
+		humanize_bytes(f->before_bytes, b2, sizeof(b2)),
+		humanize_count(f->after_files, b3, sizeof(b3)),
+		humanize_bytes(f->after_bytes, b4, sizeof(b4)));
 	if (f->layer)
-		printf(" + layer %s: %" PRIu64 " units, %s files %s", f->layer, f->layer_units,
-		       humanize_count(f->layer_files, b1, sizeof(b1)),
-		       humanize_bytes(f->layer_bytes, b2, sizeof(b2)));
+		fprintf(cli_out(), " + layer %s: %" PRIu64 " units, %s files %s", f->layer,
+			f->layer_units, humanize_count(f->layer_files, b1, sizeof(b1)),
+			humanize_bytes(f->layer_bytes, b2, sizeof(b2)));
 	else if (f->layer_state && !strcmp(f->layer_state, "too-big"))
-		printf("; left out of the layer: %s unzipped with it is over --max-unzipped "
-		       "(keeps its own copy)",
-		       humanize_bytes(f->with_layer, b1, sizeof(b1)));
+		fprintf(cli_out(),
+			"; left out of the layer: %s unzipped with it is over --max-unzipped "
+			"(keeps its own copy)",
+			humanize_bytes(f->with_layer, b1, sizeof(b1)));
 	else if (f->layer_state && !strcmp(f->layer_state, "too-many-layers"))
-		printf("; left out of the layer: its %zu own layers leave no room (Lambda takes "
-		       "5; keeps its own copy)",
-		       f->own_layers);
-	putchar('\n');
+		fprintf(cli_out(),
+			"; left out of the layer: its %zu own layers leave no room (Lambda takes "
+			"5; keeps its own copy)",
+			f->own_layers);
+	fputc('\n', cli_out());
 }
 
 static void print_layers(const struct batch_result *res)
@@ -134,33 +136,35 @@ static void print_layers(const struct batch_result *res)
 	for (size_t l = 0; l < res->nlayers; l++) {
 		const struct batch_layer *L = &res->layers[l];
 
-		printf("layer %-14s %zu units, %s files %s -> %s, used by %zu functions  ", L->name,
-		       L->units, humanize_count(L->files, b1, sizeof(b1)),
-		       humanize_bytes(L->bytes, b2, sizeof(b2)),
-		       humanize_bytes(L->zip_bytes, b3, sizeof(b3)), L->users);
-		cli_name(stdout, L->zip ? L->zip : "(not written)");
-		putchar('\n');
+		fprintf(cli_out(),
+			"layer %-14s %zu units, %s files %s -> %s, used by %zu functions  ",
+			L->name, L->units, humanize_count(L->files, b1, sizeof(b1)),
+			humanize_bytes(L->bytes, b2, sizeof(b2)),
+			humanize_bytes(L->zip_bytes, b3, sizeof(b3)), L->users);
+		cli_name(cli_out(), L->zip ? L->zip : "(not written)");
+		fputc('\n', cli_out());
 		if (L->over_warn)
 			cli_warn(
 				"layer %s: its zip is %s, over 50 MB: Lambda takes it from S3 only",
 				L->name, humanize_bytes(L->zip_bytes, b1, sizeof(b1)));
 	}
 	if (!res->nlayers)
-		printf("no layer: no unit is kept alike by enough functions\n");
+		fprintf(cli_out(), "no layer: no unit is kept alike by enough functions\n");
 	for (size_t i = 0; i < res->ndropped; i++) {
-		fputs("not in a layer: ", stdout);
-		cli_name(stdout, res->dropped[i]);
-		putchar('\n');
+		fputs("not in a layer: ", cli_out());
+		cli_name(cli_out(), res->dropped[i]);
+		fputc('\n', cli_out());
 	}
-	printf("deployed: before %s (%zu full trees), after %s (function zips %s + layers %s)\n",
-	       humanize_bytes(res->total_before_bytes, b1, sizeof(b1)), res->n - res->failed,
-	       humanize_bytes(after, b2, sizeof(b2)),
-	       humanize_bytes(res->total_zip_bytes, b3, sizeof(b3)),
-	       humanize_bytes(res->total_layer_zip_bytes, b4, sizeof(b4)));
+	fprintf(cli_out(),
+		"deployed: before %s (%zu full trees), after %s (function zips %s + layers %s)\n",
+		humanize_bytes(res->total_before_bytes, b1, sizeof(b1)), res->n - res->failed,
+		humanize_bytes(after, b2, sizeof(b2)),
+		humanize_bytes(res->total_zip_bytes, b3, sizeof(b3)),
+		humanize_bytes(res->total_layer_zip_bytes, b4, sizeof(b4)));
 	if (res->manifest_json) {
-		fputs("manifest: ", stdout);
-		cli_name(stdout, res->manifest_json);
-		putchar('\n');
+		fputs("manifest: ", cli_out());
+		cli_name(cli_out(), res->manifest_json);
+		fputc('\n', cli_out());
 	}
 }
 
@@ -172,37 +176,39 @@ static void print_result(const struct batch_result *res, bool layer)
 		const struct batch_function_result *f = &res->functions[i];
 
 		if (f->stage == BATCH_OK) {
-			printf("%-20s ok      %s files -> %s", f->name,
-			       humanize_count(f->after_files, b1, sizeof(b1)),
-			       humanize_bytes(f->zip_bytes, b2, sizeof(b2)));
-			printf(" (of %s files)  ", humanize_count(f->before_files, b1, sizeof(b1)));
-			cli_name(stdout, f->zip);
+			fprintf(cli_out(), "%-20s ok      %s files -> %s", f->name,
+				humanize_count(f->after_files, b1, sizeof(b1)),
+				humanize_bytes(f->zip_bytes, b2, sizeof(b2)));
+			fprintf(cli_out(), " (of %s files)  ",
+				humanize_count(f->before_files, b1, sizeof(b1)));
+			cli_name(cli_out(), f->zip);
 			if (f->verified)
-				fputs("  verified", stdout);
-			putchar('\n');
+				fputs("  verified", cli_out());
+			fputc('\n', cli_out());
 			if (layer)
 				print_layer_fn(f);
 			continue;
 		}
-		printf("%-20s FAILED  %s", f->name, batch_stage__name(f->stage));
+		fprintf(cli_out(), "%-20s FAILED  %s", f->name, batch_stage__name(f->stage));
 		if (f->failed_command) {
-			fputs(" `", stdout);
-			cli_name(stdout, f->failed_command);
-			putchar('`');
+			fputs(" `", cli_out());
+			cli_name(cli_out(), f->failed_command);
+			fputc('`', cli_out());
 			if (f->cmd_status)
-				printf(" (exit %d)", f->cmd_status);
+				fprintf(cli_out(), " (exit %d)", f->cmd_status);
 		}
 		if (f->message) {
-			fputs(": ", stdout);
-			cli_name(stdout, f->message);
+			fputs(": ", cli_out());
+			cli_name(cli_out(), f->message);
 		}
-		putchar('\n');
+		fputc('\n', cli_out());
 	}
 	if (layer) {
-		putchar('\n');
+		fputc('\n', cli_out());
 		print_layers(res);
 	}
-	printf("\nslimzip batch: %zu of %zu functions zipped\n", res->n - res->failed, res->n);
+	fprintf(cli_out(), "\nslimzip batch: %zu of %zu functions zipped\n", res->n - res->failed,
+		res->n);
 }
 
 static bool is_template(const char *path)
@@ -331,6 +337,8 @@ int cmd_batch(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
+	/* The functions' commands own stdout: batch's table goes to stderr. */
+	cli_streams_choose("batch", true, NULL, 0);
 	if (optind != argc - 1) {
 		cli_error("batch takes one manifest (got %d arguments); see slimzip batch --help",
 			  argc - optind);

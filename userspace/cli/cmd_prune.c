@@ -40,6 +40,7 @@ enum {
 	OPT_MAX_FILES,
 	OPT_RINGBUF_MB,
 	OPT_USER,
+	OPT_JSON,
 };
 
 /* Both commands' own: the tree and what to write. */
@@ -47,6 +48,7 @@ enum {
 	{"tree", required_argument, NULL, OPT_TREE}, {"output", required_argument, NULL, 'o'},     \
 		{"whitelist-out", required_argument, NULL, OPT_WHITELIST},                         \
 		{"report", required_argument, NULL, OPT_REPORT},                                   \
+		{"json", required_argument, NULL, OPT_JSON},                                       \
 		{"enforce-lambda-limits", no_argument, NULL, OPT_ENFORCE_LIMITS},                  \
 	{                                                                                          \
 		"help", no_argument, NULL, 'h'                                                     \
@@ -62,6 +64,8 @@ static void common_usage(FILE *f)
 	fputs("  --whitelist-out FILE   write kept tree-relative paths, one per line (zip -@ "
 	      "input)\n"
 	      "  --report FILE.json     per kept entry: why it was kept, first process, size\n"
+	      "  --json FILE            the summary's numbers as JSON (before, after, the zip)\n"
+	      "  (each output takes - for stdout; the summary then goes to stderr)\n"
 	      "  --enforce-lambda-limits  exit 9 when the zip exceeds AWS Lambda's limits\n",
 	      f);
 }
@@ -74,7 +78,10 @@ struct prune_cli {
 	size_t nprofiles, profiles_cap;
 	const char *whitelist_out;
 	const char *report_out;
+	const char *json_out; /* --json: the summary as JSON */
 	bool enforce_limits;
+	bool runs; /* run: a workload owns stdout */
+	const char *cmd;
 	/* run only */
 	const char *profile_out;
 	enum profile_format profile_fmt;
@@ -100,6 +107,9 @@ static int common_option(struct prune_cli *pc, int c, const char *arg)
 		return 0;
 	case OPT_REPORT:
 		pc->report_out = arg;
+		return 0;
+	case OPT_JSON:
+		pc->json_out = arg;
 		return 0;
 	case OPT_ENFORCE_LIMITS:
 		pc->enforce_limits = true;
@@ -136,9 +146,17 @@ static void prune_cli_free(struct prune_cli *pc)
 static int prune_cli_validate(struct prune_cli *pc)
 {
 	struct stat st;
-	const char *outs[] = {pc->pol.dry_run ? NULL : pc->out_zip, pc->whitelist_out,
-			      pc->report_out, pc->profile_out};
+	const struct cli_output outs[] = {
+		{"-o", pc->pol.dry_run ? NULL : pc->out_zip},
+		{"--whitelist-out", pc->whitelist_out},
+		{"--report", pc->report_out},
+		{"--profile-out", pc->profile_out},
+		{"--json", pc->json_out},
+	};
+	int ret = cli_streams_choose(pc->cmd, pc->runs, outs, ARRAY_SIZE(outs));
 
+	if (ret)
+		return ret;
 	if (!pc->tree_dir) {
 		cli_error("--tree DIR is required: the deployment tree to prune");
 		return EXIT_USAGE;
@@ -153,7 +171,7 @@ static int prune_cli_validate(struct prune_cli *pc)
 		return EXIT_USAGE;
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(outs); i++) {
-		if (outs[i] && atomic_file__check_writable(outs[i])) {
+		if (outs[i].path && atomic_file__check_writable(outs[i].path)) {
 			cli_error("%s", slz_errmsg()); /* it names the output and the reason */
 			return EXIT_OUTPUT;
 		}
@@ -189,6 +207,8 @@ static int parse_args(struct prune_cli *pc, int argc, char **argv, const char *c
 		cli_error("%s", slz_errmsg());
 		return EXIT_USAGE;
 	}
+	pc->cmd = cmd;
+	pc->runs = !strcmp(cmd, "run");
 	while ((c = cli_getopt__next(&g, argc, argv)) != -1) {
 		if (c == 'h') {
 			usage(stdout);
@@ -312,7 +332,9 @@ static int prune_and_report(struct prune_cli *pc, const struct profile *p)
 		goto out;
 	}
 	if ((pc->report_out && (err = prune_report__write_json(&pl, &zs, p, pc->report_out))) ||
-	    (pc->whitelist_out && (err = prune_report__write_whitelist(&pl, pc->whitelist_out)))) {
+	    (pc->whitelist_out && (err = prune_report__write_whitelist(&pl, pc->whitelist_out))) ||
+	    (pc->json_out &&
+	     (err = prune_print__json(pc->cmd, &pc->pol, pc->out_zip, &pl, &zs, pc->json_out)))) {
 		cli_error("%s", *slz_errmsg() ? slz_errmsg() : strerror(-err));
 		ret = cli_exit_for(err, CLI_STAGE_OUTPUT);
 		goto out;

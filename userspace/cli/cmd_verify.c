@@ -79,7 +79,7 @@ static void print_diagnosis(const struct verify_round *r, void *ctx)
 	const struct verify_opts *o = ctx;
 
 	/* The command prints again: say which run the output below comes from. */
-	fflush(stdout);
+	fflush(cli_out());
 	if (!cli.quiet)
 		cli_info("verify: %s exited %d on the pruned tree; running it on the original "
 			 "tree to name what the zip lacks",
@@ -91,46 +91,46 @@ static void print_round(const struct verify_round *r, void *ctx)
 	const struct verify_opts *o = ctx;
 
 	if (!cli.quiet) {
-		printf("verify round %u: ", r->round);
-		cli_name(stdout, o->argv[0]);
-		printf(" exited with status %d; %zu missing file%s%s\n", r->cmd_status, r->nmissing,
-		       r->nmissing == 1 ? "" : "s",
-		       r->diag_status >= 0 ? " (with a diagnosis run on the original tree)" : "");
+		fprintf(cli_out(), "verify round %u: ", r->round);
+		cli_name(cli_out(), o->argv[0]);
+		fprintf(cli_out(), " exited with status %d; %zu missing file%s%s\n", r->cmd_status,
+			r->nmissing, r->nmissing == 1 ? "" : "s",
+			r->diag_status >= 0 ? " (with a diagnosis run on the original tree)" : "");
 	}
 	for (size_t i = 0; i < r->nmissing; i++) {
 		const struct verify_missing *m = &r->missing[i];
 		char comm[sizeof(m->comm) + 1];
 
-		/* On stdout, one per line, so scripts can collect them; names escaped. */
-		printf("missing: ");
-		cli_name(stdout, m->path);
+		/* On cli_out(), one per line, so scripts can collect them; names escaped. */
+		fprintf(cli_out(), "missing: ");
+		cli_name(cli_out(), m->path);
 		if (m->pid) {
 			/* The process named itself: its name is as untrusted as a file's. */
 			snprintf(comm, sizeof(comm), "%.*s", (int)sizeof(m->comm), m->comm);
-			printf(", wanted by ");
-			cli_name(stdout, comm);
-			printf(" (%u) via %s\n", m->pid, m->via);
+			fprintf(cli_out(), ", wanted by ");
+			cli_name(cli_out(), comm);
+			fprintf(cli_out(), " (%u) via %s\n", m->pid, m->via);
 		} else {
-			printf(", wanted via %s\n", m->via);
+			fprintf(cli_out(), ", wanted via %s\n", m->via);
 		}
 	}
 	for (size_t i = 0; i < r->nhost_missing; i++) {
-		printf("missing host package ");
-		cli_name(stdout, r->host_missing[i].package);
-		printf(" (");
-		cli_name(stdout, r->host_missing[i].path);
-		printf(")\n");
+		fprintf(cli_out(), "missing host package ");
+		cli_name(cli_out(), r->host_missing[i].package);
+		fprintf(cli_out(), " (");
+		cli_name(cli_out(), r->host_missing[i].path);
+		fprintf(cli_out(), ")\n");
 	}
 	if (r->lost_events)
 		cli_warn("%" PRIu64 " events were lost in this round: the list may be incomplete",
 			 r->lost_events);
 	if (o->fix && r->nmissing && !cli.quiet) {
-		printf("fixed: ");
-		cli_name(stdout, o->zip_path);
-		printf(" now holds %" PRIu64 " entries (was %" PRIu64 ")\n", r->zip_entries_after,
-		       r->zip_entries_before);
+		fprintf(cli_out(), "fixed: ");
+		cli_name(cli_out(), o->zip_path);
+		fprintf(cli_out(), " now holds %" PRIu64 " entries (was %" PRIu64 ")\n",
+			r->zip_entries_after, r->zip_entries_before);
 	}
-	fflush(stdout);
+	fflush(cli_out());
 }
 
 /* How a class of zipcheck.h reads in the warning: singular, plural, what others lack. */
@@ -380,6 +380,8 @@ static int verify_cli(int argc, char **argv, struct verify_opts *vo, struct prun
 			return EXIT_USAGE;
 		}
 	}
+	/* The command's stdout is its own: verify's rounds and verdict go to stderr. */
+	cli_streams_choose("verify", true, NULL, 0);
 	if (optind < argc)
 		vo->zip_path = argv[optind++];
 	if (optind < argc) {
@@ -489,11 +491,11 @@ static int verify_cli(int argc, char **argv, struct verify_opts *vo, struct prun
 		return res.cmd_status;
 	}
 	if (!cli.quiet) {
-		printf("verified: ");
-		cli_name(stdout, vo->argv[0]);
-		printf(" works from ");
-		cli_name(stdout, vo->zip_path);
-		printf("%s\n", res.fixed ? " (after --fix)" : "");
+		fprintf(cli_out(), "verified: ");
+		cli_name(cli_out(), vo->argv[0]);
+		fprintf(cli_out(), " works from ");
+		cli_name(cli_out(), vo->zip_path);
+		fprintf(cli_out(), "%s\n", res.fixed ? " (after --fix)" : "");
 	}
 	return EXIT_OK;
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* What prune and run print about a plan: the dry-run list, the summary and the warnings. */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,8 +8,10 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "config.h"
 #include "escape.h"
 #include "humanize.h"
+#include "json.h"
 #include "prune_print.h"
 #include "prune_report.h"
 #include "util.h"
@@ -23,17 +26,17 @@ void prune_print__dry_run(const struct prune_plan *r)
 
 		if (tree__get(r->tree, (uint32_t)i, &e))
 			continue;
-		fputs(kept ? "+ " : "- ", stdout);
-		cli_name(stdout, e.path);
+		fputs(kept ? "+ " : "- ", cli_out());
+		cli_name(cli_out(), e.path);
 		if (kept) {
 			keepset__reasons_str(keepset__reasons(r->keep, (uint32_t)i), rules__name,
 					     reasons, sizeof(reasons));
-			printf("  [%s]", reasons);
+			fprintf(cli_out(), "  [%s]", reasons);
 		} else if (r->written && (r->written[i] & PLAN_WRITTEN_LEFT_OUT)) {
 			/* Touched, yet dropped: say why, as the summary does. */
-			fputs("  [created by the run]", stdout);
+			fputs("  [created by the run]", cli_out());
 		}
-		putchar('\n');
+		fputc('\n', cli_out());
 	}
 }
 
@@ -63,21 +66,21 @@ static void print_packages(const struct prune_plan *r)
 		return;
 	if (n > 1) /* none (a tree without files): pk is NULL, which qsort must not see */
 		qsort(pk, n, sizeof(*pk), cmp_kept);
-	printf("  largest kept:    ");
+	fprintf(cli_out(), "  largest kept:    ");
 	for (size_t i = 0, shown = 0; i < n && shown < 5 && pk[i].kept_bytes; i++, shown++) {
-		fputs(shown ? ", " : "", stdout);
-		cli_name(stdout, pk[i].name); /* a tree path: escaped */
-		printf(" %s", humanize_bytes(pk[i].kept_bytes, b, sizeof(b)));
+		fputs(shown ? ", " : "", cli_out());
+		cli_name(cli_out(), pk[i].name); /* a tree path: escaped */
+		fprintf(cli_out(), " %s", humanize_bytes(pk[i].kept_bytes, b, sizeof(b)));
 	}
 	if (n > 1)
 		qsort(pk, n, sizeof(*pk), cmp_dropped);
-	printf("\n  largest dropped: ");
+	fprintf(cli_out(), "\n  largest dropped: ");
 	for (size_t i = 0, shown = 0; i < n && shown < 5 && pk[i].dropped_bytes; i++, shown++) {
-		fputs(shown ? ", " : "", stdout);
-		cli_name(stdout, pk[i].name);
-		printf(" %s", humanize_bytes(pk[i].dropped_bytes, b, sizeof(b)));
+		fputs(shown ? ", " : "", cli_out());
+		cli_name(cli_out(), pk[i].name);
+		fprintf(cli_out(), " %s", humanize_bytes(pk[i].dropped_bytes, b, sizeof(b)));
 	}
-	putchar('\n');
+	fputc('\n', cli_out());
 	prune_report__free_packages(pk, n);
 }
 
@@ -91,8 +94,8 @@ static uint64_t list_entries(const struct tree *t, uint32_t flag, bool dirs, siz
 		if (tree__get(t, (uint32_t)i, &e) || !(e.flags & flag) || S_ISDIR(e.mode) != dirs)
 			continue;
 		if (n++ < max) {
-			fputs(n > 1 ? ", " : "", stdout);
-			cli_name(stdout, e.path);
+			fputs(n > 1 ? ", " : "", cli_out());
+			cli_name(cli_out(), e.path);
 		}
 	}
 	return n;
@@ -111,26 +114,30 @@ static void print_gaps(const struct prune_plan *r)
 		n += !tree__get(r->tree, (uint32_t)i, &e) && S_ISDIR(e.mode) &&
 		     (e.flags & TREE_F_UNREADABLE);
 	if (n) {
-		printf("unlisted:   %" PRIu64 " director%s could not be listed, so no file below "
-		       "%s is in the zip: ",
-		       n, n == 1 ? "y" : "ies", n == 1 ? "it" : "them");
+		fprintf(cli_out(),
+			"unlisted:   %" PRIu64 " director%s could not be listed, so no file below "
+			"%s is in the zip: ",
+			n, n == 1 ? "y" : "ies", n == 1 ? "it" : "them");
 		list_entries(r->tree, TREE_F_UNREADABLE, true, 3);
-		printf("%s\n", n > 3 ? ", ..." : "");
+		fprintf(cli_out(), "%s\n", n > 3 ? ", ..." : "");
 	}
 	if (r->resolve.unmatched_in_tree) {
-		printf("unmatched:  %" PRIu64 " profile entr%s below the tree match%s no file of "
-		       "it (changed since the recording?), e.g. ",
-		       r->resolve.unmatched_in_tree,
-		       r->resolve.unmatched_in_tree == 1 ? "y" : "ies",
-		       r->resolve.unmatched_in_tree == 1 ? "es" : "");
-		cli_name(stdout, r->resolve.first_unmatched ? r->resolve.first_unmatched : "?");
-		putchar('\n');
+		fprintf(cli_out(),
+			"unmatched:  %" PRIu64 " profile entr%s below the tree match%s no file of "
+			"it (changed since the recording?), e.g. ",
+			r->resolve.unmatched_in_tree,
+			r->resolve.unmatched_in_tree == 1 ? "y" : "ies",
+			r->resolve.unmatched_in_tree == 1 ? "es" : "");
+		cli_name(cli_out(), r->resolve.first_unmatched ? r->resolve.first_unmatched : "?");
+		fputc('\n', cli_out());
 	}
 	if (r->non_utf8_names && !tree__get(r->tree, r->first_non_utf8, &e)) {
-		printf("names:      %" PRIu64 " kept name%s not UTF-8 (stored as raw bytes), e.g. ",
-		       r->non_utf8_names, r->non_utf8_names == 1 ? " is" : "s are");
-		cli_name(stdout, e.path);
-		putchar('\n');
+		fprintf(cli_out(),
+			"names:      %" PRIu64
+			" kept name%s not UTF-8 (stored as raw bytes), e.g. ",
+			r->non_utf8_names, r->non_utf8_names == 1 ? " is" : "s are");
+		cli_name(cli_out(), e.path);
+		fputc('\n', cli_out());
 	}
 }
 
@@ -144,26 +151,27 @@ static void print_kept_bytes(const struct prune_plan *r)
 	struct tree_entry e;
 	char b[32], c[32];
 
-	printf("kept bytes:");
+	fprintf(cli_out(), "kept bytes:");
 	for (size_t i = 0; i < PRUNE_KEPT_CLASSES; i++)
-		printf("%s %s %s (%s file%s)", i ? "," : "", prune_kept_class__name(i),
-		       humanize_bytes(r->kept_bytes[i], b, sizeof(b)),
-		       humanize_count(r->kept_files[i], c, sizeof(c)),
-		       r->kept_files[i] == 1 ? "" : "s");
-	putchar('\n');
+		fprintf(cli_out(), "%s %s %s (%s file%s)", i ? "," : "", prune_kept_class__name(i),
+			humanize_bytes(r->kept_bytes[i], b, sizeof(b)),
+			humanize_count(r->kept_files[i], c, sizeof(c)),
+			r->kept_files[i] == 1 ? "" : "s");
+	fputc('\n', cli_out());
 	if (!stat || !r->nstat_dirs)
 		return;
-	printf("stat-only:  %.0f%% of the kept bytes were only stat()ed, most below ",
-	       r->after_bytes ? 100.0 * (double)stat / (double)r->after_bytes : 0);
+	fprintf(cli_out(), "stat-only:  %.0f%% of the kept bytes were only stat()ed, most below ",
+		r->after_bytes ? 100.0 * (double)stat / (double)r->after_bytes : 0);
 	for (size_t i = 0; i < r->nstat_dirs; i++) {
 		if (tree__get(r->tree, r->stat_dirs[i].dir, &e))
 			continue;
-		fputs(i ? ", " : "", stdout);
-		cli_name(stdout, e.path);
-		printf("/ %s (%s files)", humanize_bytes(r->stat_dirs[i].bytes, b, sizeof(b)),
-		       humanize_count(r->stat_dirs[i].files, c, sizeof(c)));
+		fputs(i ? ", " : "", cli_out());
+		cli_name(cli_out(), e.path);
+		fprintf(cli_out(), "/ %s (%s files)",
+			humanize_bytes(r->stat_dirs[i].bytes, b, sizeof(b)),
+			humanize_count(r->stat_dirs[i].files, c, sizeof(c)));
 	}
-	printf("; if the function does not read them, --drop them and verify\n");
+	fprintf(cli_out(), "; if the function does not read them, --drop them and verify\n");
 }
 
 /* What the run created and the zip leaves out, and bytecode it compiled that the zip keeps. */
@@ -173,16 +181,20 @@ static void print_written(const struct prune_plan *r)
 
 	if (r->created_left_out) {
 		tree__get(r->tree, r->first_created_left_out, &e);
-		printf("created:    left out %" PRIu64 " file%s the run created (first: ",
-		       r->created_left_out, r->created_left_out == 1 ? "" : "s");
-		cli_name(stdout, e.path);
-		printf("); --keep-created keeps %s\n", r->created_left_out == 1 ? "it" : "them");
+		fprintf(cli_out(),
+			"created:    left out %" PRIu64 " file%s the run created (first: ",
+			r->created_left_out, r->created_left_out == 1 ? "" : "s");
+		cli_name(cli_out(), e.path);
+		fprintf(cli_out(), "); --keep-created keeps %s\n",
+			r->created_left_out == 1 ? "it" : "them");
 	}
 	if (r->created_bytecode_kept)
-		printf("created:    kept %" PRIu64 " .pyc file%s the run compiled for kept sources "
-		       "(Lambda cannot write %s)\n",
-		       r->created_bytecode_kept, r->created_bytecode_kept == 1 ? "" : "s",
-		       r->created_bytecode_kept == 1 ? "it" : "them");
+		fprintf(cli_out(),
+			"created:    kept %" PRIu64
+			" .pyc file%s the run compiled for kept sources "
+			"(Lambda cannot write %s)\n",
+			r->created_bytecode_kept, r->created_bytecode_kept == 1 ? "" : "s",
+			r->created_bytecode_kept == 1 ? "it" : "them");
 }
 
 static double pct(uint64_t part, uint64_t whole)
@@ -199,37 +211,42 @@ bool prune_print__summary(const struct prune_policy *pol, const char *out_zip,
 
 	if (cli.quiet)
 		return zipped_over || unzipped_over;
-	printf("\n%-10s %12s %12s\n", "", "files", "bytes");
-	printf("%-10s %12s %12s\n", "before", humanize_count(r->before_files, c1, sizeof(c1)),
-	       humanize_bytes(r->before_bytes, c2, sizeof(c2)));
-	printf("%-10s %12s %12s\n", "after", humanize_count(r->after_files, c1, sizeof(c1)),
-	       humanize_bytes(r->after_bytes, c2, sizeof(c2)));
-	printf("%-10s %11.1f%% %11.1f%%\n", "reduction",
-	       pct(r->before_files - r->after_files, r->before_files),
-	       pct(r->before_bytes - r->after_bytes, r->before_bytes));
+	fprintf(cli_out(), "\n%-10s %12s %12s\n", "", "files", "bytes");
+	fprintf(cli_out(), "%-10s %12s %12s\n", "before",
+		humanize_count(r->before_files, c1, sizeof(c1)),
+		humanize_bytes(r->before_bytes, c2, sizeof(c2)));
+	fprintf(cli_out(), "%-10s %12s %12s\n", "after",
+		humanize_count(r->after_files, c1, sizeof(c1)),
+		humanize_bytes(r->after_bytes, c2, sizeof(c2)));
+	fprintf(cli_out(), "%-10s %11.1f%% %11.1f%%\n", "reduction",
+		pct(r->before_files - r->after_files, r->before_files),
+		pct(r->before_bytes - r->after_bytes, r->before_bytes));
 	if (!pol->dry_run) {
-		printf("%-10s %12s %12s  (%s entries, level %d) -> ", "zip", "",
-		       humanize_bytes(zs->zip_size, c1, sizeof(c1)),
-		       humanize_count(zs->entries, c2, sizeof(c2)), pol->zip.level);
-		cli_name(stdout, out_zip);
-		putchar('\n');
+		fprintf(cli_out(), "%-10s %12s %12s  (%s entries, level %d) -> ", "zip", "",
+			humanize_bytes(zs->zip_size, c1, sizeof(c1)),
+			humanize_count(zs->entries, c2, sizeof(c2)), pol->zip.level);
+		cli_name(cli_out(), out_zip);
+		fputc('\n', cli_out());
 	}
-	printf("\nAWS Lambda: zipped %s of %s (direct upload) %s; unzipped %s of %s %s\n",
-	       pol->dry_run ? "-" : humanize_bytes(zs->zip_size, c1, sizeof(c1)),
-	       humanize_bytes(LAMBDA_ZIPPED_LIMIT, c2, sizeof(c2)),
-	       pol->dry_run  ? "-"
-	       : zipped_over ? "EXCEEDED"
-			     : "ok",
-	       humanize_bytes(r->after_bytes, c3, sizeof(c3)),
-	       humanize_bytes(LAMBDA_UNZIPPED_LIMIT, c4, sizeof(c4)),
-	       unzipped_over ? "EXCEEDED" : "ok");
-	printf("kept by:    profile %" PRIu64 " (inode %" PRIu64 ", path %" PRIu64
-	       "), --keep %" PRIu64 ", rules",
-	       r->resolve.by_inode + r->resolve.by_path, r->resolve.by_inode, r->resolve.by_path,
-	       r->glob_kept);
+	fprintf(cli_out(),
+		"\nAWS Lambda: zipped %s of %s (direct upload) %s; unzipped %s of %s %s\n",
+		pol->dry_run ? "-" : humanize_bytes(zs->zip_size, c1, sizeof(c1)),
+		humanize_bytes(LAMBDA_ZIPPED_LIMIT, c2, sizeof(c2)),
+		pol->dry_run  ? "-"
+		: zipped_over ? "EXCEEDED"
+			      : "ok",
+		humanize_bytes(r->after_bytes, c3, sizeof(c3)),
+		humanize_bytes(LAMBDA_UNZIPPED_LIMIT, c4, sizeof(c4)),
+		unzipped_over ? "EXCEEDED" : "ok");
+	fprintf(cli_out(),
+		"kept by:    profile %" PRIu64 " (inode %" PRIu64 ", path %" PRIu64
+		"), --keep %" PRIu64 ", rules",
+		r->resolve.by_inode + r->resolve.by_path, r->resolve.by_inode, r->resolve.by_path,
+		r->glob_kept);
 	for (size_t i = 0; i < rules__count(); i++)
-		printf("%s %s %" PRIu64, i ? " /" : "", rules__name(i), r->rules.added[i]);
-	printf("; --drop removed %" PRIu64 "\n", r->glob_dropped);
+		fprintf(cli_out(), "%s %s %" PRIu64, i ? " /" : "", rules__name(i),
+			r->rules.added[i]);
+	fprintf(cli_out(), "; --drop removed %" PRIu64 "\n", r->glob_dropped);
 	print_kept_bytes(r);
 	print_gaps(r);
 	print_written(r);
@@ -398,4 +415,84 @@ void prune_print__host(const struct prune_plan *r)
 		 what, hostdeps__count(r->host) == 1 ? "it" : "them",
 		 hostdeps__ndirs(r->host) ? "; verify hides the package directories" : "");
 	free(what);
+}
+
+/* The summary's numbers as one JSON object; w's first error, 0 when none. */
+static int summary_json(struct json_writer *w, const char *cmd, const struct prune_policy *pol,
+			const char *out_zip, const struct prune_plan *r,
+			const struct zipwrite_stats *zs)
+{
+	json_writer__begin_object(w);
+	json_writer__string_field(w, "command", cmd);
+	json_writer__string_field(w, "version", SLIMZIP_VERSION);
+	json_writer__key(w, "dry_run");
+	json_writer__bool(w, pol->dry_run);
+	json_writer__key(w, "before");
+	json_writer__begin_object(w);
+	json_writer__uint_field(w, "files", r->before_files);
+	json_writer__uint_field(w, "bytes", r->before_bytes);
+	json_writer__end_object(w);
+	json_writer__key(w, "after");
+	json_writer__begin_object(w);
+	json_writer__uint_field(w, "files", r->after_files);
+	json_writer__uint_field(w, "bytes", r->after_bytes);
+	json_writer__end_object(w);
+	json_writer__key(w, "zip");
+	if (pol->dry_run) {
+		json_writer__null(w);
+	} else {
+		/* Numbers from the writer's own count: what unzip -Z1 lists and the file's size. */
+		json_writer__begin_object(w);
+		json_writer__string_field(w, "path", out_zip);
+		json_writer__uint_field(w, "entries", zs->entries);
+		json_writer__uint_field(w, "files", zs->files);
+		json_writer__uint_field(w, "dirs", zs->dirs);
+		json_writer__uint_field(w, "symlinks", zs->symlinks);
+		json_writer__uint_field(w, "bytes", zs->zip_size);
+		json_writer__uint_field(w, "uncompressed_bytes", zs->bytes_in);
+		json_writer__int_field(w, "level", pol->zip.level);
+		json_writer__end_object(w);
+	}
+	json_writer__key(w, "lambda");
+	json_writer__begin_object(w);
+	json_writer__uint_field(w, "zipped_limit", LAMBDA_ZIPPED_LIMIT);
+	json_writer__uint_field(w, "unzipped_limit", LAMBDA_UNZIPPED_LIMIT);
+	json_writer__key(w, "zipped_over");
+	json_writer__bool(w, !pol->dry_run && zs->zip_size > LAMBDA_ZIPPED_LIMIT);
+	json_writer__key(w, "unzipped_over");
+	json_writer__bool(w, r->after_bytes > LAMBDA_UNZIPPED_LIMIT);
+	json_writer__end_object(w);
+	json_writer__key(w, "kept_by");
+	json_writer__begin_object(w);
+	json_writer__uint_field(w, "profile_inode", r->resolve.by_inode);
+	json_writer__uint_field(w, "profile_path", r->resolve.by_path);
+	json_writer__uint_field(w, "keep", r->glob_kept);
+	json_writer__key(w, "rules");
+	json_writer__begin_object(w);
+	for (size_t i = 0; i < rules__count(); i++)
+		json_writer__uint_field(w, rules__name(i), r->rules.added[i]);
+	json_writer__end_object(w);
+	json_writer__uint_field(w, "drop_removed", r->glob_dropped);
+	json_writer__end_object(w);
+	return json_writer__end_object(w);
+}
+
+int prune_print__json(const char *cmd, const struct prune_policy *pol, const char *out_zip,
+		      const struct prune_plan *r, const struct zipwrite_stats *zs, const char *path)
+{
+	struct atomic_file *af = NULL;
+	struct json_writer *w = NULL;
+	int err = atomic_file__open(path, &af);
+
+	if (err)
+		return err; /* explained: the file and why */
+	err = json_writer__new(atomic_file__stream(af), &w);
+	if (!err)
+		err = summary_json(w, cmd, pol, out_zip, r, zs);
+	json_writer__free(w);
+	if (err) {
+		atomic_file__abort(af);
+		return slz_fail(-err, "cannot write %s: %s", path, strerror(-err));
+	}
+	return atomic_file__commit(af);
 }

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
-/* What prune and run print about a plan, on stdout (the summary, --dry-run) and stderr. */
+/*
+ * What prune and run print about a plan: the summary and --dry-run on cli_out() (stdout for
+ * prune, stderr for run: cli.h), warnings on stderr.
+ */
 #ifndef SLIMZIP_CLI_PRUNE_PRINT_H
 #define SLIMZIP_CLI_PRUNE_PRINT_H
 
@@ -21,6 +24,14 @@ void prune_print__dry_run(const struct prune_plan *r);
  */
 bool prune_print__summary(const struct prune_policy *pol, const char *out_zip,
 			  const struct prune_plan *r, const struct zipwrite_stats *zs);
+/*
+ * --json PATH: the summary's numbers as one JSON object (command, before, after, the zip's
+ * entries and bytes, the Lambda limits, what kept what), written atomically ("-": stdout).
+ * 0 or -errno with slz_errmsg() naming PATH.
+ */
+int prune_print__json(const char *cmd, const struct prune_policy *pol, const char *out_zip,
+		      const struct prune_plan *r, const struct zipwrite_stats *zs,
+		      const char *path);
 /* The warnings of a plan and its zip (zs: zeros for --dry-run), p the profile planned from. */
 void prune_print__warnings(const struct prune_policy *pol, const struct prune_plan *r,
 			   const struct zipwrite_stats *zs, const struct profile *p);
