@@ -57,11 +57,11 @@ check "users.zip holds what users used, nothing of orders'" \
 	test "$(list "$zips/users.zip")" = "lib/ lib/__init__.py lib/b.py users.py "
 check "broken gets no zip" test ! -e "$zips/broken.zip"
 check "the summary names broken, its command and its status" \
-	grep -qE '^broken +FAILED +recording .*raise SystemExit\(3\).* \(exit 3\)' "$WORK/last.out"
+	grep -qE '^broken +FAILED +recording .*raise SystemExit\(3\).* \(exit 3\)' "$WORK/last.err"
 check "host gets no zip: its host package is refused" test ! -e "$zips/host.zip"
 check "the summary names the host package" \
-	grep -qE '^host +FAILED +pruning.*hostpkg' "$WORK/last.out"
-check "2 of 4 functions zipped" grep -qx "slimzip batch: 2 of 4 functions zipped" "$WORK/last.out"
+	grep -qE '^host +FAILED +pruning.*hostpkg' "$WORK/last.err"
+check "2 of 4 functions zipped" grep -qx "slimzip batch: 2 of 4 functions zipped" "$WORK/last.err"
 check "the zips carry the policy comment as prune's do" \
 	bash -c 'unzip -z "$1" | grep -q "{\"slimzip\":"' _ "$zips/orders.zip"
 mkdir -p "$WORK/x"

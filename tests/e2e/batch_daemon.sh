@@ -103,9 +103,9 @@ rm -f "$WORK/go"
 (sleep 1; touch "$WORK/go") &
 RUN_CWD=$WORK run env -u CI "$SLIMZIP" batch m.ini -j 2 -o cap --socket "$SOCK"
 check "batch fails (exit $RC)" test "$RC" -ne 0
-check "one function is zipped" test "$(grep -c ' ok ' "$WORK/last.out")" = 1
+check "one function is zipped" test "$(grep -c ' ok ' "$WORK/last.err")" = 1
 check "the other failed recording, naming the daemon's refusal" \
-	grep -qE 'FAILED +recording .*TooManyTargets' "$WORK/last.out"
+	grep -qE 'FAILED +recording .*TooManyTargets' "$WORK/last.err"
 kill -TERM "$DPID"
 wait "$DPID" || true
 DPID=

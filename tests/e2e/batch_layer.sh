@@ -161,12 +161,12 @@ check "manifest.json: every layer unit has two users" \
 check "manifest.json: totals add the function zips and the layers" \
 	test "$(json "m['totals']['after_bytes'] == m['totals']['zip_bytes'] + m['totals']['layer_zip_bytes'] > 0" "$WORK/out/manifest.json")" = True
 check "the summary gives each function's before and after and its layer" \
-	grep -qE '^ +before [0-9,]+ files .*, after [0-9,]+ files .* \+ layer python: [0-9]+ units' "$WORK/last.out"
+	grep -qE '^ +before [0-9,]+ files .*, after [0-9,]+ files .* \+ layer python: [0-9]+ units' "$WORK/last.err"
 check "the summary gives the layers' sizes" \
-	grep -qE '^layer python +[0-9]+ units, .* used by 3 functions' "$WORK/last.out"
+	grep -qE '^layer python +[0-9]+ units, .* used by 3 functions' "$WORK/last.err"
 check "and the total bytes deployed before and after" \
 	grep -qE '^deployed: before .* \(6 full trees\), after .* \(function zips .* \+ layers .*\)$' \
-	"$WORK/last.out"
+	"$WORK/last.err"
 
 sha256sum "$WORK"/out/layers/*.zip >"$WORK/layers.sha"
 RUN_CWD=$WORK run env -u CI "$SLIMZIP" batch m.ini -j 2 -o out --layer
@@ -189,13 +189,13 @@ RUN_CWD=$WORK run env -u CI "$SLIMZIP" batch m.ini -j 2 -o small --layer --max-u
 check "batch --max-unzipped $max exits 0 (exit $RC)" test "$RC" -eq 0
 check "the summary says p_yaml is left out of the layer and keeps its own copy" \
 	grep -qE '^ +before .*; left out of the layer: .* unzipped with it is over --max-unzipped \(keeps its own copy\)' \
-	"$WORK/last.out"
+	"$WORK/last.err"
 check "manifest.json says too-big for p_yaml" \
 	test "$(json "[x['layer']['state'] for x in m['functions'] if x['name'] == 'p_yaml'][0]" "$WORK/small/manifest.json")" = too-big
 check "yaml, now kept by one layer user only, is dropped from the layer, named with why" \
 	bash -c '! unzip -Z1 "$1/layers/python.zip" | grep -q "^python/yaml/" &&
 		grep -q "^not in a layer: py-package:yaml (kept by 2 functions; functions that keep it are left out of the layer)" "$2"' _ \
-	"$WORK/small" "$WORK/last.out"
+	"$WORK/small" "$WORK/last.err"
 check "p_yaml's zip holds its own yaml" \
 	bash -c 'unzip -Z1 "$1" | grep -qx yaml/__init__.py' _ "$WORK/small/functions/p_yaml.zip"
 for f in p_both p_yaml; do
@@ -218,7 +218,7 @@ check "and uses the layer only for what is the same (libyaml)" \
 run_from_zip p_yaml_v2 "$WORK/v" p_yaml
 check "p_yaml_v2 runs from its zip with the layer" cmp "$M/expected/p_yaml" "$WORK/run/p_yaml_v2.out"
 check "n_sem with five layers of its own is left out, and the summary says so" \
-	grep -qE "^ +before .*; left out of the layer: its 5 own layers leave no room" "$WORK/last.out"
+	grep -qE "^ +before .*; left out of the layer: its 5 own layers leave no room" "$WORK/last.err"
 check "so lodash has one user and no layer; nothing Node is shared" \
 	test ! -e "$WORK/v/layers/nodejs.zip"
 check "manifest.json lists n_sem's own layers" \
@@ -244,7 +244,7 @@ rm -rf "$WORK/big"
 echo "== --verify: every function re-run on its zip with its layer at /opt"
 RUN_CWD=$WORK run env -u CI "$SLIMZIP" batch m.ini -j 2 -o out --layer --verify
 check "batch --layer --verify exits 0 (exit $RC)" test "$RC" -eq 0
-check "all six are verified" test "$(grep -c ' verified$' "$WORK/last.out")" -eq 6
+check "all six are verified" test "$(grep -c ' verified$' "$WORK/last.err")" -eq 6
 check "manifest.json says so" \
 	test "$(json "all(f['verified'] for f in m['functions'])" "$WORK/out/manifest.json")" = True
 # Its second run (verify's) reads a file the recorded run did not: the zip lacks it.
@@ -257,7 +257,7 @@ RUN_CWD=$WORK run env -u CI "$SLIMZIP" batch late.ini -o late --verify
 check "a function whose zip misses a file fails --verify with exit 8 (exit $RC)" test "$RC" -eq 8
 check "named, with the file" \
 	grep -qE '^late +FAILED +verifying .*its zip lacks [0-9]+ files the tree has \(first: data/table.yaml\)' \
-	"$WORK/last.out"
+	"$WORK/last.err"
 
 printf '[function f]\ntree = py/task\ncommand = true\n' >"$WORK/one.ini"
 RUN_CWD=$WORK run "$SLIMZIP" batch one.ini -o x --max-unzipped 10

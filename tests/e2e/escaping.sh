@@ -66,5 +66,5 @@ grep -hE '^(slimzip|verify|missing|fixed)' "$WORK/last.out" "$WORK/last.err" >"$
 check "verify prints no raw ESC or BEL in its own lines" no_raw "$WORK/ours"
 check "verify names the command escaped" grep -qF 'c\x1b[1mt exited with status 1' "$WORK/ours"
 check "verify names the missing file escaped" \
-	grep -qF 'missing: pkg/evil\x1b]0;pwned\x07.txt, wanted by c\x1b[1mt' "$WORK/last.out"
+	grep -qF 'missing: pkg/evil\x1b]0;pwned\x07.txt, wanted by c\x1b[1mt' "$WORK/last.err"
 e2e_finish

@@ -26,9 +26,9 @@ RUN_CWD=$TREE run "$SLIMZIP" run --tree "$TREE" -o "$WORK/out.zip" --report "$WO
 check "run exits 0 (exit $RC)" test "$RC" -eq 0
 check "the program listed 8 services" grep -q "^8 100000$" "$WORK/last.out"
 check "the summary shows bytes kept by reason, 7 files stat-only" \
-	grep -qE "^kept bytes: used .*stat-only 684 KiB \(7 files\)" "$WORK/last.out"
+	grep -qE "^kept bytes: used .*stat-only 684 KiB \(7 files\)" "$WORK/last.err"
 check "the stat-only line names vendor/botocore/data/" \
-	grep -qE "^stat-only: .* most below vendor/botocore/data/ 684 KiB \(7 files\)" "$WORK/last.out"
+	grep -qE "^stat-only: .* most below vendor/botocore/data/ 684 KiB \(7 files\)" "$WORK/last.err"
 check "the report holds the same numbers" python3 -c '
 import json, sys
 r = json.load(open(sys.argv[1]))

@@ -91,7 +91,7 @@ for mode in with without; do
 		check "without the rule verify exits 8 (exit $RC)" test "$RC" -eq 8
 		for f in idna/__init__.py idna/core.py idna/idnadata.py; do
 			check "without the rule verify names the missing $f" \
-				grep -qE "^missing: $f, wanted by python3 \([0-9]+\) via " "$WORK/last.out"
+				grep -qE "^missing: $f, wanted by python3 \([0-9]+\) via " "$WORK/last.err"
 		done
 	fi
 done

@@ -100,7 +100,7 @@ check "the error says what to do" \
 	grep -q "could not use 1 entry of .*keep.zip (named above): prune with --modes lambda (the default)" \
 	"$WORK/last.err"
 check "two lines in all" test "$(wc -l <"$WORK/last.err")" -eq 2
-check "no proof run was made" bash -c '! grep -q "verify round" "$1"' _ "$WORK/last.out"
+check "no proof run was made" bash -c '! grep -q "verify round" "$1"' _ "$WORK/last.err"
 
 RUN_CWD=$TREE run "$SLIMZIP" verify "$WORK/keep.zip" --tree "$TREE" --no-mode-check -- "${CMD[@]}"
 check "with --no-mode-check the proof runs, as root, and passes (exit $RC)" test "$RC" -eq 0

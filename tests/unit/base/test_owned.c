@@ -153,6 +153,41 @@ static void test_sweep_dirs(void **state)
 	assert_true(exists(name));
 }
 
+/*
+ * "-" is stdout: nothing reaches it before commit (an abort leaves it empty), the whole output
+ * at commit, even after the writer seeked back (as the zip writer does).
+ */
+static void test_atomic_file_stdout(void **state)
+{
+	char path[] = "/tmp/slimzip-test-stdout-XXXXXX", got[32] = "";
+	struct atomic_file *af = NULL;
+	int fd = mkstemp(path), saved = dup(STDOUT_FILENO);
+	FILE *f;
+
+	assert_true(fd >= 0 && saved >= 0);
+	fflush(stdout);
+	assert_int_equal(dup2(fd, STDOUT_FILENO), STDOUT_FILENO);
+	assert_int_equal(atomic_file__check_writable("-"), 0);
+	assert_int_equal(atomic_file__open("-", &af), 0);
+	fputs("never", atomic_file__stream(af));
+	atomic_file__abort(af);
+	assert_int_equal(atomic_file__open("-", &af), 0);
+	fputs("xxcde", atomic_file__stream(af));
+	fseek(atomic_file__stream(af), 0, SEEK_SET);
+	fputs("ab", atomic_file__stream(af));
+	assert_int_equal(atomic_file__commit(af), 0);
+	fflush(stdout);
+	dup2(saved, STDOUT_FILENO);
+	close(saved);
+	f = fdopen(fd, "r");
+	rewind(f);
+	assert_non_null(fgets(got, sizeof(got), f));
+	fclose(f);
+	unlink(path);
+	assert_string_equal(got, "abcde");
+	assert_int_equal(access("-", F_OK), -1);
+}
+
 static void test_atomic_file_sweeps(void **state)
 {
 	struct atomic_file *af = NULL;
@@ -235,6 +270,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sweep, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sweep_dirs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_atomic_file_sweeps, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_atomic_file_stdout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_long_dest_name, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mkdtemp, setup, teardown),
 	};
