@@ -78,7 +78,7 @@ echo "== verify hides the host's package directory: the proof run fails as on La
 RUN_CWD=$tree run "$SLIMZIP" verify "$WORK/out.zip" --tree "$tree" -- "${cmd[@]}"
 check "verify (--isolate by default) exits 8 (exit $RC)" test "$RC" -eq 8
 check "verify names the missing host package and where the host has it" \
-	grep -qxF "missing host package hostonly ($host/hostonly)" "$WORK/last.out"
+	grep -qxF "missing host package hostonly ($host/hostonly)" "$WORK/last.err"
 check "verify's error says the package is hidden" grep -qF "hidden by --isolate" "$WORK/last.err"
 check "the proof run did fail to import it" grep -qF "No module named 'hostonly'" "$WORK/last.err"
 RUN_CWD=$tree run "$SLIMZIP" verify "$WORK/out.zip" --tree "$tree" --no-isolate -- "${cmd[@]}"
@@ -98,7 +98,7 @@ check "a zip that names no host directory verifies (exit $RC)" test "$RC" -eq 0
 RUN_CWD=$tree run "$SLIMZIP" verify "$WORK/nocomment.zip" --tree "$tree" --isolate-dir "$host" \
 	-- "${cmd[@]}"
 check "--isolate-dir DIR hides it: exit 8 (exit $RC)" test "$RC" -eq 8
-check "--isolate-dir: hostonly is named" grep -qF "missing host package hostonly" "$WORK/last.out"
+check "--isolate-dir: hostonly is named" grep -qF "missing host package hostonly" "$WORK/last.err"
 run "$SLIMZIP" verify "$WORK/nocomment.zip" --tree "$tree" --isolate-dir relative/dir -- true
 check "--isolate-dir takes absolute paths only (exit $RC)" \
 	bash -c '(($1 == 2)) && grep -qF "relative/dir" "$2"' _ "$RC" "$WORK/last.err"
@@ -115,7 +115,7 @@ RUN_CWD=$tree run "$SLIMZIP" verify "$WORK/shadow.zip" --tree "$tree" -- "${cmd[
 check "verify exits 8 (exit $RC)" test "$RC" -eq 8
 check "verify names the tree's copy as missing" \
 	grep -qE "^missing: vendor/hostonly/__init__.py" "$WORK/last.err"
-check "verify names the host package" grep -qF "missing host package hostonly" "$WORK/last.out"
+check "verify names the host package" grep -qF "missing host package hostonly" "$WORK/last.err"
 RUN_CWD=$tree run "$SLIMZIP" verify "$WORK/shadow.zip" --tree "$tree" --fix -- "${cmd[@]}"
 check "verify --fix exits 0 (exit $RC)" test "$RC" -eq 0
 check "verify --fix added the tree's copy" \
@@ -138,7 +138,7 @@ check "run exits 0 and names hostmod from $nhost (exit $RC)" bash -c \
 RUN_CWD=$ntree run "$SLIMZIP" verify "$WORK/node.zip" --tree "$ntree" -- "${ncmd[@]}"
 check "verify exits 8 naming hostmod (exit $RC)" bash -c \
 	'(($1 == 8)) && grep -qxF "missing host package hostmod ($2/hostmod)" "$3"' _ "$RC" "$nhost" \
-	"$WORK/last.out"
+	"$WORK/last.err"
 echo "== a host module with its bytecode is named once, at its module"
 echo 'NAME = "mod"' >"$host/hostmod.py"
 /usr/bin/python3 -m compileall -q "$host/hostmod.py"
@@ -152,5 +152,5 @@ RUN_CWD=$tree2 run "$SLIMZIP" verify "$WORK/mod.zip" --tree "$tree2" -- "${cmd2[
 check "verify exits 8 (exit $RC)" test "$RC" -eq 8
 check "verify names hostmod once, at hostmod.py (not at its __pycache__)" bash -c \
 	'[[ $(grep -c "^missing host package hostmod " "$1") == 1 ]] &&
-	grep -qxF "missing host package hostmod ($2/hostmod.py)" "$1"' _ "$WORK/last.out" "$host"
+	grep -qxF "missing host package hostmod ($2/hostmod.py)" "$1"' _ "$WORK/last.err" "$host"
 e2e_finish
