@@ -5,7 +5,7 @@
 _slimzip_opts_prune_common='--tree --output -o --keep --drop --keep-from --dry-run --level
 	--mtime --modes --force --tree-path-as --keep-created --strict-host --no-strict-host
 	--no-rule-python --no-rule-node --no-rule-elf --no-rules --whitelist-out --report
-	--enforce-lambda-limits --help'
+	--enforce-lambda-limits --json --help'
 
 _slimzip()
 {
@@ -19,7 +19,7 @@ _slimzip()
 		cword=$COMP_CWORD
 	fi
 
-	local commands='record report prune run verify batch diff merge daemon ctl help'
+	local commands='record report prune run verify batch diff merge daemon ctl help version'
 	local cmd='' i
 	for ((i = 1; i < cword; i++)); do
 		case ${words[i]} in

@@ -46,9 +46,9 @@ main = text("slimzip.1") or ""
 globals_part = main[main.find("GLOBAL OPTIONS"):main.find("ERRORS")]
 accepted = options.options(slimzip, src)
 for cmd in options.commands(src):
-    if cmd == "help":
-        if not re.search(r"^\s+help\b", main, re.M):
-            failures.append("slimzip.1: the help command is not described")
+    if cmd in ("help", "version"):
+        if not re.search(r"^\s+%s\b" % cmd, main, re.M):
+            failures.append("slimzip.1: the %s command is not described" % cmd)
         continue
     page = "slimzip-%s.1" % cmd
     body = text(page)
