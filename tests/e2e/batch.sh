@@ -81,6 +81,34 @@ printf '[function f]\ntree = app\ncommand = true\nbogus = 1\n' >"$WORK/bad.ini"
 RUN_CWD=$WORK run "$SLIMZIP" batch bad.ini -o out
 check "a bad manifest is refused with exit 6 (exit $RC)" test "$RC" -eq 6
 check "naming the file and line" grep -q "bad.ini:4: " "$WORK/last.err"
+echo "== each function's merged profile, its tree-root its tree: merge refuses two trees"
+profs=$WORK/out/profiles
+check "orders' merged profile is written to OUTDIR/profiles" test -s "$profs/orders.profile"
+check "... its tree-root is the [function]'s tree" \
+	grep -qx "# tree-root: $(realpath "$app")" "$profs/orders.profile"
+check "... it holds both of orders' commands' files" \
+	bash -c 'grep -q "/orders.py$" "$1" && grep -q "/lib/a.py$" "$1"' _ "$profs/orders.profile"
+cp -a "$app" "$WORK/app2"
+printf '[function other]\ntree = app2\ncommand = cd app2 && python3 -S users.py\n\n[function lambda]\ntree = app\ntree-path-as = /var/task/\ncommand = true\n' >"$WORK/m2.ini"
+RUN_CWD=$WORK run env -u CI "$SLIMZIP" batch m2.ini -o out2
+# lambda records nothing of its tree where it is (it says it was recorded at /var/task): refused,
+# but its profile is written first.
+check "a batch over another tree zips it" test -s "$WORK/out2/functions/other.zip"
+check "... its profile's tree-root is that tree" \
+	grep -qx "# tree-root: $(realpath "$WORK/app2")" "$WORK/out2/profiles/other.profile"
+check "... and tree-path-as, cleaned, where the section gives one" \
+	grep -qx "# tree-root: /var/task" "$WORK/out2/profiles/lambda.profile"
+run "$SLIMZIP" merge -o "$WORK/mixed.profile" "$profs/users.profile" "$WORK/out2/profiles/other.profile"
+check "merge of two batch profiles of different trees refuses: exit 6 (exit $RC)" test "$RC" -eq 6
+check "... naming both trees, writing nothing" \
+	bash -c 'grep -q "$2" "$1" && grep -q "$3" "$1" && test ! -e "$4"' _ "$WORK/last.err" \
+	"$(realpath "$app")" "$(realpath "$WORK/app2")" "$WORK/mixed.profile"
+run "$SLIMZIP" merge -o "$WORK/same.profile" "$profs/users.profile" "$profs/orders.profile"
+check "two of one tree merge (exit $RC)" test "$RC" -eq 0
+RUN_CWD=$app run "$SLIMZIP" run --tree . -o "$WORK/run.zip" --profile-out "$WORK/run.profile" \
+	-- python3 -S users.py
+check "run's profile names its tree as tree-root (exit $RC)" \
+	grep -qx "# tree-root: $(realpath "$app")" "$WORK/run.profile"
 echo "== an AWS SAM template: trees from the template, commands from slimzip.ini beside it"
 sam=$WORK/sam
 mkdir -p "$sam"

@@ -18,6 +18,7 @@
 #include "follow.h"
 #include "hostdeps.h"
 #include "launch.h"
+#include "profile_io.h"
 #include "prune_write.h"
 #include "recorder.h"
 #include "util.h"
@@ -262,20 +263,47 @@ static int record_all(struct run *x)
 	}
 }
 
-static int zip_path(const struct run *x, const struct conf_function *fn, char **out)
+/* OUTDIR/SUB/NAME.EXT, SUB made when missing. */
+static int out_path(const struct run *x, const char *sub, const char *name, const char *ext,
+		    char **out)
 {
 	char *dir = NULL;
 	int err = 0;
 
-	if (fn->output)
-		return (*out = strdup(fn->output)) ? 0 : -ENOMEM;
-	if (asprintf(&dir, "%s/functions", x->o->outdir) < 0)
+	if (asprintf(&dir, "%s/%s", x->o->outdir, sub) < 0)
 		return -ENOMEM;
 	if ((mkdir(x->o->outdir, 0755) && errno != EEXIST) || (mkdir(dir, 0755) && errno != EEXIST))
 		err = slz_fail(errno, "cannot create %s: %s", dir, strerror(errno));
-	else if (asprintf(out, "%s/%s.zip", dir, fn->name) < 0)
+	else if (asprintf(out, "%s/%s.%s", dir, name, ext) < 0)
 		err = -ENOMEM;
 	free(dir);
+	return err;
+}
+
+static int zip_path(const struct run *x, const struct conf_function *fn, char **out)
+{
+	if (fn->output)
+		return (*out = strdup(fn->output)) ? 0 : -ENOMEM;
+	return out_path(x, "functions", fn->name, "zip", out);
+}
+
+/*
+ * OUTDIR/profiles/NAME.profile: the function's merged profile, what `slimzip diff` checks a
+ * whitelist against and `slimzip merge` takes (its tree-root names the [function]'s tree).
+ */
+static int write_profile(struct run *x, size_t i)
+{
+	const struct conf_function *fn = conf__function(x->o->manifest, i);
+	char *path = NULL;
+	int err;
+
+	err = out_path(x, "profiles", fn->name, "profile", &path);
+	if (!err)
+		err = profile__write(x->profiles[i], path, PROFILE_FMT_TEXT);
+	if (!err)
+		x->res->functions[i].profile = path;
+	else
+		free(path);
 	return err;
 }
 
@@ -300,6 +328,11 @@ static void plan_fn(struct run *x, size_t i)
 
 	f->profile_entries = profile__count(p);
 	f->lost_events = profile__header_const(p)->lost_events;
+	err = write_profile(x, i);
+	if (err) {
+		fail_fn(x, i, BATCH_OUTPUT, err, 0, NULL);
+		return;
+	}
 	err = prune_policy__init(&bp->pol);
 	bp->pol_ready = !err;
 	/* Batch is CI use: host packages are refused unless the section says strict-host = no. */
@@ -445,6 +478,8 @@ static int prepare(struct run *x)
 			err = profile__set_str(x->profiles[i], &h->target_kind, "command");
 		if (!err)
 			err = profile__set_str(x->profiles[i], &h->command, fn->commands[0]);
+		if (!err)
+			err = profile__set_tree_root(x->profiles[i], fn->tree, fn->tree_path_as);
 		if (err)
 			return err;
 		h->start_unix_ms = slz_unix_ms();
@@ -536,6 +571,7 @@ void batch_result__release(struct batch_result *res)
 	for (size_t i = 0; i < res->n; i++) {
 		free(res->functions[i].message);
 		free(res->functions[i].zip);
+		free(res->functions[i].profile);
 		free(res->functions[i].verify_first_missing);
 	}
 	for (size_t l = 0; l < res->nlayers; l++)

@@ -40,6 +40,7 @@ struct batch_function_result {
 	const char *failed_command; /* the manifest's text of it, or NULL */
 	char *message;		    /* what went wrong (slz_errmsg at the time), or NULL */
 	char *zip;		    /* the zip written, or NULL */
+	char *profile;		    /* OUTDIR/profiles/NAME.profile (merged), or NULL */
 	uint64_t commands;	    /* commands run */
 	uint64_t profile_entries;   /* in the merged profile */
 	uint64_t lost_events;

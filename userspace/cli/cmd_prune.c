@@ -503,6 +503,13 @@ int cmd_run(int argc, char **argv)
 		ret = cli_exit_recording(err, status, CLI_STAGE_RECORD);
 		goto out;
 	}
+	/* The run recorded over --tree (or where --tree-path-as says): merge compares it. */
+	err = profile__set_tree_root(p, pc.tree_dir, pc.pol.recorded_at);
+	if (err) {
+		cli_error("out of memory");
+		ret = cli_exit_for(err, CLI_STAGE_RECORD);
+		goto out;
+	}
 	if (pc.profile_out && (err = profile__write(p, pc.profile_out, pc.profile_fmt))) {
 		cli_error("%s", slz_errmsg());
 		ret = cli_exit_for(err, CLI_STAGE_OUTPUT);

@@ -322,7 +322,12 @@ int daemon_target__fill_header(struct profile *p, const struct daemon_target *dt
 	h->start_unix_ms = dt->start_ms;
 	h->end_unix_ms = slz_unix_ms();
 	h->exit_status = -1;
-	return err ? slz_fail(ENOMEM, "out of memory") : 0;
+	if (err)
+		return slz_fail(ENOMEM, "out of memory");
+	/* A target its [function] prunes was recorded over that tree: merge compares it. */
+	if (dt->fn && profile__set_tree_root(p, dt->fn->tree, dt->fn->tree_path_as))
+		return slz_fail(ENOMEM, "out of memory");
+	return 0;
 }
 
 int daemon_target__profile(struct daemon *d, struct daemon_target *dt, struct profile **out)

@@ -9,6 +9,7 @@
 #include "slz_vocab.h"
 #include "hashmap.h"
 #include "host.h"
+#include "pathutil.h"
 #include "profile.h"
 #include "util.h"
 
@@ -197,6 +198,23 @@ int profile__set_str(struct profile *p, char **field, const char *value)
 		return -ENOMEM;
 	free(*field);
 	*field = copy;
+	return 0;
+}
+
+int profile__set_tree_root(struct profile *p, const char *tree_dir, const char *recorded_at)
+{
+	char *root = NULL;
+
+	if (!recorded_at)
+		root = realpath(tree_dir, NULL);
+	/* A tree that is not there (yet): its name as written; its prune will say what is wrong. */
+	if (!root)
+		root = strdup(recorded_at ? recorded_at : tree_dir);
+	if (!root)
+		return -ENOMEM;
+	path__clean(root);
+	free(p->hdr.tree_root);
+	p->hdr.tree_root = root;
 	return 0;
 }
 

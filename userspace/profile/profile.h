@@ -82,6 +82,13 @@ int profile__set_str(struct profile *p, char **field, const char *value);
  * the hostname and the boot id (without which dev/ino are not trusted). 0 or -ENOMEM.
  */
 int profile__set_host(struct profile *p, const char *version);
+/*
+ * The tree-root header of a profile recorded over tree_dir (what `slimzip merge` compares):
+ * recorded_at (--tree-path-as, tree-path-as =) when given, else tree_dir's real path (the
+ * kernel names what it records by that; tree_dir as written when it cannot be resolved),
+ * cleaned (pathutil.h path__clean). 0 or -ENOMEM.
+ */
+int profile__set_tree_root(struct profile *p, const char *tree_dir, const char *recorded_at);
 
 /*
  * Add an access. e->path is copied. If an entry with the same identity exists, kinds and flags
