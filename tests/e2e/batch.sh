@@ -160,4 +160,30 @@ check "a section the template lacks is refused with exit 6 (exit $RC)" test "$RC
 check "naming the file, the line and the template's functions" \
 	grep -q "bad.ini:1: \[function Nope\] is no AWS::Serverless::Function.*(OrdersFn, UsersFn)" \
 	"$WORK/last.err"
+echo "== SAM's Handler is the entry point: batch --layer keeps its file in the function's zip"
+sl=$WORK/samlayer
+for f in A B; do
+	mkdir -p "$sl/fn$f"
+	printf 'import shared\ndef handler(event, context):\n    return shared.V\n' >"$sl/fn$f/app.py"
+	echo 'V = "shared"' >"$sl/fn$f/shared.py"
+done
+cat >"$sl/template.yaml" <<'YAML'
+Resources:
+  FnA:
+    Type: AWS::Serverless::Function
+    Properties: {CodeUri: fnA/, Handler: app.handler, Runtime: python3.12}
+  FnB:
+    Type: AWS::Serverless::Function
+    Properties: {CodeUri: fnB/, Handler: app.handler, Runtime: python3.12}
+YAML
+# The commands import the handler's module as Lambda does, never naming app.py by path.
+printf '[function FnA]\ncommand = cd fnA && python3 -S -c "import app; print(app.handler(0, 0))"\n\n[function FnB]\ncommand = cd fnB && python3 -S -c "import app; print(app.handler(0, 0))"\n' >"$sl/slimzip.ini"
+RUN_CWD=$sl run env -u CI "$SLIMZIP" batch template.yaml --layer -o out
+check "batch --layer on the template exits 0 (exit $RC)" test "$RC" -eq 0
+check "the shared module the handler imports goes to the layer" \
+	test "$(list "$sl/out/layers/python.zip" | tr ' ' '\n' | grep -c '^python/shared.py$')" -eq 1
+check "the Handler's app.py stays in each function's zip, not in the layer" \
+	bash -c 'unzip -Z1 "$1" | grep -qx app.py && unzip -Z1 "$2" | grep -qx app.py &&
+		! unzip -Z1 "$3" | grep -q app.py' _ \
+	"$sl/out/functions/FnA.zip" "$sl/out/functions/FnB.zip" "$sl/out/layers/python.zip"
 e2e_finish

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "batch_internal.h"
+#include "lambda_layout.h"
 #include "layer_zip.h"
 #include "units.h"
 #include "util.h"
@@ -97,12 +98,28 @@ static bool names_path(const char *word, const char *path)
  * words are the commands' split at blanks and shell operators, which is enough to find a
  * file name; a unit named by accident only stays, which is safe.
  */
+/* Mark the units holding a regular file word names (by path, or exactly that file). */
+static void mark_named(const struct units *us, bool *stays, const char *word, bool exact)
+{
+	const struct tree *t = keepset__tree(units__keep(us));
+
+	for (size_t j = 0; j < units__count(us); j++) {
+		const struct unit *u = units__get(us, j);
+		struct tree_entry e;
+
+		for (size_t k = 0; !stays[j] && k < u->nentries; k++)
+			stays[j] = !tree__get(t, u->entries[k], &e) && S_ISREG(e.mode) &&
+				   (exact ? !strcmp(e.path, word) : names_path(word, e.path));
+	}
+}
+
 static int entry_points(const struct conf_function *fn, const struct units *us, bool **out)
 {
 	size_t nu = units__count(us);
 	bool *stays = calloc(nu ? nu : 1, sizeof(*stays));
-	const struct tree *t = keepset__tree(units__keep(us));
 	static const char seps[] = " \t\n;&|()<>'\"`";
+	char *files[LAMBDA_HANDLER_FILES];
+	int nf;
 
 	if (!stays)
 		return -ENOMEM;
@@ -114,15 +131,21 @@ static int entry_points(const struct conf_function *fn, const struct units *us, 
 			return -ENOMEM;
 		}
 		for (char *w = strtok_r(copy, seps, &save); w; w = strtok_r(NULL, seps, &save))
-			for (size_t j = 0; j < nu; j++) {
-				const struct unit *u = units__get(us, j);
-				struct tree_entry e;
-
-				for (size_t k = 0; !stays[j] && k < u->nentries; k++)
-					stays[j] = !tree__get(t, u->entries[k], &e) &&
-						   S_ISREG(e.mode) && names_path(w, e.path);
-			}
+			mark_named(us, stays, w, false);
 		free(copy);
+	}
+	/*
+	 * A template's Handler names the entry point the runtime imports from the task root
+	 * (app.handler: app.py or app.js): it stays too, even when no command names it.
+	 */
+	nf = lambda_layout__handler_files(fn->handler, fn->runtime, files);
+	if (nf < 0) {
+		free(stays);
+		return -ENOMEM;
+	}
+	for (int f = 0; f < nf; f++) {
+		mark_named(us, stays, files[f], true);
+		free(files[f]);
 	}
 	*out = stays;
 	return 0;

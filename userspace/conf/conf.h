@@ -80,6 +80,8 @@ struct conf_function {
 	const char *const *commands; /* batch: the workload, in file order (profiles merge) */
 	size_t n_commands;
 	const char *runtime; /* e.g. "python3.12"; NULL when not given */
+	/* SAM's Handler ("app.handler": module.function), the entry point; NULL when none. */
+	const char *handler;
 	/*
 	 * batch: the function's own Lambda layers (ARNs or names, as written; SAM's Layers when the
 	 * section gives none), which count against Lambda's 5 layers beside batch --layer's.

@@ -46,6 +46,10 @@ int conf__apply_sam(struct conf *c, const struct sam *s, const char *template_di
 		if (!fe->pub.runtime && f->runtime &&
 		    !(fe->pub.runtime = conf__strndup(c, f->runtime, strlen(f->runtime))))
 			return -ENOMEM;
+		/* The entry point batch --layer keeps in the function's own zip. */
+		if (f->handler &&
+		    !(fe->pub.handler = conf__strndup(c, f->handler, strlen(f->handler))))
+			return -ENOMEM;
 		/* The template's Layers count against Lambda's limit unless the section says. */
 		for (size_t l = 0, given = fe->layers.n; !given && l < f->nlayers; l++) {
 			char *ly = conf__strndup(c, f->layers[l], strlen(f->layers[l]));

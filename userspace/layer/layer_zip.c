@@ -10,6 +10,7 @@
 
 #include "extract.h"
 #include "idxvec.h"
+#include "lambda_layout.h"
 #include "layer_zip.h"
 #include "util.h"
 
@@ -18,16 +19,14 @@
 
 char *layer__path(enum unit_kind k, const char *path)
 {
-	char *out = NULL;
-
 	switch (k) {
 	case UNIT_PY_PACKAGE:
 	case UNIT_PY_MODULE:
-		return asprintf(&out, "python/%s", path) < 0 ? NULL : out;
+		return lambda_layout__layer_path(LAMBDA_PYTHON, path);
 	case UNIT_NODE_PACKAGE:
-		return asprintf(&out, "nodejs/%s", path) < 0 ? NULL : out;
+		return lambda_layout__layer_path(LAMBDA_NODE, path);
 	default:
-		return strdup(path); /* lib/NAME is where /opt/lib wants it */
+		return lambda_layout__layer_path(LAMBDA_OPT, path); /* lib/NAME for /opt/lib */
 	}
 }
 

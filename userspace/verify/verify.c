@@ -294,6 +294,13 @@ static int missing_host_packages(struct missing_list *m, struct host_missing_lis
 
 #define TEMP_PREFIX "slimzip-verify-"
 
+int verify__mkdtemp(const char *parent, char **path, int *lock_fd)
+{
+	/* What killed verifies left (extractions and layers alike): the next one cleans up. */
+	owned__sweep_dirs(parent, TEMP_PREFIX, verify__rmtree);
+	return owned__mkdtemp(parent, TEMP_PREFIX, path, lock_fd);
+}
+
 /*
  * Extract the zip into a fresh directory in o->extract_dir, or else beside the zip: on the
  * filesystem the user chose for the output, not in TMPDIR (often a small tmpfs). At most
@@ -317,9 +324,7 @@ static int extract_fresh(const struct verify_opts *o, const struct tree *t, char
 								      : EXTRACT_DEFAULT_MAX_BYTES;
 	}
 	parent = o->extract_dir ? o->extract_dir : dirname(zip_dir);
-	/* What killed verifies left: the next one cleans up. */
-	owned__sweep_dirs(parent, TEMP_PREFIX, verify__rmtree);
-	err = owned__mkdtemp(parent, TEMP_PREFIX, &d, &fd);
+	err = verify__mkdtemp(parent, &d, &fd);
 	free(zip_dir);
 	if (err)
 		return err;

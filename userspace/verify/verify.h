@@ -144,5 +144,11 @@ int verify__run(const struct verify_opts *o, struct verify_result *res);
 
 /* Remove a directory tree without following symlinks (for temp dirs). 0 or -errno. */
 int verify__rmtree(const char *dir);
+/*
+ * A fresh directory "PARENT/slimzip-verify-<pid>-XXXXXX" (0700, locked: keep *lock_fd open
+ * while it is used), after removing the ones killed verifies left in parent (owned__sweep):
+ * the one naming and sweep of verify's extractions and --layer's. 0 or -errno, explained.
+ */
+int verify__mkdtemp(const char *parent, char **path, int *lock_fd);
 
 #endif

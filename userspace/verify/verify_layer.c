@@ -12,12 +12,12 @@
 #include <unistd.h>
 
 #include "extract.h"
+#include "lambda_layout.h"
 #include "util.h"
+#include "verify.h"
 #include "verify_layer.h"
 
 extern char **environ;
-
-#define TEMP_PREFIX "slimzip-verify-"
 
 static int list_add(char ***v, size_t *n, const char *fmt, const char *arg)
 {
@@ -74,12 +74,12 @@ static int find_search_dirs(struct layers *l)
 				&l->py, &l->npy);
 
 	if (!err)
-		err = list_add(&l->py, &l->npy, "%s", "python");
+		err = list_add(&l->py, &l->npy, "%s", LAMBDA_PYTHON_DIR);
 	if (!err)
 		err = list_versions(l->dir, "nodejs", "node", "nodejs/%s/node_modules", &l->node,
 				    &l->nnode);
 	if (!err)
-		err = list_add(&l->node, &l->nnode, "%s", "nodejs/node_modules");
+		err = list_add(&l->node, &l->nnode, "%s", LAMBDA_NODE_DIR);
 	return err;
 }
 
@@ -160,8 +160,7 @@ int layers__prepare(const struct verify_opts *o, const char *parent, uint64_t ma
 				"--layer needs a directory %s to mount the layers over (it stays "
 				"as it is outside the runs); create it",
 				LAYER_MOUNT);
-	owned__sweep_dirs(parent, TEMP_PREFIX, extract__remove);
-	err = owned__mkdtemp(parent, TEMP_PREFIX, &l->dir, &l->lock_fd);
+	err = verify__mkdtemp(parent, &l->dir, &l->lock_fd);
 	for (size_t i = 0; !err && i < o->nlayers; i++) {
 		err = extract__zip(o->layers[i], l->dir, &eo);
 		if (err)
@@ -233,28 +232,29 @@ static bool has(const struct layers *l, const char *sub, const char *rel)
 
 bool layers__provide(const struct layers *l, const char *rel)
 {
-	static const char nm[] = "node_modules/";
+	enum lambda_area areas[2];
+	size_t n;
 
 	if (!l || !l->dir || !*rel)
 		return false;
 	/*
-	 * A tree's node_modules/X is the layer's nodejs/node_modules/X (or a versioned one), its
-	 * node_modules the layer's directory itself (Node stats it on its way up).
+	 * Where lambda_layout.h says a layer puts it: a tree's node_modules/X in the layer's
+	 * nodejs/node_modules/X (or a versioned one), its node_modules the layer's directory itself
+	 * (Node stats it on its way up); lib/ and bin/ where LD_LIBRARY_PATH and PATH find them in
+	 * both, or a Python package of that name; the rest on a python/ directory.
 	 */
-	if (!strncmp(rel, nm, sizeof(nm) - 1) || !strcmp(rel, "node_modules")) {
-		const char *rest = rel[sizeof(nm) - 2] ? rel + sizeof(nm) - 1 : ".";
+	n = lambda_layout__areas(rel, areas);
+	for (size_t a = 0; a < n; a++) {
+		const char *inner = lambda_layout__inner(areas[a], rel);
 
-		for (size_t i = 0; i < l->nnode; i++)
-			if (has(l, l->node[i], rest))
-				return true;
-		return false;
-	}
-	/* lib/ and bin/ lie where LD_LIBRARY_PATH and PATH find them in both. */
-	if (!strncmp(rel, "lib/", 4) || !strncmp(rel, "bin/", 4) || !strcmp(rel, "lib") ||
-	    !strcmp(rel, "bin"))
-		return has(l, ".", rel);
-	for (size_t i = 0; i < l->npy; i++)
-		if (has(l, l->py[i], rel))
+		if (areas[a] == LAMBDA_OPT && has(l, ".", inner))
 			return true;
+		for (size_t i = 0; areas[a] == LAMBDA_NODE && i < l->nnode; i++)
+			if (has(l, l->node[i], inner))
+				return true;
+		for (size_t i = 0; areas[a] == LAMBDA_PYTHON && i < l->npy; i++)
+			if (has(l, l->py[i], inner))
+				return true;
+	}
 	return false;
 }

@@ -216,6 +216,10 @@ static void test_apply_layers(void **state)
 	f = conf__find_function(c, "Users");
 	assert_int_equal(f->n_layers, 1);
 	assert_string_equal(f->layers[0], "mine");
+	/* The Handler is the function's entry point (batch --layer keeps its file). */
+	assert_non_null(conf__find_function(c, "Orders")->handler);
+	assert_string_equal(conf__find_function(c, "Orders")->handler, "app.handler");
+	assert_string_equal(f->handler, "users.handler");
 	conf__free(c);
 	sam__free(s);
 }
