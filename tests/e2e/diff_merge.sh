@@ -99,4 +99,23 @@ check "a bad --map: exit 2 (exit $RC)" test "$RC" -eq 2
 run "$SLIMZIP" merge -o "$WORK/x.profile" "$WORK/a.profile" "$WORK/gone.profile"
 check "merge of a missing profile: exit 6 (exit $RC)" test "$RC" -eq 6
 check "... and no output" test ! -e "$WORK/x.profile"
+
+# record --tree-root names the tree in the header itself (resolved; an absolute path elsewhere
+# as given, cleaned), so merge refuses two trees with no sed in between.
+cp -a "$tree" "$WORK/task2"
+run "$SLIMZIP" record --tree-root "$WORK/task2/" -o "$WORK/t2.profile" -- cat "$WORK/task2/a.txt"
+check "record --tree-root (exit $RC)" test "$RC" -eq 0
+check "... names the tree, resolved, in tree-root" \
+	grep -qx "# tree-root: $(realpath "$WORK/task2")" "$WORK/t2.profile"
+run "$SLIMZIP" record --tree-root "$tree" -o "$WORK/t1.profile" -- cat "$tree/a.txt"
+run "$SLIMZIP" merge -o "$WORK/t12.profile" "$WORK/t1.profile" "$WORK/t2.profile"
+check "merge of two records over different --tree-root refuses: exit 6 (exit $RC)" test "$RC" -eq 6
+run "$SLIMZIP" record --tree-root //var/./task/ -o "$WORK/t3.profile" -- true
+check "an absolute --tree-root that is not here is kept, cleaned" \
+	grep -qx "# tree-root: /var/task" "$WORK/t3.profile"
+run "$SLIMZIP" record --tree-root no/such/dir -o "$WORK/t4.profile" -- true
+check "a relative --tree-root that is not here: exit 2 (exit $RC)" test "$RC" -eq 2
+check "... one line naming it, no profile" \
+	bash -c 'test "$(wc -l <"$1")" -eq 1 && grep -q "no/such/dir" "$1" && test ! -e "$2"' _ \
+	"$WORK/last.err" "$WORK/t4.profile"
 e2e_finish

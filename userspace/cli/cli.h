@@ -138,6 +138,7 @@ struct record_daemon_opts {
 	const char *output; /* the profile ("-": stdout) */
 	int format;	    /* enum profile_format */
 	const struct launch_user *user;
+	const char *tree_root; /* --tree-root, or NULL */
 };
 int cli_record_daemon(const struct record_daemon_opts *o);
 

@@ -57,6 +57,8 @@ static void usage(FILE *f)
 		"      --name NAME       with --daemon: the target's name (default: its cgroup's)\n"
 		"      --socket PATH     with --daemon: the daemon's socket "
 		"(default " CLIENT_DEFAULT_SOCKET ")\n"
+		"      --tree-root DIR   the tree CMD works on, named in the profile's tree-root\n"
+		"                        header ('slimzip merge' refuses to mix two trees)\n"
 		"\n"
 		"Requires root (CAP_BPF, CAP_PERFMON, CAP_SYS_ADMIN), BTF and cgroup v2.\n"
 		"Exit status: CMD's own status (127 not found, 126 not executable, 128+N for "
@@ -71,6 +73,7 @@ static void usage(FILE *f)
 struct snap_ctx {
 	const char *output;
 	enum profile_format fmt;
+	const char *tree_root; /* --tree-root, as given */
 };
 
 static int write_snapshot(const struct profile *p, void *ctx)
@@ -172,6 +175,7 @@ enum {
 	OPT_DAEMON,
 	OPT_NAME,
 	OPT_SOCKET,
+	OPT_TREE_ROOT,
 };
 
 /* record --daemon's own options, and which of record's it cannot take (daemon-wide ones). */
@@ -250,6 +254,16 @@ static int record_option(int c, const char *val, struct record_opts *o, struct s
 	case OPT_USER:
 		*user = val;
 		break;
+	case OPT_TREE_ROOT:
+		/* A tree that is not here (recorded for another place) must say where it is. */
+		if (val[0] != '/' && access(val, F_OK)) {
+			cli_error("record: --tree-root '%s' is neither a directory here nor an "
+				  "absolute path; give the tree's directory",
+				  val);
+			return EXIT_USAGE;
+		}
+		sc->tree_root = val;
+		break;
 	}
 	return 0;
 }
@@ -269,6 +283,7 @@ int cmd_record(int argc, char **argv)
 		{"daemon", no_argument, NULL, OPT_DAEMON},
 		{"name", required_argument, NULL, OPT_NAME},
 		{"socket", required_argument, NULL, OPT_SOCKET},
+		{"tree-root", required_argument, NULL, OPT_TREE_ROOT},
 		{0},
 	};
 	struct record_opts o = {};
@@ -358,6 +373,7 @@ int cmd_record(int argc, char **argv)
 			.output = sc.output,
 			.format = (int)sc.fmt,
 			.user = o.user,
+			.tree_root = sc.tree_root,
 		};
 
 		rc = cli_record_daemon(&ro);
@@ -382,9 +398,11 @@ int cmd_record(int argc, char **argv)
 		return cli_exit_recording(err, status,
 					  o.cgroup_path ? CLI_STAGE_CGROUP : CLI_STAGE_RECORD);
 	}
-	err = profile__write(p, sc.output, sc.fmt);
+	err = sc.tree_root ? profile__set_tree_root(p, sc.tree_root, NULL) : 0;
+	if (!err)
+		err = profile__write(p, sc.output, sc.fmt);
 	if (err) {
-		cli_error("record: %s", slz_errmsg());
+		cli_error("record: %s", *slz_errmsg() ? slz_errmsg() : strerror(-err));
 		profile__free(p);
 		return cli_exit_for(err, CLI_STAGE_OUTPUT);
 	}

@@ -146,6 +146,8 @@ static int write_output(const struct record_daemon_opts *o, struct profile *p, i
 		err = profile__set_str(p, &h->command, cmd);
 	free(cmd);
 	h->exit_status = status;
+	if (!err && o->tree_root)
+		err = profile__set_tree_root(p, o->tree_root, NULL);
 	if (!err)
 		err = profile__write(p, o->output, (enum profile_format)o->format);
 	if (err) {
