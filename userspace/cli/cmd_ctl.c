@@ -68,31 +68,20 @@ int cli_daemon_call(const char *cmd, const char *socket, const struct proto_requ
 	return EXIT_DAEMON;
 }
 
+/* Short names for the reply getters (daemon/proto.h), read at every line below. */
 static const char *str(struct json_object *o, const char *key)
 {
-	struct json_object *v;
-
-	return o && json_object_object_get_ex(o, key, &v) &&
-			       json_object_is_type(v, json_type_string)
-		       ? json_object_get_string(v)
-		       : NULL;
+	return proto_answer__string(o, key);
 }
 
 static uint64_t num(struct json_object *o, const char *key)
 {
-	struct json_object *v;
-
-	return o && json_object_object_get_ex(o, key, &v) ? (uint64_t)json_object_get_uint64(v) : 0;
+	return proto_answer__u64(o, key);
 }
 
 static struct json_object *obj(struct json_object *o, const char *key)
 {
-	struct json_object *v;
-
-	return o && json_object_object_get_ex(o, key, &v) &&
-			       json_object_is_type(v, json_type_object)
-		       ? v
-		       : NULL;
+	return proto_answer__object(o, key);
 }
 
 static void print_field(const char *label, const char *value)

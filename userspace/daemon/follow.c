@@ -57,17 +57,6 @@ static int call(const char *socket, const struct proto_request *req, struct prot
 	return err;
 }
 
-/* A string member of o (a reply's parameters or an object in them), or NULL. */
-static const char *str(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	return o && json_object_object_get_ex(o, key, &v) &&
-			       json_object_is_type(v, json_type_string)
-		       ? json_object_get_string(v)
-		       : NULL;
-}
-
 int daemon__ping(const char *socket)
 {
 	struct proto_request req = {.method = PROTO_PING};
@@ -101,7 +90,7 @@ int daemon_follow__start(const char *socket, const char *cgroup, const char *nam
 		return err;
 	}
 	json_object_object_get_ex(a.parameters, "target", &t);
-	got = str(t, "name");
+	got = proto_answer__string(t, "name");
 	f->name = got ? strdup(got) : NULL;
 	proto_answer__release(&a);
 	if (!f->name) {
@@ -131,7 +120,7 @@ int daemon_follow__finish(struct daemon_follow *f, struct profile **out, const c
 	f->done = true;
 	if (err)
 		return err;
-	path = str(a.parameters, "profile");
+	path = proto_answer__string(a.parameters, "profile");
 	f->profile = path ? strdup(path) : NULL;
 	proto_answer__release(&a);
 	if (!f->profile)

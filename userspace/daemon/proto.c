@@ -498,3 +498,30 @@ void proto_answer__release(struct proto_answer *a)
 	json_object_put(a->parameters);
 	memset(a, 0, sizeof(*a));
 }
+
+const char *proto_answer__string(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return o && json_object_object_get_ex(o, key, &v) &&
+			       json_object_is_type(v, json_type_string)
+		       ? json_object_get_string(v)
+		       : NULL;
+}
+
+uint64_t proto_answer__u64(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return o && json_object_object_get_ex(o, key, &v) ? (uint64_t)json_object_get_uint64(v) : 0;
+}
+
+struct json_object *proto_answer__object(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return o && json_object_object_get_ex(o, key, &v) &&
+			       json_object_is_type(v, json_type_object)
+		       ? v
+		       : NULL;
+}

@@ -112,6 +112,14 @@ struct proto_answer {
 };
 int proto_answer__parse(const char *msg, size_t len, struct proto_answer *a);
 void proto_answer__release(struct proto_answer *a); /* NULL-safe */
+/*
+ * Members of a reply's parameters (or of an object in them), the getters every client reads
+ * them with: a string member or NULL, a number member or 0, an object member or NULL (also
+ * when o is NULL or the member has another type).
+ */
+const char *proto_answer__string(struct json_object *o, const char *key);
+uint64_t proto_answer__u64(struct json_object *o, const char *key);
+struct json_object *proto_answer__object(struct json_object *o, const char *key);
 
 /*
  * The incremental framer: bytes as they arrive from a socket in, whole messages out. A

@@ -259,6 +259,14 @@ static void test_reply_round_trip(void **state)
 	o = json_object_array_get_idx(targets, 0);
 	assert_true(json_object_object_get_ex(o, "cgroupId", &v));
 	assert_int_equal(json_object_get_uint64(v), 1ull << 40);
+	/* The getters clients read members with: a member of another type is none. */
+	assert_string_equal(proto_answer__string(o, "name"), "ci-1");
+	assert_null(proto_answer__string(o, "slot"));
+	assert_null(proto_answer__string(NULL, "name"));
+	assert_int_equal(proto_answer__u64(o, "cgroupId"), 1ull << 40);
+	assert_int_equal(proto_answer__u64(o, "nope"), 0);
+	assert_null(proto_answer__object(o, "name"));
+	assert_null(proto_answer__object(a.parameters, "targets")); /* an array */
 	proto_answer__release(&a);
 	free(buf);
 
