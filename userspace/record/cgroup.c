@@ -157,40 +157,44 @@ int cgroup__create(const char *parent, char **path, int *dirfd)
 {
 	static atomic_uint seq;
 	char *p = NULL;
-	int fd;
+	int fd, err;
 
 	for (int tries = 0; tries < 100; tries++) {
 		free(p);
 		if (asprintf(&p, "%s/slimzip-%d-%u", parent, (int)getpid(),
 			     atomic_fetch_add(&seq, 1)) < 0)
 			return -ENOMEM;
-		if (!mkdir(p, 0755))
-			goto made;
-		if (errno != EEXIST) {
-			int err = errno;
-
+		if (mkdir(p, 0755)) {
+			err = errno;
+			if (err == EEXIST)
+				continue;
 			free(p);
 			return slz_fail(err, "cannot create a cgroup under %s: %s", parent,
 					strerror(err));
 		}
-	}
-	free(p);
-	return slz_fail(EEXIST, "cannot create a unique cgroup under %s", parent);
-made:
-	/* Not O_PATH: an flock needs a real open file. */
-	fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || owned__lock(fd)) {
-		int err = errno;
-
+		/* Not O_PATH: an flock needs a real open file. */
+		fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd >= 0 && !owned__lock(fd)) {
+			*path = p;
+			*dirfd = fd;
+			return 0;
+		}
+		err = errno;
 		if (fd >= 0)
 			close(fd);
+		/*
+		 * Between mkdir and the lock the directory is unowned: a sweeper in another pid
+		 * namespace, to whom our pid is nobody's, may have locked it (EWOULDBLOCK) or
+		 * removed it (ENOENT). Not ours any more: take the next name.
+		 */
+		if (err == EWOULDBLOCK || err == ENOENT)
+			continue;
 		rmdir(p);
 		free(p);
 		return slz_fail(err, "cannot open the new cgroup: %s", strerror(err));
 	}
-	*path = p;
-	*dirfd = fd;
-	return 0;
+	free(p);
+	return slz_fail(EEXIST, "cannot create a unique cgroup under %s", parent);
 }
 
 int cgroup__id(const char *path, uint64_t *id)
