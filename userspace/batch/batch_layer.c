@@ -91,13 +91,6 @@ static bool names_path(const char *word, const char *path)
 	return w >= p && !strcmp(word + w - p, path) && (w == p || word[w - p - 1] == '/');
 }
 
-/*
- * The units whose files a function's commands name: the script they run (python3 x.py, node
- * src/x.js). They stay in its zip: a command looks for its script where it was, not on
- * sys.path (a module run with -m is looked up on sys.path, so /opt/python serves it). The
- * words are the commands' split at blanks and shell operators, which is enough to find a
- * file name; a unit named by accident only stays, which is safe.
- */
 /* Mark the units holding a regular file word names (by path, or exactly that file). */
 static void mark_named(const struct units *us, bool *stays, const char *word, bool exact)
 {
@@ -113,6 +106,13 @@ static void mark_named(const struct units *us, bool *stays, const char *word, bo
 	}
 }
 
+/*
+ * The units whose files a function's commands name: the script they run (python3 x.py, node
+ * src/x.js), and the file a Handler names. They stay in its zip: a command looks for its script
+ * where it was, not on sys.path (a module run with -m is looked up on sys.path, so /opt/python
+ * serves it). The words are the commands' split at blanks and shell operators, which is enough to
+ * find a file name; a unit named by accident only stays, which is safe.
+ */
 static int entry_points(const struct conf_function *fn, const struct units *us, bool **out)
 {
 	size_t nu = units__count(us);
