@@ -67,7 +67,7 @@ check "the zip lacks the log the run created" not_in_zip "$ZIP" logs/app.log
 check "the zip lacks the cache the run wrote through a temp file" not_in_zip "$ZIP" cache/data.json
 check "the summary says the run's 2 files are left out and how to keep them" \
 	grep -qE "^created: +left out 2 files the run created \(first: cache/data.json\); --keep-created keeps them$" \
-	"$WORK/run.out"
+	"$WORK/run.err"
 check "the report lists both as created and left out" /usr/bin/python3 -c '
 import json, sys
 d = json.load(open(sys.argv[1]))
@@ -75,7 +75,7 @@ sys.exit(d["created_left_out"] != ["cache/data.json", "logs/app.log"])' "$REPORT
 check "the new .pyc of the kept module is in the zip, kept as bytecode of a kept source" \
 	bash -c 'unzip -Z1 "$1" | grep -qxF pkg/__pycache__/mod.cpython-311.pyc &&
 		grep -qE "^created: +kept 2 .pyc files the run compiled for kept sources" "$2"' \
-	_ "$ZIP" "$WORK/run.out"
+	_ "$ZIP" "$WORK/run.err"
 check "the file modified in place is kept and warned about" \
 	bash -c 'unzip -Z1 "$1" | grep -qxF state.txt &&
 		grep -q "kept 1 file the run modified (opened for writing or truncated; first: state.txt)" "$2"' \
