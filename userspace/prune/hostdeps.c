@@ -591,6 +591,12 @@ const char *hostdeps__kind_name(enum hostdep_kind k)
 		return "python";
 	case HOSTDEP_NODE:
 		return "node";
+	case HOSTDEP_LIB:
+		return "lib";
+	case HOSTDEP_TOP_DIR:
+		return "dir";
+	case HOSTDEP_TOP_FILE:
+		return "file";
 	default:
 		return "shared-object";
 	}

@@ -47,6 +47,10 @@ enum hostdep_kind {
 	HOSTDEP_PYTHON = 0, /* below site-packages or dist-packages */
 	HOSTDEP_NODE = 1,   /* below node_modules or a nodejs directory */
 	HOSTDEP_SHARED = 2, /* a shared object */
+	/* Only in a tree (hostdeps__tree_package): */
+	HOSTDEP_LIB = 3,      /* the tree's top-level lib/ or lib64/ (Lambda's LD_LIBRARY_PATH) */
+	HOSTDEP_TOP_DIR = 4,  /* another top-level directory: the function's own code or data */
+	HOSTDEP_TOP_FILE = 5, /* a file at the tree's top that is no Python module */
 };
 
 struct hostdep_package {
@@ -106,7 +110,8 @@ int hostdeps__describe(const struct hostdeps *h, size_t max_names, char **out);
  * package, else 0.
  */
 int hostdeps__refuse(const struct hostdeps *h);
-const char *hostdeps__kind_name(enum hostdep_kind k); /* "python", "node", "shared-object" */
+/* "python", "node", "shared-object", "lib", "dir", "file" */
+const char *hostdeps__kind_name(enum hostdep_kind k);
 
 /*
  * The path rules alone, for one absolute path with the kinds of its accesses: expected,
@@ -119,5 +124,42 @@ enum hostdep_class hostdeps__class_of(const char *path, uint32_t kinds);
  * the package directories, the directory itself, a .pth file; *name, *dir NULL); -ENOMEM.
  */
 int hostdeps__package_of(const char *path, enum hostdep_kind *kind, char **name, char **dir);
+
+/*
+ * The package a tree-relative path belongs to: slimzip's one definition of a package inside a
+ * deployment tree (verify groups its missing files by it). The pieces point into the path.
+ */
+struct tree_package {
+	enum hostdep_kind kind; /* python, node, lib, dir or file (never shared-object) */
+	const char *name;	/* "yaml", "six", "PyYAML", "@scope/name", "lib", "handler.js" */
+	size_t name_len;
+	/*
+	 * Where packages lie like it: 0 at the tree's top, else the length of the package
+	 * directory in path ("python/lib/python3.11/site-packages", "node_modules").
+	 */
+	size_t container_len;
+	/*
+	 * The package's own directory in path ("yaml", "node_modules/@scope/name", "lib",
+	 * "PyYAML-6.0.dist-info"), 0 when it is a file: a module (six.py and its
+	 * __pycache__/six.*.pyc), or a top-level file. Grouping goes by kind, container and
+	 * name, so a module, its bytecode and its dist-info named alike are one package.
+	 */
+	size_t root_len;
+};
+/*
+ * relpath's package, in this order:
+ *  - below a package directory (site-packages, dist-packages, node_modules, as for host
+ *    paths; the outermost counts, so a nested node_modules travels with its package): the
+ *    package hostdeps__package_of names, with the same rules;
+ *  - a top-level directory that is a Python package (t, when given, has DIR/__init__.py):
+ *    python, the directory's name; a *.dist-info / *.egg-info directory: python, the
+ *    distribution's name; __pycache__/x.*.pyc, x.py, x.pyc, x.pyi or an extension module
+ *    (x.cpython-311-x86_64-linux-gnu.so, x.abi3.so) at the top: python module x;
+ *  - lib/ or lib64/ at the top: lib, one package for all of it;
+ *  - else the top-level directory (dir), or the top-level file itself (file).
+ * t may be NULL: the path alone decides, and a top-level directory is a dir, not python.
+ * 0, or -EINVAL for an empty path or one with a leading '/'.
+ */
+int hostdeps__tree_package(const struct tree *t, const char *relpath, struct tree_package *out);
 
 #endif

@@ -1,6 +1,11 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* Host dependencies: the path rules alone (hostdeps__class_of, hostdeps__package_of). */
+/*
+ * Host dependencies: the path rules alone (hostdeps__class_of, hostdeps__package_of), and the
+ * same package names inside a tree (hostdeps__tree_package).
+ */
 #include <errno.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -284,4 +289,103 @@ enum hostdep_class hostdeps__class_of(const char *path, uint32_t kinds)
 	if ((kinds & SLZ_KIND_MMAP) || (hostpath__so_name(base) && (kinds & SLZ_KIND_OPEN)))
 		return HOSTDEP_LIBRARY;
 	return HOSTDEP_OTHER;
+}
+
+/* Where the path component holding s ends: its own directory when a '/' follows, else 0. */
+static size_t own_dir_end(const char *path, const char *s)
+{
+	const char *end = strchrnul(s, '/');
+
+	return *end == '/' ? (size_t)(end - path) : 0;
+}
+
+/* x.py, x.pyc, x.pyi, or an extension module x.cpython-311-x86_64-linux-gnu.so / x.abi3.so. */
+static bool python_module_file(const char *c, size_t len)
+{
+	const char *dot = memchr(c, '.', len);
+
+	if (!dot || dot == c)
+		return false;
+	if (hostpath__has_suffix(c, len, ".py") || hostpath__has_suffix(c, len, ".pyc") ||
+	    hostpath__has_suffix(c, len, ".pyi"))
+		return true;
+	/* A plain x.so at the top may be anything: only Python's own naming says module. */
+	return hostpath__so_name(c) &&
+	       (strstr(c, ".cpython-") || strstr(c, ".abi3.") || strstr(c, ".pypy"));
+}
+
+/* t has DIR/__init__.py for the top-level directory c (len bytes). */
+static bool tree_python_dir(const struct tree *t, const char *c, size_t len)
+{
+	char probe[NAME_MAX + sizeof("/__init__.py")];
+
+	if (!t || len > NAME_MAX)
+		return false;
+	snprintf(probe, sizeof(probe), "%.*s/__init__.py", (int)len, c);
+	return tree__find_path(t, probe) >= 0;
+}
+
+int hostdeps__tree_package(const struct tree *t, const char *relpath, struct tree_package *out)
+{
+	const char *c = relpath, *end, *n;
+	enum hostdep_kind kind;
+	size_t len, dl, nl;
+	bool dir;
+
+	memset(out, 0, sizeof(*out));
+	if (!relpath || !*relpath || *relpath == '/')
+		return -EINVAL;
+	/* A package directory anywhere in the path: its package, as a host path's is named. */
+	if (hostpath__locate(relpath, &kind, &dl, &n, &nl)) {
+		*out = (struct tree_package){
+			.kind = kind,
+			.name = n,
+			.name_len = nl,
+			.container_len = dl,
+			.root_len = own_dir_end(relpath, n + nl),
+		};
+		return 0;
+	}
+	end = strchrnul(c, '/');
+	len = (size_t)(end - c);
+	dir = *end == '/' && end[1];
+	out->name = c;
+	out->name_len = len;
+	if (dir &&
+	    (comp_is(c, len, "__pycache__") || hostpath__has_suffix(c, len, ".dist-info") ||
+	     hostpath__has_suffix(c, len, ".egg-info") || hostpath__has_suffix(c, len, ".egg"))) {
+		/* Bytecode of a top-level module, or a distribution's metadata. */
+		if (python_name(relpath, &n, &nl))
+			goto top_dir;
+		out->kind = HOSTDEP_PYTHON;
+		out->name = n;
+		out->name_len = nl;
+		out->root_len = own_dir_end(relpath, n + nl);
+		return 0;
+	}
+	if (dir && tree_python_dir(t, c, len)) {
+		out->kind = HOSTDEP_PYTHON;
+		out->root_len = len;
+		return 0;
+	}
+	if (dir && (comp_is(c, len, "lib") || comp_is(c, len, "lib64"))) {
+		out->kind = HOSTDEP_LIB;
+		out->root_len = len;
+		return 0;
+	}
+	if (!dir && python_module_file(c, len)) {
+		out->kind = HOSTDEP_PYTHON;
+		out->name_len = (size_t)((const char *)memchr(c, '.', len) - c);
+		return 0;
+	}
+	if (!dir) {
+		out->kind = HOSTDEP_TOP_FILE;
+		return 0;
+	}
+top_dir:
+	out->kind = HOSTDEP_TOP_DIR;
+	out->name = c;
+	out->name_len = len;
+	out->root_len = len;
+	return 0;
 }

@@ -411,11 +411,120 @@ static void test_empty_and_null(void **state)
 	hostdeps__free(NULL);
 }
 
+/* hostdeps__tree_package over a table: kind, name, container and own directory per path. */
+struct tree_row {
+	const char *path;
+	enum hostdep_kind kind;
+	const char *name, *container, *root; /* container, root: "" for none */
+};
+
+static void check_tree_rows(const struct tree *t, const struct tree_row *rows, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct tree_package tp;
+
+		assert_int_equal(hostdeps__tree_package(t, rows[i].path, &tp), 0);
+		if (tp.kind != rows[i].kind)
+			fail_msg("%s: kind %s, want %s", rows[i].path, hostdeps__kind_name(tp.kind),
+				 hostdeps__kind_name(rows[i].kind));
+		assert_true(tp.name >= rows[i].path &&
+			    tp.name + tp.name_len <= rows[i].path + strlen(rows[i].path));
+		if (tp.name_len != strlen(rows[i].name) ||
+		    memcmp(tp.name, rows[i].name, tp.name_len))
+			fail_msg("%s: name '%.*s', want '%s'", rows[i].path, (int)tp.name_len,
+				 tp.name, rows[i].name);
+		if (tp.container_len != strlen(rows[i].container) ||
+		    memcmp(rows[i].path, rows[i].container, tp.container_len))
+			fail_msg("%s: container '%.*s', want '%s'", rows[i].path,
+				 (int)tp.container_len, rows[i].path, rows[i].container);
+		if (tp.root_len != strlen(rows[i].root) ||
+		    memcmp(rows[i].path, rows[i].root, tp.root_len))
+			fail_msg("%s: root '%.*s', want '%s'", rows[i].path, (int)tp.root_len,
+				 rows[i].path, rows[i].root);
+	}
+}
+
+static void test_tree_package_table(void **state)
+{
+	static const struct tree_row rows[] = {
+		/* Below a package directory: the host rules, and the package's own directory. */
+		{"python/lib/python3.11/site-packages/yaml/nodes.py", HOSTDEP_PYTHON, "yaml",
+		 "python/lib/python3.11/site-packages", "python/lib/python3.11/site-packages/yaml"},
+		{"python/lib/python3.11/site-packages/six.py", HOSTDEP_PYTHON, "six",
+		 "python/lib/python3.11/site-packages", ""},
+		{"python/lib/python3.11/site-packages/PyYAML-6.0.dist-info/RECORD", HOSTDEP_PYTHON,
+		 "PyYAML", "python/lib/python3.11/site-packages",
+		 "python/lib/python3.11/site-packages/PyYAML-6.0.dist-info"},
+		{"node_modules/lodash/fp/map.js", HOSTDEP_NODE, "lodash", "node_modules",
+		 "node_modules/lodash"},
+		{"node_modules/@aws-sdk/client-s3/dist/index.js", HOSTDEP_NODE,
+		 "@aws-sdk/client-s3", "node_modules", "node_modules/@aws-sdk/client-s3"},
+		/* Nested node_modules travel with the package that holds them. */
+		{"node_modules/a/node_modules/@s/b/index.js", HOSTDEP_NODE, "a", "node_modules",
+		 "node_modules/a"},
+		{"node_modules/left-pad.js", HOSTDEP_NODE, "left-pad", "node_modules", ""},
+		{"nodejs/node_modules/chalk/index.js", HOSTDEP_NODE, "chalk", "nodejs/node_modules",
+		 "nodejs/node_modules/chalk"},
+		/* The tree's top: modules, their bytecode and metadata by the module's name. */
+		{"six.py", HOSTDEP_PYTHON, "six", "", ""},
+		{"__pycache__/six.cpython-311.pyc", HOSTDEP_PYTHON, "six", "", ""},
+		{"six-1.16.0.dist-info/RECORD", HOSTDEP_PYTHON, "six", "", "six-1.16.0.dist-info"},
+		{"PyYAML-6.0.egg-info/top_level.txt", HOSTDEP_PYTHON, "PyYAML", "",
+		 "PyYAML-6.0.egg-info"},
+		{"_yaml.cpython-311-x86_64-linux-gnu.so", HOSTDEP_PYTHON, "_yaml", "", ""},
+		{"handler.py", HOSTDEP_PYTHON, "handler", "", ""},
+		/* lib/ is one package; other top directories and files are their own. */
+		{"lib/libyaml-0.so.2", HOSTDEP_LIB, "lib", "", "lib"},
+		{"lib64/x/y.so", HOSTDEP_LIB, "lib64", "", "lib64"},
+		{"templates/index.html", HOSTDEP_TOP_DIR, "templates", "", "templates"},
+		{"node_modules/.bin/tsc", HOSTDEP_TOP_DIR, "node_modules", "", "node_modules"},
+		{"__pycache__/a/b.pyc", HOSTDEP_TOP_DIR, "__pycache__", "", "__pycache__"},
+		{"package.json", HOSTDEP_TOP_FILE, "package.json", "", ""},
+		{"libfoo.so", HOSTDEP_TOP_FILE, "libfoo.so", "", ""},
+		{"lib", HOSTDEP_TOP_FILE, "lib", "", ""},
+		/* Without a tree, a top directory is not known to be a Python package. */
+		{"yaml/nodes.py", HOSTDEP_TOP_DIR, "yaml", "", "yaml"},
+	};
+	struct tree_package tp;
+
+	check_tree_rows(NULL, rows, ARRAY_SIZE(rows));
+	assert_int_equal(hostdeps__tree_package(NULL, "", &tp), -EINVAL);
+	assert_int_equal(hostdeps__tree_package(NULL, "/etc/hosts", &tp), -EINVAL);
+}
+
+/* With the tree: a top directory holding __init__.py is a Python package, even lib/. */
+static void test_tree_package_in_a_tree(void **state)
+{
+	static const struct tree_row rows[] = {
+		{"yaml/nodes.py", HOSTDEP_PYTHON, "yaml", "", "yaml"},
+		{"yaml/__pycache__/nodes.cpython-311.pyc", HOSTDEP_PYTHON, "yaml", "", "yaml"},
+		{"lib/util.py", HOSTDEP_PYTHON, "lib", "", "lib"},
+		{"data/x.txt", HOSTDEP_TOP_DIR, "data", "", "data"},
+	};
+	char dir[PATH_MAX];
+	struct tree *t;
+
+	testfs__mkdtemp(dir, sizeof(dir), "tpkg");
+	testfs__mkdir(dir, "yaml");
+	testfs__write(dir, "yaml/__init__.py", "");
+	testfs__write(dir, "yaml/nodes.py", "");
+	testfs__mkdir(dir, "lib");
+	testfs__write(dir, "lib/__init__.py", "");
+	testfs__mkdir(dir, "data");
+	testfs__write(dir, "data/x.txt", "x");
+	assert_int_equal(tree__open(dir, NULL, &t), 0);
+	check_tree_rows(t, rows, ARRAY_SIZE(rows));
+	tree__free(t);
+	testfs__rmtree(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_class_table),
 		cmocka_unit_test(test_package_table),
+		cmocka_unit_test(test_tree_package_table),
+		cmocka_unit_test(test_tree_package_in_a_tree),
 		cmocka_unit_test_setup_teardown(test_python_packages_and_site_hooks, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_shared_objects_by_needed, setup, teardown),
