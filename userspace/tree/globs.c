@@ -456,6 +456,33 @@ static bool is_blank(char c)
 	return c == ' ' || c == '\t';
 }
 
+int globs__literal(const char *relpath, char **out)
+{
+	size_t len = relpath ? strlen(relpath) : 0;
+	char *o, *w;
+
+	*out = NULL;
+	if (!len)
+		return -EINVAL;
+	o = malloc(2 * len + 2);
+	if (!o)
+		return -ENOMEM;
+	w = o;
+	*w++ = '/';
+	for (const char *c = relpath; *c; c++) {
+		if (*c == '\n' || *c == '\r') {
+			*w++ = '?';
+			continue;
+		}
+		if (strchr("*?[\\", *c) || is_blank(*c))
+			*w++ = '\\';
+		*w++ = *c;
+	}
+	*w = '\0';
+	*out = o;
+	return 0;
+}
+
 int globs__add_file(struct globs *g, enum glob_action action, const char *path)
 {
 	char *line = NULL, *s;

@@ -54,6 +54,14 @@ int globs__add(struct globs *g, enum glob_action action, const char *pattern);
 /* Append every pattern of a --keep-from style file. -errno; messages name FILE:LINE. */
 int globs__add_file(struct globs *g, enum glob_action action, const char *path);
 
+/*
+ * The --keep-from line that matches relpath (tree-relative) and nothing else: anchored with a
+ * leading '/', every '*', '?', '[', '\' and blank escaped. A newline or carriage return, which
+ * no line can hold, becomes '?' (any one character), so the line matches relpath and at most
+ * names that differ from it there. malloc'd into *out; 0, -EINVAL for an empty path, -ENOMEM.
+ */
+int globs__literal(const char *relpath, char **out);
+
 size_t globs__count(const struct globs *g);
 /* Pattern i as the user wrote it, its action, and how many tree entries it matched directly in
  * the last apply of that action (0 hits deserve a warning: probably a typo). */

@@ -289,12 +289,65 @@ static void test_apply_keep_and_drop(void **state)
 	tree__free(t);
 }
 
+/* globs__literal: a line of a --keep-from file that names one path, through the file reader. */
+static void test_literal_round_trip(void **state)
+{
+	static const char *const names[] = {
+		"plain.py", "a b/c*d?[e]\\f", "dir/ lead", "trail ", "tab\tx",
+		"#hash",    "!bang",	      "a/**/b",	   "x\ny",   "cr\r",
+	};
+	char p[PATH_MAX + 64];
+	struct globs *g;
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/keep.txt", tmpdir);
+	f = fopen(p, "w");
+	assert_non_null(f);
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		char *lit;
+
+		assert_int_equal(globs__literal(names[i], &lit), 0);
+		assert_int_equal(lit[0], '/');
+		assert_null(strchr(lit, '\n'));
+		fprintf(f, "%s\n", lit);
+		free(lit);
+	}
+	fclose(f);
+	assert_int_equal(globs__new(&g), 0);
+	assert_int_equal(globs__add_file(g, GLOB_KEEP, p), 0);
+	assert_int_equal(globs__count(g), ARRAY_SIZE(names));
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		const char *pat = globs__pattern(g, i);
+
+		if (globs__match(pat, names[i], false) != 1)
+			fail_msg("'%s' does not match '%s'", pat, names[i]);
+		/* Only that path: not a sibling, not one at another depth. */
+		assert_int_equal(globs__match(pat, "other", false), 0);
+		if (!strchr(names[i], '/')) {
+			char deeper[64];
+
+			snprintf(deeper, sizeof(deeper), "sub/%s", names[i]);
+			assert_int_equal(globs__match(pat, deeper, false), 0);
+		}
+	}
+	/* '*' and '?' stay literal: a name they would have matched as wildcards does not. */
+	assert_int_equal(globs__match(globs__pattern(g, 1), "a b/cXdY[e]\\f", false), 0);
+	globs__free(g);
+	{
+		char *lit = (char *)"x";
+
+		assert_int_equal(globs__literal("", &lit), -EINVAL);
+		assert_null(lit);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_match_table),
 		cmocka_unit_test(test_invalid_names_pattern),
 		cmocka_unit_test_setup_teardown(test_keep_from_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_literal_round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_apply_keep_and_drop, setup, teardown),
 	};
 
