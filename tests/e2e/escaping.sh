@@ -62,9 +62,9 @@ cp /bin/cat "$WORK/c${ESC}[1mt"
 run "$SLIMZIP" verify "$WORK/broken.zip" --tree "$tree" -- "$WORK/c${ESC}[1mt" "$tree/pkg/evil${ESC}]0;pwned${BEL}.txt"
 check "verify exits 8 for the missing file (exit $RC)" test "$RC" -eq 8
 # The workload's own output passes through as it is: judge verify's lines only.
-grep -hE '^(slimzip|verify|missing|fixed)' "$WORK/last.out" "$WORK/last.err" >"$WORK/ours"
+grep -hE '^(slimzip|verify|missing|fixed|  )' "$WORK/last.out" "$WORK/last.err" >"$WORK/ours"
 check "verify prints no raw ESC or BEL in its own lines" no_raw "$WORK/ours"
 check "verify names the command escaped" grep -qF 'c\x1b[1mt exited with status 1' "$WORK/ours"
 check "verify names the missing file escaped" \
-	grep -qF 'missing: pkg/evil\x1b]0;pwned\x07.txt, wanted by c\x1b[1mt' "$WORK/last.err"
+	grep -qF '  pkg/evil\x1b]0;pwned\x07.txt, wanted by c\x1b[1mt' "$WORK/last.err"
 e2e_finish

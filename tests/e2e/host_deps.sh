@@ -114,7 +114,7 @@ check "the zip lacks the tree's copy, never touched" \
 RUN_CWD=$tree run "$SLIMZIP" verify "$WORK/shadow.zip" --tree "$tree" -- "${cmd[@]}"
 check "verify exits 8 (exit $RC)" test "$RC" -eq 8
 check "verify names the tree's copy as missing" \
-	grep -qE "^missing: vendor/hostonly/__init__.py" "$WORK/last.err"
+	grep -qE "^  vendor/hostonly/__init__.py, wanted " "$WORK/last.err"
 check "verify names the host package" grep -qF "missing host package hostonly" "$WORK/last.err"
 RUN_CWD=$tree run "$SLIMZIP" verify "$WORK/shadow.zip" --tree "$tree" --fix -- "${cmd[@]}"
 check "verify --fix exits 0 (exit $RC)" test "$RC" -eq 0

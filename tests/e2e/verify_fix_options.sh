@@ -20,7 +20,7 @@ check "prune exits 0 (exit $RC)" test "$RC" -eq 0
 run "$SLIMZIP" verify --fix "$zip" --tree "$tree" --drop package.json --mtime fixed \
 	-- cat "$tree/need.txt"
 check "verify --fix exits 0 (exit $RC)" test "$RC" -eq 0
-check "it named the missing need.txt" grep -q "^missing: need.txt, wanted by cat" "$WORK/last.err"
+check "it named the missing need.txt" grep -q "^  need.txt, wanted by cat" "$WORK/last.err"
 list=$(unzip -Z1 "$zip")
 check "need.txt was added" grep -qx need.txt <<<"$list"
 check "the dropped package.json stayed out (the Node rule would add it)" \

@@ -16,6 +16,8 @@
 #include "policy.h"
 #include "util.h"
 #include "verify.h"
+#include "verify_print.h"
+#include "verify_report.h"
 #include "zipcdir.h"
 
 /* verify's own options; the shared ones, for --fix, come from policy.h. */
@@ -31,6 +33,8 @@ enum {
 	OPT_NO_ISOLATE,
 	OPT_ISOLATE_DIR,
 	OPT_LAYER,
+	OPT_REPORT,
+	OPT_KEEP_OUT,
 };
 
 static void usage(FILE *f)
@@ -70,104 +74,13 @@ static void usage(FILE *f)
 		"  --layer ZIP            a Lambda layer, extracted and mounted read-only at /opt\n"
 		"                         in both runs with Lambda's search paths (PYTHONPATH,\n"
 		"                         NODE_PATH, LD_LIBRARY_PATH, PATH); repeatable up to 5,\n"
-		"                         later layers overwrite earlier ones, as on Lambda\n");
+		"                         later layers overwrite earlier ones, as on Lambda\n"
+		"  --report FILE.json     what ran, each round, every missing file with its\n"
+		"                         package, --fix's additions and the verdict ('-': "
+		"stdout)\n"
+		"  --keep-out FILE        with --fix: the files it added, as a keep list for\n"
+		"                         prune --keep-from (check it in beside the function)\n");
 	policy_cli__usage(f, POLICY_VERIFY, 25);
-}
-
-static void print_diagnosis(const struct verify_round *r, void *ctx)
-{
-	const struct verify_opts *o = ctx;
-
-	/* The command prints again: say which run the output below comes from. */
-	fflush(cli_out());
-	if (!cli.quiet)
-		cli_info("verify: %s exited %d on the pruned tree; running it on the original "
-			 "tree to name what the zip lacks",
-			 o->argv[0], r->cmd_status);
-}
-
-static void print_round(const struct verify_round *r, void *ctx)
-{
-	const struct verify_opts *o = ctx;
-
-	if (!cli.quiet) {
-		fprintf(cli_out(), "verify round %u: ", r->round);
-		cli_name(cli_out(), o->argv[0]);
-		fprintf(cli_out(), " exited with status %d; %zu missing file%s%s\n", r->cmd_status,
-			r->nmissing, r->nmissing == 1 ? "" : "s",
-			r->diag_status >= 0 ? " (with a diagnosis run on the original tree)" : "");
-	}
-	for (size_t i = 0; i < r->nmissing; i++) {
-		const struct verify_missing *m = &r->missing[i];
-		char comm[sizeof(m->comm) + 1];
-
-		/* On cli_out(), one per line, so scripts can collect them; names escaped. */
-		fprintf(cli_out(), "missing: ");
-		cli_name(cli_out(), m->path);
-		if (m->pid) {
-			/* The process named itself: its name is as untrusted as a file's. */
-			snprintf(comm, sizeof(comm), "%.*s", (int)sizeof(m->comm), m->comm);
-			fprintf(cli_out(), ", wanted by ");
-			cli_name(cli_out(), comm);
-			fprintf(cli_out(), " (%u) via %s\n", m->pid, m->via);
-		} else {
-			fprintf(cli_out(), ", wanted via %s\n", m->via);
-		}
-	}
-	for (size_t i = 0; i < r->nhost_missing; i++) {
-		fprintf(cli_out(), "missing host package ");
-		cli_name(cli_out(), r->host_missing[i].package);
-		fprintf(cli_out(), " (");
-		cli_name(cli_out(), r->host_missing[i].path);
-		fprintf(cli_out(), ")\n");
-	}
-	if (r->lost_events)
-		cli_warn("%" PRIu64 " events were lost in this round: the list may be incomplete",
-			 r->lost_events);
-	if (o->fix && r->nmissing && !cli.quiet) {
-		fprintf(cli_out(), "fixed: ");
-		cli_name(cli_out(), o->zip_path);
-		fprintf(cli_out(), " now holds %" PRIu64 " entries (was %" PRIu64 ")\n",
-			r->zip_entries_after, r->zip_entries_before);
-	}
-	fflush(cli_out());
-}
-
-/* How a class of zipcheck.h reads in the warning: singular, plural, what others lack. */
-static const char *const mode_class_words[ZIPCHECK_CLASSES][3] = {
-	[ZIPCHECK_UNREADABLE] = {"file", "files", "readable"},
-	[ZIPCHECK_UNEXECUTABLE] = {"executable", "executables", "executable"},
-	[ZIPCHECK_CLOSED_DIR] = {"directory", "directories", "readable and searchable"},
-};
-
-/* One warning per class of entries Lambda's unprivileged user could not use, naming them. */
-static void print_modes(const struct zipcheck_result *zc, void *ctx)
-{
-	const struct verify_opts *o = ctx;
-
-	for (int c = 0; c < ZIPCHECK_CLASSES; c++) {
-		const char *const *w = mode_class_words[c];
-		char *names = NULL;
-		size_t len = 0;
-		FILE *f;
-
-		if (!zc->count[c])
-			continue;
-		f = open_memstream(&names, &len);
-		if (!f)
-			continue;
-		for (int i = 0; i < ZIPCHECK_NAMES && i < (int)zc->count[c]; i++)
-			fprintf(f, "%s%s (%04o)", i ? ", " : "", zc->first[c][i].name,
-				(unsigned int)zc->first[c][i].mode);
-		if (zc->count[c] > ZIPCHECK_NAMES)
-			fprintf(f, " and %" PRIu64 " more", zc->count[c] - ZIPCHECK_NAMES);
-		if (fclose(f) == 0)
-			cli_warn("%" PRIu64 " %s in %s %s not %s by others, so not by Lambda's "
-				 "unprivileged user: %s",
-				 zc->count[c], zc->count[c] == 1 ? w[0] : w[1], o->zip_path,
-				 zc->count[c] == 1 ? "is" : "are", w[2], names);
-		free(names);
-	}
 }
 
 /*
@@ -204,9 +117,10 @@ static int check_extract_dir(const struct verify_opts *vo)
 /*
  * The options the zip records of its pruning (its comment) fill in those not given here, so
  * --fix rewrites it as it was made; a zip without them (another tool's) changes nothing. With
- * --fix, *comment is what the rewritten zip records in turn.
+ * describe (--fix, --report), *comment is what the rewritten zip records in turn.
  */
-static int adopt_recorded(const struct verify_opts *vo, struct prune_policy *pol, char **comment)
+static int adopt_recorded(const struct verify_opts *vo, struct prune_policy *pol, bool describe,
+			  char **comment)
 {
 	char *recorded = NULL;
 	bool adopted = false;
@@ -222,7 +136,7 @@ static int adopt_recorded(const struct verify_opts *vo, struct prune_policy *pol
 		cli_error("%s: %s", vo->zip_path, slz_errmsg());
 		return EXIT_BAD_INPUT;
 	}
-	if (vo->fix && (err = prune_policy__describe(pol, SLIMZIP_VERSION, comment))) {
+	if (describe && (err = prune_policy__describe(pol, SLIMZIP_VERSION, comment))) {
 		cli_error("%s", slz_errmsg());
 		return EXIT_USAGE;
 	}
@@ -284,16 +198,149 @@ static int isolate_dirs(struct isolate *is, const struct prune_policy *pol, stru
 	return 0;
 }
 
-/* The host packages still missing at the end, in one line: what Lambda would lack. */
-static void host_missing_error(const struct verify_opts *vo, const struct verify_result *res)
+/* verify's output files (its summary goes to stderr, beside the command's own output). */
+struct verify_cli_outs {
+	const char *report;   /* --report FILE.json */
+	const char *keep_out; /* --keep-out FILE, with --fix */
+};
+
+/* Every output can take a new file, checked before any run, like every command's outputs. */
+static int check_outputs(const struct verify_cli_outs *outs)
 {
-	cli_error("%zu host package%s the workload used %s not in %s (hidden by --isolate: Lambda "
-		  "lacks the build machine's packages); ship %s in the tree or a layer (%s)",
-		  res->nhost_missing, res->nhost_missing == 1 ? "" : "s",
-		  res->nhost_missing == 1 ? "is" : "are", vo->zip_path,
-		  res->nhost_missing == 1 ? "it" : "them",
-		  vo->fix ? "--fix adds a copy only when the tree has one"
-			  : "--no-isolate lets the host's copy pass");
+	const struct cli_output o[] = {{"--report", outs->report}, {"--keep-out", outs->keep_out}};
+
+	for (size_t i = 0; i < ARRAY_SIZE(o); i++) {
+		if (o[i].path && atomic_file__check_writable(o[i].path)) {
+			cli_error("%s: %s", o[i].option, slz_errmsg());
+			return EXIT_OUTPUT;
+		}
+	}
+	return EXIT_OK;
+}
+
+/* How verify ended: slimzip's exit code, the report's verdict, the last line (malloc'd). */
+struct verdict {
+	int exit;
+	const char *name;
+	char *msg; /* NULL when verified */
+};
+
+/* The missing files' line, with the host packages hidden as well when there are any. */
+static int missing_msg(const struct verify_opts *vo, const struct verify_result *res, char **msg)
+{
+	char host[96] = "";
+
+	if (res->nhost_missing)
+		snprintf(host, sizeof(host), "; and %zu host package%s hidden by --isolate",
+			 res->nhost_missing, res->nhost_missing == 1 ? " is" : "s are");
+	if (!vo->fix)
+		return asprintf(msg,
+				"%zu file%s missing from %s (rerun with --fix to add them, or "
+				"--keep them when pruning)%s",
+				res->nmissing, res->nmissing == 1 ? " is" : "s are", vo->zip_path,
+				host);
+	return asprintf(msg,
+			"%zu file%s still missing after %u round%s of --fix (a --drop keeps "
+			"them out, or --max-rounds was reached)%s",
+			res->nmissing, res->nmissing == 1 ? "" : "s", res->rounds,
+			res->rounds == 1 ? "" : "s", host);
+}
+
+/* The verdict, in the order that decides it: the first that holds names the exit code. */
+static void judge(const struct verify_opts *vo, const struct verify_result *res, int err,
+		  struct verdict *v)
+{
+	int n = 0;
+
+	*v = (struct verdict){.exit = EXIT_VERIFY_MISSING, .name = "missing"};
+	if (err) {
+		/* As if the signal had ended verify: 128+N, like a shell reports. */
+		v->exit = res->signal ? 128 + res->signal : cli_exit_for(err, CLI_STAGE_VERIFY);
+		v->name = res->signal ? "interrupted" : "error";
+		n = asprintf(&v->msg, "%s", *slz_errmsg() ? slz_errmsg() : strerror(-err));
+	} else if (res->modes_closed && !vo->ignore_modes) {
+		v->name = "modes";
+		n = asprintf(&v->msg,
+			     "Lambda's unprivileged user could not use %" PRIu64 " entr%s of %s "
+			     "(named above): prune with --modes lambda (the default), or give "
+			     "--no-mode-check to run the proof anyway",
+			     res->modes_closed, res->modes_closed == 1 ? "y" : "ies", vo->zip_path);
+	} else if (res->nmissing) {
+		n = missing_msg(vo, res, &v->msg);
+	} else if (res->nhost_missing) {
+		/* What Lambda would lack, in one line. */
+		v->name = "host-missing";
+		n = asprintf(
+			&v->msg,
+			"%zu host package%s the workload used %s not in %s (hidden by "
+			"--isolate: Lambda lacks the build machine's packages); ship %s in the "
+			"tree or a layer (%s)",
+			res->nhost_missing, res->nhost_missing == 1 ? "" : "s",
+			res->nhost_missing == 1 ? "is" : "are", vo->zip_path,
+			res->nhost_missing == 1 ? "it" : "them",
+			vo->fix ? "--fix adds a copy only when the tree has one"
+				: "--no-isolate lets the host's copy pass");
+	} else if (res->lost_events) {
+		v->exit = EXIT_LOSS;
+		v->name = "lost-events";
+		n = asprintf(&v->msg,
+			     "%" PRIu64 " events were lost in the last round: its verdict cannot "
+			     "be trusted (rerun verify; close other heavy tracers)",
+			     res->lost_events);
+	} else if (res->cmd_status) {
+		v->exit = res->cmd_status;
+		v->name = "command-failed";
+		n = asprintf(&v->msg,
+			     "%s failed (status %d) with no missing file to blame: the failure "
+			     "may not come from pruning",
+			     vo->argv[0], res->cmd_status);
+	} else {
+		v->exit = EXIT_OK;
+		v->name = "verified";
+	}
+	if (n < 0)
+		v->msg = NULL;
+}
+
+/*
+ * --keep-out, then --report (which records the keep list's failure as its verdict): each
+ * whole or not at all. The keep list only when verify ran to its end: a list cut short by an
+ * error would look complete. The exit code: v's, or EXIT_OUTPUT after one line.
+ */
+static int write_outputs(const struct verify_opts *vo, const struct verify_cli_outs *outs,
+			 const struct verify_print *vp, const char *policy,
+			 const struct verify_result *res, int err, struct verdict *v)
+{
+	struct verify_report_run run = {
+		.version = SLIMZIP_VERSION,
+		.opts = vo,
+		.policy = policy,
+		.res = res,
+		.err = err,
+	};
+	int werr = vp->log_err, ret = v->exit;
+
+	if (werr) {
+		cli_error("cannot keep verify's rounds for %s: %s",
+			  outs->keep_out ? outs->keep_out : outs->report, strerror(-werr));
+		return EXIT_FAILURE_GENERIC;
+	}
+	if (outs->keep_out && !err &&
+	    (werr = verify_log__write_keep(vp->log, vo->zip_path, outs->keep_out))) {
+		cli_error("--keep-out: %s", slz_errmsg());
+		ret = EXIT_OUTPUT;
+		free(v->msg);
+		v->msg = strdup(slz_errmsg());
+		v->name = "error";
+	}
+	run.verdict = v->name;
+	run.exit_code = ret;
+	run.message = v->msg;
+	if (outs->report && verify_log__write_report(vp->log, &run, outs->report)) {
+		cli_error("--report: %s", slz_errmsg());
+		ret = EXIT_OUTPUT;
+	}
+	return ret;
 }
 
 static int verify_cli(int argc, char **argv, struct verify_opts *vo, struct prune_policy *pol,
@@ -301,6 +348,9 @@ static int verify_cli(int argc, char **argv, struct verify_opts *vo, struct prun
 {
 	const char *user_spec = NULL;
 	struct verify_result res = {0};
+	struct verify_cli_outs outs = {0};
+	struct verify_print vp = {0};
+	struct verdict verdict;
 	char *comment = NULL;
 	struct stat st;
 	sigset_t oldmask;
@@ -358,6 +408,12 @@ static int verify_cli(int argc, char **argv, struct verify_opts *vo, struct prun
 		case OPT_NO_MODE_CHECK:
 			vo->ignore_modes = true;
 			break;
+		case OPT_REPORT:
+			outs.report = optarg;
+			break;
+		case OPT_KEEP_OUT:
+			outs.keep_out = optarg;
+			break;
 		case OPT_ISOLATE:
 		case OPT_NO_ISOLATE:
 		case OPT_ISOLATE_DIR:
@@ -381,7 +437,19 @@ static int verify_cli(int argc, char **argv, struct verify_opts *vo, struct prun
 		}
 	}
 	/* The command's stdout is its own: verify's rounds and verdict go to stderr. */
-	cli_streams_choose("verify", true, NULL, 0);
+	{
+		const struct cli_output o[] = {{"--report", outs.report},
+					       {"--keep-out", outs.keep_out}};
+
+		ret = cli_streams_choose("verify", true, o, ARRAY_SIZE(o));
+		if (ret)
+			return ret;
+	}
+	if (outs.keep_out && !vo->fix) {
+		cli_error("--keep-out lists the files --fix adds: give --fix too (or drop "
+			  "--keep-out)");
+		return EXIT_USAGE;
+	}
 	if (optind < argc)
 		vo->zip_path = argv[optind++];
 	if (optind < argc) {
@@ -420,10 +488,13 @@ static int verify_cli(int argc, char **argv, struct verify_opts *vo, struct prun
 		cli_error("--fix must rewrite %s: %s", vo->zip_path, slz_errmsg());
 		return EXIT_OUTPUT;
 	}
+	ret = check_outputs(&outs);
+	if (ret)
+		return ret;
 	ret = check_extract_dir(vo);
 	if (ret)
 		return ret;
-	ret = adopt_recorded(vo, pol, &comment);
+	ret = adopt_recorded(vo, pol, vo->fix || outs.report, &comment);
 	if (ret != EXIT_OK)
 		return ret;
 	if (isolate_dirs(is, pol, vo)) {
@@ -431,73 +502,37 @@ static int verify_cli(int argc, char **argv, struct verify_opts *vo, struct prun
 		cli_error("%s", slz_errmsg());
 		return EXIT_FAILURE_GENERIC;
 	}
-	pol->zip.comment = comment;
-	vo->on_round = print_round;
-	vo->on_diagnosis = print_diagnosis;
-	vo->on_round_ctx = vo;
-	vo->on_modes = print_modes;
+	pol->zip.comment = vo->fix ? comment : NULL;
+	vp.o = vo;
+	vp.report = outs.report;
+	if ((outs.report || outs.keep_out) && verify_log__new(&vp.log)) {
+		free(comment);
+		cli_error("out of memory");
+		return EXIT_FAILURE_GENERIC;
+	}
+	vo->on_round = verify_print__round;
+	vo->on_diagnosis = verify_print__diagnosis;
+	vo->on_round_ctx = &vp;
+	vo->on_modes = verify_print__modes;
 	vo->signal_fd = cli_signals_take(&oldmask);
 	err = vo->signal_fd < 0 ? vo->signal_fd : verify__run(vo, &res);
 	cli_signals_release(vo->signal_fd, &oldmask);
 	pol->zip.comment = NULL;
+	judge(vo, &res, err, &verdict);
+	if (verdict.msg)
+		cli_error("%s", verdict.msg);
+	ret = write_outputs(vo, &outs, &vp, comment, &res, err, &verdict);
+	free(verdict.msg);
 	free(comment);
-	if (err) {
-		cli_error("%s", *slz_errmsg() ? slz_errmsg() : strerror(-err));
-		if (res.signal) /* as if the signal had ended verify: 128+N, like a shell reports */
-			return 128 + res.signal;
-		return cli_exit_for(err, CLI_STAGE_VERIFY);
-	}
-	if (res.modes_closed && !vo->ignore_modes) {
-		cli_error(
-			"Lambda's unprivileged user could not use %" PRIu64 " entr%s of %s (named "
-			"above): prune with --modes lambda (the default), or give --no-mode-check "
-			"to run the proof anyway",
-			res.modes_closed, res.modes_closed == 1 ? "y" : "ies", vo->zip_path);
-		return EXIT_VERIFY_MISSING;
-	}
-	if (res.nmissing) {
-		char host[96] = "";
-
-		/* One line: the host packages hidden as well, when there are any. */
-		if (res.nhost_missing)
-			snprintf(host, sizeof(host), "; and %zu host package%s hidden by --isolate",
-				 res.nhost_missing, res.nhost_missing == 1 ? " is" : "s are");
-		if (!vo->fix)
-			cli_error("%zu file%s missing from %s (rerun with --fix to add them, or "
-				  "--keep them when pruning)%s",
-				  res.nmissing, res.nmissing == 1 ? " is" : "s are", vo->zip_path,
-				  host);
-		else
-			cli_error("%zu file%s still missing after %u round%s of --fix (a --drop "
-				  "keeps them out, or --max-rounds was reached)%s",
-				  res.nmissing, res.nmissing == 1 ? "" : "s", res.rounds,
-				  res.rounds == 1 ? "" : "s", host);
-		return EXIT_VERIFY_MISSING;
-	}
-	if (res.nhost_missing) {
-		host_missing_error(vo, &res);
-		return EXIT_VERIFY_MISSING;
-	}
-	if (res.lost_events) {
-		cli_error("%" PRIu64 " events were lost in the last round: its verdict cannot be "
-			  "trusted (rerun verify; close other heavy tracers)",
-			  res.lost_events);
-		return EXIT_LOSS;
-	}
-	if (res.cmd_status) {
-		cli_error("%s failed (status %d) with no missing file to blame: the failure may "
-			  "not come from pruning",
-			  vo->argv[0], res.cmd_status);
-		return res.cmd_status;
-	}
-	if (!cli.quiet) {
+	verify_log__free(vp.log);
+	if (ret == EXIT_OK && !verdict.msg && !cli.quiet) {
 		fprintf(cli_out(), "verified: ");
 		cli_name(cli_out(), vo->argv[0]);
 		fprintf(cli_out(), " works from ");
 		cli_name(cli_out(), vo->zip_path);
 		fprintf(cli_out(), "%s\n", res.fixed ? " (after --fix)" : "");
 	}
-	return EXIT_OK;
+	return ret;
 }
 
 int cmd_verify(int argc, char **argv)
@@ -514,6 +549,8 @@ int cmd_verify(int argc, char **argv)
 		{"no-isolate", no_argument, NULL, OPT_NO_ISOLATE},
 		{"isolate-dir", required_argument, NULL, OPT_ISOLATE_DIR},
 		{"layer", required_argument, NULL, OPT_LAYER},
+		{"report", required_argument, NULL, OPT_REPORT},
+		{"keep-out", required_argument, NULL, OPT_KEEP_OUT},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};

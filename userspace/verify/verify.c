@@ -171,6 +171,8 @@ static int missing_add(struct missing_list *m, const struct tree *t, uint32_t id
 	v->path = strdup(te.path);
 	if (!v->path)
 		return -ENOMEM;
+	/* A path of the tree is never empty here (idx > 0): no error to expect. */
+	hostdeps__tree_package(t, v->path, &v->pkg);
 	v->pid = e->first_pid;
 	memcpy(v->comm, e->first_comm, sizeof(v->comm));
 	v->via = via_name(e);
@@ -385,7 +387,7 @@ static int record_once(const struct verify_opts *o, const struct pruned_view *vi
  * the tree already open.
  */
 static int fix_zip(const struct verify_opts *o, const struct tree *t, const bool *in_zip,
-		   const struct missing_list *m, uint64_t *entries_after, uint64_t *added)
+		   struct missing_list *m, uint64_t *entries_after, uint64_t *added)
 {
 	struct prune_plan pl = {0};
 	struct zipwrite_stats zs = {0};
@@ -406,8 +408,13 @@ static int fix_zip(const struct verify_opts *o, const struct tree *t, const bool
 		/* What --fix achieved: missing files now in the zip (a --drop may keep them out).
 		 */
 		*added = 0;
-		for (size_t i = 1; i < tree__count(t); i++)
-			*added += m->listed[i] && !in_zip[i] && keepset__has(pl.keep, (uint32_t)i);
+		for (size_t i = 0; i < m->n; i++) {
+			int64_t idx = tree__find_path(t, m->items[i].path);
+
+			m->items[i].added =
+				idx > 0 && !in_zip[idx] && keepset__has(pl.keep, (uint32_t)idx);
+			*added += m->items[i].added;
+		}
 	}
 	prune_plan__release(&pl);
 	keepset__free(seed);

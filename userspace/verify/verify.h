@@ -29,6 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hostdeps.h"
 #include "launch.h"
 #include "prune_policy.h"
 #include "zipcheck.h"
@@ -42,6 +43,9 @@ struct verify_missing {
 	uint32_t pid;
 	const char *via;     /* syscall or kind name (static string) */
 	bool from_diagnosis; /* found by the run on the original tree */
+	bool added;	     /* --fix put it into the zip this round */
+	/* Its package (hostdeps__tree_package, with the tree): the pieces point into path. */
+	struct tree_package pkg;
 };
 
 /* A host package the workload used that the proof run could not see (verify --isolate). */
