@@ -67,6 +67,9 @@ expect 6 "Not a zip archive" verify "$WORK/notzip.zip" --tree "$tree" -- true
 mkdir -p "$WORK/other" && echo x >"$WORK/other/only-here.txt"
 (cd "$WORK/other" && zip -q "$WORK/other.zip" only-here.txt)
 expect 6 "only-here.txt" verify "$WORK/other.zip" --tree "$tree" -- true
+expect 2 "--fix" verify "$WORK/other.zip" --tree "$tree" --keep-out "$WORK/keep.txt" -- true
+expect 2 "--keep-out" verify "$WORK/other.zip" --tree "$tree" --fix --report - --keep-out - -- true
+expect 7 "--report" verify "$WORK/other.zip" --tree "$tree" --report /nonexistent/dir/r.json -- true
 expect 6 "none of the" run --tree "$tree" -o "$WORK/out.zip" -- cat /etc/hostname
 
 # Tree problems are reported, not fatal: a fifo, a symlink loop and a dangling link.
