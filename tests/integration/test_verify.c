@@ -32,7 +32,9 @@ struct fx {
 	struct verify_round last;
 	char last_missing[8][PATH_MAX];
 	char last_via[8][32];
+	char last_package[8][64]; /* each missing file's package: "KIND:NAME" */
 	unsigned int rounds_seen;
+	unsigned int added_seen;      /* missing files --fix said it added, over all rounds */
 	struct zipcheck_result modes; /* a copy of what on_modes was called with (names not kept) */
 	char modes_first[PATH_MAX];   /* its first unreadable file */
 	unsigned int modes_seen;
@@ -107,7 +109,12 @@ static void on_round(const struct verify_round *r, void *ctx)
 	for (size_t i = 0; i < r->nmissing && i < 8; i++) {
 		snprintf(f->last_missing[i], PATH_MAX, "%s", r->missing[i].path);
 		snprintf(f->last_via[i], 32, "%s", r->missing[i].via);
+		snprintf(f->last_package[i], 64, "%s:%.*s",
+			 hostdeps__kind_name(r->missing[i].pkg.kind),
+			 (int)r->missing[i].pkg.name_len, r->missing[i].pkg.name);
 	}
+	for (size_t i = 0; i < r->nmissing; i++)
+		f->added_seen += r->missing[i].added;
 }
 
 static void on_modes(const struct zipcheck_result *zc, void *ctx)
@@ -170,6 +177,9 @@ static void test_missing_file_named_and_fixed(void **state)
 	assert_int_not_equal(res.cmd_status, 0);
 	assert_string_equal(f->last_missing[0], "data/need.txt");
 	assert_string_equal(f->last_via[0], "openat");
+	/* Its package: the top-level directory data/ (no __init__.py makes it Python's). */
+	assert_string_equal(f->last_package[0], "dir:data");
+	assert_int_equal(f->added_seen, 0);
 	assert_false(res.fixed);
 
 	/* With --fix: a second round on the rewritten zip is clean. */
@@ -179,6 +189,7 @@ static void test_missing_file_named_and_fixed(void **state)
 	assert_true(res.fixed);
 	assert_int_equal(res.rounds, 2);
 	assert_int_equal(f->rounds_seen, 2);
+	assert_int_equal(f->added_seen, 1); /* need.txt, said added in the first round */
 	assert_int_equal(res.nmissing, 0);
 	assert_int_equal(res.cmd_status, 0);
 	assert_true(f->last.zip_entries_after >= 3); /* data/, extra.txt, need.txt */
@@ -203,6 +214,7 @@ static void test_fix_respects_drop(void **state)
 	assert_int_equal(res.nmissing, 1);
 	assert_int_equal(res.rounds, 1);
 	assert_string_equal(f->last_missing[0], "data/need.txt");
+	assert_int_equal(f->added_seen, 0); /* not added: nothing for --keep-out to list */
 }
 
 /*
