@@ -53,7 +53,7 @@ _slimzip()
 		return
 		;;
 	--output | -o | --profile | --profile-out | --keep-from | --whitelist-out | --report | \
-		--layer | --config | --commands | --socket)
+		--keep-out | --layer | --config | --commands | --socket)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return
 		;;
@@ -98,7 +98,7 @@ _slimzip()
 		;;
 	verify)
 		opts='--tree --fix --max-rounds --max-extract --extract-dir --user --no-mode-check
-			--isolate --no-isolate --isolate-dir --layer --drop --level --mtime --modes
+			--isolate --no-isolate --isolate-dir --layer --report --keep-out --drop --level --mtime --modes
 			--tree-path-as --keep-created --no-rule-python --no-rule-node --no-rule-elf
 			--no-rules --help'
 		;;

@@ -66,6 +66,10 @@ def accepts(slimzip, cmd, name):
     # what follows it is an unknown sentinel or nothing. A value-taking option parses --NAME=1
     # and stops at the sentinel; a flag fails on its =1 ("takes no value").
     out = run(slimzip, [cmd, "--%s=1" % name, SENTINEL, "--", "true"])
+    # A prefix of two longer options (--keep of verify's --keep-out and --keep-created) is
+    # refused as ambiguous: no option of that name.
+    if re.search(r"option '--" + re.escape(name) + r"(=[^']*)?' is ambiguous", out):
+        return False
     if SENTINEL in out and not unknown(out, name):
         # getopt also takes a unique prefix of a longer option: the bare --NAME last of all
         # says "needs a value" under the full name (verify stops earlier, wanting "--").
