@@ -24,8 +24,6 @@
 #include "verify_host.h"
 #include "verify_layer.h"
 
-#define DEFAULT_ROUNDS 5
-
 struct pruned_view {
 	const char *extracted; /* NULL: the original tree (the diagnosis run) */
 	const char *tree_root;
@@ -546,7 +544,8 @@ static int layers_present(const struct tree *t, const struct layers *l, bool *in
 
 int verify__run(const struct verify_opts *o, struct verify_result *res)
 {
-	unsigned int max_rounds = o->fix ? (o->max_rounds ? o->max_rounds : DEFAULT_ROUNDS) : 1;
+	unsigned int max_rounds =
+		o->fix ? (o->max_rounds ? o->max_rounds : VERIFY_DEFAULT_ROUNDS) : 1;
 	struct tree *t = NULL;
 	struct layers layers = {.lock_fd = -1};
 	struct pruned_view diag_view = {0};

@@ -34,6 +34,9 @@
 #include "prune_policy.h"
 #include "zipcheck.h"
 
+/* --fix's rounds when max_rounds is 0. */
+#define VERIFY_DEFAULT_ROUNDS 5
+
 /* Lambda's limit: at most five layers per function. */
 #define VERIFY_MAX_LAYERS 5
 
@@ -76,7 +79,7 @@ struct verify_opts {
 	const char *tree_dir;
 	char *const *argv;
 	bool fix;
-	unsigned int max_rounds; /* with fix; 0 = 5 */
+	unsigned int max_rounds; /* with fix; 0 = VERIFY_DEFAULT_ROUNDS */
 	/*
 	 * How the zip was pruned (the CLI fills it from the zip's comment, prune_policy__adopt,
 	 * and the options given): where the tree was recorded, which opens the tree, and for

@@ -257,7 +257,9 @@ static void write_options(struct json_writer *w, const struct verify_report_run 
 	json_writer__begin_object(w);
 	json_writer__key(w, "fix");
 	json_writer__bool(w, o->fix);
-	json_writer__uint_field(w, "max_rounds", o->fix ? (o->max_rounds ? o->max_rounds : 5) : 1);
+	json_writer__uint_field(w, "max_rounds",
+				o->fix ? (o->max_rounds ? o->max_rounds : VERIFY_DEFAULT_ROUNDS)
+				       : 1);
 	json_writer__uint_field(w, "max_extract", o->max_extract);
 	json_writer__string_field(w, "extract_dir", o->extract_dir);
 	json_writer__string_field(w, "user", o->user ? o->user->name : NULL);
