@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * The recorder's kernel side. One tp_btf/sys_exit program sees every syscall's result with its
- * arguments still in pt_regs; it keeps only the file lookups of target cgroups, deduplicates
+ * The recorder's kernel side. A program at the exit of each file syscall (or, the other hook,
+ * one tp_btf/sys_exit program for every syscall) sees its result with its arguments still in
+ * pt_regs; it keeps only the file lookups of target cgroups, deduplicates
  * them per (file, kind) in the target's own hash map (which also counts accesses), and walks
  * the path only for a file not seen before. tp_btf/sched_process_exec adds what exec opens
  * inside the kernel: the binary, the #! script and the ELF interpreter.
@@ -14,9 +15,9 @@
  * discover.bpf.h adds targets the kernel finds itself: the new children of watched cgroups, or
  * every new cgroup, announced in the same ring (born and ended records) as their events.
  *
- * Hot path (a file seen before): syscall number switch, cgroup -> target cache, fd -> inode
- * through the task's fd table, and a hit in this CPU's cache of recent keys (else one lookup in
- * the target's dedup map and an atomic add).
+ * Hot path (a file seen before): (sys_exit hook: syscall number switch), cgroup -> target cache, fd
+ * -> inode through the task's fd table, and a hit in this CPU's cache of recent keys (else one
+ * lookup in the target's dedup map and an atomic add).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -446,10 +447,13 @@ static __always_inline bool empty_path(const char *upath, __u64 flags)
 	return c == 0;
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(slz_sys_exit, struct pt_regs *regs, long ret)
+/*
+ * What every recording hook runs at a syscall's exit: nr is the syscall, regs its user
+ * registers (the arguments as the task passed them), ret its result. The per-syscall programs
+ * pass nr as a constant, so each keeps only its own case of the switches below.
+ */
+static __always_inline int on_sys_exit(struct pt_regs *regs, long nr, long ret)
 {
-	long nr = regs->orig_ax;
 	struct task_struct *task;
 	int dfd = AT_FDCWD, target;
 	const char *upath;
@@ -549,6 +553,50 @@ int BPF_PROG(slz_sys_exit, struct pt_regs *regs, long ret)
 	}
 	return 0;
 }
+
+/*
+ * Two ways to reach on_sys_exit; userspace loads and attaches one (recorder_config.hook).
+ *
+ * tp_btf/sys_exit: one program that every syscall of every task enters, file syscall or not,
+ * and that switches on the number.
+ */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(slz_sys_exit, struct pt_regs *regs, long ret)
+{
+	return on_sys_exit(regs, regs->orig_ax, ret);
+}
+
+/*
+ * tracepoint/syscalls/sys_exit_NAME: one program per file syscall. The kernel tests a bitmap
+ * of the enabled syscalls before it enters BPF, so any other syscall never runs a program.
+ * The context holds only the number and the result; the arguments are the task's saved user
+ * registers (the same pt_regs tp_btf/sys_exit is handed), which costs one helper call and no
+ * second program at sys_enter (nor a map to pair the two).
+ */
+#define SYS_EXIT_PROG(name, nr)                                                                    \
+	SEC("tracepoint/syscalls/sys_exit_" #name)                                                 \
+	int slz_##name(struct trace_event_raw_sys_exit *ctx)                                       \
+	{                                                                                          \
+		struct pt_regs *regs =                                                             \
+			(struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());            \
+		return on_sys_exit(regs, nr, ctx->ret);                                            \
+	}
+
+/* Exactly the syscalls of on_sys_exit's switch (x86_64 names: stat is newstat). */
+SYS_EXIT_PROG(open, NR_open)
+SYS_EXIT_PROG(creat, NR_creat)
+SYS_EXIT_PROG(openat, NR_openat)
+SYS_EXIT_PROG(openat2, NR_openat2)
+SYS_EXIT_PROG(mmap, NR_mmap)
+SYS_EXIT_PROG(newstat, NR_stat)
+SYS_EXIT_PROG(newlstat, NR_lstat)
+SYS_EXIT_PROG(newfstatat, NR_newfstatat)
+SYS_EXIT_PROG(statx, NR_statx)
+SYS_EXIT_PROG(access, NR_access)
+SYS_EXIT_PROG(faccessat, NR_faccessat)
+SYS_EXIT_PROG(faccessat2, NR_faccessat2)
+SYS_EXIT_PROG(readlink, NR_readlink)
+SYS_EXIT_PROG(readlinkat, NR_readlinkat)
 
 /* bpf_find_vma callback: the file mapped at the address, as an integer. */
 static long vma_file(struct task_struct *task, struct vm_area_struct *vma, __u64 *out)

@@ -2,7 +2,7 @@
 # slimzip batch through a running daemon (issue 11: "all through one loaded BPF program, the
 # daemon's when one is running"): with --socket, each command's cgroup is registered with the
 # daemon, which records it; batch loads no program of its own (while the batch runs, the
-# daemon holds the one sys_exit program of the two processes, batch none), the daemon's ctl
+# daemon holds the one recording program set of the two processes, batch none), the daemon's ctl
 # list shows the batch's targets finished, and the zips are the same bytes as a batch with a
 # private recorder (--no-daemon) makes. A daemon at capacity refuses one function's command:
 # that function fails, named, the other is zipped. A --socket where nobody answers is an
@@ -72,8 +72,9 @@ BPID=$!
 for _ in $(seq 100); do [[ $(ctl list | grep -c '	live	explicit') == 2 ]] && break; sleep 0.1; done
 run "${CTL[@]}" list
 check "while it runs, the daemon follows both commands" test "$(grep -c "^batch$BPID-.*	live	explicit" "$WORK/last.out")" = 2
-check "batch itself holds no record program" test "$(progs_of "$BPID" slz_sys_exit)" = 0
-check "the daemon holds one: one loaded for both" test "$(progs_of "$DPID" slz_sys_exit)" = 1
+# slz_exec: loaded under either syscall hook
+check "batch itself holds no record program" test "$(progs_of "$BPID" slz_exec)" = 0
+check "the daemon holds one: one loaded for both" test "$(progs_of "$DPID" slz_exec)" = 1
 touch "$WORK/go"
 RC=0
 wait "$BPID" || RC=$?

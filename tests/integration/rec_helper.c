@@ -401,13 +401,88 @@ static int mode_written(void)
 	return 0;
 }
 
+/*
+ * Each file syscall the recorder hooks, made directly (glibc would turn stat, access, open and
+ * creat into their *at forms): one file per syscall, named after it, then a missing one each
+ * (recorded under --record-missing), a relative lookup from a dirfd, and fstat-like calls
+ * with AT_EMPTY_PATH, which are no lookups. The same run under both hooks records the same.
+ */
+static int mode_syscalls(void)
+{
+	struct open_how how = {.flags = O_RDONLY};
+	char p[4096], buf[64];
+	struct statx stx;
+	struct stat st;
+	int fd, dfd;
+	void *m;
+
+#define P(name) (path(p, sizeof(p), name), p)
+#define CLOSE(expr)                                                                                \
+	do {                                                                                       \
+		int f_ = (int)(expr);                                                              \
+		if (f_ < 0)                                                                        \
+			return 120;                                                                \
+		close(f_);                                                                         \
+	} while (0)
+	CLOSE(syscall(SYS_open, P("sc-open"), O_RDONLY));
+	CLOSE(syscall(SYS_creat, P("sc-creat"), 0644));
+	CLOSE(syscall(SYS_openat, AT_FDCWD, P("sc-openat"), O_RDWR));
+	CLOSE(syscall(SYS_openat2, AT_FDCWD, P("sc-openat2"), &how, sizeof(how)));
+	fd = open(P("sc-mmap"), O_RDONLY);
+	m = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (fd < 0 || m == MAP_FAILED)
+		return 121;
+	munmap(m, 4096);
+	if (syscall(SYS_stat, P("sc-stat"), &st) || syscall(SYS_lstat, P("sc-lstat"), &st) ||
+	    syscall(SYS_newfstatat, AT_FDCWD, P("sc-fstatat"), &st, 0) ||
+	    syscall(SYS_statx, AT_FDCWD, P("sc-statx"), 0, STATX_BASIC_STATS, &stx) ||
+	    syscall(SYS_access, P("sc-access"), R_OK) ||
+	    syscall(SYS_faccessat, AT_FDCWD, P("sc-faccessat"), R_OK) ||
+	    syscall(SYS_faccessat2, AT_FDCWD, P("sc-faccessat2"), R_OK, 0) ||
+	    syscall(SYS_readlink, P("sc-readlink"), buf, sizeof(buf)) < 0 ||
+	    syscall(SYS_readlinkat, AT_FDCWD, P("sc-readlinkat"), buf, sizeof(buf)) < 0)
+		return 122;
+	/* fstat in disguise: nothing */
+	if (syscall(SYS_newfstatat, fd, "", &st, AT_EMPTY_PATH) ||
+	    syscall(SYS_statx, fd, "", AT_EMPTY_PATH, STATX_BASIC_STATS, &stx))
+		return 123;
+	close(fd);
+	/* relative to a dirfd */
+	dfd = open(P("sc-dir"), O_DIRECTORY | O_RDONLY);
+	if (dfd < 0)
+		return 124;
+	CLOSE(openat(dfd, "in-openat", O_RDONLY));
+	if (syscall(SYS_newfstatat, dfd, "in-fstatat", &st, 0) ||
+	    syscall(SYS_faccessat2, dfd, "in-faccessat2", F_OK, 0))
+		return 125;
+	close(dfd);
+	/* missing, one per syscall that looks a path up */
+	syscall(SYS_open, P("no-open"), O_RDONLY);
+	syscall(SYS_openat, AT_FDCWD, P("no-openat"), O_RDONLY);
+	syscall(SYS_openat2, AT_FDCWD, P("no-openat2"), &how, sizeof(how));
+	syscall(SYS_stat, P("no-stat"), &st);
+	syscall(SYS_lstat, P("no-lstat"), &st);
+	syscall(SYS_newfstatat, AT_FDCWD, P("no-fstatat"), &st, 0);
+	syscall(SYS_statx, AT_FDCWD, P("no-statx"), 0, STATX_BASIC_STATS, &stx);
+	syscall(SYS_access, P("no-access"), F_OK);
+	syscall(SYS_faccessat, AT_FDCWD, P("no-faccessat"), F_OK);
+	syscall(SYS_faccessat2, AT_FDCWD, P("no-faccessat2"), F_OK, 0);
+	syscall(SYS_readlink, P("no-readlink"), buf, sizeof(buf));
+	syscall(SYS_readlinkat, AT_FDCWD, P("no-readlinkat"), buf, sizeof(buf));
+	syscall(SYS_open, P("sc-open/below"), O_RDONLY); /* ENOTDIR */
+#undef CLOSE
+#undef P
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
-		fprintf(stderr, "usage: rec_helper "
-				"all|written|snapshot|wait|missing|deep|long|reuse|open|many|move|"
-				"exit|signal "
-				"ARG\n");
+		fprintf(stderr,
+			"usage: rec_helper "
+			"all|written|syscalls|snapshot|wait|missing|deep|long|reuse|open|many|move|"
+			"exit|signal "
+			"ARG\n");
 		return 2;
 	}
 	dir = argv[2];
@@ -415,6 +490,8 @@ int main(int argc, char **argv)
 		return mode_all(argc > 3 ? argv[3] : "");
 	if (!strcmp(argv[1], "written"))
 		return mode_written();
+	if (!strcmp(argv[1], "syscalls"))
+		return mode_syscalls();
 	if (!strcmp(argv[1], "snapshot"))
 		return mode_snapshot();
 	if (!strcmp(argv[1], "wait"))

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * The recorder attaches the programs every task runs (tp_btf/sys_exit, sched_process_exec)
- * only while it has something to follow: a target, a watch or set_all (issue 10, "Cost").
+ * The recorder attaches the programs every task runs (its syscall hook's, sched_process_exec)
+ * only while it has something to follow: a target, a watch or set_all (issue 10, "Cost"), and
+ * both hooks, tp_btf/sys_exit and the per-syscall tracepoints, record the same (issue 13).
  * What the kernel holds is read, not the recorder's word for it: the bpf_link fds of this
  * process (/proc/self/fd, their fdinfo's prog_id) and the name of the program each links.
  * Other slimzips on the host have links of their own; only ours are counted.
@@ -106,12 +107,35 @@ static int links_of(const char *prog)
 	return n;
 }
 
-/* The per-task programs: both attached, or neither, and the recorder says the same. */
+/* The per-syscall hook's programs, named after their tracepoints (record.bpf.c). */
+static const char *const per_syscall_progs[] = {
+	"slz_open",	 "slz_creat",	   "slz_openat",     "slz_openat2",    "slz_mmap",
+	"slz_newstat",	 "slz_newlstat",   "slz_newfstatat", "slz_statx",      "slz_access",
+	"slz_faccessat", "slz_faccessat2", "slz_readlink",   "slz_readlinkat",
+};
+
+/*
+ * The per-task programs: all of the recorder's hook and exec attached, or none, never a
+ * program of the other hook, and the recorder says the same.
+ */
 static void expect_attached(struct recorder *r, bool on)
 {
-	assert_int_equal(links_of("slz_sys_exit"), on);
+	bool per = recorder__hook(r) == RECORDER_HOOK_PER_SYSCALL;
+
+	assert_true(per || recorder__hook(r) == RECORDER_HOOK_SYS_EXIT);
+	assert_int_equal(links_of("slz_sys_exit"), on && !per);
+	for (size_t i = 0; i < ARRAY_LEN(per_syscall_progs); i++) {
+		if (links_of(per_syscall_progs[i]) != (on && per))
+			fail_msg("%s: %d links, expected %d", per_syscall_progs[i],
+				 links_of(per_syscall_progs[i]), on && per);
+	}
 	assert_int_equal(links_of("slz_exec"), on);
 	assert_int_equal(recorder__attached(r), on);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 static char *new_cgroup(int *fd)
@@ -158,10 +182,10 @@ static void run_stats(int cgfd, const char *prefix, int n)
  * Nothing attached with no target; the first target attaches before add_target returns (a
  * command started right after is recorded whole); the last one removed detaches.
  */
-static void test_target_attaches(void **state)
+static void target_attaches(enum recorder_hook hook)
 {
 	enum { N = 40 };
-	struct recorder_config cfg = {.ringbuf_bytes = 4 << 20};
+	struct recorder_config cfg = {.ringbuf_bytes = 4 << 20, .hook = hook};
 	struct recorder *r = NULL;
 	struct profile *p = NULL;
 	uint32_t slot, slot2;
@@ -170,7 +194,6 @@ static void test_target_attaches(void **state)
 	int afd, bfd;
 	char name[32];
 
-	require_bpf();
 	itest__make_files(tmp, "at-", N);
 	assert_int_equal(recorder__open(&cfg, &r), 0);
 	expect_attached(r, false);
@@ -221,6 +244,158 @@ static void test_target_attaches(void **state)
 	drop_cgroup(a, afd);
 	drop_cgroup(b, bfd);
 	recorder__free(r);
+}
+
+static void test_target_attaches(void **state)
+{
+	struct recorder_config cfg = {.ringbuf_bytes = 4 << 20};
+	struct recorder *r = NULL;
+
+	require_bpf();
+	/* The default is the per-syscall hook where tracefs offers it, as here. */
+	assert_int_equal(recorder__open(&cfg, &r), 0);
+	if (recorder__hook(r) != RECORDER_HOOK_PER_SYSCALL)
+		fail_msg("default hook %s, expected per-syscall (is tracefs mounted at "
+			 "/sys/kernel/tracing?)",
+			 recorder_hook__name(recorder__hook(r)));
+	recorder__free(r);
+	target_attaches(RECORDER_HOOK_PER_SYSCALL);
+	target_attaches(RECORDER_HOOK_SYS_EXIT);
+}
+
+/* One line per entry of p, sorted, without what differs between runs (pids, /proc, counts). */
+static char **profile_lines(const struct profile *p, size_t *n)
+{
+	char **v = calloc(profile__count(p) + 1, sizeof(*v));
+	size_t k = 0;
+
+	assert_non_null(v);
+	for (size_t i = 0; i < profile__count(p); i++) {
+		const struct profile_entry *e = profile__entry(p, i);
+
+		if (!strncmp(e->path, "/proc/", 6))
+			continue;
+		assert_true(asprintf(&v[k++], "%s kinds=%#x flags=%#x nr=%d err=%d id=%llu:%llu %s",
+				     e->path, e->kinds, e->flags, e->syscall_nr, e->err,
+				     (unsigned long long)e->dev, (unsigned long long)e->ino,
+				     e->first_comm) > 0);
+	}
+	qsort(v, k, sizeof(*v), cmp_str);
+	*n = k;
+	return v;
+}
+
+/* rec_helper syscalls under hook, with missing lookups recorded: its profile. */
+static struct profile *record_syscalls(enum recorder_hook hook)
+{
+	struct recorder_config cfg = {
+		.ringbuf_bytes = 4 << 20, .record_missing = true, .hook = hook};
+	char *argv[] = {helper, "syscalls", tmp, NULL};
+	struct launch_opts lo = {.argv = argv};
+	struct recorder *r = NULL;
+	struct profile *p = NULL;
+	int pidfd, status = -1;
+	uint32_t slot;
+	uint64_t id;
+	pid_t pid;
+	char *cg;
+
+	assert_int_equal(recorder__open(&cfg, &r), 0);
+	assert_int_equal(recorder__hook(r), hook);
+	cg = new_cgroup(&lo.cgroup_fd);
+	assert_int_equal(cgroup__id(cg, &id), 0);
+	assert_int_equal(recorder__add_target(r, id, &slot), 0);
+	assert_int_equal(launch__start(&lo, &pid, &pidfd, &status), 0);
+	assert_int_equal(launch__wait(pidfd, &status), 0);
+	assert_int_equal(status, 0);
+	close(pidfd);
+	itest__drain(r);
+	assert_int_equal(recorder__profile(r, slot, &p), 0);
+	assert_int_equal(profile__header_const(p)->lost_events, 0);
+	assert_int_equal(recorder__remove_target(r, slot), 0);
+	drop_cgroup(cg, lo.cgroup_fd);
+	recorder__free(r);
+	return p;
+}
+
+static void expect_kind(const struct profile *p, const char *name, uint32_t kinds)
+{
+	const struct profile_entry *e = itest__entry_of(p, tmp, name);
+
+	if (!e || e->kinds != kinds)
+		fail_msg("%s: kinds %#x, expected %#x", name, e ? e->kinds : 0, kinds);
+}
+
+/*
+ * Every file syscall the recorder hooks, made directly, and the same misses, under each hook:
+ * each file is there with its kinds, and the two profiles are the same entry for entry.
+ */
+static void test_hooks_record_alike(void **state)
+{
+	static const char *const stats[] = {"sc-stat", "sc-lstat", "sc-fstatat", "sc-statx"};
+	static const char *const accesses[] = {"sc-access", "sc-faccessat", "sc-faccessat2"};
+	static const char *const missing[] = {
+		"no-open",     "no-openat",	"no-openat2",	 "no-stat",	 "no-lstat",
+		"no-fstatat",  "no-statx",	"no-access",	 "no-faccessat", "no-faccessat2",
+		"no-readlink", "no-readlinkat", "sc-open/below",
+	};
+	struct profile *a, *b;
+	char **la, **lb;
+	size_t na, nb;
+
+	require_bpf();
+	for (size_t i = 0; i < ARRAY_LEN(stats); i++)
+		testfs__write(tmp, stats[i], "s");
+	for (size_t i = 0; i < ARRAY_LEN(accesses); i++)
+		testfs__write(tmp, accesses[i], "a");
+	testfs__write(tmp, "sc-open", "o");
+	testfs__write(tmp, "sc-creat", "old");
+	testfs__write(tmp, "sc-openat", "o");
+	testfs__write(tmp, "sc-openat2", "o");
+	testfs__write(tmp, "sc-mmap", "m");
+	testfs__symlink(tmp, "sc-readlink", "x");
+	testfs__symlink(tmp, "sc-readlinkat", "x");
+	testfs__mkdir(tmp, "sc-dir");
+	testfs__write(tmp, "sc-dir/in-openat", "i");
+	testfs__write(tmp, "sc-dir/in-fstatat", "i");
+	testfs__write(tmp, "sc-dir/in-faccessat2", "i");
+
+	a = record_syscalls(RECORDER_HOOK_PER_SYSCALL);
+	b = record_syscalls(RECORDER_HOOK_SYS_EXIT);
+	expect_kind(a, "sc-open", SLZ_KIND_OPEN);
+	expect_kind(a, "sc-creat", SLZ_KIND_OPEN | SLZ_KIND_WRITE | SLZ_KIND_TRUNC);
+	expect_kind(a, "sc-openat", SLZ_KIND_OPEN | SLZ_KIND_WRITE);
+	expect_kind(a, "sc-openat2", SLZ_KIND_OPEN);
+	expect_kind(a, "sc-mmap", SLZ_KIND_OPEN | SLZ_KIND_MMAP);
+	for (size_t i = 0; i < ARRAY_LEN(stats); i++)
+		expect_kind(a, stats[i], SLZ_KIND_STAT);
+	for (size_t i = 0; i < ARRAY_LEN(accesses); i++)
+		expect_kind(a, accesses[i], SLZ_KIND_ACCESS);
+	expect_kind(a, "sc-readlink", SLZ_KIND_READLINK);
+	expect_kind(a, "sc-readlinkat", SLZ_KIND_READLINK);
+	expect_kind(a, "sc-dir", SLZ_KIND_OPEN);
+	expect_kind(a, "sc-dir/in-openat", SLZ_KIND_OPEN);
+	expect_kind(a, "sc-dir/in-fstatat", SLZ_KIND_STAT);
+	expect_kind(a, "sc-dir/in-faccessat2", SLZ_KIND_ACCESS);
+	for (size_t i = 0; i < ARRAY_LEN(missing); i++)
+		expect_kind(a, missing[i], SLZ_KIND_MISSING);
+	assert_non_null(profile__find_path(a, helper)); /* the exec program, under both */
+
+	la = profile_lines(a, &na);
+	lb = profile_lines(b, &nb);
+	for (size_t i = 0; i < na || i < nb; i++) {
+		if (i >= na || i >= nb || strcmp(la[i], lb[i]))
+			fail_msg("per-syscall and sys_exit differ at entry %zu:\n  %s\n  %s", i,
+				 i < na ? la[i] : "(none)", i < nb ? lb[i] : "(none)");
+	}
+	for (size_t i = 0; i < na; i++)
+		free(la[i]);
+	for (size_t i = 0; i < nb; i++)
+		free(lb[i]);
+	free(la);
+	free(lb);
+	profile__free(a);
+	profile__free(b);
 }
 
 /* A born cgroup nobody asked for (set_all sees every host's mkdir): not ours, removed. */
@@ -321,6 +496,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_target_attaches),
+		cmocka_unit_test(test_hooks_record_alike),
 		cmocka_unit_test(test_watch_attaches),
 		cmocka_unit_test(test_no_discover_no_cgroup_links),
 	};

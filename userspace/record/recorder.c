@@ -6,6 +6,7 @@
  * kernel's counts; recorder__record() in recorder_session.c drives a whole recording.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -186,11 +187,107 @@ static int attach_prog(struct bpf_program *prog, struct bpf_link **link)
 
 static void detach_task_progs(struct recorder *r)
 {
-	bpf_link__destroy(r->skel->links.slz_sys_exit);
-	r->skel->links.slz_sys_exit = NULL;
-	bpf_link__destroy(r->skel->links.slz_exec);
-	r->skel->links.slz_exec = NULL;
+	for (uint32_t i = 0; i < r->ntask_progs; i++) {
+		bpf_link__destroy(r->task_links[i]);
+		r->task_links[i] = NULL;
+	}
 	r->attached = false;
+}
+
+const char *recorder_hook__name(enum recorder_hook h)
+{
+	switch (h) {
+	case RECORDER_HOOK_SYS_EXIT:
+		return "sys_exit";
+	case RECORDER_HOOK_PER_SYSCALL:
+		return "per-syscall";
+	default:
+		return "auto";
+	}
+}
+
+enum recorder_hook recorder__hook(const struct recorder *r)
+{
+	return r->hook;
+}
+
+#define SYSCALL_TP_PREFIX "tracepoint/syscalls/"
+
+/*
+ * Whether tracefs offers the syscall tracepoint (sys_exit_openat, ...), where libbpf 1.1
+ * looks for it: under debugfs when that has a tracing directory, else /sys/kernel/tracing.
+ */
+static bool syscall_tp_exists(const char *name)
+{
+	const char *root = access("/sys/kernel/debug/tracing", F_OK) ? "/sys/kernel/tracing"
+								     : "/sys/kernel/debug/tracing";
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/events/syscalls/%s/id", root, name);
+	return !access(path, R_OK);
+}
+
+/* The hook this recorder uses: the config's, else the environment's, else what tracefs allows. */
+static int choose_hook(enum recorder_hook want, enum recorder_hook *out)
+{
+	const char *env = getenv(RECORDER_HOOK_ENV);
+	bool per_syscall_ok = syscall_tp_exists("sys_exit_openat");
+
+	if (want == RECORDER_HOOK_AUTO && env && *env) {
+		if (!strcmp(env, "sys_exit"))
+			want = RECORDER_HOOK_SYS_EXIT;
+		else if (!strcmp(env, "per-syscall"))
+			want = RECORDER_HOOK_PER_SYSCALL;
+		else
+			return slz_fail(EINVAL,
+					"%s=%s: expected sys_exit or per-syscall (or unset)",
+					RECORDER_HOOK_ENV, env);
+	}
+	if (want == RECORDER_HOOK_AUTO)
+		/* The cheaper where it can run (BENCHMARKS.md): only file syscalls enter BPF. */
+		want = per_syscall_ok ? RECORDER_HOOK_PER_SYSCALL : RECORDER_HOOK_SYS_EXIT;
+	if (want == RECORDER_HOOK_PER_SYSCALL && !per_syscall_ok)
+		return slz_fail(EOPNOTSUPP,
+				"the per-syscall hook needs the syscall tracepoints of tracefs "
+				"(mount -t tracefs tracefs /sys/kernel/tracing), or %s=sys_exit",
+				RECORDER_HOOK_ENV);
+	*out = want;
+	return 0;
+}
+
+/*
+ * Load only the chosen hook's syscall programs, and list them with the exec program as the
+ * ones every task runs. A per-syscall program whose tracepoint this kernel lacks (an older
+ * kernel without faccessat2, say) stays unloaded: no task can make that syscall.
+ */
+static int select_task_progs(struct recorder *r)
+{
+	struct bpf_program *prog;
+
+	r->ntask_progs = 0;
+	bpf_object__for_each_program(prog, r->skel->obj)
+	{
+		const char *sec = bpf_program__section_name(prog);
+		bool load;
+
+		if (!strncmp(sec, SYSCALL_TP_PREFIX, strlen(SYSCALL_TP_PREFIX)))
+			load = r->hook == RECORDER_HOOK_PER_SYSCALL &&
+			       syscall_tp_exists(sec + strlen(SYSCALL_TP_PREFIX));
+		else if (prog == r->skel->progs.slz_sys_exit)
+			load = r->hook == RECORDER_HOOK_SYS_EXIT;
+		else if (prog == r->skel->progs.slz_exec)
+			load = true;
+		else
+			continue; /* the cgroup programs: recorder__open's */
+		bpf_program__set_autoload(prog, load);
+		if (!load)
+			continue;
+		if (r->ntask_progs == RECORDER_TASK_PROGS)
+			return slz_fail(EINVAL, "more per-task BPF programs than %d",
+					RECORDER_TASK_PROGS);
+		r->task_progs[r->ntask_progs++] = prog;
+	}
+	return 0;
 }
 
 int recorder__sync_attach(struct recorder *r)
@@ -208,9 +305,9 @@ int recorder__sync_attach(struct recorder *r)
 	 * Attaching a tracepoint is synchronous: once the link exists, every task's next syscall
 	 * exit and exec runs the program, so a command started after this returns misses nothing.
 	 */
-	err = attach_prog(r->skel->progs.slz_sys_exit, &r->skel->links.slz_sys_exit);
-	if (!err)
-		err = attach_prog(r->skel->progs.slz_exec, &r->skel->links.slz_exec);
+	err = 0;
+	for (uint32_t i = 0; i < r->ntask_progs && !err; i++)
+		err = attach_prog(r->task_progs[i], &r->task_links[i]);
 	if (err) {
 		detach_task_progs(r);
 		return err;
@@ -271,6 +368,11 @@ int recorder__open(const struct recorder_config *c, struct recorder **out)
 	/* A recorder that finds no targets itself does not make every mkdir format its path. */
 	bpf_program__set_autoload(r->skel->progs.slz_cgroup_mkdir, c->discover);
 	bpf_program__set_autoload(r->skel->progs.slz_cgroup_rmdir, c->discover);
+	err = choose_hook(c->hook, &r->hook);
+	if (!err)
+		err = select_task_progs(r);
+	if (err)
+		goto err;
 	err = record_bpf__load(r->skel);
 	if (err) {
 		if (err == -EPERM || err == -EACCES)
@@ -319,6 +421,8 @@ void recorder__free(struct recorder *r)
 	if (!r)
 		return;
 	ring_buffer__free(r->rb);
+	if (r->skel)
+		detach_task_progs(r);
 	record_bpf__destroy(r->skel);
 	for (size_t i = 0; i < SLZ_MAX_TARGETS; i++) {
 		target_clear(&r->targets[i]);

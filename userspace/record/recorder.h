@@ -28,6 +28,26 @@
 #define RECORDER_DEFAULT_RINGBUF   (64u << 20)
 #define RECORDER_DEFAULT_PREPARED  64
 
+/*
+ * How the kernel side sees file syscalls. Both record the same; they differ in what every
+ * other syscall of the host pays while attached (BENCHMARKS.md, scripts/bench-overhead).
+ */
+enum recorder_hook {
+	/*
+	 * RECORDER_HOOK_ENV names when set (sys_exit or per-syscall, for benchmarks), else
+	 * per-syscall when tracefs offers the syscall tracepoints, else sys_exit.
+	 */
+	RECORDER_HOOK_AUTO = 0,
+	/* One tp_btf/sys_exit program, entered by every syscall of every task. */
+	RECORDER_HOOK_SYS_EXIT,
+	/*
+	 * tracepoint/syscalls/sys_exit_NAME, one program per file syscall: other syscalls never
+	 * enter BPF. Needs tracefs (mounted at /sys/kernel/tracing).
+	 */
+	RECORDER_HOOK_PER_SYSCALL,
+};
+#define RECORDER_HOOK_ENV "SLIMZIP_RECORD_HOOK"
+
 struct recorder_config {
 	bool record_missing; /* also record ENOENT/ENOTDIR lookups as SLZ_KIND_MISSING */
 	/*
@@ -54,6 +74,7 @@ struct recorder_config {
 	 * recorder__consume calls are refused and counted: consume often, or raise it.
 	 */
 	uint32_t prepared;
+	enum recorder_hook hook; /* RECORDER_HOOK_AUTO: see there */
 };
 
 struct recorder;
@@ -198,8 +219,12 @@ int recorder__refused(const struct recorder *r, uint32_t watch_id, uint64_t *n);
 /* Targets whose ended record was lost to a full ring (their end is to be found otherwise). */
 uint64_t recorder__ended_lost(const struct recorder *r);
 
+/* The hook recorder__open chose (never RECORDER_HOOK_AUTO), and its name. */
+enum recorder_hook recorder__hook(const struct recorder *r);
+const char *recorder_hook__name(enum recorder_hook h);
+
 /*
- * Whether the programs every task runs (tp_btf/sys_exit, sched_process_exec) are attached:
+ * Whether the programs every task runs (the syscall exit hook, sched_process_exec) are attached:
  * only while at least one target, watch or set_all exists, since an attached syscall program
  * puts every task of the host on the syscall slow path. recorder__add_target, add_watch and
  * set_all attach them before they return; removing the last detaches them. Prepared slots

@@ -43,6 +43,9 @@ struct seen_spec {
 	uint32_t key_size, value_size, max_entries, flags;
 };
 
+/* The per-syscall hook's programs (one per file syscall) and the exec program, at most. */
+#define RECORDER_TASK_PROGS 16
+
 /* A watched parent cgroup. */
 struct watch {
 	bool used;
@@ -70,7 +73,14 @@ struct recorder {
 	int cgroup_err;		    /* what cgroup_fn returned to stop recorder__consume */
 	recorder_entry_fn entry_fn; /* recorder__on_entry */
 	void *entry_ctx;
-	/* sys_exit and sched_process_exec attached: while a target, a watch or all exists. */
+	/*
+	 * The programs every task runs: the hook's syscall programs and sched_process_exec,
+	 * attached while a target, a watch or all exists (links NULL otherwise).
+	 */
+	enum recorder_hook hook;
+	struct bpf_program *task_progs[RECORDER_TASK_PROGS];
+	struct bpf_link *task_links[RECORDER_TASK_PROGS];
+	uint32_t ntask_progs;
 	bool attached;
 	int ncpus;
 	double load_s;
@@ -88,7 +98,7 @@ void recorder_slot__release(struct recorder *r, uint32_t slot);
 /* A target from now on: slot holds cgroup_id (its generation is set already). */
 void recorder_slot__occupy(struct recorder *r, uint32_t slot, uint64_t cgroup_id);
 /*
- * Attach the programs every task runs (sys_exit, sched_process_exec) when a target, a watch or
+ * Attach the programs every task runs (the hook's, sched_process_exec) when a target, a watch or
  * set_all exists, detach them when none does. 0 or -errno, explained.
  */
 int recorder__sync_attach(struct recorder *r);
