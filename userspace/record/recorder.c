@@ -185,6 +185,12 @@ static int attach_prog(struct bpf_program *prog, struct bpf_link **link)
 	return 0;
 }
 
+/*
+ * Closing a syscall tracepoint's perf link waits, under the kernel's event_mutex, for the
+ * tracepoint grace periods (30-100 ms a link on this busy VM): the per-syscall hook's 14 links
+ * make a detach that long times 14, closed in parallel or not (measured; BENCHMARKS.md).
+ * tp_btf/sys_exit's one link is freed after the grace period, without waiting.
+ */
 static void detach_task_progs(struct recorder *r)
 {
 	for (uint32_t i = 0; i < r->ntask_progs; i++) {
