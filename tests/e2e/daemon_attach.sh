@@ -71,6 +71,11 @@ check "ctl finish (exit $RC)" test "$RC" -eq 0
 check "the command's file is in t1's profile" grep -q "$WORK/d/f\$" "$STATE/profiles/t1.profile"
 
 echo "== the last target finished: detached"
+# The links close in the background (a tracepoint grace period each): gone within seconds.
+for _ in $(seq 100); do
+	(($(hook_links "$DPID") + $(links_of "$DPID" slz_exec) == 0)) && break
+	sleep 0.05
+done
 check "no syscall hook link after finish" test "$(hook_links "$DPID")" = 0
 check "no exec link after finish" test "$(links_of "$DPID" slz_exec)" = 0
 run "${CTL[@]}" status --format json

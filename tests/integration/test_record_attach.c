@@ -114,6 +114,16 @@ static const char *const per_syscall_progs[] = {
 	"slz_faccessat", "slz_faccessat2", "slz_readlink",   "slz_readlinkat",
 };
 
+/* Links of ours to any per-task program. */
+static int task_links(void)
+{
+	int n = links_of("slz_sys_exit") + links_of("slz_exec");
+
+	for (size_t i = 0; i < ARRAY_LEN(per_syscall_progs); i++)
+		n += links_of(per_syscall_progs[i]);
+	return n;
+}
+
 /*
  * The per-task programs: all of the recorder's hook and exec attached, or none, never a
  * program of the other hook, and the recorder says the same.
@@ -123,6 +133,10 @@ static void expect_attached(struct recorder *r, bool on)
 	bool per = recorder__hook(r) == RECORDER_HOOK_PER_SYSCALL;
 
 	assert_true(per || recorder__hook(r) == RECORDER_HOOK_SYS_EXIT);
+	assert_int_equal(recorder__attached(r), on);
+	/* A detach closes its links in the background (recorder.c): they go within seconds. */
+	for (int i = 0; !on && i < 100 && task_links(); i++)
+		usleep(50000);
 	assert_int_equal(links_of("slz_sys_exit"), on && !per);
 	for (size_t i = 0; i < ARRAY_LEN(per_syscall_progs); i++) {
 		if (links_of(per_syscall_progs[i]) != (on && per))

@@ -185,19 +185,50 @@ static int attach_prog(struct bpf_program *prog, struct bpf_link **link)
 	return 0;
 }
 
+static void *destroy_links_fn(void *arg)
+{
+	struct recorder *r = arg;
+
+	for (uint32_t i = 0; i < r->ndying; i++)
+		bpf_link__destroy(r->dying[i]);
+	return NULL;
+}
+
+/* A detach still closing links is done when this returns. */
+static void detach_wait(struct recorder *r)
+{
+	if (r->detaching)
+		pthread_join(r->detach_thread, NULL);
+	r->detaching = false;
+	r->ndying = 0;
+}
+
 /*
  * Closing a syscall tracepoint's perf link waits, under the kernel's event_mutex, for the
- * tracepoint grace periods (30-100 ms a link on this busy VM): the per-syscall hook's 14 links
- * make a detach that long times 14, closed in parallel or not (measured; BENCHMARKS.md).
- * tp_btf/sys_exit's one link is freed after the grace period, without waiting.
+ * tracepoint grace periods (30-100 ms a link on this busy VM, one after another even from
+ * several threads): the per-syscall hook's 14 links take about a second, which would stall a
+ * daemon's loop at each last target's finish. Unless wait, a thread closes them; the next
+ * attach and recorder__free join it first, so the two sets never run at once. Meanwhile the
+ * closing programs record nothing (nothing is a target) and cost what they cost attached.
+ * tp_btf/sys_exit's one link is freed after the grace period without waiting.
  */
-static void detach_task_progs(struct recorder *r)
+static void detach_task_progs(struct recorder *r, bool wait)
 {
+	detach_wait(r);
 	for (uint32_t i = 0; i < r->ntask_progs; i++) {
-		bpf_link__destroy(r->task_links[i]);
+		if (r->task_links[i])
+			r->dying[r->ndying++] = r->task_links[i];
 		r->task_links[i] = NULL;
 	}
 	r->attached = false;
+	if (!r->ndying)
+		return;
+	if (!wait && !pthread_create(&r->detach_thread, NULL, destroy_links_fn, r)) {
+		r->detaching = true;
+		return;
+	}
+	destroy_links_fn(r);
+	r->ndying = 0;
 }
 
 const char *recorder_hook__name(enum recorder_hook h)
@@ -304,9 +335,10 @@ int recorder__sync_attach(struct recorder *r)
 	if (needed == r->attached)
 		return 0;
 	if (!needed) {
-		detach_task_progs(r);
+		detach_task_progs(r, false);
 		return 0;
 	}
+	detach_wait(r);
 	/*
 	 * Attaching a tracepoint is synchronous: once the link exists, every task's next syscall
 	 * exit and exec runs the program, so a command started after this returns misses nothing.
@@ -315,7 +347,7 @@ int recorder__sync_attach(struct recorder *r)
 	for (uint32_t i = 0; i < r->ntask_progs && !err; i++)
 		err = attach_prog(r->task_progs[i], &r->task_links[i]);
 	if (err) {
-		detach_task_progs(r);
+		detach_task_progs(r, true);
 		return err;
 	}
 	r->attached = true;
@@ -427,8 +459,7 @@ void recorder__free(struct recorder *r)
 	if (!r)
 		return;
 	ring_buffer__free(r->rb);
-	if (r->skel)
-		detach_task_progs(r);
+	detach_task_progs(r, true);
 	record_bpf__destroy(r->skel);
 	for (size_t i = 0; i < SLZ_MAX_TARGETS; i++) {
 		target_clear(&r->targets[i]);

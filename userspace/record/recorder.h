@@ -227,8 +227,9 @@ const char *recorder_hook__name(enum recorder_hook h);
  * Whether the programs every task runs (the syscall exit hook, sched_process_exec) are attached:
  * only while at least one target, watch or set_all exists, since an attached syscall program
  * puts every task of the host on the syscall slow path. recorder__add_target, add_watch and
- * set_all attach them before they return; removing the last detaches them. Prepared slots
- * alone do not count. The cgroup programs (discover) stay attached from open to free.
+ * set_all attach them before they return; removing the last detaches them (their links close
+ * in the background, which takes the per-syscall hook a tracepoint grace period each). Prepared
+ * slots alone do not count. The cgroup programs (discover) stay attached from open to free.
  */
 bool recorder__attached(const struct recorder *r);
 

@@ -7,6 +7,7 @@
 #ifndef SLIMZIP_RECORDER_INTERNAL_H
 #define SLIMZIP_RECORDER_INTERNAL_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -82,6 +83,12 @@ struct recorder {
 	struct bpf_link *task_links[RECORDER_TASK_PROGS];
 	uint32_t ntask_progs;
 	bool attached;
+	/* Links being closed by detach_thread (recorder.c: detach_task_progs), joined before reuse.
+	 */
+	struct bpf_link *dying[RECORDER_TASK_PROGS];
+	uint32_t ndying;
+	bool detaching;
+	pthread_t detach_thread;
 	int ncpus;
 	double load_s;
 	char path_buf[EVENT_PATH_BUF]; /* the path of the event being consumed */
