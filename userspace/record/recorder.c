@@ -265,7 +265,7 @@ static bool syscall_tp_exists(const char *name)
 }
 
 /* The hook this recorder uses: the config's, else the environment's, else what tracefs allows. */
-static int choose_hook(enum recorder_hook want, enum recorder_hook *out)
+static int choose_hook(enum recorder_hook want, bool one_shot, enum recorder_hook *out)
 {
 	const char *env = getenv(RECORDER_HOOK_ENV);
 	bool per_syscall_ok = syscall_tp_exists("sys_exit_openat");
@@ -280,6 +280,8 @@ static int choose_hook(enum recorder_hook want, enum recorder_hook *out)
 					"%s=%s: expected sys_exit or per-syscall (or unset)",
 					RECORDER_HOOK_ENV, env);
 	}
+	if (want == RECORDER_HOOK_AUTO && one_shot)
+		want = RECORDER_HOOK_SYS_EXIT;
 	if (want == RECORDER_HOOK_AUTO)
 		/* The cheaper where it can run (BENCHMARKS.md): only file syscalls enter BPF. */
 		want = per_syscall_ok ? RECORDER_HOOK_PER_SYSCALL : RECORDER_HOOK_SYS_EXIT;
@@ -406,7 +408,7 @@ int recorder__open(const struct recorder_config *c, struct recorder **out)
 	/* A recorder that finds no targets itself does not make every mkdir format its path. */
 	bpf_program__set_autoload(r->skel->progs.slz_cgroup_mkdir, c->discover);
 	bpf_program__set_autoload(r->skel->progs.slz_cgroup_rmdir, c->discover);
-	err = choose_hook(c->hook, &r->hook);
+	err = choose_hook(c->hook, c->one_shot, &r->hook);
 	if (!err)
 		err = select_task_progs(r);
 	if (err)

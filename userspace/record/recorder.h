@@ -34,8 +34,9 @@
  */
 enum recorder_hook {
 	/*
-	 * RECORDER_HOOK_ENV names when set (sys_exit or per-syscall, for benchmarks), else
-	 * per-syscall when tracefs offers the syscall tracepoints, else sys_exit.
+	 * RECORDER_HOOK_ENV names when set (sys_exit or per-syscall), else for a one-shot
+	 * recording (recorder_config.one_shot) sys_exit, else per-syscall when tracefs offers
+	 * the syscall tracepoints, else sys_exit.
 	 */
 	RECORDER_HOOK_AUTO = 0,
 	/* One tp_btf/sys_exit program, entered by every syscall of every task. */
@@ -75,6 +76,13 @@ struct recorder_config {
 	 */
 	uint32_t prepared;
 	enum recorder_hook hook; /* RECORDER_HOOK_AUTO: see there */
+	/*
+	 * The recorder lives for one command (recorder__record: record, run, verify). AUTO then
+	 * takes sys_exit: its one link detaches at once, where closing the 14 per-syscall links
+	 * waits a tracepoint grace period each (0.5-1 s at the end of every run on this kernel,
+	 * BENCHMARKS.md), which a daemon or a batch pays once and a one-shot run every time.
+	 */
+	bool one_shot;
 };
 
 struct recorder;

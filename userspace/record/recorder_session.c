@@ -234,7 +234,10 @@ out:
 
 int recorder__record(const struct record_opts *o, struct profile **out, int *cmd_status)
 {
-	struct recorder_config cfg = {o->record_missing, o->max_files, o->ringbuf_bytes};
+	struct recorder_config cfg = {.record_missing = o->record_missing,
+				      .max_files = o->max_files,
+				      .ringbuf_bytes = o->ringbuf_bytes,
+				      .one_shot = true};
 	struct record_state s = {.o = o, .pidfd = -1, .status = -1, .start_ms = slz_unix_ms()};
 	char *parent = NULL, *cgdir = NULL;
 	struct recorder *r = NULL;
