@@ -435,6 +435,38 @@ static int drop_born(struct recorder *r, const struct recorder_cgroup_event *ev,
  * Under discover the cgroup programs are attached from the start, the per-task ones only
  * while a watch or set_all is on; the slots prepared for the kernel alone do not count.
  */
+/*
+ * detach_linger_ms (the daemon's): the last target gone, the links stay for the linger, a new
+ * target in it reuses them, and the first consume after it detaches.
+ */
+static void test_linger_keeps_links(void **state)
+{
+	struct recorder_config cfg = {.ringbuf_bytes = 4 << 20, .detach_linger_ms = 400};
+	struct recorder *r = NULL;
+	uint32_t slot;
+	uint64_t id;
+	int fd;
+
+	(void)state;
+	require_bpf();
+	assert_int_equal(recorder__open(&cfg, &r), 0);
+	expect_attached(r, false);
+	assert_int_equal(cgroup__id(new_cgroup(&fd), &id), 0);
+	close(fd);
+	assert_int_equal(recorder__add_target(r, id, &slot), 0);
+	expect_attached(r, true);
+	assert_int_equal(recorder__remove_target(r, slot), 0);
+	assert_int_equal(recorder__consume(r) >= 0, 1);
+	expect_attached(r, true); /* within the linger */
+	assert_int_equal(recorder__add_target(r, id, &slot), 0);
+	expect_attached(r, true);
+	assert_int_equal(recorder__remove_target(r, slot), 0);
+	usleep(500 * 1000);
+	assert_int_equal(recorder__consume(r) >= 0, 1);
+	expect_attached(r, false);
+	recorder__free(r);
+}
+
 static void test_watch_attaches(void **state)
 {
 	struct recorder_config cfg = {.ringbuf_bytes = 4 << 20, .discover = true, .prepared = 4};
@@ -522,6 +554,7 @@ int main(void)
 		cmocka_unit_test(test_target_attaches),
 		cmocka_unit_test(test_hooks_record_alike),
 		cmocka_unit_test(test_watch_attaches),
+		cmocka_unit_test(test_linger_keeps_links),
 		cmocka_unit_test(test_no_discover_no_cgroup_links),
 	};
 

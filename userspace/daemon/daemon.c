@@ -151,7 +151,8 @@ static int take_dirs(struct daemon *d)
 
 int daemon__new(const struct daemon_opts *opts, struct daemon **out)
 {
-	struct recorder_config rc = {0};
+	/* A stream of one-at-a-time jobs must not pay an attach and a detach each. */
+	struct recorder_config rc = {.detach_linger_ms = DAEMON_DETACH_LINGER_MS};
 	struct epoll_event ev = {.events = EPOLLIN};
 	struct daemon *d;
 	int err;

@@ -19,10 +19,12 @@
 #include "recorder.h"
 #include "registry.h"
 
+/* The per-task programs stay attached this long after the daemon's last target or watch. */
+#define DAEMON_DETACH_LINGER_MS 2000
 /* Finished targets stay visible in List and Status, the most recent this many. */
-#define DAEMON_FINISHED_KEEP  64
+#define DAEMON_FINISHED_KEEP	64
 /* A client whose replies pile up past this (it sends and never reads) is dropped. */
-#define DAEMON_CLIENT_OUT_MAX (4u << 20)
+#define DAEMON_CLIENT_OUT_MAX	(4u << 20)
 
 /* What epoll's data.ptr points at: each source begins with its kind. */
 enum daemon_source {

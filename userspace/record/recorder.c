@@ -329,14 +329,33 @@ static int select_task_progs(struct recorder *r)
 	return 0;
 }
 
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000 + 1; /* never 0 */
+}
+
 int recorder__sync_attach(struct recorder *r)
 {
 	bool needed = r->nused || r->nwatches || r->all;
 	int err;
 
+	if (needed)
+		r->idle_since_ms = 0;
 	if (needed == r->attached)
 		return 0;
 	if (!needed) {
+		if (r->linger_ms) {
+			uint64_t now = mono_ms();
+
+			if (!r->idle_since_ms)
+				r->idle_since_ms = now;
+			if (now - r->idle_since_ms < r->linger_ms)
+				return 0; /* recorder__consume comes back to it */
+		}
+		r->idle_since_ms = 0;
 		detach_task_progs(r, false);
 		return 0;
 	}
@@ -408,6 +427,7 @@ int recorder__open(const struct recorder_config *c, struct recorder **out)
 	/* A recorder that finds no targets itself does not make every mkdir format its path. */
 	bpf_program__set_autoload(r->skel->progs.slz_cgroup_mkdir, c->discover);
 	bpf_program__set_autoload(r->skel->progs.slz_cgroup_rmdir, c->discover);
+	r->linger_ms = c->detach_linger_ms;
 	err = choose_hook(c->hook, c->one_shot, &r->hook);
 	if (!err)
 		err = select_task_progs(r);
@@ -696,10 +716,14 @@ static int consumed(struct recorder *r, int n)
 
 int recorder__consume(struct recorder *r)
 {
+	if (r->idle_since_ms)
+		recorder__sync_attach(r); /* a lingering attach whose time is up */
 	return consumed(r, ring_buffer__consume(r->rb));
 }
 
 int recorder__poll(struct recorder *r, int timeout_ms)
 {
+	if (r->idle_since_ms)
+		recorder__sync_attach(r);
 	return consumed(r, ring_buffer__poll(r->rb, timeout_ms));
 }

@@ -83,6 +83,14 @@ struct recorder_config {
 	 * BENCHMARKS.md), which a daemon or a batch pays once and a one-shot run every time.
 	 */
 	bool one_shot;
+	/*
+	 * Keep the per-task programs attached this long after the last target, watch or all
+	 * goes (0: detach at once). A daemon serving a stream of short jobs, one at a time,
+	 * would otherwise attach and detach for each: the per-syscall hook's detach takes about
+	 * a second (a grace period per link) and the next attach waits for it. Checked in
+	 * recorder__consume/poll, so a caller that lingers must keep consuming.
+	 */
+	uint32_t detach_linger_ms;
 };
 
 struct recorder;

@@ -83,6 +83,8 @@ struct recorder {
 	struct bpf_link *task_links[RECORDER_TASK_PROGS];
 	uint32_t ntask_progs;
 	bool attached;
+	uint32_t linger_ms;	/* recorder_config.detach_linger_ms */
+	uint64_t idle_since_ms; /* CLOCK_MONOTONIC when nothing needed the links, 0: needed */
 	/* Links being closed by detach_thread (recorder.c: detach_task_progs), joined before reuse.
 	 */
 	struct bpf_link *dying[RECORDER_TASK_PROGS];
