@@ -94,6 +94,8 @@ uint64_t slz_hash_bytes(const void *data, size_t len, uint64_t seed);
 
 /* The wall clock in milliseconds since 1970 (profile headers' start and end times). */
 int64_t slz_unix_ms(void);
+/* CLOCK_MONOTONIC in milliseconds (deadlines, lingers, intervals). */
+uint64_t slz_mono_ms(void);
 uint64_t slz_hash_u64(uint64_t v);
 
 /*

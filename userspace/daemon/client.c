@@ -71,18 +71,10 @@ void daemon_conn__free(struct daemon_conn *c)
 	free(c);
 }
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int daemon_conn__call(struct daemon_conn *c, const struct proto_request *req,
 		      struct proto_answer *a)
 {
-	int64_t deadline = now_ms() + CLIENT_TIMEOUT_MS;
+	int64_t deadline = (int64_t)slz_mono_ms() + CLIENT_TIMEOUT_MS;
 	char *buf = NULL, chunk[65536];
 	const char *msg;
 	size_t len, off = 0;
@@ -113,7 +105,7 @@ int daemon_conn__call(struct daemon_conn *c, const struct proto_request *req,
 	free(buf);
 	while ((ret = proto_framer__next(c->framer, &msg, &len)) == 0) {
 		struct pollfd p = {.fd = c->fd, .events = POLLIN};
-		int64_t left = deadline - now_ms();
+		int64_t left = deadline - (int64_t)slz_mono_ms();
 		ssize_t n;
 
 		if (left <= 0)

@@ -339,18 +339,10 @@ static void finish_all(struct daemon *d)
 	}
 }
 
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 int daemon__run(struct daemon *d)
 {
 	struct epoll_event evs[32];
-	uint64_t next_expire = mono_ms() + 1000;
+	uint64_t next_expire = slz_mono_ms() + 1000;
 	int n_events;
 
 	/* After SIGTERM the loop goes on (clients, results) until the last zip has landed. */
@@ -381,11 +373,11 @@ int daemon__run(struct daemon *d)
 			 * once per wait: no later event of this batch points at freed memory.
 			 */
 		}
-		if (mono_ms() >= next_expire) {
+		if (slz_mono_ms() >= next_expire) {
 			daemon_target__expire(d);
 			daemon_watch__check_loss(d);
 			daemon_journal__sync(d);
-			next_expire = mono_ms() + 1000;
+			next_expire = slz_mono_ms() + 1000;
 		}
 		if (d->stop && !d->stopping) {
 			notify(d, "STOPPING=1");

@@ -329,14 +329,6 @@ static int select_task_progs(struct recorder *r)
 	return 0;
 }
 
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000 + 1; /* never 0 */
-}
-
 int recorder__sync_attach(struct recorder *r)
 {
 	bool needed = r->nused || r->nwatches || r->all;
@@ -348,10 +340,10 @@ int recorder__sync_attach(struct recorder *r)
 		return 0;
 	if (!needed) {
 		if (r->linger_ms) {
-			uint64_t now = mono_ms();
+			uint64_t now = slz_mono_ms();
 
 			if (!r->idle_since_ms)
-				r->idle_since_ms = now;
+				r->idle_since_ms = now ? now : 1; /* 0 says "needed" */
 			if (now - r->idle_since_ms < r->linger_ms)
 				return 0; /* recorder__consume comes back to it */
 		}
