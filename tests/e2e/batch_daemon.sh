@@ -12,28 +12,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 e2e_require_root
 e2e_workdir
 
-STATE=$WORK/state
-RT=$WORK/run
-SOCK=$RT/control
-CTL=("$SLIMZIP" ctl --socket "$SOCK")
-ctl() { "${CTL[@]}" "$@"; }
+source "$(dirname "${BASH_SOURCE[0]}")/daemon_lib.sh"
 # progs_of PID PROG: how many program fds of PID hold the program named PROG.
-progs_of() {
-	local pid=$1 prog=$2 n=0 fd id
-	for fd in /proc/"$pid"/fd/*; do
-		[[ $(readlink "$fd" 2>/dev/null) == anon_inode:bpf-prog ]] || continue
-		id=$(awk '$1 == "prog_id:" {print $2}' /proc/"$pid"/fdinfo/"${fd##*/}" 2>/dev/null)
-		[[ -n $id ]] || continue
-		[[ $(bpftool prog show id "$id" -j | jq -r .name) == "$prog" ]] && n=$((n + 1))
-	done
-	echo "$n"
-}
-DPID=
-cleanup() {
-	[[ -n $DPID ]] && kill -KILL "$DPID" 2>/dev/null
-	[[ ${SLIMZIP_KEEP_WORK:-0} == 1 ]] || rm -rf "$WORK"
-}
-trap cleanup EXIT
+progs_of() { bpf_fds_of "$1" bpf-prog "$2"; }
 
 app=$WORK/app
 mkdir -p "$app/lib"
@@ -62,9 +43,7 @@ check "batch --no-daemon (exit $RC)" test "$RC" -eq 0
 rm "$WORK/go"
 
 echo "== a daemon runs; batch through it"
-"$SLIMZIP" daemon --foreground --state-dir "$STATE" --runtime-dir "$RT" >"$WORK/daemon.log" 2>&1 &
-DPID=$!
-for _ in $(seq 100); do ctl ping >/dev/null 2>&1 && break; sleep 0.1; done
+daemon_start || true
 check "(precondition) the daemon answers" ctl ping
 (cd "$WORK" && exec env -u CI "$SLIMZIP" batch m.ini -j 2 -o out --socket "$SOCK") \
 	>"$WORK/batch.out" 2>"$WORK/batch.err" &
@@ -90,16 +69,11 @@ check "(and orders.zip is what orders used)" \
 run "${CTL[@]}" list
 check "ctl list shows the batch's targets, finished" \
 	test "$(grep -c "^batch$BPID-.*	finished	explicit" "$WORK/last.out")" = 2
-kill -TERM "$DPID"
-wait "$DPID" || true
-DPID=
+daemon_stop
 
 echo "== a daemon at capacity: one function refused, the other zipped"
 printf '[daemon]\nmax-targets = 1\n' >"$WORK/cap.conf"
-"$SLIMZIP" daemon --foreground --config "$WORK/cap.conf" --state-dir "$STATE.2" --runtime-dir "$RT" \
-	>>"$WORK/daemon.log" 2>&1 &
-DPID=$!
-for _ in $(seq 100); do ctl ping >/dev/null 2>&1 && break; sleep 0.1; done
+STATE=$STATE.2 daemon_start --config "$WORK/cap.conf" || true
 rm -f "$WORK/go"
 (sleep 1; touch "$WORK/go") &
 RUN_CWD=$WORK run env -u CI "$SLIMZIP" batch m.ini -j 2 -o cap --socket "$SOCK"
@@ -107,9 +81,7 @@ check "batch fails (exit $RC)" test "$RC" -ne 0
 check "one function is zipped" test "$(grep -c ' ok ' "$WORK/last.err")" = 1
 check "the other failed recording, naming the daemon's refusal" \
 	grep -qE 'FAILED +recording .*TooManyTargets' "$WORK/last.err"
-kill -TERM "$DPID"
-wait "$DPID" || true
-DPID=
+daemon_stop
 
 echo "== --socket where no daemon answers"
 touch "$WORK/go"

@@ -10,14 +10,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 e2e_require_root
 e2e_workdir
 
-STATE=$WORK/state
-RT=$WORK/run
-SOCK=$RT/control
-CONF=$WORK/daemon.conf
-CTL=("$SLIMZIP" ctl --socket "$SOCK")
-ctl() { "${CTL[@]}" "$@"; }
-# The paths below $WORK a profile holds (its path column), sorted.
-work_paths() { awk -v w="$WORK/" '!/^#/ && index($NF, w) == 1 {print $NF}' "$1" | sort -u; }
+source "$(dirname "${BASH_SOURCE[0]}")/daemon_lib.sh"
 
 # Inputs: two commands each reading their own files; a tree for a [function].
 mkdir -p "$WORK/a" "$WORK/b" "$WORK/c" "$WORK/d" "$WORK/tree/lib"
@@ -32,11 +25,7 @@ EOF
 mkdir -p "$WORK/zips"
 
 echo "== the daemon starts with one command and answers"
-"$SLIMZIP" daemon --foreground --config "$CONF" --state-dir "$STATE" --runtime-dir "$RT" \
-	>"$WORK/daemon.log" 2>&1 &
-DPID=$!
-trap 'kill -KILL "$DPID" 2>/dev/null || true; [[ ${SLIMZIP_KEEP_WORK:-0} == 1 ]] || rm -rf "$WORK"' EXIT
-for _ in $(seq 100); do ctl ping >/dev/null 2>&1 && break; sleep 0.1; done
+daemon_start --config "$CONF" || true
 run "${CTL[@]}" ping
 check "ctl ping answers (exit $RC)" test "$RC" -eq 0
 check "the socket is root's, mode 0600" test "$(stat -c '%a %u' "$SOCK")" = "600 0"
@@ -63,27 +52,26 @@ wait "$B" || RB=$?
 check "record --daemon exits with its command's status (0, 7: got $RA, $RB)" \
 	test "$RA.$RB" = "0.7"
 check "ra's profile holds exactly a/1 a/2" \
-	test "$(work_paths "$WORK/ra.profile" | tr '\n' ' ')" = "$WORK/a/1 $WORK/a/2 "
+	test "$(work_line "$WORK/ra.profile")" = "$WORK/a/1 $WORK/a/2 "
 check "rb's profile holds exactly b/1 b/2 b/3" \
-	test "$(work_paths "$WORK/rb.profile" | tr '\n' ' ')" = "$WORK/b/1 $WORK/b/2 $WORK/b/3 "
+	test "$(work_line "$WORK/rb.profile")" = "$WORK/b/1 $WORK/b/2 $WORK/b/3 "
 check "the profile is a command's, with its exit status" \
 	bash -c 'grep -q "^# target-kind: command" "$1" && grep -q "^# exit-status: 7" "$1"' _ "$WORK/rb.profile"
 check "the daemon kept its own copy in the state directory" test -s "$STATE/profiles/ra.profile"
 
 echo "== ctl add of an existing cgroup, a process in it, ctl finish"
-mnt=$(findmnt -t cgroup2 -n -o TARGET | head -1)
-self=$(awk -F: '$1 == "0" {print $3}' /proc/self/cgroup)
-CG=$mnt${self%/}/slz-e2e-$$
+CG=$CG_MNT$CG_SELF/slz-e2e-$$
+DAEMON_CGROUPS+=("$CG")
 mkdir "$CG"
 run "${CTL[@]}" add t3 --cgroup "$CG"
 check "ctl add follows the cgroup (exit $RC)" test "$RC" -eq 0
 run "${CTL[@]}" add t3b --cgroup "$CG"
 check "the same cgroup twice is refused: exit 11 (exit $RC)" test "$RC" -eq 11
-sh -c 'echo $$ >"$1/cgroup.procs"; exec cat "$2/c/1"' sh "$CG" "$WORK" >/dev/null
+in_cg "$CG" cat "$WORK/c/1" >/dev/null
 run "${CTL[@]}" finish t3
 check "ctl finish writes the profile (exit $RC)" test "$RC" -eq 0
 check "t3's profile holds exactly c/1" \
-	test "$(work_paths "$STATE/profiles/t3.profile" | tr '\n' ' ')" = "$WORK/c/1 "
+	test "$(work_line "$STATE/profiles/t3.profile")" = "$WORK/c/1 "
 run "${CTL[@]}" status t3
 check "a finished target stays visible in status" grep -q "finished" "$WORK/last.out"
 run "${CTL[@]}" finish nosuch
@@ -115,7 +103,8 @@ run "${CTL[@]}" status
 check "a good config is taken again: no error left" bash -c '! grep -q "^config error" "$1"' _ "$WORK/last.out"
 
 echo "== SIGUSR1 snapshots every live target"
-CG2=$mnt${self%/}/slz-e2e2-$$
+CG2=$CG_MNT$CG_SELF/slz-e2e2-$$
+DAEMON_CGROUPS+=("$CG2")
 mkdir "$CG2"
 run "${CTL[@]}" add t4 --cgroup "$CG2"
 sh -c 'echo $$ >"$1/cgroup.procs"; cat "$2/d/1" >/dev/null; exec sleep 30' sh "$CG2" "$WORK" &
@@ -186,11 +175,9 @@ wait "$SLEEPER" 2>/dev/null || true
 echo "== SIGKILL mid-run, then a restart: the journal is finished as incomplete"
 mkdir -p "$WORK/e" && echo e >"$WORK/e/1" && echo e >"$WORK/e/2"
 mkfifo "$WORK/go"
-"$SLIMZIP" daemon --foreground --config "$CONF" --state-dir "$STATE" --runtime-dir "$RT" \
-	>>"$WORK/daemon.log" 2>&1 &
-DPID=$!
-for _ in $(seq 100); do ctl ping >/dev/null 2>&1 && break; sleep 0.1; done
-CG3=$mnt${self%/}/slz-e2e3-$$
+daemon_start --config "$CONF" || true
+CG3=$CG_MNT$CG_SELF/slz-e2e3-$$
+DAEMON_CGROUPS+=("$CG3")
 mkdir "$CG3"
 run "${CTL[@]}" add t5 --cgroup "$CG3"
 # e/1, then (once the journal shows it) e/2, consumed by ctl status and the daemon killed at
@@ -206,10 +193,7 @@ for _ in $(seq 100); do [[ -e $WORK/e2-read ]] && break; sleep 0.01; done
 kill -KILL "$DPID"
 wait "$DPID" 2>/dev/null || true
 check "a killed daemon leaves the journal" test -s "$STATE/journal/t5.journal"
-"$SLIMZIP" daemon --foreground --config "$CONF" --state-dir "$STATE" --runtime-dir "$RT" \
-	>>"$WORK/daemon.log" 2>&1 &
-DPID=$!
-for _ in $(seq 100); do ctl ping >/dev/null 2>&1 && break; sleep 0.1; done
+daemon_start --config "$CONF" || true
 check "the restarted daemon finished it as t5.profile" grep -q "$WORK/e/1" "$STATE/profiles/t5.profile"
 check "... with e/2, consumed just before the kill" grep -q "$WORK/e/2" "$STATE/profiles/t5.profile"
 check "... marked daemon-restarted: 1" grep -qx "# daemon-restarted: 1" "$STATE/profiles/t5.profile"
@@ -242,6 +226,5 @@ wait "$DPID" || DRC=$?
 check "the restarted daemon stops cleanly too (exit $DRC)" test "$DRC" -eq 0
 kill "$SLEEPER" 2>/dev/null || true
 wait "$SLEEPER" 2>/dev/null || true
-rmdir "$CG" "$CG2" "$CG3" 2>/dev/null || true
 sed 's/^/  daemon| /' "$WORK/daemon.log"
 e2e_finish

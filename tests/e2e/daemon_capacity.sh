@@ -11,41 +11,11 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 e2e_require_root
 e2e_workdir
 
-STATE=$WORK/state
-RT=$WORK/run
-SOCK=$RT/control
-CONF=$WORK/daemon.conf
-CTL=("$SLIMZIP" ctl --socket "$SOCK")
-ctl() { "${CTL[@]}" "$@"; }
-work_paths() { awk -v w="$WORK/" '!/^#/ && index($NF, w) == 1 {print $NF}' "$1" | sort -u | tr '\n' ' '; }
-wait_file() { for _ in $(seq 100); do [[ -s $1 ]] && return 0; sleep 0.1; done; return 1; }
-in_cg() {
-	local cg=$1
-	shift
-	sh -c 'echo $$ >"$1/cgroup.procs"; shift; exec "$@"' sh "$cg" "$@"
-}
-mnt=$(findmnt -t cgroup2 -n -o TARGET | head -1)
-self=$(awk -F: '$1 == "0" {print $3}' /proc/self/cgroup)
-self=${self%/}
-P=$mnt$self/slz-e2e-cap-$$ # the watched parent
-PV=$self/slz-e2e-cap-$$
-X=$mnt$self/slz-e2e-capx-$$ # for ctl add
-DPID=
-cleanup() {
-	set +e
-	[[ -n $DPID ]] && kill -KILL "$DPID" 2>/dev/null
-	# A task that has just exited may keep its cgroup busy a moment on a loaded host.
-	for _ in $(seq 50); do
-		for d in "$P" "$X"; do
-			[[ -d $d ]] && find "$d" -mindepth 1 -depth -type d -exec rmdir {} + 2>/dev/null
-			[[ -d $d ]] && rmdir "$d" 2>/dev/null
-		done
-		[[ -d $P || -d $X ]] || break
-		sleep 0.1
-	done
-	[[ ${SLIMZIP_KEEP_WORK:-0} == 1 ]] || rm -rf "$WORK"
-}
-trap cleanup EXIT
+source "$(dirname "${BASH_SOURCE[0]}")/daemon_lib.sh"
+P=$CG_MNT$CG_SELF/slz-e2e-cap-$$ # the watched parent
+PV=$CG_SELF/slz-e2e-cap-$$
+X=$CG_MNT$CG_SELF/slz-e2e-capx-$$ # for ctl add
+DAEMON_CGROUPS+=("$P" "$X")
 mkdir "$P" "$X"
 for i in 1 2 3 4 5 6; do mkdir "$WORK/j$i" && echo "$i" >"$WORK/j$i/f"; done
 cat >"$CONF" <<EOF
@@ -59,10 +29,7 @@ match = job-*
 name = cap-{name}
 EOF
 
-"$SLIMZIP" daemon --foreground --config "$CONF" --state-dir "$STATE" --runtime-dir "$RT" \
-	>"$WORK/daemon.log" 2>&1 &
-DPID=$!
-for _ in $(seq 100); do ctl ping >/dev/null 2>&1 && break; sleep 0.1; done
+daemon_start --config "$CONF" || true
 check "(precondition) the daemon answers" ctl ping
 
 echo "== five matching cgroups at once, three slots"
@@ -100,7 +67,7 @@ rmdir "$P/job-1" "$P/job-2" "$P/job-3" "$P/job-4" "$P/job-5"
 for i in "${FOLLOWED[@]}"; do
 	wait_file "$STATE/profiles/cap-job-$i.profile" || true
 	check "cap-job-$i.profile holds exactly j$i/f" \
-		test "$(work_paths "$STATE/profiles/cap-job-$i.profile")" = "$WORK/j$i/f "
+		test "$(work_line "$STATE/profiles/cap-job-$i.profile")" = "$WORK/j$i/f "
 done
 for i in "${FOLLOWED[@]}"; do
 	check "cap-job-$i's header counts the daemon's three refusals" \
@@ -114,10 +81,8 @@ for _ in $(seq 50); do ctl list | grep -q "^cap-job-6	live" && break; sleep 0.1;
 in_cg "$P/job-6" cat "$WORK/j6/f" >/dev/null
 run "${CTL[@]}" finish cap-job-6
 check "job-6 is followed and finished (exit $RC)" test "$RC" -eq 0
-check "its profile holds exactly j6/f" test "$(work_paths "$STATE/profiles/cap-job-6.profile")" = "$WORK/j6/f "
+check "its profile holds exactly j6/f" test "$(work_line "$STATE/profiles/cap-job-6.profile")" = "$WORK/j6/f "
 run "${CTL[@]}" status --format json
 check "the refusals stay counted" test "$(jq -r '"\(.watchRefused) \(.refusedForCapacity)"' "$WORK/last.out")" = "2 1"
-kill -TERM "$DPID"
-wait "$DPID" || true
-DPID=
+daemon_stop
 e2e_finish

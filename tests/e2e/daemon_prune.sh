@@ -9,12 +9,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 e2e_require_root
 e2e_workdir
 
-STATE=$WORK/state
-RT=$WORK/run
-SOCK=$RT/control
-CONF=$WORK/daemon.conf
-CTL=("$SLIMZIP" ctl --socket "$SOCK")
-ctl() { "${CTL[@]}" "$@"; }
+source "$(dirname "${BASH_SOURCE[0]}")/daemon_lib.sh"
 now_ms() { date +%s%3N; }
 DELAY_MS=3000
 
@@ -32,24 +27,18 @@ tree = $WORK/tree
 output = $WORK/zips/{target}.zip
 EOF
 
-SLIMZIP_TEST_PRUNE_DELAY_MS=$DELAY_MS "$SLIMZIP" daemon --foreground --config "$CONF" \
-	--state-dir "$STATE" --runtime-dir "$RT" >"$WORK/daemon.log" 2>&1 &
-DPID=$!
-mnt=$(findmnt -t cgroup2 -n -o TARGET | head -1)
-self=$(awk -F: '$1 == "0" {print $3}' /proc/self/cgroup)
-CGS=$mnt${self%/}/slz-e2ep-slow-$$
-CGO=$mnt${self%/}/slz-e2ep-other-$$
-CGL=$mnt${self%/}/slz-e2ep-last-$$
-trap 'kill -KILL "$DPID" 2>/dev/null || true; rmdir "$CGS" "$CGO" "$CGL" 2>/dev/null || true
-	[[ ${SLIMZIP_KEEP_WORK:-0} == 1 ]] || rm -rf "$WORK"' EXIT
-for _ in $(seq 100); do ctl ping >/dev/null 2>&1 && break; sleep 0.1; done
+CGS=$CG_MNT$CG_SELF/slz-e2ep-slow-$$
+CGO=$CG_MNT$CG_SELF/slz-e2ep-other-$$
+CGL=$CG_MNT$CG_SELF/slz-e2ep-last-$$
+DAEMON_CGROUPS+=("$CGS" "$CGO" "$CGL")
+SLIMZIP_TEST_PRUNE_DELAY_MS=$DELAY_MS daemon_start --config "$CONF" || true
 mkdir "$CGS" "$CGO" "$CGL"
 run "${CTL[@]}" add slow --cgroup "$CGS"
 check "ctl add slow (exit $RC)" test "$RC" -eq 0
 run "${CTL[@]}" add other --cgroup "$CGO"
 check "ctl add other (exit $RC)" test "$RC" -eq 0
-sh -c 'echo $$ >"$1/cgroup.procs"; exec cat "$2/tree/used.txt"' sh "$CGS" "$WORK" >/dev/null
-sh -c 'echo $$ >"$1/cgroup.procs"; exec cat "$2/other/1"' sh "$CGO" "$WORK" >/dev/null
+in_cg "$CGS" cat "$WORK/tree/used.txt" >/dev/null
+in_cg "$CGO" cat "$WORK/other/1" >/dev/null
 
 echo "== a slow prune holds up nothing else"
 T0=$(now_ms)
@@ -85,7 +74,7 @@ check "status: finished, with the zip" \
 
 echo "== a client that shuts its side after the request still gets the reply that waited"
 run "${CTL[@]}" add last --cgroup "$CGL"
-sh -c 'echo $$ >"$1/cgroup.procs"; exec cat "$2/tree/used.txt"' sh "$CGL" "$WORK" >/dev/null
+in_cg "$CGL" cat "$WORK/tree/used.txt" >/dev/null
 python3 - "$SOCK" >"$WORK/raw.out" <<'EOF'
 import socket, sys
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -107,7 +96,7 @@ check "... and the ping after it is answered after it" \
 	bash -c 'sed -n 2p "$1" | grep -qx "{\"parameters\":{}}"' _ "$WORK/raw.out"
 
 echo "== SIGTERM writes the zips still queued before the daemon exits"
-sh -c 'echo $$ >"$1/cgroup.procs"; exec cat "$2/tree/unused.txt"' sh "$CGL" "$WORK" >/dev/null
+in_cg "$CGL" cat "$WORK/tree/unused.txt" >/dev/null
 rm -f "$WORK/zips/last@1.zip"
 T0=$(now_ms)
 kill -TERM "$DPID"

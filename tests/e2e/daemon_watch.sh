@@ -10,43 +10,17 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 e2e_require_root
 e2e_workdir
 
-STATE=$WORK/state
-RT=$WORK/run
-SOCK=$RT/control
-CONF=$WORK/daemon.conf
-CTL=("$SLIMZIP" ctl --socket "$SOCK")
-ctl() { "${CTL[@]}" "$@"; }
-# The paths below $WORK a profile holds (its path column), sorted, on one line.
-work_paths() { awk -v w="$WORK/" '!/^#/ && index($NF, w) == 1 {print $NF}' "$1" | sort -u | tr '\n' ' '; }
-wait_file() { for _ in $(seq 100); do [[ -s $1 ]] && return 0; sleep 0.1; done; return 1; }
-# Run a command inside cgroup $1 (the shell moves itself there, then execs it).
-in_cg() {
-	local cg=$1
-	shift
-	sh -c 'echo $$ >"$1/cgroup.procs"; shift; exec "$@"' sh "$cg" "$@"
-}
+source "$(dirname "${BASH_SOURCE[0]}")/daemon_lib.sh"
 
 mkdir -p "$WORK/tree" "$WORK/j0" "$WORK/j1" "$WORK/j2" "$WORK/o" "$WORK/t" "$WORK/zips"
 for f in tree/used1 tree/used2 tree/unused j0/a j1/a j1/b j2/a o/a t/a; do echo "$f" >"$WORK/$f"; done
 
-mnt=$(findmnt -t cgroup2 -n -o TARGET | head -1)
-self=$(awk -F: '$1 == "0" {print $3}' /proc/self/cgroup)
-self=${self%/}
-P=$mnt$self/slz-e2e-w-$$ # the watched parent
-Q=$mnt$self/slz-e2e-q-$$ # a parent watched from a SIGHUP on
-A=$mnt$self/slz-e2e-all-$$
-PV=$self/slz-e2e-w-$$ # its cgroup v2 path
-QV=$self/slz-e2e-q-$$
-DPID=
-cleanup() {
-	[[ -n $DPID ]] && kill -KILL "$DPID" 2>/dev/null
-	for d in "$P" "$Q" "$A"; do
-		[[ -d $d ]] && find "$d" -mindepth 1 -depth -type d -exec rmdir {} + 2>/dev/null
-		rmdir "$d" 2>/dev/null
-	done
-	[[ ${SLIMZIP_KEEP_WORK:-0} == 1 ]] || rm -rf "$WORK"
-}
-trap cleanup EXIT
+P=$CG_MNT$CG_SELF/slz-e2e-w-$$ # the watched parent
+Q=$CG_MNT$CG_SELF/slz-e2e-q-$$ # a parent watched from a SIGHUP on
+A=$CG_MNT$CG_SELF/slz-e2e-all-$$
+PV=$CG_SELF/slz-e2e-w-$$ # its cgroup v2 path
+QV=$CG_SELF/slz-e2e-q-$$
+DAEMON_CGROUPS+=("$P" "$Q" "$A")
 mkdir "$P" "$Q" "$P/job-0" "$Q/job-q"
 
 cat >"$CONF" <<EOF
@@ -75,15 +49,8 @@ cp "$CONF" "$CONF.first"
 in_cg "$P/job-0" sh -c 'while [ ! -e "$1/go" ]; do sleep 0.1; done; cat "$1/j0/a"' sh "$WORK" >/dev/null &
 J0=$!
 
-start_daemon() {
-	"$SLIMZIP" daemon --foreground --config "$1" --state-dir "$2" --runtime-dir "$RT" \
-		>>"$WORK/daemon.log" 2>&1 &
-	DPID=$!
-	for _ in $(seq 100); do ctl ping >/dev/null 2>&1 && break; sleep 0.1; done
-}
-
 echo "== the start scan takes an existing matching cgroup"
-start_daemon "$CONF" "$STATE"
+daemon_start --config "$CONF" || true
 run "${CTL[@]}" list
 check "job-0, made before the daemon, is target ci-job-0" grep -q "^ci-job-0	live	watch" "$WORK/last.out"
 run "${CTL[@]}" status
@@ -110,11 +77,11 @@ wait_file "$STATE/profiles/ci-job-1.profile" || true
 wait_file "$STATE/profiles/ci-job-2.profile" || true
 wait_file "$STATE/profiles/tasks-task-1.profile" || true
 check "ci-job-1.profile holds exactly job-1's files" \
-	test "$(work_paths "$STATE/profiles/ci-job-1.profile")" = "$WORK/j1/a $WORK/j1/b $WORK/tree/used1 "
+	test "$(work_line "$STATE/profiles/ci-job-1.profile")" = "$WORK/j1/a $WORK/j1/b $WORK/tree/used1 "
 check "ci-job-2.profile holds exactly job-2's files" \
-	test "$(work_paths "$STATE/profiles/ci-job-2.profile")" = "$WORK/j2/a $WORK/tree/used2 "
+	test "$(work_line "$STATE/profiles/ci-job-2.profile")" = "$WORK/j2/a $WORK/tree/used2 "
 check "the second rule on the parent names task-1 by its template, exactly its file" \
-	test "$(work_paths "$STATE/profiles/tasks-task-1.profile")" = "$WORK/t/a "
+	test "$(work_line "$STATE/profiles/tasks-task-1.profile")" = "$WORK/t/a "
 check "the cgroup no rule matches gives nothing" \
 	bash -c '! ls "$1" | grep -q other' _ "$STATE/profiles"
 check "nobody recorded other's file" bash -c '! grep -rq "/o/a" "$1"' _ "$STATE/profiles"
@@ -136,7 +103,7 @@ wait_file "$STATE/profiles/ci-job-0.profile" || true
 check "ci-job-0.profile is written while job-0 still exists" \
 	bash -c 'test -d "$1" && test -s "$2"' _ "$P/job-0" "$STATE/profiles/ci-job-0.profile"
 check "... holding exactly its files (the flag it waited for, its file)" \
-	test "$(work_paths "$STATE/profiles/ci-job-0.profile")" = "$WORK/go $WORK/j0/a "
+	test "$(work_line "$STATE/profiles/ci-job-0.profile")" = "$WORK/go $WORK/j0/a "
 
 echo "== SIGHUP: the old parent's watch goes, a new one's existing children are scanned"
 sed "s|^parent = $PV\$|parent = $QV|" "$CONF.first" >"$CONF"
@@ -163,7 +130,7 @@ check "job-q's target is finished at the stop" test -s "$STATE/profiles/ci-job-q
 
 echo "== all = yes: two unrelated cgroups attributed separately"
 printf '[daemon]\nall = yes\nlinger = 1\n' >"$WORK/all.conf"
-start_daemon "$WORK/all.conf" "$WORK/state-all"
+STATE=$WORK/state-all daemon_start --config "$WORK/all.conf" || true
 mkdir "$A" "$A/u1-$$" "$A/u2-$$"
 in_cg "$A/u1-$$" cat "$WORK/j1/a" >/dev/null &
 U1=$!
@@ -173,8 +140,8 @@ wait "$U1" "$U2"
 rmdir "$A/u1-$$" "$A/u2-$$"
 wait_file "$WORK/state-all/profiles/u1-$$.profile" || true
 wait_file "$WORK/state-all/profiles/u2-$$.profile" || true
-check "u1's profile holds exactly its file" test "$(work_paths "$WORK/state-all/profiles/u1-$$.profile")" = "$WORK/j1/a "
-check "u2's profile holds exactly its file" test "$(work_paths "$WORK/state-all/profiles/u2-$$.profile")" = "$WORK/j2/a "
+check "u1's profile holds exactly its file" test "$(work_line "$WORK/state-all/profiles/u1-$$.profile")" = "$WORK/j1/a "
+check "u2's profile holds exactly its file" test "$(work_line "$WORK/state-all/profiles/u2-$$.profile")" = "$WORK/j2/a "
 run "${CTL[@]}" status
 # all = yes follows every new cgroup of the host, other suites' too (and may refuse some of
 # theirs when they come in numbers): only the test's own two count, and their exact profiles
@@ -183,7 +150,7 @@ check "status says all = yes" grep -qE "^all  *yes, [0-9]+ new cgroups refused" 
 echo "== record --daemon under all = yes: its cgroup, born an all target, is handed over"
 run "$SLIMZIP" record --daemon --socket "$SOCK" --name rd -o "$WORK/rd.profile" -- cat "$WORK/o/a"
 check "record --daemon works (exit $RC)" test "$RC" -eq 0
-check "... its profile exactly its file" test "$(work_paths "$WORK/rd.profile")" = "$WORK/o/a "
+check "... its profile exactly its file" test "$(work_line "$WORK/rd.profile")" = "$WORK/o/a "
 kill -TERM "$DPID"
 DRC=0
 wait "$DPID" || DRC=$?
