@@ -25,14 +25,19 @@ output = $WORK/zips/{target}.zip
 [function last]
 tree = $WORK/tree
 output = $WORK/zips/{target}.zip
+
+[function flood]
+tree = $WORK/tree
+output = $WORK/zips/{target}.zip
 EOF
 
 CGS=$CG_MNT$CG_SELF/slz-e2ep-slow-$$
 CGO=$CG_MNT$CG_SELF/slz-e2ep-other-$$
 CGL=$CG_MNT$CG_SELF/slz-e2ep-last-$$
-DAEMON_CGROUPS+=("$CGS" "$CGO" "$CGL")
+CGF=$CG_MNT$CG_SELF/slz-e2ep-flood-$$
+DAEMON_CGROUPS+=("$CGS" "$CGO" "$CGL" "$CGF")
 SLIMZIP_TEST_PRUNE_DELAY_MS=$DELAY_MS daemon_start --config "$CONF" || true
-mkdir "$CGS" "$CGO" "$CGL"
+mkdir "$CGS" "$CGO" "$CGL" "$CGF"
 run "${CTL[@]}" add slow --cgroup "$CGS"
 check "ctl add slow (exit $RC)" test "$RC" -eq 0
 run "${CTL[@]}" add other --cgroup "$CGO"
@@ -94,6 +99,56 @@ cat "$WORK/raw.out"
 check "the checkpoint's reply names its zip" grep -q "\"zip\":\"$WORK/zips/last.zip\"" "$WORK/raw.out"
 check "... and the ping after it is answered after it" \
 	bash -c 'sed -n 2p "$1" | grep -qx "{\"parameters\":{}}"' _ "$WORK/raw.out"
+
+echo "== a client that sends on while its reply waits is not read meanwhile"
+# Pings sent behind a Finish whose zip takes 3 s: the daemon leaves them in the socket (whose
+# buffer fills: the client blocks) instead of reading them into its memory, then answers them
+# all, in order, after the Finish.
+run "${CTL[@]}" add flood --cgroup "$CGF"
+in_cg "$CGF" cat "$WORK/tree/used.txt" >/dev/null
+python3 - "$SOCK" >"$WORK/flood.out" <<'EOF'
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(sys.argv[1])
+s.sendall(b'{"method":"io.slimzip.Finish","parameters":{"name":"flood"}}\0')
+one = b'{"method":"io.slimzip.Ping"}\0'
+chunk, pending, total = one * 1024, b"", 0
+s.setblocking(False)
+t0 = time.time()
+while time.time() - t0 < 1.0 and total < (64 << 20):
+    pending = pending or chunk
+    try:
+        n = s.send(pending)
+    except BlockingIOError:
+        time.sleep(0.01)
+        continue
+    pending, total = pending[n:], total + n
+print("sent-in-1s", total)
+s.setblocking(True)
+s.settimeout(30)
+s.sendall(pending)
+total += len(pending)
+want = 1 + total // len(one)
+buf = b""
+while buf.count(b"\0") < want:
+    chunk = s.recv(1 << 20)
+    if not chunk:
+        break
+    buf += chunk
+msgs = buf.split(b"\0")[:-1]
+print("replies", len(msgs), "of", want)
+print("first", msgs[0].decode() if msgs else "")
+print("pings-answered", sum(m == b'{"parameters":{}}' for m in msgs[1:]))
+EOF
+cat "$WORK/flood.out"
+sent=$(awk '$1 == "sent-in-1s" {print $2}' "$WORK/flood.out")
+check "the daemon read at most a socket buffer's worth while the zip was written (${sent:-?} bytes)" \
+	test "${sent:-99999999}" -lt $((8 << 20))
+check "the Finish is answered first, with its zip" grep -q "^first .*\"zip\":\"$WORK/zips/flood.zip\"" "$WORK/flood.out"
+check "then every ping" bash -c 'read -r _ n _ w < <(grep ^replies "$1"); test "$n" = "$w" &&
+	grep -qx "pings-answered $((w - 1))" "$1"' _ "$WORK/flood.out"
+run "${CTL[@]}" ping
+check "the daemon serves on (exit $RC)" test "$RC" -eq 0
 
 echo "== SIGTERM writes the zips still queued before the daemon exits"
 in_cg "$CGL" cat "$WORK/tree/unused.txt" >/dev/null

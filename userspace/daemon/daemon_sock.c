@@ -161,8 +161,12 @@ static bool peer_allowed(struct daemon *d, int fd, const struct ucred *cred)
 static void client_update_events(struct daemon *d, struct daemon_client *c)
 {
 	bool want = c->out_off < c->out_len;
-	struct epoll_event ev = {.events = (c->closing || c->eof ? 0 : EPOLLIN) |
-					   (want ? EPOLLOUT : 0),
+	/*
+	 * Not read while its reply waits for a zip: what it sends meanwhile stays in the socket's
+	 * buffer, so a client that keeps sending fills that (and blocks), not the daemon's memory.
+	 */
+	bool read = !c->closing && !c->eof && !c->wait_job;
+	struct epoll_event ev = {.events = (read ? EPOLLIN : 0) | (want ? EPOLLOUT : 0),
 				 .data.ptr = c};
 
 	epoll_ctl(d->epfd, EPOLL_CTL_MOD, c->fd, &ev);
@@ -307,6 +311,8 @@ static void client_requests(struct daemon *d, struct daemon_client *c)
 			free(buf);
 		proto_request__release(&req);
 	}
+	if (c->wait_job)
+		client_update_events(d, c);
 }
 
 void daemon_sock__client_event(struct daemon *d, struct daemon_client *c, uint32_t events)
@@ -315,8 +321,11 @@ void daemon_sock__client_event(struct daemon *d, struct daemon_client *c, uint32
 
 	if ((events & EPOLLOUT) && !client_flush(d, c))
 		return;
-	if (c->eof) {
-		/* Only a hangup comes now: the peer is gone altogether, its reply with it. */
+	if (c->eof || (c->wait_job && !c->closing)) {
+		/*
+		 * Not read now (client_update_events): only a hangup comes, the peer gone
+		 * altogether, the reply it waited for with it.
+		 */
 		if (events & (EPOLLHUP | EPOLLERR)) {
 			c->closing = true;
 			client_flush(d, c);
@@ -326,7 +335,11 @@ void daemon_sock__client_event(struct daemon *d, struct daemon_client *c, uint32
 	if (!(events & (EPOLLIN | EPOLLHUP | EPOLLERR)) || c->closing)
 		return;
 	for (;;) {
-		ssize_t n = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT);
+		ssize_t n;
+
+		if (c->wait_job)
+			break; /* a request of this read waits for a zip: read on after its reply */
+		n = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -380,6 +393,8 @@ void daemon_sock__answer_job(struct daemon *d, uint64_t job, const struct daemon
 		client_requests(d, c);
 		if (c->eof && !c->wait_job)
 			c->closing = true;
+		if (!c->wait_job && !c->closing)
+			client_update_events(d, c); /* read again */
 		client_flush(d, c);
 	}
 }
