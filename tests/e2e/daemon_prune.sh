@@ -65,6 +65,11 @@ check "another target finishes meanwhile (exit $RC, $((T2 - T1)) ms)" \
 	test "$RC" -eq 0 -a $((T2 - T1)) -lt 1000
 check "... with its profile" grep -q "$WORK/other/1" "$STATE/profiles/other.profile"
 check "(precondition) slow's zip is still being written" test ! -e "$WORK/zips/slow.zip"
+run "${CTL[@]}" add slow --cgroup "$CGO"
+check "its name is not taken while its zip is written: exit 11 (exit $RC)" test "$RC" -eq 11
+check "... saying why" grep -q "target slow is finished but its zip is still being written" "$WORK/last.err"
+run "${CTL[@]}" status slow
+check "... and slow is still there, pruning" grep -q "^state  *pruning" "$WORK/last.out"
 wait "$FIN"
 check "ctl finish slow answers once its zip is written (exit $(cat "$WORK/slow.rc"))" \
 	test "$(cat "$WORK/slow.rc")" -eq 0
@@ -76,6 +81,9 @@ check "the zip holds used.txt, not unused.txt" \
 run "${CTL[@]}" status slow
 check "status: finished, with the zip" \
 	bash -c 'grep -q "^state  *finished" "$1" && grep -q "^zip  *$2" "$1"' _ "$WORK/last.out" "$WORK/zips/slow.zip"
+run "${CTL[@]}" add slow --cgroup "$CGS"
+check "once it is, a new target may take the name (exit $RC)" test "$RC" -eq 0
+run "${CTL[@]}" remove slow
 
 echo "== a client that shuts its side after the request still gets the reply that waited"
 run "${CTL[@]}" add last --cgroup "$CGL"

@@ -145,12 +145,30 @@ int daemon_target__add(struct daemon *d, const struct target_spec *spec,
 		goto refused;
 	}
 	take_over_all(d, spec);
-	/* A finished target only keeps its name (and cgroup) for status: a new one may take it. */
+	/*
+	 * A finished target only keeps its name (and cgroup) for status: a new one may take it,
+	 * once its zip is written. Until then its entry is where the zip's result lands (status,
+	 * list), and a new target of its name would write the same output: refused, not dropped.
+	 */
 	for (int i = 0; i < 2; i++) {
+		struct daemon_target *odt;
+
 		old = i ? registry__find_cgroup(d->reg, spec->cgroup_id)
 			: registry__find(d->reg, spec->name);
-		if (old && old->state == TARGET_FINISHED)
-			forget(d, daemon_target__find(d, old));
+		if (!old || old->state != TARGET_FINISHED)
+			continue;
+		odt = daemon_target__find(d, old);
+		if (odt && odt->npruning) {
+			err = slz_fail(
+				EEXIST,
+				"target %s is finished but its zip is still being written; "
+				"try again once it is (ctl finish %s waits for it), or choose "
+				"another name",
+				old->name, old->name);
+			goto refused;
+		}
+		if (odt)
+			forget(d, odt);
 	}
 	/* The registry's own checks first, so that the kernel is not touched for a refusal. */
 	if ((old = registry__find(d->reg, spec->name))) {
