@@ -48,6 +48,7 @@ struct run {
 	int epfd;
 	char *parent; /* the cgroup the commands' cgroups are made in */
 	unsigned int running;
+	size_t finished; /* commands ended, for the progress line */
 	bool stopping;
 	struct batch_plan *plans; /* per function, between its plan and its zip */
 };
@@ -205,8 +206,16 @@ static int finish_job(struct run *x, struct job *j)
 	if (!err)
 		err = profile__merge(x->profiles[j->fn], p);
 	profile__free(p);
+	x->finished++;
+	slz_progress__pause(x->o->progress);
 	if (x->o->on_command)
 		x->o->on_command(x->res->functions[j->fn].name, j->cmd, status, x->o->ctx);
+	slz_progress__update(x->o->progress, &(struct slz_progress_state){
+						     .phase = "batch",
+						     .unit = "commands recorded",
+						     .done = x->finished,
+						     .total = x->njobs,
+					     });
 	if (err)
 		fail_fn(x, j->fn, BATCH_RECORD, err, 0, j->cmd);
 	else if (status)
@@ -407,9 +416,17 @@ static int prune_all(struct run *x)
 	if (x->o->layer)
 		err = batch__layers(x->o, res, x->plans, &c);
 	/* The plans stay until manifest.json is written: the choice names their units. */
-	for (size_t i = 0; !err && i < res->n; i++)
+	for (size_t i = 0; !err && i < res->n; i++) {
+		slz_progress__update(x->o->progress, &(struct slz_progress_state){
+							     .phase = "batch zipping",
+							     .unit = "functions",
+							     .done = i,
+							     .total = res->n,
+						     });
 		if (res->functions[i].stage == BATCH_OK && x->plans[i].planned)
 			write_fn(x, i);
+	}
+	slz_progress__pause(x->o->progress); /* --verify's runs write next */
 	for (size_t i = 0; !err && i < res->n; i++) {
 		if (res->functions[i].stage != BATCH_OK)
 			continue;

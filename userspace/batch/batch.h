@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "conf.h"
+#include "progress.h"
 
 enum batch_stage {
 	BATCH_OK,
@@ -110,6 +111,11 @@ struct batch_opts {
 	int signal_fd;
 	batch_command_fn on_command; /* after each command ends (the CLI prints it) */
 	void *ctx;
+	/*
+	 * Commands ended of all ("batch: 3/6 commands recorded", after each on_command, which it
+	 * pauses for) and functions zipped ("batch zipping"); NULL: none.
+	 */
+	const struct slz_progress *progress;
 	/*
 	 * --layer: the units at least layer_min_users functions keep go to a shared layer per
 	 * runtime (OUTDIR/layers/NAME.zip, layer/layer_choice.h), each function's zip leaves

@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "escape.h"
+#include "progress_print.h"
 #include "util.h"
 
 struct cli_global cli;
@@ -59,6 +60,8 @@ static void vreport(const char *prefix, const char *fmt, va_list ap)
 	char *msg = NULL;
 	int n = vasprintf(&msg, fmt, ap);
 
+	/* A progress line would otherwise run into the message; the next update redraws it. */
+	cli_progress__clear(cli.progress);
 	fprintf(stderr, "slimzip: %s", prefix);
 	if (n < 0)
 		fputs("(out of memory while explaining)", stderr);

@@ -38,6 +38,8 @@ struct cli_global {
 	int verbose; /* -v: libbpf debug output and more detail */
 	bool quiet;
 	FILE *summary; /* slimzip's own report of what it did; NULL: stdout (cli_out()) */
+	/* The progress line on a terminal (progress_print.h), cleared by every message; NULL. */
+	struct cli_progress *progress;
 };
 
 extern struct cli_global cli;

@@ -13,6 +13,7 @@
 #include "args.h"
 #include "batch.h"
 #include "cli.h"
+#include "progress_print.h"
 #include "client.h"
 #include "config.h"
 #include "humanize.h"
@@ -384,7 +385,11 @@ int cmd_batch(int argc, char **argv)
 		ret = EXIT_USAGE;
 		goto out;
 	}
+	/* On a terminal: commands ended and functions zipped, paused for each command's line. */
+	bo.progress = cli_progress_begin();
 	err = batch__run(&bo, &res);
+	cli_progress_end();
+	bo.progress = NULL;
 	cli_signals_release(bo.signal_fd, &old);
 	if (err) {
 		cli_error("%s", slz_errmsg());

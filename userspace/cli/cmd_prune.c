@@ -21,6 +21,7 @@
 #include "policy.h"
 #include "profile_io.h"
 #include "profiles.h"
+#include "progress_print.h"
 #include "prune_print.h"
 #include "prune_report.h"
 #include "prune_write.h"
@@ -248,20 +249,6 @@ static void on_interrupt(int sig)
 	slz_cancel__request(&zip_cancel);
 }
 
-static void progress_bar(double fraction, void *ctx)
-{
-	int *last = ctx, pct = (int)(fraction * 100);
-	char bar[41];
-
-	if (pct == *last)
-		return;
-	*last = pct;
-	for (int i = 0; i < 40; i++)
-		bar[i] = i < pct * 40 / 100 ? '#' : '.';
-	bar[40] = '\0';
-	fprintf(stderr, "\rzip [%s] %3d%%%s", bar, pct, pct >= 100 ? "\n" : "");
-}
-
 /*
  * Open the tree, plan, and write unless --dry-run; the interrupt handlers cover it all. Every
  * signal that ends a process by default and that a user or a terminal sends to stop one
@@ -314,13 +301,14 @@ static int prune_and_report(struct prune_cli *pc, const struct profile *p)
 	struct prune_plan pl = {0};
 	struct zipwrite_stats zs = {0};
 	enum cli_stage stage;
-	int last = -1, err, ret = EXIT_OK;
+	int err, ret = EXIT_OK;
 
-	if (!pc->pol.dry_run && !cli.quiet && isatty(STDERR_FILENO)) {
-		pc->pol.zip.progress = progress_bar;
-		pc->pol.zip.progress_ctx = &last;
-	}
+	/* The walk and the zip on a terminal's stderr (progress_print.h); gone before the summary.
+	 */
+	pc->pol.zip.meter = cli_progress_begin();
 	err = plan_and_write(pc, p, &t, &pl, &zs, &stage);
+	cli_progress_end();
+	pc->pol.zip.meter = NULL;
 	if (err == -ECANCELED) {
 		cli_error("interrupted: no zip was written");
 		ret = 128 + (interrupted ? interrupted : SIGINT);

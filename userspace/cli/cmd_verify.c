@@ -14,6 +14,7 @@
 #include "config.h"
 #include "options.h"
 #include "policy.h"
+#include "progress_print.h"
 #include "util.h"
 #include "verify.h"
 #include "verify_print.h"
@@ -515,7 +516,11 @@ static int verify_cli(int argc, char **argv, struct verify_opts *vo, struct prun
 	vo->on_round_ctx = &vp;
 	vo->on_modes = verify_print__modes;
 	vo->signal_fd = cli_signals_take(&oldmask);
+	/* The walk, the rounds and --fix's zips on a terminal; verify pauses it for each run. */
+	pol->zip.meter = cli_progress_begin();
 	err = vo->signal_fd < 0 ? vo->signal_fd : verify__run(vo, &res);
+	cli_progress_end();
+	pol->zip.meter = NULL;
 	cli_signals_release(vo->signal_fd, &oldmask);
 	pol->zip.comment = NULL;
 	judge(vo, &res, err, &verdict);

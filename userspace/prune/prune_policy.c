@@ -55,7 +55,8 @@ int prune_policy__set_host_dirs(struct prune_policy *p, const char *const *dirs,
 
 int prune_policy__open_tree(const struct prune_policy *p, const char *dir, struct tree **out)
 {
-	TREE_OPTS(o, .recorded_at = p->recorded_at);
+	/* The policy's one progress hook is its zip options': the walk reports there too. */
+	TREE_OPTS(o, .recorded_at = p->recorded_at, .progress = p->zip.meter);
 
 	return tree__open(dir, &o, out);
 }

@@ -488,6 +488,7 @@ int tree__open(const char *root, const struct tree_opts *o, struct tree **out)
 	struct tree *t = NULL;
 	struct stat st;
 	uint32_t off;
+	const struct slz_progress *progress = OPT(o, progress);
 	int rootfd = -1, err;
 
 	*out = NULL;
@@ -521,6 +522,9 @@ int tree__open(const char *root, const struct tree_opts *o, struct tree **out)
 		err = walk_dir(t, rootfd, i);
 		if (err)
 			goto err;
+		slz_progress__update(progress, &(struct slz_progress_state){.phase = "walking tree",
+									    .unit = "files",
+									    .done = t->count});
 	}
 	if (t->nodes[0].flags & TREE_F_UNREADABLE) {
 		err = slz_fail(EACCES, "cannot list tree root '%s'", t->root);

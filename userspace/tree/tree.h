@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "progress.h"
+
 struct tree;
 
 enum tree_entry_flags {
@@ -47,6 +49,8 @@ struct tree_opts {
 	 * files' contents alike. NULL or "": the tree's realpath.
 	 */
 	const char *recorded_at;
+	/* Entries indexed so far, after each directory listed (phase "walking tree"); NULL. */
+	const struct slz_progress *progress;
 };
 
 #define TREE_OPTS(name, ...) struct tree_opts name = {.sz = sizeof(struct tree_opts), __VA_ARGS__}

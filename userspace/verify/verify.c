@@ -572,6 +572,11 @@ int verify__run(const struct verify_opts *o, struct verify_result *res)
 		bool *in_zip = NULL, *present = NULL;
 		int lock_fd = -1;
 
+		/* The line stays through the extraction; the workload's output clears it. */
+		slz_progress__update(o->policy->zip.meter,
+				     &(struct slz_progress_state){.phase = "verify round",
+								  .done = round,
+								  .total = max_rounds});
 		err = zip_membership(o->zip_path, t, &in_zip, &vr.zip_entries_before, &stray);
 		if (!err && stray)
 			err = slz_fail(EXDEV,
@@ -588,6 +593,7 @@ int verify__run(const struct verify_opts *o, struct verify_result *res)
 			err = hidden_dirs__prepare(o, tree__root(t), extracted, &hidden);
 		view.extracted = extracted;
 		view.hidden = &hidden;
+		slz_progress__pause(o->policy->zip.meter);
 		if (!err)
 			err = record_once(o, &view, &proof, &vr.cmd_status, &res->signal);
 		m.listed = err ? NULL : calloc(tree__count(t), sizeof(bool));
@@ -631,6 +637,7 @@ int verify__run(const struct verify_opts *o, struct verify_result *res)
 			res->nmissing = m.n;
 			res->nhost_missing = hm.n;
 			res->lost_events = vr.lost_events;
+			slz_progress__pause(o->policy->zip.meter); /* --fix's zip line */
 			if (o->on_round)
 				o->on_round(&vr, o->on_round_ctx);
 		}

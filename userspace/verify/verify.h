@@ -84,7 +84,8 @@ struct verify_opts {
 	 * How the zip was pruned (the CLI fills it from the zip's comment, prune_policy__adopt,
 	 * and the options given): where the tree was recorded, which opens the tree, and for
 	 * --fix the closure rules, the globs and the zip options it rewrites with (zip.comment
-	 * included). Required.
+	 * included). Required. Its zip.meter (NULL: none) gets the tree walk, each round
+	 * ("verify round 2/5", paused before each run and each call of on_round) and --fix's zip.
 	 */
 	const struct prune_policy *policy;
 	/*

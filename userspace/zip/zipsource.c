@@ -8,11 +8,22 @@
 
 #include "zipsource.h"
 
-void zipsource__progress(struct writer *w, uint64_t advance)
+void zipsource__progress(struct writer *w, uint64_t files, uint64_t bytes)
 {
 	double f;
 
-	w->progress_done += advance;
+	w->progress_done += files * PROGRESS_ENTRY_WEIGHT + bytes;
+	w->files_done += files;
+	w->bytes_done += bytes;
+	/* The meter throttles itself (progress.h): every file is reported. */
+	if (w->meter)
+		slz_progress__update(w->meter,
+				     &(struct slz_progress_state){.phase = "zipping",
+								  .unit = "files",
+								  .done = w->files_done,
+								  .total = w->files_total,
+								  .bytes_done = w->bytes_done,
+								  .bytes_total = w->bytes_total});
 	if (!w->progress || !w->progress_total)
 		return;
 	f = (double)w->progress_done / (double)w->progress_total;
@@ -137,7 +148,7 @@ static zip_int64_t job_file_cb(struct file_src *fs, void *data, zip_uint64_t len
 		fs->data = res.data;
 		fs->len = res.len;
 		fs->off = 0;
-		zipsource__progress(fs->w, PROGRESS_ENTRY_WEIGHT);
+		zipsource__progress(fs->w, 1, 0);
 		return 0;
 	case ZIP_SOURCE_READ:
 		n = fs->len - fs->off < len ? fs->len - fs->off : (size_t)len;
@@ -147,7 +158,7 @@ static zip_int64_t job_file_cb(struct file_src *fs, void *data, zip_uint64_t len
 	case ZIP_SOURCE_CLOSE:
 		fs->data = NULL;
 		zippool__release(p, fs->job);
-		zipsource__progress(fs->w, fs->size);
+		zipsource__progress(fs->w, 0, fs->size);
 		return 0;
 	default: /* file_src_cb() answers the rest */
 		return unsupported(fs);
@@ -165,7 +176,7 @@ static zip_int64_t stream_file_cb(struct file_src *fs, void *data, zip_uint64_t 
 		n = zipread__open(&fs->in, fs->w->root_fd, &fs->e);
 		if (n)
 			return open_fail(fs, (int)-n);
-		zipsource__progress(fs->w, PROGRESS_ENTRY_WEIGHT);
+		zipsource__progress(fs->w, 1, 0);
 		return 0;
 	case ZIP_SOURCE_READ:
 		n = zipread__next(&fs->in, data, len);
@@ -174,7 +185,7 @@ static zip_int64_t stream_file_cb(struct file_src *fs, void *data, zip_uint64_t 
 		if (n < 0)
 			return file_fail(fs, ZIP_ER_READ, (int)-n, "cannot read %s: %s", fs->path,
 					 strerror((int)-n));
-		zipsource__progress(fs->w, (uint64_t)n);
+		zipsource__progress(fs->w, 0, (uint64_t)n);
 		return n;
 	case ZIP_SOURCE_CLOSE:
 		zipread__close(&fs->in);

@@ -40,6 +40,9 @@ struct writer {
 	double progress_last;
 	zipwrite_progress_fn progress;
 	void *progress_ctx;
+	/* zipwrite_opts.meter: files started and bytes read of files_total and bytes_total. */
+	const struct slz_progress *meter;
+	uint64_t files_done, files_total, bytes_done, bytes_total;
 	struct zippool *pool;		 /* NULL when storing or with nothing to deflate ahead */
 	const struct slz_cancel *cancel; /* NULL: not cancellable */
 };
@@ -69,7 +72,10 @@ zip_source_t *zipsource__file(zip_t *za, zip_uint64_t zi, struct writer *w,
 			      const struct tree_entry *e, struct zippool_job *job);
 /* The archive's output source; ud is the writer. */
 zip_int64_t zipsource__out_cb(void *ud, void *data, zip_uint64_t len, zip_source_cmd_t cmd);
-/* Move the progress fraction by advance bytes of input (calls w->progress when it moved). */
-void zipsource__progress(struct writer *w, uint64_t advance);
+/*
+ * A file started (files 1) or bytes of input read: move the progress fraction (calls
+ * w->progress when it moved) and report to w->meter.
+ */
+void zipsource__progress(struct writer *w, uint64_t files, uint64_t bytes);
 
 #endif

@@ -372,6 +372,7 @@ int zipwrite__write(const struct keepset *k, const char *out_path, const struct 
 	w.tree = keepset__tree(k);
 	w.progress = opts->progress;
 	w.progress_ctx = opts->progress_ctx;
+	w.meter = opts->meter;
 	w.cancel = opts->cancel;
 	w.root_fd = open(tree__root(w.tree), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (w.root_fd < 0) {
@@ -390,8 +391,11 @@ int zipwrite__write(const struct keepset *k, const char *out_path, const struct 
 		if (items[i].kind == ITEM_FILE) {
 			struct tree_entry e;
 
-			if (!tree__get(w.tree, items[i].idx, &e))
+			if (!tree__get(w.tree, items[i].idx, &e)) {
 				w.progress_total += e.size + PROGRESS_ENTRY_WEIGHT;
+				w.files_total++;
+				w.bytes_total += e.size;
+			}
 		}
 	err = plan_pool(&w, items, n, opts, &pool);
 	if (err)

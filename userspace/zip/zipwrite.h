@@ -15,6 +15,7 @@
 #include "cancel.h"
 #include "dostime.h"
 #include "keepset.h"
+#include "progress.h"
 
 enum zipwrite_mtime {
 	ZIPWRITE_MTIME_KEEP,  /* each entry's own mtime (DOS time: 2 s granularity) */
@@ -57,6 +58,11 @@ struct zipwrite_opts {
 	int threads;
 	zipwrite_progress_fn progress; /* NULL for none */
 	void *progress_ctx;
+	/*
+	 * Files zipped and bytes read, once per file and read (phase "zipping"), for a progress
+	 * line; also the tree walk's (prune_policy__open_tree). NULL for none.
+	 */
+	const struct slz_progress *meter;
 	/* Owned by the caller, who may set it from a signal handler; NULL: not cancellable. */
 	const struct slz_cancel *cancel;
 };
