@@ -53,7 +53,7 @@ _slimzip()
 		return
 		;;
 	--output | -o | --profile | --profile-out | --keep-from | --whitelist-out | --report | \
-		--keep-out | --layer | --config | --commands | --socket)
+		--keep-out | --json | --layer | --config | --commands | --socket)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return
 		;;
@@ -88,7 +88,7 @@ _slimzip()
 	case $cmd in
 	record)
 		opts='--output -o --format --record-missing --max-files --ringbuf-mb --cgroup
-			--duration --user --daemon --name --socket --tree-root --help'
+			--duration --user --daemon --name --socket --tree-root --json --help'
 		;;
 	report) opts='--top --depth --format --help' ;;
 	prune) opts="--profile $_slimzip_opts_prune_common" ;;
@@ -98,7 +98,8 @@ _slimzip()
 		;;
 	verify)
 		opts='--tree --fix --max-rounds --max-extract --extract-dir --user --no-mode-check
-			--isolate --no-isolate --isolate-dir --layer --report --keep-out --drop --level --mtime --modes
+			--isolate --no-isolate --isolate-dir --layer --report --keep-out --json --drop --level
+			--mtime --modes
 			--tree-path-as --keep-created --no-rule-python --no-rule-node --no-rule-elf
 			--no-rules --help'
 		;;

@@ -141,8 +141,17 @@ struct record_daemon_opts {
 	int format;	    /* enum profile_format */
 	const struct launch_user *user;
 	const char *tree_root; /* --tree-root, or NULL */
+	const char *json;      /* --json FILE, or NULL */
 };
 int cli_record_daemon(const struct record_daemon_opts *o);
+/*
+ * record's summary of the profile p written to path (in cmd_record.c): the -v line and --json
+ * FILE (record_print.h; json NULL: none). rc, or EXIT_OUTPUT after one line when the JSON
+ * cannot be written.
+ */
+struct profile;
+int cli_record_summary(const char *path, int fmt, const char *json, const struct profile *p,
+		       bool daemon, int rc);
 
 int cmd_record(int argc, char **argv);
 int cmd_daemon(int argc, char **argv);

@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "client.h"
 #include "options.h"
+#include "record_print.h"
 #include "profile_io.h"
 #include "recorder.h"
 #include "util.h"
@@ -59,6 +60,8 @@ static void usage(FILE *f)
 		"(default " CLIENT_DEFAULT_SOCKET ")\n"
 		"      --tree-root DIR   the tree CMD works on, named in the profile's tree-root\n"
 		"                        header ('slimzip merge' refuses to mix two trees)\n"
+		"      --json FILE       the summary as JSON: entries, loss counters, duration,\n"
+		"                        exit status, the profile's path ('-': stdout)\n"
 		"\n"
 		"Requires root (CAP_BPF, CAP_PERFMON, CAP_SYS_ADMIN), BTF and cgroup v2.\n"
 		"Exit status: CMD's own status (127 not found, 126 not executable, 128+N for "
@@ -74,6 +77,7 @@ struct snap_ctx {
 	const char *output;
 	enum profile_format fmt;
 	const char *tree_root; /* --tree-root, as given */
+	const char *json;      /* --json FILE: the summary as JSON (record_print.h) */
 };
 
 static int write_snapshot(const struct profile *p, void *ctx)
@@ -176,6 +180,7 @@ enum {
 	OPT_NAME,
 	OPT_SOCKET,
 	OPT_TREE_ROOT,
+	OPT_JSON,
 };
 
 /* record --daemon's own options, and which of record's it cannot take (daemon-wide ones). */
@@ -264,8 +269,55 @@ static int record_option(int c, const char *val, struct record_opts *o, struct s
 		}
 		sc->tree_root = val;
 		break;
+	case OPT_JSON:
+		if (!*val) {
+			cli_error("record: --json needs a file name ('-' for stdout)");
+			return EXIT_USAGE;
+		}
+		sc->json = val;
+		break;
 	}
 	return 0;
+}
+
+/* --json FILE can take a new file, and is not on stdout beside a profile there. */
+static int check_json_out(const struct snap_ctx *sc)
+{
+	const struct cli_output outs[] = {{"-o", sc->output}, {"--json", sc->json}};
+
+	if (!sc->json)
+		return EXIT_OK;
+	if (cli_streams_choose("record", true, outs, ARRAY_SIZE(outs)))
+		return EXIT_USAGE;
+	if (strcmp(sc->json, "-") && atomic_file__check_writable(sc->json)) {
+		cli_error("record: --json %s is not writable: %s", sc->json, slz_errmsg());
+		return EXIT_OUTPUT;
+	}
+	return EXIT_OK;
+}
+
+int cli_record_summary(const char *path, int fmt, const char *json, const struct profile *p,
+		       bool daemon, int rc)
+{
+	const struct record_summary s = {
+		.profile = p,
+		.path = path,
+		.format = fmt == PROFILE_FMT_JSON ? "json" : "text",
+		.daemon = daemon,
+		.exit_code = rc,
+	};
+
+	record_print__verbose(&s);
+	if (json && record_print__json(&s, json)) {
+		cli_error("record: --json: %s", slz_errmsg());
+		return EXIT_OUTPUT;
+	}
+	return rc;
+}
+
+static int record_summary(const struct snap_ctx *sc, const struct profile *p, bool daemon, int rc)
+{
+	return cli_record_summary(sc->output, sc->fmt, sc->json, p, daemon, rc);
 }
 
 int cmd_record(int argc, char **argv)
@@ -284,6 +336,7 @@ int cmd_record(int argc, char **argv)
 		{"name", required_argument, NULL, OPT_NAME},
 		{"socket", required_argument, NULL, OPT_SOCKET},
 		{"tree-root", required_argument, NULL, OPT_TREE_ROOT},
+		{"json", required_argument, NULL, OPT_JSON},
 		{0},
 	};
 	struct record_opts o = {};
@@ -365,6 +418,10 @@ int cmd_record(int argc, char **argv)
 		launch_user__release(&user);
 		return EXIT_OUTPUT;
 	}
+	if ((rc = check_json_out(&sc))) {
+		launch_user__release(&user);
+		return rc;
+	}
 	if (da.on) {
 		const struct record_daemon_opts ro = {
 			.argv = o.argv,
@@ -374,6 +431,7 @@ int cmd_record(int argc, char **argv)
 			.format = (int)sc.fmt,
 			.user = o.user,
 			.tree_root = sc.tree_root,
+			.json = sc.json,
 		};
 
 		rc = cli_record_daemon(&ro);
@@ -435,8 +493,7 @@ int cmd_record(int argc, char **argv)
 			 "incomplete and every access of a new file cost an event, but no file is "
 			 "missing (a larger --max-files avoids it)",
 			 h->dedup_full);
-	if (!cli.quiet && cli.verbose)
-		cli_warn("recorded %zu files to %s", profile__count(p), sc.output);
+	rc = record_summary(&sc, p, false, rc);
 	profile__free(p);
 	return rc;
 }

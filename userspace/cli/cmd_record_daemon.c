@@ -264,6 +264,7 @@ int cli_record_daemon(const struct record_daemon_opts *o)
 		cli_warn("the dedup map filled up (%" PRIu64 " times): access counts are "
 			 "incomplete, but no file is missing",
 			 h->dedup_full);
+	rc = cli_record_summary(o->output, o->format, o->json, p, true, rc);
 out:
 	if (r.pidfd >= 0 && !r.exited) {
 		syscall(SYS_pidfd_send_signal, r.pidfd, SIGKILL, NULL, 0);

@@ -36,6 +36,7 @@ enum {
 	OPT_LAYER,
 	OPT_REPORT,
 	OPT_KEEP_OUT,
+	OPT_JSON,
 };
 
 static void usage(FILE *f)
@@ -80,7 +81,9 @@ static void usage(FILE *f)
 		"                         package, --fix's additions and the verdict ('-': "
 		"stdout)\n"
 		"  --keep-out FILE        with --fix: the files it added, as a keep list for\n"
-		"                         prune --keep-from (check it in beside the function)\n");
+		"                         prune --keep-from (check it in beside the function)\n"
+		"  --json FILE            the summary as JSON: verdict, rounds, missing files by\n"
+		"                         package, --fix's additions, the zip ('-': stdout)\n");
 	policy_cli__usage(f, POLICY_VERIFY, 25);
 }
 
@@ -203,12 +206,14 @@ static int isolate_dirs(struct isolate *is, const struct prune_policy *pol, stru
 struct verify_cli_outs {
 	const char *report;   /* --report FILE.json */
 	const char *keep_out; /* --keep-out FILE, with --fix */
+	const char *json;     /* --json FILE: the summary (verify_json.c) */
 };
 
 /* Every output can take a new file, checked before any run, like every command's outputs. */
 static int check_outputs(const struct verify_cli_outs *outs)
 {
-	const struct cli_output o[] = {{"--report", outs->report}, {"--keep-out", outs->keep_out}};
+	const struct cli_output o[] = {
+		{"--report", outs->report}, {"--keep-out", outs->keep_out}, {"--json", outs->json}};
 
 	for (size_t i = 0; i < ARRAY_SIZE(o); i++) {
 		if (o[i].path && atomic_file__check_writable(o[i].path)) {
@@ -341,6 +346,20 @@ static int write_outputs(const struct verify_opts *vo, const struct verify_cli_o
 		cli_error("--report: %s", slz_errmsg());
 		ret = EXIT_OUTPUT;
 	}
+	/* Last: its verdict and exit code are those of everything before, --report's included. */
+	if (outs->json) {
+		const struct verify_json_end end = {
+			.res = res,
+			.verdict = ret == v->exit ? v->name : "error",
+			.exit_code = ret,
+			.message = ret == v->exit ? v->msg : slz_errmsg(),
+		};
+
+		if (verify_json__write(&vp->json, vo, &end, outs->json)) {
+			cli_error("--json: %s", slz_errmsg());
+			ret = EXIT_OUTPUT;
+		}
+	}
 	return ret;
 }
 
@@ -415,6 +434,9 @@ static int verify_cli(int argc, char **argv, struct verify_opts *vo, struct prun
 		case OPT_KEEP_OUT:
 			outs.keep_out = optarg;
 			break;
+		case OPT_JSON:
+			outs.json = optarg;
+			break;
 		case OPT_ISOLATE:
 		case OPT_NO_ISOLATE:
 		case OPT_ISOLATE_DIR:
@@ -440,7 +462,8 @@ static int verify_cli(int argc, char **argv, struct verify_opts *vo, struct prun
 	/* The command's stdout is its own: verify's rounds and verdict go to stderr. */
 	{
 		const struct cli_output o[] = {{"--report", outs.report},
-					       {"--keep-out", outs.keep_out}};
+					       {"--keep-out", outs.keep_out},
+					       {"--json", outs.json}};
 
 		ret = cli_streams_choose("verify", true, o, ARRAY_SIZE(o));
 		if (ret)
@@ -506,6 +529,7 @@ static int verify_cli(int argc, char **argv, struct verify_opts *vo, struct prun
 	pol->zip.comment = vo->fix ? comment : NULL;
 	vp.o = vo;
 	vp.report = outs.report;
+	vp.json.on = outs.json != NULL;
 	if ((outs.report || outs.keep_out) && verify_log__new(&vp.log)) {
 		free(comment);
 		cli_error("out of memory");
@@ -530,6 +554,7 @@ static int verify_cli(int argc, char **argv, struct verify_opts *vo, struct prun
 	free(verdict.msg);
 	free(comment);
 	verify_log__free(vp.log);
+	verify_json__release(&vp.json);
 	if (ret == EXIT_OK && !verdict.msg && !cli.quiet) {
 		fprintf(cli_out(), "verified: ");
 		cli_name(cli_out(), vo->argv[0]);
@@ -556,6 +581,7 @@ int cmd_verify(int argc, char **argv)
 		{"layer", required_argument, NULL, OPT_LAYER},
 		{"report", required_argument, NULL, OPT_REPORT},
 		{"keep-out", required_argument, NULL, OPT_KEEP_OUT},
+		{"json", required_argument, NULL, OPT_JSON},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};

@@ -84,6 +84,8 @@ void verify_print__round(const struct verify_round *r, void *ctx)
 
 	if (vp->log && !vp->log_err && (err = verify_log__add_round(vp->log, r)))
 		vp->log_err = err;
+	if (vp->json.on)
+		verify_json__add_round(&vp->json, r);
 	if (!cli.quiet) {
 		fprintf(cli_out(), "verify round %u: ", r->round);
 		cli_name(cli_out(), o->argv[0]);
