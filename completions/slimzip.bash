@@ -105,7 +105,7 @@ _slimzip()
 		;;
 	batch)
 		opts='--jobs -j --outdir -o --commands --layer --verify --layer-min-users
-			--max-unzipped --socket --no-daemon --help'
+			--max-unzipped --socket --no-daemon --json --help'
 		;;
 	diff) opts='--format --tree-path-as --help' ;;
 	merge) opts='--output -o --format --map --help' ;;

@@ -142,4 +142,42 @@ RUN_CWD=$TREE run "$SLIMZIP" verify "$D/ok.zip" --tree "$TREE" \
 check "an unwritable --json is refused before any run (exit $RC)" test "$RC" -eq 7
 check "the workload did not run" test ! -s "$WORK/last.out"
 
+echo "== batch --json: the table's numbers, the zips on disk, the exit code"
+mkdir -p "$D/b"
+cat >"$D/b/m.ini" <<INI
+[function ok]
+tree = $TREE
+command = cd $TREE && ${FIXTURE_CMD[*]}
+
+[function broken]
+tree = $TREE
+command = cd $TREE && python3 -S -c "raise SystemExit(3)"
+INI
+RUN_CWD=$D/b run env -u CI "$SLIMZIP" batch m.ini --no-daemon -o out --json "$D/b/s.json"
+check "batch exits with broken's status, 3 (exit $RC)" test "$RC" -eq 3
+check "every function as the table says, sizes as on disk" /usr/bin/python3 - "$D/b/s.json" \
+	"$WORK/last.err" "$D/b" <<'PY'
+import json, os, re, sys
+s = json.load(open(sys.argv[1]))
+text = open(sys.argv[2]).read()
+assert s["command"] == "batch" and s["exit_code"] == 3 and s["signal"] == 0, s
+fns = {f["name"]: f for f in s["functions"]}
+ok, broken = fns["ok"], fns["broken"]
+m = re.search(r"^ok +ok +([\d,]+) files -> .* \(of ([\d,]+) files\)  (\S+)$", text, re.M)
+assert ok["status"] == "ok" and ok["after"]["files"] == int(m.group(1).replace(",", "")), ok
+assert ok["before"]["files"] == int(m.group(2).replace(",", "")), ok
+zip_path = os.path.join(sys.argv[3], ok["zip"]) if not os.path.isabs(ok["zip"]) else ok["zip"]
+assert ok["zip"] == m.group(3) and ok["zip_bytes"] == os.path.getsize(zip_path), ok
+assert ok["commands"] == 1 and ok["profile_entries"] > 0 and ok["layer"] is None, ok
+assert broken["status"] == "recording" and broken["cmd_status"] == 3 and broken["zip"] is None
+assert re.search(r"^broken +FAILED +recording .*\(exit 3\)", text, re.M), text
+(n, of) = re.search(r"slimzip batch: (\d+) of (\d+) functions zipped", text).groups()
+assert (s["totals"]["zipped"], s["totals"]["functions"]) == (int(n), int(of)) == (1, 2), s
+assert s["totals"]["zip_bytes"] == ok["zip_bytes"], s["totals"]
+PY
+run env -u CI "$SLIMZIP" batch "$D/b/m.ini" --no-daemon -o "$D/b/out2" \
+	--json "$WORK/no/such/dir/s.json"
+check "an unwritable batch --json is refused before anything runs (exit $RC)" test "$RC" -eq 7
+check "no zip was made" test ! -e "$D/b/out2"
+
 e2e_finish

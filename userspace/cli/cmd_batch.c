@@ -12,6 +12,7 @@
 
 #include "args.h"
 #include "batch.h"
+#include "batch_json.h"
 #include "cli.h"
 #include "progress_print.h"
 #include "client.h"
@@ -52,6 +53,8 @@ static void usage(FILE *f)
 		"  --no-daemon       always load a private BPF program\n"
 		"  -j, --jobs N      commands at once (default: the number of CPUs)\n"
 		"  -o, --outdir DIR  where zips go by default (default " DEFAULT_OUTDIR ")\n"
+		"  --json FILE       the table as JSON: every function's stage, sizes and zip,\n"
+		"                    the layers, the totals, the exit code ('-': stdout)\n"
 		"  --layer           put what several functions keep alike (whole Python packages\n"
 		"                    and modules, Node packages with what they require, lib/*.so)\n"
 		"                    in a shared layer per runtime, OUTDIR/layers/NAME.zip, laid\n"
@@ -274,6 +277,7 @@ int cmd_batch(int argc, char **argv)
 		{"max-unzipped", required_argument, NULL, 'M'},
 		{"socket", required_argument, NULL, 'S'},
 		{"no-daemon", no_argument, NULL, 'N'},
+		{"json", required_argument, NULL, 'J'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
@@ -284,7 +288,7 @@ int cmd_batch(int argc, char **argv)
 	char *dir_copy = NULL, base[PATH_MAX];
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	uint64_t jobs = cpus > 0 ? (uint64_t)cpus : 1, min_users = 0, max_unzipped = 0;
-	const char *commands = NULL;
+	const char *commands = NULL, *json = NULL;
 	sigset_t old;
 	struct cli_getopt g;
 	int c, err, ret = EXIT_OK;
@@ -329,6 +333,9 @@ int cmd_batch(int argc, char **argv)
 		case 'N':
 			bo.no_daemon = true;
 			break;
+		case 'J':
+			json = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return EXIT_OK;
@@ -340,6 +347,10 @@ int cmd_batch(int argc, char **argv)
 	}
 	/* The functions' commands own stdout: batch's table goes to stderr. */
 	cli_streams_choose("batch", true, NULL, 0);
+	if (json && strcmp(json, "-") && atomic_file__check_writable(json)) {
+		cli_error("batch: --json: %s", slz_errmsg());
+		return EXIT_OUTPUT;
+	}
 	if (optind != argc - 1) {
 		cli_error("batch takes one manifest (got %d arguments); see slimzip batch --help",
 			  argc - optind);
@@ -408,6 +419,10 @@ int cmd_batch(int argc, char **argv)
 	}
 	for (size_t i = 0; !ret && i < res.n; i++)
 		ret = exit_for(&res.functions[i]);
+	if (json && batch_json__write(&res, bo.layer, ret, json)) {
+		cli_error("batch: --json: %s", slz_errmsg());
+		ret = EXIT_OUTPUT;
+	}
 out:
 	batch_result__release(&res);
 	conf__free(m);
