@@ -7,7 +7,7 @@
  * started, a function recorded). NULL means no progress: one test, nothing else.
  *
  * The work does not throttle: it reports every unit, and the callback decides when to draw
- * (cli/progress.c draws at most ~10 times a second). A callback must therefore be cheap.
+ * (cli/progress_print.c draws at most ~10 times a second). A callback must therefore be cheap.
  * It runs on the thread that does the work, which is the thread of the call that took the
  * options (the zip writer's pool threads never call it).
  *

@@ -11,6 +11,7 @@
 #include "config.h"
 #include "escape.h"
 #include "humanize.h"
+#include "json_out.h"
 #include "json.h"
 #include "prune_print.h"
 #include "prune_report.h"
@@ -477,22 +478,25 @@ static int summary_json(struct json_writer *w, const char *cmd, const struct pru
 	return json_writer__end_object(w);
 }
 
+struct summary_ctx {
+	const char *cmd;
+	const struct prune_policy *pol;
+	const char *out_zip;
+	const struct prune_plan *r;
+	const struct zipwrite_stats *zs;
+};
+
+static int summary_fill(struct json_writer *w, const void *ctx)
+{
+	const struct summary_ctx *c = ctx;
+
+	return summary_json(w, c->cmd, c->pol, c->out_zip, c->r, c->zs);
+}
+
 int prune_print__json(const char *cmd, const struct prune_policy *pol, const char *out_zip,
 		      const struct prune_plan *r, const struct zipwrite_stats *zs, const char *path)
 {
-	struct atomic_file *af = NULL;
-	struct json_writer *w = NULL;
-	int err = atomic_file__open(path, &af);
+	const struct summary_ctx c = {cmd, pol, out_zip, r, zs};
 
-	if (err)
-		return err; /* explained: the file and why */
-	err = json_writer__new(atomic_file__stream(af), &w);
-	if (!err)
-		err = summary_json(w, cmd, pol, out_zip, r, zs);
-	json_writer__free(w);
-	if (err) {
-		atomic_file__abort(af);
-		return slz_fail(-err, "cannot write %s: %s", path, strerror(-err));
-	}
-	return atomic_file__commit(af);
+	return json_out__write(path, summary_fill, &c);
 }
