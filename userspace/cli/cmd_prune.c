@@ -414,7 +414,7 @@ static void run_usage(FILE *f)
 		"  --ignore-exit          prune even when CMD exits non-zero\n"
 		"  --max-files N          distinct files the kernel can deduplicate (default "
 		"1048576)\n"
-		"  --ringbuf-mb N         kernel-to-user buffer in MiB (default 64)\n"
+		"  --ringbuf-mb N         kernel-to-user buffer in MiB (default 4)\n"
 		"  --user USER            run CMD as USER (a name, UID or UID:GID), like strace "
 		"-u\n");
 	common_usage(f);
