@@ -54,9 +54,8 @@ static void place(struct slot *slots, size_t mask, uint32_t tag, uint32_t idx)
 	slots[i].idx = idx;
 }
 
-static int grow(struct idxmap *m)
+static int grow_to(struct idxmap *m, size_t ncap)
 {
-	size_t ncap = m->slots ? (m->mask + 1) * 2 : 64;
 	struct slot *ns = malloc(ncap * sizeof(*ns));
 
 	if (!ns)
@@ -84,6 +83,24 @@ static int grow(struct idxmap *m)
 	m->slots = ns;
 	m->mask = ncap - 1;
 	return 0;
+}
+
+static int grow(struct idxmap *m)
+{
+	return grow_to(m, m->slots ? (m->mask + 1) * 2 : 64);
+}
+
+int idxmap__reserve(struct idxmap *m, size_t n)
+{
+	size_t cap = 64;
+
+	if (n > SIZE_MAX / 8)
+		return -ENOMEM;
+	while (n * 4 > cap * 3)
+		cap *= 2;
+	if (m->slots && cap <= m->mask + 1)
+		return 0;
+	return grow_to(m, cap);
 }
 
 int idxmap__insert(struct idxmap *m, uint64_t hash, uint32_t idx)
@@ -115,6 +132,12 @@ int64_t idxmap__find(const struct idxmap *m, uint64_t hash, idxmap_eq_fn eq, con
 			return m->slots[i].idx;
 	}
 	return -ENOENT;
+}
+
+void idxmap__prefetch(const struct idxmap *m, uint64_t hash)
+{
+	if (m->slots)
+		__builtin_prefetch(&m->slots[(uint32_t)(hash >> 32) & m->mask], 1);
 }
 
 size_t idxmap__count(const struct idxmap *m)

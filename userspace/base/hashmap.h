@@ -17,11 +17,21 @@ typedef bool (*idxmap_eq_fn)(uint32_t idx, const void *key, void *ctx);
 
 int idxmap__new(struct idxmap **out);
 void idxmap__free(struct idxmap *m); /* NULL-safe */
+/*
+ * Room for n elements without growing (a reader that knows its count up front skips the
+ * rehash at every doubling). Only ever grows; 0 or -ENOMEM.
+ */
+int idxmap__reserve(struct idxmap *m, size_t n);
 /* Insert idx under hash. Duplicates are allowed; find returns the first inserted. */
 int idxmap__insert(struct idxmap *m, uint64_t hash, uint32_t idx);
 /* Returns the element number whose hash matches and eq() accepts, or -ENOENT. */
 int64_t idxmap__find(const struct idxmap *m, uint64_t hash, idxmap_eq_fn eq, const void *key,
 		     void *ctx);
+/*
+ * Start loading the slot a find or insert of hash begins at. A loop over many new keys that
+ * calls this a few keys ahead overlaps the cache misses that otherwise come one at a time.
+ */
+void idxmap__prefetch(const struct idxmap *m, uint64_t hash);
 size_t idxmap__count(const struct idxmap *m);
 size_t idxmap__bytes(const struct idxmap *m);
 

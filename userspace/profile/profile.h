@@ -98,6 +98,18 @@ int profile__set_tree_root(struct profile *p, const char *tree_dir, const char *
  * unreachable one, which beats a truncated one; of equal ones the first seen stays.
  */
 int profile__add(struct profile *p, const struct profile_entry *e);
+/*
+ * Room for n entries in all, so adding that many does not grow the array or the indexes (a
+ * reader told the count by the header). Only a hint: more may still be added. 0 or -errno.
+ */
+int profile__reserve(struct profile *p, size_t n);
+/*
+ * Start loading what profile__add(p, e) will look at first. A reader that parses a few
+ * entries ahead of adding them overlaps the cache misses of a large profile's indexes.
+ */
+void profile__prefetch(const struct profile *p, const struct profile_entry *e);
+/* The hash the profile indexes a path under (in memory only; never stored). */
+uint64_t profile__path_hash(const char *path);
 size_t profile__count(const struct profile *p);
 const struct profile_entry *profile__entry(const struct profile *p, size_t i);
 /* The entry matching (dev, ino), or NULL. */

@@ -14,6 +14,9 @@
 #include "profile_fmt.h"
 #include "util.h"
 
+/* The most entries a header's files count reserves up front (profile__reserve). */
+#define RESERVE_MAX (1u << 18)
+
 /* errno values are small positive numbers (the kernel's MAX_ERRNO). */
 #define ERRNO_MAX 4095
 
@@ -223,6 +226,13 @@ int profile_fmt__header_set(struct profile_reader *rd, const struct header_key *
 		if (!err) {
 			rd->files = u;
 			rd->has_files = true;
+			/*
+			 * Sized once instead of doubling the entries and rehashing both indexes
+			 * all the way up (a 200k-entry report: 193 -> 132 ms task-clock with the
+			 * path chunks). Only a hint: a failure, or a damaged count, is the end
+			 * check's to report; a huge count reserves at most RESERVE_MAX.
+			 */
+			profile__reserve(rd->p, u < RESERVE_MAX ? (size_t)u : RESERVE_MAX);
 		}
 		break;
 	}

@@ -127,14 +127,36 @@ static int group_paths(const struct profile *p, struct path_table *t)
 {
 	int err = idxmap__new(&t->index);
 
+	/* Sized for one path per entry, the usual case, instead of growing to it. */
+	if (!err)
+		err = idxmap__reserve(t->index, profile__count(p));
+	if (!err)
+		err = slz_grow((void **)&t->paths, &t->cap, profile__count(p), sizeof(*t->paths));
 	if (err)
 		return err;
-	for (size_t i = 0; i < profile__count(p); i++) {
-		const struct profile_entry *e = profile__entry(p, i);
-		bool by_inode = e->ino && !(e->flags & SLZ_EVF_PATH_ONLY);
-		uint64_t h = slz_hash_bytes(e->path, strlen(e->path), 0);
-		int64_t j = idxmap__find(t->index, h, path_eq, e->path, t);
+	/* Hashes computed AHEAD entries early, their slots prefetched (profile__prefetch's why). */
+	enum { AHEAD = 8 };
+	uint64_t ahead[AHEAD];
+	size_t n = profile__count(p);
+
+	for (size_t i = 0; i < n + AHEAD; i++) {
+		const struct profile_entry *e;
+		bool by_inode;
+		uint64_t h;
+		int64_t j;
 		struct path_agg *a;
+
+		if (i < n) {
+			e = profile__entry(p, i);
+			ahead[i % AHEAD] = profile__path_hash(e->path);
+			idxmap__prefetch(t->index, ahead[i % AHEAD]);
+		}
+		if (i < AHEAD)
+			continue;
+		e = profile__entry(p, i - AHEAD);
+		h = ahead[(i - AHEAD) % AHEAD];
+		by_inode = e->ino && !(e->flags & SLZ_EVF_PATH_ONLY);
+		j = idxmap__find(t->index, h, path_eq, e->path, t);
 
 		if (j < 0) {
 			err = slz_grow((void **)&t->paths, &t->cap, t->count + 1,

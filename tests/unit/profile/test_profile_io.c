@@ -162,6 +162,96 @@ static void test_declared_files_must_all_be_there(void **state)
 	profile__free(p);
 }
 
+/* One text entry line with fields replaced: the line a field's edge case is read from. */
+static char *entry_text(const char *dev, const char *ino, const char *mode, const char *pid,
+			const char *tail)
+{
+	static char text[512];
+
+	snprintf(text, sizeof(text), MAGIC "open %s %s 1 %s 0 - %s x%s\n", dev, ino, mode, pid,
+		 tail);
+	return text;
+}
+
+/* Each field at its limits, past them, missing, and with a space too many (hand-parsed). */
+static void test_text_fields_at_their_edges(void **state)
+{
+	const struct profile_entry *e;
+	struct profile *p;
+
+	p = read_ok(entry_text("4294967295:4294967295", "18446744073709551615", "177777",
+			       "4294967295", " /p"));
+	e = profile__entry(p, 0);
+	assert_int_equal(major(e->dev), 4294967295u);
+	assert_int_equal(minor(e->dev), 4294967295u);
+	assert_true(e->ino == UINT64_MAX);
+	assert_int_equal(e->mode, 0177777);
+	assert_int_equal(e->first_pid, UINT32_MAX);
+	profile__free(p);
+	/* dev: both halves, decimal, each within 32 bits */
+	assert_refused(entry_text("4294967296:1", "5", "100644", "1", " /p"), ":2: bad dev");
+	assert_refused(entry_text("1:4294967296", "5", "100644", "1", " /p"), "bad dev");
+	assert_refused(entry_text(":1", "5", "100644", "1", " /p"), "bad dev");
+	assert_refused(entry_text("1:", "5", "100644", "1", " /p"), "bad dev");
+	assert_refused(entry_text("1", "5", "100644", "1", " /p"), "bad dev");
+	assert_refused(entry_text("1:2:3", "5", "100644", "1", " /p"), "bad dev");
+	assert_refused(entry_text("+1:2", "5", "100644", "1", " /p"), "bad dev");
+	assert_refused(entry_text("123456789012345678901234:1", "5", "100644", "1", " /p"),
+		       "bad dev");
+	/* numbers: digits only, within 64 bits; mode octal within st_mode; pid within 32 bits */
+	assert_refused(entry_text("8:1", "18446744073709551616", "100644", "1", " /p"),
+		       "bad number");
+	assert_refused(entry_text("8:1", "-1", "100644", "1", " /p"), "bad number");
+	assert_refused(entry_text("8:1", "5x", "100644", "1", " /p"), "bad number");
+	assert_refused(entry_text("8:1", "5", "100648", "1", " /p"), "bad number");
+	assert_refused(entry_text("8:1", "5", "200000", "1", " /p"), ":2: mode out of range");
+	assert_refused(entry_text("8:1", "5", "100644", "4294967296", " /p"),
+		       ":2: pid out of range");
+	/* missing: a field left out, an empty field, no path */
+	assert_refused(entry_text("8:1", "5", "100644", "1", ""), "expected 10 fields");
+	assert_refused(entry_text("8:1", "5", "100644", "1", " "), "entry without a path");
+	assert_refused(entry_text("8:1", "", "100644", "1", " /p"), "bad number");
+	/* a space too many shifts every field after it; in the path it is the path's */
+	assert_refused(entry_text(" 8:1", "5", "100644", "1", " /p"), "bad dev");
+	assert_refused(entry_text("8:1", "5 ", "100644", "1", " /p"), "bad number");
+	p = read_ok(entry_text("8:1", "5", "100644", "1", "  /p q "));
+	assert_string_equal(profile__entry(p, 0)->path, " /p q ");
+	profile__free(p);
+}
+
+/*
+ * Entries are added a few lines after they are read (profile_io.c's batch): an entry refused
+ * when it is added still names its own line, and the header's count only sizes the profile.
+ */
+static void test_batched_entries_keep_their_lines(void **state)
+{
+	char text[8192];
+	size_t used;
+	struct profile *p;
+
+	used = (size_t)snprintf(text, sizeof(text), MAGIC "# files: 40\n");
+	for (int i = 0; i < 40; i++)
+		used += (size_t)snprintf(text + used, sizeof(text) - used,
+					 "open 8:1 %d 1 %s 0 - 1 x /f%d\n", i + 1,
+					 i == 20 ? "777777" : "100644", i);
+	/* line 1 the magic, 2 the count, then entry i on line i + 3 */
+	assert_refused(text, "input.profile:23: mode out of range");
+	text[0] = '\0';
+	used = (size_t)snprintf(text, sizeof(text), MAGIC "# files: 99999999999999\n");
+	snprintf(text + used, sizeof(text) - used, "open 8:1 5 1 100644 0 - 1 x /p\n");
+	assert_refused(text, "header announces 99999999999999 files but it holds only 1");
+	used = (size_t)snprintf(text, sizeof(text), MAGIC "# files: 35\n");
+	for (int i = 0; i < 35; i++)
+		used += (size_t)snprintf(text + used, sizeof(text) - used,
+					 "open 8:1 %d 1 100644 0 - 1 x /f%d\n", i % 17 + 1, i);
+	/* 17 inodes, each under two paths (the first kept): merged across batches */
+	p = read_ok(text);
+	assert_int_equal(profile__count(p), 17);
+	assert_string_equal(profile__find_inode(p, makedev(8, 1), 1)->path, "/f0");
+	assert_int_equal(profile__find_inode(p, makedev(8, 1), 1)->count, 3);
+	profile__free(p);
+}
+
 static void test_text_first_line_is_exact(void **state)
 {
 	struct profile *p;
@@ -550,6 +640,8 @@ int main(void)
 		cmocka_unit_test(test_json_unknown_keys_are_skipped),
 		cmocka_unit_test(test_declared_files_must_all_be_there),
 		cmocka_unit_test(test_text_first_line_is_exact),
+		cmocka_unit_test(test_text_fields_at_their_edges),
+		cmocka_unit_test(test_batched_entries_keep_their_lines),
 		cmocka_unit_test(test_crlf_line_ends_read_as_lf),
 		cmocka_unit_test(test_both_formats_check_entry_fields_alike),
 		cmocka_unit_test(test_times_before_1970_round_trip),
