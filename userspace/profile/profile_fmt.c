@@ -228,8 +228,7 @@ int profile_fmt__header_set(struct profile_reader *rd, const struct header_key *
 			rd->has_files = true;
 			/*
 			 * Sized once instead of doubling the entries and rehashing both indexes
-			 * all the way up (a 200k-entry report: 193 -> 132 ms task-clock with the
-			 * path chunks). Only a hint: a failure, or a damaged count, is the end
+			 * all the way up. Only a hint: a failure, or a damaged count, is the end
 			 * check's to report; a huge count reserves at most RESERVE_MAX.
 			 */
 			profile__reserve(rd->p, u < RESERVE_MAX ? (size_t)u : RESERVE_MAX);
