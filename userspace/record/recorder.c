@@ -171,6 +171,58 @@ static int seen_spec_init(struct recorder *r, uint32_t max_files)
 	return 0;
 }
 
+static int seen_map_create(const struct seen_spec *sp)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, mo, .map_flags = sp->flags);
+
+	return bpf_map_create(sp->type, "slz_seen", sp->key_size, sp->value_size, sp->max_entries,
+			      &mo);
+}
+
+static void *premade_fn(void *arg)
+{
+	struct recorder *r = arg;
+
+	r->premade_fd = seen_map_create(&r->seen_spec);
+	if (r->premade_fd < 0)
+		r->premade_fd = -1; /* recorder_slot__new_generation tries again, and explains */
+	return NULL;
+}
+
+/*
+ * The first target's dedup map is made on a thread while the skeleton loads: even without
+ * preallocation a hash map of --max-files (1M) entries zeroes 16 MiB of buckets, 13-29 ms of
+ * `record -- /bin/true` (strace -T) that the verifier's time on the other CPU now hides. A
+ * failed thread start leaves it to recorder_slot__new_generation.
+ */
+static void premade_start(struct recorder *r)
+{
+	r->premade_fd = -1;
+	r->premaking = !pthread_create(&r->premade_thread, NULL, premade_fn, r);
+}
+
+/* The premade map's fd (the caller's now), or -1. */
+static int premade_take(struct recorder *r)
+{
+	int fd;
+
+	if (r->premaking)
+		pthread_join(r->premade_thread, NULL);
+	r->premaking = false;
+	fd = r->premade_fd;
+	r->premade_fd = -1;
+	return fd;
+}
+
+/* A premade map no target took goes with the recorder. */
+static void premade_drop(struct recorder *r)
+{
+	int fd = premade_take(r);
+
+	if (fd >= 0)
+		close(fd);
+}
+
 static int attach_prog(struct bpf_program *prog, struct bpf_link **link)
 {
 	struct bpf_link *l = bpf_program__attach(prog);
@@ -395,6 +447,7 @@ int recorder__open(const struct recorder_config *c, struct recorder **out)
 		return -ENOMEM;
 	for (size_t i = 0; i < SLZ_MAX_TARGETS; i++)
 		r->targets[i].seen_fd = -1;
+	r->premade_fd = -1;
 	r->capacity = cap;
 	r->discover = c->discover;
 	r->want_prepared = c->prepared ? c->prepared : RECORDER_DEFAULT_PREPARED;
@@ -415,6 +468,7 @@ int recorder__open(const struct recorder_config *c, struct recorder **out)
 	err = seen_spec_init(r, max_files);
 	if (err)
 		goto err;
+	premade_start(r);
 	bpf_map__set_max_entries(r->skel->maps.events, rbsz);
 	/* A recorder that finds no targets itself does not make every mkdir format its path. */
 	bpf_program__set_autoload(r->skel->progs.slz_cgroup_mkdir, c->discover);
@@ -474,6 +528,7 @@ void recorder__free(struct recorder *r)
 		return;
 	ring_buffer__free(r->rb);
 	detach_task_progs(r, true);
+	premade_drop(r);
 	record_bpf__destroy(r->skel);
 	for (size_t i = 0; i < SLZ_MAX_TARGETS; i++) {
 		target_clear(&r->targets[i]);
@@ -500,13 +555,11 @@ void recorder__targets_changed(struct recorder *r)
 
 int recorder_slot__new_generation(struct recorder *r, uint32_t slot, uint32_t *gen, int *old_fd)
 {
-	const struct seen_spec *sp = &r->seen_spec;
-	LIBBPF_OPTS(bpf_map_create_opts, mo, .map_flags = sp->flags);
 	struct slz_stats *zero;
-	int fd, err;
+	int fd = premade_take(r), err;
 
-	fd = bpf_map_create(sp->type, "slz_seen", sp->key_size, sp->value_size, sp->max_entries,
-			    &mo);
+	if (fd < 0)
+		fd = seen_map_create(&r->seen_spec);
 	if (fd < 0)
 		return slz_fail(-fd, "cannot create a target's dedup map: %s", strerror(-fd));
 	zero = calloc((size_t)r->ncpus, sizeof(*zero));

@@ -91,6 +91,13 @@ struct recorder {
 	uint32_t ndying;
 	bool detaching;
 	pthread_t detach_thread;
+	/*
+	 * The first generation's dedup map, created on premade_thread while the skeleton loads
+	 * (recorder.c: premade_start); taken by recorder_slot__new_generation.
+	 */
+	bool premaking;
+	pthread_t premade_thread;
+	int premade_fd; /* -1: none (not started, taken, or failed) */
 	int ncpus;
 	double load_s;
 	char path_buf[EVENT_PATH_BUF]; /* the path of the event being consumed */
