@@ -100,7 +100,12 @@ int container__init_pid(const char *name, pid_t *pid, const char **tool)
 				"no docker or podman on PATH to ask about container '%s'; find "
 				"its init pid and use --pid, or its cgroup and use --cgroup",
 				name);
-	return slz_fail(ENOENT, "no running container '%s' is known to %s%s%s (%s)", name,
-			found[0] ? "docker" : "", found[0] && found[1] ? " or " : "",
-			found[1] ? "podman" : "", found[0] ? buf[0] : buf[1]);
+	if (found[0] && found[1])
+		return slz_fail(ENOENT,
+				"no container '%s' is known to docker (%s) or podman (%s); 'docker "
+				"ps' or 'podman ps' lists them",
+				name, buf[0], buf[1]);
+	return slz_fail(ENOENT, "no container '%s' is known to %s (%s); '%s ps' lists them", name,
+			found[0] ? "docker" : "podman", found[0] ? buf[0] : buf[1],
+			found[0] ? "docker" : "podman");
 }

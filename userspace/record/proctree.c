@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cgroup.h"
+#include "pathutil.h"
 #include "proctree.h"
 #include "util.h"
 
@@ -269,6 +270,40 @@ int proctree__cgroup_procs(const char *dir, struct pid_list *out)
 	return procs_below(dir, out, 0);
 }
 
+/*
+ * Whether pid descends from root now (its ppid chain, read again): 1, 0, or -ESRCH when it is
+ * gone. For the processes that forked or exited between choose's two reads.
+ */
+static int descends_from(pid_t pid, pid_t root)
+{
+	char path[64], buf[1024];
+	pid_t self, ppid;
+
+	for (int hop = 0; hop < 4096 && pid > 1; hop++) {
+		if (pid == root)
+			return 1;
+		snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+		if (read_small(path, buf, sizeof(buf)) <= 0 ||
+		    proctree__parse_stat(buf, &self, &ppid))
+			return hop ? 0 : -ESRCH;
+		pid = ppid;
+	}
+	return pid == root;
+}
+
+/* Whether pid runs in dir or below it now: 1, 0, or -ESRCH when it is gone. */
+static int runs_below(pid_t pid, const char *dir)
+{
+	char *its = NULL;
+	int err = proctree__cgroup_dir("/proc", pid, &its), res;
+
+	if (err)
+		return -ESRCH;
+	res = path__below(its, dir) != NULL;
+	free(its);
+	return res;
+}
+
 int proctree__choose(pid_t pid, struct proctree_choice *c)
 {
 	struct pid_list tree = {0}, procs = {0};
@@ -282,10 +317,16 @@ int proctree__choose(pid_t pid, struct proctree_choice *c)
 		err = proctree__cgroup_procs(c->cgroup, &procs);
 	if (err)
 		goto out;
+	/*
+	 * The two lists are read one after the other while the processes fork and exit: one that
+	 * differs is asked again, so that a child forked in between, or one that exited, does not
+	 * count as other work.
+	 */
 	for (size_t i = 0; i < procs.n; i++)
-		c->others += !pid_list__has(&tree, procs.v[i]);
+		c->others += !pid_list__has(&tree, procs.v[i]) && !descends_from(procs.v[i], pid);
 	for (size_t i = 0; i < tree.n; i++)
-		c->outside += !pid_list__has(&procs, tree.v[i]);
+		c->outside +=
+			!pid_list__has(&procs, tree.v[i]) && !runs_below(tree.v[i], c->cgroup);
 	c->tree = c->others || c->outside;
 out:
 	if (err)
