@@ -15,6 +15,8 @@
 /* The cgroup levels searched for a target above the current cgroup. */
 #define MAX_CGROUP_LEVELS 64
 
+#include "tasktag.bpf.h"
+
 /* Target cgroups: cgroup id -> slot and generation. Descendants match through the caches below. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -141,7 +143,8 @@ static __always_inline __u64 answer_check(__u64 cg, __u32 version, __u32 slot1, 
 }
 
 /*
- * The target slot of the current task and its generation, or -1. Per-CPU answer first, then
+ * The target slot of the current task and its generation, or -1. Its tag first (the one task
+ * storage lookup an untagged task pays), then the per-CPU answer, then
  * the LRU cache, then the walk up the cgroup levels. targets_version is read before the walk:
  * an answer computed from targets that changed meanwhile is stored under the older version.
  */
@@ -149,10 +152,15 @@ static __always_inline int current_target(__u32 *gen)
 {
 	__u64 cg = bpf_get_current_cgroup_id();
 	__u32 version = targets_version;
-	struct slz_cpu_state *cs = cpu_state_get();
+	struct slz_cpu_state *cs;
 	struct level_ctx c = {};
 	struct target_answer *a;
+	int tagged = task_tag_target(gen);
 
+	/* A process-tree target's task (tasktag.bpf.h) is its target's wherever its cgroup is. */
+	if (tagged >= 0)
+		return tagged;
+	cs = cpu_state_get();
 	if (cs && cs->cgroup_id == cg && cs->version == version &&
 	    cs->check == answer_check(cs->cgroup_id, cs->version, cs->slot1, cs->gen)) {
 		*gen = cs->gen;

@@ -88,7 +88,8 @@ _slimzip()
 	case $cmd in
 	record)
 		opts='--output -o --format --record-missing --max-files --ringbuf-mb --cgroup
-			--duration --user --daemon --name --socket --tree-root --json --help'
+			--duration --user --daemon --name --socket --tree-root --json --pid --container
+			--wait-children --wait-timeout --help'
 		;;
 	report) opts='--top --depth --format --help' ;;
 	prune) opts="--profile $_slimzip_opts_prune_common" ;;

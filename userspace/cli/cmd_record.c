@@ -6,6 +6,7 @@
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/signalfd.h>
@@ -13,8 +14,10 @@
 #include "args.h"
 #include "cli.h"
 #include "client.h"
+#include "container.h"
 #include "options.h"
 #include "record_print.h"
+#include "proctree.h"
 #include "profile_io.h"
 #include "recorder.h"
 #include "util.h"
@@ -26,6 +29,8 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: slimzip record [options] -- CMD [ARGS...]\n"
 		"       slimzip record --cgroup PATH [--duration SECONDS] [options]\n"
+		"       slimzip record --pid PID | --container NAME [--duration SECONDS] "
+		"[options]\n"
 		"       slimzip record --daemon [--name NAME] [--socket PATH] [-o PROFILE] -- CMD\n"
 		"\n"
 		"Record every file CMD and all its descendants open, map, execute, stat, access "
@@ -37,8 +42,12 @@ static void usage(FILE *f)
 		"and its exit status is returned; if record is killed, CMD dies with it.\n"
 		"With --cgroup, follow an existing cgroup and everything below it until "
 		"SIGINT/SIGTERM\n"
-		"or the duration ends. SIGUSR1 writes a snapshot of the profile so far to the "
-		"output.\n"
+		"or the duration ends. With --pid, follow a running process until it exits: its\n"
+		"cgroup when that holds only it and its descendants, else its process tree (said "
+		"on\n"
+		"stderr). When CMD exits, whatever it left running in the background is killed\n"
+		"(its cgroup is removed) unless --wait-children. SIGUSR1 writes a snapshot of the\n"
+		"profile so far to the output.\n"
 		"\n"
 		"  -o, --output PROFILE  where to write the profile (default ./" DEFAULT_OUTPUT
 		"; - for stdout)\n"
@@ -49,7 +58,17 @@ static void usage(FILE *f)
 		"      --ringbuf-mb N    kernel-to-user event buffer in MiB (default %u)\n"
 		"      --cgroup PATH     follow this cgroup (a directory, or a path below the\n"
 		"                        cgroup v2 mount) instead of running a command\n"
-		"      --duration S      with --cgroup: stop after S seconds (30, 30s, 5m, 2h)\n"
+		"      --pid PID         follow this running process (and what it starts) until "
+		"it\n"
+		"                        exits\n"
+		"      --container NAME  follow a docker or podman container (name or id): the\n"
+		"                        cgroup of its init process, until that exits\n"
+		"      --duration S      with --cgroup, --pid or --container: stop after S "
+		"seconds\n"
+		"                        (30, 30s, 5m, 2h)\n"
+		"      --wait-children   when CMD exits, record on until what it started in the\n"
+		"                        background has exited too, instead of killing it\n"
+		"      --wait-timeout S  with --wait-children: wait at most S, then kill the rest\n"
 		"      --user USER       run CMD as USER (a name, UID or UID:GID) with its "
 		"groups,\n"
 		"                        like strace -u; the environment is left as it is\n"
@@ -181,13 +200,19 @@ enum {
 	OPT_SOCKET,
 	OPT_TREE_ROOT,
 	OPT_JSON,
+	OPT_PID,
+	OPT_CONTAINER,
+	OPT_WAIT_CHILDREN,
+	OPT_WAIT_TIMEOUT,
 };
 
 /* record --daemon's own options, and which of record's it cannot take (daemon-wide ones). */
 struct daemon_args {
 	bool on;
 	const char *name, *socket;
-	const char *conflict; /* the first option --daemon cannot take */
+	const char *conflict;  /* the first option --daemon cannot take */
+	const char *container; /* --container (not a daemon option: kept here with the others) */
+	bool wait_timeout;     /* --wait-timeout was given */
 };
 
 /* One option's value into o / sc; 0, or the exit code after printing why it is refused. */
@@ -200,6 +225,10 @@ static int record_option(int c, const char *val, struct record_opts *o, struct s
 		[OPT_RINGBUF_MB - OPT_FORMAT] = "--ringbuf-mb",
 		[OPT_CGROUP - OPT_FORMAT] = "--cgroup",
 		[OPT_DURATION - OPT_FORMAT] = "--duration",
+		[OPT_PID - OPT_FORMAT] = "--pid",
+		[OPT_CONTAINER - OPT_FORMAT] = "--container",
+		[OPT_WAIT_CHILDREN - OPT_FORMAT] = "--wait-children",
+		[OPT_WAIT_TIMEOUT - OPT_FORMAT] = "--wait-timeout",
 	};
 	uint64_t v;
 
@@ -258,6 +287,30 @@ static int record_option(int c, const char *val, struct record_opts *o, struct s
 		break;
 	case OPT_USER:
 		*user = val;
+		break;
+	case OPT_PID:
+		if (args__u64("--pid", val, 1, INT32_MAX, &v)) {
+			cli_error("record: %s", slz_errmsg());
+			return EXIT_USAGE;
+		}
+		o->pid = (pid_t)v;
+		break;
+	case OPT_CONTAINER:
+		if (!*val) {
+			cli_error("record: --container needs a container name or id");
+			return EXIT_USAGE;
+		}
+		da->container = val;
+		break;
+	case OPT_WAIT_CHILDREN:
+		o->wait_children = true;
+		break;
+	case OPT_WAIT_TIMEOUT:
+		if (args__duration("--wait-timeout", val, &o->wait_timeout_s)) {
+			cli_error("record: %s", slz_errmsg());
+			return EXIT_USAGE;
+		}
+		da->wait_timeout = true;
 		break;
 	case OPT_TREE_ROOT:
 		/* A tree that is not here (recorded for another place) must say where it is. */
@@ -320,6 +373,108 @@ static int record_summary(const struct snap_ctx *sc, const struct profile *p, bo
 	return cli_record_summary(sc->output, sc->fmt, sc->json, p, daemon, rc);
 }
 
+/* Which target the options name: exactly one of a command, --cgroup, --pid, --container. */
+static int check_modes(const struct record_opts *o, const struct daemon_args *da, bool has_duration)
+{
+	const char *given[4];
+	int n = 0;
+
+	if (o->argv)
+		given[n++] = "a command";
+	if (o->cgroup_path)
+		given[n++] = "--cgroup";
+	if (o->pid)
+		given[n++] = "--pid";
+	if (da->container)
+		given[n++] = "--container";
+	if (!n) {
+		cli_error("record: give a command after '--', --cgroup PATH, --pid PID or "
+			  "--container NAME (try --help)");
+		return EXIT_USAGE;
+	}
+	if (n > 1) {
+		cli_error("record: give one of a command, --cgroup, --pid or --container, not "
+			  "both %s and %s",
+			  given[0], given[1]);
+		return EXIT_USAGE;
+	}
+	if (has_duration && o->argv) {
+		cli_error("record: --duration only applies with --cgroup, --pid or --container");
+		return EXIT_USAGE;
+	}
+	if ((o->wait_children || da->wait_timeout) && !o->argv) {
+		cli_error("record: %s only applies to a command (--cgroup, --pid and --container "
+			  "end when told to, or when the process exits)",
+			  o->wait_children ? "--wait-children" : "--wait-timeout");
+		return EXIT_USAGE;
+	}
+	if (da->wait_timeout && !o->wait_children) {
+		cli_error("record: --wait-timeout bounds --wait-children; give both");
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+/*
+ * --pid and --container: which process, and whether to follow its cgroup (*cgroup, set in
+ * o->cgroup_path) or its process tree, said on stderr. 0, or the exit code after one line.
+ */
+static int resolve_pid(struct record_opts *o, const char *container, char **cgroup)
+{
+	struct proctree_choice c;
+	const char *tool;
+	pid_t pid;
+	int err;
+
+	if (container) {
+		err = container__init_pid(container, &pid, &tool);
+		if (err) {
+			cli_error("record: --container: %s", slz_errmsg());
+			return err == -ENOENT || err == -ESRCH
+				       ? EXIT_USAGE
+				       : cli_exit_for(err, CLI_STAGE_RECORD);
+		}
+		/* The container's cgroup holds only its work: the whole container is followed. */
+		err = proctree__cgroup_dir("/proc", pid, cgroup);
+		if (err) {
+			cli_error("record: --container %s (pid %d, from %s): %s", container,
+				  (int)pid, tool, slz_errmsg());
+			return err == -ESRCH ? EXIT_USAGE : cli_exit_for(err, CLI_STAGE_RECORD);
+		}
+		if (cli.verbose)
+			cli_info("container %s: init pid %d (%s), cgroup %s", container, (int)pid,
+				 tool, *cgroup);
+		o->pid = pid;
+		o->cgroup_path = *cgroup;
+		return 0;
+	}
+	if (!o->pid)
+		return 0;
+	err = proctree__choose(o->pid, &c);
+	if (err) {
+		cli_error("record: --pid %d: %s", (int)o->pid, slz_errmsg());
+		return err == -ESRCH ? EXIT_USAGE : cli_exit_for(err, CLI_STAGE_RECORD);
+	}
+	if (!c.tree) {
+		*cgroup = c.cgroup;
+		o->cgroup_path = c.cgroup;
+		if (cli.verbose)
+			cli_info("following pid %d through its cgroup %s", (int)o->pid, c.cgroup);
+		return 0;
+	}
+	if (cli.quiet)
+		; /* -q: the choice goes unsaid */
+	else if (c.others)
+		cli_info("following pid %d and its children: its cgroup %s also holds %zu other "
+			 "process%s",
+			 (int)o->pid, c.cgroup, c.others, c.others == 1 ? "" : "es");
+	else
+		cli_info("following pid %d and its children: %zu of them run outside its cgroup %s",
+			 (int)o->pid, c.outside, c.cgroup);
+	proctree_choice__release(&c);
+	return 0;
+}
+
 int cmd_record(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -337,6 +492,10 @@ int cmd_record(int argc, char **argv)
 		{"socket", required_argument, NULL, OPT_SOCKET},
 		{"tree-root", required_argument, NULL, OPT_TREE_ROOT},
 		{"json", required_argument, NULL, OPT_JSON},
+		{"pid", required_argument, NULL, OPT_PID},
+		{"container", required_argument, NULL, OPT_CONTAINER},
+		{"wait-children", no_argument, NULL, OPT_WAIT_CHILDREN},
+		{"wait-timeout", required_argument, NULL, OPT_WAIT_TIMEOUT},
 		{0},
 	};
 	struct record_opts o = {};
@@ -346,7 +505,8 @@ int cmd_record(int argc, char **argv)
 	const char *user_spec = NULL;
 	const struct profile_header *h;
 	struct daemon_args da = {.socket = CLIENT_DEFAULT_SOCKET};
-	bool has_duration = false;
+	bool has_duration = false, timed_out = false;
+	char *pid_cgroup = NULL;
 	struct cli_getopt g;
 	int c, at, err, status = -1, rc, sfd;
 	sigset_t oldmask;
@@ -384,10 +544,9 @@ int cmd_record(int argc, char **argv)
 	}
 	if (optind < argc)
 		o.argv = argv + optind;
-	if (!o.argv && !o.cgroup_path) {
-		cli_error("record: give a command after '--' or --cgroup PATH (try --help)");
-		return EXIT_USAGE;
-	}
+	rc = check_modes(&o, &da, has_duration);
+	if (rc)
+		return rc;
 	if (da.on && da.conflict) {
 		cli_error("record: --daemon records with the daemon's settings; %s does not apply",
 			  da.conflict);
@@ -397,17 +556,11 @@ int cmd_record(int argc, char **argv)
 		cli_error("record: %s only applies with --daemon", da.name ? "--name" : "--socket");
 		return EXIT_USAGE;
 	}
-	if (o.argv && o.cgroup_path) {
-		cli_error("record: give either a command or --cgroup '%s', not both",
-			  o.cgroup_path);
-		return EXIT_USAGE;
-	}
-	if (has_duration && !o.cgroup_path) {
-		cli_error("record: --duration only applies with --cgroup");
-		return EXIT_USAGE;
-	}
-	if (user_spec && o.cgroup_path) {
-		cli_error("record: --user runs a command as a user; it does not apply to --cgroup");
+	if (user_spec && !o.argv) {
+		cli_error("record: --user runs a command as a user; it does not apply to %s",
+			  o.cgroup_path	 ? "--cgroup"
+			  : da.container ? "--container"
+					 : "--pid");
 		return EXIT_USAGE;
 	}
 	if (user_spec && (rc = cli_user_lookup("record", user_spec, &user)))
@@ -438,23 +591,34 @@ int cmd_record(int argc, char **argv)
 		launch_user__release(&user);
 		return rc;
 	}
+	rc = resolve_pid(&o, da.container, &pid_cgroup);
+	if (rc) {
+		launch_user__release(&user);
+		return rc;
+	}
 	o.on_snapshot = write_snapshot;
 	o.snapshot_ctx = &sc;
+	o.wait_timed_out = &timed_out;
 
 	o.signal_fd = sfd = cli_signals_take(&oldmask);
 	if (sfd < 0) {
 		cli_error("record: %s", slz_errmsg());
 		launch_user__release(&user);
+		free(pid_cgroup);
 		return EXIT_FAILURE_GENERIC;
 	}
 	slz_errclear();
 	err = recorder__record(&o, &p, &status);
 	cli_signals_release(sfd, &oldmask);
 	launch_user__release(&user);
+	free(pid_cgroup);
+	if (timed_out)
+		cli_warn("what CMD left running was still running after --wait-timeout and was "
+			 "killed: the profile ends there");
 	if (err) {
 		cli_error("record: %s", *slz_errmsg() ? slz_errmsg() : strerror(-err));
 		return cli_exit_recording(err, status,
-					  o.cgroup_path ? CLI_STAGE_CGROUP : CLI_STAGE_RECORD);
+					  o.argv ? CLI_STAGE_RECORD : CLI_STAGE_CGROUP);
 	}
 	err = sc.tree_root ? profile__set_tree_root(p, sc.tree_root, NULL) : 0;
 	if (!err)

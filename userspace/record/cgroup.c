@@ -356,7 +356,7 @@ int cgroup__kill(const char *path)
 		   : 0;
 }
 
-static int populated(const char *path)
+int cgroup__populated(const char *path)
 {
 	char *p = NULL, line[64];
 	int res = 0;
@@ -379,7 +379,7 @@ static int populated(const char *path)
 int cgroup__wait_empty(const char *path, int timeout_ms)
 {
 	for (int waited = 0;; waited++) {
-		int r = populated(path);
+		int r = cgroup__populated(path);
 
 		if (r <= 0)
 			return r;

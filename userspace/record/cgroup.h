@@ -70,6 +70,8 @@ int cgroup__kill(const char *path);
  * it too). Returns how many processes were signalled, or -errno.
  */
 int cgroup__signal(const char *path, int sig);
+/* Whether a process runs in the cgroup or below (cgroup.events): 1, 0 (or gone), -errno. */
+int cgroup__populated(const char *path);
 /* Wait until no process is left in the cgroup or below. -ETIMEDOUT after timeout_ms. */
 int cgroup__wait_empty(const char *path, int timeout_ms);
 /* rmdir nested children depth first, then the cgroup itself. */

@@ -242,6 +242,24 @@ int recorder__refused(const struct recorder *r, uint32_t watch_id, uint64_t *n);
 /* Targets whose ended record was lost to a full ring (their end is to be found otherwise). */
 uint64_t recorder__ended_lost(const struct recorder *r);
 
+/*
+ * Process-tree targets (recorder_tasks.c, bpf/tasktag.bpf.h): a target that no cgroup names,
+ * whose tasks carry its tag (slot and generation) in task storage and pass it on to every
+ * child and thread they start (a fork program, attached with the first tag and left attached
+ * until recorder__free). A tag outlives exec; it takes precedence over the task's cgroup.
+ * Tags are not taken back when the target is removed: the events of a tagged task then carry
+ * the old generation and are dropped as stale. For one-shot recorders (record --pid).
+ */
+int recorder__add_task_target(struct recorder *r, uint32_t *slot);
+/* Tag the task behind pidfd (of a process, or of one thread: PIDFD_THREAD) for slot. */
+int recorder__tag_task(struct recorder *r, uint32_t slot, int pidfd);
+/*
+ * Tag root, every thread of it and every descendant that runs (walking /proc until a pass
+ * finds nothing new), after attaching the fork program so that none forked meanwhile is
+ * missed. -ESRCH when root is not running.
+ */
+int recorder__tag_tree(struct recorder *r, uint32_t slot, pid_t root);
+
 /* The hook recorder__open chose (never RECORDER_HOOK_AUTO), and its name. */
 enum recorder_hook recorder__hook(const struct recorder *r);
 const char *recorder_hook__name(enum recorder_hook h);
@@ -265,7 +283,23 @@ void recorder__signals(sigset_t *set);
 struct record_opts {
 	char *const *argv;	 /* command mode: the command to start in a fresh cgroup */
 	const char *cgroup_path; /* cgroup mode (argv == NULL): an existing cgroup to follow */
-	uint64_t duration_s;	 /* cgroup mode: stop after this long (0: until SIGINT/SIGTERM) */
+	/*
+	 * pid mode (argv == NULL): stop when this process exits. With cgroup_path, follow that
+	 * cgroup (the process's own, record --pid/--container); without, the process's tree
+	 * (recorder__tag_tree). A pid that is not running: -ESRCH.
+	 */
+	pid_t pid;
+	uint64_t duration_s; /* cgroup and pid mode: stop after this long (0: until SIGINT/SIGTERM)
+			      */
+	/*
+	 * Command mode: once the command exits, go on recording until its cgroup is empty (what
+	 * it started in the background has exited too) instead of killing what is left; at most
+	 * wait_timeout_s (0: no bound), after which the rest is killed as without the option and
+	 * *wait_timed_out (when not NULL) is set.
+	 */
+	bool wait_children;
+	uint64_t wait_timeout_s;
+	bool *wait_timed_out;
 	bool record_missing;
 	uint32_t max_files;
 	uint32_t ringbuf_bytes;

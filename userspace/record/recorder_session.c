@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -32,22 +33,28 @@ static int fill_header(struct profile *p, const struct record_opts *o, const cha
 		       int64_t start_ms, int status)
 {
 	struct profile_header *h = profile__header(p);
-	char *cmd = NULL;
+	char *cmd = NULL, *tree = NULL;
 	int err;
 
 	if (o->argv && !(cmd = slz_shell_join(o->argv)))
 		return -ENOMEM;
 	err = profile__set_host(p, SLIMZIP_VERSION);
 	if (!err)
-		err = profile__set_str(p, &h->target_kind, o->argv ? "command" : "cgroup");
+		err = profile__set_str(p, &h->target_kind,
+				       o->argv ? "command"
+				       : cgdir ? "cgroup"
+					       : "process");
+	if (!err && !cgdir && asprintf(&tree, "pid %d and its descendants", (int)o->pid) < 0)
+		err = -ENOMEM;
 	if (!err)
-		err = profile__set_str(p, &h->target, cgdir);
+		err = profile__set_str(p, &h->target, cgdir ? cgdir : tree);
 	if (!err)
 		err = profile__set_str(p, &h->command, cmd);
 	h->start_unix_ms = start_ms;
 	h->end_unix_ms = slz_unix_ms();
 	h->exit_status = o->argv ? status : -1;
 	free(cmd);
+	free(tree);
 	return err;
 }
 
@@ -60,6 +67,7 @@ struct record_state {
 	pid_t pid;
 	int pidfd;
 	bool exited, stop;
+	bool waiting; /* wait_children: the command exited, its cgroup is not empty yet */
 	int status;
 };
 
@@ -108,7 +116,7 @@ static void on_signal(struct record_state *s, const struct signalfd_siginfo *si)
 		s->stop = true;
 		return;
 	}
-	if (s->exited)
+	if (s->exited && !s->waiting)
 		return;
 	/*
 	 * A terminal's ^C already reached every process of the command in our process group (the
@@ -122,7 +130,7 @@ static void on_signal(struct record_state *s, const struct signalfd_siginfo *si)
 	 * rather than a process group: ours is shared with the terminal's other jobs (a pipeline
 	 * around slimzip), and a group of its own would take the terminal away from the command.
 	 */
-	if (cgroup__signal(s->cgdir, sig) <= 0)
+	if (cgroup__signal(s->cgdir, sig) <= 0 && !s->exited)
 		syscall(SYS_pidfd_send_signal, s->pidfd, sig, NULL, 0);
 }
 
@@ -217,6 +225,8 @@ static int event_loop(struct record_state *s, int sfd, int tfd)
 
 				while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
 					on_signal(s, &si);
+			} else if (fd == s->pidfd && !s->o->argv) {
+				s->exited = true; /* --pid: not our child, nothing to reap */
 			} else if (fd == s->pidfd) {
 				err = launch__wait(s->pidfd, &s->status);
 				if (err)
@@ -229,6 +239,93 @@ static int event_loop(struct record_state *s, int sfd, int tfd)
 	}
 out:
 	close(efd);
+	return err;
+}
+
+/*
+ * --wait-children: after the command, record on until its cgroup is empty. cgroup.events
+ * changes wake epoll (EPOLLPRI: kernfs notifies a change of "populated"); the loop reads it
+ * again on every turn anyway, so a missed notification costs one poll interval at most.
+ */
+static int wait_children(struct record_state *s, int sfd)
+{
+	struct epoll_event evs[4], ev = {.events = EPOLLIN};
+	int efd = epoll_create1(EPOLL_CLOEXEC), evfd = -1, tfd = -1, err = 0, fds[4];
+	char *events = NULL;
+
+	if (efd < 0)
+		return slz_fail(errno, "epoll: %s", strerror(errno));
+	if (asprintf(&events, "%s/cgroup.events", s->cgdir) < 0) {
+		err = -ENOMEM;
+		goto out;
+	}
+	evfd = open(events, O_RDONLY | O_CLOEXEC);
+	if (s->o->wait_timeout_s) {
+		struct itimerspec its = {.it_value = {.tv_sec = (time_t)s->o->wait_timeout_s}};
+
+		tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+		if (tfd < 0 || timerfd_settime(tfd, 0, &its, NULL)) {
+			err = slz_fail(errno, "timerfd: %s", strerror(errno));
+			goto out;
+		}
+	}
+	fds[0] = recorder__epoll_fd(s->r);
+	fds[1] = sfd;
+	fds[2] = evfd;
+	fds[3] = tfd;
+	for (int i = 0; i < 4; i++) {
+		if (fds[i] < 0)
+			continue;
+		ev.events = fds[i] == evfd ? EPOLLPRI : EPOLLIN;
+		ev.data.fd = fds[i];
+		if (epoll_ctl(efd, EPOLL_CTL_ADD, fds[i], &ev)) {
+			err = slz_fail(errno, "epoll: %s", strerror(errno));
+			goto out;
+		}
+	}
+	s->waiting = true;
+	while (cgroup__populated(s->cgdir) > 0) {
+		int n = epoll_wait(efd, evs, 4, POLL_INTERVAL_MS);
+
+		if (n < 0 && errno != EINTR) {
+			err = slz_fail(errno, "epoll: %s", strerror(errno));
+			break;
+		}
+		err = recorder__consume(s->r);
+		if (err < 0)
+			break;
+		err = 0;
+		for (int i = 0; i < n; i++) {
+			struct signalfd_siginfo si;
+
+			if (evs[i].data.fd == sfd) {
+				while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+					on_signal(s, &si);
+			} else if (evs[i].data.fd == tfd && tfd >= 0) {
+				if (s->o->wait_timed_out)
+					*s->o->wait_timed_out = true;
+				goto out;
+			}
+		}
+	}
+out:
+	s->waiting = false;
+	if (tfd >= 0)
+		close(tfd);
+	if (evfd >= 0)
+		close(evfd);
+	free(events);
+	close(efd);
+	return err;
+}
+
+/* --pid without a cgroup: a process-tree target, root and what runs below it tagged. */
+static int follow_tree(struct record_state *s)
+{
+	int err = recorder__add_task_target(s->r, &s->slot);
+
+	if (!err)
+		err = recorder__tag_tree(s->r, s->slot, s->o->pid);
 	return err;
 }
 
@@ -251,8 +348,19 @@ int recorder__record(const struct record_opts *o, struct profile **out, int *cmd
 	*cmd_status = -1;
 	if (o->stop_signal)
 		*o->stop_signal = 0;
-	if (!o->argv == !o->cgroup_path)
-		return slz_fail(EINVAL, "record needs either a command or a cgroup");
+	if (!o->argv == !(o->cgroup_path || o->pid) || (o->argv && o->pid))
+		return slz_fail(EINVAL, "record needs either a command, a cgroup or a pid");
+	if (o->wait_timed_out)
+		*o->wait_timed_out = false;
+	if (o->pid > 0) {
+		/* Opened first: a pid reused after this cannot be taken for the process. */
+		s.pidfd = (int)syscall(SYS_pidfd_open, o->pid, 0);
+		if (s.pidfd < 0)
+			return errno == ESRCH
+				       ? slz_fail(ESRCH, "no process %d is running", (int)o->pid)
+				       : slz_fail(errno, "pidfd_open(%d): %s", (int)o->pid,
+						  strerror(errno));
+	}
 	err = recorder__check_support();
 	if (err)
 		return err;
@@ -260,7 +368,7 @@ int recorder__record(const struct record_opts *o, struct profile **out, int *cmd
 		err = cgroup__own_dir(&parent);
 		if (err)
 			goto out;
-	} else {
+	} else if (o->cgroup_path) {
 		err = cgroup__resolve(o->cgroup_path, &cgdir);
 		if (err)
 			goto out;
@@ -278,9 +386,13 @@ int recorder__record(const struct record_opts *o, struct profile **out, int *cmd
 		created = true;
 	}
 	s.cgdir = cgdir;
-	err = cgroup__id(cgdir, &cgid);
-	if (!err)
-		err = recorder__add_target(r, cgid, &s.slot);
+	if (cgdir) {
+		err = cgroup__id(cgdir, &cgid);
+		if (!err)
+			err = recorder__add_target(r, cgid, &s.slot);
+	} else {
+		err = follow_tree(&s);
+	}
 	if (err)
 		goto out;
 
@@ -311,6 +423,8 @@ int recorder__record(const struct record_opts *o, struct profile **out, int *cmd
 		}
 	}
 	err = event_loop(&s, sfd, tfd);
+	if (!err && created && s.exited && o->wait_children)
+		err = wait_children(&s, sfd);
 	if (err)
 		goto out;
 	if (created) {
@@ -334,7 +448,7 @@ int recorder__record(const struct record_opts *o, struct profile **out, int *cmd
 	p = NULL;
 	*cmd_status = o->argv ? s.status : -1;
 out:
-	if (s.pidfd >= 0 && !s.exited) {
+	if (s.pidfd >= 0 && !s.exited && o->argv) {
 		/* An error while the command runs: do not leave it behind. */
 		syscall(SYS_pidfd_send_signal, s.pidfd, SIGKILL, NULL, 0);
 		launch__wait(s.pidfd, &s.status);
