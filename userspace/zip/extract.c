@@ -61,6 +61,47 @@ err:
 	return nfd;
 }
 
+int dircache__parent(struct dircache *c, int dest_fd, const char *name, size_t name_len,
+		     const char **last)
+{
+	size_t len = name_len && name[name_len - 1] == '/' ? name_len - 1 : name_len;
+	const char *slash = memrchr(name, '/', len);
+	size_t plen = slash ? (size_t)(slash - name) : 0;
+	int dfd;
+
+	if (!slash) {
+		*last = name;
+		return dest_fd;
+	}
+	if (c->fd >= 0 && c->len == plen && !memcmp(c->dir, name, plen)) {
+		*last = slash + 1;
+		return c->fd;
+	}
+	dfd = extract__open_parent(dest_fd, name, last);
+	if (dfd < 0 || dfd == dest_fd)
+		return dfd;
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+	/* No room to remember it: the caller closes it after this one use. */
+	if (slz_grow((void **)&c->dir, &c->cap, plen, 1))
+		return dfd;
+	memcpy(c->dir, name, plen);
+	c->len = plen;
+	c->fd = dfd;
+	return dfd;
+}
+
+void dircache__release(struct dircache *c)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+	free(c->dir);
+	c->dir = NULL;
+	c->len = c->cap = 0;
+}
+
 static int read_link_target(zip_t *za, zip_uint64_t zi, struct ent *e)
 {
 	zip_file_t *zf;
@@ -118,6 +159,9 @@ static int parse_entry(zip_t *za, zip_uint64_t zi, const struct zipcdir_rec *r, 
 	e->comp_size = zs.comp_size;
 	e->method = zs.comp_method;
 	e->crc = zs.crc;
+	e->name_len = r->name_len;
+	if (zipcdir__local_offset(r, &e->local_off))
+		return slz_fail(EINVAL, "entry %s has a damaged zip64 extra field", name);
 	/* The UT field's UTC time when there is one: the DOS fields say nothing of the zone. */
 	if (!zipcdir__ut_mtime(r, &e->mtime))
 		e->mtime = dostime__to_unix(r->dos_time, r->dos_date);
@@ -187,14 +231,14 @@ static int check_not_through_link(zip_t *za, const struct ent *ents, const struc
  * A directory's mode and mtime, set through its own descriptor: reached one component at a
  * time (names may be longer than PATH_MAX) and never through a symlink.
  */
-static int set_dir_attrs(int dest_fd, const struct ent *e)
+static int set_dir_attrs(struct dircache *dc, int dest_fd, const struct ent *e)
 {
 	struct timespec ts[2] = {{.tv_sec = e->mtime}, {.tv_sec = e->mtime}};
 	const char *base = NULL;
 	char comp[256];
 	int dfd, fd, err = 0;
 
-	dfd = extract__open_parent(dest_fd, e->name, &base);
+	dfd = dircache__parent(dc, dest_fd, e->name, e->name_len, &base);
 	if (dfd < 0)
 		return slz_fail(-dfd, "cannot reach directory %s: %s", e->name, strerror(-dfd));
 	snprintf(comp, sizeof(comp), "%.*s", (int)strcspn(base, "/"), base);
@@ -204,7 +248,7 @@ static int set_dir_attrs(int dest_fd, const struct ent *e)
 			       strerror(errno));
 	if (fd >= 0)
 		close(fd);
-	if (dfd != dest_fd)
+	if (dfd != dest_fd && dfd != dc->fd)
 		close(dfd);
 	return err;
 }
@@ -465,13 +509,14 @@ static int check_total(const char *zip_path, const struct ent *ents, uint64_t n,
 int extract__zip(const char *zip_path, const char *dest_dir, const struct extract_opts *o)
 {
 	uint64_t max = OPT(o, max_bytes) ? OPT(o, max_bytes) : EXTRACT_DEFAULT_MAX_BYTES;
+	struct dircache dc = DIRCACHE_INIT;
 	struct linkres lr = {0};
 	struct ent *ents = NULL, **dirs = NULL;
 	struct zipcdir cd = {0};
 	uint64_t pos = 0, n, ndirs = 0;
 	bool any_link = false;
 	struct stat zst;
-	int zerr = 0, dest_fd = -1, err = 0;
+	int zerr = 0, dest_fd = -1, zip_fd = -1, err = 0;
 	zip_t *za;
 
 	za = zip_open(zip_path, ZIP_RDONLY | ZIP_CHECKCONS, &zerr);
@@ -485,7 +530,9 @@ int extract__zip(const char *zip_path, const char *dest_dir, const struct extrac
 		return err;
 	}
 	n = (uint64_t)zip_get_num_entries(za, 0);
-	if (stat(zip_path, &zst)) {
+	/* The files' data is read from this descriptor (extract_files.c), not through libzip. */
+	zip_fd = open(zip_path, O_RDONLY | O_CLOEXEC);
+	if (zip_fd < 0 || fstat(zip_fd, &zst)) {
 		err = slz_fail(errno, "cannot open the zip %s: %s", zip_path, strerror(errno));
 		goto out;
 	}
@@ -542,7 +589,7 @@ int extract__zip(const char *zip_path, const char *dest_dir, const struct extrac
 	 */
 	for (int pass = 0; pass < 2; pass++) {
 		if (pass == 1) {
-			err = extract_files__write(za, (uint64_t)zst.st_size, dest_fd,
+			err = extract_files__write(za, zip_fd, (uint64_t)zst.st_size, dest_fd,
 						   OPT(o, replace), ents, n, OPT(o, threads));
 			if (err)
 				goto out;
@@ -554,7 +601,7 @@ int extract__zip(const char *zip_path, const char *dest_dir, const struct extrac
 
 			if (e->kind != (pass == 0 ? E_DIR : E_LINK))
 				continue;
-			dfd = extract__open_parent(dest_fd, e->name, &base);
+			dfd = dircache__parent(&dc, dest_fd, e->name, e->name_len, &base);
 			if (dfd < 0) {
 				err = slz_fail(-dfd,
 					       "cannot create the directories of %s: %s (is a "
@@ -568,7 +615,7 @@ int extract__zip(const char *zip_path, const char *dest_dir, const struct extrac
 				err = slz_fail(errno, "cannot replace %s: %s", e->name,
 					       strerror(errno));
 			if (err) {
-				if (dfd != dest_fd)
+				if (dfd != dest_fd && dfd != dc.fd)
 					close(dfd);
 				goto out;
 			}
@@ -602,7 +649,7 @@ int extract__zip(const char *zip_path, const char *dest_dir, const struct extrac
 				break;
 			}
 			}
-			if (dfd != dest_fd)
+			if (dfd != dest_fd && dfd != dc.fd)
 				close(dfd);
 			if (err)
 				goto out;
@@ -612,11 +659,12 @@ int extract__zip(const char *zip_path, const char *dest_dir, const struct extrac
 	/* Deepest first, after all children exist: a 0555 directory would refuse them. */
 	qsort(dirs, ndirs, sizeof(*dirs), depth_cmp);
 	for (uint64_t i = 0; i < ndirs; i++) {
-		err = set_dir_attrs(dest_fd, dirs[i]);
+		err = set_dir_attrs(&dc, dest_fd, dirs[i]);
 		if (err)
 			goto out;
 	}
 out:
+	dircache__release(&dc);
 	linkres__free(&lr);
 	for (uint64_t i = 0; ents && i < n; i++)
 		free(ents[i].target);
@@ -625,6 +673,8 @@ out:
 	zipcdir__release(&cd);
 	if (dest_fd >= 0)
 		close(dest_fd);
+	if (zip_fd >= 0)
+		close(zip_fd);
 	zip_discard(za);
 	return err;
 }

@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * The files' data of an extraction, on several threads: each takes the next file entry,
- * reads its raw bytes (ZIP_FL_COMPRESSED: the deflate stream, or the stored bytes) from libzip
- * under one lock, since a zip_t is not thread-safe, then inflates them with its own libdeflate
- * decompressor into a buffer of the declared size, checks the CRC-32 and writes the file. The
- * declared size bounds the buffer, so a bomb fails at the first byte too many. Only once the
- * data is whole and checked is the file created: a damaged entry leaves no file. Entries above
- * INFLATE_MAX, or of another method than store and deflate, stream through libzip (zlib) under
- * the lock instead, so memory stays bounded whatever an entry declares.
+ * reads its raw bytes (the deflate stream, or the stored bytes) with pread() from the zip's own
+ * descriptor at the data offset its local header gives, so the threads share no lock (a zip_t
+ * is not thread-safe: reading through libzip under one lock kept the second thread waiting),
+ * then inflates them with its own libdeflate decompressor into a buffer of the declared size,
+ * checks the CRC-32 and writes the file. The declared size bounds the buffer, so a bomb fails
+ * at the first byte too many. Only once the data is whole and checked is the file created: a
+ * damaged entry leaves no file. Entries above INFLATE_MAX, or of another method than store and
+ * deflate, stream through libzip (zlib) under the lock instead, so memory stays bounded
+ * whatever an entry declares. Each thread keeps the directory of its last file open: the
+ * entries of one directory come together, so a file costs one openat, not one per component.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,15 +23,22 @@
 
 #include "extract_internal.h"
 #include "util.h"
+#include "zipcdir.h"
 
 #define INFLATE_MAX (64ULL << 20)
 #define COPY_BUFFER (256 * 1024)
 #define MAX_THREADS 16
+/*
+ * Bytes of local extra fields read in the same pread() as the data: slimzip's UT field (9),
+ * Info-ZIP's UT and ux (28), a zip64 field (20) fit. A longer extra area costs a second read.
+ */
+#define LOCAL_SLACK 128
 
 struct xpool {
 	pthread_mutex_t zmu; /* za: one reader at a time */
 	pthread_mutex_t mu;  /* next and the first failure */
 	zip_t *za;
+	int zip_fd; /* the same zip, read with pread() by every thread at once */
 	uint64_t zip_size;
 	int dest_fd;
 	bool replace; /* extract_opts.replace */
@@ -45,8 +55,33 @@ struct xworker {
 	struct libdeflate_decompressor *d;
 	unsigned char *raw, *out;
 	size_t raw_cap, out_cap;
-	char *copy; /* COPY_BUFFER, for streamed entries */
+	char *copy;	      /* COPY_BUFFER, for streamed entries */
+	struct dircache dirs; /* the directory of the last file */
 };
+
+static uint16_t get16(const unsigned char *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+
+/* Up to len bytes at off, fewer only at the end of the file: how many, or -errno. */
+static ssize_t pread_full(int fd, unsigned char *buf, size_t len, uint64_t off)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t r = pread(fd, buf + done, len - done, (off_t)(off + done));
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (r == 0)
+			break;
+		done += (size_t)r;
+	}
+	return (ssize_t)done;
+}
 
 /* The whole buffer, through short writes and signals. 0 or -errno. */
 static int write_all(int fd, const unsigned char *buf, size_t len)
@@ -160,56 +195,90 @@ out:
 	return finish_file(dfd, base, fd, e, err);
 }
 
-/* The entry's raw bytes, comp_size of them, into w->raw: read under the archive's lock. */
-static int read_raw(struct xworker *w, zip_uint64_t zi, const struct ent *e)
+static int no_local_header(const struct ent *e)
 {
-	zip_file_t *zf;
-	uint64_t done = 0;
-	zip_int64_t n = 1;
+	return slz_fail(EINVAL,
+			"entry %s is corrupt: no local header of that name where the central "
+			"directory says",
+			e->name);
+}
+
+static int data_ends_early(const struct ent *e, uint64_t done)
+{
+	return slz_fail(EINVAL, "entry %s is corrupt: its data ends after %llu of %llu bytes",
+			e->name, (unsigned long long)done, (unsigned long long)e->comp_size);
+}
+
+/*
+ * The entry's raw bytes, comp_size of them, into w->raw; *data points at them. One pread()
+ * takes the local header, its name, LOCAL_SLACK bytes of extra fields and the data together;
+ * the header must repeat the central directory's name and method and not be encrypted. The
+ * sizes are the central directory's (a data descriptor's zeros in the local header do not
+ * matter), the data offset the local header's (its extra field may differ from the central one).
+ */
+static int read_raw(struct xworker *w, const struct ent *e, const unsigned char **data)
+{
+	const struct xpool *p = w->p;
+	uint64_t head = ZIPCDIR_LOCAL_HDR + (uint64_t)e->name_len, want, skip;
+	ssize_t got;
 	int err;
 
 	/* Declared by the entry, so bounded by the zip before anything is allocated. */
-	if (e->comp_size > w->p->zip_size)
+	if (e->comp_size > p->zip_size || e->local_off > p->zip_size)
 		return slz_fail(
 			EINVAL,
 			"entry %s declares %llu bytes of data, more than the zip holds: the "
 			"zip is damaged or hostile",
 			e->name, (unsigned long long)e->comp_size);
-	err = slz_grow((void **)&w->raw, &w->raw_cap, e->comp_size ? e->comp_size : 1, 1);
+	want = head + LOCAL_SLACK + e->comp_size;
+	err = slz_grow((void **)&w->raw, &w->raw_cap, want, 1);
 	if (err)
 		return slz_fail(-err, "cannot extract %s: out of memory", e->name);
-	pthread_mutex_lock(&w->p->zmu);
-	zf = zip_fopen_index(w->p->za, zi, ZIP_FL_COMPRESSED);
-	if (!zf) {
-		err = slz_fail(EINVAL, "cannot read entry %s: %s", e->name, zip_strerror(w->p->za));
-		goto out;
+	got = pread_full(p->zip_fd, w->raw, want, e->local_off);
+	if (got < 0)
+		return slz_fail((int)-got, "cannot read entry %s: %s", e->name,
+				strerror((int)-got));
+	if ((uint64_t)got < head || memcmp(w->raw, "PK\3\4", 4) ||
+	    get16(w->raw + 26) != e->name_len ||
+	    memcmp(w->raw + ZIPCDIR_LOCAL_HDR, e->name, e->name_len))
+		return no_local_header(e);
+	if (get16(w->raw + 6) & 1)
+		return slz_fail(EINVAL, "entry %s is encrypted: refusing it", e->name);
+	if (get16(w->raw + 8) != (uint16_t)e->method)
+		return slz_fail(EINVAL,
+				"entry %s is corrupt: its local header names another compression "
+				"method than the central directory",
+				e->name);
+	skip = head + get16(w->raw + 28);
+	if (skip + e->comp_size <= (uint64_t)got) {
+		*data = w->raw + skip;
+		return 0;
 	}
-	while (done < e->comp_size && (n = zip_fread(zf, w->raw + done, e->comp_size - done)) > 0)
-		done += (uint64_t)n;
-	if (n < 0)
-		err = slz_fail(EINVAL, "entry %s is corrupt: %s", e->name, zip_file_strerror(zf));
-	else if (done != e->comp_size)
-		err = slz_fail(EINVAL,
-			       "entry %s is corrupt: its data ends after %llu of %llu bytes",
-			       e->name, (unsigned long long)done, (unsigned long long)e->comp_size);
-	zip_fclose(zf);
-out:
-	pthread_mutex_unlock(&w->p->zmu);
-	return err;
+	/* The file ended first: the data is cut short. */
+	if ((uint64_t)got < want)
+		return data_ends_early(e, (uint64_t)got > skip ? (uint64_t)got - skip : 0);
+	/* An extra area longer than LOCAL_SLACK: the data again, from where it starts. */
+	got = pread_full(p->zip_fd, w->raw, e->comp_size, e->local_off + skip);
+	if (got < 0)
+		return slz_fail((int)-got, "cannot read entry %s: %s", e->name,
+				strerror((int)-got));
+	if ((uint64_t)got != e->comp_size)
+		return data_ends_early(e, (uint64_t)got);
+	*data = w->raw;
+	return 0;
 }
 
 /* A stored or deflated entry: whole in memory, checked, then written. */
-static int inflate_file(struct xworker *w, zip_uint64_t zi, int dfd, const char *base,
-			const struct ent *e)
+static int inflate_file(struct xworker *w, int dfd, const char *base, const struct ent *e)
 {
-	const unsigned char *data;
+	const unsigned char *data = NULL, *raw = NULL;
 	size_t got = 0;
 	int fd, err;
 
-	err = read_raw(w, zi, e);
+	err = read_raw(w, e, &raw);
 	if (err)
 		return err;
-	data = w->raw; /* read_raw() may have moved it */
+	data = raw;
 	if (e->method == ZIP_CM_STORE) {
 		if (e->comp_size > e->size)
 			return more_than_declared(e);
@@ -222,8 +291,7 @@ static int inflate_file(struct xworker *w, zip_uint64_t zi, int dfd, const char 
 		if (err)
 			return slz_fail(-err, "cannot extract %s: out of memory", e->name);
 		/* The buffer is the declared size: a stream inflating to more stops there. */
-		r = libdeflate_deflate_decompress(w->d, w->raw, e->comp_size, w->out, e->size,
-						  &got);
+		r = libdeflate_deflate_decompress(w->d, raw, e->comp_size, w->out, e->size, &got);
 		if (r == LIBDEFLATE_INSUFFICIENT_SPACE)
 			return more_than_declared(e);
 		if (r != LIBDEFLATE_SUCCESS)
@@ -252,17 +320,17 @@ static int write_one(struct xworker *w, uint64_t i)
 	const char *base = NULL;
 	int dfd, err;
 
-	dfd = extract__open_parent(w->p->dest_fd, e->name, &base);
+	dfd = dircache__parent(&w->dirs, w->p->dest_fd, e->name, e->name_len, &base);
 	if (dfd < 0)
 		return slz_fail(-dfd,
 				"cannot create the directories of %s: %s (is a parent a file or a "
 				"symlink?)",
 				e->name, strerror(-dfd));
 	if (e->size <= INFLATE_MAX && (e->method == ZIP_CM_STORE || e->method == ZIP_CM_DEFLATE))
-		err = inflate_file(w, i, dfd, base, e);
+		err = inflate_file(w, dfd, base, e);
 	else
 		err = stream_file(w, i, dfd, base, e);
-	if (dfd != w->p->dest_fd)
+	if (dfd != w->p->dest_fd && dfd != w->dirs.fd)
 		close(dfd);
 	return err;
 }
@@ -274,7 +342,7 @@ static int write_one(struct xworker *w, uint64_t i)
  */
 static void *xworker_run(void *arg)
 {
-	struct xworker w = {.p = arg};
+	struct xworker w = {.p = arg, .dirs = DIRCACHE_INIT};
 	struct xpool *p = w.p;
 	int err = 0;
 
@@ -307,16 +375,18 @@ static void *xworker_run(void *arg)
 		pthread_mutex_unlock(&p->mu);
 	}
 	libdeflate_free_decompressor(w.d);
+	dircache__release(&w.dirs);
 	free(w.raw);
 	free(w.out);
 	free(w.copy);
 	return NULL;
 }
 
-int extract_files__write(zip_t *za, uint64_t zip_size, int dest_fd, bool replace,
+int extract_files__write(zip_t *za, int zip_fd, uint64_t zip_size, int dest_fd, bool replace,
 			 const struct ent *ents, uint64_t n, int threads)
 {
 	struct xpool p = {.za = za,
+			  .zip_fd = zip_fd,
 			  .zip_size = zip_size,
 			  .dest_fd = dest_fd,
 			  .replace = replace,

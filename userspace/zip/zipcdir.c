@@ -253,15 +253,19 @@ bad:
 			(unsigned long long)index);
 }
 
+int zipcdir__local_offset(const struct zipcdir_rec *rec, uint64_t *off)
+{
+	*off = get32(rec->raw + 42);
+	return *off == NO_32BIT_VAL ? zip64_offset(rec, off) : 0;
+}
+
 int zipcdir__set_dos_time(int fd, const char *path, struct zipcdir_rec *rec, uint16_t dos_time,
 			  uint16_t dos_date)
 {
-	uint64_t off = get32(rec->raw + 42);
 	unsigned char local[LOCAL_HDR];
-	int err = 0;
+	uint64_t off;
+	int err = zipcdir__local_offset(rec, &off);
 
-	if (off == NO_32BIT_VAL && zip64_offset(rec, &off))
-		err = -EINVAL;
 	if (!err)
 		err = read_at(fd, local, sizeof(local), off);
 	/* The local header repeats the record's name length: a cheap check that it is the one. */

@@ -67,6 +67,14 @@ int zipcdir__next(const struct zipcdir *cd, uint64_t *pos, uint64_t index, struc
 bool zipcdir__ut_mtime(const struct zipcdir_rec *rec, int64_t *mtime);
 
 /*
+ * Where rec's local header starts in the file (APPNOTE 4.3.12 offset 42, or its zip64 extra
+ * field when that says 0xffffffff): 0, or -EINVAL when the zip64 field is missing or damaged.
+ */
+int zipcdir__local_offset(const struct zipcdir_rec *rec, uint64_t *off);
+/* The fixed part of a local header (APPNOTE 4.3.7): name and extra field lengths at 26, 28. */
+#define ZIPCDIR_LOCAL_HDR 30
+
+/*
  * Give rec's entry this DOS time and date: in its local header in the file, and in its record
  * in cd->data, which zipcdir__write_back() then puts back into the file. 0 or -errno; -EIO when
  * no local header is at rec's offset. Explained naming path.
