@@ -139,6 +139,10 @@ truncate -s 300M "$tree/huge.bin"
 code 9 "exceeds an AWS Lambda limit" "$SLIMZIP" prune --tree "$tree" --profile "$WORK/a.profile" \
 	--keep huge.bin --dry-run --enforce-lambda-limits
 rm -f "$tree/huge.bin"
+# 2: a bad value of the recorder's environment knob, before anything runs.
+code 2 "SLIMZIP_RECORD_HOOK=sysexit" env SLIMZIP_RECORD_HOOK=sysexit "$SLIMZIP" record -o "$WORK/h.profile" -- true
+check "... one line" test "$(wc -l <"$WORK/last.err")" = 1
+check "... and no profile" test ! -e "$WORK/h.profile"
 # 11: no daemon answers at the socket (ctl, and record --daemon before it starts anything).
 code 11 "$WORK/no.sock" "$SLIMZIP" ctl --socket "$WORK/no.sock" ping
 code 11 "$WORK/no.sock" "$SLIMZIP" record --daemon --socket "$WORK/no.sock" -o "$WORK/d.profile" -- true

@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "config.h"
+#include "recorder.h"
 #include "util.h"
 
 struct subcommand {
@@ -107,6 +108,17 @@ static int cmd_help(int argc, char **argv)
 	return sub->run(2, sub_argv);
 }
 
+/* The environment's knobs a command would read later, checked before any command runs. */
+static bool env_is_bad(void)
+{
+	enum recorder_hook h;
+
+	if (!recorder_hook__from_env(getenv(RECORDER_HOOK_ENV), &h))
+		return false;
+	cli_error("%s", slz_errmsg());
+	return true;
+}
+
 int main(int argc, char **argv)
 {
 	const struct subcommand *sub;
@@ -137,6 +149,8 @@ int main(int argc, char **argv)
 	}
 
 	libbpf_set_print(cli_libbpf_print);
+	if (env_is_bad())
+		return EXIT_USAGE;
 
 	sub = find_subcommand(argv[i]);
 	if (!sub)

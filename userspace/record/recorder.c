@@ -295,6 +295,21 @@ const char *recorder_hook__name(enum recorder_hook h)
 	}
 }
 
+int recorder_hook__from_env(const char *value, enum recorder_hook *out)
+{
+	*out = RECORDER_HOOK_AUTO;
+	if (!value || !*value)
+		return 0;
+	if (!strcmp(value, "sys_exit"))
+		*out = RECORDER_HOOK_SYS_EXIT;
+	else if (!strcmp(value, "per-syscall"))
+		*out = RECORDER_HOOK_PER_SYSCALL;
+	else
+		return slz_fail(EINVAL, "%s=%s: expected sys_exit or per-syscall (or unset it)",
+				RECORDER_HOOK_ENV, value);
+	return 0;
+}
+
 enum recorder_hook recorder__hook(const struct recorder *r)
 {
 	return r->hook;
@@ -322,15 +337,11 @@ static int choose_hook(enum recorder_hook want, bool one_shot, enum recorder_hoo
 	const char *env = getenv(RECORDER_HOOK_ENV);
 	bool per_syscall_ok = syscall_tp_exists("sys_exit_openat");
 
-	if (want == RECORDER_HOOK_AUTO && env && *env) {
-		if (!strcmp(env, "sys_exit"))
-			want = RECORDER_HOOK_SYS_EXIT;
-		else if (!strcmp(env, "per-syscall"))
-			want = RECORDER_HOOK_PER_SYSCALL;
-		else
-			return slz_fail(EINVAL,
-					"%s=%s: expected sys_exit or per-syscall (or unset)",
-					RECORDER_HOOK_ENV, env);
+	if (want == RECORDER_HOOK_AUTO) {
+		int err = recorder_hook__from_env(env, &want);
+
+		if (err)
+			return err;
 	}
 	if (want == RECORDER_HOOK_AUTO && one_shot)
 		want = RECORDER_HOOK_SYS_EXIT;

@@ -263,6 +263,12 @@ int recorder__tag_tree(struct recorder *r, uint32_t slot, pid_t root);
 /* The hook recorder__open chose (never RECORDER_HOOK_AUTO), and its name. */
 enum recorder_hook recorder__hook(const struct recorder *r);
 const char *recorder_hook__name(enum recorder_hook h);
+/*
+ * The hook RECORDER_HOOK_ENV's value asks for (NULL or empty: RECORDER_HOOK_AUTO); -EINVAL,
+ * explained, for any other value. The CLI checks the environment with it before any command,
+ * so that a typo is a usage error (exit 2), not a failed recording.
+ */
+int recorder_hook__from_env(const char *value, enum recorder_hook *out);
 
 /*
  * Whether the programs every task runs (the syscall exit hook, sched_process_exec) are attached:
