@@ -107,6 +107,25 @@ run "$SLIMZIP" record --tree-root "$WORK/task2/" -o "$WORK/t2.profile" -- cat "$
 check "record --tree-root (exit $RC)" test "$RC" -eq 0
 check "... names the tree, resolved, in tree-root" \
 	grep -qx "# tree-root: $(realpath "$WORK/task2")" "$WORK/t2.profile"
+# A SIGUSR1 snapshot carries it too: the profile so far, with the final one's headers.
+"$SLIMZIP" record --tree-root "$WORK/task2" -o "$WORK/t2s.profile" -- \
+	sh -c 'cat "$1"; while [ ! -e "$2" ]; do sleep 0.05; done' sh "$WORK/task2/a.txt" "$WORK/t2s.go" \
+	>/dev/null 2>"$WORK/t2s.err" &
+spid=$!
+for _ in $(seq 200); do
+	find "/proc/$spid/fd" -lname 'anon_inode:*signalfd*' 2>/dev/null | grep -q . && break
+	sleep 0.05
+done
+# One sent before the event loop runs has nothing to snapshot yet: send until one lands.
+for _ in $(seq 200); do
+	[[ -s $WORK/t2s.profile ]] && break
+	kill -USR1 "$spid"
+	sleep 0.05
+done
+check "a SIGUSR1 snapshot names --tree-root too" \
+	grep -qx "# tree-root: $(realpath "$WORK/task2")" "$WORK/t2s.profile"
+touch "$WORK/t2s.go"
+wait "$spid" || true
 run "$SLIMZIP" record --tree-root "$tree" -o "$WORK/t1.profile" -- cat "$tree/a.txt"
 run "$SLIMZIP" merge -o "$WORK/t12.profile" "$WORK/t1.profile" "$WORK/t2.profile"
 check "merge of two records over different --tree-root refuses: exit 6 (exit $RC)" test "$RC" -eq 6

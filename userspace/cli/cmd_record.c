@@ -99,10 +99,14 @@ struct snap_ctx {
 	const char *json;      /* --json FILE: the summary as JSON (record_print.h) */
 };
 
-static int write_snapshot(const struct profile *p, void *ctx)
+static int write_snapshot(struct profile *p, void *ctx)
 {
 	const struct snap_ctx *c = ctx;
-	int err = profile__write(p, c->output, c->fmt);
+	/* A snapshot is the profile so far: the same headers as the final one. */
+	int err = c->tree_root ? profile__set_tree_root(p, c->tree_root, NULL) : 0;
+
+	if (!err)
+		err = profile__write(p, c->output, c->fmt);
 
 	if (err)
 		cli_warn("snapshot: %s", slz_errmsg());

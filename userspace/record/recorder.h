@@ -326,8 +326,11 @@ struct record_opts {
 	void *child_ctx;
 	/* Command mode: run it as this user, after child_setup (launch.h; NULL: as we run). */
 	const struct launch_user *user;
-	/* SIGUSR1: called with a snapshot of the profile so far; recording continues. */
-	int (*on_snapshot)(const struct profile *p, void *ctx);
+	/*
+	 * SIGUSR1: called with a snapshot of the profile so far, the caller's to complete (a
+	 * header the recorder does not know, like tree-root) and write; recording continues.
+	 */
+	int (*on_snapshot)(struct profile *p, void *ctx);
 	void *snapshot_ctx;
 };
 
