@@ -374,6 +374,11 @@ int cmd_report(int argc, char **argv)
 		cli_error("--tree-path-as says where --tree DIR was recorded: give --tree too");
 		return EXIT_USAGE;
 	}
+	/* An output that cannot be written is refused before any input is read. */
+	if (rc.html && strcmp(rc.html, "-") && atomic_file__check_writable(rc.html)) {
+		cli_error("%s", slz_errmsg());
+		return EXIT_OUTPUT;
+	}
 	ret = classify(&rc, argc - optind, argv + optind);
 	if (ret)
 		goto out;
