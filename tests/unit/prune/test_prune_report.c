@@ -292,11 +292,52 @@ static void test_report_dropped_and_reasons(void **state)
 	testfs__rmtree(dir);
 }
 
+/* What a layer holds (prune_plan__drop) is left out as "layer"; the rest keeps its reason. */
+static void test_dropped_for_a_layer(void **state)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 64];
+	struct prune_policy pol;
+	struct prune_plan r;
+	struct keepset *layer;
+	struct profile *p;
+	struct tree *t;
+	int64_t idx;
+
+	testfs__mkdtemp(dir, sizeof(dir), "rep-layer");
+	testfs__write(dir, "handler.py", "1");
+	testfs__write(dir, "yaml/__init__.py", "12");
+	assert_int_equal(profile__new(&p), 0);
+	for (int i = 0; i < 2; i++) {
+		struct profile_entry e = {.kinds = SLZ_KIND_OPEN, .first_pid = 7};
+
+		snprintf(path, sizeof(path), "%s/%s", dir, i ? "yaml/__init__.py" : "handler.py");
+		e.path = path;
+		assert_int_equal(profile__add(p, &e), 0);
+	}
+	assert_int_equal(prune_policy__init(&pol), 0);
+	assert_int_equal(prune_policy__open_tree(&pol, dir, &t), 0);
+	assert_int_equal(prune__plan(t, &pol, (const struct profile *const *)&p, 1, NULL, &r), 0);
+	idx = tree__find_path(t, "yaml/__init__.py");
+	assert_true(idx > 0);
+	assert_int_equal(keepset__new(t, &layer), 0);
+	assert_int_equal(keepset__add(layer, (uint32_t)idx, KEEP_OPENED, 0, NULL), 0);
+	assert_int_equal(prune_plan__drop(&r, layer), 0);
+	assert_string_equal(prune_report__dropped_why(&r, (uint32_t)idx), "layer");
+	assert_false(keepset__has(r.keep, (uint32_t)idx));
+	keepset__free(layer);
+	prune_plan__release(&r);
+	tree__free(t);
+	prune_policy__release(&pol);
+	profile__free(p);
+	testfs__rmtree(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_package_name),
 		cmocka_unit_test(test_report_dropped_and_reasons),
+		cmocka_unit_test(test_dropped_for_a_layer),
 		cmocka_unit_test(test_report_and_whitelist),
 		cmocka_unit_test(test_report_lists_written_files),
 		cmocka_unit_test(test_packages_of_a_tree_without_files),
