@@ -53,7 +53,7 @@ _slimzip()
 		return
 		;;
 	--output | -o | --profile | --profile-out | --keep-from | --whitelist-out | --report | \
-		--keep-out | --json | --layer | --config | --commands | --socket)
+		--keep-out | --json | --layer | --config | --commands | --socket | --html)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return
 		;;
@@ -91,7 +91,7 @@ _slimzip()
 			--duration --user --daemon --name --socket --tree-root --json --pid --container
 			--wait-children --wait-timeout --help'
 		;;
-	report) opts='--top --depth --format --help' ;;
+	report) opts='--top --depth --format --html --tree --tree-path-as --help' ;;
 	prune) opts="--profile $_slimzip_opts_prune_common" ;;
 	run)
 		opts="--profile-out --format --ignore-exit --max-files --ringbuf-mb --user

@@ -62,4 +62,61 @@ RC=0
 "$SLIMZIP" report "$WORK/a.profile" --top 0 2>"$WORK/err" || RC=$?
 check "report --top 0 is refused with exit 2" test "$RC" -eq 2
 check "the message names --top" grep -q -- "--top" "$WORK/err"
+# --tree DIR: only what lies in the tree (recorded at /task: --tree-path-as), matched as prune
+# matches; the runtime's own files and another tree's are not counted.
+mkdir -p "$WORK/task/pkg"
+printf '%01000d' 0 >"$WORK/task/pkg/a.py"
+printf 'x' >"$WORK/task/pkg/unused.py"
+cat >"$WORK/t.profile" <<'P'
+# slimzip profile v1
+# target-kind: command
+# lost-events: 0
+open 0:0 0 1 100644 1000 path-only 7 python3 /task/pkg/a.py
+open 0:0 0 1 100644 4000 path-only 7 python3 /usr/lib/python3.11/os.py
+open 0:0 0 1 100644 70 path-only 7 python3 /elsewhere/b.py
+P
+RC=0
+"$SLIMZIP" report --format json "$WORK/t.profile" >"$WORK/t-all.json" || RC=$?
+check "without --tree every file counts (exit $RC)" python3 -c \
+	'import json,sys; d=json.load(open(sys.argv[1])); assert (d["files"], d["bytes"]) == (3, 5070), d' \
+	"$WORK/t-all.json"
+RC=0
+"$SLIMZIP" report --format json --tree "$WORK/task" --tree-path-as /task "$WORK/t.profile" \
+	>"$WORK/t-tree.json" || RC=$?
+check "report --tree exits 0 (exit $RC)" test "$RC" -eq 0
+check "--tree counts only the tree's file" python3 -c \
+	'import json,sys; d=json.load(open(sys.argv[1])); assert (d["files"], d["bytes"]) == (1, 1000), d' \
+	"$WORK/t-tree.json"
+RC=0
+"$SLIMZIP" report --html "$WORK/t.html" --tree "$WORK/task" --tree-path-as /task "$WORK/t.profile" || RC=$?
+check "report --html --tree exits 0 (exit $RC)" test "$RC" -eq 0
+check "the page holds the tree's files, used and not used, and nothing outside it" python3 -c '
+import json, re, sys
+page = open(sys.argv[1]).read()
+d = json.loads(re.search(r"id=\"slimzip-data\">(.*?)</script>", page, re.S).group(1))
+files = sorted((f[0], f[1], f[2], f[3]) for f in d["files"])
+assert files == [("pkg/a.py", 1000, 0, "used"), ("pkg/unused.py", 1, 1, "not-used")], files
+' "$WORK/t.html"
+
+# Bad uses: one line naming the thing, exit 2 (usage) or 6 (input).
+report_refused() {
+	local want=$1 what=$2
+	shift 2
+	RC=0
+	"$SLIMZIP" report "$@" >/dev/null 2>"$WORK/err" || RC=$?
+	check "$what: exit $want (exit $RC)" test "$RC" -eq "$want"
+	check "$what: one line" test "$(wc -l <"$WORK/err")" -eq 1
+}
+printf '{"slimzip_report":2,"kind":"prune","kept":[],"dropped":[]}\n' >"$WORK/r.json"
+report_refused 2 "a prune report without --html" "$WORK/r.json"
+check "  the message says --html" grep -q -- "--html" "$WORK/err"
+report_refused 2 "--tree-path-as without --tree" --tree-path-as /task "$WORK/t.profile"
+report_refused 2 "--html and --format" --html "$WORK/x.html" --format json "$WORK/t.profile"
+report_refused 2 "a profile and a prune report" --html "$WORK/x.html" "$WORK/r.json" "$WORK/t.profile"
+report_refused 2 "two prune reports" --html "$WORK/x.html" "$WORK/r.json" "$WORK/r.json"
+printf '{"slimzip_report":1}\n' >"$WORK/old.json"
+report_refused 6 "a schema-1 report" --html "$WORK/x.html" "$WORK/old.json"
+check "  the message names the file" grep -qF "$WORK/old.json" "$WORK/err"
+report_refused 7 "an unwritable page" --html /nonexistent/dir/x.html "$WORK/t.profile"
+check "no page was left behind by the refusals" test ! -e "$WORK/x.html"
 e2e_finish

@@ -90,6 +90,9 @@ struct prune_cli {
 	uint64_t max_files, ringbuf_mb;
 	const char *user; /* --user USER */
 	char **argv;
+	/* The command's own arguments, from its name ("prune", "run"): the report names them. */
+	char **cmd_argv;
+	int cmd_argc;
 	struct option *opts; /* the command's getopt_long table */
 };
 
@@ -209,6 +212,8 @@ static int parse_args(struct prune_cli *pc, int argc, char **argv, const char *c
 		return EXIT_USAGE;
 	}
 	pc->cmd = cmd;
+	pc->cmd_argv = argv;
+	pc->cmd_argc = argc;
 	pc->runs = !strcmp(cmd, "run");
 	while ((c = cli_getopt__next(&g, argc, argv)) != -1) {
 		if (c == 'h') {
@@ -302,6 +307,12 @@ static int prune_and_report(struct prune_cli *pc, const struct profile *p)
 	struct zipwrite_stats zs = {0};
 	enum cli_stage stage;
 	int err, ret = EXIT_OK;
+	struct prune_report_run run = {
+		.version = SLIMZIP_VERSION,
+		.argv = (const char *const *)pc->cmd_argv,
+		.argc = (size_t)pc->cmd_argc,
+		.pol = &pc->pol,
+	};
 
 	/* The walk and the zip on a terminal's stderr (progress_print.h); gone before the summary.
 	 */
@@ -319,7 +330,8 @@ static int prune_and_report(struct prune_cli *pc, const struct profile *p)
 		ret = cli_exit_for(err, stage);
 		goto out;
 	}
-	if ((pc->report_out && (err = prune_report__write_json(&pl, &zs, p, pc->report_out))) ||
+	if ((pc->report_out &&
+	     (err = prune_report__write_json(&pl, &zs, p, &run, pc->report_out))) ||
 	    (pc->whitelist_out && (err = prune_report__write_whitelist(&pl, pc->whitelist_out))) ||
 	    (pc->json_out &&
 	     (err = prune_print__json(pc->cmd, &pc->pol, pc->out_zip, &pl, &zs, pc->json_out)))) {

@@ -123,7 +123,8 @@ static bool path_eq(uint32_t idx, const void *key, void *ctx)
  * The same file can be in a profile twice: once by inode (opened) and once by path only
  * (access, readlink), so counting entries would count it twice. Group entries by path.
  */
-static int group_paths(const struct profile *p, struct path_table *t)
+static int group_paths(const struct profile *p, profile_summary_filter *keep, void *ctx,
+		       struct path_table *t)
 {
 	int err = idxmap__new(&t->index);
 
@@ -156,6 +157,8 @@ static int group_paths(const struct profile *p, struct path_table *t)
 		e = profile__entry(p, i - AHEAD);
 		h = ahead[(i - AHEAD) % AHEAD];
 		by_inode = e->ino && !(e->flags & SLZ_EVF_PATH_ONLY);
+		if (keep && !keep(e, ctx))
+			continue;
 		j = idxmap__find(t->index, h, path_eq, e->path, t);
 
 		if (j < 0) {
@@ -184,13 +187,20 @@ static int group_paths(const struct profile *p, struct path_table *t)
 int profile_summary__compute(const struct profile *p, unsigned int depth,
 			     struct profile_summary *out)
 {
+	return profile_summary__compute_filtered(p, depth, NULL, NULL, out);
+}
+
+int profile_summary__compute_filtered(const struct profile *p, unsigned int depth,
+				      profile_summary_filter *keep, void *ctx,
+				      struct profile_summary *out)
+{
 	const uint32_t reads = SLZ_KIND_OPEN | SLZ_KIND_MMAP | SLZ_KIND_EXEC | SLZ_KIND_INTERP;
 	struct dir_table t = {0};
 	struct path_table pt = {0};
 	int err;
 
 	memset(out, 0, sizeof(*out));
-	err = group_paths(p, &pt);
+	err = group_paths(p, keep, ctx, &pt);
 	if (!err)
 		err = idxmap__new(&t.index);
 	if (err)

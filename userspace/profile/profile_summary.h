@@ -3,6 +3,7 @@
 #ifndef SLIMZIP_PROFILE_SUMMARY_H
 #define SLIMZIP_PROFILE_SUMMARY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -38,6 +39,14 @@ struct profile_summary {
  */
 int profile_summary__compute(const struct profile *p, unsigned int depth,
 			     struct profile_summary *out);
+/*
+ * The same over the entries keep (with ctx) says yes to: report --tree counts only what lies
+ * in a tree. The header (and its loss counters) stays the whole profile's.
+ */
+typedef bool profile_summary_filter(const struct profile_entry *e, void *ctx);
+int profile_summary__compute_filtered(const struct profile *p, unsigned int depth,
+				      profile_summary_filter *keep, void *ctx,
+				      struct profile_summary *out);
 /* Re-sort dirs by bytes (then files, then path). */
 void profile_summary__sort_by_bytes(struct profile_summary *s);
 void profile_summary__free(struct profile_summary *s); /* NULL-safe, frees the contents */

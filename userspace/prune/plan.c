@@ -32,24 +32,28 @@ static bool same_boot(const struct profile *p)
 static int drop_and_count(struct globs *g, struct prune_plan *r)
 {
 	size_t n = tree__count(r->tree);
-	bool *touched = calloc(n, sizeof(*touched));
+	/* 1: kept before the drop, 2: touched by the workload too. */
+	uint8_t *was = calloc(n, sizeof(*was));
 	int err;
 
-	if (!touched)
+	if (!was)
 		return -ENOMEM;
 	for (size_t i = 1; i < n; i++)
-		touched[i] = keepset__reasons(r->keep, (uint32_t)i) & TOUCHED_REASONS;
+		was[i] = keepset__has(r->keep, (uint32_t)i) |
+			 (keepset__reasons(r->keep, (uint32_t)i) & TOUCHED_REASONS ? 2 : 0);
 	err = globs__apply_drop(g, r->keep, &r->glob_dropped);
 	for (size_t i = 1; !err && i < n; i++) {
 		struct tree_entry e;
 
-		if (!touched[i] || keepset__has(r->keep, (uint32_t)i) ||
-		    tree__get(r->tree, (uint32_t)i, &e) || S_ISDIR(e.mode))
+		if (!was[i] || keepset__has(r->keep, (uint32_t)i))
+			continue;
+		r->left_out[i] = PLAN_LEFT_OUT_DROP;
+		if (!(was[i] & 2) || tree__get(r->tree, (uint32_t)i, &e) || S_ISDIR(e.mode))
 			continue;
 		if (!r->dropped_touched++)
 			r->first_dropped_touched = (uint32_t)i;
 	}
-	free(touched);
+	free(was);
 	return err;
 }
 
@@ -94,6 +98,7 @@ static void drop_links_outside(struct prune_plan *r)
 		if (!e.link_target || zipname__check_link(e.path, e.link_target) || to == -EXDEV ||
 		    to == -ELOOP) {
 			keepset__remove(r->keep, (uint32_t)i);
+			r->left_out[i] = PLAN_LEFT_OUT_LINK;
 			if (!r->links_outside++)
 				r->first_link_outside = (uint32_t)i;
 		}
@@ -341,6 +346,9 @@ int prune__plan(const struct tree *t, const struct prune_policy *pol,
 	err = keepset__new(t, &r->keep);
 	if (err)
 		return err;
+	r->left_out = calloc(tree__count(t) ? tree__count(t) : 1, 1);
+	if (!r->left_out)
+		return -ENOMEM;
 	r->match_inodes = nprofiles > 0;
 	for (size_t i = 0; i < nprofiles; i++) {
 		struct resolve_opts ro = {.match_inodes = same_boot(profiles[i])};
@@ -456,6 +464,8 @@ void prune_plan__release(struct prune_plan *pl)
 	pl->keep = NULL;
 	free(pl->written);
 	pl->written = NULL;
+	free(pl->left_out);
+	pl->left_out = NULL;
 	hostdeps__free(pl->host);
 	pl->host = NULL;
 }

@@ -95,6 +95,18 @@ struct prune_plan {
 	 * plan's. NULL without profiles.
 	 */
 	struct hostdeps *host;
+	/*
+	 * Why an entry the earlier stages kept is out of the zip (PLAN_LEFT_OUT_*, one per
+	 * tree entry; 0 for everything never kept): the report names it. Files the run created
+	 * are marked in written[] instead.
+	 */
+	uint8_t *left_out;
+};
+
+enum plan_left_out {
+	PLAN_LEFT_OUT_DROP = 1,	 /* a --drop glob */
+	PLAN_LEFT_OUT_LINK = 2,	 /* a symlink leading out of the tree */
+	PLAN_LEFT_OUT_LAYER = 3, /* a layer holds it (prune_plan__drop) */
 };
 
 /* Bits of prune_plan.written[idx]. */

@@ -28,6 +28,8 @@ int prune_plan__drop(struct prune_plan *pl, const struct keepset *drop)
 	for (size_t i = 1; i < n; i++) {
 		if (!keepset__has(drop, (uint32_t)i) || !keepset__remove(pl->keep, (uint32_t)i))
 			continue;
+		if (pl->left_out)
+			pl->left_out[i] = PLAN_LEFT_OUT_LAYER;
 		for (uint32_t d = (uint32_t)i; d && !tree__get(pl->tree, d, &e);) {
 			d = e.parent;
 			touched[d] = 1;

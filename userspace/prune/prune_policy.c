@@ -86,6 +86,35 @@ static void describe_host_dirs(struct json_writer *w, const struct prune_policy 
 	json_writer__end_array(w);
 }
 
+int prune_policy__write_json(const struct prune_policy *p, const char *version,
+			     struct json_writer *w)
+{
+	json_writer__string_field(w, "slimzip", version);
+	json_writer__string_field(w, "modes", zipwrite__modes_name(p->zip.modes));
+	json_writer__key(w, "mtime");
+	if (p->zip.mtime_mode == ZIPWRITE_MTIME_EPOCH)
+		json_writer__int(w, p->zip.epoch);
+	else
+		json_writer__string(w,
+				    p->zip.mtime_mode == ZIPWRITE_MTIME_FIXED ? "fixed" : "keep");
+	json_writer__int_field(w, "level", p->zip.level);
+	json_writer__key(w, "keep");
+	describe_globs(w, p->globs, GLOB_KEEP);
+	json_writer__key(w, "drop");
+	describe_globs(w, p->globs, GLOB_DROP);
+	json_writer__key(w, "rules_off");
+	json_writer__begin_array(w);
+	for (size_t i = 0; i < rules__count(); i++)
+		if (p->rules.off & (1u << i))
+			json_writer__string(w, rules__name(i));
+	json_writer__end_array(w);
+	json_writer__string_field(w, "tree_path_as", p->recorded_at);
+	json_writer__key(w, "keep_created");
+	json_writer__bool(w, p->keep_created);
+	describe_host_dirs(w, p);
+	return json_writer__error(w);
+}
+
 int prune_policy__describe(const struct prune_policy *p, const char *version, char **out)
 {
 	struct json_writer *w = NULL;
@@ -101,29 +130,7 @@ int prune_policy__describe(const struct prune_policy *p, const char *version, ch
 	err = json_writer__new(f, &w);
 	if (!err) {
 		json_writer__begin_object(w);
-		json_writer__string_field(w, "slimzip", version);
-		json_writer__string_field(w, "modes", zipwrite__modes_name(p->zip.modes));
-		json_writer__key(w, "mtime");
-		if (p->zip.mtime_mode == ZIPWRITE_MTIME_EPOCH)
-			json_writer__int(w, p->zip.epoch);
-		else
-			json_writer__string(w, p->zip.mtime_mode == ZIPWRITE_MTIME_FIXED ? "fixed"
-											 : "keep");
-		json_writer__int_field(w, "level", p->zip.level);
-		json_writer__key(w, "keep");
-		describe_globs(w, p->globs, GLOB_KEEP);
-		json_writer__key(w, "drop");
-		describe_globs(w, p->globs, GLOB_DROP);
-		json_writer__key(w, "rules_off");
-		json_writer__begin_array(w);
-		for (size_t i = 0; i < rules__count(); i++)
-			if (p->rules.off & (1u << i))
-				json_writer__string(w, rules__name(i));
-		json_writer__end_array(w);
-		json_writer__string_field(w, "tree_path_as", p->recorded_at);
-		json_writer__key(w, "keep_created");
-		json_writer__bool(w, p->keep_created);
-		describe_host_dirs(w, p);
+		prune_policy__write_json(p, version, w);
 		err = json_writer__end_object(w);
 	}
 	json_writer__free(w);

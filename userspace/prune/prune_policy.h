@@ -66,6 +66,13 @@ void prune_policy__release(struct prune_policy *p); /* NULL-safe; p itself is th
  */
 int prune_policy__describe(const struct prune_policy *p, const char *version, char **out);
 /*
+ * The members of that object (no braces) into the innermost open object of w: the prune
+ * report embeds them. json_writer__error(w).
+ */
+struct json_writer;
+int prune_policy__write_json(const struct prune_policy *p, const char *version,
+			     struct json_writer *w);
+/*
  * Take into p the options a zip's comment (NUL-terminated) records, except those p->given
  * says the command line gave: an explicit option wins. A comment that is not slimzip's (it
  * does not start with {"slimzip":), or none, changes nothing and sets *adopted false. 0, or

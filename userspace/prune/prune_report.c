@@ -10,43 +10,21 @@
 #include "prune_report.h"
 #include "util.h"
 
-/* Directories that hold packages rather than being one: look one level further in. */
-static bool is_container(const char *name, size_t len)
+char *prune_report__package_name(const struct tree *t, const char *relpath, enum hostdep_kind *kind)
 {
-	static const char *const containers[] = {"node_modules", "site-packages", "dist-packages",
-						 "python",	 "vendor",	  "lib",
-						 "lib64",	 "nodejs"};
+	struct tree_package tp;
+	char *out;
 
-	for (size_t i = 0; i < ARRAY_SIZE(containers); i++) {
-		if (strlen(containers[i]) == len && !strncmp(name, containers[i], len))
-			return true;
-	}
-	/* python3.11 in a Lambda layer's python/lib/python3.11/site-packages. */
-	return len > 6 && !strncmp(name, "python", 6);
-}
-
-char *prune_report__package_of(const char *relpath)
-{
-	const char *end = relpath;
-
-	for (;;) {
-		const char *slash = strchr(end, '/');
-		size_t len = (size_t)((slash ? slash : end + strlen(end)) - end);
-
-		if (!slash)
-			/* A file at this level is its own package ("handler.py"). */
-			return strdup(relpath);
-		if (!is_container(end, len))
-			return strndup(relpath, (size_t)(slash - relpath));
-		/* Scoped npm packages are two components: node_modules/@scope/name. */
-		if (len == 12 && !strncmp(end, "node_modules", 12) && slash[1] == '@') {
-			const char *next = strchr(slash + 1, '/');
-
-			if (next && strchr(next + 1, '/'))
-				return strndup(relpath, (size_t)(strchr(next + 1, '/') - relpath));
-		}
-		end = slash + 1;
-	}
+	if (hostdeps__tree_package(t, relpath, &tp))
+		return NULL;
+	if (kind)
+		*kind = tp.kind;
+	if (!tp.container_len)
+		return strndup(tp.name, tp.name_len);
+	if (asprintf(&out, "%.*s/%.*s", (int)tp.container_len, relpath, (int)tp.name_len, tp.name) <
+	    0)
+		return NULL;
+	return out;
 }
 
 struct pk_table {
@@ -75,13 +53,14 @@ int prune_report__packages(const struct prune_plan *r, struct package_bytes **ou
 	int err = idxmap__new(&t.index);
 
 	for (size_t i = 1; !err && i < tree__count(r->tree); i++) {
+		enum hostdep_kind kind = HOSTDEP_TOP_FILE;
 		char *name;
 		uint64_t h;
 		int64_t at;
 
 		if (tree__get(r->tree, (uint32_t)i, &e) || !S_ISREG(e.mode))
 			continue;
-		name = prune_report__package_of(e.path);
+		name = prune_report__package_name(r->tree, e.path, &kind);
 		if (!name) {
 			err = -ENOMEM;
 			break;
@@ -97,7 +76,7 @@ int prune_report__packages(const struct prune_plan *r, struct package_bytes **ou
 				break;
 			}
 			at = (int64_t)t.n++;
-			t.pk[at] = (struct package_bytes){.name = name};
+			t.pk[at] = (struct package_bytes){.name = name, .kind = kind};
 		} else {
 			free(name);
 		}
@@ -253,13 +232,197 @@ static void write_host(struct json_writer *w, const struct prune_plan *r)
 	json_writer__end_object(w);
 }
 
-static int write_report(struct json_writer *w, const struct prune_plan *r,
-			const struct zipwrite_stats *zs, const struct profile *p)
+const char *prune_report__dropped_why(const struct prune_plan *r, uint32_t idx)
+{
+	if (r->written && (r->written[idx] & PLAN_WRITTEN_LEFT_OUT))
+		return "created-by-run";
+	switch (r->left_out ? r->left_out[idx] : 0) {
+	case PLAN_LEFT_OUT_DROP:
+		return "drop";
+	case PLAN_LEFT_OUT_LINK:
+		return "link-outside";
+	case PLAN_LEFT_OUT_LAYER:
+		return "layer";
+	default:
+		/* Never asked for: the workload did not touch it and no rule or --keep named it. */
+		return "not-used";
+	}
+}
+
+/* Files and symlinks are what a reader misses; a directory left out holds them. */
+static bool listed_dropped(const struct tree_entry *e)
+{
+	return S_ISREG(e->mode) || S_ISLNK(e->mode);
+}
+
+static void write_dropped(struct json_writer *w, const struct prune_plan *r)
 {
 	struct tree_entry e;
 
+	json_writer__key(w, "dropped");
+	json_writer__begin_array_lines(w);
+	for (size_t i = 1; i < tree__count(r->tree); i++) {
+		if (keepset__has(r->keep, (uint32_t)i) || tree__get(r->tree, (uint32_t)i, &e) ||
+		    !listed_dropped(&e))
+			continue;
+		json_writer__begin_object(w);
+		json_writer__string_field(w, "path", e.path);
+		json_writer__string_field(w, "type", type_name(e.mode));
+		json_writer__uint_field(w, "size", S_ISREG(e.mode) ? e.size : 0);
+		json_writer__string_field(w, "why", prune_report__dropped_why(r, (uint32_t)i));
+		json_writer__end_object(w);
+	}
+	json_writer__end_array(w);
+}
+
+/* One name's files and bytes, in first-seen order (a handful of names: a linear table). */
+struct reason_sum {
+	char name[64];
+	uint64_t files, bytes;
+};
+
+struct reason_sums {
+	struct reason_sum *v;
+	size_t n, cap;
+};
+
+static int reason_add(struct reason_sums *s, const char *name, uint64_t bytes)
+{
+	size_t i = 0;
+	int err;
+
+	while (i < s->n && strcmp(s->v[i].name, name))
+		i++;
+	if (i == s->n) {
+		err = slz_grow((void **)&s->v, &s->cap, s->n + 1, sizeof(*s->v));
+		if (err)
+			return err;
+		memset(&s->v[i], 0, sizeof(s->v[i]));
+		snprintf(s->v[i].name, sizeof(s->v[i].name), "%s", name);
+		s->n++;
+	}
+	s->v[i].files++;
+	s->v[i].bytes += bytes;
+	return 0;
+}
+
+static void write_sums(struct json_writer *w, const char *key, const struct reason_sums *s)
+{
+	json_writer__key(w, key);
 	json_writer__begin_object(w);
-	json_writer__uint_field(w, "slimzip_report", 1);
+	for (size_t i = 0; i < s->n; i++) {
+		json_writer__key(w, s->v[i].name);
+		json_writer__begin_object(w);
+		json_writer__uint_field(w, "files", s->v[i].files);
+		json_writer__uint_field(w, "bytes", s->v[i].bytes);
+		json_writer__end_object(w);
+	}
+	json_writer__end_object(w);
+}
+
+/*
+ * Regular files' bytes by reason: a kept file counts under each of its reasons (a file both
+ * opened and added by a rule counts twice: the classes of kept_by are the disjoint view), a
+ * left-out one under its one reason for being out.
+ */
+static int write_by_reason(struct json_writer *w, const struct prune_plan *r)
+{
+	struct reason_sums kept = {0}, dropped = {0};
+	struct tree_entry e;
+	int err = 0;
+
+	for (size_t i = 1; !err && i < tree__count(r->tree); i++) {
+		char reasons[256];
+
+		if (tree__get(r->tree, (uint32_t)i, &e) || !S_ISREG(e.mode))
+			continue;
+		if (!keepset__has(r->keep, (uint32_t)i)) {
+			err = reason_add(&dropped, prune_report__dropped_why(r, (uint32_t)i),
+					 e.size);
+			continue;
+		}
+		keepset__reasons_str(keepset__reasons(r->keep, (uint32_t)i), rules__name, reasons,
+				     sizeof(reasons));
+		for (char *save = NULL, *tok = strtok_r(reasons, ",", &save); !err && tok;
+		     tok = strtok_r(NULL, ",", &save))
+			err = reason_add(&kept, tok, e.size);
+	}
+	if (!err) {
+		json_writer__key(w, "bytes_by_reason");
+		json_writer__begin_object(w);
+		write_sums(w, "kept", &kept);
+		write_sums(w, "dropped", &dropped);
+		json_writer__end_object(w);
+	}
+	free(kept.v);
+	free(dropped.v);
+	return err;
+}
+
+static int write_packages(struct json_writer *w, const struct prune_plan *r)
+{
+	struct package_bytes *pk = NULL;
+	size_t n = 0;
+	int err = prune_report__packages(r, &pk, &n);
+
+	if (err)
+		return err;
+	json_writer__key(w, "packages");
+	json_writer__begin_array_lines(w);
+	for (size_t i = 0; i < n; i++) {
+		json_writer__begin_object(w);
+		json_writer__string_field(w, "package", pk[i].name);
+		json_writer__string_field(w, "kind", hostdeps__kind_name(pk[i].kind));
+		json_writer__uint_field(w, "kept_files", pk[i].kept_files);
+		json_writer__uint_field(w, "kept_bytes", pk[i].kept_bytes);
+		json_writer__uint_field(w, "dropped_files", pk[i].dropped_files);
+		json_writer__uint_field(w, "dropped_bytes", pk[i].dropped_bytes);
+		json_writer__end_object(w);
+	}
+	json_writer__end_array(w);
+	prune_report__free_packages(pk, n);
+	return 0;
+}
+
+/* The command as given and the policy it resolved to (the zip comment's members and more). */
+static void write_command(struct json_writer *w, const struct prune_report_run *run)
+{
+	json_writer__key(w, "command");
+	json_writer__begin_object(w);
+	json_writer__key(w, "argv");
+	json_writer__begin_array(w);
+	for (size_t i = 0; run && i < run->argc; i++)
+		json_writer__string(w, run->argv[i]);
+	json_writer__end_array(w);
+	json_writer__key(w, "policy");
+	if (run && run->pol) {
+		json_writer__begin_object(w);
+		prune_policy__write_json(run->pol, run->version, w);
+		json_writer__key(w, "force");
+		json_writer__bool(w, run->pol->force);
+		json_writer__key(w, "dry_run");
+		json_writer__bool(w, run->pol->dry_run);
+		json_writer__key(w, "strict_host");
+		json_writer__bool(w, run->pol->strict_host);
+		json_writer__end_object(w);
+	} else {
+		json_writer__null(w);
+	}
+	json_writer__end_object(w);
+}
+
+static int write_report(struct json_writer *w, const struct prune_plan *r,
+			const struct zipwrite_stats *zs, const struct profile *p,
+			const struct prune_report_run *run)
+{
+	struct tree_entry e;
+	int err;
+
+	json_writer__begin_object(w);
+	json_writer__uint_field(w, "slimzip_report", PRUNE_REPORT_SCHEMA);
+	json_writer__string_field(w, "kind", "prune");
+	json_writer__string_field(w, "version", run ? run->version : NULL);
+	write_command(w, run);
 	json_writer__string_field(w, "tree", tree__root(r->tree));
 	json_writer__key(w, "before");
 	json_writer__begin_object(w);
@@ -273,6 +436,11 @@ static int write_report(struct json_writer *w, const struct prune_plan *r,
 	json_writer__uint_field(w, "entries", keepset__count(r->keep));
 	json_writer__end_object(w);
 	json_writer__uint_field(w, "zip_bytes", zs ? zs->zip_size : 0);
+	json_writer__key(w, "lambda_limits");
+	json_writer__begin_object(w);
+	json_writer__uint_field(w, "zipped_bytes", LAMBDA_ZIPPED_LIMIT);
+	json_writer__uint_field(w, "unzipped_bytes", LAMBDA_UNZIPPED_LIMIT);
+	json_writer__end_object(w);
 	json_writer__key(w, "matched_by_inode");
 	json_writer__bool(w, r->match_inodes);
 	json_writer__key(w, "rules");
@@ -282,6 +450,11 @@ static int write_report(struct json_writer *w, const struct prune_plan *r,
 	json_writer__end_object(w);
 	json_writer__uint_field(w, "lost_events", p ? profile__header_const(p)->lost_events : 0);
 	write_kept_by(w, r);
+	err = write_by_reason(w, r);
+	if (!err)
+		err = write_packages(w, r);
+	if (err)
+		return err;
 	write_written(w, r);
 	write_host(w, r);
 	json_writer__key(w, "kept");
@@ -291,11 +464,13 @@ static int write_report(struct json_writer *w, const struct prune_plan *r,
 			write_kept(w, r, (uint32_t)i, &e);
 	}
 	json_writer__end_array(w);
+	write_dropped(w, r);
 	return json_writer__end_object(w);
 }
 
 int prune_report__write_json(const struct prune_plan *r, const struct zipwrite_stats *zs,
-			     const struct profile *p, const char *path)
+			     const struct profile *p, const struct prune_report_run *run,
+			     const char *path)
 {
 	struct atomic_file *af = NULL;
 	struct json_writer *w = NULL;
@@ -305,7 +480,7 @@ int prune_report__write_json(const struct prune_plan *r, const struct zipwrite_s
 		return err;
 	err = json_writer__new(atomic_file__stream(af), &w);
 	if (!err)
-		err = write_report(w, r, zs, p);
+		err = write_report(w, r, zs, p, run);
 	json_writer__free(w);
 	if (err) {
 		atomic_file__abort(af);
