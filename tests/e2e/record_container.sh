@@ -101,11 +101,12 @@ rm -f "$GO"
 sh -c 'while [ ! -e "$0" ]; do sleep 0.02; done; sh -c "cat \"\$0\" >/dev/null" "$1"' "$GO" "$WORK/inside" &
 tpid=$!
 BG+=("$tpid")
-record_until_done "$WORK/pid.profile" --pid "$tpid"
+record_until_done "$WORK/pid.profile" --pid "$tpid" --json "$WORK/pid.json"
 check "record --pid exits 0 (exit $RC)" test "$RC" -eq 0
 check "it says it follows the process tree" grep -q "following pid $tpid and its children: its cgroup .* also holds [0-9]* other process" "$WORK/rec.err"
 check "the child's file is in the profile" grep -q " $WORK/inside\$" "$WORK/pid.profile"
 check "its target-kind is process" grep -qx "# target-kind: process" "$WORK/pid.profile"
+check "--json: kind process, no cgroup, the process named" test "$(jq -c '.target | [.kind, .cgroup, .process]' "$WORK/pid.json")" = "[\"process\",null,\"pid $tpid and its descendants\"]"
 
 echo "== --container with a real podman container"
 podman_ok() {

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <stdio.h>
+#include <string.h>
 
 #include "cli.h"
 #include "config.h"
@@ -16,6 +17,7 @@ static int summary_json(struct json_writer *w, const void *ctx)
 {
 	const struct record_summary *s = ctx;
 	const struct profile_header *h = profile__header_const(s->profile);
+	bool process;
 
 	json_writer__begin_object(w);
 	json_writer__string_field(w, "command", "record");
@@ -30,7 +32,10 @@ static int summary_json(struct json_writer *w, const void *ctx)
 	json_writer__begin_object(w);
 	json_writer__string_field(w, "kind", h->target_kind);
 	json_writer__string_field(w, "command", h->command);
-	json_writer__string_field(w, "cgroup", h->target);
+	/* A process tree's target is no cgroup: the header's words for it go under its own key. */
+	process = h->target_kind && !strcmp(h->target_kind, "process");
+	json_writer__string_field(w, "cgroup", process ? NULL : h->target);
+	json_writer__string_field(w, "process", process ? h->target : NULL);
 	json_writer__string_field(w, "tree_root", h->tree_root);
 	json_writer__key(w, "daemon");
 	json_writer__bool(w, s->daemon);
