@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <poll.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -373,6 +374,130 @@ static void test_noisy_target_fills_only_its_own_map(void **state)
 	recorder__free(r);
 }
 
+/* Wait for t's workloads while consuming the ring, as a recording does; t can run more after. */
+static void finish_consuming(struct recorder *r, struct target *t)
+{
+	for (int i = 0; i < t->nrun; i++) {
+		struct pollfd pfd = {.fd = t->pidfds[i], .events = POLLIN};
+
+		while (t->pidfds[i] >= 0 && poll(&pfd, 1, 0) == 0)
+			assert_true(recorder__poll(r, 5) >= 0);
+	}
+	finish(t);
+	t->nrun = 0;
+}
+
+/* Events consumed for files under a path prefix. */
+struct tally {
+	char prefix[PATH_MAX];
+	size_t len;
+	int n;
+};
+
+static void tally_entry(struct recorder *r, uint32_t slot, const struct profile_entry *e, void *ctx)
+{
+	struct tally *ta = ctx;
+
+	(void)r;
+	(void)slot;
+	if (!strncmp(e->path, ta->prefix, ta->len))
+		ta->n++;
+}
+
+/*
+ * A dedup map far too small for the target grows while it records (concurrently, as the ring
+ * is consumed): nothing lost, nothing counted as a full map, each (file, kind) an event once,
+ * the files' counts exact across the swaps, and a third pass over the same files no event.
+ */
+static void test_dedup_map_grows_and_keeps_everything(void **state)
+{
+	enum { N = 7000, FIRST = 4096, ROUNDS = 3 };
+	/* 256 KiB hold 2,520 events at most: the first size is above 1.5 rings of them */
+	struct recorder_config cfg = {.ringbuf_bytes = 256 << 10, .initial_files = FIRST};
+	struct recorder *r = NULL;
+	struct profile *p = NULL;
+	struct tally ta = {0};
+	struct target t;
+	char name[64];
+
+	require_bpf();
+	testfs__write(tmp, "go-grow", "");
+	ta.len = (size_t)snprintf(ta.prefix, sizeof(ta.prefix), "%s/tg-", tmp);
+	assert_int_equal(recorder__open(&cfg, &r), 0);
+	follow(r, &t);
+	assert_int_equal(recorder__dedup_capacity(r, t.slot), FIRST);
+	recorder__on_entry(r, tally_entry, &ta);
+	for (int round = 0; round < ROUNDS; round++) {
+		ta.n = 0;
+		run_many(&t, "open", "tg-", N, "go-grow");
+		finish_consuming(r, &t);
+		drain(r);
+		/* creating opens, then opens of existing files (another kind), then nothing new */
+		if (ta.n != (round < 2 ? N : 0))
+			fail_msg("round %d: %d events for %d files", round, ta.n, N);
+	}
+	/* 4096 -> 16384 at 1,576 events (plus the ring's 2,520: the first size), 64K at 13,864 */
+	assert_int_equal(recorder__dedup_capacity(r, t.slot), 65536);
+	assert_int_equal(recorder__profile(r, t.slot, &p), 0);
+	expect_set(p, "tg-", N, CREATED);
+	for (int i = 0; i < N; i++) {
+		snprintf(name, sizeof(name), "tg-%d", i);
+		if (entry_of(p, name)->count != ROUNDS)
+			fail_msg("%s: count %llu, not %d", name,
+				 (unsigned long long)entry_of(p, name)->count, ROUNDS);
+	}
+	assert_int_equal(profile__header_const(p)->dedup_full, 0);
+	assert_int_equal(profile__header_const(p)->lost_events, 0);
+	profile__free(p);
+	unfollow(&t);
+	recorder__free(r);
+}
+
+/*
+ * A first size below what the ring holds, and nobody consuming while the target runs: the map
+ * fills before it can grow. Every file still comes as an event, and the profile says its
+ * counts are incomplete; after the growth the next pass is deduplicated again.
+ */
+static void test_dedup_map_full_before_growth_is_counted(void **state)
+{
+	enum { N = 600 };
+	struct recorder_config cfg = {.ringbuf_bytes = 1 << 20, .initial_files = 64};
+	struct recorder *r = NULL;
+	struct profile *p = NULL;
+	struct tally ta = {0};
+	struct target t;
+
+	require_bpf();
+	testfs__write(tmp, "go-full", "");
+	ta.len = (size_t)snprintf(ta.prefix, sizeof(ta.prefix), "%s/tf-", tmp);
+	assert_int_equal(recorder__open(&cfg, &r), 0);
+	follow(r, &t);
+	recorder__on_entry(r, tally_entry, &ta);
+	run_many(&t, "open", "tf-", N, "go-full");
+	finish(&t);
+	t.nrun = 0;
+	drain(r);
+	assert_int_equal(ta.n, N);
+	assert_true(recorder__dedup_capacity(r, t.slot) > 64);
+	assert_int_equal(recorder__profile(r, t.slot, &p), 0);
+	expect_set(p, "tf-", N, CREATED);
+	assert_true(profile__header_const(p)->dedup_full > 0);
+	assert_int_equal(profile__header_const(p)->lost_events, 0);
+	profile__free(p);
+	/* Twice more: plain opens (a kind the grown map has room for), then nothing new. */
+	for (int round = 0; round < 2; round++) {
+		ta.n = 0;
+		run_many(&t, "open", "tf-", N, "go-full");
+		finish(&t);
+		t.nrun = 0;
+		drain(r);
+		if (ta.n != (round ? 0 : N))
+			fail_msg("pass %d: %d events for %d files", round, ta.n, N);
+	}
+	unfollow(&t);
+	recorder__free(r);
+}
+
 static int group_setup(void **state)
 {
 	char self[PATH_MAX], *mnt = NULL, *root = NULL;
@@ -413,6 +538,8 @@ int main(void)
 		cmocka_unit_test(test_slot_reused_with_events_in_flight),
 		cmocka_unit_test(test_reset_starts_a_new_epoch),
 		cmocka_unit_test(test_noisy_target_fills_only_its_own_map),
+		cmocka_unit_test(test_dedup_map_grows_and_keeps_everything),
+		cmocka_unit_test(test_dedup_map_full_before_growth_is_counted),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

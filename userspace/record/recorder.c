@@ -111,6 +111,7 @@ static void target_clear(struct target *t)
 	idxmap__free(t->path_idx);
 	t->path_idx = NULL;
 	t->err = 0;
+	target__drop_carried(t);
 }
 
 static int on_event(void *ctx, void *data, size_t size)
@@ -133,6 +134,7 @@ static int on_event(void *ctx, void *data, size_t size)
 		r->stale_events++;
 		return 0;
 	}
+	recorder_slot__count_event(r, slot);
 	if (t->err || event__entry(ev, size, r->path_buf, &e))
 		return 0;
 	err = t->profile ? 0 : profile__new(&t->profile);
@@ -149,41 +151,11 @@ static int on_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-/*
- * Every dedup map userspace creates must match the template of the inner maps in type, key,
- * value and flags; libbpf drops the template once the outer map exists, so its spec is kept.
- * The capacity is free (the kernel compares it only for arrays), and is the per-target one.
- * (libbpf 1.1 cannot resize an inner map template: it crashes on one.)
- */
-static int seen_spec_init(struct recorder *r, uint32_t max_files)
-{
-	struct bpf_map *inner = bpf_map__inner_map(r->skel->maps.seen);
-
-	if (!inner)
-		return slz_fail(EINVAL, "the BPF program has no dedup map template");
-	r->seen_spec = (struct seen_spec){
-		.type = bpf_map__type(inner),
-		.key_size = bpf_map__key_size(inner),
-		.value_size = bpf_map__value_size(inner),
-		.max_entries = max_files,
-		.flags = bpf_map__map_flags(inner),
-	};
-	return 0;
-}
-
-static int seen_map_create(const struct seen_spec *sp)
-{
-	LIBBPF_OPTS(bpf_map_create_opts, mo, .map_flags = sp->flags);
-
-	return bpf_map_create(sp->type, "slz_seen", sp->key_size, sp->value_size, sp->max_entries,
-			      &mo);
-}
-
 static void *premade_fn(void *arg)
 {
 	struct recorder *r = arg;
 
-	r->premade_fd = seen_map_create(&r->seen_spec);
+	r->premade_fd = seen_map__create(&r->seen_spec, r->seen_spec.initial);
 	if (r->premade_fd < 0)
 		r->premade_fd = -1; /* recorder_slot__new_generation tries again, and explains */
 	return NULL;
@@ -191,9 +163,9 @@ static void *premade_fn(void *arg)
 
 /*
  * The first target's dedup map is made on a thread while the skeleton loads: even without
- * preallocation a hash map of --max-files (1M) entries zeroes 16 MiB of buckets, 13-29 ms of
- * `record -- /bin/true` (strace -T) that the verifier's time on the other CPU now hides. A
- * failed thread start leaves it to recorder_slot__new_generation.
+ * preallocation a hash map zeroes its buckets (16 MiB for 1M entries, 13-29 ms of `record --
+ * /bin/true` under strace; 1 MiB for the first size now), hidden behind the verifier's time
+ * on the other CPU. A failed thread start leaves it to recorder_slot__new_generation.
  */
 static void premade_start(struct recorder *r)
 {
@@ -476,7 +448,8 @@ int recorder__open(const struct recorder_config *c, struct recorder **out)
 	r->skel->rodata->record_missing = c->record_missing;
 	/* Wake the event loop early only when an eighth of the ring is waiting; it polls anyway. */
 	r->skel->rodata->wakeup_bytes = rbsz / 8;
-	err = seen_spec_init(r, max_files);
+	err = seen_spec__init(&r->seen_spec, bpf_map__inner_map(r->skel->maps.seen),
+			      c->initial_files, max_files, rbsz);
 	if (err)
 		goto err;
 	premade_start(r);
@@ -570,7 +543,7 @@ int recorder_slot__new_generation(struct recorder *r, uint32_t slot, uint32_t *g
 	int fd = premade_take(r), err;
 
 	if (fd < 0)
-		fd = seen_map_create(&r->seen_spec);
+		fd = seen_map__create(&r->seen_spec, r->seen_spec.initial);
 	if (fd < 0)
 		return slz_fail(-fd, "cannot create a target's dedup map: %s", strerror(-fd));
 	zero = calloc((size_t)r->ncpus, sizeof(*zero));
@@ -593,6 +566,8 @@ int recorder_slot__new_generation(struct recorder *r, uint32_t slot, uint32_t *g
 	*gen = r->last_gen;
 	*old_fd = r->targets[slot].seen_fd;
 	r->targets[slot].seen_fd = fd;
+	r->targets[slot].seen_cap = r->seen_spec.initial;
+	target__drop_carried(&r->targets[slot]);
 	return 0;
 err:
 	close(fd);

@@ -34,6 +34,12 @@
  */
 #define RECORDER_DEFAULT_RINGBUF   (4u << 20)
 #define RECORDER_DEFAULT_PREPARED  64
+/*
+ * A target's first dedup map: 64K entries are 1 MiB of hash buckets where the cap's 1M are 16
+ * MiB (zeroed at creation: 13-29 ms of `record -- /bin/true`; a daemon's 64 prepared slots
+ * held 1 GiB of kernel memory). The map is made 4x bigger as the target's events near it.
+ */
+#define RECORDER_INITIAL_FILES	   (1u << 16)
 
 /*
  * How the kernel side sees file syscalls. Both record the same; they differ in what every
@@ -62,8 +68,16 @@ struct recorder_config {
 	 * Dedup entries of each target ((file, kind) pairs it may touch before its map is full);
 	 * 0 = RECORDER_DEFAULT_MAX_FILES. A full map costs that target an event per access of a
 	 * new file and its access counts, nothing more; other targets have maps of their own.
+	 * Each map starts small and grows (recorder_grow.c) up to this cap.
 	 */
 	uint32_t max_files;
+	/*
+	 * The first size of each target's dedup map, 0: RECORDER_INITIAL_FILES or, for a big
+	 * ring, room for one and a half rings of events (so the map cannot fill before userspace
+	 * has seen the events that fill it: recorder_grow.c). At most max_files. Tests set it
+	 * small to make maps grow.
+	 */
+	uint32_t initial_files;
 	uint32_t ringbuf_bytes; /* rounded up to a power of two; 0 = RECORDER_DEFAULT_RINGBUF */
 	/*
 	 * Attach the cgroup programs: targets found in the kernel (recorder__add_watch,
@@ -279,6 +293,12 @@ int recorder_hook__from_env(const char *value, enum recorder_hook *out);
  * slots alone do not count. The cgroup programs (discover) stay attached from open to free.
  */
 bool recorder__attached(const struct recorder *r);
+
+/*
+ * The capacity of the dedup map of the target in slot now (0: no target there): it starts at
+ * recorder_config.initial_files and grows up to max_files as the target records.
+ */
+uint32_t recorder__dedup_capacity(const struct recorder *r, uint32_t slot);
 
 /* BPF load time of recorder__open, for diagnostics. */
 double recorder__load_seconds(const struct recorder *r);

@@ -157,6 +157,9 @@ static int collect(struct recorder *r, uint32_t slot, struct profile **out)
 		err = profile__merge(p, t->profile);
 	if (!err)
 		err = add_map_counts(t, p);
+	/* What the maps this generation outgrew counted after their copy (recorder_grow.c). */
+	for (size_t i = 0; !err && i < t->ncarried; i++)
+		add_key_count(t, p, &t->carried[i].key, t->carried[i].count);
 	if (!err)
 		err = read_stats(r, slot, &st);
 	if (err) {
@@ -165,7 +168,7 @@ static int collect(struct recorder *r, uint32_t slot, struct profile **out)
 	}
 	h = profile__header(p);
 	h->lost_events = st.ringbuf_drops;
-	h->dedup_full = st.dedup_full;
+	h->dedup_full = st.dedup_full + t->counts_lost;
 	h->truncated_paths = st.truncated;
 	h->merged_from = 1;
 	*out = p;

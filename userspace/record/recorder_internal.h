@@ -36,12 +36,27 @@ struct target {
 	struct path_key *paths;	 /* this generation's path keys, freed with it */
 	size_t npaths, paths_cap;
 	struct idxmap *path_idx;
+	/* The dedup map's growth (recorder_grow.c). */
+	uint32_t seen_cap;	    /* its capacity */
+	uint64_t nevents;	    /* events of this generation consumed */
+	bool grow_failed;	    /* growing failed once: not tried again this generation */
+	uint64_t counts_lost;	    /* growths that could not keep every count (as dedup_full) */
+	struct seen_count *carried; /* counts left in maps this generation outgrew */
+	size_t ncarried, carried_cap;
+};
+
+/* A dedup key and its access count. */
+struct seen_count {
+	struct slz_seen_key key;
+	uint64_t count;
 };
 
 /* How to create a dedup map the program accepts as an inner map of `seen`. */
 struct seen_spec {
 	enum bpf_map_type type;
-	uint32_t key_size, value_size, max_entries, flags;
+	uint32_t key_size, value_size, flags;
+	uint32_t initial, max_entries; /* a target's first map, and the most it grows to */
+	uint32_t ring_events;	       /* the most events the ring holds at once */
 };
 
 /* The per-syscall hook's programs (one per file syscall) and the exec program, at most. */
@@ -109,6 +124,18 @@ struct recorder {
  * comes back in *old_fd for the caller to close.
  */
 int recorder_slot__new_generation(struct recorder *r, uint32_t slot, uint32_t *gen, int *old_fd);
+/* A new dedup map of this many entries: its fd, or -errno. */
+int seen_map__create(const struct seen_spec *sp, uint32_t entries);
+/* Set up sp from the program's template, the caps and the ring's size. 0 or -errno, explained. */
+int seen_spec__init(struct seen_spec *sp, struct bpf_map *inner, uint32_t initial,
+		    uint32_t max_entries, uint32_t ring_bytes);
+/*
+ * One more event of t's current generation (in slot) consumed: when the events its map may
+ * already hold come near its capacity, a map 4x bigger takes its place (recorder_grow.c).
+ */
+void recorder_slot__count_event(struct recorder *r, uint32_t slot);
+/* The counts t's outgrown maps kept, forgotten (a new generation). */
+void target__drop_carried(struct target *t);
 /* Free the slot's kernel side: its dedup map leaves `seen` and its fd is closed. */
 void recorder_slot__release(struct recorder *r, uint32_t slot);
 /* A target from now on: slot holds cgroup_id (its generation is set already). */
