@@ -12,7 +12,6 @@
 #include <cmocka.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -24,6 +23,7 @@
 #include <unistd.h>
 
 #include "cgroup.h"
+#include "itest.h"
 #include "profile.h"
 #include "profile_io.h"
 #include "record.h"
@@ -36,19 +36,7 @@ extern char **environ;
 static const char *slimzip;
 static char helper[PATH_MAX], dso[PATH_MAX], tmp[PATH_MAX];
 static char *cg2mnt;
-static bool usable;
-static const char *why_unusable = "";
-
-static void require_bpf(void)
-{
-	const char *req = getenv("SLIMZIP_REQUIRE_BPF");
-
-	if (usable)
-		return;
-	if (req && !strcmp(req, "1"))
-		fail_msg("BPF test cannot run: %s (SLIMZIP_REQUIRE_BPF=1)", why_unusable);
-	skip();
-}
+static const char *why_unusable = "no group setup"; /* NULL once the tests can run */
 
 static void tpath(char *buf, const char *name)
 {
@@ -162,18 +150,13 @@ static void expect_t(const struct profile *p, const char *name, uint32_t kinds)
 
 static int group_setup(void **state)
 {
-	char self[PATH_MAX], *d, tmpl[] = "/tmp/slz-itest-XXXXXX";
-	ssize_t n;
+	char tmpl[] = "/tmp/slz-itest-XXXXXX";
 	char *mroot = NULL;
 
 	slimzip = getenv("SLIMZIP");
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n < 0)
+	if (itest__beside_exe(helper, sizeof(helper), "rec_helper") ||
+	    itest__beside_exe(dso, sizeof(dso), "libslz_itest_dso.so"))
 		return -1;
-	self[n] = '\0';
-	d = dirname(self);
-	snprintf(helper, sizeof(helper), "%s/rec_helper", d);
-	snprintf(dso, sizeof(dso), "%s/libslz_itest_dso.so", d);
 	if (!mkdtemp(tmpl) || !realpath(tmpl, tmp))
 		return -1;
 	if (!slimzip)
@@ -185,7 +168,7 @@ static int group_setup(void **state)
 	else if (cgroup__v2_mount(&cg2mnt, &mroot))
 		why_unusable = "no cgroup v2";
 	else
-		usable = true;
+		why_unusable = NULL;
 	free(mroot);
 	if (cg2mnt)
 		setenv("CGROUP2_MNT", cg2mnt, 1);
@@ -208,7 +191,7 @@ static void test_workload_paths(void **state)
 	const struct profile_entry *e = NULL;
 	struct profile *p;
 
-	require_bpf();
+	itest__require(why_unusable);
 	make_dir("sub");
 	make_dir("at");
 	make_dir("listed");
@@ -298,7 +281,7 @@ static void test_written_kinds(void **state)
 	struct profile *p;
 	struct stat st;
 
-	require_bpf();
+	itest__require(why_unusable);
 	make_dir("written");
 	for (size_t i = 0; i < sizeof(existing) / sizeof(*existing); i++) {
 		char name[64];
@@ -342,7 +325,7 @@ static void test_exit_status(void **state)
 {
 	char prof[PATH_MAX], plain[PATH_MAX];
 
-	require_bpf();
+	itest__require(why_unusable);
 	tpath(prof, "exit.profile");
 	write_file("plain.txt", "not a program", 0644);
 	tpath(plain, "plain.txt");
@@ -371,7 +354,7 @@ static void test_sigterm_forwarded(void **state)
 	char prof[PATH_MAX], ready[PATH_MAX];
 	pid_t pid;
 
-	require_bpf();
+	itest__require(why_unusable);
 	make_dir("term");
 	tpath(prof, "term.profile");
 	tpath(ready, "term/ready");
@@ -398,7 +381,7 @@ static void test_snapshot_and_outsider(void **state)
 	pid_t pid;
 	int fd;
 
-	require_bpf();
+	itest__require(why_unusable);
 	write_file("snap1.txt", "1", 0644);
 	write_file("snap2.txt", "2", 0644);
 	write_file("outside.txt", "o", 0644);
@@ -439,7 +422,7 @@ static void test_mounts(void **state)
 	char prof[PATH_MAX], script[3 * PATH_MAX];
 	struct profile *p;
 
-	require_bpf();
+	itest__require(why_unusable);
 	make_dir("bsrc");
 	make_dir("bmnt");
 	make_dir("tmnt");
@@ -479,7 +462,7 @@ static void test_record_missing(void **state)
 	const struct profile_entry *e = NULL;
 	struct profile *p;
 
-	require_bpf();
+	itest__require(why_unusable);
 	tpath(prof, "missing.profile");
 	{
 		char *const a[] = {(char *)slimzip,
@@ -511,7 +494,7 @@ static void test_cgroup_attach(void **state)
 	pid_t pid, child;
 	int fd;
 
-	require_bpf();
+	itest__require(why_unusable);
 	write_file("cg.txt", "c", 0644);
 	write_file("outside-cg.txt", "c", 0644);
 	tpath(prof, "cg.profile");
@@ -570,7 +553,7 @@ static void test_cleanup_removes_cgroups(void **state)
 	struct stat st;
 	const char *target;
 
-	require_bpf();
+	itest__require(why_unusable);
 	/*
 	 * The command leaves a daemon-like child behind in a nested cgroup of its own: slimzip must
 	 * kill it and remove both cgroups. Only this run's cgroup is checked, so recordings other
@@ -618,7 +601,7 @@ static void test_deep_paths(void **state)
 	struct stat st;
 	int dfd, next;
 
-	require_bpf();
+	itest__require(why_unusable);
 	/* tmp/deep/d/d/.../d/f.txt */
 	n = (size_t)snprintf(deep, sizeof(deep), "deep");
 	make_dir(deep);
@@ -719,7 +702,7 @@ static void test_dedup_dir_reuse(void **state)
 	char prof[PATH_MAX], name[64], path[PATH_MAX];
 	struct profile *p;
 
-	require_bpf();
+	itest__require(why_unusable);
 	tpath(prof, "reuse.profile");
 	{
 		char *const a[] = {(char *)slimzip, "record", "-o", prof, "--",

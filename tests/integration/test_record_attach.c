@@ -13,16 +13,12 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
-#include <dirent.h>
 #include <errno.h>
-#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-#include <bpf/bpf.h>
 
 #include "cgroup.h"
 #include "launch.h"
@@ -31,81 +27,9 @@
 #include "itest.h"
 #include "testfs.h"
 
-static char helper[PATH_MAX], tmp[PATH_MAX];
-static char *cg_parent;
-static const char *why_unusable = "";
+/* The group's fixture: rec_helper, the temp dir, the cgroup the tests' cgroups are made in. */
+static struct itest_group g;
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
-
-static char *made[4]; /* cgroups a failed test would leave: removed at teardown */
-
-static void require_bpf(void)
-{
-	const char *req = getenv("SLIMZIP_REQUIRE_BPF");
-
-	if (cg_parent)
-		return;
-	if (req && !strcmp(req, "1"))
-		fail_msg("BPF test cannot run: %s (SLIMZIP_REQUIRE_BPF=1)", why_unusable);
-	skip();
-}
-
-/* The name of the program a link fd of ours runs, from its fdinfo's prog_id. */
-static int link_prog_name(int fd, char *name, size_t size)
-{
-	char path[64], line[256];
-	struct bpf_prog_info info = {0};
-	uint32_t len = sizeof(info);
-	unsigned int id = 0;
-	int pfd, err;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
-	f = fopen(path, "r");
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f))
-		sscanf(line, "prog_id: %u", &id);
-	fclose(f);
-	if (!id)
-		return -ENOENT;
-	pfd = bpf_prog_get_fd_by_id(id);
-	if (pfd < 0)
-		return pfd;
-	err = bpf_obj_get_info_by_fd(pfd, &info, &len);
-	close(pfd);
-	if (err)
-		return err;
-	snprintf(name, size, "%s", info.name);
-	return 0;
-}
-
-/* How many bpf_link fds of this process run program prog (its name, as BTF cuts it: 15). */
-static int links_of(const char *prog)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-	int n = 0;
-
-	assert_non_null(d);
-	while ((e = readdir(d))) {
-		char path[PATH_MAX], target[64], name[32];
-		ssize_t len;
-
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "/proc/self/fd/%s", e->d_name);
-		len = readlink(path, target, sizeof(target) - 1);
-		if (len < 0)
-			continue;
-		target[len] = '\0';
-		if (strcmp(target, "anon_inode:bpf_link"))
-			continue;
-		if (!link_prog_name(atoi(e->d_name), name, sizeof(name)) && !strcmp(name, prog))
-			n++;
-	}
-	closedir(d);
-	return n;
-}
 
 /* The per-syscall hook's programs, named after their tracepoints (record.bpf.c). */
 static const char *const per_syscall_progs[] = {
@@ -117,10 +41,10 @@ static const char *const per_syscall_progs[] = {
 /* Links of ours to any per-task program. */
 static int task_links(void)
 {
-	int n = links_of("slz_sys_exit") + links_of("slz_exec");
+	int n = itest__links_of("slz_sys_exit") + itest__links_of("slz_exec");
 
 	for (size_t i = 0; i < ARRAY_LEN(per_syscall_progs); i++)
-		n += links_of(per_syscall_progs[i]);
+		n += itest__links_of(per_syscall_progs[i]);
 	return n;
 }
 
@@ -137,13 +61,13 @@ static void expect_attached(struct recorder *r, bool on)
 	/* A detach closes its links in the background (recorder.c): they go within seconds. */
 	for (int i = 0; !on && i < 100 && task_links(); i++)
 		usleep(50000);
-	assert_int_equal(links_of("slz_sys_exit"), on && !per);
+	assert_int_equal(itest__links_of("slz_sys_exit"), on && !per);
 	for (size_t i = 0; i < ARRAY_LEN(per_syscall_progs); i++) {
-		if (links_of(per_syscall_progs[i]) != (on && per))
+		if (itest__links_of(per_syscall_progs[i]) != (on && per))
 			fail_msg("%s: %d links, expected %d", per_syscall_progs[i],
-				 links_of(per_syscall_progs[i]), on && per);
+				 itest__links_of(per_syscall_progs[i]), on && per);
 	}
-	assert_int_equal(links_of("slz_exec"), on);
+	assert_int_equal(itest__links_of("slz_exec"), on);
 	assert_int_equal(recorder__attached(r), on);
 }
 
@@ -152,44 +76,13 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static char *new_cgroup(int *fd)
-{
-	char *dir = NULL;
-	size_t i;
-
-	assert_int_equal(cgroup__create(cg_parent, &dir, fd), 0);
-	for (i = 0; i < ARRAY_LEN(made) && made[i]; i++)
-		;
-	assert_true(i < ARRAY_LEN(made));
-	made[i] = dir;
-	return dir;
-}
-
-static void drop_cgroup(char *dir, int fd)
-{
-	assert_int_equal(cgroup__destroy(dir), 0);
-	for (size_t i = 0; i < ARRAY_LEN(made); i++) {
-		if (made[i] == dir)
-			made[i] = NULL;
-	}
-	close(fd);
-	free(dir);
-}
-
 /* rec_helper many stat PREFIX N GO, in the cgroup of cgfd, to its end. */
 static void run_stats(int cgfd, const char *prefix, int n)
 {
-	char num[16];
-	char *argv[] = {helper, "many", tmp, "stat", (char *)prefix, num, "go", NULL};
-	struct launch_opts lo = {.argv = argv, .cgroup_fd = cgfd};
-	int pidfd, status = -1;
-	pid_t pid;
+	struct itest_cg c = {.g = &g, .fd = cgfd};
 
-	snprintf(num, sizeof(num), "%d", n);
-	assert_int_equal(launch__start(&lo, &pid, &pidfd, &status), 0);
-	assert_int_equal(launch__wait(pidfd, &status), 0);
-	assert_int_equal(status, 0);
-	close(pidfd);
+	itest__run_many(&c, "stat", prefix, n, "go");
+	itest__finish(&c);
 }
 
 /*
@@ -206,13 +99,12 @@ static void target_attaches(enum recorder_hook hook)
 	uint64_t id, id2;
 	char *a, *b;
 	int afd, bfd;
-	char name[32];
 
-	itest__make_files(tmp, "at-", N);
+	itest__make_files(g.tmp, "at-", N);
 	assert_int_equal(recorder__open(&cfg, &r), 0);
 	expect_attached(r, false);
 
-	a = new_cgroup(&afd);
+	a = itest__new_cgroup(&g, &afd);
 	assert_int_equal(cgroup__id(a, &id), 0);
 	assert_int_equal(recorder__add_target(r, id, &slot), 0);
 	expect_attached(r, true);
@@ -220,22 +112,14 @@ static void target_attaches(enum recorder_hook hook)
 	run_stats(afd, "at-", N);
 	itest__drain(r);
 	assert_int_equal(recorder__profile(r, slot, &p), 0);
-	for (int i = 0; i < N; i++) {
-		const struct profile_entry *e;
-
-		snprintf(name, sizeof(name), "at-%d", i);
-		e = itest__entry_of(p, tmp, name);
-		if (!e || e->kinds != SLZ_KIND_STAT)
-			fail_msg("%s: %s", name, e ? "wrong kind" : "not in the profile");
-	}
-	assert_int_equal(itest__count_prefixed(p, tmp, "at-"), N);
+	itest__expect_set(p, g.tmp, "at-", N, SLZ_KIND_STAT);
 	/* The exec of the helper came through the exec program. */
-	assert_non_null(profile__find_path(p, helper));
+	assert_non_null(profile__find_path(p, g.helper));
 	assert_int_equal(profile__header_const(p)->lost_events, 0);
 	profile__free(p);
 
 	/* Two targets, one removed: still attached for the other. */
-	b = new_cgroup(&bfd);
+	b = itest__new_cgroup(&g, &bfd);
 	assert_int_equal(cgroup__id(b, &id2), 0);
 	assert_int_equal(recorder__add_target(r, id2, &slot2), 0);
 	expect_attached(r, true);
@@ -250,13 +134,13 @@ static void target_attaches(enum recorder_hook hook)
 	run_stats(afd, "at-", 3);
 	itest__drain(r);
 	assert_int_equal(recorder__profile(r, slot, &p), 0);
-	assert_int_equal(itest__count_prefixed(p, tmp, "at-"), 3);
+	assert_int_equal(itest__count_prefixed(p, g.tmp, "at-"), 3);
 	profile__free(p);
 	assert_int_equal(recorder__remove_target(r, slot), 0);
 	expect_attached(r, false);
 
-	drop_cgroup(a, afd);
-	drop_cgroup(b, bfd);
+	itest__drop_cgroup(&g, a, afd);
+	itest__drop_cgroup(&g, b, bfd);
 	recorder__free(r);
 }
 
@@ -265,7 +149,7 @@ static void test_target_attaches(void **state)
 	struct recorder_config cfg = {.ringbuf_bytes = 4 << 20};
 	struct recorder *r = NULL;
 
-	require_bpf();
+	itest__require_bpf(&g);
 	/* The default is the per-syscall hook where tracefs offers it, as here. */
 	assert_int_equal(recorder__open(&cfg, &r), 0);
 	if (recorder__hook(r) != RECORDER_HOOK_PER_SYSCALL)
@@ -314,7 +198,7 @@ static struct profile *record_syscalls(enum recorder_hook hook)
 {
 	struct recorder_config cfg = {
 		.ringbuf_bytes = 4 << 20, .record_missing = true, .hook = hook};
-	char *argv[] = {helper, "syscalls", tmp, NULL};
+	char *argv[] = {g.helper, "syscalls", g.tmp, NULL};
 	struct launch_opts lo = {.argv = argv};
 	struct recorder *r = NULL;
 	struct profile *p = NULL;
@@ -326,7 +210,7 @@ static struct profile *record_syscalls(enum recorder_hook hook)
 
 	assert_int_equal(recorder__open(&cfg, &r), 0);
 	assert_int_equal(recorder__hook(r), hook);
-	cg = new_cgroup(&lo.cgroup_fd);
+	cg = itest__new_cgroup(&g, &lo.cgroup_fd);
 	assert_int_equal(cgroup__id(cg, &id), 0);
 	assert_int_equal(recorder__add_target(r, id, &slot), 0);
 	assert_int_equal(launch__start(&lo, &pid, &pidfd, &status), 0);
@@ -337,14 +221,14 @@ static struct profile *record_syscalls(enum recorder_hook hook)
 	assert_int_equal(recorder__profile(r, slot, &p), 0);
 	assert_int_equal(profile__header_const(p)->lost_events, 0);
 	assert_int_equal(recorder__remove_target(r, slot), 0);
-	drop_cgroup(cg, lo.cgroup_fd);
+	itest__drop_cgroup(&g, cg, lo.cgroup_fd);
 	recorder__free(r);
 	return p;
 }
 
 static void expect_kind(const struct profile *p, const char *name, uint32_t kinds)
 {
-	const struct profile_entry *e = itest__entry_of(p, tmp, name);
+	const struct profile_entry *e = itest__entry_of(p, g.tmp, name);
 
 	if (!e || e->kinds != kinds)
 		fail_msg("%s: kinds %#x, expected %#x", name, e ? e->kinds : 0, kinds);
@@ -367,22 +251,22 @@ static void test_hooks_record_alike(void **state)
 	char **la, **lb;
 	size_t na, nb;
 
-	require_bpf();
+	itest__require_bpf(&g);
 	for (size_t i = 0; i < ARRAY_LEN(stats); i++)
-		testfs__write(tmp, stats[i], "s");
+		testfs__write(g.tmp, stats[i], "s");
 	for (size_t i = 0; i < ARRAY_LEN(accesses); i++)
-		testfs__write(tmp, accesses[i], "a");
-	testfs__write(tmp, "sc-open", "o");
-	testfs__write(tmp, "sc-creat", "old");
-	testfs__write(tmp, "sc-openat", "o");
-	testfs__write(tmp, "sc-openat2", "o");
-	testfs__write(tmp, "sc-mmap", "m");
-	testfs__symlink(tmp, "sc-readlink", "x");
-	testfs__symlink(tmp, "sc-readlinkat", "x");
-	testfs__mkdir(tmp, "sc-dir");
-	testfs__write(tmp, "sc-dir/in-openat", "i");
-	testfs__write(tmp, "sc-dir/in-fstatat", "i");
-	testfs__write(tmp, "sc-dir/in-faccessat2", "i");
+		testfs__write(g.tmp, accesses[i], "a");
+	testfs__write(g.tmp, "sc-open", "o");
+	testfs__write(g.tmp, "sc-creat", "old");
+	testfs__write(g.tmp, "sc-openat", "o");
+	testfs__write(g.tmp, "sc-openat2", "o");
+	testfs__write(g.tmp, "sc-mmap", "m");
+	testfs__symlink(g.tmp, "sc-readlink", "x");
+	testfs__symlink(g.tmp, "sc-readlinkat", "x");
+	testfs__mkdir(g.tmp, "sc-dir");
+	testfs__write(g.tmp, "sc-dir/in-openat", "i");
+	testfs__write(g.tmp, "sc-dir/in-fstatat", "i");
+	testfs__write(g.tmp, "sc-dir/in-faccessat2", "i");
 
 	a = record_syscalls(RECORDER_HOOK_PER_SYSCALL);
 	b = record_syscalls(RECORDER_HOOK_SYS_EXIT);
@@ -403,7 +287,7 @@ static void test_hooks_record_alike(void **state)
 	expect_kind(a, "sc-dir/in-faccessat2", SLZ_KIND_ACCESS);
 	for (size_t i = 0; i < ARRAY_LEN(missing); i++)
 		expect_kind(a, missing[i], SLZ_KIND_MISSING);
-	assert_non_null(profile__find_path(a, helper)); /* the exec program, under both */
+	assert_non_null(profile__find_path(a, g.helper)); /* the exec program, under both */
 
 	la = profile_lines(a, &na);
 	lb = profile_lines(b, &nb);
@@ -448,10 +332,10 @@ static void test_linger_keeps_links(void **state)
 	int fd;
 
 	(void)state;
-	require_bpf();
+	itest__require_bpf(&g);
 	assert_int_equal(recorder__open(&cfg, &r), 0);
 	expect_attached(r, false);
-	assert_int_equal(cgroup__id(new_cgroup(&fd), &id), 0);
+	assert_int_equal(cgroup__id(itest__new_cgroup(&g, &fd), &id), 0);
 	close(fd);
 	assert_int_equal(recorder__add_target(r, id, &slot), 0);
 	expect_attached(r, true);
@@ -474,14 +358,14 @@ static void test_watch_attaches(void **state)
 	char *parent;
 	int pfd;
 
-	require_bpf();
+	itest__require_bpf(&g);
 	assert_int_equal(recorder__open(&cfg, &r), 0);
 	recorder__on_cgroup(r, drop_born, NULL);
-	assert_int_equal(links_of("slz_cgroup_mkdi"), 1);
-	assert_int_equal(links_of("slz_cgroup_rmdi"), 1);
+	assert_int_equal(itest__links_of("slz_cgroup_mkdi"), 1);
+	assert_int_equal(itest__links_of("slz_cgroup_rmdi"), 1);
 	expect_attached(r, false);
 
-	parent = new_cgroup(&pfd);
+	parent = itest__new_cgroup(&g, &pfd);
 	assert_int_equal(recorder__add_watch(r, parent, 1), 0);
 	expect_attached(r, true);
 	assert_int_equal(recorder__remove_watch(r, 1), 0);
@@ -493,11 +377,11 @@ static void test_watch_attaches(void **state)
 	assert_int_equal(recorder__set_all(r, false), 0);
 	itest__drain(r); /* cgroups born meanwhile elsewhere on the host: dropped */
 	expect_attached(r, false);
-	assert_int_equal(links_of("slz_cgroup_mkdi"), 1);
+	assert_int_equal(itest__links_of("slz_cgroup_mkdi"), 1);
 
-	drop_cgroup(parent, pfd);
+	itest__drop_cgroup(&g, parent, pfd);
 	recorder__free(r);
-	assert_int_equal(links_of("slz_cgroup_mkdi"), 0);
+	assert_int_equal(itest__links_of("slz_cgroup_mkdi"), 0);
 }
 
 /* Without discover there is nothing of the cgroup programs either. */
@@ -506,45 +390,25 @@ static void test_no_discover_no_cgroup_links(void **state)
 	struct recorder_config cfg = {.ringbuf_bytes = 4 << 20};
 	struct recorder *r = NULL;
 
-	require_bpf();
+	itest__require_bpf(&g);
 	assert_int_equal(recorder__open(&cfg, &r), 0);
-	assert_int_equal(links_of("slz_cgroup_mkdi"), 0);
-	assert_int_equal(links_of("slz_cgroup_rmdi"), 0);
+	assert_int_equal(itest__links_of("slz_cgroup_mkdi"), 0);
+	assert_int_equal(itest__links_of("slz_cgroup_rmdi"), 0);
 	expect_attached(r, false);
 	recorder__free(r);
 }
 
 static int group_setup(void **state)
 {
-	char self[PATH_MAX], *mnt = NULL, *root = NULL;
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-
-	if (n < 0)
+	if (itest__group_setup(&g, "attach"))
 		return -1;
-	self[n] = '\0';
-	snprintf(helper, sizeof(helper), "%s/rec_helper", dirname(self));
-	testfs__mkdtemp(tmp, sizeof(tmp), "attach");
-	testfs__write(tmp, "go", "");
-	if (geteuid() != 0)
-		why_unusable = "not root";
-	else if (recorder__check_support())
-		why_unusable = "no BPF support";
-	else if (cgroup__v2_mount(&mnt, &root) ||
-		 cgroup__self_dir(mnt, root, testfs__slurp("/proc/self/cgroup"), &cg_parent))
-		why_unusable = "no cgroup v2";
-	free(mnt);
-	free(root);
+	testfs__write(g.tmp, "go", "");
 	return 0;
 }
 
 static int group_teardown(void **state)
 {
-	for (size_t i = 0; i < ARRAY_LEN(made); i++) {
-		if (made[i])
-			cgroup__destroy(made[i]);
-	}
-	testfs__rmtree(tmp);
-	free(cg_parent);
+	itest__group_teardown(&g);
 	return 0;
 }
 

@@ -12,7 +12,6 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
-#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
@@ -22,8 +21,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <bpf/bpf.h>
-
 #include "cgroup.h"
 #include "launch.h"
 #include "proctree.h"
@@ -32,79 +29,8 @@
 #include "itest.h"
 #include "testfs.h"
 
-static char tmp[PATH_MAX];
-static char *cg_parent;
-static const char *why_unusable = "";
-static char *made[4]; /* cgroups a failed test would leave: removed at teardown */
-
-static void require_bpf(void)
-{
-	const char *req = getenv("SLIMZIP_REQUIRE_BPF");
-
-	if (cg_parent)
-		return;
-	if (req && !strcmp(req, "1"))
-		fail_msg("BPF test cannot run: %s (SLIMZIP_REQUIRE_BPF=1)", why_unusable);
-	skip();
-}
-
-/* The name of the program a link fd of ours runs, from its fdinfo's prog_id. */
-static int link_prog_name(int fd, char *name, size_t size)
-{
-	char path[64], line[256];
-	struct bpf_prog_info info = {0};
-	uint32_t len = sizeof(info);
-	unsigned int id = 0;
-	int pfd, err;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
-	f = fopen(path, "r");
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f))
-		sscanf(line, "prog_id: %u", &id);
-	fclose(f);
-	if (!id)
-		return -ENOENT;
-	pfd = bpf_prog_get_fd_by_id(id);
-	if (pfd < 0)
-		return pfd;
-	err = bpf_obj_get_info_by_fd(pfd, &info, &len);
-	close(pfd);
-	if (err)
-		return err;
-	snprintf(name, size, "%s", info.name);
-	return 0;
-}
-
-/* How many bpf_link fds of this process run program prog. */
-static int links_of(const char *prog)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-	int n = 0;
-
-	assert_non_null(d);
-	while ((e = readdir(d))) {
-		char path[PATH_MAX], target[64], name[32];
-		ssize_t len;
-
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "/proc/self/fd/%s", e->d_name);
-		len = readlink(path, target, sizeof(target) - 1);
-		if (len < 0)
-			continue;
-		target[len] = '\0';
-		if (strcmp(target, "anon_inode:bpf_link"))
-			continue;
-		if (!link_prog_name(atoi(e->d_name), name, sizeof(name)) && !strcmp(name, prog))
-			n++;
-	}
-	closedir(d);
-	return n;
-}
+/* The group's fixture: the temp dir, the cgroup the tests' cgroups are made in. */
+static struct itest_group g;
 
 static void sleep_ms(long ms)
 {
@@ -115,7 +41,7 @@ static void sleep_ms(long ms)
 static void wait_link(const char *prog)
 {
 	for (int i = 0; i < 2000; i++) {
-		if (links_of(prog))
+		if (itest__links_of(prog))
 			return;
 		sleep_ms(10);
 	}
@@ -132,7 +58,7 @@ static void start_sh(const char *script, int cgfd, pid_t *pid, int *pidfd)
 	int status;
 
 	assert_true(asprintf(&body, "T=%s; go() { while [ ! -e $T/GO ]; do sleep 0.02; done; }; %s",
-			     tmp, script) > 0);
+			     g.tmp, script) > 0);
 	char *argv[] = {"/bin/sh", "-c", body, NULL};
 	struct launch_opts lo = {.argv = argv, .cgroup_fd = cgfd};
 
@@ -151,20 +77,20 @@ static void wait_ok(int pidfd)
 
 static bool has(const struct profile *p, const char *name)
 {
-	return itest__entry_of(p, tmp, name) != NULL;
+	return itest__entry_of(p, g.tmp, name) != NULL;
 }
 
 static void reset_files(void)
 {
 	char go[PATH_MAX];
 
-	snprintf(go, sizeof(go), "%s/GO", tmp);
+	snprintf(go, sizeof(go), "%s/GO", g.tmp);
 	unlink(go);
 	for (int i = 0; i < 8; i++) {
 		static const char *const names[] = {"existing", "after",   "grandchild", "exec",
 						    "sibling",	"private", "priv-child", "bg"};
 
-		testfs__write(tmp, names[i], "x\n");
+		testfs__write(g.tmp, names[i], "x\n");
 	}
 }
 
@@ -178,7 +104,7 @@ static void test_tree_follows_children_not_siblings(void **state)
 	int pidfd, sibfd;
 	uint32_t slot;
 
-	require_bpf();
+	itest__require_bpf(&g);
 	reset_files();
 	/* A child forked before the attach (found by the walk), then children forked after it. */
 	start_sh("(go; cat $T/existing >/dev/null) & go; cat $T/after >/dev/null; "
@@ -189,7 +115,7 @@ static void test_tree_follows_children_not_siblings(void **state)
 	assert_int_equal(recorder__open(&cfg, &r), 0);
 	assert_int_equal(recorder__add_task_target(r, &slot), 0);
 	assert_int_equal(recorder__tag_tree(r, slot, pid), 0);
-	testfs__write(tmp, "GO", "");
+	testfs__write(g.tmp, "GO", "");
 	wait_ok(pidfd);
 	wait_ok(sibfd);
 	itest__drain(r);
@@ -228,10 +154,9 @@ static void test_pid_in_private_cgroup(void **state)
 	int cgfd, pidfd;
 	pid_t pid;
 
-	require_bpf();
+	itest__require_bpf(&g);
 	reset_files();
-	assert_int_equal(cgroup__create(cg_parent, &cgdir, &cgfd), 0);
-	made[0] = cgdir;
+	cgdir = itest__new_cgroup(&g, &cgfd);
 	start_sh("go; cat $T/private >/dev/null; sh -c 'cat $0/priv-child >/dev/null' $T", cgfd,
 		 &pid, &pidfd);
 	assert_int_equal(proctree__choose(pid, &c), 0);
@@ -242,7 +167,7 @@ static void test_pid_in_private_cgroup(void **state)
 	rt.o.cgroup_path = c.cgroup;
 	assert_int_equal(pthread_create(&rt.t, NULL, rec_fn, &rt), 0);
 	wait_link("slz_exec");
-	testfs__write(tmp, "GO", "");
+	testfs__write(g.tmp, "GO", "");
 	wait_ok(pidfd);
 	/* record returns by itself once the process has exited */
 	assert_int_equal(pthread_join(rt.t, NULL), 0);
@@ -254,10 +179,7 @@ static void test_pid_in_private_cgroup(void **state)
 	assert_true(has(rt.p, "priv-child"));
 	profile__free(rt.p);
 	proctree_choice__release(&c);
-	assert_int_equal(cgroup__destroy(cgdir), 0);
-	made[0] = NULL;
-	close(cgfd);
-	free(cgdir);
+	itest__drop_cgroup(&g, cgdir, cgfd);
 }
 
 /* A process in a cgroup it shares (with this test): --pid follows its tree, not the cgroup. */
@@ -269,7 +191,7 @@ static void test_pid_in_shared_cgroup(void **state)
 	pid_t pid, sib;
 	int pidfd, sibfd;
 
-	require_bpf();
+	itest__require_bpf(&g);
 	reset_files();
 	start_sh("go; cat $T/after >/dev/null; sh -c 'cat $0/grandchild >/dev/null' $T", -1, &pid,
 		 &pidfd);
@@ -282,7 +204,7 @@ static void test_pid_in_shared_cgroup(void **state)
 	assert_int_equal(pthread_create(&rt.t, NULL, rec_fn, &rt), 0);
 	wait_link("slz_fork");
 	sleep_ms(200); /* the fork program is attached before the root is tagged: let it be */
-	testfs__write(tmp, "GO", "");
+	testfs__write(g.tmp, "GO", "");
 	wait_ok(pidfd);
 	wait_ok(sibfd);
 	assert_int_equal(pthread_join(rt.t, NULL), 0);
@@ -302,7 +224,7 @@ static void test_pid_not_running(void **state)
 	struct proctree_choice c;
 	int status;
 
-	require_bpf();
+	itest__require_bpf(&g);
 	assert_int_equal(recorder__record(&o, &p, &status), -ESRCH);
 	assert_null(p);
 	assert_int_equal(proctree__choose(INT32_MAX - 1, &c), -ESRCH);
@@ -319,9 +241,9 @@ static void run_bg(bool wait, bool *in_profile, bool *marker)
 	struct profile *p = NULL;
 	int status = -1;
 
-	snprintf(mpath, sizeof(mpath), "%s/marker", tmp);
+	snprintf(mpath, sizeof(mpath), "%s/marker", g.tmp);
 	unlink(mpath);
-	assert_true(asprintf(&script, "sleep 1 && cat %s/bg > %s &", tmp, mpath) > 0);
+	assert_true(asprintf(&script, "sleep 1 && cat %s/bg > %s &", g.tmp, mpath) > 0);
 	char *argv[] = {"/bin/sh", "-c", script, NULL};
 	struct record_opts o = {.argv = argv, .wait_children = wait};
 
@@ -338,7 +260,7 @@ static void test_background_children(void **state)
 {
 	bool in_profile, marker;
 
-	require_bpf();
+	itest__require_bpf(&g);
 	reset_files();
 	run_bg(false, &in_profile, &marker);
 	assert_false(in_profile);
@@ -360,7 +282,7 @@ static void test_wait_timeout_kills_the_rest(void **state)
 	struct timespec a, b;
 	int status = -1;
 
-	require_bpf();
+	itest__require_bpf(&g);
 	clock_gettime(CLOCK_MONOTONIC, &a);
 	assert_int_equal(recorder__record(&o, &p, &status), 0);
 	clock_gettime(CLOCK_MONOTONIC, &b);
@@ -371,29 +293,12 @@ static void test_wait_timeout_kills_the_rest(void **state)
 
 static int group_setup(void **state)
 {
-	char *mnt = NULL, *root = NULL;
-
-	testfs__mkdtemp(tmp, sizeof(tmp), "recpid");
-	if (geteuid() != 0)
-		why_unusable = "not root";
-	else if (recorder__check_support())
-		why_unusable = "no BPF support";
-	else if (cgroup__v2_mount(&mnt, &root) ||
-		 cgroup__self_dir(mnt, root, testfs__slurp("/proc/self/cgroup"), &cg_parent))
-		why_unusable = "no cgroup v2";
-	free(mnt);
-	free(root);
-	return 0;
+	return itest__group_setup(&g, "recpid");
 }
 
 static int group_teardown(void **state)
 {
-	for (size_t i = 0; i < sizeof(made) / sizeof(made[0]); i++) {
-		if (made[i])
-			cgroup__destroy(made[i]); /* kills what a failed test left running */
-	}
-	testfs__rmtree(tmp);
-	free(cg_parent);
+	itest__group_teardown(&g);
 	return 0;
 }
 

@@ -13,8 +13,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <libgen.h>
 #include <limits.h>
 #include <poll.h>
 #include <sched.h>
@@ -30,148 +28,24 @@
 #include "itest.h"
 #include "testfs.h"
 
-static char helper[PATH_MAX], tmp[PATH_MAX];
-static char *cg_parent; /* this process's own cgroup: targets are created below it */
-static const char *why_unusable = "";
+/* The group's fixture: rec_helper, the temp dir, the cgroup targets are created below. */
+static struct itest_group g;
 
-static void require_bpf(void)
-{
-	const char *req = getenv("SLIMZIP_REQUIRE_BPF");
-
-	if (cg_parent)
-		return;
-	if (req && !strcmp(req, "1"))
-		fail_msg("BPF test cannot run: %s (SLIMZIP_REQUIRE_BPF=1)", why_unusable);
-	skip();
-}
-
-/* One target: a fresh cgroup, its slot in the recorder, and the workloads started in it. */
+/* One target: a fresh cgroup (and the workloads started in it), its slot in the recorder. */
 struct target {
-	char *cgdir;
-	int cgfd;
-	uint64_t cgid;
+	struct itest_cg cg;
 	uint32_t slot;
-	pid_t pids[4];
-	int pidfds[4];
-	int nrun;
 };
-
-/* Every cgroup a test made and has not removed yet: a failed test leaves none behind. */
-static char *made[16];
-
-static void forget_made(const char *cgdir)
-{
-	for (size_t i = 0; i < sizeof(made) / sizeof(made[0]); i++) {
-		if (made[i] == cgdir)
-			made[i] = NULL;
-	}
-}
 
 static void follow(struct recorder *r, struct target *t)
 {
-	size_t i;
-
 	memset(t, 0, sizeof(*t));
-	assert_int_equal(cgroup__create(cg_parent, &t->cgdir, &t->cgfd), 0);
-	for (i = 0; i < sizeof(made) / sizeof(made[0]) && made[i]; i++)
-		;
-	assert_true(i < sizeof(made) / sizeof(made[0]));
-	made[i] = t->cgdir;
-	assert_int_equal(cgroup__id(t->cgdir, &t->cgid), 0);
-	assert_int_equal(recorder__add_target(r, t->cgid, &t->slot), 0);
-}
-
-/* rec_helper ARGS... started inside t's cgroup. */
-static void run_in(struct target *t, char *const *args)
-{
-	char *argv[8] = {helper};
-	struct launch_opts lo = {.argv = argv, .cgroup_fd = t->cgfd};
-	int status;
-
-	for (int i = 0; args[i]; i++)
-		argv[i + 1] = args[i];
-	assert_true(t->nrun < 4);
-	assert_int_equal(launch__start(&lo, &t->pids[t->nrun], &t->pidfds[t->nrun], &status), 0);
-	t->nrun++;
-}
-
-/* rec_helper many OP PREFIX N GO: OP on tmp/PREFIX0.. once tmp/GO exists. */
-static void run_many(struct target *t, const char *op, const char *prefix, int n, const char *go)
-{
-	char num[16];
-
-	snprintf(num, sizeof(num), "%d", n);
-	run_in(t, (char *[]){"many", tmp, (char *)op, (char *)prefix, num, (char *)go, NULL});
-}
-
-static void run_open(struct target *t, const char *name)
-{
-	run_in(t, (char *[]){"open", tmp, (char *)name, NULL});
-}
-
-/* Wait for every workload started in t so far; each must succeed. */
-static void finish(struct target *t)
-{
-	for (int i = 0; i < t->nrun; i++) {
-		int status = -1;
-
-		if (t->pidfds[i] < 0)
-			continue;
-		assert_int_equal(launch__wait(t->pidfds[i], &status), 0);
-		assert_int_equal(status, 0);
-		close(t->pidfds[i]);
-		t->pidfds[i] = -1;
-	}
-}
-
-static void unfollow(struct target *t)
-{
-	finish(t);
-	assert_int_equal(cgroup__destroy(t->cgdir), 0);
-	forget_made(t->cgdir);
-	close(t->cgfd);
-	free(t->cgdir);
-}
-
-/* The shared helpers (itest.h), on this test's temp directory. */
-static void drain(struct recorder *r)
-{
-	itest__drain(r);
-}
-
-static void make_files(const char *prefix, int n)
-{
-	itest__make_files(tmp, prefix, n);
-}
-
-static const struct profile_entry *entry_of(const struct profile *p, const char *name)
-{
-	return itest__entry_of(p, tmp, name);
-}
-
-static size_t count_prefixed(const struct profile *p, const char *prefix)
-{
-	return itest__count_prefixed(p, tmp, prefix);
+	itest__cg_create(&g, &t->cg);
+	assert_int_equal(recorder__add_target(r, t->cg.id, &t->slot), 0);
 }
 
 /* rec_helper's "many open" creates the files it opens. */
 #define CREATED (SLZ_KIND_OPEN | SLZ_KIND_CREATE)
-
-/* p holds tmp/PREFIX0 .. tmp/PREFIX<n-1>, each with kind, and no other tmp/PREFIX entry. */
-static void expect_set(const struct profile *p, const char *prefix, int n, uint32_t kind)
-{
-	char name[64];
-
-	for (int i = 0; i < n; i++) {
-		const struct profile_entry *e;
-
-		snprintf(name, sizeof(name), "%s%d", prefix, i);
-		e = entry_of(p, name);
-		if (!e || e->kinds != kind)
-			fail_msg("%s: %s", name, e ? "wrong kind" : "not in the profile");
-	}
-	assert_int_equal(count_prefixed(p, prefix), n);
-}
 
 /* Three cgroups, three workloads of different kinds at once, one recorder. */
 static void test_three_targets_at_once(void **state)
@@ -183,37 +57,43 @@ static void test_three_targets_at_once(void **state)
 	struct target t[3];
 	uint32_t slots[3];
 
-	require_bpf();
-	make_files("tb-", NB);
-	make_files("tc-", NC);
+	itest__require_bpf(&g);
+	itest__make_files(g.tmp, "tb-", NB);
+	itest__make_files(g.tmp, "tc-", NC);
 	assert_int_equal(recorder__open(&cfg, &r), 0);
 	for (int i = 0; i < 3; i++)
 		follow(r, &t[i]);
 	assert_int_not_equal(t[0].slot, t[1].slot);
 	assert_int_not_equal(t[1].slot, t[2].slot);
 	assert_int_not_equal(t[0].slot, t[2].slot);
-	run_many(&t[0], "open", "ta-", NA, "go3");
-	run_many(&t[1], "stat", "tb-", NB, "go3");
-	run_many(&t[2], "access", "tc-", NC, "go3");
-	testfs__write(tmp, "go3", "");
+	itest__run_many(&t[0].cg, "open", "ta-", NA, "go3");
+	itest__run_many(&t[1].cg, "stat", "tb-", NB, "go3");
+	itest__run_many(&t[2].cg, "access", "tc-", NC, "go3");
+	testfs__write(g.tmp, "go3", "");
 	for (int i = 0; i < 3; i++) {
-		finish(&t[i]);
+		itest__finish(&t[i].cg);
 		slots[i] = t[i].slot;
 	}
-	drain(r);
+	itest__drain(r);
 	assert_int_equal(recorder__profiles(r, slots, 3, p), 0);
-	expect_set(p[0], "ta-", NA, CREATED);
-	expect_set(p[1], "tb-", NB, SLZ_KIND_STAT);
-	expect_set(p[2], "tc-", NC, SLZ_KIND_ACCESS);
-	assert_true(entry_of(p[2], "tc-0")->flags & SLZ_EVF_PATH_ONLY);
-	assert_int_equal(count_prefixed(p[0], "tb-") + count_prefixed(p[0], "tc-"), 0);
-	assert_int_equal(count_prefixed(p[1], "ta-") + count_prefixed(p[1], "tc-"), 0);
-	assert_int_equal(count_prefixed(p[2], "ta-") + count_prefixed(p[2], "tb-"), 0);
+	itest__expect_set(p[0], g.tmp, "ta-", NA, CREATED);
+	itest__expect_set(p[1], g.tmp, "tb-", NB, SLZ_KIND_STAT);
+	itest__expect_set(p[2], g.tmp, "tc-", NC, SLZ_KIND_ACCESS);
+	assert_true(itest__entry_of(p[2], g.tmp, "tc-0")->flags & SLZ_EVF_PATH_ONLY);
+	assert_int_equal(itest__count_prefixed(p[0], g.tmp, "tb-") +
+				 itest__count_prefixed(p[0], g.tmp, "tc-"),
+			 0);
+	assert_int_equal(itest__count_prefixed(p[1], g.tmp, "ta-") +
+				 itest__count_prefixed(p[1], g.tmp, "tc-"),
+			 0);
+	assert_int_equal(itest__count_prefixed(p[2], g.tmp, "ta-") +
+				 itest__count_prefixed(p[2], g.tmp, "tb-"),
+			 0);
 	for (int i = 0; i < 3; i++) {
 		assert_int_equal(profile__header_const(p[i])->lost_events, 0);
 		assert_int_equal(profile__header_const(p[i])->dedup_full, 0);
 		profile__free(p[i]);
-		unfollow(&t[i]);
+		itest__cg_remove(&t[i].cg);
 	}
 	assert_int_equal(recorder__stale_events(r), 0);
 	recorder__free(r);
@@ -221,8 +101,8 @@ static void test_three_targets_at_once(void **state)
 
 static bool pid_of(const struct target *t, uint32_t pid)
 {
-	for (int i = 0; i < t->nrun; i++) {
-		if ((uint32_t)t->pids[i] == pid)
+	for (int i = 0; i < t->cg.nrun; i++) {
+		if ((uint32_t)t->cg.pids[i] == pid)
 			return true;
 	}
 	return false;
@@ -244,9 +124,9 @@ static void test_slot_reused_with_events_in_flight(void **state)
 	struct target x, y;
 	uint32_t xslot;
 
-	require_bpf();
-	testfs__write(tmp, "go-now", "");
-	testfs__write(tmp, "shared.txt", "s");
+	itest__require_bpf(&g);
+	testfs__write(g.tmp, "go-now", "");
+	testfs__write(g.tmp, "shared.txt", "s");
 	assert_int_equal(sched_getaffinity(0, sizeof(all), &all), 0);
 	CPU_ZERO(&one);
 	CPU_SET(0, &one);
@@ -254,30 +134,30 @@ static void test_slot_reused_with_events_in_flight(void **state)
 	assert_int_equal(recorder__open(&cfg, &r), 0);
 	follow(r, &x);
 	xslot = x.slot;
-	run_many(&x, "open", "tx-", NX, "go-now");
-	finish(&x);
-	run_open(&x, "shared.txt");
-	finish(&x);
-	run_open(&x, "shared.txt"); /* a dedup hit: now in CPU 0's hot cache */
-	finish(&x);
+	itest__run_many(&x.cg, "open", "tx-", NX, "go-now");
+	itest__finish(&x.cg);
+	itest__run_open(&x.cg, "shared.txt");
+	itest__finish(&x.cg);
+	itest__run_open(&x.cg, "shared.txt"); /* a dedup hit: now in CPU 0's hot cache */
+	itest__finish(&x.cg);
 	assert_int_equal(recorder__remove_target(r, xslot), 0);
 	assert_int_equal(recorder__remove_target(r, xslot), -ENOENT);
 	follow(r, &y);
 	assert_int_equal(y.slot, xslot);
-	run_open(&y, "shared.txt");
-	finish(&y);
-	run_open(&y, "shared.txt");
-	finish(&y);
-	run_many(&y, "open", "ty-", NY, "go-now");
-	finish(&y);
+	itest__run_open(&y.cg, "shared.txt");
+	itest__finish(&y.cg);
+	itest__run_open(&y.cg, "shared.txt");
+	itest__finish(&y.cg);
+	itest__run_many(&y.cg, "open", "ty-", NY, "go-now");
+	itest__finish(&y.cg);
 	assert_int_equal(sched_setaffinity(0, sizeof(all), &all), 0);
 
-	drain(r);
+	itest__drain(r);
 	assert_true(recorder__stale_events(r) >= NX);
 	assert_int_equal(recorder__profile(r, y.slot, &p), 0);
-	expect_set(p, "ty-", NY, CREATED);
-	assert_int_equal(count_prefixed(p, "tx-"), 0);
-	e = entry_of(p, "shared.txt");
+	itest__expect_set(p, g.tmp, "ty-", NY, CREATED);
+	assert_int_equal(itest__count_prefixed(p, g.tmp, "tx-"), 0);
+	e = itest__entry_of(p, g.tmp, "shared.txt");
 	assert_non_null(e);
 	assert_int_equal(e->kinds, SLZ_KIND_OPEN);
 	assert_int_equal(e->count, 2); /* Y's two opens; X's are not counted for Y */
@@ -285,8 +165,8 @@ static void test_slot_reused_with_events_in_flight(void **state)
 		assert_false(pid_of(&x, profile__entry(p, i)->first_pid));
 	assert_int_equal(profile__header_const(p)->lost_events, 0);
 	profile__free(p);
-	unfollow(&x);
-	unfollow(&y);
+	itest__cg_remove(&x.cg);
+	itest__cg_remove(&y.cg);
 	recorder__free(r);
 }
 
@@ -300,41 +180,41 @@ static void test_reset_starts_a_new_epoch(void **state)
 	struct target t;
 	uint64_t stale;
 
-	require_bpf();
-	testfs__write(tmp, "known.txt", "k");
-	testfs__write(tmp, "other.txt", "o");
-	testfs__write(tmp, "inflight.txt", "i");
+	itest__require_bpf(&g);
+	testfs__write(g.tmp, "known.txt", "k");
+	testfs__write(g.tmp, "other.txt", "o");
+	testfs__write(g.tmp, "inflight.txt", "i");
 	assert_int_equal(recorder__open(&cfg, &r), 0);
 	follow(r, &t);
-	run_open(&t, "known.txt");
-	run_open(&t, "other.txt");
-	finish(&t);
-	drain(r);
+	itest__run_open(&t.cg, "known.txt");
+	itest__run_open(&t.cg, "other.txt");
+	itest__finish(&t.cg);
+	itest__drain(r);
 	assert_int_equal(recorder__profile(r, t.slot, &p), 0);
-	assert_non_null(entry_of(p, "known.txt"));
-	assert_non_null(entry_of(p, "other.txt"));
+	assert_non_null(itest__entry_of(p, g.tmp, "known.txt"));
+	assert_non_null(itest__entry_of(p, g.tmp, "other.txt"));
 	profile__free(p);
 
-	run_open(&t, "inflight.txt"); /* still in the ring at the reset */
-	finish(&t);
+	itest__run_open(&t.cg, "inflight.txt"); /* still in the ring at the reset */
+	itest__finish(&t.cg);
 	stale = recorder__stale_events(r);
 	assert_int_equal(recorder__reset_target(r, t.slot), 0);
-	run_open(&t, "known.txt");
-	finish(&t);
-	drain(r);
+	itest__run_open(&t.cg, "known.txt");
+	itest__finish(&t.cg);
+	itest__drain(r);
 	assert_true(recorder__stale_events(r) > stale);
 	assert_int_equal(recorder__profile(r, t.slot, &p), 0);
-	e = entry_of(p, "known.txt");
+	e = itest__entry_of(p, g.tmp, "known.txt");
 	assert_non_null(e);
 	assert_int_equal(e->kinds, SLZ_KIND_OPEN);
 	assert_int_equal(e->count, 1);
-	assert_null(entry_of(p, "other.txt"));
-	assert_null(entry_of(p, "inflight.txt"));
+	assert_null(itest__entry_of(p, g.tmp, "other.txt"));
+	assert_null(itest__entry_of(p, g.tmp, "inflight.txt"));
 	profile__free(p);
 	assert_int_equal(recorder__remove_target(r, t.slot), 0);
 	assert_int_equal(recorder__reset_target(r, t.slot), -ENOENT);
 	assert_int_equal(recorder__profile(r, t.slot, &p), -ENOENT);
-	unfollow(&t);
+	itest__cg_remove(&t.cg);
 	recorder__free(r);
 }
 
@@ -348,43 +228,43 @@ static void test_noisy_target_fills_only_its_own_map(void **state)
 	struct target noisy, quiet;
 	uint32_t slots[2];
 
-	require_bpf();
-	testfs__write(tmp, "go-now", "");
+	itest__require_bpf(&g);
+	testfs__write(g.tmp, "go-now", "");
 	assert_int_equal(recorder__open(&cfg, &r), 0);
 	follow(r, &noisy);
 	follow(r, &quiet);
-	run_many(&noisy, "open", "tn-", NOISY, "go-now");
-	finish(&noisy);
-	run_many(&quiet, "open", "tq-", QUIET, "go-now");
-	finish(&quiet);
-	drain(r);
+	itest__run_many(&noisy.cg, "open", "tn-", NOISY, "go-now");
+	itest__finish(&noisy.cg);
+	itest__run_many(&quiet.cg, "open", "tq-", QUIET, "go-now");
+	itest__finish(&quiet.cg);
+	itest__drain(r);
 	slots[0] = noisy.slot;
 	slots[1] = quiet.slot;
 	assert_int_equal(recorder__profiles(r, slots, 2, p), 0);
 	/* a full map still lets every new file through as an event: nothing is lost */
-	expect_set(p[0], "tn-", NOISY, CREATED);
+	itest__expect_set(p[0], g.tmp, "tn-", NOISY, CREATED);
 	assert_true(profile__header_const(p[0])->dedup_full > 0);
-	expect_set(p[1], "tq-", QUIET, CREATED);
+	itest__expect_set(p[1], g.tmp, "tq-", QUIET, CREATED);
 	assert_int_equal(profile__header_const(p[1])->dedup_full, 0);
 	assert_int_equal(profile__header_const(p[1])->lost_events, 0);
 	profile__free(p[0]);
 	profile__free(p[1]);
-	unfollow(&noisy);
-	unfollow(&quiet);
+	itest__cg_remove(&noisy.cg);
+	itest__cg_remove(&quiet.cg);
 	recorder__free(r);
 }
 
 /* Wait for t's workloads while consuming the ring, as a recording does; t can run more after. */
 static void finish_consuming(struct recorder *r, struct target *t)
 {
-	for (int i = 0; i < t->nrun; i++) {
-		struct pollfd pfd = {.fd = t->pidfds[i], .events = POLLIN};
+	for (int i = 0; i < t->cg.nrun; i++) {
+		struct pollfd pfd = {.fd = t->cg.pidfds[i], .events = POLLIN};
 
-		while (t->pidfds[i] >= 0 && poll(&pfd, 1, 0) == 0)
+		while (t->cg.pidfds[i] >= 0 && poll(&pfd, 1, 0) == 0)
 			assert_true(recorder__poll(r, 5) >= 0);
 	}
-	finish(t);
-	t->nrun = 0;
+	itest__finish(&t->cg);
+	t->cg.nrun = 0;
 }
 
 /* Events consumed for files under a path prefix. */
@@ -420,18 +300,18 @@ static void test_dedup_map_grows_and_keeps_everything(void **state)
 	struct target t;
 	char name[64];
 
-	require_bpf();
-	testfs__write(tmp, "go-grow", "");
-	ta.len = (size_t)snprintf(ta.prefix, sizeof(ta.prefix), "%s/tg-", tmp);
+	itest__require_bpf(&g);
+	testfs__write(g.tmp, "go-grow", "");
+	ta.len = (size_t)snprintf(ta.prefix, sizeof(ta.prefix), "%s/tg-", g.tmp);
 	assert_int_equal(recorder__open(&cfg, &r), 0);
 	follow(r, &t);
 	assert_int_equal(recorder__dedup_capacity(r, t.slot), FIRST);
 	recorder__on_entry(r, tally_entry, &ta);
 	for (int round = 0; round < ROUNDS; round++) {
 		ta.n = 0;
-		run_many(&t, "open", "tg-", N, "go-grow");
+		itest__run_many(&t.cg, "open", "tg-", N, "go-grow");
 		finish_consuming(r, &t);
-		drain(r);
+		itest__drain(r);
 		/* creating opens, then opens of existing files (another kind), then nothing new */
 		if (ta.n != (round < 2 ? N : 0))
 			fail_msg("round %d: %d events for %d files", round, ta.n, N);
@@ -439,17 +319,18 @@ static void test_dedup_map_grows_and_keeps_everything(void **state)
 	/* 4096 -> 16384 at 1,576 events (plus the ring's 2,520: the first size), 64K at 13,864 */
 	assert_int_equal(recorder__dedup_capacity(r, t.slot), 65536);
 	assert_int_equal(recorder__profile(r, t.slot, &p), 0);
-	expect_set(p, "tg-", N, CREATED);
+	itest__expect_set(p, g.tmp, "tg-", N, CREATED);
 	for (int i = 0; i < N; i++) {
 		snprintf(name, sizeof(name), "tg-%d", i);
-		if (entry_of(p, name)->count != ROUNDS)
+		if (itest__entry_of(p, g.tmp, name)->count != ROUNDS)
 			fail_msg("%s: count %llu, not %d", name,
-				 (unsigned long long)entry_of(p, name)->count, ROUNDS);
+				 (unsigned long long)itest__entry_of(p, g.tmp, name)->count,
+				 ROUNDS);
 	}
 	assert_int_equal(profile__header_const(p)->dedup_full, 0);
 	assert_int_equal(profile__header_const(p)->lost_events, 0);
 	profile__free(p);
-	unfollow(&t);
+	itest__cg_remove(&t.cg);
 	recorder__free(r);
 }
 
@@ -467,67 +348,45 @@ static void test_dedup_map_full_before_growth_is_counted(void **state)
 	struct tally ta = {0};
 	struct target t;
 
-	require_bpf();
-	testfs__write(tmp, "go-full", "");
-	ta.len = (size_t)snprintf(ta.prefix, sizeof(ta.prefix), "%s/tf-", tmp);
+	itest__require_bpf(&g);
+	testfs__write(g.tmp, "go-full", "");
+	ta.len = (size_t)snprintf(ta.prefix, sizeof(ta.prefix), "%s/tf-", g.tmp);
 	assert_int_equal(recorder__open(&cfg, &r), 0);
 	follow(r, &t);
 	recorder__on_entry(r, tally_entry, &ta);
-	run_many(&t, "open", "tf-", N, "go-full");
-	finish(&t);
-	t.nrun = 0;
-	drain(r);
+	itest__run_many(&t.cg, "open", "tf-", N, "go-full");
+	itest__finish(&t.cg);
+	t.cg.nrun = 0;
+	itest__drain(r);
 	assert_int_equal(ta.n, N);
 	assert_true(recorder__dedup_capacity(r, t.slot) > 64);
 	assert_int_equal(recorder__profile(r, t.slot, &p), 0);
-	expect_set(p, "tf-", N, CREATED);
+	itest__expect_set(p, g.tmp, "tf-", N, CREATED);
 	assert_true(profile__header_const(p)->dedup_full > 0);
 	assert_int_equal(profile__header_const(p)->lost_events, 0);
 	profile__free(p);
 	/* Twice more: plain opens (a kind the grown map has room for), then nothing new. */
 	for (int round = 0; round < 2; round++) {
 		ta.n = 0;
-		run_many(&t, "open", "tf-", N, "go-full");
-		finish(&t);
-		t.nrun = 0;
-		drain(r);
+		itest__run_many(&t.cg, "open", "tf-", N, "go-full");
+		itest__finish(&t.cg);
+		t.cg.nrun = 0;
+		itest__drain(r);
 		if (ta.n != (round ? 0 : N))
 			fail_msg("pass %d: %d events for %d files", round, ta.n, N);
 	}
-	unfollow(&t);
+	itest__cg_remove(&t.cg);
 	recorder__free(r);
 }
 
 static int group_setup(void **state)
 {
-	char self[PATH_MAX], *mnt = NULL, *root = NULL;
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-
-	if (n < 0)
-		return -1;
-	self[n] = '\0';
-	snprintf(helper, sizeof(helper), "%s/rec_helper", dirname(self));
-	testfs__mkdtemp(tmp, sizeof(tmp), "targets");
-	if (geteuid() != 0)
-		why_unusable = "not root";
-	else if (recorder__check_support())
-		why_unusable = "no BPF support";
-	else if (cgroup__v2_mount(&mnt, &root) ||
-		 cgroup__self_dir(mnt, root, testfs__slurp("/proc/self/cgroup"), &cg_parent))
-		why_unusable = "no cgroup v2";
-	free(mnt);
-	free(root);
-	return 0;
+	return itest__group_setup(&g, "targets");
 }
 
 static int group_teardown(void **state)
 {
-	for (size_t i = 0; i < sizeof(made) / sizeof(made[0]); i++) {
-		if (made[i])
-			cgroup__destroy(made[i]); /* kills what a failed test left running */
-	}
-	testfs__rmtree(tmp);
-	free(cg_parent);
+	itest__group_teardown(&g);
 	return 0;
 }
 

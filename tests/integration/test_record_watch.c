@@ -14,7 +14,6 @@
 #include <cmocka.h>
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
@@ -32,126 +31,8 @@
 #include "itest.h"
 #include "testfs.h"
 
-static char helper[PATH_MAX], tmp[PATH_MAX];
-static char *cg_parent; /* this process's own cgroup: the tests' cgroups are made below it */
-static const char *why_unusable = "";
-
-static void require_bpf(void)
-{
-	const char *req = getenv("SLIMZIP_REQUIRE_BPF");
-
-	if (cg_parent)
-		return;
-	if (req && !strcmp(req, "1"))
-		fail_msg("BPF test cannot run: %s (SLIMZIP_REQUIRE_BPF=1)", why_unusable);
-	skip();
-}
-
-/* A cgroup a test made, and the workloads it started in it. */
-struct cg {
-	char *dir;
-	int fd;
-	uint64_t id;
-	pid_t pids[4];
-	int pidfds[4];
-	int nrun;
-};
-
-/* Every cgroup a test made and has not removed yet: a failed test leaves none behind. */
-static char *made[32];
-
-static void remember(char *dir)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(made) / sizeof(made[0]) && made[i]; i++)
-		;
-	assert_true(i < sizeof(made) / sizeof(made[0]));
-	made[i] = dir;
-}
-
-static void forget(const char *dir)
-{
-	for (size_t i = 0; i < sizeof(made) / sizeof(made[0]); i++) {
-		if (made[i] == dir)
-			made[i] = NULL;
-	}
-}
-
-/* A "slimzip-PID-N" cgroup below this process's own (owned, as recorder__record's are). */
-static void cg_create(struct cg *c)
-{
-	memset(c, 0, sizeof(*c));
-	assert_int_equal(cgroup__create(cg_parent, &c->dir, &c->fd), 0);
-	remember(c->dir);
-	assert_int_equal(cgroup__id(c->dir, &c->id), 0);
-}
-
-/* A child cgroup NAME of parent, made by mkdir as a job runner would. */
-static void cg_mkdir(struct cg *c, const char *parent, const char *name)
-{
-	memset(c, 0, sizeof(*c));
-	assert_true(asprintf(&c->dir, "%s/%s", parent, name) > 0);
-	if (mkdir(c->dir, 0755))
-		fail_msg("mkdir %s: %s", c->dir, strerror(errno));
-	remember(c->dir);
-	c->fd = open(c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	assert_true(c->fd >= 0);
-	assert_int_equal(cgroup__id(c->dir, &c->id), 0);
-}
-
-/* rec_helper ARGS... started inside c. */
-static void run_in(struct cg *c, char *const *args)
-{
-	char *argv[8] = {helper};
-	struct launch_opts lo = {.argv = argv, .cgroup_fd = c->fd};
-	int status;
-
-	for (int i = 0; args[i]; i++)
-		argv[i + 1] = args[i];
-	assert_true(c->nrun < 4);
-	assert_int_equal(launch__start(&lo, &c->pids[c->nrun], &c->pidfds[c->nrun], &status), 0);
-	c->nrun++;
-}
-
-static void run_many(struct cg *c, const char *op, const char *prefix, int n, const char *go)
-{
-	char num[16];
-
-	snprintf(num, sizeof(num), "%d", n);
-	run_in(c, (char *[]){"many", tmp, (char *)op, (char *)prefix, num, (char *)go, NULL});
-}
-
-static void run_open(struct cg *c, const char *name)
-{
-	run_in(c, (char *[]){"open", tmp, (char *)name, NULL});
-}
-
-/* Wait for every workload started in c so far; each must succeed. */
-static void finish(struct cg *c)
-{
-	for (int i = 0; i < c->nrun; i++) {
-		int status = -1;
-
-		if (c->pidfds[i] <= 0)
-			continue;
-		assert_int_equal(launch__wait(c->pidfds[i], &status), 0);
-		assert_int_equal(status, 0);
-		close(c->pidfds[i]);
-		c->pidfds[i] = -1;
-	}
-}
-
-/* Finish its workloads and remove it (an empty cgroup: rmdir, as its owner would). */
-static void cg_remove(struct cg *c)
-{
-	finish(c);
-	assert_int_equal(cgroup__destroy(c->dir), 0);
-	forget(c->dir);
-	close(c->fd);
-	free(c->dir);
-	c->dir = NULL;
-}
+/* The group's fixture: rec_helper, the temp dir, the cgroup the tests' cgroups are made in. */
+static struct itest_group g;
 
 /* What the callback saw, in the order it saw it. */
 struct logged {
@@ -222,43 +103,6 @@ static int logged_of(const struct log *log, enum recorder_cgroup_kind kind, uint
 	return -1;
 }
 
-/* The shared helpers (itest.h), on this test's temp directory. */
-static void drain(struct recorder *r)
-{
-	itest__drain(r);
-}
-
-static void make_files(const char *prefix, int n)
-{
-	itest__make_files(tmp, prefix, n);
-}
-
-static const struct profile_entry *entry_of(const struct profile *p, const char *name)
-{
-	return itest__entry_of(p, tmp, name);
-}
-
-static size_t count_prefixed(const struct profile *p, const char *prefix)
-{
-	return itest__count_prefixed(p, tmp, prefix);
-}
-
-/* p holds tmp/PREFIX0 .. tmp/PREFIX<n-1>, each with kind, and no other tmp/PREFIX entry. */
-static void expect_set(const struct profile *p, const char *prefix, int n, uint32_t kind)
-{
-	char name[64];
-
-	for (int i = 0; i < n; i++) {
-		const struct profile_entry *e;
-
-		snprintf(name, sizeof(name), "%s%d", prefix, i);
-		e = entry_of(p, name);
-		if (!e || e->kinds != kind)
-			fail_msg("%s: %s", name, e ? "wrong kind" : "not in the profile");
-	}
-	assert_int_equal(count_prefixed(p, prefix), n);
-}
-
 #define CREATED (SLZ_KIND_OPEN | SLZ_KIND_CREATE)
 
 static bool ends_with(const char *s, const char *tail)
@@ -288,27 +132,27 @@ static void test_watch_three_children(void **state)
 	struct recorder_config cfg = {.ringbuf_bytes = 16 << 20, .discover = true};
 	struct recorder *r = NULL;
 	struct log log = {0};
-	struct cg parent, kid[3];
+	struct itest_cg parent, kid[3];
 	char tail[PATH_MAX];
 	uint64_t refused = 1;
 
-	require_bpf();
-	make_files("wb-", NB);
-	make_files("wc-", NC);
+	itest__require_bpf(&g);
+	itest__make_files(g.tmp, "wb-", NB);
+	itest__make_files(g.tmp, "wc-", NC);
 	open_discovering(&cfg, &log, &r);
-	cg_create(&parent);
+	itest__cg_create(&g, &parent);
 	assert_int_equal(recorder__add_watch(r, parent.dir, 7), 0);
 	assert_int_equal(recorder__add_watch(r, parent.dir, 8), -EEXIST);
-	assert_int_equal(recorder__add_watch(r, cg_parent, 7), -EEXIST);
+	assert_int_equal(recorder__add_watch(r, g.cg_parent, 7), -EEXIST);
 	for (int i = 0; i < 3; i++)
-		cg_mkdir(&kid[i], parent.dir, names[i]);
-	run_many(&kid[0], "open", "wa-", NA, "go-w3");
-	run_many(&kid[1], "stat", "wb-", NB, "go-w3");
-	run_many(&kid[2], "access", "wc-", NC, "go-w3");
-	testfs__write(tmp, "go-w3", "");
+		itest__cg_mkdir(&g, &kid[i], parent.dir, names[i]);
+	itest__run_many(&kid[0], "open", "wa-", NA, "go-w3");
+	itest__run_many(&kid[1], "stat", "wb-", NB, "go-w3");
+	itest__run_many(&kid[2], "access", "wc-", NC, "go-w3");
+	testfs__write(g.tmp, "go-w3", "");
 	for (int i = 0; i < 3; i++)
-		cg_remove(&kid[i]);
-	drain(r);
+		itest__cg_remove(&kid[i]);
+	itest__drain(r);
 
 	assert_false(log.full);
 	for (int i = 0; i < 3; i++) {
@@ -330,12 +174,18 @@ static void test_watch_three_children(void **state)
 		struct profile *pb = log.v[logged_of(&log, RECORDER_CGROUP_ENDED, kid[1].id)].p;
 		struct profile *pc = log.v[logged_of(&log, RECORDER_CGROUP_ENDED, kid[2].id)].p;
 
-		expect_set(pa, "wa-", NA, CREATED);
-		expect_set(pb, "wb-", NB, SLZ_KIND_STAT);
-		expect_set(pc, "wc-", NC, SLZ_KIND_ACCESS);
-		assert_int_equal(count_prefixed(pa, "wb-") + count_prefixed(pa, "wc-"), 0);
-		assert_int_equal(count_prefixed(pb, "wa-") + count_prefixed(pb, "wc-"), 0);
-		assert_int_equal(count_prefixed(pc, "wa-") + count_prefixed(pc, "wb-"), 0);
+		itest__expect_set(pa, g.tmp, "wa-", NA, CREATED);
+		itest__expect_set(pb, g.tmp, "wb-", NB, SLZ_KIND_STAT);
+		itest__expect_set(pc, g.tmp, "wc-", NC, SLZ_KIND_ACCESS);
+		assert_int_equal(itest__count_prefixed(pa, g.tmp, "wb-") +
+					 itest__count_prefixed(pa, g.tmp, "wc-"),
+				 0);
+		assert_int_equal(itest__count_prefixed(pb, g.tmp, "wa-") +
+					 itest__count_prefixed(pb, g.tmp, "wc-"),
+				 0);
+		assert_int_equal(itest__count_prefixed(pc, g.tmp, "wa-") +
+					 itest__count_prefixed(pc, g.tmp, "wb-"),
+				 0);
 		assert_int_equal(profile__header_const(pa)->lost_events, 0);
 	}
 	assert_int_equal(recorder__stale_events(r), 0);
@@ -344,7 +194,7 @@ static void test_watch_three_children(void **state)
 	assert_int_equal(recorder__remove_watch(r, 7), 0);
 	assert_int_equal(recorder__remove_watch(r, 7), -ENOENT);
 	assert_int_equal(recorder__refused(r, 7, &refused), -ENOENT);
-	cg_remove(&parent);
+	itest__cg_remove(&parent);
 	recorder__free(r);
 	log_free(&log);
 }
@@ -359,24 +209,24 @@ static void test_attribution_follows_the_task(void **state)
 	struct profile *p[2] = {0};
 	struct recorder *r = NULL;
 	struct log log = {0};
-	struct cg parent, a, b, sub;
+	struct itest_cg parent, a, b, sub;
 	uint32_t slots[2];
 
-	require_bpf();
-	testfs__write(tmp, "mv-a.txt", "a");
-	testfs__write(tmp, "mv-b.txt", "b");
-	testfs__write(tmp, "sub.txt", "s");
+	itest__require_bpf(&g);
+	testfs__write(g.tmp, "mv-a.txt", "a");
+	testfs__write(g.tmp, "mv-b.txt", "b");
+	testfs__write(g.tmp, "sub.txt", "s");
 	open_discovering(&cfg, &log, &r);
-	cg_create(&parent);
+	itest__cg_create(&g, &parent);
 	assert_int_equal(recorder__add_watch(r, parent.dir, 1), 0);
-	cg_mkdir(&a, parent.dir, "a");
-	cg_mkdir(&b, parent.dir, "b");
-	cg_mkdir(&sub, a.dir, "sub");
-	run_in(&a, (char *[]){"move", tmp, "mv-a.txt", b.dir, "mv-b.txt", NULL});
-	finish(&a);
-	run_open(&sub, "sub.txt");
-	finish(&sub);
-	drain(r);
+	itest__cg_mkdir(&g, &a, parent.dir, "a");
+	itest__cg_mkdir(&g, &b, parent.dir, "b");
+	itest__cg_mkdir(&g, &sub, a.dir, "sub");
+	itest__run_in(&a, (char *[]){"move", g.tmp, "mv-a.txt", b.dir, "mv-b.txt", NULL});
+	itest__finish(&a);
+	itest__run_open(&sub, "sub.txt");
+	itest__finish(&sub);
+	itest__drain(r);
 
 	assert_true(logged_of(&log, RECORDER_CGROUP_BORN, a.id) >= 0);
 	assert_true(logged_of(&log, RECORDER_CGROUP_BORN, b.id) >= 0);
@@ -385,21 +235,21 @@ static void test_attribution_follows_the_task(void **state)
 	assert_int_equal(recorder__find_target(r, a.id, &slots[0]), 0);
 	assert_int_equal(recorder__find_target(r, b.id, &slots[1]), 0);
 	assert_int_equal(recorder__profiles(r, slots, 2, p), 0);
-	assert_non_null(entry_of(p[0], "mv-a.txt"));
-	assert_non_null(entry_of(p[0], "sub.txt"));
-	assert_null(entry_of(p[0], "mv-b.txt"));
-	assert_non_null(entry_of(p[1], "mv-b.txt"));
-	assert_null(entry_of(p[1], "mv-a.txt"));
-	assert_null(entry_of(p[1], "sub.txt"));
+	assert_non_null(itest__entry_of(p[0], g.tmp, "mv-a.txt"));
+	assert_non_null(itest__entry_of(p[0], g.tmp, "sub.txt"));
+	assert_null(itest__entry_of(p[0], g.tmp, "mv-b.txt"));
+	assert_non_null(itest__entry_of(p[1], g.tmp, "mv-b.txt"));
+	assert_null(itest__entry_of(p[1], g.tmp, "mv-a.txt"));
+	assert_null(itest__entry_of(p[1], g.tmp, "sub.txt"));
 	profile__free(p[0]);
 	profile__free(p[1]);
-	cg_remove(&sub);
-	cg_remove(&a);
-	cg_remove(&b);
-	drain(r);
+	itest__cg_remove(&sub);
+	itest__cg_remove(&a);
+	itest__cg_remove(&b);
+	itest__drain(r);
 	assert_true(logged_of(&log, RECORDER_CGROUP_ENDED, a.id) >= 0);
 	assert_true(logged_of(&log, RECORDER_CGROUP_ENDED, b.id) >= 0);
-	cg_remove(&parent);
+	itest__cg_remove(&parent);
 	recorder__free(r);
 	log_free(&log);
 }
@@ -411,20 +261,20 @@ static void test_capacity_refusals_are_counted(void **state)
 		.ringbuf_bytes = 16 << 20, .discover = true, .max_targets = 2};
 	struct recorder *r = NULL;
 	struct log log = {0};
-	struct cg parent, kid[4];
+	struct itest_cg parent, kid[4];
 	uint64_t refused = 0;
 	uint32_t slot;
 	int b;
 
-	require_bpf();
-	testfs__write(tmp, "cap.txt", "c");
+	itest__require_bpf(&g);
+	testfs__write(g.tmp, "cap.txt", "c");
 	open_discovering(&cfg, &log, &r);
-	cg_create(&parent);
+	itest__cg_create(&g, &parent);
 	assert_int_equal(recorder__add_watch(r, parent.dir, 3), 0);
-	cg_mkdir(&kid[0], parent.dir, "c0");
-	cg_mkdir(&kid[1], parent.dir, "c1");
-	cg_mkdir(&kid[2], parent.dir, "c2");
-	drain(r);
+	itest__cg_mkdir(&g, &kid[0], parent.dir, "c0");
+	itest__cg_mkdir(&g, &kid[1], parent.dir, "c1");
+	itest__cg_mkdir(&g, &kid[2], parent.dir, "c2");
+	itest__drain(r);
 	assert_true(logged_of(&log, RECORDER_CGROUP_BORN, kid[0].id) >= 0);
 	assert_true(logged_of(&log, RECORDER_CGROUP_BORN, kid[1].id) >= 0);
 	assert_int_equal(logged_of(&log, RECORDER_CGROUP_BORN, kid[2].id), -1);
@@ -435,19 +285,19 @@ static void test_capacity_refusals_are_counted(void **state)
 	/* A slot given back is prepared again: the next child is a target, and records. */
 	b = logged_of(&log, RECORDER_CGROUP_BORN, kid[0].id);
 	assert_int_equal(recorder__remove_target(r, log.v[b].slot), 0);
-	cg_mkdir(&kid[3], parent.dir, "c3");
-	run_open(&kid[3], "cap.txt");
-	finish(&kid[3]);
-	cg_remove(&kid[3]);
-	drain(r);
+	itest__cg_mkdir(&g, &kid[3], parent.dir, "c3");
+	itest__run_open(&kid[3], "cap.txt");
+	itest__finish(&kid[3]);
+	itest__cg_remove(&kid[3]);
+	itest__drain(r);
 	b = logged_of(&log, RECORDER_CGROUP_ENDED, kid[3].id);
 	assert_true(b >= 0);
-	assert_non_null(entry_of(log.v[b].p, "cap.txt"));
+	assert_non_null(itest__entry_of(log.v[b].p, g.tmp, "cap.txt"));
 	assert_int_equal(recorder__refused(r, 3, &refused), 0);
 	assert_int_equal(refused, 1);
 	for (int i = 0; i < 3; i++)
-		cg_remove(&kid[i]);
-	cg_remove(&parent);
+		itest__cg_remove(&kid[i]);
+	itest__cg_remove(&parent);
 	recorder__free(r);
 	log_free(&log);
 }
@@ -475,14 +325,14 @@ static void test_all_attributes_per_cgroup(void **state)
 	struct profile *p[2] = {0};
 	struct recorder *r = NULL;
 	struct log log = {0};
-	struct cg x, y, z;
+	struct itest_cg x, y, z;
 	uint32_t slots[2];
 	uint64_t refused = 1;
 	int b;
 
-	require_bpf();
-	testfs__write(tmp, "all-x.txt", "x");
-	testfs__write(tmp, "all-y.txt", "y");
+	itest__require_bpf(&g);
+	testfs__write(g.tmp, "all-x.txt", "x");
+	testfs__write(g.tmp, "all-y.txt", "y");
 	assert_int_equal(recorder__open(&cfg, &r), 0);
 	assert_int_equal(recorder__set_all(r, true), -EINVAL); /* no callback yet */
 	recorder__on_cgroup(r, on_cgroup, &log);
@@ -493,15 +343,15 @@ static void test_all_attributes_per_cgroup(void **state)
 		assert_true(asprintf(&v1dir, "%s/%s", v1, v1name) > 0);
 		if (mkdir(v1dir, 0755))
 			fail_msg("mkdir %s: %s", v1dir, strerror(errno));
-		remember(v1dir);
+		itest__remember(&g, v1dir);
 	}
-	cg_create(&x);
-	cg_create(&y);
-	run_open(&x, "all-x.txt");
-	run_open(&y, "all-y.txt");
-	finish(&x);
-	finish(&y);
-	drain(r);
+	itest__cg_create(&g, &x);
+	itest__cg_create(&g, &y);
+	itest__run_open(&x, "all-x.txt");
+	itest__run_open(&y, "all-y.txt");
+	itest__finish(&x);
+	itest__finish(&y);
+	itest__drain(r);
 	b = logged_of(&log, RECORDER_CGROUP_BORN, x.id);
 	assert_true(b >= 0);
 	assert_int_equal(log.v[b].watch, RECORDER_WATCH_ALL);
@@ -511,26 +361,26 @@ static void test_all_attributes_per_cgroup(void **state)
 	assert_int_equal(recorder__find_target(r, x.id, &slots[0]), 0);
 	assert_int_equal(recorder__find_target(r, y.id, &slots[1]), 0);
 	assert_int_equal(recorder__profiles(r, slots, 2, p), 0);
-	assert_non_null(entry_of(p[0], "all-x.txt"));
-	assert_null(entry_of(p[0], "all-y.txt"));
-	assert_non_null(entry_of(p[1], "all-y.txt"));
-	assert_null(entry_of(p[1], "all-x.txt"));
+	assert_non_null(itest__entry_of(p[0], g.tmp, "all-x.txt"));
+	assert_null(itest__entry_of(p[0], g.tmp, "all-y.txt"));
+	assert_non_null(itest__entry_of(p[1], g.tmp, "all-y.txt"));
+	assert_null(itest__entry_of(p[1], g.tmp, "all-x.txt"));
 	profile__free(p[0]);
 	profile__free(p[1]);
 	assert_int_equal(recorder__refused(r, RECORDER_WATCH_ALL, &refused), 0);
 	assert_int_equal(refused, 0);
 
 	assert_int_equal(recorder__set_all(r, false), 0);
-	cg_create(&z);
-	drain(r);
+	itest__cg_create(&g, &z);
+	itest__drain(r);
 	assert_int_equal(logged_of(&log, RECORDER_CGROUP_BORN, z.id), -1);
 	if (v1dir) {
 		assert_int_equal(rmdir(v1dir), 0);
-		forget(v1dir);
+		itest__forget(&g, v1dir);
 	}
-	cg_remove(&x);
-	cg_remove(&y);
-	cg_remove(&z);
+	itest__cg_remove(&x);
+	itest__cg_remove(&y);
+	itest__cg_remove(&z);
 	recorder__free(r);
 	log_free(&log);
 	free(v1dir);
@@ -544,13 +394,13 @@ static void test_refusals_and_listing(void **state)
 	struct cgroup_list l = {0};
 	struct recorder *r = NULL;
 	struct log log = {0};
-	struct cg parent, k1, k2, deep;
+	struct itest_cg parent, k1, k2, deep;
 
-	require_bpf();
-	cg_create(&parent);
-	cg_mkdir(&k2, parent.dir, "k2");
-	cg_mkdir(&k1, parent.dir, "k1");
-	cg_mkdir(&deep, k1.dir, "deep");
+	itest__require_bpf(&g);
+	itest__cg_create(&g, &parent);
+	itest__cg_mkdir(&g, &k2, parent.dir, "k2");
+	itest__cg_mkdir(&g, &k1, parent.dir, "k1");
+	itest__cg_mkdir(&g, &deep, k1.dir, "deep");
 	assert_int_equal(cgroup__children(parent.dir, false, &l), 0);
 	assert_int_equal(l.n, 2);
 	assert_string_equal(l.v[0].name, "k1");
@@ -579,10 +429,10 @@ static void test_refusals_and_listing(void **state)
 	assert_int_equal(recorder__add_watch(r, parent.dir, RECORDER_WATCH_ALL), -EINVAL);
 	assert_int_equal(recorder__add_watch(r, "/no-such-cgroup-here", 1), -ENOENT);
 	recorder__free(r);
-	cg_remove(&deep);
-	cg_remove(&k1);
-	cg_remove(&k2);
-	cg_remove(&parent);
+	itest__cg_remove(&deep);
+	itest__cg_remove(&k1);
+	itest__cg_remove(&k2);
+	itest__cg_remove(&parent);
 }
 
 /* The ids of the BPF maps this process holds an fd of (/proc/self/fdinfo's map_id). */
@@ -641,17 +491,17 @@ static void test_no_map_left(void **state)
 	struct recorder *r = NULL;
 	struct log log = {0};
 	static uint32_t before[4096], ids[4096];
-	struct cg parent, kid;
+	struct itest_cg parent, kid;
 	size_t nb, n = 0, left = 0;
 
-	require_bpf();
+	itest__require_bpf(&g);
 	/* Maps held before (a failed test's recorder) are not this recorder's. */
 	nb = own_map_ids(before, sizeof(before) / sizeof(before[0]));
 	open_discovering(&cfg, &log, &r);
-	cg_create(&parent);
+	itest__cg_create(&g, &parent);
 	assert_int_equal(recorder__add_watch(r, parent.dir, 2), 0);
-	cg_mkdir(&kid, parent.dir, "k");
-	drain(r);
+	itest__cg_mkdir(&g, &kid, parent.dir, "k");
+	itest__drain(r);
 	assert_true(logged_of(&log, RECORDER_CGROUP_BORN, kid.id) >= 0);
 	{
 		size_t all = own_map_ids(ids, sizeof(ids) / sizeof(ids[0]));
@@ -672,42 +522,19 @@ static void test_no_map_left(void **state)
 	for (int i = 0; i < 100 && (left = still_listed(ids, n)); i++)
 		nanosleep(&(struct timespec){.tv_nsec = 50000000}, NULL);
 	assert_int_equal(left, 0);
-	cg_remove(&kid);
-	cg_remove(&parent);
+	itest__cg_remove(&kid);
+	itest__cg_remove(&parent);
 	log_free(&log);
 }
 
 static int group_setup(void **state)
 {
-	char self[PATH_MAX], *mnt = NULL, *root = NULL;
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-
-	if (n < 0)
-		return -1;
-	self[n] = '\0';
-	snprintf(helper, sizeof(helper), "%s/rec_helper", dirname(self));
-	testfs__mkdtemp(tmp, sizeof(tmp), "watch");
-	if (geteuid() != 0)
-		why_unusable = "not root";
-	else if (recorder__check_support())
-		why_unusable = "no BPF support";
-	else if (cgroup__v2_mount(&mnt, &root) ||
-		 cgroup__self_dir(mnt, root, testfs__slurp("/proc/self/cgroup"), &cg_parent))
-		why_unusable = "no cgroup v2";
-	free(mnt);
-	free(root);
-	return 0;
+	return itest__group_setup(&g, "watch");
 }
 
 static int group_teardown(void **state)
 {
-	/* Deepest first: a failed test may leave children in the cgroups it made. */
-	for (size_t i = sizeof(made) / sizeof(made[0]); i-- > 0;) {
-		if (made[i])
-			cgroup__destroy(made[i]);
-	}
-	testfs__rmtree(tmp);
-	free(cg_parent);
+	itest__group_teardown(&g);
 	return 0;
 }
 

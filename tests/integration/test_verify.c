@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "itest.h"
 #include "plan.h"
 #include "recorder.h"
 #include "testfs.h"
@@ -40,16 +41,10 @@ struct fx {
 	unsigned int modes_seen;
 };
 
+/* Asked at each test: the recorder's support, in the words of its error. */
 static void require_bpf(void)
 {
-	const char *req = getenv("SLIMZIP_REQUIRE_BPF");
-	int err = recorder__check_support();
-
-	if (!err)
-		return;
-	if (req && !strcmp(req, "1"))
-		fail_msg("verify test cannot run: %s (SLIMZIP_REQUIRE_BPF=1)", slz_errmsg());
-	skip();
+	itest__require(recorder__check_support() ? slz_errmsg() : NULL);
 }
 
 static int setup(void **state)
