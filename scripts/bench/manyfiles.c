@@ -8,16 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
+#include "benchtime.h"
 
 int main(int argc, char **argv)
 {
@@ -38,7 +31,7 @@ int main(int argc, char **argv)
 			dfd < 0 ? strerror(errno) : "bad N");
 		return 2;
 	}
-	t0 = now_ns();
+	t0 = bench_now_ns();
 	for (i = 0; i < n; i++) {
 		int fd;
 
@@ -53,7 +46,7 @@ int main(int argc, char **argv)
 		close(fd);
 	}
 	if (!create) {
-		double dt = now_ns() - t0;
+		double dt = bench_now_ns() - t0;
 
 		printf("opened %ld files in %.0f ms (%.0f ns/open)\n", n, dt / 1e6, dt / (double)n);
 	}

@@ -10,23 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
+#include "benchtime.h"
 
 int main(int argc, char **argv)
 {
@@ -38,13 +24,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: openstorm ITERATIONS ROUNDS FILE...\n");
 		return 2;
 	}
-	iters = strtol(argv[1], NULL, 10);
-	rounds = strtol(argv[2], NULL, 10);
-	nfiles = argc - 3;
-	if (iters < 1 || rounds < 1) {
-		fprintf(stderr, "openstorm: bad ITERATIONS or ROUNDS\n");
+	if (bench_parse_rounds("openstorm", argv[1], argv[2], &iters, &rounds))
 		return 2;
-	}
+	nfiles = argc - 3;
 	ns = calloc((size_t)rounds, sizeof(*ns));
 	if (!ns)
 		return 1;
@@ -59,7 +41,7 @@ int main(int argc, char **argv)
 		close(fd);
 	}
 	for (r = 0; r < rounds; r++) {
-		double t0 = now_ns();
+		double t0 = bench_now_ns();
 
 		for (i = 0; i < iters; i++) {
 			int fd = open(argv[3 + i % nfiles], O_RDONLY | O_CLOEXEC);
@@ -70,14 +52,9 @@ int main(int argc, char **argv)
 			}
 			close(fd);
 		}
-		ns[r] = (now_ns() - t0) / (double)iters;
+		ns[r] = (bench_now_ns() - t0) / (double)iters;
 	}
-	qsort(ns, (size_t)rounds, sizeof(*ns), cmp_double);
-	printf("ns/iter: %.0f min %.0f max %.0f rounds %ld\nall:", ns[rounds / 2], ns[0],
-	       ns[rounds - 1], rounds);
-	for (r = 0; r < rounds; r++)
-		printf(" %.0f", ns[r]);
-	printf("\n");
+	bench_print_rounds(ns, rounds, "ns/iter", 0);
 	free(ns);
 	return 0;
 }

@@ -8,23 +8,14 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 #include <unistd.h>
 #include <sys/wait.h>
 
+#include "benchtime.h"
+
 static double now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
+	return bench_now_ns() / 1e6;
 }
 
 int main(int argc, char **argv)
@@ -72,7 +63,7 @@ int main(int argc, char **argv)
 			failed++;
 	}
 	t_all = now_ms() - t_all;
-	qsort(ms, (size_t)n, sizeof(*ms), cmp_double);
+	qsort(ms, (size_t)n, sizeof(*ms), bench_cmp_double);
 	printf("ms/run: %.2f min %.2f total %.1f runs %ld failed %ld\nall:", ms[n / 2], ms[0],
 	       t_all, n, failed);
 	for (i = 0; i < n; i++)
