@@ -23,6 +23,7 @@
 #include "extract.h"
 #include "testfs.h"
 #include "util.h"
+#include "ziptest.h"
 
 struct fixture {
 	char dir[64];
@@ -335,14 +336,6 @@ static void test_data_past_the_end(void **state)
 	assert_false(exists(f->dest, ""));
 }
 
-static bool have(const char *tool)
-{
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "command -v %s >/dev/null 2>&1", tool);
-	return system(cmd) == 0;
-}
-
 /*
  * Zips Info-ZIP wrote (its UT and ux local extra fields, longer than the central ones), read
  * back. Its data-descriptor zips (-fd, or streamed to a pipe) libzip 1.7's consistency check
@@ -355,7 +348,7 @@ static void test_infozip_zips(void **state)
 	const char *modes[] = {"zip -q -r -X", "zip -q -r", "zip -q -r -y -6"};
 	char tree[128], big[80000];
 
-	if (!have("zip"))
+	if (!ziptest__have("zip"))
 		skip();
 	snprintf(tree, sizeof(tree), "%s/tree", f->dir);
 	testfs__mkdir(f->dir, "tree");

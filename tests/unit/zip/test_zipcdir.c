@@ -17,29 +17,11 @@
 #include "testfs.h"
 #include "util.h"
 #include "zipcdir.h"
-
-struct fixture {
-	char dir[256];
-	char zip[320];
-};
+#include "ziptest.h"
 
 static int setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	testfs__mkdtemp(f->dir, sizeof(f->dir), "zipcdir");
-	snprintf(f->zip, sizeof(f->zip), "%s/t.zip", f->dir);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	testfs__rmtree(f->dir);
-	free(f);
-	return 0;
+	return ziptest__setup(state, "zipcdir");
 }
 
 /* Three entries by libzip, with an archive comment after the end record to search past. */
@@ -76,16 +58,16 @@ static int open_zip(const char *path, uint64_t *size)
 
 static void test_reads_records(void **state)
 {
-	struct fixture *f = *state;
+	struct ziptest_fx *f = *state;
 	static const char *const names[] = {"a.txt", "dir/", "dir/b"};
 	struct zipcdir cd;
 	struct zipcdir_rec r;
 	uint64_t size, pos = 0;
 	int fd;
 
-	make_zip(f->zip);
-	fd = open_zip(f->zip, &size);
-	assert_int_equal(zipcdir__read(fd, size, f->zip, &cd), 0);
+	make_zip(f->out);
+	fd = open_zip(f->out, &size);
+	assert_int_equal(zipcdir__read(fd, size, f->out, &cd), 0);
 	assert_int_equal(cd.count, 3);
 	for (uint64_t i = 0; i < 3; i++) {
 		assert_int_equal(zipcdir__next(&cd, &pos, i, &r), 0);
@@ -105,7 +87,7 @@ static void test_reads_records(void **state)
 /* Both copies of the time change: libzip's consistency check compares them. */
 static void test_set_dos_time(void **state)
 {
-	struct fixture *f = *state;
+	struct ziptest_fx *f = *state;
 	struct zipcdir cd;
 	struct zipcdir_rec r;
 	uint64_t size, pos = 0;
@@ -114,22 +96,22 @@ static void test_set_dos_time(void **state)
 	size_t len;
 	int fd, zerr;
 
-	make_zip(f->zip);
-	fd = open_zip(f->zip, &size);
-	assert_int_equal(zipcdir__read(fd, size, f->zip, &cd), 0);
+	make_zip(f->out);
+	fd = open_zip(f->out, &size);
+	assert_int_equal(zipcdir__read(fd, size, f->out, &cd), 0);
 	assert_int_equal(zipcdir__next(&cd, &pos, 0, &r), 0);
 	assert_int_equal(zipcdir__next(&cd, &pos, 1, &r), 0);
-	assert_int_equal(zipcdir__set_dos_time(fd, f->zip, &r, 0x1234, 0x5621), 0);
-	assert_int_equal(zipcdir__write_back(fd, f->zip, &cd), 0);
+	assert_int_equal(zipcdir__set_dos_time(fd, f->out, &r, 0x1234, 0x5621), 0);
+	assert_int_equal(zipcdir__write_back(fd, f->out, &cd), 0);
 	zipcdir__release(&cd);
 	close(fd);
 
-	za = zip_open(f->zip, ZIP_RDONLY | ZIP_CHECKCONS, &zerr);
+	za = zip_open(f->out, ZIP_RDONLY | ZIP_CHECKCONS, &zerr);
 	if (!za)
 		fail_msg("libzip refuses the zip: error %d", zerr);
 	zip_close(za);
-	fd = open_zip(f->zip, &size);
-	assert_int_equal(zipcdir__read(fd, size, f->zip, &cd), 0);
+	fd = open_zip(f->out, &size);
+	assert_int_equal(zipcdir__read(fd, size, f->out, &cd), 0);
 	pos = 0;
 	assert_int_equal(zipcdir__next(&cd, &pos, 0, &r), 0);
 	assert_int_not_equal(r.dos_time, 0x1234);
@@ -138,7 +120,7 @@ static void test_set_dos_time(void **state)
 	assert_int_equal(r.dos_date, 0x5621);
 	zipcdir__release(&cd);
 	close(fd);
-	raw = (unsigned char *)testfs__read(f->zip, &len);
+	raw = (unsigned char *)testfs__read(f->out, &len);
 	/* The second local header follows the first (30 + 5 name + 4 data bytes). */
 	assert_memory_equal(raw + 39, "PK\3\4", 4);
 	assert_memory_equal(raw + 39 + 10, "\x34\x12\x21\x56", 4);
@@ -148,7 +130,7 @@ static void test_set_dos_time(void **state)
 /* An entry past 4 GiB keeps its local header offset in the zip64 extra field. */
 static void test_zip64_local_offset(void **state)
 {
-	struct fixture *f = *state;
+	struct ziptest_fx *f = *state;
 	unsigned char file[64] = {0}, rec[46 + 1 + 12] = {0}, check[4];
 	struct zipcdir cd = {.data = rec, .len = sizeof(rec), .count = 1};
 	struct zipcdir_rec r;
@@ -158,7 +140,7 @@ static void test_zip64_local_offset(void **state)
 	/* A local header for entry "x" at offset 20 of the file. */
 	memcpy(file + 20, "PK\3\4", 4);
 	file[20 + 26] = 1;
-	testfs__write_bytes(f->dir, "t.zip", file, sizeof(file));
+	testfs__write_bytes(f->dir, "out.zip", file, sizeof(file));
 	memcpy(rec, "PK\1\2", 4);
 	rec[28] = 1;				 /* name length */
 	rec[30] = 12;				 /* extra length */
@@ -167,9 +149,9 @@ static void test_zip64_local_offset(void **state)
 	memcpy(rec + 47, "\x01\x00\x08\x00", 4); /* zip64 field, 8 bytes: the offset */
 	rec[51] = 20;
 	assert_int_equal(zipcdir__next(&cd, &pos, 0, &r), 0);
-	fd = open(f->zip, O_RDWR | O_CLOEXEC);
+	fd = open(f->out, O_RDWR | O_CLOEXEC);
 	assert_true(fd >= 0);
-	assert_int_equal(zipcdir__set_dos_time(fd, f->zip, &r, 0xbeef, 0xcafe), 0);
+	assert_int_equal(zipcdir__set_dos_time(fd, f->out, &r, 0xbeef, 0xcafe), 0);
 	assert_int_equal(pread(fd, check, 4, 30), 4);
 	assert_memory_equal(check, "\xef\xbe\xfe\xca", 4);
 	assert_int_equal(rec[12] | rec[13] << 8, 0xbeef); /* and in the record */
@@ -178,25 +160,25 @@ static void test_zip64_local_offset(void **state)
 	cd.len = 47;
 	pos = 0;
 	assert_int_equal(zipcdir__next(&cd, &pos, 0, &r), 0);
-	assert_int_equal(zipcdir__set_dos_time(fd, f->zip, &r, 1, 1), -EIO);
+	assert_int_equal(zipcdir__set_dos_time(fd, f->out, &r, 1, 1), -EIO);
 	assert_non_null(strstr(slz_errmsg(), "entry x"));
 	close(fd);
 }
 
 static void test_damaged(void **state)
 {
-	struct fixture *f = *state;
+	struct ziptest_fx *f = *state;
 	struct zipcdir cd;
 	uint64_t size;
 	int fd;
 
-	make_zip(f->zip);
-	fd = open_zip(f->zip, &size);
+	make_zip(f->out);
+	fd = open_zip(f->out, &size);
 	/* No end record in a file cut short of it. */
-	assert_int_equal(zipcdir__read(fd, size - 40, f->zip, &cd), -EINVAL);
-	assert_non_null(strstr(slz_errmsg(), f->zip));
+	assert_int_equal(zipcdir__read(fd, size - 40, f->out, &cd), -EINVAL);
+	assert_non_null(strstr(slz_errmsg(), f->out));
 	zipcdir__release(&cd);
-	assert_int_equal(zipcdir__read(fd, 10, f->zip, &cd), -EINVAL);
+	assert_int_equal(zipcdir__read(fd, 10, f->out, &cd), -EINVAL);
 	zipcdir__release(&cd);
 	close(fd);
 }
@@ -204,10 +186,10 @@ static void test_damaged(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_reads_records, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_set_dos_time, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_zip64_local_offset, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_damaged, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reads_records, setup, ziptest__teardown),
+		cmocka_unit_test_setup_teardown(test_set_dos_time, setup, ziptest__teardown),
+		cmocka_unit_test_setup_teardown(test_zip64_local_offset, setup, ziptest__teardown),
+		cmocka_unit_test_setup_teardown(test_damaged, setup, ziptest__teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

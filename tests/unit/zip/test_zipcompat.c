@@ -28,13 +28,7 @@
 #include "util.h"
 #include "zipcdir.h"
 #include "zipwrite.h"
-
-struct fixture {
-	char dir[256];
-	char root[320];
-	char out[320];
-	char dest[320];
-};
+#include "ziptest.h"
 
 /* Times a zone can get wrong: a skipped hour, a doubled one, an odd second, a winter one. */
 static const struct {
@@ -48,24 +42,7 @@ static const struct {
 
 static int setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	testfs__mkdtemp(f->dir, sizeof(f->dir), "zipcompat");
-	snprintf(f->root, sizeof(f->root), "%s/tree", f->dir);
-	snprintf(f->out, sizeof(f->out), "%s/out.zip", f->dir);
-	snprintf(f->dest, sizeof(f->dest), "%s/dest", f->dir);
-	testfs__mkdir(f->dir, "tree");
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	testfs__rmtree(f->dir);
-	free(f);
-	return 0;
+	return ziptest__setup(state, "zipcompat");
 }
 
 static void set_mtime(const char *root, const char *rel, time_t t)
@@ -101,23 +78,15 @@ static void write_all(const char *root, const char *out, const struct zipwrite_o
 	tree__free(t);
 }
 
-static bool have(const char *tool)
-{
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "command -v %s >/dev/null 2>&1", tool);
-	return system(cmd) == 0;
-}
-
 /*
  * Info-ZIP's unzip reads DOS times as the extracting machine's local time: without the "UT"
  * field, every mtime comes out 4 or 5 hours off in New York. With it, each one is exact.
  */
 static void test_unzip_other_zone_true_mtimes(void **state)
 {
-	struct fixture *f = *state;
+	struct ziptest_fx *f = *state;
 
-	if (!have("unzip"))
+	if (!ziptest__have("unzip"))
 		skip();
 	timed_tree(f->root);
 	write_all(f->root, f->out, NULL);
@@ -137,9 +106,9 @@ static void test_unzip_other_zone_true_mtimes(void **state)
 /* Python's zipfile (what pip, boto3 and AWS tooling use) reads the archive and every entry. */
 static void test_python_zipfile_reads(void **state)
 {
-	struct fixture *f = *state;
+	struct ziptest_fx *f = *state;
 
-	if (!have("python3"))
+	if (!ziptest__have("python3"))
 		skip();
 	timed_tree(f->root);
 	write_all(f->root, f->out, NULL);
@@ -177,7 +146,7 @@ static void assert_ut(const unsigned char *extra, uint16_t len, uint32_t mtime, 
 
 static void test_raw_ut_fields(void **state)
 {
-	struct fixture *f = *state;
+	struct ziptest_fx *f = *state;
 	struct zipwrite_opts o;
 	unsigned char *z;
 	size_t len, locals = 0, centrals = 0;
@@ -279,7 +248,7 @@ static void write_stats(const char *root, const char *out, const struct zipwrite
 /* Two umasks, one zip: Lambda's modes by default, so asset hashes do not churn. */
 static void test_umasks_same_bytes(void **state)
 {
-	struct fixture *f = *state;
+	struct ziptest_fx *f = *state;
 	char a[400], b[400], za[400], zb[400], first[256];
 	struct zipwrite_stats st;
 	char *ba, *bb;
@@ -312,7 +281,7 @@ static void test_umasks_same_bytes(void **state)
 /* --modes keep: the tree's bits, and the entries Lambda's user could not read are counted. */
 static void test_modes_keep(void **state)
 {
-	struct fixture *f = *state;
+	struct ziptest_fx *f = *state;
 	char a[400], first[256];
 	struct zipwrite_opts o;
 	struct zipwrite_stats st;
@@ -344,7 +313,7 @@ static void test_modes_keep(void **state)
 /* The archive comment (how the zip was pruned): written, read back, kept deterministic. */
 static void test_archive_comment(void **state)
 {
-	struct fixture *f = *state;
+	struct ziptest_fx *f = *state;
 	const char *line = "{\"slimzip\":\"0.1.0\",\"mtime\":\"fixed\"}";
 	struct zipwrite_opts o;
 	struct tree *t = NULL;
@@ -387,12 +356,14 @@ static void test_archive_comment(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_unzip_other_zone_true_mtimes, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_python_zipfile_reads, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_raw_ut_fields, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_umasks_same_bytes, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_modes_keep, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_archive_comment, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unzip_other_zone_true_mtimes, setup,
+						ziptest__teardown),
+		cmocka_unit_test_setup_teardown(test_python_zipfile_reads, setup,
+						ziptest__teardown),
+		cmocka_unit_test_setup_teardown(test_raw_ut_fields, setup, ziptest__teardown),
+		cmocka_unit_test_setup_teardown(test_umasks_same_bytes, setup, ziptest__teardown),
+		cmocka_unit_test_setup_teardown(test_modes_keep, setup, ziptest__teardown),
+		cmocka_unit_test_setup_teardown(test_archive_comment, setup, ziptest__teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -28,36 +28,11 @@
 #include "util.h"
 #include "zipdeflate.h"
 #include "zipwrite.h"
-
-struct fixture {
-	char dir[256];
-	char root[320];
-	char out[320];
-	char out2[320];
-	char dest[320];
-};
+#include "ziptest.h"
 
 static int setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	testfs__mkdtemp(f->dir, sizeof(f->dir), "zipdeflate");
-	snprintf(f->root, sizeof(f->root), "%s/tree", f->dir);
-	snprintf(f->out, sizeof(f->out), "%s/out.zip", f->dir);
-	snprintf(f->out2, sizeof(f->out2), "%s/out2.zip", f->dir);
-	snprintf(f->dest, sizeof(f->dest), "%s/dest", f->dir);
-	testfs__mkdir(f->dir, "tree");
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	testfs__rmtree(f->dir);
-	free(f);
-	return 0;
+	return ziptest__setup(state, "zipdeflate");
 }
 
 /* Bytes no deflate can shrink, the same on every run (xorshift, not /dev/urandom). */
@@ -152,7 +127,7 @@ static void write_zip(const char *root, const char *out, int threads, int level)
 }
 
 /* Each file of mixed_tree() came out of the extractor byte for byte. */
-static void check_extracted(const struct fixture *f)
+static void check_extracted(const struct ziptest_fx *f)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
 		char p[512];
@@ -178,7 +153,7 @@ static void check_extracted(const struct fixture *f)
  */
 static void test_three_readers(void **state)
 {
-	struct fixture *f = *state;
+	struct ziptest_fx *f = *state;
 	zip_t *za;
 	int zerr;
 
@@ -229,7 +204,7 @@ static void test_three_readers(void **state)
 /* Every file is deflated on its own: one worker or two, the zip is the same, byte for byte. */
 static void test_threads_same_bytes(void **state)
 {
-	struct fixture *f = *state;
+	struct ziptest_fx *f = *state;
 	char *a, *b;
 	size_t la, lb;
 
@@ -310,7 +285,7 @@ static bool exists_in(const char *dir, const char *rel)
  */
 static void test_corrupt_deflate_stream(void **state)
 {
-	struct fixture *f = *state;
+	struct ziptest_fx *f = *state;
 
 	mixed_tree(f->root);
 	for (int threads = 1; threads <= 2; threads++) {
@@ -341,7 +316,7 @@ static void test_corrupt_deflate_stream(void **state)
  */
 static void test_first_failure_in_entry_order(void **state)
 {
-	struct fixture *f = *state;
+	struct ziptest_fx *f = *state;
 	EXTRACT_OPTS(eo, .threads = 2);
 
 	many_files_tree(f->root);
@@ -364,7 +339,7 @@ static void test_first_failure_in_entry_order(void **state)
  */
 static void test_replace_on_threads(void **state)
 {
-	struct fixture *f = *state;
+	struct ziptest_fx *f = *state;
 	EXTRACT_OPTS(keep, .threads = 2);
 	EXTRACT_OPTS(repl, .threads = 2, .replace = true);
 	char p[512], *got;
@@ -435,12 +410,14 @@ static void test_zipdeflate_buffer(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_three_readers, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_threads_same_bytes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_three_readers, setup, ziptest__teardown),
+		cmocka_unit_test_setup_teardown(test_threads_same_bytes, setup, ziptest__teardown),
 		cmocka_unit_test(test_zipdeflate_buffer),
-		cmocka_unit_test_setup_teardown(test_corrupt_deflate_stream, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_first_failure_in_entry_order, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_replace_on_threads, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_corrupt_deflate_stream, setup,
+						ziptest__teardown),
+		cmocka_unit_test_setup_teardown(test_first_failure_in_entry_order, setup,
+						ziptest__teardown),
+		cmocka_unit_test_setup_teardown(test_replace_on_threads, setup, ziptest__teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
