@@ -12,7 +12,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <errno.h>
-#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,21 +37,9 @@
 extern char **environ;
 
 static const char *slimzip;
-static char helper[PATH_MAX], tmp[PATH_MAX], shm[PATH_MAX];
+static struct itest_group g;
+static char shm[PATH_MAX];
 static bool mounted;
-static char *cg_parent;
-static const char *why_unusable = "";
-
-static void require_bpf(void)
-{
-	const char *req = getenv("SLIMZIP_REQUIRE_BPF");
-
-	if (cg_parent)
-		return;
-	if (req && !strcmp(req, "1"))
-		fail_msg("BPF test cannot run: %s (SLIMZIP_REQUIRE_BPF=1)", why_unusable);
-	skip();
-}
 
 /* Run argv to its end; its exit code (128+N for a signal) and, if asked, its peak RSS. */
 static int run(char *const argv[], long *maxrss_kib)
@@ -91,12 +78,12 @@ static void test_true_starts_small(void **state)
 	char prof[PATH_MAX];
 	long rss = 0;
 
-	require_bpf();
+	itest__require_bpf(&g);
 #ifdef __SANITIZE_ADDRESS__
 	/* The sanitizers' shadow memory is most of a sanitized slimzip's RSS: nothing to judge. */
 	skip();
 #endif
-	testfs__path(prof, sizeof(prof), tmp, "true.profile");
+	testfs__path(prof, sizeof(prof), g.tmp, "true.profile");
 	assert_int_equal(run((char *[]){(char *)slimzip, "-q", "record", "-o", prof, "--",
 					"/bin/true", NULL},
 			     &rss),
@@ -114,12 +101,12 @@ static void test_many_files_default_sizes(void **state)
 	struct profile *p;
 	size_t n;
 
-	require_bpf();
-	testfs__path(prof, sizeof(prof), tmp, "many.profile");
+	itest__require_bpf(&g);
+	testfs__path(prof, sizeof(prof), g.tmp, "many.profile");
 	testfs__write(shm, "go", "");
 	snprintf(num, sizeof(num), "%d", MANY_FILES);
 	snprintf(go, sizeof(go), "go");
-	assert_int_equal(run((char *[]){(char *)slimzip, "-q", "record", "-o", prof, "--", helper,
+	assert_int_equal(run((char *[]){(char *)slimzip, "-q", "record", "-o", prof, "--", g.helper,
 					"many", shm, "open", "f", num, go, NULL},
 			     NULL),
 			 0);
@@ -152,14 +139,14 @@ static void test_small_ring_loss_counted(void **state)
 	uint32_t slot;
 	pid_t pid;
 
-	require_bpf();
+	itest__require_bpf(&g);
 	testfs__write(shm, "go2", "");
 	assert_int_equal(recorder__open(&cfg, &r), 0);
-	assert_int_equal(cgroup__create(cg_parent, &cgdir, &cgfd), 0);
+	assert_int_equal(cgroup__create(g.cg_parent, &cgdir, &cgfd), 0);
 	assert_int_equal(cgroup__id(cgdir, &cgid), 0);
 	assert_int_equal(recorder__add_target(r, cgid, &slot), 0);
 	snprintf(num, sizeof(num), "%d", BURST);
-	lo.argv = (char *[]){helper, "many", shm, "open", "b", num, "go2", NULL};
+	lo.argv = (char *[]){g.helper, "many", shm, "open", "b", num, "go2", NULL};
 	lo.cgroup_fd = cgfd;
 	assert_int_equal(launch__start(&lo, &pid, &pidfd, &status), 0);
 	assert_int_equal(launch__wait(pidfd, &status), 0);
@@ -171,7 +158,7 @@ static void test_small_ring_loss_counted(void **state)
 		      (unsigned long long)profile__header_const(p)->lost_events, BURST);
 	assert_true(profile__header_const(p)->lost_events > 0);
 	assert_true(profile__has_loss(p));
-	testfs__path(prof, sizeof(prof), tmp, "lossy.profile");
+	testfs__path(prof, sizeof(prof), g.tmp, "lossy.profile");
 	assert_int_equal(profile__write(p, prof, PROFILE_FMT_TEXT), 0);
 	profile__free(p);
 	assert_int_equal(recorder__remove_target(r, slot), 0);
@@ -180,10 +167,10 @@ static void test_small_ring_loss_counted(void **state)
 	close(cgfd);
 	free(cgdir);
 
-	testfs__mkdir(tmp, "tree");
-	testfs__write(tmp, "tree/kept.txt", "x");
-	testfs__path(tree, sizeof(tree), tmp, "tree");
-	testfs__path(zip, sizeof(zip), tmp, "lossy.zip");
+	testfs__mkdir(g.tmp, "tree");
+	testfs__write(g.tmp, "tree/kept.txt", "x");
+	testfs__path(tree, sizeof(tree), g.tmp, "tree");
+	testfs__path(zip, sizeof(zip), g.tmp, "lossy.zip");
 	rc = run((char *[]){(char *)slimzip, "-q", "prune", "--tree", tree, "--profile", prof, "-o",
 			    zip, NULL},
 		 NULL);
@@ -193,31 +180,20 @@ static void test_small_ring_loss_counted(void **state)
 
 static int group_setup(void **state)
 {
-	char self[PATH_MAX], *mnt = NULL, *root = NULL;
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-
-	if (n < 0)
+	if (itest__group_setup(&g, "sizing"))
 		return -1;
-	self[n] = '\0';
-	snprintf(helper, sizeof(helper), "%s/rec_helper", dirname(self));
 	slimzip = getenv("SLIMZIP");
-	testfs__mkdtemp(tmp, sizeof(tmp), "sizing");
-	testfs__path(shm, sizeof(shm), tmp, "shm");
+	testfs__path(shm, sizeof(shm), g.tmp, "shm");
 	if (mkdir(shm, 0755))
 		return -1;
-	if (geteuid() != 0)
-		why_unusable = "not root";
-	else if (!slimzip)
-		why_unusable = "SLIMZIP (the binary) is not set";
-	else if (recorder__check_support())
-		why_unusable = "no BPF support";
+	if (g.why_unusable)
+		return 0;
+	if (!slimzip)
+		g.why_unusable = "SLIMZIP (the binary) is not set";
 	else if (mount("tmpfs", shm, "tmpfs", 0, "size=64m,nr_inodes=400000,mode=0755"))
-		why_unusable = "cannot mount a tmpfs";
-	else if (!(mounted = true) || cgroup__v2_mount(&mnt, &root) ||
-		 cgroup__self_dir(mnt, root, testfs__slurp("/proc/self/cgroup"), &cg_parent))
-		why_unusable = "no cgroup v2";
-	free(mnt);
-	free(root);
+		g.why_unusable = "cannot mount a tmpfs";
+	else
+		mounted = true;
 	return 0;
 }
 
@@ -225,8 +201,7 @@ static int group_teardown(void **state)
 {
 	if (mounted)
 		umount2(shm, MNT_DETACH);
-	testfs__rmtree(tmp);
-	free(cg_parent);
+	itest__group_teardown(&g);
 	return 0;
 }
 
