@@ -27,13 +27,27 @@ struct path_chunk {
 	char data[];
 };
 
+/* A buffer the profile took over (profile__adopt): staged paths point into it. */
+struct adopted {
+	struct adopted *next;
+	void *buf;
+};
+
 struct profile {
 	struct profile_header hdr;
 	struct profile_entry *entries;
 	size_t count, cap;
+	size_t staged;		  /* entries past count filled by profile__stage, not yet added */
 	struct idxmap *by_inode;  /* entries with a known (dev, ino) */
-	struct idxmap *by_path;	  /* every entry, by path */
+	struct idxmap *path_only; /* the identities of path-only entries, by path */
+	/*
+	 * Every entry by path, for profile__find_path only: built on its first call, so the
+	 * readers, the report and prune (which never ask) skip a 200k-entry profile's third
+	 * index (a hash of every path and a cache miss an entry). NULL until then.
+	 */
+	struct idxmap *by_path;
 	struct path_chunk *paths; /* the newest first */
+	struct adopted *adopted;
 };
 
 /* A copy of s owned by p (freed with it), or NULL. */
@@ -210,7 +224,7 @@ int profile__new(struct profile **out)
 	p->hdr.merged_from = 1;
 	err = idxmap__new(&p->by_inode);
 	if (!err)
-		err = idxmap__new(&p->by_path);
+		err = idxmap__new(&p->path_only);
 	if (err) {
 		profile__free(p);
 		return err;
@@ -241,9 +255,17 @@ void profile__free(struct profile *p)
 		free(p->paths);
 		p->paths = next;
 	}
+	while (p->adopted) {
+		struct adopted *next = p->adopted->next;
+
+		free(p->adopted->buf);
+		free(p->adopted);
+		p->adopted = next;
+	}
 	free(p->entries);
 	header_free(&p->hdr);
 	idxmap__free(p->by_inode);
+	idxmap__free(p->path_only);
 	idxmap__free(p->by_path);
 	free(p);
 }
@@ -317,17 +339,19 @@ static int64_t find_identity(const struct profile *p, const struct profile_entry
 		return idxmap__find(p->by_inode, inode_hash(e->dev, e->ino), inode_eq, &k,
 				    (void *)p);
 	}
-	return idxmap__find(p->by_path, path_hash(e->path), path_only_eq, e->path, (void *)p);
+	return idxmap__find(p->path_only, path_hash(e->path), path_only_eq, e->path, (void *)p);
 }
 
 static int index_entry(struct profile *p, uint32_t idx)
 {
 	const struct profile_entry *e = &p->entries[idx];
-	int err = 0;
+	int err;
 
 	if (has_inode(e))
 		err = idxmap__insert(p->by_inode, inode_hash(e->dev, e->ino), idx);
-	if (!err)
+	else
+		err = idxmap__insert(p->path_only, path_hash(e->path), idx);
+	if (!err && p->by_path)
 		err = idxmap__insert(p->by_path, path_hash(e->path), idx);
 	return err;
 }
@@ -359,12 +383,46 @@ static int replace_path(struct profile *p, size_t idx, const char *path, uint32_
 
 	if (!copy)
 		return -ENOMEM;
-	/* The old path's slot in by_path stays; path_eq no longer matches it. */
-	err = idxmap__insert(p->by_path, path_hash(copy), (uint32_t)idx);
+	/*
+	 * The old path's slot in by_path stays; path_eq no longer matches it. A path-only entry
+	 * was found by this very path: its slot in path_only already fits.
+	 */
+	err = p->by_path ? idxmap__insert(p->by_path, path_hash(copy), (uint32_t)idx) : 0;
 	if (err)
 		return err;
 	n->path = copy;
 	n->flags = (n->flags & ~PATH_FLAGS) | path_flags;
+	return 0;
+}
+
+/* e joins entry found, of the same identity. */
+static int merge_into(struct profile *p, int64_t found, const struct profile_entry *e)
+{
+	struct profile_entry *n = &p->entries[found];
+
+	n->kinds |= e->kinds;
+	n->flags |= e->flags & ~PATH_FLAGS;
+	n->count += e->count;
+	if (!n->mode)
+		n->mode = e->mode;
+	if (!n->size)
+		n->size = e->size;
+	if (!n->err)
+		n->err = e->err;
+	if (n->syscall_nr < 0)
+		n->syscall_nr = e->syscall_nr;
+	if (!n->first_pid) {
+		n->first_pid = e->first_pid;
+		memcpy(n->first_comm, e->first_comm, sizeof(n->first_comm));
+	}
+	/*
+	 * One file seen by two paths keeps the better one whatever the order they came in
+	 * (a stat through a symlink outside the tree, then an open by the real path): a
+	 * profile used on another boot finds the file by path alone. Equal ranks keep the
+	 * first path seen.
+	 */
+	if (path_rank(e->flags) < path_rank(n->flags))
+		return replace_path(p, (size_t)found, e->path, e->flags & PATH_FLAGS);
 	return 0;
 }
 
@@ -376,34 +434,12 @@ int profile__add(struct profile *p, const struct profile_entry *e)
 
 	if (!e->path)
 		return -EINVAL;
+	/* Staged entries sit where a new one would go. */
+	if (p->staged)
+		return -EBUSY;
 	found = find_identity(p, e);
-	if (found >= 0) {
-		n = &p->entries[found];
-		n->kinds |= e->kinds;
-		n->flags |= e->flags & ~PATH_FLAGS;
-		n->count += e->count;
-		if (!n->mode)
-			n->mode = e->mode;
-		if (!n->size)
-			n->size = e->size;
-		if (!n->err)
-			n->err = e->err;
-		if (n->syscall_nr < 0)
-			n->syscall_nr = e->syscall_nr;
-		if (!n->first_pid) {
-			n->first_pid = e->first_pid;
-			memcpy(n->first_comm, e->first_comm, sizeof(n->first_comm));
-		}
-		/*
-		 * One file seen by two paths keeps the better one whatever the order they came in
-		 * (a stat through a symlink outside the tree, then an open by the real path): a
-		 * profile used on another boot finds the file by path alone. Equal ranks keep the
-		 * first path seen.
-		 */
-		if (path_rank(e->flags) < path_rank(n->flags))
-			return replace_path(p, (size_t)found, e->path, e->flags & PATH_FLAGS);
-		return 0;
-	}
+	if (found >= 0)
+		return merge_into(p, found, e);
 	if (p->count >= UINT32_MAX - 1)
 		return -EOVERFLOW;
 	err = slz_grow((void **)&p->entries, &p->cap, p->count + 1, sizeof(*p->entries));
@@ -428,7 +464,81 @@ void profile__prefetch(const struct profile *p, const struct profile_entry *e)
 		return;
 	if (has_inode(e))
 		idxmap__prefetch(p->by_inode, inode_hash(e->dev, e->ino));
-	idxmap__prefetch(p->by_path, path_hash(e->path));
+	else
+		idxmap__prefetch(p->path_only, path_hash(e->path));
+}
+
+int profile__adopt(struct profile *p, void *buf)
+{
+	struct adopted *a = malloc(sizeof(*a));
+
+	if (!a)
+		return -ENOMEM;
+	a->buf = buf;
+	a->next = p->adopted;
+	p->adopted = a;
+	return 0;
+}
+
+struct profile_entry *profile__stage(struct profile *p)
+{
+	struct profile_entry *e;
+
+	if (p->count + p->staged >= UINT32_MAX - 1 ||
+	    slz_grow((void **)&p->entries, &p->cap, p->count + p->staged + 1, sizeof(*p->entries)))
+		return NULL;
+	e = &p->entries[p->count + p->staged++];
+	memset(e, 0, sizeof(*e));
+	e->syscall_nr = -1;
+	return e;
+}
+
+/*
+ * How many staged entries ahead the commit starts loading index slots: a 200k-entry profile's
+ * by_inode is 4 MiB, and a new entry's lookup misses the cache.
+ */
+#define COMMIT_AHEAD 16
+
+int profile__commit(struct profile *p, bool owned, size_t *failed)
+{
+	size_t base = p->count, n = p->staged;
+	int err = 0;
+
+	/* profile__add's refusals, for now and for what it adds later. */
+	p->staged = 0;
+	for (size_t i = 0; i < n && i < COMMIT_AHEAD; i++)
+		profile__prefetch(p, &p->entries[base + i]);
+	for (size_t i = 0; i < n; i++) {
+		/*
+		 * Compaction writes at count, at or before base + i: what is still to come is
+		 * not overwritten.
+		 */
+		struct profile_entry e = p->entries[base + i];
+		int64_t found;
+
+		if (i + COMMIT_AHEAD < n)
+			profile__prefetch(p, &p->entries[base + i + COMMIT_AHEAD]);
+		*failed = i;
+		if (!e.path)
+			return -EINVAL;
+		found = find_identity(p, &e);
+		if (found >= 0) {
+			err = merge_into(p, found, &e);
+		} else {
+			struct profile_entry *d = &p->entries[p->count];
+
+			*d = e;
+			d->first_comm[PROFILE_COMM_LEN - 1] = '\0';
+			if (!owned && !(d->path = path_copy(p, e.path)))
+				return -ENOMEM;
+			err = index_entry(p, (uint32_t)p->count);
+			if (!err)
+				p->count++;
+		}
+		if (err)
+			return err;
+	}
+	return 0;
 }
 
 int profile__reserve(struct profile *p, size_t n)
@@ -440,7 +550,7 @@ int profile__reserve(struct profile *p, size_t n)
 	err = slz_grow((void **)&p->entries, &p->cap, n, sizeof(*p->entries));
 	if (!err)
 		err = idxmap__reserve(p->by_inode, n);
-	if (!err)
+	if (!err && p->by_path)
 		err = idxmap__reserve(p->by_path, n);
 	return err;
 }
@@ -463,9 +573,41 @@ const struct profile_entry *profile__find_inode(const struct profile *p, uint64_
 	return i >= 0 ? &p->entries[i] : NULL;
 }
 
+/* by_path over every entry, in entry order (find returns the first). */
+static int build_by_path(struct profile *p)
+{
+	struct idxmap *m;
+	int err = idxmap__new(&m);
+
+	if (!err)
+		err = idxmap__reserve(m, p->count);
+	for (size_t i = 0; !err && i < p->count; i++)
+		err = idxmap__insert(m, path_hash(p->entries[i].path), (uint32_t)i);
+	if (err) {
+		idxmap__free(m);
+		return err;
+	}
+	p->by_path = m;
+	return 0;
+}
+
 const struct profile_entry *profile__find_path(const struct profile *p, const char *path)
 {
-	int64_t i = idxmap__find(p->by_path, path_hash(path), path_eq, path, (void *)p);
+	int64_t i;
+
+	/*
+	 * The index no reader builds (struct profile's by_path): built here, the one change a
+	 * const call makes, hence the same rule as for adds: not while another thread uses p.
+	 * Without memory for it, a linear search.
+	 */
+	if (!p->by_path && build_by_path((struct profile *)p)) {
+		for (size_t j = 0; j < p->count; j++) {
+			if (!strcmp(p->entries[j].path, path))
+				return &p->entries[j];
+		}
+		return NULL;
+	}
+	i = idxmap__find(p->by_path, path_hash(path), path_eq, path, (void *)p);
 
 	return i >= 0 ? &p->entries[i] : NULL;
 }
@@ -573,7 +715,7 @@ static int entry_cmp(const void *a, const void *b)
 
 int profile__sort(struct profile *p)
 {
-	struct idxmap *by_inode = NULL, *by_path = NULL;
+	struct idxmap *by_inode = NULL, *path_only = NULL;
 	int err;
 
 	/* An empty profile has no array at all: qsort's pointer must not be NULL even then. */
@@ -582,17 +724,17 @@ int profile__sort(struct profile *p)
 	/* Element numbers changed: both indexes are rebuilt. */
 	err = idxmap__new(&by_inode);
 	if (!err)
-		err = idxmap__new(&by_path);
+		err = idxmap__new(&path_only);
 	if (!err)
 		err = idxmap__reserve(by_inode, p->count);
-	if (!err)
-		err = idxmap__reserve(by_path, p->count);
 	if (err)
 		goto err;
 	idxmap__free(p->by_inode);
+	idxmap__free(p->path_only);
 	idxmap__free(p->by_path);
 	p->by_inode = by_inode;
-	p->by_path = by_path;
+	p->path_only = path_only;
+	p->by_path = NULL; /* built again when asked */
 	for (size_t i = 0; i < p->count; i++) {
 		err = index_entry(p, (uint32_t)i);
 		if (err)
@@ -601,7 +743,7 @@ int profile__sort(struct profile *p)
 	return 0;
 err:
 	idxmap__free(by_inode);
-	idxmap__free(by_path);
+	idxmap__free(path_only);
 	return err;
 }
 

@@ -108,6 +108,18 @@ int profile__reserve(struct profile *p, size_t n);
  * entries ahead of adding them overlaps the cache misses of a large profile's indexes.
  */
 void profile__prefetch(const struct profile *p, const struct profile_entry *e);
+/*
+ * Adding many entries at once (a reader): profile__stage gives the next free entry (zeroed,
+ * syscall_nr -1) for the caller to fill, its path pointing anywhere; profile__commit then adds
+ * the staged entries in order as profile__add would, the index slots of each loaded a few
+ * entries ahead. owned: every staged path lives in memory p owns (profile__adopt), so none is
+ * copied. On an error *failed is the staged entry it concerns; the entries before it were
+ * added. Between the two, profile__add refuses (-EBUSY). stage returns NULL without memory.
+ */
+struct profile_entry *profile__stage(struct profile *p);
+int profile__commit(struct profile *p, bool owned, size_t *failed);
+/* p takes buf (malloc'd) and frees it with itself. 0 or -ENOMEM (buf is then still yours). */
+int profile__adopt(struct profile *p, void *buf);
 /* The hash the profile indexes a path under (in memory only; never stored). */
 uint64_t profile__path_hash(const char *path);
 size_t profile__count(const struct profile *p);
@@ -115,6 +127,10 @@ const struct profile_entry *profile__entry(const struct profile *p, size_t i);
 /* The entry matching (dev, ino), or NULL. */
 const struct profile_entry *profile__find_inode(const struct profile *p, uint64_t dev,
 						uint64_t ino);
+/*
+ * The first entry (in entry order) with this path, or NULL. The first call builds the path
+ * index (reading a profile does not): not concurrently with other calls on p.
+ */
 const struct profile_entry *profile__find_path(const struct profile *p, const char *path);
 /* Add count to the entry with this identity (used when the kernel counters are read at stop). */
 int profile__add_count(struct profile *p, uint64_t dev, uint64_t ino, const char *path,

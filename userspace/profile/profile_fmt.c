@@ -318,11 +318,9 @@ int profile_fmt__comm_set(struct profile_reader *rd, struct profile_entry *e, co
 	return 0;
 }
 
-int profile_fmt__entry_add(struct profile_reader *rd, struct profile_entry *e, uint64_t mode,
-			   uint64_t pid)
+int profile_fmt__entry_check(struct profile_reader *rd, struct profile_entry *e, uint64_t mode,
+			     uint64_t pid)
 {
-	int err;
-
 	if (mode > 0177777)
 		return profile_reader__bad(rd, "mode out of range (st_mode is at most 177777 "
 					       "octal)");
@@ -335,6 +333,16 @@ int profile_fmt__entry_add(struct profile_reader *rd, struct profile_entry *e, u
 	e->first_pid = (uint32_t)pid;
 	if (!e->ino)
 		e->flags |= SLZ_EVF_PATH_ONLY;
+	return 0;
+}
+
+int profile_fmt__entry_add(struct profile_reader *rd, struct profile_entry *e, uint64_t mode,
+			   uint64_t pid)
+{
+	int err = profile_fmt__entry_check(rd, e, mode, pid);
+
+	if (err)
+		return err;
 	err = profile__add(rd->p, e);
 	return err ? slz_fail(err, "%s:%zu: cannot add the entry: %s", rd->name, rd->lineno,
 			      strerror(-err))

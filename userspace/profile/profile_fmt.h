@@ -83,6 +83,9 @@ int profile_fmt__comm_set(struct profile_reader *rd, struct profile_entry *e, co
  */
 int profile_fmt__entry_add(struct profile_reader *rd, struct profile_entry *e, uint64_t mode,
 			   uint64_t pid);
+/* Those checks alone (the text reader stages its entries and adds them in bulk). */
+int profile_fmt__entry_check(struct profile_reader *rd, struct profile_entry *e, uint64_t mode,
+			     uint64_t pid);
 
 /* One JSON Lines line (the header when first). profile_json.c. */
 int profile_fmt__json_line(struct profile_reader *rd, const char *line, bool first);
