@@ -168,7 +168,11 @@ static uint64_t inode_hash(uint64_t dev, uint64_t ino)
  */
 uint64_t profile__path_hash(const char *path)
 {
-	size_t len = strlen(path);
+	return profile__path_hash_len(path, strlen(path));
+}
+
+uint64_t profile__path_hash_len(const char *path, size_t len)
+{
 	uint64_t h = 0x9e3779b97f4a7c15ULL ^ len, w;
 
 	for (; len >= 8; len -= 8, path += 8) {

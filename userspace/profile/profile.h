@@ -122,6 +122,8 @@ int profile__commit(struct profile *p, bool owned, size_t *failed);
 int profile__adopt(struct profile *p, void *buf);
 /* The hash the profile indexes a path under (in memory only; never stored). */
 uint64_t profile__path_hash(const char *path);
+/* The same of the first len bytes of path. */
+uint64_t profile__path_hash_len(const char *path, size_t len);
 size_t profile__count(const struct profile *p);
 const struct profile_entry *profile__entry(const struct profile *p, size_t i);
 /* The entry matching (dev, ino), or NULL. */

@@ -14,52 +14,74 @@ struct dir_table {
 	struct summary_dir *dirs;
 	size_t count, cap;
 	struct idxmap *index;
+	int64_t last; /* the group the previous path counted in, or -1 */
+};
+
+/* A grouping key being looked up: the first len bytes of a path. */
+struct dir_key {
+	const char *s;
+	size_t len;
 };
 
 static bool dir_eq(uint32_t idx, const void *key, void *ctx)
 {
 	const struct dir_table *t = ctx;
+	const struct dir_key *k = key;
+	const char *d = t->dirs[idx].path;
 
-	return !strcmp(t->dirs[idx].path, key);
+	return !strncmp(d, k->s, k->len) && !d[k->len];
 }
 
-/* The grouping key of path: its parent, or its first depth components. */
-static char *group_of(const char *path, unsigned int depth)
+/*
+ * The length of path's grouping key: its parent, or its first depth components. "/" (a file
+ * at the root, or no slash) is the one key that is not a prefix: *root says so.
+ */
+static size_t group_len(const char *path, unsigned int depth, bool *root)
 {
 	const char *end;
 
-	if (!depth) {
-		end = strrchr(path, '/');
-		if (!end || end == path)
-			return strdup("/");
-		return strndup(path, (size_t)(end - path));
-	}
-	end = path;
-	for (unsigned int i = 0; i < depth; i++) {
-		const char *next = strchr(end + 1, '/');
+	*root = false;
+	if (depth) {
+		end = path;
+		for (unsigned int i = 0; i < depth; i++) {
+			const char *next = strchr(end + 1, '/');
 
-		if (!next) {
 			/* The file itself sits above the requested depth: group by its parent. */
-			return group_of(path, 0);
+			if (!next)
+				return group_len(path, 0, root);
+			end = next;
 		}
-		end = next;
+		return (size_t)(end - path);
 	}
-	return strndup(path, (size_t)(end - path));
+	end = strrchr(path, '/');
+	if (!end || end == path) {
+		*root = true;
+		return 1;
+	}
+	return (size_t)(end - path);
 }
 
+/*
+ * The group a path counts in. A profile's entries come sorted by path, so most paths share
+ * the previous one's group: that is tried first, without a hash or an allocation.
+ */
 static int account(struct dir_table *t, const char *path, unsigned int depth, uint64_t bytes)
 {
-	char *key = group_of(path, depth);
-	uint64_t h;
-	int64_t i;
-	int err;
+	bool root;
+	size_t len = group_len(path, depth, &root);
+	struct dir_key k = {root ? "/" : path, len};
+	uint64_t h = 0;
+	int64_t i = t->last;
 
-	if (!key)
-		return -ENOMEM;
-	h = slz_hash_bytes(key, strlen(key), 0);
-	i = idxmap__find(t->index, h, dir_eq, key, t);
+	if (i < 0 || !dir_eq((uint32_t)i, &k, t)) {
+		h = profile__path_hash_len(k.s, len);
+		i = idxmap__find(t->index, h, dir_eq, &k, t);
+	}
 	if (i < 0) {
-		err = slz_grow((void **)&t->dirs, &t->cap, t->count + 1, sizeof(*t->dirs));
+		char *key = strndup(k.s, len);
+		int err = key ? slz_grow((void **)&t->dirs, &t->cap, t->count + 1, sizeof(*t->dirs))
+			      : -ENOMEM;
+
 		if (!err)
 			err = idxmap__insert(t->index, h, (uint32_t)t->count);
 		if (err) {
@@ -68,9 +90,8 @@ static int account(struct dir_table *t, const char *path, unsigned int depth, ui
 		}
 		i = (int64_t)t->count++;
 		t->dirs[i] = (struct summary_dir){.path = key};
-	} else {
-		free(key);
 	}
+	t->last = i;
 	t->dirs[i].files++;
 	t->dirs[i].bytes += bytes;
 	return 0;
@@ -195,7 +216,7 @@ int profile_summary__compute_filtered(const struct profile *p, unsigned int dept
 				      struct profile_summary *out)
 {
 	const uint32_t reads = SLZ_KIND_OPEN | SLZ_KIND_MMAP | SLZ_KIND_EXEC | SLZ_KIND_INTERP;
-	struct dir_table t = {0};
+	struct dir_table t = {.last = -1};
 	struct path_table pt = {0};
 	int err;
 
