@@ -617,6 +617,105 @@ static void test_write_file_is_atomic(void **state)
 	profile__free(p);
 }
 
+/* Staged entries added at once merge exactly as profile__add merges them, in their order. */
+static void test_stage_commit_merges_like_add(void **state)
+{
+	static const struct {
+		const char *path;
+		uint64_t ino;
+		uint32_t kind, flags;
+	} in[] = {
+		{"/t/a", 5, SLZ_KIND_STAT, SLZ_EVF_TRUNCATED},
+		{"/t/b", 6, SLZ_KIND_OPEN, 0},
+		{"/t/a-link", 5, SLZ_KIND_OPEN, 0}, /* the same inode by a better path */
+		{"/t/c", 0, SLZ_KIND_ACCESS, 0},
+		{"/t/c", 0, SLZ_KIND_READLINK, 0},
+		{"/t/b", 7, SLZ_KIND_MMAP, 0}, /* another inode at b's path */
+	};
+	struct profile *added, *staged;
+	size_t failed = 99;
+
+	(void)state;
+	assert_int_equal(profile__new(&added), 0);
+	assert_int_equal(profile__new(&staged), 0);
+	for (size_t i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
+		struct profile_entry e = entry(in[i].path, makedev(8, 1), in[i].ino, in[i].kind);
+		struct profile_entry *st = profile__stage(staged);
+
+		e.flags |= in[i].flags;
+		e.count = i + 1;
+		assert_int_equal(profile__add(added, &e), 0);
+		assert_non_null(st);
+		*st = e;
+	}
+	/* Staged entries sit where an added one would go. */
+	struct profile_entry x = entry("/t/x", 0, 0, SLZ_KIND_STAT);
+	assert_int_equal(profile__add(staged, &x), -EBUSY);
+	assert_int_equal(profile__commit(staged, false, &failed), 0);
+	assert_int_equal(profile__count(staged), 4);
+	assert_int_equal(profile__count(added), 4);
+	for (size_t i = 0; i < 4; i++) {
+		const struct profile_entry *a = profile__entry(added, i);
+		const struct profile_entry *b = profile__entry(staged, i);
+
+		assert_string_equal(a->path, b->path);
+		assert_int_equal(a->ino, b->ino);
+		assert_int_equal(a->kinds, b->kinds);
+		assert_int_equal(a->flags, b->flags);
+		assert_int_equal(a->count, b->count);
+	}
+	assert_string_equal(profile__find_inode(staged, makedev(8, 1), 5)->path, "/t/a-link");
+	assert_int_equal(profile__find_path(staged, "/t/c")->kinds,
+			 SLZ_KIND_ACCESS | SLZ_KIND_READLINK);
+	/* Committed: adds work again; an entry without a path is named by its place. */
+	assert_int_equal(profile__add(staged, &x), 0);
+	struct profile_entry *st = profile__stage(staged);
+	assert_non_null(st);
+	*st = entry("/t/y", 0, 0, SLZ_KIND_STAT);
+	assert_non_null(profile__stage(staged));     /* left without a path */
+	assert_int_equal(profile__count(staged), 5); /* staged ones are not entries yet */
+	assert_int_equal(profile__commit(staged, false, &failed), -EINVAL);
+	assert_int_equal(failed, 1);
+	assert_int_equal(profile__count(staged), 6);
+	profile__free(added);
+	profile__free(staged);
+}
+
+/*
+ * The path index is built on the first find_path: it then follows adds and better paths, and a
+ * sort drops it to be built again in the new order.
+ */
+static void test_find_path_index_built_when_asked(void **state)
+{
+	struct profile *p;
+	struct profile_entry e;
+
+	(void)state;
+	assert_int_equal(profile__new(&p), 0);
+	e = entry("/z/one", makedev(8, 1), 1, SLZ_KIND_OPEN);
+	assert_int_equal(profile__add(p, &e), 0);
+	e = entry("/a/two", 0, 0, SLZ_KIND_ACCESS);
+	assert_int_equal(profile__add(p, &e), 0);
+	assert_null(profile__find_path(p, "/nope"));
+	assert_int_equal(profile__find_path(p, "/z/one")->ino, 1);
+	e = entry("/m/three", makedev(8, 1), 3, SLZ_KIND_OPEN);
+	e.flags = SLZ_EVF_TRUNCATED;
+	assert_int_equal(profile__add(p, &e), 0);
+	assert_int_equal(profile__find_path(p, "/m/three")->ino, 3);
+	e = entry("/m/better", makedev(8, 1), 3, SLZ_KIND_STAT);
+	assert_int_equal(profile__add(p, &e), 0);
+	assert_null(profile__find_path(p, "/m/three"));
+	assert_int_equal(profile__find_path(p, "/m/better")->ino, 3);
+	assert_int_equal(profile__sort(p), 0);
+	assert_string_equal(profile__entry(p, 0)->path, "/a/two");
+	assert_ptr_equal(profile__find_path(p, "/a/two"), profile__entry(p, 0));
+	assert_ptr_equal(profile__find_path(p, "/z/one"), profile__entry(p, 2));
+	assert_ptr_equal(profile__find_inode(p, makedev(8, 1), 3), profile__entry(p, 1));
+	assert_int_equal(profile__add_count(p, 0, 0, "/a/two", 5), 0);
+	assert_int_equal(profile__entry(p, 0)->count, 6);
+	profile__free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -635,6 +734,8 @@ int main(void)
 		cmocka_unit_test(test_text_exact_bytes),
 		cmocka_unit_test(test_names_read_back),
 		cmocka_unit_test(test_write_file_is_atomic),
+		cmocka_unit_test(test_stage_commit_merges_like_add),
+		cmocka_unit_test(test_find_path_index_built_when_asked),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

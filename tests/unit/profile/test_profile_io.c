@@ -631,6 +631,52 @@ static void test_log_torn_last_line_is_dropped(void **state)
 	free(buf);
 }
 
+/*
+ * The text reader keeps the last kinds and flags spellings it parsed: a line whose column
+ * differs by one byte, or equals an earlier one but not the last, still gets its own values.
+ * Read through a stream with no file behind it (no size known), more than the first 64 KiB.
+ */
+static void test_text_columns_each_line_its_own(void **state)
+{
+	static const char *const kinds[] = {"open", "open,mmap", "open", "stat", "stat"};
+	static const char *const flags[] = {"via=openat", "via=openat", "errno=2,via=openat", "-",
+					    "path-only"};
+	static const uint32_t want_kinds[] = {SLZ_KIND_OPEN, SLZ_KIND_OPEN | SLZ_KIND_MMAP,
+					      SLZ_KIND_OPEN, SLZ_KIND_STAT, SLZ_KIND_STAT};
+	size_t n = 5 * 400, len = 0;
+	char *text = NULL;
+	FILE *f = open_memstream(&text, &len);
+	struct profile *p;
+
+	(void)state;
+	assert_non_null(f);
+	fprintf(f, MAGIC "# files: %zu\n", n);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%s 8:1 %zu 1 100644 0 %s 1 x /d/%0100zu\n", kinds[i % 5], i + 1,
+			flags[i % 5], i);
+	assert_int_equal(fclose(f), 0);
+	assert_true(len > (64u << 10));
+	p = read_ok(text);
+	assert_int_equal(profile__count(p), n);
+	for (size_t i = 0; i < n; i++) {
+		char path[128];
+		const struct profile_entry *e;
+
+		/* path-only: known by its path alone, whatever its ino says. */
+		snprintf(path, sizeof(path), "/d/%0100zu", i);
+		e = i % 5 == 4 ? profile__find_path(p, path)
+			       : profile__find_inode(p, makedev(8, 1), i + 1);
+		assert_non_null(e);
+		assert_string_equal(e->path, path);
+		assert_int_equal(e->kinds, want_kinds[i % 5]);
+		assert_int_equal(e->err, i % 5 == 2 ? 2 : 0);
+		assert_int_equal(e->syscall_nr, i % 5 < 3 ? profile__syscall_nr("openat") : -1);
+		assert_int_equal(e->flags, i % 5 == 4 ? SLZ_EVF_PATH_ONLY : 0);
+	}
+	profile__free(p);
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -651,6 +697,7 @@ int main(void)
 		cmocka_unit_test(test_read_error_is_no_end_of_file),
 		cmocka_unit_test(test_log_reads_back_merged),
 		cmocka_unit_test(test_log_torn_last_line_is_dropped),
+		cmocka_unit_test(test_text_columns_each_line_its_own),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
