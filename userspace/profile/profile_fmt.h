@@ -87,7 +87,10 @@ int profile_fmt__entry_add(struct profile_reader *rd, struct profile_entry *e, u
 int profile_fmt__entry_check(struct profile_reader *rd, struct profile_entry *e, uint64_t mode,
 			     uint64_t pid);
 
-/* One JSON Lines line (the header when first). profile_json.c. */
-int profile_fmt__json_line(struct profile_reader *rd, const char *line, bool first);
+/*
+ * One JSON Lines line (the header when first), parsed in place: an entry is staged in rd->p
+ * (profile__stage), its strings pointing into line, which the profile must own. profile_json.c.
+ */
+int profile_fmt__json_line(struct profile_reader *rd, char *line, bool first);
 
 #endif

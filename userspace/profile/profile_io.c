@@ -625,27 +625,24 @@ static int read_stream(FILE *f, const char *name, bool log, bool *torn, struct p
 			break;
 		if (!len || (rd.lineno == 1 && !json))
 			continue;
-		if (!json && line[0] != '#') {
+		if (json ? rd.lineno > 1 : line[0] != '#') {
+			/* An entry: staged, added with the others (commit_staged). */
 			rd.entry_lines++;
 			err = note_line(&lines, &nlines, &lines_cap, rd.lineno);
 			if (err) {
 				err = slz_fail(ENOMEM, "out of memory reading %s", name);
 				break;
 			}
-			err = text_entry_line(&rd, line, end, &cache);
+			err = json ? profile_fmt__json_line(&rd, line, false)
+				   : text_entry_line(&rd, line, end, &cache);
 		} else {
-			/* Whatever a header or JSON line changes, it changes after the entries
-			 * above. */
+			/* Whatever a header line changes, it changes after the entries above. */
 			err = commit_staged(&rd, lines, nlines);
 			nlines = 0;
 			if (err)
 				break;
-			if (json) {
-				rd.entry_lines += rd.lineno > 1;
-				err = profile_fmt__json_line(&rd, line, rd.lineno == 1);
-			} else {
-				err = text_header_line(&rd, line);
-			}
+			err = json ? profile_fmt__json_line(&rd, line, true)
+				   : text_header_line(&rd, line);
 		}
 		if (err)
 			break;

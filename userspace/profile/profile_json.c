@@ -15,19 +15,23 @@
 /* Arrays and objects under unknown keys are skipped to this depth, then refused. */
 #define SKIP_DEPTH_MAX 32
 
-static void skip_ws(const char **p)
+static void skip_ws(char **p)
 {
 	while (**p == ' ' || **p == '\t' || **p == '\r')
 		(*p)++;
 }
 
 /*
- * A string (or null, when null_ok) into *out: malloc'ed, or NULL for null. On any failure *out
- * is NULL, so the caller frees it either way.
+ * A string (or null, when null_ok) decoded in place: *out points into the line (now ending at
+ * the string's end), or is NULL for null. Decoding never grows the text, so the decoded bytes
+ * fit where the literal was; one without a backslash is its own decoding (only the closing
+ * quote becomes a NUL). On any failure *out is NULL.
  */
-static int json_string(struct profile_reader *rd, const char **p, const char *what, bool null_ok,
+static int json_string(struct profile_reader *rd, char **p, const char *what, bool null_ok,
 		       char **out)
 {
+	char *start = *p + 1, *q, *dec;
+	const char *r = *p;
 	size_t len;
 	int err;
 
@@ -39,33 +43,42 @@ static int json_string(struct profile_reader *rd, const char **p, const char *wh
 	if (**p != '"')
 		return profile_reader__bad(rd, "%s: expected a string%s", what,
 					   null_ok ? " or null" : "");
-	err = escape__json_decode(p, out, &len);
+	for (q = start; *q && *q != '"' && *q != '\\'; q++)
+		;
+	if (*q == '"') {
+		*q = '\0';
+		*p = q + 1;
+		*out = start;
+		return 0;
+	}
+	err = escape__json_decode(&r, &dec, &len);
 	if (err == -ENOMEM)
 		return slz_fail(ENOMEM, "out of memory reading %s", rd->name);
-	if (err) {
-		*out = NULL;
+	if (err)
 		return profile_reader__bad(rd,
 					   "%s: bad JSON string (unknown escape or no closing "
 					   "quote)",
 					   what);
-	}
 	/* A C string ends at the first NUL: the rest would be lost without a word. */
-	if (strlen(*out) != len) {
-		free(*out);
-		*out = NULL;
+	if (memchr(dec, '\0', len)) {
+		free(dec);
 		return profile_reader__bad(rd,
 					   "%s: the string holds \\u0000 (a NUL byte), which no "
 					   "name or path can hold",
 					   what);
 	}
+	/* r is past the closing quote, at least len + 2 bytes after *p. */
+	memcpy(start, dec, len + 1);
+	free(dec);
+	*p = (char *)r;
+	*out = start;
 	return 0;
 }
 
 /* An integer's text into buf ('-' and digits only: no fraction, no exponent). */
-static int json_number(struct profile_reader *rd, const char **p, const char *what, char *buf,
-		       size_t len)
+static int json_number(struct profile_reader *rd, char **p, const char *what, char *buf, size_t len)
 {
-	const char *s = *p + (**p == '-');
+	char *s = *p + (**p == '-');
 	const char *start = s;
 	size_t n;
 
@@ -82,7 +95,7 @@ static int json_number(struct profile_reader *rd, const char **p, const char *wh
 	return 0;
 }
 
-static int json_u64(struct profile_reader *rd, const char **p, const char *what, uint64_t *out)
+static int json_u64(struct profile_reader *rd, char **p, const char *what, uint64_t *out)
 {
 	char num[32];
 	int err = json_number(rd, p, what, num, sizeof(num));
@@ -93,12 +106,12 @@ static int json_u64(struct profile_reader *rd, const char **p, const char *what,
 	return err;
 }
 
-typedef int (*json_field_fn)(struct profile_reader *rd, const char *key, const char **p, void *ctx);
+typedef int (*json_field_fn)(struct profile_reader *rd, const char *key, char **p, void *ctx);
 
-static int json_members(struct profile_reader *rd, const char **p, json_field_fn fn, void *ctx);
+static int json_members(struct profile_reader *rd, char **p, json_field_fn fn, void *ctx);
 
 /* Skip a value of any type (the value of a key this version does not know). */
-static int json_skip(struct profile_reader *rd, const char **p, int depth)
+static int json_skip(struct profile_reader *rd, char **p, int depth)
 {
 	static const char *const literals[] = {"true", "false", "null"};
 	char *s = NULL;
@@ -108,9 +121,7 @@ static int json_skip(struct profile_reader *rd, const char **p, int depth)
 		return profile_reader__bad(rd, "JSON nested too deeply");
 	switch (**p) {
 	case '"':
-		err = json_string(rd, p, "a value", false, &s);
-		free(s);
-		return err;
+		return json_string(rd, p, "a value", false, &s);
 	case '{':
 		return json_members(rd, p, NULL, &depth);
 	case '[':
@@ -156,7 +167,7 @@ static int json_skip(struct profile_reader *rd, const char **p, int depth)
 }
 
 /* '{' members '}' at *p; fn NULL skips every value (ctx then points at the depth). */
-static int json_members(struct profile_reader *rd, const char **p, json_field_fn fn, void *ctx)
+static int json_members(struct profile_reader *rd, char **p, json_field_fn fn, void *ctx)
 {
 	int err;
 
@@ -176,14 +187,11 @@ static int json_members(struct profile_reader *rd, const char **p, json_field_fn
 		if (err)
 			return err;
 		skip_ws(p);
-		if (**p != ':') {
-			free(key);
+		if (**p != ':')
 			return profile_reader__bad(rd, "expected ':' after a key");
-		}
 		(*p)++;
 		skip_ws(p);
 		err = fn ? fn(rd, key, p, ctx) : json_skip(rd, p, *(int *)ctx + 1);
-		free(key);
 		if (err)
 			return err;
 		skip_ws(p);
@@ -197,9 +205,9 @@ static int json_members(struct profile_reader *rd, const char **p, json_field_fn
 }
 
 /* One object filling the whole line: nothing but blanks may follow it. */
-static int json_object(struct profile_reader *rd, const char *line, json_field_fn fn, void *ctx)
+static int json_object(struct profile_reader *rd, char *line, json_field_fn fn, void *ctx)
 {
-	const char *p = line;
+	char *p = line;
 	int err;
 
 	skip_ws(&p);
@@ -213,7 +221,7 @@ static int json_object(struct profile_reader *rd, const char *line, json_field_f
 	return 0;
 }
 
-static int header_field(struct profile_reader *rd, const char *key, const char **p, void *ctx)
+static int header_field(struct profile_reader *rd, const char *key, char **p, void *ctx)
 {
 	const struct header_key *k;
 	char num[32], what[48], *s = NULL;
@@ -242,7 +250,6 @@ static int header_field(struct profile_reader *rd, const char *key, const char *
 		/* null: no string, or the unknown time (the writer spells it "-"). */
 		if (!err)
 			err = profile_fmt__header_set(rd, k, !s && k->kind == HDR_TIME ? "-" : s);
-		free(s);
 		return err;
 	}
 	err = json_number(rd, p, what, num, sizeof(num));
@@ -250,12 +257,12 @@ static int header_field(struct profile_reader *rd, const char *key, const char *
 }
 
 struct json_entry {
-	struct profile_entry e;
-	uint64_t mode, pid; /* as read: checked by profile_fmt__entry_add */
+	struct profile_entry *e; /* staged in the profile */
+	uint64_t mode, pid;	 /* as read: checked by profile_fmt__entry_check */
 };
 
 /* "kinds": an array of kind names, each one name. */
-static int kinds_array(struct profile_reader *rd, const char **p, uint32_t *kinds)
+static int kinds_array(struct profile_reader *rd, char **p, uint32_t *kinds)
 {
 	if (**p != '[')
 		return profile_reader__bad(rd, "\"kinds\": expected an array of kind names");
@@ -275,7 +282,6 @@ static int kinds_array(struct profile_reader *rd, const char **p, uint32_t *kind
 		if (err)
 			return err;
 		err = strchr(s, ',') || profile__kinds_parse(s, &k) || !k;
-		free(s);
 		if (err)
 			return profile_reader__bad(rd, "unknown access kind");
 		*kinds |= k;
@@ -289,11 +295,11 @@ static int kinds_array(struct profile_reader *rd, const char **p, uint32_t *kind
 	}
 }
 
-static int entry_field(struct profile_reader *rd, const char *key, const char **p, void *ctx)
+static int entry_field(struct profile_reader *rd, const char *key, char **p, void *ctx)
 {
 	static const char *const strings[] = {"dev", "flags", "comm", "path"};
 	struct json_entry *je = ctx;
-	struct profile_entry *e = &je->e;
+	struct profile_entry *e = je->e;
 	char what[16], *s = NULL;
 	int err = 0;
 
@@ -314,11 +320,8 @@ static int entry_field(struct profile_reader *rd, const char *key, const char **
 		} else if (!strcmp(key, "comm")) {
 			err = profile_fmt__comm_set(rd, e, s, strlen(s));
 		} else {
-			free(e->path);
-			e->path = s;
-			return 0;
+			e->path = s; /* in the line, which the profile owns */
 		}
-		free(s);
 		return err;
 	}
 	if (!strcmp(key, "ino"))
@@ -334,9 +337,9 @@ static int entry_field(struct profile_reader *rd, const char *key, const char **
 	return json_skip(rd, p, 0);
 }
 
-int profile_fmt__json_line(struct profile_reader *rd, const char *line, bool first)
+int profile_fmt__json_line(struct profile_reader *rd, char *line, bool first)
 {
-	struct json_entry je = {.e = {.syscall_nr = -1}};
+	struct json_entry je = {0};
 	int err;
 
 	if (first) {
@@ -346,9 +349,9 @@ int profile_fmt__json_line(struct profile_reader *rd, const char *line, bool fir
 						      "version");
 		return err;
 	}
+	je.e = profile__stage(rd->p);
+	if (!je.e)
+		return slz_fail(ENOMEM, "out of memory reading %s", rd->name);
 	err = json_object(rd, line, entry_field, &je);
-	if (!err)
-		err = profile_fmt__entry_add(rd, &je.e, je.mode, je.pid);
-	free(je.e.path);
-	return err;
+	return err ? err : profile_fmt__entry_check(rd, je.e, je.mode, je.pid);
 }
