@@ -677,6 +677,36 @@ static void test_text_columns_each_line_its_own(void **state)
 	free(text);
 }
 
+/*
+ * JSON strings are decoded in place: an escaped key, an escaped path beside plain ones, a
+ * repeated key (the last wins), and a refused \u0000 all read as before.
+ */
+static void test_json_strings_in_place(void **state)
+{
+	struct profile *p;
+	const struct profile_entry *e;
+
+	(void)state;
+	p = read_ok(JHDR
+		    "{\"kinds\":[\"open\"],\"dev\":\"8:1\",\"ino\":5,\"count\":1,\"mode\":33188,"
+		    "\"size\":0,\"flags\":\"-\",\"pid\":1,\"comm\":\"x\\ty\","
+		    "\"p\\u0061th\":\"/p/\\u00e9 \\\"q\\\"\"}\n"
+		    "{\"kinds\":[\"open\"],\"dev\":\"8:1\",\"ino\":6,\"path\":\"/first\","
+		    "\"kinds\":[\"mmap\"],\"path\":\"/second\",\"pid\":1}\n");
+	e = profile__find_inode(p, makedev(8, 1), 5);
+	assert_non_null(e);
+	assert_string_equal(e->path, "/p/\xc3\xa9 \"q\"");
+	assert_string_equal(e->first_comm, "x\ty");
+	e = profile__find_inode(p, makedev(8, 1), 6);
+	assert_non_null(e);
+	assert_string_equal(e->path, "/second");
+	assert_int_equal(e->kinds, SLZ_KIND_OPEN | SLZ_KIND_MMAP);
+	profile__free(p);
+	assert_refused(JHDR
+		       "{\"kinds\":[\"open\"],\"dev\":\"8:1\",\"ino\":5,\"path\":\"/a\\u0000b\"}\n",
+		       "\\u0000");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -698,6 +728,7 @@ int main(void)
 		cmocka_unit_test(test_log_reads_back_merged),
 		cmocka_unit_test(test_log_torn_last_line_is_dropped),
 		cmocka_unit_test(test_text_columns_each_line_its_own),
+		cmocka_unit_test(test_json_strings_in_place),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

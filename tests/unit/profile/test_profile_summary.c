@@ -118,12 +118,62 @@ static void test_empty_profile(void **state)
 	profile__free(p);
 }
 
+/*
+ * Entries in path order are grouped by runs, others through a hash table: both count a path
+ * seen by inode and by path only once, with the inode's mode, and give the same directories.
+ */
+static void test_path_order_and_any_order_agree(void **state)
+{
+	static const struct {
+		const char *path;
+		uint64_t ino;
+		uint32_t kinds, mode;
+	} in[] = {
+		{"/t/a/x.py", 0, SLZ_KIND_ACCESS, 0},
+		{"/t/a/x.py", 7, SLZ_KIND_OPEN, S_IFREG | 0644},
+		{"/t/a/y.py", 8, SLZ_KIND_STAT, S_IFREG | 0644},
+		{"/t/b/z.so", 9, SLZ_KIND_MMAP, S_IFREG | 0755},
+		{"/t/b/z.so", 0, SLZ_KIND_MISSING, 0},
+		{"/t/c", 10, SLZ_KIND_OPEN, S_IFDIR | 0755},
+	};
+	size_t n = sizeof(in) / sizeof(in[0]);
+	struct profile_summary s[2];
+	struct profile *p[2];
+
+	(void)state;
+	for (int o = 0; o < 2; o++) {
+		assert_int_equal(profile__new(&p[o]), 0);
+		/* o 0 in path order, o 1 backwards */
+		for (size_t i = 0; i < n; i++) {
+			size_t k = o ? n - 1 - i : i;
+
+			add(p[o], in[k].path, in[k].ino, in[k].kinds, in[k].mode, 10 * (k + 1));
+		}
+		assert_int_equal(profile_summary__compute(p[o], 0, &s[o]), 0);
+	}
+	for (int o = 0; o < 2; o++) {
+		assert_int_equal(s[o].files, 4);
+		assert_int_equal(s[o].bytes, 20 + 30 + 40);
+		assert_int_equal(s[o].missing, 0);
+		assert_int_equal(s[o].directories, 1);
+		assert_int_equal(s[o].stat_only, 1);
+		assert_int_equal(s[o].ndirs, 2);
+		assert_string_equal(s[o].dirs[0].path, "/t/a");
+		assert_int_equal(s[o].dirs[0].files, 2);
+		assert_string_equal(s[o].dirs[1].path, "/t/b");
+		assert_int_equal(s[o].dirs[1].bytes, 40);
+		profile_summary__free(&s[o]);
+		profile__free(p[o]);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_counts_kinds_and_groups_dirs),
 		cmocka_unit_test(test_groups_entries_by_path),
 		cmocka_unit_test(test_empty_profile),
+		cmocka_unit_test(test_path_order_and_any_order_agree),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
