@@ -195,11 +195,22 @@ static __always_inline __u64 fd_file(struct task_struct *task, int fd)
 	return f;
 }
 
+/*
+ * The handlers of a lookup below (record_file, record_user_path, record_stat) are global
+ * functions: the verifier checks each once, on its own with scalar arguments, instead of once
+ * per call site and per branch state the caller carries into it (slz_sys_exit reaches them
+ * from eight places, slz_exec from three). Their arguments are plain integers (at most five:
+ * slot and generation packed as SLOT_GEN) and the task is looked up again inside. They return
+ * 0; the verifier wants a scalar.
+ */
+#define SLOT_GEN(slot, gen) ((__u64)(gen) << 32 | (__u32)(slot))
+
 /* A file known by its struct file: key by (dev, ino), walk its path only when new. */
-static __always_inline void record_file(struct task_struct *task, __u64 file, __u32 slot, __u32 gen,
-					__u32 kind, long nr)
+__noinline int record_file(__u64 file, __u64 slot_gen, __u32 kind, long nr)
 {
 	struct file *f = bpf_rdonly_cast((void *)file, bpf_core_type_id_kernel(struct file));
+	struct task_struct *task = current_task_untrusted();
+	__u32 slot = (__u32)slot_gen, gen = slot_gen >> 32;
 	struct inode *inode = f->f_inode;
 	struct slz_seen_key k = {};
 	bool inserted = false;
@@ -207,19 +218,19 @@ static __always_inline void record_file(struct task_struct *task, __u64 file, __
 	struct slz_walk *w;
 	void *map;
 
-	if (!inode)
-		return;
+	if (!f || !inode)
+		return 0;
 	k.ino = inode->i_ino;
 	k.dev = inode->i_sb->s_dev;
 	k.gen = gen;
 	k.kind = kind;
 	map = seen_new(slot, &k, &inserted);
 	if (!map)
-		return;
+		return 0;
 	ev = event_start(slot, &k, nr);
 	w = walk_buf();
 	if (!ev || !w)
-		return;
+		return 0;
 	ev->size = BPF_CORE_READ(inode, i_size);
 	ev->mode = BPF_CORE_READ(inode, i_mode);
 	walk_path(w, (__u64)BPF_CORE_READ(f, f_path.dentry), (__u64)BPF_CORE_READ(f, f_path.mnt),
@@ -227,6 +238,7 @@ static __always_inline void record_file(struct task_struct *task, __u64 file, __
 	ev->flags = w->flags;
 	ev->path_len = walk_copy(w, ev->path);
 	event_send(ev, slot, map, &k, inserted);
+	return 0;
 }
 
 /*
@@ -301,21 +313,28 @@ static __always_inline int base_dir(struct task_struct *task, int dfd, __u64 *de
 }
 
 /*
- * Build base + '/' + w->ustr (or w->ustr alone when absolute) into ev->path. The base
- * directory is walked here, so this runs only for events about to be sent.
+ * Build base + '/' + w->ustr (or w->ustr alone when absolute) into ev->path, ev and w being
+ * this CPU's event and walk buffers (event_start and read_ustr filled them). The base
+ * directory is walked here, so this runs only for events about to be sent. Global (see
+ * SLOT_GEN): record_user_path and record_stat share one verified copy.
  */
-static __always_inline void build_user_path(struct slz_event *ev, struct slz_walk *w,
-					    struct task_struct *task, __u64 bd, __u64 bm)
+__noinline int build_user_path(__u64 bd, __u64 bm)
 {
-	__u32 ulen = w->ulen & WALK_MASK;
-	__u32 blen = 0;
+	struct task_struct *task = current_task_untrusted();
+	struct slz_walk *w = walk_buf();
+	__u32 zero = 0, ulen, blen = 0;
+	struct slz_event *ev = bpf_map_lookup_elem(&event_buf, &zero);
+
+	if (!w || !ev)
+		return 0;
+	ulen = w->ulen & WALK_MASK;
 
 	if (w->ustr[0] == '/') {
 		w->flags = 0;
 		bpf_probe_read_kernel(ev->path, ulen, w->ustr);
 		ev->path_len = ulen;
 		ev->flags |= SLZ_EVF_USER_SUFFIX;
-		return;
+		return 0;
 	}
 	walk_path(w, bd, bm, task);
 	ev->flags |= w->flags;
@@ -325,18 +344,26 @@ static __always_inline void build_user_path(struct slz_event *ev, struct slz_wal
 	if (blen >= SLZ_WALK_MAX - 1) {
 		ev->flags |= SLZ_EVF_TRUNCATED;
 		ev->path_len = blen;
-		return;
+		return 0;
 	}
 	ev->path[blen & WALK_MASK] = '/';
 	bpf_probe_read_kernel(&ev->path[(blen + 1) & WALK_MASK], ulen, w->ustr);
 	ev->path_len = blen + 1 + ulen;
 	ev->flags |= SLZ_EVF_USER_SUFFIX;
+	return 0;
 }
 
-/* A lookup known only by its path string: key by a hash of (base dir, string). */
-static __always_inline void record_user_path(struct task_struct *task, int dfd, const char *upath,
-					     __u32 slot, __u32 gen, __u32 kind, int err, long nr)
+/*
+ * A lookup known only by its path string: key by a hash of (base dir, string). kind_err is
+ * the kind, with the positive errno of a missing file in the high half. nr -1 is exec's #!
+ * script: bprm->filename, a kernel string.
+ */
+__noinline int record_user_path(int dfd, __u64 upath, __u64 slot_gen, __u64 kind_err, long nr)
 {
+	struct task_struct *task = current_task_untrusted();
+	__u32 slot = (__u32)slot_gen, gen = slot_gen >> 32;
+	__u32 kind = (__u32)kind_err;
+	int err = (int)(kind_err >> 32);
 	struct slz_walk *w = walk_buf();
 	struct slz_seen_key k = {};
 	bool inserted = false;
@@ -346,15 +373,15 @@ static __always_inline void record_user_path(struct task_struct *task, int dfd, 
 	int ulen;
 
 	if (!w)
-		return;
-	ulen = read_ustr(w, upath, false);
+		return 0;
+	ulen = read_ustr(w, (const char *)upath, nr == -1);
 	if (ulen <= 0)
-		return;
+		return 0;
 	if (w->ustr[0] == '/') {
 		bd = (__u64)BPF_CORE_READ(task, fs, root.dentry);
 		bm = (__u64)BPF_CORE_READ(task, fs, root.mnt);
 	} else if (base_dir(task, dfd, &bd, &bm)) {
-		return;
+		return 0;
 	}
 	k.dev = SLZ_DEV_PATH_HASH;
 	k.ino = hash_ustr((__u32)ulen, bd, bm);
@@ -362,14 +389,15 @@ static __always_inline void record_user_path(struct task_struct *task, int dfd, 
 	k.kind = kind;
 	map = seen_new(slot, &k, &inserted);
 	if (!map)
-		return;
+		return 0;
 	ev = event_start(slot, &k, nr);
 	if (!ev)
-		return;
+		return 0;
 	ev->flags = SLZ_EVF_PATH_ONLY;
 	ev->err = err;
-	build_user_path(ev, w, task, bd, bm);
+	build_user_path(bd, bm);
 	event_send(ev, slot, map, &k, inserted);
+	return 0;
 }
 
 /* A userspace st_dev (as stat() writes it) in the kernel's encoding, as dedup keys hold it. */
@@ -381,10 +409,17 @@ static __always_inline __u64 user_dev_to_kernel(__u64 d)
 	return (major << 20) | (minor & 0xfffff);
 }
 
-/* stat-family results: identity from the user's stat buffer, path from the user string. */
-static __always_inline void record_stat(struct task_struct *task, int dfd, const char *upath,
-					void *ubuf, bool is_statx, __u32 slot, __u32 gen, long nr)
+/*
+ * stat-family results: identity from the user's stat buffer (a struct statx for statx, else a
+ * struct stat), path from the user string.
+ */
+__noinline int record_stat(int dfd, __u64 upath_u, __u64 ubuf_u, __u64 slot_gen, long nr)
 {
+	struct task_struct *task = current_task_untrusted();
+	const char *upath = (const char *)upath_u;
+	__u32 slot = (__u32)slot_gen, gen = slot_gen >> 32;
+	void *ubuf = (void *)ubuf_u;
+	bool is_statx = nr == NR_statx;
 	struct slz_seen_key k = {};
 	bool inserted = false;
 	struct slz_event *ev;
@@ -393,19 +428,19 @@ static __always_inline void record_stat(struct task_struct *task, int dfd, const
 	void *map;
 
 	if (!ubuf)
-		return;
+		return 0;
 	if (is_statx) {
 		__u32 devmm[2];
 
 		if (bpf_probe_read_user(&k.ino, sizeof(k.ino), ubuf + 32) ||
 		    bpf_probe_read_user(devmm, sizeof(devmm), ubuf + 136))
-			return;
+			return 0;
 		k.dev = ((__u64)devmm[0] << 20) | (devmm[1] & 0xfffff);
 	} else {
 		__u64 di[2];
 
 		if (bpf_probe_read_user(di, sizeof(di), ubuf))
-			return;
+			return 0;
 		k.dev = user_dev_to_kernel(di[0]);
 		k.ino = di[1];
 	}
@@ -413,7 +448,7 @@ static __always_inline void record_stat(struct task_struct *task, int dfd, const
 	k.kind = SLZ_KIND_STAT;
 	map = seen_new(slot, &k, &inserted);
 	if (!map)
-		return;
+		return 0;
 	w = walk_buf();
 	if (!w)
 		goto undo;
@@ -438,13 +473,14 @@ static __always_inline void record_stat(struct task_struct *task, int dfd, const
 		bpf_probe_read_user(&ev->mode, sizeof(ev->mode), ubuf + 24);
 		bpf_probe_read_user(&ev->size, sizeof(ev->size), ubuf + 48);
 	}
-	build_user_path(ev, w, task, bd, bm);
+	build_user_path(bd, bm);
 	event_send(ev, slot, map, &k, inserted);
-	return;
+	return 0;
 undo:
 	/* fstat-like calls (empty path) and unreadable strings are not lookups: forget them. */
 	if (inserted)
 		bpf_map_delete_elem(map, &k);
+	return 0;
 }
 
 /* True when an AT_EMPTY_PATH call really names no path (an fstat in disguise). */
@@ -469,7 +505,7 @@ static __always_inline int on_sys_exit(struct pt_regs *regs, long nr, long ret)
 {
 	struct task_struct *task;
 	int dfd = AT_FDCWD, target;
-	const char *upath;
+	__u64 upath, sg;
 	__u32 kind, gen;
 
 	switch (nr) {
@@ -512,6 +548,7 @@ static __always_inline int on_sys_exit(struct pt_regs *regs, long nr, long ret)
 	if (target < 0)
 		return 0;
 	task = current_task_untrusted();
+	sg = SLOT_GEN(target, gen);
 
 	switch (nr) {
 	case NR_open:
@@ -520,16 +557,16 @@ static __always_inline int on_sys_exit(struct pt_regs *regs, long nr, long ret)
 	case NR_lstat:
 	case NR_access:
 	case NR_readlink:
-		upath = (const char *)regs->di;
+		upath = regs->di;
 		break;
 	default:
 		dfd = (int)regs->di;
-		upath = (const char *)regs->si;
+		upath = regs->si;
 		break;
 	}
 
 	if (ret < 0 && kind != SLZ_KIND_MMAP) {
-		record_user_path(task, dfd, upath, target, gen, SLZ_KIND_MISSING, (int)-ret, nr);
+		record_user_path(dfd, upath, sg, (__u64)(-ret) << 32 | SLZ_KIND_MISSING, nr);
 		return 0;
 	}
 	switch (kind) {
@@ -537,31 +574,29 @@ static __always_inline int on_sys_exit(struct pt_regs *regs, long nr, long ret)
 		__u64 f = fd_file(task, (int)ret);
 
 		if (f)
-			record_file(task, f, target, gen, open_kinds(regs, nr, f), nr);
+			record_file(f, sg, open_kinds(regs, nr, f), nr);
 		break;
 	}
 	case SLZ_KIND_MMAP: {
 		__u64 f = fd_file(task, (int)regs->r8);
 
 		if (f)
-			record_file(task, f, target, gen, SLZ_KIND_MMAP, nr);
+			record_file(f, sg, SLZ_KIND_MMAP, nr);
 		break;
 	}
 	case SLZ_KIND_STAT:
 		if (nr == NR_stat || nr == NR_lstat) {
-			record_stat(task, dfd, upath, (void *)regs->si, false, target, gen, nr);
+			record_stat(dfd, upath, regs->si, sg, nr);
 		} else if (nr == NR_newfstatat) {
-			if (!empty_path(upath, regs->r10))
-				record_stat(task, dfd, upath, (void *)regs->dx, false, target, gen,
-					    nr);
+			if (!empty_path((const char *)upath, regs->r10))
+				record_stat(dfd, upath, regs->dx, sg, nr);
 		} else {
-			if (!empty_path(upath, regs->dx))
-				record_stat(task, dfd, upath, (void *)regs->r8, true, target, gen,
-					    nr);
+			if (!empty_path((const char *)upath, regs->dx))
+				record_stat(dfd, upath, regs->r8, sg, nr);
 		}
 		break;
 	default: /* access, readlink */
-		record_user_path(task, dfd, upath, target, gen, kind, 0, nr);
+		record_user_path(dfd, upath, sg, kind, nr);
 		break;
 	}
 	return 0;
@@ -614,57 +649,29 @@ SYS_EXIT_PROG(readlinkat, NR_readlinkat)
 /* bpf_find_vma callback: the file mapped at the address, as an integer. */
 static long vma_file(struct task_struct *task, struct vm_area_struct *vma, __u64 *out)
 {
-	*out = (__u64)vma->vm_file;
+	*out = (__u64)BPF_CORE_READ(vma, vm_file); /* read: record_file takes a plain integer */
 	return 0;
 }
 
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(slz_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
-	struct task_struct *task = current_task_untrusted();
-	__u64 file = (__u64)bprm->file;
-	__u64 ip, interp = 0;
+	/* Read, not loaded: a global function takes the pointer only as a plain integer. */
+	__u64 file = (__u64)BPF_CORE_READ(bprm, file);
+	__u64 ip, interp = 0, sg;
 	__u32 gen;
 	int target = current_target(&gen);
 
 	if (target < 0)
 		return 0;
+	sg = SLOT_GEN(target, gen);
 	if (file)
-		record_file(task, file, target, gen, SLZ_KIND_EXEC, -1);
+		record_file(file, sg, SLZ_KIND_EXEC, -1);
 
 	/* A #! script (or binfmt_misc): the kernel replaced interp; filename is the script. */
-	if (bprm->interp != bprm->filename) {
-		struct slz_walk *w = walk_buf();
-		struct slz_seen_key k = {};
-		bool inserted = false;
-		struct slz_event *ev;
-		__u64 bd = 0, bm = 0;
-		void *map;
-		int ulen;
-
-		if (!w)
-			return 0;
-		ulen = read_ustr(w, bprm->filename, true);
-		if (ulen > 0) {
-			if (w->ustr[0] == '/') {
-				bd = (__u64)BPF_CORE_READ(task, fs, root.dentry);
-				bm = (__u64)BPF_CORE_READ(task, fs, root.mnt);
-			} else {
-				base_dir(task, AT_FDCWD, &bd, &bm);
-			}
-			k.dev = SLZ_DEV_PATH_HASH;
-			k.ino = hash_ustr((__u32)ulen, bd, bm);
-			k.gen = gen;
-			k.kind = SLZ_KIND_EXEC;
-			map = seen_new(target, &k, &inserted);
-			ev = map ? event_start(target, &k, -1) : NULL;
-			if (ev) {
-				ev->flags = SLZ_EVF_PATH_ONLY;
-				build_user_path(ev, w, task, bd, bm);
-				event_send(ev, target, map, &k, inserted);
-			}
-		}
-	}
+	if (bprm->interp != bprm->filename)
+		record_user_path(AT_FDCWD, (__u64)BPF_CORE_READ(bprm, filename), sg, SLZ_KIND_EXEC,
+				 -1);
 
 	/* The ELF interpreter: whatever is mapped at the entry point, unless it is the binary. */
 	ip = PT_REGS_IP((struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf()));
@@ -672,6 +679,6 @@ int BPF_PROG(slz_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm
 	if (interp && file &&
 	    (__u64)BPF_CORE_READ((struct file *)interp, f_inode) !=
 		    (__u64)BPF_CORE_READ((struct file *)file, f_inode))
-		record_file(task, interp, target, gen, SLZ_KIND_INTERP, -1);
+		record_file(interp, sg, SLZ_KIND_INTERP, -1);
 	return 0;
 }

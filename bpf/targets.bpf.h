@@ -148,7 +148,7 @@ static __always_inline __u64 answer_check(__u64 cg, __u32 version, __u32 slot1, 
  * the LRU cache, then the walk up the cgroup levels. targets_version is read before the walk:
  * an answer computed from targets that changed meanwhile is stored under the older version.
  */
-static __always_inline int current_target(__u32 *gen)
+static __always_inline int target_lookup(__u32 *gen)
 {
 	__u64 cg = bpf_get_current_cgroup_id();
 	__u32 version = targets_version;
@@ -189,6 +189,27 @@ static __always_inline int current_target(__u32 *gen)
 	}
 	*gen = c.gen;
 	return (int)c.found - 1;
+}
+
+/*
+ * target_lookup as one word, gen << 32 | (slot + 1), 0 for none. A global function: the
+ * verifier checks the lookup (and its bpf_loop over the levels) once, not again for each
+ * syscall kind that slz_sys_exit's switch reaches it with.
+ */
+__noinline __u64 current_target_word(void)
+{
+	__u32 gen = 0;
+	int slot = target_lookup(&gen);
+
+	return slot < 0 ? 0 : (__u64)gen << 32 | (__u32)(slot + 1);
+}
+
+static __always_inline int current_target(__u32 *gen)
+{
+	__u64 w = current_target_word();
+
+	*gen = w >> 32;
+	return (int)(__u32)w - 1;
 }
 
 /* A key's hash: picks its hot slot (top bits) and is the slot's check word (never 0). */
