@@ -154,10 +154,16 @@ static int on_event(void *ctx, void *data, size_t size)
 static void *premade_fn(void *arg)
 {
 	struct recorder *r = arg;
+	uint32_t zero = 0;
 
 	r->premade_fd = seen_map__create(&r->seen_spec, r->seen_spec.initial);
-	if (r->premade_fd < 0)
+	if (r->premade_fd < 0) {
 		r->premade_fd = -1; /* recorder_slot__new_generation tries again, and explains */
+		return NULL;
+	}
+	/* The update's grace period passes here, beside the verifier (seen_outer_create). */
+	if (r->outer_fd >= 0 && !bpf_map_update_elem(r->outer_fd, &zero, &r->premade_fd, BPF_ANY))
+		r->premade_in_slot0 = true;
 	return NULL;
 }
 
@@ -165,34 +171,86 @@ static void *premade_fn(void *arg)
  * The first target's dedup map is made on a thread while the skeleton loads: even without
  * preallocation a hash map zeroes its buckets (16 MiB for 1M entries, 13-29 ms of `record --
  * /bin/true` under strace; 1 MiB for the first size now), hidden behind the verifier's time
- * on the other CPU. A failed thread start leaves it to recorder_slot__new_generation.
+ * on the other CPU. The thread also installs it in slot 0, the first target's. A failed
+ * thread start leaves it all to recorder_slot__new_generation.
  */
 static void premade_start(struct recorder *r)
 {
 	r->premade_fd = -1;
+	r->premade_in_slot0 = false;
 	r->premaking = !pthread_create(&r->premade_thread, NULL, premade_fn, r);
 }
 
-/* The premade map's fd (the caller's now), or -1. */
-static int premade_take(struct recorder *r)
+static void premade_join(struct recorder *r)
 {
-	int fd;
-
 	if (r->premaking)
 		pthread_join(r->premade_thread, NULL);
 	r->premaking = false;
+	if (r->outer_fd >= 0)
+		close(r->outer_fd);
+	r->outer_fd = -1;
+}
+
+/*
+ * The premade map's fd for slot (the caller's now), or -1; *installed: it is already slot's
+ * in seen. A map installed in slot 0 waits there for slot 0 (free_slot hands out the lowest
+ * first, so the first generation is slot 0's): it is no other slot's, and no program looks
+ * at a slot no target names.
+ */
+static int premade_take(struct recorder *r, uint32_t slot, bool *installed)
+{
+	int fd;
+
+	premade_join(r);
+	*installed = false;
+	if (r->premade_in_slot0 && slot != 0)
+		return -1;
+	*installed = r->premade_in_slot0;
+	r->premade_in_slot0 = false;
 	fd = r->premade_fd;
 	r->premade_fd = -1;
 	return fd;
 }
 
-/* A premade map no target took goes with the recorder. */
+/* A premade map no target took goes with the recorder (seen's reference with seen). */
 static void premade_drop(struct recorder *r)
 {
-	int fd = premade_take(r);
+	premade_join(r);
+	if (r->premade_fd >= 0)
+		close(r->premade_fd);
+	r->premade_fd = -1;
+	r->premade_in_slot0 = false;
+}
 
-	if (fd >= 0)
-		close(fd);
+/*
+ * seen, the outer map, is created here and handed to libbpf (which then skips creating it),
+ * so that premade_fn can install the first dedup map while the programs load: any update of a
+ * map-in-map waits for an RCU grace period (the kernel's maybe_wait_bpf_programs), 12-14 ms
+ * of `record -- /bin/true` on this VM when made after the load, though no program runs yet.
+ * An initial value in the BTF definition would not help: libbpf installs it by the same
+ * update, in the load. The template is any map of seen_spec; the capacity is free.
+ */
+static int seen_outer_create(struct recorder *r)
+{
+	struct bpf_map *seen = r->skel->maps.seen;
+	int tmpl = seen_map__create(&r->seen_spec, 1), fd, err = 0;
+	LIBBPF_OPTS(bpf_map_create_opts, mo, .inner_map_fd = tmpl);
+
+	if (tmpl < 0)
+		return slz_fail(-tmpl, "cannot create a dedup map: %s", strerror(-tmpl));
+	fd = bpf_map_create(bpf_map__type(seen), bpf_map__name(seen), bpf_map__key_size(seen),
+			    bpf_map__value_size(seen), bpf_map__max_entries(seen), &mo);
+	err = fd < 0 ? fd : 0;
+	close(tmpl);
+	if (!err && bpf_map__reuse_fd(seen, fd))
+		err = -errno;
+	if (err) {
+		if (fd >= 0)
+			close(fd);
+		return slz_fail(-err, "cannot create the map of dedup maps: %s", strerror(-err));
+	}
+	r->outer_fd = fd;
+	return 0;
 }
 
 static int attach_prog(struct bpf_program *prog, struct bpf_link **link)
@@ -431,6 +489,7 @@ int recorder__open(const struct recorder_config *c, struct recorder **out)
 	for (size_t i = 0; i < SLZ_MAX_TARGETS; i++)
 		r->targets[i].seen_fd = -1;
 	r->premade_fd = -1;
+	r->outer_fd = -1;
 	r->capacity = cap;
 	r->discover = c->discover;
 	r->want_prepared = c->prepared ? c->prepared : RECORDER_DEFAULT_PREPARED;
@@ -450,6 +509,8 @@ int recorder__open(const struct recorder_config *c, struct recorder **out)
 	r->skel->rodata->wakeup_bytes = rbsz / 8;
 	err = seen_spec__init(&r->seen_spec, bpf_map__inner_map(r->skel->maps.seen),
 			      c->initial_files, max_files, rbsz);
+	if (!err)
+		err = seen_outer_create(r);
 	if (err)
 		goto err;
 	premade_start(r);
@@ -540,7 +601,8 @@ void recorder__targets_changed(struct recorder *r)
 int recorder_slot__new_generation(struct recorder *r, uint32_t slot, uint32_t *gen, int *old_fd)
 {
 	struct slz_stats *zero;
-	int fd = premade_take(r), err;
+	bool installed;
+	int fd = premade_take(r, slot, &installed), err;
 
 	if (fd < 0)
 		fd = seen_map__create(&r->seen_spec, r->seen_spec.initial);
@@ -557,7 +619,8 @@ int recorder_slot__new_generation(struct recorder *r, uint32_t slot, uint32_t *g
 		err = slz_fail(errno, "cannot reset the statistics: %s", strerror(errno));
 		goto err;
 	}
-	if (bpf_map_update_elem(bpf_map__fd(r->skel->maps.seen), &slot, &fd, BPF_ANY)) {
+	if (!installed &&
+	    bpf_map_update_elem(bpf_map__fd(r->skel->maps.seen), &slot, &fd, BPF_ANY)) {
 		err = slz_fail(errno, "cannot install a target's dedup map: %s", strerror(errno));
 		goto err;
 	}
@@ -570,6 +633,7 @@ int recorder_slot__new_generation(struct recorder *r, uint32_t slot, uint32_t *g
 	target__drop_carried(&r->targets[slot]);
 	return 0;
 err:
+	/* An installed map stays in slot 0 (seen holds it) until slot 0's next generation. */
 	close(fd);
 	return err;
 }

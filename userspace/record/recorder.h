@@ -300,6 +300,12 @@ bool recorder__attached(const struct recorder *r);
  */
 uint32_t recorder__dedup_capacity(const struct recorder *r, uint32_t slot);
 
+/*
+ * The kernel's id of the dedup map the programs find for slot now (*id = 0: none), as the
+ * BPF map ids bpftool shows; for tests. 0 or -errno.
+ */
+int recorder__dedup_map_id(const struct recorder *r, uint32_t slot, uint32_t *id);
+
 /* BPF load time of recorder__open, for diagnostics. */
 double recorder__load_seconds(const struct recorder *r);
 

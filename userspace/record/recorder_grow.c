@@ -274,3 +274,14 @@ uint32_t recorder__dedup_capacity(const struct recorder *r, uint32_t slot)
 		return 0;
 	return r->targets[slot].seen_cap;
 }
+
+int recorder__dedup_map_id(const struct recorder *r, uint32_t slot, uint32_t *id)
+{
+	*id = 0;
+	if (slot >= SLZ_MAX_TARGETS)
+		return -EINVAL;
+	/* A map-in-map lookup from userspace gives the inner map's id. */
+	if (bpf_map_lookup_elem(bpf_map__fd(r->skel->maps.seen), &slot, id))
+		return errno == ENOENT ? 0 : -errno;
+	return 0;
+}

@@ -108,11 +108,15 @@ struct recorder {
 	pthread_t detach_thread;
 	/*
 	 * The first generation's dedup map, created on premade_thread while the skeleton loads
-	 * (recorder.c: premade_start); taken by recorder_slot__new_generation.
+	 * (recorder.c: premade_start) and installed there in seen's slot 0 (premade_in_slot0)
+	 * through outer_fd, recorder.c's own descriptor of seen; taken by
+	 * recorder_slot__new_generation.
 	 */
 	bool premaking;
+	bool premade_in_slot0;
 	pthread_t premade_thread;
 	int premade_fd; /* -1: none (not started, taken, or failed) */
+	int outer_fd;	/* seen, while premade_thread may use it; else -1 */
 	int ncpus;
 	double load_s;
 	char path_buf[EVENT_PATH_BUF]; /* the path of the event being consumed */

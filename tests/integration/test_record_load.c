@@ -1,0 +1,183 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The recorder's start-up (issue 13): what the verifier explores of the programs `record`
+ * loads, and the first target's dedup map installed during the load rather than after it
+ * (each install in the map of maps waits for an RCU grace period). Real BPF, real cgroups,
+ * real processes. Needs root and BTF: skipped otherwise, failed when SLIMZIP_REQUIRE_BPF=1.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/libbpf.h>
+
+#include "cgroup.h"
+#include "launch.h"
+#include "profile.h"
+#include "recorder.h"
+#include "record.skel.h"
+#include "itest.h"
+#include "testfs.h"
+
+/*
+ * Instructions the verifier processes (log level 4's "processed N insns") in the two
+ * programs `record -- CMD` loads. With the handlers inlined they were 15,256 and 9,192 (2026-12-01,
+ * this kernel); as global functions, verified once each, 5,541 and 3,510. The bounds leave
+ * room for a compiler's or kernel's drift, not for the inlined form.
+ */
+#define SYS_EXIT_MAX_INSNS 8000
+#define EXEC_MAX_INSNS	   5500
+
+static char *cg_parent;
+static const char *why_unusable = "";
+
+static void require_bpf(void)
+{
+	const char *req = getenv("SLIMZIP_REQUIRE_BPF");
+
+	if (cg_parent)
+		return;
+	if (req && !strcmp(req, "1"))
+		fail_msg("BPF test cannot run: %s (SLIMZIP_REQUIRE_BPF=1)", why_unusable);
+	skip();
+}
+
+static long processed_insns(const char *log)
+{
+	const char *p = strstr(log, "processed ");
+
+	return p ? strtol(p + strlen("processed "), NULL, 10) : -1;
+}
+
+/* slz_sys_exit and slz_exec, loaded as `record -- CMD` loads them, stay cheap to verify. */
+static void test_verifier_work_bounded(void **state)
+{
+	static char sys_log[64 * 1024], exec_log[64 * 1024];
+	struct record_bpf *skel;
+	struct bpf_program *prog;
+	long sys_insns, exec_insns;
+
+	require_bpf();
+	skel = record_bpf__open();
+	assert_non_null(skel);
+	bpf_object__for_each_program(prog, skel->obj) bpf_program__set_autoload(
+		prog, prog == skel->progs.slz_sys_exit || prog == skel->progs.slz_exec);
+	bpf_program__set_log_buf(skel->progs.slz_sys_exit, sys_log, sizeof(sys_log));
+	bpf_program__set_log_level(skel->progs.slz_sys_exit, 4);
+	bpf_program__set_log_buf(skel->progs.slz_exec, exec_log, sizeof(exec_log));
+	bpf_program__set_log_level(skel->progs.slz_exec, 4);
+	assert_int_equal(record_bpf__load(skel), 0);
+	sys_insns = processed_insns(sys_log);
+	exec_insns = processed_insns(exec_log);
+	print_message("# verifier: slz_sys_exit %ld insns, slz_exec %ld insns\n", sys_insns,
+		      exec_insns);
+	record_bpf__destroy(skel);
+	assert_in_range(sys_insns, 1, SYS_EXIT_MAX_INSNS);
+	assert_in_range(exec_insns, 1, EXEC_MAX_INSNS);
+}
+
+/*
+ * recorder__open leaves a dedup map in slot 0 before any target exists; the first target
+ * (slot 0) records into that very map, a second target gets a map of its own, and a target
+ * that replaces the first in slot 0 gets a new one.
+ */
+static void test_first_map_installed_at_open(void **state)
+{
+	struct recorder_config cfg = {.one_shot = true};
+	uint32_t id_open, id0, id1, id_again, slot, slot1;
+	char *cgdir = NULL, *cgdir1 = NULL;
+	struct launch_opts lo = {0};
+	struct recorder *r = NULL;
+	struct profile *p = NULL;
+	int cgfd = -1, cgfd1 = -1, pidfd = -1, status = -1;
+	uint64_t cgid, cgid1;
+	pid_t pid;
+
+	require_bpf();
+	assert_int_equal(recorder__open(&cfg, &r), 0);
+	assert_int_equal(recorder__dedup_map_id(r, 0, &id_open), 0);
+	assert_int_not_equal(id_open, 0);
+	assert_int_equal(recorder__dedup_map_id(r, 1, &id1), 0);
+	assert_int_equal(id1, 0);
+
+	assert_int_equal(cgroup__create(cg_parent, &cgdir, &cgfd), 0);
+	assert_int_equal(cgroup__id(cgdir, &cgid), 0);
+	assert_int_equal(recorder__add_target(r, cgid, &slot), 0);
+	assert_int_equal(slot, 0);
+	assert_int_equal(recorder__dedup_map_id(r, 0, &id0), 0);
+	assert_int_equal(id0, id_open);
+
+	assert_int_equal(cgroup__create(cg_parent, &cgdir1, &cgfd1), 0);
+	assert_int_equal(cgroup__id(cgdir1, &cgid1), 0);
+	assert_int_equal(recorder__add_target(r, cgid1, &slot1), 0);
+	assert_int_equal(slot1, 1);
+	assert_int_equal(recorder__dedup_map_id(r, 1, &id1), 0);
+	assert_int_not_equal(id1, 0);
+	assert_int_not_equal(id1, id0);
+
+	lo.argv = (char *[]){"/bin/true", NULL};
+	lo.cgroup_fd = cgfd;
+	assert_int_equal(launch__start(&lo, &pid, &pidfd, &status), 0);
+	assert_int_equal(launch__wait(pidfd, &status), 0);
+	assert_int_equal(status, 0);
+	close(pidfd);
+	itest__drain(r);
+	assert_int_equal(recorder__profile(r, slot, &p), 0);
+	assert_non_null(itest__entry_of(p, "/usr/bin", "true"));
+	profile__free(p);
+
+	assert_int_equal(recorder__remove_target(r, slot), 0);
+	assert_int_equal(recorder__add_target(r, cgid, &slot), 0);
+	assert_int_equal(slot, 0);
+	assert_int_equal(recorder__dedup_map_id(r, 0, &id_again), 0);
+	assert_int_not_equal(id_again, 0);
+	assert_int_not_equal(id_again, id_open);
+	assert_int_equal(recorder__remove_target(r, slot), 0);
+	assert_int_equal(recorder__remove_target(r, slot1), 0);
+	recorder__free(r);
+	assert_int_equal(cgroup__destroy(cgdir), 0);
+	assert_int_equal(cgroup__destroy(cgdir1), 0);
+	close(cgfd);
+	close(cgfd1);
+	free(cgdir);
+	free(cgdir1);
+}
+
+static int group_setup(void **state)
+{
+	char *mnt = NULL, *root = NULL;
+
+	if (geteuid() != 0)
+		why_unusable = "not root";
+	else if (recorder__check_support())
+		why_unusable = "no BPF support";
+	else if (cgroup__v2_mount(&mnt, &root) ||
+		 cgroup__self_dir(mnt, root, testfs__slurp("/proc/self/cgroup"), &cg_parent))
+		why_unusable = "no cgroup v2";
+	free(mnt);
+	free(root);
+	return 0;
+}
+
+static int group_teardown(void **state)
+{
+	free(cg_parent);
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_verifier_work_bounded),
+		cmocka_unit_test(test_first_map_installed_at_open),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
