@@ -35,19 +35,7 @@
 #define SYS_EXIT_MAX_INSNS 8000
 #define EXEC_MAX_INSNS	   5500
 
-static char *cg_parent;
-static const char *why_unusable = "";
-
-static void require_bpf(void)
-{
-	const char *req = getenv("SLIMZIP_REQUIRE_BPF");
-
-	if (cg_parent)
-		return;
-	if (req && !strcmp(req, "1"))
-		fail_msg("BPF test cannot run: %s (SLIMZIP_REQUIRE_BPF=1)", why_unusable);
-	skip();
-}
+static struct itest_group g;
 
 static long processed_insns(const char *log)
 {
@@ -64,7 +52,7 @@ static void test_verifier_work_bounded(void **state)
 	struct bpf_program *prog;
 	long sys_insns, exec_insns;
 
-	require_bpf();
+	itest__require_bpf(&g);
 	skel = record_bpf__open();
 	assert_non_null(skel);
 	bpf_object__for_each_program(prog, skel->obj) bpf_program__set_autoload(
@@ -100,21 +88,21 @@ static void test_first_map_installed_at_open(void **state)
 	uint64_t cgid, cgid1;
 	pid_t pid;
 
-	require_bpf();
+	itest__require_bpf(&g);
 	assert_int_equal(recorder__open(&cfg, &r), 0);
 	assert_int_equal(recorder__dedup_map_id(r, 0, &id_open), 0);
 	assert_int_not_equal(id_open, 0);
 	assert_int_equal(recorder__dedup_map_id(r, 1, &id1), 0);
 	assert_int_equal(id1, 0);
 
-	assert_int_equal(cgroup__create(cg_parent, &cgdir, &cgfd), 0);
+	assert_int_equal(cgroup__create(g.cg_parent, &cgdir, &cgfd), 0);
 	assert_int_equal(cgroup__id(cgdir, &cgid), 0);
 	assert_int_equal(recorder__add_target(r, cgid, &slot), 0);
 	assert_int_equal(slot, 0);
 	assert_int_equal(recorder__dedup_map_id(r, 0, &id0), 0);
 	assert_int_equal(id0, id_open);
 
-	assert_int_equal(cgroup__create(cg_parent, &cgdir1, &cgfd1), 0);
+	assert_int_equal(cgroup__create(g.cg_parent, &cgdir1, &cgfd1), 0);
 	assert_int_equal(cgroup__id(cgdir1, &cgid1), 0);
 	assert_int_equal(recorder__add_target(r, cgid1, &slot1), 0);
 	assert_int_equal(slot1, 1);
@@ -152,23 +140,12 @@ static void test_first_map_installed_at_open(void **state)
 
 static int group_setup(void **state)
 {
-	char *mnt = NULL, *root = NULL;
-
-	if (geteuid() != 0)
-		why_unusable = "not root";
-	else if (recorder__check_support())
-		why_unusable = "no BPF support";
-	else if (cgroup__v2_mount(&mnt, &root) ||
-		 cgroup__self_dir(mnt, root, testfs__slurp("/proc/self/cgroup"), &cg_parent))
-		why_unusable = "no cgroup v2";
-	free(mnt);
-	free(root);
-	return 0;
+	return itest__group_setup(&g, "load");
 }
 
 static int group_teardown(void **state)
 {
-	free(cg_parent);
+	itest__group_teardown(&g);
 	return 0;
 }
 
