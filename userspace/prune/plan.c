@@ -9,6 +9,7 @@
 #include "plan.h"
 #include "pycheck.h"
 #include "util.h"
+#include "zipahead.h"
 #include "zipname.h"
 
 /* Closure rules and the symlink closure feed each other (a link to a kept .so, a .so that
@@ -333,6 +334,24 @@ static int plan_host(const struct tree *t, const struct profile *const *profiles
 	return err == -ENOMEM ? slz_fail(ENOMEM, "out of memory classifying host files") : err;
 }
 
+/*
+ * What is kept before the rules run (the profiles' files, the seed, --keep) is most of the zip:
+ * hand its files to the zip's deflaters now, so they work while the closure, the drops and the
+ * counts go on. A file dropped later is discarded by the writer; a failure here only means the
+ * writer deflates that file itself.
+ */
+static void deflate_early(const struct prune_policy *pol, struct prune_plan *r)
+{
+	size_t n = tree__count(r->tree);
+
+	if (!pol->zip.ahead)
+		return;
+	for (size_t i = 1; i < n; i++)
+		if (keepset__has(r->keep, (uint32_t)i) &&
+		    zipahead__add(pol->zip.ahead, (uint32_t)i) == -ENOMEM)
+			break;
+}
+
 int prune__plan(const struct tree *t, const struct prune_policy *pol,
 		const struct profile *const *profiles, size_t nprofiles, const struct keepset *seed,
 		struct prune_plan *r)
@@ -420,6 +439,7 @@ int prune__plan(const struct tree *t, const struct prune_policy *pol,
 					  "path: --tree-path-as PATH; --force writes the zip "
 					  "anyway)",
 					  (unsigned long long)r->resolve.touched, tree__root(t));
+	deflate_early(pol, r);
 	err = closure(r->keep, &pol->rules, r);
 	if (!err)
 		err = leave_out_created(r, pol, profiles, nprofiles);

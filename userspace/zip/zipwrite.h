@@ -17,6 +17,8 @@
 #include "keepset.h"
 #include "progress.h"
 
+struct zipahead;
+
 enum zipwrite_mtime {
 	ZIPWRITE_MTIME_KEEP,  /* each entry's own mtime (DOS time: 2 s granularity) */
 	ZIPWRITE_MTIME_FIXED, /* every entry gets ZIPWRITE_FIXED_MTIME */
@@ -65,6 +67,12 @@ struct zipwrite_opts {
 	const struct slz_progress *meter;
 	/* Owned by the caller, who may set it from a signal handler; NULL: not cancellable. */
 	const struct slz_cancel *cancel;
+	/*
+	 * Files of the zip handed over before the write and deflated meanwhile (zipahead.h,
+	 * the caller's); NULL for none. Used when made for this tree at this level, else
+	 * ignored: the bytes are the same either way.
+	 */
+	struct zipahead *ahead;
 };
 
 struct zipwrite_stats {
