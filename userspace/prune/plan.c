@@ -12,10 +12,6 @@
 #include "zipahead.h"
 #include "zipname.h"
 
-/* Closure rules and the symlink closure feed each other (a link to a kept .so, a .so that
- * needs a library reached through a link): alternate them until neither adds anything. */
-#define CLOSURE_MAX_ROUNDS 32
-
 static bool same_boot(const struct profile *p)
 {
 	const char *recorded = profile__header_const(p)->boot_id;
@@ -58,24 +54,22 @@ static int drop_and_count(struct globs *g, struct prune_plan *r)
 	return err;
 }
 
+/*
+ * Closure rules and the symlink closure feed each other (a link to a kept .so, a .so that
+ * needs a library reached through a link): rules__apply alternates them until neither adds
+ * anything, in one run, so no rule reads a file twice.
+ */
 static int closure(struct keepset *k, const struct rules_opts *rules, struct prune_plan *r)
 {
-	for (int round = 0; round < CLOSURE_MAX_ROUNDS; round++) {
-		uint64_t gen = keepset__generation(k);
-		struct rules_stats st = {0};
-		int err;
+	struct rules_opts o = *rules;
+	struct rules_stats st = {0};
+	int err;
 
-		err = rules__apply(k, rules, &st);
-		if (err)
-			return err;
+	o.symlinks = true;
+	err = rules__apply(k, &o, &st);
+	if (!err)
 		rules_stats__add(&r->rules, &st);
-		err = resolve__symlink_closure(k, NULL);
-		if (err)
-			return err;
-		if (keepset__generation(k) == gen)
-			return 0;
-	}
-	return slz_fail(ELOOP, "closure rules did not settle after %d rounds", CLOSURE_MAX_ROUNDS);
+	return err;
 }
 
 /*
