@@ -269,6 +269,8 @@ static int plan_and_write(struct prune_cli *pc, const struct profile *p, struct 
 	int err;
 
 	pc->pol.zip.cancel = &zip_cancel;
+	/* The zip is written right after the plan: its files deflate while the plan runs. */
+	pc->pol.deflate_early = true;
 	for (size_t i = 0; i < ARRAY_SIZE(stop_signals); i++) {
 		sigaction(stop_signals[i], NULL, &old[i]);
 		/* An ignored SIGHUP is nohup's request; the other ignores a shell made on its own.

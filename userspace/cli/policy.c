@@ -8,6 +8,10 @@
 #include "policy.h"
 #include "util.h"
 
+/* The help names the default the writer uses: one constant (zipwrite.h) to change. */
+#define POLICY_STR_(x) #x
+#define POLICY_STR(x)  POLICY_STR_(x)
+
 enum {
 	OPT_KEEP = POLICY_OPT_BASE,
 	OPT_DROP,
@@ -52,7 +56,7 @@ static const struct policy_option {
 	{{"level", required_argument, NULL, OPT_LEVEL},
 	 POLICY_PRUNE | POLICY_VERIFY,
 	 "0-9",
-	 "deflate level, 0 stores (default 6)"},
+	 "deflate level, 0 stores (default " POLICY_STR(ZIPWRITE_DEFAULT_LEVEL) ")"},
 	{{"mtime", required_argument, NULL, OPT_MTIME},
 	 POLICY_PRUNE | POLICY_VERIFY,
 	 "keep|fixed|EPOCH",

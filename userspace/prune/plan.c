@@ -9,11 +9,8 @@
 #include "plan.h"
 #include "pycheck.h"
 #include "util.h"
+#include "zipahead.h"
 #include "zipname.h"
-
-/* Closure rules and the symlink closure feed each other (a link to a kept .so, a .so that
- * needs a library reached through a link): alternate them until neither adds anything. */
-#define CLOSURE_MAX_ROUNDS 32
 
 static bool same_boot(const struct profile *p)
 {
@@ -57,24 +54,22 @@ static int drop_and_count(struct globs *g, struct prune_plan *r)
 	return err;
 }
 
+/*
+ * Closure rules and the symlink closure feed each other (a link to a kept .so, a .so that
+ * needs a library reached through a link): rules__apply alternates them until neither adds
+ * anything, in one run, so no rule reads a file twice.
+ */
 static int closure(struct keepset *k, const struct rules_opts *rules, struct prune_plan *r)
 {
-	for (int round = 0; round < CLOSURE_MAX_ROUNDS; round++) {
-		uint64_t gen = keepset__generation(k);
-		struct rules_stats st = {0};
-		int err;
+	struct rules_opts o = *rules;
+	struct rules_stats st = {0};
+	int err;
 
-		err = rules__apply(k, rules, &st);
-		if (err)
-			return err;
+	o.symlinks = true;
+	err = rules__apply(k, &o, &st);
+	if (!err)
 		rules_stats__add(&r->rules, &st);
-		err = resolve__symlink_closure(k, NULL);
-		if (err)
-			return err;
-		if (keepset__generation(k) == gen)
-			return 0;
-	}
-	return slz_fail(ELOOP, "closure rules did not settle after %d rounds", CLOSURE_MAX_ROUNDS);
+	return err;
 }
 
 /*
@@ -333,6 +328,24 @@ static int plan_host(const struct tree *t, const struct profile *const *profiles
 	return err == -ENOMEM ? slz_fail(ENOMEM, "out of memory classifying host files") : err;
 }
 
+/*
+ * What is kept before the rules run (the profiles' files, the seed, --keep) is most of the zip:
+ * hand its files to the zip's deflaters now, so they work while the closure, the drops and the
+ * counts go on. A file dropped later is discarded by the writer; a failure here only means the
+ * writer deflates that file itself.
+ */
+static void deflate_early(const struct prune_policy *pol, struct prune_plan *r)
+{
+	size_t n = tree__count(r->tree);
+
+	if (!pol->zip.ahead)
+		return;
+	for (size_t i = 1; i < n; i++)
+		if (keepset__has(r->keep, (uint32_t)i) &&
+		    zipahead__add(pol->zip.ahead, (uint32_t)i) == -ENOMEM)
+			break;
+}
+
 int prune__plan(const struct tree *t, const struct prune_policy *pol,
 		const struct profile *const *profiles, size_t nprofiles, const struct keepset *seed,
 		struct prune_plan *r)
@@ -420,6 +433,7 @@ int prune__plan(const struct tree *t, const struct prune_policy *pol,
 					  "path: --tree-path-as PATH; --force writes the zip "
 					  "anyway)",
 					  (unsigned long long)r->resolve.touched, tree__root(t));
+	deflate_early(pol, r);
 	err = closure(r->keep, &pol->rules, r);
 	if (!err)
 		err = leave_out_created(r, pol, profiles, nprofiles);

@@ -8,6 +8,7 @@
 #include "json.h"
 
 #include "prune_policy.h"
+#include "zipahead.h"
 #include "util.h"
 
 int prune_policy__init(struct prune_policy *p)
@@ -28,6 +29,8 @@ void prune_policy__release(struct prune_policy *p)
 	free(p->owned);
 	p->owned = NULL;
 	prune_policy__set_host_dirs(p, NULL, 0);
+	zipahead__free(p->zip.ahead);
+	p->zip.ahead = NULL;
 }
 
 int prune_policy__set_host_dirs(struct prune_policy *p, const char *const *dirs, size_t n)

@@ -37,6 +37,13 @@ struct prune_policy {
 	struct zipwrite_opts zip;
 	bool force;   /* plan although events were lost, paths truncated, or nothing matched */
 	bool dry_run; /* plan and report, write nothing */
+	/*
+	 * Deflate the files the profiles resolved to while the rest of the plan runs
+	 * (prune__plan_checked makes zip.ahead, prune__write_zip uses and frees it; zipahead.h):
+	 * for a caller that writes the zip right after its plan, as prune and run do. Off by
+	 * default: batch plans every function before it writes any zip.
+	 */
+	bool deflate_early;
 	/* Keep the files the recorded run created (left out by default; see plan.h). */
 	bool keep_created;
 	/* --strict-host (default: in CI): refuse a plan that uses host packages (hostdeps.h) */

@@ -5,6 +5,7 @@
 #include "hostdeps.h"
 #include "prune_write.h"
 #include "util.h"
+#include "zipahead.h"
 
 /* The host packages of a plan: refused under strict_host, else recorded in the policy. */
 static int host_checked(struct prune_policy *pol, const struct prune_plan *pl)
@@ -29,9 +30,22 @@ int prune__plan_checked(const struct tree *t, struct prune_policy *pol,
 			const struct profile *const *profiles, size_t nprofiles,
 			const struct keepset *seed, struct prune_plan *out)
 {
-	int err = prune__plan(t, pol, profiles, nprofiles, seed, out);
+	int err = 0;
 
-	return err ? err : host_checked(pol, out);
+	zipahead__free(pol->zip.ahead);
+	pol->zip.ahead = NULL;
+	if (pol->deflate_early && !pol->dry_run && pol->zip.level > 0)
+		err = zipahead__new(t, &pol->zip, &pol->zip.ahead);
+	if (!err)
+		err = prune__plan(t, pol, profiles, nprofiles, seed, out);
+	if (!err)
+		err = host_checked(pol, out);
+	/* Refused: nothing will be written, so nothing is deflated on. */
+	if (err) {
+		zipahead__free(pol->zip.ahead);
+		pol->zip.ahead = NULL;
+	}
+	return err;
 }
 
 int prune__write_zip(const struct prune_plan *pl, struct prune_policy *pol, const char *version,
@@ -46,6 +60,9 @@ int prune__write_zip(const struct prune_plan *pl, struct prune_policy *pol, cons
 	pol->zip.comment = comment;
 	err = zipwrite__write(pl->keep, out_zip, &pol->zip, zs);
 	pol->zip.comment = given;
+	/* Made for this one write by prune__plan_checked. */
+	zipahead__free(pol->zip.ahead);
+	pol->zip.ahead = NULL;
 	free(comment);
 	return err;
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "resolve.h"
 #include "rules.h"
 #include "rules_entries.h"
 #include "util.h"
@@ -78,7 +79,7 @@ int rules__apply(struct keepset *k, const struct rules_opts *o, struct rules_sta
 	for (size_t i = 0; i < ARRAY_SIZE(rules); i++)
 		any |= is_on(o, i);
 	if (!any)
-		return 0;
+		return o->symlinks ? resolve__symlink_closure(k, NULL) : 0;
 	c.k = k;
 	c.t = keepset__tree(k);
 	c.st = st;
@@ -116,6 +117,8 @@ int rules__apply(struct keepset *k, const struct rules_opts *o, struct rules_sta
 			if (err < 0)
 				goto out;
 		}
+		if (o->symlinks && (err = resolve__symlink_closure(k, NULL)) < 0)
+			goto out;
 		err = 0;
 		if (keepset__generation(k) == gen)
 			break;

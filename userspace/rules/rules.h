@@ -59,6 +59,12 @@ struct rules_opts {
 	 * all, RULES_ALL_OFF none.
 	 */
 	uint32_t off;
+	/*
+	 * Run the symlink closure (resolve__symlink_closure) after each round too, until neither
+	 * adds anything: one run to the end, in which no rule reads a file it has seen again
+	 * (the ELF rule read every kept file once per run: twice when a link kept one more).
+	 */
+	bool symlinks;
 };
 
 #define RULES_ALL_OFF UINT32_MAX

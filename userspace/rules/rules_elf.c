@@ -15,7 +15,6 @@
 #include <unistd.h>
 
 #include "elfinfo.h"
-#include "rules_elf_magic.h"
 #include "rules_entries.h"
 #include "util.h"
 
@@ -35,8 +34,7 @@ struct link_pair {
 };
 
 struct elf_state {
-	uint32_t *probe;  /* enum probe per entry: is it an ELF, of which class and machine */
-	uint8_t *not_elf; /* per entry: 1 when rules_elf__prefetch_magic() found no magic */
+	uint32_t *probe; /* enum probe per entry: is it an ELF, of which class and machine */
 	struct link_pair *links;
 	size_t nlinks, lcap;
 	bool links_built;
@@ -58,9 +56,6 @@ static int elf_read(struct rules_ctx *c, uint32_t idx, bool full, struct elfinfo
 
 	memset(in, 0, sizeof(*in));
 	if (!S_ISREG(te.mode) || te.size < ELF_MIN_SIZE)
-		return 0;
-	/* Read already, without the magic: what elfinfo__read_fd() would say of those bytes. */
-	if (elf_of(c)->not_elf[idx])
 		return 0;
 	fd = rules_ctx__open(c, idx);
 	if (fd < 0) {
@@ -337,11 +332,8 @@ static int elf_run(struct rules_ctx *c)
 			return -ENOMEM;
 		*state = es;
 		es->probe = calloc(c->n ? c->n : 1, sizeof(*es->probe));
-		es->not_elf = calloc(c->n ? c->n : 1, 1);
-		if (!es->probe || !es->not_elf)
+		if (!es->probe)
 			return -ENOMEM;
-		/* Once, for what is kept now: files kept later are read as the scan meets them. */
-		rules_elf__prefetch_magic(c, es->not_elf, ELF_MIN_SIZE);
 	}
 	return rules_ctx__scan(c, elf_entry);
 }
@@ -351,7 +343,6 @@ static void elf_release(void *state)
 	struct elf_state *es = state;
 
 	free(es->probe);
-	free(es->not_elf);
 	free(es->links);
 	free(es);
 }

@@ -34,6 +34,15 @@ struct py_state {
 	struct owner *owners;
 	size_t nowners, ocap;
 	bool pth_done;
+	/*
+	 * Per __pycache__ directory, once a kept module asked: 1 + the offset in pyc_pool of its
+	 * child count, followed by its children sorted by name (0: not sorted yet). A module's
+	 * compilations are then a binary search away instead of a walk over the directory,
+	 * which made the rule quadratic in a large package (10,000 modules: 10^8 names).
+	 */
+	uint32_t *pyc_at;
+	uint32_t *pyc_pool;
+	size_t npool, pcap;
 };
 
 /* The state of this rule; its mark on a directory: walked up for __init__.py already. */
@@ -369,10 +378,48 @@ static int keep_owners(struct rules_ctx *c, uint32_t idx)
 	}
 }
 
+static int by_name(const void *a, const void *b, void *ctx)
+{
+	struct rules_ctx *c = ctx;
+
+	return strcmp(rules__basename(rules_ctx__entry(c, *(const uint32_t *)a).path),
+		      rules__basename(rules_ctx__entry(c, *(const uint32_t *)b).path));
+}
+
+/* The children of directory pc sorted by name, *n of them; NULL when out of memory. */
+static const uint32_t *sorted_children(struct rules_ctx *c, uint32_t pc, size_t *n)
+{
+	struct py_state *py = py_of(c);
+	size_t at, cnt = 0;
+
+	if (!py->pyc_at && !(py->pyc_at = calloc(c->n, sizeof(*py->pyc_at))))
+		return NULL;
+	if (!py->pyc_at[pc]) {
+		for (uint32_t ch = c->first_child[pc]; ch != RULES_NONE; ch = c->next_sibling[ch])
+			cnt++;
+		at = py->npool;
+		if (at + cnt + 1 > UINT32_MAX ||
+		    slz_grow((void **)&py->pyc_pool, &py->pcap, at + cnt + 1, sizeof(uint32_t)))
+			return NULL;
+		py->pyc_pool[at] = (uint32_t)cnt;
+		cnt = 0;
+		for (uint32_t ch = c->first_child[pc]; ch != RULES_NONE; ch = c->next_sibling[ch])
+			py->pyc_pool[at + 1 + cnt++] = ch;
+		qsort_r(py->pyc_pool + at + 1, cnt, sizeof(uint32_t), by_name, c);
+		py->npool = at + cnt + 1;
+		py->pyc_at[pc] = (uint32_t)at + 1;
+	}
+	at = py->pyc_at[pc] - 1;
+	*n = py->pyc_pool[at];
+	return py->pyc_pool + at + 1;
+}
+
 /* dir/__pycache__/<stem>.*.pyc: every cached compilation of the module. */
 static int keep_pycs(struct rules_ctx *c, uint32_t dir, const char *stem, size_t stemlen)
 {
 	char path[RULES_PATH_MAX];
+	const uint32_t *kids;
+	size_t lo = 0, hi, n;
 	int64_t pc;
 
 	if (rules__join(path, sizeof(path), rules_ctx__entry(c, dir).path, "__pycache__",
@@ -381,14 +428,29 @@ static int keep_pycs(struct rules_ctx *c, uint32_t dir, const char *stem, size_t
 	pc = tree__find_path(c->t, path);
 	if (pc < 0 || !S_ISDIR(rules_ctx__entry(c, (uint32_t)pc).mode))
 		return 0;
-	for (uint32_t ch = c->first_child[pc]; ch != RULES_NONE; ch = c->next_sibling[ch]) {
-		const char *name = rules__basename(rules_ctx__entry(c, ch).path);
+	kids = sorted_children(c, (uint32_t)pc, &n);
+	if (!kids)
+		return -ENOMEM;
+	/* The first name not below "<stem>.": names with that prefix follow it in a row. */
+	for (hi = n; lo < hi;) {
+		size_t mid = lo + (hi - lo) / 2;
+		const char *name = rules__basename(rules_ctx__entry(c, kids[mid]).path);
+		int cmp = strncmp(name, stem, stemlen);
+
+		if (cmp < 0 || (!cmp && (unsigned char)name[stemlen] < '.'))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < n; lo++) {
+		const char *name = rules__basename(rules_ctx__entry(c, kids[lo]).path);
 		int err;
 
-		if (strncmp(name, stem, stemlen) || name[stemlen] != '.' ||
-		    !rules__has_suffix(name, ".pyc"))
+		if (strncmp(name, stem, stemlen) || name[stemlen] != '.')
+			break;
+		if (!rules__has_suffix(name, ".pyc"))
 			continue;
-		err = rules_ctx__keep_entry(c, ch);
+		err = rules_ctx__keep_entry(c, kids[lo]);
 		if (err < 0)
 			return err;
 	}
@@ -535,6 +597,8 @@ static void py_release(void *state)
 
 	free(py->dists);
 	free(py->owners);
+	free(py->pyc_at);
+	free(py->pyc_pool);
 	free(py);
 }
 

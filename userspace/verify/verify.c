@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 #include <zip.h>
 
@@ -63,9 +64,15 @@ static int enter_pruned_view(void *ctx)
 	return 0;
 }
 
-/* nftw() stops at PATH_MAX, while an extracted zip's names do not: the extractor's own. */
+/*
+ * nftw() stops at PATH_MAX, while an extracted zip's names do not: the extractor's own. An
+ * extraction on its own tmpfs (extract_on_tmpfs) goes at once, with its mount; a directory
+ * that is no mount point gets EINVAL from umount2 and is removed file by file.
+ */
 int verify__rmtree(const char *dir)
 {
+	if (!umount2(dir, MNT_DETACH | UMOUNT_NOFOLLOW))
+		return rmdir(dir) ? -errno : 0;
 	return extract__remove(dir);
 }
 
@@ -302,8 +309,87 @@ int verify__mkdtemp(const char *parent, char **path, int *lock_fd)
 }
 
 /*
+ * The extraction gets a tmpfs of its own, mounted on its fresh directory, when memory allows:
+ * the workload reads a tree of at most Lambda's 250 MB unzipped, and writing it at memory
+ * speed, with no journal or writeback behind it, is most of what verify saves (py-raster's
+ * 172 MB: 0.25-0.6 s instead of 0.95-1.0 s on ext4, mostly system time); removing it is one
+ * umount. Sized to what the zip declares plus a page per entry (tmpfs rounds each file up),
+ * so it holds no more than the directory would. Without the memory, or the right to mount,
+ * the directory stays as it is, on the filesystem beside the zip.
+ */
+#define TMPFS_HEADROOM (64ULL << 20)
+
+/* What the zip's entries take once extracted, as its central directory says; 0: unknown. */
+static uint64_t zip_extracted_bytes(const char *zip_path)
+{
+	uint64_t total = 0;
+	zip_int64_t n;
+	zip_t *za;
+	int zerr;
+
+	za = zip_open(zip_path, ZIP_RDONLY, &zerr);
+	if (!za)
+		return 0;
+	n = zip_get_num_entries(za, 0);
+	for (zip_int64_t i = 0; i < n; i++) {
+		zip_stat_t st;
+
+		if (zip_stat_index(za, (zip_uint64_t)i, 0, &st) || !(st.valid & ZIP_STAT_SIZE) ||
+		    st.size > (1ULL << 40)) {
+			total = 0;
+			break;
+		}
+		total += st.size + 4096;
+	}
+	zip_discard(za);
+	return total;
+}
+
+static uint64_t mem_available(void)
+{
+	unsigned long long kb = 0;
+	char line[128];
+	FILE *f = fopen("/proc/meminfo", "re");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1)
+			break;
+	fclose(f);
+	return (uint64_t)kb << 10;
+}
+
+/*
+ * Mount a tmpfs on d (ours, empty) for the zip, and move the lock onto its root: a sweeping
+ * verify opens d by name, which now finds the tmpfs. Any failure leaves d as it was.
+ */
+static void extract_on_tmpfs(const char *zip_path, const char *d, uint64_t max_bytes, int *lock_fd)
+{
+	uint64_t need = zip_extracted_bytes(zip_path);
+	char opts[64];
+	int fd;
+
+	if (!need || need > max_bytes + (max_bytes >> 2) || mem_available() < need + TMPFS_HEADROOM)
+		return;
+	snprintf(opts, sizeof(opts), "size=%llu,mode=0700", (unsigned long long)need);
+	if (mount("slimzip-verify", d, "tmpfs", MS_NOSUID | MS_NODEV, opts))
+		return;
+	fd = open(d, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || owned__lock(fd)) {
+		if (fd >= 0)
+			close(fd);
+		umount2(d, MNT_DETACH);
+		return;
+	}
+	close(*lock_fd);
+	*lock_fd = fd;
+}
+
+/*
  * Extract the zip into a fresh directory in o->extract_dir, or else beside the zip: on the
- * filesystem the user chose for the output, not in TMPDIR (often a small tmpfs). At most
+ * filesystem the user chose for the output, not in TMPDIR (often a small tmpfs); the
+ * directory is a tmpfs of its own when memory allows (extract_on_tmpfs). At most
  * o->max_extract bytes, by default the larger of the tree's size and Lambda's unzipped limit.
  * *lock_fd keeps the directory ours (owned__mkdtemp) until it is removed.
  */
@@ -328,6 +414,7 @@ static int extract_fresh(const struct verify_opts *o, const struct tree *t, char
 	free(zip_dir);
 	if (err)
 		return err;
+	extract_on_tmpfs(o->zip_path, d, eo.max_bytes, &fd);
 	/*
 	 * mkdtemp makes it 0700, which keeps other users out of a half-extracted tree; once
 	 * complete, the tree's root must read like the original to the workload (and to --user).

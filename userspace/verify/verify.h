@@ -5,7 +5,8 @@
  *
  * Each round:
  *  1. proof run: the zip is extracted (zip-slip safe, size-capped, every entry held to its
- *     declared size and CRC) beside itself or in extract_dir, and bind-mounted over the tree's
+ *     declared size and CRC) beside itself or in extract_dir, onto a tmpfs of its own mounted
+ *     there when memory allows (sized to what the zip declares), and bind-mounted over the tree's
  *     own path in a private mount namespace, so the command sees the pruned tree where it
  *     expects the original; the recorder also captures failed lookups (ENOENT/ENOTDIR). A
  *     failed lookup of a path the original tree has is a missing file.

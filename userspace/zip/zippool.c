@@ -10,9 +10,16 @@
 
 /* Files up to this size are deflated ahead; zipwrite streams larger ones on its own thread. */
 #define PRECOMPRESS_MAX	   (64ULL << 20)
-/* Input bytes that may wait, compressed in memory, for their turn in the zip. */
+/*
+ * Bytes held in memory ahead of the writer: a running job's input, a finished job's output
+ * (deflated, or the file when stored). Counting finished jobs by what they hold, not by their
+ * input, lets a pool filled before the writer starts (zipahead.h) hold some 2.5x more files.
+ */
 #define PRECOMPRESS_BUDGET (96ULL << 20)
 #define MAX_THREADS	   16
+/* Jobs live in chunks that never move, so a job's address stays valid while the pool grows. */
+#define CHUNK_SHIFT	   12
+#define CHUNK_JOBS	   (1U << CHUNK_SHIFT)
 
 enum job_state { JOB_PENDING, JOB_RUNNING, JOB_DONE };
 
@@ -25,15 +32,19 @@ struct zippool_job {
 	int err;		   /* errno of the failure, 0 when none */
 	enum zippool_fail fail;	   /* what failed, for the message the writer thread formats */
 	struct zipdeflate_out out; /* out.data NULL once released */
+	uint64_t held;		   /* what it counts in the pool's inflight bytes */
+	bool discard;		   /* its entry is not in the zip after all: free it when done */
 };
 
 struct zippool {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	struct zippool_job *jobs; /* in entry order: the order the writer consumes them */
-	size_t cap, n, next;
+	/* In the order added: the order the workers take them (the writer's, once sealed). */
+	struct zippool_job **chunks;
+	size_t nchunks, n, next, done;
 	uint64_t inflight;
 	bool stop;
+	bool sealed; /* no job will be added: a worker that finds none left ends */
 	int root_fd;
 	int level;
 	const struct slz_cancel *cancel;
@@ -42,6 +53,11 @@ struct zippool {
 	/* The writer thread's own, made when it first does a job itself (zippool__wait). */
 	struct zipdeflate *writer_z;
 };
+
+static struct zippool_job *job_at(const struct zippool *p, size_t i)
+{
+	return &p->chunks[i >> CHUNK_SHIFT][i & (CHUNK_JOBS - 1)];
+}
 
 bool zippool__takes(uint64_t size)
 {
@@ -116,11 +132,20 @@ static void compress_job(struct zippool *p, struct zippool_job *job, struct zipd
 static void run_job(struct zippool *p, struct zippool_job *job, struct zipdeflate *z)
 {
 	job->state = JOB_RUNNING;
-	p->inflight += job->e.size;
+	job->held = job->e.size;
+	p->inflight += job->held;
 	pthread_mutex_unlock(&p->mu);
 	compress_job(p, job, z);
 	pthread_mutex_lock(&p->mu);
 	job->state = JOB_DONE;
+	p->done++;
+	p->inflight -= job->held;
+	if (job->discard) {
+		free(job->out.data);
+		job->out.data = NULL;
+	}
+	job->held = job->out.data ? job->out.len : 0;
+	p->inflight += job->held;
 	pthread_cond_broadcast(&p->cv);
 }
 
@@ -138,12 +163,14 @@ static void *pool_worker(void *arg)
 		struct zippool_job *job;
 
 		/* An empty pipeline always takes one more job, however large. */
-		while (!p->stop && !slz_cancel__requested(p->cancel) && p->next < p->n &&
-		       p->inflight && p->inflight + p->jobs[p->next].e.size > PRECOMPRESS_BUDGET)
+		while (!p->stop && !slz_cancel__requested(p->cancel) &&
+		       ((p->next >= p->n && !p->sealed) ||
+			(p->next < p->n && p->inflight &&
+			 p->inflight + job_at(p, p->next)->e.size > PRECOMPRESS_BUDGET)))
 			pthread_cond_wait(&p->cv, &p->mu);
 		if (p->stop || slz_cancel__requested(p->cancel) || p->next >= p->n)
 			break;
-		job = &p->jobs[p->next++];
+		job = job_at(p, p->next++);
 		if (job->state == JOB_PENDING) /* else the writer did it itself */
 			run_job(p, job, z);
 	}
@@ -152,8 +179,7 @@ static void *pool_worker(void *arg)
 	return NULL;
 }
 
-int zippool__new(size_t njobs, int root_fd, int level, const struct slz_cancel *cancel,
-		 struct zippool **out)
+int zippool__new(int root_fd, int level, const struct slz_cancel *cancel, struct zippool **out)
 {
 	struct zippool *p;
 
@@ -161,32 +187,77 @@ int zippool__new(size_t njobs, int root_fd, int level, const struct slz_cancel *
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return -ENOMEM;
-	p->jobs = calloc(njobs, sizeof(*p->jobs));
-	if (!p->jobs)
-		goto err;
 	/* Default attributes: neither call can fail on Linux. */
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->cv, NULL);
-	p->cap = njobs;
 	p->root_fd = root_fd;
 	p->level = level;
 	p->cancel = cancel;
 	*out = p;
 	return 0;
-err:
-	free(p);
-	return -ENOMEM;
 }
 
 struct zippool_job *zippool__add(struct zippool *p, const struct tree_entry *e)
 {
-	struct zippool_job *job;
+	struct zippool_job *job = NULL;
 
-	if (p->n >= p->cap)
-		return NULL;
-	job = &p->jobs[p->n++];
+	pthread_mutex_lock(&p->mu);
+	if (p->sealed)
+		goto out;
+	if (p->n == p->nchunks * CHUNK_JOBS) {
+		struct zippool_job **chunks, *chunk;
+
+		chunks = realloc(p->chunks, (p->nchunks + 1) * sizeof(*chunks));
+		if (!chunks)
+			goto out;
+		p->chunks = chunks;
+		chunk = calloc(CHUNK_JOBS, sizeof(*chunk));
+		if (!chunk)
+			goto out;
+		p->chunks[p->nchunks++] = chunk;
+	}
+	job = job_at(p, p->n++);
 	job->e = *e;
+	pthread_cond_broadcast(&p->cv);
+out:
+	pthread_mutex_unlock(&p->mu);
 	return job;
+}
+
+void zippool__seal(struct zippool *p)
+{
+	pthread_mutex_lock(&p->mu);
+	p->sealed = true;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+}
+
+void zippool__discard(struct zippool *p, struct zippool_job *job)
+{
+	pthread_mutex_lock(&p->mu);
+	job->discard = true;
+	if (job->state == JOB_PENDING) {
+		/* Never read: a worker that reaches it passes by. */
+		job->state = JOB_DONE;
+		p->done++;
+	} else if (job->state == JOB_DONE && job->out.data) {
+		p->inflight -= job->held;
+		job->held = 0;
+		free(job->out.data);
+		job->out.data = NULL;
+	}
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+}
+
+size_t zippool__done(struct zippool *p)
+{
+	size_t done;
+
+	pthread_mutex_lock(&p->mu);
+	done = p->done;
+	pthread_mutex_unlock(&p->mu);
+	return done;
 }
 
 void zippool__start(struct zippool *p, int threads)
@@ -231,8 +302,10 @@ void zippool__release(struct zippool *p, struct zippool_job *job)
 
 	pthread_mutex_lock(&p->mu);
 	had = job->state == JOB_DONE && job->out.data;
-	if (had)
-		p->inflight -= job->e.size;
+	if (had) {
+		p->inflight -= job->held;
+		job->held = 0;
+	}
 	pthread_cond_broadcast(&p->cv);
 	pthread_mutex_unlock(&p->mu);
 	if (had) {
@@ -253,8 +326,8 @@ void zippool__stop(struct zippool *p)
 		pthread_join(p->threads[i], NULL);
 	p->nthreads = 0;
 	for (size_t i = 0; i < p->n; i++) {
-		free(p->jobs[i].out.data);
-		p->jobs[i].out.data = NULL;
+		free(job_at(p, i)->out.data);
+		job_at(p, i)->out.data = NULL;
 	}
 }
 
@@ -266,6 +339,8 @@ void zippool__free(struct zippool *p)
 	zipdeflate__free(p->writer_z);
 	pthread_cond_destroy(&p->cv);
 	pthread_mutex_destroy(&p->mu);
-	free(p->jobs);
+	for (size_t i = 0; i < p->nchunks; i++)
+		free(p->chunks[i]);
+	free(p->chunks);
 	free(p);
 }

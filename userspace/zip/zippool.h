@@ -6,8 +6,9 @@
  * itself, stored, when deflate does not shrink it) with method, sizes and CRC, and libzip
  * copies them without recompressing. Every file is deflated on its own, so the bytes do not
  * depend on the number of threads. Jobs are taken in the order they were added, which is the
- * order the writer consumes them; the input bytes held in memory are bounded, so memory does
- * not grow with the tree.
+ * order the writer consumes them (save those zipahead.h added before the writer started); the
+ * bytes held in memory (a running job's input, a finished one's output) are bounded, so memory
+ * does not grow with the tree.
  */
 #ifndef SLIMZIP_ZIPPOOL_H
 #define SLIMZIP_ZIPPOOL_H
@@ -46,19 +47,31 @@ struct zippool_result {
 bool zippool__takes(uint64_t size);
 
 /*
- * A pool for njobs files (njobs > 0) read relative to root_fd, which must stay open until
- * zippool__free(); level is the deflate level (1..9). Once cancel (NULL: never) is requested,
- * workers take no new job and a job being read fails with ZIPPOOL_FAIL_CANCEL. No thread
- * runs yet. 0 or -ENOMEM.
+ * A pool for files read relative to root_fd, which must stay open until zippool__free();
+ * level is the deflate level (1..9). Once cancel (NULL: never) is requested, workers take no
+ * new job and a job being read fails with ZIPPOOL_FAIL_CANCEL. No thread runs yet. 0 or
+ * -ENOMEM.
  */
-int zippool__new(size_t njobs, int root_fd, int level, const struct slz_cancel *cancel,
-		 struct zippool **out);
+int zippool__new(int root_fd, int level, const struct slz_cancel *cancel, struct zippool **out);
 
 /*
- * The next job, in entry order: the file e (copied; its path, relative to root_fd, is borrowed
- * until zippool__free()) as the tree walk saw it. At most njobs calls.
+ * The next job: the file e (copied; its path, relative to root_fd, is borrowed until
+ * zippool__free()) as the tree walk saw it. Workers may already run. NULL when out of memory
+ * or sealed.
  */
 struct zippool_job *zippool__add(struct zippool *p, const struct tree_entry *e);
+
+/* Every job is added: workers that find none left end (until then they wait for more). */
+void zippool__seal(struct zippool *p);
+
+/*
+ * The job's entry is not in the zip after all: a pending job is never read, a finished one's
+ * data is dropped, a running one's when it ends. Never zippool__wait() on it afterwards.
+ */
+void zippool__discard(struct zippool *p, struct zippool_job *job);
+
+/* Jobs finished (or discarded before they ran): for tests and the overlap's accounting. */
+size_t zippool__done(struct zippool *p);
 
 /*
  * Start up to threads workers (0 = one per online CPU, capped at 16). Fewer threads, or

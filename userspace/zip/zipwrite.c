@@ -10,6 +10,7 @@
 
 #include "pycheck.h"
 #include "util.h"
+#include "zipahead.h"
 #include "zipcdir.h"
 #include "zippool.h"
 #include "zipname.h"
@@ -299,30 +300,48 @@ static int fix_dos_times(struct writer *w, const struct item *items, size_t n, c
 	return err;
 }
 
-/* Files worth deflating ahead, in entry order; no pool when storing or when there are none. */
-static int plan_pool(struct writer *w, struct item *items, size_t n,
-		     const struct zipwrite_opts *opts, struct zippool **out)
+/*
+ * Files worth deflating ahead, in entry order; no pool when storing or when there are none.
+ * With a zipahead the pool is its own (*owned false): the files it already has keep their
+ * jobs, what it has that the zip does not hold is dropped, the rest is added behind.
+ */
+static int plan_pool(struct writer *w, const struct keepset *k, struct item *items, size_t n,
+		     const struct zipwrite_opts *opts, struct zippool **out, bool *owned)
 {
+	struct zippool *p = opts->ahead ? zipahead__pool(opts->ahead, w->tree, opts->level) : NULL;
 	struct tree_entry e;
 	size_t cnt = 0;
 	int err;
 
 	*out = NULL;
+	*owned = !p;
 	if (opts->level == 0)
 		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (items[i].kind == ITEM_FILE && !tree__get(w->tree, items[i].idx, &e) &&
-		    zippool__takes(e.size))
-			cnt++;
-	if (!cnt)
-		return 0;
-	err = zippool__new(cnt, w->root_fd, opts->level, w->cancel, out);
-	if (err)
-		return err;
-	for (size_t i = 0; i < n; i++)
-		if (items[i].kind == ITEM_FILE && !tree__get(w->tree, items[i].idx, &e) &&
-		    zippool__takes(e.size))
-			items[i].job = zippool__add(*out, &e);
+	if (p) {
+		zipahead__settle(opts->ahead, k);
+	} else {
+		for (size_t i = 0; i < n; i++)
+			if (items[i].kind == ITEM_FILE && !tree__get(w->tree, items[i].idx, &e) &&
+			    zippool__takes(e.size))
+				cnt++;
+		if (!cnt)
+			return 0;
+		err = zippool__new(w->root_fd, opts->level, w->cancel, &p);
+		if (err)
+			return err;
+	}
+	*out = p;
+	for (size_t i = 0; i < n; i++) {
+		if (items[i].kind != ITEM_FILE || tree__get(w->tree, items[i].idx, &e) ||
+		    !zippool__takes(e.size))
+			continue;
+		items[i].job = *owned ? NULL : zipahead__job(opts->ahead, items[i].idx);
+		if (!items[i].job)
+			items[i].job = zippool__add(p, &e);
+		if (!items[i].job)
+			return -ENOMEM;
+	}
+	zippool__seal(p);
 	return 0;
 }
 
@@ -333,6 +352,7 @@ int zipwrite__write(const struct keepset *k, const char *out_path, const struct 
 	struct zipwrite_stats st = {0};
 	struct writer w = {.root_fd = -1};
 	struct zippool *pool = NULL;
+	bool own_pool = true;
 	struct item *items = NULL;
 	char *arena = NULL;
 	zip_source_t *out_src = NULL;
@@ -397,7 +417,7 @@ int zipwrite__write(const struct keepset *k, const char *out_path, const struct 
 				w.bytes_total += e.size;
 			}
 		}
-	err = plan_pool(&w, items, n, opts, &pool);
+	err = plan_pool(&w, k, items, n, opts, &pool, &own_pool);
 	if (err)
 		goto out;
 
@@ -487,7 +507,10 @@ out:
 	/* Sources first (they release their jobs), then the workers. */
 	if (za)
 		zip_discard(za);
-	zippool__free(pool);
+	if (own_pool)
+		zippool__free(pool);
+	else
+		zippool__stop(pool); /* the zipahead's: freed with it */
 	zip_source_free(out_src);
 	atomic_file__abort(w.af);
 	if (w.root_fd >= 0)

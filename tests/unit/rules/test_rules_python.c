@@ -196,6 +196,71 @@ static void test_source_keeps_only_its_own_pycs(void **state)
 	keep_alone_adds(f, "pkg/sub/other.py", want);
 }
 
+/*
+ * A module's compilations are found by name in a sorted __pycache__: names sorting right
+ * before and after "<stem>." ('-' and '_' around '.', a longer stem, no dot, upper case)
+ * are not its own; a dotted name under the stem's prefix is, as it always was. Two modules
+ * of one directory share its sorted list.
+ */
+static void test_pycs_found_by_name_among_neighbours(void **state)
+{
+	struct fx *f = *state;
+	static const char *const names[] = {
+		"A.cpython-311.pyc",	   "a",
+		"a-b.cpython-311.pyc",	   "a.cpython-311.pyc",
+		"a.cpython-311.opt-2.pyc", "a.b.cpython-311.pyc",
+		"a.cpython-311.pyc.x",	   "a_b.cpython-311.pyc",
+		"ab.cpython-311.pyc",	   "b.cpython-311.pyc",
+	};
+	static const char *const want[] = {
+		"lib/__pycache__/a.cpython-311.pyc",
+		"lib/__pycache__/a.cpython-311.opt-2.pyc",
+		"lib/__pycache__/a.b.cpython-311.pyc",
+		"lib/__pycache__/a_b.cpython-311.pyc",
+		NULL,
+	};
+	char rel[128];
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(rel, sizeof(rel), "lib/__pycache__/%s", names[i]);
+		file(f, rel, "pyc");
+	}
+	file(f, "lib/a.py", "");
+	file(f, "lib/a_b.py", "");
+	file(f, "lib/ab.py", "");
+	open_tree(f);
+	keep(f, "lib/a.py");
+	keep(f, "lib/a_b.py");
+	assert_int_equal(apply(f, true, false, false), 0);
+	assert_added(f, rules__reason_named("python"), want);
+}
+
+/* Many modules in one package: each gets exactly its compilation. */
+static void test_pycs_of_many_modules(void **state)
+{
+	struct fx *f = *state;
+	enum { N = 1000 };
+	char rel[128];
+
+	for (int i = 0; i < N; i++) {
+		snprintf(rel, sizeof(rel), "big/m%d.py", i);
+		file(f, rel, "");
+		snprintf(rel, sizeof(rel), "big/__pycache__/m%d.cpython-311.pyc", i);
+		file(f, rel, "pyc");
+	}
+	open_tree(f);
+	for (int i = 0; i < N; i += 2) {
+		snprintf(rel, sizeof(rel), "big/m%d.py", i);
+		keep(f, rel);
+	}
+	assert_int_equal(apply(f, true, false, false), 0);
+	for (int i = 0; i < N; i++) {
+		snprintf(rel, sizeof(rel), "big/__pycache__/m%d.cpython-311.pyc", i);
+		assert_int_equal(keepset__has(f->k, (uint32_t)tree__find_path(f->t, rel)),
+				 i % 2 == 0);
+	}
+}
+
 static void test_rule_off_adds_nothing(void **state)
 {
 	struct fx *f = *state;
@@ -316,6 +381,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pth_at_root_and_its_directories, setup,
 						rules_fixture__teardown),
 		cmocka_unit_test_setup_teardown(test_garbage_metadata_is_skipped, setup,
+						rules_fixture__teardown),
+		cmocka_unit_test_setup_teardown(test_pycs_found_by_name_among_neighbours, setup,
+						rules_fixture__teardown),
+		cmocka_unit_test_setup_teardown(test_pycs_of_many_modules, setup,
 						rules_fixture__teardown),
 		cmocka_unit_test_setup_teardown(test_real_compileall_byte_code, setup,
 						rules_fixture__teardown),
