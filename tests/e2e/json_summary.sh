@@ -7,10 +7,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 e2e_require_root
 e2e_workdir
 
-fixture_prepare python
-D=$WORK/python
-alone=$D/alone.out
-run_in "$TREE" "$alone"
+fixture_alone python
 
 echo "== record --json: entries, exit status, duration, loss"
 RUN_CWD=$TREE run "$SLIMZIP" record -v -o "$D/p.txt" --json "$D/rec.json" -- "${FIXTURE_CMD[@]}"

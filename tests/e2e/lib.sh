@@ -79,6 +79,15 @@ fixture_prepare() {
 	EXPECTED=$FIXTURES/$name/expected
 }
 
+# fixture_alone NAME: fixture_prepare NAME, then its command run alone in the tree. Sets D
+# ($WORK/NAME) and alone (that run's stdout: what a recorded run's stdout must equal).
+fixture_alone() {
+	fixture_prepare "$1"
+	D=$WORK/$1
+	alone=$D/alone.out
+	run_in "$TREE" "$alone"
+}
+
 # Regular files and their bytes under a directory: "N files, N bytes".
 tree_size() {
 	find "$1" -type f -printf '%s\n' | awk '{s += $1; n++} END {printf "%d files, %d bytes\n", n, s}'

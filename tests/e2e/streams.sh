@@ -8,10 +8,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 e2e_require_root
 e2e_workdir
 
-fixture_prepare python
-D=$WORK/python
-alone=$D/alone.out
-run_in "$TREE" "$alone"
+fixture_alone python
 check "the fixture prints something on stdout alone" test -s "$alone"
 
 echo "== run: stdout is the workload's"

@@ -96,6 +96,16 @@ struct batch_result {
 	bool daemon;
 };
 
+/*
+ * The parts batch's two JSON documents share (OUTDIR/manifest.json and the CLI's --json
+ * summary), written once so both say the same: {"files","bytes"} under key; a function's
+ * "layer" object (its name only when the function was zipped); the "totals" object.
+ */
+struct json_writer;
+void batch_sizes__write(struct json_writer *w, const char *key, uint64_t files, uint64_t bytes);
+void batch_function_layer__write(struct json_writer *w, const struct batch_function_result *f);
+void batch_totals__write(struct json_writer *w, const struct batch_result *res);
+
 typedef void (*batch_command_fn)(const char *function, const char *command, int status, void *ctx);
 
 struct batch_opts {

@@ -9,15 +9,6 @@
 #include "json.h"
 #include "util.h"
 
-static void size_obj(struct json_writer *w, const char *key, uint64_t files, uint64_t bytes)
-{
-	json_writer__key(w, key);
-	json_writer__begin_object(w);
-	json_writer__uint_field(w, "files", files);
-	json_writer__uint_field(w, "bytes", bytes);
-	json_writer__end_object(w);
-}
-
 static void function(struct json_writer *w, const struct batch_opts *o,
 		     const struct batch_result *res, size_t i)
 {
@@ -33,7 +24,7 @@ static void function(struct json_writer *w, const struct batch_opts *o,
 		json_writer__key(w, "verified");
 		json_writer__bool(w, f->verified);
 	}
-	size_obj(w, "before", f->before_files, f->before_bytes);
+	batch_sizes__write(w, "before", f->before_files, f->before_bytes);
 	json_writer__key(w, "after");
 	json_writer__begin_object(w);
 	json_writer__uint_field(w, "files", f->after_files);
@@ -48,16 +39,7 @@ static void function(struct json_writer *w, const struct batch_opts *o,
 	if (f->layer && f->stage == BATCH_OK)
 		json_writer__string(w, f->layer);
 	json_writer__end_array(w);
-	json_writer__key(w, "layer");
-	json_writer__begin_object(w);
-	json_writer__string_field(w, "name", f->stage == BATCH_OK ? f->layer : NULL);
-	json_writer__string_field(w, "state", f->layer_state);
-	json_writer__uint_field(w, "units", f->layer_units);
-	json_writer__uint_field(w, "files", f->layer_files);
-	json_writer__uint_field(w, "bytes", f->layer_bytes);
-	if (f->with_layer)
-		json_writer__uint_field(w, "with_layer_bytes", f->with_layer);
-	json_writer__end_object(w);
+	batch_function_layer__write(w, f);
 	json_writer__end_object(w);
 }
 
@@ -112,7 +94,6 @@ static int write_all(FILE *out, const struct batch_opts *o, const struct batch_r
 		     const struct layer_choice *c)
 {
 	struct json_writer *w = NULL;
-	size_t zipped = 0;
 	int err = json_writer__new(out, &w);
 
 	if (err)
@@ -120,10 +101,8 @@ static int write_all(FILE *out, const struct batch_opts *o, const struct batch_r
 	json_writer__begin_object(w);
 	json_writer__key(w, "functions");
 	json_writer__begin_array_lines(w);
-	for (size_t i = 0; i < res->n; i++) {
+	for (size_t i = 0; i < res->n; i++)
 		function(w, o, res, i);
-		zipped += res->functions[i].stage == BATCH_OK;
-	}
 	json_writer__end_array(w);
 	json_writer__key(w, "layers");
 	json_writer__begin_array(w);
@@ -144,16 +123,7 @@ static int write_all(FILE *out, const struct batch_opts *o, const struct batch_r
 		json_writer__end_object(w);
 	}
 	json_writer__end_array(w);
-	json_writer__key(w, "totals");
-	json_writer__begin_object(w);
-	json_writer__uint_field(w, "functions", res->n);
-	json_writer__uint_field(w, "zipped", zipped);
-	json_writer__uint_field(w, "before_bytes", res->total_before_bytes);
-	json_writer__uint_field(w, "zip_bytes", res->total_zip_bytes);
-	json_writer__uint_field(w, "layer_zip_bytes", res->total_layer_zip_bytes);
-	json_writer__uint_field(w, "after_bytes",
-				res->total_zip_bytes + res->total_layer_zip_bytes);
-	json_writer__end_object(w);
+	batch_totals__write(w, res);
 	json_writer__end_object(w);
 	err = json_writer__error(w);
 	json_writer__free(w);

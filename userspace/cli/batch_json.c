@@ -9,15 +9,6 @@ struct ctx {
 	int exit_code;
 };
 
-static void size_obj(struct json_writer *w, const char *key, uint64_t files, uint64_t bytes)
-{
-	json_writer__key(w, key);
-	json_writer__begin_object(w);
-	json_writer__uint_field(w, "files", files);
-	json_writer__uint_field(w, "bytes", bytes);
-	json_writer__end_object(w);
-}
-
 static void function(struct json_writer *w, const struct batch_function_result *f, bool layer)
 {
 	json_writer__begin_object(w);
@@ -31,25 +22,19 @@ static void function(struct json_writer *w, const struct batch_function_result *
 	json_writer__string_field(w, "failed_command", f->failed_command);
 	json_writer__int_field(w, "cmd_status", f->cmd_status);
 	json_writer__string_field(w, "message", f->message);
-	size_obj(w, "before", f->before_files, f->before_bytes);
-	size_obj(w, "after", f->after_files, f->after_bytes);
+	batch_sizes__write(w, "before", f->before_files, f->before_bytes);
+	batch_sizes__write(w, "after", f->after_files, f->after_bytes);
 	json_writer__uint_field(w, "zip_bytes", f->zip_bytes);
 	json_writer__key(w, "host_packages");
 	json_writer__bool(w, f->host_packages);
 	json_writer__key(w, "verified");
 	json_writer__bool(w, f->verified);
 	json_writer__uint_field(w, "verify_missing", f->verify_missing);
-	json_writer__key(w, "layer");
-	if (!layer) {
-		json_writer__null(w);
+	if (layer) {
+		batch_function_layer__write(w, f);
 	} else {
-		json_writer__begin_object(w);
-		json_writer__string_field(w, "name", f->layer);
-		json_writer__string_field(w, "state", f->layer_state);
-		json_writer__uint_field(w, "units", f->layer_units);
-		json_writer__uint_field(w, "files", f->layer_files);
-		json_writer__uint_field(w, "bytes", f->layer_bytes);
-		json_writer__end_object(w);
+		json_writer__key(w, "layer");
+		json_writer__null(w);
 	}
 	json_writer__end_object(w);
 }
@@ -93,16 +78,7 @@ static int fill(struct json_writer *w, const void *arg)
 		json_writer__string(w, res->dropped[i]);
 	json_writer__end_array(w);
 	json_writer__string_field(w, "manifest", res->manifest_json);
-	json_writer__key(w, "totals");
-	json_writer__begin_object(w);
-	json_writer__uint_field(w, "functions", res->n);
-	json_writer__uint_field(w, "zipped", res->n - res->failed);
-	json_writer__uint_field(w, "before_bytes", res->total_before_bytes);
-	json_writer__uint_field(w, "zip_bytes", res->total_zip_bytes);
-	json_writer__uint_field(w, "layer_zip_bytes", res->total_layer_zip_bytes);
-	json_writer__uint_field(w, "after_bytes",
-				res->total_zip_bytes + res->total_layer_zip_bytes);
-	json_writer__end_object(w);
+	batch_totals__write(w, res);
 	return json_writer__end_object(w);
 }
 
