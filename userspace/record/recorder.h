@@ -105,6 +105,11 @@ struct recorder_config {
 	 */
 	bool one_shot;
 	/*
+	 * The caller tags no process trees (recorder__tag_task, recorder__tag_tree fail): the
+	 * fork program is not loaded. A command's or a cgroup's record has no use for it.
+	 */
+	bool no_task_tags;
+	/*
 	 * Keep the per-task programs attached this long after the last target, watch or all
 	 * goes (0: detach at once). A daemon serving a stream of short jobs, one at a time,
 	 * would otherwise attach and detach for each: the per-syscall hook's detach takes about

@@ -117,6 +117,7 @@ struct recorder {
 	pthread_t premade_thread;
 	int premade_fd; /* -1: none (not started, taken, or failed) */
 	int outer_fd;	/* seen, while premade_thread may use it; else -1 */
+	bool task_tags; /* slz_fork is loaded: process trees can be tagged */
 	int ncpus;
 	double load_s;
 	char path_buf[EVENT_PATH_BUF]; /* the path of the event being consumed */

@@ -331,10 +331,14 @@ static int follow_tree(struct record_state *s)
 
 int recorder__record(const struct record_opts *o, struct profile **out, int *cmd_status)
 {
-	struct recorder_config cfg = {.record_missing = o->record_missing,
-				      .max_files = o->max_files,
-				      .ringbuf_bytes = o->ringbuf_bytes,
-				      .one_shot = true};
+	struct recorder_config cfg = {
+		.record_missing = o->record_missing,
+		.max_files = o->max_files,
+		.ringbuf_bytes = o->ringbuf_bytes,
+		.one_shot = true,
+		/* One target: the command's cgroup, the given one or the tree. */
+		.max_targets = 1,
+		.no_task_tags = o->argv || o->cgroup_path};
 	struct record_state s = {.o = o, .pidfd = -1, .status = -1, .start_ms = slz_unix_ms()};
 	char *parent = NULL, *cgdir = NULL;
 	struct recorder *r = NULL;

@@ -42,6 +42,9 @@ static int attach_fork(struct recorder *r)
 
 	if (r->skel->links.slz_fork)
 		return 0;
+	if (!r->task_tags)
+		return slz_fail(EOPNOTSUPP,
+				"this recorder was opened without process-tree targets");
 	r->skel->links.slz_fork = bpf_program__attach(r->skel->progs.slz_fork);
 	if (r->skel->links.slz_fork)
 		return 0;
