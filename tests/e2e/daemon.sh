@@ -24,8 +24,28 @@ output = $WORK/zips/{target}.zip
 EOF
 mkdir -p "$WORK/zips"
 
-echo "== the daemon starts with one command and answers"
-daemon_start --config "$CONF" || true
+echo "== the daemon starts with one command and answers, and tells the service manager"
+# A stand-in for systemd's notify socket (Type=notify): every datagram, one line each, until
+# STOPPING=1 or 60 s.
+/usr/bin/python3 - "$WORK/notify.sock" "$WORK/notify.log" <<'PY' &
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+s.settimeout(60)
+with open(sys.argv[2], "w", buffering=1) as log:
+    try:
+        while True:
+            msg = s.recv(4096).decode()
+            log.write(msg.replace("\n", " ") + "\n")
+            if "STOPPING=1" in msg:
+                break
+    except socket.timeout:
+        pass
+PY
+NOTIFY=$!
+for _ in $(seq 50); do [[ -S $WORK/notify.sock ]] && break; sleep 0.1; done
+NOTIFY_SOCKET=$WORK/notify.sock daemon_start --config "$CONF" || true
+check "the notify socket got READY=1 with a status" grep -q "^READY=1 STATUS=0 targets live" "$WORK/notify.log"
 run "${CTL[@]}" ping
 check "ctl ping answers (exit $RC)" test "$RC" -eq 0
 check "the socket is root's, mode 0600" test "$(stat -c '%a %u' "$SOCK")" = "600 0"
@@ -157,6 +177,8 @@ kill -TERM "$DPID"
 DRC=0
 wait "$DPID" || DRC=$?
 check "the daemon exits 0 (exit $DRC)" test "$DRC" -eq 0
+wait "$NOTIFY" || true
+check "... having told the notify socket STOPPING=1" grep -q "^STOPPING=1" "$WORK/notify.log"
 check "t4's epoch 1 is written as t4@1.profile" test -s "$STATE/profiles/t4@1.profile"
 check "the socket is gone" test ! -e "$SOCK"
 # The kernel frees a map after its last reference goes, a moment later (deferred work).
