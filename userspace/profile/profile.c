@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "slz_vocab.h"
+#include "bigarr.h"
 #include "hashmap.h"
 #include "host.h"
 #include "pathutil.h"
@@ -190,11 +191,11 @@ void profile__free(struct profile *p)
 	while (p->adopted) {
 		struct adopted *next = p->adopted->next;
 
-		free(p->adopted->buf);
+		bigarr__free(p->adopted->buf);
 		free(p->adopted);
 		p->adopted = next;
 	}
-	free(p->entries);
+	bigarr__free(p->entries);
 	header_free(&p->hdr);
 	idxmap__free(p->by_inode);
 	idxmap__free(p->path_only);
@@ -374,7 +375,7 @@ int profile__add(struct profile *p, const struct profile_entry *e)
 		return merge_into(p, found, e);
 	if (p->count >= UINT32_MAX - 1)
 		return -EOVERFLOW;
-	err = slz_grow((void **)&p->entries, &p->cap, p->count + 1, sizeof(*p->entries));
+	err = bigarr__grow((void **)&p->entries, &p->cap, p->count + 1, sizeof(*p->entries));
 	if (err)
 		return err;
 	n = &p->entries[p->count];
@@ -417,7 +418,8 @@ struct profile_entry *profile__stage(struct profile *p)
 	struct profile_entry *e;
 
 	if (p->count + p->staged >= UINT32_MAX - 1 ||
-	    slz_grow((void **)&p->entries, &p->cap, p->count + p->staged + 1, sizeof(*p->entries)))
+	    bigarr__grow((void **)&p->entries, &p->cap, p->count + p->staged + 1,
+			 sizeof(*p->entries)))
 		return NULL;
 	e = &p->entries[p->count + p->staged++];
 	memset(e, 0, sizeof(*e));
@@ -479,7 +481,7 @@ int profile__reserve(struct profile *p, size_t n)
 
 	if (n > UINT32_MAX - 1)
 		return -EOVERFLOW;
-	err = slz_grow((void **)&p->entries, &p->cap, n, sizeof(*p->entries));
+	err = bigarr__grow((void **)&p->entries, &p->cap, n, sizeof(*p->entries));
 	if (!err)
 		err = idxmap__reserve(p->by_inode, n);
 	if (!err && p->by_path)

@@ -118,7 +118,8 @@ void profile__prefetch(const struct profile *p, const struct profile_entry *e);
  */
 struct profile_entry *profile__stage(struct profile *p);
 int profile__commit(struct profile *p, bool owned, size_t *failed);
-/* p takes buf (malloc'd) and frees it with itself. 0 or -ENOMEM (buf is then still yours). */
+/* p takes buf (from bigarr__alloc/grow) and frees it with itself. 0 or -ENOMEM (buf is then still
+ * yours). */
 int profile__adopt(struct profile *p, void *buf);
 /* The hash the profile indexes a path under (in memory only; never stored). */
 uint64_t profile__path_hash(const char *path);

@@ -12,6 +12,7 @@
 #include <sys/sysmacros.h>
 
 #include "slz_vocab.h"
+#include "bigarr.h"
 #include "escape.h"
 #include "json.h"
 #include "profile_fmt.h"
@@ -496,35 +497,30 @@ static int first_line(struct profile_reader *rd, const char *line, bool *json)
 static int read_all(FILE *f, const char *name, char **buf, size_t *len)
 {
 	struct stat st;
-	size_t cap = 1 << 16, used = 0;
+	size_t cap = 0, used = 0, want = 1 << 16;
 	char *b = NULL;
 
+	/* The size and room for the NUL and one more byte: the first read then sees the end. */
 	if (!fstat(fileno(f), &st) && S_ISREG(st.st_mode) && st.st_size > 0 &&
-	    (uint64_t)st.st_size < SIZE_MAX / 2)
-		cap = (size_t)st.st_size + 1;
+	    (uint64_t)st.st_size < SIZE_MAX / 4)
+		want = (size_t)st.st_size + 2;
 	for (;;) {
-		size_t got;
+		size_t room, got;
 
-		if (used + 1 >= cap || !b) {
-			char *nb;
-
-			if (b)
-				cap *= 2;
-			nb = realloc(b, cap);
-			if (!nb) {
-				free(b);
-				return slz_fail(ENOMEM, "out of memory reading %s", name);
-			}
-			b = nb;
+		/* bigarr: a large profile's buffer in huge pages, not a page fault per 4 KiB. */
+		if (used + 1 >= cap && bigarr__grow((void **)&b, &cap, cap ? cap + 1 : want, 1)) {
+			bigarr__free(b);
+			return slz_fail(ENOMEM, "out of memory reading %s", name);
 		}
-		got = fread(b + used, 1, cap - 1 - used, f);
+		room = cap - 1 - used;
+		got = fread(b + used, 1, room, f);
 		used += got;
-		if (got)
+		if (got == room)
 			continue;
 		if (ferror(f)) {
 			int e = errno ? errno : EIO;
 
-			free(b);
+			bigarr__free(b);
 			return slz_fail(e, "cannot read %s: %s", name, strerror(e));
 		}
 		break;
@@ -581,10 +577,10 @@ static int read_stream(FILE *f, const char *name, bool log, bool *torn, struct p
 		return err;
 	err = profile__new(&rd.p);
 	if (!err && (err = profile__adopt(rd.p, buf)))
-		free(buf);
+		bigarr__free(buf);
 	if (err) {
 		if (!rd.p)
-			free(buf);
+			bigarr__free(buf);
 		profile__free(rd.p);
 		return slz_fail(err, "out of memory reading %s", name);
 	}
