@@ -316,6 +316,18 @@ static bool scan_u64(const char *s, const char *end, uint64_t *out)
 
 	if (s == end)
 		return false;
+	/* 19 digits cannot overflow (10^19 - 1 < 2^64): the division only for longer ones. */
+	if (end - s <= 19) {
+		for (; s < end; s++) {
+			unsigned int d = (unsigned int)(*s - '0');
+
+			if (d > 9)
+				return false;
+			v = v * 10 + d;
+		}
+		*out = v;
+		return true;
+	}
 	for (; s < end; s++) {
 		unsigned int d = (unsigned int)(*s - '0');
 
@@ -367,33 +379,63 @@ struct text_cache {
 	struct profile_entry flags_val; /* flags, err, syscall_nr */
 };
 
+/*
+ * The first nine spaces of [line, end) become NULs: field[i] starts each of the nine fields
+ * and the path after them (field[9]), fend[i] ends the nine. Eight bytes a step (an exact
+ * test of every byte for ' ', the lowest first): a byte at a time this loop was a tenth of
+ * reading a 200k-entry profile. -1 when the line has fewer than nine spaces.
+ */
+static int split_fields(char *line, char *end, char *field[10], char *fend[9])
+{
+	const uint64_t low7 = 0x7f7f7f7f7f7f7f7fULL, spaces = 0x2020202020202020ULL;
+	char *p = line;
+	int i = 0;
+
+	field[0] = line;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	for (; i < 9 && end - p >= 8; p += 8) {
+		uint64_t w, x, m;
+
+		memcpy(&w, p, 8);
+		x = w ^ spaces;
+		/* The high bit of each byte of x that is zero, i.e. of each space of w. */
+		m = ~(((x & low7) + low7) | x | low7);
+		for (; m && i < 9; m &= m - 1) {
+			char *sp = p + (__builtin_ctzll(m) >> 3);
+
+			*sp = '\0';
+			fend[i] = sp;
+			field[++i] = sp + 1;
+		}
+	}
+	/* The nine found within a word: the rest of it is the path's. */
+	if (i == 9)
+		return 0;
+#endif
+	for (; i < 9 && p < end; p++) {
+		if (*p == ' ') {
+			*p = '\0';
+			fend[i] = p;
+			field[++i] = p + 1;
+		}
+	}
+	return i == 9 ? 0 : -1;
+}
+
 /* Parse an entry line (NUL-terminated at end) into a staged entry of rd->p. */
 static int text_entry_line(struct profile_reader *rd, char *line, char *end, struct text_cache *c)
 {
 	struct profile_entry *e;
 	uint64_t mode, pid;
 	char *field[10], *fend[9];
-	char *s = line;
 	size_t n;
 	long dn;
 	int err;
 
 	/* Nine space-separated fields, then the path, which may itself contain spaces. */
-	for (int i = 0; i < 9; i++) {
-		char *sp = s;
-
-		while (sp < end && *sp != ' ')
-			sp++;
-		if (sp == end)
-			return bad(rd,
-				   "expected 10 fields: kinds dev ino count mode size flags pid "
-				   "comm path");
-		*sp = '\0';
-		field[i] = s;
-		fend[i] = sp;
-		s = sp + 1;
-	}
-	field[9] = s;
+	if (split_fields(line, end, field, fend))
+		return bad(rd,
+			   "expected 10 fields: kinds dev ino count mode size flags pid comm path");
 	e = profile__stage(rd->p);
 	if (!e)
 		return slz_fail(ENOMEM, "out of memory reading %s", rd->name);
@@ -551,6 +593,9 @@ static int check_complete(const struct profile_reader *rd)
 	return 0;
 }
 
+/* Staged entries added at once: 320 KiB of them, within a core's L2 cache. */
+#define COMMIT_BATCH 4096
+
 /* Room for one more line number (the staged entries' lines, for messages). */
 static int note_line(size_t **lines, size_t *n, size_t *cap, size_t lineno)
 {
@@ -631,6 +676,15 @@ static int read_stream(FILE *f, const char *name, bool log, bool *torn, struct p
 			}
 			err = json ? profile_fmt__json_line(&rd, line, false)
 				   : text_entry_line(&rd, line, end, &cache);
+			/*
+			 * Added COMMIT_BATCH at a time, while the staged entries are still in
+			 * the cache (all at the end re-read 16 MiB of a 200k-entry profile's
+			 * entries from memory), and the line numbers stay a small array.
+			 */
+			if (!err && nlines == COMMIT_BATCH) {
+				err = commit_staged(&rd, lines, nlines);
+				nlines = 0;
+			}
 		} else {
 			/* Whatever a header line changes, it changes after the entries above. */
 			err = commit_staged(&rd, lines, nlines);

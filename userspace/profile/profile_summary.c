@@ -267,8 +267,9 @@ static int count_path(const struct path_agg *a, void *ctx)
 	out->files++;
 	out->bytes += bytes;
 	out->truncated += !!(a->flags & SLZ_EVF_TRUNCATED);
-	for (int k = 0; k < SUMMARY_KINDS; k++)
-		out->by_kind[k] += !!(a->kinds & (1u << k));
+	/* The kinds it has, not every kind: most paths have one. */
+	for (uint32_t k = a->kinds & ((1u << SUMMARY_KINDS) - 1); k; k &= k - 1)
+		out->by_kind[__builtin_ctz(k)]++;
 	if (S_ISDIR(a->mode)) {
 		out->directories++;
 		return 0;
