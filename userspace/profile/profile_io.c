@@ -301,12 +301,12 @@ static int text_header_line(struct profile_reader *rd, char *line)
 }
 
 /*
- * The whole file is read into one buffer the profile then owns: entry lines are parsed in
- * place by one forward scan (fields split at spaces, numbers by hand), the entries staged in
- * the profile with their paths pointing into the buffer, and added together at the end
- * (profile__commit: index slots loaded ahead, no copy of any path). getline, a strchr and a
- * strlen per field, sscanf-like helpers and a copy of every path were most of reading a
- * 200k-entry profile.
+ * The file is read in chunks (struct chunk, below): entry lines are parsed in place by one
+ * forward scan (fields split at spaces, numbers by hand), the entries staged in the profile
+ * with their paths pointing into the chunk, and added a batch at a time (profile__commit:
+ * index slots loaded ahead, each path copied once into the profile's path chunks). getline, a
+ * strchr and a strlen per field, sscanf-like helpers and a malloc of every path were most of
+ * reading a 200k-entry profile.
  */
 
 /* Decimal digits only, within uint64_t (profile_fmt__u64 over [s, end)). */
@@ -502,7 +502,7 @@ static int text_entry_line(struct profile_reader *rd, char *line, char *end, str
 static int commit_staged(struct profile_reader *rd, const size_t *lines, size_t nlines)
 {
 	size_t failed = 0;
-	int err = profile__commit(rd->p, true, &failed);
+	int err = profile__commit(rd->p, false, &failed);
 
 	if (!err)
 		return 0;
@@ -533,43 +533,60 @@ static int first_line(struct profile_reader *rd, const char *line, bool *json)
 }
 
 /*
- * All of f from where it is into *buf (NUL-terminated; *len bytes before it). A regular file
- * is read in one piece of its size; a pipe in doubling pieces.
+ * The file comes through one buffer of READ_CHUNK bytes (more only for a longer line),
+ * refilled once its whole lines are parsed: the bytes are parsed while the copy from the page
+ * cache still has them in the cache. Reading the whole file into one buffer first cost a page
+ * of fresh memory per 4 KiB and a second trip through memory for every byte (the copy was the
+ * largest single cost of reading a 200k-entry profile). The staged entries' paths point into
+ * the buffer: they are added (and their paths copied) before it moves on.
  */
-static int read_all(FILE *f, const char *name, char **buf, size_t *len)
+#define READ_CHUNK (256u << 10)
+
+struct chunk {
+	FILE *f;
+	char *buf;
+	size_t cap, pos, fill; /* [pos, fill) not parsed yet; buf[fill] is a NUL */
+	char *nul;	       /* the first NUL byte in [pos, fill), or NULL */
+	bool eof;
+};
+
+/* Keep [pos, fill), moved to the start, and read more after it (growing for a long line). */
+static int chunk_refill(struct chunk *c, const char *name)
 {
-	struct stat st;
-	size_t cap = 0, used = 0, want = 1 << 16;
-	char *b = NULL;
+	size_t keep = c->fill - c->pos, room, got;
 
-	/* The size and room for the NUL and one more byte: the first read then sees the end. */
-	if (!fstat(fileno(f), &st) && S_ISREG(st.st_mode) && st.st_size > 0 &&
-	    (uint64_t)st.st_size < SIZE_MAX / 4)
-		want = (size_t)st.st_size + 2;
-	for (;;) {
-		size_t room, got;
+	if (c->pos) {
+		memmove(c->buf, c->buf + c->pos, keep);
+		if (c->nul)
+			c->nul -= c->pos;
+		c->pos = 0;
+		c->fill = keep;
+	}
+	if (keep + 1 >= c->cap) {
+		size_t ncap = c->cap ? 2 * c->cap : READ_CHUNK;
+		char *nb = ncap > c->cap ? realloc(c->buf, ncap) : NULL;
 
-		/* bigarr: a large profile's buffer in huge pages, not a page fault per 4 KiB. */
-		if (used + 1 >= cap && bigarr__grow((void **)&b, &cap, cap ? cap + 1 : want, 1)) {
-			bigarr__free(b);
+		if (!nb)
 			return slz_fail(ENOMEM, "out of memory reading %s", name);
-		}
-		room = cap - 1 - used;
-		got = fread(b + used, 1, room, f);
-		used += got;
-		if (got == room)
-			continue;
-		if (ferror(f)) {
+		if (c->nul)
+			c->nul = nb + (c->nul - c->buf);
+		c->buf = nb;
+		c->cap = ncap;
+	}
+	room = c->cap - 1 - c->fill;
+	got = fread(c->buf + c->fill, 1, room, c->f);
+	if (got < room) {
+		if (ferror(c->f)) {
 			int e = errno ? errno : EIO;
 
-			bigarr__free(b);
 			return slz_fail(e, "cannot read %s: %s", name, strerror(e));
 		}
-		break;
+		c->eof = true;
 	}
-	b[used] = '\0';
-	*buf = b;
-	*len = used;
+	if (!c->nul)
+		c->nul = memchr(c->buf + c->fill, '\0', got);
+	c->fill += got;
+	c->buf[c->fill] = '\0';
 	return 0;
 }
 
@@ -610,34 +627,35 @@ static int read_stream(FILE *f, const char *name, bool log, bool *torn, struct p
 {
 	struct profile_reader rd = {.name = name};
 	struct text_cache cache = {0};
+	struct chunk c = {.f = f};
 	size_t *lines = NULL, nlines = 0, lines_cap = 0;
-	char *buf = NULL, *pos, *bufend, *nul;
-	size_t size = 0;
 	bool json = false;
 	int err;
 
 	*out = NULL;
-	err = read_all(f, name, &buf, &size);
-	if (err)
-		return err;
 	err = profile__new(&rd.p);
-	if (!err && (err = profile__adopt(rd.p, buf)))
-		bigarr__free(buf);
-	if (err) {
-		if (!rd.p)
-			bigarr__free(buf);
-		profile__free(rd.p);
+	if (err)
 		return slz_fail(err, "out of memory reading %s", name);
-	}
-	pos = buf;
-	bufend = buf + size;
-	/* The first NUL byte, if any: the line holding it is refused when reached. */
-	nul = memchr(buf, '\0', size);
-	while (pos < bufend) {
+	err = chunk_refill(&c, name);
+	while (!err) {
+		char *pos = c.buf + c.pos, *bufend = c.buf + c.fill, *nul = c.nul;
 		char *nl = memchr(pos, '\n', (size_t)(bufend - pos));
 		char *line = pos, *end = nl ? nl : bufend;
 		size_t len = (size_t)(end - line);
 
+		if (!nl && !c.eof) {
+			/* The buffer moves: what points into it is added first. */
+			err = commit_staged(&rd, lines, nlines);
+			nlines = 0;
+			if (!err)
+				err = chunk_refill(&c, name);
+			if (err)
+				break;
+			continue;
+		}
+		if (pos == bufend)
+			break;
+		c.pos = nl ? (size_t)(nl + 1 - c.buf) : c.fill;
 		rd.lineno++;
 		if (nul && nul < end + (nl != NULL)) {
 			err = bad(&rd, "line contains a NUL byte");
@@ -656,7 +674,6 @@ static int read_stream(FILE *f, const char *name, bool log, bool *torn, struct p
 				       name, rd.lineno);
 			break;
 		}
-		pos = nl + 1;
 		*end = '\0';
 		/* CRLF line ends (a file edited on Windows) read as LF ones. */
 		if (len && line[len - 1] == '\r')
@@ -706,6 +723,7 @@ static int read_stream(FILE *f, const char *name, bool log, bool *torn, struct p
 		rd.p = NULL;
 	}
 	free(lines);
+	free(c.buf);
 	profile__free(rd.p);
 	return err;
 }
