@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "bigarr.h"
 #include "hashmap.h"
 
 #define EMPTY_SLOT UINT32_MAX
@@ -36,7 +37,7 @@ void idxmap__free(struct idxmap *m)
 {
 	if (!m)
 		return;
-	free(m->slots);
+	bigarr__free(m->slots);
 	free(m);
 }
 
@@ -56,7 +57,7 @@ static void place(struct slot *slots, size_t mask, uint32_t tag, uint32_t idx)
 
 static int grow_to(struct idxmap *m, size_t ncap)
 {
-	struct slot *ns = malloc(ncap * sizeof(*ns));
+	struct slot *ns = ncap <= SIZE_MAX / sizeof(*ns) ? bigarr__alloc(ncap * sizeof(*ns)) : NULL;
 
 	if (!ns)
 		return -ENOMEM;
@@ -79,7 +80,7 @@ static int grow_to(struct idxmap *m, size_t ncap)
 				place(ns, ncap - 1, s->tag, s->idx);
 		}
 	}
-	free(m->slots);
+	bigarr__free(m->slots);
 	m->slots = ns;
 	m->mask = ncap - 1;
 	return 0;

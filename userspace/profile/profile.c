@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "slz_vocab.h"
+#include "bigarr.h"
 #include "hashmap.h"
 #include "host.h"
 #include "pathutil.h"
@@ -16,20 +17,17 @@
  * The entries' paths live in chunks freed with the profile, not in a malloc block each: with
  * 200,000 entries the strdup and free of every path were ~8% of reading a profile (perf), and
  * each block cost 16 bytes of malloc's bookkeeping. A path replaced by a better one stays in
- * its chunk until the profile goes.
+ * its chunk until the profile goes. The first chunk is PATH_CHUNK (a small profile's paths),
+ * the next ones 2 MiB, doubling to PATH_CHUNK_MAX: a 200k-entry profile's 6 MiB of paths sit
+ * in huge pages (bigarr), not a page fault per 4 KiB.
  */
-#define PATH_CHUNK (64u << 10)
+#define PATH_CHUNK     (64u << 10)
+#define PATH_CHUNK_MAX (8u << 20)
 
 struct path_chunk {
 	struct path_chunk *next;
 	size_t used, cap;
 	char data[];
-};
-
-/* A buffer the profile took over (profile__adopt): staged paths point into it. */
-struct adopted {
-	struct adopted *next;
-	void *buf;
 };
 
 struct profile {
@@ -46,7 +44,7 @@ struct profile {
 	 */
 	struct idxmap *by_path;
 	struct path_chunk *paths; /* the newest first */
-	struct adopted *adopted;
+	size_t chunk_next;	  /* the size of the next path chunk */
 };
 
 /* A copy of s owned by p (freed with it), or NULL. */
@@ -57,15 +55,22 @@ static char *path_copy(struct profile *p, const char *s)
 	char *out;
 
 	if (!c || c->cap - c->used < len) {
-		size_t cap = len > PATH_CHUNK ? len : PATH_CHUNK;
+		size_t size = p->chunk_next ? p->chunk_next : PATH_CHUNK;
+		size_t cap = size - sizeof(*c);
+		bool own = len > cap;
 
-		c = malloc(sizeof(*c) + cap);
+		/* A path longer than a chunk gets its own, behind the current one. */
+		if (own)
+			cap = len;
+		c = bigarr__alloc(sizeof(*c) + cap);
 		if (!c)
 			return NULL;
 		c->cap = cap;
 		c->used = 0;
-		/* A path longer than a chunk gets its own, behind the current one. */
-		if (p->paths && cap > PATH_CHUNK) {
+		/* After the first, a mapping's worth at least (BIGARR_HUGE): huge pages. */
+		if (!own && size < PATH_CHUNK_MAX)
+			p->chunk_next = size < BIGARR_HUGE ? BIGARR_HUGE : 2 * size;
+		if (p->paths && own) {
 			c->next = p->paths->next;
 			p->paths->next = c;
 		} else {
@@ -184,17 +189,10 @@ void profile__free(struct profile *p)
 	while (p->paths) {
 		struct path_chunk *next = p->paths->next;
 
-		free(p->paths);
+		bigarr__free(p->paths);
 		p->paths = next;
 	}
-	while (p->adopted) {
-		struct adopted *next = p->adopted->next;
-
-		free(p->adopted->buf);
-		free(p->adopted);
-		p->adopted = next;
-	}
-	free(p->entries);
+	bigarr__free(p->entries);
 	header_free(&p->hdr);
 	idxmap__free(p->by_inode);
 	idxmap__free(p->path_only);
@@ -374,7 +372,7 @@ int profile__add(struct profile *p, const struct profile_entry *e)
 		return merge_into(p, found, e);
 	if (p->count >= UINT32_MAX - 1)
 		return -EOVERFLOW;
-	err = slz_grow((void **)&p->entries, &p->cap, p->count + 1, sizeof(*p->entries));
+	err = bigarr__grow((void **)&p->entries, &p->cap, p->count + 1, sizeof(*p->entries));
 	if (err)
 		return err;
 	n = &p->entries[p->count];
@@ -400,24 +398,13 @@ void profile__prefetch(const struct profile *p, const struct profile_entry *e)
 		idxmap__prefetch(p->path_only, path_hash(e->path));
 }
 
-int profile__adopt(struct profile *p, void *buf)
-{
-	struct adopted *a = malloc(sizeof(*a));
-
-	if (!a)
-		return -ENOMEM;
-	a->buf = buf;
-	a->next = p->adopted;
-	p->adopted = a;
-	return 0;
-}
-
 struct profile_entry *profile__stage(struct profile *p)
 {
 	struct profile_entry *e;
 
 	if (p->count + p->staged >= UINT32_MAX - 1 ||
-	    slz_grow((void **)&p->entries, &p->cap, p->count + p->staged + 1, sizeof(*p->entries)))
+	    bigarr__grow((void **)&p->entries, &p->cap, p->count + p->staged + 1,
+			 sizeof(*p->entries)))
 		return NULL;
 	e = &p->entries[p->count + p->staged++];
 	memset(e, 0, sizeof(*e));
@@ -479,7 +466,7 @@ int profile__reserve(struct profile *p, size_t n)
 
 	if (n > UINT32_MAX - 1)
 		return -EOVERFLOW;
-	err = slz_grow((void **)&p->entries, &p->cap, n, sizeof(*p->entries));
+	err = bigarr__grow((void **)&p->entries, &p->cap, n, sizeof(*p->entries));
 	if (!err)
 		err = idxmap__reserve(p->by_inode, n);
 	if (!err && p->by_path)

@@ -112,14 +112,13 @@ void profile__prefetch(const struct profile *p, const struct profile_entry *e);
  * Adding many entries at once (a reader): profile__stage gives the next free entry (zeroed,
  * syscall_nr -1) for the caller to fill, its path pointing anywhere; profile__commit then adds
  * the staged entries in order as profile__add would, the index slots of each loaded a few
- * entries ahead. owned: every staged path lives in memory p owns (profile__adopt), so none is
- * copied. On an error *failed is the staged entry it concerns; the entries before it were
- * added. Between the two, profile__add refuses (-EBUSY). stage returns NULL without memory.
+ * entries ahead, each new entry's path copied into memory p owns (the staged paths need to
+ * live only until then), unless owned: every staged path already lives in memory that outlives
+ * p, so none is copied. On an error *failed is the staged entry it concerns; the entries before it
+ * were added. Between the two, profile__add refuses (-EBUSY). stage returns NULL without memory.
  */
 struct profile_entry *profile__stage(struct profile *p);
 int profile__commit(struct profile *p, bool owned, size_t *failed);
-/* p takes buf (malloc'd) and frees it with itself. 0 or -ENOMEM (buf is then still yours). */
-int profile__adopt(struct profile *p, void *buf);
 /* The hash the profile indexes a path under (in memory only; never stored). */
 uint64_t profile__path_hash(const char *path);
 /* The same of the first len bytes of path. */

@@ -89,7 +89,8 @@ int profile_fmt__entry_check(struct profile_reader *rd, struct profile_entry *e,
 
 /*
  * One JSON Lines line (the header when first), parsed in place: an entry is staged in rd->p
- * (profile__stage), its strings pointing into line, which the profile must own. profile_json.c.
+ * (profile__stage), its path pointing into line, which must stay until the entry is committed
+ * (profile__commit copies it). profile_json.c.
  */
 int profile_fmt__json_line(struct profile_reader *rd, char *line, bool first);
 

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "slz_vocab.h"
+#include "bigarr.h"
 #include "hashmap.h"
 #include "profile_summary.h"
 #include "util.h"
@@ -165,34 +166,43 @@ static bool sorted_by_path(const struct profile *p)
 	return true;
 }
 
+/* What the summary does with each path's group, in the order of their first entries. */
+typedef int path_fn(const struct path_agg *a, void *ctx);
+
 /*
  * The same file can be in a profile twice: once by inode (opened) and once by path only
  * (access, readlink), so counting entries would count it twice. Group entries by path: in path
  * order, a group is a run of equal paths and needs no index (a hash of every path and a cache
- * miss each, ~a fifth of a 200k-entry report); otherwise through a hash table. Either way the
- * groups come in the order of their first entries.
+ * miss each, ~a fifth of a 200k-entry report) nor a table (each group is counted when its run
+ * ends: a 200k-entry profile's table was 8 MiB of fresh pages); otherwise through a hash table.
+ * Either way the groups come in the order of their first entries.
  */
 static int group_paths(const struct profile *p, profile_summary_filter *keep, void *ctx,
-		       struct path_table *t)
+		       struct path_table *t, path_fn *fn, void *fn_ctx)
 {
-	int err = slz_grow((void **)&t->paths, &t->cap, profile__count(p), sizeof(*t->paths));
 	size_t n = profile__count(p);
+	int err;
 
-	if (err)
-		return err;
 	if (sorted_by_path(p)) {
+		struct path_agg a = {0};
+
 		for (size_t i = 0; i < n; i++) {
 			const struct profile_entry *e = profile__entry(p, i);
 
 			if (keep && !keep(e, ctx))
 				continue;
-			if (!t->count || strcmp(t->paths[t->count - 1].path, e->path))
-				t->paths[t->count++] = (struct path_agg){.path = e->path};
-			path_join(&t->paths[t->count - 1], e);
+			if (!a.path || strcmp(a.path, e->path)) {
+				if (a.path && (err = fn(&a, fn_ctx)))
+					return err;
+				a = (struct path_agg){.path = e->path};
+			}
+			path_join(&a, e);
 		}
-		return 0;
+		return a.path ? fn(&a, fn_ctx) : 0;
 	}
-	err = idxmap__new(&t->index);
+	err = bigarr__grow((void **)&t->paths, &t->cap, n, sizeof(*t->paths));
+	if (!err)
+		err = idxmap__new(&t->index);
 	/* Sized for one path per entry, the usual case, instead of growing to it. */
 	if (!err)
 		err = idxmap__reserve(t->index, n);
@@ -228,7 +238,45 @@ static int group_paths(const struct profile *p, profile_summary_filter *keep, vo
 		}
 		path_join(&t->paths[j], e);
 	}
+	for (size_t i = 0; i < t->count; i++) {
+		err = fn(&t->paths[i], fn_ctx);
+		if (err)
+			return err;
+	}
 	return 0;
+}
+
+/* The summary being computed: what each path's group adds to it. */
+struct summing {
+	struct profile_summary *out;
+	struct dir_table *dirs;
+	unsigned int depth;
+};
+
+static int count_path(const struct path_agg *a, void *ctx)
+{
+	const uint32_t reads = SLZ_KIND_OPEN | SLZ_KIND_MMAP | SLZ_KIND_EXEC | SLZ_KIND_INTERP;
+	struct summing *sm = ctx;
+	struct profile_summary *out = sm->out;
+	uint64_t bytes = S_ISREG(a->mode) ? a->size : 0;
+
+	if (a->kinds == SLZ_KIND_MISSING) {
+		out->missing++;
+		return 0;
+	}
+	out->files++;
+	out->bytes += bytes;
+	out->truncated += !!(a->flags & SLZ_EVF_TRUNCATED);
+	/* The kinds it has, not every kind: most paths have one. */
+	for (uint32_t k = a->kinds & ((1u << SUMMARY_KINDS) - 1); k; k &= k - 1)
+		out->by_kind[__builtin_ctz(k)]++;
+	if (S_ISDIR(a->mode)) {
+		out->directories++;
+		return 0;
+	}
+	if (!(a->kinds & reads))
+		out->stat_only++;
+	return account(sm->dirs, a->path, sm->depth, bytes);
 }
 
 int profile_summary__compute(const struct profile *p, unsigned int depth,
@@ -241,40 +289,17 @@ int profile_summary__compute_filtered(const struct profile *p, unsigned int dept
 				      profile_summary_filter *keep, void *ctx,
 				      struct profile_summary *out)
 {
-	const uint32_t reads = SLZ_KIND_OPEN | SLZ_KIND_MMAP | SLZ_KIND_EXEC | SLZ_KIND_INTERP;
 	struct dir_table t = {.last = -1};
 	struct path_table pt = {0};
+	struct summing sm = {out, &t, depth};
 	int err;
 
 	memset(out, 0, sizeof(*out));
-	err = group_paths(p, keep, ctx, &pt);
+	err = idxmap__new(&t.index);
 	if (!err)
-		err = idxmap__new(&t.index);
+		err = group_paths(p, keep, ctx, &pt, count_path, &sm);
 	if (err)
 		goto err;
-	for (size_t i = 0; i < pt.count; i++) {
-		const struct path_agg *a = &pt.paths[i];
-		uint64_t bytes = S_ISREG(a->mode) ? a->size : 0;
-
-		if (a->kinds == SLZ_KIND_MISSING) {
-			out->missing++;
-			continue;
-		}
-		out->files++;
-		out->bytes += bytes;
-		out->truncated += !!(a->flags & SLZ_EVF_TRUNCATED);
-		for (int k = 0; k < SUMMARY_KINDS; k++)
-			out->by_kind[k] += !!(a->kinds & (1u << k));
-		if (S_ISDIR(a->mode)) {
-			out->directories++;
-			continue;
-		}
-		if (!(a->kinds & reads))
-			out->stat_only++;
-		err = account(&t, a->path, depth, bytes);
-		if (err)
-			goto err;
-	}
 	/* No directory (an empty profile, failed lookups only) leaves t.dirs NULL: not for qsort.
 	 */
 	if (t.count > 1)
@@ -282,7 +307,7 @@ int profile_summary__compute_filtered(const struct profile *p, unsigned int dept
 	out->dirs = t.dirs;
 	out->ndirs = t.count;
 	idxmap__free(t.index);
-	free(pt.paths);
+	bigarr__free(pt.paths);
 	idxmap__free(pt.index);
 	return 0;
 err:
@@ -290,8 +315,9 @@ err:
 		free(t.dirs[i].path);
 	free(t.dirs);
 	idxmap__free(t.index);
-	free(pt.paths);
+	bigarr__free(pt.paths);
 	idxmap__free(pt.index);
+	memset(out, 0, sizeof(*out));
 	return err;
 }
 

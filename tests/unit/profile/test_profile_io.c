@@ -707,6 +707,135 @@ static void test_json_strings_in_place(void **state)
 		       "\\u0000");
 }
 
+/*
+ * The reader takes a file in 256 KiB chunks: lines across every chunk boundary (paths of 1 to
+ * 250 bytes shift the boundaries through the lines; some end in CRLF), a line longer than a
+ * chunk, and damage far from the start (a NUL byte, a last line without its newline, a torn
+ * log line) read as they did from one buffer.
+ */
+static char *big_text(size_t n, size_t *len, bool crlf)
+{
+	char *buf = NULL;
+	FILE *f = open_memstream(&buf, len);
+
+	assert_non_null(f);
+	fprintf(f, MAGIC "# files: %zu\n", n);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "open 8:1 %zu %zu 100644 %zu - 1 comm%zu /d/%0*zu%s\n", i + 1, i % 7 + 1,
+			i * 3, i % 5, (int)(i * 37 % 250) + 1, i, crlf && i % 3 ? "\r" : "");
+	assert_int_equal(fclose(f), 0);
+	return buf;
+}
+
+static int read_buf(const char *buf, size_t len, struct profile **out)
+{
+	FILE *f = fmemopen((void *)buf, len, "r");
+	int err;
+
+	assert_non_null(f);
+	err = profile__read_stream(f, "input.profile", out);
+	fclose(f);
+	return err;
+}
+
+static void assert_big_entries(const struct profile *p, size_t n)
+{
+	char path[300];
+
+	assert_int_equal(profile__count(p), n);
+	for (size_t i = 0; i < n; i++) {
+		const struct profile_entry *e = profile__find_inode(p, makedev(8, 1), i + 1);
+
+		snprintf(path, sizeof(path), "/d/%0*zu", (int)(i * 37 % 250) + 1, i);
+		assert_non_null(e);
+		assert_string_equal(e->path, path);
+		assert_int_equal(e->size, i * 3);
+		assert_int_equal(e->count, i % 7 + 1);
+		snprintf(path, sizeof(path), "comm%zu", i % 5);
+		assert_string_equal(e->first_comm, path);
+	}
+}
+
+static void test_lines_across_read_chunks(void **state)
+{
+	const size_t n = 12000;
+	size_t len, jlen;
+	struct profile *p = NULL, *q = NULL;
+	char *buf = big_text(n, &len, true), *jbuf = NULL, *line, *nl;
+	FILE *f;
+
+	assert_true(len > 4 * (256u << 10));
+	assert_int_equal(read_buf(buf, len, &p), 0);
+	assert_big_entries(p, n);
+	/* The JSON form, twice the bytes, the same entries. */
+	f = open_memstream(&jbuf, &jlen);
+	assert_non_null(f);
+	assert_int_equal(profile__write_stream(p, f, PROFILE_FMT_JSON), 0);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(read_buf(jbuf, jlen, &q), 0);
+	assert_big_entries(q, n);
+	profile__free(q);
+	profile__free(p);
+	free(jbuf);
+	/* A NUL byte in a line past the first chunks: refused with that line's number. */
+	line = buf;
+	for (int i = 0; i < 9002; i++)
+		line = strchr(line, '\n') + 1;
+	line[40] = '\0';
+	assert_int_equal(read_buf(buf, len, &p), -EBADMSG);
+	assert_null(p);
+	if (!strstr(slz_errmsg(), "input.profile:9003: line contains a NUL byte"))
+		fail_msg("message '%s'", slz_errmsg());
+	free(buf);
+	/* The last line without its newline, far from the start. */
+	buf = big_text(n, &len, false);
+	assert_int_equal(read_buf(buf, len - 1, &p), -EBADMSG);
+	if (!strstr(slz_errmsg(), "the last line has no newline"))
+		fail_msg("message '%s'", slz_errmsg());
+	/* The same, as a log (the header's count left out): torn, the whole lines kept. */
+	nl = strstr(buf, "# files: ");
+	memcpy(nl, "# filez", 7);
+	{
+		bool torn = false;
+		FILE *lf = fmemopen(buf, len - 1, "r");
+
+		assert_non_null(lf);
+		assert_int_equal(profile__read_log_stream(lf, "t.journal", &p, &torn), 0);
+		fclose(lf);
+		assert_true(torn);
+		assert_big_entries(p, n - 1);
+		profile__free(p);
+	}
+	free(buf);
+}
+
+static void test_line_longer_than_a_read_chunk(void **state)
+{
+	const size_t plen = 300000;
+	char *text = malloc(plen + 200), *path = malloc(plen + 1);
+	struct profile *p = NULL;
+	int used;
+
+	assert_non_null(text);
+	assert_non_null(path);
+	path[0] = '/';
+	for (size_t i = 1; i < plen; i++)
+		path[i] = (char)('a' + i % 26);
+	path[plen] = '\0';
+	used = snprintf(text, plen + 200,
+			MAGIC "# files: 2\nopen 8:1 1 1 100644 0 - 1 x %s\n"
+			      "open 8:1 2 1 100644 0 - 1 x /after\n",
+			path);
+	assert_true(used > (int)plen);
+	assert_int_equal(read_buf(text, (size_t)used, &p), 0);
+	assert_int_equal(profile__count(p), 2);
+	assert_string_equal(profile__find_inode(p, makedev(8, 1), 1)->path, path);
+	assert_string_equal(profile__find_inode(p, makedev(8, 1), 2)->path, "/after");
+	profile__free(p);
+	free(text);
+	free(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -729,6 +858,8 @@ int main(void)
 		cmocka_unit_test(test_log_torn_last_line_is_dropped),
 		cmocka_unit_test(test_text_columns_each_line_its_own),
 		cmocka_unit_test(test_json_strings_in_place),
+		cmocka_unit_test(test_lines_across_read_chunks),
+		cmocka_unit_test(test_line_longer_than_a_read_chunk),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
