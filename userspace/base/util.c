@@ -230,6 +230,12 @@ struct atomic_file {
 	char *dest;
 	char *temp;
 	FILE *stream;
+	/*
+	 * "-" or an existing file that is not a regular one (/dev/null, a FIFO, a terminal):
+	 * written to a nameless temp and copied there at commit. Renaming over such a file would
+	 * replace the device node itself.
+	 */
+	bool copy_out;
 };
 
 /*
@@ -275,8 +281,16 @@ static bool is_stdout(const char *dest)
 	return !strcmp(dest, ATOMIC_FILE_STDOUT);
 }
 
-/* "-": a temp file with no name, so nothing is left behind even by a SIGKILL. */
-static int open_stdout_temp(struct atomic_file *af)
+/* A regular file, a directory or nothing yet at dest: renamed over; anything else: copied to. */
+static bool is_special(const char *dest)
+{
+	struct stat st;
+
+	return !stat(dest, &st) && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode);
+}
+
+/* "-" and special files: a temp file with no name, so nothing is left behind even by a SIGKILL. */
+static int open_nameless_temp(struct atomic_file *af)
 {
 	const char *dir = getenv("TMPDIR");
 	char *name = NULL;
@@ -296,9 +310,9 @@ static int open_stdout_temp(struct atomic_file *af)
 	}
 	if (fd < 0)
 		return slz_fail(errno,
-				"cannot create a temp file in %s for stdout: %s (set TMPDIR to a "
+				"cannot create a temp file in %s for %s: %s (set TMPDIR to a "
 				"writable directory)",
-				dir, strerror(errno));
+				dir, is_stdout(af->dest) ? "stdout" : af->dest, strerror(errno));
 	af->stream = fdopen(fd, "w");
 	if (!af->stream) {
 		close(fd);
@@ -307,23 +321,32 @@ static int open_stdout_temp(struct atomic_file *af)
 	return 0;
 }
 
-/* Copy the finished temp to stdout, after whatever stdio holds for it already. */
-static int copy_to_stdout(struct atomic_file *af)
+/*
+ * Copy the finished temp to stdout (after whatever stdio holds for it already) or to the
+ * special file dest names, opened only now: a FIFO's reader sees nothing before the commit.
+ */
+static int copy_out(struct atomic_file *af)
 {
-	int fd = fileno(af->stream);
+	bool to_stdout = is_stdout(af->dest);
+	int fd = fileno(af->stream), out = STDOUT_FILENO;
 	char buf[65536];
 	ssize_t n;
 
 	if (fflush(af->stream) || ferror(af->stream) || lseek(fd, 0, SEEK_SET) < 0 ||
-	    fflush(stdout))
+	    (to_stdout && fflush(stdout)))
 		goto fail;
+	if (!to_stdout) {
+		out = open(af->dest, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+		if (out < 0)
+			goto fail;
+	}
 	while ((n = read(fd, buf, sizeof(buf))) != 0) {
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
 			goto fail;
 		for (ssize_t off = 0; off < n;) {
-			ssize_t w = write(STDOUT_FILENO, buf + off, (size_t)(n - off));
+			ssize_t w = write(out, buf + off, (size_t)(n - off));
 
 			if (w < 0 && errno == EINTR)
 				continue;
@@ -332,10 +355,16 @@ static int copy_to_stdout(struct atomic_file *af)
 			off += w;
 		}
 	}
+	if (!to_stdout && close(out)) {
+		out = STDOUT_FILENO;
+		goto fail;
+	}
 	return 0;
 fail:
-	return slz_fail(errno ? errno : EIO, "cannot write to stdout: %s",
-			strerror(errno ? errno : EIO));
+	if (out != STDOUT_FILENO)
+		close(out);
+	return slz_fail(errno ? errno : EIO, "cannot write to %s: %s",
+			to_stdout ? "stdout" : af->dest, strerror(errno ? errno : EIO));
 }
 
 int atomic_file__open(const char *dest, struct atomic_file **out)
@@ -346,9 +375,10 @@ int atomic_file__open(const char *dest, struct atomic_file **out)
 	af = calloc(1, sizeof(*af));
 	if (!af)
 		return -ENOMEM;
-	if (is_stdout(dest)) {
+	if (is_stdout(dest) || is_special(dest)) {
 		af->dest = strdup(dest);
-		err = af->dest ? open_stdout_temp(af) : -ENOMEM;
+		af->copy_out = true;
+		err = af->dest ? open_nameless_temp(af) : -ENOMEM;
 		if (err)
 			goto err;
 		*out = af;
@@ -416,8 +446,8 @@ int atomic_file__commit(struct atomic_file *af)
 {
 	int err = 0;
 
-	if (is_stdout(af->dest)) {
-		err = copy_to_stdout(af);
+	if (af->copy_out) {
+		err = copy_out(af);
 		goto out;
 	}
 	if (fflush(af->stream) || ferror(af->stream) || fsync(fileno(af->stream))) {

@@ -76,7 +76,9 @@ int owned__mkdtemp(const char *parent, const char *prefix, char **path, int *loc
  * copied to stdout at commit, so a writer may still seek (the zip writer reads its central
  * directory back) and a failure before commit puts nothing on stdout. Only a failure while
  * copying (a closed pipe, a full disk behind a redirect) leaves stdout cut short; commit then
- * fails with the reason.
+ * fails with the reason. A dest that exists and is neither a regular file nor a directory
+ * (/dev/null, /dev/stdout, a FIFO) is written the same way and opened only at commit: a rename
+ * would replace the device node itself.
  */
 #define ATOMIC_FILE_STDOUT "-"
 struct atomic_file;

@@ -8,6 +8,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -188,6 +189,64 @@ static void test_atomic_file_stdout(void **state)
 	assert_int_equal(access("-", F_OK), -1);
 }
 
+static int entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d)))
+		n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+	closedir(d);
+	return n;
+}
+
+/*
+ * An existing special file is written, not replaced: a FIFO keeps being a FIFO and its reader
+ * gets the bytes only at commit; /dev/null stays the device; nothing is left beside either.
+ */
+static void test_atomic_file_special_dest(void **state)
+{
+	struct atomic_file *af = NULL;
+	char fifo[PATH_MAX], got[32] = "";
+	struct stat st;
+	int rfd;
+	ssize_t n;
+
+	testfs__path(fifo, sizeof(fifo), root, "out.fifo");
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	rfd = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	assert_true(rfd >= 0);
+	assert_int_equal(atomic_file__check_writable(fifo), 0);
+	assert_int_equal(atomic_file__open(fifo, &af), 0);
+	assert_null(atomic_file__temp_path(af));
+	fputs("zzcde", atomic_file__stream(af));
+	fseek(atomic_file__stream(af), 0, SEEK_SET);
+	fputs("ab", atomic_file__stream(af));
+	fflush(atomic_file__stream(af));
+	assert_int_equal(read(rfd, got, sizeof(got)), 0); /* no writer yet: nothing before commit */
+	assert_int_equal(atomic_file__commit(af), 0);
+	n = read(rfd, got, sizeof(got) - 1);
+	assert_int_equal(n, 5);
+	got[n] = '\0';
+	assert_string_equal(got, "abcde");
+	close(rfd);
+	assert_int_equal(lstat(fifo, &st), 0);
+	assert_true(S_ISFIFO(st.st_mode));
+
+	assert_int_equal(atomic_file__open("/dev/null", &af), 0);
+	fputs("discarded", atomic_file__stream(af));
+	assert_int_equal(atomic_file__commit(af), 0);
+	assert_int_equal(stat("/dev/null", &st), 0);
+	assert_true(S_ISCHR(st.st_mode));
+	assert_int_equal(atomic_file__open("/dev/null", &af), 0);
+	atomic_file__abort(af);
+	assert_true(S_ISCHR(st.st_mode));
+	/* Only the FIFO is in the directory: no temp was made beside it. */
+	assert_int_equal(entries(root), 1);
+}
+
 static void test_atomic_file_sweeps(void **state)
 {
 	struct atomic_file *af = NULL;
@@ -271,6 +330,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sweep_dirs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_atomic_file_sweeps, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_atomic_file_stdout, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_atomic_file_special_dest, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_long_dest_name, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mkdtemp, setup, teardown),
 	};
