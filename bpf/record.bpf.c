@@ -176,23 +176,25 @@ static __always_inline void event_send(struct slz_event *ev, __u32 slot, void *m
 	st->events++;
 }
 
-/* The struct file behind fd in the current task, as an integer (0 when none). */
+/*
+ * The struct file behind fd in the current task (task: untrusted, current_task_untrusted), as
+ * an integer (0 when none). The slot is read with a direct load through the fd array cast to
+ * an untrusted void pointer (a faulting load gives 0, as bpf_probe_read_kernel's failure did),
+ * not with a helper call: this runs on every open and mmap of a target.
+ */
 static __always_inline __u64 fd_file(struct task_struct *task, int fd)
 {
 	struct files_struct *files = task->files;
 	struct fdtable *fdt;
-	struct file **fda;
-	__u64 f = 0;
+	__u64 *fda;
 
 	if (!files || fd < 0)
 		return 0;
 	fdt = files->fdt;
 	if (!fdt || (unsigned int)fd >= fdt->max_fds)
 		return 0;
-	fda = fdt->fd;
-	if (bpf_probe_read_kernel(&f, sizeof(f), &fda[fd]))
-		return 0;
-	return f;
+	fda = bpf_rdonly_cast(fdt->fd, 0);
+	return fda[(unsigned int)fd];
 }
 
 /*
@@ -239,6 +241,31 @@ __noinline int record_file(__u64 file, __u64 slot_gen, __u32 kind, long nr)
 	ev->path_len = walk_copy(w, ev->path);
 	event_send(ev, slot, map, &k, inserted);
 	return 0;
+}
+
+/*
+ * record_file's hit path, inline: the (dev, ino) key built as record_file builds it and found
+ * in this CPU's cache of recent keys (seen_hot counts the access), with no helper and no
+ * function call; anything else calls record_file, which does the whole lookup.
+ */
+static __always_inline void record_file_hot(struct slz_cpu_state *cs, __u64 file, __u64 slot_gen,
+					    __u32 kind, long nr)
+{
+	struct file *f = bpf_rdonly_cast((void *)file, bpf_core_type_id_kernel(struct file));
+	struct inode *inode = f->f_inode;
+	struct slz_seen_key k = {};
+
+	if (!inode)
+		return; /* record_file would return at once */
+	if (cs) {
+		k.ino = inode->i_ino;
+		k.dev = inode->i_sb->s_dev;
+		k.gen = slot_gen >> 32;
+		k.kind = kind;
+		if (seen_hot(cs, (__u32)slot_gen, &k))
+			return;
+	}
+	record_file(file, slot_gen, kind, nr);
 }
 
 /*
@@ -498,11 +525,20 @@ static __always_inline bool empty_path(const char *upath, __u64 flags)
 
 /*
  * What every recording hook runs at a syscall's exit: nr is the syscall, regs its user
- * registers (the arguments as the task passed them), ret its result. The per-syscall programs
- * pass nr as a constant, so each keeps only its own case of the switches below.
+ * registers (the arguments as the task passed them), ret its result, task the current task
+ * (bpf_get_current_task_btf(), or NULL to have it fetched here once the syscall is known to be
+ * one of ours). The per-syscall programs pass nr as a constant, so each keeps only its own
+ * case of the switches below.
+ *
+ * The hit path (a target's file seen before, in this CPU's cache) calls one helper here
+ * (bpf_get_current_task_btf) and no function: current_target_hot and record_file_hot read the
+ * task's cgroup, fd table and inode through direct loads; only a miss calls the global
+ * functions, which do the whole work again.
  */
-static __always_inline int on_sys_exit(struct pt_regs *regs, long nr, long ret)
+static __always_inline int on_sys_exit(struct task_struct *btask, struct pt_regs *regs, long nr,
+				       long ret)
 {
+	struct slz_cpu_state *cs;
 	struct task_struct *task;
 	int dfd = AT_FDCWD, target;
 	__u64 upath, sg;
@@ -544,10 +580,13 @@ static __always_inline int on_sys_exit(struct pt_regs *regs, long nr, long ret)
 		if (!record_missing || (ret != -ENOENT && ret != -ENOTDIR))
 			return 0;
 	}
-	target = current_target(&gen);
+	if (!btask)
+		btask = bpf_get_current_task_btf();
+	task = bpf_rdonly_cast(btask, bpf_core_type_id_kernel(struct task_struct));
+	cs = cpu_state_get();
+	target = current_target_hot(task, cs, &gen);
 	if (target < 0)
 		return 0;
-	task = current_task_untrusted();
 	sg = SLOT_GEN(target, gen);
 
 	switch (nr) {
@@ -574,14 +613,14 @@ static __always_inline int on_sys_exit(struct pt_regs *regs, long nr, long ret)
 		__u64 f = fd_file(task, (int)ret);
 
 		if (f)
-			record_file(f, sg, open_kinds(regs, nr, f), nr);
+			record_file_hot(cs, f, sg, open_kinds(regs, nr, f), nr);
 		break;
 	}
 	case SLZ_KIND_MMAP: {
 		__u64 f = fd_file(task, (int)regs->r8);
 
 		if (f)
-			record_file(f, sg, SLZ_KIND_MMAP, nr);
+			record_file_hot(cs, f, sg, SLZ_KIND_MMAP, nr);
 		break;
 	}
 	case SLZ_KIND_STAT:
@@ -611,7 +650,7 @@ static __always_inline int on_sys_exit(struct pt_regs *regs, long nr, long ret)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(slz_sys_exit, struct pt_regs *regs, long ret)
 {
-	return on_sys_exit(regs, regs->orig_ax, ret);
+	return on_sys_exit(NULL, regs, regs->orig_ax, ret);
 }
 
 /*
@@ -625,9 +664,9 @@ int BPF_PROG(slz_sys_exit, struct pt_regs *regs, long ret)
 	SEC("tracepoint/syscalls/sys_exit_" #name)                                                 \
 	int slz_##name(struct trace_event_raw_sys_exit *ctx)                                       \
 	{                                                                                          \
-		struct pt_regs *regs =                                                             \
-			(struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());            \
-		return on_sys_exit(regs, nr, ctx->ret);                                            \
+		struct task_struct *t = bpf_get_current_task_btf();                                \
+                                                                                                   \
+		return on_sys_exit(t, (struct pt_regs *)bpf_task_pt_regs(t), nr, ctx->ret);        \
 	}
 
 /* Exactly the syscalls of on_sys_exit's switch (x86_64 names: stat is newstat). */
