@@ -660,13 +660,36 @@ int BPF_PROG(slz_sys_exit, struct pt_regs *regs, long ret)
  * registers (the same pt_regs tp_btf/sys_exit is handed), which costs one helper call and no
  * second program at sys_enter (nor a map to pair the two).
  */
+/*
+ * Where a task's saved user registers sit from the bottom of its kernel stack: task_pt_regs()
+ * is task->stack plus a constant of the kernel's build (THREAD_SIZE less the top padding and
+ * the size of struct pt_regs), so the first program run learns it from bpf_task_pt_regs and
+ * the others add it to task->stack with a direct load instead of a helper call. 0: not yet
+ * known. Every CPU that writes it writes the same value.
+ */
+__u32 pt_regs_off;
+
+static __always_inline struct pt_regs *user_regs(struct task_struct *t)
+{
+	struct task_struct *ut = bpf_rdonly_cast(t, bpf_core_type_id_kernel(struct task_struct));
+	__u64 stack = (__u64)ut->stack, off = pt_regs_off, regs;
+
+	if (off && stack)
+		return bpf_rdonly_cast((void *)(stack + off),
+				       bpf_core_type_id_kernel(struct pt_regs));
+	regs = (__u64)bpf_task_pt_regs(t);
+	if (stack && regs > stack && regs - stack < (1 << 20))
+		pt_regs_off = regs - stack;
+	return bpf_rdonly_cast((void *)regs, bpf_core_type_id_kernel(struct pt_regs));
+}
+
 #define SYS_EXIT_PROG(name, nr)                                                                    \
 	SEC("tracepoint/syscalls/sys_exit_" #name)                                                 \
 	int slz_##name(struct trace_event_raw_sys_exit *ctx)                                       \
 	{                                                                                          \
 		struct task_struct *t = bpf_get_current_task_btf();                                \
                                                                                                    \
-		return on_sys_exit(t, (struct pt_regs *)bpf_task_pt_regs(t), nr, ctx->ret);        \
+		return on_sys_exit(t, user_regs(t), nr, ctx->ret);                                 \
 	}
 
 /* Exactly the syscalls of on_sys_exit's switch (x86_64 names: stat is newstat). */
