@@ -17,7 +17,9 @@
  *
  * Hot path (a file seen before): (sys_exit hook: syscall number switch), cgroup -> target cache, fd
  * -> inode through the task's fd table, and a hit in this CPU's cache of recent keys (else one
- * lookup in the target's dedup map and an atomic add).
+ * lookup in the target's dedup map and an atomic add). For an open or mmap that path makes one
+ * helper call and no function call (on_sys_exit): each call returns through the kernel's
+ * return thunk, which made them most of the program's time (BENCHMARKS.md, issue 13's storm).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -657,8 +659,8 @@ int BPF_PROG(slz_sys_exit, struct pt_regs *regs, long ret)
  * tracepoint/syscalls/sys_exit_NAME: one program per file syscall. The kernel tests a bitmap
  * of the enabled syscalls before it enters BPF, so any other syscall never runs a program.
  * The context holds only the number and the result; the arguments are the task's saved user
- * registers (the same pt_regs tp_btf/sys_exit is handed), which costs one helper call and no
- * second program at sys_enter (nor a map to pair the two).
+ * registers (the same pt_regs tp_btf/sys_exit is handed), found at task->stack + pt_regs_off:
+ * no second program at sys_enter (nor a map to pair the two).
  */
 /*
  * Where a task's saved user registers sit from the bottom of its kernel stack: task_pt_regs()
