@@ -439,8 +439,36 @@ static __always_inline __u64 user_dev_to_kernel(__u64 d)
 }
 
 /*
- * stat-family results: identity from the user's stat buffer (a struct statx for statx, else a
- * struct stat), path from the user string.
+ * The dedup key of a stat-family result: identity from the user's stat buffer (a struct statx
+ * for statx, else a struct stat). -1 when the buffer cannot be read.
+ */
+static __always_inline int stat_key(void *ubuf, bool is_statx, __u32 gen, struct slz_seen_key *k)
+{
+	if (!ubuf)
+		return -1;
+	if (is_statx) {
+		__u32 devmm[2];
+
+		if (bpf_probe_read_user(&k->ino, sizeof(k->ino), ubuf + 32) ||
+		    bpf_probe_read_user(devmm, sizeof(devmm), ubuf + 136))
+			return -1;
+		k->dev = ((__u64)devmm[0] << 20) | (devmm[1] & 0xfffff);
+	} else {
+		__u64 di[2];
+
+		if (bpf_probe_read_user(di, sizeof(di), ubuf))
+			return -1;
+		k->dev = user_dev_to_kernel(di[0]);
+		k->ino = di[1];
+	}
+	k->gen = gen;
+	k->kind = SLZ_KIND_STAT;
+	return 0;
+}
+
+/*
+ * stat-family results: identity from the user's stat buffer (stat_key), path from the user
+ * string.
  */
 __noinline int record_stat(int dfd, __u64 upath_u, __u64 ubuf_u, __u64 slot_gen, long nr)
 {
@@ -456,25 +484,8 @@ __noinline int record_stat(int dfd, __u64 upath_u, __u64 ubuf_u, __u64 slot_gen,
 	__u64 bd, bm;
 	void *map;
 
-	if (!ubuf)
+	if (stat_key(ubuf, is_statx, gen, &k))
 		return 0;
-	if (is_statx) {
-		__u32 devmm[2];
-
-		if (bpf_probe_read_user(&k.ino, sizeof(k.ino), ubuf + 32) ||
-		    bpf_probe_read_user(devmm, sizeof(devmm), ubuf + 136))
-			return 0;
-		k.dev = ((__u64)devmm[0] << 20) | (devmm[1] & 0xfffff);
-	} else {
-		__u64 di[2];
-
-		if (bpf_probe_read_user(di, sizeof(di), ubuf))
-			return 0;
-		k.dev = user_dev_to_kernel(di[0]);
-		k.ino = di[1];
-	}
-	k.gen = gen;
-	k.kind = SLZ_KIND_STAT;
 	map = seen_new(slot, &k, &inserted);
 	if (!map)
 		return 0;
@@ -510,6 +521,24 @@ undo:
 	if (inserted)
 		bpf_map_delete_elem(map, &k);
 	return 0;
+}
+
+/*
+ * record_stat's hit path, inline (as record_file_hot): the key from the user's buffer found in
+ * this CPU's cache counts the access; anything else calls record_stat, which reads it again.
+ */
+static __always_inline void record_stat_hot(struct slz_cpu_state *cs, int dfd, __u64 upath,
+					    __u64 ubuf, __u64 slot_gen, long nr)
+{
+	struct slz_seen_key k = {};
+
+	if (cs) {
+		if (stat_key((void *)ubuf, nr == NR_statx, slot_gen >> 32, &k))
+			return; /* record_stat would return at once */
+		if (seen_hot(cs, (__u32)slot_gen, &k))
+			return;
+	}
+	record_stat(dfd, upath, ubuf, slot_gen, nr);
 }
 
 /* True when an AT_EMPTY_PATH call really names no path (an fstat in disguise). */
@@ -627,13 +656,13 @@ static __always_inline int on_sys_exit(struct task_struct *btask, struct pt_regs
 	}
 	case SLZ_KIND_STAT:
 		if (nr == NR_stat || nr == NR_lstat) {
-			record_stat(dfd, upath, regs->si, sg, nr);
+			record_stat_hot(cs, dfd, upath, regs->si, sg, nr);
 		} else if (nr == NR_newfstatat) {
 			if (!empty_path((const char *)upath, regs->r10))
-				record_stat(dfd, upath, regs->dx, sg, nr);
+				record_stat_hot(cs, dfd, upath, regs->dx, sg, nr);
 		} else {
 			if (!empty_path((const char *)upath, regs->dx))
-				record_stat(dfd, upath, regs->r8, sg, nr);
+				record_stat_hot(cs, dfd, upath, regs->r8, sg, nr);
 		}
 		break;
 	default: /* access, readlink */
