@@ -17,7 +17,9 @@
  *
  * Hot path (a file seen before): (sys_exit hook: syscall number switch), cgroup -> target cache, fd
  * -> inode through the task's fd table, and a hit in this CPU's cache of recent keys (else one
- * lookup in the target's dedup map and an atomic add).
+ * lookup in the target's dedup map and an atomic add). For an open or mmap that path makes one
+ * helper call and no function call (on_sys_exit): each call returns through the kernel's
+ * return thunk, which made them most of the program's time (BENCHMARKS.md, issue 13's storm).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -176,23 +178,25 @@ static __always_inline void event_send(struct slz_event *ev, __u32 slot, void *m
 	st->events++;
 }
 
-/* The struct file behind fd in the current task, as an integer (0 when none). */
+/*
+ * The struct file behind fd in the current task (task: untrusted, current_task_untrusted), as
+ * an integer (0 when none). The slot is read with a direct load through the fd array cast to
+ * an untrusted void pointer (a faulting load gives 0, as bpf_probe_read_kernel's failure did),
+ * not with a helper call: this runs on every open and mmap of a target.
+ */
 static __always_inline __u64 fd_file(struct task_struct *task, int fd)
 {
 	struct files_struct *files = task->files;
 	struct fdtable *fdt;
-	struct file **fda;
-	__u64 f = 0;
+	__u64 *fda;
 
 	if (!files || fd < 0)
 		return 0;
 	fdt = files->fdt;
 	if (!fdt || (unsigned int)fd >= fdt->max_fds)
 		return 0;
-	fda = fdt->fd;
-	if (bpf_probe_read_kernel(&f, sizeof(f), &fda[fd]))
-		return 0;
-	return f;
+	fda = bpf_rdonly_cast(fdt->fd, 0);
+	return fda[(unsigned int)fd];
 }
 
 /*
@@ -239,6 +243,31 @@ __noinline int record_file(__u64 file, __u64 slot_gen, __u32 kind, long nr)
 	ev->path_len = walk_copy(w, ev->path);
 	event_send(ev, slot, map, &k, inserted);
 	return 0;
+}
+
+/*
+ * record_file's hit path, inline: the (dev, ino) key built as record_file builds it and found
+ * in this CPU's cache of recent keys (seen_hot counts the access), with no helper and no
+ * function call; anything else calls record_file, which does the whole lookup.
+ */
+static __always_inline void record_file_hot(struct slz_cpu_state *cs, __u64 file, __u64 slot_gen,
+					    __u32 kind, long nr)
+{
+	struct file *f = bpf_rdonly_cast((void *)file, bpf_core_type_id_kernel(struct file));
+	struct inode *inode = f->f_inode;
+	struct slz_seen_key k = {};
+
+	if (!inode)
+		return; /* record_file would return at once */
+	if (cs) {
+		k.ino = inode->i_ino;
+		k.dev = inode->i_sb->s_dev;
+		k.gen = slot_gen >> 32;
+		k.kind = kind;
+		if (seen_hot(cs, (__u32)slot_gen, &k))
+			return;
+	}
+	record_file(file, slot_gen, kind, nr);
 }
 
 /*
@@ -410,8 +439,36 @@ static __always_inline __u64 user_dev_to_kernel(__u64 d)
 }
 
 /*
- * stat-family results: identity from the user's stat buffer (a struct statx for statx, else a
- * struct stat), path from the user string.
+ * The dedup key of a stat-family result: identity from the user's stat buffer (a struct statx
+ * for statx, else a struct stat). -1 when the buffer cannot be read.
+ */
+static __always_inline int stat_key(void *ubuf, bool is_statx, __u32 gen, struct slz_seen_key *k)
+{
+	if (!ubuf)
+		return -1;
+	if (is_statx) {
+		__u32 devmm[2];
+
+		if (bpf_probe_read_user(&k->ino, sizeof(k->ino), ubuf + 32) ||
+		    bpf_probe_read_user(devmm, sizeof(devmm), ubuf + 136))
+			return -1;
+		k->dev = ((__u64)devmm[0] << 20) | (devmm[1] & 0xfffff);
+	} else {
+		__u64 di[2];
+
+		if (bpf_probe_read_user(di, sizeof(di), ubuf))
+			return -1;
+		k->dev = user_dev_to_kernel(di[0]);
+		k->ino = di[1];
+	}
+	k->gen = gen;
+	k->kind = SLZ_KIND_STAT;
+	return 0;
+}
+
+/*
+ * stat-family results: identity from the user's stat buffer (stat_key), path from the user
+ * string.
  */
 __noinline int record_stat(int dfd, __u64 upath_u, __u64 ubuf_u, __u64 slot_gen, long nr)
 {
@@ -427,25 +484,8 @@ __noinline int record_stat(int dfd, __u64 upath_u, __u64 ubuf_u, __u64 slot_gen,
 	__u64 bd, bm;
 	void *map;
 
-	if (!ubuf)
+	if (stat_key(ubuf, is_statx, gen, &k))
 		return 0;
-	if (is_statx) {
-		__u32 devmm[2];
-
-		if (bpf_probe_read_user(&k.ino, sizeof(k.ino), ubuf + 32) ||
-		    bpf_probe_read_user(devmm, sizeof(devmm), ubuf + 136))
-			return 0;
-		k.dev = ((__u64)devmm[0] << 20) | (devmm[1] & 0xfffff);
-	} else {
-		__u64 di[2];
-
-		if (bpf_probe_read_user(di, sizeof(di), ubuf))
-			return 0;
-		k.dev = user_dev_to_kernel(di[0]);
-		k.ino = di[1];
-	}
-	k.gen = gen;
-	k.kind = SLZ_KIND_STAT;
 	map = seen_new(slot, &k, &inserted);
 	if (!map)
 		return 0;
@@ -483,6 +523,24 @@ undo:
 	return 0;
 }
 
+/*
+ * record_stat's hit path, inline (as record_file_hot): the key from the user's buffer found in
+ * this CPU's cache counts the access; anything else calls record_stat, which reads it again.
+ */
+static __always_inline void record_stat_hot(struct slz_cpu_state *cs, int dfd, __u64 upath,
+					    __u64 ubuf, __u64 slot_gen, long nr)
+{
+	struct slz_seen_key k = {};
+
+	if (cs) {
+		if (stat_key((void *)ubuf, nr == NR_statx, slot_gen >> 32, &k))
+			return; /* record_stat would return at once */
+		if (seen_hot(cs, (__u32)slot_gen, &k))
+			return;
+	}
+	record_stat(dfd, upath, ubuf, slot_gen, nr);
+}
+
 /* True when an AT_EMPTY_PATH call really names no path (an fstat in disguise). */
 static __always_inline bool empty_path(const char *upath, __u64 flags)
 {
@@ -498,11 +556,20 @@ static __always_inline bool empty_path(const char *upath, __u64 flags)
 
 /*
  * What every recording hook runs at a syscall's exit: nr is the syscall, regs its user
- * registers (the arguments as the task passed them), ret its result. The per-syscall programs
- * pass nr as a constant, so each keeps only its own case of the switches below.
+ * registers (the arguments as the task passed them), ret its result, task the current task
+ * (bpf_get_current_task_btf(), or NULL to have it fetched here once the syscall is known to be
+ * one of ours). The per-syscall programs pass nr as a constant, so each keeps only its own
+ * case of the switches below.
+ *
+ * The hit path (a target's file seen before, in this CPU's cache) calls one helper here
+ * (bpf_get_current_task_btf) and no function: current_target_hot and record_file_hot read the
+ * task's cgroup, fd table and inode through direct loads; only a miss calls the global
+ * functions, which do the whole work again.
  */
-static __always_inline int on_sys_exit(struct pt_regs *regs, long nr, long ret)
+static __always_inline int on_sys_exit(struct task_struct *btask, struct pt_regs *regs, long nr,
+				       long ret)
 {
+	struct slz_cpu_state *cs;
 	struct task_struct *task;
 	int dfd = AT_FDCWD, target;
 	__u64 upath, sg;
@@ -544,10 +611,13 @@ static __always_inline int on_sys_exit(struct pt_regs *regs, long nr, long ret)
 		if (!record_missing || (ret != -ENOENT && ret != -ENOTDIR))
 			return 0;
 	}
-	target = current_target(&gen);
+	if (!btask)
+		btask = bpf_get_current_task_btf();
+	task = bpf_rdonly_cast(btask, bpf_core_type_id_kernel(struct task_struct));
+	cs = cpu_state_get();
+	target = current_target_hot(task, cs, &gen);
 	if (target < 0)
 		return 0;
-	task = current_task_untrusted();
 	sg = SLOT_GEN(target, gen);
 
 	switch (nr) {
@@ -574,25 +644,25 @@ static __always_inline int on_sys_exit(struct pt_regs *regs, long nr, long ret)
 		__u64 f = fd_file(task, (int)ret);
 
 		if (f)
-			record_file(f, sg, open_kinds(regs, nr, f), nr);
+			record_file_hot(cs, f, sg, open_kinds(regs, nr, f), nr);
 		break;
 	}
 	case SLZ_KIND_MMAP: {
 		__u64 f = fd_file(task, (int)regs->r8);
 
 		if (f)
-			record_file(f, sg, SLZ_KIND_MMAP, nr);
+			record_file_hot(cs, f, sg, SLZ_KIND_MMAP, nr);
 		break;
 	}
 	case SLZ_KIND_STAT:
 		if (nr == NR_stat || nr == NR_lstat) {
-			record_stat(dfd, upath, regs->si, sg, nr);
+			record_stat_hot(cs, dfd, upath, regs->si, sg, nr);
 		} else if (nr == NR_newfstatat) {
 			if (!empty_path((const char *)upath, regs->r10))
-				record_stat(dfd, upath, regs->dx, sg, nr);
+				record_stat_hot(cs, dfd, upath, regs->dx, sg, nr);
 		} else {
 			if (!empty_path((const char *)upath, regs->dx))
-				record_stat(dfd, upath, regs->r8, sg, nr);
+				record_stat_hot(cs, dfd, upath, regs->r8, sg, nr);
 		}
 		break;
 	default: /* access, readlink */
@@ -611,23 +681,46 @@ static __always_inline int on_sys_exit(struct pt_regs *regs, long nr, long ret)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(slz_sys_exit, struct pt_regs *regs, long ret)
 {
-	return on_sys_exit(regs, regs->orig_ax, ret);
+	return on_sys_exit(NULL, regs, regs->orig_ax, ret);
 }
 
 /*
  * tracepoint/syscalls/sys_exit_NAME: one program per file syscall. The kernel tests a bitmap
  * of the enabled syscalls before it enters BPF, so any other syscall never runs a program.
  * The context holds only the number and the result; the arguments are the task's saved user
- * registers (the same pt_regs tp_btf/sys_exit is handed), which costs one helper call and no
- * second program at sys_enter (nor a map to pair the two).
+ * registers (the same pt_regs tp_btf/sys_exit is handed), found at task->stack + pt_regs_off:
+ * no second program at sys_enter (nor a map to pair the two).
  */
+/*
+ * Where a task's saved user registers sit from the bottom of its kernel stack: task_pt_regs()
+ * is task->stack plus a constant of the kernel's build (THREAD_SIZE less the top padding and
+ * the size of struct pt_regs), so the first program run learns it from bpf_task_pt_regs and
+ * the others add it to task->stack with a direct load instead of a helper call. 0: not yet
+ * known. Every CPU that writes it writes the same value.
+ */
+__u32 pt_regs_off;
+
+static __always_inline struct pt_regs *user_regs(struct task_struct *t)
+{
+	struct task_struct *ut = bpf_rdonly_cast(t, bpf_core_type_id_kernel(struct task_struct));
+	__u64 stack = (__u64)ut->stack, off = pt_regs_off, regs;
+
+	if (off && stack)
+		return bpf_rdonly_cast((void *)(stack + off),
+				       bpf_core_type_id_kernel(struct pt_regs));
+	regs = (__u64)bpf_task_pt_regs(t);
+	if (stack && regs > stack && regs - stack < (1 << 20))
+		pt_regs_off = regs - stack;
+	return bpf_rdonly_cast((void *)regs, bpf_core_type_id_kernel(struct pt_regs));
+}
+
 #define SYS_EXIT_PROG(name, nr)                                                                    \
 	SEC("tracepoint/syscalls/sys_exit_" #name)                                                 \
 	int slz_##name(struct trace_event_raw_sys_exit *ctx)                                       \
 	{                                                                                          \
-		struct pt_regs *regs =                                                             \
-			(struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());            \
-		return on_sys_exit(regs, nr, ctx->ret);                                            \
+		struct task_struct *t = bpf_get_current_task_btf();                                \
+                                                                                                   \
+		return on_sys_exit(t, user_regs(t), nr, ctx->ret);                                 \
 	}
 
 /* Exactly the syscalls of on_sys_exit's switch (x86_64 names: stat is newstat). */

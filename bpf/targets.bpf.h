@@ -212,6 +212,31 @@ static __always_inline int current_target(__u32 *gen)
 	return (int)(__u32)w - 1;
 }
 
+/*
+ * The hit path's target test, without a helper or a function call: the current task's
+ * cgroup id read through ut (the current task as an untrusted pointer) the way
+ * bpf_get_current_cgroup_id() reads it (css_set -> default cgroup -> kernfs id), compared with
+ * this CPU's cached answer. A task with any task-local storage might carry a tag
+ * (task_tag_target comes first), so it goes the full way; so does any miss. The answer is the
+ * one target_lookup gives: a task without local storage has no tag, and the per-CPU answer is
+ * target_lookup's own second step. -1 when the current task is no target's.
+ */
+static __always_inline int current_target_hot(struct task_struct *ut, struct slz_cpu_state *cs,
+					      __u32 *gen)
+{
+	if (cs && !ut->bpf_storage) {
+		__u64 cg = ut->cgroups->dfl_cgrp->kn->id;
+		__u32 version = targets_version;
+
+		if (cg && cs->cgroup_id == cg && cs->version == version &&
+		    cs->check == answer_check(cg, version, cs->slot1, cs->gen)) {
+			*gen = cs->gen;
+			return (int)cs->slot1 - 1;
+		}
+	}
+	return current_target(gen);
+}
+
 /* A key's hash: picks its hot slot (top bits) and is the slot's check word (never 0). */
 static __always_inline __u64 key_hash(const struct slz_seen_key *k, __u32 slot)
 {
@@ -232,11 +257,35 @@ static __always_inline bool key_eq(const struct slz_seen_key *a, const struct sl
  * target's dedup map, and the caller emits an event. *inserted tells whether k is now in that
  * map (to undo on a drop); false means the map is full.
  */
+/* The hot slot of k in cs (h is key_hash(k, slot)). */
+static __always_inline struct slz_hot_slot *hot_slot_of(struct slz_cpu_state *cs, __u64 h)
+{
+	return &cs->hot[(h >> 58) & (SLZ_HOT_SLOTS - 1)];
+}
+
+/*
+ * seen_new's first step on its own, for the hit path: true when this CPU's cache holds k for
+ * slot, which then counts the access. False sends the caller the whole way (seen_new, which
+ * tests the cache again: only a miss pays twice).
+ */
+static __always_inline bool seen_hot(struct slz_cpu_state *cs, __u32 slot,
+				     const struct slz_seen_key *k)
+{
+	__u64 h = key_hash(k, slot);
+	struct slz_hot_slot *hs = hot_slot_of(cs, h);
+
+	if (hs->check == h && hs->slot == slot && key_eq(&hs->key, k)) {
+		hs->pending++;
+		return true;
+	}
+	return false;
+}
+
 static __always_inline void *seen_new(__u32 slot, struct slz_seen_key *k, bool *inserted)
 {
 	struct slz_cpu_state *cs = cpu_state_get();
 	__u64 h = key_hash(k, slot);
-	struct slz_hot_slot *hs = cs ? &cs->hot[(h >> 58) & (SLZ_HOT_SLOTS - 1)] : NULL;
+	struct slz_hot_slot *hs = cs ? hot_slot_of(cs, h) : NULL;
 	__u64 one = 1, *cnt;
 	void *map;
 	long err;

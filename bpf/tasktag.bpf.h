@@ -10,7 +10,9 @@
  * trace_sched_process_fork comes before wake_up_new_task. The storage belongs to the
  * task_struct, which exec keeps, so a tagged process stays tagged across exec.
  *
- * An untagged task pays one bpf_task_storage_get without F_CREATE in current_target().
+ * A task with no task-local storage at all (task->bpf_storage NULL: no tag) pays nothing on the
+ * syscall hit path (current_target_hot); any other untagged task pays one bpf_task_storage_get
+ * without F_CREATE in current_target().
  */
 #ifndef SLIMZIP_BPF_TASKTAG_H
 #define SLIMZIP_BPF_TASKTAG_H

@@ -312,6 +312,36 @@ static int mode_many(const char *op, const char *prefix, int n, const char *go)
 }
 
 /*
+ * One process, several steps: for each i in 1..N, once DIR/stepI exists, open DIR/NAME twice,
+ * then create DIR/doneI. The test changes the targets between the steps while this process
+ * keeps running, with whatever the programs cached for it: it waits without sleeping (access
+ * in a loop, for at most 20 s), so between the test's change and its next open little else
+ * runs on its CPU that could replace those caches.
+ */
+static int mode_steps(const char *name, int n)
+{
+	char p[4096], f[64];
+	struct timespec t0, now;
+
+	for (int i = 1; i <= n; i++) {
+		snprintf(f, sizeof(f), "step%d", i);
+		path(p, sizeof(p), f);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		while (access(p, F_OK)) {
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			if (now.tv_sec - t0.tv_sec > 20)
+				return 120;
+		}
+		touch_open(name);
+		touch_open(name);
+		snprintf(f, sizeof(f), "done%d", i);
+		path(p, sizeof(p), f);
+		close(open(p, O_CREAT | O_WRONLY, 0644));
+	}
+	return 0;
+}
+
+/*
  * Open DIR/A, move this process into the cgroup directory CG (its cgroup.procs), then open
  * DIR/B: each open is attributed to the cgroup the process is in when it makes it.
  */
@@ -481,7 +511,7 @@ int main(int argc, char **argv)
 		fprintf(stderr,
 			"usage: rec_helper "
 			"all|written|syscalls|snapshot|wait|missing|deep|long|reuse|open|many|move|"
-			"exit|signal "
+			"steps|exit|signal "
 			"ARG\n");
 		return 2;
 	}
@@ -506,6 +536,8 @@ int main(int argc, char **argv)
 		return mode_reuse(argc > 3 ? atoi(argv[3]) : 1);
 	if (!strcmp(argv[1], "many") && argc > 6)
 		return mode_many(argv[3], argv[4], atoi(argv[5]), argv[6]);
+	if (!strcmp(argv[1], "steps") && argc > 4)
+		return mode_steps(argv[3], atoi(argv[4]));
 	if (!strcmp(argv[1], "move") && argc > 5)
 		return mode_move(argv[3], argv[4], argv[5]);
 	if (!strcmp(argv[1], "open")) {

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cgroup.h"
@@ -167,6 +168,85 @@ static void test_slot_reused_with_events_in_flight(void **state)
 	profile__free(p);
 	itest__cg_remove(&x.cg);
 	itest__cg_remove(&y.cg);
+	recorder__free(r);
+}
+
+/* Let rec_helper's "steps" run step i, and wait until it has. */
+static void run_step(int i)
+{
+	char name[32], p[PATH_MAX];
+
+	snprintf(name, sizeof(name), "step%d", i);
+	testfs__write(g.tmp, name, "");
+	snprintf(p, sizeof(p), "%s/done%d", g.tmp, i);
+	for (int t = 0; t < 20000 && access(p, F_OK); t++)
+		nanosleep(&(struct timespec){.tv_nsec = 1000000}, NULL);
+	assert_int_equal(access(p, F_OK), 0);
+}
+
+/*
+ * One process keeps running while its cgroup's target is removed and added again: its opens
+ * while no target holds the cgroup are nobody's, and after the re-add the file it had opened
+ * is new for the new generation, which counts only its own two opens. The process runs on
+ * CPU 0, the test on another CPU where there is one, so nothing of the test's own syscalls
+ * replaces CPU 0's cached answer for the process's cgroup, nor its file's hot key, between
+ * the steps: the programs must see on their own that the answer is out of date.
+ */
+static void test_target_readded_under_a_running_task(void **state)
+{
+	struct recorder_config cfg = {.ringbuf_bytes = 16 << 20};
+	const struct profile_entry *e;
+	struct recorder *r = NULL;
+	struct profile *p = NULL;
+	cpu_set_t all, one;
+	struct target t;
+
+	itest__require_bpf(&g);
+	testfs__write(g.tmp, "steady.txt", "s");
+	assert_int_equal(sched_getaffinity(0, sizeof(all), &all), 0);
+	CPU_ZERO(&one);
+	CPU_SET(0, &one);
+	assert_int_equal(sched_setaffinity(0, sizeof(one), &one), 0);
+	assert_int_equal(recorder__open(&cfg, &r), 0);
+	follow(r, &t);
+	itest__run_in(&t.cg, (char *[]){"steps", g.tmp, "steady.txt", "7", NULL});
+	if (CPU_COUNT(&all) > 1) {
+		for (int c = 1; c < CPU_SETSIZE; c++) {
+			if (CPU_ISSET(c, &all)) {
+				CPU_ZERO(&one);
+				CPU_SET(c, &one);
+				break;
+			}
+		}
+		assert_int_equal(sched_setaffinity(0, sizeof(one), &one), 0);
+	}
+	run_step(1);
+	itest__drain(r);
+	assert_int_equal(recorder__profile(r, t.slot, &p), 0);
+	e = itest__entry_of(p, g.tmp, "steady.txt");
+	assert_non_null(e);
+	assert_int_equal(e->count, 2);
+	profile__free(p);
+
+	/* Three rounds: a cache that outlived its target shows in one of them even on a busy host.
+	 */
+	for (int round = 0; round < 3; round++) {
+		assert_int_equal(recorder__remove_target(r, t.slot), 0);
+		run_step(2 + 2 * round); /* no target: recorded nowhere */
+		assert_int_equal(recorder__add_target(r, t.cg.id, &t.slot), 0);
+		run_step(3 + 2 * round);
+		itest__drain(r);
+		assert_int_equal(recorder__profile(r, t.slot, &p), 0);
+		e = itest__entry_of(p, g.tmp, "steady.txt");
+		assert_non_null(e);
+		assert_int_equal(e->kinds, SLZ_KIND_OPEN);
+		assert_int_equal(e->count, 2); /* this step's opens only */
+		assert_int_equal(profile__header_const(p)->lost_events, 0);
+		profile__free(p);
+	}
+	itest__finish(&t.cg);
+	assert_int_equal(sched_setaffinity(0, sizeof(all), &all), 0);
+	itest__cg_remove(&t.cg);
 	recorder__free(r);
 }
 
@@ -395,6 +475,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_three_targets_at_once),
 		cmocka_unit_test(test_slot_reused_with_events_in_flight),
+		cmocka_unit_test(test_target_readded_under_a_running_task),
 		cmocka_unit_test(test_reset_starts_a_new_epoch),
 		cmocka_unit_test(test_noisy_target_fills_only_its_own_map),
 		cmocka_unit_test(test_dedup_map_grows_and_keeps_everything),
