@@ -39,6 +39,24 @@ for dir in "" "$WORK/elsewhere"; do
 	rm -f "$WORK/blob.copy"
 done
 
+echo "== too little memory: plain directories beside the zip, the same verdict"
+# SLIMZIP_TEST_MEM_AVAILABLE (tests only) stands for a host with 1 MiB available.
+if [[ $own == tmpfs ]]; then
+	echo "skip: $WORK is itself on a tmpfs, the fallback cannot be told apart"
+else
+	cp "$tree/pkg/blob.bin" "$WORK/blob.copy"
+	SLIMZIP_TEST_MEM_AVAILABLE=1048576 run "$SLIMZIP" verify "$zip" --tree "$tree" -- \
+		sh -c 'stat -f -c %T "$1"; cat "$1/small.txt"; cmp "$1/pkg/blob.bin" "$2"' sh \
+		"$tree" "$WORK/blob.copy"
+	check "verify passes without the memory (exit $RC)" test "$RC" -eq 0
+	check "the workload read its tree from the zip's filesystem ($own), not a tmpfs" \
+		grep -qx "$own" "$WORK/last.out"
+	check "the copy is the zip's" grep -qx hi "$WORK/last.out"
+	check "no mount was made" test "$(mounts)" -eq "$before"
+	check "no directory is left" test -z "$(find "$WORK/out" -name 'slimzip-verify-*')"
+	rm -f "$WORK/blob.copy"
+fi
+
 echo "== SIGKILL of verify: the next verify removes the mounted copy"
 bg verify "$SLIMZIP" verify "$zip" --tree "$tree" -- sh -c 'echo $$ >"$1"; exec sleep 100' sh "$WORK/cmd.pid"
 cmdpid=$(pid_in "$WORK/cmd.pid")

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -365,6 +366,58 @@ static void test_files_the_run_makes_are_not_missing(void **state)
 	assert_string_equal(f->last_missing[0], "data/need.txt");
 }
 
+/* The workload's view of the tree: "tmpfs" when verify extracted onto a tmpfs of its own. */
+static int proof_on_tmpfs(struct fx *f, bool expect_tmpfs)
+{
+	char script[2 * PATH_MAX];
+	char *argv[] = {"/bin/sh", "-c", script, NULL};
+	struct verify_opts o = opts(f, argv);
+	struct verify_result res;
+
+	snprintf(script, sizeof(script), "cat '%s' && test \"$(stat -f -c %%T '%s')\" %s tmpfs",
+		 f->need, f->tree, expect_tmpfs ? "=" : "!=");
+	assert_int_equal(verify__run(&o, &res), 0);
+	assert_int_equal(res.nmissing, 0);
+	return res.cmd_status;
+}
+
+/* No directory of verify's (extraction or mount) is left beside the zip. */
+static void assert_no_extraction_left(struct fx *f)
+{
+	char cmd[PATH_MAX + 64];
+
+	snprintf(cmd, sizeof(cmd), "ls -a '%s' | grep -q slimzip-verify-", f->root);
+	assert_int_not_equal(system(cmd), 0);
+	assert_int_not_equal(system("grep -q ' slimzip-verify ' /proc/self/mountinfo"), 0);
+}
+
+/*
+ * The extraction is a tmpfs of its own when memory allows, and plain directories beside the zip
+ * when it does not (SLIMZIP_TEST_MEM_AVAILABLE stands for a host low on memory): the same
+ * verdict either way, and nothing left behind. The tree here is on the test's TMPDIR: when that
+ * is itself a tmpfs the two cannot be told apart, and the test says so and skips.
+ */
+static void test_extraction_falls_back_without_memory(void **state)
+{
+	struct fx *f = *state;
+	const char *keep[] = {"data/need.txt"};
+	char probe[PATH_MAX + 64];
+
+	require_bpf();
+	snprintf(probe, sizeof(probe), "test \"$(stat -f -c %%T '%s')\" = tmpfs", f->root);
+	if (system(probe) == 0)
+		skip();
+	make_zip(f, keep, 1);
+	unsetenv("SLIMZIP_TEST_MEM_AVAILABLE");
+	assert_int_equal(proof_on_tmpfs(f, true), 0);
+	assert_no_extraction_left(f);
+	/* 1 MiB available: less than the zip plus the 64 MiB headroom. */
+	setenv("SLIMZIP_TEST_MEM_AVAILABLE", "1048576", 1);
+	assert_int_equal(proof_on_tmpfs(f, false), 0);
+	unsetenv("SLIMZIP_TEST_MEM_AVAILABLE");
+	assert_no_extraction_left(f);
+}
+
 static void test_rmtree(void **state)
 {
 	struct fx *f = *state;
@@ -389,6 +442,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_runs_as_user, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_user_cannot_reach_tree, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_files_the_run_makes_are_not_missing, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_extraction_falls_back_without_memory, setup,
 						teardown),
 	};
 

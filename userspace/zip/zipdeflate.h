@@ -6,10 +6,11 @@
  * owns one (zippool's workers, and the writer thread when it does a job itself), made once
  * and used for every file that thread takes.
  *
- * Levels: the zip levels 1-9 are libdeflate's levels of the same number (libdeflate's 6 gives
- * about zlib's 6 ratio with far less CPU); level 0 (store) never gets here. libdeflate's 10-12
- * are not offered: files above the in-memory limit still stream through libzip's zlib, whose
- * scale ends at 9, and one level would then mean two things in one zip.
+ * Levels: zip level N means what zip -N means, output no larger than zlib's at N, for the
+ * least CPU: each is the lowest libdeflate level that measured no larger than zlib's N on every
+ * corpus (zipdeflate.c's table, zipdeflate__libdeflate_level; 6 is libdeflate's 7). Level 0
+ * (store) never gets here. Files above the in-memory limit stream through libzip's zlib at N
+ * itself, which keeps the same promise. libdeflate's 10-12 are not needed for it.
  *
  * Stored fallback, as Info-ZIP does: a file deflate does not make smaller is stored (method 0),
  * so an entry is never larger than its file. The result depends on the bytes and the level
@@ -31,7 +32,10 @@ struct zipdeflate_out {
 	bool stored;
 };
 
-/* A compressor for one thread at level 1..9. 0, -EINVAL (level) or -ENOMEM. */
+/* The libdeflate level zip level 1..9 deflates with; -EINVAL for any other. */
+int zipdeflate__libdeflate_level(int level);
+
+/* A compressor for one thread at zip level 1..9. 0, -EINVAL (level) or -ENOMEM. */
 int zipdeflate__new(int level, struct zipdeflate **out);
 
 /*

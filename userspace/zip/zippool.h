@@ -5,10 +5,12 @@
  * per thread); the writer later hands libzip the finished raw deflate bytes (or the file
  * itself, stored, when deflate does not shrink it) with method, sizes and CRC, and libzip
  * copies them without recompressing. Every file is deflated on its own, so the bytes do not
- * depend on the number of threads. Jobs are taken in the order they were added, which is the
- * order the writer consumes them (save those zipahead.h added before the writer started); the
+ * depend on the number of threads, nor on the order they were deflated in. Jobs are taken in
+ * the order they were added until the pool is sealed, and then the ones left largest first, so
+ * the last to finish are small and no core idles at the end waiting for one large file (the
+ * writer, which consumes them in the zip's order, does a job no worker took yet itself); the
  * bytes held in memory (a running job's input, a finished one's output) are bounded, so memory
- * does not grow with the tree.
+ * does not grow with the tree: when the largest left does not fit, a worker takes the smallest.
  */
 #ifndef SLIMZIP_ZIPPOOL_H
 #define SLIMZIP_ZIPPOOL_H

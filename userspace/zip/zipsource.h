@@ -33,6 +33,8 @@ struct writer {
 	FILE *out;
 	zip_error_t error; /* of the output source */
 	uint64_t size;
+	/* Bytes written since the last early writeback (zipsource__out_cb's WRITE). */
+	uint64_t unsynced;
 	bool removed; /* libzip removes (never writes) an archive without entries */
 	/* First failure of a file source; its message is already in slz_errmsg(). */
 	int file_err;

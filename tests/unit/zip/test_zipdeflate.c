@@ -407,12 +407,56 @@ static void test_zipdeflate_buffer(void **state)
 	zipdeflate__free(NULL);
 }
 
+/*
+ * The level mapping (zipdeflate.c's table, measured by scripts/bench-levels): zip level N is
+ * the lowest libdeflate level that was no larger than zlib's N on every corpus, and what a
+ * level-N compressor writes is exactly that libdeflate level's stream.
+ */
+static void test_level_mapping(void **state)
+{
+	static const int want[10] = {0, 1, 2, 2, 4, 6, 7, 8, 9, 9};
+	size_t len = 300000;
+
+	(void)state;
+	assert_int_equal(zipdeflate__libdeflate_level(0), -EINVAL);
+	assert_int_equal(zipdeflate__libdeflate_level(10), -EINVAL);
+	for (int n = 1; n <= 9; n++) {
+		struct libdeflate_compressor *c;
+		struct zipdeflate *z = NULL;
+		struct zipdeflate_out out;
+		unsigned char *in = text(len), *ref = malloc(len);
+		size_t rn;
+
+		assert_int_equal(zipdeflate__libdeflate_level(n), want[n]);
+		/* Never below the level before: a higher N never compresses less. */
+		assert_true(n == 1 || want[n] >= want[n - 1]);
+		/* Some noise between the lines, so the levels' streams differ. */
+		for (size_t i = 0; i < len; i += 997)
+			in[i] = (unsigned char)(i * 31);
+		c = libdeflate_alloc_compressor(want[n]);
+		assert_non_null(c);
+		assert_non_null(ref);
+		rn = libdeflate_deflate_compress(c, in, len, ref, len);
+		assert_true(rn > 0);
+		assert_int_equal(zipdeflate__new(n, &z), 0);
+		assert_int_equal(zipdeflate__buffer(z, in, len, &out), 0);
+		assert_false(out.stored);
+		assert_int_equal(out.len, rn);
+		assert_memory_equal(out.data, ref, rn);
+		free(out.data);
+		free(ref);
+		libdeflate_free_compressor(c);
+		zipdeflate__free(z);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_three_readers, setup, ziptest__teardown),
 		cmocka_unit_test_setup_teardown(test_threads_same_bytes, setup, ziptest__teardown),
 		cmocka_unit_test(test_zipdeflate_buffer),
+		cmocka_unit_test(test_level_mapping),
 		cmocka_unit_test_setup_teardown(test_corrupt_deflate_stream, setup,
 						ziptest__teardown),
 		cmocka_unit_test_setup_teardown(test_first_failure_in_entry_order, setup,
