@@ -56,8 +56,7 @@ static const struct policy_option {
 	{{"level", required_argument, NULL, OPT_LEVEL},
 	 POLICY_PRUNE | POLICY_VERIFY,
 	 "0-9",
-	 "deflate level N as in zip -N: output no larger than zlib's\n"
-	 "at N; 0 stores (default " POLICY_STR(ZIPWRITE_DEFAULT_LEVEL) ")"},
+	 "deflate level N as in zip -N; 0 stores (default " POLICY_STR(ZIPWRITE_DEFAULT_LEVEL) ")"},
 	{{"mtime", required_argument, NULL, OPT_MTIME},
 	 POLICY_PRUNE | POLICY_VERIFY,
 	 "keep|fixed|EPOCH",

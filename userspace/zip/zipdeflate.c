@@ -9,23 +9,6 @@ struct zipdeflate {
 	struct libdeflate_compressor *c;
 };
 
-/*
- * The level mapping, the one fact: zip level N (what zip -N and zlib's N mean) -> the lowest
- * libdeflate level whose output was no larger than zlib's at N on every corpus measured
- * (scripts/bench-levels: py-raster's kept files, scripts/gen-tree's tree, the node and python
- * fixtures; BENCHMARKS.md, "the level mapping (issue 13, fourth session)"). libdeflate's same
- * number is not enough everywhere: on node's small JavaScript files its 5, 6 and 7 are 0.16-0.36%
- * larger than zlib's 5, 6 and 7, and its 8 larger than zlib's 8 by 51 bytes; its 1 is larger
- * than zlib's 2 on py-raster's shared objects. Where a lower number does (libdeflate's 2 for
- * zlib's 3), it is taken. libdeflate's 9 is no larger than zlib's 9 anywhere measured.
- */
-static const unsigned char libdeflate_level[10] = {0, 1, 2, 2, 4, 6, 7, 8, 9, 9};
-
-int zipdeflate__libdeflate_level(int level)
-{
-	return level >= 1 && level <= 9 ? libdeflate_level[level] : -EINVAL;
-}
-
 int zipdeflate__new(int level, struct zipdeflate **out)
 {
 	struct zipdeflate *z;
@@ -36,7 +19,7 @@ int zipdeflate__new(int level, struct zipdeflate **out)
 	z = calloc(1, sizeof(*z));
 	if (!z)
 		return -ENOMEM;
-	z->c = libdeflate_alloc_compressor(libdeflate_level[level]);
+	z->c = libdeflate_alloc_compressor(level);
 	if (!z->c) {
 		free(z);
 		return -ENOMEM;
