@@ -87,6 +87,7 @@ struct tree {
 	struct pending_dir *pend;
 	size_t npend, pend_cap;
 	size_t npending;
+	bool lstat_inline; /* tree_opts.lstat_inline */
 };
 
 struct pkey {
@@ -350,7 +351,7 @@ static int walk_dir(struct tree *t, int rootfd, uint32_t idx)
 		}
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
-		if (de->d_type == DT_REG) {
+		if (de->d_type == DT_REG && !t->lstat_inline) {
 			/* lstat-ed after the listing (stat_pending): only the type is known. */
 			nlen = strlen(de->d_name);
 			err = arena_put(t, node_path(t, idx), dlen, de->d_name, nlen, &path_off);
@@ -731,6 +732,7 @@ int tree__open(const char *root, const struct tree_opts *o, struct tree **out)
 		goto err;
 	}
 	t->root_len = strlen(t->root);
+	t->lstat_inline = OPT(o, lstat_inline);
 	err = set_recorded_at(t, OPT(o, recorded_at));
 	if (err)
 		goto err;
