@@ -528,7 +528,8 @@ static int stat_and_sort(struct tree *t, int rootfd)
 	pthread_t th[WALK_THREADS - 1];
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	size_t nth = 0, want = cpus > 1 ? (size_t)cpus : 1, kept = 0;
-	uint32_t *order;
+	uint32_t *order, *where;
+	struct node *sorted;
 	int err;
 
 	order = malloc((t->count ? t->count : 1) * sizeof(*order));
@@ -560,35 +561,34 @@ static int stat_and_sort(struct tree *t, int rootfd)
 		free(order);
 		return err;
 	}
-	/* nodes[k] = old nodes[order[k]], in place, one cycle at a time (UINT32_MAX: placed). */
-	for (size_t i = 0; i < t->count; i++) {
-		struct node tmp;
-		size_t k = i;
+	/*
+	 * The sorted array, without the gone: where[] is each old index's new one, so a parent
+	 * (a directory, never gone) is renumbered by lookup instead of by its path.
+	 */
+	where = malloc((t->count ? t->count : 1) * sizeof(*where));
+	sorted = malloc((t->count ? t->count : 1) * sizeof(*sorted));
+	if (!where || !sorted) {
+		free(where);
+		free(sorted);
+		free(order);
+		return -ENOMEM;
+	}
+	for (size_t k = 0; k < t->count; k++)
+		where[order[k]] =
+			t->nodes[order[k]].flags & NODE_GONE ? UINT32_MAX : (uint32_t)kept++;
+	for (size_t k = 0; k < t->count; k++) {
+		const struct node *n = &t->nodes[order[k]];
 
-		if (order[i] == UINT32_MAX)
+		if (where[order[k]] == UINT32_MAX)
 			continue;
-		tmp = t->nodes[i];
-		for (;;) {
-			size_t from = order[k];
-
-			order[k] = UINT32_MAX;
-			if (from == i) {
-				t->nodes[k] = tmp;
-				break;
-			}
-			t->nodes[k] = t->nodes[from];
-			k = from;
-		}
+		sorted[where[order[k]]] = *n;
+		sorted[where[order[k]]].parent = where[n->parent];
 	}
 	free(order);
-	for (size_t i = 0; i < t->count; i++) {
-		if (t->nodes[i].flags & NODE_GONE)
-			continue;
-		if (kept != i)
-			t->nodes[kept] = t->nodes[i];
-		kept++;
-	}
-	t->count = kept;
+	free(where);
+	free(t->nodes);
+	t->nodes = sorted;
+	t->count = t->cap = kept;
 	return 0;
 }
 
@@ -647,17 +647,6 @@ static int build_index(struct tree *t)
 		}
 		if (!S_ISDIR(n->mode) && n->nlink > 1)
 			t->nlinks++;
-	}
-	/* Parent indexes changed with the sort; a parent is its path up to the last '/'. */
-	for (size_t i = 1; i < t->count; i++) {
-		const char *path = node_path(t, i);
-		const char *slash = strrchr(path, '/');
-		int64_t parent = slash ? find_path_len(t, path, slash - path) : 0;
-
-		if (parent < 0)
-			return slz_fail(EIO, "tree index is inconsistent: no parent for '%s'",
-					path);
-		t->nodes[i].parent = (uint32_t)parent;
 	}
 	if (t->nlinks) {
 		size_t j = 0;
