@@ -58,8 +58,12 @@ static int checked(int fd, uint64_t dev, uint64_t ino)
 		close(fd);
 		return -ESTALE;
 	}
-	/* O_NONBLOCK only kept a swapped-in fifo from blocking the open. */
-	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	/*
+	 * O_NONBLOCK only kept a swapped-in fifo from blocking the open. Both openers set no other
+	 * flag F_SETFL changes (O_APPEND, O_ASYNC, O_DIRECT, O_NOATIME), so 0 clears just it,
+	 * without asking F_GETFL first: one syscall less per file read.
+	 */
+	fcntl(fd, F_SETFL, 0);
 	return fd;
 }
 

@@ -11,11 +11,22 @@
  * The walk is breadth first over the growing entry array: a directory is opened by its relative
  * path from the root fd (O_NOFOLLOW, and checked against the (dev, ino) lstat saw), so at most
  * two descriptors are open at any time whatever the depth. Nothing is ever followed.
+ *
+ * A regular file (d_type DT_REG) is listed first and stat-ed after the listing, by one thread
+ * per CPU (at most WALK_THREADS), each taking whole directories, which it opens again (checked
+ * against the (dev, ino) the walk saw) to fstatat its files by name: the lstat of every file is
+ * most of a large tree's walk, and this way both cores share it. Everything the index holds
+ * still comes from that lstat, never from the listing's d_ino (which differs from st_ino on
+ * overlayfs and under a file mounted over another). Every other type, and DT_UNKNOWN (file
+ * systems that do not fill d_type), is lstat-ed at once, as the walk needs to know directories
+ * and read links.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +39,14 @@
 #include "util.h"
 
 /* Offset 0 of the arena is the root's "" and never a symlink text. */
-#define NO_LINK 0
+#define NO_LINK		       0
+/* Internal node flags, above the TREE_F_* ones, cleared before the index is built. */
+#define NODE_PENDING	       (1u << 15) /* a listed regular file not stat-ed yet */
+#define NODE_GONE	       (1u << 14) /* removed before it was stat-ed: dropped from the index */
+/* Most threads the deferred stats use (the calling thread is one of them). */
+#define WALK_THREADS	       4
+/* Below this many deferred files, threads cost more than they save. */
+#define WALK_THREADS_MIN_FILES 4096
 
 struct node {
 	uint64_t ino;
@@ -42,6 +60,11 @@ struct node {
 	uint32_t link_off;
 	uint16_t dev_idx;
 	uint16_t flags;
+};
+
+/* The children [first, end) of dir, some of them NODE_PENDING, listed together. */
+struct pending_dir {
+	uint32_t dir, first, end;
 };
 
 struct tree {
@@ -60,6 +83,11 @@ struct tree {
 	uint32_t *links;
 	size_t nlinks;
 	uint64_t files, bytes;
+	/* During tree__open only: the directories whose files wait for their lstat. */
+	struct pending_dir *pend;
+	size_t npend, pend_cap;
+	size_t npending;
+	bool lstat_inline; /* tree_opts.lstat_inline */
 };
 
 struct pkey {
@@ -286,6 +314,8 @@ static int walk_dir(struct tree *t, int rootfd, uint32_t idx)
 	struct stat st;
 	DIR *dir = NULL;
 	size_t dlen = strlen(node_path(t, idx));
+	uint32_t first = (uint32_t)t->count;
+	bool pending = false;
 	int fd, err = 0;
 
 	fd = open_dir_at(rootfd, node_path(t, idx));
@@ -321,6 +351,22 @@ static int walk_dir(struct tree *t, int rootfd, uint32_t idx)
 		}
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
+		if (de->d_type == DT_REG && !t->lstat_inline) {
+			/* lstat-ed after the listing (stat_pending): only the type is known. */
+			nlen = strlen(de->d_name);
+			err = arena_put(t, node_path(t, idx), dlen, de->d_name, nlen, &path_off);
+			if (err)
+				goto out;
+			memset(&st, 0, sizeof(st));
+			st.st_mode = S_IFREG;
+			st.st_dev = t->devs[t->nodes[idx].dev_idx];
+			err = add_node(t, idx, &st, path_off, NO_LINK, NODE_PENDING);
+			if (err)
+				goto out;
+			pending = true;
+			t->npending++;
+			continue;
+		}
 		if (fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW)) {
 			if (errno == ENOENT)
 				continue; /* removed while we walked */
@@ -346,16 +392,204 @@ static int walk_dir(struct tree *t, int rootfd, uint32_t idx)
 		if (err)
 			goto out;
 	}
+	if (pending) {
+		err = slz_grow((void **)&t->pend, &t->pend_cap, t->npend + 1, sizeof(*t->pend));
+		if (err)
+			goto out;
+		t->pend[t->npend++] = (struct pending_dir){idx, first, (uint32_t)t->count};
+	}
 out:
 	closedir(dir);
 	return err;
 }
 
-static int cmp_nodes(const void *a, const void *b, void *arena)
-{
-	const struct node *na = a, *nb = b;
+/* The deferred lstats, shared by the threads that do them. */
+struct stat_job {
+	struct tree *t;
+	int rootfd;
+	atomic_size_t next;   /* the next t->pend to take */
+	pthread_mutex_t lock; /* t->devs, for a file on another device than its directory */
+	atomic_int err;
+};
 
-	return strcmp((const char *)arena + na->path_off, (const char *)arena + nb->path_off);
+/* A pending node filled from its lstat (or the zeroes of one that failed), as add_node does. */
+static int fill_pending(struct stat_job *j, struct node *n, const struct stat *st, uint16_t dir_dev,
+			uint32_t flags)
+{
+	struct tree *t = j->t;
+	uint16_t dev_idx = dir_dev;
+	int err = 0;
+
+	if ((uint64_t)st->st_dev != t->devs[dir_dev]) {
+		pthread_mutex_lock(&j->lock);
+		err = dev_index(t, st->st_dev, &dev_idx);
+		pthread_mutex_unlock(&j->lock);
+		if (err)
+			return err;
+	}
+	n->dev_idx = dev_idx;
+	n->ino = st->st_ino;
+	n->size = st->st_size;
+	n->mtime_sec = st->st_mtim.tv_sec;
+	n->mtime_nsec = st->st_mtim.tv_nsec;
+	n->mode = st->st_mode;
+	n->nlink = st->st_nlink;
+	n->flags = flags | (is_special(st->st_mode) ? TREE_F_SPECIAL : 0);
+	return 0;
+}
+
+/*
+ * lstat the pending files of one directory, opened again by its path (and checked to be the
+ * directory the walk listed). A name that is no longer a regular file is indexed as what it is
+ * now, flagged unreadable when it is a directory or link (neither listed nor read: the walk has
+ * moved on); one that is gone leaves the index, as during the listing.
+ */
+static int stat_dir(struct stat_job *j, const struct pending_dir *pd)
+{
+	struct tree *t = j->t;
+	const struct node *dn = &t->nodes[pd->dir];
+	const char *dpath = t->arena + dn->path_off;
+	size_t skip = *dpath ? strlen(dpath) + 1 : 0;
+	struct stat st;
+	int fd, err = 0;
+
+	fd = open_dir_at(j->rootfd, dpath);
+	if (fd >= 0 && (fstat(fd, &st) || st.st_ino != dn->ino ||
+			(uint64_t)st.st_dev != t->devs[dn->dev_idx])) {
+		close(fd);
+		fd = -1;
+		errno = ESTALE;
+	}
+	if (fd < 0 && errno == ENOMEM)
+		return -ENOMEM;
+	for (uint32_t i = pd->first; i < pd->end && !err; i++) {
+		struct node *n = &t->nodes[i];
+		uint32_t flags = 0;
+
+		if (!(n->flags & NODE_PENDING))
+			continue;
+		if (fd < 0 ||
+		    fstatat(fd, t->arena + n->path_off + skip, &st, AT_SYMLINK_NOFOLLOW)) {
+			if (fd >= 0 && errno == ENOENT) {
+				n->flags = NODE_GONE;
+				continue;
+			}
+			/* Listed but not stat-able (a directory with r but no x), or the directory
+			 * itself replaced since: keep the name, as the walk always did. */
+			memset(&st, 0, sizeof(st));
+			st.st_mode = S_IFREG;
+			flags |= TREE_F_UNREADABLE;
+		} else if (S_ISDIR(st.st_mode) || S_ISLNK(st.st_mode)) {
+			flags |= TREE_F_UNREADABLE;
+		} else if (S_ISREG(st.st_mode) &&
+			   !file_readable(fd, t->arena + n->path_off + skip, &st)) {
+			flags |= TREE_F_UNREADABLE;
+		}
+		err = fill_pending(j, n, &st, dn->dev_idx, flags);
+	}
+	if (fd >= 0)
+		close(fd);
+	return err;
+}
+
+static void *stat_worker(void *arg)
+{
+	struct stat_job *j = arg;
+	size_t i;
+
+	while (!atomic_load(&j->err) && (i = atomic_fetch_add(&j->next, 1)) < j->t->npend) {
+		int err = stat_dir(j, &j->t->pend[i]);
+
+		if (err) {
+			int none = 0;
+
+			atomic_compare_exchange_strong(&j->err, &none, err);
+		}
+	}
+	return NULL;
+}
+
+static int cmp_order(const void *a, const void *b, void *ctx)
+{
+	const struct tree *t = ctx;
+
+	return strcmp(node_path(t, *(const uint32_t *)a), node_path(t, *(const uint32_t *)b));
+}
+
+/*
+ * The files the listing deferred, lstat-ed by up to WALK_THREADS threads, while this one sorts
+ * the entries by path (the paths are final once listed; only the stat fields are still coming)
+ * before it takes its share; then the nodes are put in that order and gone ones dropped. The
+ * root is "" and sorts first; paths are unique so the order is total.
+ */
+static int stat_and_sort(struct tree *t, int rootfd)
+{
+	struct stat_job j = {.t = t, .rootfd = rootfd};
+	pthread_t th[WALK_THREADS - 1];
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t nth = 0, want = cpus > 1 ? (size_t)cpus : 1, kept = 0;
+	uint32_t *order, *where;
+	struct node *sorted;
+	int err;
+
+	order = malloc((t->count ? t->count : 1) * sizeof(*order));
+	if (!order)
+		return -ENOMEM;
+	for (size_t i = 0; i < t->count; i++)
+		order[i] = (uint32_t)i;
+	if (want > WALK_THREADS)
+		want = WALK_THREADS;
+	if (t->npending < WALK_THREADS_MIN_FILES || t->npend < 2)
+		want = 1;
+	pthread_mutex_init(&j.lock, NULL);
+	atomic_init(&j.next, 0);
+	atomic_init(&j.err, 0);
+	/* A thread that cannot start leaves its share to the others and to this one. */
+	while (nth + 1 < want && !pthread_create(&th[nth], NULL, stat_worker, &j))
+		nth++;
+	/* With helpers the sort overlaps their stats; alone, the stats come first either way. */
+	qsort_r(order, t->count, sizeof(*order), cmp_order, t);
+	stat_worker(&j);
+	for (size_t i = 0; i < nth; i++)
+		pthread_join(th[i], NULL);
+	pthread_mutex_destroy(&j.lock);
+	err = atomic_load(&j.err);
+	free(t->pend);
+	t->pend = NULL;
+	t->npend = t->pend_cap = 0;
+	if (err) {
+		free(order);
+		return err;
+	}
+	/*
+	 * The sorted array, without the gone: where[] is each old index's new one, so a parent
+	 * (a directory, never gone) is renumbered by lookup instead of by its path.
+	 */
+	where = malloc((t->count ? t->count : 1) * sizeof(*where));
+	sorted = malloc((t->count ? t->count : 1) * sizeof(*sorted));
+	if (!where || !sorted) {
+		free(where);
+		free(sorted);
+		free(order);
+		return -ENOMEM;
+	}
+	for (size_t k = 0; k < t->count; k++)
+		where[order[k]] =
+			t->nodes[order[k]].flags & NODE_GONE ? UINT32_MAX : (uint32_t)kept++;
+	for (size_t k = 0; k < t->count; k++) {
+		const struct node *n = &t->nodes[order[k]];
+
+		if (where[order[k]] == UINT32_MAX)
+			continue;
+		sorted[where[order[k]]] = *n;
+		sorted[where[order[k]]].parent = where[n->parent];
+	}
+	free(order);
+	free(where);
+	free(t->nodes);
+	t->nodes = sorted;
+	t->count = t->cap = kept;
+	return 0;
 }
 
 static int cmp_links(const void *a, const void *b, void *ctx)
@@ -372,7 +606,7 @@ static int cmp_links(const void *a, const void *b, void *ctx)
 	return *(const uint32_t *)a < *(const uint32_t *)b ? -1 : 1;
 }
 
-/* Sort, then build everything that depends on final indexes. */
+/* Everything that depends on the final (sorted) indexes. */
 static int build_index(struct tree *t)
 {
 	void *p;
@@ -389,9 +623,6 @@ static int build_index(struct tree *t)
 		t->arena = p;
 		t->arena_cap = t->arena_len;
 	}
-	/* The root is "" and sorts first; paths are unique so the order is total. */
-	qsort_r(t->nodes, t->count, sizeof(*t->nodes), cmp_nodes, t->arena);
-
 	err = idxmap__new(&t->by_path);
 	if (err)
 		return err;
@@ -416,17 +647,6 @@ static int build_index(struct tree *t)
 		}
 		if (!S_ISDIR(n->mode) && n->nlink > 1)
 			t->nlinks++;
-	}
-	/* Parent indexes changed with the sort; a parent is its path up to the last '/'. */
-	for (size_t i = 1; i < t->count; i++) {
-		const char *path = node_path(t, i);
-		const char *slash = strrchr(path, '/');
-		int64_t parent = slash ? find_path_len(t, path, slash - path) : 0;
-
-		if (parent < 0)
-			return slz_fail(EIO, "tree index is inconsistent: no parent for '%s'",
-					path);
-		t->nodes[i].parent = (uint32_t)parent;
 	}
 	if (t->nlinks) {
 		size_t j = 0;
@@ -501,6 +721,7 @@ int tree__open(const char *root, const struct tree_opts *o, struct tree **out)
 		goto err;
 	}
 	t->root_len = strlen(t->root);
+	t->lstat_inline = OPT(o, lstat_inline);
 	err = set_recorded_at(t, OPT(o, recorded_at));
 	if (err)
 		goto err;
@@ -526,6 +747,9 @@ int tree__open(const char *root, const struct tree_opts *o, struct tree **out)
 									    .unit = "files",
 									    .done = t->count});
 	}
+	err = stat_and_sort(t, rootfd);
+	if (err)
+		goto err;
 	if (t->nodes[0].flags & TREE_F_UNREADABLE) {
 		err = slz_fail(EACCES, "cannot list tree root '%s'", t->root);
 		goto err;
@@ -551,6 +775,7 @@ void tree__free(struct tree *t)
 		return;
 	idxmap__free(t->by_path);
 	idxmap__free(t->by_inode);
+	free(t->pend);
 	free(t->links);
 	free(t->devs);
 	free(t->arena);

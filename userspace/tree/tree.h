@@ -51,6 +51,12 @@ struct tree_opts {
 	const char *recorded_at;
 	/* Entries indexed so far, after each directory listed (phase "walking tree"); NULL. */
 	const struct slz_progress *progress;
+	/*
+	 * lstat every entry as it is listed, on the calling thread, as the walk does for entries
+	 * whose type the listing does not give (DT_UNKNOWN); by default regular files are lstat-ed
+	 * after the listing, by one thread per CPU. The index is the same either way (tests).
+	 */
+	bool lstat_inline;
 };
 
 #define TREE_OPTS(name, ...) struct tree_opts name = {.sz = sizeof(struct tree_opts), __VA_ARGS__}

@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -57,7 +59,7 @@ static int teardown(void **state)
 	return 0;
 }
 
-static struct tree *open_tree(void)
+static struct tree *index_tree(void)
 {
 	struct tree *t = NULL;
 
@@ -93,7 +95,7 @@ static void test_basic_index_and_order(void **state)
 	mkf("a.txt", "xy");
 	mkf("a0", NULL);
 	mkd("empty");
-	struct tree *t = open_tree();
+	struct tree *t = index_tree();
 	const char *want[] = {"", "a", "a-c", "a.txt", "a/b", "a0", "empty"};
 	char real[PATH_MAX];
 	uint64_t files, bytes;
@@ -156,7 +158,7 @@ static void test_symlinks_inside(void **state)
 	mkl("../top", "d/up"); /* relative with .. */
 	pathf(abs, "d/sub/f");
 	mkl(abs, "absin"); /* absolute but inside the tree */
-	struct tree *t = open_tree();
+	struct tree *t = index_tree();
 	int64_t f = must_find(t, "d/sub/f"), sub = must_find(t, "d/sub");
 
 	struct tree_entry lf = get(t, must_find(t, "d/lf"));
@@ -205,7 +207,7 @@ static void test_resolve_lists_links_crossed(void **state)
 	pathf(abs, "cur/lib");
 	mkl(abs, "abslib"); /* absolute, inside: the links after it are listed too */
 	mkl("nowhere", "dead");
-	struct tree *t = open_tree();
+	struct tree *t = index_tree();
 	int64_t x = must_find(t, "real/lib/x.so.1.2");
 
 	/* In order: the directory link, then the chain of the last component. */
@@ -247,7 +249,7 @@ static void test_symlinks_leaving_and_looping(void **state)
 	mkl("self", "self");
 	mkl("nowhere", "dangling");
 	mkl("abs_out/x", "through_out");
-	struct tree *t = open_tree();
+	struct tree *t = index_tree();
 
 	assert_int_equal(tree__resolve(t, "abs_out", true), -EXDEV);
 	assert_int_equal(tree__resolve(t, "abs_out", false), must_find(t, "abs_out"));
@@ -291,7 +293,7 @@ static void test_link_chain_bound(void **state)
 			snprintf(target, sizeof(target), "l%d", i + 1);
 		mkl(target, name);
 	}
-	struct tree *t = open_tree();
+	struct tree *t = index_tree();
 
 	assert_int_equal(tree__resolve(t, "l1", true), must_find(t, "f")); /* 40 follows */
 	assert_int_equal(tree__resolve(t, "l0", true), -ELOOP);		   /* 41 */
@@ -322,7 +324,7 @@ static void test_recorded_at(void **state)
 	mkl("/var/taskforce/x", "not_alias");
 
 	/* Without a recorded location, the tree was recorded where it is. */
-	t = open_tree();
+	t = index_tree();
 	assert_string_equal(tree__recorded_at(t), tree__root(t));
 	assert_int_equal(tree__resolve(t, "alias_link", true), -EXDEV);
 	tree__free(t);
@@ -374,7 +376,7 @@ static void test_hard_links(void **state)
 	assert_int_equal(link(a, c), 0);
 	mkf("single", NULL);
 	assert_int_equal(stat(a, &st), 0);
-	struct tree *t = open_tree();
+	struct tree *t = index_tree();
 	int64_t first = must_find(t, "b_link"), one = must_find(t, "z/one"),
 		zz = must_find(t, "z/zz_link");
 
@@ -412,7 +414,7 @@ static void test_odd_names(void **state)
 	snprintf(rel, sizeof(rel), "d/%s", longname);
 	mkf(rel, NULL);
 	mkf("\xff\xfe invalid utf8", NULL);
-	struct tree *t = open_tree();
+	struct tree *t = index_tree();
 
 	must_find(t, "new\nline");
 	must_find(t, "with space");
@@ -445,7 +447,7 @@ static void test_special_files(void **state)
 		close(fd);
 	}
 	mkf("plain", NULL);
-	struct tree *t = open_tree();
+	struct tree *t = index_tree();
 
 	struct tree_entry e = get(t, must_find(t, "fifo"));
 	assert_true(S_ISFIFO(e.mode));
@@ -479,7 +481,7 @@ static void test_deep_path_beyond_path_max(void **state)
 	assert_true(next >= 0);
 	close(next);
 	close(fd);
-	struct tree *t = open_tree();
+	struct tree *t = index_tree();
 
 	assert_int_equal(tree__count(t), 1 + depth + 1);
 	for (size_t i = 0; i < tree__count(t); i++)
@@ -615,7 +617,7 @@ static void open_beneath_after_swap(int (*open_beneath)(int root_fd, const char 
 	mkf("sub/secret", "harmless-file-abcdef\n");
 	mkf("outside/secret", "TOP-SECRET-ROOT-ONLY\n");
 	mkf("top.txt", "top\n");
-	t = open_tree();
+	t = index_tree();
 	rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	assert_true(rootfd >= 0);
 
@@ -647,6 +649,257 @@ static void open_beneath_after_swap(int (*open_beneath)(int root_fd, const char 
 	tree__free(t);
 }
 
+/* Every field of every entry of a and b, which index the same tree. */
+static void assert_same_index(const struct tree *a, const struct tree *b)
+{
+	assert_int_equal(tree__count(a), tree__count(b));
+	for (size_t i = 0; i < tree__count(a); i++) {
+		struct tree_entry x = get(a, i), y = get(b, i);
+
+		assert_string_equal(x.path, y.path);
+		if (x.link_target || y.link_target) {
+			assert_non_null(x.link_target);
+			assert_non_null(y.link_target);
+			assert_string_equal(x.link_target, y.link_target);
+		}
+		assert_int_equal(x.dev, y.dev);
+		assert_int_equal(x.ino, y.ino);
+		assert_int_equal(x.size, y.size);
+		assert_int_equal(x.mtime_sec, y.mtime_sec);
+		assert_int_equal(x.mtime_nsec, y.mtime_nsec);
+		assert_int_equal(x.mode, y.mode);
+		assert_int_equal(x.nlink, y.nlink);
+		assert_int_equal(x.parent, y.parent);
+		assert_int_equal(x.flags, y.flags);
+	}
+}
+
+/* Each entry is what lstat says of its path now (for a tree nothing changes under). */
+static void assert_index_is_lstat(const struct tree *t)
+{
+	for (size_t i = 1; i < tree__count(t); i++) {
+		struct tree_entry e = get(t, i);
+		char p[PATH_MAX];
+		struct stat st;
+
+		pathf(p, e.path);
+		assert_int_equal(lstat(p, &st), 0);
+		assert_int_equal(e.dev, st.st_dev);
+		assert_int_equal(e.ino, st.st_ino);
+		assert_int_equal(e.mode, st.st_mode);
+		assert_int_equal(e.nlink, st.st_nlink);
+		assert_int_equal(e.mtime_sec, st.st_mtim.tv_sec);
+		assert_int_equal(e.mtime_nsec, st.st_mtim.tv_nsec);
+		if (!S_ISDIR(st.st_mode))
+			assert_int_equal(e.size, st.st_size);
+		assert_int_equal(tree__find_inode(t, st.st_dev, st.st_ino) >= 0, true);
+	}
+}
+
+#define MANY_DIRS    4
+#define MANY_PER_DIR 1500 /* 6,000 regular files: past the threshold where threads start */
+
+/*
+ * Regular files are lstat-ed after the listing, on several threads once there are thousands:
+ * the index is the one lstat-ing each entry as it is listed gives (the path DT_UNKNOWN entries
+ * take), field for field, and what lstat says of each path.
+ */
+static void test_deferred_lstat_matches_inline(void **state)
+{
+	TREE_OPTS(inline_opts, .lstat_inline = true);
+	struct tree *a, *b = NULL;
+	char rel[64], p[PATH_MAX], q[PATH_MAX];
+
+	for (int d = 0; d < MANY_DIRS; d++) {
+		snprintf(rel, sizeof(rel), "d%d", d);
+		mkd(rel);
+		for (int i = 0; i < MANY_PER_DIR; i++) {
+			snprintf(rel, sizeof(rel), "d%d/f%04d%s", d, i, i % 3 ? ".py" : ".so");
+			mkf(rel, i % 5 ? "some text\n" : "");
+			if (i % 7 == 0) {
+				pathf(p, rel);
+				assert_int_equal(chmod(p, i % 2 ? 0755 : 0600), 0);
+			}
+		}
+	}
+	mkd("d0/sub");
+	mkf("d0/sub/deeper.txt", "x");
+	mkl("../d1/f0001.py", "d0/link");
+	pathf(p, "d2/f0002.py");
+	pathf(q, "d3/hard");
+	assert_int_equal(link(p, q), 0);
+	pathf(p, "d3/fifo");
+	assert_int_equal(mkfifo(p, 0644), 0);
+
+	a = index_tree();
+	assert_int_equal(tree__open(root, &inline_opts, &b), 0);
+	assert_int_equal(tree__count(a), 1 + MANY_DIRS + MANY_DIRS * MANY_PER_DIR + 5);
+	assert_same_index(a, b);
+	assert_index_is_lstat(a);
+	/* The hard link's two names are one inode, found from either. */
+	assert_int_equal(tree__next_link(a, must_find(a, "d2/f0002.py")), must_find(a, "d3/hard"));
+	assert_true(get(a, must_find(a, "d3/fifo")).flags & TREE_F_SPECIAL);
+	tree__free(a);
+	tree__free(b);
+}
+
+static int many_unreadable_check(void)
+{
+	char rel[64];
+	struct tree *t = NULL;
+	struct tree_entry e;
+	int64_t i;
+
+	if (tree__open(root, NULL, &t))
+		return 10;
+	for (int n = 0; n < MANY_PER_DIR; n++) {
+		snprintf(rel, sizeof(rel), "listonly/f%04d", n);
+		i = tree__find_path(t, rel);
+		if (i < 0 || tree__get(t, i, &e) || !(e.flags & TREE_F_UNREADABLE) ||
+		    !S_ISREG(e.mode))
+			return 11;
+		snprintf(rel, sizeof(rel), "open%d/f%04d", n % 3, n);
+		i = tree__find_path(t, rel);
+		if (i < 0 || tree__get(t, i, &e) || e.flags || e.size != 2 || !e.ino)
+			return 12;
+	}
+	i = tree__find_path(t, "open0/secret");
+	if (i < 0 || tree__get(t, i, &e) || !(e.flags & TREE_F_UNREADABLE) || e.size != 2)
+		return 13;
+	tree__free(t);
+	return 0;
+}
+
+/*
+ * A directory that can be listed but not searched, among others, on the threaded path: its
+ * files keep their names, flagged unreadable, and the other directories' files are whole.
+ */
+static void test_deferred_lstat_unreadable(void **state)
+{
+	char rel[64], p[PATH_MAX];
+	int status;
+	pid_t pid;
+
+	mkd("listonly");
+	for (int d = 0; d < 3; d++) {
+		snprintf(rel, sizeof(rel), "open%d", d);
+		mkd(rel);
+	}
+	for (int n = 0; n < MANY_PER_DIR; n++) {
+		snprintf(rel, sizeof(rel), "listonly/f%04d", n);
+		mkf(rel, "x\n");
+		snprintf(rel, sizeof(rel), "open%d/f%04d", n % 3, n);
+		mkf(rel, "x\n");
+		snprintf(rel, sizeof(rel), "open%d/g%04d", n % 3, n);
+		mkf(rel, "y\n");
+	}
+	mkf("open0/secret", "s\n");
+	pathf(p, "open0/secret");
+	assert_int_equal(chmod(p, 0), 0);
+	pathf(p, "listonly");
+	assert_int_equal(chmod(p, 0444), 0);
+	if (geteuid() != 0) {
+		assert_int_equal(many_unreadable_check(), 0);
+		return;
+	}
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (setgroups(0, NULL) || setgid(65534) || setuid(65534))
+			_exit(99);
+		_exit(many_unreadable_check());
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	pathf(p, "listonly");
+	assert_int_equal(chmod(p, 0755), 0);
+}
+
+static int mounts_check(void)
+{
+	char p[PATH_MAX];
+	struct tree *t = NULL;
+	struct tree_entry e, r;
+	struct stat st;
+	int64_t i;
+
+	if (tree__open(root, NULL, &t))
+		return 10;
+	r = get(t, 0);
+	/* The tmpfs: its root and files carry its device, not the tree's. */
+	pathf(p, "mnt/inside.txt");
+	if (stat(p, &st) || st.st_dev == r.dev)
+		return 11;
+	i = tree__find_path(t, "mnt/inside.txt");
+	if (i < 0 || tree__get(t, i, &e) || e.dev != st.st_dev || e.ino != st.st_ino || e.size != 7)
+		return 12;
+	if (tree__find_inode(t, st.st_dev, st.st_ino) != i)
+		return 13;
+	i = tree__find_path(t, "mnt");
+	if (i < 0 || tree__get(t, i, &e) || e.dev != st.st_dev || !S_ISDIR(e.mode))
+		return 14;
+	/* A file mounted over another: listed with the hidden file's d_ino, indexed as the
+	 * mounted one, which is what a workload opening the path reads. */
+	pathf(p, "over.txt");
+	if (stat(p, &st) || st.st_dev == r.dev)
+		return 15;
+	i = tree__find_path(t, "over.txt");
+	if (i < 0 || tree__get(t, i, &e) || e.dev != st.st_dev || e.ino != st.st_ino || e.size != 7)
+		return 16;
+	if (tree__find_inode(t, st.st_dev, st.st_ino) != i)
+		return 17;
+	tree__free(t);
+	return 0;
+}
+
+/*
+ * Mount points inside the tree (a tmpfs on a directory, a file bind-mounted over a file), in a
+ * mount namespace of a child so that nothing outlives the test.
+ */
+static void test_mount_points_inside(void **state)
+{
+	char p[PATH_MAX], q[PATH_MAX];
+	int status;
+	pid_t pid;
+
+	if (geteuid() != 0) {
+		skip();
+		return;
+	}
+	mkd("mnt");
+	mkf("over.txt", "hidden, longer than the other\n");
+	mkf("plain.txt", "plain\n");
+	/*
+	 * The mounted file comes from another file system outside the tree (a tmpfs on a sibling
+	 * directory), so it has another device and no other name in the tree.
+	 */
+	snprintf(q, sizeof(q), "%s.over", root);
+	assert_int_equal(mkdir(q, 0755), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
+			_exit(98);
+		pathf(p, "mnt");
+		if (mount("slz-test", p, "tmpfs", 0, "size=1m"))
+			_exit(97);
+		mkf("mnt/inside.txt", "inside\n");
+		if (mount("slz-test", q, "tmpfs", 0, "size=1m"))
+			_exit(96);
+		testfs__write(q, "file", "outside");
+		strcat(q, "/file");
+		pathf(p, "over.txt");
+		if (mount(q, p, NULL, MS_BIND, NULL))
+			_exit(96);
+		_exit(mounts_check());
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	rmdir(q);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 static void test_open_beneath_after_swap(void **state)
 {
 	open_beneath_after_swap(tree__open_beneath);
@@ -676,6 +929,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_root_through_symlink, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_beneath_after_swap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_beneath_without_openat2, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_deferred_lstat_matches_inline, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_deferred_lstat_unreadable, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mount_points_inside, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
