@@ -414,13 +414,14 @@ struct stat_job {
 
 /* A pending node filled from its lstat (or the zeroes of one that failed), as add_node does. */
 static int fill_pending(struct stat_job *j, struct node *n, const struct stat *st, uint16_t dir_dev,
-			uint32_t flags)
+			uint64_t dir_devno, uint32_t flags)
 {
 	struct tree *t = j->t;
 	uint16_t dev_idx = dir_dev;
 	int err = 0;
 
-	if ((uint64_t)st->st_dev != t->devs[dir_dev]) {
+	/* t->devs may move under another thread's dev_index: compare with the copy taken. */
+	if ((uint64_t)st->st_dev != dir_devno) {
 		pthread_mutex_lock(&j->lock);
 		err = dev_index(t, st->st_dev, &dev_idx);
 		pthread_mutex_unlock(&j->lock);
@@ -451,11 +452,15 @@ static int stat_dir(struct stat_job *j, const struct pending_dir *pd)
 	const char *dpath = t->arena + dn->path_off;
 	size_t skip = *dpath ? strlen(dpath) + 1 : 0;
 	struct stat st;
+	uint64_t ddev;
 	int fd, err = 0;
 
+	/* Read under the lock: another thread may be growing (moving) t->devs. */
+	pthread_mutex_lock(&j->lock);
+	ddev = t->devs[dn->dev_idx];
+	pthread_mutex_unlock(&j->lock);
 	fd = open_dir_at(j->rootfd, dpath);
-	if (fd >= 0 && (fstat(fd, &st) || st.st_ino != dn->ino ||
-			(uint64_t)st.st_dev != t->devs[dn->dev_idx])) {
+	if (fd >= 0 && (fstat(fd, &st) || st.st_ino != dn->ino || (uint64_t)st.st_dev != ddev)) {
 		close(fd);
 		fd = -1;
 		errno = ESTALE;
@@ -485,7 +490,7 @@ static int stat_dir(struct stat_job *j, const struct pending_dir *pd)
 			   !file_readable(fd, t->arena + n->path_off + skip, &st)) {
 			flags |= TREE_F_UNREADABLE;
 		}
-		err = fill_pending(j, n, &st, dn->dev_idx, flags);
+		err = fill_pending(j, n, &st, dn->dev_idx, ddev, flags);
 	}
 	if (fd >= 0)
 		close(fd);
