@@ -91,6 +91,18 @@ static bool is_special(uint32_t mode)
 	return S_ISFIFO(mode) || S_ISSOCK(mode) || S_ISCHR(mode) || S_ISBLK(mode);
 }
 
+/* The fields an entry takes from its lstat (the listing and the deferred stats alike). */
+static void node_set_stat(struct node *n, const struct stat *st, uint32_t flags)
+{
+	n->ino = st->st_ino;
+	n->size = st->st_size;
+	n->mtime_sec = st->st_mtim.tv_sec;
+	n->mtime_nsec = st->st_mtim.tv_nsec;
+	n->mode = st->st_mode;
+	n->nlink = st->st_nlink;
+	n->flags = flags | (is_special(st->st_mode) ? TREE_F_SPECIAL : 0);
+}
+
 static int add_node(struct tree *t, uint32_t parent, const struct stat *st, uint32_t path_off,
 		    uint32_t link_off, uint32_t flags)
 {
@@ -107,16 +119,10 @@ static int add_node(struct tree *t, uint32_t parent, const struct stat *st, uint
 	err = dev_index(t, st->st_dev, &n->dev_idx);
 	if (err)
 		return err;
-	n->ino = st->st_ino;
-	n->size = st->st_size;
-	n->mtime_sec = st->st_mtim.tv_sec;
-	n->mtime_nsec = st->st_mtim.tv_nsec;
-	n->mode = st->st_mode;
-	n->nlink = st->st_nlink;
+	node_set_stat(n, st, flags);
 	n->parent = parent;
 	n->path_off = path_off;
 	n->link_off = link_off;
-	n->flags = flags | (is_special(st->st_mode) ? TREE_F_SPECIAL : 0);
 	t->count++;
 	return 0;
 }
@@ -325,13 +331,7 @@ static int fill_pending(struct stat_job *j, struct node *n, const struct stat *s
 			return err;
 	}
 	n->dev_idx = dev_idx;
-	n->ino = st->st_ino;
-	n->size = st->st_size;
-	n->mtime_sec = st->st_mtim.tv_sec;
-	n->mtime_nsec = st->st_mtim.tv_nsec;
-	n->mode = st->st_mode;
-	n->nlink = st->st_nlink;
-	n->flags = flags | (is_special(st->st_mode) ? TREE_F_SPECIAL : 0);
+	node_set_stat(n, st, flags);
 	return 0;
 }
 

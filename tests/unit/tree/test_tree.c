@@ -507,6 +507,31 @@ static void test_deep_path_beyond_path_max(void **state)
  * Unreadable entries need a caller without CAP_DAC_OVERRIDE: as root, run the walk in a child
  * that became nobody; the child reports through its exit status.
  */
+/*
+ * check() without the power to bypass file modes: in a child that becomes nobody when we are
+ * root, else here. It must return 0.
+ */
+static void as_nobody(int (*check)(void))
+{
+	int status;
+	pid_t pid;
+
+	if (geteuid() != 0) {
+		assert_int_equal(check(), 0);
+		return;
+	}
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (setgroups(0, NULL) || setgid(65534) || setuid(65534))
+			_exit(99);
+		_exit(check());
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 static int unreadable_check(void)
 {
 	struct tree *t = NULL;
@@ -540,8 +565,6 @@ static int unreadable_check(void)
 static void test_unreadable_entries(void **state)
 {
 	char p[PATH_MAX];
-	int status;
-	pid_t pid;
 
 	mkd("closed");
 	mkf("closed/inner", NULL);
@@ -555,20 +578,7 @@ static void test_unreadable_entries(void **state)
 	assert_int_equal(chmod(p, 0), 0);
 	pathf(p, "listonly");
 	assert_int_equal(chmod(p, 0444), 0); /* r without x: names but no stat */
-	if (geteuid() != 0) {
-		assert_int_equal(unreadable_check(), 0);
-		return;
-	}
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		if (setgroups(0, NULL) || setgid(65534) || setuid(65534))
-			_exit(99);
-		_exit(unreadable_check());
-	}
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status));
-	assert_int_equal(WEXITSTATUS(status), 0);
+	as_nobody(unreadable_check);
 }
 
 static void test_open_errors(void **state)
@@ -777,8 +787,6 @@ static int many_unreadable_check(void)
 static void test_deferred_lstat_unreadable(void **state)
 {
 	char rel[64], p[PATH_MAX];
-	int status;
-	pid_t pid;
 
 	mkd("listonly");
 	for (int d = 0; d < 3; d++) {
@@ -798,20 +806,7 @@ static void test_deferred_lstat_unreadable(void **state)
 	assert_int_equal(chmod(p, 0), 0);
 	pathf(p, "listonly");
 	assert_int_equal(chmod(p, 0444), 0);
-	if (geteuid() != 0) {
-		assert_int_equal(many_unreadable_check(), 0);
-		return;
-	}
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		if (setgroups(0, NULL) || setgid(65534) || setuid(65534))
-			_exit(99);
-		_exit(many_unreadable_check());
-	}
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status));
-	assert_int_equal(WEXITSTATUS(status), 0);
+	as_nobody(many_unreadable_check);
 	pathf(p, "listonly");
 	assert_int_equal(chmod(p, 0755), 0);
 }
