@@ -270,7 +270,8 @@ void zippool__seal(struct zippool *p)
 	 * 24 MB libraries sit in the middle of the name order). The zip's order, and its bytes,
 	 * are the writer's, not this one's.
 	 */
-	qsort(p->order + p->next, p->end - p->next, sizeof(*p->order), larger_first);
+	if (p->end > p->next) /* none at all (an empty zip): no array to sort, p->order NULL */
+		qsort(p->order + p->next, p->end - p->next, sizeof(*p->order), larger_first);
 	p->sealed = true;
 	pthread_cond_broadcast(&p->cv);
 	pthread_mutex_unlock(&p->mu);
