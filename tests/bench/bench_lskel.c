@@ -1,34 +1,46 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * Not a test: the light-skeleton spike of issue 13 (record's start-up). Loads the recorder's
- * slz_sys_exit and slz_exec (what `record -- CMD` loads here) one of three ways, optionally
- * attaches and detaches them, and exits:
- *   skel     the regular skeleton: libbpf open + load (vmlinux BTF parsed, CO-RE in userspace);
- *   lskel    a light skeleton made by tests/bench/gen_lskel for those two programs: one
- *            BPF_PROG_TYPE_SYSCALL loader program creates the maps and loads the programs, the
- *            kernel applies the CO-RE relocations (attr.core_relos) with its own BTF;
+ * programs one of these ways, optionally attaches and detaches them, and exits:
+ *   skel       the regular skeleton: libbpf open + load of slz_sys_exit and slz_exec (what
+ *              `record -- CMD` loads here): vmlinux BTF read and parsed, CO-RE in userspace;
+ *   skel-ps    the same with the per-syscall hook's 14 tracepoint programs + slz_exec;
+ *   lskel      a gen_loader blob (tests/bench/gen_lskel) of slz_sys_exit + slz_exec: one
+ *              BPF_PROG_TYPE_SYSCALL loader program creates the maps and loads the programs, the
+ *              kernel applies the CO-RE relocations (attr.core_relos) with its own BTF;
+ *   lskel5     the same blob plus slz_fork, slz_cgroup_mkdir, slz_cgroup_rmdir (one blob that
+ *              serves every sys_exit configuration, loading what it does not attach);
+ *   lskel-ps   a blob of the per-syscall set (14 tracepoint programs + slz_exec);
  *   lskel-all  bpftool gen skeleton -L's light skeleton (it cannot select programs: all 19).
- * Usage: bench_lskel skel|lskel|lskel-all [attach] [-v] [-i]; -i prints each loaded program's
- * verified_insns and xlated/jited sizes (skel, and lskel with attach); prints the load's wall ms to
- * stderr; -v (lskel only) prints the map and program fds, and on failure the verifier log (log
- * level 1, which makes the load several times slower: never time with -v). Sizes as a one-shot
- * record: ring 4 MiB, stats 2 slots. Run as root.
+ * Usage: bench_lskel MODE [attach] [-v] [-i]. Prints the load's wall ms to stderr; -i prints
+ * each loaded program's verified_insns, xlated/jited sizes and a hash of its xlated code
+ * (skel modes, and lskel modes with attach); -v (lskel modes) prints the map and program fds
+ * and, on failure, the verifier log (log level 1, several times slower: never time with -v).
+ * Sizes as a one-shot record: ring 4 MiB, stats 2 slots. SLZ_RECORD_MISSING=1 sets the
+ * .rodata flag record_missing (the programs then differ, in both loaders alike). Run as root.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/perf_event.h>
+#include <sys/syscall.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "record.skel.h"
 #include "rec2.lskel.h"
+#include "rec5.lskel.h"
+#include "recps.lskel.h"
 #include "record_all.lskel.h"
 
 #define RING_BYTES (4u << 20)
 #define LOG_SIZE   (8u << 20)
+
+static bool record_missing;
 
 static double now_ms(void)
 {
@@ -88,49 +100,80 @@ static void prog_info(const char *how, int fd)
 	}
 }
 
-static int run_skel(bool attach)
+static int run_skel(bool attach, bool per_syscall)
 {
-	struct record_bpf *skel = record_bpf__open();
+	/*
+	 * SLZ_BTF_CUSTOM=FILE: CO-RE against FILE (bpftool gen min_core_btf's output, 2 KB) instead
+	 * of vmlinux. It fails for our object: bpf_core_type_id_kernel() then gives FILE's type
+	 * ids, and bpf_rdonly_cast() wants the kernel's ("type ID argument must be of a struct").
+	 */
+	LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = getenv("SLZ_BTF_CUSTOM"));
+	struct record_bpf *skel = record_bpf__open_opts(&oo);
 	struct bpf_program *prog;
 	int err;
 
 	if (!skel)
 		return -errno;
-	skel->rodata->record_missing = false;
+	skel->rodata->record_missing = record_missing;
 	skel->rodata->wakeup_bytes = RING_BYTES / 8;
 	bpf_map__set_max_entries(skel->maps.events, RING_BYTES);
 	bpf_map__set_max_entries(skel->maps.stats, 2);
-	bpf_object__for_each_program(prog, skel->obj) bpf_program__set_autoload(
-		prog, prog == skel->progs.slz_sys_exit || prog == skel->progs.slz_exec);
+	bpf_object__for_each_program(prog, skel->obj)
+	{
+		const char *sec = bpf_program__section_name(prog);
+		bool load = prog == skel->progs.slz_exec ||
+			    (per_syscall ? !strncmp(sec, "tracepoint/", 11)
+					 : prog == skel->progs.slz_sys_exit);
+
+		bpf_program__set_autoload(prog, load);
+	}
 	err = record_bpf__load(skel);
-	if (!err) {
-		prog_info("skel", bpf_program__fd(skel->progs.slz_sys_exit));
-		prog_info("skel", bpf_program__fd(skel->progs.slz_exec));
-	}
-	if (!err && attach) {
-		skel->links.slz_sys_exit = bpf_program__attach(skel->progs.slz_sys_exit);
-		skel->links.slz_exec = bpf_program__attach(skel->progs.slz_exec);
-		if (!skel->links.slz_sys_exit || !skel->links.slz_exec)
+	bpf_object__for_each_program(prog, skel->obj)
+	{
+		struct bpf_link *l;
+
+		if (err || !bpf_program__autoload(prog))
+			continue;
+		prog_info("skel", bpf_program__fd(prog));
+		if (!attach)
+			continue;
+		l = bpf_program__attach(prog);
+		if (!l)
 			err = -errno;
+		bpf_link__destroy(l); /* detaches */
 	}
-	record_bpf__destroy(skel); /* detaches */
+	record_bpf__destroy(skel);
 	return err;
 }
 
-/* The gen_lskel blob: the context is the loader's, then one descriptor per map and program. */
-struct rec2_ctx {
-	struct bpf_loader_ctx ctx;
-	struct bpf_map_desc maps[rec2_NR_MAPS];
-	struct bpf_prog_desc progs[rec2_NR_PROGS];
+/* A gen_lskel blob, and what the loader needs to know of the object's maps and programs. */
+struct blob {
+	int nmaps, nprogs;
+	const char *const *map_names, *const *prog_names, *const *prog_secs;
+	const int *loaded;
+	const unsigned int *value_size;
+	const unsigned char *const *init;
+	const unsigned char *data, *insns;
+	unsigned int data_sz, insns_sz;
 };
 
-static int map_index(const char *name)
+#define BLOB(p)                                                                                    \
+	{                                                                                          \
+		p##_NR_MAPS, p##_NR_PROGS, p##_map_names, p##_prog_names, p##_prog_secs,           \
+			p##_prog_loaded, p##_map_value_size, p##_map_init, p##_data, p##_insns,    \
+			sizeof(p##_data), sizeof(p##_insns)                                        \
+	}
+
+static const struct blob blob_rec2 = BLOB(rec2), blob_rec5 = BLOB(rec5), blob_recps = BLOB(recps);
+
+static int map_index(const struct blob *b, const char *name)
 {
-	for (int i = 0; i < rec2_NR_MAPS; i++)
-		if (!strcmp(rec2_map_names[i], name) ||
-		    (strchr(rec2_map_names[i], '.') &&
-		     !strcmp(strchr(rec2_map_names[i], '.'), name)))
+	for (int i = 0; i < b->nmaps; i++) {
+		const char *dot = strchr(b->map_names[i], '.');
+
+		if (!strcmp(b->map_names[i], name) || (dot && !strcmp(dot, name)))
 			return i;
+	}
 	return -1;
 }
 
@@ -142,44 +185,83 @@ static void print_log(const char *log)
 		fprintf(stderr, "%s\n", log + (n > 8000 ? n - 8000 : 0));
 }
 
-static int run_lskel(bool attach, bool verbose)
+/*
+ * A "tracepoint/CAT/NAME" program: lskel has no attach for it (bpftool's says "auto-attach not
+ * supported"), so: the tracepoint's id from tracefs, perf_event_open on CPU 0 (any CPU: a
+ * tracepoint perf event with a BPF program runs the program for every task), a BPF link.
+ */
+static int attach_tracepoint(const char *sec, int prog_fd)
 {
-	struct rec2_ctx c;
-	struct bpf_load_and_run_opts opts = {0};
-	static unsigned char init[rec2_NR_MAPS][4096];
-	char *log = NULL;
-	int err, links[rec2_NR_PROGS], nlinks = 0, rodata = map_index(".rodata");
+	struct perf_event_attr pa;
+	char path[256], buf[32] = {0};
+	int fd, pfd, link;
+	ssize_t n;
 
-	memset(&c, 0, sizeof(c));
-	c.ctx.sz = sizeof(c);
+	snprintf(path, sizeof(path), "/sys/kernel/tracing/events/%s/id", sec + 11);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -EINVAL;
+	memset(&pa, 0, sizeof(pa));
+	pa.type = PERF_TYPE_TRACEPOINT;
+	pa.size = sizeof(pa);
+	pa.config = strtoull(buf, NULL, 10);
+	pfd = (int)syscall(__NR_perf_event_open, &pa, -1, 0, -1, PERF_FLAG_FD_CLOEXEC);
+	if (pfd < 0)
+		return -errno;
+	link = bpf_link_create(prog_fd, pfd, BPF_PERF_EVENT, NULL);
+	if (link < 0)
+		link = -errno;
+	close(pfd); /* the link holds the perf event */
+	return link;
+}
+
+static int run_lskel(const struct blob *b, bool attach, bool verbose)
+{
+	size_t sz = sizeof(struct bpf_loader_ctx) + b->nmaps * sizeof(struct bpf_map_desc) +
+		    b->nprogs * sizeof(struct bpf_prog_desc);
+	struct bpf_loader_ctx *ctx = calloc(1, sz);
+	struct bpf_map_desc *maps = (void *)(ctx + 1);
+	struct bpf_prog_desc *progs = (void *)(maps + b->nmaps);
+	struct bpf_load_and_run_opts opts = {0};
+	static unsigned char init[64][4096];
+	char *log = NULL;
+	int err = 0, rodata = map_index(b, ".rodata");
+
+	if (!ctx || b->nmaps > 64 || rodata < 0)
+		return -EINVAL;
+	ctx->sz = (__u32)sz;
 	if (verbose) {
 		log = calloc(1, LOG_SIZE);
-		c.ctx.log_level = 1;
-		c.ctx.log_size = LOG_SIZE;
-		c.ctx.log_buf = (__u64)(long)log;
+		ctx->log_level = 1;
+		ctx->log_size = LOG_SIZE;
+		ctx->log_buf = (__u64)(long)log;
 	}
-	for (int i = 0; i < rec2_NR_MAPS; i++) {
-		if (!rec2_map_value_size[i])
+	/* Data maps (.rodata, .bss): the loader copies their initial values from here. */
+	for (int i = 0; i < b->nmaps; i++) {
+		if (!b->value_size[i] || b->value_size[i] > sizeof(init[i]))
 			continue;
-		memcpy(init[i], rec2_map_init[i], rec2_map_value_size[i]);
-		c.maps[i].initial_value = (__u64)(long)init[i];
+		memcpy(init[i], b->init[i], b->value_size[i]);
+		maps[i].initial_value = (__u64)(long)init[i];
 	}
-	/* .rodata set at runtime: the layout is the object's (see record.skel.h's rodata). */
-	if (rodata < 0)
-		return -ENOENT;
+	/* .rodata set at runtime: the layout is the object's (record.skel.h's). */
 	{
 		struct record_bpf__rodata *ro = (void *)init[rodata];
 
-		ro->record_missing = false;
+		ro->record_missing = record_missing;
 		ro->wakeup_bytes = RING_BYTES / 8;
 	}
-	c.maps[map_index("events")].max_entries = RING_BYTES;
-	c.maps[map_index("stats")].max_entries = 2;
-	opts.ctx = &c.ctx;
-	opts.data = rec2_data;
-	opts.data_sz = sizeof(rec2_data);
-	opts.insns = rec2_insns;
-	opts.insns_sz = sizeof(rec2_insns);
+	/* max_entries set at runtime: the loader takes a non-zero one over the object's. */
+	maps[map_index(b, "events")].max_entries = RING_BYTES;
+	maps[map_index(b, "stats")].max_entries = 2;
+	opts.ctx = ctx;
+	opts.data = b->data;
+	opts.data_sz = b->data_sz;
+	opts.insns = b->insns;
+	opts.insns_sz = b->insns_sz;
 	err = bpf_load_and_run(&opts);
 	if (err) {
 		fprintf(stderr, "bench_lskel: %s: %s\n", opts.errstr, strerror(-err));
@@ -187,35 +269,47 @@ static int run_lskel(bool attach, bool verbose)
 			print_log(log);
 	}
 	if (!err && verbose)
-		for (int i = 0; i < rec2_NR_MAPS; i++)
-			fprintf(stderr, "map %-16s fd %d\n", rec2_map_names[i], c.maps[i].map_fd);
+		for (int i = 0; i < b->nmaps; i++) {
+			struct bpf_map_info mi;
+			__u32 len = sizeof(mi);
+
+			memset(&mi, 0, sizeof(mi));
+			bpf_obj_get_info_by_fd(maps[i].map_fd, &mi, &len);
+			fprintf(stderr, "map %-16s fd %2d type %2u max_entries %u\n",
+				b->map_names[i], maps[i].map_fd, mi.type, mi.max_entries);
+		}
 	/*
-	 * The loader fills one descriptor per LOADED program, in the object's order: progs[0] is
-	 * slz_sys_exit, progs[1] slz_exec (not their index among all 19).
+	 * The loader fills one descriptor per LOADED program, in the object's order (progs[0] is
+	 * the first loaded program, not the object's first).
 	 */
-	for (int i = 0, n = 0; !err && attach && i < rec2_NR_PROGS; i++) {
-		if (!rec2_prog_loaded[i])
+	for (int i = 0, n = 0; !err && i < b->nprogs; i++) {
+		int fd, link;
+
+		if (!b->loaded[i])
 			continue;
+		fd = progs[n++].prog_fd;
 		if (verbose)
-			fprintf(stderr, "prog %-16s fd %d\n", rec2_prog_names[i],
-				c.progs[n].prog_fd);
-		prog_info("lskel", c.progs[n].prog_fd);
-		/* both programs are tp_btf: a raw tracepoint open of the program attaches it */
-		links[nlinks] = bpf_raw_tracepoint_open(NULL, c.progs[n++].prog_fd);
-		if (links[nlinks] < 0)
-			err = -errno;
+			fprintf(stderr, "prog %-16s fd %d\n", b->prog_names[i], fd);
+		prog_info("lskel", fd);
+		if (!attach)
+			continue;
+		/* tp_btf: a raw tracepoint open of the program attaches it */
+		link = !strncmp(b->prog_secs[i], "tracepoint/", 11)
+			       ? attach_tracepoint(b->prog_secs[i], fd)
+			       : bpf_raw_tracepoint_open(NULL, fd);
+		if (link < 0)
+			err = link == -1 ? -errno : link;
 		else
-			nlinks++;
+			close(link); /* detaches */
 	}
-	for (int i = 0; i < nlinks; i++)
-		close(links[i]);
-	for (int i = 0; i < rec2_NR_PROGS; i++)
-		if (c.progs[i].prog_fd > 0)
-			close(c.progs[i].prog_fd);
-	for (int i = 0; i < rec2_NR_MAPS; i++)
-		if (c.maps[i].map_fd > 0)
-			close(c.maps[i].map_fd);
+	for (int i = 0; i < b->nprogs; i++)
+		if (progs[i].prog_fd > 0)
+			close(progs[i].prog_fd);
+	for (int i = 0; i < b->nmaps; i++)
+		if (maps[i].map_fd > 0)
+			close(maps[i].map_fd);
 	free(log);
+	free(ctx);
 	return err;
 }
 
@@ -226,7 +320,7 @@ static int run_lskel_all(bool attach)
 
 	if (!skel)
 		return -errno;
-	skel->rodata->record_missing = false;
+	skel->rodata->record_missing = record_missing;
 	skel->rodata->wakeup_bytes = RING_BYTES / 8;
 	skel->maps.events.max_entries = RING_BYTES;
 	skel->maps.stats.max_entries = 2;
@@ -243,11 +337,13 @@ static int run_lskel_all(bool attach)
 int main(int argc, char **argv)
 {
 	bool attach = false, verbose = false;
+	const char *m = argc > 1 ? argv[1] : "";
 	double t0, t1;
 	int err;
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: bench_lskel skel|lskel|lskel-all [attach] [-v] [-i]\n");
+		fprintf(stderr, "usage: bench_lskel skel|skel-ps|lskel|lskel5|lskel-ps|lskel-all "
+				"[attach] [-v] [-i]\n");
 		return 2;
 	}
 	for (int i = 2; i < argc; i++) {
@@ -255,22 +351,27 @@ int main(int argc, char **argv)
 		verbose |= !strcmp(argv[i], "-v");
 		show_info |= !strcmp(argv[i], "-i");
 	}
+	record_missing = getenv("SLZ_RECORD_MISSING") != NULL;
 	if (getenv("LIBBPF_DEBUG")) /* skel: libbpf's debug log, its CO-RE relocations */
 		libbpf_set_print(print_all);
 	t0 = now_ms();
-	if (!strcmp(argv[1], "skel"))
-		err = run_skel(attach);
-	else if (!strcmp(argv[1], "lskel"))
-		err = run_lskel(attach, verbose);
-	else if (!strcmp(argv[1], "lskel-all"))
+	if (!strcmp(m, "skel") || !strcmp(m, "skel-ps"))
+		err = run_skel(attach, !strcmp(m, "skel-ps"));
+	else if (!strcmp(m, "lskel"))
+		err = run_lskel(&blob_rec2, attach, verbose);
+	else if (!strcmp(m, "lskel5"))
+		err = run_lskel(&blob_rec5, attach, verbose);
+	else if (!strcmp(m, "lskel-ps"))
+		err = run_lskel(&blob_recps, attach, verbose);
+	else if (!strcmp(m, "lskel-all"))
 		err = run_lskel_all(attach);
 	else
 		err = -EINVAL;
 	t1 = now_ms();
 	if (err) {
-		fprintf(stderr, "bench_lskel %s: failed: %s\n", argv[1], strerror(-err));
+		fprintf(stderr, "bench_lskel %s: failed: %s\n", m, strerror(-err));
 		return 1;
 	}
-	fprintf(stderr, "%s%s: %.2f ms\n", argv[1], attach ? " attach" : "", t1 - t0);
+	fprintf(stderr, "%s%s: %.2f ms\n", m, attach ? " attach" : "", t1 - t0);
 	return 0;
 }

@@ -81,6 +81,8 @@ int main(int argc, char **argv)
 	bpf_object__for_each_map(map, obj) printf("\"%s\", ", bpf_map__name(map));
 	printf("};\nstatic const char *const %s_prog_names[] = {", pfx);
 	bpf_object__for_each_program(prog, obj) printf("\"%s\", ", bpf_program__name(prog));
+	printf("};\nstatic const char *const %s_prog_secs[] = {", pfx);
+	bpf_object__for_each_program(prog, obj) printf("\"%s\", ", bpf_program__section_name(prog));
 	printf("};\nstatic const int %s_prog_loaded[] = {", pfx);
 	bpf_object__for_each_program(prog, obj) printf("%d, ", bpf_program__autoload(prog));
 	printf("};\n");
