@@ -12,10 +12,12 @@
  *              serves every sys_exit configuration, loading what it does not attach);
  *   lskel-ps   a blob of the per-syscall set (14 tracepoint programs + slz_exec);
  *   lskel-all  bpftool gen skeleton -L's light skeleton (it cannot select programs: all 19).
- * Usage: bench_lskel MODE [attach] [-v] [-i]. Prints the load's wall ms to stderr; -i prints
+ * Usage: bench_lskel MODE [attach] [-v|-vv] [-i]. Prints the load's wall ms to stderr; -i prints
  * each loaded program's verified_insns, xlated/jited sizes and a hash of its xlated code
  * (skel modes, and lskel modes with attach); -v (lskel modes) prints the map and program fds
- * and, on failure, the verifier log (log level 1, several times slower: never time with -v).
+ * and, on failure, the verifier log (log level 1, several times slower: never time with -v);
+ * -vv: log level 2, the whole log to stdout (the kernel prints its CO-RE candidate cache, the
+ * 31-slot vmlinux_cand_cache, at each relocation).
  * Sizes as a one-shot record: ring 4 MiB, stats 2 slots. SLZ_RECORD_MISSING=1 sets the
  * .rodata flag record_missing (the programs then differ, in both loaders alike). Run as root.
  */
@@ -219,7 +221,7 @@ static int attach_tracepoint(const char *sec, int prog_fd)
 	return link;
 }
 
-static int run_lskel(const struct blob *b, bool attach, bool verbose)
+static int run_lskel(const struct blob *b, bool attach, int verbose)
 {
 	size_t sz = sizeof(struct bpf_loader_ctx) + b->nmaps * sizeof(struct bpf_map_desc) +
 		    b->nprogs * sizeof(struct bpf_prog_desc);
@@ -236,7 +238,7 @@ static int run_lskel(const struct blob *b, bool attach, bool verbose)
 	ctx->sz = (__u32)sz;
 	if (verbose) {
 		log = calloc(1, LOG_SIZE);
-		ctx->log_level = 1;
+		ctx->log_level = verbose;
 		ctx->log_size = LOG_SIZE;
 		ctx->log_buf = (__u64)(long)log;
 	}
@@ -267,6 +269,9 @@ static int run_lskel(const struct blob *b, bool attach, bool verbose)
 		fprintf(stderr, "bench_lskel: %s: %s\n", opts.errstr, strerror(-err));
 		if (log)
 			print_log(log);
+	} else if (log && verbose > 1) {
+		/* level 2 prints the kernel's CO-RE candidate cache at each relocation */
+		fwrite(log, 1, strlen(log), stdout);
 	}
 	if (!err && verbose)
 		for (int i = 0; i < b->nmaps; i++) {
@@ -336,19 +341,21 @@ static int run_lskel_all(bool attach)
 
 int main(int argc, char **argv)
 {
-	bool attach = false, verbose = false;
+	bool attach = false;
+	int verbose = 0;
 	const char *m = argc > 1 ? argv[1] : "";
 	double t0, t1;
 	int err;
 
 	if (argc < 2) {
 		fprintf(stderr, "usage: bench_lskel skel|skel-ps|lskel|lskel5|lskel-ps|lskel-all "
-				"[attach] [-v] [-i]\n");
+				"[attach] [-v|-vv] [-i]\n");
 		return 2;
 	}
 	for (int i = 2; i < argc; i++) {
 		attach |= !strcmp(argv[i], "attach");
-		verbose |= !strcmp(argv[i], "-v");
+		if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "-vv"))
+			verbose = (int)strlen(argv[i]) - 1;
 		show_info |= !strcmp(argv[i], "-i");
 	}
 	record_missing = getenv("SLZ_RECORD_MISSING") != NULL;
