@@ -179,24 +179,43 @@ static __always_inline void event_send(struct slz_event *ev, __u32 slot, void *m
 }
 
 /*
+ * The kernel's enum bpf_features (6.17 on), under a name of ours: vmlinux.h has it only when
+ * built on such a kernel, and CO-RE finds the enumerator in the running kernel's BTF, or not.
+ */
+enum bpf_features___slz {
+	BPF_FEAT_RDONLY_CAST_TO_VOID___slz = 0,
+};
+
+/*
  * The struct file behind fd in the current task (task: untrusted, current_task_untrusted), as
  * an integer (0 when none). The slot is read with a direct load through the fd array cast to
  * an untrusted void pointer (a faulting load gives 0, as bpf_probe_read_kernel's failure did),
- * not with a helper call: this runs on every open and mmap of a target.
+ * not with a helper call: this runs on every open and mmap of a target. A kernel before 6.17
+ * casts to structs only and refuses the whole object over that cast: the test is a load-time
+ * constant, so the verifier there sees only the helper call and here only the load.
  */
 static __always_inline __u64 fd_file(struct task_struct *task, int fd)
 {
 	struct files_struct *files = task->files;
 	struct fdtable *fdt;
-	__u64 *fda;
+	struct file **fds;
+	__u64 f = 0;
 
 	if (!files || fd < 0)
 		return 0;
 	fdt = files->fdt;
 	if (!fdt || (unsigned int)fd >= fdt->max_fds)
 		return 0;
-	fda = bpf_rdonly_cast(fdt->fd, 0);
-	return fda[(unsigned int)fd];
+	if (bpf_core_enum_value_exists(enum bpf_features___slz,
+				       BPF_FEAT_RDONLY_CAST_TO_VOID___slz)) {
+		__u64 *fda = bpf_rdonly_cast(fdt->fd, 0);
+
+		return fda[(unsigned int)fd];
+	}
+	fds = fdt->fd;
+	if (bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]))
+		return 0;
+	return f;
 }
 
 /*

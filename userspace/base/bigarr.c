@@ -4,10 +4,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "bigarr.h"
 
-/* Before every array: its usable bytes and, for a mapping, the mapping's length (0: malloc). */
+/*
+ * Before every array: its usable bytes and, for a mapping, the mapping's length (0: malloc).
+ * A mapping's header sits at the end of a page of its own before the array, so the array
+ * starts at a huge page boundary and an array of N huge pages (a power-of-two hash table of
+ * 2 MiB or more) takes N, not N + 1 with 16 bytes in the last.
+ */
 struct bigarr_hdr {
 	size_t size;
 	size_t maplen;
@@ -24,43 +30,58 @@ static size_t round_huge(size_t n)
 	return (n + BIGARR_HUGE - 1) & ~(BIGARR_HUGE - 1);
 }
 
+static size_t page_size(void)
+{
+	return (size_t)sysconf(_SC_PAGESIZE);
+}
+
+/* Where the mapping of a mapped array begins: the header's page. */
+static void *map_base(const void *buf)
+{
+	return (char *)buf - page_size();
+}
+
 /*
- * len bytes (a multiple of BIGARR_HUGE) at a BIGARR_HUGE boundary, advised to huge pages: a
- * huge page needs an aligned 2 MiB of the mapping, which mmap alone does not promise. The
- * advice is only advice: a host without THP still gets the mapping.
+ * A header page and len bytes (a multiple of BIGARR_HUGE) after it at a BIGARR_HUGE boundary,
+ * advised to huge pages: a huge page needs an aligned 2 MiB of the mapping, which mmap alone
+ * does not promise. The advice is only advice: a host without THP still gets the mapping.
+ * The header page's address, or NULL.
  */
 static void *map_aligned(size_t len)
 {
+	size_t page = page_size(), total, head, tail;
 	char *raw, *p;
-	size_t head, tail;
 
-	if (len > SIZE_MAX - BIGARR_HUGE)
+	if (len > SIZE_MAX - BIGARR_HUGE - page)
 		return NULL;
-	raw = mmap(NULL, len + BIGARR_HUGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
-		   0);
+	total = len + BIGARR_HUGE + page;
+	raw = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (raw == MAP_FAILED)
 		return NULL;
-	p = (char *)round_huge((uintptr_t)raw);
-	head = (size_t)(p - raw);
-	tail = BIGARR_HUGE - head;
+	p = (char *)round_huge((uintptr_t)raw + page);
+	head = (size_t)(p - page - raw);
+	tail = total - head - page - len;
 	if (head)
 		munmap(raw, head);
 	if (tail)
 		munmap(p + len, tail);
-	madvise(p, len, MADV_HUGEPAGE);
-	return p;
+	/* The header page too: one VMA, which mremap needs to move or grow the mapping whole. */
+	madvise(p - page, page + len, MADV_HUGEPAGE);
+	return p - page;
 }
 
-/* A mapping of its own for bytes + the header. */
+/* A mapping of its own for bytes, its header in the page before. */
 static void *alloc_mapped(size_t bytes)
 {
-	size_t len = round_huge(bytes + sizeof(struct bigarr_hdr));
-	struct bigarr_hdr *h = map_aligned(len);
+	size_t len = round_huge(bytes);
+	char *base = map_aligned(len);
+	struct bigarr_hdr *h;
 
-	if (!h)
+	if (!base)
 		return NULL;
-	h->size = len - sizeof(*h);
-	h->maplen = len;
+	h = (struct bigarr_hdr *)(base + page_size()) - 1;
+	h->size = len;
+	h->maplen = len + page_size();
 	return h + 1;
 }
 
@@ -94,8 +115,8 @@ void *bigarr__alloc(size_t size)
 static void *resize(void *buf, size_t bytes)
 {
 	struct bigarr_hdr *h, *nh;
+	void *dst, *base;
 	size_t len;
-	void *dst;
 
 	if (!buf)
 		return bigarr__alloc(bytes);
@@ -122,10 +143,10 @@ static void *resize(void *buf, size_t bytes)
 		free(h);
 		return n;
 	}
-	len = round_huge(bytes + sizeof(*h));
+	len = round_huge(bytes);
 	/* In place when the addresses after the mapping are free: nothing moves. */
-	nh = mremap(h, h->maplen, len, 0);
-	if (nh == MAP_FAILED) {
+	base = mremap(map_base(buf), h->maplen, len + page_size(), 0);
+	if (base == MAP_FAILED) {
 		/*
 		 * Elsewhere, at an aligned place reserved first: MREMAP_FIXED replaces the
 		 * reservation with the moved pages (page tables move, no byte is copied).
@@ -133,15 +154,17 @@ static void *resize(void *buf, size_t bytes)
 		dst = map_aligned(len);
 		if (!dst)
 			return NULL;
-		nh = mremap(h, h->maplen, len, MREMAP_MAYMOVE | MREMAP_FIXED, dst);
-		if (nh == MAP_FAILED) {
-			munmap(dst, len);
+		base = mremap(map_base(buf), h->maplen, len + page_size(),
+			      MREMAP_MAYMOVE | MREMAP_FIXED, dst);
+		if (base == MAP_FAILED) {
+			munmap(dst, len + page_size());
 			return NULL;
 		}
 	}
-	madvise(nh, len, MADV_HUGEPAGE);
-	nh->size = len - sizeof(*nh);
-	nh->maplen = len;
+	nh = (struct bigarr_hdr *)((char *)base + page_size()) - 1;
+	madvise(base, len + page_size(), MADV_HUGEPAGE);
+	nh->size = len;
+	nh->maplen = len + page_size();
 	return nh + 1;
 }
 
@@ -177,7 +200,7 @@ void bigarr__free(void *buf)
 		return;
 	h = hdr_of(buf);
 	if (h->maplen)
-		munmap(h, h->maplen);
+		munmap(map_base(buf), h->maplen);
 	else
 		free(h);
 }

@@ -281,11 +281,69 @@ static bool is_stdout(const char *dest)
 	return !strcmp(dest, ATOMIC_FILE_STDOUT);
 }
 
-/* A regular file, a directory or nothing yet at dest: renamed over; anything else: copied to. */
+/* Whether path's directory is below /proc, where a name is a descriptor (/proc/PID/fd/N). */
+static bool dir_in_proc(const char *path)
+{
+	char *copy = strdup(path), *dir;
+	bool in = false;
+
+	if (!copy)
+		return false;
+	dir = realpath(dirname(copy), NULL);
+	in = dir && !strncmp(dir, "/proc/", 6);
+	free(dir);
+	free(copy);
+	return in;
+}
+
+/*
+ * Whether dest reaches a descriptor's file through procfs: /dev/stdout (a link to
+ * /proc/self/fd/1), /dev/fd/N, /proc/self/fd/N, or a link to one of them. Its file is the
+ * descriptor's, a regular one too (stdout redirected to a file): renaming over dest would
+ * replace the link itself (as root, the system's /dev/stdout) and leave that file empty.
+ */
+static bool via_proc_fd(const char *dest)
+{
+	char *p = strdup(dest);
+	bool via = false;
+
+	/* A few hops: the links that lead there are short chains. */
+	for (int hop = 0; p && hop < 8 && !via; hop++) {
+		char text[PATH_MAX], *next = NULL, *copy;
+		struct stat st;
+		ssize_t n;
+
+		via = dir_in_proc(p);
+		if (via || lstat(p, &st) || !S_ISLNK(st.st_mode))
+			break;
+		n = readlink(p, text, sizeof(text) - 1);
+		if (n < 0)
+			break;
+		text[n] = '\0';
+		via = !strncmp(text, "/proc/", 6);
+		copy = strdup(p);
+		if (text[0] == '/')
+			next = strdup(text);
+		else if (copy && asprintf(&next, "%s/%s", dirname(copy), text) < 0)
+			next = NULL;
+		free(copy);
+		free(p);
+		p = next;
+	}
+	free(p);
+	return via;
+}
+
+/*
+ * A regular file, a directory or nothing yet at dest: renamed over; anything else, or a
+ * descriptor's file reached through procfs: copied to.
+ */
 static bool is_special(const char *dest)
 {
 	struct stat st;
 
+	if (via_proc_fd(dest))
+		return true;
 	return !stat(dest, &st) && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode);
 }
 
@@ -336,7 +394,11 @@ static int copy_out(struct atomic_file *af)
 	    (to_stdout && fflush(stdout)))
 		goto fail;
 	if (!to_stdout) {
-		out = open(af->dest, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+		/*
+		 * O_APPEND: through /proc/self/fd a regular file opens anew at offset 0; the
+		 * descriptor's own position (a `>>` redirection) is its end.
+		 */
+		out = open(af->dest, O_WRONLY | O_APPEND | O_NOCTTY | O_CLOEXEC);
 		if (out < 0)
 			goto fail;
 	}

@@ -94,7 +94,7 @@ static void test_grow_across_threshold(void **state)
 			checked_at = i > 4096 ? i - 4096 : 0;
 			if (cap * sizeof(*a) + 16 >= BIGARR_HUGE) {
 				assert_true(bigarr__mapped(a));
-				assert_int_equal((uintptr_t)a % BIGARR_HUGE, 16);
+				assert_int_equal((uintptr_t)a % BIGARR_HUGE, 0);
 				assert_true(advised_huge(a));
 				was_mapped = true;
 			} else {
@@ -119,6 +119,25 @@ static void test_grow_across_threshold(void **state)
 	bigarr__free(a);
 }
 
+/*
+ * An array of whole huge pages (a power-of-two hash table of 2 MiB or more) takes just those:
+ * it starts at a huge page and no header byte spills into one more.
+ */
+static void test_whole_huge_pages(void **state)
+{
+	for (size_t n = 1; n <= 4; n *= 2) {
+		char *a = bigarr__alloc(n * BIGARR_HUGE);
+
+		assert_non_null(a);
+		assert_true(bigarr__mapped(a));
+		assert_int_equal((uintptr_t)a % BIGARR_HUGE, 0);
+		assert_int_equal(bigarr__size(a), n * BIGARR_HUGE);
+		assert_true(advised_huge(a));
+		memset(a, 0x5a, n * BIGARR_HUGE);
+		bigarr__free(a);
+	}
+}
+
 /* A mapping that cannot grow in place (something mapped right after it) moves, whole. */
 static void test_grow_moves(void **state)
 {
@@ -130,7 +149,7 @@ static void test_grow_moves(void **state)
 	assert_true(bigarr__mapped(a));
 	for (size_t i = 0; i < cap; i++)
 		a[i] = (uint32_t)i;
-	end = (char *)a - 16 + (bigarr__size(a) + 16);
+	end = (char *)a + bigarr__size(a);
 	blocker = mmap(end, 4096, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
 	if (blocker == MAP_FAILED || blocker != end) {
@@ -147,7 +166,7 @@ static void test_grow_moves(void **state)
 		assert_int_equal(bigarr__grow((void **)&a, &cap, old + 1, 4), 0);
 		assert_ptr_not_equal(a, before);
 		assert_true(cap >= 2 * old);
-		assert_int_equal((uintptr_t)a % BIGARR_HUGE, 16);
+		assert_int_equal((uintptr_t)a % BIGARR_HUGE, 0);
 		assert_true(advised_huge(a));
 		for (size_t i = 0; i < old; i++)
 			assert_int_equal(a[i], (uint32_t)i);
@@ -207,6 +226,7 @@ int main(void)
 		cmocka_unit_test(test_null),
 		cmocka_unit_test(test_small_is_malloc),
 		cmocka_unit_test(test_grow_across_threshold),
+		cmocka_unit_test(test_whole_huge_pages),
 		cmocka_unit_test(test_grow_moves),
 		cmocka_unit_test(test_enomem),
 	};

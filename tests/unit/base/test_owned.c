@@ -247,6 +247,57 @@ static void test_atomic_file_special_dest(void **state)
 	assert_int_equal(entries(root), 1);
 }
 
+/* The bytes of the regular file at path (NUL-terminated in buf). */
+static ssize_t read_back(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	assert_true(fd >= 0);
+	n = read(fd, buf, len - 1);
+	close(fd);
+	assert_true(n >= 0);
+	buf[n] = '\0';
+	return n;
+}
+
+/*
+ * A dest that reaches a descriptor's regular file through procfs, as /dev/stdout does when
+ * stdout is redirected to a file: the file gets the bytes and the link stays a link (a rename
+ * replaced the link, which for /dev/stdout as root is the system's), nothing left beside it.
+ */
+static void test_atomic_file_proc_fd_dest(void **state)
+{
+	char file[PATH_MAX], link[PATH_MAX], fdpath[64], got[32];
+	struct atomic_file *af = NULL;
+	struct stat st;
+	int fd;
+
+	testfs__path(file, sizeof(file), root, "out.txt");
+	testfs__path(link, sizeof(link), root, "stdout");
+	fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	assert_true(fd >= 0);
+	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
+	assert_int_equal(symlink(fdpath, link), 0);
+	assert_int_equal(atomic_file__open(link, &af), 0);
+	assert_null(atomic_file__temp_path(af));
+	fputs("abc", atomic_file__stream(af));
+	assert_int_equal(atomic_file__commit(af), 0);
+	assert_int_equal(lstat(link, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+	assert_int_equal(read_back(file, got, sizeof(got)), 3);
+	assert_string_equal(got, "abc");
+
+	/* The descriptor's own name, and after what it holds already (a >> redirection). */
+	assert_int_equal(atomic_file__open(fdpath, &af), 0);
+	fputs("de", atomic_file__stream(af));
+	assert_int_equal(atomic_file__commit(af), 0);
+	close(fd);
+	assert_int_equal(read_back(file, got, sizeof(got)), 5);
+	assert_string_equal(got, "abcde");
+	assert_int_equal(entries(root), 2);
+}
+
 static void test_atomic_file_sweeps(void **state)
 {
 	struct atomic_file *af = NULL;
@@ -331,6 +382,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_atomic_file_sweeps, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_atomic_file_stdout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_atomic_file_special_dest, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_atomic_file_proc_fd_dest, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_long_dest_name, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mkdtemp, setup, teardown),
 	};
