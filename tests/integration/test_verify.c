@@ -367,12 +367,14 @@ static void test_files_the_run_makes_are_not_missing(void **state)
 }
 
 /* The workload's view of the tree: "tmpfs" when verify extracted onto a tmpfs of its own. */
-static int proof_on_tmpfs(struct fx *f, bool expect_tmpfs)
+static int proof_on_tmpfs(struct fx *f, uint64_t mem_available, bool expect_tmpfs)
 {
 	char script[2 * PATH_MAX];
 	char *argv[] = {"/bin/sh", "-c", script, NULL};
 	struct verify_opts o = opts(f, argv);
 	struct verify_result res;
+
+	o.mem_available = mem_available;
 
 	snprintf(script, sizeof(script), "cat '%s' && test \"$(stat -f -c %%T '%s')\" %s tmpfs",
 		 f->need, f->tree, expect_tmpfs ? "=" : "!=");
@@ -393,9 +395,11 @@ static void assert_no_extraction_left(struct fx *f)
 
 /*
  * The extraction is a tmpfs of its own when memory allows, and plain directories beside the zip
- * when it does not (SLIMZIP_TEST_MEM_AVAILABLE stands for a host low on memory): the same
- * verdict either way, and nothing left behind. The tree here is on the test's TMPDIR: when that
- * is itself a tmpfs the two cannot be told apart, and the test says so and skips.
+ * when it does not (verify_opts.mem_available stands for a host low on memory): the same
+ * verdict either way, and nothing left behind. The library takes that from its caller only:
+ * the CLI's test variable in the environment changes nothing here. The tree here is on the
+ * test's TMPDIR: when that is itself a tmpfs the two cannot be told apart, and the test says so
+ * and skips.
  */
 static void test_extraction_falls_back_without_memory(void **state)
 {
@@ -408,12 +412,13 @@ static void test_extraction_falls_back_without_memory(void **state)
 	if (system(probe) == 0)
 		skip();
 	make_zip(f, keep, 1);
-	unsetenv("SLIMZIP_TEST_MEM_AVAILABLE");
-	assert_int_equal(proof_on_tmpfs(f, true), 0);
+	assert_int_equal(proof_on_tmpfs(f, 0, true), 0);
 	assert_no_extraction_left(f);
 	/* 1 MiB available: less than the zip plus the 64 MiB headroom. */
+	assert_int_equal(proof_on_tmpfs(f, 1 << 20, false), 0);
+	assert_no_extraction_left(f);
 	setenv("SLIMZIP_TEST_MEM_AVAILABLE", "1048576", 1);
-	assert_int_equal(proof_on_tmpfs(f, false), 0);
+	assert_int_equal(proof_on_tmpfs(f, 0, true), 0);
 	unsetenv("SLIMZIP_TEST_MEM_AVAILABLE");
 	assert_no_extraction_left(f);
 }
