@@ -111,6 +111,12 @@ static void test_json_unknown_keys_are_skipped(void **state)
 	assert_int_equal(profile__count(p), 1);
 	profile__free(p);
 	assert_refused("{\"slimzip_profile\":1,\"new\":tru}\n", "bad JSON value");
+	/* Lists end or go on, nothing else: in an array, in a skipped object, in an entry. */
+	assert_refused("{\"slimzip_profile\":1,\"new\":[1 2]}\n", "expected ',' or ']'");
+	assert_refused("{\"slimzip_profile\":1,\"new\":{\"a\":1;}}\n", "expected ',' or '}'");
+	assert_refused(JHDR "{\"kinds\":[\"open\"] \"dev\":\"8:1\"}\n", "expected ',' or '}'");
+	p = read_ok("{\"slimzip_profile\":1,\"new\":[ ],\"old\":{ }}\n");
+	profile__free(p);
 }
 
 static void test_declared_files_must_all_be_there(void **state)
