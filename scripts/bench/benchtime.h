@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * The timing the bench helpers share (openstorm, sysloop, runloop, manyfiles): the clock,
+ * The timing the bench helpers share (openstorm, sysloop, runloop, manyfiles, and
+ * tests/bench/bench_levels): the clocks,
  * ITERATIONS and ROUNDS read from the command line, and the report of the rounds' times,
  * median first. Static inline, so each helper stays one `cc -O2 FILE.c` (bench-overhead,
  * bench-syscalls compile them that way) and the header sits beside them.
@@ -19,6 +20,15 @@ static inline double bench_now_ns(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+/* This thread's CPU time in ns: what other work on a busy box adds least to. */
+static inline double bench_thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
 	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
 }
 

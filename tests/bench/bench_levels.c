@@ -17,14 +17,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 #include <zlib.h>
 
-#define ZLIB_LEVELS 9
-#define LD_LEVELS   12
+#include "benchtime.h"
+
+#define ZLIB_LEVELS  9
+#define LD_LEVELS    12
+#define MAX_LEVELS   LD_LEVELS
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 /* Files by size, each class totalled on its own too: below 16 KiB, below 1 MiB, the rest. */
-#define CLASSES	    3
+#define CLASSES	     3
 
 static int size_class(size_t len)
 {
@@ -32,14 +35,6 @@ static int size_class(size_t len)
 }
 
 static const char *const class_name[CLASSES] = {"<16K", "<1M", ">=1M"};
-
-static double thread_cpu(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static unsigned char *read_whole(int root, const char *rel, size_t *len)
 {
@@ -67,13 +62,27 @@ static unsigned char *read_whole(int root, const char *rel, size_t *len)
 	return b;
 }
 
-/* zlib's raw deflate of in at level, into out (room: cap). Its length, or 0: no room. */
-static size_t zlib_deflate(int level, const unsigned char *in, size_t len, unsigned char *out,
-			   size_t cap)
+/*
+ * One library at its levels 1..levels: deflate(c, level, in, len, out, cap) is the raw deflate
+ * stream's length, or 0 when it does not fit in cap; the totals per size class and level.
+ */
+struct compressor {
+	const char *name;
+	int levels;
+	size_t (*deflate)(const struct compressor *c, int level, const unsigned char *in,
+			  size_t len, unsigned char *out, size_t cap);
+	struct libdeflate_compressor *ld[MAX_LEVELS + 1]; /* libdeflate's, one per level */
+	uint64_t bytes[CLASSES][MAX_LEVELS + 1];
+	double cpu_ns[CLASSES][MAX_LEVELS + 1];
+};
+
+static size_t zlib_deflate(const struct compressor *c, int level, const unsigned char *in,
+			   size_t len, unsigned char *out, size_t cap)
 {
 	z_stream s = {0};
 	size_t n = 0;
 
+	(void)c;
 	if (deflateInit2(&s, level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK)
 		abort();
 	s.next_in = (unsigned char *)in;
@@ -86,23 +95,70 @@ static size_t zlib_deflate(int level, const unsigned char *in, size_t len, unsig
 	return n;
 }
 
+static size_t ld_deflate(const struct compressor *c, int level, const unsigned char *in, size_t len,
+			 unsigned char *out, size_t cap)
+{
+	return libdeflate_deflate_compress(c->ld[level], in, len, out, cap);
+}
+
+/* Each library's levels on one file, counted as a zip holds it: deflated, or else stored. */
+static void measure(struct compressor *comps, size_t ncomps, const unsigned char *in, size_t len,
+		    unsigned char *out)
+{
+	int k = size_class(len);
+
+	for (size_t i = 0; i < ncomps; i++) {
+		struct compressor *c = &comps[i];
+
+		for (int l = 1; l <= c->levels; l++) {
+			double t = bench_thread_cpu_ns();
+			size_t d = len > 1 ? c->deflate(c, l, in, len, out, len - 1) : 0;
+
+			c->cpu_ns[k][l] += bench_thread_cpu_ns() - t;
+			c->bytes[k][l] += d ? d : len;
+		}
+	}
+}
+
+/* The totals, then each size class: "zlib|libdeflate LEVEL BYTES CPU [CLASS]". */
+static void print_totals(const struct compressor *comps, size_t ncomps)
+{
+	for (int k = -1; k < CLASSES; k++)
+		for (size_t i = 0; i < ncomps; i++)
+			for (int l = 1; l <= comps[i].levels; l++) {
+				uint64_t b = 0;
+				double t = 0;
+
+				for (int j = 0; j < CLASSES; j++)
+					if (k < 0 || k == j) {
+						b += comps[i].bytes[j][l];
+						t += comps[i].cpu_ns[j][l];
+					}
+				printf("%s %d %llu %.3f%s%s\n", comps[i].name, l,
+				       (unsigned long long)b, t / 1e9, k < 0 ? "" : " ",
+				       k < 0 ? "" : class_name[k]);
+			}
+}
+
 int main(int argc, char **argv)
 {
-	struct libdeflate_compressor *ld[LD_LEVELS + 1] = {0};
-	uint64_t zbytes[CLASSES][ZLIB_LEVELS + 1] = {{0}}, lbytes[CLASSES][LD_LEVELS + 1] = {{0}};
-	double zcpu[CLASSES][ZLIB_LEVELS + 1] = {{0}}, lcpu[CLASSES][LD_LEVELS + 1] = {{0}};
+	static struct compressor comps[] = {
+		{.name = "zlib", .levels = ZLIB_LEVELS, .deflate = zlib_deflate},
+		{.name = "libdeflate", .levels = LD_LEVELS, .deflate = ld_deflate},
+	};
+	struct compressor *ld = &comps[1];
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t n;
-	int root, max_ld = LD_LEVELS;
+	int root;
 
 	if (argc < 2 || argc > 3) {
 		fprintf(stderr, "usage: bench_levels ROOT [MAX_LIBDEFLATE_LEVEL] < LIST\n");
 		return 2;
 	}
 	if (argc == 3)
-		max_ld = atoi(argv[2]);
-	if (max_ld < 1 || max_ld > LD_LEVELS) {
+		ld->levels = atoi(argv[2]);
+	if (ld->levels < 1 || ld->levels > LD_LEVELS) {
 		fprintf(stderr, "bench_levels: MAX_LIBDEFLATE_LEVEL must be 1-%d\n", LD_LEVELS);
 		return 2;
 	}
@@ -111,13 +167,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench_levels: %s: %s\n", argv[1], strerror(errno));
 		return 1;
 	}
-	for (int l = 1; l <= max_ld; l++)
-		if (!(ld[l] = libdeflate_alloc_compressor(l)))
+	for (int l = 1; l <= ld->levels; l++)
+		if (!(ld->ld[l] = libdeflate_alloc_compressor(l)))
 			return 1;
 	while ((n = getline(&line, &cap, stdin)) > 0) {
 		unsigned char *in, *out;
 		size_t len = 0;
-		int c;
 
 		if (line[n - 1] == '\n')
 			line[n - 1] = '\0';
@@ -126,55 +181,13 @@ int main(int argc, char **argv)
 		out = malloc(len + 1);
 		if (!out)
 			return 1;
-		c = size_class(len);
-		for (int l = 1; l <= ZLIB_LEVELS; l++) {
-			double t = thread_cpu();
-			size_t d = len > 1 ? zlib_deflate(l, in, len, out, len - 1) : 0;
-
-			zcpu[c][l] += thread_cpu() - t;
-			zbytes[c][l] += d ? d : len;
-		}
-		for (int l = 1; l <= max_ld; l++) {
-			double t = thread_cpu();
-			size_t d =
-				len > 1 ? libdeflate_deflate_compress(ld[l], in, len, out, len - 1)
-					: 0;
-
-			lcpu[c][l] += thread_cpu() - t;
-			lbytes[c][l] += d ? d : len;
-		}
+		measure(comps, ARRAY_LEN(comps), in, len, out);
 		free(out);
 		free(in);
 	}
-	/* The totals, then each size class: "zlib|libdeflate LEVEL BYTES CPU [CLASS]". */
-	for (int c = -1; c < CLASSES; c++) {
-		for (int l = 1; l <= ZLIB_LEVELS; l++) {
-			uint64_t b = 0;
-			double t = 0;
-
-			for (int k = 0; k < CLASSES; k++)
-				if (c < 0 || c == k) {
-					b += zbytes[k][l];
-					t += zcpu[k][l];
-				}
-			printf("zlib %d %llu %.3f%s%s\n", l, (unsigned long long)b, t,
-			       c < 0 ? "" : " ", c < 0 ? "" : class_name[c]);
-		}
-		for (int l = 1; l <= max_ld; l++) {
-			uint64_t b = 0;
-			double t = 0;
-
-			for (int k = 0; k < CLASSES; k++)
-				if (c < 0 || c == k) {
-					b += lbytes[k][l];
-					t += lcpu[k][l];
-				}
-			printf("libdeflate %d %llu %.3f%s%s\n", l, (unsigned long long)b, t,
-			       c < 0 ? "" : " ", c < 0 ? "" : class_name[c]);
-		}
-	}
-	for (int l = 1; l <= max_ld; l++)
-		libdeflate_free_compressor(ld[l]);
+	print_totals(comps, ARRAY_LEN(comps));
+	for (int l = 1; l <= ld->levels; l++)
+		libdeflate_free_compressor(ld->ld[l]);
 	free(line);
 	close(root);
 	return 0;

@@ -138,6 +138,15 @@ static struct verify_opts opts(struct fx *f, char *const *argv)
 	return o;
 }
 
+/* verify__run(o) passes in one round: the command exits 0 and nothing is missing. */
+static void assert_passes(const struct verify_opts *o, struct verify_result *res)
+{
+	assert_int_equal(verify__run(o, res), 0);
+	assert_int_equal(res->rounds, 1);
+	assert_int_equal(res->cmd_status, 0);
+	assert_int_equal(res->nmissing, 0);
+}
+
 static void test_clean_zip_verifies(void **state)
 {
 	struct fx *f = *state;
@@ -148,10 +157,7 @@ static void test_clean_zip_verifies(void **state)
 
 	require_bpf();
 	make_zip(f, keep, 1);
-	assert_int_equal(verify__run(&o, &res), 0);
-	assert_int_equal(res.rounds, 1);
-	assert_int_equal(res.cmd_status, 0);
-	assert_int_equal(res.nmissing, 0);
+	assert_passes(&o, &res);
 	assert_false(res.fixed);
 	/* A clean proof run needs no diagnosis run. */
 	assert_int_equal(f->last.diag_status, -1);
@@ -239,22 +245,17 @@ static void test_modes_checked_before_runs(void **state)
 	assert_string_equal(f->modes_first, "data/need.txt");
 
 	o.ignore_modes = true;
-	assert_int_equal(verify__run(&o, &res), 0);
+	assert_passes(&o, &res);
 	assert_int_equal(res.modes_closed, 1);
-	assert_int_equal(res.rounds, 1);
-	assert_int_equal(res.cmd_status, 0);
-	assert_int_equal(res.nmissing, 0);
 
 	/* Lambda's modes (the default): nothing to name, and the proof runs. */
 	f->pol.zip.modes = ZIPWRITE_MODES_LAMBDA;
 	make_zip(f, keep, 1);
 	o.ignore_modes = false;
 	f->modes_seen = 0;
-	assert_int_equal(verify__run(&o, &res), 0);
+	assert_passes(&o, &res);
 	assert_int_equal(res.modes_closed, 0);
 	assert_int_equal(f->modes_seen, 0);
-	assert_int_equal(res.rounds, 1);
-	assert_int_equal(res.cmd_status, 0);
 }
 
 /*
@@ -280,10 +281,7 @@ static void test_runs_as_user(void **state)
 	assert_int_equal(launch_user__lookup("12345:678", &u), 0);
 	o.user = &u;
 	make_zip(f, keep, 1);
-	assert_int_equal(verify__run(&o, &res), 0);
-	assert_int_equal(res.rounds, 1);
-	assert_int_equal(res.cmd_status, 0);
-	assert_int_equal(res.nmissing, 0);
+	assert_passes(&o, &res);
 
 	f->pol.zip.modes = ZIPWRITE_MODES_KEEP;
 	make_zip(f, keep, 1);
@@ -366,19 +364,21 @@ static void test_files_the_run_makes_are_not_missing(void **state)
 	assert_string_equal(f->last_missing[0], "data/need.txt");
 }
 
-/* The workload's view of the tree: "tmpfs" when verify extracted onto a tmpfs of its own. */
-static int proof_on_tmpfs(struct fx *f, bool expect_tmpfs)
+/*
+ * The proof run passes, and sees its tree on a tmpfs exactly when expect_tmpfs (verify
+ * extracted onto a tmpfs of its own), with mem_available as verify_opts has it.
+ */
+static void proof_on_tmpfs(struct fx *f, uint64_t mem_available, bool expect_tmpfs)
 {
 	char script[2 * PATH_MAX];
 	char *argv[] = {"/bin/sh", "-c", script, NULL};
 	struct verify_opts o = opts(f, argv);
 	struct verify_result res;
 
+	o.mem_available = mem_available;
 	snprintf(script, sizeof(script), "cat '%s' && test \"$(stat -f -c %%T '%s')\" %s tmpfs",
 		 f->need, f->tree, expect_tmpfs ? "=" : "!=");
-	assert_int_equal(verify__run(&o, &res), 0);
-	assert_int_equal(res.nmissing, 0);
-	return res.cmd_status;
+	assert_passes(&o, &res);
 }
 
 /* No directory of verify's (extraction or mount) is left beside the zip. */
@@ -393,9 +393,11 @@ static void assert_no_extraction_left(struct fx *f)
 
 /*
  * The extraction is a tmpfs of its own when memory allows, and plain directories beside the zip
- * when it does not (SLIMZIP_TEST_MEM_AVAILABLE stands for a host low on memory): the same
- * verdict either way, and nothing left behind. The tree here is on the test's TMPDIR: when that
- * is itself a tmpfs the two cannot be told apart, and the test says so and skips.
+ * when it does not (verify_opts.mem_available stands for a host low on memory): the same
+ * verdict either way, and nothing left behind. The library takes that from its caller only:
+ * the CLI's test variable in the environment changes nothing here. The tree here is on the
+ * test's TMPDIR: when that is itself a tmpfs the two cannot be told apart, and the test says so
+ * and skips.
  */
 static void test_extraction_falls_back_without_memory(void **state)
 {
@@ -408,12 +410,13 @@ static void test_extraction_falls_back_without_memory(void **state)
 	if (system(probe) == 0)
 		skip();
 	make_zip(f, keep, 1);
-	unsetenv("SLIMZIP_TEST_MEM_AVAILABLE");
-	assert_int_equal(proof_on_tmpfs(f, true), 0);
+	proof_on_tmpfs(f, 0, true);
 	assert_no_extraction_left(f);
 	/* 1 MiB available: less than the zip plus the 64 MiB headroom. */
+	proof_on_tmpfs(f, 1 << 20, false);
+	assert_no_extraction_left(f);
 	setenv("SLIMZIP_TEST_MEM_AVAILABLE", "1048576", 1);
-	assert_int_equal(proof_on_tmpfs(f, false), 0);
+	proof_on_tmpfs(f, 0, true);
 	unsetenv("SLIMZIP_TEST_MEM_AVAILABLE");
 	assert_no_extraction_left(f);
 }

@@ -236,6 +236,14 @@ struct atomic_file {
 	 * replace the device node itself.
 	 */
 	bool copy_out;
+	/*
+	 * A FIFO dest, opened for writing by atomic_file__open (-1 otherwise): the process waits
+	 * for a reader there, before the output's work, as a shell's `> fifo` waits at the
+	 * redirection, instead of after all of it at commit (where no reader meant waiting
+	 * forever with the work done). The reader sees a writer at once and the bytes at commit;
+	 * an abort closes it having written nothing, an empty stream as from a failed command.
+	 */
+	int fifo_fd;
 };
 
 /*
@@ -380,8 +388,9 @@ static int open_nameless_temp(struct atomic_file *af)
 }
 
 /*
- * Copy the finished temp to stdout (after whatever stdio holds for it already) or to the
- * special file dest names, opened only now: a FIFO's reader sees nothing before the commit.
+ * Copy the finished temp to stdout (after whatever stdio holds for it already), to the FIFO
+ * opened with the output, or to the special file dest names, opened only now: a reader sees
+ * no byte before the commit.
  */
 static int copy_out(struct atomic_file *af)
 {
@@ -393,7 +402,10 @@ static int copy_out(struct atomic_file *af)
 	if (fflush(af->stream) || ferror(af->stream) || lseek(fd, 0, SEEK_SET) < 0 ||
 	    (to_stdout && fflush(stdout)))
 		goto fail;
-	if (!to_stdout) {
+	if (af->fifo_fd >= 0) {
+		out = af->fifo_fd;
+		af->fifo_fd = -1;
+	} else if (!to_stdout) {
 		/*
 		 * O_APPEND: through /proc/self/fd a regular file opens anew at offset 0; the
 		 * descriptor's own position (a `>>` redirection) is its end.
@@ -429,7 +441,31 @@ fail:
 			to_stdout ? "stdout" : af->dest, strerror(errno ? errno : EIO));
 }
 
-int atomic_file__open(const char *dest, struct atomic_file **out)
+/*
+ * A FIFO dest: wait for its reader now (see struct atomic_file's fifo_fd). A signal ends the
+ * wait (the CLI's handlers do not restart system calls): interrupted, nothing written.
+ */
+static int open_fifo(struct atomic_file *af)
+{
+	af->fifo_fd = open(af->dest, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+	if (af->fifo_fd < 0)
+		return slz_fail(errno, "cannot open the FIFO %s for writing: %s", af->dest,
+				strerror(errno));
+	return 0;
+}
+
+static bool is_fifo(const char *dest)
+{
+	struct stat st;
+
+	return !is_stdout(dest) && !stat(dest, &st) && S_ISFIFO(st.st_mode);
+}
+
+/*
+ * atomic_file__open; connect says whether a FIFO dest is opened (waited on) too. A check does
+ * not: opening and closing a FIFO hands a reader waiting in open() an end of stream at once.
+ */
+static int open_output(const char *dest, bool connect, struct atomic_file **out)
 {
 	struct atomic_file *af;
 	int fd, err;
@@ -437,10 +473,14 @@ int atomic_file__open(const char *dest, struct atomic_file **out)
 	af = calloc(1, sizeof(*af));
 	if (!af)
 		return -ENOMEM;
+	af->fifo_fd = -1;
 	if (is_stdout(dest) || is_special(dest)) {
 		af->dest = strdup(dest);
 		af->copy_out = true;
 		err = af->dest ? open_nameless_temp(af) : -ENOMEM;
+		/* After the temp: a failure to make it must not reach the reader. */
+		if (!err && connect && is_fifo(dest))
+			err = open_fifo(af);
 		if (err)
 			goto err;
 		*out = af;
@@ -477,6 +517,11 @@ int atomic_file__open(const char *dest, struct atomic_file **out)
 err:
 	atomic_file__abort(af);
 	return err;
+}
+
+int atomic_file__open(const char *dest, struct atomic_file **out)
+{
+	return open_output(dest, true, out);
 }
 
 FILE *atomic_file__stream(struct atomic_file *af)
@@ -544,6 +589,8 @@ void atomic_file__abort(struct atomic_file *af)
 		return;
 	if (af->stream)
 		fclose(af->stream);
+	if (af->fifo_fd >= 0)
+		close(af->fifo_fd);
 	if (af->temp)
 		unlink(af->temp);
 	free(af->temp);
@@ -559,7 +606,9 @@ int atomic_file__check_writable(const char *dest)
 
 	if (!is_stdout(dest) && !stat(dest, &st) && S_ISDIR(st.st_mode))
 		return slz_fail(EISDIR, "output %s is a directory (give a file name)", dest);
-	err = atomic_file__open(dest, &af);
+	if (is_fifo(dest) && access(dest, W_OK))
+		return slz_fail(errno, "cannot write to the FIFO %s: %s", dest, strerror(errno));
+	err = open_output(dest, false, &af);
 	atomic_file__abort(af);
 	return err;
 }

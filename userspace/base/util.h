@@ -78,7 +78,10 @@ int owned__mkdtemp(const char *parent, const char *prefix, char **path, int *loc
  * copying (a closed pipe, a full disk behind a redirect) leaves stdout cut short; commit then
  * fails with the reason. A dest that exists and is neither a regular file nor a directory
  * (/dev/null, /dev/stdout, a FIFO) is written the same way and opened only at commit: a rename
- * would replace the device node itself.
+ * would replace the device node itself. A FIFO is the exception to "only at commit": open
+ * waits for its reader, as a shell's `> fifo` does, before the work rather than after it,
+ * and holds it until commit; check_writable does not open it (a waiting reader would get an
+ * end of stream at once), it only checks the permission.
  */
 #define ATOMIC_FILE_STDOUT "-"
 struct atomic_file;

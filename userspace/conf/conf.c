@@ -97,6 +97,28 @@ static const char *sect_word(enum sect_type t)
 	return t == SECT_WATCH ? "watch" : "function";
 }
 
+static int defined_again(struct parser *p, enum sect_type t, const char *name, unsigned int first)
+{
+	return conf__error(
+		p, p->line,
+		"[%s %s] is defined again (first at line %u); give each %s a name of its "
+		"own",
+		sect_word(t), name, first, sect_word(t));
+}
+
+/* A zeroed entry of size bytes appended to the list *items (n, cap); NULL: out of memory. */
+static void *add_entry(void ***items, size_t *n, size_t *cap, size_t size)
+{
+	void *e = calloc(1, size);
+
+	if (!e || slz_grow((void **)items, cap, *n + 1, sizeof(**items))) {
+		free(e);
+		return NULL;
+	}
+	(*items)[(*n)++] = e;
+	return e;
+}
+
 static int new_section(struct parser *p, enum sect_type t, const char *name, size_t len)
 {
 	struct conf *c = p->c;
@@ -115,18 +137,10 @@ static int new_section(struct parser *p, enum sect_type t, const char *name, siz
 
 		for (size_t i = 0; i < c->n_watches; i++)
 			if (!strcmp(c->watches[i]->pub.name, copy))
-				return conf__error(
-					p, p->line,
-					"[watch %s] is defined again (first at line %u); "
-					"give each watch a name of its own",
-					copy, c->watches[i]->pub.line);
-		w = calloc(1, sizeof(*w));
-		if (!w || slz_grow((void **)&c->watches, &c->cap_watches, c->n_watches + 1,
-				   sizeof(*c->watches))) {
-			free(w);
+				return defined_again(p, t, copy, c->watches[i]->pub.line);
+		w = add_entry((void ***)&c->watches, &c->n_watches, &c->cap_watches, sizeof(*w));
+		if (!w)
 			return p->err = -ENOMEM;
-		}
-		c->watches[c->n_watches++] = w;
 		w->pub.name = copy;
 		w->pub.line = p->line;
 		p->cur = w;
@@ -136,18 +150,11 @@ static int new_section(struct parser *p, enum sect_type t, const char *name, siz
 
 		for (size_t i = 0; i < c->n_functions; i++)
 			if (!strcmp(c->functions[i]->pub.name, copy))
-				return conf__error(
-					p, p->line,
-					"[function %s] is defined again (first at line %u); "
-					"give each function a name of its own",
-					copy, c->functions[i]->pub.line);
-		f = calloc(1, sizeof(*f));
-		if (!f || slz_grow((void **)&c->functions, &c->cap_functions, c->n_functions + 1,
-				   sizeof(*c->functions))) {
-			free(f);
+				return defined_again(p, t, copy, c->functions[i]->pub.line);
+		f = add_entry((void ***)&c->functions, &c->n_functions, &c->cap_functions,
+			      sizeof(*f));
+		if (!f)
 			return p->err = -ENOMEM;
-		}
-		c->functions[c->n_functions++] = f;
 		f->pub.name = copy;
 		f->pub.line = p->line;
 		p->cur = f;

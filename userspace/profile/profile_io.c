@@ -43,7 +43,10 @@ static void write_text_value(FILE *f, const char *v, size_t len, bool escape_spa
 		escape__text(f, v, len, escape_space);
 }
 
-/* One header key's value as text (strings unescaped; the caller escapes for its format). */
+/*
+ * One header key's value as text (strings unescaped; the caller escapes for its format). 0, or
+ * -ERANGE explained: a time the four-digit years of both formats cannot hold.
+ */
 static int header_value(const struct profile *p, const struct header_key *k, char *buf, size_t len,
 			const char **str)
 {
@@ -56,7 +59,12 @@ static int header_value(const struct profile *p, const struct header_key *k, cha
 		*str = *(char *const *)field;
 		return 0;
 	case HDR_TIME:
-		return profile_fmt__time_str(*(const int64_t *)field, buf, len);
+		if (profile_fmt__time_str(*(const int64_t *)field, buf, len))
+			return slz_fail(ERANGE,
+					"cannot write the profile: its %s time is outside years "
+					"0-9999",
+					k->text);
+		return 0;
 	case HDR_INT:
 		snprintf(buf, len, "%d", *(const int *)field);
 		return 0;
@@ -81,10 +89,7 @@ static int write_text_header(const struct profile *p, FILE *f, bool with_count)
 		int err = header_value(p, k, buf, sizeof(buf), &str);
 
 		if (err)
-			return slz_fail(err,
-					"cannot write the profile: its %s time is outside years "
-					"0-9999",
-					k->text);
+			return err;
 		if (k->kind == HDR_FILES && !with_count)
 			continue;
 		fprintf(f, "# %s: ", k->text);
@@ -151,10 +156,7 @@ static int write_json_header(const struct profile *p, struct json_writer *w)
 		int err = header_value(p, k, buf, sizeof(buf), &str);
 
 		if (err)
-			return slz_fail(err,
-					"cannot write the profile: its %s time is outside years "
-					"0-9999",
-					k->text);
+			return err;
 		if (k->kind == HDR_STR)
 			json_writer__string_field(w, k->json, str);
 		else if (k->kind == HDR_TIME)

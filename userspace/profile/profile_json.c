@@ -5,6 +5,7 @@
  * whatever their value, so a newer writer's additions do not stop this reader.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -110,6 +111,30 @@ typedef int (*json_field_fn)(struct profile_reader *rd, const char *key, char **
 
 static int json_members(struct profile_reader *rd, char **p, json_field_fn fn, void *ctx);
 
+/* Right after a list's '[' or '{': whether close ends it at once (then consumed). */
+static bool list_empty(char **p, char close)
+{
+	skip_ws(p);
+	if (**p != close)
+		return false;
+	(*p)++;
+	return true;
+}
+
+/* After a list's item: 1 when close ends the list (consumed), 0 after a ',', else refused. */
+static int list_next(struct profile_reader *rd, char **p, char close)
+{
+	skip_ws(p);
+	if (**p == close) {
+		(*p)++;
+		return 1;
+	}
+	if (*(*p)++ != ',')
+		return profile_reader__bad(rd, close == ']' ? "expected ',' or ']'"
+							    : "expected ',' or '}'");
+	return 0;
+}
+
 /* Skip a value of any type (the value of a key this version does not know). */
 static int json_skip(struct profile_reader *rd, char **p, int depth)
 {
@@ -126,24 +151,15 @@ static int json_skip(struct profile_reader *rd, char **p, int depth)
 		return json_members(rd, p, NULL, &depth);
 	case '[':
 		(*p)++;
-		skip_ws(p);
-		if (**p == ']') {
-			(*p)++;
+		if (list_empty(p, ']'))
 			return 0;
-		}
-		for (;;) {
+		do {
 			skip_ws(p);
 			err = json_skip(rd, p, depth + 1);
 			if (err)
 				return err;
-			skip_ws(p);
-			if (**p == ']') {
-				(*p)++;
-				return 0;
-			}
-			if (*(*p)++ != ',')
-				return profile_reader__bad(rd, "expected ',' or ']'");
-		}
+		} while (!(err = list_next(rd, p, ']')));
+		return err < 0 ? err : 0;
 	case 't':
 	case 'f':
 	case 'n':
@@ -174,12 +190,9 @@ static int json_members(struct profile_reader *rd, char **p, json_field_fn fn, v
 	if (**p != '{')
 		return profile_reader__bad(rd, "expected a JSON object");
 	(*p)++;
-	skip_ws(p);
-	if (**p == '}') {
-		(*p)++;
+	if (list_empty(p, '}'))
 		return 0;
-	}
-	for (;;) {
+	do {
 		char *key;
 
 		skip_ws(p);
@@ -194,14 +207,8 @@ static int json_members(struct profile_reader *rd, char **p, json_field_fn fn, v
 		err = fn ? fn(rd, key, p, ctx) : json_skip(rd, p, *(int *)ctx + 1);
 		if (err)
 			return err;
-		skip_ws(p);
-		if (**p == '}') {
-			(*p)++;
-			return 0;
-		}
-		if (*(*p)++ != ',')
-			return profile_reader__bad(rd, "expected ',' or '}'");
-	}
+	} while (!(err = list_next(rd, p, '}')));
+	return err < 0 ? err : 0;
 }
 
 /* One object filling the whole line: nothing but blanks may follow it. */

@@ -345,22 +345,13 @@ static uint64_t zip_extracted_bytes(const char *zip_path)
 	return total;
 }
 
-/*
- * For tests only (docs/DEVELOPING.md): the bytes of memory verify takes as available instead
- * of /proc/meminfo's MemAvailable, so a test can take the fallback without a host low on
- * memory. Not a user option: the fallback is for hosts that lack the memory.
- */
-#define VERIFY_MEM_ENV "SLIMZIP_TEST_MEM_AVAILABLE"
-
+/* What the host has: MemAvailable counts the page cache the kernel can drop for a tmpfs. */
 static uint64_t mem_available(void)
 {
 	unsigned long long kb = 0;
-	const char *forced = getenv(VERIFY_MEM_ENV);
 	char line[128];
 	FILE *f;
 
-	if (forced && *forced)
-		return strtoull(forced, NULL, 10);
 	f = fopen("/proc/meminfo", "re");
 	if (!f)
 		return 0;
@@ -375,13 +366,16 @@ static uint64_t mem_available(void)
  * Mount a tmpfs on d (ours, empty) for the zip, and move the lock onto its root: a sweeping
  * verify opens d by name, which now finds the tmpfs. Any failure leaves d as it was.
  */
-static void extract_on_tmpfs(const char *zip_path, const char *d, uint64_t max_bytes, int *lock_fd)
+static void extract_on_tmpfs(const struct verify_opts *o, const char *d, uint64_t max_bytes,
+			     int *lock_fd)
 {
-	uint64_t need = zip_extracted_bytes(zip_path);
+	uint64_t need = zip_extracted_bytes(o->zip_path);
 	char opts[64];
 	int fd;
 
-	if (!need || need > max_bytes + (max_bytes >> 2) || mem_available() < need + TMPFS_HEADROOM)
+	if (!need || need > max_bytes + (max_bytes >> 2))
+		return;
+	if ((o->mem_available ? o->mem_available : mem_available()) < need + TMPFS_HEADROOM)
 		return;
 	snprintf(opts, sizeof(opts), "size=%llu,mode=0700", (unsigned long long)need);
 	if (mount("slimzip-verify", d, "tmpfs", MS_NOSUID | MS_NODEV, opts))
@@ -425,7 +419,7 @@ static int extract_fresh(const struct verify_opts *o, const struct tree *t, char
 	free(zip_dir);
 	if (err)
 		return err;
-	extract_on_tmpfs(o->zip_path, d, eo.max_bytes, &fd);
+	extract_on_tmpfs(o, d, eo.max_bytes, &fd);
 	/*
 	 * mkdtemp makes it 0700, which keeps other users out of a half-extracted tree; once
 	 * complete, the tree's root must read like the original to the workload (and to --user).

@@ -97,6 +97,13 @@ struct verify_opts {
 	/* Where the zip is extracted for the proof run; NULL: beside the zip, on its filesystem. */
 	const char *extract_dir;
 	/*
+	 * The bytes of memory taken as available when deciding whether the extraction gets a
+	 * tmpfs of its own; 0: /proc/meminfo's MemAvailable. A caller's input, not the
+	 * environment's: the CLI sets it for tests (SLIMZIP_TEST_MEM_AVAILABLE) so they reach
+	 * the fallback of a host low on memory without being one.
+	 */
+	uint64_t mem_available;
+	/*
 	 * verify --isolate: directories hidden from the proof run (the zip's host_dirs and
 	 * --isolate-dir), each under an empty read-only tmpfs in its mount namespace, unless it
 	 * holds the tree, the extraction directory or the working directory, or lies in the tree.

@@ -203,8 +203,11 @@ static int entries(const char *dir)
 }
 
 /*
- * An existing special file is written, not replaced: a FIFO keeps being a FIFO and its reader
- * gets the bytes only at commit; /dev/null stays the device; nothing is left beside either.
+ * An existing special file is written, not replaced: a FIFO keeps being a FIFO, /dev/null stays
+ * the device; nothing is left beside either. A FIFO is opened with the output, as a shell's
+ * `> fifo` is before its command runs (the check before the work does not open it: a reader
+ * waiting in open() would get an end of stream), so the reader sees a writer from then on and
+ * the bytes only at commit; an abort ends its stream with no byte.
  */
 static void test_atomic_file_special_dest(void **state)
 {
@@ -219,21 +222,39 @@ static void test_atomic_file_special_dest(void **state)
 	rfd = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	assert_true(rfd >= 0);
 	assert_int_equal(atomic_file__check_writable(fifo), 0);
+	assert_int_equal(read(rfd, got, sizeof(got)), 0); /* the check made no writer */
 	assert_int_equal(atomic_file__open(fifo, &af), 0);
 	assert_null(atomic_file__temp_path(af));
 	fputs("zzcde", atomic_file__stream(af));
 	fseek(atomic_file__stream(af), 0, SEEK_SET);
 	fputs("ab", atomic_file__stream(af));
 	fflush(atomic_file__stream(af));
-	assert_int_equal(read(rfd, got, sizeof(got)), 0); /* no writer yet: nothing before commit */
+	/* A writer since the open, and no byte before the commit. */
+	errno = 0;
+	assert_int_equal(read(rfd, got, sizeof(got)), -1);
+	assert_int_equal(errno, EAGAIN);
 	assert_int_equal(atomic_file__commit(af), 0);
 	n = read(rfd, got, sizeof(got) - 1);
 	assert_int_equal(n, 5);
 	got[n] = '\0';
 	assert_string_equal(got, "abcde");
+	assert_int_equal(read(rfd, got, sizeof(got)), 0); /* the writer is gone: end of stream */
+
+	assert_int_equal(atomic_file__open(fifo, &af), 0);
+	fputs("never", atomic_file__stream(af));
+	fflush(atomic_file__stream(af));
+	atomic_file__abort(af);
+	assert_int_equal(read(rfd, got, sizeof(got)), 0);
 	close(rfd);
 	assert_int_equal(lstat(fifo, &st), 0);
 	assert_true(S_ISFIFO(st.st_mode));
+
+	/* Without a reader the check neither waits nor fails; without permission it fails. */
+	assert_int_equal(atomic_file__check_writable(fifo), 0);
+	assert_int_equal(chmod(fifo, 0400), 0);
+	if (geteuid() != 0)
+		assert_int_equal(atomic_file__check_writable(fifo), -EACCES);
+	assert_int_equal(chmod(fifo, 0600), 0);
 
 	assert_int_equal(atomic_file__open("/dev/null", &af), 0);
 	fputs("discarded", atomic_file__stream(af));
