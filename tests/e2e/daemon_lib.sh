@@ -90,7 +90,7 @@ bpf_fds_of() {
 	local pid=$1 type=$2 prog=$3 n=0 fd id
 	for fd in /proc/"$pid"/fd/*; do
 		[[ $(readlink "$fd" 2>/dev/null) == "anon_inode:$type" ]] || continue
-		id=$(awk '$1 == "prog_id:" {print $2}' /proc/"$pid"/fdinfo/"${fd##*/}" 2>/dev/null)
+		id=$(awk '$1 == "prog_id:" {print $2}' /proc/"$pid"/fdinfo/"${fd##*/}" 2>/dev/null || true)
 		[[ -n $id ]] || continue
 		[[ $(bpftool prog show id "$id" -j | jq -r .name) == "$prog" ]] && n=$((n + 1))
 	done
