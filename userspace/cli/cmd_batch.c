@@ -29,9 +29,11 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: slimzip batch MANIFEST [-j N] [-o OUTDIR] [--layer [--layer-min-users K]\n"
-		"                     [--max-unzipped BYTES]] [--socket PATH | --no-daemon]\n"
+		"                     [--max-unzipped BYTES]] [--verify] [--json FILE]\n"
+		"                     [--socket PATH | --no-daemon]\n"
 		"       slimzip batch template.yaml [--commands FILE] [-j N] [-o OUTDIR] "
 		"[--layer]\n"
+		"                     [--verify] [--json FILE]\n"
 		"\n"
 		"Record every command of every [function NAME] section of MANIFEST, each in a\n"
 		"cgroup of its own and up to N at a time, through one loaded BPF program; merge\n"
