@@ -33,8 +33,18 @@ struct writer {
 	FILE *out;
 	zip_error_t error; /* of the output source */
 	uint64_t size;
-	/* Bytes written since the last early writeback (zipsource__out_cb's WRITE). */
+	/*
+	 * libzip's writes, buffered here rather than in out's stdio (zipsource.c says why):
+	 * buf holds the file's bytes [buf_start, buf_start + buf_len), pos is libzip's
+	 * position, end the file's size so far. out_fd is out's descriptor.
+	 */
+	int out_fd;
+	unsigned char *buf;
+	size_t buf_len;
+	uint64_t buf_start, pos, end;
+	/* Bytes written since the last early writeback; none for a nameless temp (-o -). */
 	uint64_t unsynced;
+	bool writeback;
 	bool removed; /* libzip removes (never writes) an archive without entries */
 	/* First failure of a file source; its message is already in slz_errmsg(). */
 	int file_err;

@@ -17,9 +17,6 @@
 #include "zipsource.h"
 #include "zipwrite.h"
 
-/* stdio buffers libzip's small writes of headers and data into the output file. */
-#define OUT_BUFFER_SIZE (1 << 20)
-
 enum item_kind { ITEM_FILE, ITEM_DIR, ITEM_LINK };
 
 struct item {
@@ -427,8 +424,8 @@ int zipwrite__write(const struct keepset *k, const char *out_path, const struct 
 		goto out;
 	}
 	w.out = atomic_file__stream(w.af);
-	/* libzip writes headers in small pieces; a large buffer saves syscalls. */
-	setvbuf(w.out, NULL, _IOFBF, OUT_BUFFER_SIZE);
+	w.out_fd = fileno(w.out);
+	w.writeback = atomic_file__temp_path(w.af) != NULL;
 
 	out_src = zip_source_function_create(zipsource__out_cb, &w, &zerr);
 	if (!out_src) {
@@ -515,6 +512,7 @@ out:
 	atomic_file__abort(w.af);
 	if (w.root_fd >= 0)
 		close(w.root_fd);
+	free(w.buf);
 	zip_error_fini(&w.error);
 	zip_error_fini(&zerr);
 	free(items);

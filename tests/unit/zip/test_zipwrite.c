@@ -434,6 +434,60 @@ static void test_pyc_counts(void **state)
 	assert_int_equal(st.py_odd_mtime, 0);
 }
 
+/*
+ * Entries around and past the writer's output buffer (zipsource.c: 64 KiB), stored and
+ * deflated, noise and text: libzip seeks back to rewrite each local header after its data, in
+ * the buffer or before it, and every byte must land where libzip meant it.
+ */
+static void test_buffer_boundaries(void **state)
+{
+	struct fixture *f = *state;
+	static const size_t sizes[] = {1, 65535, 65536, 65537, 131075, 300000, 1048577};
+	struct zipwrite_opts o;
+	struct zipwrite_stats st;
+	char rel[32];
+
+	for (size_t i = 0; i < ARRAY_SIZE(sizes); i++) {
+		unsigned char *b = malloc(sizes[i]);
+
+		assert_non_null(b);
+		for (size_t j = 0; j < sizes[i]; j++)
+			b[j] = (unsigned char)((j * 2654435761u) >> 13);
+		snprintf(rel, sizeof(rel), "noise%zu", i);
+		put(f->root, rel, b, sizes[i], 0644);
+		for (size_t j = 0; j < sizes[i]; j++)
+			b[j] = (unsigned char)"slimzip writes zips\n"[j % 20];
+		snprintf(rel, sizeof(rel), "text%zu", i);
+		put(f->root, rel, b, sizes[i], 0644);
+		free(b);
+	}
+	for (int level = 0; level <= 6; level += 6) {
+		zip_t *za;
+		int zerr;
+
+		zipwrite__default_opts(&o);
+		o.level = level;
+		unlink(f->out);
+		assert_int_equal(write_tree(f->root, f->out, &o, &st, NULL), 0);
+		assert_int_equal(st.files, 2 * ARRAY_SIZE(sizes));
+		za = zip_open(f->out, ZIP_RDONLY | ZIP_CHECKCONS, &zerr);
+		assert_non_null(za);
+		for (zip_uint64_t i = 0; i < (zip_uint64_t)zip_get_num_entries(za, 0); i++) {
+			char path[256];
+			size_t zlen, flen;
+			unsigned char *zd = entry_data(za, i, &zlen), *fd;
+
+			mkpath(f->root, zip_get_name(za, i, 0), path, sizeof(path));
+			fd = slurp(path, &flen);
+			assert_int_equal(zlen, flen);
+			assert_memory_equal(zd, fd, flen);
+			free(zd);
+			free(fd);
+		}
+		zip_close(za);
+	}
+}
+
 static void test_zip64_many_entries(void **state)
 {
 	struct fixture *f = *state;
@@ -788,6 +842,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_swapped_directory_not_followed, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_zip64_many_entries, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_buffer_boundaries, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
