@@ -57,17 +57,30 @@ int cli_libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
  */
 static void vreport(const char *prefix, const char *fmt, va_list ap)
 {
-	char *msg = NULL;
+	char *msg = NULL, *line = NULL;
+	size_t len = 0;
 	int n = vasprintf(&msg, fmt, ap);
+	FILE *f;
 
 	/* A progress line would otherwise run into the message; the next update redraws it. */
 	cli_progress__clear(cli.progress);
-	fprintf(stderr, "slimzip: %s", prefix);
+	/*
+	 * The line is escaped into memory and written with one write(): stderr is unbuffered, so
+	 * the escaping's per-character output was one syscall per character, and the lines of
+	 * jobs sharing a terminal or a CI log could interleave mid-line.
+	 */
+	f = open_memstream(&line, &len);
+	if (!f)
+		f = stderr;
+	fprintf(f, "slimzip: %s", prefix);
 	if (n < 0)
-		fputs("(out of memory while explaining)", stderr);
+		fputs("(out of memory while explaining)", f);
 	else
-		escape__term(stderr, msg, (size_t)n, false);
-	fputc('\n', stderr);
+		escape__term(f, msg, (size_t)n, false);
+	fputc('\n', f);
+	if (f != stderr && fclose(f) == 0)
+		fwrite(line, 1, len, stderr);
+	free(line);
 	free(msg);
 }
 
