@@ -418,8 +418,9 @@ int main(int argc, char **argv)
 	int err;
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: bench_lskel skel|skel-ps|lskel|gen|lskel5|lskel-ps|lskel-all "
-				"[attach] [-v|-vv] [-i]\n");
+		fprintf(stderr,
+			"usage: bench_lskel skel|skel-ps|lskel|gen|lskel5|lskel-ps|lskel-all "
+			"[attach] [-v|-vv] [-i]\n");
 		return 2;
 	}
 	for (int i = 2; i < argc; i++) {
