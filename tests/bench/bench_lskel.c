@@ -344,6 +344,8 @@ static int run_gen(bool attach, int verbose)
 		return -errno;
 	skel->rodata->record_missing = record_missing;
 	skel->rodata->wakeup_bytes = RING_BYTES / 8;
+	/* as the product's light loader: slot 0's first map referenced directly */
+	skel->rodata->seen0_direct = getenv("SLZ_SEEN0_INDIRECT") == NULL;
 	bpf_map__set_max_entries(skel->maps.events, RING_BYTES);
 	bpf_map__set_max_entries(skel->maps.stats, 2);
 	bpf_object__for_each_program(prog, skel->obj)

@@ -241,6 +241,27 @@ void recorder__targets_changed(struct recorder *r)
 	__atomic_add_fetch(&r->skel->bss->targets_version, 1, __ATOMIC_SEQ_CST);
 }
 
+int recorder_slot__install(struct recorder *r, uint32_t slot, int fd)
+{
+	int seen = bpf_map__fd(r->skel->maps.seen);
+
+	/* The update waits for a grace period: no program runs with the slot's old map after. */
+	if (bpf_map_update_elem(seen, &slot, &fd, BPF_ANY))
+		return -errno;
+	if (slot || !r->seen0_direct || r->seen0_moved)
+		return 0;
+	/*
+	 * Slot 0 leaves seen0: from the flag on the programs look in seen, which holds fd already.
+	 * A program that read the flag before it changed may still use seen0: the same update
+	 * again waits for it, so the caller's guarantee holds for seen0 too.
+	 */
+	__atomic_store_n(&r->skel->bss->seen0_moved, 1u, __ATOMIC_SEQ_CST);
+	r->seen0_moved = true;
+	if (bpf_map_update_elem(seen, &slot, &fd, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
 int recorder_slot__new_generation(struct recorder *r, uint32_t slot, uint32_t *gen, int *old_fd)
 {
 	struct slz_stats *zero;
@@ -262,9 +283,9 @@ int recorder_slot__new_generation(struct recorder *r, uint32_t slot, uint32_t *g
 		err = slz_fail(errno, "cannot reset the statistics: %s", strerror(errno));
 		goto err;
 	}
-	if (!installed &&
-	    bpf_map_update_elem(bpf_map__fd(r->skel->maps.seen), &slot, &fd, BPF_ANY)) {
-		err = slz_fail(errno, "cannot install a target's dedup map: %s", strerror(errno));
+	err = installed ? 0 : recorder_slot__install(r, slot, fd);
+	if (err) {
+		err = slz_fail(-err, "cannot install a target's dedup map: %s", strerror(-err));
 		goto err;
 	}
 	if (!++r->last_gen)

@@ -141,6 +141,11 @@ struct recorder {
 	bool light;
 	int light_fds[RECORDER_LIGHT_PROGS];
 	uint32_t nlight_fds;
+	/*
+	 * Slot 0's first map is the programs' seen0, not in seen (light loads: bpf/targets.bpf.h),
+	 * until recorder_slot__install puts another in seen and sets seen0_moved.
+	 */
+	bool seen0_direct, seen0_moved;
 	int ncpus;
 	double load_s;
 	char path_buf[EVENT_PATH_BUF]; /* the path of the event being consumed */
@@ -152,6 +157,11 @@ struct recorder {
  * comes back in *old_fd for the caller to close.
  */
 int recorder_slot__new_generation(struct recorder *r, uint32_t slot, uint32_t *gen, int *old_fd);
+/*
+ * Make fd slot's dedup map in the kernel (seen's entry; for slot 0 while seen0 is direct, also
+ * the move off seen0). Returns once no program runs with the slot's previous map. 0 or -errno.
+ */
+int recorder_slot__install(struct recorder *r, uint32_t slot, int fd);
 /* A new dedup map of this many entries: its fd, or -errno. */
 int seen_map__create(const struct seen_spec *sp, uint32_t entries);
 /* Set up sp from the program's template, the caps and the ring's size. 0 or -errno, explained. */

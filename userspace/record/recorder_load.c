@@ -466,7 +466,7 @@ static void light_drop(struct recorder *r)
 
 /* Open the object and set what it loads and how big its maps are, for either loader. */
 static int configure(struct recorder *r, const struct recorder_config *c, uint32_t ring_bytes,
-		     uint32_t max_files)
+		     uint32_t max_files, bool light)
 {
 	int err;
 
@@ -481,6 +481,15 @@ static int configure(struct recorder *r, const struct recorder_config *c, uint32
 			      c->initial_files, max_files, ring_bytes);
 	if (err)
 		return err;
+	/*
+	 * The light loader creates seen itself, so a map installed in it beside the load as
+	 * load_regular does is not possible: slot 0's first map is seen0, sized as a first map.
+	 * Regular loads leave seen0 at the template's one entry, unused.
+	 */
+	r->skel->rodata->seen0_direct = light;
+	r->seen0_direct = light;
+	if (light)
+		bpf_map__set_max_entries(r->skel->maps.seen0, r->seen_spec.initial);
 	bpf_map__set_max_entries(r->skel->maps.events, ring_bytes);
 	/*
 	 * A slot's counters for each slot the capacity allows (free_slot hands out the lowest, so
@@ -519,34 +528,36 @@ static int load_regular(struct recorder *r)
 }
 
 /*
- * The light loader's load, the first dedup map made beside it and installed in slot 0 after
- * it (seen is the loader's, so the update's grace period is not hidden behind the verifier
- * as load_regular's is). 0 or -errno, unexplained: the caller loads the regular way instead.
+ * The light loader's load. The first dedup map is seen0, made by the loader: slot 0's, and
+ * already where the programs look (recorder__premade_take hands it out as installed).
+ * 0 or -errno, unexplained: the caller loads the regular way instead.
  */
 static int try_light(struct recorder *r)
 {
-	uint32_t zero = 0;
-	int err;
+	int err = load_light(r);
 
-	premade_start(r); /* outer_fd is -1: the thread only makes the map */
-	err = load_light(r);
-	premade_join(r);
-	if (!err && r->premade_fd >= 0 &&
-	    !bpf_map_update_elem(bpf_map__fd(r->skel->maps.seen), &zero, &r->premade_fd, BPF_ANY))
-		r->premade_in_slot0 = true;
-	return err;
+	if (err)
+		return err;
+	r->premade_fd = dup(bpf_map__fd(r->skel->maps.seen0));
+	if (r->premade_fd < 0)
+		return -errno;
+	r->premade_in_slot0 = true;
+	return 0;
 }
 
 int recorder__load(struct recorder *r, const struct recorder_config *c, uint32_t ring_bytes,
 		   uint32_t max_files)
 {
+	bool light;
 	int err;
 
 	r->linger_ms = c->detach_linger_ms;
 	r->task_tags = !c->no_task_tags;
 	err = choose_hook(c->hook, c->one_shot, &r->hook);
-	if (!err)
-		err = configure(r, c, ring_bytes, max_files);
+	if (err)
+		return err;
+	light = c->one_shot && r->hook == RECORDER_HOOK_SYS_EXIT && !c->discover;
+	err = configure(r, c, ring_bytes, max_files, light);
 	if (err)
 		return err;
 	/*
@@ -556,14 +567,14 @@ int recorder__load(struct recorder *r, const struct recorder_config *c, uint32_t
 	 * fails (a kernel without BPF_PROG_TYPE_SYSCALL, a refusal) is done again the regular
 	 * way, which explains a refusal as before (the verifier's log with -vv).
 	 */
-	if (c->one_shot && r->hook == RECORDER_HOOK_SYS_EXIT && !c->discover) {
+	if (light) {
 		if (!try_light(r))
 			return 0;
 		premade_drop(r);
 		light_drop(r);
 		record_bpf__destroy(r->skel);
 		r->skel = NULL;
-		err = configure(r, c, ring_bytes, max_files);
+		err = configure(r, c, ring_bytes, max_files, false);
 		if (err)
 			return err;
 	}
