@@ -433,20 +433,19 @@ static int load_light(struct recorder *r)
 				r->task_fds[t] = fd;
 	}
 	if (!err) {
-		/* .bss, which userspace reads and writes: the map's pages where the object's were.
+		/* .bss, which userspace reads and writes: the map's pages where the object's were
 		 */
 		size_t bsz = 0;
 		long page = sysconf(_SC_PAGESIZE);
 		void *at = r->skel->bss; /* the object's copy, bpf_map__initial_value's */
 
 		bpf_map__initial_value(r->skel->maps.bss, &bsz);
-
 		bsz = (bsz + (size_t)page - 1) / (size_t)page * (size_t)page;
 		if (mmap(at, bsz, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
 			 bpf_map__fd(r->skel->maps.bss), 0) == MAP_FAILED)
 			err = -errno;
 	}
-	r->light = true;
+	r->light = !err; /* else the caller drops the fds (light_drop) and loads again */
 out:
 	free(ctx);
 	return err;
