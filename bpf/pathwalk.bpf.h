@@ -56,9 +56,9 @@ static long walk_step(__u32 i, struct walk_ctx *c)
 {
 	struct slz_walk *w = walk_buf();
 	struct dentry *d = (struct dentry *)c->dentry;
-	struct vfsmount *vm = (struct vfsmount *)c->vfsmnt;
+	struct mount *mnt = (struct mount *)c->mnt;
 	struct dentry *parent;
-	struct qstr name;
+	const unsigned char *name;
 	__u32 off, len, noff;
 
 	if (!w)
@@ -67,9 +67,14 @@ static long walk_step(__u32 i, struct walk_ctx *c)
 		c->done = 1;
 		return 1;
 	}
-	if (c->dentry == (__u64)BPF_CORE_READ(vm, mnt_root)) {
-		struct mount *m = (struct mount *)c->mnt;
-		struct mount *pm = BPF_CORE_READ(m, mnt_parent);
+	/*
+	 * The mount root through struct mount and the name through the dentry: every read here
+	 * relocates on dentry or mount, types the other programs use anyway, so no struct vfsmount
+	 * or struct qstr is left to relocate (each distinct type is a scan of the kernel's BTF,
+	 * and the kernel's candidate cache is small: BENCHMARKS.md, light skeleton spike).
+	 */
+	if (c->dentry == (__u64)BPF_CORE_READ(mnt, mnt.mnt_root)) {
+		struct mount *pm = BPF_CORE_READ(mnt, mnt_parent);
 
 		if (!pm || (__u64)pm == c->mnt) {
 			/* The top of a mount tree that is not our root: detached or other ns. */
@@ -77,7 +82,7 @@ static long walk_step(__u32 i, struct walk_ctx *c)
 			c->done = 1;
 			return 1;
 		}
-		c->dentry = (__u64)BPF_CORE_READ(m, mnt_mountpoint);
+		c->dentry = (__u64)BPF_CORE_READ(mnt, mnt_mountpoint);
 		c->mnt = (__u64)pm;
 		c->vfsmnt = c->mnt + bpf_core_field_offset(struct mount, mnt);
 		return 0;
@@ -88,9 +93,9 @@ static long walk_step(__u32 i, struct walk_ctx *c)
 		c->done = 1;
 		return 1;
 	}
-	if (bpf_core_read(&name, sizeof(name), &d->d_name))
-		return 1;
-	len = name.len;
+	/* d_parent was just read from this dentry (a failed read gives NULL, refused above). */
+	len = BPF_CORE_READ(d, d_name.len);
+	name = BPF_CORE_READ(d, d_name.name);
 	off = *(volatile __u32 *)&w->off;
 	/* Keep off >= 1 so the final length is at most SLZ_WALK_MAX - 1 (fits the masks). */
 	if (len > 255 || len + 2 > off) {
@@ -100,7 +105,7 @@ static long walk_step(__u32 i, struct walk_ctx *c)
 	}
 	noff = off - len - 1;
 	w->buf[noff & WALK_MASK] = '/';
-	bpf_probe_read_kernel(&w->buf[(noff + 1) & WALK_MASK], len & WALK_MASK, name.name);
+	bpf_probe_read_kernel(&w->buf[(noff + 1) & WALK_MASK], len & WALK_MASK, name);
 	*(volatile __u32 *)&w->off = noff;
 	c->dentry = (__u64)parent;
 	return 0;

@@ -149,8 +149,8 @@ static __always_inline struct slz_event *event_start(__u32 slot, struct slz_seen
  * prune refuses it) and the key forgotten, so a later access usually retries; a CPU that
  * cached the key in the meantime will not, which the loss count already covers.
  */
-static __always_inline void event_send(struct slz_event *ev, __u32 slot, void *map,
-				       struct slz_seen_key *k, bool inserted)
+static __always_inline void event_send(struct slz_event *ev, __u32 slot, struct slz_seen_key *k,
+				       bool inserted)
 {
 	struct slz_stats *st = stats_of(slot);
 	__u32 len = ev->path_len & PATH_MASK;
@@ -172,7 +172,7 @@ static __always_inline void event_send(struct slz_event *ev, __u32 slot, void *m
 	if (bpf_ringbuf_output(&events, ev, SLZ_EVENT_HDR_SIZE + len, wake)) {
 		st->ringbuf_drops++;
 		if (inserted)
-			bpf_map_delete_elem(map, k);
+			seen_forget(slot, k);
 		return;
 	}
 	st->events++;
@@ -239,7 +239,6 @@ __noinline int record_file(__u64 file, __u64 slot_gen, __u32 kind, long nr)
 	bool inserted = false;
 	struct slz_event *ev;
 	struct slz_walk *w;
-	void *map;
 
 	if (!f || !inode)
 		return 0;
@@ -247,8 +246,7 @@ __noinline int record_file(__u64 file, __u64 slot_gen, __u32 kind, long nr)
 	k.dev = inode->i_sb->s_dev;
 	k.gen = gen;
 	k.kind = kind;
-	map = seen_new(slot, &k, &inserted);
-	if (!map)
+	if (!seen_new(slot, &k, &inserted))
 		return 0;
 	ev = event_start(slot, &k, nr);
 	w = walk_buf();
@@ -260,7 +258,7 @@ __noinline int record_file(__u64 file, __u64 slot_gen, __u32 kind, long nr)
 		  task);
 	ev->flags = w->flags;
 	ev->path_len = walk_copy(w, ev->path);
-	event_send(ev, slot, map, &k, inserted);
+	event_send(ev, slot, &k, inserted);
 	return 0;
 }
 
@@ -417,7 +415,6 @@ __noinline int record_user_path(int dfd, __u64 upath, __u64 slot_gen, __u64 kind
 	bool inserted = false;
 	struct slz_event *ev;
 	__u64 bd, bm;
-	void *map;
 	int ulen;
 
 	if (!w)
@@ -435,8 +432,7 @@ __noinline int record_user_path(int dfd, __u64 upath, __u64 slot_gen, __u64 kind
 	k.ino = hash_ustr((__u32)ulen, bd, bm);
 	k.gen = gen;
 	k.kind = kind;
-	map = seen_new(slot, &k, &inserted);
-	if (!map)
+	if (!seen_new(slot, &k, &inserted))
 		return 0;
 	ev = event_start(slot, &k, nr);
 	if (!ev)
@@ -444,7 +440,7 @@ __noinline int record_user_path(int dfd, __u64 upath, __u64 slot_gen, __u64 kind
 	ev->flags = SLZ_EVF_PATH_ONLY;
 	ev->err = err;
 	build_user_path(bd, bm);
-	event_send(ev, slot, map, &k, inserted);
+	event_send(ev, slot, &k, inserted);
 	return 0;
 }
 
@@ -501,12 +497,10 @@ __noinline int record_stat(int dfd, __u64 upath_u, __u64 ubuf_u, __u64 slot_gen,
 	struct slz_event *ev;
 	struct slz_walk *w;
 	__u64 bd, bm;
-	void *map;
 
 	if (stat_key(ubuf, is_statx, gen, &k))
 		return 0;
-	map = seen_new(slot, &k, &inserted);
-	if (!map)
+	if (!seen_new(slot, &k, &inserted))
 		return 0;
 	w = walk_buf();
 	if (!w)
@@ -533,12 +527,12 @@ __noinline int record_stat(int dfd, __u64 upath_u, __u64 ubuf_u, __u64 slot_gen,
 		bpf_probe_read_user(&ev->size, sizeof(ev->size), ubuf + 48);
 	}
 	build_user_path(bd, bm);
-	event_send(ev, slot, map, &k, inserted);
+	event_send(ev, slot, &k, inserted);
 	return 0;
 undo:
 	/* fstat-like calls (empty path) and unreadable strings are not lookups: forget them. */
 	if (inserted)
-		bpf_map_delete_elem(map, &k);
+		seen_forget(slot, &k);
 	return 0;
 }
 

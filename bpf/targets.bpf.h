@@ -67,6 +67,18 @@ struct {
 	__array(values, struct seen_map);
 } seen SEC(".maps");
 
+/*
+ * Slot 0's first dedup map as a map of its own the programs name directly, when userspace says
+ * so (seen0_direct, the light loader's): installing a map in seen waits for an RCU grace
+ * period (6-11 ms of `record -- /bin/true` here), which a one-shot record's one target then
+ * never pays. Userspace sizes it before the load; once slot 0 gets another map (a new
+ * generation, a growth) it installs that one in seen and sets seen0_moved, and the programs
+ * look in seen for slot 0 as for every other slot.
+ */
+struct seen_map seen0 SEC(".maps");
+const volatile bool seen0_direct = false;
+volatile __u32 seen0_moved;
+
 struct level_ctx {
 	__u32 found; /* slot + 1 of the deepest target seen so far */
 	__u32 gen;
@@ -110,6 +122,12 @@ static __always_inline struct slz_cpu_state *cpu_state_get(void)
 /* The dedup map of a target slot; NULL while the slot is free. */
 static __always_inline void *seen_map_of(__u32 slot)
 {
+	/*
+	 * One test of (slot | seen0_moved): a test of slot alone would teach the verifier that
+	 * slot is 0 on one side, and it would then walk the rest of the caller twice.
+	 */
+	if (seen0_direct && (slot | seen0_moved) == 0)
+		return &seen0;
 	return bpf_map_lookup_elem(&seen, &slot);
 }
 
@@ -252,10 +270,12 @@ static __always_inline bool key_eq(const struct slz_seen_key *a, const struct sl
 }
 
 /*
- * Count an access of k by the target in slot. Returns NULL when there is nothing more to do
- * (seen before, or the slot's map is gone: the target was removed while we ran); otherwise the
- * target's dedup map, and the caller emits an event. *inserted tells whether k is now in that
- * map (to undo on a drop); false means the map is full.
+ * Count an access of k by the target in slot. Returns false when there is nothing more to do
+ * (seen before, or the slot's map is gone: the target was removed while we ran); true when the
+ * caller emits an event. *inserted tells whether k is now in the slot's map (to undo on a
+ * drop: seen_forget); false means the map is full. The map itself is not handed back: with
+ * seen0 it is one of two maps, and a register that may hold either would have the verifier
+ * walk the rest of the caller once for each.
  */
 /* The hot slot of k in cs (h is key_hash(k, slot)). */
 static __always_inline struct slz_hot_slot *hot_slot_of(struct slz_cpu_state *cs, __u64 h)
@@ -281,7 +301,7 @@ static __always_inline bool seen_hot(struct slz_cpu_state *cs, __u32 slot,
 	return false;
 }
 
-static __always_inline void *seen_new(__u32 slot, struct slz_seen_key *k, bool *inserted)
+static __always_inline bool seen_new(__u32 slot, struct slz_seen_key *k, bool *inserted)
 {
 	struct slz_cpu_state *cs = cpu_state_get();
 	__u64 h = key_hash(k, slot);
@@ -292,22 +312,22 @@ static __always_inline void *seen_new(__u32 slot, struct slz_seen_key *k, bool *
 
 	if (hs && hs->check == h && hs->slot == slot && key_eq(&hs->key, k)) {
 		hs->pending++;
-		return NULL;
+		return false;
 	}
 	map = seen_map_of(slot);
 	if (!map)
-		return NULL;
+		return false;
 	cnt = bpf_map_lookup_elem(map, k);
 	if (!cnt) {
 		err = bpf_map_update_elem(map, k, &one, BPF_NOEXIST);
 		if (!err) {
 			*inserted = true;
-			return map;
+			return true;
 		}
 		cnt = bpf_map_lookup_elem(map, k); /* another CPU inserted it first? */
 		if (!cnt) {
 			*inserted = false;
-			return map;
+			return true;
 		}
 	}
 	__sync_fetch_and_add(cnt, 1);
@@ -319,7 +339,16 @@ static __always_inline void *seen_new(__u32 slot, struct slz_seen_key *k, bool *
 		hs->slot = slot;
 		hs->check = h;
 	}
-	return NULL;
+	return false;
+}
+
+/* Undo seen_new's insertion of k (its event was not sent). */
+static __always_inline void seen_forget(__u32 slot, const struct slz_seen_key *k)
+{
+	void *map = seen_map_of(slot);
+
+	if (map)
+		bpf_map_delete_elem(map, k);
 }
 
 #endif /* SLIMZIP_BPF_TARGETS_H */

@@ -11,6 +11,8 @@
  *   lskel5     the same blob plus slz_fork, slz_cgroup_mkdir, slz_cgroup_rmdir (one blob that
  *              serves every sys_exit configuration, loading what it does not attach);
  *   lskel-ps   a blob of the per-syscall set (14 tracepoint programs + slz_exec);
+ *   gen        lskel's programs from a blob generated at run time from the skeleton's object
+ *              (bpf_object__gen_loader after the program selection and sizes: run_gen);
  *   lskel-all  bpftool gen skeleton -L's light skeleton (it cannot select programs: all 19).
  * Usage: bench_lskel MODE [attach] [-v|-vv] [-i]. Prints the load's wall ms to stderr; -i prints
  * each loaded program's verified_insns, xlated/jited sizes and a hash of its xlated code
@@ -318,6 +320,76 @@ static int run_lskel(const struct blob *b, bool attach, int verbose)
 	return err;
 }
 
+/*
+ * gen: the loader design (b) of issue 13's start-up, generated at run time. The skeleton's
+ * embedded object is opened, its programs selected and sizes set as record would, and libbpf's
+ * gen_loader emits the blob instead of loading (no bpf() call, no vmlinux read); then the blob
+ * runs as lskel's. GEN_ONLY=1 stops after the generation (to time it alone).
+ */
+static int run_gen(bool attach, int verbose)
+{
+	LIBBPF_OPTS(gen_loader_opts, gen);
+	static const char *map_names[64], *prog_names[64], *prog_secs[64];
+	static int loaded[64];
+	static unsigned int value_size[64];
+	static const unsigned char *init[64];
+	struct record_bpf *skel = record_bpf__open();
+	struct blob b = {0};
+	struct bpf_program *prog;
+	struct bpf_map *map;
+	double t0 = now_ms();
+	int err;
+
+	if (!skel)
+		return -errno;
+	skel->rodata->record_missing = record_missing;
+	skel->rodata->wakeup_bytes = RING_BYTES / 8;
+	/* as the product's light loader: slot 0's first map referenced directly */
+	skel->rodata->seen0_direct = getenv("SLZ_SEEN0_INDIRECT") == NULL;
+	bpf_map__set_max_entries(skel->maps.events, RING_BYTES);
+	bpf_map__set_max_entries(skel->maps.stats, 2);
+	bpf_object__for_each_program(prog, skel->obj)
+	{
+		bpf_program__set_autoload(prog, prog == skel->progs.slz_exec ||
+							prog == skel->progs.slz_sys_exit);
+		prog_names[b.nprogs] = bpf_program__name(prog);
+		prog_secs[b.nprogs] = bpf_program__section_name(prog);
+		loaded[b.nprogs++] = bpf_program__autoload(prog);
+	}
+	err = bpf_object__gen_loader(skel->obj, &gen);
+	if (!err)
+		err = bpf_object__load(skel->obj);
+	if (err)
+		goto out;
+	bpf_object__for_each_map(map, skel->obj)
+	{
+		size_t sz = 0;
+
+		map_names[b.nmaps] = bpf_map__name(map);
+		init[b.nmaps] = (const unsigned char *)bpf_map__initial_value(map, &sz);
+		value_size[b.nmaps] = init[b.nmaps] ? (unsigned)sz : 0u;
+		b.nmaps++;
+	}
+	fprintf(stderr, "gen: %.2f ms, data %u B, insns %u B\n", now_ms() - t0, gen.data_sz,
+		gen.insns_sz);
+	if (getenv("GEN_ONLY"))
+		goto out;
+	b.map_names = map_names;
+	b.prog_names = prog_names;
+	b.prog_secs = prog_secs;
+	b.loaded = loaded;
+	b.value_size = value_size;
+	b.init = init;
+	b.data = (const unsigned char *)gen.data;
+	b.data_sz = gen.data_sz;
+	b.insns = (const unsigned char *)gen.insns;
+	b.insns_sz = gen.insns_sz;
+	err = run_lskel(&b, attach, verbose);
+out:
+	record_bpf__destroy(skel);
+	return err;
+}
+
 static int run_lskel_all(bool attach)
 {
 	struct record_all_lskel *skel = record_all_lskel__open();
@@ -348,8 +420,9 @@ int main(int argc, char **argv)
 	int err;
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: bench_lskel skel|skel-ps|lskel|lskel5|lskel-ps|lskel-all "
-				"[attach] [-v|-vv] [-i]\n");
+		fprintf(stderr,
+			"usage: bench_lskel skel|skel-ps|lskel|gen|lskel5|lskel-ps|lskel-all "
+			"[attach] [-v|-vv] [-i]\n");
 		return 2;
 	}
 	for (int i = 2; i < argc; i++) {
@@ -366,6 +439,8 @@ int main(int argc, char **argv)
 		err = run_skel(attach, !strcmp(m, "skel-ps"));
 	else if (!strcmp(m, "lskel"))
 		err = run_lskel(&blob_rec2, attach, verbose);
+	else if (!strcmp(m, "gen"))
+		err = run_gen(attach, verbose);
 	else if (!strcmp(m, "lskel5"))
 		err = run_lskel(&blob_rec5, attach, verbose);
 	else if (!strcmp(m, "lskel-ps"))

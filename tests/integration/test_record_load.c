@@ -138,6 +138,30 @@ static void test_first_map_installed_at_open(void **state)
 	free(cgdir1);
 }
 
+/*
+ * A one-shot recorder on the sys_exit hook (record, run, verify) loads through the light
+ * loader and records (the first test's exec of /bin/true, the other suites' behaviour); one
+ * that serves many targets, or discovers them, keeps the regular skeleton.
+ */
+static void test_light_loader_for_one_shot(void **state)
+{
+	struct recorder_config shot = {.one_shot = true}, many = {.hook = RECORDER_HOOK_SYS_EXIT},
+			       found = {.one_shot = true, .discover = true};
+	struct recorder *r = NULL;
+
+	itest__require_bpf(&g);
+	assert_int_equal(recorder__open(&shot, &r), 0);
+	assert_true(recorder__light(r));
+	assert_int_equal(recorder__hook(r), RECORDER_HOOK_SYS_EXIT);
+	recorder__free(r);
+	assert_int_equal(recorder__open(&many, &r), 0);
+	assert_false(recorder__light(r));
+	recorder__free(r);
+	assert_int_equal(recorder__open(&found, &r), 0);
+	assert_false(recorder__light(r));
+	recorder__free(r);
+}
+
 static int group_setup(void **state)
 {
 	return itest__group_setup(&g, "load");
@@ -154,6 +178,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_verifier_work_bounded),
 		cmocka_unit_test(test_first_map_installed_at_open),
+		cmocka_unit_test(test_light_loader_for_one_shot),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * The recorder object: the BPF skeleton's life cycle, the target slots and their generations,
- * and the consumption of ring-buffer events into one profile per target (the translation
- * itself is events.c). recorder_collect.c turns a target's state into a profile with the
- * kernel's counts; recorder__record() in recorder_session.c drives a whole recording.
+ * The recorder object: its life cycle (the programs' load and attach are recorder_load.c's),
+ * the target slots and their generations, and the consumption of ring-buffer events into one
+ * profile per target (the translation itself is events.c). recorder_collect.c turns a target's
+ * state into a profile with the kernel's counts; recorder__record() in recorder_session.c drives a
+ * whole recording.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -151,320 +152,6 @@ static int on_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-static void *premade_fn(void *arg)
-{
-	struct recorder *r = arg;
-	uint32_t zero = 0;
-
-	r->premade_fd = seen_map__create(&r->seen_spec, r->seen_spec.initial);
-	if (r->premade_fd < 0) {
-		r->premade_fd = -1; /* recorder_slot__new_generation tries again, and explains */
-		return NULL;
-	}
-	/* The update's grace period passes here, beside the verifier (seen_outer_create). */
-	if (r->outer_fd >= 0 && !bpf_map_update_elem(r->outer_fd, &zero, &r->premade_fd, BPF_ANY))
-		r->premade_in_slot0 = true;
-	return NULL;
-}
-
-/*
- * The first target's dedup map is made on a thread while the skeleton loads: even without
- * preallocation a hash map zeroes its buckets (16 MiB for 1M entries, 13-29 ms of `record --
- * /bin/true` under strace; 1 MiB for the first size now), hidden behind the verifier's time
- * on the other CPU. The thread also installs it in slot 0, the first target's. A failed
- * thread start leaves it all to recorder_slot__new_generation.
- */
-static void premade_start(struct recorder *r)
-{
-	r->premade_fd = -1;
-	r->premade_in_slot0 = false;
-	r->premaking = !pthread_create(&r->premade_thread, NULL, premade_fn, r);
-}
-
-static void premade_join(struct recorder *r)
-{
-	if (r->premaking)
-		pthread_join(r->premade_thread, NULL);
-	r->premaking = false;
-	if (r->outer_fd >= 0)
-		close(r->outer_fd);
-	r->outer_fd = -1;
-}
-
-/*
- * The premade map's fd for slot (the caller's now), or -1; *installed: it is already slot's
- * in seen. A map installed in slot 0 waits there for slot 0 (free_slot hands out the lowest
- * first, so the first generation is slot 0's): it is no other slot's, and no program looks
- * at a slot no target names.
- */
-static int premade_take(struct recorder *r, uint32_t slot, bool *installed)
-{
-	int fd;
-
-	premade_join(r);
-	*installed = false;
-	if (r->premade_in_slot0 && slot != 0)
-		return -1;
-	*installed = r->premade_in_slot0;
-	r->premade_in_slot0 = false;
-	fd = r->premade_fd;
-	r->premade_fd = -1;
-	return fd;
-}
-
-/* A premade map no target took goes with the recorder (seen's reference with seen). */
-static void premade_drop(struct recorder *r)
-{
-	premade_join(r);
-	if (r->premade_fd >= 0)
-		close(r->premade_fd);
-	r->premade_fd = -1;
-	r->premade_in_slot0 = false;
-}
-
-/*
- * seen, the outer map, is created here and handed to libbpf (which then skips creating it),
- * so that premade_fn can install the first dedup map while the programs load: any update of a
- * map-in-map waits for an RCU grace period (the kernel's maybe_wait_bpf_programs), 12-14 ms
- * of `record -- /bin/true` on this VM when made after the load, though no program runs yet.
- * An initial value in the BTF definition would not help: libbpf installs it by the same
- * update, in the load. The template is any map of seen_spec; the capacity is free.
- */
-static int seen_outer_create(struct recorder *r)
-{
-	struct bpf_map *seen = r->skel->maps.seen;
-	int tmpl = seen_map__create(&r->seen_spec, 1), fd, err = 0;
-	LIBBPF_OPTS(bpf_map_create_opts, mo, .inner_map_fd = tmpl);
-
-	if (tmpl < 0)
-		return slz_fail(-tmpl, "cannot create a dedup map: %s", strerror(-tmpl));
-	fd = bpf_map_create(bpf_map__type(seen), bpf_map__name(seen), bpf_map__key_size(seen),
-			    bpf_map__value_size(seen), bpf_map__max_entries(seen), &mo);
-	err = fd < 0 ? fd : 0;
-	close(tmpl);
-	if (!err && bpf_map__reuse_fd(seen, fd))
-		err = -errno;
-	if (err) {
-		if (fd >= 0)
-			close(fd);
-		return slz_fail(-err, "cannot create the map of dedup maps: %s", strerror(-err));
-	}
-	r->outer_fd = fd;
-	return 0;
-}
-
-static int attach_prog(struct bpf_program *prog, struct bpf_link **link)
-{
-	struct bpf_link *l = bpf_program__attach(prog);
-	int err;
-
-	if (!l) {
-		err = errno ? errno : EINVAL;
-		return slz_fail(err == EPERM ? EPERM : EOPNOTSUPP, "cannot attach %s: %s",
-				bpf_program__name(prog), strerror(err));
-	}
-	*link = l;
-	return 0;
-}
-
-static void *destroy_links_fn(void *arg)
-{
-	struct recorder *r = arg;
-
-	for (uint32_t i = 0; i < r->ndying; i++)
-		bpf_link__destroy(r->dying[i]);
-	return NULL;
-}
-
-/* A detach still closing links is done when this returns. */
-static void detach_wait(struct recorder *r)
-{
-	if (r->detaching)
-		pthread_join(r->detach_thread, NULL);
-	r->detaching = false;
-	r->ndying = 0;
-}
-
-/*
- * Closing a syscall tracepoint's perf link waits, under the kernel's event_mutex, for the
- * tracepoint grace periods (30-100 ms a link on this busy VM, one after another even from
- * several threads): the per-syscall hook's 14 links take about a second, which would stall a
- * daemon's loop at each last target's finish. Unless wait, a thread closes them; the next
- * attach and recorder__free join it first, so the two sets never run at once. Meanwhile the
- * closing programs record nothing (nothing is a target) and cost what they cost attached.
- * tp_btf/sys_exit's one link is freed after the grace period without waiting.
- */
-static void detach_task_progs(struct recorder *r, bool wait)
-{
-	detach_wait(r);
-	for (uint32_t i = 0; i < r->ntask_progs; i++) {
-		if (r->task_links[i])
-			r->dying[r->ndying++] = r->task_links[i];
-		r->task_links[i] = NULL;
-	}
-	r->attached = false;
-	if (!r->ndying)
-		return;
-	if (!wait && !pthread_create(&r->detach_thread, NULL, destroy_links_fn, r)) {
-		r->detaching = true;
-		return;
-	}
-	destroy_links_fn(r);
-	r->ndying = 0;
-}
-
-const char *recorder_hook__name(enum recorder_hook h)
-{
-	switch (h) {
-	case RECORDER_HOOK_SYS_EXIT:
-		return "sys_exit";
-	case RECORDER_HOOK_PER_SYSCALL:
-		return "per-syscall";
-	default:
-		return "auto";
-	}
-}
-
-int recorder_hook__from_env(const char *value, enum recorder_hook *out)
-{
-	*out = RECORDER_HOOK_AUTO;
-	if (!value || !*value)
-		return 0;
-	if (!strcmp(value, "sys_exit"))
-		*out = RECORDER_HOOK_SYS_EXIT;
-	else if (!strcmp(value, "per-syscall"))
-		*out = RECORDER_HOOK_PER_SYSCALL;
-	else
-		return slz_fail(EINVAL, "%s=%s: expected sys_exit or per-syscall (or unset it)",
-				RECORDER_HOOK_ENV, value);
-	return 0;
-}
-
-enum recorder_hook recorder__hook(const struct recorder *r)
-{
-	return r->hook;
-}
-
-#define SYSCALL_TP_PREFIX "tracepoint/syscalls/"
-
-/*
- * Whether tracefs offers the syscall tracepoint (sys_exit_openat, ...), where libbpf 1.1
- * looks for it: under debugfs when that has a tracing directory, else /sys/kernel/tracing.
- */
-static bool syscall_tp_exists(const char *name)
-{
-	const char *root = access("/sys/kernel/debug/tracing", F_OK) ? "/sys/kernel/tracing"
-								     : "/sys/kernel/debug/tracing";
-	char path[256];
-
-	snprintf(path, sizeof(path), "%s/events/syscalls/%s/id", root, name);
-	return !access(path, R_OK);
-}
-
-/* The hook this recorder uses: the config's, else the environment's, else what tracefs allows. */
-static int choose_hook(enum recorder_hook want, bool one_shot, enum recorder_hook *out)
-{
-	const char *env = getenv(RECORDER_HOOK_ENV);
-	bool per_syscall_ok = syscall_tp_exists("sys_exit_openat");
-
-	if (want == RECORDER_HOOK_AUTO) {
-		int err = recorder_hook__from_env(env, &want);
-
-		if (err)
-			return err;
-	}
-	if (want == RECORDER_HOOK_AUTO && one_shot)
-		want = RECORDER_HOOK_SYS_EXIT;
-	if (want == RECORDER_HOOK_AUTO)
-		/* The cheaper where it can run (BENCHMARKS.md): only file syscalls enter BPF. */
-		want = per_syscall_ok ? RECORDER_HOOK_PER_SYSCALL : RECORDER_HOOK_SYS_EXIT;
-	if (want == RECORDER_HOOK_PER_SYSCALL && !per_syscall_ok)
-		return slz_fail(EOPNOTSUPP,
-				"the per-syscall hook needs the syscall tracepoints of tracefs "
-				"(mount -t tracefs tracefs /sys/kernel/tracing), or %s=sys_exit",
-				RECORDER_HOOK_ENV);
-	*out = want;
-	return 0;
-}
-
-/*
- * Load only the chosen hook's syscall programs, and list them with the exec program as the
- * ones every task runs. A per-syscall program whose tracepoint this kernel lacks (an older
- * kernel without faccessat2, say) stays unloaded: no task can make that syscall.
- */
-static int select_task_progs(struct recorder *r)
-{
-	struct bpf_program *prog;
-
-	r->ntask_progs = 0;
-	bpf_object__for_each_program(prog, r->skel->obj)
-	{
-		const char *sec = bpf_program__section_name(prog);
-		bool load;
-
-		if (!strncmp(sec, SYSCALL_TP_PREFIX, strlen(SYSCALL_TP_PREFIX)))
-			load = r->hook == RECORDER_HOOK_PER_SYSCALL &&
-			       syscall_tp_exists(sec + strlen(SYSCALL_TP_PREFIX));
-		else if (prog == r->skel->progs.slz_sys_exit)
-			load = r->hook == RECORDER_HOOK_SYS_EXIT;
-		else if (prog == r->skel->progs.slz_exec)
-			load = true;
-		else
-			continue; /* the cgroup programs: recorder__open's */
-		bpf_program__set_autoload(prog, load);
-		if (!load)
-			continue;
-		if (r->ntask_progs == RECORDER_TASK_PROGS)
-			return slz_fail(EINVAL, "more per-task BPF programs than %d",
-					RECORDER_TASK_PROGS);
-		r->task_progs[r->ntask_progs++] = prog;
-	}
-	return 0;
-}
-
-int recorder__sync_attach(struct recorder *r)
-{
-	bool needed = r->nused || r->nwatches || r->all;
-	int err;
-
-	if (needed)
-		r->idle_since_ms = 0;
-	if (needed == r->attached)
-		return 0;
-	if (!needed) {
-		if (r->linger_ms) {
-			uint64_t now = slz_mono_ms();
-
-			if (!r->idle_since_ms)
-				r->idle_since_ms = now ? now : 1; /* 0 says "needed" */
-			if (now - r->idle_since_ms < r->linger_ms)
-				return 0; /* recorder__consume comes back to it */
-		}
-		r->idle_since_ms = 0;
-		detach_task_progs(r, false);
-		return 0;
-	}
-	detach_wait(r);
-	/*
-	 * Attaching a tracepoint is synchronous: once the link exists, every task's next syscall
-	 * exit and exec runs the program, so a command started after this returns misses nothing.
-	 */
-	err = 0;
-	for (uint32_t i = 0; i < r->ntask_progs && !err; i++)
-		err = attach_prog(r->task_progs[i], &r->task_links[i]);
-	if (err) {
-		detach_task_progs(r, true);
-		return err;
-	}
-	r->attached = true;
-	return 0;
-}
-
-bool recorder__attached(const struct recorder *r)
-{
-	return r->attached;
-}
-
 int recorder__open(const struct recorder_config *c, struct recorder **out)
 {
 	uint32_t max_files = c->max_files ? c->max_files : RECORDER_DEFAULT_MAX_FILES;
@@ -488,6 +175,12 @@ int recorder__open(const struct recorder_config *c, struct recorder **out)
 		return -ENOMEM;
 	for (size_t i = 0; i < SLZ_MAX_TARGETS; i++)
 		r->targets[i].seen_fd = -1;
+	for (size_t i = 0; i < RECORDER_TASK_PROGS; i++) {
+		r->task_fds[i] = -1;
+		r->task_links[i] = r->dying[i] = (struct rec_link){NULL, -1};
+	}
+	r->fork_fd = -1;
+	r->fork_link = r->cgroup_links[0] = r->cgroup_links[1] = (struct rec_link){NULL, -1};
 	r->premade_fd = -1;
 	r->outer_fd = -1;
 	r->capacity = cap;
@@ -498,70 +191,9 @@ int recorder__open(const struct recorder_config *c, struct recorder **out)
 		err = slz_fail(EOPNOTSUPP, "cannot count the possible CPUs");
 		goto err;
 	}
-	r->skel = record_bpf__open();
-	if (!r->skel) {
-		err = slz_fail(errno ? errno : EINVAL, "cannot open the BPF program: %s",
-			       strerror(errno ? errno : EINVAL));
-		goto err;
-	}
-	r->skel->rodata->record_missing = c->record_missing;
-	/* Wake the event loop early only when an eighth of the ring is waiting; it polls anyway. */
-	r->skel->rodata->wakeup_bytes = rbsz / 8;
-	err = seen_spec__init(&r->seen_spec, bpf_map__inner_map(r->skel->maps.seen),
-			      c->initial_files, max_files, rbsz);
-	if (!err)
-		err = seen_outer_create(r);
+	err = recorder__load(r, c, rbsz, max_files);
 	if (err)
 		goto err;
-	premade_start(r);
-	bpf_map__set_max_entries(r->skel->maps.events, rbsz);
-	/*
-	 * A slot's counters for each slot the capacity allows (free_slot hands out the lowest, so
-	 * no slot reaches cap): a one-shot record's one target does not pay the kernel for the
-	 * 1,025 per-CPU counter slots (0.6-1.2 ms of its load under strace).
-	 */
-	bpf_map__set_max_entries(r->skel->maps.stats, cap + 1);
-	r->task_tags = !c->no_task_tags;
-	bpf_program__set_autoload(r->skel->progs.slz_fork, r->task_tags);
-	/* A recorder that finds no targets itself does not make every mkdir format its path. */
-	bpf_program__set_autoload(r->skel->progs.slz_cgroup_mkdir, c->discover);
-	bpf_program__set_autoload(r->skel->progs.slz_cgroup_rmdir, c->discover);
-	r->linger_ms = c->detach_linger_ms;
-	err = choose_hook(c->hook, c->one_shot, &r->hook);
-	if (!err)
-		err = select_task_progs(r);
-	if (err)
-		goto err;
-	err = record_bpf__load(r->skel);
-	if (err) {
-		if (err == -EPERM || err == -EACCES)
-			err = slz_fail(
-				EPERM,
-				"the kernel refused to load the BPF program (%s): recording "
-				"needs root with CAP_BPF and CAP_PERFMON; as root, run with -vv "
-				"to see the verifier's log",
-				strerror(-err));
-		else
-			err = slz_fail(EOPNOTSUPP,
-				       "the kernel refused the BPF program (%s); "
-				       "run with -v to see libbpf's log",
-				       strerror(-err));
-		goto err;
-	}
-	/*
-	 * Only the cgroup programs now: they run at mkdir/rmdir, which are rare, and a watch
-	 * needs them in place. The per-task programs wait for the first target
-	 * (recorder__sync_attach).
-	 */
-	if (c->discover) {
-		err = attach_prog(r->skel->progs.slz_cgroup_mkdir,
-				  &r->skel->links.slz_cgroup_mkdir);
-		if (!err)
-			err = attach_prog(r->skel->progs.slz_cgroup_rmdir,
-					  &r->skel->links.slz_cgroup_rmdir);
-		if (err)
-			goto err;
-	}
 	r->rb = ring_buffer__new(bpf_map__fd(r->skel->maps.events), on_event, r, NULL);
 	if (!r->rb) {
 		err = slz_fail(errno, "cannot open the ring buffer: %s", strerror(errno));
@@ -580,9 +212,7 @@ void recorder__free(struct recorder *r)
 	if (!r)
 		return;
 	ring_buffer__free(r->rb);
-	detach_task_progs(r, true);
-	premade_drop(r);
-	record_bpf__destroy(r->skel);
+	recorder__unload(r);
 	for (size_t i = 0; i < SLZ_MAX_TARGETS; i++) {
 		target_clear(&r->targets[i]);
 		if (r->targets[i].seen_fd >= 0)
@@ -596,6 +226,11 @@ double recorder__load_seconds(const struct recorder *r)
 	return r->load_s;
 }
 
+bool recorder__light(const struct recorder *r)
+{
+	return r->light;
+}
+
 uint64_t recorder__stale_events(const struct recorder *r)
 {
 	return r->stale_events;
@@ -606,11 +241,32 @@ void recorder__targets_changed(struct recorder *r)
 	__atomic_add_fetch(&r->skel->bss->targets_version, 1, __ATOMIC_SEQ_CST);
 }
 
+int recorder_slot__install(struct recorder *r, uint32_t slot, int fd)
+{
+	int seen = bpf_map__fd(r->skel->maps.seen);
+
+	/* The update waits for a grace period: no program runs with the slot's old map after. */
+	if (bpf_map_update_elem(seen, &slot, &fd, BPF_ANY))
+		return -errno;
+	if (slot || !r->seen0_direct || r->seen0_moved)
+		return 0;
+	/*
+	 * Slot 0 leaves seen0: from the flag on the programs look in seen, which holds fd already.
+	 * A program that read the flag before it changed may still use seen0: the same update
+	 * again waits for it, so the caller's guarantee holds for seen0 too.
+	 */
+	__atomic_store_n(&r->skel->bss->seen0_moved, 1u, __ATOMIC_SEQ_CST);
+	r->seen0_moved = true;
+	if (bpf_map_update_elem(seen, &slot, &fd, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
 int recorder_slot__new_generation(struct recorder *r, uint32_t slot, uint32_t *gen, int *old_fd)
 {
 	struct slz_stats *zero;
 	bool installed;
-	int fd = premade_take(r, slot, &installed), err;
+	int fd = recorder__premade_take(r, slot, &installed), err;
 
 	if (fd < 0)
 		fd = seen_map__create(&r->seen_spec, r->seen_spec.initial);
@@ -627,9 +283,9 @@ int recorder_slot__new_generation(struct recorder *r, uint32_t slot, uint32_t *g
 		err = slz_fail(errno, "cannot reset the statistics: %s", strerror(errno));
 		goto err;
 	}
-	if (!installed &&
-	    bpf_map_update_elem(bpf_map__fd(r->skel->maps.seen), &slot, &fd, BPF_ANY)) {
-		err = slz_fail(errno, "cannot install a target's dedup map: %s", strerror(errno));
+	err = installed ? 0 : recorder_slot__install(r, slot, fd);
+	if (err) {
+		err = slz_fail(-err, "cannot install a target's dedup map: %s", strerror(-err));
 		goto err;
 	}
 	if (!++r->last_gen)

@@ -313,6 +313,12 @@ int recorder__dedup_map_id(const struct recorder *r, uint32_t slot, uint32_t *id
 
 /* BPF load time of recorder__open, for diagnostics. */
 double recorder__load_seconds(const struct recorder *r);
+/*
+ * Whether recorder__open loaded the programs through the light loader (a one-shot recorder on
+ * the sys_exit hook without discover: the kernel applied the CO-RE relocations, libbpf read no
+ * vmlinux BTF) rather than the regular skeleton; for diagnostics and tests.
+ */
+bool recorder__light(const struct recorder *r);
 
 /* The signals recorder__record() reads from record_opts.signal_fd. */
 void recorder__signals(sigset_t *set);

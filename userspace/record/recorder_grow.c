@@ -230,8 +230,8 @@ static int grow(struct recorder *r, uint32_t slot)
 		err = write_entries(fd, &copy);
 	if (!err)
 		err = entries_sort(&copy);
-	if (!err && bpf_map_update_elem(bpf_map__fd(r->skel->maps.seen), &slot, &fd, BPF_ANY))
-		err = -errno;
+	if (!err)
+		err = recorder_slot__install(r, slot, fd);
 	if (err) {
 		close(fd);
 		goto out;
@@ -280,6 +280,15 @@ int recorder__dedup_map_id(const struct recorder *r, uint32_t slot, uint32_t *id
 	*id = 0;
 	if (slot >= SLZ_MAX_TARGETS)
 		return -EINVAL;
+	if (!slot && r->seen0_direct && !r->seen0_moved) {
+		struct bpf_map_info info = {0};
+		uint32_t len = sizeof(info);
+
+		if (bpf_obj_get_info_by_fd(bpf_map__fd(r->skel->maps.seen0), &info, &len))
+			return -errno;
+		*id = info.id;
+		return 0;
+	}
 	/* A map-in-map lookup from userspace gives the inner map's id. */
 	if (bpf_map_lookup_elem(bpf_map__fd(r->skel->maps.seen), &slot, id))
 		return errno == ENOENT ? 0 : -errno;

@@ -62,6 +62,18 @@ struct seen_spec {
 /* The per-syscall hook's programs (one per file syscall) and the exec program, at most. */
 #define RECORDER_TASK_PROGS 16
 
+/*
+ * An attached program: a libbpf link, or the fd of a BPF link the light loader's programs
+ * were attached by (recorder_load.c: they have no bpf_program fd for libbpf to attach).
+ */
+struct rec_link {
+	struct bpf_link *link; /* NULL: none */
+	int fd;		       /* -1: none */
+};
+
+/* The light loader's programs at most: sys_exit, exec, fork. */
+#define RECORDER_LIGHT_PROGS 4
+
 /* A watched parent cgroup. */
 struct watch {
 	bool used;
@@ -95,14 +107,15 @@ struct recorder {
 	 */
 	enum recorder_hook hook;
 	struct bpf_program *task_progs[RECORDER_TASK_PROGS];
-	struct bpf_link *task_links[RECORDER_TASK_PROGS];
+	int task_fds[RECORDER_TASK_PROGS]; /* the light loader's program fds, else -1 */
+	struct rec_link task_links[RECORDER_TASK_PROGS];
 	uint32_t ntask_progs;
 	bool attached;
 	uint32_t linger_ms;	/* recorder_config.detach_linger_ms */
 	uint64_t idle_since_ms; /* CLOCK_MONOTONIC when nothing needed the links, 0: needed */
 	/* Links being closed by detach_thread (recorder.c: detach_task_progs), joined before reuse.
 	 */
-	struct bpf_link *dying[RECORDER_TASK_PROGS];
+	struct rec_link dying[RECORDER_TASK_PROGS];
 	uint32_t ndying;
 	bool detaching;
 	pthread_t detach_thread;
@@ -118,6 +131,21 @@ struct recorder {
 	int premade_fd; /* -1: none (not started, taken, or failed) */
 	int outer_fd;	/* seen, while premade_thread may use it; else -1 */
 	bool task_tags; /* slz_fork is loaded: process trees can be tagged */
+	int fork_fd;	/* slz_fork's fd from the light loader, else -1 */
+	struct rec_link fork_link;
+	struct rec_link cgroup_links[2]; /* slz_cgroup_mkdir, slz_cgroup_rmdir (discover) */
+	/*
+	 * Loaded by the light loader (recorder_load.c: load_light): the kernel applied the CO-RE
+	 * relocations; the object holds the map fds, these the programs'.
+	 */
+	bool light;
+	int light_fds[RECORDER_LIGHT_PROGS];
+	uint32_t nlight_fds;
+	/*
+	 * Slot 0's first map is the programs' seen0, not in seen (light loads: bpf/targets.bpf.h),
+	 * until recorder_slot__install puts another in seen and sets seen0_moved.
+	 */
+	bool seen0_direct, seen0_moved;
 	int ncpus;
 	double load_s;
 	char path_buf[EVENT_PATH_BUF]; /* the path of the event being consumed */
@@ -129,6 +157,11 @@ struct recorder {
  * comes back in *old_fd for the caller to close.
  */
 int recorder_slot__new_generation(struct recorder *r, uint32_t slot, uint32_t *gen, int *old_fd);
+/*
+ * Make fd slot's dedup map in the kernel (seen's entry; for slot 0 while seen0 is direct, also
+ * the move off seen0). Returns once no program runs with the slot's previous map. 0 or -errno.
+ */
+int recorder_slot__install(struct recorder *r, uint32_t slot, int fd);
 /* A new dedup map of this many entries: its fd, or -errno. */
 int seen_map__create(const struct seen_spec *sp, uint32_t entries);
 /* Set up sp from the program's template, the caps and the ring's size. 0 or -errno, explained. */
@@ -161,6 +194,23 @@ int recorder__refill(struct recorder *r);
 int recorder__take_prepared(struct recorder *r, uint32_t *slot);
 /* A born or ended record (its kind has SLZ_REC_CONTROL), from the ring. */
 int recorder__on_cgroup_rec(struct recorder *r, const void *data, size_t size);
+
+/*
+ * Open and load the BPF object for c (recorder_load.c): the hook's programs, the sizes, the
+ * first dedup map made (and installed in slot 0) beside the load, discover's programs
+ * attached. ring_bytes: the ring's size, a power of two. 0 or -errno, explained.
+ */
+int recorder__load(struct recorder *r, const struct recorder_config *c, uint32_t ring_bytes,
+		   uint32_t max_files);
+/* Detach and free everything recorder__load made (the ring is the caller's, freed before). */
+void recorder__unload(struct recorder *r);
+/*
+ * The premade map's fd for slot (the caller's now), or -1; *installed: it is already slot's
+ * in seen (recorder_load.c).
+ */
+int recorder__premade_take(struct recorder *r, uint32_t slot, bool *installed);
+/* Attach prog (fd: the light loader's, or -1 for libbpf's own) into *link. 0 or -errno. */
+int recorder__attach_prog(struct bpf_program *prog, int fd, struct rec_link *link);
 
 /* The path behind a path key of t's current generation, or NULL. */
 const char *target__path(const struct target *t, uint64_t hash);

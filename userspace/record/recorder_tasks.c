@@ -38,18 +38,12 @@ int recorder__add_task_target(struct recorder *r, uint32_t *slot)
 
 static int attach_fork(struct recorder *r)
 {
-	int err;
-
-	if (r->skel->links.slz_fork)
+	if (r->fork_link.link || r->fork_link.fd >= 0)
 		return 0;
 	if (!r->task_tags)
 		return slz_fail(EOPNOTSUPP,
 				"this recorder was opened without process-tree targets");
-	r->skel->links.slz_fork = bpf_program__attach(r->skel->progs.slz_fork);
-	if (r->skel->links.slz_fork)
-		return 0;
-	err = errno;
-	return slz_fail(err, "cannot attach the fork program: %s", strerror(err));
+	return recorder__attach_prog(r->skel->progs.slz_fork, r->fork_fd, &r->fork_link);
 }
 
 int recorder__tag_task(struct recorder *r, uint32_t slot, int pidfd)
