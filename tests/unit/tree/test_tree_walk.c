@@ -270,39 +270,50 @@ static void test_deferred_lstat_unreadable(void **state)
 	assert_int_equal(chmod(p, 0755), 0);
 }
 
-static int mounts_check(void)
+/*
+ * rel is on another file system than the tree's root (root_dev) and indexed as what lstat says
+ * of it, size bytes, found by its inode too: 0, else which of the three failed (1-3).
+ */
+static int indexed_as_mounted(const struct tree *t, const char *rel, uint64_t root_dev,
+			      uint64_t size)
 {
 	char p[PATH_MAX];
-	struct tree *t = NULL;
-	struct tree_entry e, r;
+	struct tree_entry e;
 	struct stat st;
 	int64_t i;
+
+	pathf(p, rel);
+	if (stat(p, &st) || st.st_dev == root_dev)
+		return 1;
+	i = tree__find_path(t, rel);
+	if (i < 0 || tree__get(t, i, &e) || e.dev != st.st_dev || e.ino != st.st_ino ||
+	    e.size != size)
+		return 2;
+	return tree__find_inode(t, st.st_dev, st.st_ino) != i ? 3 : 0;
+}
+
+static int mounts_check(void)
+{
+	struct tree *t = NULL;
+	struct tree_entry e, r, in;
+	int64_t i;
+	int err;
 
 	if (tree__open(root, NULL, &t))
 		return 10;
 	r = get(t, 0);
 	/* The tmpfs: its root and files carry its device, not the tree's. */
-	pathf(p, "mnt/inside.txt");
-	if (stat(p, &st) || st.st_dev == r.dev)
-		return 11;
-	i = tree__find_path(t, "mnt/inside.txt");
-	if (i < 0 || tree__get(t, i, &e) || e.dev != st.st_dev || e.ino != st.st_ino || e.size != 7)
-		return 12;
-	if (tree__find_inode(t, st.st_dev, st.st_ino) != i)
-		return 13;
+	if ((err = indexed_as_mounted(t, "mnt/inside.txt", r.dev, 7)))
+		return 10 + err;
 	i = tree__find_path(t, "mnt");
-	if (i < 0 || tree__get(t, i, &e) || e.dev != st.st_dev || !S_ISDIR(e.mode))
+	if (i < 0 || tree__get(t, i, &e) ||
+	    tree__get(t, tree__find_path(t, "mnt/inside.txt"), &in) || e.dev != in.dev ||
+	    !S_ISDIR(e.mode))
 		return 14;
 	/* A file mounted over another: listed with the hidden file's d_ino, indexed as the
 	 * mounted one, which is what a workload opening the path reads. */
-	pathf(p, "over.txt");
-	if (stat(p, &st) || st.st_dev == r.dev)
-		return 15;
-	i = tree__find_path(t, "over.txt");
-	if (i < 0 || tree__get(t, i, &e) || e.dev != st.st_dev || e.ino != st.st_ino || e.size != 7)
-		return 16;
-	if (tree__find_inode(t, st.st_dev, st.st_ino) != i)
-		return 17;
+	if ((err = indexed_as_mounted(t, "over.txt", r.dev, 7)))
+		return 14 + err;
 	tree__free(t);
 	return 0;
 }
