@@ -370,7 +370,11 @@ static void *stat_worker(void *arg)
 	size_t i;
 
 	while (!atomic_load(&j->err) && (i = atomic_fetch_add(&j->next, 1)) < j->t->npend) {
-		int err = stat_dir(j, &j->t->pend[i]);
+		int err;
+
+		/* What msg takes must be this failure's words, never an older one of the thread. */
+		slz_errclear();
+		err = stat_dir(j, &j->t->pend[i]);
 
 		if (err) {
 			int none = 0;
