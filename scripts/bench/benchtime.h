@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * The timing the bench helpers share (openstorm, sysloop, runloop, manyfiles, and
- * tests/bench/bench_levels): the clocks,
- * ITERATIONS and ROUNDS read from the command line, and the report of the rounds' times,
- * median first. Static inline, so each helper stays one `cc -O2 FILE.c` (bench-overhead,
+ * tests/bench: bench_levels, the tree benches): the clocks, ITERATIONS and ROUNDS read from
+ * the command line, and the report of the rounds' times, median first. Static inline, so each helper stays one `cc -O2 FILE.c` (bench-overhead,
  * bench-syscalls compile them that way) and the header sits beside them.
  */
 #ifndef SLIMZIP_BENCHTIME_H
@@ -29,6 +28,15 @@ static inline double bench_thread_cpu_ns(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+/* The whole process's CPU time in ns, every thread's (the tree walk's stat threads). */
+static inline double bench_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
 	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
 }
 

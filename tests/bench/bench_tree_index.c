@@ -17,16 +17,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "benchtime.h"
 #include "tree.h"
 #include "util.h"
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static long maxrss_kib(void)
 {
@@ -112,13 +105,13 @@ int main(int argc, char **argv)
 		perror(root);
 		return 1;
 	}
-	t0 = now();
+	t0 = bench_now_ns() / 1e9;
 	if (for_each(rootfd, n, k, true))
 		goto out;
-	t1 = now();
+	t1 = bench_now_ns() / 1e9;
 	rss_before = maxrss_kib();
 	err = tree__open(root, NULL, &t);
-	t2 = now();
+	t2 = bench_now_ns() / 1e9;
 	if (err) {
 		fprintf(stderr, "tree__open: %s (%s)\n", strerror(-err), slz_errmsg());
 		goto out;

@@ -10,28 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <time.h>
 
+#include "benchtime.h"
 #include "tree.h"
 #include "util.h"
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static double cpu(void)
-{
-	struct rusage ru;
-
-	getrusage(RUSAGE_SELF, &ru);
-	return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
-	       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-}
 
 static uint64_t digest(const struct tree *t)
 {
@@ -70,9 +52,9 @@ int main(int argc, char **argv)
 	}
 	for (long r = 0; r < reps; r++) {
 		struct tree *t = NULL;
-		double w0 = now(), c0 = cpu();
+		double w0 = bench_now_ns(), c0 = bench_cpu_ns();
 		int err = tree__open(argv[1], NULL, &t);
-		double w1 = now(), c1 = cpu();
+		double w1 = bench_now_ns(), c1 = bench_cpu_ns();
 		uint64_t files, bytes;
 
 		if (err) {
@@ -82,7 +64,7 @@ int main(int argc, char **argv)
 		tree__totals(t, &files, &bytes);
 		printf("walk+index %.3f s wall, %.3f s cpu: %zu entries, %" PRIu64
 		       " files, %" PRIu64 " bytes, digest %016" PRIx64 "\n",
-		       w1 - w0, c1 - c0, tree__count(t), files, bytes, digest(t));
+		       (w1 - w0) / 1e9, (c1 - c0) / 1e9, tree__count(t), files, bytes, digest(t));
 		tree__free(t);
 	}
 	return 0;

@@ -11,7 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "testfs.h"
@@ -180,6 +182,27 @@ void testfs__require_root(const char *why)
 	if (req && !strcmp(req, "1"))
 		fail_msg("%s needs root (SLIMZIP_REQUIRE_BPF=1)", why);
 	skip();
+}
+
+void testfs__as_nobody(int (*check)(void *arg), void *arg)
+{
+	int status;
+	pid_t pid;
+
+	if (geteuid() != 0) {
+		assert_int_equal(check(arg), 0);
+		return;
+	}
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (setgroups(0, NULL) || setgid(65534) || setuid(65534))
+			_exit(99);
+		_exit(check(arg));
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
 char *testfs__slurp(const char *path)

@@ -36,5 +36,12 @@ void testfs__run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * "<why> needs root" when SLIMZIP_REQUIRE_BPF=1 (CI), so a test that cannot run is not lost.
  */
 void testfs__require_root(const char *why);
+/*
+ * check(arg) without the power to bypass file modes (unreadable entries need such a caller):
+ * as root, in a child that became nobody (uid and gid 65534, no groups), which reports through
+ * its exit status; otherwise here. check must return 0; any other value (99: the child could
+ * not become nobody) fails the test, so each expectation can be its own value.
+ */
+void testfs__as_nobody(int (*check)(void *arg), void *arg);
 
 #endif

@@ -11,12 +11,17 @@
 
 #include "tree.h"
 
+/* What a file is opened with: O_NONBLOCK keeps a fifo swapped in from blocking the open. */
+#define FILE_FLAGS (O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK)
+#define DIR_FLAGS  (O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_DIRECTORY)
+
 /*
  * Without openat2 (before 5.6, or under a seccomp filter): walk the path one component at a
  * time, each opened with O_NOFOLLOW relative to the one before, so no link is ever followed
- * and no "." or ".." is accepted (tree paths have none). fd or -errno.
+ * and no "." or ".." is accepted (tree paths have none); the last one with last_flags, the
+ * others as directories. fd or -errno.
  */
-static int open_by_components(int root_fd, const char *relpath)
+static int open_by_components(int root_fd, const char *relpath, int last_flags)
 {
 	char name[NAME_MAX + 1];
 	const char *p = relpath;
@@ -25,7 +30,7 @@ static int open_by_components(int root_fd, const char *relpath)
 	while (*p) {
 		const char *slash = strchr(p, '/');
 		size_t len = slash ? (size_t)(slash - p) : strlen(p);
-		int flags = O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK;
+		int flags = slash ? DIR_FLAGS : last_flags;
 
 		if (!len || len > NAME_MAX ||
 		    (p[0] == '.' && (len == 1 || (len == 2 && p[1] == '.')))) {
@@ -34,7 +39,7 @@ static int open_by_components(int root_fd, const char *relpath)
 		}
 		memcpy(name, p, len);
 		name[len] = '\0';
-		fd = openat(dirfd, name, slash ? flags | O_DIRECTORY : flags);
+		fd = openat(dirfd, name, flags);
 		if (fd < 0)
 			fd = -errno;
 		if (dirfd != root_fd)
@@ -69,13 +74,17 @@ static int checked(int fd, uint64_t dev, uint64_t ino)
 
 int tree__open_beneath_walk(int root_fd, const char *relpath, uint64_t dev, uint64_t ino)
 {
-	return checked(open_by_components(root_fd, relpath), dev, ino);
+	return checked(open_by_components(root_fd, relpath, FILE_FLAGS), dev, ino);
 }
 
-int tree__open_beneath(int root_fd, const char *relpath, uint64_t dev, uint64_t ino)
+/*
+ * relpath beneath root_fd with flags, no symlink followed on the way: openat2, else (see
+ * open_by_components) one component at a time. fd or -errno.
+ */
+static int open_beneath(int root_fd, const char *relpath, int flags)
 {
 	struct open_how how = {
-		.flags = O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK,
+		.flags = (uint64_t)flags,
 		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
 	};
 	int fd = (int)syscall(SYS_openat2, root_fd, relpath, &how, sizeof(how));
@@ -86,6 +95,23 @@ int tree__open_beneath(int root_fd, const char *relpath, uint64_t dev, uint64_t 
 	 */
 	if (fd < 0 &&
 	    (errno == ENOSYS || errno == EPERM || errno == E2BIG || errno == ENAMETOOLONG))
-		return tree__open_beneath_walk(root_fd, relpath, dev, ino);
-	return checked(fd < 0 ? -errno : fd, dev, ino);
+		return open_by_components(root_fd, relpath, flags);
+	return fd < 0 ? -errno : fd;
+}
+
+int tree__open_beneath(int root_fd, const char *relpath, uint64_t dev, uint64_t ino)
+{
+	return checked(open_beneath(root_fd, relpath, FILE_FLAGS), dev, ino);
+}
+
+int tree__open_dir_beneath(int root_fd, const char *relpath, bool walk)
+{
+	int fd;
+
+	if (!*relpath) {
+		fd = openat(root_fd, ".", DIR_FLAGS);
+		return fd < 0 ? -errno : fd;
+	}
+	return walk ? open_by_components(root_fd, relpath, DIR_FLAGS)
+		    : open_beneath(root_fd, relpath, DIR_FLAGS);
 }

@@ -131,6 +131,13 @@ int tree__open_beneath(int root_fd, const char *relpath, uint64_t dev, uint64_t 
  * path on any kernel).
  */
 int tree__open_beneath_walk(int root_fd, const char *relpath, uint64_t dev, uint64_t ino);
+/*
+ * Open the directory relpath ("" is root_fd's own) beneath root_fd for listing, following no
+ * symlink anywhere on the way, as tree__open_beneath() does for files: the walk reopens
+ * directories this way, so one swapped for a link since cannot lead it out of the tree. walk:
+ * the component-at-a-time path tree__open_beneath_walk() takes (for tests). fd or -errno.
+ */
+int tree__open_dir_beneath(int root_fd, const char *relpath, bool walk);
 
 /* Sum of sizes of regular files, and how many there are. */
 void tree__totals(const struct tree *t, uint64_t *files, uint64_t *bytes);

@@ -3,8 +3,9 @@
  * The walk behind tree__open (tree_internal.h), filling the entry array tree.c indexes.
  *
  * The walk is breadth first over the growing entry array: a directory is opened by its relative
- * path from the root fd (O_NOFOLLOW, and checked against the (dev, ino) lstat saw), so at most
- * two descriptors are open at any time whatever the depth. Nothing is ever followed.
+ * path from the root fd (tree__open_dir_beneath: no symlink followed on the way, and checked
+ * against the (dev, ino) lstat saw), so at most two descriptors are open at any time whatever
+ * the depth. Nothing is ever followed.
  *
  * A regular file (d_type DT_REG) is listed first and stat-ed after the listing, by one thread
  * per CPU (at most WALK_THREADS), each taking whole directories, which it opens again (checked
@@ -127,39 +128,6 @@ static int add_node(struct tree *t, uint32_t parent, const struct stat *st, uint
 	return 0;
 }
 
-/*
- * Open a directory below rootfd without following symlinks in its last component. Relative
- * paths longer than PATH_MAX are opened one component at a time.
- */
-static int open_dir_at(int rootfd, const char *rel)
-{
-	const int flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
-	char *copy, *comp, *save = NULL;
-	int fd, next;
-
-	if (!*rel)
-		return openat(rootfd, ".", flags);
-	fd = openat(rootfd, rel, flags);
-	if (fd >= 0 || errno != ENAMETOOLONG)
-		return fd;
-	copy = strdup(rel);
-	if (!copy) {
-		errno = ENOMEM;
-		return -1;
-	}
-	fd = rootfd;
-	for (comp = strtok_r(copy, "/", &save); comp; comp = strtok_r(NULL, "/", &save)) {
-		next = openat(fd, comp, flags);
-		if (fd != rootfd)
-			close(fd);
-		fd = next;
-		if (fd < 0)
-			break;
-	}
-	free(copy);
-	return fd;
-}
-
 /* Read a symlink's text into the arena; NO_LINK (and the entry flagged) when it cannot be read. */
 static int read_link(struct tree *t, int dirfd, const char *name, const struct stat *st,
 		     uint32_t *off, uint32_t *flags)
@@ -201,13 +169,15 @@ out:
 
 /*
  * May we read this regular file? Asked only when the mode bits leave some doubt, so a normal
- * tree costs no extra syscall; the kernel's answer covers root and capabilities alike.
+ * tree costs no extra syscall; the kernel's answer covers root and capabilities alike. Never
+ * through a symlink swapped in since the lstat (it could name any file of the system): a link
+ * is asked about itself, and the read that follows (tree__open_beneath) refuses it.
  */
 static bool file_readable(int dirfd, const char *name, const struct stat *st)
 {
 	if ((st->st_mode & 0444) == 0444)
 		return true;
-	return faccessat(dirfd, name, R_OK, AT_EACCESS) == 0;
+	return faccessat(dirfd, name, R_OK, AT_EACCESS | AT_SYMLINK_NOFOLLOW) == 0;
 }
 
 static int walk_dir(struct tree *t, int rootfd, uint32_t idx)
@@ -220,9 +190,9 @@ static int walk_dir(struct tree *t, int rootfd, uint32_t idx)
 	bool pending = false;
 	int fd, err = 0;
 
-	fd = open_dir_at(rootfd, node_path(t, idx));
+	fd = tree__open_dir_beneath(rootfd, node_path(t, idx), false);
 	if (fd < 0) {
-		if (errno == ENOMEM)
+		if (fd == -ENOMEM)
 			return -ENOMEM;
 		t->nodes[idx].flags |= TREE_F_UNREADABLE;
 		return 0;
@@ -312,6 +282,8 @@ struct stat_job {
 	atomic_size_t next;   /* the next t->pend to take */
 	pthread_mutex_t lock; /* t->devs, for a file on another device than its directory */
 	atomic_int err;
+	/* The first failure's explanation: slz_fail's message is its own thread's. */
+	char *msg;
 };
 
 /* A pending node filled from its lstat (or the zeroes of one that failed), as add_node does. */
@@ -355,13 +327,12 @@ static int stat_dir(struct stat_job *j, const struct pending_dir *pd)
 	pthread_mutex_lock(&j->lock);
 	ddev = t->devs[dn->dev_idx];
 	pthread_mutex_unlock(&j->lock);
-	fd = open_dir_at(j->rootfd, dpath);
+	fd = tree__open_dir_beneath(j->rootfd, dpath, false);
 	if (fd >= 0 && (fstat(fd, &st) || st.st_ino != dn->ino || (uint64_t)st.st_dev != ddev)) {
 		close(fd);
-		fd = -1;
-		errno = ESTALE;
+		fd = -ESTALE;
 	}
-	if (fd < 0 && errno == ENOMEM)
+	if (fd == -ENOMEM)
 		return -ENOMEM;
 	for (uint32_t i = pd->first; i < pd->end && !err; i++) {
 		struct node *n = &t->nodes[i];
@@ -399,12 +370,18 @@ static void *stat_worker(void *arg)
 	size_t i;
 
 	while (!atomic_load(&j->err) && (i = atomic_fetch_add(&j->next, 1)) < j->t->npend) {
-		int err = stat_dir(j, &j->t->pend[i]);
+		int err;
+
+		/* What msg takes must be this failure's words, never an older one of the thread. */
+		slz_errclear();
+		err = stat_dir(j, &j->t->pend[i]);
 
 		if (err) {
 			int none = 0;
 
-			atomic_compare_exchange_strong(&j->err, &none, err);
+			/* The first to fail writes msg; the caller reads it after the joins. */
+			if (atomic_compare_exchange_strong(&j->err, &none, err) && *slz_errmsg())
+				j->msg = strdup(slz_errmsg());
 		}
 	}
 	return NULL;
@@ -455,6 +432,10 @@ static int stat_and_sort(struct tree *t, int rootfd)
 		pthread_join(th[i], NULL);
 	pthread_mutex_destroy(&j.lock);
 	err = atomic_load(&j.err);
+	/* On the caller's thread, where tree__open's caller will look for it. */
+	if (err && j.msg)
+		slz_fail(-err, "%s", j.msg);
+	free(j.msg);
 	free(t->pend);
 	t->pend = NULL;
 	t->npend = t->pend_cap = 0;
