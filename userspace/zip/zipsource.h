@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 #include <zip.h>
 
 #include "cancel.h"
@@ -46,6 +47,12 @@ struct writer {
 	uint64_t unsynced;
 	bool writeback;
 	bool removed; /* libzip removes (never writes) an archive without entries */
+	/*
+	 * The last DOS time given to libzip and the time_t mktime() made of it (zipwrite.c's
+	 * local_time says why it is kept); dos_last 0 means none yet.
+	 */
+	uint32_t dos_last;
+	time_t dos_last_local;
 	/* First failure of a file source; its message is already in slz_errmsg(). */
 	int file_err;
 	uint64_t progress_done, progress_total;

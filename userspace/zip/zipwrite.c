@@ -136,6 +136,33 @@ err:
 }
 
 /* Add one entry; the archive owns src from here on, even on failure. */
+/*
+ * What zip_file_set_dostime() would store for these DOS fields: mktime() of them with
+ * tm_isdst -1, as libzip's _zip_d2u_time does, so the bytes are the same. Done here to do it
+ * once per distinct time instead of once per entry: with TZ unset, glibc's mktime() stats
+ * /etc/localtime on every call (one newfstatat per entry, 153k in a 1M-file prune), and the
+ * entries of a zip nearly all share one time (SOURCE_DATE_EPOCH or the fixed one).
+ */
+static time_t local_time(struct writer *w, uint16_t dos_time, uint16_t dos_date)
+{
+	uint32_t key = (uint32_t)dos_date << 16 | dos_time;
+	struct tm tm = {
+		.tm_year = ((dos_date >> 9) & 127) + 1980 - 1900,
+		.tm_mon = ((dos_date >> 5) & 15) - 1,
+		.tm_mday = dos_date & 31,
+		.tm_hour = (dos_time >> 11) & 31,
+		.tm_min = (dos_time >> 5) & 63,
+		.tm_sec = (dos_time << 1) & 62,
+		.tm_isdst = -1,
+	};
+
+	if (key && key == w->dos_last)
+		return w->dos_last_local;
+	w->dos_last = key;
+	w->dos_last_local = mktime(&tm);
+	return w->dos_last_local;
+}
+
 static int add_item(zip_t *za, struct writer *w, struct item *it, const struct zipwrite_opts *opts,
 		    struct zipwrite_stats *st)
 {
@@ -209,7 +236,8 @@ static int add_item(zip_t *za, struct writer *w, struct item *it, const struct z
 	dostime__ut_field(mtime, ut);
 	/* libzip renders it in the local zone; fix_dos_times() mends what comes out wrong. */
 	if (zip_file_set_external_attributes(za, (zip_uint64_t)zi, 0, ZIP_OPSYS_UNIX, attr) ||
-	    zip_file_set_dostime(za, (zip_uint64_t)zi, it->dos_time, it->dos_date, 0) ||
+	    zip_file_set_mtime(za, (zip_uint64_t)zi, local_time(w, it->dos_time, it->dos_date),
+			       0) ||
 	    zip_file_extra_field_set(za, (zip_uint64_t)zi, ZIPCDIR_EF_UT, ZIP_EXTRA_FIELD_NEW, ut,
 				     sizeof(ut), ZIP_FL_LOCAL | ZIP_FL_CENTRAL) < 0 ||
 	    /* precompressed: the method comes from the source, so libzip copies the data
