@@ -329,7 +329,8 @@ static int run_lskel(const struct blob *b, bool attach, int verbose)
  * gen: the loader design (b) of issue 13's start-up, generated at run time. The skeleton's
  * embedded object is opened, its programs selected and sizes set as record would, and libbpf's
  * gen_loader emits the blob instead of loading (no bpf() call, no vmlinux read); then the blob
- * runs as lskel's. GEN_ONLY=1 stops after the generation (to time it alone).
+ * runs as lskel's. GEN_ONLY=1 stops after the generation (to time it alone); SLZ_GEN_PROG=NAME
+ * loads that program alone (-vv prints only the last program's log).
  */
 static int run_gen(bool attach, int verbose)
 {
@@ -339,6 +340,7 @@ static int run_gen(bool attach, int verbose)
 	static unsigned int value_size[64];
 	static const unsigned char *init[64];
 	struct record_bpf *skel = record_bpf__open();
+	const char *only = getenv("SLZ_GEN_PROG"); /* that one program alone (its -vv log) */
 	struct blob b = {0};
 	struct bpf_program *prog;
 	struct bpf_map *map;
@@ -356,8 +358,9 @@ static int run_gen(bool attach, int verbose)
 	bpf_map__set_max_entries(skel->maps.stats, 2);
 	bpf_object__for_each_program(prog, skel->obj)
 	{
-		bpf_program__set_autoload(prog, prog == skel->progs.slz_exec ||
-							prog == skel->progs.slz_sys_exit);
+		bpf_program__set_autoload(prog, only ? !strcmp(bpf_program__name(prog), only)
+						     : prog == skel->progs.slz_exec ||
+							       prog == skel->progs.slz_sys_exit);
 		prog_names[b.nprogs] = bpf_program__name(prog);
 		prog_secs[b.nprogs] = bpf_program__section_name(prog);
 		loaded[b.nprogs++] = bpf_program__autoload(prog);
