@@ -514,6 +514,14 @@ static int configure(struct recorder *r, const struct recorder_config *c, uint32
 	 * 1,025 per-CPU counter slots (0.6-1.2 ms of its load under strace).
 	 */
 	bpf_map__set_max_entries(r->skel->maps.stats, r->capacity + 1);
+	/*
+	 * The cgroup -> answer cache holds one entry per cgroup whose tasks made a file syscall
+	 * while the programs ran; an evicted answer is only walked again (slower, nothing lost).
+	 * Its entries are preallocated: the template's 16,384 cost a load 0.46 ms, 4,096 0.12 ms
+	 * (BENCHMARKS.md), and a one-shot record runs for one command's lifetime.
+	 */
+	if (c->one_shot)
+		bpf_map__set_max_entries(r->skel->maps.target_cache, RECORDER_ONE_SHOT_CGROUPS);
 	bpf_program__set_autoload(r->skel->progs.slz_fork, r->task_tags);
 	/* A recorder that finds no targets itself does not make every mkdir format its path. */
 	bpf_program__set_autoload(r->skel->progs.slz_cgroup_mkdir, c->discover);
