@@ -45,7 +45,7 @@ struct slz_pt_regs {
 	unsigned long r15, r14, r13, r12, bp, bx, r11, r10, r9, r8, ax, cx, dx, si, di, orig_ax, ip;
 };
 _Static_assert(__builtin_offsetof(struct slz_pt_regs, ip) ==
-		       __builtin_offsetof(struct pt_regs, ip) &&
+			       __builtin_offsetof(struct pt_regs, ip) &&
 		       __builtin_offsetof(struct slz_pt_regs, di) ==
 			       __builtin_offsetof(struct pt_regs, di),
 	       "struct slz_pt_regs is x86_64's struct pt_regs");
@@ -737,7 +737,8 @@ static __always_inline struct slz_pt_regs *user_regs(struct task_struct *t)
 	__u64 stack = (__u64)ut->stack, off = pt_regs_off, regs;
 
 	if (off && stack)
-		return bpf_rdonly_cast((void *)(stack + off), bpf_core_type_id_kernel(struct pt_regs));
+		return bpf_rdonly_cast((void *)(stack + off),
+				       bpf_core_type_id_kernel(struct pt_regs));
 	regs = (__u64)bpf_task_pt_regs(t);
 	if (stack && regs > stack && regs - stack < (1 << 20))
 		pt_regs_off = regs - stack;

@@ -269,8 +269,7 @@ static __always_inline int current_target_hot(struct task_struct *ut, struct slz
 		__u32 version = targets_version;
 
 		if (serial && cs->cgroup_serial == serial && cs->version == version &&
-		    cs->check ==
-			    answer_check(cs->cgroup_id, serial, version, cs->slot1, cs->gen)) {
+		    cs->check == answer_check(cs->cgroup_id, serial, version, cs->slot1, cs->gen)) {
 			*gen = cs->gen;
 			return (int)cs->slot1 - 1;
 		}

@@ -360,7 +360,7 @@ static int run_gen(bool attach, int verbose)
 	{
 		bpf_program__set_autoload(prog, only ? !strcmp(bpf_program__name(prog), only)
 						     : prog == skel->progs.slz_exec ||
-							       prog == skel->progs.slz_sys_exit);
+								prog == skel->progs.slz_sys_exit);
 		prog_names[b.nprogs] = bpf_program__name(prog);
 		prog_secs[b.nprogs] = bpf_program__section_name(prog);
 		loaded[b.nprogs++] = bpf_program__autoload(prog);
