@@ -33,6 +33,23 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
+/*
+ * x86_64's saved user registers, the start of struct pt_regs up to ip: its layout is the
+ * ptrace ABI (arch/x86/include/uapi/asm/ptrace.h), fixed, so it is read through this type
+ * without preserve_access_index, at constant offsets. The verifier still checks each load
+ * against the kernel's own struct pt_regs. A CO-RE relocation instead cost the light loader a
+ * linear scan of vmlinux's ~127k types at every load: pt_regs shares a slot of the kernel's
+ * 31-entry candidate cache with struct linux_binprm (BENCHMARKS.md, issue 13).
+ */
+struct slz_pt_regs {
+	unsigned long r15, r14, r13, r12, bp, bx, r11, r10, r9, r8, ax, cx, dx, si, di, orig_ax, ip;
+};
+_Static_assert(__builtin_offsetof(struct slz_pt_regs, ip) ==
+			       __builtin_offsetof(struct pt_regs, ip) &&
+		       __builtin_offsetof(struct slz_pt_regs, di) ==
+			       __builtin_offsetof(struct pt_regs, di),
+	       "struct slz_pt_regs is x86_64's struct pt_regs");
+
 /* Set by userspace before load. */
 const volatile bool record_missing = false;
 /* Wake the recorder early once this much is waiting (userspace sets a fraction of the ring). */
@@ -179,20 +196,22 @@ static __always_inline void event_send(struct slz_event *ev, __u32 slot, struct 
 }
 
 /*
- * The kernel's enum bpf_features (6.17 on), under a name of ours: vmlinux.h has it only when
- * built on such a kernel, and CO-RE finds the enumerator in the running kernel's BTF, or not.
+ * Whether bpf_rdonly_cast may cast to void (6.17 on), set by userspace before load from the
+ * kernel's release (recorder_load.c): a load-time constant, so the verifier sees only one of
+ * fd_file's two paths. Not CO-RE's enumval_exists on enum bpf_features: that relocation cost the
+ * light loader a linear scan of vmlinux's ~127k types at every load, its name sharing a slot
+ * of the kernel's 31-entry candidate cache with struct super_block (BENCHMARKS.md, issue 13).
  */
-enum bpf_features___slz {
-	BPF_FEAT_RDONLY_CAST_TO_VOID___slz = 0,
-};
+const volatile bool fd_direct = false;
 
 /*
  * The struct file behind fd in the current task (task: untrusted, current_task_untrusted), as
  * an integer (0 when none). The slot is read with a direct load through the fd array cast to
  * an untrusted void pointer (a faulting load gives 0, as bpf_probe_read_kernel's failure did),
  * not with a helper call: this runs on every open and mmap of a target. A kernel before 6.17
- * casts to structs only and refuses the whole object over that cast: the test is a load-time
- * constant, so the verifier there sees only the helper call and here only the load.
+ * casts to structs only and refuses the whole object over that cast: fd_direct is a load-time
+ * constant, so the verifier there sees only the helper call and here only the load (a
+ * backport to an older release takes the helper call: slower, never wrong).
  */
 static __always_inline __u64 fd_file(struct task_struct *task, int fd)
 {
@@ -206,8 +225,7 @@ static __always_inline __u64 fd_file(struct task_struct *task, int fd)
 	fdt = files->fdt;
 	if (!fdt || (unsigned int)fd >= fdt->max_fds)
 		return 0;
-	if (bpf_core_enum_value_exists(enum bpf_features___slz,
-				       BPF_FEAT_RDONLY_CAST_TO_VOID___slz)) {
+	if (fd_direct) {
 		__u64 *fda = bpf_rdonly_cast(fdt->fd, 0);
 
 		return fda[(unsigned int)fd];
@@ -293,7 +311,7 @@ static __always_inline void record_file_hot(struct slz_cpu_state *cs, __u64 file
  * existed). The VFS clears O_TRUNC from f_flags once it is done, so the syscall's own flags
  * argument tells it; creat() is O_CREAT | O_WRONLY | O_TRUNC.
  */
-static __always_inline __u32 open_kinds(struct pt_regs *regs, long nr, __u64 file)
+static __always_inline __u32 open_kinds(struct slz_pt_regs *regs, long nr, __u64 file)
 {
 	struct file *f = bpf_rdonly_cast((void *)file, bpf_core_type_id_kernel(struct file));
 	struct inode *inode = f->f_inode;
@@ -579,7 +597,7 @@ static __always_inline bool empty_path(const char *upath, __u64 flags)
  * task's cgroup, fd table and inode through direct loads; only a miss calls the global
  * functions, which do the whole work again.
  */
-static __always_inline int on_sys_exit(struct task_struct *btask, struct pt_regs *regs, long nr,
+static __always_inline int on_sys_exit(struct task_struct *btask, struct slz_pt_regs *regs, long nr,
 				       long ret)
 {
 	struct slz_cpu_state *cs;
@@ -692,7 +710,7 @@ static __always_inline int on_sys_exit(struct task_struct *btask, struct pt_regs
  * and that switches on the number.
  */
 SEC("tp_btf/sys_exit")
-int BPF_PROG(slz_sys_exit, struct pt_regs *regs, long ret)
+int BPF_PROG(slz_sys_exit, struct slz_pt_regs *regs, long ret)
 {
 	return on_sys_exit(NULL, regs, regs->orig_ax, ret);
 }
@@ -713,7 +731,7 @@ int BPF_PROG(slz_sys_exit, struct pt_regs *regs, long ret)
  */
 __u32 pt_regs_off;
 
-static __always_inline struct pt_regs *user_regs(struct task_struct *t)
+static __always_inline struct slz_pt_regs *user_regs(struct task_struct *t)
 {
 	struct task_struct *ut = bpf_rdonly_cast(t, bpf_core_type_id_kernel(struct task_struct));
 	__u64 stack = (__u64)ut->stack, off = pt_regs_off, regs;
@@ -780,7 +798,7 @@ int BPF_PROG(slz_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm
 				 -1);
 
 	/* The ELF interpreter: whatever is mapped at the entry point, unless it is the binary. */
-	ip = PT_REGS_IP((struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf()));
+	ip = ((struct slz_pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf()))->ip;
 	bpf_find_vma(bpf_get_current_task_btf(), ip, vma_file, &interp, 0);
 	if (interp && file &&
 	    (__u64)BPF_CORE_READ((struct file *)interp, f_inode) !=

@@ -124,12 +124,13 @@ struct slz_hot_slot {
 };
 
 struct slz_cpu_state {
-	__u64 cgroup_id; /* last cgroup asked about on this CPU */
-	__u32 version;	 /* targets_version when that answer was cached */
-	__u32 slot1;	 /* its target slot + 1, 0: not a target */
-	__u32 gen;	 /* that target's generation */
+	__u64 cgroup_id;     /* last cgroup asked about on this CPU */
+	__u64 cgroup_serial; /* its serial number (targets.bpf.h: cgroup_serial), 0: unknown */
+	__u32 version;	     /* targets_version when that answer was cached */
+	__u32 slot1;	     /* its target slot + 1, 0: not a target */
+	__u32 gen;	     /* that target's generation */
 	__u32 pad;
-	__u64 check; /* a hash of the four above, written last, as for the hot slots */
+	__u64 check; /* a hash of the five above, written last, as for the hot slots */
 	struct slz_hot_slot hot[SLZ_HOT_SLOTS];
 };
 

@@ -153,11 +153,30 @@ static __always_inline void hot_flush(struct slz_hot_slot *hs)
  * (Programs on syscall tracepoints are not preempted in practice; the check makes a torn
  * per-CPU entry harmless should one ever be.)
  */
-static __always_inline __u64 answer_check(__u64 cg, __u32 version, __u32 slot1, __u32 gen)
+static __always_inline __u64 answer_check(__u64 cg, __u64 serial, __u32 version, __u32 slot1,
+					  __u32 gen)
 {
 	__u64 h = (cg ^ ((__u64)version << 32 | slot1)) * 0x9e3779b97f4a7c15ULL;
 
+	h = (h ^ serial) * 0x9e3779b97f4a7c15ULL;
 	return ((h ^ gen) * 0x9e3779b97f4a7c15ULL) | 1;
+}
+
+/*
+ * The serial number of the task's default-hierarchy cgroup (ut: an untrusted task pointer):
+ * the kernel numbers every cgroup from one 64-bit counter and never reuses a number, so it
+ * names a cgroup as well as its id does. The hit path compares it instead of the id because
+ * the id (cgroup->kn->id) costs a CO-RE relocation of struct cgroup, whose name shares a slot
+ * of the kernel's 31-entry candidate cache with struct file's: the light loader then scanned
+ * vmlinux's ~127k types twice at every load (BENCHMARKS.md, issue 13). The number is read
+ * through the cgroup's own css, its first member (self) since 3.16; a kernel where it is not
+ * (the css does not point back at the cgroup) gets 0, and 0 never hits.
+ */
+static __always_inline __u64 cgroup_serial(struct task_struct *ut)
+{
+	struct cgroup_subsys_state *css = (void *)ut->cgroups->dfl_cgrp;
+
+	return css && (void *)css->cgroup == (void *)css ? css->serial_nr : 0;
 }
 
 /*
@@ -168,6 +187,7 @@ static __always_inline __u64 answer_check(__u64 cg, __u32 version, __u32 slot1, 
  */
 static __always_inline int target_lookup(__u32 *gen)
 {
+	__u64 serial = cgroup_serial(current_task_untrusted());
 	__u64 cg = bpf_get_current_cgroup_id();
 	__u32 version = targets_version;
 	struct slz_cpu_state *cs;
@@ -180,7 +200,8 @@ static __always_inline int target_lookup(__u32 *gen)
 		return tagged;
 	cs = cpu_state_get();
 	if (cs && cs->cgroup_id == cg && cs->version == version &&
-	    cs->check == answer_check(cs->cgroup_id, cs->version, cs->slot1, cs->gen)) {
+	    cs->check == answer_check(cs->cgroup_id, cs->cgroup_serial, cs->version, cs->slot1,
+				      cs->gen)) {
 		*gen = cs->gen;
 		return (int)cs->slot1 - 1;
 	}
@@ -200,10 +221,11 @@ static __always_inline int target_lookup(__u32 *gen)
 	if (cs) {
 		cs->check = 0;
 		cs->cgroup_id = cg;
+		cs->cgroup_serial = serial;
 		cs->version = version;
 		cs->slot1 = c.found;
 		cs->gen = c.gen;
-		cs->check = answer_check(cg, version, c.found, c.gen);
+		cs->check = answer_check(cg, serial, version, c.found, c.gen);
 	}
 	*gen = c.gen;
 	return (int)c.found - 1;
@@ -232,22 +254,22 @@ static __always_inline int current_target(__u32 *gen)
 
 /*
  * The hit path's target test, without a helper or a function call: the current task's
- * cgroup id read through ut (the current task as an untrusted pointer) the way
- * bpf_get_current_cgroup_id() reads it (css_set -> default cgroup -> kernfs id), compared with
- * this CPU's cached answer. A task with any task-local storage might carry a tag
+ * cgroup serial number read through ut (the current task as an untrusted pointer), compared
+ * with this CPU's cached answer. A task with any task-local storage might carry a tag
  * (task_tag_target comes first), so it goes the full way; so does any miss. The answer is the
  * one target_lookup gives: a task without local storage has no tag, and the per-CPU answer is
- * target_lookup's own second step. -1 when the current task is no target's.
+ * target_lookup's own second step, cached with the serial read there. -1 when the current
+ * task is no target's.
  */
 static __always_inline int current_target_hot(struct task_struct *ut, struct slz_cpu_state *cs,
 					      __u32 *gen)
 {
 	if (cs && !ut->bpf_storage) {
-		__u64 cg = ut->cgroups->dfl_cgrp->kn->id;
+		__u64 serial = cgroup_serial(ut);
 		__u32 version = targets_version;
 
-		if (cg && cs->cgroup_id == cg && cs->version == version &&
-		    cs->check == answer_check(cg, version, cs->slot1, cs->gen)) {
+		if (serial && cs->cgroup_serial == serial && cs->version == version &&
+		    cs->check == answer_check(cs->cgroup_id, serial, version, cs->slot1, cs->gen)) {
 			*gen = cs->gen;
 			return (int)cs->slot1 - 1;
 		}

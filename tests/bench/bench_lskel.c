@@ -21,7 +21,8 @@
  * -vv: log level 2, the whole log to stdout (the kernel prints its CO-RE candidate cache, the
  * 31-slot vmlinux_cand_cache, at each relocation).
  * Sizes as a one-shot record: ring 4 MiB, stats 2 slots. SLZ_RECORD_MISSING=1 sets the
- * .rodata flag record_missing (the programs then differ, in both loaders alike). Run as root.
+ * .rodata flag record_missing (the programs then differ, in both loaders alike); SLZ_FD_HELPER=1
+ * clears fd_direct (fd_file's helper path, a kernel before 6.17's). Run as root.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -45,6 +46,8 @@
 #define LOG_SIZE   (8u << 20)
 
 static bool record_missing;
+/* .rodata's fd_direct as the recorder sets it on 6.17 on; SLZ_FD_HELPER=1: the helper path. */
+static bool fd_direct;
 
 static double now_ms(void)
 {
@@ -119,6 +122,7 @@ static int run_skel(bool attach, bool per_syscall)
 	if (!skel)
 		return -errno;
 	skel->rodata->record_missing = record_missing;
+	skel->rodata->fd_direct = fd_direct;
 	skel->rodata->wakeup_bytes = RING_BYTES / 8;
 	bpf_map__set_max_entries(skel->maps.events, RING_BYTES);
 	bpf_map__set_max_entries(skel->maps.stats, 2);
@@ -256,6 +260,7 @@ static int run_lskel(const struct blob *b, bool attach, int verbose)
 		struct record_bpf__rodata *ro = (void *)init[rodata];
 
 		ro->record_missing = record_missing;
+		ro->fd_direct = fd_direct;
 		ro->wakeup_bytes = RING_BYTES / 8;
 	}
 	/* max_entries set at runtime: the loader takes a non-zero one over the object's. */
@@ -324,7 +329,8 @@ static int run_lskel(const struct blob *b, bool attach, int verbose)
  * gen: the loader design (b) of issue 13's start-up, generated at run time. The skeleton's
  * embedded object is opened, its programs selected and sizes set as record would, and libbpf's
  * gen_loader emits the blob instead of loading (no bpf() call, no vmlinux read); then the blob
- * runs as lskel's. GEN_ONLY=1 stops after the generation (to time it alone).
+ * runs as lskel's. GEN_ONLY=1 stops after the generation (to time it alone); SLZ_GEN_PROG=NAME
+ * loads that program alone (-vv prints only the last program's log).
  */
 static int run_gen(bool attach, int verbose)
 {
@@ -334,6 +340,7 @@ static int run_gen(bool attach, int verbose)
 	static unsigned int value_size[64];
 	static const unsigned char *init[64];
 	struct record_bpf *skel = record_bpf__open();
+	const char *only = getenv("SLZ_GEN_PROG"); /* that one program alone (its -vv log) */
 	struct blob b = {0};
 	struct bpf_program *prog;
 	struct bpf_map *map;
@@ -343,6 +350,7 @@ static int run_gen(bool attach, int verbose)
 	if (!skel)
 		return -errno;
 	skel->rodata->record_missing = record_missing;
+	skel->rodata->fd_direct = fd_direct;
 	skel->rodata->wakeup_bytes = RING_BYTES / 8;
 	/* as the product's light loader: slot 0's first map referenced directly */
 	skel->rodata->seen0_direct = getenv("SLZ_SEEN0_INDIRECT") == NULL;
@@ -350,8 +358,9 @@ static int run_gen(bool attach, int verbose)
 	bpf_map__set_max_entries(skel->maps.stats, 2);
 	bpf_object__for_each_program(prog, skel->obj)
 	{
-		bpf_program__set_autoload(prog, prog == skel->progs.slz_exec ||
-							prog == skel->progs.slz_sys_exit);
+		bpf_program__set_autoload(prog, only ? !strcmp(bpf_program__name(prog), only)
+						     : prog == skel->progs.slz_exec ||
+								prog == skel->progs.slz_sys_exit);
 		prog_names[b.nprogs] = bpf_program__name(prog);
 		prog_secs[b.nprogs] = bpf_program__section_name(prog);
 		loaded[b.nprogs++] = bpf_program__autoload(prog);
@@ -398,6 +407,7 @@ static int run_lskel_all(bool attach)
 	if (!skel)
 		return -errno;
 	skel->rodata->record_missing = record_missing;
+	skel->rodata->fd_direct = fd_direct;
 	skel->rodata->wakeup_bytes = RING_BYTES / 8;
 	skel->maps.events.max_entries = RING_BYTES;
 	skel->maps.stats.max_entries = 2;
@@ -432,6 +442,7 @@ int main(int argc, char **argv)
 		show_info |= !strcmp(argv[i], "-i");
 	}
 	record_missing = getenv("SLZ_RECORD_MISSING") != NULL;
+	fd_direct = getenv("SLZ_FD_HELPER") == NULL;
 	if (getenv("LIBBPF_DEBUG")) /* skel: libbpf's debug log, its CO-RE relocations */
 		libbpf_set_print(print_all);
 	t0 = now_ms();

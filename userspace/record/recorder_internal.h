@@ -72,7 +72,9 @@ struct rec_link {
 };
 
 /* The light loader's programs at most: sys_exit, exec, fork. */
-#define RECORDER_LIGHT_PROGS 4
+#define RECORDER_LIGHT_PROGS	  4
+/* The cgroup answers a one-shot record's programs cache (recorder_load.c: configure). */
+#define RECORDER_ONE_SHOT_CGROUPS 4096
 
 /* A watched parent cgroup. */
 struct watch {

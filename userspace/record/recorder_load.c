@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include <sys/utsname.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -463,6 +464,22 @@ static void light_drop(struct recorder *r)
 	r->light = false;
 }
 
+/*
+ * Whether the running kernel's bpf_rdonly_cast casts to void (6.17 on; record.bpf.c's
+ * fd_direct), from its release: a test that costs the load no CO-RE relocation. A release
+ * that does not parse, or a backport to an older one, takes the helper call: slower, never
+ * refused.
+ */
+static bool kernel_casts_to_void(void)
+{
+	struct utsname u;
+	unsigned int major, minor;
+
+	if (uname(&u) || sscanf(u.release, "%u.%u", &major, &minor) != 2)
+		return false;
+	return major > 6 || (major == 6 && minor >= 17);
+}
+
 /* Open the object and set what it loads and how big its maps are, for either loader. */
 static int configure(struct recorder *r, const struct recorder_config *c, uint32_t ring_bytes,
 		     uint32_t max_files, bool light)
@@ -474,6 +491,7 @@ static int configure(struct recorder *r, const struct recorder_config *c, uint32
 		return slz_fail(errno ? errno : EINVAL, "cannot open the BPF program: %s",
 				strerror(errno ? errno : EINVAL));
 	r->skel->rodata->record_missing = c->record_missing;
+	r->skel->rodata->fd_direct = kernel_casts_to_void();
 	/* Wake the event loop early only when an eighth of the ring is waiting; it polls anyway. */
 	r->skel->rodata->wakeup_bytes = ring_bytes / 8;
 	err = seen_spec__init(&r->seen_spec, bpf_map__inner_map(r->skel->maps.seen),
@@ -496,6 +514,14 @@ static int configure(struct recorder *r, const struct recorder_config *c, uint32
 	 * 1,025 per-CPU counter slots (0.6-1.2 ms of its load under strace).
 	 */
 	bpf_map__set_max_entries(r->skel->maps.stats, r->capacity + 1);
+	/*
+	 * The cgroup -> answer cache holds one entry per cgroup whose tasks made a file syscall
+	 * while the programs ran; an evicted answer is only walked again (slower, nothing lost).
+	 * Its entries are preallocated: the template's 16,384 cost a load 0.46 ms, 4,096 0.12 ms
+	 * (BENCHMARKS.md), and a one-shot record runs for one command's lifetime.
+	 */
+	if (c->one_shot)
+		bpf_map__set_max_entries(r->skel->maps.target_cache, RECORDER_ONE_SHOT_CGROUPS);
 	bpf_program__set_autoload(r->skel->progs.slz_fork, r->task_tags);
 	/* A recorder that finds no targets itself does not make every mkdir format its path. */
 	bpf_program__set_autoload(r->skel->progs.slz_cgroup_mkdir, c->discover);
