@@ -606,7 +606,7 @@ int atomic_file__check_writable(const char *dest)
 
 	if (!is_stdout(dest) && !stat(dest, &st) && S_ISDIR(st.st_mode))
 		return slz_fail(EISDIR, "output %s is a directory (give a file name)", dest);
-	if (is_fifo(dest) && access(dest, W_OK))
+	if (is_fifo(dest) && faccessat(AT_FDCWD, dest, W_OK, AT_EACCESS))
 		return slz_fail(errno, "cannot write to the FIFO %s: %s", dest, strerror(errno));
 	err = open_output(dest, false, &af);
 	atomic_file__abort(af);

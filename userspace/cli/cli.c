@@ -55,6 +55,16 @@ int cli_libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
  * line goes through the terminal escaping, so none of them can move the cursor, retitle the
  * window or start a forged line.
  */
+static void put_line(FILE *f, const char *prefix, const char *msg, int n)
+{
+	fprintf(f, "slimzip: %s", prefix);
+	if (n < 0)
+		fputs("(out of memory while explaining)", f);
+	else
+		escape__term(f, msg, (size_t)n, false);
+	fputc('\n', f);
+}
+
 static void vreport(const char *prefix, const char *fmt, va_list ap)
 {
 	char *msg = NULL, *line = NULL;
@@ -67,19 +77,19 @@ static void vreport(const char *prefix, const char *fmt, va_list ap)
 	/*
 	 * The line is escaped into memory and written with one write(): stderr is unbuffered, so
 	 * the escaping's per-character output was one syscall per character, and the lines of
-	 * jobs sharing a terminal or a CI log could interleave mid-line.
+	 * jobs sharing a terminal or a CI log could interleave mid-line. Without the memory,
+	 * straight to stderr as before.
 	 */
 	f = open_memstream(&line, &len);
-	if (!f)
-		f = stderr;
-	fprintf(f, "slimzip: %s", prefix);
-	if (n < 0)
-		fputs("(out of memory while explaining)", f);
-	else
-		escape__term(f, msg, (size_t)n, false);
-	fputc('\n', f);
-	if (f != stderr && fclose(f) == 0)
-		fwrite(line, 1, len, stderr);
+	if (f) {
+		put_line(f, prefix, msg, n);
+		if (fclose(f) == 0)
+			fwrite(line, 1, len, stderr);
+		else
+			put_line(stderr, prefix, msg, n);
+	} else {
+		put_line(stderr, prefix, msg, n);
+	}
 	free(line);
 	free(msg);
 }

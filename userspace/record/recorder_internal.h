@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * The recorder's state, shared by recorder.c (life cycle, targets, consuming events),
+ * recorder_load.c (the hook's choice, the light or regular load, attach and detach),
  * recorder_collect.c (profiles with the kernel's counts) and recorder_discover.c (watches,
  * prepared slots, born and ended records). Not for other modules.
  */
@@ -115,7 +116,8 @@ struct recorder {
 	bool attached;
 	uint32_t linger_ms;	/* recorder_config.detach_linger_ms */
 	uint64_t idle_since_ms; /* CLOCK_MONOTONIC when nothing needed the links, 0: needed */
-	/* Links being closed by detach_thread (recorder.c: detach_task_progs), joined before reuse.
+	/* Links being closed by detach_thread (recorder_load.c: detach_task_progs), joined before
+	 * reuse.
 	 */
 	struct rec_link dying[RECORDER_TASK_PROGS];
 	uint32_t ndying;
@@ -123,8 +125,9 @@ struct recorder {
 	pthread_t detach_thread;
 	/*
 	 * The first generation's dedup map, created on premade_thread while the skeleton loads
-	 * (recorder.c: premade_start) and installed there in seen's slot 0 (premade_in_slot0)
-	 * through outer_fd, recorder.c's own descriptor of seen; taken by
+	 * (recorder_load.c: premade_start) and installed there in seen's slot 0 (premade_in_slot0)
+	 * through outer_fd, recorder.c's own descriptor of seen; under the light loader it is a
+	 * dup of seen0, which the programs reference directly and nothing installs. Taken by
 	 * recorder_slot__new_generation.
 	 */
 	bool premaking;

@@ -35,6 +35,8 @@ static int open_by_components(int root_fd, const char *relpath, int last_flags)
 		if (!len || len > NAME_MAX ||
 		    (p[0] == '.' && (len == 1 || (len == 2 && p[1] == '.')))) {
 			fd = -EINVAL;
+			if (dirfd != root_fd)
+				close(dirfd);
 			break;
 		}
 		memcpy(name, p, len);

@@ -293,9 +293,13 @@ static int out_write(struct writer *w, const unsigned char *data, size_t len)
 {
 	int err;
 
-	/* Outside the buffered range, or past its room: what it holds goes to the file first. */
+	/*
+	 * Outside the buffered range, past its room, or too big for it: what it holds goes to
+	 * the file first (a write of exactly OUT_BUFFER at buf_start fits the room test but goes
+	 * straight to the file, which must find the buffer empty).
+	 */
 	if (w->pos < w->buf_start || w->pos > w->buf_start + w->buf_len ||
-	    w->pos + len > w->buf_start + OUT_BUFFER) {
+	    w->pos + len > w->buf_start + OUT_BUFFER || len >= OUT_BUFFER) {
 		if ((err = out_flush(w)))
 			return err;
 		w->buf_start = w->pos;

@@ -135,7 +135,6 @@ err:
 	return err < 0 ? err : -err;
 }
 
-/* Add one entry; the archive owns src from here on, even on failure. */
 /*
  * What zip_file_set_dostime() would store for these DOS fields: mktime() of them with
  * tm_isdst -1, as libzip's _zip_d2u_time does, so the bytes are the same. Done here to do it
@@ -163,6 +162,7 @@ static time_t local_time(struct writer *w, uint16_t dos_time, uint16_t dos_date)
 	return w->dos_last_local;
 }
 
+/* Add one entry; the archive owns src from here on, even on failure. */
 static int add_item(zip_t *za, struct writer *w, struct item *it, const struct zipwrite_opts *opts,
 		    struct zipwrite_stats *st)
 {
@@ -446,11 +446,22 @@ int zipwrite__write(const struct keepset *k, const char *out_path, const struct 
 	if (err)
 		goto out;
 
-	err = atomic_file__open(out_path, &w.af);
-	if (err) {
-		out_err = true;
+	/*
+	 * A FIFO destination's open waits for its reader, and a cancel that came during the plan
+	 * has already been handled: asked first, so an interrupted prune does not wait there.
+	 * A later signal ends that wait with EINTR, which is the cancel too, not an output error.
+	 */
+	if (slz_cancel__requested(w.cancel)) {
+		err = slz_fail(ECANCELED, "cancelled: no zip was written");
 		goto out;
 	}
+	err = atomic_file__open(out_path, &w.af);
+	if (err == -EINTR && slz_cancel__requested(w.cancel))
+		err = slz_fail(ECANCELED, "cancelled: no zip was written");
+	else if (err)
+		out_err = true;
+	if (err)
+		goto out;
 	w.out = atomic_file__stream(w.af);
 	w.out_fd = fileno(w.out);
 	w.writeback = atomic_file__temp_path(w.af) != NULL;

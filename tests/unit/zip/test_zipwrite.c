@@ -599,6 +599,19 @@ static void test_cancel(void **state)
 	assert_int_equal(write_tree(f->root, f->out, &o, NULL, NULL), -ECANCELED);
 	assert_int_equal(stat(f->out, &sb), -1);
 
+	/*
+	 * Nor does a FIFO destination without a reader wait for one (its open would block): the
+	 * alarm ends the test if it does.
+	 */
+	char fifo[PATH_MAX];
+
+	snprintf(fifo, sizeof(fifo), "%s/out.fifo", f->dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	alarm(20);
+	assert_int_equal(write_tree(f->root, fifo, &o, NULL, NULL), -ECANCELED);
+	alarm(0);
+	assert_int_equal(unlink(fifo), 0);
+
 	/* The same write with a token nobody set goes through. */
 	o.cancel = &fresh;
 	assert_int_equal(write_tree(f->root, f->out, &o, NULL, NULL), 0);
