@@ -368,50 +368,95 @@ static void tally_entry(struct recorder *r, uint32_t slot, const struct profile_
  * A dedup map far too small for the target grows while it records (concurrently, as the ring
  * is consumed): nothing lost, nothing counted as a full map, each (file, kind) an event once,
  * the files' counts exact across the swaps, and a third pass over the same files no event.
+ * cfg's first size is GROW_FIRST; the files are tmp/PREFIX0.., made by the first pass. Under the
+ * light loader (light) slot 0's first map is seen0, which the programs use directly: the
+ * first growth moves slot 0 into seen (seen0_moved), and everything after it must reach the
+ * moved map.
  */
-static void test_dedup_map_grows_and_keeps_everything(void **state)
+enum { GROW_N = 7000, GROW_FIRST = 4096, GROW_ROUNDS = 3 };
+
+static void grow_and_keep(const struct recorder_config *cfg, bool light, const char *prefix)
 {
-	enum { N = 7000, FIRST = 4096, ROUNDS = 3 };
-	/* 256 KiB hold 2,520 events at most: the first size is above 1.5 rings of them */
-	struct recorder_config cfg = {.ringbuf_bytes = 256 << 10, .initial_files = FIRST};
 	struct recorder *r = NULL;
 	struct profile *p = NULL;
 	struct tally ta = {0};
+	uint32_t first_id, id;
 	struct target t;
 	char name[64];
 
 	itest__require_bpf(&g);
 	testfs__write(g.tmp, "go-grow", "");
-	ta.len = (size_t)snprintf(ta.prefix, sizeof(ta.prefix), "%s/tg-", g.tmp);
-	assert_int_equal(recorder__open(&cfg, &r), 0);
+	ta.len = (size_t)snprintf(ta.prefix, sizeof(ta.prefix), "%s/%s", g.tmp, prefix);
+	assert_int_equal(recorder__open(cfg, &r), 0);
+	assert_int_equal(recorder__light(r), light);
 	follow(r, &t);
-	assert_int_equal(recorder__dedup_capacity(r, t.slot), FIRST);
+	if (light)
+		assert_int_equal(t.slot, 0); /* the one slot seen0 serves */
+	assert_int_equal(recorder__dedup_capacity(r, t.slot), GROW_FIRST);
+	assert_int_equal(recorder__dedup_map_id(r, t.slot, &first_id), 0);
+	assert_int_not_equal(first_id, 0);
 	recorder__on_entry(r, tally_entry, &ta);
-	for (int round = 0; round < ROUNDS; round++) {
+	for (int round = 0; round < GROW_ROUNDS; round++) {
 		ta.n = 0;
-		itest__run_many(&t.cg, "open", "tg-", N, "go-grow");
+		itest__run_many(&t.cg, "open", prefix, GROW_N, "go-grow");
 		finish_consuming(r, &t);
 		itest__drain(r);
 		/* creating opens, then opens of existing files (another kind), then nothing new */
-		if (ta.n != (round < 2 ? N : 0))
-			fail_msg("round %d: %d events for %d files", round, ta.n, N);
+		if (ta.n != (round < 2 ? GROW_N : 0))
+			fail_msg("round %d: %d events for %d files", round, ta.n, GROW_N);
+		if (!round) {
+			/* grown in the first pass: slot 0 left seen0 (light) long before its end */
+			assert_int_equal(recorder__dedup_map_id(r, t.slot, &id), 0);
+			assert_int_not_equal(id, 0);
+			assert_int_not_equal(id, first_id);
+		}
 	}
 	/* 4096 -> 16384 at 1,576 events (plus the ring's 2,520: the first size), 64K at 13,864 */
 	assert_int_equal(recorder__dedup_capacity(r, t.slot), 65536);
 	assert_int_equal(recorder__profile(r, t.slot, &p), 0);
-	itest__expect_set(p, g.tmp, "tg-", N, CREATED);
-	for (int i = 0; i < N; i++) {
-		snprintf(name, sizeof(name), "tg-%d", i);
-		if (itest__entry_of(p, g.tmp, name)->count != ROUNDS)
+	itest__expect_set(p, g.tmp, prefix, GROW_N, CREATED);
+	for (int i = 0; i < GROW_N; i++) {
+		snprintf(name, sizeof(name), "%s%d", prefix, i);
+		if (itest__entry_of(p, g.tmp, name)->count != GROW_ROUNDS)
 			fail_msg("%s: count %llu, not %d", name,
 				 (unsigned long long)itest__entry_of(p, g.tmp, name)->count,
-				 ROUNDS);
+				 GROW_ROUNDS);
 	}
 	assert_int_equal(profile__header_const(p)->dedup_full, 0);
 	assert_int_equal(profile__header_const(p)->lost_events, 0);
 	profile__free(p);
 	itest__cg_remove(&t.cg);
 	recorder__free(r);
+}
+
+/* 256 KiB hold 2,520 events at most: the first size is above 1.5 rings of them */
+#define GROW_RING (256u << 10)
+
+/* A recorder of many targets: the regular skeleton, every slot's map in seen from the start. */
+static void test_dedup_map_grows_and_keeps_everything(void **state)
+{
+	struct recorder_config cfg = {.ringbuf_bytes = GROW_RING, .initial_files = GROW_FIRST};
+
+	grow_and_keep(&cfg, false, "tg-");
+}
+
+/*
+ * A one-shot recorder as record sets it up (recorder__record: one target, no task tags), on
+ * the sys_exit hook: the light loader, slot 0 in seen0 until its first growth. If the
+ * programs kept using seen0 after the move, seen0 (4,096 entries) would fill (dedup_full),
+ * the counts added there would miss the profile (read from the moved map), and the keys
+ * seen0 had no room for would be events again in the third pass.
+ */
+static void test_dedup_map_grows_out_of_seen0_one_shot(void **state)
+{
+	struct recorder_config cfg = {.ringbuf_bytes = GROW_RING,
+				      .initial_files = GROW_FIRST,
+				      .one_shot = true,
+				      .hook = RECORDER_HOOK_SYS_EXIT,
+				      .max_targets = 1,
+				      .no_task_tags = true};
+
+	grow_and_keep(&cfg, true, "tl-");
 }
 
 /*
@@ -479,6 +524,7 @@ int main(void)
 		cmocka_unit_test(test_reset_starts_a_new_epoch),
 		cmocka_unit_test(test_noisy_target_fills_only_its_own_map),
 		cmocka_unit_test(test_dedup_map_grows_and_keeps_everything),
+		cmocka_unit_test(test_dedup_map_grows_out_of_seen0_one_shot),
 		cmocka_unit_test(test_dedup_map_full_before_growth_is_counted),
 	};
 
