@@ -88,4 +88,15 @@ cg=$(sed -n 's/^0:://p' "$WORK/cgroup")
 mnt=$(findmnt -n -t cgroup2 -o TARGET | head -1)
 check "the command ran in a slimzip cgroup ($cg)" grep -q '/slimzip-' "$WORK/cgroup"
 check "... which is removed" test ! -e "$mnt$cg"
+
+echo "== SLIMZIP_RECORD_HOOK reaches the recorder through the CLI (the library reads no environment)"
+if [ -d /sys/kernel/tracing/events/syscalls ] || [ -d /sys/kernel/debug/tracing/events/syscalls ]; then
+	run env SLIMZIP_RECORD_HOOK=per-syscall "$SLIMZIP" record -o "$WORK/ps.profile" -- "$WORK/look.sh" "$WORK"
+	check "a per-syscall record exits 0 (exit $RC)" test "$RC" -eq 0
+	progs=$(ours prog 3 | sort | tr '\n' ' ')
+	check "its programs are the per-syscall set ($progs)" grep -qw 'slz_openat' <<<"$progs"
+	check "... with no sys_exit program" test -z "$(ours prog 3 | grep -x slz_sys_exit)"
+else
+	echo "SKIP per-syscall hook: tracefs has no syscall tracepoints here"
+fi
 e2e_finish

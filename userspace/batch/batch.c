@@ -465,7 +465,7 @@ static int choose_recorder(struct run *x)
 			return err;
 		}
 	}
-	return recorder__open(&(struct recorder_config){0}, &x->r);
+	return recorder__open(&(struct recorder_config){.hook = x->o->hook}, &x->r);
 }
 
 static int prepare(struct run *x)

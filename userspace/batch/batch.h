@@ -23,6 +23,7 @@
 
 #include "conf.h"
 #include "progress.h"
+#include "recorder.h"
 
 enum batch_stage {
 	BATCH_OK,
@@ -109,6 +110,7 @@ void batch_totals__write(struct json_writer *w, const struct batch_result *res);
 typedef void (*batch_command_fn)(const char *function, const char *command, int status, void *ctx);
 
 struct batch_opts {
+	enum recorder_hook hook;     /* the recorder's (recorder_config.hook), verify's too */
 	const struct conf *manifest; /* CONF_MANIFEST */
 	const char *base_dir;	     /* where commands run: the manifest's directory */
 	const char *outdir;	     /* zips default to OUTDIR/functions/NAME.zip */

@@ -31,6 +31,7 @@ static int verify_command(const struct batch_opts *o, const struct conf_function
 	char *argv[] = {"/bin/sh", "-c", NULL, NULL};
 	const char *layers[] = {layer};
 	struct verify_opts vo = {
+		.hook = o->hook,
 		.tree_dir = fn->tree,
 		.zip_path = f->zip,
 		.policy = &bp->pol,

@@ -10,6 +10,8 @@
 
 #include <bpf/libbpf.h>
 
+#include "recorder.h"
+
 /*
  * Exit codes. A recorded command's own non-zero status passes through unchanged (127 when it
  * cannot be found, 126 when it cannot be executed, 128+N when it died of signal N) and takes
@@ -40,6 +42,8 @@ struct cli_global {
 	FILE *summary; /* slimzip's own report of what it did; NULL: stdout (cli_out()) */
 	/* The progress line on a terminal (progress_print.h), cleared by every message; NULL. */
 	struct cli_progress *progress;
+	/* SLIMZIP_RECORD_HOOK (RECORDER_HOOK_ENV), parsed once by main(): every recorder's hook. */
+	enum recorder_hook record_hook;
 };
 
 extern struct cli_global cli;

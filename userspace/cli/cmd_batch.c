@@ -283,8 +283,10 @@ int cmd_batch(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
-	struct batch_opts bo = {
-		.outdir = DEFAULT_OUTDIR, .version = SLIMZIP_VERSION, .on_command = on_command};
+	struct batch_opts bo = {.hook = cli.record_hook,
+				.outdir = DEFAULT_OUTDIR,
+				.version = SLIMZIP_VERSION,
+				.on_command = on_command};
 	struct batch_result res = {0};
 	struct conf *m = NULL;
 	char *dir_copy = NULL, base[PATH_MAX];

@@ -189,7 +189,11 @@ int cmd_daemon(int argc, char **argv)
 		{0},
 	};
 	struct daemon_cli dc = {.ready_fd = -1};
-	struct daemon_opts o = {.signal_fd = -1, .log = on_log, .notify = on_notify, .ctx = &dc};
+	struct daemon_opts o = {.hook = cli.record_hook,
+				.signal_fd = -1,
+				.log = on_log,
+				.notify = on_notify,
+				.ctx = &dc};
 	struct daemon *d = NULL;
 	bool foreground = false, child;
 	sigset_t mask, old;

@@ -472,7 +472,7 @@ int cmd_run(int argc, char **argv)
 		{"user", required_argument, NULL, OPT_USER},
 		{0},
 	};
-	struct record_opts ro = {0};
+	struct record_opts ro = {.hook = cli.record_hook};
 	struct launch_user user = {0};
 	struct prune_cli pc;
 	struct profile *p = NULL;

@@ -502,7 +502,7 @@ int cmd_record(int argc, char **argv)
 		{"wait-timeout", required_argument, NULL, OPT_WAIT_TIMEOUT},
 		{0},
 	};
-	struct record_opts o = {};
+	struct record_opts o = {.hook = cli.record_hook};
 	struct snap_ctx sc = {DEFAULT_OUTPUT, PROFILE_FMT_TEXT};
 	struct profile *p = NULL;
 	struct launch_user user = {0};

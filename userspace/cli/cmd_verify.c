@@ -610,7 +610,7 @@ int cmd_verify(int argc, char **argv)
 		{0},
 	};
 	struct prune_policy pol;
-	struct verify_opts vo = {.policy = &pol};
+	struct verify_opts vo = {.hook = cli.record_hook, .policy = &pol};
 	struct launch_user user = {0};
 	struct isolate is = {0};
 	struct option *opts = NULL;

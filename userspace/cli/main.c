@@ -111,9 +111,7 @@ static int cmd_help(int argc, char **argv)
 /* The environment's knobs a command would read later, checked before any command runs. */
 static bool env_is_bad(void)
 {
-	enum recorder_hook h;
-
-	if (!recorder_hook__from_env(getenv(RECORDER_HOOK_ENV), &h))
+	if (!recorder_hook__from_env(getenv(RECORDER_HOOK_ENV), &cli.record_hook))
 		return false;
 	cli_error("%s", slz_errmsg());
 	return true;

@@ -152,7 +152,8 @@ static int take_dirs(struct daemon *d)
 int daemon__new(const struct daemon_opts *opts, struct daemon **out)
 {
 	/* A stream of one-at-a-time jobs must not pay an attach and a detach each. */
-	struct recorder_config rc = {.detach_linger_ms = DAEMON_DETACH_LINGER_MS};
+	struct recorder_config rc = {.hook = opts->hook,
+				     .detach_linger_ms = DAEMON_DETACH_LINGER_MS};
 	struct epoll_event ev = {.events = EPOLLIN};
 	struct daemon *d;
 	int err;

@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "conf.h"
+#include "recorder.h"
 
 enum daemon_log_level {
 	DAEMON_LOG_ERR,
@@ -30,6 +31,7 @@ enum daemon_log_level {
 };
 
 struct daemon_opts {
+	enum recorder_hook hook; /* the recorder's (recorder_config.hook) */
 	const char *config;	 /* the config file; NULL: the defaults (docs/CONFIG.md) */
 	const char *state_dir;	 /* beats the config's state-dir; NULL: the config's */
 	const char *runtime_dir; /* beats runtime-dir (and moves the default socket with it) */

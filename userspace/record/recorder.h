@@ -47,9 +47,9 @@
  */
 enum recorder_hook {
 	/*
-	 * RECORDER_HOOK_ENV names when set (sys_exit or per-syscall), else for a one-shot
-	 * recording (recorder_config.one_shot) sys_exit, else per-syscall when tracefs offers
-	 * the syscall tracepoints, else sys_exit.
+	 * For a one-shot recording (recorder_config.one_shot) sys_exit, else per-syscall when
+	 * tracefs offers the syscall tracepoints, else sys_exit. The library never reads
+	 * RECORDER_HOOK_ENV: the CLI parses it (recorder_hook__from_env) and passes the hook down.
 	 */
 	RECORDER_HOOK_AUTO = 0,
 	/* One tp_btf/sys_exit program, entered by every syscall of every task. */
@@ -324,6 +324,8 @@ bool recorder__light(const struct recorder *r);
 void recorder__signals(sigset_t *set);
 
 struct record_opts {
+	/* The hook (recorder_config.hook); the CLI takes it from RECORDER_HOOK_ENV. */
+	enum recorder_hook hook;
 	char *const *argv;	 /* command mode: the command to start in a fresh cgroup */
 	const char *cgroup_path; /* cgroup mode (argv == NULL): an existing cgroup to follow */
 	/*

@@ -248,18 +248,11 @@ static bool syscall_tp_exists(const char *name)
 	return !access(path, R_OK);
 }
 
-/* The hook this recorder uses: the config's, else the environment's, else what tracefs allows. */
+/* The hook this recorder uses: the config's, else what the recording and tracefs allow. */
 static int choose_hook(enum recorder_hook want, bool one_shot, enum recorder_hook *out)
 {
-	const char *env = getenv(RECORDER_HOOK_ENV);
 	bool per_syscall_ok = syscall_tp_exists("sys_exit_openat");
 
-	if (want == RECORDER_HOOK_AUTO) {
-		int err = recorder_hook__from_env(env, &want);
-
-		if (err)
-			return err;
-	}
 	if (want == RECORDER_HOOK_AUTO && one_shot)
 		want = RECORDER_HOOK_SYS_EXIT;
 	if (want == RECORDER_HOOK_AUTO)

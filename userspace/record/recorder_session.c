@@ -332,6 +332,7 @@ static int follow_tree(struct record_state *s)
 int recorder__record(const struct record_opts *o, struct profile **out, int *cmd_status)
 {
 	struct recorder_config cfg = {
+		.hook = o->hook,
 		.record_missing = o->record_missing,
 		.max_files = o->max_files,
 		.ringbuf_bytes = o->ringbuf_bytes,

@@ -448,6 +448,7 @@ static int record_once(const struct verify_opts *o, const struct pruned_view *vi
 		       struct profile **p, int *status, int *stopped_by)
 {
 	struct record_opts ro = {
+		.hook = o->hook,
 		.argv = o->argv,
 		.record_missing = view && view->extracted,
 		.child_setup = view ? enter_pruned_view : NULL,

@@ -33,6 +33,7 @@
 #include "hostdeps.h"
 #include "launch.h"
 #include "prune_policy.h"
+#include "recorder.h"
 #include "zipcheck.h"
 
 /* --fix's rounds when max_rounds is 0. */
@@ -76,6 +77,7 @@ typedef void (*verify_round_fn)(const struct verify_round *r, void *ctx);
 typedef void (*verify_modes_fn)(const struct zipcheck_result *zc, void *ctx);
 
 struct verify_opts {
+	enum recorder_hook hook; /* the recorder's for each run (record_opts.hook) */
 	const char *zip_path;
 	const char *tree_dir;
 	char *const *argv;
