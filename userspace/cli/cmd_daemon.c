@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 
+#include "args.h"
 #include "cli.h"
 #include "notify.h"
 #include "daemon.h"
@@ -177,6 +179,27 @@ static int start_failure(int err)
 	return cli_exit_for(err, CLI_STAGE_RECORD);
 }
 
+/*
+ * daemon_opts.prune_delay_ms, the tests' hold on each prune (tests/e2e/daemon_prune.sh): read
+ * here because library code has no inputs from the environment.
+ */
+#define PRUNE_DELAY_ENV "SLIMZIP_TEST_PRUNE_DELAY_MS"
+
+static int test_prune_delay(struct daemon_opts *o)
+{
+	const char *delay = getenv(PRUNE_DELAY_ENV);
+	uint64_t ms;
+
+	if (!delay || !*delay)
+		return 0;
+	if (args__u64(PRUNE_DELAY_ENV, delay, 0, UINT_MAX, &ms)) {
+		cli_error("%s", slz_errmsg());
+		return -EINVAL;
+	}
+	o->prune_delay_ms = (unsigned int)ms;
+	return 0;
+}
+
 int cmd_daemon(int argc, char **argv)
 {
 	enum { OPT_CONFIG = 256, OPT_STATE, OPT_RUNTIME, OPT_FOREGROUND };
@@ -235,6 +258,8 @@ int cmd_daemon(int argc, char **argv)
 			  argv[optind]);
 		return EXIT_USAGE;
 	}
+	if (test_prune_delay(&o))
+		return EXIT_USAGE;
 	if ((o.state_dir && o.state_dir[0] != '/') || (o.runtime_dir && o.runtime_dir[0] != '/')) {
 		cli_error("daemon: '%s' is not an absolute path; give the directory from /",
 			  o.state_dir && o.state_dir[0] != '/' ? o.state_dir : o.runtime_dir);

@@ -32,6 +32,12 @@ enum daemon_log_level {
 
 struct daemon_opts {
 	enum recorder_hook hook; /* the recorder's (recorder_config.hook) */
+	/*
+	 * A test hook: the prune worker sleeps this long (ms) before each prune, so tests show a
+	 * slow prune holds up nothing else without a tree big enough to take seconds. The CLI
+	 * takes it from SLIMZIP_TEST_PRUNE_DELAY_MS; 0 for everyone else.
+	 */
+	unsigned int prune_delay_ms;
 	const char *config;	 /* the config file; NULL: the defaults (docs/CONFIG.md) */
 	const char *state_dir;	 /* beats the config's state-dir; NULL: the config's */
 	const char *runtime_dir; /* beats runtime-dir (and moves the default socket with it) */

@@ -37,12 +37,6 @@
 #include "util.h"
 #include "zipwrite.h"
 
-/*
- * A test hook: the worker sleeps this long (ms) before each prune, so that tests can show a
- * slow prune holds up nothing else without a tree big enough to take seconds.
- */
-#define PRUNE_DELAY_ENV "SLIMZIP_TEST_PRUNE_DELAY_MS"
-
 struct prune_job {
 	uint64_t id;
 	uint64_t serial; /* the target's (daemon_target.serial): it may be gone when it lands */
@@ -155,7 +149,6 @@ int daemon_prune__start(struct daemon *d)
 {
 	struct daemon_pruner *pr = calloc(1, sizeof(*pr));
 	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &d->prune_src};
-	const char *delay = getenv(PRUNE_DELAY_ENV);
 	sigset_t all, old;
 	int err;
 
@@ -165,7 +158,7 @@ int daemon_prune__start(struct daemon *d)
 	pthread_cond_init(&pr->cv, NULL);
 	pr->todo_tail = &pr->todo;
 	pr->next_id = 1;
-	pr->delay_ms = delay ? (unsigned int)strtoul(delay, NULL, 10) : 0;
+	pr->delay_ms = d->opts.prune_delay_ms;
 	d->pruner = pr;
 	pr->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (pr->efd < 0)
