@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <bpf/libbpf.h>
@@ -46,17 +45,6 @@ static long processed_insns(const char *log)
 }
 
 /* slz_sys_exit and slz_exec, loaded as `record -- CMD` loads them, stay cheap to verify. */
-/* Whether this kernel's bpf_rdonly_cast casts to void (6.17 on), as the recorder decides. */
-static bool casts_to_void(void)
-{
-	struct utsname u;
-	unsigned int major, minor;
-
-	if (uname(&u) || sscanf(u.release, "%u.%u", &major, &minor) != 2)
-		return false;
-	return major > 6 || (major == 6 && minor >= 17);
-}
-
 /* Load slz_sys_exit and slz_exec with these .rodata choices; the verifier's insns of each. */
 static void load_counting(bool seen0_direct, bool fd_direct, long *sys_insns, long *exec_insns)
 {
@@ -93,7 +81,7 @@ static void test_verifier_work_bounded(void **state)
 	for (int v = 0; v < 4; v++) {
 		bool seen0_direct = v & 1, fd_direct = v & 2;
 
-		if (fd_direct && !casts_to_void())
+		if (fd_direct && !recorder__kernel_casts_to_void())
 			continue;
 		load_counting(seen0_direct, fd_direct, &sys_insns, &exec_insns);
 		print_message("# verifier (seen0_direct %d, fd_direct %d): slz_sys_exit %ld insns, "

@@ -281,6 +281,12 @@ int recorder__tag_tree(struct recorder *r, uint32_t slot, pid_t root);
 
 /* The hook recorder__open chose (never RECORDER_HOOK_AUTO), and its name. */
 enum recorder_hook recorder__hook(const struct recorder *r);
+
+/*
+ * Whether the running kernel's bpf_rdonly_cast casts to void (6.17 on), which picks the
+ * programs' direct read of the fd table (record.bpf.c fd_direct); from the release alone.
+ */
+bool recorder__kernel_casts_to_void(void);
 const char *recorder_hook__name(enum recorder_hook h);
 /*
  * The hook RECORDER_HOOK_ENV's value asks for (NULL or empty: RECORDER_HOOK_AUTO); -EINVAL,

@@ -463,7 +463,7 @@ static void light_drop(struct recorder *r)
  * that does not parse, or a backport to an older one, takes the helper call: slower, never
  * refused.
  */
-static bool kernel_casts_to_void(void)
+bool recorder__kernel_casts_to_void(void)
 {
 	struct utsname u;
 	unsigned int major, minor;
@@ -484,7 +484,7 @@ static int configure(struct recorder *r, const struct recorder_config *c, uint32
 		return slz_fail(errno ? errno : EINVAL, "cannot open the BPF program: %s",
 				strerror(errno ? errno : EINVAL));
 	r->skel->rodata->record_missing = c->record_missing;
-	r->skel->rodata->fd_direct = kernel_casts_to_void();
+	r->skel->rodata->fd_direct = recorder__kernel_casts_to_void();
 	/* Wake the event loop early only when an eighth of the ring is waiting; it polls anyway. */
 	r->skel->rodata->wakeup_bytes = ring_bytes / 8;
 	err = seen_spec__init(&r->seen_spec, bpf_map__inner_map(r->skel->maps.seen),
