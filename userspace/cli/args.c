@@ -28,6 +28,13 @@ bad:
 			value ? value : "", min, max);
 }
 
+int args__env_u64(const char *name, uint64_t min, uint64_t max, uint64_t *out)
+{
+	const char *value = getenv(name);
+
+	return value && *value ? args__u64(name, value, min, max, out) : 0;
+}
+
 int args__duration(const char *opt, const char *value, uint64_t *seconds)
 {
 	static const struct {

@@ -8,6 +8,11 @@
 
 /* Parse an unsigned decimal in [min, max]. -EINVAL (with slz_errmsg naming opt and value). */
 int args__u64(const char *opt, const char *value, uint64_t min, uint64_t max, uint64_t *out);
+/*
+ * The environment variable name as args__u64 would parse it: 0 with *out untouched when it is
+ * unset or empty, else args__u64's result (the message names the variable).
+ */
+int args__env_u64(const char *name, uint64_t min, uint64_t max, uint64_t *out);
 /* Parse a duration: "30", "30s", "5m", "2h" into seconds (> 0). */
 int args__duration(const char *opt, const char *value, uint64_t *seconds);
 /* Pick one of a NULL-terminated list of words; returns its index or -EINVAL. */

@@ -185,21 +185,6 @@ static int start_failure(int err)
  */
 #define PRUNE_DELAY_ENV "SLIMZIP_TEST_PRUNE_DELAY_MS"
 
-static int test_prune_delay(struct daemon_opts *o)
-{
-	const char *delay = getenv(PRUNE_DELAY_ENV);
-	uint64_t ms;
-
-	if (!delay || !*delay)
-		return 0;
-	if (args__u64(PRUNE_DELAY_ENV, delay, 0, UINT_MAX, &ms)) {
-		cli_error("%s", slz_errmsg());
-		return -EINVAL;
-	}
-	o->prune_delay_ms = (unsigned int)ms;
-	return 0;
-}
-
 int cmd_daemon(int argc, char **argv)
 {
 	enum { OPT_CONFIG = 256, OPT_STATE, OPT_RUNTIME, OPT_FOREGROUND };
@@ -219,6 +204,7 @@ int cmd_daemon(int argc, char **argv)
 				.ctx = &dc};
 	struct daemon *d = NULL;
 	bool foreground = false, child;
+	uint64_t delay_ms = 0;
 	sigset_t mask, old;
 	struct cli_getopt g;
 	int c, at, err, rc;
@@ -258,8 +244,11 @@ int cmd_daemon(int argc, char **argv)
 			  argv[optind]);
 		return EXIT_USAGE;
 	}
-	if (test_prune_delay(&o))
+	if (args__env_u64(PRUNE_DELAY_ENV, 0, UINT_MAX, &delay_ms)) {
+		cli_error("%s", slz_errmsg());
 		return EXIT_USAGE;
+	}
+	o.prune_delay_ms = (unsigned int)delay_ms;
 	if ((o.state_dir && o.state_dir[0] != '/') || (o.runtime_dir && o.runtime_dir[0] != '/')) {
 		cli_error("daemon: '%s' is not an absolute path; give the directory from /",
 			  o.state_dir && o.state_dir[0] != '/' ? o.state_dir : o.runtime_dir);

@@ -372,19 +372,6 @@ static int write_outputs(const struct verify_opts *vo, const struct verify_cli_o
  */
 #define VERIFY_MEM_ENV "SLIMZIP_TEST_MEM_AVAILABLE"
 
-static int test_mem_available(struct verify_opts *vo)
-{
-	const char *forced = getenv(VERIFY_MEM_ENV);
-
-	if (!forced || !*forced)
-		return 0;
-	if (args__u64(VERIFY_MEM_ENV, forced, 1, UINT64_MAX, &vo->mem_available)) {
-		cli_error("%s", slz_errmsg());
-		return -EINVAL;
-	}
-	return 0;
-}
-
 static int verify_cli(int argc, char **argv, struct verify_opts *vo, struct prune_policy *pol,
 		      const struct option *opts, struct launch_user *user, struct isolate *is)
 {
@@ -424,8 +411,10 @@ static int verify_cli(int argc, char **argv, struct verify_opts *vo, struct prun
 	}
 	if (cli_getopt__init(&g, "verify", "h", opts, repeatable))
 		return EXIT_FAILURE_GENERIC;
-	if (test_mem_available(vo))
+	if (args__env_u64(VERIFY_MEM_ENV, 1, UINT64_MAX, &vo->mem_available)) {
+		cli_error("%s", slz_errmsg());
 		return EXIT_USAGE;
+	}
 	while ((c = cli_getopt__next(&g, argc, argv)) != -1) {
 		switch (c) {
 		case CLI_GETOPT_TWICE:

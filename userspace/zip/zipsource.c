@@ -85,7 +85,7 @@ static zip_int64_t job_failure(struct file_src *fs, const struct zippool_result 
 	case ZIPPOOL_FAIL_CHANGED:
 		return changed_fail(fs);
 	case ZIPPOOL_FAIL_CANCEL:
-		return file_fail(fs, ZIP_ER_CANCELLED, ECANCELED, "cancelled: no zip was written");
+		return file_fail(fs, ZIP_ER_CANCELLED, ECANCELED, ZIP_CANCELLED_MSG);
 	default: /* ZIPPOOL_FAIL_MEMORY */
 		return file_fail(fs, ZIP_ER_MEMORY, ENOMEM, "cannot compress %s: out of memory",
 				 fs->path);
@@ -208,8 +208,7 @@ static zip_int64_t file_src_cb(void *ud, void *data, zip_uint64_t len, zip_sourc
 	case ZIP_SOURCE_READ:
 		/* Checked between reads, so a cancel stops a large file midway. */
 		if (slz_cancel__requested(fs->w->cancel))
-			return file_fail(fs, ZIP_ER_CANCELLED, ECANCELED,
-					 "cancelled: no zip was written");
+			return file_fail(fs, ZIP_ER_CANCELLED, ECANCELED, ZIP_CANCELLED_MSG);
 		/* fall through */
 	case ZIP_SOURCE_OPEN:
 	case ZIP_SOURCE_CLOSE:

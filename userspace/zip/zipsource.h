@@ -23,6 +23,9 @@
 #include "zipread.h"
 #include "zipwrite.h"
 
+/* The message of every cancelled write, from the file sources and the writer alike. */
+#define ZIP_CANCELLED_MSG "cancelled: no zip was written"
+
 /* Each file weighs this many bytes in the progress fraction, so many tiny files still move it. */
 #define PROGRESS_ENTRY_WEIGHT 4096
 

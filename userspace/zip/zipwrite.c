@@ -272,7 +272,7 @@ static int close_failure(zip_t *za, struct writer *w, const char *out_path)
 	if (w->file_err)
 		return w->file_err; /* explained by the file source, naming the file */
 	if (slz_cancel__requested(w->cancel) || zip_error_code_zip(ze) == ZIP_ER_CANCELLED)
-		return slz_fail(ECANCELED, "cancelled: no zip was written");
+		return slz_fail(ECANCELED, ZIP_CANCELLED_MSG);
 	if (zip_error_system_type(ze) == ZIP_ET_SYS && sys)
 		return slz_fail(sys, "cannot write %s: %s (nothing was written)", out_path,
 				strerror(sys));
@@ -451,17 +451,15 @@ int zipwrite__write(const struct keepset *k, const char *out_path, const struct 
 	 * has already been handled: asked first, so an interrupted prune does not wait there.
 	 * A later signal ends that wait with EINTR, which is the cancel too, not an output error.
 	 */
-	if (slz_cancel__requested(w.cancel)) {
-		err = slz_fail(ECANCELED, "cancelled: no zip was written");
+	err = slz_cancel__requested(w.cancel) ? -ECANCELED : atomic_file__open(out_path, &w.af);
+	if (err == -ECANCELED || (err == -EINTR && slz_cancel__requested(w.cancel))) {
+		err = slz_fail(ECANCELED, ZIP_CANCELLED_MSG);
 		goto out;
 	}
-	err = atomic_file__open(out_path, &w.af);
-	if (err == -EINTR && slz_cancel__requested(w.cancel))
-		err = slz_fail(ECANCELED, "cancelled: no zip was written");
-	else if (err)
+	if (err) {
 		out_err = true;
-	if (err)
 		goto out;
+	}
 	w.out = atomic_file__stream(w.af);
 	w.out_fd = fileno(w.out);
 	w.writeback = atomic_file__temp_path(w.af) != NULL;
@@ -513,7 +511,7 @@ int zipwrite__write(const struct keepset *k, const char *out_path, const struct 
 	zippool__stop(pool);
 
 	if (slz_cancel__requested(w.cancel)) {
-		err = slz_fail(ECANCELED, "cancelled: no zip was written");
+		err = slz_fail(ECANCELED, ZIP_CANCELLED_MSG);
 		goto out;
 	}
 	/* libzip removes instead of writing an archive without entries. */

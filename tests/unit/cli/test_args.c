@@ -23,6 +23,27 @@ static void test_u64_accepts_in_range(void **state)
 	assert_int_equal(v, 0);
 }
 
+/* Unset or empty leaves the value alone; set, it is args__u64's, named by the variable. */
+static void test_env_u64(void **state)
+{
+	uint64_t v = 42;
+
+	unsetenv("SLZ_TEST_ARGS_N");
+	assert_int_equal(args__env_u64("SLZ_TEST_ARGS_N", 1, 9, &v), 0);
+	assert_int_equal(v, 42);
+	setenv("SLZ_TEST_ARGS_N", "", 1);
+	assert_int_equal(args__env_u64("SLZ_TEST_ARGS_N", 1, 9, &v), 0);
+	assert_int_equal(v, 42);
+	setenv("SLZ_TEST_ARGS_N", "7", 1);
+	assert_int_equal(args__env_u64("SLZ_TEST_ARGS_N", 1, 9, &v), 0);
+	assert_int_equal(v, 7);
+	setenv("SLZ_TEST_ARGS_N", "0", 1);
+	assert_int_equal(args__env_u64("SLZ_TEST_ARGS_N", 1, 9, &v), -EINVAL);
+	assert_int_equal(v, 7);
+	assert_non_null(strstr(slz_errmsg(), "SLZ_TEST_ARGS_N"));
+	unsetenv("SLZ_TEST_ARGS_N");
+}
+
 static void test_u64_rejects_and_names_value(void **state)
 {
 	const char *bad[] = {"10", "-1", " 1", "1x", "", "0x10", "99999999999999999999999"};
@@ -163,6 +184,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_u64_accepts_in_range),
 		cmocka_unit_test(test_u64_rejects_and_names_value),
+		cmocka_unit_test(test_env_u64),
 		cmocka_unit_test(test_duration_units),
 		cmocka_unit_test(test_choice),
 		cmocka_unit_test(test_bad_option_messages),
