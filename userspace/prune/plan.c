@@ -59,13 +59,24 @@ static int drop_and_count(struct globs *g, struct prune_plan *r)
  * needs a library reached through a link): rules__apply alternates them until neither adds
  * anything, in one run, so no rule reads a file twice.
  */
-static int closure(struct keepset *k, const struct rules_opts *rules, struct prune_plan *r)
+static void deflate_kept(void *ahead, uint32_t idx)
+{
+	/* -ENOMEM only means the writer deflates that file itself. */
+	(void)zipahead__add(ahead, idx);
+}
+
+static int closure(struct keepset *k, const struct rules_opts *rules, struct zipahead *ahead,
+		   struct prune_plan *r)
 {
 	struct rules_opts o = *rules;
 	struct rules_stats st = {0};
 	int err;
 
 	o.symlinks = true;
+	if (ahead) {
+		o.on_keep = deflate_kept;
+		o.on_keep_arg = ahead;
+	}
 	err = rules__apply(k, &o, &st);
 	if (!err)
 		rules_stats__add(&r->rules, &st);
@@ -434,7 +445,7 @@ int prune__plan(const struct tree *t, const struct prune_policy *pol,
 					  "anyway)",
 					  (unsigned long long)r->resolve.touched, tree__root(t));
 	deflate_early(pol, r);
-	err = closure(r->keep, &pol->rules, r);
+	err = closure(r->keep, &pol->rules, pol->zip.ahead, r);
 	if (!err)
 		err = leave_out_created(r, pol, profiles, nprofiles);
 	if (!err)

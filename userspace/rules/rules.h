@@ -65,6 +65,12 @@ struct rules_opts {
 	 * (the ELF rule read every kept file once per run: twice when a link kept one more).
 	 */
 	bool symlinks;
+	/*
+	 * Called with each entry a rule newly keeps, as it keeps it (prune hands the file to the
+	 * zip's deflaters there, so they work while the other rules still read); NULL for none.
+	 */
+	void (*on_keep)(void *arg, uint32_t idx);
+	void *on_keep_arg;
 };
 
 #define RULES_ALL_OFF UINT32_MAX

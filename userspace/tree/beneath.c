@@ -54,29 +54,30 @@ static int open_by_components(int root_fd, const char *relpath, int last_flags)
 	return fd;
 }
 
-/* fd is what was opened for (dev, ino): still that regular file? fd or -ESTALE. */
-static int checked(int fd, uint64_t dev, uint64_t ino)
+/*
+ * fd is what was opened for (dev, ino): still that regular file? fd or -ESTALE; *st is its
+ * fstat. O_NONBLOCK only kept a swapped-in fifo from blocking the open; with clear, it is taken
+ * off again (both openers set no other flag F_SETFL changes: O_APPEND, O_ASYNC, O_DIRECT,
+ * O_NOATIME, so 0 clears just it, without asking F_GETFL first).
+ */
+static int checked(int fd, uint64_t dev, uint64_t ino, bool clear, struct stat *st)
 {
-	struct stat st;
-
 	if (fd < 0)
 		return fd;
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_ino != ino || st.st_dev != dev) {
+	if (fstat(fd, st) || !S_ISREG(st->st_mode) || st->st_ino != ino || st->st_dev != dev) {
 		close(fd);
 		return -ESTALE;
 	}
-	/*
-	 * O_NONBLOCK only kept a swapped-in fifo from blocking the open. Both openers set no other
-	 * flag F_SETFL changes (O_APPEND, O_ASYNC, O_DIRECT, O_NOATIME), so 0 clears just it,
-	 * without asking F_GETFL first: one syscall less per file read.
-	 */
-	fcntl(fd, F_SETFL, 0);
+	if (clear)
+		fcntl(fd, F_SETFL, 0);
 	return fd;
 }
 
 int tree__open_beneath_walk(int root_fd, const char *relpath, uint64_t dev, uint64_t ino)
 {
-	return checked(open_by_components(root_fd, relpath, FILE_FLAGS), dev, ino);
+	struct stat st;
+
+	return checked(open_by_components(root_fd, relpath, FILE_FLAGS), dev, ino, true, &st);
 }
 
 /*
@@ -103,7 +104,15 @@ static int open_beneath(int root_fd, const char *relpath, int flags)
 
 int tree__open_beneath(int root_fd, const char *relpath, uint64_t dev, uint64_t ino)
 {
-	return checked(open_beneath(root_fd, relpath, FILE_FLAGS), dev, ino);
+	struct stat st;
+
+	return checked(open_beneath(root_fd, relpath, FILE_FLAGS), dev, ino, true, &st);
+}
+
+int tree__open_beneath_nonblock(int root_fd, const char *relpath, uint64_t dev, uint64_t ino,
+				struct stat *st)
+{
+	return checked(open_beneath(root_fd, relpath, FILE_FLAGS), dev, ino, false, st);
 }
 
 int tree__open_dir_beneath(int root_fd, const char *relpath, bool walk)

@@ -125,6 +125,15 @@ int64_t tree__next_link(const struct tree *t, uint32_t idx);
  */
 int tree__open_beneath(int root_fd, const char *relpath, uint64_t dev, uint64_t ino);
 /*
+ * The same, with the file's fstat in *st, and O_NONBLOCK left on: two syscalls fewer for a
+ * reader that has the stat to check anyway and handles EAGAIN (no regular file of a local
+ * file system gives it; one that does, a FUSE file say, needs fcntl(fd, F_SETFL, 0) and the
+ * read again). The zip's readers, once per kept file.
+ */
+struct stat;
+int tree__open_beneath_nonblock(int root_fd, const char *relpath, uint64_t dev, uint64_t ino,
+				struct stat *st);
+/*
  * The same without openat2, one O_NOFOLLOW component at a time: what tree__open_beneath()
  * falls back to on kernels before 5.6, under seccomp filters and for paths of PATH_MAX bytes or
  * more, which the walk indexes but no single open can take (and what tests call to check that

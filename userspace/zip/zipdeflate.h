@@ -17,8 +17,9 @@
  * offered: zlib's scale, and so zip's, ends at 9.
  *
  * Stored fallback, as Info-ZIP does: a file deflate does not make smaller is stored (method 0),
- * so an entry is never larger than its file. The result depends on the bytes and the level
- * only, never on the thread or the order: the zip stays deterministic.
+ * so an entry is never larger than its file; a large file that no sample of shrinks is stored
+ * without deflating the rest (zipdeflate.c: incompressible()). The result depends on the bytes and
+ * the level only, never on the thread or the order: the zip stays deterministic.
  */
 #ifndef SLIMZIP_ZIPDEFLATE_H
 #define SLIMZIP_ZIPDEFLATE_H

@@ -14,8 +14,11 @@
  * Bytes held in memory ahead of the writer: a running job's input, a finished job's output
  * (deflated, or the file when stored). Counting finished jobs by what they hold, not by their
  * input, lets a pool filled before the writer starts (zipahead.h) hold some 2.5x more files.
+ * 256 MiB holds the whole zip of any tree Lambda takes (250 MB unzipped), so the deflaters do
+ * not stop for want of room while prune's rules still run: at 96 MiB they stood idle for ~2 s
+ * of a 1M-file prune (BENCHMARKS.md, sixth session).
  */
-#define PRECOMPRESS_BUDGET (96ULL << 20)
+#define PRECOMPRESS_BUDGET (256ULL << 20)
 #define MAX_THREADS	   16
 /* Jobs live in chunks that never move, so a job's address stays valid while the pool grows. */
 #define CHUNK_SHIFT	   12

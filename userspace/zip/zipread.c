@@ -12,25 +12,30 @@ static bool same_time(const struct timespec *a, const struct timespec *b)
 	return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;
 }
 
+/* Files from this size on are read in pieces: readahead of the whole file helps them. */
+#define SEQUENTIAL_MIN (1U << 20)
+
 int zipread__open(struct zipread *r, int root_fd, const struct tree_entry *e)
 {
 	struct stat st;
 
-	r->fd = tree__open_beneath(root_fd, e->path, e->dev, e->ino);
+	/* One fstat for both checks: still the walk's file (dev, ino) and not rewritten since. */
+	r->fd = tree__open_beneath_nonblock(root_fd, e->path, e->dev, e->ino, &st);
 	r->size = e->size;
 	r->done = 0;
 	r->checked = false;
 	if (r->fd < 0)
 		return r->fd;
 	/* Rewritten since the walk: the zip would get new bytes under the old mtime. */
-	if (fstat(r->fd, &st) || (uint64_t)st.st_size != e->size ||
-	    st.st_mtim.tv_sec != e->mtime_sec || (uint32_t)st.st_mtim.tv_nsec != e->mtime_nsec) {
+	if ((uint64_t)st.st_size != e->size || st.st_mtim.tv_sec != e->mtime_sec ||
+	    (uint32_t)st.st_mtim.tv_nsec != e->mtime_nsec) {
 		zipread__close(r);
 		return -ESTALE;
 	}
 	r->mtime = st.st_mtim;
 	r->ctime = st.st_ctim;
-	posix_fadvise(r->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	if (e->size >= SEQUENTIAL_MIN)
+		posix_fadvise(r->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	return 0;
 }
 
@@ -50,12 +55,22 @@ static int check_unchanged(struct zipread *r)
 
 ssize_t zipread__next(struct zipread *r, void *buf, size_t len)
 {
+	bool cleared = false;
 	ssize_t n;
 	int err;
 
-	do {
+	for (;;) {
 		n = read(r->fd, buf, len);
-	} while (n < 0 && errno == EINTR);
+		if (n >= 0)
+			break;
+		if (errno == EINTR)
+			continue;
+		/* O_NONBLOCK is still on (zipread__open): a file system that honours it on a
+		 * regular file has it taken off, and the read is made again, once. */
+		if (errno != EAGAIN || cleared || fcntl(r->fd, F_SETFL, 0))
+			break;
+		cleared = true;
+	}
 	if (n < 0)
 		return -errno;
 	if ((n == 0 && len && r->done != r->size) || r->done + (uint64_t)n > r->size)

@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <zip.h>
 
+#include "dostime.h"
 #include "pycheck.h"
 #include "util.h"
 #include "zipahead.h"
@@ -136,11 +137,15 @@ err:
 }
 
 /*
- * What zip_file_set_dostime() would store for these DOS fields: mktime() of them with
- * tm_isdst -1, as libzip's _zip_d2u_time does, so the bytes are the same. Done here to do it
- * once per distinct time instead of once per entry: with TZ unset, glibc's mktime() stats
- * /etc/localtime on every call (one newfstatat per entry, 153k in a 1M-file prune), and the
- * entries of a zip nearly all share one time (SOURCE_DATE_EPOCH or the fixed one).
+ * A time that libzip, rendering it with localtime_r() as it writes the headers, turns into
+ * these DOS fields: what zip_file_set_dostime() gets from mktime() with tm_isdst -1 (libzip's
+ * _zip_d2u_time), found without mktime(). With TZ unset, glibc's mktime() stats /etc/localtime
+ * on every call, and a tree's mtimes are many distinct times (113k in a 1M-file prune: one
+ * newfstatat each); localtime_r() reads the zone once. The fields as UTC less the zone's offset
+ * there is the answer wherever that offset holds on both sides; only a time near a change of
+ * offset, checked by rendering it back, takes mktime(). Any time that renders to the fields
+ * gives the same bytes, and fix_dos_times() puts right the times a zone skips either way. Kept
+ * for the last distinct time: the entries of a zip mostly share one (SOURCE_DATE_EPOCH).
  */
 static time_t local_time(struct writer *w, uint16_t dos_time, uint16_t dos_date)
 {
@@ -154,10 +159,21 @@ static time_t local_time(struct writer *w, uint16_t dos_time, uint16_t dos_date)
 		.tm_sec = (dos_time << 1) & 62,
 		.tm_isdst = -1,
 	};
+	time_t utc = (time_t)dostime__to_unix(dos_time, dos_date), t;
+	struct tm lt;
 
 	if (key && key == w->dos_last)
 		return w->dos_last_local;
 	w->dos_last = key;
+	if (localtime_r(&utc, &lt)) {
+		t = utc - lt.tm_gmtoff;
+		if (localtime_r(&t, &lt) && lt.tm_year == tm.tm_year && lt.tm_mon == tm.tm_mon &&
+		    lt.tm_mday == tm.tm_mday && lt.tm_hour == tm.tm_hour &&
+		    lt.tm_min == tm.tm_min && lt.tm_sec == tm.tm_sec) {
+			w->dos_last_local = t;
+			return t;
+		}
+	}
 	w->dos_last_local = mktime(&tm);
 	return w->dos_last_local;
 }
