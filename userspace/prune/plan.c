@@ -76,6 +76,8 @@ static int closure(struct keepset *k, const struct rules_opts *rules, struct zip
 	if (ahead) {
 		o.on_keep = deflate_kept;
 		o.on_keep_arg = ahead;
+		o.head = zipahead__head;
+		o.head_arg = ahead;
 	}
 	err = rules__apply(k, &o, &st);
 	if (!err)

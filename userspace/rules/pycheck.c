@@ -16,10 +16,19 @@ static bool has_suffix(const char *s, const char *suffix)
 	return ls >= lx && !memcmp(s + ls - lx, suffix, lx);
 }
 
+/* The 16-byte header of PEP 552: magic, flags, then the source's mtime and size or its hash. */
+#define PYC_HEADER 16
+_Static_assert(PYC_HEADER <= RULES_HEAD_MAX, "rules_head_fn gives the whole header");
+
 /* A .pyc whose flags word (bytes 4..7, PEP 552) is 0 validates against its source's mtime. */
+static bool timestamp_based(const unsigned char *hdr, ssize_t n)
+{
+	return n == PYC_HEADER && !hdr[4] && !hdr[5] && !hdr[6] && !hdr[7];
+}
+
 bool pycheck__is_timestamp_based(int root_fd, const char *path, uint64_t dev, uint64_t ino)
 {
-	unsigned char hdr[16];
+	unsigned char hdr[PYC_HEADER];
 	ssize_t n;
 	int fd;
 
@@ -28,7 +37,7 @@ bool pycheck__is_timestamp_based(int root_fd, const char *path, uint64_t dev, ui
 		return false;
 	n = pread(fd, hdr, sizeof(hdr), 0);
 	close(fd);
-	return n == (ssize_t)sizeof(hdr) && !hdr[4] && !hdr[5] && !hdr[6] && !hdr[7];
+	return timestamp_based(hdr, n);
 }
 
 bool pycheck__source_path(const char *path, char *buf, size_t len)
@@ -54,14 +63,15 @@ bool pycheck__source_path(const char *path, char *buf, size_t len)
 	       (int)len;
 }
 
-int pycheck__count(const struct keepset *k, int root_fd, bool mtimes_kept, uint64_t *pyc_timestamp,
-		   uint64_t *py_odd_mtime)
+int pycheck__count(const struct keepset *k, int root_fd, rules_head_fn *head, void *head_arg,
+		   bool mtimes_kept, uint64_t *pyc_timestamp, uint64_t *py_odd_mtime)
 {
 	const struct tree *t = keepset__tree(k);
 	size_t n = tree__count(t);
 	struct tree_entry e, src;
-	unsigned char *counted = NULL;
+	unsigned char *counted = NULL, hdr[PYC_HEADER];
 	char buf[4096];
+	ssize_t hn;
 	int64_t si;
 	int err = 0;
 
@@ -73,8 +83,12 @@ int pycheck__count(const struct keepset *k, int root_fd, bool mtimes_kept, uint6
 			continue;
 		if (!S_ISREG(e.mode) || !has_suffix(e.path, ".pyc"))
 			continue;
-		if (!pycheck__is_timestamp_based(root_fd, e.path, e.dev, e.ino))
+		if (head && (hn = head(head_arg, i, hdr, sizeof(hdr))) >= 0) {
+			if (!timestamp_based(hdr, hn))
+				continue;
+		} else if (!pycheck__is_timestamp_based(root_fd, e.path, e.dev, e.ino)) {
 			continue;
+		}
 		if (!mtimes_kept) {
 			(*pyc_timestamp)++;
 			continue;

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "keepset.h"
+#include "rules.h"
 
 /*
  * Count, over the kept regular files of k (read through root_fd, the tree's root directory):
@@ -20,11 +21,12 @@
  * - mtimes_kept true: every kept regular .py with an odd-second mtime that has a kept
  *   timestamp-based __pycache__ .pyc, into *py_odd_mtime, once per .py however many pycs
  *   share it; DOS time rounds the .py mtime down to even seconds.
- * The other count is 0. Unreadable pycs count as not timestamp-based. 0, or -ENOMEM (the counts
- * then hold what was counted so far).
+ * The other count is 0. Unreadable pycs count as not timestamp-based. A pyc's header comes from
+ * head (NULL: none) when it has it, so a file the zip reads anyway is not opened again. 0, or
+ * -ENOMEM (the counts then hold what was counted so far).
  */
-int pycheck__count(const struct keepset *k, int root_fd, bool mtimes_kept, uint64_t *pyc_timestamp,
-		   uint64_t *py_odd_mtime);
+int pycheck__count(const struct keepset *k, int root_fd, rules_head_fn *head, void *head_arg,
+		   bool mtimes_kept, uint64_t *pyc_timestamp, uint64_t *py_odd_mtime);
 
 /* path (relative to root_fd, not followed if a symlink) is a .pyc with flags word 0. */
 bool pycheck__is_timestamp_based(int root_fd, const char *path, uint64_t dev, uint64_t ino);

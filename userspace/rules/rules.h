@@ -45,6 +45,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "keepset.h"
 
@@ -52,6 +53,15 @@
 #define RULES_MAX_ROUNDS 64
 /* Room in the per-rule arrays below; rules__count() of them are registered (rules.c's table). */
 #define RULES_MAX	 KEEP_RULES_MAX
+
+/*
+ * Up to len first bytes of kept file idx as another reader already has them (prune: the zip's
+ * deflaters, zipahead__head()): their count, or -ENOENT when the caller must read the file
+ * itself.
+ */
+typedef ssize_t rules_head_fn(void *arg, uint32_t idx, void *buf, size_t len);
+/* The most first bytes a rule asks for: a .pyc's header (PEP 552). */
+#define RULES_HEAD_MAX 16
 
 struct rules_opts {
 	/*
@@ -71,6 +81,13 @@ struct rules_opts {
 	 */
 	void (*on_keep)(void *arg, uint32_t idx);
 	void *on_keep_arg;
+	/*
+	 * Where kept files' first bytes come from before a rule reads them itself; NULL for none.
+	 * The ELF rule's test of every kept file for the ELF magic asks here first, and opens
+	 * only the files that are ELF objects.
+	 */
+	rules_head_fn *head;
+	void *head_arg;
 };
 
 #define RULES_ALL_OFF UINT32_MAX

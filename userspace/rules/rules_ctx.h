@@ -50,6 +50,8 @@ struct rules_ctx {
 	uint32_t reason;	/* and its reason bit */
 	void (*on_keep)(void *arg, uint32_t idx); /* rules_opts.on_keep */
 	void *on_keep_arg;
+	rules_head_fn *head; /* rules_opts.head */
+	void *head_arg;
 };
 
 #define RULES_NONE UINT32_MAX

@@ -83,6 +83,15 @@ size_t zipahead__count(const struct zipahead *a)
 	return a->nadded;
 }
 
+ssize_t zipahead__head(void *ahead, uint32_t idx, void *buf, size_t len)
+{
+	struct zipahead *a = ahead;
+
+	if (!a || !a->pool || idx >= tree__count(a->tree) || !a->by_idx[idx])
+		return -ENOENT;
+	return zippool__head(a->pool, a->by_idx[idx], buf, len);
+}
+
 size_t zipahead__done(const struct zipahead *a)
 {
 	return a->pool ? zippool__done(a->pool) : 0;
@@ -90,7 +99,7 @@ size_t zipahead__done(const struct zipahead *a)
 
 struct zippool *zipahead__pool(const struct zipahead *a, const struct tree *t, int level)
 {
-	return a->tree == t && a->level == level ? a->pool : NULL;
+	return a && a->tree == t && a->level == level ? a->pool : NULL;
 }
 
 struct zippool_job *zipahead__job(const struct zipahead *a, uint32_t idx)

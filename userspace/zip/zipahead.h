@@ -17,6 +17,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "tree.h"
 #include "zipwrite.h"
@@ -41,6 +42,16 @@ int zipahead__add(struct zipahead *a, uint32_t idx);
 
 /* Files handed over that the pool took (regular, small enough, not handed over before). */
 size_t zipahead__count(const struct zipahead *a);
+
+/*
+ * A rules_head_fn, a being the struct zipahead (NULL: none): up to len (<= ZIPPOOL_HEAD) first
+ * bytes of entry idx as its job read it (zippool__head(), which may run the job on this
+ * thread: call it from the thread that plans and writes), or -ENOENT when idx was not handed
+ * over or could not be read: the caller reads it itself. The closure rules' and the .pyc
+ * check's looks at kept files' first bytes come here, so a file the zip reads anyway is opened
+ * once.
+ */
+ssize_t zipahead__head(void *a, uint32_t idx, void *buf, size_t len);
 
 /* Files handed over and finished (deflated, or failed: the writer reports it). */
 size_t zipahead__done(const struct zipahead *a);

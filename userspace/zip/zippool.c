@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "zipdeflate.h"
@@ -37,7 +38,10 @@ struct zippool_job {
 	struct zipdeflate_out out; /* out.data NULL once released */
 	uint64_t held;		   /* what it counts in the pool's inflight bytes */
 	bool discard;		   /* its entry is not in the zip after all: free it when done */
-	size_t seq;		   /* its place in the order added */
+	bool head_ready;	   /* head holds the file's first bytes: it was read whole */
+	uint8_t head_len;	   /* min(e.size, ZIPPOOL_HEAD) */
+	unsigned char head[ZIPPOOL_HEAD];
+	size_t seq; /* its place in the order added */
 };
 
 struct zippool {
@@ -136,7 +140,16 @@ static void compress_job(struct zippool *p, struct zippool_job *job, struct zipd
 		return;
 	}
 	buf = read_job(p, job);
-	if (buf && zipdeflate__buffer(z, buf, job->e.size, &job->out))
+	if (!buf)
+		return;
+	/* Published before the deflate: zippool__head() waits for the read only. */
+	pthread_mutex_lock(&p->mu);
+	job->head_len = job->e.size < ZIPPOOL_HEAD ? (uint8_t)job->e.size : ZIPPOOL_HEAD;
+	memcpy(job->head, buf, job->head_len);
+	job->head_ready = true;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+	if (zipdeflate__buffer(z, buf, job->e.size, &job->out))
 		job_fail(job, ZIPPOOL_FAIL_MEMORY, ENOMEM);
 }
 
@@ -322,15 +335,38 @@ void zippool__start(struct zippool *p, int threads)
 			break; /* fewer workers, or none: the writer compresses itself */
 }
 
+/* With p->mu held: a job no worker took yet runs here, on the writer's thread. */
+static void run_here(struct zippool *p, struct zippool_job *job)
+{
+	if (job->state != JOB_PENDING)
+		return;
+	/* Only the writer thread waits, so only it uses writer_z. */
+	if (!p->writer_z)
+		(void)zipdeflate__new(p->level, &p->writer_z); /* NULL: the job fails */
+	run_job(p, job, p->writer_z);
+}
+
+ssize_t zippool__head(struct zippool *p, struct zippool_job *job, void *buf, size_t len)
+{
+	ssize_t n = -ENOENT;
+
+	pthread_mutex_lock(&p->mu);
+	if (!job->discard)
+		run_here(p, job);
+	while (!job->head_ready && job->state != JOB_DONE)
+		pthread_cond_wait(&p->cv, &p->mu);
+	if (job->head_ready) {
+		n = (ssize_t)(len < job->head_len ? len : job->head_len);
+		memcpy(buf, job->head, (size_t)n);
+	}
+	pthread_mutex_unlock(&p->mu);
+	return n;
+}
+
 int zippool__wait(struct zippool *p, struct zippool_job *job, struct zippool_result *res)
 {
 	pthread_mutex_lock(&p->mu);
-	if (job->state == JOB_PENDING) {
-		/* Only the writer thread waits, so only it uses writer_z. */
-		if (!p->writer_z)
-			(void)zipdeflate__new(p->level, &p->writer_z); /* NULL: the job fails */
-		run_job(p, job, p->writer_z);
-	}
+	run_here(p, job);
 	while (job->state != JOB_DONE)
 		pthread_cond_wait(&p->cv, &p->mu);
 	pthread_mutex_unlock(&p->mu);

@@ -18,7 +18,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
+
 #include "cancel.h"
+#include "rules.h"
 #include "tree.h"
 
 struct zippool;
@@ -71,6 +74,20 @@ void zippool__seal(struct zippool *p);
  * data is dropped, a running one's when it ends. Never zippool__wait() on it afterwards.
  */
 void zippool__discard(struct zippool *p, struct zippool_job *job);
+
+/* How many first bytes of its file a job keeps for zippool__head(): all a rule asks for. */
+#define ZIPPOOL_HEAD RULES_HEAD_MAX
+
+/*
+ * Up to len (<= ZIPPOOL_HEAD) first bytes of the job's file as the job read it, for the rules
+ * that decide by them (is it an ELF object, a timestamp-based .pyc) without opening the file a
+ * second time: their count, or -ENOENT when the job could not read it (the caller reads it
+ * itself, for its own account of the failure) or was discarded before it ran. A job no thread
+ * took yet runs on the caller's thread first, as in zippool__wait(); one running elsewhere is
+ * waited for until it has read the file, not until it has deflated it. Only the thread that
+ * waits for the jobs (the writer's) may call this.
+ */
+ssize_t zippool__head(struct zippool *p, struct zippool_job *job, void *buf, size_t len);
 
 /* Jobs finished (or discarded before they ran): for tests and the overlap's accounting. */
 size_t zippool__done(struct zippool *p);

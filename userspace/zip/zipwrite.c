@@ -446,7 +446,10 @@ int zipwrite__write(const struct keepset *k, const char *out_path, const struct 
 	if (err)
 		goto out;
 	/* Only warning counts: running out of memory there is not worth failing the zip. */
-	(void)pycheck__count(k, w.root_fd, opts->mtime_mode == ZIPWRITE_MTIME_KEEP,
+	(void)pycheck__count(k, w.root_fd,
+			     zipahead__pool(opts->ahead, w.tree, opts->level) ? zipahead__head
+									      : NULL,
+			     opts->ahead, opts->mtime_mode == ZIPWRITE_MTIME_KEEP,
 			     &st.pyc_timestamp, &st.py_odd_mtime);
 	for (size_t i = 0; i < n; i++)
 		if (items[i].kind == ITEM_FILE) {

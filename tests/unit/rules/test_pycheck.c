@@ -199,11 +199,11 @@ static void test_count_mtime_modes(void **state)
 	open_tree(f);
 	keep_all(f);
 	/* Kept mtimes: only odd.py goes stale, counted once for its two pycs. */
-	assert_int_equal(pycheck__count(f->k, f->root_fd, true, &ts, &odd), 0);
+	assert_int_equal(pycheck__count(f->k, f->root_fd, NULL, NULL, true, &ts, &odd), 0);
 	assert_int_equal(ts, 0);
 	assert_int_equal(odd, 1);
 	/* Normalized mtimes: every timestamp pyc (odd and even, 2 each) goes stale, not hashed. */
-	assert_int_equal(pycheck__count(f->k, f->root_fd, false, &ts, &odd), 0);
+	assert_int_equal(pycheck__count(f->k, f->root_fd, NULL, NULL, false, &ts, &odd), 0);
 	assert_int_equal(ts, 4);
 	assert_int_equal(odd, 0);
 }
@@ -216,8 +216,42 @@ static void test_count_even_mtime(void **state)
 	set_mtime(f->root, "pkg/odd.py", 1700000000);
 	open_tree(f);
 	keep_all(f);
-	assert_int_equal(pycheck__count(f->k, f->root_fd, true, &ts, &odd), 0);
+	assert_int_equal(pycheck__count(f->k, f->root_fd, NULL, NULL, true, &ts, &odd), 0);
 	assert_int_equal(odd, 0);
+}
+
+/* A head source that has every file: a hash-based header for each, whatever the file says. */
+static ssize_t hashed_head(void *arg, uint32_t idx, void *buf, size_t len)
+{
+	size_t *asked = arg;
+
+	(void)idx;
+	(*asked)++;
+	memset(buf, 0, len);
+	((unsigned char *)buf)[4] = 1; /* flags: hash-based */
+	return (ssize_t)len;
+}
+
+/* The headers come from head when it has them: no pyc is read, and none counts. */
+static void test_count_from_head(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t ts = 99, odd = 99;
+	size_t asked = 0, pycs = 0;
+	struct tree_entry e;
+
+	open_tree(f);
+	keep_all(f);
+	for (uint32_t i = 1; i < tree__count(f->t); i++) {
+		assert_int_equal(tree__get(f->t, i, &e), 0);
+		pycs += S_ISREG(e.mode) && strlen(e.path) > 4 &&
+			!strcmp(e.path + strlen(e.path) - 4, ".pyc");
+	}
+	assert_true(pycs >= 4);
+	assert_int_equal(pycheck__count(f->k, f->root_fd, hashed_head, &asked, false, &ts, &odd),
+			 0);
+	assert_int_equal(ts, 0);
+	assert_int_equal(asked, pycs);
 }
 
 /* Drop every pyc of stem (all opt levels) from the keepset. */
@@ -245,22 +279,22 @@ static void test_count_only_kept(void **state)
 	open_tree(f);
 	keep_all(f);
 	drop(f, "pkg/odd.py");
-	assert_int_equal(pycheck__count(f->k, f->root_fd, true, &ts, &odd), 0);
+	assert_int_equal(pycheck__count(f->k, f->root_fd, NULL, NULL, true, &ts, &odd), 0);
 	assert_int_equal(odd, 0);
 	/* Its pycs are not kept: Python compiles the source afresh, nothing is stale. */
 	open_tree(f);
 	keep_all(f);
 	drop_pycs(f, "odd");
-	assert_int_equal(pycheck__count(f->k, f->root_fd, true, &ts, &odd), 0);
+	assert_int_equal(pycheck__count(f->k, f->root_fd, NULL, NULL, true, &ts, &odd), 0);
 	assert_int_equal(odd, 0);
-	assert_int_equal(pycheck__count(f->k, f->root_fd, false, &ts, &odd), 0);
+	assert_int_equal(pycheck__count(f->k, f->root_fd, NULL, NULL, false, &ts, &odd), 0);
 	assert_int_equal(ts, 2);
 	/* A source that is not a regular file is not counted (nor followed). */
 	open_tree(f);
 	testfs__run("cd '%s/pkg' && mv odd.py real.py && ln -s real.py odd.py", f->root);
 	open_tree(f);
 	keep_all(f);
-	assert_int_equal(pycheck__count(f->k, f->root_fd, true, &ts, &odd), 0);
+	assert_int_equal(pycheck__count(f->k, f->root_fd, NULL, NULL, true, &ts, &odd), 0);
 	assert_int_equal(odd, 0);
 }
 
@@ -270,6 +304,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_timestamp_vs_hash, setup, teardown),
 		cmocka_unit_test(test_source_path),
 		cmocka_unit_test_setup_teardown(test_count_mtime_modes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_count_from_head, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_count_even_mtime, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_count_only_kept, setup, teardown),
 	};

@@ -306,6 +306,57 @@ static void test_directory_link_on_the_way_is_kept(void **state)
 	assert_added(f, rules__reason_named("elf"), want);
 }
 
+/* A head source (rules_opts.head) as prune's deflaters are: what it says, and what it asked. */
+struct heads {
+	const struct tree *t;
+	const char *not_elf; /* the entry it claims is no ELF object */
+	size_t asked, on_keep;
+};
+
+static ssize_t head_of(void *arg, uint32_t idx, void *buf, size_t len)
+{
+	struct heads *h = arg;
+	struct tree_entry e;
+
+	h->asked++;
+	assert_int_equal(tree__get(h->t, idx, &e), 0);
+	if (!strcmp(e.path, h->not_elf)) {
+		memset(buf, 'x', len);
+		return (ssize_t)len;
+	}
+	return -ENOENT; /* the rule reads the others itself */
+}
+
+static void count_keep(void *arg, uint32_t idx)
+{
+	(void)idx;
+	((struct heads *)arg)->on_keep++;
+}
+
+/*
+ * The rule asks the head source before it opens a file and trusts it: libb.so.1.0.0 said to be
+ * no ELF object is no candidate for liba.so's DT_NEEDED libb.so.1, though it is one; files the
+ * source does not have are read as always (bin/prog needs liba.so). on_keep hears of each
+ * addition.
+ */
+static void test_head_source_decides_before_open(void **state)
+{
+	struct fx *f = *state;
+	static const char *const only_liba[] = {"lib/liba.so", NULL};
+	struct heads h = {.t = f->t, .not_elf = "lib/libb.so.1.0.0"};
+	struct rules_opts o = {.off = 1u << rule_pos("python") | 1u << rule_pos("node"),
+			       .head = head_of,
+			       .head_arg = &h,
+			       .on_keep = count_keep,
+			       .on_keep_arg = &h};
+
+	keep(f, "bin/prog");
+	assert_int_equal(rules__apply(f->k, &o, &f->st), 0);
+	assert_added(f, rules__reason_named("elf"), only_liba);
+	assert_true(h.asked >= 3); /* bin/prog, lib/liba.so, lib/libb.so.1.0.0 */
+	assert_int_equal(h.on_keep, 1);
+}
+
 static void test_rule_off_adds_nothing(void **state)
 {
 	struct fx *f = *state;
@@ -331,6 +382,7 @@ int main(void)
 		cmocka_unit_test_setup(test_library_outside_tree_is_ignored, setup),
 		cmocka_unit_test_setup(test_absolute_rpath_under_recorded_root, setup),
 		cmocka_unit_test_setup(test_directory_link_on_the_way_is_kept, setup),
+		cmocka_unit_test_setup(test_head_source_decides_before_open, setup),
 		cmocka_unit_test_setup(test_rule_off_adds_nothing, setup),
 	};
 

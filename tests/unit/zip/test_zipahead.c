@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,7 @@
 #include "testfs.h"
 #include "tree.h"
 #include "zipahead.h"
+#include "zippool.h"
 #include "zipwrite.h"
 
 #define NFILES 240
@@ -142,6 +144,50 @@ static char *write_ahead(struct fx *f, int level, int ahead_level, int threads, 
 	return zip;
 }
 
+/*
+ * The first bytes of a handed-over file (zipahead__head, what the rules read instead of
+ * opening it): exact, for a short file all it has, whether a worker read it or the caller's
+ * thread ran the job (no workers); -ENOENT for files never handed over.
+ */
+static void test_head(void **state)
+{
+	struct fx *f = *state;
+	unsigned char buf[ZIPPOOL_HEAD], want[ZIPPOOL_HEAD];
+	struct zipwrite_opts o;
+	struct tree_entry e;
+	int64_t big, small, other;
+
+	testfs__write(f->tree, "tiny.txt", "abc");
+	tree__free(f->t);
+	assert_int_equal(tree__open(f->tree, NULL, &f->t), 0);
+	big = tree__find_path(f->t, "d01/f001.txt");
+	small = tree__find_path(f->t, "tiny.txt");
+	other = tree__find_path(f->t, "d02/f002.txt");
+	assert_true(big > 0 && small > 0 && other > 0);
+	assert_int_equal(tree__get(f->t, (uint32_t)big, &e), 0);
+	assert_true(e.size > ZIPPOOL_HEAD);
+	memcpy(want, "slimzip deflates ahead ", ZIPPOOL_HEAD);
+	for (int threads = 0; threads <= 2; threads += 2) {
+		struct zipahead *a = NULL;
+
+		opts(&o, 6, threads);
+		assert_int_equal(zipahead__new(f->t, &o, &a), 0);
+		if (!threads)
+			zippool__stop(
+				zipahead__pool(a, f->t, 6)); /* no worker: this thread runs it */
+		assert_int_equal(zipahead__add(a, (uint32_t)big), 0);
+		assert_int_equal(zipahead__add(a, (uint32_t)small), 0);
+		assert_int_equal(zipahead__head(a, (uint32_t)big, buf, sizeof(buf)), ZIPPOOL_HEAD);
+		assert_memory_equal(buf, want, ZIPPOOL_HEAD);
+		assert_int_equal(zipahead__head(a, (uint32_t)big, buf, 4), 4);
+		assert_int_equal(zipahead__head(a, (uint32_t)small, buf, sizeof(buf)), 3);
+		assert_memory_equal(buf, "abc", 3);
+		assert_int_equal(zipahead__head(a, (uint32_t)other, buf, sizeof(buf)), -ENOENT);
+		assert_int_equal(zipahead__head(NULL, (uint32_t)big, buf, sizeof(buf)), -ENOENT);
+		zipahead__free(a);
+	}
+}
+
 static void test_same_bytes_as_without(void **state)
 {
 	struct fx *f = *state;
@@ -213,6 +259,7 @@ static void test_free_unused(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_head, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_same_bytes_as_without, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_other_level_or_store, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_free_unused, setup, teardown),

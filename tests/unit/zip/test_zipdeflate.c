@@ -408,6 +408,51 @@ static void test_zipdeflate_buffer(void **state)
 }
 
 /*
+ * Large files (1 MiB and more) are sampled at start, middle and end: noise everywhere is
+ * stored without the whole deflate, yet a file that shrinks where any sample falls is
+ * deflated whole, and smaller than stored; below 1 MiB nothing is sampled.
+ */
+static void test_incompressible_samples(void **state)
+{
+	const size_t len = 3u << 20, sample = 64u << 10;
+	const size_t where[] = {0, len / 2 - sample / 2, len - sample};
+	struct zipdeflate *z = NULL;
+	struct zipdeflate_out out;
+	unsigned char *in, *t;
+
+	(void)state;
+	assert_int_equal(zipdeflate__new(6, &z), 0);
+	in = noise(len, 11);
+	assert_int_equal(zipdeflate__buffer(z, in, len, &out), 0);
+	assert_true(out.stored);
+	assert_int_equal(out.len, len);
+	assert_int_equal(out.crc, (uint32_t)libdeflate_crc32(0, out.data, len));
+	free(out.data);
+
+	/* Text where exactly one sample lands, noise elsewhere: deflated. */
+	for (size_t i = 0; i < sizeof(where) / sizeof(where[0]); i++) {
+		in = noise(len, 11);
+		t = text(sample);
+		memcpy(in + where[i], t, sample);
+		free(t);
+		assert_int_equal(zipdeflate__buffer(z, in, len, &out), 0);
+		assert_false(out.stored);
+		assert_true(out.len < len);
+		free(out.data);
+	}
+
+	/* Half text between the samples: stored, the price of not deflating noise. */
+	in = noise(len, 11);
+	t = text(len / 4);
+	memcpy(in + len / 8, t, len / 4);
+	free(t);
+	assert_int_equal(zipdeflate__buffer(z, in, len, &out), 0);
+	assert_true(out.stored);
+	free(out.data);
+	zipdeflate__free(z);
+}
+
+/*
  * The level mapping (zipdeflate.c's table, measured by scripts/bench-levels): zip level N is
  * the lowest libdeflate level that was no larger than zlib's N on every corpus, and what a
  * level-N compressor writes is exactly that libdeflate level's stream.
@@ -455,6 +500,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_threads_same_bytes, setup, ziptest__teardown),
 		cmocka_unit_test(test_zipdeflate_buffer),
 		cmocka_unit_test(test_level_mapping),
+		cmocka_unit_test(test_incompressible_samples),
 		cmocka_unit_test_setup_teardown(test_corrupt_deflate_stream, setup,
 						ziptest__teardown),
 		cmocka_unit_test_setup_teardown(test_first_failure_in_entry_order, setup,
