@@ -45,11 +45,11 @@ size_t zipahead__count(const struct zipahead *a);
 
 /*
  * A rules_head_fn, a being the struct zipahead (NULL: none): up to len (<= ZIPPOOL_HEAD) first
- * bytes of entry idx as its job read it (zippool__head(), which may run the job on this
+ * bytes of entry idx as its job read it (zippool__head(), which may read the file on this
  * thread: call it from the thread that plans and writes), or -ENOENT when idx was not handed
- * over or could not be read: the caller reads it itself. The closure rules' and the .pyc
- * check's looks at kept files' first bytes come here, so a file the zip reads anyway is opened
- * once.
+ * over, could not be read or finds the budget full: the caller reads it itself. The closure rules'
+ * and the .pyc check's looks at kept files' first bytes come here, so a file the zip reads anyway
+ * is opened once.
  */
 ssize_t zipahead__head(void *a, uint32_t idx, void *buf, size_t len);
 

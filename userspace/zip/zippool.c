@@ -39,6 +39,7 @@ struct zippool_job {
 	uint64_t held;		   /* what it counts in the pool's inflight bytes */
 	bool discard;		   /* its entry is not in the zip after all: free it when done */
 	bool head_ready;	   /* head holds the file's first bytes: it was read whole */
+	unsigned char *in;	   /* read by zippool__head(), not deflated yet (ready stack) */
 	uint8_t head_len;	   /* min(e.size, ZIPPOOL_HEAD) */
 	unsigned char head[ZIPPOOL_HEAD];
 	size_t seq; /* its place in the order added */
@@ -58,6 +59,12 @@ struct zippool {
 	 */
 	struct zippool_job **order;
 	size_t order_cap, next, end;
+	/*
+	 * Jobs zippool__head() read on the writer's thread, pending still: a worker deflates
+	 * them before it takes anything from order (their bytes are held already), last first.
+	 */
+	struct zippool_job **ready;
+	size_t nready;
 	uint64_t inflight;
 	bool stop;
 	bool sealed; /* no job will be added: a worker that finds none left ends */
@@ -131,6 +138,17 @@ err:
 	return NULL;
 }
 
+/* The file's first bytes, for zippool__head(): published as soon as it is read. */
+static void publish_head(struct zippool *p, struct zippool_job *job, const unsigned char *buf)
+{
+	pthread_mutex_lock(&p->mu);
+	job->head_len = job->e.size < ZIPPOOL_HEAD ? (uint8_t)job->e.size : ZIPPOOL_HEAD;
+	memcpy(job->head, buf, job->head_len);
+	job->head_ready = true;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+}
+
 static void compress_job(struct zippool *p, struct zippool_job *job, struct zipdeflate *z)
 {
 	unsigned char *buf;
@@ -139,29 +157,37 @@ static void compress_job(struct zippool *p, struct zippool_job *job, struct zipd
 		job_fail(job, ZIPPOOL_FAIL_MEMORY, ENOMEM);
 		return;
 	}
-	buf = read_job(p, job);
-	if (!buf)
-		return;
-	/* Published before the deflate: zippool__head() waits for the read only. */
-	pthread_mutex_lock(&p->mu);
-	job->head_len = job->e.size < ZIPPOOL_HEAD ? (uint8_t)job->e.size : ZIPPOOL_HEAD;
-	memcpy(job->head, buf, job->head_len);
-	job->head_ready = true;
-	pthread_cond_broadcast(&p->cv);
-	pthread_mutex_unlock(&p->mu);
+	buf = job->in;
+	job->in = NULL;
+	if (!buf) {
+		buf = read_job(p, job);
+		if (!buf)
+			return;
+		publish_head(p, job, buf);
+	}
 	if (zipdeflate__buffer(z, buf, job->e.size, &job->out))
 		job_fail(job, ZIPPOOL_FAIL_MEMORY, ENOMEM);
 }
+
+static void finish_job(struct zippool *p, struct zippool_job *job);
 
 /* Compress a pending job on this thread: called, and returns, with p->mu held. */
 static void run_job(struct zippool *p, struct zippool_job *job, struct zipdeflate *z)
 {
 	job->state = JOB_RUNNING;
-	job->held = job->e.size;
-	p->inflight += job->held;
+	if (!job->in) { /* a ready job's input is counted since zippool__head() read it */
+		job->held = job->e.size;
+		p->inflight += job->held;
+	}
 	pthread_mutex_unlock(&p->mu);
 	compress_job(p, job, z);
 	pthread_mutex_lock(&p->mu);
+	finish_job(p, job);
+}
+
+/* With p->mu held: the job's result (or failure) is in; what it holds now is its output. */
+static void finish_job(struct zippool *p, struct zippool_job *job)
+{
 	job->state = JOB_DONE;
 	p->done++;
 	p->inflight -= job->held;
@@ -194,14 +220,19 @@ static void *pool_worker(void *arg)
 	for (;;) {
 		struct zippool_job *job;
 
-		while (!p->stop && !slz_cancel__requested(p->cancel) &&
+		while (!p->stop && !slz_cancel__requested(p->cancel) && !p->nready &&
 		       ((p->next >= p->end && !p->sealed) ||
 			(p->next < p->end && !fits(p, p->order[p->next]) &&
 			 !(p->sealed && fits(p, p->order[p->end - 1])))))
 			pthread_cond_wait(&p->cv, &p->mu);
-		if (p->stop || slz_cancel__requested(p->cancel) || p->next >= p->end)
+		if (p->stop || slz_cancel__requested(p->cancel))
 			break;
-		job = fits(p, p->order[p->next]) ? p->order[p->next++] : p->order[--p->end];
+		if (p->nready)
+			job = p->ready[--p->nready];
+		else if (p->next >= p->end)
+			break;
+		else
+			job = fits(p, p->order[p->next]) ? p->order[p->next++] : p->order[--p->end];
 		if (job->state == JOB_PENDING) /* else the writer did it itself */
 			run_job(p, job, z);
 	}
@@ -238,10 +269,16 @@ struct zippool_job *zippool__add(struct zippool *p, const struct tree_entry *e)
 	if (p->n == p->order_cap) {
 		size_t cap = p->order_cap ? 2 * p->order_cap : CHUNK_JOBS;
 		struct zippool_job **order = realloc(p->order, cap * sizeof(*order));
+		struct zippool_job **ready;
 
 		if (!order)
 			goto out;
 		p->order = order;
+		/* Room for every job: each is read ahead by zippool__head() at most once. */
+		ready = realloc(p->ready, cap * sizeof(*ready));
+		if (!ready)
+			goto out;
+		p->ready = ready;
 		p->order_cap = cap;
 	}
 	if (p->n == p->nchunks * CHUNK_JOBS) {
@@ -298,7 +335,12 @@ void zippool__discard(struct zippool *p, struct zippool_job *job)
 	pthread_mutex_lock(&p->mu);
 	job->discard = true;
 	if (job->state == JOB_PENDING) {
-		/* Never read: a worker that reaches it passes by. */
+		/* Not deflated (maybe read, on the ready stack): a worker that reaches it passes
+		 * by. */
+		free(job->in);
+		job->in = NULL;
+		p->inflight -= job->held;
+		job->held = 0;
 		job->state = JOB_DONE;
 		p->done++;
 	} else if (job->state == JOB_DONE && job->out.data) {
@@ -346,14 +388,44 @@ static void run_here(struct zippool *p, struct zippool_job *job)
 	run_job(p, job, p->writer_z);
 }
 
+/*
+ * With p->mu held: read a job no thread took yet on this thread, to learn its first bytes,
+ * and leave the bytes on the ready stack for a worker to deflate, so the rules that ask
+ * (zipahead__head) cost the writer's thread the read a worker would have made, not the
+ * deflate too, and the file is opened once. Running (RUNNING) while it reads: a worker that
+ * takes it from order meanwhile passes it by, and finds it on the ready stack after.
+ */
+static void read_here(struct zippool *p, struct zippool_job *job)
+{
+	unsigned char *buf;
+
+	job->state = JOB_RUNNING;
+	job->held = job->e.size;
+	p->inflight += job->held;
+	pthread_mutex_unlock(&p->mu);
+	buf = read_job(p, job);
+	if (buf)
+		publish_head(p, job, buf);
+	pthread_mutex_lock(&p->mu);
+	if (!buf) { /* done, failed: the writer reports it when it gets there */
+		finish_job(p, job);
+		return;
+	}
+	job->in = buf;
+	job->state = JOB_PENDING;
+	p->ready[p->nready++] = job;
+	pthread_cond_broadcast(&p->cv);
+}
+
 ssize_t zippool__head(struct zippool *p, struct zippool_job *job, void *buf, size_t len)
 {
 	ssize_t n = -ENOENT;
 
 	pthread_mutex_lock(&p->mu);
-	if (!job->discard)
-		run_here(p, job);
-	while (!job->head_ready && job->state != JOB_DONE)
+	/* Over the budget the caller reads the head itself: the pool's memory stays bounded. */
+	if (job->state == JOB_PENDING && !job->in && fits(p, job) && p->ready)
+		read_here(p, job);
+	while (!job->head_ready && job->state == JOB_RUNNING)
 		pthread_cond_wait(&p->cv, &p->mu);
 	if (job->head_ready) {
 		n = (ssize_t)(len < job->head_len ? len : job->head_len);
@@ -412,7 +484,10 @@ void zippool__stop(struct zippool *p)
 	for (size_t i = 0; i < p->n; i++) {
 		free(job_at(p, i)->out.data);
 		job_at(p, i)->out.data = NULL;
+		free(job_at(p, i)->in);
+		job_at(p, i)->in = NULL;
 	}
+	p->nready = 0;
 }
 
 void zippool__free(struct zippool *p)
@@ -427,5 +502,6 @@ void zippool__free(struct zippool *p)
 		free(p->chunks[i]);
 	free(p->chunks);
 	free(p->order);
+	free(p->ready);
 	free(p);
 }

@@ -82,8 +82,9 @@ void zippool__discard(struct zippool *p, struct zippool_job *job);
  * Up to len (<= ZIPPOOL_HEAD) first bytes of the job's file as the job read it, for the rules
  * that decide by them (is it an ELF object, a timestamp-based .pyc) without opening the file a
  * second time: their count, or -ENOENT when the job could not read it (the caller reads it
- * itself, for its own account of the failure) or was discarded before it ran. A job no thread
- * took yet runs on the caller's thread first, as in zippool__wait(); one running elsewhere is
+ * itself, for its own account of the failure) or was discarded before it ran, and when the
+ * budget has no room for reading it now. A job no thread took yet is read on the caller's
+ * thread and left for a worker to deflate (first, before new files); one running elsewhere is
  * waited for until it has read the file, not until it has deflated it. Only the thread that
  * waits for the jobs (the writer's) may call this.
  */

@@ -158,8 +158,16 @@ static void test_head(void **state)
 	int64_t big, small, other;
 
 	testfs__write(f->tree, "tiny.txt", "abc");
+	keepset__free(f->k);
 	tree__free(f->t);
 	assert_int_equal(tree__open(f->tree, NULL, &f->t), 0);
+	assert_int_equal(keepset__new(f->t, &f->k), 0);
+	for (uint32_t i = 1; i < tree__count(f->t); i++) {
+		assert_int_equal(tree__get(f->t, i, &e), 0);
+		if (!S_ISDIR(e.mode) && strcmp(e.path, "dropped.txt") && strcmp(e.path, "tiny.txt"))
+			assert_int_equal(keepset__add(f->k, i, KEEP_GLOB, 0, NULL), 0);
+	}
+	assert_int_equal(keepset__complete_dirs(f->k), 0);
 	big = tree__find_path(f->t, "d01/f001.txt");
 	small = tree__find_path(f->t, "tiny.txt");
 	other = tree__find_path(f->t, "d02/f002.txt");
@@ -184,6 +192,20 @@ static void test_head(void **state)
 		assert_memory_equal(buf, "abc", 3);
 		assert_int_equal(zipahead__head(a, (uint32_t)other, buf, sizeof(buf)), -ENOENT);
 		assert_int_equal(zipahead__head(NULL, (uint32_t)big, buf, sizeof(buf)), -ENOENT);
+		if (threads) {
+			/* Read ahead by the heads, deflated by the workers: the same zip. */
+			size_t len, base_len;
+			char *zip, *base;
+
+			opts(&o, 6, threads);
+			base = write_zip(f, &o, &base_len);
+			o.ahead = a;
+			zip = write_zip(f, &o, &len);
+			assert_int_equal(len, base_len);
+			assert_memory_equal(zip, base, len);
+			free(zip);
+			free(base);
+		}
 		zipahead__free(a);
 	}
 }
