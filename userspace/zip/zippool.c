@@ -61,10 +61,11 @@ struct zippool {
 	size_t order_cap, next, end;
 	/*
 	 * Jobs zippool__head() read on the writer's thread, pending still: a worker deflates
-	 * them before it takes anything from order (their bytes are held already), last first.
+	 * ready[ready_next, nready) before it takes anything from order (their bytes are held
+	 * already), in the order they were read, which is the zip's: the writer follows.
 	 */
 	struct zippool_job **ready;
-	size_t nready;
+	size_t ready_next, nready;
 	uint64_t inflight;
 	bool stop;
 	bool sealed; /* no job will be added: a worker that finds none left ends */
@@ -220,15 +221,16 @@ static void *pool_worker(void *arg)
 	for (;;) {
 		struct zippool_job *job;
 
-		while (!p->stop && !slz_cancel__requested(p->cancel) && !p->nready &&
+		while (!p->stop && !slz_cancel__requested(p->cancel) &&
+		       p->ready_next == p->nready &&
 		       ((p->next >= p->end && !p->sealed) ||
 			(p->next < p->end && !fits(p, p->order[p->next]) &&
 			 !(p->sealed && fits(p, p->order[p->end - 1])))))
 			pthread_cond_wait(&p->cv, &p->mu);
 		if (p->stop || slz_cancel__requested(p->cancel))
 			break;
-		if (p->nready)
-			job = p->ready[--p->nready];
+		if (p->ready_next < p->nready)
+			job = p->ready[p->ready_next++];
 		else if (p->next >= p->end)
 			break;
 		else
@@ -487,7 +489,7 @@ void zippool__stop(struct zippool *p)
 		free(job_at(p, i)->in);
 		job_at(p, i)->in = NULL;
 	}
-	p->nready = 0;
+	p->ready_next = p->nready = 0;
 }
 
 void zippool__free(struct zippool *p)
