@@ -10,7 +10,9 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -81,11 +83,33 @@ static int cmp_links(const void *a, const void *b, void *ctx)
 	return *(const uint32_t *)a < *(const uint32_t *)b ? -1 : 1;
 }
 
+/* The (dev, ino) map, built on a thread of its own beside the path map (build_index). */
+static void *index_inodes(void *arg)
+{
+	struct tree *t = arg;
+	intptr_t err = idxmap__reserve(t->by_inode, t->count);
+
+	/* Inserting in index order makes find_inode return the first path of a hard link. */
+	for (size_t i = 0; !err && i < t->count; i++)
+		err = idxmap__insert(t->by_inode,
+				     inode_hash(t->devs[t->nodes[i].dev_idx], t->nodes[i].ino), i);
+	return (void *)err;
+}
+
+/*
+ * Below this many entries a thread for the inode map costs more than it saves (tens of
+ * microseconds against milliseconds); test_tree_walk's 6,000-file tree takes the thread.
+ */
+#define INDEX_THREAD_MIN 4096
+
 /* Everything that depends on the final (sorted) indexes. */
 static int build_index(struct tree *t)
 {
+	pthread_t th;
+	bool threaded;
+	void *ret;
 	void *p;
-	int err;
+	int err, ierr;
 
 	/* Shrink to fit: the walk's doubling slack would otherwise count against the budget. */
 	p = realloc(t->nodes, t->count * sizeof(*t->nodes));
@@ -104,18 +128,27 @@ static int build_index(struct tree *t)
 	err = idxmap__new(&t->by_inode);
 	if (err)
 		return err;
-	for (size_t i = 0; i < t->count; i++) {
+	/*
+	 * The two maps are independent: a large tree builds them at once (0.5 s of one thread
+	 * at 1M entries, the second core idle then); a small one, or no thread, in turn.
+	 */
+	threaded = t->count >= INDEX_THREAD_MIN && !pthread_create(&th, NULL, index_inodes, t);
+	err = idxmap__reserve(t->by_path, t->count);
+	for (size_t i = 0; !err && i < t->count; i++) {
 		const char *path = node_path(t, i);
-		struct node *n = &t->nodes[i];
 
 		err = idxmap__insert(t->by_path, path_hash(path, strlen(path)), i);
-		if (err)
-			return err;
-		/* Inserting in index order makes find_inode return the first path of a hard link.
-		 */
-		err = idxmap__insert(t->by_inode, inode_hash(t->devs[n->dev_idx], n->ino), i);
-		if (err)
-			return err;
+	}
+	if (threaded)
+		pthread_join(th, &ret);
+	else
+		ret = index_inodes(t);
+	ierr = (int)(intptr_t)ret;
+	if (err || ierr)
+		return err ? err : ierr;
+	for (size_t i = 0; i < t->count; i++) {
+		struct node *n = &t->nodes[i];
+
 		if (S_ISREG(n->mode)) {
 			t->files++;
 			t->bytes += n->size;
