@@ -20,7 +20,7 @@ struct slz_walk {
 	__u32 ulen;  /* bytes of ustr, without the NUL */
 	__u32 pad;
 	char buf[2 * SLZ_WALK_MAX];
-	char ustr[SLZ_WALK_MAX]; /* a user (or bprm) path string, NUL-terminated */
+	char ustr[SLZ_WALK_MAX]; /* a user path string, NUL-terminated */
 };
 
 struct {

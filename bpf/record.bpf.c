@@ -75,6 +75,7 @@ const volatile __u64 wakeup_bytes = 1 << 20;
 #define NR_stat	      4
 #define NR_lstat      6
 #define NR_mmap	      9
+#define NR_execve     59
 #define NR_access     21
 #define NR_creat      85
 #define NR_readlink   89
@@ -82,6 +83,7 @@ const volatile __u64 wakeup_bytes = 1 << 20;
 #define NR_newfstatat 262
 #define NR_readlinkat 267
 #define NR_faccessat  269
+#define NR_execveat   322
 #define NR_statx      332
 #define NR_openat2    437
 #define NR_faccessat2 439
@@ -343,16 +345,13 @@ static __always_inline __u32 open_kinds(struct slz_pt_regs *regs, long nr, __u64
 }
 
 /* Read a user path string into w->ustr; returns its length without the NUL, or -1. */
-static __always_inline int read_ustr(struct slz_walk *w, const char *s, bool kernel)
+static __always_inline int read_ustr(struct slz_walk *w, const char *s)
 {
 	long n;
 
 	if (!s)
 		return -1;
-	if (kernel)
-		n = bpf_probe_read_kernel_str(w->ustr, sizeof(w->ustr), s);
-	else
-		n = bpf_probe_read_user_str(w->ustr, sizeof(w->ustr), s);
+	n = bpf_probe_read_user_str(w->ustr, sizeof(w->ustr), s);
 	if (n <= 1)
 		return -1;
 	w->ulen = (__u32)(n - 1) & WALK_MASK;
@@ -418,9 +417,10 @@ __noinline int build_user_path(__u64 bd, __u64 bm)
 }
 
 /*
- * A lookup known only by its path string: key by a hash of (base dir, string). kind_err is
- * the kind, with the positive errno of a missing file in the high half. nr -1 is exec's #!
- * script: bprm->filename, a kernel string.
+ * A lookup known only by its path string (a user string): key by a hash of (base dir, string).
+ * kind_err is the kind, with the positive errno of a missing file in the high half. nr -1 is
+ * exec's #! script: the filename exec copied to the top of the new stack (bprm->exec, auxv's
+ * AT_EXECFN), bprm->filename's bytes.
  */
 __noinline int record_user_path(int dfd, __u64 upath, __u64 slot_gen, __u64 kind_err, long nr)
 {
@@ -437,7 +437,7 @@ __noinline int record_user_path(int dfd, __u64 upath, __u64 slot_gen, __u64 kind
 
 	if (!w)
 		return 0;
-	ulen = read_ustr(w, (const char *)upath, nr == -1);
+	ulen = read_ustr(w, (const char *)upath);
 	if (ulen <= 0)
 		return 0;
 	if (w->ustr[0] == '/') {
@@ -523,7 +523,7 @@ __noinline int record_stat(int dfd, __u64 upath_u, __u64 ubuf_u, __u64 slot_gen,
 	w = walk_buf();
 	if (!w)
 		goto undo;
-	if (read_ustr(w, upath, false) <= 0)
+	if (read_ustr(w, upath) <= 0)
 		goto undo;
 	if (w->ustr[0] == '/') {
 		bd = 0;
@@ -585,6 +585,74 @@ static __always_inline bool empty_path(const char *upath, __u64 flags)
 	return c == 0;
 }
 
+/* bpf_find_vma callback: the file mapped at the address, as an integer. */
+static long vma_file(struct task_struct *task, struct vm_area_struct *vma, __u64 *out)
+{
+	*out = (__u64)BPF_CORE_READ(vma, vm_file); /* read: record_file takes a plain integer */
+	return 0;
+}
+
+/*
+ * What exec opened inside the kernel, recorded once the new image runs (task the current task,
+ * trusted: bpf_find_vma's; file the binary exec ran, script the user address of its #! script's
+ * name or 0; ip the entry point): the binary, the script, and the ELF interpreter, whatever is
+ * mapped at the entry point unless it is the binary itself. Both exec paths call it: slz_exec
+ * at sched_process_exec, the sys_exit hook at execve's return.
+ */
+static __always_inline void record_exec(struct task_struct *task, __u64 file, __u64 script,
+					__u64 ip, __u64 sg)
+{
+	__u64 interp = 0;
+
+	if (file)
+		record_file(file, sg, SLZ_KIND_EXEC, -1);
+	if (script)
+		record_user_path(AT_FDCWD, script, sg, SLZ_KIND_EXEC, -1);
+	bpf_find_vma(task, ip, vma_file, &interp, 0);
+	if (interp && file &&
+	    (__u64)BPF_CORE_READ((struct file *)interp, f_inode) !=
+		    (__u64)BPF_CORE_READ((struct file *)file, f_inode))
+		record_file(interp, sg, SLZ_KIND_INTERP, -1);
+}
+
+/*
+ * The sys_exit hook's exec: slz_exec_note (sched_process_exec) notes only a #! script's name
+ * here, by thread id (exec keeps it: de_thread has already given the thread its leader's id),
+ * and slz_sys_exit records the exec at execve's successful return, from the new image's exe_file
+ * and entry point, through the global functions its other cases verified already. slz_exec,
+ * which calls them itself, costs the load the verification of those functions a second time
+ * (3,668 insns, ~9 ms of `record -- /bin/true`); the note costs ~20. LRU: a note nobody takes
+ * (an exec outside every target) is evicted, never blocks another; a note is replaced or
+ * deleted at each exec of its thread, so the one execve's return finds is its own exec's.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 256);
+	__type(key, __u32);
+	__type(value, __u64);
+} exec_scripts SEC(".maps");
+
+/*
+ * slz_sys_exit's half, at a successful execve or execveat (ret 0, the new image's first exit;
+ * ip its entry point). Global (see SLOT_GEN): verified once, not once per state the switch
+ * of on_sys_exit carries into it.
+ */
+__noinline int record_exec_exit(__u64 ip, __u64 sg)
+{
+	struct task_struct *task = current_task_untrusted();
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	__u64 *note = bpf_map_lookup_elem(&exec_scripts, &tid);
+	__u64 script = 0;
+
+	if (note) {
+		script = *note;
+		bpf_map_delete_elem(&exec_scripts, &tid);
+	}
+	record_exec(bpf_get_current_task_btf(), (__u64)BPF_CORE_READ(task, mm, exe_file), script,
+		    ip, sg);
+	return 0;
+}
+
 /*
  * What every recording hook runs at a syscall's exit: nr is the syscall, regs its user
  * registers (the arguments as the task passed them), ret its result, task the current task
@@ -634,6 +702,12 @@ static __always_inline int on_sys_exit(struct task_struct *btask, struct slz_pt_
 	case NR_readlink:
 	case NR_readlinkat:
 		kind = SLZ_KIND_READLINK;
+		break;
+	case NR_execve:
+	case NR_execveat:
+		if (ret)
+			return 0; /* failed: the old image goes on, nothing was executed */
+		kind = SLZ_KIND_EXEC;
 		break;
 	default:
 		return 0;
@@ -695,6 +769,9 @@ static __always_inline int on_sys_exit(struct task_struct *btask, struct slz_pt_
 			if (!empty_path((const char *)upath, regs->dx))
 				record_stat_hot(cs, dfd, upath, regs->r8, sg, nr);
 		}
+		break;
+	case SLZ_KIND_EXEC:
+		record_exec_exit(regs->ip, sg);
 		break;
 	default: /* access, readlink */
 		record_user_path(dfd, upath, sg, kind, nr);
@@ -770,39 +847,35 @@ SYS_EXIT_PROG(faccessat2, NR_faccessat2)
 SYS_EXIT_PROG(readlink, NR_readlink)
 SYS_EXIT_PROG(readlinkat, NR_readlinkat)
 
-/* bpf_find_vma callback: the file mapped at the address, as an integer. */
-static long vma_file(struct task_struct *task, struct vm_area_struct *vma, __u64 *out)
-{
-	*out = (__u64)BPF_CORE_READ(vma, vm_file); /* read: record_file takes a plain integer */
-	return 0;
-}
-
+/* The per-syscall hook's exec: all of it at sched_process_exec (no program sees execve). */
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(slz_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
 	/* Read, not loaded: a global function takes the pointer only as a plain integer. */
-	__u64 file = (__u64)BPF_CORE_READ(bprm, file);
-	__u64 ip, interp = 0, sg;
+	__u64 file = (__u64)BPF_CORE_READ(bprm, file), sg;
 	__u32 gen;
 	int target = current_target(&gen);
 
 	if (target < 0)
 		return 0;
 	sg = SLOT_GEN(target, gen);
-	if (file)
-		record_file(file, sg, SLZ_KIND_EXEC, -1);
-
 	/* A #! script (or binfmt_misc): the kernel replaced interp; filename is the script. */
-	if (bprm->interp != bprm->filename)
-		record_user_path(AT_FDCWD, (__u64)BPF_CORE_READ(bprm, filename), sg, SLZ_KIND_EXEC,
-				 -1);
+	record_exec(bpf_get_current_task_btf(), file,
+		    bprm->interp != bprm->filename ? BPF_CORE_READ(bprm, exec) : 0,
+		    ((struct slz_pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf()))->ip, sg);
+	return 0;
+}
 
-	/* The ELF interpreter: whatever is mapped at the entry point, unless it is the binary. */
-	ip = ((struct slz_pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf()))->ip;
-	bpf_find_vma(bpf_get_current_task_btf(), ip, vma_file, &interp, 0);
-	if (interp && file &&
-	    (__u64)BPF_CORE_READ((struct file *)interp, f_inode) !=
-		    (__u64)BPF_CORE_READ((struct file *)file, f_inode))
-		record_file(interp, sg, SLZ_KIND_INTERP, -1);
+/* The sys_exit hook's exec: the script's name noted for execve's return (exec_scripts). */
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(slz_exec_note, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	__u64 exec = BPF_CORE_READ(bprm, exec);
+
+	if (bprm->interp == bprm->filename)
+		bpf_map_delete_elem(&exec_scripts, &tid);
+	else
+		bpf_map_update_elem(&exec_scripts, &tid, &exec, BPF_ANY);
 	return 0;
 }

@@ -51,9 +51,10 @@ BPID=$!
 for _ in $(seq 100); do [[ $(ctl list | grep -c '	live	explicit') == 2 ]] && break; sleep 0.1; done
 run "${CTL[@]}" list
 check "while it runs, the daemon follows both commands" test "$(grep -c "^batch$BPID-.*	live	explicit" "$WORK/last.out")" = 2
-# slz_exec: loaded under either syscall hook
-check "batch itself holds no record program" test "$(progs_of "$BPID" slz_exec)" = 0
-check "the daemon holds one: one loaded for both" test "$(progs_of "$DPID" slz_exec)" = 1
+# the exec program: slz_exec under the per-syscall hook, slz_exec_note beside sys_exit
+exec_progs() { echo $(($(progs_of "$1" slz_exec) + $(progs_of "$1" slz_exec_note))); }
+check "batch itself holds no record program" test "$(exec_progs "$BPID")" = 0
+check "the daemon holds one: one loaded for both" test "$(exec_progs "$DPID")" = 1
 touch "$WORK/go"
 RC=0
 wait "$BPID" || RC=$?

@@ -12,6 +12,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/daemon_lib.sh"
 # hook_links PID: links of the syscall hook, whichever the recorder chose (tp_btf/sys_exit, or
 # the per-syscall tracepoints, of which sys_exit_openat stands for all: one link each).
 hook_links() { echo $(($(links_of "$1" slz_sys_exit) + $(links_of "$1" slz_openat))); }
+# exec_links PID: links of the hook's exec program (slz_exec, or slz_exec_note beside sys_exit).
+exec_links() { echo $(($(links_of "$1" slz_exec) + $(links_of "$1" slz_exec_note))); }
 # links_of PID PROG: how many bpf_link fds of PID run the program named PROG.
 links_of() { bpf_fds_of "$1" bpf_link "$2"; }
 CG=$CG_MNT$CG_SELF/slz-e2e-attach-$$
@@ -23,7 +25,7 @@ echo "== a daemon without config follows nothing: nothing attached for every tas
 daemon_start || true
 check "(precondition) the daemon answers" ctl ping
 check "no syscall hook link (got $(hook_links "$DPID"))" test "$(hook_links "$DPID")" = 0
-check "no exec link" test "$(links_of "$DPID" slz_exec)" = 0
+check "no exec link" test "$(exec_links "$DPID")" = 0
 run "${CTL[@]}" status --format json
 check "status says detached" test "$(jq -r .attached "$WORK/last.out")" = false
 run "${CTL[@]}" status
@@ -33,7 +35,7 @@ echo "== ctl add: attached before the reply, a command started right after is re
 run "${CTL[@]}" add t1 --cgroup "$CG"
 check "ctl add (exit $RC)" test "$RC" -eq 0
 check "one syscall hook link" test "$(hook_links "$DPID")" = 1
-check "one exec link" test "$(links_of "$DPID" slz_exec)" = 1
+check "one exec link" test "$(exec_links "$DPID")" = 1
 run "${CTL[@]}" status --format json
 check "status says attached" test "$(jq -r .attached "$WORK/last.out")" = true
 in_cg "$CG" cat "$WORK/d/f" >/dev/null
@@ -45,11 +47,11 @@ echo "== the last target finished: detached"
 # The daemon keeps them 2 s (DAEMON_DETACH_LINGER_MS: a stream of short jobs does not attach
 # and detach for each), then they close in the background (a tracepoint grace period each).
 for _ in $(seq 200); do
-	(($(hook_links "$DPID") + $(links_of "$DPID" slz_exec) == 0)) && break
+	(($(hook_links "$DPID") + $(exec_links "$DPID") == 0)) && break
 	sleep 0.05
 done
 check "no syscall hook link after finish" test "$(hook_links "$DPID")" = 0
-check "no exec link after finish" test "$(links_of "$DPID" slz_exec)" = 0
+check "no exec link after finish" test "$(exec_links "$DPID")" = 0
 run "${CTL[@]}" status --format json
 check "status says detached again" test "$(jq -r .attached "$WORK/last.out")" = false
 daemon_stop

@@ -61,8 +61,8 @@ ours() {
 	awk -v t="$1" -v f="${2:-2}" '$1 == t { print $f }' "$WORK/held"
 }
 progs=$(ours prog 3 | sort | tr '\n' ' ')
-check "its programs are slz_exec and slz_sys_exit, no fork program ($progs)" \
-	test "$progs" = "slz_exec slz_sys_exit "
+check "its programs are slz_exec_note and slz_sys_exit, no fork program ($progs)" \
+	test "$progs" = "slz_exec_note slz_sys_exit "
 check "... attached by two links ($(ours link | wc -l))" test "$(ours link | wc -l)" -eq 2
 stats=$(awk '$1 == "map" && $3 == "stats" { print $4 }' "$WORK/held")
 check "... one target's counters and the no-target slot ($stats)" test "$stats" = 2

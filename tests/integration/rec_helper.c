@@ -56,6 +56,25 @@ static void wait_child(pid_t pid)
 		;
 }
 
+/* Exec path in a child through the raw syscall nr (execve or execveat); its exit status. */
+static int exec_child(long nr, const char *path)
+{
+	char *const argv[] = {(char *)path, NULL}, *const envp[] = {NULL};
+	pid_t pid = fork();
+	int st = -1;
+
+	if (pid == 0) {
+		if (nr == SYS_execve)
+			syscall(SYS_execve, path, argv, envp);
+		else
+			syscall(SYS_execveat, AT_FDCWD, path, argv, envp, 0);
+		_exit(100);
+	}
+	while (pid > 0 && waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
 static void nested_cgroup_child(void)
 {
 	char line[4096] = "", cg[4096], procs[4200];
@@ -500,6 +519,10 @@ static int mode_syscalls(void)
 	syscall(SYS_readlink, P("no-readlink"), buf, sizeof(buf));
 	syscall(SYS_readlinkat, AT_FDCWD, P("no-readlinkat"), buf, sizeof(buf));
 	syscall(SYS_open, P("sc-open/below"), O_RDONLY); /* ENOTDIR */
+	/* exec: a #! script by execve, a binary by execveat, one that fails (nothing ran) */
+	if (exec_child(SYS_execve, P("sc-script.sh")) || exec_child(SYS_execveat, "/bin/true") ||
+	    !exec_child(SYS_execve, P("no-exec")))
+		return 126;
 #undef CLOSE
 #undef P
 	return 0;

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "cgroup.h"
 #include "launch.h"
@@ -41,7 +42,8 @@ static const char *const per_syscall_progs[] = {
 /* Links of ours to any per-task program. */
 static int task_links(void)
 {
-	int n = itest__links_of("slz_sys_exit") + itest__links_of("slz_exec");
+	int n = itest__links_of("slz_sys_exit") + itest__links_of("slz_exec") +
+		itest__links_of("slz_exec_note");
 
 	for (size_t i = 0; i < ARRAY_LEN(per_syscall_progs); i++)
 		n += itest__links_of(per_syscall_progs[i]);
@@ -67,7 +69,9 @@ static void expect_attached(struct recorder *r, bool on)
 			fail_msg("%s: %d links, expected %d", per_syscall_progs[i],
 				 itest__links_of(per_syscall_progs[i]), on && per);
 	}
-	assert_int_equal(itest__links_of("slz_exec"), on);
+	/* The exec program of the hook: slz_sys_exit records exec with slz_exec_note's help. */
+	assert_int_equal(itest__links_of("slz_exec"), on && per);
+	assert_int_equal(itest__links_of("slz_exec_note"), on && !per);
 	assert_int_equal(recorder__attached(r), on);
 }
 
@@ -230,6 +234,17 @@ static struct profile *record_syscalls(enum recorder_hook hook)
 	return p;
 }
 
+/* The kinds of every entry of path. */
+static uint32_t kinds_at(const struct profile *p, const char *path)
+{
+	uint32_t kinds = 0;
+
+	for (size_t i = 0; i < profile__count(p); i++)
+		if (!strcmp(profile__entry(p, i)->path, path))
+			kinds |= profile__entry(p, i)->kinds;
+	return kinds;
+}
+
 static void expect_kind(const struct profile *p, const char *name, uint32_t kinds)
 {
 	const struct profile_entry *e = itest__entry_of(p, g.tmp, name);
@@ -251,6 +266,7 @@ static void test_hooks_record_alike(void **state)
 		"no-fstatat",  "no-statx",	"no-access",	 "no-faccessat", "no-faccessat2",
 		"no-readlink", "no-readlinkat", "sc-open/below",
 	};
+	char script[PATH_MAX];
 	struct profile *a, *b;
 	char **la, **lb;
 	size_t na, nb;
@@ -271,6 +287,9 @@ static void test_hooks_record_alike(void **state)
 	testfs__write(g.tmp, "sc-dir/in-openat", "i");
 	testfs__write(g.tmp, "sc-dir/in-fstatat", "i");
 	testfs__write(g.tmp, "sc-dir/in-faccessat2", "i");
+	testfs__write(g.tmp, "sc-script.sh", "#!/bin/sh\nexit 0\n");
+	testfs__path(script, sizeof(script), g.tmp, "sc-script.sh");
+	assert_int_equal(chmod(script, 0755), 0);
 
 	a = record_syscalls(RECORDER_HOOK_PER_SYSCALL);
 	b = record_syscalls(RECORDER_HOOK_SYS_EXIT);
@@ -292,6 +311,23 @@ static void test_hooks_record_alike(void **state)
 	for (size_t i = 0; i < ARRAY_LEN(missing); i++)
 		expect_kind(a, missing[i], SLZ_KIND_MISSING);
 	assert_non_null(profile__find_path(a, g.helper)); /* the exec program, under both */
+	/* exec: the script itself (and sh's open of it), the binaries, their ELF interpreter */
+	for (int h = 0; h < 2; h++) {
+		const struct profile *p = h ? b : a;
+		static const char *const bins[] = {"/bin/sh", "/bin/true",
+						   "/lib64/ld-linux-x86-64.so.2"};
+		char real[PATH_MAX];
+
+		/* The exec's entry is by path, sh's open by inode: two entries of one path here. */
+		if (kinds_at(p, script) != (SLZ_KIND_EXEC | SLZ_KIND_OPEN))
+			fail_msg("hook %d: %s kinds %#x", h, script, kinds_at(p, script));
+		for (int i = 0; i < 3; i++) {
+			assert_non_null(realpath(bins[i], real));
+			if (!(kinds_at(p, real) & (i < 2 ? SLZ_KIND_EXEC : SLZ_KIND_INTERP)))
+				fail_msg("hook %d: %s kinds %#x", h, real, kinds_at(p, real));
+		}
+		assert_null(itest__entry_of(p, g.tmp, "no-exec")); /* exec is no hooked lookup */
+	}
 
 	la = profile_lines(a, &na);
 	lb = profile_lines(b, &nb);

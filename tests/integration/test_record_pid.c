@@ -166,7 +166,7 @@ static void test_pid_in_private_cgroup(void **state)
 	rt.o.pid = pid;
 	rt.o.cgroup_path = c.cgroup;
 	assert_int_equal(pthread_create(&rt.t, NULL, rec_fn, &rt), 0);
-	wait_link("slz_exec");
+	wait_link("slz_exec_note"); /* record --pid: the sys_exit hook's */
 	testfs__write(g.tmp, "GO", "");
 	wait_ok(pidfd);
 	/* record returns by itself once the process has exited */

@@ -268,9 +268,10 @@ static int choose_hook(enum recorder_hook want, bool one_shot, enum recorder_hoo
 }
 
 /*
- * Load only the chosen hook's syscall programs, and list them with the exec program as the
- * ones every task runs. A per-syscall program whose tracepoint this kernel lacks (an older
- * kernel without faccessat2, say) stays unloaded: no task can make that syscall.
+ * Load only the chosen hook's syscall programs, and list them with the hook's exec program
+ * (slz_exec, or slz_exec_note beside slz_sys_exit) as the ones every task runs. A per-syscall
+ * program whose tracepoint this kernel lacks (an older kernel without faccessat2, say) stays
+ * unloaded: no task can make that syscall.
  */
 static int select_task_progs(struct recorder *r)
 {
@@ -288,7 +289,10 @@ static int select_task_progs(struct recorder *r)
 		else if (prog == r->skel->progs.slz_sys_exit)
 			load = r->hook == RECORDER_HOOK_SYS_EXIT;
 		else if (prog == r->skel->progs.slz_exec)
-			load = true;
+			load = r->hook == RECORDER_HOOK_PER_SYSCALL;
+		else if (prog == r->skel->progs.slz_exec_note)
+			/* slz_sys_exit records the exec at execve's return (record.bpf.c) */
+			load = r->hook == RECORDER_HOOK_SYS_EXIT;
 		else
 			continue; /* the cgroup programs: recorder__open's */
 		bpf_program__set_autoload(prog, load);
