@@ -2,10 +2,10 @@
 /*
  * Not a test: the light-skeleton spike of issue 13 (record's start-up). Loads the recorder's
  * programs one of these ways, optionally attaches and detaches them, and exits:
- *   skel       the regular skeleton: libbpf open + load of slz_sys_exit and slz_exec (what
+ *   skel       the regular skeleton: libbpf open + load of slz_sys_exit and slz_exec_note (what
  *              `record -- CMD` loads here): vmlinux BTF read and parsed, CO-RE in userspace;
  *   skel-ps    the same with the per-syscall hook's 14 tracepoint programs + slz_exec;
- *   lskel      a gen_loader blob (tests/bench/gen_lskel) of slz_sys_exit + slz_exec: one
+ *   lskel      a gen_loader blob (tests/bench/gen_lskel) of slz_sys_exit + slz_exec_note: one
  *              BPF_PROG_TYPE_SYSCALL loader program creates the maps and loads the programs, the
  *              kernel applies the CO-RE relocations (attr.core_relos) with its own BTF;
  *   lskel5     the same blob plus slz_fork, slz_cgroup_mkdir, slz_cgroup_rmdir (one blob that
@@ -129,9 +129,11 @@ static int run_skel(bool attach, bool per_syscall)
 	bpf_object__for_each_program(prog, skel->obj)
 	{
 		const char *sec = bpf_program__section_name(prog);
-		bool load = prog == skel->progs.slz_exec ||
-			    (per_syscall ? !strncmp(sec, "tracepoint/", 11)
-					 : prog == skel->progs.slz_sys_exit);
+		/* each hook with its exec program, as recorder_load.c's select_task_progs */
+		bool load = per_syscall ? prog == skel->progs.slz_exec ||
+						  !strncmp(sec, "tracepoint/", 11)
+					: prog == skel->progs.slz_exec_note ||
+						  prog == skel->progs.slz_sys_exit;
 
 		bpf_program__set_autoload(prog, load);
 	}
@@ -359,7 +361,7 @@ static int run_gen(bool attach, int verbose)
 	bpf_object__for_each_program(prog, skel->obj)
 	{
 		bpf_program__set_autoload(prog, only ? !strcmp(bpf_program__name(prog), only)
-						     : prog == skel->progs.slz_exec ||
+						     : prog == skel->progs.slz_exec_note ||
 								prog == skel->progs.slz_sys_exit);
 		prog_names[b.nprogs] = bpf_program__name(prog);
 		prog_secs[b.nprogs] = bpf_program__section_name(prog);
@@ -414,7 +416,7 @@ static int run_lskel_all(bool attach)
 	err = record_all_lskel__load(skel);
 	if (!err && attach) {
 		if (record_all_lskel__slz_sys_exit__attach(skel) < 0 ||
-		    record_all_lskel__slz_exec__attach(skel) < 0)
+		    record_all_lskel__slz_exec_note__attach(skel) < 0)
 			err = -errno;
 	}
 	record_all_lskel__destroy(skel);
