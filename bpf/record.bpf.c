@@ -616,40 +616,46 @@ static __always_inline void record_exec(struct task_struct *task, __u64 file, __
 }
 
 /*
- * The sys_exit hook's exec: slz_exec_note (sched_process_exec) notes only a #! script's name
- * here, by thread id (exec keeps it: de_thread has already given the thread its leader's id),
- * and slz_sys_exit records the exec at execve's successful return, from the new image's exe_file
- * and entry point, through the global functions its other cases verified already. slz_exec,
- * which calls them itself, costs the load the verification of those functions a second time
- * (3,668 insns, ~9 ms of `record -- /bin/true`); the note costs ~20. LRU: a note nobody takes
- * (an exec outside every target) is evicted, never blocks another; a note is replaced or
- * deleted at each exec of its thread, so the one execve's return finds is its own exec's.
+ * The sys_exit hook's exec. slz_exec_note, at sched_process_exec, notes what exec ran by
+ * thread id (exec keeps it: de_thread has already given the thread its leader's id), and
+ * slz_sys_exit records it at that execve's successful return, through the global functions
+ * its other cases verified already: slz_exec, which calls them itself, cost the load their
+ * verification a second time (3,668 insns, ~9 ms of `record -- /bin/true`); the note costs 28.
+ * The binary's struct file outlives the exec: the new mm's exe_file holds it. Every exec
+ * notes and its execve's return takes the note, target or not, so notes live for microseconds;
+ * LRU so that a note nobody took (a task killed in between) never blocks another.
  */
+struct slz_exec_note {
+	__u64 file;   /* bprm->file, as an integer (record_file's) */
+	__u64 script; /* a #! script's name (bprm->exec, user memory), else 0 */
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 256);
 	__type(key, __u32);
-	__type(value, __u64);
-} exec_scripts SEC(".maps");
+	__type(value, struct slz_exec_note);
+} exec_notes SEC(".maps");
 
 /*
- * slz_sys_exit's half, at a successful execve or execveat (ret 0, the new image's first exit;
- * ip its entry point). Global (see SLOT_GEN): verified once, not once per state the switch
- * of on_sys_exit carries into it.
+ * slz_sys_exit's half, at a successful execve or execveat (the new image's first syscall
+ * exit; ip its entry point). Global (see SLOT_GEN): the note's lookup and the target's are
+ * verified once, beside on_sys_exit's switch rather than inside it.
  */
-__noinline int record_exec_exit(__u64 ip, __u64 sg)
+__noinline int record_exec_exit(__u64 ip)
 {
-	struct task_struct *task = current_task_untrusted();
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	__u64 *note = bpf_map_lookup_elem(&exec_scripts, &tid);
-	__u64 script = 0;
+	__u32 tid = (__u32)bpf_get_current_pid_tgid(), gen;
+	struct slz_exec_note *note = bpf_map_lookup_elem(&exec_notes, &tid), n;
+	int target;
 
-	if (note) {
-		script = *note;
-		bpf_map_delete_elem(&exec_scripts, &tid);
-	}
-	record_exec(bpf_get_current_task_btf(), (__u64)BPF_CORE_READ(task, mm, exe_file), script,
-		    ip, sg);
+	if (!note)
+		return 0; /* exec before slz_exec_note was attached */
+	n = *note;
+	bpf_map_delete_elem(&exec_notes, &tid);
+	target = current_target(&gen);
+	if (target >= 0)
+		record_exec(bpf_get_current_task_btf(), n.file, n.script, ip,
+			    SLOT_GEN(target, gen));
 	return 0;
 }
 
@@ -705,10 +711,8 @@ static __always_inline int on_sys_exit(struct task_struct *btask, struct slz_pt_
 		break;
 	case NR_execve:
 	case NR_execveat:
-		if (ret)
-			return 0; /* failed: the old image goes on, nothing was executed */
-		kind = SLZ_KIND_EXEC;
-		break;
+		/* Failed: the old image goes on, nothing was executed (and nothing noted). */
+		return ret ? 0 : record_exec_exit(regs->ip);
 	default:
 		return 0;
 	}
@@ -769,9 +773,6 @@ static __always_inline int on_sys_exit(struct task_struct *btask, struct slz_pt_
 			if (!empty_path((const char *)upath, regs->dx))
 				record_stat_hot(cs, dfd, upath, regs->r8, sg, nr);
 		}
-		break;
-	case SLZ_KIND_EXEC:
-		record_exec_exit(regs->ip, sg);
 		break;
 	default: /* access, readlink */
 		record_user_path(dfd, upath, sg, kind, nr);
@@ -866,16 +867,16 @@ int BPF_PROG(slz_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm
 	return 0;
 }
 
-/* The sys_exit hook's exec: the script's name noted for execve's return (exec_scripts). */
+/* The sys_exit hook's exec: what it ran, noted for execve's return (exec_notes). */
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(slz_exec_note, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	__u64 exec = BPF_CORE_READ(bprm, exec);
+	struct slz_exec_note n = {.file = (__u64)BPF_CORE_READ(bprm, file)};
 
-	if (bprm->interp == bprm->filename)
-		bpf_map_delete_elem(&exec_scripts, &tid);
-	else
-		bpf_map_update_elem(&exec_scripts, &tid, &exec, BPF_ANY);
+	/* A #! script (or binfmt_misc): the kernel replaced interp; filename is the script. */
+	if (bprm->interp != bprm->filename)
+		n.script = BPF_CORE_READ(bprm, exec);
+	bpf_map_update_elem(&exec_notes, &tid, &n, BPF_ANY);
 	return 0;
 }
