@@ -248,11 +248,25 @@ static __always_inline __u64 fd_file(struct task_struct *task, int fd)
  */
 #define SLOT_GEN(slot, gen) ((__u64)(gen) << 32 | (__u32)(slot))
 
+/*
+ * walk_path into this CPU's walk buffer, from the current task's root. Global (see SLOT_GEN):
+ * record_file and build_user_path share one verified copy of the walk and of its bpf_loop
+ * callback, which the verifier otherwise checks again at each call site. Called only for a
+ * path about to be sent, so the call costs nothing on the hit path.
+ */
+__noinline int walk_current(__u64 dentry, __u64 vfsmnt)
+{
+	struct slz_walk *w = walk_buf();
+
+	if (w)
+		walk_path(w, dentry, vfsmnt, current_task_untrusted());
+	return 0;
+}
+
 /* A file known by its struct file: key by (dev, ino), walk its path only when new. */
 __noinline int record_file(__u64 file, __u64 slot_gen, __u32 kind, long nr)
 {
 	struct file *f = bpf_rdonly_cast((void *)file, bpf_core_type_id_kernel(struct file));
-	struct task_struct *task = current_task_untrusted();
 	__u32 slot = (__u32)slot_gen, gen = slot_gen >> 32;
 	struct inode *inode = f->f_inode;
 	struct slz_seen_key k = {};
@@ -274,8 +288,7 @@ __noinline int record_file(__u64 file, __u64 slot_gen, __u32 kind, long nr)
 		return 0;
 	ev->size = BPF_CORE_READ(inode, i_size);
 	ev->mode = BPF_CORE_READ(inode, i_mode);
-	walk_path(w, (__u64)BPF_CORE_READ(f, f_path.dentry), (__u64)BPF_CORE_READ(f, f_path.mnt),
-		  task);
+	walk_current((__u64)BPF_CORE_READ(f, f_path.dentry), (__u64)BPF_CORE_READ(f, f_path.mnt));
 	ev->flags = w->flags;
 	ev->path_len = walk_copy(w, ev->path);
 	event_send(ev, slot, &k, inserted);
@@ -383,7 +396,6 @@ static __always_inline int base_dir(struct task_struct *task, int dfd, __u64 *de
  */
 __noinline int build_user_path(__u64 bd, __u64 bm)
 {
-	struct task_struct *task = current_task_untrusted();
 	struct slz_walk *w = walk_buf();
 	__u32 zero = 0, ulen, blen = 0;
 	struct slz_event *ev = bpf_map_lookup_elem(&event_buf, &zero);
@@ -399,7 +411,7 @@ __noinline int build_user_path(__u64 bd, __u64 bm)
 		ev->flags |= SLZ_EVF_USER_SUFFIX;
 		return 0;
 	}
-	walk_path(w, bd, bm, task);
+	walk_current(bd, bm);
 	ev->flags |= w->flags;
 	blen = walk_copy(w, ev->path);
 	if (blen == 1) /* the base is "/" */

@@ -323,7 +323,7 @@ static __always_inline bool seen_hot(struct slz_cpu_state *cs, __u32 slot,
 	return false;
 }
 
-static __always_inline bool seen_new(__u32 slot, struct slz_seen_key *k, bool *inserted)
+static __always_inline bool seen_new_body(__u32 slot, struct slz_seen_key *k, bool *inserted)
 {
 	struct slz_cpu_state *cs = cpu_state_get();
 	__u64 h = key_hash(k, slot);
@@ -362,6 +362,29 @@ static __always_inline bool seen_new(__u32 slot, struct slz_seen_key *k, bool *i
 		hs->check = h;
 	}
 	return false;
+}
+
+/*
+ * seen_new_body as a global function: 0 seen before (or no map), 1 new and inserted, 2 new but
+ * the map is full. The verifier checks it once instead of inside each handler that counts an
+ * access (record_file, record_user_path, record_stat), where its paths (seen0 or the slot's
+ * inner map, the cache slot's flush into either) multiplied the handler's.
+ */
+__noinline int seen_new_global(__u32 slot, struct slz_seen_key *k)
+{
+	bool inserted = false;
+
+	if (!k || !seen_new_body(slot, k, &inserted))
+		return 0;
+	return inserted ? 1 : 2;
+}
+
+static __always_inline bool seen_new(__u32 slot, struct slz_seen_key *k, bool *inserted)
+{
+	int r = seen_new_global(slot, k);
+
+	*inserted = r == 1;
+	return r != 0;
 }
 
 /* Undo seen_new's insertion of k (its event was not sent). */
