@@ -683,6 +683,34 @@ __noinline int record_exec_exit(__u64 ip)
  * task's cgroup, fd table and inode through direct loads; only a miss calls the global
  * functions, which do the whole work again.
  */
+/* The access kind of a file syscall of on_sys_exit's, 0 for any other. */
+static __always_inline __u32 syscall_kind(long nr)
+{
+	switch (nr) {
+	case NR_open:
+	case NR_creat:
+	case NR_openat:
+	case NR_openat2:
+		return SLZ_KIND_OPEN;
+	case NR_mmap:
+		return SLZ_KIND_MMAP;
+	case NR_stat:
+	case NR_lstat:
+	case NR_newfstatat:
+	case NR_statx:
+		return SLZ_KIND_STAT;
+	case NR_access:
+	case NR_faccessat:
+	case NR_faccessat2:
+		return SLZ_KIND_ACCESS;
+	case NR_readlink:
+	case NR_readlinkat:
+		return SLZ_KIND_READLINK;
+	default:
+		return 0;
+	}
+}
+
 static __always_inline int on_sys_exit(struct task_struct *btask, struct slz_pt_regs *regs, long nr,
 				       long ret)
 {
@@ -692,45 +720,24 @@ static __always_inline int on_sys_exit(struct task_struct *btask, struct slz_pt_
 	__u64 upath, sg;
 	__u32 kind, gen;
 
+	/* What needs no target: the syscalls and results that are never recorded go first. */
 	switch (nr) {
-	case NR_open:
-	case NR_creat:
-	case NR_openat:
-	case NR_openat2:
-		kind = SLZ_KIND_OPEN;
-		break;
 	case NR_mmap:
 		if ((unsigned long)ret >= (unsigned long)-4095L)
 			return 0;
 		if ((regs->r10 & MAP_ANONYMOUS) || (int)regs->r8 < 0)
 			return 0;
-		kind = SLZ_KIND_MMAP;
-		break;
-	case NR_stat:
-	case NR_lstat:
-	case NR_newfstatat:
-	case NR_statx:
-		kind = SLZ_KIND_STAT;
-		break;
-	case NR_access:
-	case NR_faccessat:
-	case NR_faccessat2:
-		kind = SLZ_KIND_ACCESS;
-		break;
-	case NR_readlink:
-	case NR_readlinkat:
-		kind = SLZ_KIND_READLINK;
 		break;
 	case NR_execve:
 	case NR_execveat:
 		/* Failed: the old image goes on, nothing was executed (and nothing noted). */
 		return ret ? 0 : record_exec_exit(regs->ip);
 	default:
-		return 0;
-	}
-	if (kind != SLZ_KIND_MMAP && ret < 0) {
-		if (!record_missing || (ret != -ENOENT && ret != -ENOTDIR))
+		if (!syscall_kind(nr))
 			return 0;
+		if (ret < 0 && (!record_missing || (ret != -ENOENT && ret != -ENOTDIR)))
+			return 0;
+		break;
 	}
 	if (!btask)
 		btask = bpf_get_current_task_btf();
@@ -740,6 +747,15 @@ static __always_inline int on_sys_exit(struct task_struct *btask, struct slz_pt_
 	if (target < 0)
 		return 0;
 	sg = SLOT_GEN(target, gen);
+	/*
+	 * slz_sys_exit reads the number again: to the verifier a new unknown value, so every
+	 * syscall that got here shares one walk of the target lookup above instead of one walk
+	 * per number the first switch told apart (BENCHMARKS.md, issue 13: a fifth of its
+	 * instructions). The per-syscall programs' nr is a constant either way.
+	 */
+	if (!__builtin_constant_p(nr))
+		nr = *(volatile unsigned long *)&regs->orig_ax;
+	kind = syscall_kind(nr);
 
 	switch (nr) {
 	case NR_open:
@@ -786,7 +802,8 @@ static __always_inline int on_sys_exit(struct task_struct *btask, struct slz_pt_
 				record_stat_hot(cs, dfd, upath, regs->r8, sg, nr);
 		}
 		break;
-	default: /* access, readlink */
+	case SLZ_KIND_ACCESS:
+	case SLZ_KIND_READLINK:
 		record_user_path(dfd, upath, sg, kind, nr);
 		break;
 	}

@@ -32,12 +32,13 @@
  * 9,192 (2026-12-01, this kernel); as global functions, verified once each, 5,541 and 3,510.
  * 2026-12-02, the light load (seen0_direct, fd_direct) was 7,281 + 3,789 (slz_exec); since
  * the sys_exit hook records exec at execve's return, the path walk (walk_current) and the
- * dedup step (seen_new_global) are global functions too, it is 5,158 + 34 (slz_exec_note;
+ * dedup step (seen_new_global) are global functions too and every syscall shares one walk of
+ * the target lookup (on_sys_exit reads the number again), it is 4,153 + 34 (slz_exec_note;
  * slz_exec, now the per-syscall hook's alone, 1,911). What `record` loads is bounded as a
  * whole too, so that slz_exec's second verification of the global functions does not come
  * back. The bounds leave room for a compiler's or kernel's drift, not for the inlined form.
  */
-#define SYS_EXIT_MAX_INSNS  6000
+#define SYS_EXIT_MAX_INSNS  5000
 #define EXEC_NOTE_MAX_INSNS 100
 #define RECORD_MAX_INSNS    (SYS_EXIT_MAX_INSNS + EXEC_NOTE_MAX_INSNS)
 #define EXEC_MAX_INSNS	    2300
