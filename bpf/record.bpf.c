@@ -71,22 +71,28 @@ const volatile __u64 wakeup_bytes = 1 << 20;
 #define FMODE_CREATED 0x100000
 
 /* x86_64 syscall numbers. */
-#define NR_open	      2
-#define NR_stat	      4
-#define NR_lstat      6
-#define NR_mmap	      9
-#define NR_execve     59
-#define NR_access     21
-#define NR_creat      85
-#define NR_readlink   89
-#define NR_openat     257
-#define NR_newfstatat 262
-#define NR_readlinkat 267
-#define NR_faccessat  269
-#define NR_execveat   322
-#define NR_statx      332
-#define NR_openat2    437
-#define NR_faccessat2 439
+#define NR_open	       2
+#define NR_stat	       4
+#define NR_lstat       6
+#define NR_mmap	       9
+#define NR_execve      59
+#define NR_access      21
+#define NR_creat       85
+#define NR_readlink    89
+#define NR_openat      257
+#define NR_newfstatat  262
+#define NR_readlinkat  267
+#define NR_faccessat   269
+#define NR_execveat    322
+/*
+ * An exec whose new image is 32-bit returns as the ia32 execve whatever the caller called
+ * (the kernel's __set_personality_ia32 sets orig_ax so); a 64-bit image returns as 59. On x86_64
+ * the same number is munmap: its successful returns find no note (notes_take).
+ */
+#define NR_ia32_execve 11
+#define NR_statx       332
+#define NR_openat2     437
+#define NR_faccessat2  439
 
 /*
  * Turns a pointer read with bpf_probe_read_kernel into an untrusted BTF pointer, so the fields
@@ -634,8 +640,11 @@ static __always_inline void record_exec(struct task_struct *task, __u64 file, __
  * its other cases verified already: slz_exec, which calls them itself, cost the load their
  * verification a second time (3,668 insns, ~9 ms of `record -- /bin/true`); the note costs 28.
  * The binary's struct file outlives the exec: the new mm's exe_file holds it. Every exec
- * notes and its execve's return takes the note, target or not, so notes live for microseconds;
- * LRU so that a note nobody took (a task killed in between) never blocks another.
+ * notes and its execve's return takes the note, target or not, so a note is live for
+ * microseconds. Task storage: one note per task, freed with it (a task killed in between
+ * leaves nothing behind), and none evicted by other CPUs' execs as an LRU map's could be; a
+ * note that cannot be made (no memory) is counted in exec_notes_lost, which every profile
+ * reports as lost events.
  */
 struct slz_exec_note {
 	__u64 file;   /* bprm->file, as an integer (record_file's) */
@@ -643,11 +652,13 @@ struct slz_exec_note {
 };
 
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 256);
-	__type(key, __u32);
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
 	__type(value, struct slz_exec_note);
 } exec_notes SEC(".maps");
+
+volatile __u64 exec_notes_lost;
 
 /*
  * slz_sys_exit's half, at a successful execve or execveat (the new image's first syscall
@@ -656,14 +667,18 @@ struct {
  */
 __noinline int record_exec_exit(__u64 ip)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid(), gen;
-	struct slz_exec_note *note = bpf_map_lookup_elem(&exec_notes, &tid), n;
+	struct slz_exec_note *note =
+		bpf_task_storage_get(&exec_notes, bpf_get_current_task_btf(), 0, 0);
+	struct slz_exec_note n;
+	__u32 gen;
 	int target;
 
-	if (!note)
-		return 0; /* exec before slz_exec_note was attached */
+	/* None: an exec before slz_exec_note was attached, or (ia32's number) a munmap. */
+	if (!note || !note->file)
+		return 0;
 	n = *note;
-	bpf_map_delete_elem(&exec_notes, &tid);
+	note->file = 0;
+	note->script = 0;
 	target = current_target(&gen);
 	if (target >= 0)
 		record_exec(bpf_get_current_task_btf(), n.file, n.script, ip,
@@ -730,6 +745,7 @@ static __always_inline int on_sys_exit(struct task_struct *btask, struct slz_pt_
 		break;
 	case NR_execve:
 	case NR_execveat:
+	case NR_ia32_execve:
 		/* Failed: the old image goes on, nothing was executed (and nothing noted). */
 		return ret ? 0 : record_exec_exit(regs->ip);
 	default:
@@ -900,12 +916,15 @@ int BPF_PROG(slz_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(slz_exec_note, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct slz_exec_note n = {.file = (__u64)BPF_CORE_READ(bprm, file)};
+	struct slz_exec_note *n =
+		bpf_task_storage_get(&exec_notes, p, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 
+	if (!n) {
+		__sync_fetch_and_add(&exec_notes_lost, 1);
+		return 0;
+	}
+	n->file = (__u64)BPF_CORE_READ(bprm, file);
 	/* A #! script (or binfmt_misc): the kernel replaced interp; filename is the script. */
-	if (bprm->interp != bprm->filename)
-		n.script = BPF_CORE_READ(bprm, exec);
-	bpf_map_update_elem(&exec_notes, &tid, &n, BPF_ANY);
+	n->script = bprm->interp != bprm->filename ? BPF_CORE_READ(bprm, exec) : 0;
 	return 0;
 }

@@ -66,14 +66,15 @@ static void deflate_kept(void *ahead, uint32_t idx)
 }
 
 static int closure(struct keepset *k, const struct rules_opts *rules, struct zipahead *ahead,
-		   struct prune_plan *r)
+		   int level, struct prune_plan *r)
 {
 	struct rules_opts o = *rules;
 	struct rules_stats st = {0};
 	int err;
 
 	o.symlinks = true;
-	if (ahead) {
+	/* Only deflaters of this tree's zip: another tree's heads would be other files' bytes. */
+	if (zipahead__pool(ahead, keepset__tree(k), level)) {
 		o.on_keep = deflate_kept;
 		o.on_keep_arg = ahead;
 		o.head = zipahead__head;
@@ -351,7 +352,7 @@ static void deflate_early(const struct prune_policy *pol, struct prune_plan *r)
 {
 	size_t n = tree__count(r->tree);
 
-	if (!pol->zip.ahead)
+	if (!zipahead__pool(pol->zip.ahead, r->tree, pol->zip.level))
 		return;
 	for (size_t i = 1; i < n; i++)
 		if (keepset__has(r->keep, (uint32_t)i) &&
@@ -447,7 +448,7 @@ int prune__plan(const struct tree *t, const struct prune_policy *pol,
 					  "anyway)",
 					  (unsigned long long)r->resolve.touched, tree__root(t));
 	deflate_early(pol, r);
-	err = closure(r->keep, &pol->rules, pol->zip.ahead, r);
+	err = closure(r->keep, &pol->rules, pol->zip.ahead, pol->zip.level, r);
 	if (!err)
 		err = leave_out_created(r, pol, profiles, nprofiles);
 	if (!err)

@@ -167,7 +167,13 @@ static int collect(struct recorder *r, uint32_t slot, struct profile **out)
 		return slz_fail(err, "cannot collect the profile: %s", strerror(-err));
 	}
 	h = profile__header(p);
-	h->lost_events = st.ringbuf_drops;
+	/*
+	 * Execs the sys_exit hook could not note (bpf/record.bpf.c: exec_notes_lost, no memory
+	 * for the task's note) are not attributable to a target: every profile counts them, so
+	 * none is pruned as complete without --force.
+	 */
+	h->lost_events = st.ringbuf_drops +
+			 __atomic_load_n(&r->skel->bss->exec_notes_lost, __ATOMIC_SEQ_CST);
 	h->dedup_full = st.dedup_full + t->counts_lost;
 	h->truncated_paths = st.truncated;
 	h->merged_from = 1;

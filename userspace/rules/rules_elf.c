@@ -52,9 +52,8 @@ static struct elf_state *elf_of(struct rules_ctx *c)
 static int elf_read(struct rules_ctx *c, uint32_t idx, bool full, struct elfinfo *in)
 {
 	struct tree_entry te = rules_ctx__entry(c, idx);
-	int fd, ret;
-
 	unsigned char magic[SELFMAG];
+	int fd, ret;
 	ssize_t n;
 
 	memset(in, 0, sizeof(*in));

@@ -142,7 +142,7 @@ static int build_index(struct tree *t)
 	if (threaded)
 		pthread_join(th, &ret);
 	else
-		ret = index_inodes(t);
+		ret = err ? NULL : index_inodes(t);
 	ierr = (int)(intptr_t)ret;
 	if (err || ierr)
 		return err ? err : ierr;

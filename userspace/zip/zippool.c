@@ -152,14 +152,14 @@ static void publish_head(struct zippool *p, struct zippool_job *job, const unsig
 
 static void compress_job(struct zippool *p, struct zippool_job *job, struct zipdeflate *z)
 {
-	unsigned char *buf;
+	unsigned char *buf = job->in;
 
+	job->in = NULL;
 	if (!z) {
+		free(buf); /* read ahead by zippool__head(): held no longer once the job is done */
 		job_fail(job, ZIPPOOL_FAIL_MEMORY, ENOMEM);
 		return;
 	}
-	buf = job->in;
-	job->in = NULL;
 	if (!buf) {
 		buf = read_job(p, job);
 		if (!buf)
@@ -208,6 +208,21 @@ static bool fits(const struct zippool *p, const struct zippool_job *job)
 	return !p->inflight || p->inflight + job->e.size <= PRECOMPRESS_BUDGET;
 }
 
+/*
+ * With p->mu held: pass the ends of order[next, end) that need no worker any more (done, run by
+ * the writer, or read ahead and waiting on the ready queue, whose bytes are held already), so
+ * their sizes never hold the workers back from the budget.
+ */
+static void skip_taken(struct zippool *p)
+{
+	while (p->next < p->end &&
+	       (p->order[p->next]->state != JOB_PENDING || p->order[p->next]->in))
+		p->next++;
+	while (p->next < p->end &&
+	       (p->order[p->end - 1]->state != JOB_PENDING || p->order[p->end - 1]->in))
+		p->end--;
+}
+
 static void *pool_worker(void *arg)
 {
 	struct zippool *p = arg;
@@ -221,12 +236,15 @@ static void *pool_worker(void *arg)
 	for (;;) {
 		struct zippool_job *job;
 
-		while (!p->stop && !slz_cancel__requested(p->cancel) &&
-		       p->ready_next == p->nready &&
-		       ((p->next >= p->end && !p->sealed) ||
-			(p->next < p->end && !fits(p, p->order[p->next]) &&
-			 !(p->sealed && fits(p, p->order[p->end - 1])))))
+		for (;;) {
+			skip_taken(p);
+			if (p->stop || slz_cancel__requested(p->cancel) ||
+			    p->ready_next < p->nready || (p->next >= p->end && p->sealed) ||
+			    (p->next < p->end && (fits(p, p->order[p->next]) ||
+						  (p->sealed && fits(p, p->order[p->end - 1])))))
+				break;
 			pthread_cond_wait(&p->cv, &p->mu);
+		}
 		if (p->stop || slz_cancel__requested(p->cancel))
 			break;
 		if (p->ready_next < p->nready)

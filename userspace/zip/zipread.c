@@ -67,12 +67,15 @@ ssize_t zipread__next(struct zipread *r, void *buf, size_t len)
 			continue;
 		/* O_NONBLOCK is still on (zipread__open): a file system that honours it on a
 		 * regular file has it taken off, and the read is made again, once. */
-		if (errno != EAGAIN || cleared || fcntl(r->fd, F_SETFL, 0))
-			break;
+		if (errno != EAGAIN)
+			return -errno;
+		/* Still EAGAIN in blocking mode: a read error, not a file that changed. */
+		if (cleared)
+			return -EIO;
+		if (fcntl(r->fd, F_SETFL, 0))
+			return -EIO;
 		cleared = true;
 	}
-	if (n < 0)
-		return -errno;
 	if ((n == 0 && len && r->done != r->size) || r->done + (uint64_t)n > r->size)
 		return -EAGAIN;
 	r->done += (uint64_t)n;
