@@ -87,7 +87,7 @@ const volatile __u64 wakeup_bytes = 1 << 20;
 /*
  * An exec whose new image is 32-bit returns as the ia32 execve whatever the caller called
  * (the kernel's __set_personality_ia32 sets orig_ax so); a 64-bit image returns as 59. On x86_64
- * the same number is munmap: its successful returns find no note (notes_take).
+ * the same number is munmap: its successful returns find no note (record_exec_exit).
  */
 #define NR_ia32_execve 11
 #define NR_statx       332
@@ -634,11 +634,11 @@ static __always_inline void record_exec(struct task_struct *task, __u64 file, __
 }
 
 /*
- * The sys_exit hook's exec. slz_exec_note, at sched_process_exec, notes what exec ran by
- * thread id (exec keeps it: de_thread has already given the thread its leader's id), and
- * slz_sys_exit records it at that execve's successful return, through the global functions
- * its other cases verified already: slz_exec, which calls them itself, cost the load their
- * verification a second time (3,668 insns, ~9 ms of `record -- /bin/true`); the note costs 28.
+ * The sys_exit hook's exec. slz_exec_note, at sched_process_exec, notes what exec ran in the
+ * task's storage, and slz_sys_exit records it at that execve's successful return, through the
+ * global functions its other cases verified already: slz_exec, which calls them itself, cost
+ * the load their verification a second time (3,668 insns, ~9 ms of `record -- /bin/true`);
+ * the note costs 39.
  * The binary's struct file outlives the exec: the new mm's exe_file holds it. Every exec
  * notes and its execve's return takes the note, target or not, so a note is live for
  * microseconds. Task storage: one note per task, freed with it (a task killed in between
@@ -686,18 +686,6 @@ __noinline int record_exec_exit(__u64 ip)
 	return 0;
 }
 
-/*
- * What every recording hook runs at a syscall's exit: nr is the syscall, regs its user
- * registers (the arguments as the task passed them), ret its result, task the current task
- * (bpf_get_current_task_btf(), or NULL to have it fetched here once the syscall is known to be
- * one of ours). The per-syscall programs pass nr as a constant, so each keeps only its own
- * case of the switches below.
- *
- * The hit path (a target's file seen before, in this CPU's cache) calls one helper here
- * (bpf_get_current_task_btf) and no function: current_target_hot and record_file_hot read the
- * task's cgroup, fd table and inode through direct loads; only a miss calls the global
- * functions, which do the whole work again.
- */
 /* The access kind of a file syscall of on_sys_exit's, 0 for any other. */
 static __always_inline __u32 syscall_kind(long nr)
 {
@@ -726,6 +714,18 @@ static __always_inline __u32 syscall_kind(long nr)
 	}
 }
 
+/*
+ * What every recording hook runs at a syscall's exit: nr is the syscall, regs its user
+ * registers (the arguments as the task passed them), ret its result, task the current task
+ * (bpf_get_current_task_btf(), or NULL to have it fetched here once the syscall is known to be
+ * one of ours). The per-syscall programs pass nr as a constant, so each keeps only its own
+ * case of the switches below.
+ *
+ * The hit path (a target's file seen before, in this CPU's cache) calls one helper here
+ * (bpf_get_current_task_btf) and no function: current_target_hot and record_file_hot read the
+ * task's cgroup, fd table and inode through direct loads; only a miss calls the global
+ * functions, which do the whole work again.
+ */
 static __always_inline int on_sys_exit(struct task_struct *btask, struct slz_pt_regs *regs, long nr,
 				       long ret)
 {

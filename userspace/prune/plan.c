@@ -65,16 +65,16 @@ static void deflate_kept(void *ahead, uint32_t idx)
 	(void)zipahead__add(ahead, idx);
 }
 
+/* ahead: the deflaters of this tree's zip (prune__plan checked), or NULL. */
 static int closure(struct keepset *k, const struct rules_opts *rules, struct zipahead *ahead,
-		   int level, struct prune_plan *r)
+		   struct prune_plan *r)
 {
 	struct rules_opts o = *rules;
 	struct rules_stats st = {0};
 	int err;
 
 	o.symlinks = true;
-	/* Only deflaters of this tree's zip: another tree's heads would be other files' bytes. */
-	if (zipahead__pool(ahead, keepset__tree(k), level)) {
+	if (ahead) {
 		o.on_keep = deflate_kept;
 		o.on_keep_arg = ahead;
 		o.head = zipahead__head;
@@ -348,15 +348,15 @@ static int plan_host(const struct tree *t, const struct profile *const *profiles
  * counts go on. A file dropped later is discarded by the writer; a failure here only means the
  * writer deflates that file itself.
  */
-static void deflate_early(const struct prune_policy *pol, struct prune_plan *r)
+static void deflate_early(struct zipahead *ahead, struct prune_plan *r)
 {
 	size_t n = tree__count(r->tree);
 
-	if (!zipahead__pool(pol->zip.ahead, r->tree, pol->zip.level))
+	if (!ahead)
 		return;
 	for (size_t i = 1; i < n; i++)
 		if (keepset__has(r->keep, (uint32_t)i) &&
-		    zipahead__add(pol->zip.ahead, (uint32_t)i) == -ENOMEM)
+		    zipahead__add(ahead, (uint32_t)i) == -ENOMEM)
 			break;
 }
 
@@ -364,6 +364,7 @@ int prune__plan(const struct tree *t, const struct prune_policy *pol,
 		const struct profile *const *profiles, size_t nprofiles, const struct keepset *seed,
 		struct prune_plan *r)
 {
+	struct zipahead *ahead;
 	int err;
 
 	memset(r, 0, sizeof(*r));
@@ -447,8 +448,10 @@ int prune__plan(const struct tree *t, const struct prune_policy *pol,
 					  "path: --tree-path-as PATH; --force writes the zip "
 					  "anyway)",
 					  (unsigned long long)r->resolve.touched, tree__root(t));
-	deflate_early(pol, r);
-	err = closure(r->keep, &pol->rules, pol->zip.ahead, pol->zip.level, r);
+	/* Only deflaters of this tree's zip: another tree's heads would be other files' bytes. */
+	ahead = zipahead__pool(pol->zip.ahead, t, pol->zip.level) ? pol->zip.ahead : NULL;
+	deflate_early(ahead, r);
+	err = closure(r->keep, &pol->rules, ahead, r);
 	if (!err)
 		err = leave_out_created(r, pol, profiles, nprofiles);
 	if (!err)

@@ -83,10 +83,7 @@ int rules__apply(struct keepset *k, const struct rules_opts *o, struct rules_sta
 	c.k = k;
 	c.t = keepset__tree(k);
 	c.st = st;
-	c.on_keep = o->on_keep;
-	c.on_keep_arg = o->on_keep_arg;
-	c.head = o->head;
-	c.head_arg = o->head_arg;
+	c.o = o;
 	c.n = (uint32_t)tree__count(c.t);
 	c.root = tree__root(c.t);
 	c.rootfd = open(c.root, O_PATH | O_DIRECTORY | O_CLOEXEC);

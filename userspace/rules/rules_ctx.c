@@ -106,8 +106,8 @@ static int keep(struct rules_ctx *c, uint32_t idx)
 	if (err)
 		return err;
 	c->st->added[c->cur]++;
-	if (c->on_keep)
-		c->on_keep(c->on_keep_arg, idx);
+	if (c->o->on_keep)
+		c->o->on_keep(c->o->on_keep_arg, idx);
 	return 1;
 }
 

@@ -48,10 +48,7 @@ struct rules_ctx {
 	void *state[RULES_MAX]; /* each rule's private state by position, NULL until it sets it */
 	unsigned int cur;	/* the position of the rule running now */
 	uint32_t reason;	/* and its reason bit */
-	void (*on_keep)(void *arg, uint32_t idx); /* rules_opts.on_keep */
-	void *on_keep_arg;
-	rules_head_fn *head; /* rules_opts.head */
-	void *head_arg;
+	const struct rules_opts *o; /* rules__apply's: on_keep, head */
 };
 
 #define RULES_NONE UINT32_MAX

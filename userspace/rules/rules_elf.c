@@ -64,7 +64,7 @@ static int elf_read(struct rules_ctx *c, uint32_t idx, bool full, struct elfinfo
 	 * first bytes, where the deflaters have them (rules_opts.head), rule those out without an
 	 * open of our own (one open, pread and close per kept file, 153k in a 1M-file prune).
 	 */
-	if (c->head && (n = c->head(c->head_arg, idx, magic, sizeof(magic))) >= 0 &&
+	if (c->o->head && (n = c->o->head(c->o->head_arg, idx, magic, sizeof(magic))) >= 0 &&
 	    (n < (ssize_t)sizeof(magic) || memcmp(magic, ELFMAG, SELFMAG)))
 		return 0;
 	fd = rules_ctx__open(c, idx);

@@ -38,9 +38,9 @@ struct zippool_job {
 	struct zipdeflate_out out; /* out.data NULL once released */
 	uint64_t held;		   /* what it counts in the pool's inflight bytes */
 	bool discard;		   /* its entry is not in the zip after all: free it when done */
-	bool head_ready;	   /* head holds the file's first bytes: it was read whole */
-	unsigned char *in;	   /* read by zippool__head(), not deflated yet (ready stack) */
-	uint8_t head_len;	   /* min(e.size, ZIPPOOL_HEAD) */
+	unsigned char *in;	   /* read by zippool__head(), not deflated yet (ready queue) */
+	/* min(e.size, ZIPPOOL_HEAD) once the file was read whole (its size is never 0), else 0 */
+	uint8_t head_len;
 	unsigned char head[ZIPPOOL_HEAD];
 	size_t seq; /* its place in the order added */
 };
@@ -145,7 +145,6 @@ static void publish_head(struct zippool *p, struct zippool_job *job, const unsig
 	pthread_mutex_lock(&p->mu);
 	job->head_len = job->e.size < ZIPPOOL_HEAD ? (uint8_t)job->e.size : ZIPPOOL_HEAD;
 	memcpy(job->head, buf, job->head_len);
-	job->head_ready = true;
 	pthread_cond_broadcast(&p->cv);
 	pthread_mutex_unlock(&p->mu);
 }
@@ -355,7 +354,7 @@ void zippool__discard(struct zippool *p, struct zippool_job *job)
 	pthread_mutex_lock(&p->mu);
 	job->discard = true;
 	if (job->state == JOB_PENDING) {
-		/* Not deflated (maybe read, on the ready stack): a worker that reaches it passes
+		/* Not deflated (maybe read, on the ready queue): a worker that reaches it passes
 		 * by. */
 		free(job->in);
 		job->in = NULL;
@@ -410,10 +409,10 @@ static void run_here(struct zippool *p, struct zippool_job *job)
 
 /*
  * With p->mu held: read a job no thread took yet on this thread, to learn its first bytes,
- * and leave the bytes on the ready stack for a worker to deflate, so the rules that ask
+ * and leave the bytes on the ready queue for a worker to deflate, so the rules that ask
  * (zipahead__head) cost the writer's thread the read a worker would have made, not the
  * deflate too, and the file is opened once. Running (RUNNING) while it reads: a worker that
- * takes it from order meanwhile passes it by, and finds it on the ready stack after.
+ * takes it from order meanwhile passes it by, and finds it on the ready queue after.
  */
 static void read_here(struct zippool *p, struct zippool_job *job)
 {
@@ -443,11 +442,11 @@ ssize_t zippool__head(struct zippool *p, struct zippool_job *job, void *buf, siz
 
 	pthread_mutex_lock(&p->mu);
 	/* Over the budget the caller reads the head itself: the pool's memory stays bounded. */
-	if (job->state == JOB_PENDING && !job->in && fits(p, job) && p->ready)
+	if (job->state == JOB_PENDING && !job->in && fits(p, job))
 		read_here(p, job);
-	while (!job->head_ready && job->state == JOB_RUNNING)
+	while (!job->head_len && job->state == JOB_RUNNING)
 		pthread_cond_wait(&p->cv, &p->mu);
-	if (job->head_ready) {
+	if (job->head_len) {
 		n = (ssize_t)(len < job->head_len ? len : job->head_len);
 		memcpy(buf, job->head, (size_t)n);
 	}

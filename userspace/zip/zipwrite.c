@@ -159,12 +159,13 @@ static time_t local_time(struct writer *w, uint16_t dos_time, uint16_t dos_date)
 		.tm_sec = (dos_time << 1) & 62,
 		.tm_isdst = -1,
 	};
-	time_t utc = (time_t)dostime__to_unix(dos_time, dos_date), t;
 	struct tm lt;
+	time_t utc, t;
 
 	if (key && key == w->dos_last)
 		return w->dos_last_local;
 	w->dos_last = key;
+	utc = (time_t)dostime__to_unix(dos_time, dos_date);
 	if (localtime_r(&utc, &lt)) {
 		t = utc - lt.tm_gmtoff;
 		if (localtime_r(&t, &lt) && lt.tm_year == tm.tm_year && lt.tm_mon == tm.tm_mon &&
