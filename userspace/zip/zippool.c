@@ -95,14 +95,14 @@ static void job_fail(struct zippool_job *job, enum zippool_fail fail, int err)
 }
 
 /* The whole file as the walk saw it, into a new buffer of e.size bytes; NULL on failure. */
-static unsigned char *read_job(struct zippool *p, struct zippool_job *job)
+static unsigned char *read_job(struct zippool *p, struct zippool_job *job, struct zipdeflate *z)
 {
 	struct zipread in = {.fd = -1};
-	unsigned char *buf;
+	unsigned char *buf, *scratch = z ? zipdeflate__scratch(z, job->e.size) : NULL;
 	uint64_t done = 0;
 	ssize_t n;
 
-	buf = malloc(job->e.size);
+	buf = scratch ? scratch : malloc(job->e.size);
 	if (!buf) {
 		job_fail(job, ZIPPOOL_FAIL_MEMORY, ENOMEM);
 		return NULL;
@@ -135,7 +135,8 @@ static unsigned char *read_job(struct zippool *p, struct zippool_job *job)
 	return buf;
 err:
 	zipread__close(&in);
-	free(buf);
+	if (buf != scratch)
+		free(buf);
 	return NULL;
 }
 
@@ -160,7 +161,7 @@ static void compress_job(struct zippool *p, struct zippool_job *job, struct zipd
 		return;
 	}
 	if (!buf) {
-		buf = read_job(p, job);
+		buf = read_job(p, job, z);
 		if (!buf)
 			return;
 		publish_head(p, job, buf);
@@ -422,7 +423,7 @@ static void read_here(struct zippool *p, struct zippool_job *job)
 	job->held = job->e.size;
 	p->inflight += job->held;
 	pthread_mutex_unlock(&p->mu);
-	buf = read_job(p, job);
+	buf = read_job(p, job, NULL); /* held on the ready queue: its own buffer */
 	if (buf)
 		publish_head(p, job, buf);
 	pthread_mutex_lock(&p->mu);
