@@ -3,23 +3,11 @@
 #include <libdeflate.h>
 #include <stdbool.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "zipdeflate.h"
 
-/*
- * A file up to SMALL_MAX bytes is read into the compressor's own in[] and deflated into its
- * out[], and only the result is copied into a buffer of its exact size: two malloc()s, a
- * realloc() and a free() fewer per small file. On the 1M-file tree of scripts/bench-zip
- * --scale the glibc arenas' bookkeeping of those buffers (malloc_consolidate, unlink_chunk,
- * _int_free) was a third of the writer's time once the deflaters were done, as it freed what
- * they had shrunk (BENCHMARKS.md, issue 13, seventh session).
- */
-#define SMALL_MAX (64U << 10)
-
 struct zipdeflate {
 	struct libdeflate_compressor *c;
-	unsigned char in[SMALL_MAX], out[SMALL_MAX];
 };
 
 int zipdeflate__new(int level, struct zipdeflate **out)
@@ -67,35 +55,12 @@ static bool incompressible(struct zipdeflate *z, const unsigned char *in, size_t
 	return true;
 }
 
-unsigned char *zipdeflate__scratch(struct zipdeflate *z, size_t len)
-{
-	return len <= SMALL_MAX ? z->in : NULL;
-}
-
-/* zipdeflate__buffer of the bytes in z->in: the result copied out, z->in kept. */
-static int small_buffer(struct zipdeflate *z, size_t len, struct zipdeflate_out *out)
-{
-	size_t n = len > 1 ? libdeflate_deflate_compress(z->c, z->in, len, z->out, len - 1) : 0;
-	unsigned char *data = malloc(n ? n : len);
-
-	if (!data)
-		return -ENOMEM;
-	memcpy(data, n ? z->out : z->in, n ? n : len);
-	out->crc = (uint32_t)libdeflate_crc32(0, z->in, len);
-	out->data = data;
-	out->len = n ? n : len;
-	out->stored = !n;
-	return 0;
-}
-
 int zipdeflate__buffer(struct zipdeflate *z, unsigned char *in, size_t len,
 		       struct zipdeflate_out *out)
 {
 	unsigned char *def = NULL, *shrunk;
 	size_t n = 0;
 
-	if (in == z->in)
-		return small_buffer(z, len, out);
 	/*
 	 * Room for one byte less than the file: libdeflate answers 0 when the stream does not
 	 * fit, which is exactly "deflate does not shrink it" (Info-ZIP stores those too), and

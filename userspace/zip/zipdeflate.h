@@ -41,15 +41,8 @@ struct zipdeflate_out {
 int zipdeflate__new(int level, struct zipdeflate **out);
 
 /*
- * Where to read a file of len bytes for zipdeflate__buffer: z's own buffer for a small file
- * (valid until the next call with z), NULL for a larger one (the caller allocates).
- */
-unsigned char *zipdeflate__scratch(struct zipdeflate *z, size_t len);
-
-/*
- * Deflate the len bytes at in (len > 0). A malloc'd in is taken over: it ends up as out->data
- * (stored) or freed. In zipdeflate__scratch's buffer, it stays z's and out->data is a copy of
- * exactly out->len bytes. 0, or -ENOMEM with in freed (unless z's) and out untouched.
+ * Deflate the len bytes at in (len > 0), taking them over: in ends up as out->data (stored)
+ * or freed. 0, or -ENOMEM with in freed and out untouched.
  */
 int zipdeflate__buffer(struct zipdeflate *z, unsigned char *in, size_t len,
 		       struct zipdeflate_out *out);

@@ -95,14 +95,14 @@ static void job_fail(struct zippool_job *job, enum zippool_fail fail, int err)
 }
 
 /* The whole file as the walk saw it, into a new buffer of e.size bytes; NULL on failure. */
-static unsigned char *read_job(struct zippool *p, struct zippool_job *job, struct zipdeflate *z)
+static unsigned char *read_job(struct zippool *p, struct zippool_job *job)
 {
 	struct zipread in = {.fd = -1};
-	unsigned char *buf, *scratch = z ? zipdeflate__scratch(z, job->e.size) : NULL;
+	unsigned char *buf;
 	uint64_t done = 0;
 	ssize_t n;
 
-	buf = scratch ? scratch : malloc(job->e.size);
+	buf = malloc(job->e.size);
 	if (!buf) {
 		job_fail(job, ZIPPOOL_FAIL_MEMORY, ENOMEM);
 		return NULL;
@@ -135,8 +135,7 @@ static unsigned char *read_job(struct zippool *p, struct zippool_job *job, struc
 	return buf;
 err:
 	zipread__close(&in);
-	if (buf != scratch)
-		free(buf);
+	free(buf);
 	return NULL;
 }
 
@@ -161,7 +160,7 @@ static void compress_job(struct zippool *p, struct zippool_job *job, struct zipd
 		return;
 	}
 	if (!buf) {
-		buf = read_job(p, job, z);
+		buf = read_job(p, job);
 		if (!buf)
 			return;
 		publish_head(p, job, buf);
@@ -423,7 +422,7 @@ static void read_here(struct zippool *p, struct zippool_job *job)
 	job->held = job->e.size;
 	p->inflight += job->held;
 	pthread_mutex_unlock(&p->mu);
-	buf = read_job(p, job, NULL); /* held on the ready queue: its own buffer */
+	buf = read_job(p, job);
 	if (buf)
 		publish_head(p, job, buf);
 	pthread_mutex_lock(&p->mu);

@@ -239,63 +239,83 @@ static zip_int64_t file_src_cb(void *ud, void *data, zip_uint64_t len, zip_sourc
  * header, and every fseeko() flushes a stdio buffer (whose size glibc's setvbuf() with a NULL
  * buffer leaves at 4 KiB anyway), so py-raster's 60 MB zip took 15,600 write()s and 1,035
  * lseek()s (BENCHMARKS.md, issue 13, fifth session). Here a seek only moves libzip's position:
- * a write inside or at the end of the buffered range patches the buffer, anything else hands
- * the buffer to the write-behind queue (zipoutq.h) and starts a new one, so the file is
- * written in OUT_BUFFER pieces on the queue's thread. 64 KiB: the copy into the page cache is
- * fast only while the buffer is still in a cache (perf, py-raster, when this thread wrote:
- * the write path 1.35% of prune's samples at 64 KiB, 1.66% at 16 KiB, 4.7% at 256 KiB and
- * 6.1% at 1 MiB, against 2.3% for stdio's 4 KiB writes). OUT_BUFFERS of them let libzip run
- * ahead of the disk by 1 MiB.
+ * a write inside or at the end of the buffered range patches the buffer, anything else
+ * flushes it with pwrite() first, so the file is written in OUT_BUFFER pieces. 64 KiB, not
+ * more: the kernel's copy into the page cache is fast only while the buffer is still in the
+ * CPU's cache (perf, py-raster: the write path 1.35% of prune's samples at 64 KiB, 1.66% at
+ * 16 KiB, 4.7% at 256 KiB and 6.1% at 1 MiB, against 2.3% for stdio's 4 KiB writes).
  *
- * Every WRITEBACK_EVERY bytes written the queue starts the writeback of what the kernel holds
- * of the file so far (sync_file_range WRITE: start, do not wait), so the disk writes while the
- * files are still deflating and the commit's fsync waits only for the last pieces. Without it,
- * the fsync wrote the whole zip after the last entry, on one thread, with both cores idle:
- * 0.10 s of prune's 1.9 s on py-raster's 60 MB zip (BENCHMARKS.md, issue 13, fourth session).
- * Not for a nameless temp (-o -, a FIFO), which is copied out and never fsynced.
+ * Every WRITEBACK_EVERY bytes flushed it starts the writeback of what the kernel holds of the
+ * file so far (sync_file_range WRITE: start, do not wait), so the disk writes while the files
+ * are still deflating and the commit's fsync waits only for the last pieces. Without it, the
+ * fsync wrote the whole zip after the last entry, on one thread, with both cores idle: 0.10 s
+ * of prune's 1.9 s on py-raster's 60 MB zip (BENCHMARKS.md, issue 13, fourth session). Not
+ * for a nameless temp (-o -, a FIFO), which is copied out and never fsynced.
  */
 #define OUT_BUFFER	(64U << 10)
-#define OUT_BUFFERS	16
 #define WRITEBACK_EVERY (8ULL << 20)
 
-/* What the buffer holds goes to the queue; the next bytes go into a new buffer. */
+static int pwrite_all(int fd, const unsigned char *p, size_t len, uint64_t off)
+{
+	while (len) {
+		ssize_t n = pwrite(fd, p, len, (off_t)off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? errno : EIO;
+		p += n;
+		len -= (size_t)n;
+		off += (uint64_t)n;
+	}
+	return 0;
+}
+
 static int out_flush(struct writer *w)
 {
-	int err;
+	int err = pwrite_all(w->out_fd, w->buf, w->buf_len, w->buf_start);
 
-	if (!w->buf_len)
-		return 0;
-	err = zipoutq__submit(w->outq, w->buf, w->buf_len, w->buf_start);
+	if (err)
+		return err;
+	w->unsynced += w->buf_len;
 	w->buf_start += w->buf_len;
 	w->buf_len = 0;
-	w->buf = zipoutq__buf(w->outq);
-	return err;
+	if (w->writeback && w->unsynced >= WRITEBACK_EVERY) {
+		w->unsynced = 0;
+		/* Only a hint: the commit's fsync still makes the zip durable. */
+		(void)sync_file_range(w->out_fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+	}
+	return 0;
 }
 
 static int out_write(struct writer *w, const unsigned char *data, size_t len)
 {
-	while (len) {
-		size_t at, n;
-		int err;
+	int err;
 
-		/* Outside the buffered range, or at the end of a full buffer: a new buffer. */
-		if (w->pos < w->buf_start || w->pos > w->buf_start + w->buf_len ||
-		    w->pos >= w->buf_start + OUT_BUFFER) {
-			if ((err = out_flush(w)))
-				return err;
-			w->buf_start = w->pos;
-		}
-		at = (size_t)(w->pos - w->buf_start);
-		n = OUT_BUFFER - at < len ? OUT_BUFFER - at : len;
-		memcpy(w->buf + at, data, n);
-		if (at + n > w->buf_len)
-			w->buf_len = at + n;
-		w->pos += n;
-		data += n;
-		len -= n;
-		if (w->pos > w->end)
-			w->end = w->pos;
+	/*
+	 * Outside the buffered range, past its room, or too big for it: what it holds goes to
+	 * the file first (a write of exactly OUT_BUFFER at buf_start fits the room test but goes
+	 * straight to the file, which must find the buffer empty).
+	 */
+	if (w->pos < w->buf_start || w->pos > w->buf_start + w->buf_len ||
+	    w->pos + len > w->buf_start + OUT_BUFFER || len >= OUT_BUFFER) {
+		if ((err = out_flush(w)))
+			return err;
+		w->buf_start = w->pos;
 	}
+	if (len >= OUT_BUFFER) { /* the buffer is empty here: straight to the file */
+		if ((err = pwrite_all(w->out_fd, data, len, w->pos)))
+			return err;
+		w->unsynced += len;
+		w->buf_start = w->pos + len;
+	} else {
+		memcpy(w->buf + (w->pos - w->buf_start), data, len);
+		if (w->pos + len > w->buf_start + w->buf_len)
+			w->buf_len = (size_t)(w->pos + len - w->buf_start);
+	}
+	w->pos += len;
+	if (w->pos > w->end)
+		w->end = w->pos;
 	return 0;
 }
 
@@ -320,14 +340,9 @@ zip_int64_t zipsource__out_cb(void *ud, void *data, zip_uint64_t len, zip_source
 	case ZIP_SOURCE_STAT:
 		return zipread__stat(data, len, &w->error, 0);
 	case ZIP_SOURCE_WRITE:
-		if (!w->outq) {
-			err = zipoutq__new(w->out_fd, OUT_BUFFER, OUT_BUFFERS,
-					   w->writeback ? WRITEBACK_EVERY : 0, &w->outq);
-			if (err) {
-				zip_error_set(&w->error, ZIP_ER_MEMORY, -err);
-				return -1;
-			}
-			w->buf = zipoutq__buf(w->outq);
+		if (!w->buf && !(w->buf = malloc(OUT_BUFFER))) {
+			zip_error_set(&w->error, ZIP_ER_MEMORY, ENOMEM);
+			return -1;
 		}
 		if ((err = out_write(w, data, (size_t)len))) {
 			zip_error_set(&w->error, ZIP_ER_WRITE, err);
@@ -354,8 +369,8 @@ zip_int64_t zipsource__out_cb(void *ud, void *data, zip_uint64_t len, zip_source
 	case ZIP_SOURCE_TELL_WRITE:
 		return (zip_int64_t)w->pos;
 	case ZIP_SOURCE_COMMIT_WRITE:
-		/* Written out here, so ENOSPC surfaces as a libzip failure, not only at commit. */
-		if (w->outq && ((err = out_flush(w)) || (err = zipoutq__drain(w->outq)))) {
+		/* Flush here so ENOSPC surfaces as a libzip failure, not only at commit. */
+		if ((err = out_flush(w))) {
 			zip_error_set(&w->error, ZIP_ER_WRITE, err);
 			return -1;
 		}

@@ -19,7 +19,6 @@
 #include "cancel.h"
 #include "tree.h"
 #include "util.h"
-#include "zipoutq.h"
 #include "zippool.h"
 #include "zipread.h"
 #include "zipwrite.h"
@@ -40,17 +39,17 @@ struct writer {
 	uint64_t size;
 	/*
 	 * libzip's writes, buffered here rather than in out's stdio (zipsource.c says why):
-	 * buf (outq's) holds the file's bytes [buf_start, buf_start + buf_len), pos is libzip's
-	 * position, end the file's size so far. out_fd is out's descriptor; outq writes into
-	 * it, made at libzip's first write, and must be freed before out is closed.
+	 * buf holds the file's bytes [buf_start, buf_start + buf_len), pos is libzip's
+	 * position, end the file's size so far. out_fd is out's descriptor.
 	 */
 	int out_fd;
-	struct zipoutq *outq;
 	unsigned char *buf;
 	size_t buf_len;
 	uint64_t buf_start, pos, end;
-	bool writeback; /* start writebacks early; not for a nameless temp (-o -) */
-	bool removed;	/* libzip removes (never writes) an archive without entries */
+	/* Bytes written since the last early writeback; none for a nameless temp (-o -). */
+	uint64_t unsynced;
+	bool writeback;
+	bool removed; /* libzip removes (never writes) an archive without entries */
 	/*
 	 * The last DOS time given to libzip and the time_t mktime() made of it (zipwrite.c's
 	 * local_time says why it is kept); dos_last 0 means none yet.

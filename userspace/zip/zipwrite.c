@@ -528,9 +528,6 @@ int zipwrite__write(const struct keepset *k, const char *out_path, const struct 
 		goto out;
 	}
 	za = NULL;
-	/* Drained by the commit of the output source: only its thread is left to stop. */
-	zipoutq__free(w.outq);
-	w.outq = NULL;
 	zippool__stop(pool);
 
 	if (slz_cancel__requested(w.cancel)) {
@@ -569,10 +566,10 @@ out:
 	else
 		zippool__stop(pool); /* the zipahead's: freed with it */
 	zip_source_free(out_src);
-	zipoutq__free(w.outq); /* before its descriptor is closed */
 	atomic_file__abort(w.af);
 	if (w.root_fd >= 0)
 		close(w.root_fd);
+	free(w.buf);
 	zip_error_fini(&w.error);
 	zip_error_fini(&zerr);
 	free(items);

@@ -408,65 +408,6 @@ static void test_zipdeflate_buffer(void **state)
 }
 
 /*
- * A small file read into the compressor's own buffer: the result is a copy of exactly its
- * length (deflated or stored, and a 1-byte file stored), and the buffer stays the
- * compressor's; a file above the small size gets no such buffer.
- */
-static void test_zipdeflate_scratch(void **state)
-{
-	struct libdeflate_decompressor *d = libdeflate_alloc_decompressor();
-	const size_t lens[] = {1, 3000, 40000};
-	struct zipdeflate *z = NULL;
-	struct zipdeflate_out out;
-	unsigned char back[40000];
-
-	(void)state;
-	assert_int_equal(zipdeflate__new(6, &z), 0);
-	assert_null(zipdeflate__scratch(z, 1U << 20));
-	for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
-		for (int kind = 0; kind < 2; kind++) {
-			unsigned char *src = kind ? noise(lens[i], 3) : text(lens[i]);
-			unsigned char *in = zipdeflate__scratch(z, lens[i]);
-			size_t got = 0;
-
-			assert_non_null(in);
-			memcpy(in, src, lens[i]);
-			assert_int_equal(zipdeflate__buffer(z, in, lens[i], &out), 0);
-			assert_ptr_not_equal(out.data, in);
-			assert_int_equal(out.crc, (uint32_t)libdeflate_crc32(0, src, lens[i]));
-			if (out.stored) {
-				assert_true(kind || lens[i] == 1);
-				assert_int_equal(out.len, lens[i]);
-				assert_memory_equal(out.data, src, lens[i]);
-			} else {
-				assert_int_equal(kind, 0);
-				assert_true(out.len < lens[i]);
-				assert_int_equal(libdeflate_deflate_decompress(d, out.data, out.len,
-									       back, lens[i], &got),
-						 LIBDEFLATE_SUCCESS);
-				assert_int_equal(got, lens[i]);
-				assert_memory_equal(back, src, lens[i]);
-			}
-			/* The same bytes through a buffer of its own: the same stream. */
-			{
-				struct zipdeflate_out own;
-				unsigned char *copy = malloc(lens[i]);
-
-				memcpy(copy, src, lens[i]);
-				assert_int_equal(zipdeflate__buffer(z, copy, lens[i], &own), 0);
-				assert_int_equal(own.len, out.len);
-				assert_memory_equal(own.data, out.data, out.len);
-				free(own.data);
-			}
-			free(out.data);
-			free(src);
-		}
-	}
-	libdeflate_free_decompressor(d);
-	zipdeflate__free(z);
-}
-
-/*
  * Large files (1 MiB and more) are sampled at start, middle and end: noise everywhere is
  * stored without the whole deflate, yet a file that shrinks where any sample falls is
  * deflated whole, and smaller than stored; below 1 MiB nothing is sampled.
@@ -558,7 +499,6 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_three_readers, setup, ziptest__teardown),
 		cmocka_unit_test_setup_teardown(test_threads_same_bytes, setup, ziptest__teardown),
 		cmocka_unit_test(test_zipdeflate_buffer),
-		cmocka_unit_test(test_zipdeflate_scratch),
 		cmocka_unit_test(test_level_mapping),
 		cmocka_unit_test(test_incompressible_samples),
 		cmocka_unit_test_setup_teardown(test_corrupt_deflate_stream, setup,
