@@ -145,7 +145,7 @@ void itest__cg_mkdir(struct itest_group *g, struct itest_cg *c, const char *pare
 
 void itest__run_in(struct itest_cg *c, char *const *args)
 {
-	char *argv[8] = {c->g->helper};
+	char *argv[9] = {c->g->helper};
 	struct launch_opts lo = {.argv = argv, .cgroup_fd = c->fd};
 	int status;
 	int i;
@@ -161,11 +161,18 @@ void itest__run_in(struct itest_cg *c, char *const *args)
 
 void itest__run_many(struct itest_cg *c, const char *op, const char *prefix, int n, const char *go)
 {
-	char num[16];
+	itest__run_many_from(c, op, prefix, 0, n, go);
+}
+
+void itest__run_many_from(struct itest_cg *c, const char *op, const char *prefix, int first, int n,
+			  const char *go)
+{
+	char num[16], from[16];
 
 	snprintf(num, sizeof(num), "%d", n);
+	snprintf(from, sizeof(from), "%d", first);
 	itest__run_in(c, (char *[]){"many", c->g->tmp, (char *)op, (char *)prefix, num, (char *)go,
-				    NULL});
+				    from, NULL});
 }
 
 void itest__run_open(struct itest_cg *c, const char *name)

@@ -75,10 +75,13 @@ void itest__cg_create(struct itest_group *g, struct itest_cg *c);
 /* A child cgroup NAME of parent, made by mkdir as a job runner would. */
 void itest__cg_mkdir(struct itest_group *g, struct itest_cg *c, const char *parent,
 		     const char *name);
-/* rec_helper ARGS... (at most 6) started inside c; at most 4 per cgroup until it is removed. */
+/* rec_helper ARGS... (at most 7) started inside c; at most 4 per cgroup until it is removed. */
 void itest__run_in(struct itest_cg *c, char *const *args);
 /* rec_helper many OP PREFIX N GO: OP on tmp/PREFIX0.. once tmp/GO exists. */
 void itest__run_many(struct itest_cg *c, const char *op, const char *prefix, int n, const char *go);
+/* The same on tmp/PREFIX<FIRST> .. tmp/PREFIX<FIRST+N-1>. */
+void itest__run_many_from(struct itest_cg *c, const char *op, const char *prefix, int first, int n,
+			  const char *go);
 /* rec_helper open tmp/NAME. */
 void itest__run_open(struct itest_cg *c, const char *name);
 /* Wait for every workload started in c so far; each must succeed. */

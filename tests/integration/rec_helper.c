@@ -297,10 +297,11 @@ static int mode_reuse(int n)
 }
 
 /*
- * Once DIR/GO exists (so several workloads can start together), do OP to DIR/PREFIX0 ..
- * DIR/PREFIX<N-1>: "open" creates and opens each, "stat" and "access" need them to exist.
+ * Once DIR/GO exists (so several workloads can start together), do OP to DIR/PREFIX<FIRST> ..
+ * DIR/PREFIX<FIRST+N-1> (FIRST: 0 unless given): "open" creates and opens each, "stat" and
+ * "access" need them to exist.
  */
-static int mode_many(const char *op, const char *prefix, int n, const char *go)
+static int mode_many(const char *op, const char *prefix, int first, int n, const char *go)
 {
 	char p[4096], name[256];
 	struct stat st;
@@ -309,7 +310,7 @@ static int mode_many(const char *op, const char *prefix, int n, const char *go)
 	path(p, sizeof(p), go);
 	for (int i = 0; i < 3000 && access(p, F_OK); i++)
 		nanosleep(&(struct timespec){.tv_nsec = 1000000}, NULL);
-	for (int i = 0; i < n; i++) {
+	for (int i = first; i < first + n; i++) {
 		snprintf(name, sizeof(name), "%s%d", prefix, i);
 		path(p, sizeof(p), name);
 		if (!strcmp(op, "open")) {
@@ -564,7 +565,8 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "reuse"))
 		return mode_reuse(argc > 3 ? atoi(argv[3]) : 1);
 	if (!strcmp(argv[1], "many") && argc > 6)
-		return mode_many(argv[3], argv[4], atoi(argv[5]), argv[6]);
+		return mode_many(argv[3], argv[4], argc > 7 ? atoi(argv[7]) : 0, atoi(argv[5]),
+				 argv[6]);
 	if (!strcmp(argv[1], "steps") && argc > 4)
 		return mode_steps(argv[3], atoi(argv[4]));
 	if (!strcmp(argv[1], "move") && argc > 5)
